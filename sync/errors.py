@@ -1,0 +1,59 @@
+"""One error base class for everything FloorLink reports to a person.
+
+Every message says what failed, where (file, line, field, topic...) and how to fix it,
+so a kiosk, a terminal or a CLI can show it as it is.
+"""
+
+from __future__ import annotations
+
+
+class FloorLinkError(Exception):
+    """Base of every error FloorLink raises on purpose.
+
+    ``what`` says what failed, ``where`` names the place (a file and line, a field,
+    a device), ``fix`` tells the reader what to do about it.
+    """
+
+    def __init__(self, what: str, *, where: str | None = None, fix: str | None = None) -> None:
+        self.what = what
+        self.where = where
+        self.fix = fix
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        text = f"{self.where}: {self.what}" if self.where else self.what
+        if self.fix:
+            text += f" ({self.fix})"
+        return text
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class SettingsError(FloorLinkError):
+    """A configuration value is missing, of the wrong type or out of range."""
+
+
+class CatalogError(FloorLinkError):
+    """A catalog file or revision is malformed, inconsistent or not allowed in this state."""
+
+
+class ConfigurationError(FloorLinkError):
+    """A configurator request names an unknown product, attribute or option, or is not allowed."""
+
+
+class StoreError(FloorLinkError):
+    """A local database cannot be opened, migrated or written."""
+
+
+class ProtocolError(FloorLinkError):
+    """A message does not follow the FloorLink protocol (envelope, version, topic, size)."""
+
+
+class PlanningError(FloorLinkError):
+    """An order or event cannot be planned (unknown revision, work order, impossible quantity)."""
+
+
+class DecodeError(FloorLinkError):
+    """A scanned code or image cannot be read or does not follow the label syntax."""

@@ -1,0 +1,222 @@
+"""Every FloorLink setting, declared once: name, type, default and what it does.
+
+Values come, in rising priority, from the declared defaults, a TOML file
+(``--config PATH`` or the ``FLOORLINK_CONFIG`` environment variable) and environment
+variables named ``FLOORLINK_<SECTION>_<NAME>`` (e.g. ``FLOORLINK_MQTT_PORT=1884``).
+Each value is checked against its declaration; a wrong one raises :class:`SettingsError`
+naming the file or variable, the key and what is allowed.
+
+``python -m sync.settings`` prints the reference that ``docs/settings.md`` holds
+(a test fails when the two differ).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sync.errors import SettingsError
+
+
+@dataclass(frozen=True)
+class Setting:
+    """The declaration of one setting: the only place its type, default and meaning live."""
+
+    section: str
+    name: str
+    type: type
+    default: Any
+    doc: str
+    choices: tuple[Any, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.section}.{self.name}"
+
+    @property
+    def env_var(self) -> str:
+        return f"FLOORLINK_{self.section.upper()}_{self.name.upper()}"
+
+    def convert(self, raw: Any, where: str) -> Any:
+        """Turn ``raw`` (from TOML or an environment string) into a checked value."""
+        value = raw
+        try:
+            if self.type is bool:
+                if isinstance(raw, str):
+                    low = raw.strip().lower()
+                    if low in ("1", "true", "yes", "on"):
+                        value = True
+                    elif low in ("0", "false", "no", "off"):
+                        value = False
+                    else:
+                        raise ValueError(raw)
+                elif not isinstance(raw, bool):
+                    raise ValueError(raw)
+            elif self.type is int:
+                if isinstance(raw, bool):
+                    raise ValueError(raw)
+                value = int(raw) if isinstance(raw, str) else raw
+                if not isinstance(value, int):
+                    raise ValueError(raw)
+            elif self.type is float:
+                if isinstance(raw, bool):
+                    raise ValueError(raw)
+                value = float(raw)
+            elif self.type is str:
+                if not isinstance(raw, str):
+                    raise ValueError(raw)
+            elif self.type is list:
+                if isinstance(raw, str):
+                    value = [part.strip() for part in raw.split(",") if part.strip()]
+                elif not isinstance(raw, list):
+                    raise ValueError(raw)
+        except (TypeError, ValueError):
+            raise SettingsError(
+                f"setting {self.key} must be of type {self.type.__name__}, got {raw!r}",
+                where=where,
+                fix=f"see docs/settings.md: {self.doc}",
+            ) from None
+        if self.choices is not None and value not in self.choices:
+            raise SettingsError(
+                f"setting {self.key} is {value!r}, which is not one of {', '.join(map(repr, self.choices))}",
+                where=where,
+            )
+        if self.minimum is not None and value < self.minimum:
+            raise SettingsError(f"setting {self.key} is {value!r}, below the minimum {self.minimum}", where=where)
+        if self.maximum is not None and value > self.maximum:
+            raise SettingsError(f"setting {self.key} is {value!r}, above the maximum {self.maximum}", where=where)
+        return value
+
+
+DECLARATIONS: list[Setting] = [
+    # --- node: who this device is ---------------------------------------------------------
+    Setting("node", "device_id", str, "demo-node", "Unique id of this device; it names its MQTT topics and outbox events."),
+    Setting("node", "site", str, "demo", "Site name, the second level of every MQTT topic (floorlink/v1/{site}/...)."),
+    Setting("node", "data_dir", str, "~/.local/share/floorlink", "Folder for this node's SQLite database and files."),
+    Setting("node", "language", str, "en", "Interface language at start.", choices=("en", "zh_CN")),
+    # --- mqtt: how to reach the broker ------------------------------------------------------
+    Setting("mqtt", "host", str, "127.0.0.1", "Broker host name or address."),
+    Setting("mqtt", "port", int, 1883, "Broker TCP port.", minimum=1, maximum=65535),
+    Setting("mqtt", "username", str, "", "User name for the broker; empty for none."),
+    Setting("mqtt", "password", str, "", "Password for the broker; empty for none."),
+    Setting("mqtt", "tls", bool, False, "Connect with TLS (set ca_file for a private CA)."),
+    Setting("mqtt", "ca_file", str, "", "CA certificate file for TLS; empty for the system store."),
+    Setting("mqtt", "keepalive", int, 15, "Seconds between MQTT keep-alive pings.", minimum=5, maximum=600),
+    Setting("mqtt", "session_expiry", int, 7 * 24 * 3600,
+            "Seconds the broker keeps this device's session and queued messages while it is away.", minimum=0),
+]
+
+
+def declarations() -> dict[str, Setting]:
+    """All declarations by key (``section.name``)."""
+    return {s.key: s for s in DECLARATIONS}
+
+
+@dataclass
+class Settings:
+    """Checked values for every declared setting; read them as ``settings.get("mqtt.port")``."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def get(self, key: str) -> Any:
+        if key not in self.values:
+            raise SettingsError(f"no setting named {key!r}", fix="see docs/settings.md for the declared ones")
+        return self.values[key]
+
+    def section(self, section: str) -> dict[str, Any]:
+        prefix = section + "."
+        return {k[len(prefix):]: v for k, v in self.values.items() if k.startswith(prefix)}
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with ``section__name=value`` overrides, checked like any other source."""
+        decls = declarations()
+        values = dict(self.values)
+        sources = dict(self.sources)
+        for dunder, raw in overrides.items():
+            key = dunder.replace("__", ".", 1)
+            if key not in decls:
+                raise SettingsError(f"no setting named {key!r}", where="override")
+            values[key] = decls[key].convert(raw, "override")
+            sources[key] = "override"
+        return Settings(values, sources)
+
+
+def load(path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Defaults, then the TOML file (``path`` or ``$FLOORLINK_CONFIG``), then environment variables."""
+    environ = os.environ if environ is None else environ
+    decls = declarations()
+    values = {key: s.default for key, s in decls.items()}
+    sources = {key: "default" for key in decls}
+
+    path = path or environ.get("FLOORLINK_CONFIG") or None
+    if path:
+        file = Path(path).expanduser()
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SettingsError("configuration file not found", where=str(file),
+                                fix="check the --config path or FLOORLINK_CONFIG") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"not valid TOML: {exc}", where=str(file)) from None
+        for section, table in data.items():
+            if not isinstance(table, dict):
+                raise SettingsError(f"top-level key {section!r} must be a [section] table", where=str(file))
+            for name, raw in table.items():
+                key = f"{section}.{name}"
+                if key not in decls:
+                    raise SettingsError(f"unknown setting {key!r}", where=str(file),
+                                        fix="see docs/settings.md for the declared ones")
+                values[key] = decls[key].convert(raw, f"{file} [{section}] {name}")
+                sources[key] = str(file)
+
+    for key, decl in decls.items():
+        if decl.env_var in environ:
+            values[key] = decl.convert(environ[decl.env_var], f"environment variable {decl.env_var}")
+            sources[key] = decl.env_var
+    return Settings(values, sources)
+
+
+def reference_markdown() -> str:
+    """The settings reference, generated from the declarations (kept in docs/settings.md)."""
+    lines = [
+        "# Settings",
+        "",
+        "Generated by `python -m sync.settings` from `sync/settings.py`; do not edit by hand.",
+        "",
+        "Values come from the defaults below, then a TOML file given with `--config PATH` or",
+        "`FLOORLINK_CONFIG`, then environment variables `FLOORLINK_<SECTION>_<NAME>`.",
+        "",
+        "```toml",
+        "[mqtt]",
+        'host = "broker.local"',
+        "port = 8883",
+        "tls = true",
+        "```",
+        "",
+    ]
+    section = None
+    for s in DECLARATIONS:
+        if s.section != section:
+            section = s.section
+            lines += [f"## [{section}]", "", "| setting | type | default | environment | meaning |", "|---|---|---|---|---|"]
+        allowed = ""
+        if s.choices:
+            allowed = " One of: " + ", ".join(f"`{c}`" for c in s.choices) + "."
+        if s.minimum is not None or s.maximum is not None:
+            allowed += f" Range: {s.minimum if s.minimum is not None else ''}..{s.maximum if s.maximum is not None else ''}."
+        lines.append(f"| `{s.name}` | {s.type.__name__} | `{s.default!r}` | `{s.env_var}` | {s.doc}{allowed} |")
+        nxt = DECLARATIONS.index(s) + 1
+        if nxt == len(DECLARATIONS) or DECLARATIONS[nxt].section != section:
+            lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(reference_markdown(), end="")
