@@ -1,0 +1,90 @@
+"""When a work centre works: the only time an operation timer counts.
+
+The timer asks a :class:`WorkingTime` for the working intervals inside a span; anything that
+answers that (the catalog's work-centre calendar, a fixed shift pattern) can be used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Protocol
+
+Interval = tuple[datetime, datetime]
+
+
+class WorkingTime(Protocol):
+    """Answers which parts of ``[start, end)`` are working time."""
+
+    def working_intervals(self, start: datetime, end: datetime) -> Iterable[Interval]: ...
+
+
+class AlwaysWorking:
+    """Every second counts: the default when a work centre has no calendar."""
+
+    def working_intervals(self, start: datetime, end: datetime) -> Iterable[Interval]:
+        return [(start, end)] if end > start else []
+
+
+@dataclass(frozen=True)
+class Shift:
+    """One shift on the given weekdays (0 = Monday); ``end`` before ``start`` runs past midnight."""
+
+    start: time
+    end: time
+    weekdays: frozenset[int] = frozenset(range(5))
+
+
+@dataclass(frozen=True)
+class WeeklyShifts:
+    """A weekly shift pattern in a time zone, minus holidays (whole days off)."""
+
+    shifts: Sequence[Shift]
+    zone: tzinfo
+    holidays: frozenset[date] = frozenset()
+
+    def working_intervals(self, start: datetime, end: datetime) -> Iterable[Interval]:
+        if end <= start:
+            return []
+        found: list[Interval] = []
+        day = start.astimezone(self.zone).date() - timedelta(days=1)
+        last = end.astimezone(self.zone).date()
+        while day <= last:
+            if day not in self.holidays:
+                for shift in self.shifts:
+                    if day.weekday() not in shift.weekdays:
+                        continue
+                    s = datetime.combine(day, shift.start, self.zone)
+                    e_day = day if shift.end > shift.start else day + timedelta(days=1)
+                    e = datetime.combine(e_day, shift.end, self.zone)
+                    lo, hi = max(s, start), min(e, end)
+                    if hi > lo:
+                        found.append((lo, hi))
+            day += timedelta(days=1)
+        return merge(found)
+
+
+def merge(intervals: Iterable[Interval]) -> list[Interval]:
+    """Sorted, non-overlapping union of ``intervals``."""
+    out: list[Interval] = []
+    for s, e in sorted(intervals):
+        if e <= s:
+            continue
+        if out and s <= out[-1][1]:
+            if e > out[-1][1]:
+                out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
+
+
+def working_seconds(calendar: WorkingTime, intervals: Iterable[Interval]) -> float:
+    """Seconds of ``intervals`` (overlaps counted once) that fall in working time."""
+    total = 0.0
+    for s, e in merge(intervals):
+        for ws, we in calendar.working_intervals(s, e):
+            lo, hi = max(ws, s), min(we, e)
+            if hi > lo:
+                total += (hi - lo).total_seconds()
+    return total
