@@ -57,3 +57,15 @@ class PlanningError(FloorLinkError):
 
 class DecodeError(FloorLinkError):
     """A scanned code or image cannot be read or does not follow the label syntax."""
+
+
+class StationError(FloorLinkError):
+    """A station action is refused (not routed here, out of order, already done, wrong quantity).
+
+    ``overridable`` says whether a supervisor badge may allow it anyway (the override is recorded).
+    """
+
+    def __init__(self, what: str, *, where: str | None = None, fix: str | None = None,
+                 overridable: bool = False) -> None:
+        super().__init__(what, where=where, fix=fix)
+        self.overridable = overridable

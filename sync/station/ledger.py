@@ -1,0 +1,115 @@
+"""Where a station keeps its state: routed work orders, its roster and the operation event log.
+
+:class:`StationLedger` is what the rules need; :class:`MemoryLedger` keeps it in memory (unit tests
+of the rules, a terminal with no disk) and :mod:`sync.station.stored` keeps it in the node's SQLite
+store, writing each event and its outbox message in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from sync.station.calendar import AlwaysWorking, WorkingTime
+from sync.station.timing import OperationState, OpEvent, derive
+from sync.station.workorders import RoutedWorkOrder, Worker
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """One event of the station's log: which operation, what happened, and the outbox body sent."""
+
+    work_order: str
+    operation: int
+    type: str
+    body: dict[str, Any]
+    seq: int
+
+    def op_event(self) -> OpEvent:
+        return OpEvent.from_body(self.type, self.body, self.seq)
+
+
+def event_body(work_order: str, operation: int, at: datetime, worker: str | None, **fields: Any) -> dict[str, Any]:
+    """The body of an operation event as it goes to the outbox (None fields left out)."""
+    body: dict[str, Any] = {"work_order": work_order, "operation": operation, "at": at.isoformat()}
+    if worker is not None:
+        body["worker"] = worker
+    body.update({k: v for k, v in fields.items() if v is not None})
+    return body
+
+
+def pin_hash(badge: str, pin: str) -> str:
+    """A salted hash of a PIN, so a copied database does not give the PINs away."""
+    return hashlib.pbkdf2_hmac("sha256", pin.encode(), f"floorlink:{badge}".encode(), 20_000).hex()
+
+
+class StationLedger(Protocol):
+    def work_order(self, wo_id: str) -> RoutedWorkOrder | None: ...
+
+    def work_orders(self) -> list[RoutedWorkOrder]: ...
+
+    def put_work_order(self, wo: RoutedWorkOrder) -> None: ...
+
+    def workers(self) -> list[Worker]: ...
+
+    def put_worker(self, worker: Worker) -> None: ...
+
+    def events(self, work_order: str, operation: int | None = None) -> list[RecordedEvent]: ...
+
+    def record(self, type_: str, body: dict[str, Any]) -> RecordedEvent:
+        """Append to the log AND queue the outbox message, all or nothing."""
+        ...
+
+    def pending_outbox(self) -> int: ...
+
+
+class MemoryLedger:
+    """A ledger in memory; the outbox is a list (``sent`` is how many a test pretends were sent)."""
+
+    def __init__(self) -> None:
+        self._wos: dict[str, RoutedWorkOrder] = {}
+        self._workers: dict[str, Worker] = {}
+        self._log: list[RecordedEvent] = []
+        self.outbox: list[tuple[str, dict[str, Any]]] = []
+        self.sent = 0
+
+    def work_order(self, wo_id: str) -> RoutedWorkOrder | None:
+        return self._wos.get(wo_id)
+
+    def work_orders(self) -> list[RoutedWorkOrder]:
+        return sorted(self._wos.values(), key=lambda w: w.id)
+
+    def put_work_order(self, wo: RoutedWorkOrder) -> None:
+        self._wos[wo.id] = wo
+
+    def workers(self) -> list[Worker]:
+        return list(self._workers.values())
+
+    def put_worker(self, worker: Worker) -> None:
+        self._workers[worker.badge] = worker
+
+    def events(self, work_order: str, operation: int | None = None) -> list[RecordedEvent]:
+        return [e for e in self._log if e.work_order == work_order and (operation is None or e.operation == operation)]
+
+    def record(self, type_: str, body: dict[str, Any]) -> RecordedEvent:
+        event = RecordedEvent(str(body["work_order"]), int(body["operation"]), type_, dict(body), len(self._log) + 1)
+        self._log.append(event)
+        self.outbox.append((type_, dict(body)))
+        return event
+
+    def pending_outbox(self) -> int:
+        return len(self.outbox) - self.sent
+
+
+def operation_state(
+    ledger: StationLedger, wo: RoutedWorkOrder, number: int, now: datetime,
+    calendar: WorkingTime | None = None,
+) -> OperationState:
+    """The derived state of one operation of ``wo`` from the ledger's events."""
+    op = wo.operation(number)
+    events: Iterable[RecordedEvent] = ledger.events(wo.id, number)
+    return derive((e.op_event() for e in events), now, standard=op.standard_seconds(wo.quantity),
+                  calendar=calendar or AlwaysWorking())

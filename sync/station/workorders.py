@@ -1,0 +1,145 @@
+"""Work orders as a station receives them from the hub: what the worker sees and what the rules check.
+
+The hub sends every operation of a work order (not only this station's), so the station can tell
+whether a predecessor elsewhere is done (``hub_status``) and refuse steps out of order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sync.errors import StationError
+from sync.station.timing import standard_seconds
+
+
+@dataclass(frozen=True)
+class Material:
+    item: str
+    description: str
+    quantity: float
+    unit: str = "pcs"
+
+
+@dataclass(frozen=True)
+class RoutedOperation:
+    """One routing step of a work order."""
+
+    number: int
+    name: str
+    work_centre: str
+    setup_minutes: float
+    run_minutes: float
+    qc: bool = False
+    sop: str | None = None
+    predecessor: int | None = None
+    hub_status: str | None = None  # the hub's last word on it (e.g. done at another station)
+
+    def standard_seconds(self, quantity: int) -> float:
+        return standard_seconds(self.setup_minutes, self.run_minutes, quantity)
+
+
+@dataclass(frozen=True)
+class RoutedWorkOrder:
+    """A released work order: product, configuration, quantity, materials and its operations."""
+
+    id: str
+    product: str
+    quantity: int
+    operations: tuple[RoutedOperation, ...]
+    configuration: tuple[tuple[str, str], ...] = ()
+    materials: tuple[Material, ...] = ()
+    order_id: str | None = None
+    demo: bool = False  # seeded locally by the demo fixture, not released by a hub
+
+    def operation(self, number: int) -> RoutedOperation:
+        for op in self.operations:
+            if op.number == number:
+                return op
+        raise StationError(f"work order {self.id} has no operation {number}", where=f"work order {self.id}",
+                           fix=f"its operations are {', '.join(str(o.number) for o in self.operations)}")
+
+    def to_body(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "product": self.product, "quantity": self.quantity, "order_id": self.order_id,
+            "demo": self.demo,
+            "configuration": [list(pair) for pair in self.configuration],
+            "materials": [m.__dict__ for m in self.materials],
+            "operations": [o.__dict__ for o in self.operations],
+        }
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any], where: str = "work order") -> RoutedWorkOrder:
+        """Read a work order from a hub message body, refusing anything malformed with what and where."""
+        try:
+            wo_id = _text(body, "id", where)
+            where = f"{where} {wo_id}"
+            quantity = body["quantity"]
+            if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+                raise StationError(f"quantity {quantity!r} is not a positive whole number", where=f"{where}: quantity")
+            ops = tuple(_operation(o, f"{where}: operations[{i}]") for i, o in enumerate(body["operations"]))
+            if not ops:
+                raise StationError("a work order needs at least one operation", where=f"{where}: operations")
+            numbers = [o.number for o in ops]
+            if len(set(numbers)) != len(numbers):
+                raise StationError(f"operation numbers repeat: {numbers}", where=f"{where}: operations")
+            for o in ops:
+                if o.predecessor is not None and o.predecessor not in numbers:
+                    raise StationError(f"operation {o.number} follows unknown operation {o.predecessor}",
+                                       where=f"{where}: operations")
+            config = tuple((str(k), str(v)) for k, v in body.get("configuration", []))
+            materials = tuple(Material(str(m["item"]), str(m.get("description", "")), float(m["quantity"]),
+                                       str(m.get("unit", "pcs"))) for m in body.get("materials", []))
+            return cls(id=wo_id, product=_text(body, "product", where), quantity=quantity, operations=ops,
+                       configuration=config, materials=materials, order_id=body.get("order_id"),
+                       demo=bool(body.get("demo", False)))
+        except StationError:
+            raise
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StationError(f"malformed work order: {exc!r}", where=where,
+                               fix="the hub must send id, product, quantity and operations") from None
+
+
+def _text(body: Mapping[str, Any], key: str, where: str) -> str:
+    value = body[key]
+    if not isinstance(value, str) or not value.strip():
+        raise StationError(f"{key} {value!r} is not a non-empty text", where=f"{where}: {key}")
+    return value
+
+
+def _number(value: Any, where: str, minimum: float = 0) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+        raise StationError(f"{value!r} is not a number ≥ {minimum}", where=where)
+    return float(value)
+
+
+def _operation(body: Mapping[str, Any], where: str) -> RoutedOperation:
+    number = body["number"]
+    if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number <= 9999:
+        raise StationError(f"operation number {number!r} is not 0-9999", where=f"{where}: number")
+    pred = body.get("predecessor")
+    if pred is not None and (isinstance(pred, bool) or not isinstance(pred, int)):
+        raise StationError(f"predecessor {pred!r} is not an operation number", where=f"{where}: predecessor")
+    return RoutedOperation(
+        number=number,
+        name=_text(body, "name", where),
+        work_centre=_text(body, "work_centre", where),
+        setup_minutes=_number(body.get("setup_minutes", 0), f"{where}: setup_minutes"),
+        run_minutes=_number(body.get("run_minutes", 0), f"{where}: run_minutes"),
+        qc=bool(body.get("qc", False)),
+        sop=body.get("sop"),
+        predecessor=pred,
+        hub_status=body.get("hub_status"),
+    )
+
+
+@dataclass(frozen=True)
+class Worker:
+    """A person who may log in at the station; supervisors may override refused actions."""
+
+    badge: str
+    name: str
+    pin_hash: str = ""
+    supervisor: bool = False
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)

@@ -1,0 +1,49 @@
+"""DEMO FIXTURE: work orders and a roster seeded locally so a terminal can be shown before a hub
+releases anything. Everything seeded here is marked ``demo=True``; a real hub's work orders replace it.
+"""
+
+from __future__ import annotations
+
+from sync.station.ledger import StationLedger, pin_hash
+from sync.station.workorders import Material, RoutedOperation, RoutedWorkOrder, Worker
+
+DEMO_WORK_CENTRES = frozenset({"ASSEMBLY"})
+
+DEMO_WORKERS = (
+    Worker("E-0042", "Li Wei", pin_hash("E-0042", "4242")),
+    Worker("E-0007", "Anna Berg", pin_hash("E-0007", "0707")),
+    Worker("S-0001", "Zhang Min", pin_hash("S-0001", "9999"), supervisor=True),
+)
+
+
+def demo_work_orders() -> list[RoutedWorkOrder]:
+    def ops(first_at_assembly: bool) -> tuple[RoutedOperation, ...]:
+        return (
+            RoutedOperation(10, "Frame prep", "ASSEMBLY" if first_at_assembly else "FRAME", 5, 2,
+                            sop="docs/sop/frame-prep.pdf"),
+            RoutedOperation(20, "Drive unit & battery", "ASSEMBLY", 10, 6, sop="docs/sop/drive-unit.pdf",
+                            predecessor=10),
+            RoutedOperation(30, "Final QC", "ASSEMBLY", 2, 3, qc=True, sop="docs/sop/final-qc.pdf", predecessor=20),
+        )
+
+    config = (("Frame", "Trekking 52 cm"), ("Motor", "Mid-drive 85 Nm"), ("Battery", "625 Wh"),
+              ("Colour", "Signal red"))
+    materials = (Material("FR-TRK-52", "Trekking frame 52 cm", 1), Material("MD-85", "Mid-drive unit 85 Nm", 1),
+                 Material("BAT-625", "Battery 625 Wh", 1), Material("SCR-M5", "Screw M5×12", 8))
+    return [
+        RoutedWorkOrder("WO-1001", "E-bike Trekking", 2, ops(True), config, materials, order_id="ORD-501", demo=True),
+        RoutedWorkOrder("WO-1002", "E-bike City", 1, ops(False), (("Frame", "City 48 cm"), ("Battery", "500 Wh")),
+                        materials[2:], order_id="ORD-502", demo=True),
+    ]
+
+
+def seed_demo(ledger: StationLedger) -> None:
+    """Put the demo roster and work orders into ``ledger`` (idempotent; real ones are never overwritten)."""
+    known = {w.badge for w in ledger.workers()}
+    for worker in DEMO_WORKERS:
+        if worker.badge not in known:
+            ledger.put_worker(worker)
+    for wo in demo_work_orders():
+        existing = ledger.work_order(wo.id)
+        if existing is None:
+            ledger.put_work_order(wo)

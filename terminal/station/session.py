@@ -1,0 +1,320 @@
+"""The station's rules as one plain object: who is logged in, what was scanned, what may be recorded.
+
+Every refused action leaves the ledger untouched and says why in ``feedback``; every accepted one
+writes its event and outbox message in one ledger transaction. Widgets call these methods and
+redraw from :meth:`StationSession.view` when ``changed`` fires; they never hold state of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sync import labels
+from sync.errors import DecodeError, FloorLinkError, StationError
+from sync.labels import BadgeLabel, WorkOrderLabel
+from sync.station.calendar import AlwaysWorking, WorkingTime
+from sync.station.ledger import StationLedger, event_body, operation_state, pin_hash
+from sync.station.timing import OperationState, Status, TimerColour
+from sync.station.workorders import RoutedOperation, RoutedWorkOrder, Worker
+from terminal.station.quantities import parse_quantity
+
+
+class Tone(StrEnum):
+    """What the screen flashes and the speaker plays."""
+
+    OK = "ok"
+    ERROR = "error"
+    INFO = "info"
+    OVERRIDE = "override"  # refused, but a supervisor badge may allow it
+
+
+@dataclass(frozen=True)
+class Feedback:
+    tone: Tone
+    text: str
+
+
+@dataclass(frozen=True)
+class PendingOverride:
+    """A refused selection a supervisor may allow; the allowed actions then carry ``override_by``."""
+
+    work_order: str
+    operation: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Selection:
+    work_order: str
+    operation: int
+    override_by: str | None = None
+    override_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class OperationView:
+    """All the screen shows about the selected operation, computed at one moment."""
+
+    wo: RoutedWorkOrder
+    op: RoutedOperation
+    state: OperationState
+    can_start: bool
+    can_pause: bool
+    can_resume: bool
+    can_complete: bool
+    can_record_qc: bool
+    override_by: str | None
+
+    @property
+    def colour(self) -> TimerColour:
+        return self.state.colour
+
+
+def clock_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class StationSession:
+    ledger: StationLedger
+    station: str
+    work_centres: frozenset[str]
+    clock: Callable[[], datetime] = clock_utc
+    calendar_for: Callable[[str], WorkingTime] = lambda _wc: AlwaysWorking()
+    worker: Worker | None = None
+    selection: Selection | None = None
+    pending_override: PendingOverride | None = None
+    feedback: Feedback = field(default_factory=lambda: Feedback(Tone.INFO, "Scan your badge or type your PIN"))
+    listeners: list[Callable[[], None]] = field(default_factory=list)
+
+    # --- plumbing --------------------------------------------------------------------------------
+    def _changed(self) -> None:
+        for listener in list(self.listeners):
+            listener()
+
+    def _say(self, tone: Tone, text: str) -> Feedback:
+        self.feedback = Feedback(tone, text)
+        self._changed()
+        return self.feedback
+
+    def _refuse(self, error: FloorLinkError) -> Feedback:
+        return self._say(Tone.ERROR, error.what + (f" — {error.fix}" if error.fix else ""))
+
+    # --- scanning and login ----------------------------------------------------------------------
+    def scan(self, text: str) -> Feedback:
+        """A confirmed code from the camera chain or a wedge scanner."""
+        try:
+            label = labels.parse(text)
+        except DecodeError as exc:
+            return self._refuse(exc)
+        if isinstance(label, BadgeLabel):
+            return self._badge(label.badge_id)
+        return self._work_order_label(label)
+
+    def _find_worker(self, badge: str) -> Worker | None:
+        return next((w for w in self.ledger.workers() if w.badge == badge), None)
+
+    def _badge(self, badge: str) -> Feedback:
+        worker = self._find_worker(badge)
+        if worker is None:
+            return self._refuse(StationError(f"badge {badge} is not on this station's roster",
+                                             fix="ask a supervisor to add it"))
+        if self.pending_override is not None and worker.supervisor:
+            return self._approve(worker)
+        return self._login(worker)
+
+    def login_pin(self, pin: str) -> Feedback:
+        """A typed PIN: logs in its owner, or approves a pending override when a supervisor's."""
+        pin = pin.strip()
+        worker = next((w for w in self.ledger.workers() if w.pin_hash and w.pin_hash == pin_hash(w.badge, pin)), None)
+        if worker is None:
+            return self._refuse(StationError("unknown PIN", fix="type it again or scan your badge"))
+        if self.pending_override is not None and worker.supervisor:
+            return self._approve(worker)
+        return self._login(worker)
+
+    def _login(self, worker: Worker) -> Feedback:
+        self.worker = worker
+        self.pending_override = None
+        role = " (supervisor)" if worker.supervisor else ""
+        return self._say(Tone.OK, f"Hello {worker.name}{role} — scan a work order")
+
+    def logout(self) -> Feedback:
+        self.worker = None
+        self.selection = None
+        self.pending_override = None
+        return self._say(Tone.INFO, "Scan your badge or type your PIN")
+
+    def _approve(self, supervisor: Worker) -> Feedback:
+        pending = self.pending_override
+        assert pending is not None
+        self.pending_override = None
+        self.selection = Selection(pending.work_order, pending.operation, supervisor.badge, pending.reason)
+        return self._say(Tone.OK, f"Allowed by {supervisor.name}: {pending.reason}")
+
+    # --- choosing an operation -------------------------------------------------------------------
+    def _work_order_label(self, label: WorkOrderLabel) -> Feedback:
+        if self.worker is None:
+            return self._refuse(StationError("log in first", fix="scan your badge or type your PIN"))
+        self.pending_override = None
+        wo = self.ledger.work_order(label.work_order)
+        if wo is None:
+            self.selection = None
+            return self._refuse(StationError(f"work order {label.work_order} is not routed to this station",
+                                             fix="check the traveler, or ask the supervisor to release it here"))
+        try:
+            number = label.operation if label.operation is not None else self._next_operation(wo)
+            op = wo.operation(number)
+            self._check_selectable(wo, op)
+        except StationError as exc:
+            self.selection = None
+            if exc.overridable:
+                self.pending_override = PendingOverride(wo.id, number, exc.what)
+                return self._say(Tone.OVERRIDE, f"{exc.what} — a supervisor badge or PIN can allow it")
+            return self._refuse(exc)
+        self.selection = Selection(wo.id, op.number)
+        return self._say(Tone.OK, f"{wo.id} · {op.number} {op.name}")
+
+    def _next_operation(self, wo: RoutedWorkOrder) -> int:
+        here = [o for o in wo.operations if o.work_centre in self.work_centres]
+        if not here:
+            raise StationError(f"work order {wo.id} has no operation at this station",
+                               fix="take it to the station of its next operation")
+        for op in here:
+            if self._state(wo, op).status is not Status.DONE:
+                return op.number
+        raise StationError(f"work order {wo.id} is already complete at this station")
+
+    def _state(self, wo: RoutedWorkOrder, op: RoutedOperation) -> OperationState:
+        return operation_state(self.ledger, wo, op.number, self.clock(), self.calendar_for(op.work_centre))
+
+    def _is_done(self, wo: RoutedWorkOrder, op: RoutedOperation) -> bool:
+        return op.hub_status == "done" or self._state(wo, op).status is Status.DONE
+
+    def _check_selectable(self, wo: RoutedWorkOrder, op: RoutedOperation) -> None:
+        """Refusals in order of importance: done (never allowed), then the overridable ones."""
+        if self._is_done(wo, op):
+            raise StationError(f"operation {op.number} of {wo.id} is already complete")
+        if op.work_centre not in self.work_centres:
+            raise StationError(f"operation {op.number} of {wo.id} is routed to {op.work_centre}, not this station",
+                               overridable=True)
+        if op.predecessor is not None and not self._is_done(wo, wo.operation(op.predecessor)):
+            raise StationError(f"operation {op.number} of {wo.id} waits for operation {op.predecessor}, not done yet",
+                               overridable=True)
+
+    # --- what the screen shows -------------------------------------------------------------------
+    def view(self) -> OperationView | None:
+        if self.selection is None:
+            return None
+        wo = self.ledger.work_order(self.selection.work_order)
+        if wo is None:
+            return None
+        op = wo.operation(self.selection.operation)
+        state = self._state(wo, op)
+        me = self.worker.badge if self.worker else None
+        open_ = state.status in (Status.RUNNING, Status.PAUSED) and me is not None
+        return OperationView(
+            wo=wo, op=op, state=state,
+            can_start=me is not None and state.status is not Status.DONE and me not in state.workers
+            and me not in state.paused_workers and state.status is not Status.PAUSED,
+            can_pause=me is not None and me in state.workers,
+            can_resume=open_ and me not in state.workers and (me in state.paused_workers or state.status is Status.PAUSED),
+            can_complete=open_,
+            can_record_qc=open_ and op.qc,
+            override_by=self.selection.override_by,
+        )
+
+    # --- actions ---------------------------------------------------------------------------------
+    def _act(self, action: str, check: Callable[[OperationView], None], type_: str, **fields: object) -> Feedback:
+        if self.worker is None:
+            return self._refuse(StationError("log in first", fix="scan your badge or type your PIN"))
+        view = self.view()
+        if view is None or self.selection is None:
+            return self._refuse(StationError("scan a work order first"))
+        try:
+            if self.selection.override_by is None and type_ == "op.started":
+                self._check_selectable(view.wo, view.op)  # the state may have changed since the scan
+            elif view.state.status is Status.DONE:
+                raise StationError(f"operation {view.op.number} of {view.wo.id} is already complete")
+            check(view)
+            body = event_body(view.wo.id, view.op.number, self.clock(), self.worker.badge, station=self.station,
+                              override_by=self.selection.override_by,
+                              override_reason=self.selection.override_reason, **fields)
+            self.ledger.record(type_, body)
+        except StationError as exc:
+            return self._refuse(exc)
+        return self._say(Tone.OK, f"{action}: {view.wo.id} · {view.op.number} {view.op.name}")
+
+    def start(self) -> Feedback:
+        def check(v: OperationView) -> None:
+            if not v.can_start:
+                raise StationError(_why_not("start", v))
+        return self._act("Started", check, "op.started")
+
+    def pause(self, reason: str) -> Feedback:
+        def check(v: OperationView) -> None:
+            if not v.can_pause:
+                raise StationError(_why_not("pause", v))
+            if not reason.strip():
+                raise StationError("choose a reason for the pause")
+        return self._act("Paused", check, "op.paused", reason=reason.strip())
+
+    def resume(self) -> Feedback:
+        def check(v: OperationView) -> None:
+            if not v.can_resume:
+                raise StationError(_why_not("resume", v))
+        return self._act("Resumed", check, "op.resumed")
+
+    def complete(self, good_text: str, scrap_text: str, scrap_reason: str = "") -> Feedback:
+        try:
+            good = parse_quantity(good_text, "good quantity")
+            scrap = parse_quantity(scrap_text, "scrap quantity")
+        except StationError as exc:
+            return self._refuse(exc)
+
+        def check(v: OperationView) -> None:
+            if not v.can_complete:
+                raise StationError(_why_not("complete", v))
+            started = self.started_quantity(v.wo, v.op)
+            if good > started:
+                raise StationError(f"{good} good is more than the {started} started", where="good quantity field")
+            if good + scrap > started:
+                raise StationError(f"{good} good + {scrap} scrap is more than the {started} started",
+                                   where="scrap quantity field")
+            if scrap > 0 and not scrap_reason.strip():
+                raise StationError("choose a scrap reason", where="scrap reason")
+            if v.op.qc and v.state.qc is None:
+                raise StationError("record the QC result first")
+        return self._act("Completed", check, "op.completed", good=good, scrap=scrap,
+                         reason=scrap_reason.strip() or None)
+
+    def record_qc(self, passed: bool, defect: str = "") -> Feedback:
+        def check(v: OperationView) -> None:
+            if not v.op.qc:
+                raise StationError(f"operation {v.op.number} has no QC step")
+            if not v.can_record_qc:
+                raise StationError(_why_not("record QC on", v))
+            if not passed and not defect.strip():
+                raise StationError("choose a defect code for a failed check")
+        return self._act("QC " + ("pass" if passed else "fail"), check, "qc.recorded", passed=passed,
+                         defect=defect.strip() or None)
+
+    def started_quantity(self, wo: RoutedWorkOrder, op: RoutedOperation) -> int:
+        """What reached this operation: the predecessor's good quantity when known, else the order's."""
+        if op.predecessor is not None:
+            pred = self._state(wo, wo.operation(op.predecessor))
+            if pred.good is not None:
+                return pred.good
+        return wo.quantity
+
+
+def _why_not(action: str, v: OperationView) -> str:
+    status = v.state.status
+    if status is Status.DONE:
+        return f"operation {v.op.number} of {v.wo.id} is already complete"
+    if status is Status.QUEUED:
+        return f"cannot {action} operation {v.op.number}: it has not been started"
+    return f"cannot {action} operation {v.op.number} now: it is {status.value}"

@@ -1,0 +1,372 @@
+"""Station rules: badge/PIN login, scanning, start/pause/resume/complete/QC, every refusal records nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from sync import labels
+from sync.errors import StationError
+from sync.labels import BadgeLabel, WorkOrderLabel
+from sync.station.ledger import MemoryLedger
+from sync.station.timing import Status, TimerColour
+from sync.station.workorders import RoutedWorkOrder
+from terminal.station.demo import DEMO_WORK_CENTRES, seed_demo
+from terminal.station.quantities import parse_quantity
+from terminal.station.session import StationSession, Tone
+from terminal.station.wedge import WedgeBuffer
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, minutes: float) -> None:
+        self.now += timedelta(minutes=minutes)
+
+
+def wo(work_order: str, op: int | None = None) -> str:
+    return labels.format(WorkOrderLabel(work_order, op))
+
+
+def badge(b: str) -> str:
+    return labels.format(BadgeLabel(b))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def ledger() -> MemoryLedger:
+    led = MemoryLedger()
+    seed_demo(led)
+    return led
+
+
+@pytest.fixture
+def session(ledger: MemoryLedger, clock: Clock) -> StationSession:
+    return StationSession(ledger, "ST-ASM-1", DEMO_WORK_CENTRES, clock=clock)
+
+
+def logged_in(session: StationSession, who: str = "E-0042") -> StationSession:
+    assert session.scan(badge(who)).tone is Tone.OK
+    return session
+
+
+def assert_refused_and_nothing_recorded(fb_tone: Tone, ledger: MemoryLedger, before: int) -> None:
+    assert fb_tone in (Tone.ERROR, Tone.OVERRIDE)
+    assert len(ledger.outbox) == before
+
+
+def test_badge_scan_logs_the_worker_in(session: StationSession) -> None:
+    fb = session.scan(badge("E-0042"))
+    assert fb.tone is Tone.OK and "Li Wei" in fb.text
+    assert session.worker is not None and session.worker.badge == "E-0042"
+
+
+def test_typed_pin_logs_in_and_a_wrong_pin_is_refused(session: StationSession) -> None:
+    assert session.login_pin("0707").tone is Tone.OK
+    assert session.worker is not None and session.worker.name == "Anna Berg"
+    fb = session.login_pin("1234")
+    assert fb.tone is Tone.ERROR and "unknown PIN" in fb.text
+    assert session.worker.name == "Anna Berg"
+
+
+def test_unknown_badge_is_refused(session: StationSession) -> None:
+    fb = session.scan(badge("E-9999"))
+    assert fb.tone is Tone.ERROR and "not on this station's roster" in fb.text
+    assert session.worker is None
+
+
+@pytest.mark.parametrize("text", ["", "hello", "FL1:WO:WO-1001:OP:10:Z", "FL1:XX:1:A", "FL1:WO:WO-1001"])
+def test_malformed_or_foreign_codes_are_refused_with_a_clear_message(
+    session: StationSession, ledger: MemoryLedger, text: str
+) -> None:
+    logged_in(session)
+    fb = session.scan(text)
+    assert fb.tone is Tone.ERROR and fb.text
+    assert session.selection is None and ledger.outbox == []
+
+
+def test_work_order_scan_needs_a_login_first(session: StationSession) -> None:
+    fb = session.scan(wo("WO-1001", 10))
+    assert fb.tone is Tone.ERROR and "log in first" in fb.text
+
+
+def test_header_label_selects_the_next_operation_at_this_station(session: StationSession) -> None:
+    logged_in(session)
+    assert session.scan(wo("WO-1001")).tone is Tone.OK
+    view = session.view()
+    assert view is not None
+    assert (view.wo.id, view.op.number, view.state.status) == ("WO-1001", 10, Status.QUEUED)
+    assert view.op.sop and view.wo.materials and view.wo.configuration
+    assert view.state.standard_seconds == (5 + 2 * 2) * 60
+
+
+def test_full_flow_start_pause_resume_complete_records_each_event_once(
+    session: StationSession, ledger: MemoryLedger, clock: Clock
+) -> None:
+    logged_in(session)
+    session.scan(wo("WO-1001", 10))
+    assert session.start().tone is Tone.OK
+    clock.advance(4)
+    assert session.pause("material missing").tone is Tone.OK
+    clock.advance(30)
+    assert session.resume().tone is Tone.OK
+    clock.advance(3)
+    view = session.view()
+    assert view is not None and view.state.elapsed_seconds == pytest.approx(7 * 60)
+    assert session.complete("2", "0").tone is Tone.OK
+    assert [t for t, _ in ledger.outbox] == ["op.started", "op.paused", "op.resumed", "op.completed"]
+    paused_body = ledger.outbox[1][1]
+    assert paused_body["reason"] == "material missing" and paused_body["worker"] == "E-0042"
+    assert paused_body["station"] == "ST-ASM-1" and paused_body["work_order"] == "WO-1001"
+    done = ledger.outbox[-1][1]
+    assert (done["good"], done["scrap"]) == (2, 0)
+    view = session.view()
+    assert view is not None and view.state.status is Status.DONE
+
+
+def test_timer_turns_amber_then_red_against_standard_time(session: StationSession, clock: Clock) -> None:
+    logged_in(session)
+    session.scan(wo("WO-1001", 10))  # standard: 5 + 2 × 2 = 9 min
+    session.start()
+    clock.advance(8.9)
+    assert session.view().colour is TimerColour.NORMAL  # type: ignore[union-attr]
+    clock.advance(0.1)
+    assert session.view().colour is TimerColour.AMBER  # type: ignore[union-attr]
+    clock.advance(1.8)
+    assert session.view().colour is TimerColour.RED  # type: ignore[union-attr]
+
+
+def test_work_order_not_routed_here_is_refused(session: StationSession, ledger: MemoryLedger) -> None:
+    logged_in(session)
+    fb = session.scan(wo("WO-7777", 10))
+    assert fb.tone is Tone.ERROR and "not routed to this station" in fb.text
+    assert session.selection is None and ledger.outbox == []
+
+
+def test_operation_of_another_work_centre_needs_a_supervisor(session: StationSession, ledger: MemoryLedger) -> None:
+    logged_in(session)
+    fb = session.scan(wo("WO-1002", 10))  # WO-1002 op 10 runs at FRAME
+    assert fb.tone is Tone.OVERRIDE and "routed to FRAME" in fb.text
+    assert session.selection is None and ledger.outbox == []
+    assert session.start().tone is Tone.ERROR and ledger.outbox == []
+
+
+def test_predecessor_not_done_is_refused_and_a_supervisor_badge_overrides_it_on_record(
+    session: StationSession, ledger: MemoryLedger
+) -> None:
+    logged_in(session)
+    fb = session.scan(wo("WO-1001", 20))
+    assert fb.tone is Tone.OVERRIDE and "waits for operation 10" in fb.text
+    assert ledger.outbox == []
+    # a normal worker's badge does not override; it just logs them in
+    session.scan(badge("E-0007"))
+    assert session.pending_override is None and session.selection is None
+    session.scan(wo("WO-1001", 20))
+    assert session.scan(badge("S-0001")).tone is Tone.OK
+    assert session.worker is not None and session.worker.badge == "E-0007"  # the worker stays logged in
+    assert session.start().tone is Tone.OK
+    body = ledger.outbox[-1][1]
+    assert body["worker"] == "E-0007" and body["override_by"] == "S-0001"
+    assert "waits for operation 10" in body["override_reason"]
+
+
+def test_supervisor_pin_also_approves_an_override(session: StationSession, ledger: MemoryLedger) -> None:
+    logged_in(session)
+    session.scan(wo("WO-1001", 20))
+    assert session.login_pin("9999").tone is Tone.OK
+    session.start()
+    assert ledger.outbox[-1][1]["override_by"] == "S-0001"
+
+
+def test_operation_already_complete_is_refused_even_for_a_supervisor(
+    session: StationSession, ledger: MemoryLedger
+) -> None:
+    logged_in(session)
+    session.scan(wo("WO-1001", 10))
+    session.start()
+    session.complete("2", "0")
+    count = len(ledger.outbox)
+    fb = session.scan(wo("WO-1001", 10))
+    assert fb.tone is Tone.ERROR and "already complete" in fb.text
+    assert session.pending_override is None
+    session.scan(badge("S-0001"))
+    assert session.selection is None and len(ledger.outbox) == count
+
+
+def test_header_label_skips_done_operations_and_says_when_all_are_done(session: StationSession) -> None:
+    logged_in(session)
+    for op in (10, 20):
+        session.scan(wo("WO-1001", op))
+        session.start()
+        session.complete("2", "0")
+    session.scan(wo("WO-1001"))
+    assert session.selection is not None and session.selection.operation == 30
+    session.start()
+    session.record_qc(True)
+    session.complete("2", "0")
+    fb = session.scan(wo("WO-1001"))
+    assert fb.tone is Tone.ERROR and "already complete" in fb.text
+
+
+@pytest.mark.parametrize(
+    ("good", "scrap", "reason", "message"),
+    [("", "0", "", "good quantity is empty"), ("-1", "0", "", "not a whole number"),
+     ("1.5", "0", "", "not a whole number"), ("two", "0", "", "not a whole number"),
+     ("3", "0", "", "3 good is more than the 2 started"), ("2", "1", "dent", "more than the 2 started"),
+     ("1", "1", "", "scrap reason"), ("1", "x", "", "scrap quantity")],
+)
+def test_bad_quantities_are_refused_and_nothing_is_recorded(
+    session: StationSession, ledger: MemoryLedger, good: str, scrap: str, reason: str, message: str
+) -> None:
+    logged_in(session)
+    session.scan(wo("WO-1001", 10))
+    session.start()
+    before = len(ledger.outbox)
+    fb = session.complete(good, scrap, reason)
+    assert message in fb.text
+    assert_refused_and_nothing_recorded(fb.tone, ledger, before)
+    assert session.view().state.status is Status.RUNNING  # type: ignore[union-attr]
+
+
+def test_next_operation_cannot_report_more_than_the_previous_one_made_good(
+    session: StationSession, ledger: MemoryLedger
+) -> None:
+    logged_in(session)
+    session.scan(wo("WO-1001", 10))
+    session.start()
+    session.complete("1", "1", "cracked weld")
+    session.scan(wo("WO-1001", 20))
+    session.start()
+    fb = session.complete("2", "0")
+    assert fb.tone is Tone.ERROR and "more than the 1 started" in fb.text
+    assert session.complete("1", "0").tone is Tone.OK
+
+
+def test_pause_needs_a_reason_and_only_a_running_worker_can_pause(session: StationSession, ledger: MemoryLedger) -> None:
+    logged_in(session)
+    session.scan(wo("WO-1001", 10))
+    assert session.pause("break").tone is Tone.ERROR  # not started
+    session.start()
+    assert "reason" in session.pause("  ").text
+    assert [t for t, _ in ledger.outbox] == ["op.started"]
+
+
+def test_actions_without_a_selection_or_login_are_refused(session: StationSession, ledger: MemoryLedger) -> None:
+    assert session.start().tone is Tone.ERROR
+    logged_in(session)
+    assert "scan a work order" in session.start().text
+    assert ledger.outbox == []
+
+
+def test_two_workers_run_one_operation_and_one_worker_runs_two(
+    session: StationSession, ledger: MemoryLedger, clock: Clock
+) -> None:
+    logged_in(session, "E-0042")
+    session.scan(wo("WO-1001", 10))
+    session.start()
+    logged_in(session, "E-0007")
+    session.scan(wo("WO-1001", 10))
+    assert session.start().tone is Tone.OK
+    clock.advance(5)
+    view = session.view()
+    assert view is not None and view.state.workers == ("E-0007", "E-0042")
+    assert view.state.labour_seconds == pytest.approx(600) and view.state.elapsed_seconds == pytest.approx(300)
+    # Anna also starts the other work order at the same time (its op 10 is at FRAME: supervisor allows)
+    session.scan(wo("WO-1002", 20))
+    session.login_pin("9999")
+    assert session.start().tone is Tone.OK
+    assert [t for t, _ in ledger.outbox] == ["op.started", "op.started", "op.started"]
+
+
+def test_qc_step_records_pass_or_fail_with_a_defect_code(session: StationSession, ledger: MemoryLedger) -> None:
+    logged_in(session)
+    for op in (10, 20):
+        session.scan(wo("WO-1001", op))
+        session.start()
+        session.complete("2", "0")
+    session.scan(wo("WO-1001", 30))
+    session.start()
+    assert "QC result first" in session.complete("2", "0").text
+    assert "defect code" in session.record_qc(False).text
+    assert session.record_qc(False, "D-12 paint run").tone is Tone.OK
+    assert ledger.outbox[-1][0] == "qc.recorded"
+    assert ledger.outbox[-1][1]["passed"] is False and ledger.outbox[-1][1]["defect"] == "D-12 paint run"
+    assert session.complete("1", "1", "paint").tone is Tone.OK
+
+
+def test_qc_on_an_operation_without_qc_is_refused(session: StationSession, ledger: MemoryLedger) -> None:
+    logged_in(session)
+    session.scan(wo("WO-1001", 10))
+    session.start()
+    assert "no QC step" in session.record_qc(True).text
+    assert len(ledger.outbox) == 1
+
+
+def test_listeners_hear_every_change(session: StationSession) -> None:
+    heard: list[int] = []
+    session.listeners.append(lambda: heard.append(1))
+    session.scan("junk")
+    logged_in(session)
+    assert len(heard) == 2
+
+
+@pytest.mark.parametrize("text", ["0", "7", " 12 ", "999999"])
+def test_parse_quantity_accepts_whole_numbers(text: str) -> None:
+    assert parse_quantity(text, "good") == int(text)
+
+
+@pytest.mark.parametrize("text", ["", " ", "-3", "+3", "1e3", "1,5", "１２", "1234567"])
+def test_parse_quantity_refuses_anything_else(text: str) -> None:
+    with pytest.raises(StationError):
+        parse_quantity(text, "good")
+
+
+def feed_all(buffer: WedgeBuffer, text: str, gap: float, start: float = 0.0) -> str | None:
+    result = None
+    t = start
+    for ch in text + "\r":
+        out = buffer.feed(ch, t)
+        result = out if out is not None else result
+        t += gap
+    return result
+
+
+def test_wedge_burst_ending_with_enter_is_a_scan_and_slow_typing_is_not() -> None:
+    code = wo("WO-1001", 10)
+    assert feed_all(WedgeBuffer(), code, gap=0.01) == code
+    assert feed_all(WedgeBuffer(), code, gap=0.2) is None
+
+
+def test_wedge_scan_after_stray_keys_reads_only_the_burst() -> None:
+    buffer = WedgeBuffer()
+    buffer.feed("x", 0.0)
+    code = wo("WO-1002")
+    assert feed_all(buffer, code, gap=0.005, start=1.0) == code
+
+
+def test_routed_work_order_round_trips_and_malformed_ones_are_refused() -> None:
+    from terminal.station.demo import demo_work_orders
+
+    original = demo_work_orders()[0]
+    assert RoutedWorkOrder.from_body(original.to_body()) == original
+    body = original.to_body()
+    body["quantity"] = "two"
+    with pytest.raises(StationError, match="quantity"):
+        RoutedWorkOrder.from_body(body)
+    body = original.to_body()
+    body["operations"][1]["predecessor"] = 99
+    with pytest.raises(StationError, match="unknown operation 99"):
+        RoutedWorkOrder.from_body(body)
+    with pytest.raises(StationError, match="malformed work order"):
+        RoutedWorkOrder.from_body({"id": "X"})
+
+
