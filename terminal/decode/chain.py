@@ -1,0 +1,348 @@
+"""The decode chain: zxing-cpp first, then gated retries that win reads zxing-cpp alone misses.
+
+Why a chain: neither zxing-cpp nor zbar reads every real label, and a camera frame is rarely as
+clean as a printed test image. Each retry below was kept because it won reads on the real test
+images or on synthetic webcam frames (see bench/decode.py and docs/decoding.md). Retries only run
+when the first pass saw something barcode-like (a code zxing-cpp found but could not decode, or a
+patch of dense edges), so an empty frame costs one zxing-cpp pass and a few milliseconds.
+
+The chain never invents text: every result is exactly what one decoder read from one image.
+No Qt here: it runs in the capture worker thread and in the CLI.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import cv2
+import numpy as np
+import zxingcpp
+from pyzbar import pyzbar
+
+from sync.errors import DecodeError
+
+Point = tuple[float, float]
+Image = np.ndarray
+
+#: The formats FloorLink uses by default (labels are Code128 and QR; the rest come from suppliers).
+DEFAULT_FORMATS: tuple[str, ...] = ("Code128", "QRCode", "DataMatrix", "EAN13")
+MAX_SIDE = 1920
+
+# zbar names of the formats it can read, in zxing-cpp's spelling.
+_ZBAR_SYMBOLS: dict[str, pyzbar.ZBarSymbol] = {
+    "Code128": pyzbar.ZBarSymbol.CODE128,
+    "QRCode": pyzbar.ZBarSymbol.QRCODE,
+    "EAN13": pyzbar.ZBarSymbol.EAN13,
+    "EAN8": pyzbar.ZBarSymbol.EAN8,
+    "UPCA": pyzbar.ZBarSymbol.UPCA,
+    "UPCE": pyzbar.ZBarSymbol.UPCE,
+    "Code39": pyzbar.ZBarSymbol.CODE39,
+    "Code93": pyzbar.ZBarSymbol.CODE93,
+    "ITF": pyzbar.ZBarSymbol.I25,
+    "Codabar": pyzbar.ZBarSymbol.CODABAR,
+    "PDF417": pyzbar.ZBarSymbol.PDF417,
+}
+_FROM_ZBAR = {symbol.name: name for name, symbol in _ZBAR_SYMBOLS.items()}
+_LINEAR = {"Code128", "EAN13", "EAN8", "UPCA", "UPCE", "Code39", "Code93", "ITF", "Codabar"}
+_SHARPEN = np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class DecodedCode:
+    """One code read from a frame: its format, its exact text, where it is and who read it."""
+
+    format: str
+    text: str
+    position: tuple[Point, Point, Point, Point]
+    decoder: str = "zxing-cpp"
+    attempt: str = "plain"
+
+    @property
+    def center(self) -> Point:
+        xs = [p[0] for p in self.position]
+        ys = [p[1] for p in self.position]
+        return (sum(xs) / 4, sum(ys) / 4)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """An image derived from the frame and the affine map from frame to image coordinates."""
+
+    name: str
+    image: Image
+    to_image: np.ndarray  # 2x3 affine: frame point -> variant point
+
+    def to_frame(self, points: Iterable[Point]) -> tuple[Point, Point, Point, Point]:
+        back = cv2.invertAffineTransform(self.to_image)
+        out = [(float(back[0, 0] * x + back[0, 1] * y + back[0, 2]), float(back[1, 0] * x + back[1, 1] * y + back[1, 2]))
+               for x, y in points]
+        while len(out) < 4:
+            out.append(out[-1])
+        return (out[0], out[1], out[2], out[3])
+
+
+_IDENTITY = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+
+
+def _scaled(name: str, image: Image, factor: float, base: np.ndarray = _IDENTITY) -> Variant:
+    interpolation = cv2.INTER_CUBIC if factor > 1 else cv2.INTER_AREA
+    scaled = cv2.resize(image, None, fx=factor, fy=factor, interpolation=interpolation)
+    return Variant(name, scaled, np.vstack([base, [0, 0, 1]])[:2] * factor)
+
+
+def _rotated(image: Image, degrees: float) -> Variant:
+    h, w = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    new_w, new_h = int(h * sin + w * cos), int(h * cos + w * sin)
+    matrix[0, 2] += new_w / 2 - w / 2
+    matrix[1, 2] += new_h / 2 - h / 2
+    rotated = cv2.warpAffine(image, matrix, (new_w, new_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return Variant(f"rotated {degrees:+g}°", rotated, matrix)
+
+
+def to_gray(frame: Image) -> Image:
+    """A grayscale uint8 view of a BGR, BGRA or gray frame."""
+    if frame.dtype != np.uint8:
+        raise DecodeError(f"frame has pixel type {frame.dtype}, expected uint8", where="decode chain")
+    if frame.ndim == 2:
+        return frame
+    if frame.ndim == 3 and frame.shape[2] == 3:
+        return cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    if frame.ndim == 3 and frame.shape[2] == 4:
+        return cv2.cvtColor(frame, cv2.COLOR_BGRA2GRAY)
+    if frame.ndim == 3 and frame.shape[2] == 1:
+        return frame[:, :, 0]
+    raise DecodeError(f"frame has shape {frame.shape}, expected gray, BGR or BGRA", where="decode chain")
+
+
+@dataclass(frozen=True)
+class Region:
+    """A patch that looks like a linear code: box in frame pixels and the bars' direction."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    angle: float  # degrees to rotate the patch by so that its bars stand upright
+
+
+def barcode_like_regions(gray: Image, *, min_density: float = 0.45, min_coherence: float = 0.8,
+                         min_area: int = 120) -> list[Region]:
+    """Patches dense in strong edges that all run one way: where a linear code may be.
+
+    A cheap gate (a few ms on 720p, on a 480 px wide copy) computed with the structure tensor:
+    a bar code has many strong, parallel edges; text, cables and boxes have few or mixed ones.
+    An empty bench view therefore skips every retry.
+    """
+    h, w = gray.shape[:2]
+    factor = min(1.0, 480 / max(w, 1))
+    small = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA) if factor < 1 else gray
+    small = small.astype(np.float32)
+    gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3)
+    window = (11, 11)
+    jxx = cv2.boxFilter(gx * gx, -1, window)
+    jyy = cv2.boxFilter(gy * gy, -1, window)
+    jxy = cv2.boxFilter(gx * gy, -1, window)
+    energy = jxx + jyy + 1e-3
+    coherence = np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / energy
+    strong = (np.abs(gx) + np.abs(gy) > 120).astype(np.float32)
+    density = cv2.boxFilter(strong, -1, window)
+    mask = ((density > min_density) & (coherence > min_coherence)).astype(np.uint8)
+    count, labels_img, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    regions = []
+    for index in range(1, count):
+        x, y, bw, bh, area = (int(v) for v in stats[index])
+        if area < min_area:
+            continue
+        inside = labels_img == index
+        orientation = 0.5 * np.degrees(np.arctan2(2 * float(jxy[inside].mean()), float(jxx[inside].mean() - jyy[inside].mean())))
+        regions.append(Region(int(x / factor), int(y / factor), int(bw / factor) + 1, int(bh / factor) + 1, orientation))
+    regions.sort(key=lambda r: -r.w * r.h)
+    return regions
+
+
+@dataclass
+class DecodeChain:
+    """Reads every code of the configured formats in a frame.
+
+    ``formats`` restricts both decoders (fewer formats: faster and fewer false reads).
+    ``retries`` can be turned off to get zxing-cpp then zbar only. ``budget_ms`` bounds the time
+    spent on retries for live camera frames (the next frame is another chance); ``None`` means try
+    everything, as the CLI and the benchmark do.
+    """
+
+    formats: Sequence[str] = DEFAULT_FORMATS
+    retries: bool = True
+    zbar_fallback: bool = True
+    budget_ms: float | None = None
+    max_side: int = MAX_SIDE
+    _zxing_formats: zxingcpp.BarcodeFormats = field(init=False, repr=False)
+    _zbar_symbols: list[pyzbar.ZBarSymbol] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        unknown = [f for f in self.formats if not hasattr(zxingcpp.BarcodeFormat, f)]
+        if unknown or not self.formats:
+            raise DecodeError(
+                f"unknown barcode format(s) {', '.join(unknown) or '(none given)'}",
+                where="decode chain formats",
+                fix="use zxing-cpp names such as " + ", ".join(DEFAULT_FORMATS),
+            )
+        self._zxing_formats = zxingcpp.barcode_formats_from_str(",".join(self.formats))
+        self._zbar_symbols = [_ZBAR_SYMBOLS[f] for f in self.formats if f in _ZBAR_SYMBOLS]
+
+    @property
+    def has_linear(self) -> bool:
+        return any(f in _LINEAR for f in self.formats)
+
+    # --- the decoders -----------------------------------------------------------------------------
+    def _zxing(self, variant: Variant, binarizer: zxingcpp.Binarizer = zxingcpp.Binarizer.LocalAverage,
+               ) -> tuple[list[DecodedCode], bool]:
+        """Good reads, and whether zxing-cpp saw a code it could not decode."""
+        found = zxingcpp.read_barcodes(variant.image, formats=self._zxing_formats, text_mode=zxingcpp.TextMode.Plain,
+                                       binarizer=binarizer, return_errors=True)
+        codes = []
+        saw_broken = False
+        for barcode in found:
+            if barcode.error is not None or not barcode.valid:
+                saw_broken = True
+                continue
+            if not barcode.text:
+                continue  # a code with no content is no label: never report it
+            pos = barcode.position
+            corners = [(p.x, p.y) for p in (pos.top_left, pos.top_right, pos.bottom_right, pos.bottom_left)]
+            codes.append(DecodedCode(barcode.format.name, barcode.text, variant.to_frame(corners), "zxing-cpp", variant.name))
+        return codes, saw_broken
+
+    def _zbar(self, variant: Variant) -> list[DecodedCode]:
+        if not self._zbar_symbols:
+            return []
+        codes = []
+        for symbol in pyzbar.decode(variant.image, symbols=self._zbar_symbols):
+            name = _FROM_ZBAR.get(symbol.type)
+            if name is None or name not in self.formats or not symbol.data:
+                continue
+            try:
+                text = symbol.data.decode("utf-8")
+            except UnicodeDecodeError:
+                text = symbol.data.decode("latin-1")
+            corners = [(float(p.x), float(p.y)) for p in symbol.polygon] or [
+                (symbol.rect.left, symbol.rect.top), (symbol.rect.left + symbol.rect.width, symbol.rect.top + symbol.rect.height)]
+            codes.append(DecodedCode(name, text, variant.to_frame(corners), "zbar", variant.name))
+        return codes
+
+    # --- the chain --------------------------------------------------------------------------------
+    def decode(self, frame: Image) -> list[DecodedCode]:
+        """Every code read in ``frame`` (BGR or gray), positions in ``frame`` pixels; [] when none."""
+        gray = to_gray(frame)
+        h, w = gray.shape[:2]
+        start = Variant("plain", gray, _IDENTITY)
+        if max(h, w) > self.max_side:
+            start = _scaled(f"downscaled to {self.max_side} px", gray, self.max_side / max(h, w))
+        codes, saw_broken = self._zxing(start)
+        if codes:
+            return _unique(codes)
+        if self.zbar_fallback:
+            codes = self._zbar(start)
+            if codes:
+                return _unique(codes)
+        if not self.retries:
+            return []
+        regions = [] if saw_broken else barcode_like_regions(start.image)
+        if not saw_broken and not regions:
+            return []
+        deadline = None if self.budget_ms is None else time.perf_counter() + self.budget_ms / 1000
+        for attempt in self._retries(start, regions):
+            codes = attempt()
+            if codes:
+                return _unique(codes)
+            if deadline is not None and time.perf_counter() > deadline:
+                break
+        return []
+
+    def _retries(self, start: Variant, regions: list[Region]) -> Iterable[Callable[[], list[DecodedCode]]]:
+        """The retries, most rewarding first (measured by bench/decode.py)."""
+        image = start.image
+        h, w = image.shape[:2]
+        if max(h, w) > 1000:  # a camera frame: the code is small somewhere in it, look there first
+            yield from self._region_retries(start, regions)
+        yield lambda: self._zxing(start, binarizer=zxingcpp.Binarizer.GlobalHistogram)[0]
+        if max(h, w) <= 1000:
+            yield lambda: self._both(_scaled("upscaled x2", image, 2.0, start.to_image))
+        yield lambda: self._both(_derived("adaptive threshold", start, _adaptive))
+        yield lambda: self._both(_derived("contrast equalised", start, _clahe))
+        if max(h, w) <= 1000:
+            yield from self._region_retries(start, regions)
+        if self.has_linear:
+            for degrees in (15, -15, 30, -30, 45):
+                yield partial(self._both_of, _rotated_variant, start, degrees)
+        yield lambda: self._both(_derived("median filtered", start, lambda g: cv2.medianBlur(g, 3)))
+        yield lambda: self._both(_derived("sharpened", start, lambda g: cv2.filter2D(g, -1, _SHARPEN)))
+
+    def _region_retries(self, start: Variant, regions: list[Region]) -> Iterable[Callable[[], list[DecodedCode]]]:
+        h, w = start.image.shape[:2]
+        for region in regions[:3]:
+            if region.w * region.h < 0.5 * w * h:
+                if self.has_linear and abs(region.angle) > 5:
+                    yield partial(self._both_of, _cropped, start, region, region.angle)
+                yield partial(self._both_of, _cropped, start, region)
+
+    def _both_of(self, make: Callable[..., Variant], *args: Any) -> list[DecodedCode]:
+        return self._both(make(*args))
+
+    def _both(self, variant: Variant) -> list[DecodedCode]:
+        codes = self._zxing(variant)[0]
+        if not codes and self.zbar_fallback:
+            codes = self._zbar(variant)
+        return codes
+
+
+def _adaptive(gray: Image) -> Image:
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, 31, 5)
+
+
+def _clahe(gray: Image) -> Image:
+    return cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(gray)
+
+
+def _derived(name: str, start: Variant, transform: Callable[[Image], Image]) -> Variant:
+    return Variant(name, transform(start.image), start.to_image)
+
+
+def _rotated_variant(start: Variant, degrees: float) -> Variant:
+    rotated = _rotated(start.image, degrees)
+    matrix = np.vstack([rotated.to_image, [0, 0, 1]]) @ np.vstack([start.to_image, [0, 0, 1]])
+    return Variant(rotated.name, rotated.image, matrix[:2])
+
+
+def _cropped(start: Variant, region: Region, degrees: float = 0.0) -> Variant:
+    """The region with a margin, turned upright, upscaled so a small code gets enough pixels per module."""
+    x, y, w, h = region.x, region.y, region.w, region.h
+    img_h, img_w = start.image.shape[:2]
+    margin = max(w, h) // 4 + 8
+    x0, y0 = max(0, x - margin), max(0, y - margin)
+    x1, y1 = min(img_w, x + w + margin), min(img_h, y + h + margin)
+    crop = start.image[y0:y1, x0:x1]
+    factor = 2.0 if max(crop.shape[:2]) < 600 else 1.0
+    shift = np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0], [0.0, 0.0, 1.0]]) @ np.vstack([start.to_image, [0, 0, 1]])
+    variant = Variant(f"region {x},{y}", crop, shift[:2])
+    if degrees:
+        variant = _rotated_variant(variant, degrees)
+    if factor == 1.0:
+        return variant
+    return _scaled(f"{variant.name} upscaled", variant.image, factor, variant.to_image)
+
+
+def _unique(codes: list[DecodedCode]) -> list[DecodedCode]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for code in codes:
+        if (code.format, code.text) not in seen:
+            seen.add((code.format, code.text))
+            out.append(code)
+    return out
