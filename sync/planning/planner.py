@@ -1,0 +1,346 @@
+"""The planner: stock netting, work orders, requisitions, finite-capacity forward scheduling.
+
+Orders are planned one after another in the order they arrive; each takes stock and capacity
+that later orders then no longer see. Work orders, once created, keep their ids: replanning
+(an operation finished early or late, an order cancelled) moves their operations in time but
+never renumbers them, because stations already hold them.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sync.errors import PlanningError
+from sync.planning.model import (
+    CentreSpec,
+    ItemSpec,
+    OrderPlan,
+    PlannedOperation,
+    PlannedWorkOrder,
+    Requisition,
+    StructureNode,
+)
+from sync.planning.timeline import add_working_minutes, next_working_moment
+
+_EPS = 1e-9
+
+
+@dataclass
+class _Lot:
+    """Stock arriving on a requisition: what is not yet promised to an order is ``free``."""
+
+    due: datetime
+    free: float
+
+
+@dataclass
+class _Constraint:
+    """Why something cannot start earlier: a material, a work centre queue, or the clock."""
+
+    kind: str  # material | centre | subcontract | now | stock
+    ref: str
+    until: datetime
+
+
+@dataclass
+class _WorkOrderState:
+    plan: PlannedWorkOrder
+    routing: tuple  # tuple[OpSpec, ...]
+    materials_ready: datetime
+    material_constraint: _Constraint | None
+    children: list[str] = field(default_factory=list)
+    done_ops: dict[int, tuple[datetime, datetime]] = field(default_factory=dict)
+    running_ops: dict[int, datetime] = field(default_factory=dict)
+    constraint: _Constraint | None = None
+
+
+class Planner:
+    """Plans orders against one stock position and one set of work-centre lanes."""
+
+    def __init__(self, items: Mapping[str, ItemSpec], centres: Mapping[str, CentreSpec]) -> None:
+        self.items = dict(items)
+        self.centres = dict(centres)
+        self.on_hand: dict[str, float] = {code: spec.stock for code, spec in self.items.items()}
+        self.reserved: dict[str, float] = {}
+        self.lots: dict[str, list[_Lot]] = {}
+        self.replenishing: dict[str, float] = {}
+        self.lanes: dict[str, list[datetime]] = {}
+        self.plans: dict[str, OrderPlan] = {}
+        self._orders: list[str] = []
+        self._work_orders: dict[str, _WorkOrderState] = {}
+        self._top: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ public
+    def plan(self, order_id: str, structure: StructureNode, qty: float, now: datetime,
+             *, ship_from_stock: bool = True) -> OrderPlan:
+        """Plan and book an order: it takes stock and capacity from later orders."""
+        if order_id in self.plans:
+            raise PlanningError(f"order {order_id} is already planned", fix="cancel it first to plan it again")
+        plan = self._plan(order_id, structure, qty, now, ship_from_stock)
+        self.plans[order_id] = plan
+        self._orders.append(order_id)
+        return plan
+
+    def promise(self, order_id: str, structure: StructureNode, qty: float, now: datetime,
+                *, ship_from_stock: bool = True) -> OrderPlan:
+        """What :meth:`plan` would answer, without booking anything (a quote)."""
+        scratch = copy.copy(self)
+        scratch.on_hand = dict(self.on_hand)
+        scratch.reserved = dict(self.reserved)
+        scratch.lots = {k: [_Lot(lot.due, lot.free) for lot in v] for k, v in self.lots.items()}
+        scratch.replenishing = dict(self.replenishing)
+        scratch.lanes = {k: list(v) for k, v in self.lanes.items()}
+        scratch._work_orders = dict(self._work_orders)
+        scratch._top = dict(self._top)
+        return scratch._plan(order_id, structure, qty, now, ship_from_stock)
+
+    def cancel(self, order_id: str, now: datetime) -> None:
+        """Drop an order: its reservations go back to stock and the rest is rescheduled."""
+        plan = self.plans.pop(order_id, None)
+        if plan is None:
+            raise PlanningError(f"order {order_id} is not planned", fix="check the order id")
+        self._orders.remove(order_id)
+        for item, qty in plan.reserved.items():
+            self.reserved[item] = self.reserved.get(item, 0) - qty
+        for wo in plan.work_orders:
+            self._work_orders.pop(wo.id, None)
+        self._top.pop(order_id, None)
+        for req in plan.requisitions:
+            if req.kind == "purchase":
+                # Bought stock still arrives: it becomes free for the next orders.
+                self.lots.setdefault(req.item, []).append(_Lot(req.due_date, req.qty - req.safety_topup))
+        self.reschedule(now)
+
+    def record_progress(self, work_order: str, op: int, *, started: datetime | None = None,
+                        finished: datetime | None = None) -> None:
+        """Tell the planner what really happened; :meth:`reschedule` then plans around it."""
+        state = self._work_orders.get(work_order)
+        if state is None:
+            raise PlanningError(f"unknown work order {work_order}", fix="check the work order id")
+        if not any(spec.op == op for spec in state.routing):
+            raise PlanningError(f"work order {work_order} has no operation {op}")
+        if finished is not None:
+            begun = started or state.running_ops.get(op) or finished
+            state.done_ops[op] = (begun, finished)
+            state.running_ops.pop(op, None)
+        elif started is not None:
+            state.running_ops[op] = started
+
+    def reschedule(self, now: datetime) -> None:
+        """Schedule every open operation again from ``now``, orders in their arrival sequence."""
+        self.lanes = {}
+        for order_id in self._orders:
+            plan = self.plans[order_id]
+            if plan.ships_from_stock:
+                continue
+            top = self._top[order_id]
+            end, constraint = self._schedule_tree(top, now)
+            plan.promise = end
+            plan.reason = _describe(constraint, end)
+            self._refresh_requisitions(plan)
+
+    def work_orders(self) -> Iterable[PlannedWorkOrder]:
+        return (state.plan for state in self._work_orders.values())
+
+    def scheduled_operations(self) -> int:
+        return sum(len(s.plan.operations) for s in self._work_orders.values())
+
+    # ------------------------------------------------------------------ planning
+    def _plan(self, order_id: str, structure: StructureNode, qty: float, now: datetime,
+              ship_from_stock: bool) -> OrderPlan:
+        if qty <= 0:
+            raise PlanningError(f"order {order_id}: quantity must be positive, got {qty}")
+        self._spec(structure.item)
+        plan = OrderPlan(order_id=order_id, ships_from_stock=False, promise=now, reason="")
+        need = qty * structure.qty_per
+        if ship_from_stock and self._usable(structure.item) + _EPS >= need:
+            self._reserve(plan, structure.item, need)
+            plan.ships_from_stock = True
+            plan.reason = f"in stock: {structure.item}"
+            return plan
+        counter = [0]
+        top = self._explode(plan, structure, need, now, None, counter, take_stock=False)
+        if top is None:  # pragma: no cover - finished items always get a work order above
+            raise PlanningError(f"order {order_id}: nothing to make")
+        self._top[order_id] = top
+        end, constraint = self._schedule_tree(top, now)
+        plan.promise = end
+        plan.reason = _describe(constraint, end)
+        self._refresh_requisitions(plan)
+        return plan
+
+    def _refresh_requisitions(self, plan: OrderPlan) -> None:
+        """Need dates follow the schedule; every outsourced operation is a subcontract order."""
+        by_id = {wo.id: wo for wo in plan.work_orders}
+        for req in plan.requisitions:
+            if req.kind == "purchase" and req.work_order in by_id and by_id[req.work_order].operations:
+                req.need_date = by_id[req.work_order].start
+        plan.requisitions = [r for r in plan.requisitions if r.kind != "subcontract"]
+        for wo in plan.work_orders:
+            state = self._work_orders[wo.id]
+            suppliers = {spec.op: spec.supplier for spec in state.routing}
+            for op in wo.operations:
+                if op.outsourced:
+                    plan.requisitions.append(Requisition("subcontract", plan.order_id, wo.item, wo.qty,
+                                                         suppliers.get(op.op), need_date=op.start,
+                                                         due_date=op.end, work_order=wo.id, operation=op.op))
+
+    def _explode(self, plan: OrderPlan, node: StructureNode, need: float, now: datetime,
+                 parent: str | None, counter: list[int], *, take_stock: bool = True) -> str | None:
+        """Create the work order for ``need`` units of made item ``node.item`` (after stock)."""
+        self._spec(node.item)
+        if take_stock:
+            usable = min(self._usable(node.item), need)
+            if usable > _EPS:
+                self._reserve(plan, node.item, usable)
+                need -= usable
+            if need <= _EPS:
+                return None
+        if not node.routing:
+            raise PlanningError(f"item {node.item} is made but has no routing",
+                                fix="give its assembly a routing in assemblies.yaml")
+        counter[0] += 1
+        wo_id = f"{plan.order_id}-{counter[0]:02d}"
+        materials_ready = now
+        material_constraint: _Constraint | None = None
+        children: list[str] = []
+        for child in node.children:
+            child_need = need * child.qty_per
+            if child_need <= _EPS:
+                continue
+            child_spec = self._spec(child.item)
+            if child_spec.kind == "purchased":
+                ready = self._take_purchased(plan, child_spec, child_need, now, wo_id)
+                if ready > materials_ready:
+                    materials_ready = ready
+                    material_constraint = _Constraint("material", child.item, ready)
+            else:
+                child_wo = self._explode(plan, child, child_need, now, wo_id, counter)
+                if child_wo is not None:
+                    children.append(child_wo)
+        wo = PlannedWorkOrder(id=wo_id, order_id=plan.order_id, item=node.item, qty=need,
+                              operations=[], parent=parent)
+        plan.work_orders.append(wo)
+        self._work_orders[wo_id] = _WorkOrderState(wo, tuple(node.routing), materials_ready,
+                                                   material_constraint, children)
+        return wo_id
+
+    def _take_purchased(self, plan: OrderPlan, spec: ItemSpec, need: float, now: datetime,
+                        wo_id: str) -> datetime:
+        """Reserve what stock allows, use free incoming lots, buy the rest; when is it all here?"""
+        ready = now
+        usable = min(self._usable(spec.code), need)
+        if usable > _EPS:
+            self._reserve(plan, spec.code, usable)
+            need -= usable
+        for lot in sorted(self.lots.get(spec.code, []), key=lambda lot: lot.due):
+            if need <= _EPS:
+                break
+            take = min(lot.free, need)
+            if take > _EPS:
+                lot.free -= take
+                need -= take
+                ready = max(ready, lot.due)
+        if need > _EPS:
+            due = now + timedelta(days=spec.lead_time_days)
+            # Stock below safety stock is bought back up once, not again by every later order.
+            projected = self.on_hand.get(spec.code, 0) - self.reserved.get(spec.code, 0)
+            topup = max(0.0, spec.safety_stock - max(projected, 0.0) - self.replenishing.get(spec.code, 0))
+            self.replenishing[spec.code] = self.replenishing.get(spec.code, 0) + topup
+            plan.requisitions.append(Requisition("purchase", plan.order_id, spec.code, need + topup, spec.supplier,
+                                                 need_date=now, due_date=due, work_order=wo_id,
+                                                 safety_topup=topup))
+            ready = max(ready, due)
+        return ready
+
+    # ------------------------------------------------------------------ scheduling
+    def _schedule_tree(self, wo_id: str, now: datetime) -> tuple[datetime, _Constraint | None]:
+        """Schedule a work order after its children; return its end and what decided it."""
+        state = self._work_orders[wo_id]
+        earliest = max(now, state.materials_ready)
+        constraint = state.material_constraint if state.materials_ready > now else _Constraint("now", "", now)
+        for child in state.children:
+            child_end, child_constraint = self._schedule_tree(child, now)
+            if child_end > earliest:
+                earliest, constraint = child_end, child_constraint
+        end, op_constraint = self._schedule_ops(state, earliest, now)
+        if op_constraint is not None:
+            constraint = op_constraint
+        state.constraint = constraint
+        return end, constraint
+
+    def _schedule_ops(self, state: _WorkOrderState, earliest: datetime,
+                      now: datetime) -> tuple[datetime, _Constraint | None]:
+        wo = state.plan
+        wo.operations = []
+        binding: _Constraint | None = None
+        t = earliest
+        for spec in state.routing:
+            standard = spec.setup_min + spec.run_min * wo.qty
+            if spec.op in state.done_ops:
+                start, end = state.done_ops[spec.op]
+                wo.operations.append(PlannedOperation(wo.id, spec.op, spec.code, spec.work_centre, start, end,
+                                                      standard, spec.outsourced))
+                t = max(end, now)
+                continue
+            centre = self.centres.get(spec.work_centre)
+            if centre is None:
+                raise PlanningError(f"operation {spec.op} of {wo.item} uses unknown work centre {spec.work_centre}")
+            if spec.outsourced:
+                start = t
+                end = start + timedelta(days=spec.lead_time_days)
+                wo.operations.append(PlannedOperation(wo.id, spec.op, spec.code, spec.work_centre, start, end,
+                                                      standard, True))
+                if spec.lead_time_days > 0:
+                    binding = _Constraint("subcontract", spec.supplier or spec.work_centre, end)
+                t = end
+                continue
+            lanes = self.lanes.setdefault(centre.code, [now] * max(centre.capacity, 1))
+            running_since = state.running_ops.get(spec.op)
+            lane = min(range(len(lanes)), key=lambda i: max(lanes[i], t))
+            if running_since is not None:
+                start = running_since
+                elapsed = (now - running_since).total_seconds() / 60
+                end = add_working_minutes(centre.calendar, max(now, t), max(standard - elapsed, 0))
+            else:
+                free = lanes[lane]
+                start = next_working_moment(centre.calendar, max(free, t))
+                if free > t:
+                    binding = _Constraint("centre", centre.code, free)
+                end = add_working_minutes(centre.calendar, start, standard)
+            lanes[lane] = max(lanes[lane], end)
+            wo.operations.append(PlannedOperation(wo.id, spec.op, spec.code, spec.work_centre, start, end,
+                                                  standard, False, lane))
+            t = end
+        return t, binding
+
+    # ------------------------------------------------------------------ stock
+    def _spec(self, code: str) -> ItemSpec:
+        spec = self.items.get(code)
+        if spec is None:
+            raise PlanningError(f"unknown item {code}", fix="add it to items.yaml and release a new revision")
+        return spec
+
+    def _usable(self, code: str) -> float:
+        spec = self._spec(code)
+        return max(0.0, self.on_hand.get(code, 0) - self.reserved.get(code, 0) - spec.safety_stock)
+
+    def _reserve(self, plan: OrderPlan, code: str, qty: float) -> None:
+        self.reserved[code] = self.reserved.get(code, 0) + qty
+        plan.reserved[code] = plan.reserved.get(code, 0) + qty
+
+
+def _describe(constraint: _Constraint | None, end: datetime) -> str:
+    """One line saying what decides the promise date."""
+    if constraint is None or constraint.kind == "now":
+        return "capacity and materials are free: the routing's own duration decides"
+    if constraint.kind == "material":
+        return f"waiting for material {constraint.ref} (arrives {constraint.until:%Y-%m-%d})"
+    if constraint.kind == "centre":
+        return f"work centre {constraint.ref} is booked until {constraint.until:%Y-%m-%d %H:%M}"
+    if constraint.kind == "subcontract":
+        return f"subcontractor {constraint.ref} returns the parts on {constraint.until:%Y-%m-%d}"
+    return f"{constraint.kind} {constraint.ref}"

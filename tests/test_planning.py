@@ -1,0 +1,151 @@
+"""Planning behaviour on small hand-built structures (the demo-catalog scenarios live with the hub)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+
+from sync.errors import PlanningError
+from sync.planning import CentreSpec, ItemSpec, OpSpec, Planner, StructureNode
+from sync.planning.timeline import add_working_minutes
+from sync.station.calendar import Shift, WeeklyShifts
+
+MONDAY_8 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+SHIFTS = WeeklyShifts((Shift(time(8), time(12)), Shift(time(13), time(17))), UTC)
+
+
+def items(**overrides: ItemSpec) -> dict[str, ItemSpec]:
+    base = {
+        "BIKE": ItemSpec("BIKE", "finished", stock=1),
+        "FRAME": ItemSpec("FRAME", "made"),
+        "TUBE": ItemSpec("TUBE", "purchased", stock=10, safety_stock=2, lead_time_days=7, supplier="Alu Co"),
+        "WHEEL": ItemSpec("WHEEL", "purchased", stock=100, lead_time_days=3, supplier="Wheels Ltd"),
+    }
+    base.update(overrides)
+    return base
+
+
+def centres(capacity: int = 1) -> dict[str, CentreSpec]:
+    return {
+        "WELD": CentreSpec("WELD", capacity, SHIFTS),
+        "ASSY": CentreSpec("ASSY", capacity, SHIFTS),
+        "COAT": CentreSpec("COAT", 99),
+    }
+
+
+def bike(tubes: float = 3, coat: bool = False) -> StructureNode:
+    frame_routing = [OpSpec(10, "WELD", "WELD", setup_min=30, run_min=90)]
+    if coat:
+        frame_routing.append(OpSpec(20, "COAT", "COAT", 0, 0, outsourced=True, supplier="Shine", lead_time_days=4))
+    frame = StructureNode("FRAME", 1, (StructureNode("TUBE", tubes),), tuple(frame_routing))
+    return StructureNode("BIKE", 1, (frame, StructureNode("WHEEL", 2)),
+                         (OpSpec(10, "ASSY", "ASSY", setup_min=10, run_min=50),))
+
+
+def test_an_order_for_a_stocked_finished_item_ships_from_stock() -> None:
+    planner = Planner(items(), centres())
+    plan = planner.plan("O1", bike(), 1, MONDAY_8)
+    assert plan.ships_from_stock and plan.reserved == {"BIKE": 1}
+    assert plan.work_orders == [] and plan.promise == MONDAY_8
+    second = planner.plan("O2", bike(), 1, MONDAY_8)
+    assert not second.ships_from_stock, "the one bike in stock is reserved already"
+
+
+def test_a_build_order_makes_work_orders_for_every_made_level_in_order() -> None:
+    planner = Planner(items(), centres())
+    plan = planner.plan("O1", bike(), 2, MONDAY_8, ship_from_stock=False)
+    assert [wo.item for wo in plan.work_orders] == ["FRAME", "BIKE"]
+    frame, top = plan.work_orders
+    assert frame.parent == top.id and frame.qty == 2
+    assert top.start >= frame.end, "assembly waits for the frames"
+    # weld: 30 + 2*90 = 210 min from 08:00 -> 11:30; assembly 10 + 2*50 = 110 min: 11:30-12:00, 13:00-14:20
+    assert frame.end == MONDAY_8.replace(hour=11, minute=30)
+    assert top.end == MONDAY_8.replace(hour=14, minute=20)
+    assert plan.promise == top.end and plan.reserved == {"TUBE": 6, "WHEEL": 4}
+
+
+def test_a_shortage_raises_a_purchase_requisition_and_the_material_decides_the_promise() -> None:
+    planner = Planner(items(), centres())
+    plan = planner.plan("O1", bike(tubes=5), 2, MONDAY_8, ship_from_stock=False)
+    purchase = [r for r in plan.requisitions if r.kind == "purchase"]
+    assert len(purchase) == 1
+    req = purchase[0]
+    # 10 on hand, 2 safety stock: 8 usable, need 10 -> 2 short (safety stock stays untouched)
+    assert (req.item, req.qty, req.supplier) == ("TUBE", 2, "Alu Co")
+    assert req.due_date == MONDAY_8 + timedelta(days=7)
+    assert plan.work_orders[0].start >= req.due_date
+    assert "TUBE" in plan.reason
+
+
+def test_stock_already_below_safety_stock_is_bought_back_up_once() -> None:
+    planner = Planner(items(TUBE=ItemSpec("TUBE", "purchased", stock=1, safety_stock=4, lead_time_days=7,
+                                          supplier="Alu Co")), centres())
+    first = planner.plan("O1", bike(tubes=2), 1, MONDAY_8, ship_from_stock=False)
+    second = planner.plan("O2", bike(tubes=2), 1, MONDAY_8, ship_from_stock=False)
+    assert [r.qty for r in first.requisitions if r.kind == "purchase"] == [2 + 3]
+    assert [r.qty for r in second.requisitions if r.kind == "purchase"] == [2]
+
+
+def test_an_outsourced_operation_raises_a_subcontract_order_and_takes_its_lead_time() -> None:
+    planner = Planner(items(), centres())
+    plan = planner.plan("O1", bike(coat=True), 1, MONDAY_8, ship_from_stock=False)
+    sub = [r for r in plan.requisitions if r.kind == "subcontract"]
+    assert len(sub) == 1 and sub[0].supplier == "Shine" and sub[0].operation == 20
+    assert sub[0].due_date - sub[0].need_date == timedelta(days=4)
+    assert "Shine" in plan.reason
+
+
+def test_a_full_work_centre_pushes_the_next_promise_and_says_so() -> None:
+    planner = Planner(items(), centres(capacity=1))
+    first = planner.plan("O1", bike(), 1, MONDAY_8, ship_from_stock=False)
+    second = planner.plan("O2", bike(), 1, MONDAY_8, ship_from_stock=False)
+    assert second.promise > first.promise
+    assert "booked" in second.reason
+    wider = Planner(items(), centres(capacity=2))
+    wider.plan("O1", bike(), 1, MONDAY_8, ship_from_stock=False)
+    assert wider.plan("O2", bike(), 1, MONDAY_8, ship_from_stock=False).promise == first.promise
+
+
+def test_a_quote_books_nothing() -> None:
+    planner = Planner(items(), centres())
+    quote = planner.promise("Q", bike(), 1, MONDAY_8, ship_from_stock=False)
+    plan = planner.plan("O1", bike(), 1, MONDAY_8, ship_from_stock=False)
+    assert quote.promise == plan.promise and "Q" not in planner.plans
+
+
+def test_cancelling_an_order_frees_its_stock_and_pulls_later_orders_in() -> None:
+    planner = Planner(items(), centres())
+    planner.plan("O1", bike(), 1, MONDAY_8, ship_from_stock=False)
+    second = planner.plan("O2", bike(), 1, MONDAY_8, ship_from_stock=False)
+    before = second.promise
+    planner.cancel("O1", MONDAY_8)
+    assert planner.plans["O2"].promise < before
+    assert planner.reserved["TUBE"] == 3
+
+
+def test_a_late_operation_pushes_what_follows_when_rescheduled() -> None:
+    planner = Planner(items(), centres())
+    plan = planner.plan("O1", bike(), 1, MONDAY_8, ship_from_stock=False)
+    frame = plan.work_orders[0]
+    on_time = plan.promise
+    late = frame.end + timedelta(hours=3)
+    planner.record_progress(frame.id, 10, started=MONDAY_8, finished=late)
+    planner.reschedule(late)
+    assert planner.plans["O1"].promise > on_time
+    assert planner.plans["O1"].work_orders[0].operations[0].end == late
+
+
+def test_working_minutes_skip_nights_weekends_and_breaks() -> None:
+    friday_16 = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
+    # 60 min left on Friday, then Monday 08:00-12:00 (240) -> 300 min ends Monday 12:00
+    assert add_working_minutes(SHIFTS, friday_16, 300) == datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+def test_unknown_items_and_bad_quantities_are_refused_with_a_reason() -> None:
+    planner = Planner(items(), centres())
+    with pytest.raises(PlanningError, match="unknown item NOPE"):
+        planner.plan("O1", StructureNode("NOPE", 1), 1, MONDAY_8)
+    with pytest.raises(PlanningError, match="quantity must be positive"):
+        planner.plan("O2", bike(), 0, MONDAY_8)
+    assert planner.plans == {} and planner.reserved == {}
