@@ -1,0 +1,187 @@
+"""Alerts: what to raise (pure detectors over derived state) and their stored lifecycle.
+
+Lifecycle: raised → acknowledged (who, when) → resolved (who or "auto", when). An alert has
+a ``key`` naming its subject (``overrun:WO-7:10``); while an alert with that key is open, the
+same condition does not raise it again, so detectors can run on every event and every tick.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlite_utils
+
+from sync.errors import PlanningError
+from sync.station.timing import OperationState, Status
+
+SEVERITIES = ("info", "warning", "critical")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A condition a detector found; the book turns it into an alert unless one is open."""
+
+    key: str
+    kind: str  # overrun | qc_rate | silent_station | order_late | material_short
+    severity: str
+    subject: str
+    message: str
+    data: Mapping[str, Any] | None = None
+
+
+def overruns(running: Iterable[tuple[str, int, str, OperationState]],
+             thresholds: Mapping[str, float], default_threshold: float = 1.2) -> list[Candidate]:
+    """Operations still running past their work centre's threshold of standard time."""
+    found = []
+    for work_order, op, centre, state in running:
+        limit = thresholds.get(centre, default_threshold)
+        if state.status in (Status.RUNNING, Status.PAUSED) and state.standard_seconds > 0 and state.ratio >= limit:
+            found.append(Candidate(
+                key=f"overrun:{work_order}:{op}", kind="overrun", severity="warning",
+                subject=f"{work_order}/{op}",
+                message=(f"operation {op} of {work_order} at {centre} has run {state.ratio:.0%} of its standard "
+                         f"time (threshold {limit:.0%})"),
+                data={"work_order": work_order, "op": op, "work_centre": centre, "ratio": round(state.ratio, 3)},
+            ))
+    return found
+
+
+class QcWindow:
+    """The last ``size`` QC results of one work centre within ``span``: a sliding fail rate."""
+
+    def __init__(self, size: int = 20, span: timedelta = timedelta(hours=8), threshold: float = 0.2,
+                 minimum: int = 5) -> None:
+        if not 0 < threshold <= 1:
+            raise PlanningError(f"QC fail-rate threshold must be in (0, 1], got {threshold}")
+        self.size, self.span, self.threshold, self.minimum = size, span, threshold, minimum
+        self.results: deque[tuple[datetime, bool]] = deque(maxlen=size)
+
+    def add(self, at: datetime, passed: bool) -> None:
+        self.results.append((at, passed))
+
+    def fail_rate(self, now: datetime) -> tuple[float, int]:
+        recent = [passed for at, passed in self.results if now - at <= self.span]
+        if not recent:
+            return 0.0, 0
+        return sum(1 for p in recent if not p) / len(recent), len(recent)
+
+    def check(self, centre: str, now: datetime) -> Candidate | None:
+        rate, count = self.fail_rate(now)
+        if count >= self.minimum and rate > self.threshold:
+            return Candidate(
+                key=f"qc_rate:{centre}", kind="qc_rate", severity="critical", subject=centre,
+                message=f"QC fail rate at {centre} is {rate:.0%} over the last {count} checks "
+                        f"(threshold {self.threshold:.0%})",
+                data={"work_centre": centre, "rate": round(rate, 3), "checks": count},
+            )
+        return None
+
+
+def silent_stations(last_seen: Mapping[str, datetime], now: datetime,
+                    after: timedelta = timedelta(minutes=2)) -> list[Candidate]:
+    """Stations whose last heartbeat is older than ``after``."""
+    return [
+        Candidate(key=f"silent:{device}", kind="silent_station", severity="warning", subject=device,
+                  message=f"station {device} has not been heard from since {seen:%Y-%m-%d %H:%M:%S}",
+                  data={"device": device, "last_seen": seen.isoformat()})
+        for device, seen in sorted(last_seen.items()) if now - seen > after
+    ]
+
+
+def late_orders(orders: Iterable[tuple[str, datetime, datetime | None, bool]], now: datetime) -> list[Candidate]:
+    """Open orders past their promise, or whose ETA lies past it: (order, promise, eta, done)."""
+    found = []
+    for order_id, promise, eta, done in orders:
+        if done:
+            continue
+        if now > promise or (eta is not None and eta > promise):
+            late_by = max(now, eta or now) - promise
+            found.append(Candidate(
+                key=f"late:{order_id}", kind="order_late", severity="critical" if now > promise else "warning",
+                subject=order_id,
+                message=f"order {order_id} will miss its promise of {promise:%Y-%m-%d %H:%M} "
+                        f"by {late_by.total_seconds() / 3600:.1f} h",
+                data={"order": order_id, "promise": promise.isoformat(), "eta": eta.isoformat() if eta else None},
+            ))
+    return found
+
+
+def material_shortages(work_orders: Iterable[tuple[str, datetime, str, datetime]]) -> list[Candidate]:
+    """Work orders scheduled to start before a material they need arrives: (wo, start, item, arrives)."""
+    return [
+        Candidate(key=f"short:{wo}:{item}", kind="material_short", severity="warning", subject=wo,
+                  message=f"work order {wo} starts {start:%Y-%m-%d %H:%M} but {item} arrives {due:%Y-%m-%d}",
+                  data={"work_order": wo, "item": item, "arrives": due.isoformat()})
+        for wo, start, item, due in work_orders if due > start
+    ]
+
+
+class AlertBook:
+    """The stored alerts of the hub (one SQLite table through sqlite-utils)."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self.table = db.table("alerts")
+        if not self.table.exists():
+            self.table.create({
+                "id": int, "key": str, "kind": str, "severity": str, "subject": str, "message": str,
+                "data": str, "state": str, "raised_at": str, "acknowledged_by": str, "acknowledged_at": str,
+                "resolved_by": str, "resolved_at": str,
+            }, pk="id", not_null={"key", "kind", "state", "raised_at"})
+            self.table.create_index(["key", "state"])
+
+    def raise_(self, candidate: Candidate, now: datetime) -> dict[str, Any] | None:
+        """Store the alert unless one with its key is still open; return the new row or None."""
+        if candidate.severity not in SEVERITIES:
+            raise PlanningError(f"unknown severity {candidate.severity!r}", fix=f"use one of {SEVERITIES}")
+        with self.db.conn:
+            open_rows = list(self.table.rows_where("key = ? and state != 'resolved'", [candidate.key], limit=1))
+            if open_rows:
+                return None
+            row = {"key": candidate.key, "kind": candidate.kind, "severity": candidate.severity,
+                   "subject": candidate.subject, "message": candidate.message,
+                   "data": json.dumps(dict(candidate.data or {}), sort_keys=True),
+                   "state": "raised", "raised_at": now.isoformat()}
+            pk = self.table.insert(row).last_pk
+        assert pk is not None
+        return dict(self.table.get(pk))
+
+    def acknowledge(self, alert_id: int, who: str, now: datetime) -> dict[str, Any]:
+        row = self._open(alert_id)
+        if row["state"] == "acknowledged":
+            return row
+        if not who.strip():
+            raise PlanningError("acknowledging an alert needs the name of who does it")
+        self.table.update(alert_id, {"state": "acknowledged", "acknowledged_by": who,
+                                     "acknowledged_at": now.isoformat()})
+        return dict(self.table.get(alert_id))
+
+    def resolve(self, alert_id: int, who: str, now: datetime) -> dict[str, Any]:
+        self._open(alert_id)
+        self.table.update(alert_id, {"state": "resolved", "resolved_by": who, "resolved_at": now.isoformat()})
+        return dict(self.table.get(alert_id))
+
+    def resolve_cleared(self, active_keys: set[str], kinds: set[str], now: datetime) -> list[int]:
+        """Auto-resolve open alerts of ``kinds`` whose condition no longer holds."""
+        cleared = [row["id"] for row in self.table.rows_where("state != 'resolved'")
+                   if row["kind"] in kinds and row["key"] not in active_keys]
+        for alert_id in cleared:
+            self.resolve(alert_id, "auto", now)
+        return cleared
+
+    def open_alerts(self) -> list[dict[str, Any]]:
+        return list(self.table.rows_where("state != 'resolved'", order_by="id"))
+
+    def _open(self, alert_id: int) -> dict[str, Any]:
+        try:
+            row = dict(self.table.get(alert_id))
+        except sqlite_utils.db.NotFoundError:
+            raise PlanningError(f"no alert with id {alert_id}", fix="list open alerts to find the id") from None
+        if row["state"] == "resolved":
+            raise PlanningError(f"alert {alert_id} is already resolved")
+        return row
