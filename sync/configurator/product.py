@@ -1,0 +1,269 @@
+"""The catalog-aware configurator the kiosk and the hub use: labels, prices, reasons, BOM, routing.
+
+The engine only knows variables and values; this layer speaks in attributes and options of one
+:class:`sync.catalog.Product`, turns explanations into sentences a customer can read (en/zh_CN),
+and resolves the multi-level BOM and routing that a complete configuration orders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sync.catalog.compile import product_problem
+from sync.catalog.model import Attribute, BomLine, Label, Operation, Product, condition_holds
+from sync.configurator.engine import Engine, Session
+from sync.errors import ConfigurationError
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why an option is unavailable: the conflicting choices, the rules, readable messages."""
+
+    choices: dict[str, str]
+    rules: tuple[str, ...]
+    messages: list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class OptionState:
+    code: str
+    label: dict[str, str]
+    price: Decimal
+    image: str | None
+    chosen: bool
+    available: bool
+    reason: Reason | None = None
+
+
+@dataclass(frozen=True)
+class PriceLine:
+    attribute: str
+    option: str
+    label: dict[str, str]
+    delta: Decimal
+
+
+@dataclass(frozen=True)
+class PriceBreakdown:
+    base: Decimal
+    lines: list[PriceLine]
+    total: Decimal
+    currency: str = "CNY"
+
+
+@dataclass(frozen=True)
+class ResolvedBomLine:
+    """One line of the exploded BOM; ``qty`` is per finished unit, ``qty_per`` per parent unit."""
+
+    level: int
+    parent: str
+    item: str
+    name: dict[str, str]
+    kind: str
+    unit: str
+    qty_per: Decimal
+    qty: Decimal
+    unit_cost: Decimal
+
+
+@dataclass(frozen=True)
+class ResolvedOperation:
+    """One operation to run for one finished unit; ``qty`` units of ``item`` pass through it."""
+
+    item: str
+    op: int
+    code: str
+    name: dict[str, str]
+    work_centre: str
+    setup_min: Decimal
+    run_min: Decimal
+    qty: Decimal
+    qc: bool
+    outsourced: bool
+    supplier: str | None
+    lead_time_days: int
+    sop: str | None
+    level: int = 0
+    standard_min: Decimal = field(default=Decimal(0))
+    """setup_min + run_min * qty: the standard time of this operation for one finished unit."""
+
+
+def _text(label: Label | None, fallback: str) -> dict[str, str]:
+    return dict(label) if label else {"en": fallback, "zh_CN": fallback}
+
+
+class ProductConfigurator:
+    """One customer's configuration of one product."""
+
+    def __init__(self, product: Product, engine: Engine | None = None) -> None:
+        self.product = product
+        self.engine = engine if engine is not None else Engine(product_problem(product))
+        self.session: Session = self.engine.new_session()
+
+    # --- choices -------------------------------------------------------------------------------
+    @property
+    def choices(self) -> dict[str, str]:
+        return self.session.choices
+
+    def _attribute(self, code: str) -> Attribute:
+        attribute = self.product.attribute(code)
+        if attribute is None:
+            known = ", ".join(a.code for a in self.product.attributes)
+            raise ConfigurationError(
+                f"unknown attribute '{code}' of product {self.product.code}", where="configurator", fix=f"one of: {known}"
+            )
+        return attribute
+
+    def _check(self, attribute: str, option: str) -> Attribute:
+        attr = self._attribute(attribute)
+        if attr.option(option) is None:
+            raise ConfigurationError(
+                f"unknown option '{option}' of attribute {attribute}",
+                where=f"product {self.product.code}",
+                fix=f"one of: {', '.join(attr.option_codes)}",
+            )
+        return attr
+
+    def choose(self, attribute: str, option: str) -> None:
+        self._check(attribute, option)
+        self.session.choose(attribute, option)
+
+    def unchoose(self, attribute: str) -> None:
+        self._attribute(attribute)
+        self.session.unchoose(attribute)
+
+    def undo(self) -> None:
+        self.session.undo()
+
+    def switch(self, attribute: str, option: str) -> dict[str, str]:
+        self._check(attribute, option)
+        return self.session.switch(attribute, option)
+
+    # --- what the screen shows -----------------------------------------------------------------
+    def options(self, attribute: str) -> list[OptionState]:
+        attr = self._attribute(attribute)
+        domain = self.session.domains()[attr.code]
+        chosen = self.session.choices.get(attr.code)
+        states = []
+        for option in attr.options:
+            available = domain[option.code]
+            reason = None if available else self.reason(attr.code, option.code)
+            states.append(
+                OptionState(option.code, dict(option.label), option.price, option.image,
+                            option.code == chosen, available, reason)
+            )
+        return states
+
+    def reason(self, attribute: str, option: str) -> Reason:
+        """Why ``option`` is unavailable now, with the rule messages (or a generated sentence)."""
+        self._check(attribute, option)
+        explanation = self.session.explain(attribute, option)
+        messages: list[dict[str, str]] = []
+        for rule_id in explanation.rules:
+            rule = self.product.rule(rule_id)
+            if rule is not None and rule.message:
+                if dict(rule.message) not in messages:
+                    messages.append(dict(rule.message))
+        if not messages:
+            messages.append(self._conflict_sentence(explanation.choices))
+        return Reason(dict(explanation.choices), tuple(explanation.rules), messages)
+
+    def _conflict_sentence(self, choices: Mapping[str, str]) -> dict[str, str]:
+        if not choices:
+            return {"en": "Not available in any configuration", "zh_CN": "任何配置都不可选"}
+        en, zh = [], []
+        for attr_code, opt_code in choices.items():
+            attr = self._attribute(attr_code)
+            opt = attr.option(opt_code)
+            opt_label = _text(opt.label if opt else None, opt_code)
+            en.append(f"{attr.label['en']}: {opt_label['en']}")
+            zh.append(f"{attr.label['zh_CN']}：{opt_label['zh_CN']}")
+        return {"en": "Not available with " + ", ".join(en), "zh_CN": "与" + "、".join(zh) + "不兼容"}
+
+    def complete(self) -> dict[str, str]:
+        """A full valid configuration keeping the choices, taking catalog defaults where possible."""
+        return self.session.complete(self.product.defaults())
+
+    def is_complete(self) -> bool:
+        return all(a.code in self.session.choices for a in self.product.attributes)
+
+    def _configuration(self) -> dict[str, str]:
+        if not self.is_complete():
+            missing = [a.code for a in self.product.attributes if a.code not in self.session.choices]
+            raise ConfigurationError(
+                f"configuration of {self.product.code} is not complete: {', '.join(missing)} not chosen",
+                where="configurator",
+                fix="choose them or call complete()",
+            )
+        return self.session.choices
+
+    # --- money, BOM, routing -------------------------------------------------------------------
+    def price(self) -> PriceBreakdown:
+        """Base price plus the delta of every chosen option (chosen so far, in attribute order)."""
+        lines = []
+        choices = self.session.choices
+        for attr in self.product.attributes:
+            if attr.code in choices:
+                opt = attr.option(choices[attr.code])
+                if opt is not None:
+                    lines.append(PriceLine(attr.code, opt.code, dict(opt.label), opt.price))
+        total = self.product.base_price + sum((line.delta for line in lines), Decimal(0))
+        return PriceBreakdown(self.product.base_price, lines, total, self.product.currency)
+
+    def bom(self) -> list[ResolvedBomLine]:
+        """The exploded BOM of one finished unit, depth first, conditions evaluated at every level."""
+        return resolve_bom(self.product, self._configuration())
+
+    def routing(self) -> list[ResolvedOperation]:
+        """Every operation for one finished unit, sub-assemblies before the items they go into."""
+        return resolve_routing(self.product, self._configuration())
+
+
+def resolve_bom(product: Product, configuration: Mapping[str, str]) -> list[ResolvedBomLine]:
+    """The exploded BOM of ``product`` for a full ``configuration`` (used by the hub too)."""
+    out: list[ResolvedBomLine] = []
+
+    def explode(parent: str, lines: tuple[BomLine, ...], multiplier: Decimal, level: int) -> None:
+        for line in lines:
+            per = line.quantity(configuration)
+            if per == 0:
+                continue
+            item = product.items[line.item]
+            total = per * multiplier
+            out.append(ResolvedBomLine(level, parent, item.code, dict(item.name), item.kind, item.unit,
+                                       per, total, item.unit_cost))
+            assembly = product.assemblies.get(item.code)
+            if assembly is not None:
+                explode(item.code, assembly.bom, total, level + 1)
+
+    explode(product.item, product.bom, Decimal(1), 1)
+    return out
+
+
+def resolve_routing(product: Product, configuration: Mapping[str, str]) -> list[ResolvedOperation]:
+    """Operations of every made item (quantities summed over the BOM), then the product's own."""
+    bom = resolve_bom(product, configuration)
+    made: dict[str, tuple[Decimal, int]] = {}
+    for line in bom:
+        if line.item in product.assemblies:
+            qty, level = made.get(line.item, (Decimal(0), 0))
+            made[line.item] = (qty + line.qty, max(level, line.level))
+    ordered = sorted(made.items(), key=lambda kv: -kv[1][1])  # deepest first; stable keeps BOM order
+    out: list[ResolvedOperation] = []
+
+    def add(item: str, ops: tuple[Operation, ...], qty: Decimal, level: int) -> None:
+        for op in sorted(ops, key=lambda o: o.op):
+            if not condition_holds(op.when, configuration):
+                continue
+            out.append(ResolvedOperation(
+                item, op.op, op.code, dict(op.name), op.work_centre, op.setup_min, op.run_min, qty,
+                op.qc, op.outsourced, op.supplier, op.lead_time_days, op.sop, level,
+                op.setup_min + op.run_min * qty,
+            ))
+
+    for item, (qty, level) in ordered:
+        add(item, product.assemblies[item].routing, qty, level)
+    add(product.item, product.routing, Decimal(1), 0)
+    return out
