@@ -1,0 +1,240 @@
+"""Notifications: alerts delivered to webhooks, DingTalk and WeCom group robots, and e-mail.
+
+Every delivery is first written to a durable queue (a SQLite table), then sent with retries
+and exponential backoff, so an alert raised while a receiver is down still arrives once it is
+back, and a hub restart loses nothing. Each request carries ``X-FloorLink-Delivery`` so a
+receiver can drop the rare duplicate (a timeout after the receiver did take it).
+
+Routes say which alert goes where, in a TOML file (the ``hub.notify_config`` setting)::
+
+    [channels.ops-room]
+    kind = "dingtalk"                      # webhook | dingtalk | wecom | smtp
+    url = "https://oapi.dingtalk.com/robot/send?access_token=..."
+    secret = "SEC..."                      # optional DingTalk signing secret
+
+    [channels.erp]
+    kind = "webhook"
+    url = "http://erp.local/hooks/floorlink"
+
+    [channels.supervisors]
+    kind = "smtp"
+    host = "mail.local"
+    port = 25
+    sender = "floorlink@shop.example"
+    to = ["lead@shop.example"]
+
+    [[routes]]
+    kinds = ["overrun", "qc_rate"]         # omit for every kind
+    min_severity = "warning"               # info | warning | critical
+    channels = ["ops-room", "erp"]
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import smtplib
+import time
+import tomllib
+import urllib.parse
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import requests
+import sqlite_utils
+
+from sync.errors import SettingsError
+
+KINDS = ("webhook", "dingtalk", "wecom", "smtp")
+SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str
+    kind: str
+    url: str = ""
+    secret: str = ""
+    host: str = ""
+    port: int = 25
+    sender: str = ""
+    to: tuple[str, ...] = ()
+    timeout: float = 5.0
+
+
+@dataclass(frozen=True)
+class Route:
+    channels: tuple[str, ...]
+    kinds: frozenset[str] | None = None
+    min_severity: str = "info"
+
+    def matches(self, alert: Mapping[str, Any]) -> bool:
+        if self.kinds is not None and alert["kind"] not in self.kinds:
+            return False
+        return SEVERITY_RANK.get(alert["severity"], 0) >= SEVERITY_RANK[self.min_severity]
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    channels: Mapping[str, Channel] = field(default_factory=dict)
+    routes: tuple[Route, ...] = ()
+
+    def targets(self, alert: Mapping[str, Any]) -> list[Channel]:
+        names: list[str] = []
+        for route in self.routes:
+            if route.matches(alert):
+                names += [n for n in route.channels if n not in names]
+        return [self.channels[n] for n in names]
+
+
+def load_config(path: str | Path) -> NotifyConfig:
+    """Read and check a notification TOML file; errors name the file and the key."""
+    file = Path(path)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError("notification config not found", where=str(file),
+                            fix="fix hub.notify_config or create the file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"not valid TOML: {exc}", where=str(file)) from None
+    channels: dict[str, Channel] = {}
+    for name, raw in (data.get("channels") or {}).items():
+        where = f"{file} [channels.{name}]"
+        if not isinstance(raw, dict):
+            raise SettingsError("must be a table", where=where)
+        kind = raw.get("kind")
+        if kind not in KINDS:
+            raise SettingsError(f"kind is {kind!r}, not one of {', '.join(KINDS)}", where=where)
+        if kind == "smtp":
+            if not raw.get("host") or not raw.get("sender") or not raw.get("to"):
+                raise SettingsError("an smtp channel needs host, sender and to", where=where)
+        elif not str(raw.get("url", "")).startswith(("http://", "https://")):
+            raise SettingsError(f"url {raw.get('url')!r} must start with http:// or https://", where=where)
+        unknown = set(raw) - {"kind", "url", "secret", "host", "port", "sender", "to", "timeout"}
+        if unknown:
+            raise SettingsError(f"unknown keys {sorted(unknown)}", where=where)
+        to = raw.get("to", [])
+        channels[name] = Channel(name, kind, str(raw.get("url", "")), str(raw.get("secret", "")),
+                                 str(raw.get("host", "")), int(raw.get("port", 25)), str(raw.get("sender", "")),
+                                 tuple([to] if isinstance(to, str) else to), float(raw.get("timeout", 5.0)))
+    routes: list[Route] = []
+    for i, raw in enumerate(data.get("routes") or []):
+        where = f"{file} routes[{i}]"
+        names = raw.get("channels") or []
+        missing = [n for n in names if n not in channels]
+        if not names or missing:
+            raise SettingsError(f"channels {missing or names!r} are not defined under [channels]", where=where)
+        severity = raw.get("min_severity", "info")
+        if severity not in SEVERITY_RANK:
+            raise SettingsError(f"min_severity {severity!r} is not one of info, warning, critical", where=where)
+        kinds = raw.get("kinds")
+        routes.append(Route(tuple(names), frozenset(kinds) if kinds else None, severity))
+    return NotifyConfig(channels, tuple(routes))
+
+
+def text_of(alert: Mapping[str, Any]) -> str:
+    return f"[FloorLink {alert['severity'].upper()}] {alert['message']}"
+
+
+def request_for(channel: Channel, alert: Mapping[str, Any], now_ms: int | None = None) -> tuple[str, dict[str, Any]]:
+    """The URL and JSON body a channel expects (DingTalk and WeCom robots take a text message)."""
+    if channel.kind == "dingtalk":
+        url = channel.url
+        if channel.secret:
+            stamp = str(now_ms if now_ms is not None else int(time.time() * 1000))
+            digest = hmac.new(channel.secret.encode(), f"{stamp}\n{channel.secret}".encode(), hashlib.sha256).digest()
+            sign = urllib.parse.quote_plus(base64.b64encode(digest).decode())
+            url += ("&" if "?" in url else "?") + f"timestamp={stamp}&sign={sign}"
+        return url, {"msgtype": "text", "text": {"content": text_of(alert)}}
+    if channel.kind == "wecom":
+        return channel.url, {"msgtype": "text", "text": {"content": text_of(alert)}}
+    return channel.url, {"type": "floorlink.alert", "alert": dict(alert)}
+
+
+class Notifier:
+    """The durable delivery queue and its sender."""
+
+    def __init__(self, db: sqlite_utils.Database, config: NotifyConfig, *,
+                 max_attempts: int = 8, base_delay: float = 2.0, max_delay: float = 600.0,
+                 session: requests.Session | None = None,
+                 smtp_factory: Callable[[str, int], smtplib.SMTP] = smtplib.SMTP) -> None:
+        self.db, self.config = db, config
+        self.max_attempts, self.base_delay, self.max_delay = max_attempts, base_delay, max_delay
+        self.http = session or requests.Session()
+        self.smtp_factory = smtp_factory
+        self.table = db.table("notifications")
+        if not self.table.exists():
+            self.table.create({"id": int, "alert_id": int, "channel": str, "alert": str, "state": str,
+                               "attempts": int, "next_attempt_at": str, "last_error": str, "sent_at": str},
+                              pk="id", not_null={"channel", "alert", "state", "attempts"})
+            self.table.create_index(["state", "next_attempt_at"])
+            self.table.create_index(["alert_id", "channel"], unique=True)
+
+    def enqueue(self, alert: Mapping[str, Any], now: datetime) -> int:
+        """Queue the alert for every channel its routes name; an alert is queued once per channel."""
+        rows = [{"alert_id": alert["id"], "channel": ch.name, "alert": json.dumps(dict(alert), default=str),
+                 "state": "pending", "attempts": 0, "next_attempt_at": now.isoformat()}
+                for ch in self.config.targets(alert)]
+        if rows:
+            self.table.insert_all(rows, ignore=True)
+        return len(rows)
+
+    def deliver_due(self, now: datetime) -> int:
+        """Send what is due; failures are retried later with backoff. Returns how many were sent."""
+        sent = 0
+        due = list(self.table.rows_where("state = 'pending' and next_attempt_at <= ?", [now.isoformat()],
+                                         order_by="id"))
+        for row in due:
+            channel = self.config.channels.get(row["channel"])
+            if channel is None:
+                self.table.update(row["id"], {"state": "failed", "last_error": "channel no longer configured"})
+                continue
+            alert = json.loads(row["alert"])
+            try:
+                self._send(channel, alert, row["id"])
+            except (requests.RequestException, OSError, smtplib.SMTPException, DeliveryRefused) as exc:
+                attempts = row["attempts"] + 1
+                delay = min(self.base_delay * 2 ** (attempts - 1), self.max_delay)
+                self.table.update(row["id"], {
+                    "attempts": attempts, "last_error": str(exc)[:500],
+                    "state": "failed" if attempts >= self.max_attempts else "pending",
+                    "next_attempt_at": (now + timedelta(seconds=delay)).isoformat()})
+                continue
+            self.table.update(row["id"], {"state": "sent", "attempts": row["attempts"] + 1,
+                                          "sent_at": now.isoformat(), "last_error": None})
+            sent += 1
+        return sent
+
+    def _send(self, channel: Channel, alert: Mapping[str, Any], delivery: int) -> None:
+        if channel.kind == "smtp":
+            msg = EmailMessage()
+            msg["Subject"] = text_of(alert)[:120]
+            msg["From"] = channel.sender
+            msg["To"] = ", ".join(channel.to)
+            msg["X-FloorLink-Delivery"] = str(delivery)
+            msg.set_content(json.dumps(dict(alert), indent=2, ensure_ascii=False, default=str))
+            with self.smtp_factory(channel.host, channel.port) as smtp:
+                smtp.send_message(msg)
+            return
+        url, body = request_for(channel, alert)
+        response = self.http.post(url, json=body, timeout=channel.timeout,
+                                  headers={"X-FloorLink-Delivery": str(delivery)})
+        if response.status_code >= 300:
+            raise DeliveryRefused(f"{channel.name}: HTTP {response.status_code}")
+        if channel.kind in ("dingtalk", "wecom"):
+            try:
+                code = response.json().get("errcode", 0)
+            except ValueError:
+                code = 0
+            if code:
+                raise DeliveryRefused(f"{channel.name}: robot answered errcode {code}")
+
+
+class DeliveryRefused(Exception):
+    """The receiver answered, but not with success: retry later."""

@@ -1,0 +1,175 @@
+"""Notifications reach real local receivers once each, through failures and restarts."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlite_utils
+
+from sync.errors import SettingsError
+from sync.hub.notify import Notifier, load_config, request_for
+
+T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+class Receiver:
+    """A real HTTP server on loopback that fails the first ``failures`` requests with 500."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.received: list[tuple[str, dict[str, Any], str | None]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if outer.failures > 0:
+                    outer.failures -= 1
+                    self.send_response(500)
+                else:
+                    outer.received.append((self.path, body, self.headers.get("X-FloorLink-Delivery")))
+                    self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"errcode": 0}')
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver(failures=2)
+    yield r
+    r.server.shutdown()
+
+
+def write_config(tmp_path: Path, url: str) -> Path:
+    cfg = tmp_path / "notify.toml"
+    cfg.write_text(f"""
+[channels.erp]
+kind = "webhook"
+url = "{url}/erp"
+
+[channels.ops]
+kind = "dingtalk"
+url = "{url}/robot/send?access_token=abc"
+secret = "SECtest"
+
+[channels.wx]
+kind = "wecom"
+url = "{url}/cgi-bin/webhook/send?key=k"
+
+[[routes]]
+kinds = ["overrun"]
+channels = ["erp", "ops"]
+
+[[routes]]
+min_severity = "critical"
+channels = ["wx"]
+""", encoding="utf-8")
+    return cfg
+
+
+def alert(alert_id: int, kind: str = "overrun", severity: str = "warning") -> dict[str, Any]:
+    return {"id": alert_id, "kind": kind, "severity": severity, "message": f"alert {alert_id}", "key": f"k{alert_id}"}
+
+
+def test_each_alert_arrives_once_after_the_receiver_first_fails_with_500(tmp_path: Path, receiver: Receiver) -> None:
+    notifier = Notifier(sqlite_utils.Database(tmp_path / "hub.db"), load_config(write_config(tmp_path, receiver.url)))
+    assert notifier.enqueue(alert(1), T0) == 2
+    assert notifier.enqueue(alert(1), T0) == 2 and notifier.table.count == 2, "queued once per channel"
+    assert notifier.deliver_due(T0) == 0, "both attempts meet a 500"
+    assert notifier.deliver_due(T0) == 0, "not due again before the backoff"
+    sent = notifier.deliver_due(T0 + timedelta(seconds=3))
+    assert sent == 2 and notifier.deliver_due(T0 + timedelta(hours=1)) == 0
+    paths = sorted(p.split("?")[0] for p, _, _ in receiver.received)
+    assert paths == ["/erp", "/robot/send"]
+    assert len({d for _, _, d in receiver.received}) == 2
+
+
+def test_robot_channels_get_their_own_message_format_and_dingtalk_is_signed(tmp_path: Path,
+                                                                            receiver: Receiver) -> None:
+    receiver.failures = 0
+    notifier = Notifier(sqlite_utils.Database(tmp_path / "hub.db"), load_config(write_config(tmp_path, receiver.url)))
+    notifier.enqueue(alert(7, kind="qc_rate", severity="critical"), T0)
+    notifier.deliver_due(T0)
+    ((path, body, _),) = receiver.received
+    assert path.startswith("/cgi-bin/webhook/send") and body == {
+        "msgtype": "text", "text": {"content": "[FloorLink CRITICAL] alert 7"}}
+    url, _ = request_for(notifier.config.channels["ops"], alert(7), now_ms=1700000000000)
+    assert "timestamp=1700000000000&sign=" in url
+
+
+def test_queued_notifications_survive_a_hub_restart(tmp_path: Path, receiver: Receiver) -> None:
+    receiver.failures = 100
+    config = load_config(write_config(tmp_path, receiver.url))
+    Notifier(sqlite_utils.Database(tmp_path / "hub.db"), config).enqueue(alert(3), T0)
+    receiver.failures = 0
+    restarted = Notifier(sqlite_utils.Database(tmp_path / "hub.db"), config)
+    assert restarted.deliver_due(T0) == 2
+
+
+def test_a_receiver_that_never_recovers_ends_failed_with_the_error_kept(tmp_path: Path, receiver: Receiver) -> None:
+    receiver.failures = 1000
+    notifier = Notifier(sqlite_utils.Database(tmp_path / "hub.db"), load_config(write_config(tmp_path, receiver.url)),
+                        max_attempts=3)
+    notifier.enqueue(alert(1), T0)
+    for minutes in range(5):
+        notifier.deliver_due(T0 + timedelta(minutes=minutes))
+    rows = list(notifier.table.rows)
+    assert {r["state"] for r in rows} == {"failed"} and all("HTTP 500" in r["last_error"] for r in rows)
+
+
+def test_email_goes_through_a_real_smtp_server(tmp_path: Path) -> None:
+    aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
+    got: list[bytes] = []
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+            got.append(envelope.content)
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = aiosmtpd_controller.Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        cfg = tmp_path / "mail.toml"
+        cfg.write_text(f'[channels.mail]\nkind = "smtp"\nhost = "127.0.0.1"\nport = {port}\n'
+                       f'sender = "hub@shop.example"\nto = ["lead@shop.example"]\n'
+                       '[[routes]]\nchannels = ["mail"]\n', encoding="utf-8")
+        notifier = Notifier(sqlite_utils.Database(tmp_path / "hub.db"), load_config(cfg))
+        notifier.enqueue(alert(5), T0)
+        assert notifier.deliver_due(T0) == 1
+    finally:
+        controller.stop()
+    assert len(got) == 1 and b"alert 5" in got[0]
+
+
+@pytest.mark.parametrize("text, problem", [
+    ('[channels.x]\nkind = "fax"\nurl = "http://a"\n', "not one of"),
+    ('[channels.x]\nkind = "webhook"\nurl = "ftp://a"\n', "must start with http"),
+    ('[channels.x]\nkind = "webhook"\nurl = "http://a"\n[[routes]]\nchannels = ["y"]\n', "not defined"),
+    ('[channels.x]\nkind = "smtp"\nhost = "m"\n', "needs host, sender and to"),
+    ("[channels.x\n", "not valid TOML"),
+])
+def test_a_wrong_notification_config_names_the_file_and_the_problem(tmp_path: Path, text: str, problem: str) -> None:
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(text, encoding="utf-8")
+    with pytest.raises(SettingsError, match=problem) as err:
+        load_config(cfg)
+    assert str(cfg) in str(err.value)
