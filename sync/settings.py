@@ -110,6 +110,16 @@ DECLARATIONS: list[Setting] = [
     Setting("mqtt", "keepalive", int, 15, "Seconds between MQTT keep-alive pings.", minimum=5, maximum=600),
     Setting("mqtt", "session_expiry", int, 7 * 24 * 3600,
             "Seconds the broker keeps this device's session and queued messages while it is away.", minimum=0),
+    # --- station: the station terminal (terminal/) -----------------------------------------------
+    Setting("station", "work_centres", list, ["ASSEMBLY"],
+            "Work centres this station serves; operations routed elsewhere are refused (a supervisor may override)."),
+    Setting("station", "time_zone", str, "UTC", "IANA time zone of the site; work-centre shifts are read in it."),
+    Setting("station", "demo_work_orders", bool, False,
+            "Seed demo work orders and a demo roster locally (a demo fixture until a hub releases work)."),
+    Setting("station", "sound", bool, True, "Play a tone for every scan and action."),
+    Setting("station", "wedge_max_gap_ms", int, 50,
+            "Longest gap between keystrokes of a keyboard-wedge scanner; slower typing is a person.",
+            minimum=5, maximum=500),
 ]
 
 

@@ -198,3 +198,31 @@ def test_timer_survives_a_restart_because_it_is_recomputed_from_stored_bodies() 
 def test_malformed_event_bodies_are_refused_with_what_is_wrong(type_: str, body: dict[str, object], message: str) -> None:
     with pytest.raises(PlanningError, match=message):
         OpEvent.from_body(type_, body)
+
+
+class CatalogCalendar:
+    """The shape of a catalog work-centre calendar (sync.catalog.model.Calendar)."""
+
+    def __init__(self, workdays: tuple[str, ...], shifts: tuple[tuple[str, str], ...], holidays: tuple[str, ...]):
+        self.workdays, self.shifts, self.holidays = workdays, shifts, holidays
+
+
+def test_catalog_calendar_is_read_into_shifts_in_the_site_time_zone() -> None:
+    cal = WeeklyShifts.from_catalog(
+        CatalogCalendar(("mon", "tue", "wed", "thu", "fri"), (("08:00", "12:00"), ("13:00", "17:00")), ("2026-11-27",)),
+        SHANGHAI,
+    )
+    assert cal == DAY_SHIFTS
+
+
+@pytest.mark.parametrize(
+    "calendar",
+    [CatalogCalendar(("funday",), (("08:00", "12:00"),), ()),
+     CatalogCalendar(("mon",), (("8 am", "12:00"),), ()),
+     CatalogCalendar(("mon",), (("08:00", "12:00"),), ("someday",))],
+)
+def test_unreadable_catalog_calendar_is_refused(calendar: CatalogCalendar) -> None:
+    from sync.errors import CatalogError
+
+    with pytest.raises(CatalogError, match="calendar cannot be read"):
+        WeeklyShifts.from_catalog(calendar, SHANGHAI)

@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Protocol
+from typing import Any, Protocol
+
+from sync.errors import CatalogError
 
 Interval = tuple[datetime, datetime]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class WorkingTime(Protocol):
@@ -43,6 +46,20 @@ class WeeklyShifts:
     shifts: Sequence[Shift]
     zone: tzinfo
     holidays: frozenset[date] = frozenset()
+
+    @classmethod
+    def from_catalog(cls, calendar: Any, zone: tzinfo) -> WeeklyShifts:
+        """From a catalog work-centre calendar (``workdays`` like "mon", ``shifts`` as ("08:00", "12:00"),
+        ``holidays`` as ISO dates), read in the site's time zone."""
+        where = "work centre calendar"
+        try:
+            days = frozenset(WEEKDAYS.index(d.lower()[:3]) for d in calendar.workdays)
+            shifts = [Shift(time.fromisoformat(s), time.fromisoformat(e), days) for s, e in calendar.shifts]
+            holidays = frozenset(date.fromisoformat(str(h)) for h in calendar.holidays)
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise CatalogError(f"calendar cannot be read: {exc}", where=where,
+                               fix="workdays like mon..sun, shifts as HH:MM pairs, holidays as YYYY-MM-DD") from None
+        return cls(shifts, zone, holidays)
 
     def working_intervals(self, start: datetime, end: datetime) -> Iterable[Interval]:
         if end <= start:
