@@ -42,12 +42,11 @@ def render_code(text: str, fmt: str, module_px: int) -> np.ndarray:
     if fmt == "QRCode":
         matrix = np.array(segno.make(text, error="m", micro=False).matrix, dtype=np.uint8)
         matrix = np.pad(matrix, 4)
-        image = np.where(matrix > 0, 0, 255).astype(np.uint8)
-        return cv2.resize(image, None, fx=module_px, fy=module_px, interpolation=cv2.INTER_NEAREST)
+        qr: np.ndarray = np.where(matrix > 0, 0, 255).astype(np.uint8)
+        return cv2.resize(qr, None, fx=module_px, fy=module_px, interpolation=cv2.INTER_NEAREST)
     barcode = zxingcpp.create_barcode(text, getattr(zxingcpp.BarcodeFormat, fmt))
-    image = np.array(zxingcpp.write_barcode_to_image(barcode, scale=1))
-    image = cv2.resize(image, (image.shape[1] * module_px, 60 * module_px), interpolation=cv2.INTER_NEAREST)
-    return image
+    bars = np.array(zxingcpp.write_barcode_to_image(barcode, scale=1))
+    return cv2.resize(bars, (bars.shape[1] * module_px, 60 * module_px), interpolation=cv2.INTER_NEAREST)
 
 
 def label_text(rng: np.random.Generator) -> str:
@@ -63,6 +62,7 @@ def _background(rng: np.random.Generator) -> np.ndarray:
     frame = np.full((HEIGHT, WIDTH, 3), base, np.uint8)
     gradient = np.linspace(-30, 30, WIDTH, dtype=np.float32)[None, :, None]
     frame = np.clip(frame.astype(np.float32) + gradient, 0, 255).astype(np.uint8)
+    assert frame.dtype == np.uint8
     for _ in range(int(rng.integers(4, 14))):  # clutter: tools, boxes, cables, handwriting
         color = tuple(int(c) for c in rng.integers(0, 255, 3))
         kind = rng.integers(0, 3)
@@ -82,10 +82,10 @@ def _place(frame: np.ndarray, code: np.ndarray, rng: np.random.Generator, tilt_d
     label = cv2.copyMakeBorder(code, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)
     h, w = label.shape
     scale = min(module_scale, 0.8 * HEIGHT / h, 0.9 * WIDTH / w)
-    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-    center = np.float32([rng.uniform(0.3, 0.7) * WIDTH, rng.uniform(0.3, 0.7) * HEIGHT])
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
+    center = np.array([rng.uniform(0.3, 0.7) * WIDTH, rng.uniform(0.3, 0.7) * HEIGHT], dtype=np.float32)
     angle = np.deg2rad(tilt_deg)
-    rotation = np.float32([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], dtype=np.float32)
     corners = (src - [w / 2, h / 2]) * scale
     corners[:, 1] *= 1 + rng.uniform(-0.15, 0.15) * np.sign(corners[:, 0])  # perspective: one side nearer
     dst = (corners @ rotation.T + center).astype(np.float32)
@@ -106,9 +106,9 @@ def _degrade(frame: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         glare = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * radius**2)) * rng.uniform(60, 140)
         frame = np.clip(frame.astype(np.float32) + glare[:, :, None], 0, 255).astype(np.uint8)
     noise = rng.normal(0, rng.uniform(2, 9), frame.shape).astype(np.float32)
-    frame = np.clip(frame.astype(np.float32) + noise, 0, 255).astype(np.uint8)
-    ok, jpeg = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(35, 85))])
-    return cv2.imdecode(jpeg, cv2.IMREAD_COLOR)
+    noisy = np.clip(frame.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+    ok, jpeg = cv2.imencode(".jpg", noisy, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(35, 85))])
+    return np.asarray(cv2.imdecode(jpeg, cv2.IMREAD_COLOR), dtype=np.uint8)
 
 
 def make_frame(seed: int, fmt: str | None, text: str | None = None, tilt_deg: float | None = None) -> SyntheticFrame:
