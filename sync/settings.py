@@ -110,6 +110,9 @@ DECLARATIONS: list[Setting] = [
     Setting("mqtt", "keepalive", int, 15, "Seconds between MQTT keep-alive pings.", minimum=5, maximum=600),
     Setting("mqtt", "session_expiry", int, 7 * 24 * 3600,
             "Seconds the broker keeps this device's session and queued messages while it is away.", minimum=0),
+    # --- catalog: product revisions and approval (sync/catalog) ---------------------------------
+    Setting("catalog", "database", str, "",
+            "SQLite file holding catalog revisions, users and the audit log; empty for {node.data_dir}/catalog.db."),
     # --- station: the station terminal (terminal/) -----------------------------------------------
     Setting("station", "work_centres", list, ["ASSEMBLY"],
             "Work centres this station serves; operations routed elsewhere are refused (a supervisor may override)."),
