@@ -1,0 +1,300 @@
+"""The exact configurator engine: valid domains, minimal explanations, switch, completion, undo.
+
+Two backends answer the same four questions (is this partial assignment completable, valid
+domains under these choices, which rules rule this out, complete these choices):
+
+* ``sat`` (sync.configurator.sat) — incremental SAT; loads in milliseconds, fast on
+  catalog-sized problems with many small rules, slow when tables have tens of thousands of rows.
+* ``diagram`` (sync.configurator.diagram) — a compiled BDD (dd/CUDD); compiling takes seconds
+  and can blow up on loosely structured rule sets, but once built a tap is one traversal.
+
+``method="auto"`` picks ``diagram`` when the tables hold many rows (Renault-like product
+data) and ``sat`` otherwise; docs/configurator.md gives the measurements behind that choice.
+Explanations are computed here, independently of the backend, with QuickXplain over the
+backend's consistency check, so they are subset-minimal by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from sync.configurator.model import Clause, Problem, Table
+from sync.errors import ConfigurationError
+
+Method = Literal["auto", "sat", "diagram"]
+#: above this many table rows in all, ``auto`` compiles a decision diagram (see docs/configurator.md)
+DIAGRAM_ROW_THRESHOLD = 5000
+
+
+class Backend(Protocol):
+    def consistent(self, assignment: Mapping[str, str]) -> bool: ...
+    def domains(
+        self, choices: Mapping[str, str], ruled_out_before: Iterable[tuple[str, str]] = ()
+    ) -> dict[str, dict[str, bool]]: ...
+    def rules(self, assignment: Mapping[str, str]) -> tuple[str, ...]: ...
+    def complete(
+        self, choices: Mapping[str, str], preferred: Sequence[tuple[str, str]]
+    ) -> dict[str, str] | None: ...
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a value is unavailable: a minimal subset of the current choices and the rules involved."""
+
+    choices: dict[str, str]
+    rules: tuple[str, ...]
+
+
+def _check_problem(problem: Problem) -> dict[str, tuple[str, ...]]:
+    domains: dict[str, tuple[str, ...]] = {}
+    for var in problem.variables:
+        if var.name in domains:
+            raise ConfigurationError(f"variable {var.name} declared twice", where="problem")
+        if not var.values or len(set(var.values)) != len(var.values):
+            raise ConfigurationError(f"variable {var.name} needs distinct values", where="problem")
+        domains[var.name] = var.values
+    for constraint in problem.constraints:
+        where = f"constraint {constraint.name}"
+        if isinstance(constraint, Table):
+            for name in constraint.variables:
+                if name not in domains:
+                    raise ConfigurationError(f"unknown variable {name}", where=where)
+            for number, row in enumerate(constraint.rows, start=1):
+                if len(row) != len(constraint.variables):
+                    raise ConfigurationError(
+                        f"row {number} has {len(row)} values for {len(constraint.variables)} variables", where=where
+                    )
+                for name, value in zip(constraint.variables, row, strict=True):
+                    if value not in domains[name]:
+                        raise ConfigurationError(f"row {number}: unknown value {value} of {name}", where=where)
+        elif isinstance(constraint, Clause):
+            for name, values in constraint.literals:
+                if name not in domains:
+                    raise ConfigurationError(f"unknown variable {name}", where=where)
+                unknown = set(values) - set(domains[name])
+                if unknown:
+                    raise ConfigurationError(f"unknown value(s) {sorted(unknown)} of {name}", where=where)
+        else:
+            raise ConfigurationError(f"not a Table or Clause: {type(constraint).__name__}", where=where)
+    return domains
+
+
+class Engine:
+    """Compiles a Problem once; sessions then ask it about choices."""
+
+    def __init__(self, problem: Problem, method: Method = "auto") -> None:
+        self.problem = problem
+        self.domain_of = _check_problem(problem)
+        if method == "auto":
+            rows = sum(len(c.rows) for c in problem.constraints if isinstance(c, Table))
+            method = "diagram" if rows > DIAGRAM_ROW_THRESHOLD else "sat"
+        self.method = method
+        self.backend: Backend
+        if method == "diagram":
+            from sync.configurator.diagram import DiagramBackend
+
+            self.backend = DiagramBackend(problem)
+        elif method == "sat":
+            from sync.configurator.sat import SatBackend
+
+            self.backend = SatBackend(problem)
+        else:
+            raise ConfigurationError(f"unknown method {method!r}", fix="use auto, sat or diagram")
+        # Values no configuration has stay unavailable under any choices.
+        self.root_domains = self.backend.domains({})
+        self.dead = [(k, v) for k, vals in self.root_domains.items() for v, ok in vals.items() if not ok]
+        # A minimal conflict stays minimal however many choices are added: reuse it while it applies.
+        self.known_conflicts: dict[tuple[str, str], list[Explanation]] = {}
+
+    def check(self, variable: str, value: str | None = None) -> None:
+        """Raise ConfigurationError when the variable (or value) is not in the problem."""
+        if variable not in self.domain_of:
+            raise ConfigurationError(f"unknown variable {variable!r}", where="configurator")
+        if value is not None and value not in self.domain_of[variable]:
+            raise ConfigurationError(
+                f"unknown value {value!r} of {variable}",
+                where="configurator",
+                fix=f"one of {', '.join(self.domain_of[variable])}",
+            )
+
+    def satisfiable(self) -> bool:
+        return self.backend.consistent({})
+
+    def is_valid(self, assignment: Mapping[str, str]) -> bool:
+        """True when the (full or partial) assignment can be completed to a valid configuration."""
+        for name, value in assignment.items():
+            self.check(name, value)
+        return self.backend.consistent(dict(assignment))
+
+    def minimal_conflict(self, background: Mapping[str, str], candidates: Sequence[tuple[str, str]]) -> dict[str, str]:
+        """A subset-minimal part of ``candidates`` that with ``background`` is inconsistent (QuickXplain).
+
+        The caller guarantees background + candidates is inconsistent; earlier candidates are
+        preferred to stay out of the answer.
+        """
+        consistent = self.backend.consistent
+
+        def qx(base: dict[str, str], has_delta: bool, items: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+            if has_delta and not consistent(base):
+                return []
+            if len(items) == 1:
+                return list(items)
+            half = len(items) // 2
+            first, second = items[:half], items[half:]
+            delta2 = qx({**base, **dict(first)}, True, second)
+            delta1 = qx({**base, **dict(delta2)}, bool(delta2), first)
+            return delta1 + delta2
+
+        base = dict(background)
+        if not candidates or not consistent(base):
+            return {}
+        return dict(qx(base, False, list(candidates)))
+
+    def domains(self, choices: Mapping[str, str], ruled_out_before: Iterable[tuple[str, str]] = ()) -> dict:
+        if not choices:
+            return self.root_domains
+        return self.backend.domains(choices, [*self.dead, *ruled_out_before])
+
+    def new_session(self) -> Session:
+        return Session(self)
+
+
+class Session:
+    """One customer's choices against an Engine; every answer is exact."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._choices: dict[str, str] = {}
+        self._history: list[tuple[dict[str, str], dict[str, dict[str, bool]] | None]] = []
+        self._domains: dict[str, dict[str, bool]] | None = None
+        self._explanations: dict[tuple[str, str], Explanation] = {}
+        self._hint: list[tuple[str, str]] = []
+
+    @property
+    def choices(self) -> dict[str, str]:
+        return dict(self._choices)
+
+    def _set(self, choices: dict[str, str]) -> None:
+        self._history.append((self._choices, self._domains))
+        hint: list[tuple[str, str]] = []
+        if self._domains is not None and self._choices.items() <= choices.items():
+            # more choices: whatever was unavailable stays unavailable
+            hint = [(k, v) for k, vals in self._domains.items() for v, ok in vals.items() if not ok]
+        self._hint = hint
+        self._choices = choices
+        self._domains = None
+        self._explanations = {}
+
+    def _without(self, variable: str) -> dict[str, str]:
+        return {k: v for k, v in self._choices.items() if k != variable}
+
+    def choose(self, variable: str, value: str) -> None:
+        """Choose a value (replacing an earlier choice of the same variable) if it stays completable."""
+        self.engine.check(variable, value)
+        if self._choices.get(variable) == value:
+            return
+        others = self._without(variable)
+        if not self.engine.backend.consistent({**others, variable: value}):
+            why = self._explain_against(others, variable, value)
+            raise ConfigurationError(
+                f"{variable}={value} is not available: {_describe(why)}",
+                where="configurator",
+                fix="switch to it to drop the conflicting choices",
+            )
+        self._set({**others, variable: value})
+
+    def unchoose(self, variable: str) -> None:
+        self.engine.check(variable)
+        if variable not in self._choices:
+            raise ConfigurationError(f"{variable} is not chosen", where="configurator")
+        self._set(self._without(variable))
+
+    def undo(self) -> None:
+        if not self._history:
+            raise ConfigurationError("nothing to undo", where="configurator")
+        self._choices, self._domains = self._history.pop()
+        self._hint = []
+        self._explanations = {}
+
+    def domains(self) -> dict[str, dict[str, bool]]:
+        return {name: dict(values) for name, values in self._current_domains().items()}
+
+    def _current_domains(self) -> dict[str, dict[str, bool]]:
+        if self._domains is None:
+            self._domains = self.engine.domains(self._choices, self._hint)
+        return self._domains
+
+    def _is_available(self, variable: str, value: str) -> bool:
+        return self._current_domains()[variable][value]
+
+    def explain(self, variable: str, value: str) -> Explanation:
+        """A minimal subset of the current choices that excludes the value, and the rules involved."""
+        self.engine.check(variable, value)
+        key = (variable, value)
+        if key not in self._explanations:
+            if self._is_available(variable, value):
+                raise ConfigurationError(f"{variable}={value} is available: nothing to explain", where="configurator")
+            self._explanations[key] = self._explain_against(self._choices, variable, value)
+        cached = self._explanations[key]
+        return Explanation(dict(cached.choices), cached.rules)
+
+    def _explain_against(self, choices: Mapping[str, str], variable: str, value: str) -> Explanation:
+        backend = self.engine.backend
+        if variable in choices and backend.consistent({variable: value}):
+            # another value of a chosen variable: its own choice is the one-element explanation
+            return Explanation({variable: choices[variable]}, ())
+        known = self.engine.known_conflicts.setdefault((variable, value), [])
+        for explanation in known:
+            if explanation.choices.items() <= choices.items():
+                return explanation
+        # Newest choices first: QuickXplain keeps the earlier candidates out of the answer when it can.
+        ordered = [(k, v) for k, v in reversed(list(choices.items())) if k != variable]
+        conflict = self.engine.minimal_conflict({variable: value}, ordered)
+        ordered_conflict = {k: v for k, v in choices.items() if k in conflict}
+        found = Explanation(ordered_conflict, backend.rules({**ordered_conflict, variable: value}))
+        known.append(found)
+        return found
+
+    def switch(self, variable: str, value: str) -> dict[str, str]:
+        """Apply the value and drop a minimal set of conflicting choices (older choices are kept first)."""
+        self.engine.check(variable, value)
+        backend = self.engine.backend
+        if not backend.consistent({variable: value}):
+            rules = backend.rules({variable: value})
+            raise ConfigurationError(
+                f"{variable}={value} is in no valid configuration (rules {', '.join(rules) or 'none'})",
+                where="configurator",
+            )
+        others = self._without(variable)
+        kept: dict[str, str] = {}
+        if backend.consistent({**others, variable: value}):
+            kept = others
+        else:
+            for name, chosen in others.items():
+                if backend.consistent({**kept, name: chosen, variable: value}):
+                    kept[name] = chosen
+        dropped = {k: v for k, v in others.items() if k not in kept}
+        self._set({**kept, variable: value})
+        return dropped
+
+    def complete(self, preferred: Mapping[str, str] | None = None) -> dict[str, str]:
+        """A full valid assignment keeping the choices and taking ``preferred`` values where possible."""
+        wishes: list[tuple[str, str]] = []
+        for name, value in (preferred or {}).items():
+            self.engine.check(name, value)
+            if name not in self._choices:
+                wishes.append((name, value))
+        result = self.engine.backend.complete(self._choices, wishes)
+        if result is None:
+            raise ConfigurationError("the rules allow no configuration with these choices", where="configurator")
+        return {v.name: result[v.name] for v in self.engine.problem.variables}
+
+
+def _describe(explanation: Explanation) -> str:
+    parts = ", ".join(f"{k}={v}" for k, v in explanation.choices.items()) or "no choice (no configuration has it)"
+    rules = f" (rules {', '.join(explanation.rules)})" if explanation.rules else ""
+    return f"it conflicts with {parts}{rules}"
+
+

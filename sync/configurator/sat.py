@@ -1,0 +1,209 @@
+"""The SAT backend: the problem as CNF in one incremental python-sat solver (Glucose 4).
+
+Encoding: one literal per (variable, value) with exactly-one per variable; a Clause is one
+clause; a Table gets one literal per row (row -> its values) plus "some row holds" and
+"a value holds only through a row that has it" (the support encoding, so unit propagation
+keeps every table arc-consistent). Every constraint is guarded by a selector literal that is
+assumed true, so an UNSAT core names the constraints involved as well as the choices.
+
+Valid domains take few solver calls: one model covers one value per variable at once, the
+decision phases are pointed at values not yet covered, and only values no model reached are
+tested one by one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+from pysat.solvers import Solver
+
+from sync.configurator.model import Clause, Constraint, Problem
+
+
+class SatBackend:
+    """Exact answers over ``problem`` by incremental SAT with assumptions."""
+
+    def __init__(self, problem: Problem, solver: str = "glucose4") -> None:
+        self.problem = problem
+        self.literal: dict[tuple[str, str], int] = {}
+        self.value_of: dict[int, tuple[str, str]] = {}
+        count = 0
+        for var in problem.variables:
+            for value in var.values:
+                count += 1
+                self.literal[(var.name, value)] = count
+                self.value_of[count] = (var.name, value)
+        self.value_count = count
+        clauses: list[list[int]] = []
+        for var in problem.variables:
+            lits = [self.literal[(var.name, v)] for v in var.values]
+            clauses.append(lits)
+            clauses.extend([-a, -b] for i, a in enumerate(lits) for b in lits[i + 1 :])
+        self.selectors: list[int] = []
+        self.rule_of: dict[int, str] = {}
+        domain = {v.name: v.values for v in problem.variables}
+        for constraint in problem.constraints:
+            count += 1
+            selector = count
+            self.selectors.append(selector)
+            self.rule_of[selector] = constraint.name
+            if isinstance(constraint, Clause):
+                clauses.append(
+                    [-selector]
+                    + [self.literal[(name, v)] for name, values in constraint.literals for v in sorted(values)]
+                )
+                continue
+            rows: list[int] = []
+            support: dict[tuple[str, str], list[int]] = {}
+            for row in constraint.rows:
+                count += 1
+                rows.append(count)
+                for name, value in zip(constraint.variables, row, strict=True):
+                    clauses.append([-count, self.literal[(name, value)]])
+                    support.setdefault((name, value), []).append(count)
+            clauses.append([-selector, *rows])
+            for name in constraint.variables:
+                for value in domain[name]:
+                    clauses.append([-selector, -self.literal[(name, value)], *support.get((name, value), [])])
+        # The answering solver holds every selector as a unit (no assumption overhead per call);
+        # a second solver, built on the first explanation, keeps them as assumptions for cores.
+        self._clauses = clauses
+        self._solver_name = solver
+        self._checks: dict[str, list[Callable[[dict[str, str], str, str], bool]]] = {
+            v.name: [] for v in problem.variables
+        }
+        for constraint in problem.constraints:
+            for name in _scope(constraint):
+                self._checks[name].append(_flip_check(constraint))
+        self.solver = Solver(name=solver, bootstrap_with=[*clauses, *([s] for s in self.selectors)])
+        self._rules_solver: Solver | None = None
+        self.calls = 0
+
+    # -- primitive checks ---------------------------------------------------------------
+    def _lits(self, assignment: Mapping[str, str] | Iterable[tuple[str, str]]) -> list[int]:
+        items = assignment.items() if isinstance(assignment, Mapping) else assignment
+        return [self.literal[item] for item in items]
+
+    def _solve(self, lits: Sequence[int]) -> bool:
+        self.calls += 1
+        return bool(self.solver.solve(assumptions=lits))
+
+    def _solve_rules(self, lits: Sequence[int], selectors: Sequence[int]) -> bool:
+        if self._rules_solver is None:
+            self._rules_solver = Solver(name=self._solver_name, bootstrap_with=self._clauses)
+        self.calls += 1
+        return bool(self._rules_solver.solve(assumptions=[*selectors, *lits]))
+
+    def _model_values(self) -> set[int]:
+        model = self.solver.get_model() or []
+        return {lit for lit in model[: self.value_count] if lit > 0}
+
+    def consistent(self, assignment: Mapping[str, str] | Iterable[tuple[str, str]]) -> bool:
+        return self._solve(self._lits(assignment))
+
+    # -- answers ------------------------------------------------------------------------
+    def domains(
+        self, choices: Mapping[str, str], ruled_out_before: Iterable[tuple[str, str]] = ()
+    ) -> dict[str, dict[str, bool]]:
+        """Valid domains; ``ruled_out_before`` lists values known unavailable under fewer choices."""
+        assumptions = self._lits(choices)
+        available: set[int] = set()
+        if self._solve(assumptions):
+            model = self._model_values()
+            ok, implied = self.solver.propagate(assumptions=assumptions)
+            ruled_out = {-lit for lit in (implied or []) if lit < 0 and -lit <= self.value_count}
+            ruled_out.update(self.literal[item] for item in ruled_out_before)
+            untested = [lit for lit in range(1, self.value_count + 1) if lit not in ruled_out]
+            while True:
+                available |= model
+                untested = [lit for lit in untested if lit not in available]
+                untested, flipped = self._split_by_flips(model, untested)
+                available.update(flipped)
+                if not untested:
+                    break
+                # steer free decisions towards values no model has shown yet
+                self.solver.set_phases([*untested, *(-lit for lit in available)])
+                target = untested.pop()
+                model = self._model_values() if self._solve([*assumptions, target]) else set()
+                if not model:
+                    ruled_out.add(target)
+        result: dict[str, dict[str, bool]] = {v.name: {} for v in self.problem.variables}
+        for lit in range(1, self.value_count + 1):
+            name, value = self.value_of[lit]
+            result[name][value] = lit in available
+        return result
+
+    def _split_by_flips(self, model: set[int], untested: list[int]) -> tuple[list[int], list[int]]:
+        """Split values into (still unshown, shown valid) by trying each in place of its variable's value in ``model``.
+
+        A flip that breaks no constraint on the variable is a valid configuration with that
+        value, found without calling the solver.
+        """
+        if not model:
+            return untested, []
+        assignment = dict(self.value_of[lit] for lit in model)
+        left: list[int] = []
+        shown: list[int] = []
+        for lit in untested:
+            name, value = self.value_of[lit]
+            if all(check(assignment, name, value) for check in self._checks[name]):
+                shown.append(lit)
+            else:
+                left.append(lit)
+        return left, shown
+
+    def rules(self, assignment: Mapping[str, str], minimize: bool = True) -> tuple[str, ...]:
+        """Names of constraints that together rule ``assignment`` out (subset-minimal when asked)."""
+        lits = self._lits(assignment)
+        if self._solve_rules(lits, self.selectors):
+            return ()
+        assert self._rules_solver is not None
+        core = [lit for lit in (self._rules_solver.get_core() or []) if lit in self.rule_of]
+        if minimize:
+            index = 0
+            while index < len(core):
+                trial = core[:index] + core[index + 1 :]
+                if not self._solve_rules(lits, trial):
+                    found = {lit for lit in (self._rules_solver.get_core() or []) if lit in self.rule_of}
+                    core = [lit for lit in trial if lit in found]
+                else:
+                    index += 1
+        return tuple(sorted(self.rule_of[lit] for lit in core))
+
+    def complete(self, choices: Mapping[str, str], preferred: Iterable[tuple[str, str]]) -> dict[str, str] | None:
+        assumptions = self._lits(choices)
+        if not self._solve(assumptions):
+            return None
+        model = self._model_values()
+        for item in preferred:
+            lit = self.literal[item]
+            if lit in model:
+                assumptions.append(lit)
+            elif self._solve([*assumptions, lit]):
+                assumptions.append(lit)
+                model = self._model_values()
+        return dict(self.value_of[lit] for lit in sorted(model))
+
+
+def _scope(constraint: Constraint) -> tuple[str, ...]:
+    if isinstance(constraint, Clause):
+        return tuple(dict.fromkeys(name for name, _ in constraint.literals))
+    return constraint.variables
+
+
+def _flip_check(constraint: Constraint) -> Callable[[dict[str, str], str, str], bool]:
+    """A test: does ``constraint`` hold in ``assignment`` with ``name`` set to ``value``?"""
+    if isinstance(constraint, Clause):
+        literals = constraint.literals
+
+        def clause_holds(assignment: dict[str, str], name: str, value: str) -> bool:
+            return any((value if var == name else assignment[var]) in values for var, values in literals)
+
+        return clause_holds
+    variables = constraint.variables
+    rows = frozenset(constraint.rows)
+
+    def table_holds(assignment: dict[str, str], name: str, value: str) -> bool:
+        return tuple(value if var == name else assignment[var] for var in variables) in rows
+
+    return table_holds
