@@ -47,6 +47,10 @@ class StoreError(FloorLinkError):
     """A local database cannot be opened, migrated or written."""
 
 
+class BrokerError(FloorLinkError):
+    """An MQTT broker cannot be configured, started or reached (bad config, port in use, binary missing)."""
+
+
 class ProtocolError(FloorLinkError):
     """A message does not follow the FloorLink protocol (envelope, version, topic, size)."""
 

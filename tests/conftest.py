@@ -28,3 +28,39 @@ def artifacts() -> Path:
     """A folder for files a person should look at after the run (screenshots, PDFs)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+# --- MQTT brokers (sync.broker) ------------------------------------------------------------------
+
+def _require_mosquitto() -> None:
+    from sync.broker import find_mosquitto
+
+    if find_mosquitto() is None:
+        pytest.skip("mosquitto binary not found (apt-get install mosquitto, or set FLOORLINK_MOSQUITTO)")
+
+
+@pytest.fixture
+def mosquitto_factory(tmp_path: Path):
+    """Make Mosquitto brokers (not started) in folders under tmp_path; all are stopped afterwards.
+
+    ``broker = mosquitto_factory(users=[BrokerUser("kiosk-1", "pw")], site="demo").start()``
+    """
+    from sync.broker import Mosquitto
+
+    _require_mosquitto()
+    made: list[Mosquitto] = []
+
+    def make(name: str | None = None, **options) -> Mosquitto:
+        broker = Mosquitto(tmp_path / (name or f"mosquitto-{len(made)}"), **options)
+        made.append(broker)
+        return broker
+
+    yield make
+    for broker in made:
+        broker.kill()
+
+
+@pytest.fixture
+def mosquitto(mosquitto_factory):
+    """A running Mosquitto on 127.0.0.1 (free port, MQTT 5, persistence on, anonymous allowed)."""
+    return mosquitto_factory("mosquitto").start()

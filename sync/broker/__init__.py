@@ -1,0 +1,17 @@
+"""MQTT brokers FloorLink starts itself: Mosquitto for tests and production, an embedded one for the demo."""
+
+from sync.broker.access import BrokerUser, acl_text, hash_password, password_file_text, write_access_files
+from sync.broker.mosquitto import Mosquitto, find_mosquitto
+from sync.broker.ports import free_port, wait_for_port
+
+__all__ = [
+    "BrokerUser",
+    "Mosquitto",
+    "acl_text",
+    "find_mosquitto",
+    "free_port",
+    "hash_password",
+    "password_file_text",
+    "wait_for_port",
+    "write_access_files",
+]
