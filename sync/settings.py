@@ -113,6 +113,13 @@ DECLARATIONS: list[Setting] = [
     # --- catalog: product revisions and approval (sync/catalog) ---------------------------------
     Setting("catalog", "database", str, "",
             "SQLite file holding catalog revisions, users and the audit log; empty for {node.data_dir}/catalog.db."),
+    # --- kiosk: the in-store configurator (kiosk/) ------------------------------------------------
+    Setting("kiosk", "catalog_folder", str, "assets/catalog",
+            "Catalog folder the kiosk shows until the local copy of released revisions is wired."),
+    Setting("kiosk", "idle_timeout_s", int, 90,
+            "Seconds without a touch before the kiosk clears the session and returns to the attract screen.",
+            minimum=10, maximum=3600),
+    Setting("kiosk", "admin_pin", str, "2468", "PIN an operator types to leave the kiosk app."),
     # --- station: the station terminal (terminal/) -----------------------------------------------
     Setting("station", "work_centres", list, ["ASSEMBLY"],
             "Work centres this station serves; operations routed elsewhere are refused (a supervisor may override)."),
@@ -123,6 +130,19 @@ DECLARATIONS: list[Setting] = [
     Setting("station", "wedge_max_gap_ms", int, 50,
             "Longest gap between keystrokes of a keyboard-wedge scanner; slower typing is a person.",
             minimum=5, maximum=500),
+    # --- camera: frames and decoding at a station (terminal/decode) -----------------------------------
+    Setting("camera", "index", int, 0, "OpenCV index of the station camera (0 = first camera).", minimum=0, maximum=63),
+    Setting("camera", "width", int, 1280, "Capture width asked of the camera, in pixels.", minimum=160, maximum=7680),
+    Setting("camera", "height", int, 720, "Capture height asked of the camera, in pixels.", minimum=120, maximum=4320),
+    Setting("camera", "source", str, "",
+            "A video file or image folder to read instead of the camera (demos, tests); empty for the camera."),
+    Setting("camera", "formats", list, ["Code128", "QRCode"],
+            "Barcode formats the decoder looks for (zxing-cpp names); fewer is faster and reads less by mistake."),
+    Setting("camera", "confirm_frames", int, 2,
+            "Consecutive frames that must show the same valid label before it counts as a scan.", minimum=1, maximum=10),
+    Setting("camera", "retry_budget_ms", int, 80,
+            "Most milliseconds spent on decode retries per frame (the next frame is another chance).",
+            minimum=0, maximum=2000),
 ]
 
 

@@ -23,7 +23,8 @@ import numpy as np
 import zxingcpp
 from pyzbar import pyzbar
 
-from sync.errors import DecodeError
+from sync.errors import DecodeError, SettingsError
+from sync.settings import Settings
 
 Point = tuple[float, float]
 Image = np.ndarray
@@ -202,6 +203,15 @@ class DecodeChain:
             )
         self._zxing_formats = zxingcpp.barcode_formats_from_str(",".join(self.formats))
         self._zbar_symbols = [_ZBAR_SYMBOLS[f] for f in self.formats if f in _ZBAR_SYMBOLS]
+
+    @classmethod
+    def for_camera(cls, settings: Settings) -> DecodeChain:
+        """The chain a station camera uses: formats and retry budget from settings ``[camera]``."""
+        camera = settings.section("camera")
+        try:
+            return cls(formats=tuple(camera["formats"]), budget_ms=float(camera["retry_budget_ms"]))
+        except DecodeError as error:
+            raise SettingsError(error.what, where="setting camera.formats", fix=error.fix) from None
 
     @property
     def has_linear(self) -> bool:
