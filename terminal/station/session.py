@@ -117,6 +117,11 @@ class StationSession:
     def _find_worker(self, badge: str) -> Worker | None:
         return next((w for w in self.ledger.workers() if w.badge == badge), None)
 
+    def name_of(self, badge: str) -> str:
+        """The roster name for a badge (the badge itself when unknown, e.g. a worker of another station)."""
+        worker = self._find_worker(badge)
+        return worker.name if worker else badge
+
     def _badge(self, badge: str) -> Feedback:
         worker = self._find_worker(badge)
         if worker is None:
@@ -318,3 +323,20 @@ def _why_not(action: str, v: OperationView) -> str:
     if status is Status.QUEUED:
         return f"cannot {action} operation {v.op.number}: it has not been started"
     return f"cannot {action} operation {v.op.number} now: it is {status.value}"
+
+
+@dataclass(frozen=True)
+class RoutedLine:
+    """One operation of this station in the work list."""
+
+    wo: RoutedWorkOrder
+    op: RoutedOperation
+    state: OperationState
+
+
+def routed_here(session: StationSession) -> list[RoutedLine]:
+    """This station's operations of every routed work order, open ones first."""
+    lines = [RoutedLine(wo, op, session._state(wo, op)) for wo in session.ledger.work_orders()
+             for op in wo.operations if op.work_centre in session.work_centres]
+    order = {Status.RUNNING: 0, Status.PAUSED: 1, Status.QUEUED: 2, Status.DONE: 3}
+    return sorted(lines, key=lambda line: (order[line.state.status], line.wo.id, line.op.number))

@@ -1,0 +1,57 @@
+"""The one module of the terminal that imports PySide6: everything else takes Qt names from here.
+
+QtMultimedia needs system audio libraries (libpulse) that a headless box may lack; then
+``QSoundEffect`` is None and feedback falls back to ``QApplication.beep``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import (
+    QEvent,
+    QObject,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    QThread,
+    QTimer,
+    QUrl,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QColor, QFont, QImage, QKeyEvent, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from shiboken6 import getCppPointer
+
+try:
+    from PySide6.QtMultimedia import QSoundEffect
+except ImportError:  # no libpulse: sounds fall back to QApplication.beep
+    QSoundEffect = None  # type: ignore[assignment,misc]
+
+
+
+def cpp_pointer(obj: QObject | QEvent) -> int:
+    """The address of the C++ object behind a wrapper (tells one event from another)."""
+    return int(getCppPointer(obj)[0])
+
+
+__all__ = [
+    "QApplication", "QColor", "QDialog", "QEvent", "QFont", "QFrame", "QGridLayout", "QHBoxLayout", "QImage",
+    "QKeyEvent", "QLabel", "QLineEdit", "QMainWindow", "QObject", "QPainter", "QPixmap", "QPoint", "QPushButton",
+    "QRect", "QSize", "QSizePolicy", "QSoundEffect", "QStackedWidget", "QThread", "QTimer", "QUrl", "QVBoxLayout",
+    "QWidget", "Qt", "Signal", "Slot", "cpp_pointer",
+]

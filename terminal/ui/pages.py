@@ -1,0 +1,278 @@
+"""The terminal's pages. Each one only draws an :class:`OperationView` and forwards taps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from terminal.qt import QHBoxLayout, QLineEdit, Qt, QVBoxLayout, QWidget, Signal
+from terminal.station import texts
+from terminal.station.session import OperationView, RoutedLine
+from terminal.ui.keypad import Keypad
+from terminal.ui.parts import Choices, Field, Panel, button, label, repolish
+
+
+class LoginPage(QWidget):
+    pin_entered = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        row = QHBoxLayout(self)
+        row.setContentsMargins(40, 16, 40, 16)
+        row.setSpacing(40)
+        left = QVBoxLayout()
+        left.addStretch(1)
+        left.addWidget(label("Scan your badge", "prompt"))
+        left.addWidget(label("Hold it in front of the camera or use the hand scanner.\nOr type your PIN.", "hint"))
+        left.addStretch(2)
+        row.addLayout(left, 3)
+        right = QVBoxLayout()
+        self.pin = QLineEdit()
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setPlaceholderText("PIN")
+        self.pin.returnPressed.connect(self._submit)
+        right.addWidget(self.pin)
+        self.keypad = Keypad(self.pin)
+        right.addWidget(self.keypad)
+        self.ok = button("Log in", "start")
+        self.ok.clicked.connect(self._submit)
+        right.addWidget(self.ok)
+        row.addLayout(right, 2)
+
+    def _submit(self) -> None:
+        pin = self.pin.text()
+        self.pin.clear()
+        if pin:
+            self.pin_entered.emit(pin)
+
+
+class ScanPage(QWidget):
+    code_typed = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        box = QVBoxLayout(self)
+        box.setContentsMargins(40, 24, 40, 24)
+        box.setSpacing(16)
+        box.addWidget(label("Scan a work order", "prompt"))
+        box.addWidget(label("Camera or hand scanner — or type the code from the traveler", "hint"))
+        row = QHBoxLayout()
+        self.code = QLineEdit()
+        self.code.setPlaceholderText("FL1:WO:…")
+        self.code.returnPressed.connect(self._submit)
+        row.addWidget(self.code, 1)
+        go = button("Enter", "complete")
+        go.clicked.connect(self._submit)
+        row.addWidget(go)
+        box.addLayout(row)
+        self.list_panel = Panel()
+        self.list_panel.box.addWidget(label("Work at this station", "caption"))
+        self.lines = label("", "detail")
+        self.list_panel.box.addWidget(self.lines)
+        self.list_panel.box.addStretch(1)
+        box.addWidget(self.list_panel, 1)
+
+    def _submit(self) -> None:
+        text = self.code.text().strip()
+        self.code.clear()
+        if text:
+            self.code_typed.emit(text)
+
+    def show_lines(self, lines: list[RoutedLine]) -> None:
+        rows = []
+        for line in lines[:10]:
+            state = line.state
+            rows.append(f"{line.wo.id}  ·  op {line.op.number} {line.op.name}  ·  {line.wo.product} ×{line.wo.quantity}"
+                        f"  ·  {state.status.value.upper()}"
+                        + (f"  {texts.duration(state.elapsed_seconds)}" if state.started_at else ""))
+        self.lines.setText("\n".join(rows) if rows else "No work orders routed here yet.")
+
+
+class OperationPage(QWidget):
+    start = Signal()
+    pause = Signal()
+    resume = Signal()
+    complete = Signal()
+    qc_pass = Signal()
+    qc_fail = Signal()
+    other = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: Callable[[str], str] = str
+        row = QHBoxLayout(self)
+        row.setContentsMargins(16, 12, 16, 12)
+        row.setSpacing(16)
+        info = Panel()
+        self.work_order = Field("Work order")
+        self.product = Field("Product")
+        self.configuration = Field("Configuration", "detail")
+        self.operation = Field("Operation", "big")
+        self.standard = Field("Standard time")
+        self.sop = Field("SOP document", "detail")
+        self.materials = Field("Materials", "detail")
+        for f in (self.work_order, self.product, self.operation, self.configuration, self.standard, self.sop,
+                  self.materials):
+            info.box.addWidget(f)
+        info.box.addStretch(1)
+        row.addWidget(info, 5)
+
+        side = QVBoxLayout()
+        side.setSpacing(10)
+        self.timer = label("0:00:00", "timer", wrap=False)
+        self.timer.setProperty("colour", "normal")
+        self.timer.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        side.addWidget(self.timer)
+        self.status = label("", "status")
+        side.addWidget(self.status)
+        self.workers = label("", "detail")
+        side.addWidget(self.workers)
+        grid = QHBoxLayout()
+        self.start_button = button("Start", "start")
+        self.pause_button = button("Pause", "pause")
+        self.resume_button = button("Resume", "resume")
+        for b, sig in ((self.start_button, self.start), (self.pause_button, self.pause),
+                       (self.resume_button, self.resume)):
+            b.clicked.connect(sig.emit)
+            grid.addWidget(b)
+        side.addLayout(grid)
+        self.complete_button = button("Complete", "complete")
+        self.complete_button.clicked.connect(self.complete.emit)
+        side.addWidget(self.complete_button)
+        qc_row = QHBoxLayout()
+        self.pass_button = button("QC pass", "pass")
+        self.fail_button = button("QC fail", "fail")
+        self.pass_button.clicked.connect(self.qc_pass.emit)
+        self.fail_button.clicked.connect(self.qc_fail.emit)
+        qc_row.addWidget(self.pass_button)
+        qc_row.addWidget(self.fail_button)
+        side.addLayout(qc_row)
+        side.addStretch(1)
+        other = button("Other work order", "small")
+        other.clicked.connect(self.other.emit)
+        side.addWidget(other)
+        row.addLayout(side, 4)
+
+    def show_view(self, view: OperationView, names: Callable[[str], str] = str) -> None:
+        wo, op, state = view.wo, view.op, view.state
+        self.work_order.set(f"{wo.id}" + (f"  ·  order {wo.order_id}" if wo.order_id else "")
+                            + ("  ·  DEMO" if wo.demo else ""))
+        self.product.set(f"{wo.product}  ×{wo.quantity}")
+        self.configuration.set("   ".join(f"{k}: {v}" for k, v in wo.configuration) or "—")
+        self.operation.set(f"{op.number}  {op.name}" + ("  ·  QC" if op.qc else ""))
+        self.standard.set(f"{texts.minutes(state.standard_seconds)}   (setup {op.setup_minutes:g} + "
+                          f"{op.run_minutes:g} × {wo.quantity} min)")
+        self.sop.set(op.sop or "—")
+        self.materials.set("\n".join(f"{m.quantity:g} {m.unit}  {m.item}  {m.description}" for m in wo.materials)
+                           or "—")
+        self.names = names
+        self.show_timer(view)
+        self.start_button.setEnabled(view.can_start)
+        self.pause_button.setEnabled(view.can_pause)
+        self.resume_button.setEnabled(view.can_resume)
+        self.complete_button.setEnabled(view.can_complete)
+        self.pass_button.setVisible(op.qc)
+        self.fail_button.setVisible(op.qc)
+        self.pass_button.setEnabled(view.can_record_qc)
+        self.fail_button.setEnabled(view.can_record_qc)
+
+    def show_timer(self, view: OperationView) -> None:
+        state = view.state
+        self.timer.setText(texts.duration(state.elapsed_seconds))
+        if self.timer.property("colour") != view.colour.value:
+            self.timer.setProperty("colour", view.colour.value)
+            repolish(self.timer)
+        percent = f"  ·  {state.ratio:.0%} of standard" if state.standard_seconds else ""
+        status = state.status.value.upper() + percent
+        if state.pause_reason:
+            status += f"\nPaused: {state.pause_reason}"
+        if state.qc is not None:
+            status += "\nQC " + ("passed" if state.qc.passed else f"failed: {state.qc.defect}")
+        self.status.setText(status)
+        names = ", ".join(self.names(w) for w in state.workers) or "nobody"
+        extra = f"\nAllowed by {self.names(view.override_by)}" if view.override_by else ""
+        self.workers.setText(f"On it: {names}{extra}")
+
+
+class ReasonPage(QWidget):
+    """Pick one reason from big buttons, then confirm (pause reason, QC defect code)."""
+
+    confirmed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, prompt: str, options: tuple[str, ...], confirm_text: str, confirm_name: str) -> None:
+        super().__init__()
+        box = QVBoxLayout(self)
+        box.setContentsMargins(40, 24, 40, 24)
+        box.setSpacing(16)
+        box.addWidget(label(prompt, "prompt"))
+        self.choices = Choices(options)
+        box.addWidget(self.choices)
+        box.addStretch(1)
+        row = QHBoxLayout()
+        cancel = button("Cancel")
+        cancel.clicked.connect(self.cancelled.emit)
+        self.ok = button(confirm_text, confirm_name)
+        self.ok.clicked.connect(lambda: self.confirmed.emit(self.choices.chosen))
+        row.addWidget(cancel)
+        row.addWidget(self.ok)
+        box.addLayout(row)
+
+    def reset(self) -> None:
+        self.choices.clear()
+
+
+class CompletePage(QWidget):
+    """Good and scrap quantities on a big keypad, and a scrap reason when there is scrap."""
+
+    confirmed = Signal(str, str, str)
+    cancelled = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        row = QHBoxLayout(self)
+        row.setContentsMargins(30, 12, 30, 12)
+        row.setSpacing(30)
+        left = QVBoxLayout()
+        self.title = label("Complete", "big", wrap=False)
+        left.addWidget(self.title)
+        fields = QHBoxLayout()
+        self.good = QLineEdit()
+        self.scrap = QLineEdit()
+        self.good_button = button("Good", "choice")
+        self.scrap_button = button("Scrap", "choice")
+        for b, edit in ((self.good_button, self.good), (self.scrap_button, self.scrap)):
+            b.setCheckable(True)
+            b.clicked.connect(lambda _=False, e=edit: self.target(e))
+            edit.setMaximumWidth(140)
+            fields.addWidget(b)
+            fields.addWidget(edit)
+        left.addLayout(fields)
+        left.addWidget(label("Scrap reason (when there is scrap)", "caption"))
+        self.reasons = Choices(texts.SCRAP_REASONS, columns=2)
+        left.addWidget(self.reasons)
+        left.addStretch(1)
+        buttons = QHBoxLayout()
+        cancel = button("Cancel")
+        cancel.clicked.connect(self.cancelled.emit)
+        self.ok = button("Complete", "complete")
+        self.ok.clicked.connect(
+            lambda: self.confirmed.emit(self.good.text(), self.scrap.text(), self.reasons.chosen))
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.ok)
+        left.addLayout(buttons)
+        row.addLayout(left, 3)
+        self.keypad = Keypad(self.good)
+        row.addWidget(self.keypad, 2)
+
+    def target(self, edit: QLineEdit) -> None:
+        self.keypad.target = edit
+        self.good_button.setChecked(edit is self.good)
+        self.scrap_button.setChecked(edit is self.scrap)
+
+    def reset(self, started: int, title: str) -> None:
+        self.title.setText(title)
+        self.title.setToolTip(title)
+        self.good.setText(str(started))
+        self.scrap.setText("0")
+        self.reasons.clear()
+        self.target(self.good)

@@ -1,0 +1,81 @@
+"""Small building blocks shared by the pages: labelled values, panels, choice lists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from terminal.qt import QFrame, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+
+def label(text: str = "", name: str = "detail", wrap: bool = True) -> QLabel:
+    widget = QLabel(text)
+    widget.setObjectName(name)
+    widget.setWordWrap(wrap)
+    return widget
+
+
+def button(text: str, name: str = "") -> QPushButton:
+    widget = QPushButton(text)
+    if name:
+        widget.setObjectName(name)
+    return widget
+
+
+def repolish(widget: QWidget) -> None:
+    """Re-apply the style sheet after a dynamic property (tone, colour) changed."""
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+    widget.update()
+
+
+class Panel(QFrame):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("panel")
+        self.box = QVBoxLayout(self)
+        self.box.setContentsMargins(16, 10, 16, 10)
+        self.box.setSpacing(4)
+
+
+class Field(QWidget):
+    """A caption above a big value."""
+
+    def __init__(self, caption: str, value_name: str = "value", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 2)
+        box.setSpacing(0)
+        self.caption = label(caption, "caption")
+        self.value = label("", value_name)
+        box.addWidget(self.caption)
+        box.addWidget(self.value)
+
+    def set(self, text: str) -> None:
+        self.value.setText(text)
+
+
+class Choices(QWidget):
+    """Big checkable buttons, one choice at a time (pause reasons, scrap reasons, defect codes)."""
+
+    def __init__(self, options: Sequence[str], columns: int = 2, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        grid = QGridLayout(self)
+        grid.setSpacing(10)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.buttons: dict[str, QPushButton] = {}
+        for i, option in enumerate(options):
+            b = button(option, "choice")
+            b.setCheckable(True)
+            b.clicked.connect(lambda _=False, o=option: self.choose(o))
+            grid.addWidget(b, i // columns, i % columns)
+            self.buttons[option] = b
+        self.chosen = ""
+
+    def choose(self, option: str) -> None:
+        self.chosen = option
+        for name, b in self.buttons.items():
+            b.setChecked(name == option)
+
+    def clear(self) -> None:
+        self.choose("")

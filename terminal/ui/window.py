@@ -1,0 +1,186 @@
+"""The station terminal's main window: top bar, a big feedback banner and one page at a time.
+
+The window owns no state of its own beyond which dialog page is open: it asks the session for a
+fresh view on every change and every second (timers are derived from events, not counted here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from terminal.qt import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QStackedWidget,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from terminal.station import texts
+from terminal.station.session import Feedback, StationSession, routed_here
+from terminal.station.status import LinkStatus
+from terminal.ui.pages import CompletePage, LoginPage, OperationPage, ReasonPage, ScanPage
+from terminal.ui.parts import button, label, repolish
+from terminal.ui.sounds import Speaker
+
+
+class StationWindow(QMainWindow):
+    changed = Signal()
+
+    def __init__(self, session: StationSession, link: Callable[[], LinkStatus], speaker: Speaker | None = None,
+                 tick_ms: int = 1000) -> None:
+        super().__init__()
+        self.session = session
+        self.link = link
+        self.speaker = speaker or Speaker(enabled=False)
+        self.mode = ""  # "", "pause", "complete", "fail"
+        self._last_feedback: Feedback | None = session.feedback
+        self.setWindowTitle(f"FloorLink station {session.station}")
+
+        central = QWidget()
+        box = QVBoxLayout(central)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(0)
+        box.addWidget(self._top_bar())
+        self.feedback = label("", "feedback")
+        box.addWidget(self.feedback)
+        self.stack = QStackedWidget()
+        self.login_page = LoginPage()
+        self.scan_page = ScanPage()
+        self.op_page = OperationPage()
+        self.pause_page = ReasonPage("Why pause?", texts.PAUSE_REASONS, "Pause", "pause")
+        self.complete_page = CompletePage()
+        self.fail_page = ReasonPage("QC failed — which defect?", texts.DEFECT_CODES, "Record fail", "fail")
+        for page in (self.login_page, self.scan_page, self.op_page, self.pause_page, self.complete_page,
+                     self.fail_page):
+            self.stack.addWidget(page)
+        box.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self._connect()
+
+        session.listeners.append(self.changed.emit)
+        self.changed.connect(self.refresh)
+        self.ticker = QTimer(self)
+        self.ticker.timeout.connect(self.tick)
+        self.ticker.start(tick_ms)
+        self.refresh()
+
+    def _top_bar(self) -> QFrame:
+        bar = QFrame()
+        bar.setObjectName("topbar")
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(20, 8, 20, 8)
+        self.station_label = QLabel(f"Station {self.session.station}")
+        self.station_label.setObjectName("station")
+        self.worker_label = QLabel("")
+        self.logout_button = button("Log out", "small")
+        self.logout_button.clicked.connect(self.session.logout)
+        self.network = QLabel("")
+        self.network.setObjectName("network")
+        self.clock_label = QLabel("")
+        row.addWidget(self.station_label)
+        row.addStretch(1)
+        row.addWidget(self.worker_label)
+        row.addWidget(self.logout_button)
+        row.addStretch(1)
+        row.addWidget(self.network)
+        row.addSpacing(24)
+        row.addWidget(self.clock_label)
+        return bar
+
+    def _connect(self) -> None:
+        s = self.session
+        self.login_page.pin_entered.connect(s.login_pin)
+        self.scan_page.code_typed.connect(self.scan)
+        op = self.op_page
+        op.start.connect(s.start)
+        op.resume.connect(s.resume)
+        op.pause.connect(lambda: self._open("pause"))
+        op.complete.connect(lambda: self._open("complete"))
+        op.qc_pass.connect(lambda: s.record_qc(True))
+        op.qc_fail.connect(lambda: self._open("fail"))
+        op.other.connect(self.other_work_order)
+        self.pause_page.confirmed.connect(lambda reason: self._close_if_ok(s.pause(reason)))
+        self.pause_page.cancelled.connect(lambda: self._open(""))
+        self.complete_page.confirmed.connect(lambda g, sc, r: self._close_if_ok(s.complete(g, sc, r)))
+        self.complete_page.cancelled.connect(lambda: self._open(""))
+        self.fail_page.confirmed.connect(lambda defect: self._close_if_ok(s.record_qc(False, defect)))
+        self.fail_page.cancelled.connect(lambda: self._open(""))
+
+    # --- actions -------------------------------------------------------------------------------------
+    def scan(self, text: str) -> None:
+        """A confirmed scan (camera, wedge) or a typed code: the session decides."""
+        self.mode = ""
+        self.session.scan(text)
+
+    def other_work_order(self) -> None:
+        self.session.selection = None
+        self.mode = ""
+        self.refresh()
+
+    def _open(self, mode: str) -> None:
+        self.mode = mode
+        view = self.session.view()
+        if mode == "pause":
+            self.pause_page.reset()
+        elif mode == "fail":
+            self.fail_page.reset()
+        elif mode == "complete" and view is not None:
+            started = self.session.started_quantity(view.wo, view.op)
+            self.complete_page.reset(started, f"Complete {view.wo.id} · {view.op.number}")
+        self.refresh()
+
+    def _close_if_ok(self, feedback: Feedback) -> None:
+        if feedback.tone.value == "ok":
+            self.mode = ""
+            self.refresh()
+
+    # --- drawing -------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        s = self.session
+        fb = s.feedback
+        if fb is not self._last_feedback:
+            self._last_feedback = fb
+            self.speaker.play(fb.tone.value)
+        self.feedback.setText(fb.text[:1].upper() + fb.text[1:])
+        if self.feedback.property("tone") != fb.tone.value:
+            self.feedback.setProperty("tone", fb.tone.value)
+            repolish(self.feedback)
+        worker = s.worker
+        self.worker_label.setText(f"{worker.name}" + (" · supervisor" if worker.supervisor else "") if worker else "")
+        self.logout_button.setVisible(worker is not None)
+        view = s.view()
+        if worker is None:
+            self.mode = ""
+            self.stack.setCurrentWidget(self.login_page)
+        elif view is None:
+            self.mode = ""
+            self.scan_page.show_lines(routed_here(s))
+            self.stack.setCurrentWidget(self.scan_page)
+        else:
+            self.op_page.show_view(view, s.name_of)
+            page = {"pause": self.pause_page, "complete": self.complete_page, "fail": self.fail_page}.get(
+                self.mode, self.op_page)
+            self.stack.setCurrentWidget(page)
+        self._show_link()
+
+    def tick(self) -> None:
+        """Every second: the clock, the link and the running timer, all recomputed."""
+        view = self.session.view()
+        if view is not None and self.stack.currentWidget() is self.op_page:
+            self.op_page.show_timer(view)
+        elif self.stack.currentWidget() is self.scan_page:
+            self.scan_page.show_lines(routed_here(self.session))
+        self._show_link()
+
+    def _show_link(self) -> None:
+        status = self.link()
+        self.network.setText(status.text)
+        online = "true" if status.online else "false"
+        if self.network.property("online") != online:
+            self.network.setProperty("online", online)
+            repolish(self.network)
+        self.clock_label.setText(self.session.clock().astimezone().strftime("%H:%M"))

@@ -1,0 +1,156 @@
+"""The terminal's screens, driven like a worker would: wedge scans, taps, typed quantities; screenshots saved."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from sync import labels
+from sync.labels import BadgeLabel, WorkOrderLabel
+from sync.settings import load
+from sync.station.ledger import MemoryLedger
+from sync.station.timing import Status
+from terminal.app import build_session, build_window, memory_link
+from terminal.qt import QApplication, Qt
+from terminal.ui.window import StationWindow
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, minutes: float) -> None:
+        self.now += timedelta(minutes=minutes)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def ledger() -> MemoryLedger:
+    return MemoryLedger()
+
+
+@pytest.fixture
+def window(qtbot, ledger: MemoryLedger, clock: Clock) -> StationWindow:  # type: ignore[no-untyped-def]
+    settings = load(environ={"FLOORLINK_STATION_DEMO_WORK_ORDERS": "1", "FLOORLINK_STATION_SOUND": "0",
+                             "FLOORLINK_NODE_DEVICE_ID": "ST-ASM-1"})
+    session = build_session(settings, ledger, clock=clock)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    win, wedge = build_window(settings, session, memory_link(ledger), app)
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    app.removeEventFilter(wedge)
+
+
+def shot(win: StationWindow, artifacts: Path, name: str) -> Path:
+    win.refresh()
+    QApplication.processEvents()
+    path = artifacts / f"terminal_{name}.png"
+    assert win.grab().save(str(path))
+    return path
+
+
+def wedge_scan(qtbot, win: StationWindow, text: str) -> None:  # type: ignore[no-untyped-def]
+    qtbot.keyClicks(win, text)
+    qtbot.keyClick(win, Qt.Key.Key_Return)
+
+
+def badge(b: str) -> str:
+    return labels.format(BadgeLabel(b))
+
+
+def wo(w: str, op: int | None = None) -> str:
+    return labels.format(WorkOrderLabel(w, op))
+
+
+def test_worker_flow_by_wedge_scanner_and_taps(qtbot, window: StationWindow, ledger: MemoryLedger,  # type: ignore[no-untyped-def]
+                                               clock: Clock, artifacts: Path) -> None:
+    shot(window, artifacts, "1_login")
+    assert window.stack.currentWidget() is window.login_page
+    wedge_scan(qtbot, window, badge("E-0042"))
+    assert window.session.worker is not None
+    assert window.stack.currentWidget() is window.scan_page
+    shot(window, artifacts, "2_scan")
+    wedge_scan(qtbot, window, wo("WO-1001", 10))
+    assert window.stack.currentWidget() is window.op_page
+    shot(window, artifacts, "3_operation")
+    qtbot.mouseClick(window.op_page.start_button, Qt.MouseButton.LeftButton)
+    clock.advance(9.5)  # standard 9 min -> amber
+    window.tick()
+    assert window.op_page.timer.property("colour") == "amber"
+    shot(window, artifacts, "4_running_amber")
+    qtbot.mouseClick(window.op_page.pause_button, Qt.MouseButton.LeftButton)
+    assert window.stack.currentWidget() is window.pause_page
+    qtbot.mouseClick(window.pause_page.choices.buttons["Material missing"], Qt.MouseButton.LeftButton)
+    shot(window, artifacts, "5_pause_reason")
+    qtbot.mouseClick(window.pause_page.ok, Qt.MouseButton.LeftButton)
+    assert window.stack.currentWidget() is window.op_page
+    clock.advance(30)
+    window.tick()
+    assert window.op_page.timer.text() == "0:09:30"
+    qtbot.mouseClick(window.op_page.resume_button, Qt.MouseButton.LeftButton)
+    clock.advance(2)
+    window.tick()
+    assert window.op_page.timer.property("colour") == "red"
+    shot(window, artifacts, "6_running_red")
+    qtbot.mouseClick(window.op_page.complete_button, Qt.MouseButton.LeftButton)
+    page = window.complete_page
+    assert page.good.text() == "2"
+    qtbot.mouseClick(page.keypad.buttons["C"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.keypad.buttons["1"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.scrap_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.keypad.buttons["C"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.keypad.buttons["1"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.ok, Qt.MouseButton.LeftButton)
+    assert "scrap reason" in window.feedback.text()  # refused: nothing recorded, page stays
+    assert window.stack.currentWidget() is page
+    qtbot.mouseClick(page.reasons.buttons["Damaged part"], Qt.MouseButton.LeftButton)
+    shot(window, artifacts, "7_complete")
+    qtbot.mouseClick(page.ok, Qt.MouseButton.LeftButton)
+    assert [t for t, _ in ledger.outbox] == ["op.started", "op.paused", "op.resumed", "op.completed"]
+    assert ledger.outbox[-1][1]["good"] == 1 and ledger.outbox[-1][1]["reason"] == "Damaged part"
+    view = window.session.view()
+    assert view is not None and view.state.status is Status.DONE
+    shot(window, artifacts, "8_done")
+
+
+def test_refusals_show_red_and_override_shows_amber(qtbot, window: StationWindow, ledger: MemoryLedger,  # type: ignore[no-untyped-def]
+                                                    artifacts: Path) -> None:
+    wedge_scan(qtbot, window, badge("E-0042"))
+    wedge_scan(qtbot, window, "FL1:WO:WO-1001:OP:10:Q")
+    assert window.feedback.property("tone") == "error"
+    shot(window, artifacts, "9_bad_code")
+    wedge_scan(qtbot, window, wo("WO-1001", 20))
+    assert window.feedback.property("tone") == "override"
+    shot(window, artifacts, "10_override_needed")
+    wedge_scan(qtbot, window, badge("S-0001"))
+    assert window.stack.currentWidget() is window.op_page
+    assert "Allowed by Zhang Min" in window.op_page.workers.text()
+    assert ledger.outbox == []
+
+
+def test_pin_on_the_keypad_logs_in(qtbot, window: StationWindow) -> None:  # type: ignore[no-untyped-def]
+    page = window.login_page
+    for key in "0707":
+        qtbot.mouseClick(page.keypad.buttons[key], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.ok, Qt.MouseButton.LeftButton)
+    assert window.session.worker is not None and window.session.worker.name == "Anna Berg"
+    assert "Anna Berg" in window.worker_label.text()
+
+
+def test_slow_typing_is_not_taken_for_a_scan(qtbot, window: StationWindow) -> None:  # type: ignore[no-untyped-def]
+    qtbot.keyClicks(window, badge("E-0042"), delay=80)
+    qtbot.keyClick(window, Qt.Key.Key_Return)
+    assert window.session.worker is None
