@@ -106,3 +106,17 @@ def test_switch_drops_conflicting_choice_and_undo_restores_it(bike: Product) -> 
     assert pc.choices == {"battery": "b400"}
     pc.undo()
     assert pc.choices == {"motor": "mid"}
+
+
+def test_other_options_of_a_chosen_attribute_show_whether_they_could_replace_it(bike: Product) -> None:
+    pc = ProductConfigurator(bike)
+    pc.choose("motor", "mid")
+    pc.choose("colour", "red")
+    colours = {s.code: s for s in pc.options("colour")}
+    assert colours["red"].chosen and colours["black"].available
+    motors = {s.code: s for s in pc.options("motor")}
+    assert motors["hub"].available and motors["mid"].chosen
+    pc.choose("battery", "b625")
+    batteries = {s.code: s for s in pc.options("battery")}
+    assert not batteries["b400"].available
+    assert batteries["b400"].reason is not None and batteries["b400"].reason.choices == {"motor": "mid"}

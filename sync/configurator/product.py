@@ -142,14 +142,28 @@ class ProductConfigurator:
         return self.session.switch(attribute, option)
 
     # --- what the screen shows -----------------------------------------------------------------
+    def _session_for(self, attribute: str) -> Session:
+        """The session that judges ``attribute``'s options: for a chosen attribute, one without its
+        own choice, so the other options show whether choosing them instead would work."""
+        choices = self.session.choices
+        if attribute not in choices:
+            return self.session
+        scratch = self.engine.new_session()
+        for name, value in choices.items():
+            if name != attribute:
+                scratch.choose(name, value)
+        return scratch
+
     def options(self, attribute: str) -> list[OptionState]:
+        """Every option of ``attribute``; for a chosen attribute, availability means "could replace it"."""
         attr = self._attribute(attribute)
-        domain = self.session.domains()[attr.code]
+        judge = self._session_for(attr.code)
+        domain = judge.domains()[attr.code]
         chosen = self.session.choices.get(attr.code)
         states = []
         for option in attr.options:
             available = domain[option.code]
-            reason = None if available else self.reason(attr.code, option.code)
+            reason = None if available else self._reason(judge, attr.code, option.code)
             states.append(
                 OptionState(option.code, dict(option.label), option.price, option.image,
                             option.code == chosen, available, reason)
@@ -159,7 +173,10 @@ class ProductConfigurator:
     def reason(self, attribute: str, option: str) -> Reason:
         """Why ``option`` is unavailable now, with the rule messages (or a generated sentence)."""
         self._check(attribute, option)
-        explanation = self.session.explain(attribute, option)
+        return self._reason(self._session_for(attribute), attribute, option)
+
+    def _reason(self, judge: Session, attribute: str, option: str) -> Reason:
+        explanation = judge.explain(attribute, option)
         messages: list[dict[str, str]] = []
         for rule_id in explanation.rules:
             rule = self.product.rule(rule_id)

@@ -1,0 +1,85 @@
+"""The ``python -m sync.catalog`` commands: check, explore (catalog and Renault), the revision workflow."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sync.catalog.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+SMALL = REPO / "tests" / "catalogs" / "small"
+
+
+def test_check_small_catalog_is_clean_with_warnings_only(capsys: pytest.CaptureFixture[str]) -> None:
+    result = subprocess.run([sys.executable, "-m", "sync.catalog", "check", str(SMALL)], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "OK: 1 products, 5 attributes, 4 rules" in result.stdout
+
+
+def test_check_broken_catalog_exits_1_naming_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "c"
+    shutil.copytree(SMALL, folder)
+    text = (folder / "products/bike.yaml").read_text(encoding="utf-8").replace("then: {battery: [b625]}", "then: {battery: [b9]}")
+    (folder / "products/bike.yaml").write_text(text, encoding="utf-8")
+    assert main(["check", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "products/bike.yaml:47 rules[0].then.battery: unknown option 'b9' of attribute battery" in err
+
+
+def test_explore_prints_domains_reasons_price_and_bom(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explore", str(SMALL), "BIKE", "--choose", "motor=mid", "--complete"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["domains"]["battery"] == {"b400": False, "b625": True}
+    assert out["unavailable"]["battery"]["b400"]["rules"] == ["mid-needs-big-battery"]
+    assert out["complete"] and out["price"]["total"] == "7300.50"
+    assert {"item": "SPOKE", "qty": "72"}.items() <= next(b for b in out["bom"] if b["item"] == "SPOKE").items()
+    assert [op["code"] for op in out["routing"]][-2:] == ["ASSY", "QC"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["TRIKE"], "unknown product 'TRIKE'"),
+        (["BIKE", "--choose", "saddle=gel"], "unknown attribute 'saddle' of product BIKE"),
+        (["BIKE", "--choose", "motor=turbo"], "unknown option 'turbo' of attribute motor"),
+        (["BIKE", "--choose", "motor"], "is not attribute=option"),
+    ],
+)
+def test_explore_unknown_names_give_clear_messages(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explore", str(SMALL), *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_workflow_commands_submit_approve_release_diff_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "cat.db")
+    assert main(["--db", db, "users", "add", "erin", "--role", "engineering"]) == 0
+    assert main(["--db", db, "users", "add", "boss", "--role", "marketing", "--role", "finance", "--role", "release"]) == 0
+    assert main(["--db", db, "submit", str(SMALL), "BIKE", "--user", "erin"]) == 0
+    assert main(["--db", db, "approve", "BIKE", "1", "--role", "marketing", "--user", "boss"]) == 2
+    assert "next step is engineering_approved" in capsys.readouterr().err
+    assert main(["--db", db, "approve", "BIKE", "1", "--role", "engineering", "--user", "boss"]) == 2
+    assert "needs role 'engineering'" in capsys.readouterr().err
+    for role, user in (("engineering", "erin"), ("marketing", "boss"), ("finance", "boss")):
+        assert main(["--db", db, "approve", "BIKE", "1", "--role", role, "--user", user]) == 0
+    assert main(["--db", db, "release", "BIKE", "1", "--user", "boss"]) == 0
+    assert capsys.readouterr().out.strip().endswith("BIKE@1 released")
+    folder = tmp_path / "c"
+    shutil.copytree(SMALL, folder)
+    text = (folder / "products/bike.yaml").read_text(encoding="utf-8").replace("base_price: 5000", "base_price: 5200")
+    (folder / "products/bike.yaml").write_text(text, encoding="utf-8")
+    assert main(["--db", db, "submit", str(folder), "BIKE", "--user", "erin"]) == 0
+    capsys.readouterr()
+    assert main(["--db", db, "diff", "BIKE", "1", "2"]) == 0
+    assert "~ price base_price: 5000 -> 5200" in capsys.readouterr().out
+    assert main(["--db", db, "log", "BIKE"]) == 0
+    log = capsys.readouterr().out.splitlines()
+    assert len(log) == 6 and "boss\trevision.release\tBIKE@1" in log[4]
+    assert main(["--db", db, "users", "list"]) == 0
+    assert "boss\tfinance, marketing, release" in capsys.readouterr().out
