@@ -149,3 +149,28 @@ def test_unknown_items_and_bad_quantities_are_refused_with_a_reason() -> None:
     with pytest.raises(PlanningError, match="quantity must be positive"):
         planner.plan("O2", bike(), 0, MONDAY_8)
     assert planner.plans == {} and planner.reserved == {}
+
+
+def test_a_catalog_product_plans_through_its_resolved_structure() -> None:
+    from pathlib import Path
+
+    from sync.catalog.loader import load_catalog
+    from sync.planning import from_catalog
+
+    catalog = load_catalog(Path(__file__).parent / "catalogs" / "small")
+    product = catalog.products["BIKE"]
+    config = {**product.defaults(), "colour": "red", "wheel_size": "28"}
+    tree = from_catalog.structure(product, config)
+    assert [c.item for c in tree.children] == ["WHEEL-SET", "MOTOR-HUB", "BATT-S"]
+    wheel = tree.children[0].children[0]
+    assert wheel.item == "WHEEL" and [c.item for c in wheel.children] == ["RIM-28", "SPOKE"]
+    assert [op.code for op in wheel.routing] == ["LACE", "COAT"], "red rims are powder coated"
+
+    planner = Planner(from_catalog.items(product), from_catalog.centres(product, UTC))
+    plan = planner.plan("O1", tree, 3, MONDAY_8)
+    kinds = sorted((r.kind, r.item) for r in plan.requisitions)
+    # 3 bikes x 2 wheels = 6 rims of 28", 4 in stock -> buy 2; batteries and motors have no stock
+    assert ("purchase", "RIM-28") in kinds and ("subcontract", "WHEEL") in kinds
+    rim = next(r for r in plan.requisitions if r.item == "RIM-28")
+    assert rim.qty == 2 and rim.supplier == "Rims Co"
+    assert {wo.item for wo in plan.work_orders} == {"BIKE", "WHEEL-SET", "WHEEL"}
