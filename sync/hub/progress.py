@@ -1,0 +1,141 @@
+"""Progress of orders, work orders and operations, derived from the event log every time.
+
+Nothing here stores a status flag: a job card cannot stay "in progress" after its completion
+event, because status is recomputed from the events (via :func:`sync.station.timing.derive`)
+whenever it is asked for.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sync.planning.timeline import add_working_minutes
+from sync.station.calendar import AlwaysWorking, WorkingTime
+from sync.station.timing import OperationState, OpEvent, Status, derive
+
+
+@dataclass(frozen=True)
+class PlannedOp:
+    """An operation as planned: what the events of (work_order, op) are measured against."""
+
+    work_order: str
+    op: int
+    code: str
+    work_centre: str
+    standard_seconds: float
+    planned_start: datetime
+    planned_end: datetime
+    outsourced: bool = False
+
+
+@dataclass(frozen=True)
+class OpProgress:
+    planned: PlannedOp
+    state: OperationState
+    eta: datetime
+
+    @property
+    def done_seconds(self) -> float:
+        """Standard time earned: all of it when done, elapsed (capped) while running."""
+        if self.state.status is Status.DONE:
+            return self.planned.standard_seconds
+        return min(self.state.elapsed_seconds, self.planned.standard_seconds)
+
+
+@dataclass(frozen=True)
+class WorkOrderProgress:
+    id: str
+    order_id: str
+    item: str
+    qty: float
+    status: str
+    percent: float
+    good: int
+    scrap: int
+    eta: datetime
+    operations: tuple[OpProgress, ...]
+
+
+@dataclass(frozen=True)
+class OrderProgress:
+    id: str
+    status: str
+    percent: float
+    promise: datetime | None
+    eta: datetime | None
+    late: bool
+    work_orders: tuple[WorkOrderProgress, ...] = field(default=())
+
+
+def _status(statuses: Sequence[Status]) -> str:
+    if statuses and all(s is Status.DONE for s in statuses):
+        return "done"
+    if any(s is Status.RUNNING for s in statuses):
+        return "running"
+    if any(s in (Status.PAUSED, Status.DONE) for s in statuses):
+        return "paused" if any(s is Status.PAUSED for s in statuses) else "in_progress"
+    return "queued"
+
+
+def work_order_progress(wo_id: str, order_id: str, item: str, qty: float, ops: Sequence[PlannedOp],
+                        events: Mapping[tuple[str, int], Iterable[OpEvent]], now: datetime,
+                        calendars: Mapping[str, WorkingTime] | None = None) -> WorkOrderProgress:
+    """Status, percent by standard time, good/scrap of the last operation, and an ETA."""
+    calendars = calendars or {}
+    progress: list[OpProgress] = []
+    cursor = now
+    for p in sorted(ops, key=lambda p: p.op):
+        calendar = calendars.get(p.work_centre, AlwaysWorking())
+        state = derive(events.get((p.work_order, p.op), ()), now, standard=p.standard_seconds, calendar=calendar)
+        if state.status is Status.DONE:
+            eta = state.completed_at or now
+        else:
+            remaining = max(p.standard_seconds - state.elapsed_seconds, 0.0) / 60
+            begin = max(cursor, p.planned_start) if state.status is Status.QUEUED else cursor
+            eta = add_working_minutes(calendar, begin, remaining)
+            cursor = eta
+        progress.append(OpProgress(p, state, eta))
+    total = sum(p.planned.standard_seconds for p in progress)
+    done = sum(p.done_seconds for p in progress)
+    statuses = [p.state.status for p in progress]
+    last = progress[-1].state if progress else None
+    percent = 100.0 * done / total if total > 0 else (100.0 if statuses and _status(statuses) == "done" else 0.0)
+    return WorkOrderProgress(
+        id=wo_id, order_id=order_id, item=item, qty=qty, status=_status(statuses), percent=round(percent, 1),
+        good=(last.good or 0) if last else 0,
+        scrap=sum((p.state.scrap or 0) for p in progress),
+        eta=max((p.eta for p in progress), default=now), operations=tuple(progress))
+
+
+def order_progress(order_id: str, promise: datetime | None, work_orders: Sequence[WorkOrderProgress],
+                   now: datetime, *, cancelled: bool = False, shipped_from_stock: bool = False) -> OrderProgress:
+    """An order's progress: its work orders weighted by standard time."""
+    if cancelled:
+        return OrderProgress(order_id, "cancelled", 0.0, promise, None, False, tuple(work_orders))
+    if shipped_from_stock:
+        return OrderProgress(order_id, "ready", 100.0, promise, promise, False, ())
+    weights = [sum(op.planned.standard_seconds for op in wo.operations) for wo in work_orders]
+    total = sum(weights)
+    percent = (sum(w * wo.percent for w, wo in zip(weights, work_orders, strict=True)) / total) if total else 0.0
+    statuses = [wo.status for wo in work_orders]
+    if statuses and all(s == "done" for s in statuses):
+        status = "done"
+    elif any(s != "queued" for s in statuses):
+        status = "in_progress"
+    else:
+        status = "planned"
+    eta = max((wo.eta for wo in work_orders), default=None)
+    late = bool(promise and status != "done" and (now > promise or (eta is not None and eta > promise)))
+    return OrderProgress(order_id, status, round(percent, 1), promise, eta, late, tuple(work_orders))
+
+
+def work_in_progress(work_orders: Iterable[WorkOrderProgress]) -> dict[str, dict[str, int]]:
+    """Per work centre: how many operations are queued, running, paused and done."""
+    wip: dict[str, dict[str, int]] = defaultdict(lambda: {"queued": 0, "running": 0, "paused": 0, "done": 0})
+    for wo in work_orders:
+        for op in wo.operations:
+            wip[op.planned.work_centre][op.state.status.value] += 1
+    return dict(wip)
