@@ -147,3 +147,36 @@ def test_missing_folder_and_missing_sop_file(tmp_path: Path) -> None:
         load_catalog(tmp_path / "nope")
     folder = variant(tmp_path, "assemblies.yaml", "sop: sop/wheel.md", "sop: sop/missing.md")
     assert any("routing[0].sop: file 'sop/missing.md' not found" in e for e in errors_of(folder))
+
+
+def test_yaml_words_and_numbers_stay_option_codes(tmp_path: Path) -> None:
+    folder = variant(tmp_path, "products/bike.yaml", "{code: short,", "{code: no,")
+    text = (folder / "products/bike.yaml").read_text(encoding="utf-8").replace('{code: "26",', "{code: 26,")
+    (folder / "products/bike.yaml").write_text(text, encoding="utf-8")
+    bike = load_catalog(folder).products["BIKE"]
+    assert bike.attribute("rider").option_codes == ("no", "tall")  # type: ignore[union-attr]
+    assert bike.attribute("wheel_size").option_codes == ("26", "28")  # type: ignore[union-attr]
+
+
+def test_assembly_condition_on_attribute_a_product_lacks_is_an_error(tmp_path: Path) -> None:
+    folder = variant(tmp_path, "assemblies.yaml", "when: {colour: [red]}", "when: {paint: [red]}")
+    found = errors_of(folder)
+    assert any("routing[1].when.paint: attribute 'paint' is not an attribute of product(s) BIKE" in e for e in found), found
+
+
+def test_duplicate_codes_are_errors(tmp_path: Path) -> None:
+    folder = variant(tmp_path, "items.yaml", "{code: BATT-L,", "{code: BATT-S,")
+    text = (folder / "products/bike.yaml").read_text(encoding="utf-8").replace("- id: no-red-26", "- id: drive-table")
+    (folder / "products/bike.yaml").write_text(text, encoding="utf-8")
+    found = errors_of(folder)
+    assert any(e.startswith("items.yaml:9 items[7].code: duplicate code 'BATT-S'") for e in found), found
+    assert any("rules[2].id: duplicate rule id 'drive-table'" in e for e in found), found
+
+
+def test_excludes_over_one_attribute_and_bad_rule_kind_are_schema_errors(tmp_path: Path) -> None:
+    folder = variant(tmp_path, "products/bike.yaml", "when: {colour: [red], wheel_size: [\"26\"]}", "when: {colour: [red]}")
+    text = (folder / "products/bike.yaml").read_text(encoding="utf-8").replace("kind: range", "kind: ranges")
+    (folder / "products/bike.yaml").write_text(text, encoding="utf-8")
+    found = errors_of(folder)
+    assert any("rules[1].when: needs at least 2 entries" in e for e in found), found
+    assert any("rules[3].kind: 'ranges' is not one of 'requires', 'excludes', 'table', 'range'" in e for e in found), found

@@ -74,6 +74,10 @@ def _schema_findings(doc: Located, kind: str) -> list[Finding]:
             continue
         if err.validator == "oneOf" and path and isinstance(err.instance, dict) and "item" in err.instance:
             message = "give exactly one of 'qty' or 'qty_by'"
+        elif err.validator in ("minProperties", "minItems"):
+            message = f"needs at least {err.validator_value} entries"
+        elif err.validator in ("maxProperties", "maxItems"):
+            message = f"allows at most {err.validator_value} entries"
         elif err.validator == "enum":
             message = f"{err.instance!r} is not one of {', '.join(map(repr, list(err.validator_value or [])))}"  # type: ignore[arg-type]
         found.append(Finding(doc.where(path), message))
