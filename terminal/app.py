@@ -16,11 +16,16 @@ from sync import settings as settings_module
 from sync.errors import FloorLinkError, SettingsError
 from sync.settings import Settings
 from sync.station.ledger import StationLedger
+from terminal.decode.chain import DecodeChain
+from terminal.decode.confirm import ScanConfirmer
+from terminal.decode.sources import CaptureWorker, open_source
 from terminal.qt import QApplication
+from terminal.station.camera_scan import CameraScanner
 from terminal.station.demo import seed_demo
 from terminal.station.session import StationSession, clock_utc
 from terminal.station.status import LinkStatus
 from terminal.station.wedge import WedgeBuffer
+from terminal.ui.camera import CameraBridge
 from terminal.ui.sounds import Speaker
 from terminal.ui.wedge_filter import WedgeFilter
 from terminal.ui.window import StationWindow
@@ -66,9 +71,45 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m terminal", description="FloorLink station terminal")
     parser.add_argument("--config", help="TOML settings file (see docs/settings.md)")
     parser.add_argument("--windowed", action="store_true", help="run in a window instead of full screen")
-    parser.add_argument("--source", default=None, help="camera | folder:PATH | video:PATH (default: no camera)")
+    parser.add_argument("--source", default=None,
+                        help="camera | folder:PATH | video:PATH | none (default: setting camera.source, else the camera)")
     parser.add_argument("--dashboard", action="store_true", help="supervisor dashboard mode (issue 7)")
     return parser.parse_args(list(argv))
+
+
+def source_settings(settings: Settings, source: str | None) -> Settings | None:
+    """Settings with ``camera.source`` set from ``--source``; None for ``--source none`` (wedge only)."""
+    if source is None:
+        return settings
+    if source == "none":
+        return None
+    if source == "camera":
+        return settings.with_overrides(camera__source="")
+    kind, _, path = source.partition(":")
+    if kind not in ("folder", "video") or not path:
+        raise SettingsError(f"--source {source!r} is not understood", where="--source",
+                            fix="use camera, folder:PATH, video:PATH or none")
+    if not Path(path).expanduser().exists():
+        raise SettingsError(f"no such {kind}: {path}", where="--source")
+    return settings.with_overrides(camera__source=path)
+
+
+def start_camera(settings: Settings | None) -> tuple[CameraBridge | None, str]:
+    """The camera scan loop for these settings, or None and why (the wedge scanner still works)."""
+    if settings is None:
+        return None, "camera off"
+    try:
+        source = open_source(settings)
+        capture = CaptureWorker(source, fps=None if settings.get("camera.source") == "" else 10)
+        chain = DecodeChain.for_camera(settings)
+        bridge = CameraBridge()
+        scanner = CameraScanner(capture, chain, lambda _scan: None,
+                                confirmer=ScanConfirmer(frames_needed=settings.get("camera.confirm_frames")))
+        bridge.attach(scanner)
+        scanner.start()
+        return bridge, source.name
+    except FloorLinkError as exc:
+        return None, f"no camera: {exc}"
 
 
 def open_ledger(settings: Settings) -> StationLedger:
@@ -93,6 +134,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     window, _wedge = build_window(settings, session, memory_link(ledger), app)
+    try:
+        camera, camera_note = start_camera(source_settings(settings, args.source))
+    except FloorLinkError as exc:
+        print(f"terminal: {exc}", file=sys.stderr)
+        return 2
+    if camera is not None:
+        window.attach_camera(camera)
+        app.aboutToQuit.connect(camera.stop)
+    print(f"terminal: {camera_note}", file=sys.stderr)
     if args.windowed:
         window.resize(1280, 800)
         window.show()

@@ -11,8 +11,10 @@ from collections.abc import Callable
 from terminal.qt import (
     QFrame,
     QHBoxLayout,
+    QImage,
     QLabel,
     QMainWindow,
+    QPixmap,
     QStackedWidget,
     QTimer,
     QVBoxLayout,
@@ -22,6 +24,7 @@ from terminal.qt import (
 from terminal.station import texts
 from terminal.station.session import Feedback, StationSession, routed_here
 from terminal.station.status import LinkStatus
+from terminal.ui.camera import CameraBridge
 from terminal.ui.pages import CompletePage, LoginPage, OperationPage, ReasonPage, ScanPage
 from terminal.ui.parts import button, label, repolish
 from terminal.ui.sounds import Speaker
@@ -37,6 +40,7 @@ class StationWindow(QMainWindow):
         self.link = link
         self.speaker = speaker or Speaker(enabled=False)
         self.mode = ""  # "", "pause", "complete", "fail"
+        self.camera: CameraBridge | None = None
         self._last_feedback: Feedback | None = session.feedback
         self.setWindowTitle(f"FloorLink station {session.station}")
 
@@ -109,6 +113,18 @@ class StationWindow(QMainWindow):
         self.complete_page.cancelled.connect(lambda: self._open(""))
         self.fail_page.confirmed.connect(lambda defect: self._close_if_ok(s.record_qc(False, defect)))
         self.fail_page.cancelled.connect(lambda: self._open(""))
+
+    def attach_camera(self, bridge: CameraBridge) -> None:
+        """Camera scans act like any scan; the preview shows on the login and scan pages."""
+        self.camera = bridge
+        bridge.scanned.connect(self.scan)
+        bridge.preview.connect(self.show_preview)
+
+    def show_preview(self, image: QImage) -> None:
+        pixmap = QPixmap.fromImage(image)
+        for page in (self.login_page, self.scan_page):
+            page.preview.setPixmap(pixmap)
+            page.preview.setVisible(True)
 
     # --- actions -------------------------------------------------------------------------------------
     def scan(self, text: str) -> None:

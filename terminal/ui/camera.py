@@ -1,0 +1,44 @@
+"""Camera scans and preview frames into the UI thread as queued Qt signals."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from terminal.decode.confirm import ConfirmedScan
+from terminal.qt import QImage, QObject, Signal
+from terminal.station.camera_scan import CameraScanner
+
+PREVIEW_WIDTH = 360
+
+
+class CameraBridge(QObject):
+    """Owns the scan loop; ``scanned`` and ``preview`` are emitted from its thread, delivered queued."""
+
+    scanned = Signal(str)
+    preview = Signal(QImage)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scanner: CameraScanner | None = None
+
+    def attach(self, scanner: CameraScanner) -> None:
+        scanner.on_scan = self._scan
+        scanner.on_frame = self._frame
+        self.scanner = scanner
+
+    def _scan(self, scan: ConfirmedScan) -> None:
+        self.scanned.emit(scan.text)
+
+    def _frame(self, image: np.ndarray) -> None:
+        h, w = image.shape[:2]
+        scale = PREVIEW_WIDTH / max(1, w)
+        small = cv2.resize(image, (PREVIEW_WIDTH, max(1, int(h * scale))), interpolation=cv2.INTER_AREA)
+        rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB) if small.ndim == 3 else cv2.cvtColor(small, cv2.COLOR_GRAY2RGB)
+        rgb = np.ascontiguousarray(rgb)
+        qimage = QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0], QImage.Format.Format_RGB888).copy()
+        self.preview.emit(qimage)
+
+    def stop(self) -> None:
+        if self.scanner is not None:
+            self.scanner.stop()
