@@ -1,0 +1,179 @@
+"""The one FloorLink message envelope (versioned JSON) and the application ack.
+
+Every event an edge sends and every message the hub sends down travels in an :class:`Envelope`.
+The hub answers events with :class:`Ack` entries batched in an :class:`AckMessage`; an ack is sent
+only after the hub committed the event, so it, not the broker's PUBACK, is what makes an edge
+forget the event.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sync.errors import ProtocolError
+
+SCHEMA_VERSION = 1
+MAX_PAYLOAD_BYTES = 256 * 1024
+_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_STREAM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./-]{0,127}$")
+AckStatus = Literal["ok", "rejected"]
+
+
+def utc_now() -> str:
+    """An ISO 8601 UTC timestamp with microseconds, the format of ``occurred_at``."""
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One event or down message.
+
+    ``seq`` counts per ``stream`` from 1 without gaps; for edge events the stream is the
+    device id, for down messages it names what flows (``catalog``, ``station/ST-1``...).
+    """
+
+    event_id: str
+    device_id: str
+    seq: int
+    occurred_at: str
+    type: str
+    body: dict[str, Any]
+    stream: str = ""
+    v: int = SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        if not self.stream:
+            object.__setattr__(self, "stream", self.device_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {"v": self.v, "event_id": self.event_id, "device_id": self.device_id, "seq": self.seq,
+                "occurred_at": self.occurred_at, "type": self.type, "body": self.body}
+        if self.stream != self.device_id:
+            data["stream"] = self.stream
+        return data
+
+    def encode(self, max_bytes: int = MAX_PAYLOAD_BYTES) -> bytes:
+        """Compact UTF-8 JSON; :class:`ProtocolError` when larger than ``max_bytes`` (page it instead)."""
+        payload = json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        if len(payload) > max_bytes:
+            raise ProtocolError(f"{self.type} event is {len(payload)} bytes, above the limit of {max_bytes}",
+                                where=f"event {self.event_id}", fix="send large content paged (sync.protocol.paging)")
+        return payload
+
+
+def _field(data: dict[str, Any], name: str, kind: type | tuple[type, ...], where: str) -> Any:
+    if name not in data:
+        raise ProtocolError(f"envelope field {name!r} is missing", where=where)
+    value = data[name]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ProtocolError(f"envelope field {name!r} has the wrong type ({type(value).__name__})", where=where)
+    return value
+
+
+def decode(payload: bytes, *, where: str = "payload", max_bytes: int = MAX_PAYLOAD_BYTES) -> Envelope:
+    """Parse and check an envelope; every problem is a :class:`ProtocolError` naming the field."""
+    if len(payload) > max_bytes:
+        raise ProtocolError(f"payload is {len(payload)} bytes, above the limit of {max_bytes}", where=where)
+    try:
+        data = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProtocolError(f"payload is not valid JSON: {exc}", where=where) from None
+    if not isinstance(data, dict):
+        raise ProtocolError("payload is not a JSON object", where=where)
+    version = _field(data, "v", int, where)
+    if version != SCHEMA_VERSION:
+        raise ProtocolError(f"envelope schema version {version} is not supported (this side speaks {SCHEMA_VERSION})",
+                            where=f"{where} field 'v'", fix="upgrade the older side")
+    event_id = _field(data, "event_id", str, where)
+    try:
+        uuid.UUID(event_id)
+    except ValueError:
+        raise ProtocolError(f"envelope field 'event_id' is not a UUID: {event_id!r}", where=where) from None
+    device_id = _field(data, "device_id", str, where)
+    if not _ID.match(device_id):
+        raise ProtocolError(f"envelope field 'device_id' is not a valid device id: {device_id!r}", where=where)
+    seq = _field(data, "seq", int, where)
+    if seq < 1:
+        raise ProtocolError(f"envelope field 'seq' must be >= 1, got {seq}", where=where)
+    occurred_at = _field(data, "occurred_at", str, where)
+    try:
+        datetime.fromisoformat(occurred_at.replace("Z", "+00:00"))
+    except ValueError:
+        raise ProtocolError(f"envelope field 'occurred_at' is not an ISO 8601 time: {occurred_at!r}",
+                            where=where) from None
+    kind = _field(data, "type", str, where)
+    if not _TYPE.match(kind):
+        raise ProtocolError(f"envelope field 'type' is not a dotted lower-case name: {kind!r}", where=where)
+    body = _field(data, "body", dict, where)
+    stream = data.get("stream", device_id)
+    if not isinstance(stream, str) or not _STREAM.match(stream):
+        raise ProtocolError(f"envelope field 'stream' is not a valid stream name: {stream!r}", where=where)
+    return Envelope(event_id, device_id, seq, occurred_at, kind, body, stream, version)
+
+
+@dataclass(frozen=True)
+class Ack:
+    """The hub's answer to one event, sent after its commit; ``result`` carries e.g. a promise date."""
+
+    event_id: str
+    seq: int
+    status: AckStatus = "ok"
+    reason: str = ""
+    result: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"event_id": self.event_id, "seq": self.seq, "status": self.status}
+        if self.reason:
+            data["reason"] = self.reason
+        if self.result:
+            data["result"] = self.result
+        return data
+
+
+@dataclass(frozen=True)
+class AckMessage:
+    """Acks for one device from one hub commit; ``resend_from`` asks for a re-send after a gap."""
+
+    acks: list[Ack]
+    resend_from: int | None = None
+    v: int = SCHEMA_VERSION
+
+    def encode(self) -> bytes:
+        data: dict[str, Any] = {"v": self.v, "acks": [a.to_dict() for a in self.acks]}
+        if self.resend_from is not None:
+            data["resend_from"] = self.resend_from
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+    @classmethod
+    def decode(cls, payload: bytes, *, where: str = "ack") -> AckMessage:
+        try:
+            data = json.loads(payload)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ProtocolError(f"ack is not valid JSON: {exc}", where=where) from None
+        if not isinstance(data, dict):
+            raise ProtocolError("ack is not a JSON object", where=where)
+        if _field(data, "v", int, where) != SCHEMA_VERSION:
+            raise ProtocolError(f"ack schema version {data['v']} is not supported", where=f"{where} field 'v'")
+        acks = []
+        for i, raw in enumerate(_field(data, "acks", list, where)):
+            at = f"{where} acks[{i}]"
+            if not isinstance(raw, dict):
+                raise ProtocolError("ack entry is not an object", where=at)
+            status = _field(raw, "status", str, at)
+            if status not in ("ok", "rejected"):
+                raise ProtocolError(f"ack field 'status' is {status!r}, not 'ok' or 'rejected'", where=at)
+            result = raw.get("result", {})
+            if not isinstance(result, dict):
+                raise ProtocolError("ack field 'result' is not an object", where=at)
+            acks.append(Ack(_field(raw, "event_id", str, at), _field(raw, "seq", int, at), status,  # type: ignore[arg-type]
+                            str(raw.get("reason", "")), result))
+        resend = data.get("resend_from")
+        if resend is not None and (not isinstance(resend, int) or isinstance(resend, bool)):
+            raise ProtocolError("ack field 'resend_from' is not an integer", where=where)
+        return cls(acks, resend)

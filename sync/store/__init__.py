@@ -1,0 +1,7 @@
+"""Local SQLite stores: safe opening and migrations, the outbox (up) and the inbox (down)."""
+
+from sync.store.database import Migration, Store, Transaction, store_error
+from sync.store.inbox import Inbox
+from sync.store.outbox import AckRecord, Outbox
+
+__all__ = ["AckRecord", "Inbox", "Migration", "Outbox", "Store", "Transaction", "store_error"]

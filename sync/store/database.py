@@ -1,0 +1,171 @@
+"""One SQLite database per node, opened safely and migrated in versioned steps.
+
+WAL with ``synchronous=FULL`` makes every committed transaction survive a power cut; a busy
+timeout lets the UI thread and the sync thread share the file. Each *component* of a database
+(outbox, inbox, hub ingest, alerts...) owns a list of migration functions; the ``schema_versions``
+table remembers how many of them ran, and each runs in its own transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlite_utils
+from sqlite_utils.db import Table
+
+from sync.errors import StoreError
+
+if TYPE_CHECKING:
+    from sync.protocol.envelope import Envelope
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+def store_error(exc: BaseException, path: Path | str, doing: str) -> StoreError:
+    """Turn an sqlite3/OS error into a :class:`StoreError` that names the file and what to do."""
+    text = str(exc)
+    low = text.lower()
+    if "locked" in low or "busy" in low:
+        return StoreError(f"database is locked while {doing}", where=str(path),
+                          fix="another process holds it; close it or wait and try again")
+    if "full" in low or "no space" in low:
+        return StoreError(f"disk is full while {doing}", where=str(path), fix="free disk space; nothing was lost")
+    if "not a database" in low or "malformed" in low or "corrupt" in low:
+        return StoreError(f"database file is corrupt ({text}) while {doing}", where=str(path),
+                          fix="restore it from a backup or move it away to start empty")
+    if isinstance(exc, OSError) or "unable to open" in low or "readonly" in low:
+        return StoreError(f"cannot open or write the database ({text}) while {doing}", where=str(path),
+                          fix="check the folder exists and is writable")
+    return StoreError(f"{text} while {doing}", where=str(path))
+
+
+class Transaction:
+    """What code inside ``with store.transaction() as tx`` writes through; all of it commits at once."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.db = store.db
+
+    def table(self, name: str) -> Table:
+        return self.db.table(name)
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
+        return self.db.execute(sql, params)
+
+    def outbox(self, type: str, body: dict[str, Any]) -> Envelope:
+        """Record an event for the hub in this same transaction (see :class:`sync.store.Outbox`)."""
+        from sync.store.outbox import Outbox
+
+        return Outbox.record(self, type, body)
+
+
+class Store:
+    """A node's SQLite database: ``Store(path, device_id=...)``, then ``store.transaction()``.
+
+    The built-in components for ``kind`` are migrated on open ("edge": outbox, inbox, acks;
+    "hub": ingest). Other parts add theirs with :meth:`migrate`. One connection per Store;
+    give another thread its own with :meth:`sibling`.
+    """
+
+    def __init__(self, path: str | Path, *, device_id: str, kind: str = "edge", busy_timeout_ms: int = 10_000,
+                 check_same_thread: bool = False) -> None:
+        self.path = Path(path).expanduser()
+        self.device_id = device_id
+        self.kind = kind
+        self.busy_timeout_ms = busy_timeout_ms
+        self._lock = threading.RLock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(self.path), timeout=busy_timeout_ms / 1000,
+                                   check_same_thread=check_same_thread)
+            self.db = sqlite_utils.Database(conn)
+            self.db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            mode = self.db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StoreError(f"cannot switch to WAL journal mode (got {mode})", where=str(self.path))
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, "
+                            "version INTEGER NOT NULL)")
+        except StoreError:
+            raise
+        except (sqlite3.Error, OSError) as exc:
+            raise store_error(exc, self.path, "opening") from None
+        from sync.store.schema import BUILTIN
+
+        for component, migrations in BUILTIN.get(kind, {}).items():
+            self.migrate(component, migrations)
+
+    def sibling(self) -> Store:
+        """Another connection to the same file, for another thread (no migration runs again)."""
+        return Store(self.path, device_id=self.device_id, kind="", busy_timeout_ms=self.busy_timeout_ms)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def version(self, component: str) -> int:
+        row = self.db.execute("SELECT version FROM schema_versions WHERE component = ?", [component]).fetchone()
+        return int(row[0]) if row else 0
+
+    def migrate(self, component: str, migrations: Sequence[Migration]) -> int:
+        """Run the migrations of ``component`` not yet applied, each in its own transaction."""
+        current = self.version(component)
+        if current > len(migrations):
+            raise StoreError(f"database has {component} schema version {current}, newer than this program "
+                             f"knows ({len(migrations)})", where=str(self.path), fix="upgrade FloorLink")
+        for number, step in enumerate(migrations[current:], start=current + 1):
+            with self.transaction(f"migrating {component} to version {number}") as tx:
+                step(tx.db)
+                tx.execute("INSERT INTO schema_versions (component, version) VALUES (?, ?) "
+                           "ON CONFLICT(component) DO UPDATE SET version = excluded.version", [component, number])
+        return len(migrations)
+
+    @contextmanager
+    def transaction(self, doing: str = "writing") -> Iterator[Transaction]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``: all or nothing, durable when the block ends.
+
+        IMMEDIATE takes the write lock up front, so two writers wait for each other (busy
+        timeout) instead of failing on a lock upgrade.
+        """
+        with self._lock:
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise store_error(exc, self.path, doing) from None
+            try:
+                yield Transaction(self)
+            except BaseException as exc:
+                try:
+                    self.db.rollback()
+                except sqlite3.Error:
+                    pass
+                if isinstance(exc, sqlite3.Error):
+                    raise store_error(exc, self.path, doing) from None
+                raise
+            try:
+                self.db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                try:
+                    self.db.rollback()
+                except sqlite3.Error:
+                    pass
+                raise store_error(exc, self.path, doing) from None
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        """Rows as dicts (reads need no transaction in WAL: they see the last commit)."""
+        with self._lock:
+            try:
+                return list(self.db.query(sql, params))
+            except sqlite3.Error as exc:
+                raise store_error(exc, self.path, "reading") from None

@@ -1,0 +1,111 @@
+"""The outbox: events written in the same transaction as the change that caused them.
+
+An event stays here until the hub's application ack (sent after the hub's commit) arrives;
+a broker PUBACK only says the broker has it, which is not durability. The per-device sequence
+comes from the ``sequences`` table in the same transaction, so it is monotonic and gap-free
+(a rolled-back change takes its number with it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import uuid6
+
+from sync.errors import StoreError
+from sync.protocol.envelope import Ack, Envelope, utc_now
+from sync.store.database import Store, Transaction
+
+
+@dataclass(frozen=True)
+class AckRecord:
+    """The stored answer of the hub to one of our events (e.g. an order's firm promise date)."""
+
+    event_id: str
+    seq: int
+    type: str
+    status: str
+    reason: str
+    result: dict[str, Any]
+    acked_at: str
+
+
+def next_seq(tx: Transaction, stream: str) -> int:
+    """Take the next number of ``stream`` inside the caller's transaction."""
+    row = tx.execute("INSERT INTO sequences (stream, last_seq) VALUES (?, 1) ON CONFLICT(stream) "
+                     "DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq", [stream]).fetchone()
+    return int(row[0])
+
+
+class Outbox:
+    """Reads and writes of the ``outbox`` table; :meth:`record` is the one way to emit an event."""
+
+    @staticmethod
+    def record(tx: Transaction | Store, type: str, body: dict[str, Any]) -> Envelope:
+        """Append an event; inside ``tx`` it commits or rolls back with the caller's change."""
+        if isinstance(tx, Store):
+            with tx.transaction(f"recording {type}") as inner:
+                return Outbox.record(inner, type, body)
+        store = tx.store
+        try:
+            text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+        except (TypeError, ValueError) as exc:
+            raise StoreError(f"body of {type} event is not JSON-serialisable: {exc}", where=str(store.path)) from None
+        envelope = Envelope(str(uuid6.uuid7()), store.device_id, next_seq(tx, store.device_id), utc_now(), type, body)
+        envelope.encode()  # refuse now what the hub would quarantine for size or shape
+        tx.execute("INSERT INTO outbox (seq, event_id, type, body, occurred_at) VALUES (?, ?, ?, ?, ?)",
+                   [envelope.seq, envelope.event_id, type, text, envelope.occurred_at])
+        return envelope
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def pending_count(self) -> int:
+        return int(self.store.query("SELECT count(*) AS n FROM outbox")[0]["n"])
+
+    def after(self, seq: int, limit: int) -> list[Envelope]:
+        """Up to ``limit`` events with a sequence above ``seq``, oldest first."""
+        rows = self.store.query("SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", [seq, limit])
+        return [self._envelope(r) for r in rows]
+
+    def get(self, seqs: Iterable[int]) -> list[Envelope]:
+        wanted = list(seqs)
+        if not wanted:
+            return []
+        marks = ",".join("?" * len(wanted))
+        rows = self.store.query(f"SELECT * FROM outbox WHERE seq IN ({marks}) ORDER BY seq", wanted)
+        return [self._envelope(r) for r in rows]
+
+    def acknowledge(self, acks: Iterable[Ack]) -> list[AckRecord]:
+        """Forget acked events and keep the hub's answer; duplicates and unknown acks are ignored."""
+        done: list[AckRecord] = []
+        now = utc_now()
+        with self.store.transaction("applying acks") as tx:
+            for ack in acks:
+                row = tx.execute("DELETE FROM outbox WHERE event_id = ? RETURNING type, seq", [ack.event_id]).fetchone()
+                if row is None:
+                    continue
+                record = AckRecord(ack.event_id, int(row[1]), str(row[0]), ack.status, ack.reason,
+                                   dict(ack.result), now)
+                if ack.status != "ok" or ack.result:
+                    tx.execute("INSERT OR REPLACE INTO acks VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               [record.event_id, record.seq, record.type, record.status, record.reason,
+                                json.dumps(record.result), now])
+                done.append(record)
+        return done
+
+    def ack_for(self, event_id: str) -> AckRecord | None:
+        """The hub's stored answer (rejections and acks with a result are kept)."""
+        rows = self.store.query("SELECT * FROM acks WHERE event_id = ?", [event_id])
+        if not rows:
+            return None
+        r = rows[0]
+        return AckRecord(r["event_id"], r["seq"], r["type"], r["status"], r["reason"], json.loads(r["result"]),
+                         r["acked_at"])
+
+    def _envelope(self, row: dict[str, Any]) -> Envelope:
+        return Envelope(row["event_id"], self.store.device_id, row["seq"], row["occurred_at"], row["type"],
+                        json.loads(row["body"]))

@@ -1,0 +1,62 @@
+"""The built-in tables of each database kind, as ordered migration lists per component.
+
+Append a function to change a schema; never edit or reorder one that has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from sync.store.database import Migration
+
+
+def _outbox_1(db: sqlite_utils.Database) -> None:
+    db.execute("""CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY,          -- per-device sequence, gap-free, the send order
+        event_id TEXT NOT NULL UNIQUE,    -- UUIDv7
+        type TEXT NOT NULL,
+        body TEXT NOT NULL,               -- JSON
+        occurred_at TEXT NOT NULL)""")
+    db.execute("CREATE TABLE sequences (stream TEXT PRIMARY KEY, last_seq INTEGER NOT NULL)")
+
+
+def _acks_1(db: sqlite_utils.Database) -> None:
+    db.execute("""CREATE TABLE acks (
+        event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL, status TEXT NOT NULL,
+        reason TEXT NOT NULL, result TEXT NOT NULL, acked_at TEXT NOT NULL)""")
+
+
+def _inbox_1(db: sqlite_utils.Database) -> None:
+    db.execute("CREATE TABLE inbox_streams (stream TEXT PRIMARY KEY, applied_seq INTEGER NOT NULL)")
+    db.execute("""CREATE TABLE inbox_pending (
+        stream TEXT NOT NULL, seq INTEGER NOT NULL, envelope TEXT NOT NULL, received_at TEXT NOT NULL,
+        PRIMARY KEY (stream, seq))""")
+    db.execute("""CREATE TABLE inbox_failed (
+        id INTEGER PRIMARY KEY, stream TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL,
+        envelope TEXT NOT NULL, error TEXT NOT NULL, failed_at TEXT NOT NULL)""")
+
+
+def _ingest_1(db: sqlite_utils.Database) -> None:
+    db.execute("""CREATE TABLE devices (
+        device_id TEXT PRIMARY KEY, kind TEXT NOT NULL, registered_at TEXT NOT NULL,
+        contiguous_seq INTEGER NOT NULL DEFAULT 0,   -- every seq up to here is stored
+        max_seq INTEGER NOT NULL DEFAULT 0, last_seen_at TEXT)""")
+    db.execute("""CREATE TABLE events (
+        event_id TEXT PRIMARY KEY, device_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL,
+        occurred_at TEXT NOT NULL, received_at TEXT NOT NULL, body TEXT NOT NULL,
+        status TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '', result TEXT NOT NULL DEFAULT '{}')""")
+    db.execute("CREATE UNIQUE INDEX events_device_seq ON events (device_id, seq)")
+    db.execute("CREATE INDEX events_type ON events (type)")
+    db.execute("""CREATE TABLE quarantine (
+        id INTEGER PRIMARY KEY, received_at TEXT NOT NULL, topic TEXT NOT NULL, reason TEXT NOT NULL,
+        detail TEXT NOT NULL, device_id TEXT, event_id TEXT, payload BLOB NOT NULL)""")
+    db.execute("CREATE INDEX quarantine_reason ON quarantine (reason)")
+    db.execute("""CREATE TABLE down_log (
+        stream TEXT NOT NULL, seq INTEGER NOT NULL, event_id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
+        envelope TEXT NOT NULL, retain INTEGER NOT NULL, PRIMARY KEY (stream, seq))""")
+
+
+BUILTIN: dict[str, dict[str, list[Migration]]] = {
+    "edge": {"outbox": [_outbox_1], "acks": [_acks_1], "inbox": [_inbox_1]},
+    "hub": {"ingest": [_ingest_1]},
+}
