@@ -83,3 +83,8 @@ def test_workflow_commands_submit_approve_release_diff_log(tmp_path: Path, capsy
     assert len(log) == 6 and "boss\trevision.release\tBIKE@1" in log[4]
     assert main(["--db", db, "users", "list"]) == 0
     assert "boss\tfinance, marketing, release" in capsys.readouterr().out
+    assert main(["explore", db, "BIKE"]) == 0
+    released = json.loads(capsys.readouterr().out)
+    assert released["revision"] == "BIKE@1" and released["price"]["base"] == "5000"
+    assert main(["explore", db, "BIKE", "--revision", "2"]) == 0
+    assert json.loads(capsys.readouterr().out)["price"]["base"] == "5200"

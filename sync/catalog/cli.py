@@ -58,7 +58,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
     else:
         if not args.product:
             raise FloorLinkError("explore needs a PRODUCT code for a catalog folder", where=str(path))
-        result = explore_product(path, args.product, choices, args.complete)
+        result = explore_product(path, args.product, choices, args.complete, args.revision)
     print(json.dumps(result, ensure_ascii=False, indent=2))
     return 0
 
@@ -132,10 +132,11 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(run=cmd_check)
 
     s = sub.add_parser("explore", help="valid domains, explanations, price and BOM as JSON")
-    s.add_argument("path", help="catalog folder, or a Renault-format folder (domains.txt + rules/)")
+    s.add_argument("path", help="catalog folder, catalog database file, or a Renault-format folder (domains.txt + rules/)")
     s.add_argument("product", nargs="?", help="product code (ignored for a Renault folder)")
     s.add_argument("--choose", action="append", default=[], metavar="ATTR=OPTION")
     s.add_argument("--complete", action="store_true", help="complete with the catalog defaults")
+    s.add_argument("--revision", type=int, help="revision number when PATH is a catalog database (default: latest released)")
     s.set_defaults(run=cmd_explore)
 
     s = sub.add_parser("submit", help="snapshot products of a catalog folder as new draft revisions")

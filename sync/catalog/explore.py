@@ -63,16 +63,30 @@ def explore_problem_folder(path: Path, choices: Sequence[tuple[str, str]], compl
 
 
 def explore_product(
-    path: Path, product_code: str, choices: Sequence[tuple[str, str]], complete: bool = False
+    path: Path, product_code: str, choices: Sequence[tuple[str, str]], complete: bool = False,
+    number: int | None = None,
 ) -> dict[str, Any]:
-    """Explore one product of a catalog folder."""
+    """Explore one product of a catalog folder, or of a catalog database (``number`` or latest released)."""
     from sync.configurator.product import ProductConfigurator
 
-    catalog = load_catalog(path)
-    if product_code not in catalog.products:
-        raise ConfigurationError(f"unknown product '{product_code}'", where=str(path),
-                                 fix=f"one of: {', '.join(sorted(catalog.products))}")
-    pc = ProductConfigurator(catalog.products[product_code])
+    revision_ref = None
+    if path.is_file():  # a catalog database: the latest released revision, or the one asked for
+        from sync.catalog.store import CatalogStore
+
+        store = CatalogStore(path)
+        try:
+            revision = store.revision(product_code, number) if number else store.latest_released(product_code)
+        finally:
+            store.close()
+        product = revision.product()
+        revision_ref = revision.ref
+    else:
+        catalog = load_catalog(path)
+        if product_code not in catalog.products:
+            raise ConfigurationError(f"unknown product '{product_code}'", where=str(path),
+                                     fix=f"one of: {', '.join(sorted(catalog.products))}")
+        product = catalog.products[product_code]
+    pc = ProductConfigurator(product)
     for attr, option in choices:
         pc.choose(attr, option)
     if complete:
@@ -89,6 +103,7 @@ def explore_product(
             unavailable[attribute.code] = reasons
     out: dict[str, Any] = {
         "product": product_code,
+        "revision": revision_ref,
         "choices": pc.choices,
         "complete": pc.is_complete(),
         "domains": domains,
