@@ -2,7 +2,8 @@
 
 The format: ``domains.txt`` holds one ``VarN : v1, v2, ...`` line per variable; every
 ``rules/*.pm`` file is one table constraint written as ``or(``, one allowed combination per
-line (``VarA = X  and VarB = Y ...``, the same variables on every line), then ``or)``.
+line (``VarA = X  and VarB = Y ...``, the same variables on every line), then ``or)``;
+nested ``or( ... or)`` blocks are disjunctions too and add their rows to the same table.
 Errors name the file and line so a broken copy is easy to find.
 """
 

@@ -1,9 +1,9 @@
 """The SAT backend: the problem as CNF in one incremental python-sat solver (Glucose 4).
 
 Encoding: one literal per (variable, value) with exactly-one per variable; a Clause is one
-clause; a Table gets one literal per row (row -> its values) plus "some row holds" and
-"a value holds only through a row that has it" (the support encoding, so unit propagation
-keeps every table arc-consistent). Every constraint is guarded by a selector literal that is
+clause; a binary Table says "each value needs one of its partner values"; a wider Table gets one
+literal per row (row -> its values) plus "some row holds" and "a value holds only through a
+row that has it" (the support encoding: unit propagation keeps every table arc-consistent). Every constraint is guarded by a selector literal that is
 assumed true, so an UNSAT core names the constraints involved as well as the choices.
 
 Valid domains take few solver calls: one model covers one value per variable at once, the
@@ -18,6 +18,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pysat.solvers import Solver
 
 from sync.configurator.model import Clause, Constraint, Problem
+
+#: how many recent valid configurations are kept as witnesses for later taps
+WITNESS_POOL = 120
 
 
 class SatBackend:
@@ -53,6 +56,17 @@ class SatBackend:
                     + [self.literal[(name, v)] for name, values in constraint.literals for v in sorted(values)]
                 )
                 continue
+            if len(constraint.variables) == 2:
+                # binary table: each value needs a partner value, no row literals needed
+                first, second = constraint.variables
+                partners: dict[tuple[str, str], list[int]] = {}
+                for a, b in constraint.rows:
+                    partners.setdefault((first, a), []).append(self.literal[(second, b)])
+                    partners.setdefault((second, b), []).append(self.literal[(first, a)])
+                for name in constraint.variables:
+                    for value in domain[name]:
+                        clauses.append([-selector, -self.literal[(name, value)], *partners.get((name, value), [])])
+                continue
             rows: list[int] = []
             support: dict[tuple[str, str], list[int]] = {}
             for row in constraint.rows:
@@ -77,6 +91,7 @@ class SatBackend:
                 self._checks[name].append(_flip_check(constraint))
         self.solver = Solver(name=solver, bootstrap_with=[*clauses, *([s] for s in self.selectors)])
         self._rules_solver: Solver | None = None
+        self._witnesses: list[tuple[dict[str, str], frozenset[int]]] = []
         self.calls = 0
 
     # -- primitive checks ---------------------------------------------------------------
@@ -110,10 +125,14 @@ class SatBackend:
         available: set[int] = set()
         if self._solve(assumptions):
             model = self._model_values()
+            self._remember(model)
+            for witness in self._witnesses_for(choices):
+                available |= witness
             ok, implied = self.solver.propagate(assumptions=assumptions)
             ruled_out = {-lit for lit in (implied or []) if lit < 0 and -lit <= self.value_count}
             ruled_out.update(self.literal[item] for item in ruled_out_before)
             untested = [lit for lit in range(1, self.value_count + 1) if lit not in ruled_out]
+            probed = False
             while True:
                 available |= model
                 untested = [lit for lit in untested if lit not in available]
@@ -121,17 +140,49 @@ class SatBackend:
                 available.update(flipped)
                 if not untested:
                     break
+                if not probed:
+                    # failed-literal probing: a conflict under unit propagation proves a value
+                    # unavailable at a tenth of the cost of a solver call
+                    probed = True
+                    untested = [lit for lit in untested if self.solver.propagate(assumptions=[*assumptions, lit])[0]]
+                    if not untested:
+                        break
                 # steer free decisions towards values no model has shown yet
                 self.solver.set_phases([*untested, *(-lit for lit in available)])
                 target = untested.pop()
                 model = self._model_values() if self._solve([*assumptions, target]) else set()
-                if not model:
+                if model:
+                    self._remember(model)
+                else:
                     ruled_out.add(target)
         result: dict[str, dict[str, bool]] = {v.name: {} for v in self.problem.variables}
         for lit in range(1, self.value_count + 1):
             name, value = self.value_of[lit]
             result[name][value] = lit in available
         return result
+
+    def _remember(self, model: set[int]) -> None:
+        """Keep recent valid configurations: later taps reuse them as witnesses without solving."""
+        self._witnesses.append((dict(self.value_of[lit] for lit in model), frozenset(model)))
+        if len(self._witnesses) > WITNESS_POOL:
+            del self._witnesses[: len(self._witnesses) - WITNESS_POOL]
+
+    def _witnesses_for(self, choices: Mapping[str, str]) -> list[frozenset[int]]:
+        """Known configurations that agree with ``choices``, directly or after changing at most two values."""
+        found: list[frozenset[int]] = []
+        repaired: list[set[int]] = []
+        for assignment, lits in self._witnesses:
+            changed = [(k, v) for k, v in choices.items() if assignment[k] != v]
+            if not changed:
+                found.append(lits)
+            elif len(changed) <= 2:
+                trial = {**assignment, **dict(changed)}
+                if all(check(trial, name, value) for name, value in changed for check in self._checks[name]):
+                    repaired.append({self.literal[item] for item in trial.items()})
+        for model in repaired:
+            self._remember(model)
+            found.append(frozenset(model))
+        return found
 
     def _split_by_flips(self, model: set[int], untested: list[int]) -> tuple[list[int], list[int]]:
         """Split values into (still unshown, shown valid) by trying each in place of its variable's value in ``model``.
