@@ -13,8 +13,9 @@ No Qt here: it runs in the capture worker thread and in the CLI.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -50,6 +51,7 @@ _ZBAR_SYMBOLS: dict[str, pyzbar.ZBarSymbol] = {
     "PDF417": pyzbar.ZBarSymbol.PDF417,
 }
 _FROM_ZBAR = {symbol.name: name for name, symbol in _ZBAR_SYMBOLS.items()}
+_WEAK_CHECK = {"EAN13", "EAN8", "UPCA", "UPCE"}
 _LINEAR = {"Code128", "EAN13", "EAN8", "UPCA", "UPCE", "Code39", "Code93", "ITF", "Codabar"}
 _SHARPEN = np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype=np.float32)
 
@@ -268,7 +270,7 @@ class DecodeChain:
         camera_sized = max(start.image.shape[:2]) > CAMERA_SIZED
         codes, saw_broken = self._zxing(start, fast=camera_sized)
         if codes:
-            return _unique(codes)
+            return self._settled(codes, start)
         if self.zbar_fallback and (not camera_sized or not self.retries):
             codes = self._zbar(start)
             if codes:
@@ -284,7 +286,7 @@ class DecodeChain:
         for attempt in self._retries(start, regions, camera_sized):
             codes = attempt()
             if codes:
-                return _unique(codes)
+                return self._settled(codes, start)
             if deadline is not None and time.perf_counter() > deadline:
                 break
         return []
@@ -311,6 +313,37 @@ class DecodeChain:
                 yield partial(self._both_of, _rotated_variant, start, degrees)
         yield lambda: self._both(_derived("median filtered", start, lambda g: cv2.medianBlur(g, 3)))
         yield lambda: self._both(_derived("sharpened", start, lambda g: cv2.filter2D(g, -1, _SHARPEN)))
+
+    def _settled(self, codes: list[DecodedCode], start: Variant) -> list[DecodedCode]:
+        """Unique reads, with every EAN/UPC read confirmed by a vote when decoders disagree.
+
+        EAN and UPC carry a single mod-10 check digit, and zxing-cpp can misread a damaged one
+        into another valid number (seen on the real test images). So zbar reads the same image;
+        where it reads that symbol differently, zxing-cpp with two other binarizers votes too and
+        only a text with a clear majority is reported. Code128, QR and DataMatrix have strong
+        checks of their own and are reported as read.
+        """
+        codes = _unique(codes)
+        if not any(c.format in _WEAK_CHECK for c in codes):
+            return codes
+        opinions = self._zbar(start) if self.zbar_fallback else []
+        kept = []
+        for code in codes:
+            if code.format not in _WEAK_CHECK:
+                kept.append(code)
+                continue
+            others = [o.text for o in opinions if o.format == code.format and _overlap(o, code)]
+            if all(text == code.text for text in others):
+                kept.append(code)
+                continue
+            votes = [code.text, *others]
+            for binarizer in (zxingcpp.Binarizer.GlobalHistogram, zxingcpp.Binarizer.FixedThreshold):
+                votes += [o.text for o in self._zxing(start, binarizer)[0] if o.format == code.format and _overlap(o, code)]
+            ranked = Counter(votes).most_common()
+            if ranked[0][1] >= 2 and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+                winner = ranked[0][0]
+                kept.append(code if winner == code.text else replace(code, text=winner, attempt=f"{code.attempt}, voted"))
+        return _unique(kept)
 
     def _region_retries(self, start: Variant, regions: list[Region]) -> Iterable[Callable[[], list[DecodedCode]]]:
         h, w = start.image.shape[:2]
@@ -364,6 +397,16 @@ def _cropped(start: Variant, region: Region, degrees: float = 0.0) -> Variant:
     if factor == 1.0:
         return variant
     return _scaled(f"{variant.name} upscaled", variant.image, factor, variant.to_image)
+
+
+def _overlap(a: DecodedCode, b: DecodedCode) -> bool:
+    """Whether the centre of one code lies in the bounding box of the other (one symbol read twice)."""
+    def inside(point: Point, code: DecodedCode) -> bool:
+        xs = [p[0] for p in code.position]
+        ys = [p[1] for p in code.position]
+        return min(xs) - 2 <= point[0] <= max(xs) + 2 and min(ys) - 2 <= point[1] <= max(ys) + 2
+
+    return inside(a.center, b) or inside(b.center, a)
 
 
 def _unique(codes: list[DecodedCode]) -> list[DecodedCode]:
