@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from sync import labels
 from sync.errors import StationError
 from sync.labels import BadgeLabel, WorkOrderLabel
-from sync.station.ledger import MemoryLedger
+from sync.station.ledger import MemoryLedger, StationLedger
+from sync.station.stored import StoredLedger
 from sync.station.timing import Status, TimerColour
 from sync.station.workorders import RoutedWorkOrder
+from sync.store import Store
 from terminal.station.demo import DEMO_WORK_CENTRES, seed_demo
 from terminal.station.quantities import parse_quantity
 from terminal.station.session import StationSession, Tone
@@ -42,15 +47,25 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture
-def ledger() -> MemoryLedger:
-    led = MemoryLedger()
+@pytest.fixture(params=["memory", "sqlite"])
+def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> StationLedger:
+    """Every rule holds the same over the in-memory ledger and the real SQLite store."""
+    led: StationLedger = MemoryLedger() if request.param == "memory" else StoredLedger(
+        Store(tmp_path / "station.db", device_id="ST-ASM-1"))
     seed_demo(led)
     return led
 
 
+def outbox(ledger: StationLedger) -> list[tuple[str, dict[str, Any]]]:
+    """What waits for the hub, oldest first."""
+    if isinstance(ledger, MemoryLedger):
+        return ledger.outbox
+    assert isinstance(ledger, StoredLedger)
+    return [(r["type"], json.loads(r["body"])) for r in ledger.store.query("SELECT type, body FROM outbox ORDER BY seq")]
+
+
 @pytest.fixture
-def session(ledger: MemoryLedger, clock: Clock) -> StationSession:
+def session(ledger: StationLedger, clock: Clock) -> StationSession:
     return StationSession(ledger, "ST-ASM-1", DEMO_WORK_CENTRES, clock=clock)
 
 
@@ -59,9 +74,9 @@ def logged_in(session: StationSession, who: str = "E-0042") -> StationSession:
     return session
 
 
-def assert_refused_and_nothing_recorded(fb_tone: Tone, ledger: MemoryLedger, before: int) -> None:
+def assert_refused_and_nothing_recorded(fb_tone: Tone, ledger: StationLedger, before: int) -> None:
     assert fb_tone in (Tone.ERROR, Tone.OVERRIDE)
-    assert len(ledger.outbox) == before
+    assert len(outbox(ledger)) == before
 
 
 def test_badge_scan_logs_the_worker_in(session: StationSession) -> None:
@@ -86,12 +101,12 @@ def test_unknown_badge_is_refused(session: StationSession) -> None:
 
 @pytest.mark.parametrize("text", ["", "hello", "FL1:WO:WO-1001:OP:10:Z", "FL1:XX:1:A", "FL1:WO:WO-1001"])
 def test_malformed_or_foreign_codes_are_refused_with_a_clear_message(
-    session: StationSession, ledger: MemoryLedger, text: str
+    session: StationSession, ledger: StationLedger, text: str
 ) -> None:
     logged_in(session)
     fb = session.scan(text)
     assert fb.tone is Tone.ERROR and fb.text
-    assert session.selection is None and ledger.outbox == []
+    assert session.selection is None and outbox(ledger) == []
 
 
 def test_work_order_scan_needs_a_login_first(session: StationSession) -> None:
@@ -110,7 +125,7 @@ def test_header_label_selects_the_next_operation_at_this_station(session: Statio
 
 
 def test_full_flow_start_pause_resume_complete_records_each_event_once(
-    session: StationSession, ledger: MemoryLedger, clock: Clock
+    session: StationSession, ledger: StationLedger, clock: Clock
 ) -> None:
     logged_in(session)
     session.scan(wo("WO-1001", 10))
@@ -123,11 +138,11 @@ def test_full_flow_start_pause_resume_complete_records_each_event_once(
     view = session.view()
     assert view is not None and view.state.elapsed_seconds == pytest.approx(7 * 60)
     assert session.complete("2", "0").tone is Tone.OK
-    assert [t for t, _ in ledger.outbox] == ["op.started", "op.paused", "op.resumed", "op.completed"]
-    paused_body = ledger.outbox[1][1]
+    assert [t for t, _ in outbox(ledger)] == ["op.started", "op.paused", "op.resumed", "op.completed"]
+    paused_body = outbox(ledger)[1][1]
     assert paused_body["reason"] == "material missing" and paused_body["worker"] == "E-0042"
     assert paused_body["station"] == "ST-ASM-1" and paused_body["work_order"] == "WO-1001"
-    done = ledger.outbox[-1][1]
+    done = outbox(ledger)[-1][1]
     assert (done["good"], done["scrap"]) == (2, 0)
     view = session.view()
     assert view is not None and view.state.status is Status.DONE
@@ -145,28 +160,28 @@ def test_timer_turns_amber_then_red_against_standard_time(session: StationSessio
     assert session.view().colour is TimerColour.RED  # type: ignore[union-attr]
 
 
-def test_work_order_not_routed_here_is_refused(session: StationSession, ledger: MemoryLedger) -> None:
+def test_work_order_not_routed_here_is_refused(session: StationSession, ledger: StationLedger) -> None:
     logged_in(session)
     fb = session.scan(wo("WO-7777", 10))
     assert fb.tone is Tone.ERROR and "not routed to this station" in fb.text
-    assert session.selection is None and ledger.outbox == []
+    assert session.selection is None and outbox(ledger) == []
 
 
-def test_operation_of_another_work_centre_needs_a_supervisor(session: StationSession, ledger: MemoryLedger) -> None:
+def test_operation_of_another_work_centre_needs_a_supervisor(session: StationSession, ledger: StationLedger) -> None:
     logged_in(session)
     fb = session.scan(wo("WO-1002", 10))  # WO-1002 op 10 runs at FRAME
     assert fb.tone is Tone.OVERRIDE and "routed to FRAME" in fb.text
-    assert session.selection is None and ledger.outbox == []
-    assert session.start().tone is Tone.ERROR and ledger.outbox == []
+    assert session.selection is None and outbox(ledger) == []
+    assert session.start().tone is Tone.ERROR and outbox(ledger) == []
 
 
 def test_predecessor_not_done_is_refused_and_a_supervisor_badge_overrides_it_on_record(
-    session: StationSession, ledger: MemoryLedger
+    session: StationSession, ledger: StationLedger
 ) -> None:
     logged_in(session)
     fb = session.scan(wo("WO-1001", 20))
     assert fb.tone is Tone.OVERRIDE and "waits for operation 10" in fb.text
-    assert ledger.outbox == []
+    assert outbox(ledger) == []
     # a normal worker's badge does not override; it just logs them in
     session.scan(badge("E-0007"))
     assert session.pending_override is None and session.selection is None
@@ -174,32 +189,32 @@ def test_predecessor_not_done_is_refused_and_a_supervisor_badge_overrides_it_on_
     assert session.scan(badge("S-0001")).tone is Tone.OK
     assert session.worker is not None and session.worker.badge == "E-0007"  # the worker stays logged in
     assert session.start().tone is Tone.OK
-    body = ledger.outbox[-1][1]
+    body = outbox(ledger)[-1][1]
     assert body["worker"] == "E-0007" and body["override_by"] == "S-0001"
     assert "waits for operation 10" in body["override_reason"]
 
 
-def test_supervisor_pin_also_approves_an_override(session: StationSession, ledger: MemoryLedger) -> None:
+def test_supervisor_pin_also_approves_an_override(session: StationSession, ledger: StationLedger) -> None:
     logged_in(session)
     session.scan(wo("WO-1001", 20))
     assert session.login_pin("9999").tone is Tone.OK
     session.start()
-    assert ledger.outbox[-1][1]["override_by"] == "S-0001"
+    assert outbox(ledger)[-1][1]["override_by"] == "S-0001"
 
 
 def test_operation_already_complete_is_refused_even_for_a_supervisor(
-    session: StationSession, ledger: MemoryLedger
+    session: StationSession, ledger: StationLedger
 ) -> None:
     logged_in(session)
     session.scan(wo("WO-1001", 10))
     session.start()
     session.complete("2", "0")
-    count = len(ledger.outbox)
+    count = len(outbox(ledger))
     fb = session.scan(wo("WO-1001", 10))
     assert fb.tone is Tone.ERROR and "already complete" in fb.text
     assert session.pending_override is None
     session.scan(badge("S-0001"))
-    assert session.selection is None and len(ledger.outbox) == count
+    assert session.selection is None and len(outbox(ledger)) == count
 
 
 def test_header_label_skips_done_operations_and_says_when_all_are_done(session: StationSession) -> None:
@@ -225,12 +240,12 @@ def test_header_label_skips_done_operations_and_says_when_all_are_done(session: 
      ("1", "1", "", "scrap reason"), ("1", "x", "", "scrap quantity")],
 )
 def test_bad_quantities_are_refused_and_nothing_is_recorded(
-    session: StationSession, ledger: MemoryLedger, good: str, scrap: str, reason: str, message: str
+    session: StationSession, ledger: StationLedger, good: str, scrap: str, reason: str, message: str
 ) -> None:
     logged_in(session)
     session.scan(wo("WO-1001", 10))
     session.start()
-    before = len(ledger.outbox)
+    before = len(outbox(ledger))
     fb = session.complete(good, scrap, reason)
     assert message in fb.text
     assert_refused_and_nothing_recorded(fb.tone, ledger, before)
@@ -238,7 +253,7 @@ def test_bad_quantities_are_refused_and_nothing_is_recorded(
 
 
 def test_next_operation_cannot_report_more_than_the_previous_one_made_good(
-    session: StationSession, ledger: MemoryLedger
+    session: StationSession, ledger: StationLedger
 ) -> None:
     logged_in(session)
     session.scan(wo("WO-1001", 10))
@@ -251,24 +266,24 @@ def test_next_operation_cannot_report_more_than_the_previous_one_made_good(
     assert session.complete("1", "0").tone is Tone.OK
 
 
-def test_pause_needs_a_reason_and_only_a_running_worker_can_pause(session: StationSession, ledger: MemoryLedger) -> None:
+def test_pause_needs_a_reason_and_only_a_running_worker_can_pause(session: StationSession, ledger: StationLedger) -> None:
     logged_in(session)
     session.scan(wo("WO-1001", 10))
     assert session.pause("break").tone is Tone.ERROR  # not started
     session.start()
     assert "reason" in session.pause("  ").text
-    assert [t for t, _ in ledger.outbox] == ["op.started"]
+    assert [t for t, _ in outbox(ledger)] == ["op.started"]
 
 
-def test_actions_without_a_selection_or_login_are_refused(session: StationSession, ledger: MemoryLedger) -> None:
+def test_actions_without_a_selection_or_login_are_refused(session: StationSession, ledger: StationLedger) -> None:
     assert session.start().tone is Tone.ERROR
     logged_in(session)
     assert "scan a work order" in session.start().text
-    assert ledger.outbox == []
+    assert outbox(ledger) == []
 
 
 def test_two_workers_run_one_operation_and_one_worker_runs_two(
-    session: StationSession, ledger: MemoryLedger, clock: Clock
+    session: StationSession, ledger: StationLedger, clock: Clock
 ) -> None:
     logged_in(session, "E-0042")
     session.scan(wo("WO-1001", 10))
@@ -284,10 +299,10 @@ def test_two_workers_run_one_operation_and_one_worker_runs_two(
     session.scan(wo("WO-1002", 20))
     session.login_pin("9999")
     assert session.start().tone is Tone.OK
-    assert [t for t, _ in ledger.outbox] == ["op.started", "op.started", "op.started"]
+    assert [t for t, _ in outbox(ledger)] == ["op.started", "op.started", "op.started"]
 
 
-def test_qc_step_records_pass_or_fail_with_a_defect_code(session: StationSession, ledger: MemoryLedger) -> None:
+def test_qc_step_records_pass_or_fail_with_a_defect_code(session: StationSession, ledger: StationLedger) -> None:
     logged_in(session)
     for op in (10, 20):
         session.scan(wo("WO-1001", op))
@@ -298,17 +313,17 @@ def test_qc_step_records_pass_or_fail_with_a_defect_code(session: StationSession
     assert "QC result first" in session.complete("2", "0").text
     assert "defect code" in session.record_qc(False).text
     assert session.record_qc(False, "D-12 paint run").tone is Tone.OK
-    assert ledger.outbox[-1][0] == "qc.recorded"
-    assert ledger.outbox[-1][1]["passed"] is False and ledger.outbox[-1][1]["defect"] == "D-12 paint run"
+    assert outbox(ledger)[-1][0] == "qc.recorded"
+    assert outbox(ledger)[-1][1]["passed"] is False and outbox(ledger)[-1][1]["defect"] == "D-12 paint run"
     assert session.complete("1", "1", "paint").tone is Tone.OK
 
 
-def test_qc_on_an_operation_without_qc_is_refused(session: StationSession, ledger: MemoryLedger) -> None:
+def test_qc_on_an_operation_without_qc_is_refused(session: StationSession, ledger: StationLedger) -> None:
     logged_in(session)
     session.scan(wo("WO-1001", 10))
     session.start()
     assert "no QC step" in session.record_qc(True).text
-    assert len(ledger.outbox) == 1
+    assert len(outbox(ledger)) == 1
 
 
 def test_listeners_hear_every_change(session: StationSession) -> None:

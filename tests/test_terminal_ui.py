@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -39,7 +40,7 @@ def ledger() -> MemoryLedger:
 
 
 @pytest.fixture
-def window(qtbot, ledger: MemoryLedger, clock: Clock) -> StationWindow:  # type: ignore[no-untyped-def]
+def window(qtbot, ledger: MemoryLedger, clock: Clock) -> Iterator[StationWindow]:  # type: ignore[no-untyped-def]
     settings = load(environ={"FLOORLINK_STATION_DEMO_WORK_ORDERS": "1", "FLOORLINK_STATION_SOUND": "0",
                              "FLOORLINK_NODE_DEVICE_ID": "ST-ASM-1"})
     session = build_session(settings, ledger, clock=clock)
@@ -154,3 +155,43 @@ def test_slow_typing_is_not_taken_for_a_scan(qtbot, window: StationWindow) -> No
     qtbot.keyClicks(window, badge("E-0042"), delay=80)
     qtbot.keyClick(window, Qt.Key.Key_Return)
     assert window.session.worker is None
+
+
+def test_timer_survives_closing_the_app_and_starting_a_new_one_over_the_same_database(
+    qtbot, tmp_path: Path, clock: Clock, artifacts: Path  # type: ignore[no-untyped-def]
+) -> None:
+    from terminal.app import open_ledger
+
+    settings = load(environ={"FLOORLINK_STATION_DEMO_WORK_ORDERS": "1", "FLOORLINK_STATION_SOUND": "0",
+                             "FLOORLINK_NODE_DATA_DIR": str(tmp_path), "FLOORLINK_NODE_DEVICE_ID": "ST-ASM-1"})
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+
+    def start_app() -> tuple[StationWindow, object]:
+        ledger = open_ledger(settings)
+        win, wedge = build_window(settings, build_session(settings, ledger, clock=clock), memory_link(ledger), app)
+        qtbot.addWidget(win)
+        win.resize(1280, 800)
+        win.show()
+        return win, wedge
+
+    first, wedge = start_app()
+    wedge_scan(qtbot, first, badge("E-0042"))
+    wedge_scan(qtbot, first, wo("WO-1001", 10))
+    qtbot.mouseClick(first.op_page.start_button, Qt.MouseButton.LeftButton)
+    clock.advance(4)
+    first.close()
+    app.removeEventFilter(wedge)  # type: ignore[arg-type]
+    first.session.ledger.store.close()  # type: ignore[attr-defined]
+    del first
+
+    clock.advance(3)  # the app was down for 3 minutes: the operation kept running
+    second, wedge = start_app()
+    assert (tmp_path / "ST-ASM-1.db").is_file()
+    wedge_scan(qtbot, second, badge("E-0042"))
+    wedge_scan(qtbot, second, wo("WO-1001", 10))
+    assert second.op_page.timer.text() == "0:07:00"
+    assert "RUNNING" in second.op_page.status.text() and "Li Wei" in second.op_page.workers.text()
+    assert "2 waiting" not in second.network.text() and "1 waiting" in second.network.text()
+    shot(second, artifacts, "12_after_restart")
+    app.removeEventFilter(wedge)  # type: ignore[arg-type]

@@ -1,0 +1,123 @@
+"""The station ledger in the node's SQLite store (C1's :class:`sync.store.Store`).
+
+Each accepted action writes its row in ``station_events`` and its outbox event in ONE transaction,
+so the local log and what the hub will receive never disagree, even after a crash. Work orders
+arrive from the hub through the inbox (message ``station.work_order``, body as
+:meth:`RoutedWorkOrder.to_body`) or are seeded by the demo fixture.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+from sync.errors import StationError
+from sync.protocol.envelope import Envelope
+from sync.station.ledger import RecordedEvent
+from sync.station.workorders import RoutedWorkOrder, Worker
+from sync.store import Inbox, Outbox, Store, Transaction
+
+COMPONENT = "station"
+WORK_ORDER_MESSAGE = "station.work_order"
+ROSTER_MESSAGE = "station.roster"
+
+
+def _station_1(db: sqlite_utils.Database) -> None:
+    db.execute("CREATE TABLE station_work_orders (id TEXT PRIMARY KEY, body TEXT NOT NULL, demo INTEGER NOT NULL)")
+    db.execute("CREATE TABLE station_workers (badge TEXT PRIMARY KEY, name TEXT NOT NULL, pin_hash TEXT NOT NULL, "
+               "supervisor INTEGER NOT NULL)")
+    db.execute("CREATE TABLE station_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, work_order TEXT NOT NULL, "
+               "operation INTEGER NOT NULL, type TEXT NOT NULL, body TEXT NOT NULL, event_id TEXT NOT NULL)")
+    db.execute("CREATE INDEX station_events_op ON station_events (work_order, operation)")
+
+
+MIGRATIONS = [_station_1]
+
+
+class StoredLedger:
+    """:class:`sync.station.ledger.StationLedger` over a node store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        store.migrate(COMPONENT, MIGRATIONS)
+        self._outbox = Outbox(store)
+
+    # --- work orders and roster ------------------------------------------------------------------
+    def work_order(self, wo_id: str) -> RoutedWorkOrder | None:
+        rows = self.store.query("SELECT body FROM station_work_orders WHERE id = ?", [wo_id])
+        return RoutedWorkOrder.from_body(json.loads(rows[0]["body"]), "stored work order") if rows else None
+
+    def work_orders(self) -> list[RoutedWorkOrder]:
+        rows = self.store.query("SELECT body FROM station_work_orders ORDER BY id")
+        return [RoutedWorkOrder.from_body(json.loads(r["body"]), "stored work order") for r in rows]
+
+    def put_work_order(self, wo: RoutedWorkOrder) -> None:
+        with self.store.transaction(f"storing work order {wo.id}") as tx:
+            _put_work_order(tx, wo)
+
+    def workers(self) -> list[Worker]:
+        rows = self.store.query("SELECT badge, name, pin_hash, supervisor FROM station_workers ORDER BY badge")
+        return [Worker(r["badge"], r["name"], r["pin_hash"], bool(r["supervisor"])) for r in rows]
+
+    def put_worker(self, worker: Worker) -> None:
+        with self.store.transaction(f"storing worker {worker.badge}") as tx:
+            _put_worker(tx, worker)
+
+    # --- the event log -----------------------------------------------------------------------------
+    def events(self, work_order: str, operation: int | None = None) -> list[RecordedEvent]:
+        sql = "SELECT seq, work_order, operation, type, body FROM station_events WHERE work_order = ?"
+        params: list[Any] = [work_order]
+        if operation is not None:
+            sql += " AND operation = ?"
+            params.append(operation)
+        return [RecordedEvent(r["work_order"], int(r["operation"]), r["type"], json.loads(r["body"]), int(r["seq"]))
+                for r in self.store.query(sql + " ORDER BY seq", params)]
+
+    def record(self, type_: str, body: dict[str, Any]) -> RecordedEvent:
+        with self.store.transaction(f"recording {type_}") as tx:
+            envelope = tx.outbox(type_, body)
+            cursor = tx.execute(
+                "INSERT INTO station_events (work_order, operation, type, body, event_id) VALUES (?, ?, ?, ?, ?)",
+                [body["work_order"], body["operation"], type_, json.dumps(body), envelope.event_id])
+            seq = int(cursor.lastrowid or 0)
+        return RecordedEvent(str(body["work_order"]), int(body["operation"]), type_, dict(body), seq)
+
+    def pending_outbox(self) -> int:
+        return self._outbox.pending_count()
+
+
+def _put_work_order(tx: Transaction, wo: RoutedWorkOrder) -> None:
+    tx.execute("INSERT INTO station_work_orders (id, body, demo) VALUES (?, ?, ?) "
+               "ON CONFLICT(id) DO UPDATE SET body = excluded.body, demo = excluded.demo",
+               [wo.id, json.dumps(wo.to_body()), int(wo.demo)])
+
+
+def _put_worker(tx: Transaction, worker: Worker) -> None:
+    tx.execute("INSERT INTO station_workers (badge, name, pin_hash, supervisor) VALUES (?, ?, ?, ?) "
+               "ON CONFLICT(badge) DO UPDATE SET name = excluded.name, pin_hash = excluded.pin_hash, "
+               "supervisor = excluded.supervisor", [worker.badge, worker.name, worker.pin_hash, int(worker.supervisor)])
+
+
+def apply_work_order(tx: Transaction, envelope: Envelope) -> None:
+    """Inbox handler: a work order released (or updated) for this station by the hub."""
+    _put_work_order(tx, RoutedWorkOrder.from_body(envelope.body, f"{envelope.type} message {envelope.event_id}"))
+
+
+def apply_roster(tx: Transaction, envelope: Envelope) -> None:
+    """Inbox handler: the station's roster (``{"workers": [{badge, name, pin_hash, supervisor}]}``)."""
+    where = f"{envelope.type} message {envelope.event_id}"
+    try:
+        workers = [Worker(str(w["badge"]), str(w["name"]), str(w.get("pin_hash", "")), bool(w.get("supervisor")))
+                   for w in envelope.body["workers"]]
+    except (KeyError, TypeError) as exc:
+        raise StationError(f"malformed roster: {exc!r}", where=where, fix="each worker needs badge and name") from None
+    for worker in workers:
+        _put_worker(tx, worker)
+
+
+def register(inbox: Inbox) -> None:
+    """Let the inbox apply the hub's work orders and roster for this station."""
+    inbox.on(WORK_ORDER_MESSAGE, apply_work_order)
+    inbox.on(ROSTER_MESSAGE, apply_roster)

@@ -1,0 +1,102 @@
+"""The station ledger in a real SQLite store: event and outbox in one transaction, hub messages
+through the inbox, and timers that continue across a restart over the same file."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from sync import labels
+from sync.errors import StoreError
+from sync.labels import BadgeLabel, WorkOrderLabel
+from sync.protocol.envelope import Envelope
+from sync.station.ledger import event_body, operation_state
+from sync.station.stored import WORK_ORDER_MESSAGE, StoredLedger, register
+from sync.station.timing import Status
+from sync.store import Inbox, Store
+from terminal.station.demo import DEMO_WORK_CENTRES, demo_work_orders, seed_demo
+from terminal.station.session import StationSession, Tone
+
+T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+
+
+def open_ledger(path: Path) -> StoredLedger:
+    return StoredLedger(Store(path, device_id="ST-ASM-1"))
+
+
+def test_recorded_event_lands_in_the_log_and_the_outbox_together(tmp_path: Path) -> None:
+    ledger = open_ledger(tmp_path / "station.db")
+    seed_demo(ledger)
+    ledger.record("op.started", event_body("WO-1001", 10, T0, "E-0042"))
+    rows = ledger.store.query("SELECT o.type, o.body, e.event_id FROM outbox o JOIN station_events e "
+                              "ON o.event_id = e.event_id")
+    assert len(rows) == 1 and rows[0]["type"] == "op.started"
+    assert json.loads(rows[0]["body"])["worker"] == "E-0042"
+    assert ledger.pending_outbox() == 1
+    assert [e.type for e in ledger.events("WO-1001", 10)] == ["op.started"]
+
+
+def test_a_failing_write_records_neither_the_event_nor_the_outbox_message(tmp_path: Path) -> None:
+    ledger = open_ledger(tmp_path / "station.db")
+    seed_demo(ledger)
+    bad = event_body("WO-1001", 10, T0, "E-0042", reason=object())
+    with pytest.raises(StoreError, match="not JSON-serialisable"):
+        ledger.record("op.paused", bad)
+    assert ledger.events("WO-1001") == [] and ledger.pending_outbox() == 0
+
+
+def test_work_orders_and_roster_survive_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "station.db"
+    seed_demo(open_ledger(path))
+    again = open_ledger(path)
+    assert again.work_orders() == sorted(demo_work_orders(), key=lambda w: w.id)
+    assert {w.badge for w in again.workers()} == {"E-0042", "E-0007", "S-0001"}
+
+
+def test_hub_work_order_message_is_applied_through_the_inbox(tmp_path: Path) -> None:
+    ledger = open_ledger(tmp_path / "station.db")
+    inbox = Inbox(ledger.store)
+    register(inbox)
+    body = demo_work_orders()[0].to_body() | {"id": "WO-2001", "demo": False}
+    inbox.receive(Envelope("0192f0c0-0000-7000-8000-000000000001", "hub", 1, "2026-11-25T08:00:00Z",
+                           WORK_ORDER_MESSAGE, body, stream="station/ST-ASM-1"))
+    wo = ledger.work_order("WO-2001")
+    assert wo is not None and not wo.demo and wo.operation(20).predecessor == 10
+
+
+def test_malformed_hub_work_order_is_kept_out_and_recorded_as_failed(tmp_path: Path) -> None:
+    ledger = open_ledger(tmp_path / "station.db")
+    inbox = Inbox(ledger.store)
+    register(inbox)
+    inbox.receive(Envelope("0192f0c0-0000-7000-8000-000000000002", "hub", 1, "2026-11-25T08:00:00Z",
+                           WORK_ORDER_MESSAGE, {"id": "WO-3", "quantity": -1}, stream="station/ST-ASM-1"))
+    assert ledger.work_orders() == []
+    assert inbox.failures() and "WO-3" in json.dumps(inbox.failures())
+
+
+def test_running_timer_continues_after_a_restart_over_the_same_file(tmp_path: Path) -> None:
+    path = tmp_path / "station.db"
+    now = [T0]
+    stored = open_ledger(path)
+    first = StationSession(stored, "ST-ASM-1", DEMO_WORK_CENTRES, clock=lambda: now[0])
+    seed_demo(stored)
+    first.scan(labels.format(BadgeLabel("E-0042")))
+    first.scan(labels.format(WorkOrderLabel("WO-1001", 10)))
+    assert first.start().tone is Tone.OK
+    now[0] = T0 + timedelta(minutes=3)
+    first.pause("Break")
+    now[0] = T0 + timedelta(minutes=10)
+    first.resume()
+    stored.store.close()  # the app "crashes" here; nothing lives in memory any more
+
+    now[0] = T0 + timedelta(minutes=12)
+    ledger = open_ledger(path)
+    wo = ledger.work_order("WO-1001")
+    assert wo is not None
+    state = operation_state(ledger, wo, 10, now[0])
+    assert state.status is Status.RUNNING
+    assert state.elapsed_seconds == pytest.approx(5 * 60)
+    assert ledger.pending_outbox() == 3
