@@ -195,3 +195,36 @@ def test_timer_survives_closing_the_app_and_starting_a_new_one_over_the_same_dat
     assert "2 waiting" not in second.network.text() and "1 waiting" in second.network.text()
     shot(second, artifacts, "12_after_restart")
     app.removeEventFilter(wedge)  # type: ignore[arg-type]
+
+
+def test_qc_step_fail_with_defect_code_then_complete(qtbot, window: StationWindow, ledger: MemoryLedger,  # type: ignore[no-untyped-def]
+                                                     artifacts: Path) -> None:
+    wedge_scan(qtbot, window, badge("E-0042"))
+    for op in (10, 20):
+        wedge_scan(qtbot, window, wo("WO-1001", op))
+        window.session.start()
+        window.session.complete("2", "0")
+    wedge_scan(qtbot, window, wo("WO-1001"))  # the header label picks the next open operation: QC
+    page = window.op_page
+    assert page.pass_button.isVisible() and not page.pass_button.isEnabled()
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    shot(window, artifacts, "13_qc_operation")
+    qtbot.mouseClick(page.fail_button, Qt.MouseButton.LeftButton)
+    assert window.stack.currentWidget() is window.fail_page
+    qtbot.mouseClick(window.fail_page.ok, Qt.MouseButton.LeftButton)
+    assert "defect code" in window.feedback.text() and ledger.outbox[-1][0] == "op.started"
+    qtbot.mouseClick(window.fail_page.choices.buttons["D-03 Wiring fault"], Qt.MouseButton.LeftButton)
+    shot(window, artifacts, "14_qc_defect")
+    qtbot.mouseClick(window.fail_page.ok, Qt.MouseButton.LeftButton)
+    assert ledger.outbox[-1] == ("qc.recorded", ledger.outbox[-1][1])
+    assert ledger.outbox[-1][1]["defect"] == "D-03 Wiring fault" and ledger.outbox[-1][1]["passed"] is False
+    assert window.stack.currentWidget() is page and "QC failed: D-03 Wiring fault" in page.status.text()
+    assert window.speaker.played.count("error") == 1 and window.speaker.played[-1] == "ok"
+
+
+def test_every_scan_plays_a_tone_matching_its_outcome(qtbot, window: StationWindow) -> None:  # type: ignore[no-untyped-def]
+    wedge_scan(qtbot, window, badge("E-0042"))
+    wedge_scan(qtbot, window, "FL1:BADGE:NOPE:0")
+    wedge_scan(qtbot, window, wo("WO-1001", 20))
+    wedge_scan(qtbot, window, wo("WO-1001", 10))
+    assert window.speaker.played == ["ok", "error", "override", "ok"]

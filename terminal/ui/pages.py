@@ -196,6 +196,9 @@ class OperationPage(QWidget):
         status = state.status.value.upper() + percent
         if state.pause_reason:
             status += f"\nPaused: {state.pause_reason}"
+        if state.good is not None:
+            status += f"\nGood {state.good}  ·  scrap {state.scrap or 0}" + (
+                f" ({state.scrap_reason})" if state.scrap_reason else "")
         if state.qc is not None:
             status += "\nQC " + ("passed" if state.qc.passed else f"failed: {state.qc.defect}")
         self.status.setText(status)
