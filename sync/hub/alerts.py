@@ -139,7 +139,7 @@ class AlertBook:
         """Store the alert unless one with its key is still open; return the new row or None."""
         if candidate.severity not in SEVERITIES:
             raise PlanningError(f"unknown severity {candidate.severity!r}", fix=f"use one of {SEVERITIES}")
-        with self.db.conn:
+        with self.db.atomic():  # a savepoint inside the caller's transaction
             open_rows = list(self.table.rows_where("key = ? and state != 'resolved'", [candidate.key], limit=1))
             if open_rows:
                 return None

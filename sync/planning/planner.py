@@ -74,6 +74,15 @@ class Planner:
         self._top: dict[str, str] = {}
 
     # ------------------------------------------------------------------ public
+    def learn(self, items: Mapping[str, ItemSpec], centres: Mapping[str, CentreSpec]) -> None:
+        """Add items and work centres first seen in a newly released revision (known ones keep their stock)."""
+        for code, spec in items.items():
+            if code not in self.items:
+                self.items[code] = spec
+                self.on_hand[code] = spec.stock
+        for code, centre in centres.items():
+            self.centres.setdefault(code, centre)
+
     def plan(self, order_id: str, structure: StructureNode, qty: float, now: datetime,
              *, ship_from_stock: bool = True) -> OrderPlan:
         """Plan and book an order: it takes stock and capacity from later orders."""

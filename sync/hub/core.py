@@ -1,0 +1,416 @@
+"""The hub's business logic: orders in, plans and work orders out, progress and alerts.
+
+Transport-free: ingest calls the ``on_*`` handlers inside its own transaction (so the event,
+the plan and the down messages commit together, before the ack), and :meth:`HubCore.tick`
+runs the time-driven checks. Handlers raise a :class:`FloorLinkError` to reject an event: the
+ack then carries the reason and nothing else changes.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+
+from sync.catalog.compile import product_problem
+from sync.catalog.model import Product
+from sync.catalog.store import CatalogStore
+from sync.configurator.engine import Engine
+from sync.errors import CatalogError, FloorLinkError, PlanningError
+from sync.hub.alerts import AlertBook, Candidate, QcWindow, late_orders, overruns, silent_stations
+from sync.hub.progress import OrderProgress, PlannedOp, order_progress, work_order_progress
+from sync.orders import PlacedOrder
+from sync.planning import Planner, from_catalog
+from sync.station.calendar import WorkingTime
+from sync.station.timing import EVENT_TYPES as OP_EVENT_TYPES
+from sync.station.timing import OpEvent, Status, derive
+from sync.station.workorders import Material, RoutedOperation, RoutedWorkOrder
+from sync.store.database import Store, Transaction
+
+# (tx, stream, type, body, retain): how a down message leaves with the same commit.
+Publish = Callable[[Transaction, str, str, dict[str, Any], bool], None]
+
+
+def _plan_1(db: Any) -> None:
+    db.execute("""CREATE TABLE orders (
+        order_id TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE, event_id TEXT NOT NULL, device_id TEXT NOT NULL,
+        product TEXT NOT NULL, revision INTEGER NOT NULL, configuration TEXT NOT NULL, quantity INTEGER NOT NULL,
+        price TEXT NOT NULL, currency TEXT NOT NULL, customer TEXT NOT NULL, placed_at TEXT NOT NULL,
+        promise TEXT NOT NULL, promise_reason TEXT NOT NULL, ships_from_stock INTEGER NOT NULL)""")
+    db.execute("""CREATE TABLE order_cancellations (
+        order_id TEXT PRIMARY KEY, at TEXT NOT NULL, event_id TEXT NOT NULL, reason TEXT NOT NULL)""")
+    db.execute("""CREATE TABLE work_orders (
+        id TEXT PRIMARY KEY, order_id TEXT NOT NULL, item TEXT NOT NULL, qty REAL NOT NULL, parent TEXT,
+        stations TEXT NOT NULL, body TEXT NOT NULL)""")
+    db.execute("CREATE INDEX work_orders_order ON work_orders (order_id)")
+    db.execute("""CREATE TABLE wo_ops (
+        work_order TEXT NOT NULL, op INTEGER NOT NULL, code TEXT NOT NULL, work_centre TEXT NOT NULL,
+        standard_seconds REAL NOT NULL, outsourced INTEGER NOT NULL, planned_start TEXT NOT NULL,
+        planned_end TEXT NOT NULL, PRIMARY KEY (work_order, op))""")
+    db.execute("""CREATE TABLE requisitions (
+        id INTEGER PRIMARY KEY, kind TEXT NOT NULL, order_id TEXT NOT NULL, item TEXT NOT NULL, qty REAL NOT NULL,
+        supplier TEXT, need_date TEXT NOT NULL, due_date TEXT NOT NULL, work_order TEXT, operation INTEGER)""")
+    db.execute("""CREATE TABLE op_events (
+        event_id TEXT PRIMARY KEY, work_order TEXT NOT NULL, op INTEGER NOT NULL, type TEXT NOT NULL,
+        at TEXT NOT NULL, device_id TEXT NOT NULL, body TEXT NOT NULL)""")
+    db.execute("CREATE INDEX op_events_op ON op_events (work_order, op)")
+
+
+def _alerts_1(db: Any) -> None:
+    AlertBook(db)
+
+
+MIGRATIONS = {"hub_plan": [_plan_1], "hub_alerts": [_alerts_1]}
+
+
+@dataclass(frozen=True)
+class HubOptions:
+    zone: tzinfo = UTC
+    silent_after: timedelta = timedelta(minutes=2)
+    qc_threshold: float = 0.2
+    qc_window: int = 20
+    qc_minimum: int = 5
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat()
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+class HubCore:
+    """Orders, plans, progress and alerts over the hub store and the catalog revisions."""
+
+    def __init__(self, store: Store, catalog: CatalogStore, *, publish: Publish | None = None,
+                 options: HubOptions | None = None,
+                 on_alert: Callable[[dict[str, Any]], None] | None = None) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.options = options or HubOptions()
+        self.publish: Publish = publish or (lambda tx, stream, type_, body, retain: None)
+        self.on_alert = on_alert
+        for component, steps in MIGRATIONS.items():
+            store.migrate(component, steps)
+        self.alerts = AlertBook(store.db)
+        self.planner = Planner({}, {})
+        self._products: dict[tuple[str, int], tuple[Product, Engine]] = {}
+        self._qc: dict[str, QcWindow] = {}
+        self._open_ops: dict[tuple[str, int], list[OpEvent]] = {}
+        self._thresholds: dict[str, float] = {}
+        self._calendars: dict[str, WorkingTime] = {}
+        self._dirty = False
+        self._lock = threading.RLock()
+        self._replay()
+
+    # ------------------------------------------------------------------ catalog
+    def product(self, code: str, number: int) -> tuple[Product, Engine]:
+        """A released revision's product and its compiled engine (cached: revisions never change)."""
+        key = (code, number)
+        if key not in self._products:
+            revision = self.catalog.revision(code, number)
+            if revision.state != "released":
+                raise CatalogError(f"revision {code}@{number} is {revision.state}, not released",
+                                   fix="orders can only be placed against released revisions")
+            product = revision.product()
+            self._products[key] = (product, Engine(product_problem(product)))
+            self.planner.learn(from_catalog.items(product), from_catalog.centres(product, self.options.zone))
+            for wc_code, wc in product.work_centres.items():
+                self._thresholds[wc_code] = float(wc.overrun_threshold)
+                self._calendars[wc_code] = self.planner.centres[wc_code].calendar
+        return self._products[key]
+
+    # ------------------------------------------------------------------ orders
+    def on_order_placed(self, tx: Transaction, event_id: str, device_id: str, body: Mapping[str, Any],
+                        now: datetime) -> dict[str, Any]:
+        order = PlacedOrder.from_body(body)
+        existing = tx.execute("SELECT promise, promise_reason, ships_from_stock FROM orders WHERE order_id = ?",
+                              [order.order_id]).fetchone()
+        if existing:  # the same order sent again under a new event id: answer as before
+            return {"order_id": order.order_id, "promise": existing[0], "promise_date": existing[0][:10],
+                    "reason": existing[1],
+                    "ships_from_stock": bool(existing[2]), "duplicate": True}
+        with self._lock:
+            product, engine = self.product(order.product, order.revision)
+            self._check_configuration(order, product, engine)
+            plan = self._plan(order, product, now)
+            promise = self.promise_of(plan.promise)
+            seq = (tx.execute("SELECT COALESCE(MAX(seq), 0) FROM orders").fetchone()[0] or 0) + 1
+            tx.table("orders").insert({
+                "order_id": order.order_id, "seq": seq, "event_id": event_id, "device_id": device_id,
+                "product": order.product, "revision": order.revision,
+                "configuration": json.dumps(dict(order.configuration), sort_keys=True),
+                "quantity": order.quantity, "price": str(order.price), "currency": order.currency,
+                "customer": json.dumps(dict(order.customer), ensure_ascii=False), "placed_at": _iso(now),
+                "promise": _iso(promise), "promise_reason": plan.reason,
+                "ships_from_stock": int(plan.ships_from_stock)})
+            self._store_plan(tx, order, product, plan)
+        return {"order_id": order.order_id, "promise": _iso(promise), "promise_date": promise.date().isoformat(),
+                "ready_at": _iso(plan.promise), "reason": plan.reason, "ships_from_stock": plan.ships_from_stock,
+                "work_orders": [wo.id for wo in plan.work_orders]}
+
+    def promise_of(self, ready_at: datetime) -> datetime:
+        """Customers are promised a day, not a minute: the end of the day the schedule finishes."""
+        local = ready_at.astimezone(self.options.zone)
+        return local.replace(hour=23, minute=59, second=59, microsecond=0)
+
+    def _check_configuration(self, order: PlacedOrder, product: Product, engine: Engine) -> None:
+        attrs = {a.code for a in product.attributes}
+        unknown = sorted(set(order.configuration) - attrs)
+        missing = sorted(attrs - set(order.configuration))
+        if unknown or missing:
+            raise PlanningError(f"configuration of {order.product}@{order.revision} is incomplete or wrong: "
+                                f"unknown attributes {unknown}, missing {missing}", where=f"order {order.order_id}")
+        for code, option in order.configuration.items():
+            attribute = product.attribute(code)
+            if attribute is None or attribute.option(option) is None:
+                raise PlanningError(f"attribute {code} has no option {option!r}", where=f"order {order.order_id}")
+        if not engine.is_valid(order.configuration):
+            raise PlanningError("the configuration breaks the product's rules", where=f"order {order.order_id}",
+                                fix="configure it again on a kiosk with the current catalog")
+
+    def _plan(self, order: PlacedOrder, product: Product, now: datetime) -> Any:
+        tree = from_catalog.structure(product, order.configuration)
+        stocked = dict(order.configuration) == product.defaults()
+        return self.planner.plan(order.order_id, tree, order.quantity, now, ship_from_stock=stocked)
+
+    def _store_plan(self, tx: Transaction, order: PlacedOrder, product: Product, plan: Any) -> None:
+        ops_by_item = {(o.item, o.op): o for o in from_catalog_routing(product, order.configuration)}
+        for wo in plan.work_orders:
+            stations: list[str] = []
+            routed_ops = []
+            previous: int | None = None
+            for op in wo.operations:
+                spec = ops_by_item.get((wo.item, op.op))
+                centre = product.work_centres.get(op.work_centre)
+                for st in (centre.stations if centre else ()):
+                    if st not in stations:
+                        stations.append(st)
+                routed_ops.append(RoutedOperation(
+                    number=op.op, name=spec.name.get("en", op.code) if spec else op.code, work_centre=op.work_centre,
+                    setup_minutes=float(spec.setup_min) if spec else 0.0,
+                    run_minutes=float(spec.run_min) if spec else 0.0, qc=bool(spec.qc) if spec else False,
+                    sop=spec.sop if spec else None, predecessor=previous))
+                previous = op.op
+                tx.table("wo_ops").insert({
+                    "work_order": wo.id, "op": op.op, "code": op.code, "work_centre": op.work_centre,
+                    "standard_seconds": op.standard_min * 60, "outsourced": int(op.outsourced),
+                    "planned_start": _iso(op.start), "planned_end": _iso(op.end)})
+            materials = tuple(Material(line.item, line.name.get("en", line.item), float(line.qty_per) * wo.qty,
+                                       line.unit)
+                              for line in _children_lines(product, order.configuration, wo.item))
+            routed = RoutedWorkOrder(id=wo.id, product=order.product, quantity=max(int(round(wo.qty)), 1),
+                                     operations=tuple(routed_ops),
+                                     configuration=tuple(sorted(order.configuration.items())),
+                                     materials=materials, order_id=order.order_id)
+            body = routed.to_body()
+            tx.table("work_orders").insert({"id": wo.id, "order_id": order.order_id, "item": wo.item, "qty": wo.qty,
+                                            "parent": wo.parent, "stations": json.dumps(stations),
+                                            "body": json.dumps(body)})
+            for st in stations:
+                self.publish(tx, f"station/{st}", "work_order.released", body, False)
+        for req in plan.requisitions:
+            tx.table("requisitions").insert({
+                "kind": req.kind, "order_id": req.order_id, "item": req.item, "qty": req.qty, "supplier": req.supplier,
+                "need_date": _iso(req.need_date), "due_date": _iso(req.due_date), "work_order": req.work_order,
+                "operation": req.operation})
+
+    def on_order_cancelled(self, tx: Transaction, event_id: str, body: Mapping[str, Any],
+                           now: datetime) -> dict[str, Any]:
+        order_id = body.get("order_id")
+        if not isinstance(order_id, str):
+            raise PlanningError(f"order_id {order_id!r} is not an order id", where="order.cancelled body")
+        if tx.execute("SELECT 1 FROM orders WHERE order_id = ?", [order_id]).fetchone() is None:
+            raise PlanningError(f"unknown order {order_id}", where="order.cancelled")
+        if tx.execute("SELECT 1 FROM order_cancellations WHERE order_id = ?", [order_id]).fetchone():
+            return {"order_id": order_id, "cancelled": True, "duplicate": True}
+        with self._lock:
+            self.planner.cancel(order_id, now)
+        tx.table("order_cancellations").insert({"order_id": order_id, "at": _iso(now), "event_id": event_id,
+                                                 "reason": str(body.get("reason", ""))})
+        for row in tx.execute("SELECT id, stations FROM work_orders WHERE order_id = ?", [order_id]).fetchall():
+            for st in json.loads(row[1]):
+                self.publish(tx, f"station/{st}", "work_order.cancelled", {"id": row[0], "order_id": order_id}, False)
+        return {"order_id": order_id, "cancelled": True}
+
+    # ------------------------------------------------------------------ shop-floor events
+    def on_op_event(self, tx: Transaction, event_id: str, device_id: str, type_: str, body: Mapping[str, Any],
+                    now: datetime) -> dict[str, Any]:
+        if type_ not in OP_EVENT_TYPES:
+            raise PlanningError(f"unknown operation event {type_}")
+        wo_id, op_no = body.get("work_order"), body.get("operation")
+        if not isinstance(wo_id, str) or isinstance(op_no, bool) or not isinstance(op_no, int):
+            raise PlanningError("work_order and operation are required", where=f"{type_} body")
+        row = tx.execute("SELECT qty FROM work_orders WHERE id = ?", [wo_id]).fetchone()
+        if row is None:
+            raise PlanningError(f"unknown work order {wo_id}", where=f"{type_} from {device_id}",
+                                fix="scan a label the hub released")
+        op_row = tx.execute("SELECT work_centre FROM wo_ops WHERE work_order = ? AND op = ?", [wo_id, op_no]).fetchone()
+        if op_row is None:
+            raise PlanningError(f"work order {wo_id} has no operation {op_no}", where=f"{type_} from {device_id}")
+        event = OpEvent.from_body(type_, body)
+        if type_ == "op.completed":
+            good, scrap = event.good or 0, event.scrap or 0
+            if good < 0 or scrap < 0:
+                raise PlanningError("good and scrap quantities cannot be negative", where=f"{type_} {wo_id}/{op_no}")
+            if good > row[0]:
+                raise PlanningError(f"{good} good parts reported but the work order is for {row[0]:g}",
+                                    where=f"{type_} {wo_id}/{op_no}", fix="correct the quantity at the station")
+        tx.table("op_events").insert({"event_id": event_id, "work_order": wo_id, "op": op_no, "type": type_,
+                                      "at": _iso(event.at), "device_id": device_id, "body": json.dumps(dict(body))})
+        with self._lock:
+            self._apply_op_event(wo_id, op_no, event)
+            self._dirty = True
+            if type_ == "qc.recorded" and event.passed is not None:
+                centre = op_row[0]
+                window = self._qc.setdefault(centre, QcWindow(self.options.qc_window, threshold=self.options.qc_threshold,
+                                                              minimum=self.options.qc_minimum))
+                window.add(event.at, bool(event.passed))
+                candidate = window.check(centre, now)
+                if candidate is not None:
+                    self._raise(tx, candidate, now)
+        return {"work_order": wo_id, "operation": op_no}
+
+    def _apply_op_event(self, wo_id: str, op_no: int, event: OpEvent) -> None:
+        events = self._open_ops.setdefault((wo_id, op_no), [])
+        events.append(event)
+        if event.type == "op.started":
+            first = min(e.at for e in events if e.type == "op.started")
+            self.planner.record_progress(wo_id, op_no, started=first)
+        elif event.type == "op.completed":
+            starts = [e.at for e in events if e.type == "op.started"]
+            self.planner.record_progress(wo_id, op_no, started=min(starts) if starts else event.at, finished=event.at)
+
+    def on_alert_command(self, tx: Transaction, type_: str, body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+        alert_id, who = body.get("alert_id"), body.get("by")
+        if isinstance(alert_id, bool) or not isinstance(alert_id, int) or not isinstance(who, str) or not who:
+            raise PlanningError("alert_id (number) and by (who) are required", where=f"{type_} body")
+        row = (self.alerts.acknowledge(alert_id, who, now) if type_ == "alert.acknowledged"
+               else self.alerts.resolve(alert_id, who, now))
+        self.publish(tx, "alerts", "alert.changed", _alert_body(row), False)
+        return {"alert_id": alert_id, "state": row["state"]}
+
+    # ------------------------------------------------------------------ time-driven checks
+    def tick(self, now: datetime) -> list[dict[str, Any]]:
+        """Replan if events moved things, then raise overrun, silent-station and late-order alerts."""
+        raised: list[dict[str, Any]] = []
+        with self._lock, self.store.transaction("checking alerts") as tx:
+            if self._dirty:
+                self.planner.reschedule(now)
+                self._dirty = False
+            running = []
+            for (wo_id, op_no), events in self._open_ops.items():
+                planned = self._planned_op(wo_id, op_no)
+                if planned is None:
+                    continue
+                state = derive(events, now, standard=planned.standard_seconds,
+                               calendar=self._calendars.get(planned.work_centre))
+                if state.status in (Status.RUNNING, Status.PAUSED):
+                    running.append((wo_id, op_no, planned.work_centre, state))
+            candidates: list[Candidate] = overruns(running, self._thresholds)
+            seen = {r["device_id"]: _at(r["last_seen_at"]) for r in self.store.query(
+                "SELECT device_id, last_seen_at FROM devices WHERE last_seen_at IS NOT NULL AND kind = 'station'")}
+            candidates += silent_stations(seen, now, self.options.silent_after)
+            candidates += late_orders(((p.id, p.promise, p.eta, p.status in ("done", "cancelled", "ready"))
+                                       for p in self.orders_progress(now) if p.promise), now)
+            for candidate in candidates:
+                row = self._raise(tx, candidate, now)
+                if row:
+                    raised.append(row)
+            active = {c.key for c in candidates}
+            self.alerts.resolve_cleared(active, {"overrun", "silent_station", "order_late"}, now)
+        return raised
+
+    def _raise(self, tx: Transaction, candidate: Candidate, now: datetime) -> dict[str, Any] | None:
+        row = self.alerts.raise_(candidate, now)
+        if row is not None:
+            self.publish(tx, "alerts", "alert.raised", _alert_body(row), False)
+            if self.on_alert is not None:
+                self.on_alert(row)
+        return row
+
+    # ------------------------------------------------------------------ reading
+    def _planned_op(self, wo_id: str, op_no: int) -> PlannedOp | None:
+        rows = self.store.query("SELECT * FROM wo_ops WHERE work_order = ? AND op = ?", [wo_id, op_no])
+        return _planned(rows[0]) if rows else None
+
+    def orders_progress(self, now: datetime, order_ids: Iterable[str] | None = None) -> list[OrderProgress]:
+        """Progress of orders derived from the op events (all orders, or the ones named)."""
+        orders = self.store.query("SELECT o.order_id, o.promise, o.ships_from_stock, c.order_id AS cancelled "
+                                  "FROM orders o LEFT JOIN order_cancellations c USING (order_id) ORDER BY o.seq")
+        wanted = set(order_ids) if order_ids is not None else None
+        ops: dict[str, list[PlannedOp]] = {}
+        for row in self.store.query("SELECT * FROM wo_ops ORDER BY work_order, op"):
+            ops.setdefault(row["work_order"], []).append(_planned(row))
+        events: dict[tuple[str, int], list[OpEvent]] = {}
+        for row in self.store.query("SELECT work_order, op, type, body FROM op_events ORDER BY rowid"):
+            events.setdefault((row["work_order"], row["op"]), []).append(OpEvent.from_body(row["type"], json.loads(row["body"])))
+        wos: dict[str, list[Any]] = {}
+        for row in self.store.query("SELECT id, order_id, item, qty FROM work_orders ORDER BY id"):
+            if wanted is not None and row["order_id"] not in wanted:
+                continue
+            wos.setdefault(row["order_id"], []).append(work_order_progress(
+                row["id"], row["order_id"], row["item"], row["qty"], ops.get(row["id"], []), events, now,
+                self._calendars))
+        out = []
+        for o in orders:
+            if wanted is not None and o["order_id"] not in wanted:
+                continue
+            out.append(order_progress(o["order_id"], _at(o["promise"]), wos.get(o["order_id"], []), now,
+                                      cancelled=o["cancelled"] is not None, shipped_from_stock=bool(o["ships_from_stock"])))
+        return out
+
+    # ------------------------------------------------------------------ restart
+    def _replay(self) -> None:
+        """Rebuild the in-memory planner from the stored orders, cancellations and op events."""
+        orders = self.store.query("SELECT * FROM orders ORDER BY seq")
+        if not orders:
+            return
+        cancelled = {r["order_id"]: _at(r["at"]) for r in self.store.query("SELECT * FROM order_cancellations")}
+        for row in orders:
+            try:
+                product, _ = self.product(row["product"], row["revision"])
+            except FloorLinkError:
+                continue
+            order = PlacedOrder(row["order_id"], row["product"], row["revision"], json.loads(row["configuration"]),
+                                row["quantity"])
+            self._plan(order, product, _at(row["placed_at"]))
+            if row["order_id"] in cancelled:
+                self.planner.cancel(row["order_id"], cancelled[row["order_id"]])
+        for row in self.store.query("SELECT work_order, op, type, body FROM op_events ORDER BY rowid"):
+            try:
+                self._apply_op_event(row["work_order"], row["op"], OpEvent.from_body(row["type"], json.loads(row["body"])))
+            except FloorLinkError:
+                continue
+        self._dirty = True
+
+
+def _planned(row: Mapping[str, Any]) -> PlannedOp:
+    return PlannedOp(row["work_order"], row["op"], row["code"], row["work_centre"], row["standard_seconds"],
+                     _at(row["planned_start"]), _at(row["planned_end"]), bool(row["outsourced"]))
+
+
+def _alert_body(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: row[k] for k in ("id", "key", "kind", "severity", "subject", "message", "state", "raised_at",
+                                "acknowledged_by", "acknowledged_at", "resolved_by", "resolved_at")}
+
+
+def from_catalog_routing(product: Product, configuration: Mapping[str, str]) -> list[Any]:
+    from sync.configurator.product import resolve_routing
+
+    return list(resolve_routing(product, configuration))
+
+
+def _children_lines(product: Product, configuration: Mapping[str, str], item: str) -> list[Any]:
+    """Direct BOM lines of ``item`` for this configuration (the materials a station picks)."""
+    from sync.configurator.product import resolve_bom
+
+    lines: dict[str, Any] = {}
+    for line in resolve_bom(product, configuration):
+        if line.parent == item and (item != product.item or line.level == 1):
+            lines.setdefault(line.item, line)
+    return list(lines.values())

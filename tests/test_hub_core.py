@@ -1,0 +1,190 @@
+"""Hub scenarios with an injected clock on real SQLite files: orders, plans, events, alerts, restart."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sync.catalog import load_catalog
+from sync.catalog.store import CatalogStore
+from sync.errors import CatalogError, PlanningError
+from sync.hub.core import HubCore
+from sync.store.database import Store
+
+SMALL = Path(__file__).parent / "catalogs" / "small"
+MONDAY_8 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+def released_catalog(path: Path) -> CatalogStore:
+    store = CatalogStore(path)
+    store.add_user("erin", ["engineering"])
+    store.add_user("mark", ["marketing"])
+    store.add_user("fay", ["finance", "release"])
+    store.submit(load_catalog(SMALL), "BIKE", "erin")
+    for user, role in (("erin", "engineering"), ("mark", "marketing"), ("fay", "finance")):
+        store.approve("BIKE", 1, user, role)
+    store.release("BIKE", 1, "fay")
+    draft = path.parent / "draft-catalog"
+    shutil.copytree(SMALL, draft)
+    bike = draft / "products" / "bike.yaml"
+    bike.write_text(bike.read_text(encoding="utf-8").replace("base_price: 5000", "base_price: 5200"), encoding="utf-8")
+    store.submit(load_catalog(draft), "BIKE", "erin")  # revision 2 stays a draft
+    return store
+
+
+class Hub:
+    """A HubCore over real files, with what it published kept for the assertions."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp_path = tmp_path
+        self.catalog = released_catalog(tmp_path / "catalog.db") if not (tmp_path / "catalog.db").exists() \
+            else CatalogStore(tmp_path / "catalog.db")
+        self.published: list[tuple[str, str, dict[str, Any]]] = []
+        self.events = 0
+        self.open()
+
+    def open(self) -> None:
+        self.store = Store(self.tmp_path / "hub.db", device_id="hub", kind="hub")
+        self.core = HubCore(self.store, self.catalog,
+                            publish=lambda tx, stream, type_, body, retain: self.published.append((stream, type_, body)))
+
+    def order(self, order_id: str, now: datetime = MONDAY_8, revision: int = 1, **config: str) -> dict[str, Any]:
+        configuration = {"motor": "hub", "battery": "b400", "wheel_size": "28", "colour": "black", "rider": "short"}
+        configuration.update(config)
+        body = {"order_id": order_id, "product": "BIKE", "revision": revision, "configuration": configuration,
+                "quantity": 1, "price": "5000", "customer": {"name": "Li Wei", "phone": "13800138000"}}
+        with self.store.transaction() as tx:
+            return self.core.on_order_placed(tx, f"ev-{order_id}", "kiosk-1", body, now)
+
+    def op(self, type_: str, wo: str, op: int, at: datetime, **fields: Any) -> dict[str, Any]:
+        self.events += 1
+        body = {"work_order": wo, "operation": op, "at": at.isoformat(), "worker": "ann", **fields}
+        with self.store.transaction() as tx:
+            return self.core.on_op_event(tx, f"op-{self.events}", "st-assy-1", type_, body, at)
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[Hub]:
+    h = Hub(tmp_path)
+    yield h
+    h.store.close()
+
+
+def test_a_build_order_is_planned_stored_and_its_work_orders_go_to_their_stations(hub: Hub) -> None:
+    result = hub.order("O1", colour="red")
+    assert not result["ships_from_stock"] and len(result["work_orders"]) == 3
+    assert datetime.fromisoformat(result["promise"]) > MONDAY_8
+    released = [(stream, body["id"]) for stream, type_, body in hub.published if type_ == "work_order.released"]
+    assert ("station/st-wheel-1", result["work_orders"][0]) in released
+    assert {s for s, _ in released} == {"station/st-wheel-1", "station/st-assy-1", "station/st-assy-2"}
+    kinds = {(r["kind"], r["item"]) for r in hub.store.query("SELECT kind, item FROM requisitions")}
+    assert ("subcontract", "WHEEL") in kinds, "red rims go out for powder coating"
+    assert ("purchase", "BATT-S") in kinds, "no batteries in stock"
+
+
+def test_the_same_order_sent_twice_is_answered_the_same_and_stored_once(hub: Hub) -> None:
+    first = hub.order("O1")
+    again = hub.order("O1")
+    assert again["promise"] == first["promise"] and again["duplicate"]
+    assert hub.store.query("SELECT COUNT(*) AS n FROM orders")[0]["n"] == 1
+
+
+@pytest.mark.parametrize("revision, error, message", [
+    (2, CatalogError, "is draft, not released"),
+    (9, CatalogError, "no revision BIKE@9"),
+])
+def test_an_order_against_an_unreleased_or_unknown_revision_is_rejected_and_changes_nothing(
+        hub: Hub, revision: int, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        hub.order("O1", revision=revision)
+    assert hub.store.query("SELECT COUNT(*) AS n FROM orders")[0]["n"] == 0 and hub.published == []
+
+
+def test_a_configuration_that_breaks_the_rules_is_rejected(hub: Hub) -> None:
+    with pytest.raises(PlanningError, match="breaks the product's rules"):
+        hub.order("O1", motor="mid", battery="b400")
+    with pytest.raises(PlanningError, match="no option 'purple'"):
+        hub.order("O2", colour="purple")
+
+
+def test_events_for_unknown_work_orders_or_too_many_good_parts_are_rejected(hub: Hub) -> None:
+    wo = hub.order("O1")["work_orders"][-1]
+    with pytest.raises(PlanningError, match="unknown work order WO-404"):
+        hub.op("op.started", "WO-404", 10, MONDAY_8)
+    hub.op("op.started", wo, 10, MONDAY_8)
+    with pytest.raises(PlanningError, match="3 good parts reported"):
+        hub.op("op.completed", wo, 10, MONDAY_8 + timedelta(hours=1), good=3, scrap=0)
+    assert hub.store.query("SELECT COUNT(*) AS n FROM op_events")[0]["n"] == 1
+
+
+def test_the_overrun_alert_fires_at_121_percent_while_the_operation_still_runs(hub: Hub) -> None:
+    hub.order("O1")
+    wheel_wo = next(r["id"] for r in hub.store.query("SELECT id, item FROM work_orders") if r["item"] == "WHEEL")
+    # LACE: 5 + 18 x 2 wheels = 41 min standard; WHEEL centre threshold 1.2 -> alert past 49.2 min
+    hub.op("op.started", wheel_wo, 10, MONDAY_8)
+    assert [a["kind"] for a in hub.core.tick(MONDAY_8 + timedelta(minutes=49))] == []
+    raised = hub.core.tick(MONDAY_8 + timedelta(minutes=49.7))
+    assert [a["kind"] for a in raised] == ["overrun"] and "121%" in raised[0]["message"]
+    assert hub.core.tick(MONDAY_8 + timedelta(minutes=55)) == [], "not raised twice"
+    assert ("alerts", "alert.raised") in [(s, t) for s, t, _ in hub.published]
+
+
+def test_the_qc_alert_fires_when_the_fail_rate_passes_the_threshold(hub: Hub) -> None:
+    wos = [hub.order(f"O{i}")["work_orders"] for i in range(6)]
+    pair_wos = [ids[1] for ids in wos]  # WHEEL-SET, op 10 PAIR is a QC step
+    alerts = []
+    for i, wo in enumerate(pair_wos):
+        hub.op("qc.recorded", wo, 10, MONDAY_8 + timedelta(minutes=i), passed=i % 2 == 0, defect="D1" if i % 2 else None)
+        alerts = hub.core.alerts.open_alerts()
+    assert [a["kind"] for a in alerts] == ["qc_rate"]
+
+
+def test_acknowledge_and_resolve_are_recorded_with_who(hub: Hub) -> None:
+    hub.order("O1")
+    wheel_wo = next(r["id"] for r in hub.store.query("SELECT id, item FROM work_orders") if r["item"] == "WHEEL")
+    hub.op("op.started", wheel_wo, 10, MONDAY_8)
+    (alert,) = hub.core.tick(MONDAY_8 + timedelta(hours=2))
+    with hub.store.transaction() as tx:
+        hub.core.on_alert_command(tx, "alert.acknowledged", {"alert_id": alert["id"], "by": "sam"}, MONDAY_8)
+    with hub.store.transaction() as tx:
+        result = hub.core.on_alert_command(tx, "alert.resolved", {"alert_id": alert["id"], "by": "sam"}, MONDAY_8)
+    assert result["state"] == "resolved"
+    row = hub.store.query("SELECT * FROM alerts")[0]
+    assert (row["acknowledged_by"], row["resolved_by"]) == ("sam", "sam")
+
+
+def test_progress_follows_events_and_a_restarted_hub_derives_the_same(hub: Hub) -> None:
+    result = hub.order("O1")
+    top = result["work_orders"][-1]
+    for wo in result["work_orders"]:
+        ops = [r["op"] for r in hub.store.query("SELECT op FROM wo_ops WHERE work_order = ?", [wo])]
+        for op in ops:
+            if wo == top and op == 20:
+                continue
+            hub.op("op.started", wo, op, MONDAY_8)
+            hub.op("op.completed", wo, op, MONDAY_8 + timedelta(minutes=30), good=1, scrap=0)
+    now = MONDAY_8 + timedelta(hours=1)
+    (before,) = hub.core.orders_progress(now)
+    assert before.status == "in_progress" and 0 < before.percent < 100
+    hub.store.close()
+    hub.open()
+    (after,) = hub.core.orders_progress(now)
+    assert (after.status, after.percent) == (before.status, before.percent)
+    assert set(hub.core.planner.plans) == {"O1"}
+    assert [wo.id for wo in hub.core.planner.plans["O1"].work_orders] == result["work_orders"]
+
+
+def test_cancelling_an_order_tells_its_stations_and_frees_capacity(hub: Hub) -> None:
+    hub.order("O1")
+    second = hub.order("O2")
+    with hub.store.transaction() as tx:
+        hub.core.on_order_cancelled(tx, "ev-c1", {"order_id": "O1", "reason": "customer"}, MONDAY_8)
+    assert any(t == "work_order.cancelled" for _, t, _ in hub.published)
+    assert hub.core.planner.plans["O2"].promise <= datetime.fromisoformat(second["promise"])
+    (o1, _o2) = hub.core.orders_progress(MONDAY_8)
+    assert o1.status == "cancelled"
