@@ -52,7 +52,7 @@ def small_problem(seed: int) -> Problem:
     )
 
 
-@pytest.mark.parametrize("method", ["sat"])
+@pytest.mark.parametrize("method", ["sat", "diagram"])
 def test_domains_and_explanations_match_brute_force_on_random_models(method: str) -> None:
     checked_values = 0
     for seed in range(40):

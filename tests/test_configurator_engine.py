@@ -34,7 +34,7 @@ def bike() -> Problem:
     )
 
 
-@pytest.fixture(params=["sat"])
+@pytest.fixture(params=["sat", "diagram"])
 def engine(request: pytest.FixtureRequest) -> Engine:
     return Engine(bike(), method=request.param)
 

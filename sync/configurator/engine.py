@@ -18,7 +18,9 @@ from typing import Literal, Protocol
 from sync.configurator.model import Clause, Problem, Table
 from sync.errors import ConfigurationError
 
-Method = Literal["auto", "sat"]
+Method = Literal["auto", "sat", "diagram"]
+#: above this many table rows in all, ``auto`` compiles a decision diagram (see docs/configurator.md)
+DIAGRAM_ROW_THRESHOLD = 5000
 
 
 class Backend(Protocol):
@@ -80,12 +82,21 @@ class Engine:
     def __init__(self, problem: Problem, method: Method = "auto") -> None:
         self.problem = problem
         self.domain_of = _check_problem(problem)
-        if method not in ("auto", "sat"):
-            raise ConfigurationError(f"unknown method {method!r}", fix="use auto or sat")
-        self.method = "sat"
-        from sync.configurator.sat import SatBackend
+        if method == "auto":
+            rows = sum(len(c.rows) for c in problem.constraints if isinstance(c, Table))
+            method = "diagram" if rows > DIAGRAM_ROW_THRESHOLD else "sat"
+        self.method = method
+        self.backend: Backend
+        if method == "diagram":
+            from sync.configurator.diagram import DiagramBackend
 
-        self.backend: Backend = SatBackend(problem)
+            self.backend = DiagramBackend(problem)
+        elif method == "sat":
+            from sync.configurator.sat import SatBackend
+
+            self.backend = SatBackend(problem)
+        else:
+            raise ConfigurationError(f"unknown method {method!r}", fix="use auto, sat or diagram")
         # Values no configuration has stay unavailable under any choices.
         self.root_domains = self.backend.domains({})
         self.dead = [(k, v) for k, vals in self.root_domains.items() for v, ok in vals.items() if not ok]

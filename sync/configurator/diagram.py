@@ -1,0 +1,277 @@
+"""The decision-diagram backend: every valid configuration compiled into one BDD (dd on CUDD).
+
+Each variable is log-encoded on its own bits; after compiling (with CUDD's dynamic
+reordering) the bits of each variable are moved next to each other, so a variable is one
+contiguous block of levels. Valid domains under some choices are then read in ONE traversal
+of the diagram restricted to the choices: a value is available when a path to TRUE passes
+through its code in the variable's block, or skips the block altogether. Compiling costs
+seconds, so this backend is for large, structured product data (the Renault tables); loosely
+structured rule sets can blow the diagram up, where the SAT backend stays small.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import dd.cudd as cudd
+
+from sync.configurator.model import Clause, Constraint, Problem
+
+
+class DiagramBackend:
+    """Exact answers from a compiled BDD; rule names come from small per-rule diagrams."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.bdd = cudd.BDD()
+        self.names = [v.name for v in problem.variables]
+        self.values = {v.name: v.values for v in problem.variables}
+        self.index = {v.name: {value: j for j, value in enumerate(v.values)} for v in problem.variables}
+        self.bits: dict[str, list[str]] = {}
+        for i, var in enumerate(problem.variables):
+            width = math.ceil(math.log2(len(var.values))) if len(var.values) > 1 else 0
+            self.bits[var.name] = [f"v{i}b{j}" for j in range(width)]
+            if width:
+                self.bdd.declare(*self.bits[var.name])
+        self.bdd.configure(reordering=True)
+        root = self.bdd.true
+        for var in problem.variables:
+            if len(var.values) < 2 ** len(self.bits[var.name]):
+                root &= self._literal(var.name, var.values)
+        self.rule_diagrams: list[tuple[str, frozenset[str], Any]] = []
+        for constraint in problem.constraints:
+            diagram = self._constraint(constraint)
+            self.rule_diagrams.append((constraint.name, frozenset(_scope(constraint)), diagram))
+        for _, _, diagram in sorted(self.rule_diagrams, key=lambda item: len(item[2])):
+            root &= diagram
+        self.root = root
+        self._make_blocks_contiguous()
+        self.bdd.configure(reordering=False)
+        self._levels()
+
+    # -- building -----------------------------------------------------------------------
+    def _cube(self, name: str, value: str) -> dict[str, bool]:
+        code = self.index[name][value]
+        return {bit: bool((code >> j) & 1) for j, bit in enumerate(self.bits[name])}
+
+    def _cube_of(self, assignment: Mapping[str, str]) -> dict[str, bool]:
+        cube: dict[str, bool] = {}
+        for name, value in assignment.items():
+            cube.update(self._cube(name, value))
+        return cube
+
+    def _literal(self, name: str, values: Iterable[str]) -> Any:
+        result = self.bdd.false
+        for value in values:
+            result |= self.bdd.cube(self._cube(name, value))
+        return result
+
+    def _table(self, variables: Sequence[str], rows: Sequence[tuple[str, ...]]) -> Any:
+        if not variables:
+            return self.bdd.true
+        groups: dict[str, list[tuple[str, ...]]] = {}
+        for row in rows:
+            groups.setdefault(row[0], []).append(row[1:])
+        result = self.bdd.false
+        for value, rest in groups.items():
+            result |= self.bdd.cube(self._cube(variables[0], value)) & self._table(variables[1:], rest)
+        return result
+
+    def _constraint(self, constraint: Constraint) -> Any:
+        if isinstance(constraint, Clause):
+            result = self.bdd.false
+            for name, values in constraint.literals:
+                result |= self._literal(name, values)
+            return result
+        return self._table(constraint.variables, constraint.rows)
+
+    def _make_blocks_contiguous(self) -> None:
+        level = self.bdd.level_of_var
+        ordered = sorted(
+            (name for name in self.names if self.bits[name]),
+            key=lambda name: sum(level(bit) for bit in self.bits[name]) / len(self.bits[name]),
+        )
+        order: dict[str, int] = {}
+        for name in ordered:
+            for bit in self.bits[name]:
+                order[bit] = len(order)
+        cudd.reorder(self.bdd, order)
+
+    def _levels(self) -> None:
+        """Map each level to (block number, bit) and each block to its variable."""
+        self.block_of_level: list[int] = []
+        self.bit_of_level: list[int] = []
+        self.block_names: list[str] = []
+        self.block_width: list[int] = []
+        by_level = sorted((self.bdd.level_of_var(bit), name, j) for name in self.names for j, bit in enumerate(self.bits[name]))
+        for _, name, j in by_level:
+            if j == 0:
+                self.block_names.append(name)
+                self.block_width.append(len(self.bits[name]))
+            self.block_of_level.append(len(self.block_names) - 1)
+            self.bit_of_level.append(j)
+        self.levels = len(by_level)
+
+    # -- answers ------------------------------------------------------------------------
+    def restrict(self, assignment: Mapping[str, str]) -> Any:
+        return self.bdd.let(self._cube_of(assignment), self.root) if assignment else self.root
+
+    def consistent(self, assignment: Mapping[str, str]) -> bool:
+        return bool(self.restrict(assignment) != self.bdd.false)
+
+    def domains(
+        self, choices: Mapping[str, str], ruled_out_before: Iterable[tuple[str, str]] = ()
+    ) -> dict[str, dict[str, bool]]:
+        restricted = self.restrict(choices)
+        result = {name: dict.fromkeys(self.values[name], False) for name in self.names}
+        if restricted == self.bdd.false:
+            return result
+        codes = self._codes(restricted)
+        for name in self.names:
+            if name in choices:
+                result[name][choices[name]] = True
+            elif not self.bits[name]:
+                result[name][self.values[name][0]] = True
+            else:
+                for code in codes.get(name, ()):
+                    if code < len(self.values[name]):
+                        result[name][self.values[name][code]] = True
+        return result
+
+    def _codes(self, root: Any) -> dict[str, set[int]]:
+        """One traversal: for every block, the codes some path to TRUE takes (all codes when skipped)."""
+        false = self.bdd.false
+        blocks = len(self.block_names)
+        full = [0] * (blocks + 1)  # difference array over blocks skipped by some edge
+
+        def block(node: Any) -> int:
+            return blocks if node == self.bdd.true else self.block_of_level[node.level]
+
+        first = block(root)
+        full[0] += 1
+        full[first] -= 1
+        entries: set[Any] = {root} if first < blocks else set()
+        seen: set[Any] = {root}
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if node == self.bdd.true:
+                continue
+            here = block(node)
+            for child in _children(node):
+                if child == false:
+                    continue
+                there = block(child)
+                if there != here:
+                    full[here + 1] += 1
+                    full[there] -= 1
+                    if there < blocks:
+                        entries.add(child)
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+        codes: dict[str, set[int]] = {}
+        memo: dict[Any, set[int]] = {}
+        for entry in entries:
+            b = self.block_of_level[entry.level]
+            bit = self.bit_of_level[entry.level]
+            found = codes.setdefault(self.block_names[b], set())
+            for suffix in self._suffixes(entry, b, memo):
+                for prefix in range(1 << bit):
+                    found.add(suffix | prefix)
+        running = 0
+        for b in range(blocks):
+            running += full[b]
+            if running > 0:
+                codes[self.block_names[b]] = set(range(1 << self.block_width[b]))
+        return codes
+
+    def _suffixes(self, node: Any, b: int, memo: dict[Any, set[int]]) -> set[int]:
+        """Codes over the bits from ``node``'s bit to the end of block ``b`` on paths to TRUE."""
+        if node in memo:
+            return memo[node]
+        width = self.block_width[b]
+        bit = self.bit_of_level[node.level]
+        result: set[int] = set()
+        for value, child in enumerate(_children(node)):
+            if child == self.bdd.false:
+                continue
+            inside = child != self.bdd.true and self.block_of_level[child.level] == b
+            next_bit = self.bit_of_level[child.level] if inside else width
+            tails = self._suffixes(child, b, memo) if inside else {0}
+            for tail in tails:
+                for free in range(1 << (next_bit - bit - 1)):
+                    result.add(tail | (free << (bit + 1)) | (value << bit))
+        memo[node] = result
+        return result
+
+    def rules(self, assignment: Mapping[str, str]) -> tuple[str, ...]:
+        """A subset-minimal set of rules that on their own rule ``assignment`` out.
+
+        Starts from the rules touching the assigned variables and widens to their neighbours
+        until the restricted rule diagrams conjoin to FALSE, then drops rules one at a time.
+        """
+        cube = self._cube_of(assignment)
+        restricted = {name: (scope, self.bdd.let(cube, d)) for name, scope, d in self.rule_diagrams}
+        reach = set(assignment)
+        chosen: list[str] = []
+        while True:
+            chosen = [name for name, (scope, _) in restricted.items() if scope & reach]
+            if self._conjoin([restricted[n][1] for n in chosen]) == self.bdd.false:
+                break
+            wider = reach | {v for n in chosen for v in restricted[n][0]}
+            if wider == reach:
+                return ()
+            reach = wider
+        index = 0
+        while index < len(chosen):
+            trial = chosen[:index] + chosen[index + 1 :]
+            if self._conjoin([restricted[n][1] for n in trial]) == self.bdd.false:
+                chosen = trial
+            else:
+                index += 1
+        return tuple(sorted(chosen))
+
+    def _conjoin(self, diagrams: list[Any]) -> Any:
+        result = self.bdd.true
+        for diagram in sorted(diagrams, key=len):
+            result &= diagram
+            if result == self.bdd.false:
+                break
+        return result
+
+    def complete(self, choices: Mapping[str, str], preferred: Sequence[tuple[str, str]]) -> dict[str, str] | None:
+        current = dict(choices)
+        restricted = self.restrict(current)
+        if restricted == self.bdd.false:
+            return None
+        for name, value in preferred:
+            trial = self.bdd.let(self._cube(name, value), restricted)
+            if trial != self.bdd.false:
+                current[name] = value
+                restricted = trial
+        picked = self.bdd.pick(restricted) or {}
+        result: dict[str, str] = {}
+        for name in self.names:
+            if name in current:
+                result[name] = current[name]
+                continue
+            code = sum(1 << j for j, bit in enumerate(self.bits[name]) if picked.get(bit, False))
+            result[name] = self.values[name][code]
+        return result
+
+
+def _scope(constraint: Constraint) -> tuple[str, ...]:
+    if isinstance(constraint, Clause):
+        return tuple(dict.fromkeys(name for name, _ in constraint.literals))
+    return constraint.variables
+
+
+def _children(node: Any) -> tuple[Any, Any]:
+    """The else/then cofactors; dd.cudd reports them for the regular node, so undo a complement edge."""
+    low, high = node.low, node.high
+    if node.negated:
+        return ~low, ~high
+    return low, high
