@@ -1,0 +1,5 @@
+"""``python -m kiosk [--config FILE] [--catalog FOLDER] [--windowed]``."""
+
+from kiosk.app import main
+
+raise SystemExit(main())

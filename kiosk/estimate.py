@@ -1,0 +1,63 @@
+"""A rough, clearly labelled delivery estimate the kiosk can give offline.
+
+The firm promise date comes from the hub's planner (capacity, queue); until it acks, the kiosk
+only knows the catalog: purchased parts short of stock wait for their lead time, outsourced
+operations take theirs, and the routing's standard minutes take working days. This ignores the
+queue of other orders, so the screen always calls it a rough estimate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sync.catalog import Product
+from sync.configurator.product import resolve_bom, resolve_routing
+
+WORKDAY_MINUTES = 8 * 60
+
+
+@dataclass(frozen=True)
+class RoughEstimate:
+    working_days: int
+    ready_by: date
+    material_days: int
+    outsourced_days: int
+    work_minutes: Decimal
+
+
+def add_working_days(start: date, days: int) -> date:
+    """``start`` plus ``days`` Monday-Friday days (weekends skipped)."""
+    day = start
+    left = days
+    while left > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    return day
+
+
+def rough_estimate(product: Product, configuration: Mapping[str, str], today: date) -> RoughEstimate:
+    """Days from ``today`` for a full ``configuration``: material wait + outsourcing + own work."""
+    needed: dict[str, Decimal] = {}
+    for line in resolve_bom(product, configuration):
+        if line.kind == "purchased":
+            needed[line.item] = needed.get(line.item, Decimal(0)) + line.qty
+    material_days = 0
+    for code, qty in needed.items():
+        item = product.items[code]
+        if item.stock - item.safety_stock < qty:
+            material_days = max(material_days, item.lead_time_days)
+    outsourced_days = 0
+    minutes = Decimal(0)
+    for op in resolve_routing(product, configuration):
+        if op.outsourced:
+            outsourced_days += op.lead_time_days
+        else:
+            minutes += op.standard_min
+    work_days = max(1, math.ceil(minutes / WORKDAY_MINUTES))
+    total = material_days + outsourced_days + work_days
+    return RoughEstimate(total, add_working_days(today, total), material_days, outsourced_days, minutes)

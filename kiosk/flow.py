@@ -1,0 +1,543 @@
+"""The kiosk's whole customer flow as one plain object the widgets draw and tests drive.
+
+attract -> gallery -> one screen per attribute group -> summary -> customer details -> receipt,
+plus out-of-service and the admin PIN pad. No Qt here: widgets call the methods below on taps
+and redraw on the ``changed`` callback; the clock is injected so idle resets are testable.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from kiosk.customer import Customer, check_name, check_phone
+from kiosk.estimate import RoughEstimate, rough_estimate
+from kiosk.events import EventSink
+from kiosk.texts import N_
+from sync.catalog import Catalog, Group, Product
+from sync.configurator.product import OptionState, PriceBreakdown, ProductConfigurator
+from sync.errors import ConfigurationError, FloorLinkError
+
+Label = dict[str, str]
+LANGUAGES = ("en", "zh_CN")
+
+
+class Screen(StrEnum):
+    OUT_OF_SERVICE = "out_of_service"
+    ATTRACT = "attract"
+    GALLERY = "gallery"
+    OPTIONS = "options"
+    SUMMARY = "summary"
+    DETAILS = "details"
+    RECEIPT = "receipt"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message for the customer: an English template (translated by the widgets) whose
+    ``{placeholders}`` take bilingual labels, so it can be shown in either language."""
+
+    template: str
+    args: dict[str, Label] = field(default_factory=dict)
+    tone: str = "info"  # info | warn | error
+
+    def text(self, language: str, translate: Callable[[str], str] = lambda s: s) -> str:
+        values = {k: v.get(language) or v.get("en", "") for k, v in self.args.items()}
+        return translate(self.template).format(**values)
+
+
+@dataclass(frozen=True)
+class ProductCard:
+    code: str
+    name: Label
+    description: Label | None
+    image: Path | None
+    base_price: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class AttributeView:
+    code: str
+    label: Label
+    help: Label | None
+    options: list[OptionState]
+    suggested: str | None
+    """The option the kiosk takes when the customer moves on without choosing."""
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    id: str
+    number: str
+    product: str
+    product_name: Label
+    configuration: dict[str, str]
+    price: PriceBreakdown
+    customer: Customer
+    created_at: str
+    language: str
+    estimate: RoughEstimate | None
+
+    def body(self) -> dict[str, Any]:
+        """The ``order.placed`` event body (money as strings: exact decimals)."""
+        return {
+            "order_id": self.id,
+            "number": self.number,
+            "product": self.product,
+            "configuration": self.configuration,
+            "price": {
+                "currency": self.price.currency,
+                "base": str(self.price.base),
+                "lines": [{"attribute": ln.attribute, "option": ln.option, "delta": str(ln.delta)}
+                          for ln in self.price.lines],
+                "total": str(self.price.total),
+            },
+            "customer": {"name": self.customer.name, "phone": self.customer.phone},
+            "language": self.language,
+            "placed_at": self.created_at,
+            "rough_estimate_days": self.estimate.working_days if self.estimate else None,
+        }
+
+    def qr_payload(self) -> str:
+        """What the receipt's QR code holds: enough for the store to find and check the order."""
+        return json.dumps({"fl": "order", "id": self.id, "no": self.number, "product": self.product,
+                           "config": self.configuration, "total": str(self.price.total)},
+                          separators=(",", ":"), ensure_ascii=False)
+
+
+class KioskModel:
+    """State and rules of one kiosk; one customer session at a time."""
+
+    def __init__(self, catalog: Catalog | None, sink: EventSink, *, idle_timeout_s: float = 90.0,
+                 admin_pin: str = "2468", language: str = "en", catalog_problem: str | None = None,
+                 clock: Callable[[], float] = time.monotonic,
+                 today: Callable[[], date] = date.today) -> None:
+        self.sink = sink
+        self.idle_timeout_s = idle_timeout_s
+        self.admin_pin = admin_pin
+        self.language = language if language in LANGUAGES else "en"
+        self.clock = clock
+        self.today = today
+        self.catalog: Catalog | None = catalog
+        self.catalog_problem = catalog_problem
+        self.loading = catalog is None and catalog_problem is None
+        """Waiting for the first catalog: the out-of-service screen says "one moment" instead."""
+        self._pending_catalog: Catalog | None = None
+        self._listeners: list[Callable[[], None]] = []
+        self.exit_requested = False
+        self.sync_state = "local"  # local | online | offline | syncing
+        self.sync_pending = 0
+        self._reset_session()
+        self.screen = Screen.ATTRACT if catalog is not None else Screen.OUT_OF_SERVICE
+
+    # --- plumbing ---------------------------------------------------------------------------------
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    def _reset_session(self) -> None:
+        self.product: Product | None = None
+        self.configurator: ProductConfigurator | None = None
+        self.step = 0
+        self.focus: tuple[str, str] | None = None
+        self.notice: Notice | None = None
+        self.name = ""
+        self.phone = ""
+        self.active_field = "name"
+        self.field_errors: dict[str, str] = {}
+        self.order: PlacedOrder | None = None
+        self.saving = False
+        self.admin_entry = ""
+        self.admin_error: str | None = None
+        self._admin_return = Screen.ATTRACT
+        self.session_id = uuid.uuid4().hex
+        self.last_touch = self.clock()
+        self._screen_since = self.last_touch
+        self._funnel: list[dict[str, Any]] = []
+
+    def _go(self, screen: Screen) -> None:
+        now = self.clock()
+        if getattr(self, "screen", None) not in (None, Screen.ATTRACT, Screen.OUT_OF_SERVICE, Screen.ADMIN):
+            self._funnel.append({"screen": self._funnel_key(), "seconds": round(now - self._screen_since, 1)})
+        self._screen_since = now
+        self.screen = screen
+
+    def _funnel_key(self) -> str:
+        if self.screen == Screen.OPTIONS and self.product is not None:
+            return f"options:{self.groups[self.step].code}"
+        return str(self.screen)
+
+    def _record(self, type: str, body: dict[str, Any]) -> None:
+        """Funnel and feedback are best effort: a failing store must not stop a customer."""
+        try:
+            self.sink.record(type, body)
+        except FloorLinkError:
+            pass
+
+    def _end_session(self, outcome: str) -> None:
+        if self._funnel or outcome != "abandoned":
+            self._record("kiosk.funnel", {"session": self.session_id, "outcome": outcome,
+                                          "product": self.product.code if self.product else None,
+                                          "steps": list(self._funnel)})
+
+    # --- time and touches ---------------------------------------------------------------------------
+    def touch(self) -> None:
+        self.last_touch = self.clock()
+
+    def tick(self) -> bool:
+        """Called every second: clear an idle session. True when it did."""
+        if self.screen in (Screen.ATTRACT, Screen.OUT_OF_SERVICE) or self.saving:
+            return False
+        if self.clock() - self.last_touch < self.idle_timeout_s:
+            return False
+        self.reset(outcome="placed" if self.screen == Screen.RECEIPT else "abandoned")
+        return True
+
+    def reset(self, outcome: str = "abandoned") -> None:
+        """Back to the attract screen with nothing of the last customer left."""
+        if self.screen not in (Screen.ATTRACT, Screen.OUT_OF_SERVICE):
+            self._go(Screen.ATTRACT)
+            if outcome != "placed":
+                self._end_session(outcome)
+        if self._pending_catalog is not None:
+            self.catalog, self._pending_catalog = self._pending_catalog, None
+        self._reset_session()
+        self.screen = Screen.ATTRACT if self.catalog is not None else Screen.OUT_OF_SERVICE
+        self._changed()
+
+    # --- language, sync state, catalog ---------------------------------------------------------------
+    def set_language(self, language: str) -> None:
+        if language not in LANGUAGES:
+            raise ConfigurationError(f"unknown language {language!r}", where="kiosk", fix="en or zh_CN")
+        self.language = language
+        self._changed()
+
+    def toggle_language(self) -> None:
+        self.set_language("zh_CN" if self.language == "en" else "en")
+
+    def set_sync(self, state: str, pending: int) -> None:
+        self.sync_state, self.sync_pending = state, pending
+        self._changed()
+
+    def set_catalog(self, catalog: Catalog) -> None:
+        """A new catalog applies between sessions, never in the middle of one."""
+        self.catalog_problem = None
+        self.loading = False
+        if self.screen in (Screen.ATTRACT, Screen.OUT_OF_SERVICE):
+            self.catalog = catalog
+            self.screen = Screen.ATTRACT
+        else:
+            self._pending_catalog = catalog
+        self._changed()
+
+    def set_catalog_problem(self, problem: str) -> None:
+        """A broken catalog: keep the last good one if there is one, else go out of service."""
+        self.catalog_problem = problem
+        self.loading = False
+        if self.catalog is None:
+            self.screen = Screen.OUT_OF_SERVICE
+        self._changed()
+
+    # --- attract and gallery ----------------------------------------------------------------------------
+    def start(self) -> None:
+        if self.catalog is None:
+            return
+        self.touch()
+        self._go(Screen.GALLERY)
+        self._changed()
+
+    def products(self) -> list[ProductCard]:
+        if self.catalog is None:
+            return []
+        root = self.catalog.root
+        return [ProductCard(p.code, dict(p.name), dict(p.description) if p.description else None,
+                            (root / p.image) if (root and p.image) else None, p.base_price, p.currency)
+                for p in self.catalog.products.values()]
+
+    def select_product(self, code: str) -> None:
+        if self.catalog is None or code not in self.catalog.products:
+            raise ConfigurationError(f"unknown product {code!r}", where="kiosk gallery")
+        self.touch()
+        self.product = self.catalog.products[code]
+        self.configurator = ProductConfigurator(self.product)
+        self.step = 0
+        self.focus = None
+        self.notice = None
+        self._go(Screen.OPTIONS)
+        self._changed()
+
+    # --- option steps -------------------------------------------------------------------------------------
+    @property
+    def groups(self) -> list[Group]:
+        if self.product is None:
+            return []
+        used = {a.group for a in self.product.attributes}
+        return [g for g in self.product.groups if g.code in used]
+
+    def _config(self) -> ProductConfigurator:
+        if self.configurator is None:
+            raise ConfigurationError("no product chosen", where="kiosk", fix="choose a product first")
+        return self.configurator
+
+    def attributes(self) -> list[AttributeView]:
+        """The attributes of the current group with the state of every option."""
+        config = self._config()
+        assert self.product is not None
+        group = self.groups[self.step].code
+        suggested = config.complete()
+        return [AttributeView(a.code, dict(a.label), dict(a.help) if a.help else None,
+                              config.options(a.code), suggested.get(a.code))
+                for a in self.product.attributes if a.group == group]
+
+    def option_state(self, attribute: str, option: str) -> OptionState:
+        for state in self._config().options(attribute):
+            if state.code == option:
+                return state
+        raise ConfigurationError(f"unknown option {option!r} of {attribute}", where="kiosk")
+
+    def _labels(self, attribute: str, option: str) -> tuple[Label, Label]:
+        assert self.product is not None
+        attr = self.product.attribute(attribute)
+        assert attr is not None
+        opt = attr.option(option)
+        return dict(attr.label), dict(opt.label) if opt else {"en": option, "zh_CN": option}
+
+    def tap_option(self, attribute: str, option: str) -> None:
+        """Choose an available option; an unavailable one is focused with its reason instead."""
+        config = self._config()
+        self.touch()
+        self.focus = (attribute, option)
+        state = self.option_state(attribute, option)
+        if not state.available:
+            self.notice = Notice(N_("{option} is not available with your current choices."),
+                                 {"option": state.label}, "warn")
+        elif not state.chosen:
+            if attribute in config.choices:
+                config.switch(attribute, option)
+            else:
+                config.choose(attribute, option)
+            self.notice = None
+        self._changed()
+
+    def switch_to(self, attribute: str, option: str) -> dict[str, str]:
+        """Take an unavailable option and drop the fewest earlier choices that conflict with it."""
+        config = self._config()
+        self.touch()
+        dropped = config.switch(attribute, option)
+        self.focus = (attribute, option)
+        names = [self._labels(a, o)[1] for a, o in dropped.items()]
+        removed = {lang: ", ".join(n.get(lang, "") for n in names) for lang in LANGUAGES}
+        self.notice = Notice(N_("Switched to {option}. Removed: {removed}."),
+                             {"option": self._labels(attribute, option)[1], "removed": removed}, "info")
+        self._changed()
+        return dropped
+
+    def undo(self) -> None:
+        config = self._config()
+        self.touch()
+        try:
+            config.undo()
+            self.notice = Notice(N_("Undone."))
+        except ConfigurationError:
+            self.notice = Notice(N_("Nothing to undo."))
+        self._changed()
+
+    def can_undo(self) -> bool:
+        return bool(self.configurator and self.configurator.choices)
+
+    def ask_for_combination(self, attribute: str, option: str) -> None:
+        """The customer wants an option the rules forbid with their choices: tell the factory."""
+        config = self._config()
+        assert self.product is not None
+        self.touch()
+        self._record("kiosk.feedback", {"kind": "combination_request", "product": self.product.code,
+                                        "wanted": {attribute: option}, "choices": dict(config.choices)})
+        self.notice = Notice(N_("Thank you: we passed on your wish for {option}."),
+                             {"option": self._labels(attribute, option)[1]})
+        self._changed()
+
+    def flag_unclear(self, attribute: str, option: str) -> None:
+        assert self.product is not None
+        self.touch()
+        self._record("kiosk.feedback", {"kind": "unclear_option", "product": self.product.code,
+                                        "attribute": attribute, "option": option})
+        self.notice = Notice(N_("Thank you: we will explain {option} better."),
+                             {"option": self._labels(attribute, option)[1]})
+        self._changed()
+
+    def _fill_group(self) -> None:
+        """Take the suggested option for every attribute of this group the customer left open."""
+        config = self._config()
+        assert self.product is not None
+        group = self.groups[self.step].code
+        suggested = config.complete()
+        for attr in self.product.attributes:
+            if attr.group == group and attr.code not in config.choices:
+                config.choose(attr.code, suggested[attr.code])
+
+    def next(self) -> None:
+        self.touch()
+        self._fill_group()
+        self.focus = None
+        self.notice = None
+        if self.step + 1 < len(self.groups):
+            self._go(Screen.OPTIONS)
+            self.step += 1
+        else:
+            self._go(Screen.SUMMARY)
+        self._changed()
+
+    def back(self) -> None:
+        self.touch()
+        self.notice = None
+        self.focus = None
+        self.field_errors = {}
+        if self.screen == Screen.OPTIONS:
+            if self.step > 0:
+                self._go(Screen.OPTIONS)
+                self.step -= 1
+            else:
+                self._go(Screen.GALLERY)
+        elif self.screen == Screen.SUMMARY:
+            self._go(Screen.OPTIONS)
+            self.step = len(self.groups) - 1
+        elif self.screen == Screen.DETAILS:
+            self._go(Screen.SUMMARY)
+        elif self.screen == Screen.GALLERY:
+            self.reset()
+            return
+        self._changed()
+
+    # --- summary ---------------------------------------------------------------------------------------------
+    def price(self) -> PriceBreakdown:
+        return self._config().price()
+
+    def estimate(self) -> RoughEstimate | None:
+        config = self._config()
+        if self.product is None or not config.is_complete():
+            return None
+        return rough_estimate(self.product, config.choices, self.today())
+
+    def to_details(self) -> None:
+        self.touch()
+        self._go(Screen.DETAILS)
+        self._changed()
+
+    # --- customer details and the order ---------------------------------------------------------------------
+    def focus_field(self, name: str) -> None:
+        self.touch()
+        self.active_field = name
+        self._changed()
+
+    def set_field(self, name: str, text: str) -> None:
+        self.touch()
+        setattr(self, name, text)
+        if self.field_errors:
+            self._validate()
+        self._changed()
+
+    def type_key(self, key: str) -> None:
+        """A key of the on-screen keyboard: a character, ``backspace`` or ``space``."""
+        current = getattr(self, self.active_field)
+        if key == "backspace":
+            current = current[:-1]
+        elif key == "space":
+            current += " "
+        else:
+            current += key
+        self.set_field(self.active_field, current)
+
+    def _validate(self) -> Customer | None:
+        name, name_problem = check_name(self.name)
+        phone, phone_problem = check_phone(self.phone)
+        self.field_errors = {k: v for k, v in (("name", name_problem), ("phone", phone_problem)) if v}
+        return None if self.field_errors else Customer(name, phone)
+
+    def begin_order(self) -> PlacedOrder | None:
+        """Check the details and build the order; None (with field errors) when they are wrong."""
+        self.touch()
+        customer = self._validate()
+        if customer is None or self.saving:
+            self.notice = Notice(N_("Please check the fields marked in red."), tone="error") if customer is None else None
+            self._changed()
+            return None
+        config = self._config()
+        assert self.product is not None
+        order_id = str(uuid.uuid4())
+        self.saving = True
+        self.notice = Notice(N_("Placing your order..."))
+        self._changed()
+        return PlacedOrder(order_id, order_id[:8].upper(), self.product.code, dict(self.product.name),
+                           dict(config.choices), config.price(), customer,
+                           datetime.now(UTC).isoformat(timespec="seconds"), self.language, self.estimate())
+
+    def save_order(self, order: PlacedOrder) -> str | None:
+        """Write the order (call off the UI thread); the problem text when it could not be stored."""
+        try:
+            self.sink.record("order.placed", order.body())
+        except FloorLinkError as exc:
+            return exc.message
+        return None
+
+    def finish_order(self, order: PlacedOrder, problem: str | None) -> None:
+        self.saving = False
+        if problem is not None:
+            self.notice = Notice(N_("Your order could not be saved, nothing was charged. Please ask our staff. ({problem})"),
+                                 {"problem": {"en": problem, "zh_CN": problem}}, "error")
+        else:
+            self.order = order
+            self.notice = None
+            self._go(Screen.RECEIPT)
+            self._end_session("placed")
+        self._changed()
+
+    def place_order(self) -> PlacedOrder | None:
+        """begin + save + finish in one go (tests, the synchronous path)."""
+        order = self.begin_order()
+        if order is None:
+            return None
+        self.finish_order(order, self.save_order(order))
+        return self.order
+
+    # --- admin --------------------------------------------------------------------------------------------------
+    def open_admin(self) -> None:
+        self._admin_return = self.screen
+        self.admin_entry = ""
+        self.admin_error = None
+        self.screen = Screen.ADMIN
+        self._changed()
+
+    def admin_key(self, key: str) -> None:
+        self.touch()
+        if key == "backspace":
+            self.admin_entry = self.admin_entry[:-1]
+        elif key.isdigit() and len(self.admin_entry) < 12:
+            self.admin_entry += key
+        self._changed()
+
+    def admin_submit(self) -> bool:
+        if self.admin_entry == self.admin_pin:
+            self.exit_requested = True
+            self._changed()
+            return True
+        self.admin_entry = ""
+        self.admin_error = N_("Wrong PIN.")
+        self._changed()
+        return False
+
+    def admin_cancel(self) -> None:
+        self.screen = self._admin_return
+        self._changed()

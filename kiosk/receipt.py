@@ -1,0 +1,73 @@
+"""The receipt: a QR code of the order (segno) and a printable PDF (QPdfWriter).
+
+Printing goes to a PDF file the store's printer queue picks up; it runs off the UI thread.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import segno
+
+from kiosk.flow import PlacedOrder
+from kiosk.i18n import pick, tr
+from kiosk.qt import QImage, QMarginsF, QPageSize, QPainter, QPdfWriter, QPixmap, QRectF, Qt
+
+
+def qr_image(payload: str, scale: int = 6) -> QImage:
+    """The QR code of ``payload`` as an image (error correction M, quiet zone kept)."""
+    buffer = io.BytesIO()
+    segno.make(payload, error="m", micro=False).save(buffer, kind="png", scale=scale, border=4)
+    picture = QImage()
+    picture.loadFromData(buffer.getvalue(), "PNG")
+    return picture
+
+
+def qr_pixmap(payload: str, size: int) -> QPixmap:
+    return QPixmap.fromImage(qr_image(payload)).scaled(
+        size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
+
+
+def receipt_lines(order: PlacedOrder, language: str) -> list[str]:
+    lines = [
+        tr("Order {number}").format(number=order.number),
+        pick(order.product_name, language),
+        "",
+    ]
+    lines.append(f"{tr('Base price')}: {order.price.base:,.2f} {order.price.currency}")
+    for line in order.price.lines:
+        lines.append(f"  {pick(line.label, language)}: {line.delta:+,.2f}")
+    lines.append(f"{tr('Total')}: {order.price.total:,.2f} {order.price.currency}")
+    if order.estimate is not None:
+        lines.append(tr("Rough estimate: ready around {date} (the factory confirms the date)").format(
+            date=order.estimate.ready_by.isoformat()))
+    lines.append(f"{tr('Name')}: {order.customer.name}   {tr('Phone')}: {order.customer.phone}")
+    lines.append(order.created_at)
+    return lines
+
+
+def write_pdf(order: PlacedOrder, language: str, path: Path) -> Path:
+    """An A6 receipt PDF with the order lines and its QR code."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = QPdfWriter(str(path))
+    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A6))
+    writer.setPageMargins(QMarginsF(8, 8, 8, 8))
+    writer.setResolution(300)
+    writer.setTitle(f"FloorLink order {order.number}")
+    painter = QPainter(writer)
+    try:
+        font = painter.font()
+        font.setPointSizeF(9)
+        painter.setFont(font)
+        height = painter.fontMetrics().height()
+        y = 0
+        width = writer.width()
+        for text in receipt_lines(order, language):
+            painter.drawText(QRectF(0, y, width, height * 2), Qt.TextFlag.TextWordWrap, text)
+            y += int(height * (2 if len(text) > 48 else 1.3))
+        side = min(width, writer.height() - y - 20)
+        painter.drawImage(QRectF((width - side) / 2, y + 10, side, side), qr_image(order.qr_payload(), 10))
+    finally:
+        painter.end()
+    return path

@@ -1,0 +1,542 @@
+"""The kiosk screens: thin widgets that draw the KioskModel and forward taps to it.
+
+Each screen has ``refresh()``; it reads the model and redraws (content screens rebuild their
+children, which takes a few milliseconds). No rule lives here.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import partial
+
+from kiosk.flow import AttributeView, KioskModel
+from kiosk.i18n import pick, tr
+from kiosk.qt import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+)
+from kiosk.receipt import qr_pixmap
+from kiosk.texts import N_
+from kiosk.widgets import button, clear, image, label, restyle
+
+SYMBOLS = {"CNY": "¥", "EUR": "€", "USD": "$"}
+
+
+def money(amount: Decimal, currency: str, *, sign: bool = False) -> str:
+    symbol = SYMBOLS.get(currency, currency + " ")
+    digits = f"{abs(amount):,.0f}" if amount == amount.to_integral_value() else f"{abs(amount):,.2f}"
+    prefix = ("+" if amount >= 0 else "−") if sign else ("−" if amount < 0 else "")
+    return f"{prefix}{symbol}{digits}"
+
+
+class ScreenBase(QWidget):
+    def __init__(self, model: KioskModel, name: str) -> None:
+        super().__init__()
+        self.model = model
+        self.setObjectName(name)
+        self.root = QVBoxLayout(self)
+        self.root.setContentsMargins(32, 24, 32, 24)
+        self.root.setSpacing(16)
+
+    def refresh(self) -> None:  # pragma: no cover - every screen overrides it
+        raise NotImplementedError
+
+
+def nav_bar(*buttons: QWidget, stretch_after: int = 1) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.setSpacing(16)
+    for index, widget in enumerate(buttons):
+        if index == stretch_after:
+            row.addStretch(1)
+        row.addWidget(widget)
+    return row
+
+
+class AttractScreen(ScreenBase):
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__(model, "attract")
+        self.title = label("", "attractTitle")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.subtitle = label("", "attractSubtitle")
+        self.subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.start = button("", model.start, "startButton", role="primary")
+        self.start.setMinimumHeight(120)
+        self.root.addStretch(2)
+        self.root.addWidget(self.title)
+        self.root.addWidget(self.subtitle)
+        self.root.addStretch(1)
+        self.root.addWidget(self.start, alignment=Qt.AlignmentFlag.AlignHCenter)
+        self.root.addStretch(2)
+
+    def refresh(self) -> None:
+        catalog = self.model.catalog
+        self.title.setText(pick(dict(catalog.name), self.model.language) if catalog else "")
+        self.subtitle.setText(tr("Design your own bike. Built for you, in our workshop."))
+        self.start.setText(tr("Touch to start"))
+        self.start.setMinimumWidth(520)
+
+
+class GalleryScreen(ScreenBase):
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__(model, "gallery")
+        self.heading = label("", "heading")
+        self.root.addWidget(self.heading)
+        self.grid = QGridLayout()
+        self.grid.setSpacing(24)
+        self.root.addLayout(self.grid, 1)
+        self.back = button("", model.back, "backButton")
+        self.root.addLayout(nav_bar(self.back))
+
+    def refresh(self) -> None:
+        lang = self.model.language
+        self.heading.setText(tr("Choose your bike"))
+        self.back.setText(tr("Back"))
+        clear(self.grid)
+        for index, card in enumerate(self.model.products()):
+            tile = button("", partial(self.model.select_product, card.code), f"product-{card.code}",
+                          role="card")
+            tile.setMinimumSize(340, 360)
+            box = QVBoxLayout(tile)
+            box.setContentsMargins(16, 16, 16, 16)
+            picture = QLabel()
+            picture.setPixmap(image(card.image, 300, 200))
+            picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            picture.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            name = label(pick(card.name, lang), "cardTitle")
+            name.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            text = label(pick(card.description, lang), "cardText")
+            text.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            price = label(tr("from {price}").format(price=money(card.base_price, card.currency)), "cardPrice")
+            price.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            for widget in (picture, name, text, price):
+                box.addWidget(widget)
+            box.addStretch(1)
+            self.grid.addWidget(tile, index // 3, index % 3)
+
+
+class OptionsScreen(ScreenBase):
+    """One attribute group: options as big tiles, the focused option's details, navigation."""
+
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__(model, "options")
+        body = QHBoxLayout()
+        body.setSpacing(24)
+        self.side = QVBoxLayout()
+        self.picture = QLabel()
+        self.picture.setObjectName("productImage")
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.picture.setFixedSize(340, 240)
+        self.product_name = label("", "sideTitle")
+        self.step_label = label("", "stepLabel")
+        self.total = label("", "runningTotal")
+        for widget in (self.picture, self.product_name, self.step_label, self.total):
+            self.side.addWidget(widget)
+        self.side.addStretch(1)
+        side_box = QWidget()
+        side_box.setObjectName("sidePanel")
+        side_box.setLayout(self.side)
+        side_box.setFixedWidth(372)
+        body.addWidget(side_box)
+
+        main = QVBoxLayout()
+        self.heading = label("", "heading")
+        main.addWidget(self.heading)
+        self.scroller = QScrollArea()
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.content = QWidget()
+        self.content.setObjectName("optionsContent")
+        self.attributes = QVBoxLayout(self.content)
+        self.attributes.setSpacing(12)
+        self.scroller.setWidget(self.content)
+        main.addWidget(self.scroller, 1)
+        self.detail = QFrame()
+        self.detail.setObjectName("detailPanel")
+        self.detail_layout = QVBoxLayout(self.detail)
+        main.addWidget(self.detail)
+        body.addLayout(main, 1)
+        self.root.addLayout(body, 1)
+
+        self.back = button("", model.back, "backButton")
+        self.undo = button("", model.undo, "undoButton")
+        self.next = button("", model.next, "nextButton", role="primary")
+        self.root.addLayout(nav_bar(self.back, self.undo, self.next, stretch_after=2))
+
+    def refresh(self) -> None:
+        model = self.model
+        if model.product is None:
+            return
+        lang = model.language
+        group = model.groups[model.step]
+        views = model.attributes()
+        self.heading.setText(pick(dict(group.label), lang))
+        self.product_name.setText(pick(dict(model.product.name), lang))
+        self.step_label.setText(tr("Step {step} of {steps}").format(step=model.step + 1, steps=len(model.groups)))
+        price = model.price()
+        self.total.setText(tr("Total so far: {price}").format(price=money(price.total, price.currency)))
+        self.picture.setPixmap(image(self._picture_path(views), 320, 230))
+        self.back.setText(tr("Back"))
+        self.undo.setText(tr("Undo"))
+        self.undo.setEnabled(model.can_undo())
+        last = model.step + 1 == len(model.groups)
+        self.next.setText(tr("See summary") if last else tr("Next"))
+        clear(self.attributes)
+        for view in views:
+            self._add_attribute(view)
+        self.attributes.addStretch(1)
+        self._refresh_detail()
+
+    def _picture_path(self, views: list[AttributeView]):  # type: ignore[no-untyped-def]
+        model = self.model
+        assert model.product is not None
+        root = model.catalog.root if model.catalog else None
+        for view in views:
+            for option in view.options:
+                if option.chosen and option.image and root:
+                    return root / option.image
+        return (root / model.product.image) if (root and model.product.image) else None
+
+    def _add_attribute(self, view: AttributeView) -> None:
+        lang = self.model.language
+        title = label(pick(view.label, lang), "attributeTitle")
+        self.attributes.addWidget(title)
+        if view.help:
+            self.attributes.addWidget(label(pick(view.help, lang), "attributeHelp"))
+        grid = QGridLayout()
+        grid.setSpacing(12)
+        currency = self.model.product.currency if self.model.product else "CNY"
+        for index, option in enumerate(view.options):
+            price = money(option.price, currency, sign=True) if option.price else tr("included")
+            text = f"{pick(option.label, lang)}\n{price}"
+            if not option.available:
+                text += "\n" + tr("not with your choices")
+            elif not option.chosen and option.code == view.suggested and view.code not in (self.model.configurator.choices if self.model.configurator else {}):
+                text += "\n" + tr("recommended")
+            tile = button(text, partial(self.model.tap_option, view.code, option.code),
+                          f"option-{view.code}-{option.code}", role="option")
+            state = "chosen" if option.chosen else ("available" if option.available else "unavailable")
+            tile.setProperty("state", state)
+            focused = self.model.focus == (view.code, option.code)
+            tile.setProperty("focused", "true" if focused else "false")
+            tile.setMinimumHeight(96)
+            restyle(tile)
+            grid.addWidget(tile, index // 3, index % 3)
+        self.attributes.addLayout(grid)
+
+    def _refresh_detail(self) -> None:
+        model = self.model
+        lang = model.language
+        clear(self.detail_layout)
+        if model.notice is not None:
+            notice = label(model.notice.text(lang, tr), "notice")
+            notice.setProperty("tone", model.notice.tone)
+            self.detail_layout.addWidget(notice)
+        if model.focus is None:
+            self.detail.setVisible(model.notice is not None)
+            return
+        self.detail.setVisible(True)
+        attribute, option = model.focus
+        state = model.option_state(attribute, option)
+        actions = []
+        if not state.available and state.reason is not None:
+            for message in state.reason.messages:
+                self.detail_layout.addWidget(label("• " + pick(message, lang), "reason"))
+            actions.append(button(tr("Switch to this"), lambda: model.switch_to(attribute, option),
+                                  "switchButton", role="primary"))
+            actions.append(button(tr("Ask for this combination"), lambda: model.ask_for_combination(attribute, option),
+                                  "askButton"))
+        actions.append(button(tr("This option is unclear"), lambda: model.flag_unclear(attribute, option),
+                              "unclearButton", role="quiet"))
+        row = QHBoxLayout()
+        for action in actions:
+            row.addWidget(action)
+        row.addStretch(1)
+        self.detail_layout.addLayout(row)
+
+
+class SummaryScreen(ScreenBase):
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__(model, "summary")
+        self.heading = label("", "heading")
+        self.root.addWidget(self.heading)
+        body = QHBoxLayout()
+        self.picture = QLabel()
+        self.picture.setFixedSize(360, 260)
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        body.addWidget(self.picture, 0, Qt.AlignmentFlag.AlignTop)
+        self.lines = QGridLayout()
+        self.lines.setHorizontalSpacing(24)
+        self.lines.setVerticalSpacing(6)
+        holder = QVBoxLayout()
+        holder.addLayout(self.lines)
+        holder.addStretch(1)
+        body.addLayout(holder, 1)
+        self.root.addLayout(body, 1)
+        self.estimate = label("", "estimate")
+        self.root.addWidget(self.estimate)
+        self.back = button("", model.back, "backButton")
+        self.order = button("", model.to_details, "orderButton", role="primary")
+        self.root.addLayout(nav_bar(self.back, self.order))
+
+    def refresh(self) -> None:
+        model = self.model
+        if model.product is None:
+            return
+        lang = model.language
+        product = model.product
+        self.heading.setText(tr("Your {product}").format(product=pick(dict(product.name), lang)))
+        root = model.catalog.root if model.catalog else None
+        self.picture.setPixmap(image(root / product.image if (root and product.image) else None, 340, 250))
+        price = model.price()
+        clear(self.lines)
+        self.lines.addWidget(label(tr("Base price"), "lineLabel"), 0, 0)
+        self.lines.addWidget(label(money(price.base, price.currency), "lineAmount"), 0, 2)
+        for row, line in enumerate(price.lines, start=1):
+            attribute = product.attribute(line.attribute)
+            self.lines.addWidget(label(pick(dict(attribute.label), lang) if attribute else line.attribute,
+                                       "lineAttribute"), row, 0)
+            self.lines.addWidget(label(pick(line.label, lang), "lineLabel"), row, 1)
+            amount = money(line.delta, price.currency, sign=True) if line.delta else tr("included")
+            self.lines.addWidget(label(amount, "lineAmount"), row, 2)
+        last = len(price.lines) + 1
+        self.lines.addWidget(label(tr("Total"), "totalLabel"), last, 0)
+        self.lines.addWidget(label(money(price.total, price.currency), "totalAmount"), last, 2)
+        estimate = model.estimate()
+        if estimate is None:
+            self.estimate.setText(tr("Delivery date: estimate pending"))
+        else:
+            self.estimate.setText(
+                tr("Rough estimate: ready around {date} (about {days} working days). "
+                   "The factory confirms the date after your order.").format(
+                    date=estimate.ready_by.isoformat(), days=estimate.working_days))
+        self.back.setText(tr("Back"))
+        self.order.setText(tr("Order now"))
+
+
+KEY_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+
+
+class Keyboard(QFrame):
+    """On-screen keyboard: letters auto-capitalise at the start of a word."""
+
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__()
+        self.model = model
+        self.setObjectName("keyboard")
+        grid = QVBoxLayout(self)
+        grid.setSpacing(6)
+        self.keys: dict[str, object] = {}
+        for row in KEY_ROWS:
+            line = QHBoxLayout()
+            line.setSpacing(6)
+            line.addStretch(1)
+            for char in row:
+                key = button(char.upper(), partial(self._type, char), f"key-{char}", role="key")
+                key.setFixedSize(64, 56)
+                line.addWidget(key)
+            line.addStretch(1)
+            grid.addLayout(line)
+        last = QHBoxLayout()
+        last.addStretch(1)
+        for text, key_name, width in (("+", "+", 64), ("-", "-", 64), ("␣", "space", 360), ("⌫", "backspace", 120)):
+            key = button(text, partial(self.model.type_key, key_name), f"key-{key_name}", role="key")
+            key.setFixedSize(width, 56)
+            last.addWidget(key)
+        last.addStretch(1)
+        grid.addLayout(last)
+
+    def _type(self, char: str) -> None:
+        current = getattr(self.model, self.model.active_field)
+        if char.isalpha() and (not current or current.endswith(" ")):
+            char = char.upper()
+        self.model.type_key(char)
+
+
+class DetailsScreen(ScreenBase):
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__(model, "details")
+        self.heading = label("", "heading")
+        self.root.addWidget(self.heading)
+        form = QGridLayout()
+        form.setHorizontalSpacing(16)
+        self.name_label = label("", "fieldLabel")
+        self.phone_label = label("", "fieldLabel")
+        self.name_edit = QLineEdit()
+        self.name_edit.setObjectName("nameField")
+        self.phone_edit = QLineEdit()
+        self.phone_edit.setObjectName("phoneField")
+        self.name_error = label("", "fieldError")
+        self.phone_error = label("", "fieldError")
+        for row, (lbl, edit, err, field) in enumerate(((self.name_label, self.name_edit, self.name_error, "name"),
+                                                         (self.phone_label, self.phone_edit, self.phone_error, "phone"))):
+            edit.setMinimumHeight(64)
+            edit.textEdited.connect(lambda text, f=field: self.model.set_field(f, text))
+            edit.installEventFilter(self)
+            form.addWidget(lbl, row * 2, 0)
+            form.addWidget(edit, row * 2, 1)
+            form.addWidget(err, row * 2 + 1, 1)
+        self.root.addLayout(form)
+        self.notice = label("", "notice")
+        self.root.addWidget(self.notice)
+        self.root.addStretch(1)
+        self.keyboard = Keyboard(model)
+        self.root.addWidget(self.keyboard)
+        self.back = button("", model.back, "backButton")
+        self.place = button("", self._place, "placeButton", role="primary")
+        self.root.addLayout(nav_bar(self.back, self.place))
+        self.on_place = lambda: None
+
+    def _place(self) -> None:
+        self.on_place()
+
+    def eventFilter(self, watched, event):  # type: ignore[no-untyped-def]  # noqa: N802 - Qt API
+        from kiosk.qt import QEvent
+
+        if event.type() == QEvent.Type.FocusIn or event.type() == QEvent.Type.MouseButtonPress:
+            field = "name" if watched is self.name_edit else "phone"
+            if self.model.active_field != field:
+                self.model.focus_field(field)
+        return False
+
+    def refresh(self) -> None:
+        model = self.model
+        self.heading.setText(tr("Your details"))
+        self.name_label.setText(tr("Name"))
+        self.phone_label.setText(tr("Mobile phone"))
+        self.name_edit.setPlaceholderText(tr("Your name"))
+        self.phone_edit.setPlaceholderText(tr("e.g. 138 0013 8000"))
+        for edit, value, field, error in ((self.name_edit, model.name, "name", self.name_error),
+                                          (self.phone_edit, model.phone, "phone", self.phone_error)):
+            if edit.text() != value:
+                edit.setText(value)
+            edit.setProperty("active", "true" if model.active_field == field else "false")
+            edit.setProperty("invalid", "true" if field in model.field_errors else "false")
+            restyle(edit)
+            error.setText(tr(model.field_errors[field]) if field in model.field_errors else "")
+        self.notice.setText(model.notice.text(model.language, tr) if model.notice else "")
+        self.notice.setProperty("tone", model.notice.tone if model.notice else "info")
+        restyle(self.notice)
+        self.back.setText(tr("Back"))
+        self.place.setText(tr("Placing your order...") if model.saving else tr("Place order"))
+        self.place.setEnabled(not model.saving)
+
+
+class ReceiptScreen(ScreenBase):
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__(model, "receipt")
+        self.heading = label("", "heading")
+        self.root.addWidget(self.heading)
+        body = QHBoxLayout()
+        self.qr = QLabel()
+        self.qr.setObjectName("qrCode")
+        self.qr.setFixedSize(300, 300)
+        body.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignTop)
+        self.text = label("", "receiptText")
+        body.addWidget(self.text, 1)
+        self.root.addLayout(body, 1)
+        self.printed = label("", "notice")
+        self.root.addWidget(self.printed)
+        self.print = button("", self._print, "printButton")
+        self.done = button("", lambda: model.reset("placed"), "doneButton", role="primary")
+        self.root.addLayout(nav_bar(self.print, self.done))
+        self.on_print = lambda: None
+        self.printed_path = ""
+
+    def _print(self) -> None:
+        self.on_print()
+
+    def refresh(self) -> None:
+        from kiosk.receipt import receipt_lines
+
+        order = self.model.order
+        if order is None:
+            return
+        self.heading.setText(tr("Thank you! Your order is placed."))
+        self.qr.setPixmap(qr_pixmap(order.qr_payload(), 300))
+        lines = receipt_lines(order, self.model.language)
+        lines.insert(0, tr("Show this code in the store to collect your bike."))
+        lines.insert(1, "")
+        self.text.setText("\n".join(lines))
+        self.printed.setText(tr("Receipt saved for printing: {path}").format(path=self.printed_path)
+                             if self.printed_path else "")
+        self.print.setText(tr("Print receipt"))
+        self.done.setText(tr("Done"))
+
+
+class OutOfServiceScreen(ScreenBase):
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__(model, "outOfService")
+        self.title = label("", "attractTitle")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text = label("", "attractSubtitle")
+        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail = label("", "problem")
+        self.root.addStretch(1)
+        for widget in (self.title, self.text, self.detail):
+            self.root.addWidget(widget)
+        self.root.addStretch(1)
+
+    def refresh(self) -> None:
+        if self.model.loading:
+            self.title.setText(tr("One moment, please"))
+            self.text.setText(tr("The kiosk is getting ready."))
+            self.detail.setText("")
+            return
+        self.title.setText(tr("Out of service"))
+        self.text.setText(tr("This kiosk is resting. Please ask our staff, we are happy to help."))
+        self.detail.setText(self.model.catalog_problem or "")
+
+
+ADMIN_KEYS = ("123", "456", "789")
+
+
+class AdminScreen(ScreenBase):
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__(model, "admin")
+        self.heading = label("", "heading")
+        self.heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.entry = label("", "pinEntry")
+        self.entry.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.error = label("", "fieldError")
+        self.error.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        for widget in (self.heading, self.entry, self.error):
+            self.root.addWidget(widget)
+        pad = QGridLayout()
+        pad.setSpacing(12)
+        for row, keys in enumerate((*ADMIN_KEYS, "⌫0")):
+            for col, key in enumerate(keys):
+                name = "backspace" if key == "⌫" else key
+                pin_key = button(key, partial(model.admin_key, name), f"pin-{name}", role="key")
+                pin_key.setFixedSize(120, 80)
+                pad.addWidget(pin_key, row, col)
+        holder = QHBoxLayout()
+        holder.addStretch(1)
+        holder.addLayout(pad)
+        holder.addStretch(1)
+        self.root.addLayout(holder)
+        self.root.addStretch(1)
+        self.cancel = button("", model.admin_cancel, "cancelButton")
+        self.ok = button("", model.admin_submit, "pinOk", role="primary")
+        self.root.addLayout(nav_bar(self.cancel, self.ok))
+
+    def refresh(self) -> None:
+        self.heading.setText(tr("Staff only: enter the PIN to leave"))
+        self.entry.setText("●" * len(self.model.admin_entry) or " ")
+        self.error.setText(tr(self.model.admin_error) if self.model.admin_error else "")
+        self.cancel.setText(tr("Cancel"))
+        self.ok.setText(tr("OK"))
+
+
+SYNC_TEXT = {
+    "local": N_("Orders saved on this kiosk"),
+    "online": N_("Connected"),
+    "offline": N_("Offline: orders wait on this kiosk"),
+    "syncing": N_("Sending orders..."),
+}

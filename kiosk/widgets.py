@@ -1,0 +1,91 @@
+"""Small building blocks every kiosk screen uses: big buttons, labels, images, clearing layouts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+from kiosk.qt import (
+    QImage,
+    QLabel,
+    QLayout,
+    QPainter,
+    QPixmap,
+    QPushButton,
+    QSize,
+    QSizePolicy,
+    QSvgRenderer,
+    Qt,
+    QWidget,
+)
+
+MIN_TARGET = 56
+"""Smallest touch target in pixels (the brief asks for at least 48)."""
+
+
+def button(text: str, on_tap: Callable[[], object], name: str = "", *, role: str = "normal",
+           parent: QWidget | None = None) -> QPushButton:
+    widget = QPushButton(text, parent)
+    widget.setObjectName(name or "button")
+    widget.setProperty("role", role)
+    widget.setMinimumHeight(MIN_TARGET)
+    widget.setMinimumWidth(MIN_TARGET)
+    widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    widget.clicked.connect(lambda _=False: on_tap())
+    return widget
+
+
+def label(text: str, name: str = "", *, wrap: bool = True, parent: QWidget | None = None) -> QLabel:
+    widget = QLabel(text, parent)
+    widget.setObjectName(name or "text")
+    widget.setWordWrap(wrap)
+    return widget
+
+
+def clear(layout: QLayout) -> None:
+    """Remove and delete every item of ``layout`` (screens rebuild their content on each change)."""
+    while layout.count():
+        item = layout.takeAt(0)
+        if item is None:
+            break
+        child = item.widget()
+        inner = item.layout()
+        if child is not None:
+            child.hide()
+            child.deleteLater()
+        elif inner is not None:
+            clear(inner)
+            inner.deleteLater()
+
+
+def restyle(widget: QWidget) -> None:
+    """Re-apply the style sheet after a dynamic property changed."""
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+@lru_cache(maxsize=128)
+def image(path: Path | None, width: int, height: int) -> QPixmap:
+    """An SVG or bitmap scaled to fit ``width`` x ``height`` (empty pixmap when missing)."""
+    if path is None or not path.is_file():
+        return QPixmap()
+    if path.suffix.lower() == ".svg":
+        renderer = QSvgRenderer(str(path))
+        if not renderer.isValid():
+            return QPixmap()
+        size = renderer.defaultSize().scaled(QSize(width, height), Qt.AspectRatioMode.KeepAspectRatio)
+        picture = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
+        picture.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(picture)
+        renderer.render(painter)
+        painter.end()
+        return QPixmap.fromImage(picture)
+    pixmap = QPixmap(str(path))
+    return pixmap.scaled(width, height, Qt.AspectRatioMode.KeepAspectRatio,
+                         Qt.TransformationMode.SmoothTransformation)
+
+
+def expanding(widget: QWidget) -> QWidget:
+    widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+    return widget

@@ -1,0 +1,185 @@
+"""The kiosk window: a quiet top bar (language, sync state, staff corner) over the screen stack.
+
+It connects the model's ``changed`` callback to the visible screen, runs disk work (placing an
+order, writing the receipt PDF) on the thread pool, resets idle sessions and keeps the language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kiosk.flow import KioskModel, PlacedOrder, Screen
+from kiosk.i18n import Languages, tr
+from kiosk.qt import (
+    QApplication,
+    QEvent,
+    QFrame,
+    QHBoxLayout,
+    QObject,
+    QRunnable,
+    QStackedWidget,
+    QThreadPool,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from kiosk.receipt import write_pdf
+from kiosk.screens import (
+    SYNC_TEXT,
+    AdminScreen,
+    AttractScreen,
+    DetailsScreen,
+    GalleryScreen,
+    OptionsScreen,
+    OutOfServiceScreen,
+    ReceiptScreen,
+    ScreenBase,
+    SummaryScreen,
+)
+from kiosk.widgets import button, label, restyle
+
+
+class _Relay(QObject):
+    """Carries a worker's result back to the UI thread."""
+
+    done = Signal(object)
+
+
+class _Job(QRunnable):
+    def __init__(self, work: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self.work = work
+        self.relay = relay
+
+    def run(self) -> None:
+        self.relay.done.emit(self.work())
+
+
+class KioskWindow(QWidget):
+    """The whole kiosk UI for one model."""
+
+    changed = Signal()
+
+    def __init__(self, model: KioskModel, *, receipts: Path, languages: Languages | None = None) -> None:
+        super().__init__()
+        self.setObjectName("kiosk")
+        self.model = model
+        self.receipts = receipts
+        self.languages = languages or Languages()
+        self.languages.use(model.language)
+        self._jobs: list[_Relay] = []
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+
+        bar = QFrame()
+        bar.setObjectName("topbar")
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(16, 4, 16, 4)
+        self.staff = button("", model.open_admin, "staffCorner", role="hidden")
+        self.sync = label("", "syncState", wrap=False)
+        self.language = button("", model.toggle_language, "languageButton", role="quiet")
+        row.addWidget(self.staff)
+        row.addStretch(1)
+        row.addWidget(self.sync)
+        row.addWidget(self.language)
+        layout.addWidget(bar)
+
+        self.stack = QStackedWidget()
+        self.screens: dict[Screen, ScreenBase] = {
+            Screen.ATTRACT: AttractScreen(model),
+            Screen.GALLERY: GalleryScreen(model),
+            Screen.OPTIONS: OptionsScreen(model),
+            Screen.SUMMARY: SummaryScreen(model),
+            Screen.DETAILS: DetailsScreen(model),
+            Screen.RECEIPT: ReceiptScreen(model),
+            Screen.OUT_OF_SERVICE: OutOfServiceScreen(model),
+            Screen.ADMIN: AdminScreen(model),
+        }
+        for screen in self.screens.values():
+            self.stack.addWidget(screen)
+        layout.addWidget(self.stack, 1)
+        details = self.screens[Screen.DETAILS]
+        assert isinstance(details, DetailsScreen)
+        details.on_place = self.place_order
+        receipt = self.screens[Screen.RECEIPT]
+        assert isinstance(receipt, ReceiptScreen)
+        receipt.on_print = self.print_receipt
+
+        self.idle = QTimer(self)
+        self.idle.setInterval(1000)
+        self.idle.timeout.connect(model.tick)
+        self.idle.start()
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+        model.subscribe(self.refresh)
+        self.refresh()
+
+    # --- drawing ---------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        model = self.model
+        if self.languages.current != model.language:
+            self.languages.use(model.language)
+        screen = self.screens[model.screen]
+        if model.screen != Screen.RECEIPT:
+            receipt = self.screens[Screen.RECEIPT]
+            assert isinstance(receipt, ReceiptScreen)
+            receipt.printed_path = ""
+        screen.refresh()
+        self.stack.setCurrentWidget(screen)
+        self.language.setText("中文" if model.language == "en" else "English")
+        self.sync.setText(tr(SYNC_TEXT.get(model.sync_state, SYNC_TEXT["local"])) +
+                          (f" · {model.sync_pending}" if model.sync_pending else ""))
+        self.sync.setProperty("state", model.sync_state)
+        restyle(self.sync)
+        self.staff.setText("")
+        if model.exit_requested:
+            self.close()
+        self.changed.emit()
+
+    # --- touches reset the idle clock --------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress):
+            self.model.touch()
+        return False
+
+    # --- work off the UI thread ----------------------------------------------------------------------------
+    def _run(self, work: Callable[[], Any], then: Callable[[Any], None]) -> None:
+        relay = _Relay()
+        self._jobs.append(relay)
+
+        def finish(result: Any) -> None:
+            self._jobs.remove(relay)
+            then(result)
+
+        relay.done.connect(finish)
+        QThreadPool.globalInstance().start(_Job(work, relay))
+
+    def place_order(self) -> None:
+        order = self.model.begin_order()
+        if order is None:
+            return
+        self._run(lambda: self.model.save_order(order),
+                  lambda problem: self.model.finish_order(order, problem))
+
+    def print_receipt(self) -> None:
+        order: PlacedOrder | None = self.model.order
+        if order is None:
+            return
+        language = self.model.language
+        path = self.receipts / f"receipt-{order.number}.pdf"
+
+        def done(result: Any) -> None:
+            receipt = self.screens[Screen.RECEIPT]
+            assert isinstance(receipt, ReceiptScreen)
+            receipt.printed_path = str(result)
+            self.refresh()
+
+        self._run(lambda: write_pdf(order, language, path), done)
+
+    def busy(self) -> bool:
+        return bool(self._jobs)
