@@ -108,7 +108,7 @@ def test_tilted_code128_is_read_by_turning_its_region_upright() -> None:
 
 
 def test_position_is_given_in_frame_pixels() -> None:
-    code = render_code("FL1:BADGE:4711:D", "QRCode", module_px=6)
+    code = render_code("FL1:BADGE:4711:8", "QRCode", module_px=6)
     frame = np.full((720, 1280), 255, np.uint8)
     frame[300 : 300 + code.shape[0], 700 : 700 + code.shape[1]] = code
     (found,) = DecodeChain().decode(frame)
@@ -146,10 +146,10 @@ def test_unknown_format_and_bad_frames_are_refused() -> None:
 
 def test_camera_chain_takes_formats_from_settings() -> None:
     chain = DecodeChain.for_camera(load(environ={"FLOORLINK_CAMERA_FORMATS": "QRCode"}))
-    code = render_code("FL1:BADGE:4711:D", "Code128", module_px=3)
+    code = render_code("FL1:BADGE:4711:8", "Code128", module_px=3)
     assert chain.formats == ("QRCode",)
     assert chain.decode(code) == []
-    assert [c.text for c in DecodeChain().decode(code)] == ["FL1:BADGE:4711:D"]
+    assert [c.text for c in DecodeChain().decode(code)] == ["FL1:BADGE:4711:8"]
 
 
 def test_confirmer_refuses_codes_that_are_not_labels_and_accepts_one_wedge_read() -> None:

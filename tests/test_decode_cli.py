@@ -20,8 +20,8 @@ from frames import render_code  # noqa: E402
 def write_codes(folder: Path) -> dict[str, tuple[str, str]]:
     (folder / "nested" / "deeper").mkdir(parents=True)
     truth = {
-        "badge.png": ("Code128", "FL1:BADGE:4711:D"),
-        "nested/qr.png": ("QRCode", "FL1:WO:WO-000123:OP:20:W"),
+        "badge.png": ("Code128", "FL1:BADGE:4711:8"),
+        "nested/qr.png": ("QRCode", "FL1:WO:WO-000123:OP:20:L"),
         "nested/deeper/book.jpg": ("EAN13", "9780441014989"),
     }
     for name, (fmt, text) in truth.items():
