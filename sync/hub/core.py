@@ -350,7 +350,7 @@ class HubCore:
         for row in self.store.query("SELECT work_order, op, type, body FROM op_events ORDER BY rowid"):
             events.setdefault((row["work_order"], row["op"]), []).append(OpEvent.from_body(row["type"], json.loads(row["body"])))
         wos: dict[str, list[Any]] = {}
-        for row in self.store.query("SELECT id, order_id, item, qty FROM work_orders ORDER BY id"):
+        for row in self.store.query("SELECT id, order_id, item, qty FROM work_orders ORDER BY rowid"):
             if wanted is not None and row["order_id"] not in wanted:
                 continue
             wos.setdefault(row["order_id"], []).append(work_order_progress(
@@ -414,3 +414,57 @@ def _children_lines(product: Product, configuration: Mapping[str, str], item: st
         if line.parent == item and (item != product.item or line.level == 1):
             lines.setdefault(line.item, line)
     return list(lines.values())
+
+
+def kpi_report(core: HubCore, since: datetime, until: datetime) -> dict[str, Any]:
+    """Every KPI of docs/kpis.md over [since, until), from the hub's events and orders."""
+    from decimal import Decimal
+
+    from sync.hub import kpis
+    from sync.station.calendar import working_seconds
+
+    progress = core.orders_progress(until)
+    records: list[kpis.OperationRecord] = []
+    qc: list[tuple[str, bool]] = []
+    for order in progress:
+        for wo in order.work_orders:
+            for op in wo.operations:
+                st = op.state
+                if st.qc is not None:
+                    qc.append((wo.id, st.qc.passed))
+                if st.completed_at is not None and since <= st.completed_at < until:
+                    records.append(kpis.OperationRecord(op.planned.work_centre, op.planned.standard_seconds,
+                                                        st.elapsed_seconds, st.good or 0, st.scrap or 0, wo.id,
+                                                        op.planned.op))
+    planned = {code: working_seconds(cal, [(since, until)]) for code, cal in core._calendars.items()}
+    orders = core.store.query("SELECT order_id, placed_at, promise, product, price, configuration, revision "
+                              "FROM orders ORDER BY seq")
+    done_at = {p.id: max((op.state.completed_at for wo in p.work_orders for op in wo.operations
+                          if op.state.completed_at), default=None) if p.status == "done" else None
+               for p in progress}
+    sold = []
+    for row in orders:
+        try:
+            product, _ = core.product(row["product"], row["revision"])
+        except FloorLinkError:
+            continue
+        config = json.loads(row["configuration"])
+        from sync.configurator.product import resolve_bom
+
+        cost = sum((line.qty * line.unit_cost for line in resolve_bom(product, config)
+                    if line.kind == "purchased"), Decimal(0))
+        options = {}
+        for attr in product.attributes:
+            opt = attr.option(config.get(attr.code, ""))
+            if opt is not None and opt.price:
+                options[f"{attr.code}={opt.code}"] = (opt.price, Decimal(0))
+        sold.append(kpis.SoldLine(row["product"], Decimal(row["price"]), cost, options))
+    return {
+        "since": _iso(since), "until": _iso(until),
+        "oee": kpis.oee_rows(kpis.oee(records, planned)),
+        "on_time_delivery": kpis.on_time_delivery((_at(r["promise"]), done_at.get(r["order_id"])) for r in orders),
+        "cycle_time_hours": kpis.cycle_time_hours((_at(r["placed_at"]), done_at.get(r["order_id"])) for r in orders),
+        "first_pass_yield": kpis.first_pass_yield(qc),
+        "standard_vs_actual": kpis.standard_vs_actual(records),
+        "profit_contribution": kpis.profit_contribution(sold),
+    }

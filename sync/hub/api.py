@@ -1,0 +1,151 @@
+"""The hub's read-only HTTP JSON API for ERP/MES integration (Flask, served by waitress).
+
+Every route but ``/api/v1/health`` needs ``Authorization: Bearer <token>`` with one of the
+tokens of the ``hub.api_tokens`` setting. Nothing here writes: commands to the hub go over
+MQTT like every other event, so they are logged, ordered and acknowledged the same way.
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from waitress.server import create_server
+
+from sync.hub import kpis
+from sync.hub.core import HubCore, kpi_report
+from sync.hub.progress import OrderProgress, WorkOrderProgress, work_in_progress
+
+
+def _wo_json(wo: WorkOrderProgress) -> dict[str, Any]:
+    return {
+        "id": wo.id, "order_id": wo.order_id, "item": wo.item, "qty": wo.qty, "status": wo.status,
+        "percent": wo.percent, "good": wo.good, "scrap": wo.scrap, "eta": wo.eta.isoformat(),
+        "operations": [{
+            "op": op.planned.op, "code": op.planned.code, "work_centre": op.planned.work_centre,
+            "status": op.state.status.value, "standard_seconds": op.planned.standard_seconds,
+            "elapsed_seconds": round(op.state.elapsed_seconds, 1), "workers": list(op.state.workers),
+            "good": op.state.good, "scrap": op.state.scrap, "planned_start": op.planned.planned_start.isoformat(),
+            "planned_end": op.planned.planned_end.isoformat(), "eta": op.eta.isoformat(),
+        } for op in wo.operations],
+    }
+
+
+def _order_json(order: OrderProgress, detail: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": order.id, "status": order.status, "percent": order.percent, "late": order.late,
+        "promise": order.promise.isoformat() if order.promise else None,
+        "eta": order.eta.isoformat() if order.eta else None,
+    }
+    if detail:
+        data["work_orders"] = [_wo_json(wo) for wo in order.work_orders]
+    return data
+
+
+def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> Flask:
+    """The API over one hub; ``tokens`` are the accepted bearer tokens (none: every request refused)."""
+    accepted = [t.encode() for t in tokens if t]
+    app = Flask("floorlink.hub.api")
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    def error(status: int, what: str) -> Response:
+        response = jsonify({"error": what})
+        response.status_code = status
+        return response
+
+    @app.before_request
+    def check_token() -> Response | None:
+        if request.path == "/api/v1/health":
+            return None
+        header = request.headers.get("Authorization", "")
+        given = header.removeprefix("Bearer ").strip().encode() if header.startswith("Bearer ") else b""
+        if not given or not any(hmac.compare_digest(given, t) for t in accepted):
+            response = error(401, "missing or wrong bearer token (see hub.api_tokens in docs/settings.md)")
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response
+        return None
+
+    @app.get("/api/v1/health")
+    def health() -> Response:
+        return jsonify({"ok": True, "time": now().isoformat()})
+
+    @app.get("/api/v1/orders")
+    def orders() -> Response:
+        rows = [_order_json(o) for o in core.orders_progress(now())]
+        rows.sort(key=lambda o: (not o["late"], o["promise"] or ""))
+        return jsonify(rows)
+
+    @app.get("/api/v1/orders/<order_id>")
+    def order(order_id: str) -> Response:
+        found = core.orders_progress(now(), [order_id])
+        if not found:
+            return error(404, f"no order {order_id}")
+        return jsonify(_order_json(found[0], detail=True))
+
+    @app.get("/api/v1/work-orders")
+    def work_orders() -> Response:
+        status = request.args.get("status")
+        rows = [_wo_json(wo) for o in core.orders_progress(now()) for wo in o.work_orders
+                if status is None or wo.status == status]
+        return jsonify(rows)
+
+    @app.get("/api/v1/wip")
+    def wip() -> Response:
+        return jsonify(work_in_progress(wo for o in core.orders_progress(now()) for wo in o.work_orders))
+
+    @app.get("/api/v1/alerts")
+    def alerts() -> Response:
+        state = request.args.get("state", "open")
+        if state not in ("open", "all"):
+            return error(400, f"state must be open or all, not {state!r}")
+        rows = core.alerts.open_alerts() if state == "open" else list(core.alerts.table.rows_where(order_by="id"))
+        return jsonify(rows)
+
+    def period() -> tuple[datetime, datetime] | Response:
+        try:
+            until = datetime.fromisoformat(request.args["until"]) if "until" in request.args else now()
+            since = datetime.fromisoformat(request.args["since"]) if "since" in request.args else until - timedelta(days=7)
+        except ValueError as exc:
+            return error(400, f"since/until must be ISO 8601 times: {exc}")
+        if since.tzinfo is None or until.tzinfo is None:
+            return error(400, "since/until need a time zone, e.g. 2026-11-23T00:00:00+08:00")
+        return since, until
+
+    @app.get("/api/v1/kpis")
+    def kpi() -> Response:
+        span = period()
+        if isinstance(span, Response):
+            return span
+        return jsonify(kpi_report(core, *span))
+
+    @app.get("/api/v1/kpis/oee.csv")
+    def oee_csv() -> Response:
+        span = period()
+        if isinstance(span, Response):
+            return span
+        rows = kpi_report(core, *span)["oee"]
+        return Response(kpis.export(rows, "csv"), mimetype="text/csv")
+
+    return app
+
+
+class ApiServer:
+    """The API served by waitress on a background thread (``port=0`` picks a free port)."""
+
+    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.server = create_server(app, host=host, port=port, threads=4)
+        self.port = int(self.server.effective_port)  # type: ignore[union-attr]
+        self.host = host
+        self._thread = threading.Thread(target=self.server.run, name="hub-api", daemon=True)
+
+    def start(self) -> ApiServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.close()
+        self._thread.join(timeout=5)
