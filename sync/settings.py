@@ -110,6 +110,23 @@ DECLARATIONS: list[Setting] = [
     Setting("mqtt", "keepalive", int, 15, "Seconds between MQTT keep-alive pings.", minimum=5, maximum=600),
     Setting("mqtt", "session_expiry", int, 7 * 24 * 3600,
             "Seconds the broker keeps this device's session and queued messages while it is away.", minimum=0),
+    # --- broker: the broker FloorLink starts itself (demo command, `python -m sync.broker`) ----
+    Setting("broker", "kind", str, "embedded",
+            "Broker the demo starts: embedded (rumqttd from the iotcore wheel, nothing to install), "
+            "mosquitto (the installed binary, persistent) or none (use the broker at mqtt.host).",
+            choices=("embedded", "mosquitto", "none")),
+    Setting("broker", "host", str, "127.0.0.1", "Address the started broker listens on."),
+    Setting("broker", "port", int, 1883, "Port the started broker listens on (0: any free port).", minimum=0, maximum=65535),
+    Setting("broker", "data_dir", str, "", "Folder for the started broker's config, log and persistence; empty: <node.data_dir>/broker."),
+    Setting("broker", "mosquitto_binary", str, "/usr/sbin/mosquitto", "The mosquitto executable (kind = mosquitto)."),
+    Setting("broker", "max_queued_messages", int, 1_000_000,
+            "Messages Mosquitto keeps per offline persistent session; its own default (1000) silently drops the rest.",
+            minimum=1000),
+    Setting("broker", "autosave_interval", int, 1,
+            "Seconds between Mosquitto persistence saves: a broker killed outright loses at most this much of its queue "
+            "(the edge outbox re-sends it).", minimum=1, maximum=3600),
+    Setting("broker", "max_payload_size", int, 1_048_576, "Largest payload in bytes the embedded broker accepts.",
+            minimum=1024),
     # --- catalog: product revisions and approval (sync/catalog) ---------------------------------
     Setting("catalog", "database", str, "",
             "SQLite file holding catalog revisions, users and the audit log; empty for {node.data_dir}/catalog.db."),

@@ -1,0 +1,178 @@
+"""``python -m sync.broker``: run a broker, write access files, check or compare brokers.
+
+    python -m sync.broker embedded --port 1883                  # rumqttd, nothing to install
+    python -m sync.broker mosquitto --port 1883 --data DIR      # the installed mosquitto, persistent
+    python -m sync.broker passwd --site demo --out DIR kiosk-1 station-1 hub:hub
+    python -m sync.broker check --port 1883                     # QoS 1 MQTT 5 round trip
+    python -m sync.broker compare --quick                       # throughput and offline queue, JSON last
+
+Defaults come from the [broker] settings (docs/settings.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import signal
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from sync import settings as settings_module
+from sync.broker.access import BrokerUser, write_access_files
+from sync.errors import FloorLinkError
+
+
+def broker_dir(values: settings_module.Settings, given: str | None) -> Path:
+    """``--data``, else broker.data_dir, else <node.data_dir>/broker."""
+    folder = given or values.get("broker.data_dir") or str(Path(values.get("node.data_dir")) / "broker")
+    return Path(folder).expanduser()
+
+
+def wait_forever(what: str) -> None:
+    """Block until Ctrl-C or SIGTERM, so the caller's ``with`` stops the broker it started."""
+
+    def interrupt(*_args: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print(f"stopping {what}", file=sys.stderr)
+
+
+def run_embedded(args: argparse.Namespace, values: settings_module.Settings) -> int:
+    from sync.broker.embedded import EmbeddedBroker, serve
+
+    if args.config:  # the child process an EmbeddedBroker starts
+        serve(Path(args.config), exit_with_parent=args.exit_with_parent)
+        return 0
+    port = values.get("broker.port") if args.port is None else args.port
+    with EmbeddedBroker(args.host or values.get("broker.host"), port, broker_dir(values, args.data),
+                        max_payload_size=values.get("broker.max_payload_size")) as broker:
+        print(f"embedded MQTT 5 broker on {broker.host}:{broker.port} (log: {broker.log_path}); Ctrl-C stops it",
+              flush=True)
+        wait_forever("the embedded broker")
+    return 0
+
+
+def parse_users(specs: list[str], passwords: dict[str, str]) -> list[BrokerUser]:
+    """``name`` or ``name:hub``; passwords are generated unless given in ``passwords``."""
+    users = []
+    for spec in specs:
+        name, _, role = spec.partition(":")
+        if role not in ("", "device", "hub"):
+            raise FloorLinkError(f"role {role!r} is not device or hub", where=f"user {spec!r}")
+        password = passwords.get(name) or secrets.token_urlsafe(18)
+        users.append(BrokerUser(name, password, "hub" if role == "hub" else "device"))
+    return users
+
+
+def run_mosquitto(args: argparse.Namespace, values: settings_module.Settings) -> int:
+    from sync.broker.mosquitto import Mosquitto
+
+    port = values.get("broker.port") if args.port is None else args.port
+    users = parse_users(args.user, {}) if args.user else None
+    broker = Mosquitto(broker_dir(values, args.data), host=args.host or values.get("broker.host"), port=port,
+                       users=users, site=values.get("node.site"),
+                       autosave_interval=values.get("broker.autosave_interval"),
+                       max_queued_messages=values.get("broker.max_queued_messages"),
+                       binary=values.get("broker.mosquitto_binary"))
+    with broker:
+        print(f"mosquitto on {broker.host}:{broker.port} (config: {broker.config_path}, log: {broker.log_path}); "
+              "Ctrl-C stops it", flush=True)
+        for user in users or []:
+            print(f"  user {user.name} ({user.role}) password {user.password}")
+        wait_forever("mosquitto")
+    return 0
+
+
+def run_passwd(args: argparse.Namespace, values: settings_module.Settings) -> int:
+    site = args.site or values.get("node.site")
+    users = parse_users(args.users, {})
+    passwd, acl = write_access_files(Path(args.out), users, site)
+    print(f"wrote {passwd} and {acl} for site {site!r}; give each device its password (shown once):")
+    for user in users:
+        print(f"  {user.name}\t{user.role}\t{user.password}")
+    return 0
+
+
+def run_check(args: argparse.Namespace, values: settings_module.Settings) -> int:
+    from sync.broker.probe import ProbeClient
+
+    host = args.host or values.get("mqtt.host")
+    port = args.port or values.get("mqtt.port")
+    topic = f"floorlink/v1/{values.get('node.site')}/check/{uuid.uuid4().hex[:8]}"
+    login = {"username": args.username, "password": args.password} if args.username else {}
+    with ProbeClient(host, port, f"check-sub-{uuid.uuid4().hex[:6]}", **login) as sub, \
+            ProbeClient(host, port, f"check-pub-{uuid.uuid4().hex[:6]}", **login) as pub:
+        sub.subscribe(topic)
+        started = time.perf_counter()
+        pub.publish(topic, b"ping")
+        if not sub.received.wait_for(1, 5):
+            print(f"FAILED: no QoS 1 message came back through {host}:{port}", file=sys.stderr)
+            return 1
+        print(f"ok: QoS 1 MQTT 5 round trip through {host}:{port} in {(time.perf_counter() - started) * 1000:.1f} ms")
+    return 0
+
+
+def run_compare(args: argparse.Namespace, values: settings_module.Settings) -> int:
+    from sync.broker.compare import main as compare_main
+
+    return compare_main(quick=args.quick, candidates=args.only)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m sync.broker", description=__doc__,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    top.add_argument("--config-file", help="FloorLink settings TOML (else $FLOORLINK_CONFIG)")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    emb = sub.add_parser("embedded", help="run the embedded MQTT 5 broker (rumqttd) in the foreground")
+    emb.add_argument("--host")
+    emb.add_argument("--port", type=int)
+    emb.add_argument("--data", help="folder for its config and log")
+    emb.add_argument("--config", help=argparse.SUPPRESS)  # child mode: serve this rumqttd TOML
+    emb.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
+
+    mos = sub.add_parser("mosquitto", help="run mosquitto with the FloorLink config in the foreground")
+    mos.add_argument("--host")
+    mos.add_argument("--port", type=int)
+    mos.add_argument("--data", help="folder for config, persistence and log")
+    mos.add_argument("--user", action="append", default=[],
+                     help="NAME or NAME:hub; switches passwords + ACL on (passwords are generated and printed)")
+
+    pwd = sub.add_parser("passwd", help="write a mosquitto password file and ACL for these users")
+    pwd.add_argument("--site", help="site name in the topics (default: node.site)")
+    pwd.add_argument("--out", required=True, help="folder to write passwd and acl into")
+    pwd.add_argument("users", nargs="+", help="NAME (a device) or NAME:hub")
+
+    chk = sub.add_parser("check", help="publish and receive one QoS 1 MQTT 5 message")
+    chk.add_argument("--host")
+    chk.add_argument("--port", type=int)
+    chk.add_argument("--username")
+    chk.add_argument("--password")
+
+    cmp_ = sub.add_parser("compare", help="measure the brokers (throughput, offline queue); JSON on the last line")
+    cmp_.add_argument("--quick", action="store_true", help="smaller runs (< 50 s)")
+    cmp_.add_argument("--only", action="append", help="mosquitto, iotcore or amqtt (repeatable)")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        values = settings_module.load(args.config_file)
+        command = {"embedded": run_embedded, "mosquitto": run_mosquitto, "passwd": run_passwd,
+                   "check": run_check, "compare": run_compare}[args.command]
+        return command(args, values)
+    except FloorLinkError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
