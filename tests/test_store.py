@@ -20,7 +20,7 @@ def test_store_opens_in_wal_with_full_sync(tmp_path: Path) -> None:
     store = edge(tmp_path)
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    assert store.version("outbox") == 1 and store.version("inbox") == 1
+    assert store.version("outbox") == 1 and store.version("inbox") == 2
 
 
 def test_event_commits_with_the_state_change_and_rolls_back_with_it(tmp_path: Path) -> None:
@@ -122,8 +122,10 @@ def test_locked_database_is_reported_with_the_file(tmp_path: Path) -> None:
     assert "locked" in str(err.value) and str(store.path) in str(err.value)
 
 
-def down(stream: str, seq: int, type: str = "workorder.released", **body: object) -> Envelope:
-    return Envelope(f"01900000-0000-7000-8000-{seq:012d}", "hub", seq, utc_now(), type, dict(body), stream)
+def down(stream: str, seq: int, type: str = "workorder.released", body: dict[str, object] | None = None,
+         **fields: object) -> Envelope:
+    return Envelope(f"01900000-0000-7000-8000-{seq:012d}", "hub", seq, utc_now(), type, {**(body or {}), **fields},
+                    stream)
 
 
 def test_inbox_applies_in_order_once_despite_reordering_and_duplicates(tmp_path: Path) -> None:
@@ -161,3 +163,37 @@ def test_failing_handler_is_recorded_and_does_not_block_the_stream(tmp_path: Pat
     assert [r["id"] for r in store.query("SELECT id FROM work_orders")] == ["W2"]
     assert [(f["seq"], f["type"]) for f in inbox.failures()] == [(1, "workorder.released"), (3, "mystery.thing")]
     assert inbox.applied_seq("s") == 3
+
+
+def test_paged_catalog_revision_is_applied_whole_after_its_hash_checks(tmp_path: Path) -> None:
+    from sync.protocol import paging
+
+    store = edge(tmp_path, "kiosk-2")
+    inbox = Inbox(store)
+    got: list[dict[str, object]] = []
+    inbox.on("catalog.revision", lambda tx, env: got.append(env.body))
+    revision = {"product": "e-bike", "number": 7, "options": [f"opt-{i}" * 20 for i in range(500)]}
+    paged = paging.split("rev-7", "catalog.revision", revision, page_bytes=4096)
+    assert paged.manifest["count"] > 3
+    messages = [down("catalog", 1, "page.manifest", paged.manifest)]
+    messages += [down("catalog", i + 2, "page.part", part) for i, part in enumerate(paged.parts)]
+    for message in reversed(messages):
+        inbox.receive(message)
+    assert got == [revision]
+    assert store.query("SELECT count(*) AS n FROM inbox_pages")[0]["n"] == 0
+
+
+def test_tampered_page_is_refused_and_recorded(tmp_path: Path) -> None:
+    from sync.protocol import paging
+
+    store = edge(tmp_path, "kiosk-3")
+    inbox = Inbox(store)
+    got: list[object] = []
+    inbox.on("catalog.revision", lambda tx, env: got.append(env.body))
+    paged = paging.split("rev-8", "catalog.revision", {"number": 8, "x": "y" * 100}, page_bytes=40)
+    part = dict(paged.parts[1], data="AAAA")
+    inbox.receive(down("catalog", 1, "page.manifest", paged.manifest))
+    inbox.receive(down("catalog", 2, "page.part", paged.parts[0]))
+    inbox.receive(down("catalog", 3, "page.part", part))
+    assert got == []
+    assert "does not match its hash" in inbox.failures()[0]["error"]

@@ -14,7 +14,8 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from sync.errors import FloorLinkError
+from sync.errors import FloorLinkError, ProtocolError
+from sync.protocol import paging
 from sync.protocol.envelope import Envelope, decode, utc_now
 from sync.store.database import Store, Transaction
 
@@ -67,6 +68,15 @@ class Inbox:
         return {r["stream"]: int(r["missing"]) for r in rows}
 
     def _apply(self, tx: Transaction, envelope: Envelope) -> None:
+        if envelope.type in ("page.manifest", "page.part"):
+            try:
+                whole = self._page(tx, envelope)
+            except FloorLinkError as exc:
+                self._failed(tx, envelope, f"{type(exc).__name__}: {exc}")
+                return
+            if whole is None:
+                return
+            envelope = whole
         handler = self.handlers.get(envelope.type)
         error = "" if handler else f"no handler for message type {envelope.type!r}"
         if handler:
@@ -78,10 +88,37 @@ class Inbox:
                 error = f"{type(exc).__name__}: {exc}"
             tx.execute("RELEASE SAVEPOINT inbox_apply")
         if error:
-            tx.execute("INSERT INTO inbox_failed (stream, seq, type, envelope, error, failed_at) "
-                       "VALUES (?, ?, ?, ?, ?, ?)",
-                       [envelope.stream, envelope.seq, envelope.type, json.dumps(envelope.to_dict()), error,
-                        utc_now()])
+            self._failed(tx, envelope, error)
+
+    def _failed(self, tx: Transaction, envelope: Envelope, error: str) -> None:
+        tx.execute("INSERT INTO inbox_failed (stream, seq, type, envelope, error, failed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                   [envelope.stream, envelope.seq, envelope.type, json.dumps(envelope.to_dict()), error, utc_now()])
+
+    def _page(self, tx: Transaction, envelope: Envelope) -> Envelope | None:
+        """Keep a manifest or a page; when the last page is in, the whole message (hash-checked)."""
+        where = f"stream {envelope.stream} seq {envelope.seq}"
+        if envelope.type == "page.manifest":
+            paging.check_manifest(envelope.body, where)
+            tx.execute("INSERT OR REPLACE INTO inbox_manifests VALUES (?, ?, ?)",
+                       [envelope.body["paged_id"], envelope.stream, json.dumps(envelope.body)])
+            return None
+        paged_id = envelope.body.get("paged_id")
+        row = tx.execute("SELECT manifest FROM inbox_manifests WHERE paged_id = ?", [paged_id]).fetchone()
+        if row is None:
+            raise ProtocolError(f"page part of {paged_id!r} arrived without its manifest", where=where)
+        manifest = json.loads(row[0])
+        data = paging.page_data(manifest, envelope.body, where)
+        tx.execute("INSERT OR REPLACE INTO inbox_pages VALUES (?, ?, ?)", [paged_id, envelope.body["index"], data])
+        have = tx.execute("SELECT count(*) FROM inbox_pages WHERE paged_id = ?", [paged_id]).fetchone()[0]
+        if have < manifest["count"]:
+            return None
+        pages = [bytes(r[0]) for r in tx.execute("SELECT data FROM inbox_pages WHERE paged_id = ? ORDER BY idx",
+                                                 [paged_id]).fetchall()]
+        tx.execute("DELETE FROM inbox_pages WHERE paged_id = ?", [paged_id])
+        tx.execute("DELETE FROM inbox_manifests WHERE paged_id = ?", [paged_id])
+        body = paging.join(manifest, pages, where)
+        return Envelope(envelope.event_id, envelope.device_id, envelope.seq, envelope.occurred_at, manifest["type"],
+                        body, envelope.stream)
 
     def failures(self) -> list[dict[str, Any]]:
         return self.store.query("SELECT stream, seq, type, error, failed_at FROM inbox_failed ORDER BY id")

@@ -36,6 +36,13 @@ def _inbox_1(db: sqlite_utils.Database) -> None:
         envelope TEXT NOT NULL, error TEXT NOT NULL, failed_at TEXT NOT NULL)""")
 
 
+def _inbox_2(db: sqlite_utils.Database) -> None:
+    """Pages of a large message wait here until the last one is in (sync.protocol.paging)."""
+    db.execute("CREATE TABLE inbox_manifests (paged_id TEXT PRIMARY KEY, stream TEXT NOT NULL, manifest TEXT NOT NULL)")
+    db.execute("CREATE TABLE inbox_pages (paged_id TEXT NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL, "
+               "PRIMARY KEY (paged_id, idx))")
+
+
 def _ingest_1(db: sqlite_utils.Database) -> None:
     db.execute("""CREATE TABLE devices (
         device_id TEXT PRIMARY KEY, kind TEXT NOT NULL, registered_at TEXT NOT NULL,
@@ -57,6 +64,6 @@ def _ingest_1(db: sqlite_utils.Database) -> None:
 
 
 BUILTIN: dict[str, dict[str, list[Migration]]] = {
-    "edge": {"outbox": [_outbox_1], "acks": [_acks_1], "inbox": [_inbox_1]},
+    "edge": {"outbox": [_outbox_1], "acks": [_acks_1], "inbox": [_inbox_1, _inbox_2]},
     "hub": {"ingest": [_ingest_1]},
 }

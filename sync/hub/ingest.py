@@ -1,0 +1,309 @@
+"""Hub ingest: every edge event stored exactly once, acked only after the commit.
+
+Messages from ``up/#`` are taken in batches, each batch in one transaction: a duplicate event
+id is answered with the stored ack again, a new event is stored and passed to the handler
+registered for its type (``ingest.on("order.placed", plan_order)``), whose returned dict is
+the ack's ``result`` and whose :class:`FloorLinkError` becomes a rejection with that reason.
+Anything that does not belong (malformed JSON, unknown schema version, oversized, unknown
+device, a device publishing as another) goes to the ``quarantine`` table with the reason;
+nothing of that kind stops or crashes ingest.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import uuid6
+
+from sync.broker.access import check_name
+from sync.errors import FloorLinkError, ProtocolError
+from sync.protocol import topics
+from sync.protocol.client import MqttLink
+from sync.protocol.envelope import (
+    MAX_PAYLOAD_BYTES,
+    SCHEMA_VERSION,
+    Ack,
+    AckMessage,
+    Envelope,
+    decode,
+    utc_now,
+)
+from sync.store import Store, Transaction
+
+log = logging.getLogger(__name__)
+EventHandler = Callable[[Transaction, Envelope], dict[str, Any] | None]
+
+# Why a message went to quarantine (the ``reason`` column; docs/protocol.md explains each).
+MALFORMED_JSON = "malformed_json"
+UNKNOWN_VERSION = "unknown_version"
+INVALID_ENVELOPE = "invalid_envelope"
+OVERSIZED = "oversized"
+BAD_TOPIC = "bad_topic"
+UNKNOWN_DEVICE = "unknown_device"
+DEVICE_MISMATCH = "device_mismatch"
+TYPE_MISMATCH = "type_mismatch"
+SEQ_CONFLICT = "seq_conflict"
+
+
+class Quarantined(Exception):
+    """Internal: this message goes to quarantine with ``reason``."""
+
+    def __init__(self, reason: str, detail: str, envelope: Envelope | None = None) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+        self.envelope = envelope
+
+
+@dataclass
+class IngestStats:
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    rejected: int = 0
+    batches: int = 0
+    last_commit_at: float | None = None
+    by_reason: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+def register_device(store: Store, device_id: str, kind: str = "edge") -> None:
+    """Allow ``device_id`` to send events (unregistered devices are quarantined)."""
+    check_name(device_id, "device id")
+    with store.transaction(f"registering device {device_id}") as tx:
+        tx.execute("INSERT OR IGNORE INTO devices (device_id, kind, registered_at) VALUES (?, ?, ?)",
+                   [device_id, kind, utc_now()])
+
+
+class Ingest:
+    """The ingest service; ``Ingest(Store(path, device_id="hub", kind="hub"), site=...).start()``."""
+
+    def __init__(self, store: Store, *, site: str, host: str = "127.0.0.1", port: int = 1883,
+                 client_id: str = "hub", max_payload: int = MAX_PAYLOAD_BYTES, batch_max: int = 1000,
+                 register_unknown_devices: bool = False, link_options: dict[str, Any] | None = None) -> None:
+        self.store = store
+        self.site = site
+        self.max_payload = max_payload
+        self.batch_max = batch_max
+        self.register_unknown_devices = register_unknown_devices
+        self.handlers: dict[str, EventHandler] = {}
+        self.stats = IngestStats()
+        self._queue: queue.SimpleQueue[tuple[str, bytes] | None] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._devices: dict[str, bool] = {}
+        self.link = MqttLink(client_id=client_id, site=site, host=host, port=port,
+                             subscriptions=[topics.up_filter(site)], on_message=self._on_message,
+                             state_device=client_id, **(link_options or {}))
+
+    def on(self, type: str, handler: EventHandler) -> None:
+        """Handle stored events of ``type`` in the ingest transaction; the returned dict goes in the ack.
+
+        Raise a :class:`FloorLinkError` (e.g. PlanningError) to reject the event: it stays stored
+        with status ``rejected`` and the edge receives the reason.
+        """
+        self.handlers[type] = handler
+
+    def start(self) -> Ingest:
+        self._thread = threading.Thread(target=self._run, name="hub-ingest", daemon=True)
+        self._thread.start()
+        self.link.start()
+        return self
+
+    def stop(self) -> None:
+        self.link.stop()
+        self._stop.set()
+        self._queue.put(None)
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def wait_ready(self, timeout: float = 10.0) -> bool:
+        return self.link.wait_subscribed(timeout)
+
+    # --- down ---------------------------------------------------------------------------------
+    def publish_down(self, stream: str, type: str, body: dict[str, Any], *, retain: bool = False) -> Envelope:
+        """Number, store (for re-sends) and publish a message on a down stream."""
+        with self.store.transaction(f"sending {type} to {stream}") as tx:
+            row = tx.execute("SELECT coalesce(max(seq), 0) + 1 FROM down_log WHERE stream = ?", [stream]).fetchone()
+            envelope = Envelope(str(uuid6.uuid7()), self.store.device_id, int(row[0]), utc_now(), type, body, stream)
+            payload = envelope.encode(self.max_payload)
+            tx.execute("INSERT INTO down_log VALUES (?, ?, ?, ?, ?, ?)",
+                       [stream, envelope.seq, envelope.event_id, type, payload.decode("utf-8"), int(retain)])
+        self.link.publish(topics.down(self.site, stream), payload, retain=retain)
+        return envelope
+
+    # --- ingest -------------------------------------------------------------------------------
+    def _on_message(self, topic: str, payload: bytes) -> None:
+        self._queue.put((topic, payload))
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                first = self._queue.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if first is None:
+                break
+            batch = [first]
+            while len(batch) < self.batch_max:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._stop.set()
+                    break
+                batch.append(item)
+            self.ingest_batch(batch)
+
+    def ingest_batch(self, batch: list[tuple[str, bytes]]) -> None:
+        """Store a batch in one transaction, then publish the acks; retried while the disk refuses."""
+        while True:
+            try:
+                acks = self._store_batch(batch)
+                break
+            except FloorLinkError as exc:  # locked or full: keep the batch, wait, try again
+                log.error("ingest: cannot commit a batch of %d: %s", len(batch), exc)
+                if self._stop.is_set():
+                    return
+                time.sleep(0.5)
+        self.stats.batches += 1
+        self.stats.last_commit_at = time.time()
+        for device_id, (device_acks, resend_from) in acks.items():
+            message = AckMessage(device_acks, resend_from)
+            self.link.publish(topics.ack(self.site, device_id), message.encode())
+
+    def _store_batch(self, batch: list[tuple[str, bytes]]) -> dict[str, tuple[list[Ack], int | None]]:
+        acks: dict[str, list[Ack]] = defaultdict(list)
+        stats = IngestStats()
+        now = utc_now()
+        with self.store.transaction(f"ingesting a batch of {len(batch)}") as tx:
+            for topic, payload in batch:
+                stats.received += 1
+                try:
+                    envelope = self._check(tx, topic, payload)
+                    ack = self._store_event(tx, envelope, now, stats)
+                    acks[envelope.device_id].append(ack)
+                except Quarantined as q:
+                    stats.quarantined += 1
+                    stats.by_reason[q.reason] += 1
+                    env = q.envelope
+                    tx.execute("INSERT INTO quarantine (received_at, topic, reason, detail, device_id, event_id, "
+                               "payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               [now, topic, q.reason, q.detail, env.device_id if env else None,
+                                env.event_id if env else None, payload[: self.max_payload]])
+            resend: dict[str, int | None] = {}
+            for device_id in acks:
+                resend[device_id] = self._advance(tx, device_id, now)
+        self._add(stats)
+        return {d: (a, resend[d]) for d, a in acks.items()}
+
+    def _add(self, stats: IngestStats) -> None:
+        s = self.stats
+        s.received += stats.received
+        s.stored += stats.stored
+        s.duplicates += stats.duplicates
+        s.quarantined += stats.quarantined
+        s.rejected += stats.rejected
+        for reason, n in stats.by_reason.items():
+            s.by_reason[reason] += n
+
+    def _check(self, tx: Transaction, topic: str, payload: bytes) -> Envelope:
+        if len(payload) > self.max_payload:
+            raise Quarantined(OVERSIZED, f"{len(payload)} bytes, above the limit of {self.max_payload}")
+        try:
+            _, topic_device, topic_type = topics.parse_up(topic)
+        except ProtocolError as exc:
+            raise Quarantined(BAD_TOPIC, str(exc)) from None
+        try:
+            envelope = decode(payload, where=f"topic {topic}", max_bytes=self.max_payload)
+        except ProtocolError as exc:
+            raise Quarantined(self._classify(payload), str(exc)) from None
+        if envelope.device_id != topic_device:
+            raise Quarantined(DEVICE_MISMATCH, f"device {topic_device!r} published an event of device "
+                              f"{envelope.device_id!r}", envelope)
+        if envelope.type != topic_type:
+            raise Quarantined(TYPE_MISMATCH, f"topic says {topic_type!r}, envelope says {envelope.type!r}", envelope)
+        if not self._known(tx, envelope.device_id):
+            raise Quarantined(UNKNOWN_DEVICE, f"device {envelope.device_id!r} is not registered at the hub", envelope)
+        return envelope
+
+    @staticmethod
+    def _classify(payload: bytes) -> str:
+        try:
+            data = json.loads(payload)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return MALFORMED_JSON
+        if isinstance(data, dict) and "v" in data and data["v"] != SCHEMA_VERSION:
+            return UNKNOWN_VERSION
+        return INVALID_ENVELOPE
+
+    def _known(self, tx: Transaction, device_id: str) -> bool:
+        if self._devices.get(device_id):
+            return True
+        known = tx.execute("SELECT 1 FROM devices WHERE device_id = ?", [device_id]).fetchone() is not None
+        if not known and self.register_unknown_devices:
+            tx.execute("INSERT INTO devices (device_id, kind, registered_at) VALUES (?, 'edge', ?)",
+                       [device_id, utc_now()])
+            known = True
+        if known:
+            self._devices[device_id] = True
+        return known
+
+    def _store_event(self, tx: Transaction, env: Envelope, now: str, stats: IngestStats) -> Ack:
+        row = tx.execute("SELECT status, reason, result FROM events WHERE event_id = ?", [env.event_id]).fetchone()
+        if row is not None:
+            stats.duplicates += 1
+            return Ack(env.event_id, env.seq, row[0], row[1], json.loads(row[2]))
+        status, reason, result = "ok", "", {}
+        handler = self.handlers.get(env.type)
+        if handler is not None:
+            tx.execute("SAVEPOINT ingest_handler")
+            try:
+                result = handler(tx, env) or {}
+            except FloorLinkError as exc:
+                status, reason = "rejected", str(exc)
+            except Exception as exc:  # a hub bug must not stop ingest; the event stays stored and marked
+                log.exception("ingest: handler for %s failed", env.type)
+                status, reason = "rejected", f"hub handler failed: {type(exc).__name__}: {exc}"
+            if status != "ok":
+                tx.execute("ROLLBACK TO SAVEPOINT ingest_handler")
+                result = {}
+            tx.execute("RELEASE SAVEPOINT ingest_handler")
+        try:
+            tx.execute("INSERT INTO events (event_id, device_id, seq, type, occurred_at, received_at, body, status, "
+                       "reason, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       [env.event_id, env.device_id, env.seq, env.type, env.occurred_at, now,
+                        json.dumps(env.body, separators=(",", ":")), status, reason, json.dumps(result)])
+        except sqlite3.IntegrityError:
+            raise Quarantined(SEQ_CONFLICT, f"device {env.device_id!r} sent seq {env.seq} twice with different "
+                              "event ids", env) from None
+        stats.stored += 1
+        if status != "ok":
+            stats.rejected += 1
+        tx.execute("UPDATE devices SET max_seq = max(max_seq, ?), last_seen_at = ? WHERE device_id = ?",
+                   [env.seq, now, env.device_id])
+        return Ack(env.event_id, env.seq, status, reason, result)  # type: ignore[arg-type]
+
+    def _advance(self, tx: Transaction, device_id: str, now: str) -> int | None:
+        """Move the device's contiguous mark over stored events; the first missing seq if a gap stays."""
+        contiguous, max_seq = tx.execute("SELECT contiguous_seq, max_seq FROM devices WHERE device_id = ?",
+                                         [device_id]).fetchone()
+        if max_seq > contiguous:
+            seqs = [r[0] for r in tx.execute("SELECT seq FROM events WHERE device_id = ? AND seq > ? ORDER BY seq "
+                                             "LIMIT 5000", [device_id, contiguous])]
+            for seq in seqs:
+                if seq != contiguous + 1:
+                    break
+                contiguous = seq
+            tx.execute("UPDATE devices SET contiguous_seq = ? WHERE device_id = ?", [contiguous, device_id])
+        return contiguous + 1 if max_seq > contiguous else None

@@ -1,0 +1,150 @@
+"""One MQTT connection as FloorLink wants it, on paho-mqtt 2.x.
+
+MQTT 5 with a persistent session (clean_start off, session expiry), QoS 1, TCP_NODELAY on the
+socket (acks are small and latency matters), automatic reconnect with exponential backoff, and
+a retained ``online``/``offline`` state per device whose ``offline`` is the Last Will.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from sync.errors import BrokerError
+from sync.protocol import topics
+from sync.settings import Settings
+
+MessageHandler = Callable[[str, bytes], None]
+
+
+class MqttLink:
+    """A started/stopped MQTT 5 connection; ``on_message(topic, payload)`` runs on paho's thread."""
+
+    def __init__(self, *, client_id: str, site: str, host: str = "127.0.0.1", port: int = 1883,
+                 subscriptions: Sequence[str] = (), on_message: MessageHandler | None = None,
+                 on_connection: Callable[[bool], None] | None = None, username: str = "", password: str = "",
+                 tls: bool = False, ca_file: str = "", keepalive: int = 15, session_expiry: int = 7 * 24 * 3600,
+                 state_device: str | None = None, reconnect_min: float = 0.1, reconnect_max: float = 2.0,
+                 max_inflight: int = 1000) -> None:
+        self.client_id = client_id
+        self.site = site
+        self.host = host
+        self.port = port
+        self.subscriptions = list(subscriptions)
+        self.on_message = on_message
+        self.on_connection = on_connection
+        self.keepalive = keepalive
+        self.session_expiry = session_expiry
+        self.state_topic = topics.state(site, state_device) if state_device else None
+        self._connected = threading.Event()
+        self._subscribed = threading.Event()
+        self._subacks = 0
+        self.last_error = ""
+        client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv5)
+        client.reconnect_delay_set(reconnect_min, reconnect_max)  # type: ignore[arg-type]  # floats work
+        client.max_inflight_messages_set(max_inflight)
+        client.max_queued_messages_set(0)
+        if username:
+            client.username_pw_set(username, password or None)
+        if tls:
+            client.tls_set(ca_certs=ca_file or None, cert_reqs=ssl.CERT_REQUIRED)
+        if self.state_topic:
+            client.will_set(self.state_topic, topics.OFFLINE, qos=1, retain=True)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        client.on_socket_open = self._on_socket_open
+        client.on_subscribe = self._on_subscribe
+        self.client = client
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, client_id: str | None = None, **options: Any) -> MqttLink:
+        """The connection the settings describe ([mqtt] and [node])."""
+        device = settings.get("node.device_id")
+        return cls(client_id=client_id or device, site=settings.get("node.site"), host=settings.get("mqtt.host"),
+                   port=settings.get("mqtt.port"), username=settings.get("mqtt.username"),
+                   password=settings.get("mqtt.password"), tls=settings.get("mqtt.tls"),
+                   ca_file=settings.get("mqtt.ca_file"), keepalive=settings.get("mqtt.keepalive"),
+                   session_expiry=settings.get("mqtt.session_expiry"), **options)
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def start(self) -> MqttLink:
+        """Connect in the background; paho keeps reconnecting with backoff until :meth:`stop`."""
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = self.session_expiry
+        props.ReceiveMaximum = 65535
+        try:
+            self.client.connect_async(self.host, self.port, self.keepalive, clean_start=False, properties=props)
+        except (OSError, ValueError) as exc:
+            raise BrokerError(f"cannot connect to the broker: {exc}", where=f"{self.host}:{self.port}") from None
+        self.client.loop_start()
+        return self
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self._connected.wait(timeout)
+
+    def wait_subscribed(self, timeout: float) -> bool:
+        """True once the broker confirmed every subscription (messages for them are then kept)."""
+        return self._subscribed.wait(timeout) if self.subscriptions else self.wait_connected(timeout)
+
+    def stop(self) -> None:
+        """Say ``offline`` (retained), then disconnect cleanly; the session stays on the broker."""
+        if self.connected and self.state_topic:
+            info = self.client.publish(self.state_topic, topics.OFFLINE, qos=1, retain=True)
+            try:
+                info.wait_for_publish(2.0)
+            except (RuntimeError, ValueError):
+                pass
+        self.client.disconnect()
+        self.client.loop_stop()
+        self._connected.clear()
+
+    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> paho.MQTTMessageInfo:
+        return self.client.publish(topic, payload, qos=qos, retain=retain)
+
+    # --- paho callbacks (paho's network thread) ---------------------------------------------------
+    def _on_socket_open(self, client: paho.Client, userdata: Any, sock: Any) -> None:
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except (OSError, AttributeError):
+            pass
+
+    def _on_connect(self, client: paho.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        if reason.is_failure:
+            self.last_error = f"broker refused the connection: {reason}"
+            return
+        for topic in self.subscriptions:
+            client.subscribe(topic, qos=1)
+        if self.state_topic:
+            client.publish(self.state_topic, topics.ONLINE, qos=1, retain=True)
+        self.last_error = ""
+        self._connected.set()
+        if self.on_connection:
+            self.on_connection(True)
+
+    def _on_subscribe(self, client: paho.Client, userdata: Any, mid: int, reasons: Any, props: Any) -> None:
+        self._subacks += 1
+        if self._subacks >= len(self.subscriptions):
+            self._subscribed.set()
+
+    def _on_disconnect(self, client: paho.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        self._connected.clear()
+        if reason is not None and getattr(reason, "is_failure", False):
+            self.last_error = f"disconnected: {reason}"
+        if self.on_connection:
+            self.on_connection(False)
+
+    def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
+        if self.on_message:
+            self.on_message(message.topic, bytes(message.payload))

@@ -1,0 +1,186 @@
+"""EdgeSync: the background thread that moves a kiosk's or station's outbox up and its inbox down.
+
+It publishes outbox events in order with a bounded in-flight window, re-sends what the hub has
+not acked after ``resend_after`` seconds (or at once when the hub reports a gap), removes an
+event only on the hub's application ack, and applies down messages through the :class:`Inbox`.
+Duplicates this causes are harmless: the hub stores by event id. The UI reads :meth:`status`.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sync.errors import FloorLinkError
+from sync.protocol import topics
+from sync.protocol.client import MqttLink
+from sync.protocol.envelope import AckMessage, decode
+from sync.store import AckRecord, Inbox, Outbox, Store
+
+log = logging.getLogger(__name__)
+AckCallback = Callable[[AckRecord], None]
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What a UI indicator shows: link state, events not yet acked, the last ack time."""
+
+    connected: bool
+    pending: int
+    in_flight: int
+    last_ack_at: float | None
+    last_error: str
+
+
+class EdgeSync:
+    """``EdgeSync(store, site=..., host=..., port=..., streams=[...]).start()``; ``stop()`` at exit.
+
+    ``store`` is the node's store; EdgeSync opens its own connection to the same file, so the
+    UI thread keeps writing through ``store.transaction()`` meanwhile. ``streams`` are the down
+    streams this device follows (``catalog``, ``station/ST-1``...). Register down handlers on
+    :attr:`inbox` and ack callbacks with :meth:`on_ack` before :meth:`start`.
+    """
+
+    def __init__(self, store: Store, *, site: str, host: str = "127.0.0.1", port: int = 1883,
+                 streams: Sequence[str] = (), window: int = 1000, resend_after: float = 10.0,
+                 tick: float = 0.02, link_options: dict[str, Any] | None = None) -> None:
+        self.device_id = store.device_id
+        self.site = site
+        self.window = window
+        self.resend_after = resend_after
+        self.tick = tick
+        self._store = store.sibling()
+        self.outbox = Outbox(self._store)
+        self.inbox = Inbox(self._store)
+        self._ack_callbacks: list[AckCallback] = []
+        self._incoming: queue.SimpleQueue[tuple[str, bytes]] = queue.SimpleQueue()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._in_flight: dict[int, float] = {}  # seq -> monotonic time of the last send
+        self._cursor = 0  # highest seq published since (re)connect
+        self._resend_from: int | None = None
+        self._pending = self.outbox.pending_count()
+        self._last_ack_at: float | None = None
+        self.last_error = ""
+        self._reset = threading.Event()
+        subscriptions = [topics.ack(site, self.device_id)] + [topics.down(site, s) for s in streams]
+        self.link = MqttLink(client_id=self.device_id, site=site, host=host, port=port, subscriptions=subscriptions,
+                             on_message=self._on_message, on_connection=self._on_connection,
+                             state_device=self.device_id, **(link_options or {}))
+
+    def on_ack(self, callback: AckCallback) -> None:
+        """Call ``callback(ack_record)`` (on the sync thread) for every acked event."""
+        self._ack_callbacks.append(callback)
+
+    def start(self) -> EdgeSync:
+        self._thread = threading.Thread(target=self._run, name=f"EdgeSync-{self.device_id}", daemon=True)
+        self._thread.start()
+        self.link.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(10)
+        self.link.stop()
+        self._store.close()
+
+    def wake(self) -> None:
+        """Publish new outbox events now instead of at the next tick (call after a transaction)."""
+        self._wake.set()
+
+    def status(self) -> SyncStatus:
+        return SyncStatus(self.link.connected, self._pending, len(self._in_flight), self._last_ack_at,
+                          self.link.last_error or self.last_error)
+
+    def wait_drained(self, timeout: float) -> bool:
+        """True once every outbox event has been acked (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._pending == 0 and self.outbox.pending_count() == 0:
+                return True
+            time.sleep(0.02)
+        return False
+
+    # --- paho thread ------------------------------------------------------------------------------
+    def _on_message(self, topic: str, payload: bytes) -> None:
+        self._incoming.put((topic, payload))
+        self._wake.set()
+
+    def _on_connection(self, up: bool) -> None:
+        self._reset.set()  # after any (re)connect, send everything unacked again
+        self._wake.set()
+
+    # --- sync thread ------------------------------------------------------------------------------
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.tick)
+            self._wake.clear()
+            try:
+                self._step()
+            except FloorLinkError as exc:  # a locked or full disk: report and keep trying
+                self.last_error = str(exc)
+                log.warning("EdgeSync %s: %s", self.device_id, exc)
+                time.sleep(0.5)
+
+    def _step(self) -> None:
+        self._handle_incoming()
+        if self._reset.is_set():
+            self._reset.clear()
+            self._in_flight.clear()
+            self._cursor = 0
+        if not self.link.connected:
+            self._pending = self.outbox.pending_count()
+            return
+        now = time.monotonic()
+        due = [s for s, sent in self._in_flight.items() if now - sent >= self.resend_after]
+        if self._resend_from is not None:
+            due += [s for s, sent in self._in_flight.items() if s >= self._resend_from and now - sent >= 0.5]
+            self._resend_from = None
+        for envelope in self.outbox.get(sorted(set(due))):
+            self._publish(envelope, now)
+        room = self.window - len(self._in_flight)
+        if room > 0:
+            for envelope in self.outbox.after(self._cursor, room):
+                self._publish(envelope, now)
+                self._cursor = envelope.seq
+        self._pending = self.outbox.pending_count()
+
+    def _publish(self, envelope: Any, now: float) -> None:
+        self.link.publish(topics.up(self.site, self.device_id, envelope.type), envelope.encode())
+        self._in_flight[envelope.seq] = now
+
+    def _handle_incoming(self) -> None:
+        acks = []
+        ack_topic = topics.ack(self.site, self.device_id)
+        while True:
+            try:
+                topic, payload = self._incoming.get_nowait()
+            except queue.Empty:
+                break
+            try:
+                if topic == ack_topic:
+                    message = AckMessage.decode(payload, where=f"topic {topic}")
+                    acks.extend(message.acks)
+                    if message.resend_from is not None:
+                        self._resend_from = message.resend_from
+                else:
+                    self.inbox.receive(decode(payload, where=f"topic {topic}"))
+            except FloorLinkError as exc:
+                self.last_error = str(exc)
+                log.warning("EdgeSync %s: dropped a message: %s", self.device_id, exc)
+        if acks:
+            done = self.outbox.acknowledge(acks)
+            for ack in acks:
+                self._in_flight.pop(ack.seq, None)
+            self._last_ack_at = time.time()
+            for record in done:
+                for callback in self._ack_callbacks:
+                    callback(record)
