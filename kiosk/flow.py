@@ -111,7 +111,7 @@ class PlacedOrder:
     def qr_payload(self) -> str:
         """What the receipt's QR code holds: enough for the store to find and check the order."""
         return json.dumps({"fl": "order", "id": self.id, "no": self.number, "product": self.product,
-                           "config": self.configuration, "total": str(self.price.total)},
+                           "total": str(self.price.total)},
                           separators=(",", ":"), ensure_ascii=False)
 
 

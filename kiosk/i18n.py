@@ -6,6 +6,7 @@ strings translated through the installed ``QTranslator``.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from kiosk.qt import QCoreApplication, QTranslator
@@ -49,3 +50,13 @@ class Languages:
         QCoreApplication.installTranslator(translator)
         self._translator = translator
         return True
+
+
+SYMBOLS = {"CNY": "¥", "EUR": "€", "USD": "$"}
+
+
+def money(amount: Decimal, currency: str, *, sign: bool = False) -> str:
+    symbol = SYMBOLS.get(currency, currency + " ")
+    digits = f"{abs(amount):,.0f}" if amount == amount.to_integral_value() else f"{abs(amount):,.2f}"
+    prefix = ("+" if amount >= 0 else "−") if sign else ("−" if amount < 0 else "")
+    return f"{prefix}{symbol}{digits}"

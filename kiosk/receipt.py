@@ -11,7 +11,7 @@ from pathlib import Path
 import segno
 
 from kiosk.flow import PlacedOrder
-from kiosk.i18n import pick, tr
+from kiosk.i18n import money, pick, tr
 from kiosk.qt import QImage, QMarginsF, QPageSize, QPainter, QPdfWriter, QPixmap, QRectF, Qt
 
 
@@ -35,10 +35,12 @@ def receipt_lines(order: PlacedOrder, language: str) -> list[str]:
         pick(order.product_name, language),
         "",
     ]
-    lines.append(f"{tr('Base price')}: {order.price.base:,.2f} {order.price.currency}")
+    currency = order.price.currency
+    lines.append(f"{tr('Base price')}: {money(order.price.base, currency)}")
     for line in order.price.lines:
-        lines.append(f"  {pick(line.label, language)}: {line.delta:+,.2f}")
-    lines.append(f"{tr('Total')}: {order.price.total:,.2f} {order.price.currency}")
+        amount = money(line.delta, currency, sign=True) if line.delta else tr("included")
+        lines.append(f"  {pick(line.label, language)}: {amount}")
+    lines.append(f"{tr('Total')}: {money(order.price.total, currency)}")
     if order.estimate is not None:
         lines.append(tr("Rough estimate: ready around {date} (the factory confirms the date)").format(
             date=order.estimate.ready_by.isoformat()))

@@ -6,11 +6,10 @@ children, which takes a few milliseconds). No rule lives here.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from functools import partial
 
 from kiosk.flow import AttributeView, KioskModel
-from kiosk.i18n import pick, tr
+from kiosk.i18n import money, pick, tr
 from kiosk.qt import (
     QFrame,
     QGridLayout,
@@ -25,15 +24,6 @@ from kiosk.qt import (
 from kiosk.receipt import qr_pixmap
 from kiosk.texts import N_
 from kiosk.widgets import button, clear, image, label, restyle
-
-SYMBOLS = {"CNY": "¥", "EUR": "€", "USD": "$"}
-
-
-def money(amount: Decimal, currency: str, *, sign: bool = False) -> str:
-    symbol = SYMBOLS.get(currency, currency + " ")
-    digits = f"{abs(amount):,.0f}" if amount == amount.to_integral_value() else f"{abs(amount):,.2f}"
-    prefix = ("+" if amount >= 0 else "−") if sign else ("−" if amount < 0 else "")
-    return f"{prefix}{symbol}{digits}"
 
 
 class ScreenBase(QWidget):
@@ -439,6 +429,7 @@ class ReceiptScreen(ScreenBase):
         self.qr.setFixedSize(300, 300)
         body.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignTop)
         self.text = label("", "receiptText")
+        self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         body.addWidget(self.text, 1)
         self.root.addLayout(body, 1)
         self.printed = label("", "notice")

@@ -1,0 +1,275 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>kiosk</name>
+    <message>
+        <source>Please enter your name.</source>
+        <translation>请输入您的姓名。</translation>
+    </message>
+    <message>
+        <source>The name is too short: at least 2 characters.</source>
+        <translation>姓名太短：至少 2 个字。</translation>
+    </message>
+    <message>
+        <source>The name is too long: at most 40 characters.</source>
+        <translation>姓名太长：最多 40 个字。</translation>
+    </message>
+    <message>
+        <source>Please enter your phone number.</source>
+        <translation>请输入您的手机号码。</translation>
+    </message>
+    <message>
+        <source>A phone number has only digits (and + in front for abroad).</source>
+        <translation>手机号码只能包含数字（境外号码前加 +）。</translation>
+    </message>
+    <message>
+        <source>An international number has 8 to 15 digits after the +.</source>
+        <translation>境外号码在 + 后应有 8 到 15 位数字。</translation>
+    </message>
+    <message>
+        <source>A mobile number has 11 digits: please check it.</source>
+        <translation>手机号码应为 11 位，请检查。</translation>
+    </message>
+    <message>
+        <source>A mobile number starts with 13 to 19: please check it.</source>
+        <translation>手机号码应以 13 至 19 开头，请检查。</translation>
+    </message>
+    <message>
+        <source>A name has no digits: please check it.</source>
+        <translation>姓名中不能有数字，请检查。</translation>
+    </message>
+    <message>
+        <source>Only letters, spaces, - and ' are allowed in a name.</source>
+        <translation>姓名只能包含文字、空格、- 和 '。</translation>
+    </message>
+    <message>
+        <source>Wrong PIN.</source>
+        <translation>PIN 码错误。</translation>
+    </message>
+    <message>
+        <source>Switched to {option}. Removed: {removed}.</source>
+        <translation>已换成{option}。已移除：{removed}。</translation>
+    </message>
+    <message>
+        <source>Thank you: we passed on your wish for {option}.</source>
+        <translation>谢谢！我们已转达您对{option}的需求。</translation>
+    </message>
+    <message>
+        <source>Thank you: we will explain {option} better.</source>
+        <translation>谢谢！我们会把{option}说明得更清楚。</translation>
+    </message>
+    <message>
+        <source>Placing your order...</source>
+        <translation>正在提交订单……</translation>
+    </message>
+    <message>
+        <source>{option} is not available with your current choices.</source>
+        <translation>{option}与您当前的选择不兼容。</translation>
+    </message>
+    <message>
+        <source>Undone.</source>
+        <translation>已撤销。</translation>
+    </message>
+    <message>
+        <source>Your order could not be saved, nothing was charged. Please ask our staff. ({problem})</source>
+        <translation>订单未能保存，未产生任何费用。请联系店员。（{problem}）</translation>
+    </message>
+    <message>
+        <source>Nothing to undo.</source>
+        <translation>没有可撤销的操作。</translation>
+    </message>
+    <message>
+        <source>Please check the fields marked in red.</source>
+        <translation>请检查标红的栏目。</translation>
+    </message>
+    <message>
+        <source>Order {number}</source>
+        <translation>订单 {number}</translation>
+    </message>
+    <message>
+        <source>Base price</source>
+        <translation>基础价格</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>合计</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Rough estimate: ready around {date} (the factory confirms the date)</source>
+        <translation>粗略估计：约 {date} 完成（以工厂确认的日期为准）</translation>
+    </message>
+    <message>
+        <source>Orders saved on this kiosk</source>
+        <translation>订单保存在本机</translation>
+    </message>
+    <message>
+        <source>Connected</source>
+        <translation>已连接</translation>
+    </message>
+    <message>
+        <source>Offline: orders wait on this kiosk</source>
+        <translation>离线：订单暂存在本机</translation>
+    </message>
+    <message>
+        <source>Sending orders...</source>
+        <translation>正在发送订单……</translation>
+    </message>
+    <message>
+        <source>Design your own bike. Built for you, in our workshop.</source>
+        <translation>设计属于您的电动车，由我们的工坊为您打造。</translation>
+    </message>
+    <message>
+        <source>Touch to start</source>
+        <translation>点击开始</translation>
+    </message>
+    <message>
+        <source>Choose your bike</source>
+        <translation>选择车型</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>撤销</translation>
+    </message>
+    <message>
+        <source>Order now</source>
+        <translation>立即下单</translation>
+    </message>
+    <message>
+        <source>Your details</source>
+        <translation>您的信息</translation>
+    </message>
+    <message>
+        <source>Mobile phone</source>
+        <translation>手机号码</translation>
+    </message>
+    <message>
+        <source>Your name</source>
+        <translation>您的姓名</translation>
+    </message>
+    <message>
+        <source>e.g. 138 0013 8000</source>
+        <translation>例如 138 0013 8000</translation>
+    </message>
+    <message>
+        <source>Thank you! Your order is placed.</source>
+        <translation>谢谢！您的订单已提交。</translation>
+    </message>
+    <message>
+        <source>Show this code in the store to collect your bike.</source>
+        <translation>取车时请在店内出示此二维码。</translation>
+    </message>
+    <message>
+        <source>Print receipt</source>
+        <translation>打印凭条</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>Out of service</source>
+        <translation>暂停服务</translation>
+    </message>
+    <message>
+        <source>This kiosk is resting. Please ask our staff, we are happy to help.</source>
+        <translation>本机暂停服务，请联系店员，我们乐意为您服务。</translation>
+    </message>
+    <message>
+        <source>Staff only: enter the PIN to leave</source>
+        <translation>仅限员工：输入 PIN 码退出</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+    <message>
+        <source>See summary</source>
+        <translation>查看汇总</translation>
+    </message>
+    <message>
+        <source>Next</source>
+        <translation>下一步</translation>
+    </message>
+    <message>
+        <source>included</source>
+        <translation>已含</translation>
+    </message>
+    <message>
+        <source>This option is unclear</source>
+        <translation>这个选项看不懂</translation>
+    </message>
+    <message>
+        <source>Delivery date: estimate pending</source>
+        <translation>交付日期：待估算</translation>
+    </message>
+    <message>
+        <source>Place order</source>
+        <translation>提交订单</translation>
+    </message>
+    <message>
+        <source>One moment, please</source>
+        <translation>请稍候</translation>
+    </message>
+    <message>
+        <source>The kiosk is getting ready.</source>
+        <translation>本机正在准备。</translation>
+    </message>
+    <message>
+        <source>Step {step} of {steps}</source>
+        <translation>第 {step} 步，共 {steps} 步</translation>
+    </message>
+    <message>
+        <source>Total so far: {price}</source>
+        <translation>当前合计：{price}</translation>
+    </message>
+    <message>
+        <source>not with your choices</source>
+        <translation>与已选项不兼容</translation>
+    </message>
+    <message>
+        <source>Switch to this</source>
+        <translation>换成这个</translation>
+    </message>
+    <message>
+        <source>Ask for this combination</source>
+        <translation>我想要这个组合</translation>
+    </message>
+    <message>
+        <source>Your {product}</source>
+        <translation>您的{product}</translation>
+    </message>
+    <message>
+        <source>from {price}</source>
+        <translation>{price} 起</translation>
+    </message>
+    <message>
+        <source>recommended</source>
+        <translation>推荐</translation>
+    </message>
+    <message>
+        <source>Rough estimate: ready around {date} (about {days} working days). The factory confirms the date after your order.</source>
+        <translation>粗略估计：约 {date} 完成（约 {days} 个工作日）。下单后以工厂确认的日期为准。</translation>
+    </message>
+    <message>
+        <source>Receipt saved for printing: {path}</source>
+        <translation>凭条已保存待打印：{path}</translation>
+    </message>
+</context>
+</TS>

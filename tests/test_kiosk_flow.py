@@ -1,0 +1,249 @@
+"""The kiosk flow as a plain object (no screen): steps, conflicts, undo, checks, idle, feedback."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from kiosk.customer import check_name, check_phone
+from kiosk.estimate import add_working_days, rough_estimate
+from kiosk.events import MemorySink
+from kiosk.flow import KioskModel, Screen
+from kiosk.texts import ZH_CN
+from kiosk.translations import source_strings
+from sync.catalog import Catalog, load_catalog
+from sync.configurator.product import ProductConfigurator
+from sync.errors import StoreError
+
+REPO = Path(__file__).resolve().parent.parent
+SMALL = REPO / "tests" / "catalogs" / "small"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog(SMALL, deep=False)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def model(catalog: Catalog, clock: Clock) -> KioskModel:
+    return KioskModel(catalog, MemorySink(), idle_timeout_s=60, clock=clock, today=lambda: date(2026, 11, 25))
+
+
+def find_conflict(model: KioskModel) -> tuple[str, str, str, str]:
+    """(A, a, B, b): after choosing A=a, option b of B (same or a later screen) is unavailable."""
+    assert model.product is not None
+    order = {g.code: i for i, g in enumerate(model.groups)}
+    attributes = sorted(model.product.attributes, key=lambda a: order[a.group])
+    for first in attributes:
+        for option in first.options:
+            probe = ProductConfigurator(model.product)
+            probe.choose(first.code, option.code)
+            for second in attributes:
+                if second.code == first.code or order[second.group] < order[first.group]:
+                    continue
+                for state in probe.options(second.code):
+                    if not state.available:
+                        return first.code, option.code, second.code, state.code
+    raise AssertionError("the catalog has no conflict to test with")
+
+
+def test_flow_goes_through_one_screen_per_group_then_summary(model: KioskModel) -> None:
+    assert model.screen == Screen.ATTRACT
+    model.start()
+    model.select_product(model.products()[0].code)
+    seen = []
+    while model.screen == Screen.OPTIONS:
+        seen.append(model.groups[model.step].code)
+        model.next()
+    assert seen == [g.code for g in model.groups]
+    assert model.screen == Screen.SUMMARY
+    assert model.configurator is not None and model.configurator.is_complete()
+    price = model.price()
+    assert price.total == price.base + sum(line.delta for line in price.lines)
+
+
+def test_unavailable_option_is_not_chosen_and_switch_resolves_the_conflict(model: KioskModel) -> None:
+    model.start()
+    model.select_product(model.products()[0].code)
+    a, a_opt, b, b_opt = find_conflict(model)
+    model.tap_option(a, a_opt)
+    model.tap_option(b, b_opt)
+    assert model.configurator is not None
+    assert model.configurator.choices.get(b) != b_opt
+    state = model.option_state(b, b_opt)
+    assert not state.available and state.reason is not None and state.reason.messages
+    assert all(m["en"] and m["zh_CN"] for m in state.reason.messages)
+    dropped = model.switch_to(b, b_opt)
+    assert model.configurator.choices[b] == b_opt
+    assert dropped.get(a) == a_opt and a not in model.configurator.choices
+    assert model.notice is not None and b_opt not in model.notice.text("en")  # labels, not codes
+    model.undo()
+    assert model.configurator.choices.get(a) == a_opt and model.configurator.choices.get(b) != b_opt
+
+
+def test_feedback_records_wanted_combination_and_unclear_option(model: KioskModel) -> None:
+    model.start()
+    model.select_product(model.products()[0].code)
+    a, a_opt, b, b_opt = find_conflict(model)
+    model.tap_option(a, a_opt)
+    model.ask_for_combination(b, b_opt)
+    model.flag_unclear(a, a_opt)
+    sink = model.sink
+    assert isinstance(sink, MemorySink)
+    feedback = sink.of_type("kiosk.feedback")
+    assert feedback[0]["kind"] == "combination_request" and feedback[0]["wanted"] == {b: b_opt}
+    assert feedback[0]["choices"][a] == a_opt
+    assert feedback[1] == {"kind": "unclear_option", "product": model.product.code,  # type: ignore[union-attr]
+                           "attribute": a, "option": a_opt}
+
+
+def test_idle_timeout_clears_the_session_and_records_where_it_was_abandoned(model: KioskModel, clock: Clock) -> None:
+    model.start()
+    model.select_product(model.products()[0].code)
+    model.next()
+    clock.now += 59
+    assert not model.tick()
+    clock.now += 2
+    assert model.tick()
+    assert model.screen == Screen.ATTRACT and model.configurator is None and model.product is None
+    funnel = model.sink.of_type("kiosk.funnel")  # type: ignore[attr-defined]
+    assert funnel[-1]["outcome"] == "abandoned"
+    assert [s["screen"] for s in funnel[-1]["steps"]][-1] == f"options:{model.catalog.products[funnel[-1]['product']].groups[1].code}"  # type: ignore[union-attr]
+    assert "name" not in str(funnel)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("138 0013 8000", "13800138000"), ("+86 138-0013-8000", "13800138000"), ("+44 20 7946 0958", "+442079460958"),
+])
+def test_good_phone_numbers_are_normalised(raw: str, expected: str) -> None:
+    assert check_phone(raw) == (expected, None)
+
+
+@pytest.mark.parametrize("raw, problem", [
+    ("", "Please enter"), ("1380013800", "11 digits"), ("12800138000", "starts with 13"),
+    ("138001380ab", "only digits"), ("+12", "8 to 15"),
+])
+def test_bad_phone_numbers_say_what_is_wrong(raw: str, problem: str) -> None:
+    _, message = check_phone(raw)
+    assert message is not None and problem in message and message in ZH_CN
+
+
+@pytest.mark.parametrize("raw, problem", [
+    ("", "Please enter"), ("A", "too short"), ("Li Wei 2", "no digits"), ("Li@Wei", "Only letters"), ("x" * 41, "too long"),
+])
+def test_bad_names_say_what_is_wrong(raw: str, problem: str) -> None:
+    _, message = check_name(raw)
+    assert message is not None and problem in message and message in ZH_CN
+
+
+@pytest.mark.parametrize("raw", ["张伟", "Anne-Marie O'Neil", "  Li   Wei "])
+def test_names_in_any_script_are_accepted(raw: str) -> None:
+    name, problem = check_name(raw)
+    assert problem is None and name == " ".join(raw.split())
+
+
+def test_order_is_not_placed_until_details_are_valid(model: KioskModel) -> None:
+    model.start()
+    model.select_product(model.products()[0].code)
+    while model.screen == Screen.OPTIONS:
+        model.next()
+    model.to_details()
+    model.set_field("name", "Li Wei")
+    model.set_field("phone", "123")
+    assert model.place_order() is None
+    assert set(model.field_errors) == {"phone"} and model.sink.of_type("order.placed") == []  # type: ignore[attr-defined]
+    model.set_field("phone", "13800138000")
+    assert model.field_errors == {}
+    order = model.place_order()
+    assert order is not None and model.screen == Screen.RECEIPT
+    assert model.sink.of_type("order.placed") == [order.body()]  # type: ignore[attr-defined]
+
+
+class FullDisk:
+    def record(self, type: str, body: dict) -> None:
+        raise StoreError("database or disk is full", where="/data/kiosk.db")
+
+
+def test_a_store_failure_keeps_the_customer_on_details_with_the_reason(catalog: Catalog, clock: Clock) -> None:
+    model = KioskModel(catalog, FullDisk(), clock=clock)
+    model.start()
+    model.select_product(model.products()[0].code)
+    while model.screen == Screen.OPTIONS:
+        model.next()
+    model.to_details()
+    model.set_field("name", "Li Wei")
+    model.set_field("phone", "13800138000")
+    assert model.place_order() is None
+    assert model.screen == Screen.DETAILS and model.name == "Li Wei" and not model.saving
+    assert model.notice is not None and "disk is full" in model.notice.text("en")
+
+
+def test_new_catalog_waits_for_the_session_to_end(model: KioskModel, catalog: Catalog) -> None:
+    model.start()
+    model.select_product(model.products()[0].code)
+    replacement = load_catalog(SMALL, deep=False)
+    model.set_catalog(replacement)
+    assert model.catalog is catalog
+    model.reset()
+    assert model.catalog is replacement
+
+
+def test_broken_catalog_keeps_the_last_good_one_or_goes_out_of_service(model: KioskModel, catalog: Catalog,
+                                                                       tmp_path: Path) -> None:
+    from kiosk.app import read_catalog
+
+    broken = tmp_path / "catalog"
+    shutil.copytree(SMALL, broken)
+    (broken / "items.yaml").write_text("items: [ {code: X\n", encoding="utf-8")
+    loaded, problem = read_catalog(broken)
+    assert loaded is None and problem is not None and "items.yaml" in problem
+    model.set_catalog_problem(problem)
+    assert model.screen == Screen.ATTRACT and model.catalog is catalog
+    empty = KioskModel(None, MemorySink())
+    assert empty.loading
+    empty.set_catalog_problem(problem)
+    assert empty.screen == Screen.OUT_OF_SERVICE and not empty.loading
+    assert read_catalog(tmp_path / "missing")[0] is None
+
+
+def test_admin_pin_is_needed_to_leave(model: KioskModel) -> None:
+    model.open_admin()
+    for key in "1111":
+        model.admin_key(key)
+    assert not model.admin_submit() and model.admin_error and not model.exit_requested
+    for key in model.admin_pin:
+        model.admin_key(key)
+    assert model.admin_submit() and model.exit_requested
+
+
+def test_rough_estimate_waits_for_short_parts_and_counts_work_days(catalog: Catalog) -> None:
+    product = next(iter(catalog.products.values()))
+    configuration = ProductConfigurator(product).complete()
+    estimate = rough_estimate(product, configuration, date(2026, 11, 27))  # a Friday
+    assert estimate.working_days == estimate.material_days + estimate.outsourced_days + max(
+        1, -(-int(estimate.work_minutes) // 480))
+    assert estimate.ready_by == add_working_days(date(2026, 11, 27), estimate.working_days)
+    assert add_working_days(date(2026, 11, 27), 1) == date(2026, 11, 30)
+
+
+def test_every_ui_string_has_a_chinese_translation() -> None:
+    missing = [s for s in source_strings() if s not in ZH_CN]
+    assert missing == []
+    for source, target in ZH_CN.items():
+        assert source.count("{") == target.count("{"), source
