@@ -46,11 +46,11 @@ def site_zone(settings: Settings) -> ZoneInfo:
 
 def build_session(settings: Settings, ledger: StationLedger, clock: Callable = clock_utc) -> StationSession:
     """The station's rules for this device, seeded with the demo fixture when the settings ask for it."""
-    site_zone(settings)  # fail early on a wrong zone
+    zone = site_zone(settings)
     if settings.get("station.demo_work_orders"):
         seed_demo(ledger)
     return StationSession(ledger, settings.get("node.device_id"), frozenset(settings.get("station.work_centres")),
-                          clock=clock)
+                          clock=clock, zone=zone)
 
 
 def memory_link(ledger: StationLedger) -> Callable[[], LinkStatus]:

@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QColor, QFont, QImage, QKeyEvent, QPainter, QPixmap
+from PySide6.QtGui import QCloseEvent, QColor, QFont, QImage, QKeyEvent, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -50,7 +50,7 @@ def cpp_pointer(obj: QObject | QEvent) -> int:
 
 
 __all__ = [
-    "QApplication", "QColor", "QDialog", "QEvent", "QFont", "QFrame", "QGridLayout", "QHBoxLayout", "QImage",
+    "QApplication", "QCloseEvent", "QColor", "QDialog", "QEvent", "QFont", "QFrame", "QGridLayout", "QHBoxLayout", "QImage",
     "QKeyEvent", "QLabel", "QLineEdit", "QMainWindow", "QObject", "QPainter", "QPixmap", "QPoint", "QPushButton",
     "QRect", "QSize", "QSizePolicy", "QSoundEffect", "QStackedWidget", "QThread", "QTimer", "QUrl", "QVBoxLayout",
     "QWidget", "Qt", "Signal", "Slot", "cpp_pointer",

@@ -385,3 +385,31 @@ def test_routed_work_order_round_trips_and_malformed_ones_are_refused() -> None:
         RoutedWorkOrder.from_body({"id": "X"})
 
 
+
+
+def test_timer_counts_only_the_work_centres_shifts_sent_with_the_work_order(ledger: StationLedger, clock: Clock) -> None:
+    from dataclasses import replace
+    from zoneinfo import ZoneInfo
+
+    from terminal.station.demo import demo_work_orders
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    shifts = {"workdays": ["mon", "tue", "wed", "thu", "fri"], "shifts": [["08:00", "12:00"], ["13:00", "17:00"]],
+              "holidays": []}
+    ledger.put_work_order(replace(demo_work_orders()[0], id="WO-1003", calendars={"ASSEMBLY": shifts}))
+    clock.now = datetime(2026, 11, 25, 11, 50, tzinfo=shanghai)
+    session = StationSession(ledger, "ST-ASM-1", DEMO_WORK_CENTRES, clock=clock, zone=shanghai)
+    logged_in(session)
+    session.scan(wo("WO-1003", 10))
+    session.start()
+    clock.now = datetime(2026, 11, 25, 13, 5, tzinfo=shanghai)  # lunch 12:00-13:00 does not count
+    view = session.view()
+    assert view is not None and view.state.elapsed_seconds == pytest.approx(15 * 60)
+
+
+def test_work_order_with_an_unreadable_calendar_is_refused() -> None:
+    from terminal.station.demo import demo_work_orders
+
+    body = demo_work_orders()[0].to_body() | {"calendars": {"ASSEMBLY": {"workdays": ["mon"], "shifts": [["8h", "12:00"]]}}}
+    with pytest.raises(StationError, match="calendar cannot be read"):
+        RoutedWorkOrder.from_body(body)

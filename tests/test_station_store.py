@@ -100,3 +100,18 @@ def test_running_timer_continues_after_a_restart_over_the_same_file(tmp_path: Pa
     assert state.status is Status.RUNNING
     assert state.elapsed_seconds == pytest.approx(5 * 60)
     assert ledger.pending_outbox() == 3
+
+
+def test_when_the_database_fails_the_action_is_refused_with_the_reason_and_nothing_recorded(tmp_path: Path) -> None:
+    path = tmp_path / "station.db"
+    ledger = open_ledger(path)
+    seed_demo(ledger)
+    session = StationSession(ledger, "ST-ASM-1", DEMO_WORK_CENTRES, clock=lambda: T0)
+    session.scan(labels.format(BadgeLabel("E-0042")))
+    session.scan(labels.format(WorkOrderLabel("WO-1001", 10)))
+    ledger.store.close()  # the disk went away under the running app
+    fb = session.start()
+    assert fb.tone is Tone.ERROR and "closed database" in fb.text
+    assert session.scan(labels.format(WorkOrderLabel("WO-1001", 20))).tone is Tone.ERROR
+    assert session.login_pin("4242").tone is Tone.ERROR
+    assert open_ledger(path).events("WO-1001") == []

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
+from types import SimpleNamespace
 from typing import Any
 
-from sync.errors import StationError
+from sync.errors import CatalogError, StationError
+from sync.station.calendar import WeeklyShifts
 from sync.station.timing import standard_seconds
 
 
@@ -52,6 +55,17 @@ class RoutedWorkOrder:
     materials: tuple[Material, ...] = ()
     order_id: str | None = None
     demo: bool = False  # seeded locally by the demo fixture, not released by a hub
+    # work centre -> its calendar as the catalog holds it: {"workdays": [...], "shifts": [[start, end]...],
+    # "holidays": [...]}; the hub sends it so station timers count only working time
+    calendars: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def calendar(self, work_centre: str, zone: tzinfo) -> WeeklyShifts | None:
+        """The shifts of ``work_centre`` in the site's zone, when the hub sent its calendar."""
+        spec = self.calendars.get(work_centre)
+        if spec is None:
+            return None
+        return WeeklyShifts.from_catalog(SimpleNamespace(workdays=spec.get("workdays", ()), shifts=spec.get("shifts", ()),
+                                                         holidays=spec.get("holidays", ())), zone)
 
     def operation(self, number: int) -> RoutedOperation:
         for op in self.operations:
@@ -67,6 +81,7 @@ class RoutedWorkOrder:
             "configuration": [list(pair) for pair in self.configuration],
             "materials": [m.__dict__ for m in self.materials],
             "operations": [o.__dict__ for o in self.operations],
+            "calendars": {wc: dict(spec) for wc, spec in self.calendars.items()},
         }
 
     @classmethod
@@ -91,9 +106,16 @@ class RoutedWorkOrder:
             config = tuple((str(k), str(v)) for k, v in body.get("configuration", []))
             materials = tuple(Material(str(m["item"]), str(m.get("description", "")), float(m["quantity"]),
                                        str(m.get("unit", "pcs"))) for m in body.get("materials", []))
-            return cls(id=wo_id, product=_text(body, "product", where), quantity=quantity, operations=ops,
-                       configuration=config, materials=materials, order_id=body.get("order_id"),
-                       demo=bool(body.get("demo", False)))
+            calendars = {str(wc): dict(spec) for wc, spec in dict(body.get("calendars") or {}).items()}
+            wo = cls(id=wo_id, product=_text(body, "product", where), quantity=quantity, operations=ops,
+                     configuration=config, materials=materials, order_id=body.get("order_id"),
+                     demo=bool(body.get("demo", False)), calendars=calendars)
+            for wc in calendars:
+                try:
+                    wo.calendar(wc, UTC)
+                except CatalogError as exc:
+                    raise StationError(exc.what, where=f"{where}: calendars.{wc}", fix=exc.fix) from None
+            return wo
         except StationError:
             raise
         except (KeyError, TypeError, ValueError) as exc:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 
 from sync import labels
-from sync.errors import DecodeError, FloorLinkError, StationError
+from sync.errors import FloorLinkError, StationError
 from sync.labels import BadgeLabel, WorkOrderLabel
 from sync.station.calendar import AlwaysWorking, WorkingTime
 from sync.station.ledger import StationLedger, event_body, operation_state, pin_hash
@@ -83,7 +83,8 @@ class StationSession:
     station: str
     work_centres: frozenset[str]
     clock: Callable[[], datetime] = clock_utc
-    calendar_for: Callable[[str], WorkingTime] = lambda _wc: AlwaysWorking()
+    calendar_for: Callable[[str], WorkingTime] = lambda _wc: AlwaysWorking()  # when the work order has none
+    zone: tzinfo = UTC  # the site's time zone, in which work-centre shifts are read
     worker: Worker | None = None
     selection: Selection | None = None
     pending_override: PendingOverride | None = None
@@ -108,11 +109,11 @@ class StationSession:
         """A confirmed code from the camera chain or a wedge scanner."""
         try:
             label = labels.parse(text)
-        except DecodeError as exc:
+            if isinstance(label, BadgeLabel):
+                return self._badge(label.badge_id)
+            return self._work_order_label(label)
+        except FloorLinkError as exc:  # a malformed code, or the store cannot be read: nothing recorded
             return self._refuse(exc)
-        if isinstance(label, BadgeLabel):
-            return self._badge(label.badge_id)
-        return self._work_order_label(label)
 
     def _find_worker(self, badge: str) -> Worker | None:
         return next((w for w in self.ledger.workers() if w.badge == badge), None)
@@ -134,7 +135,11 @@ class StationSession:
     def login_pin(self, pin: str) -> Feedback:
         """A typed PIN: logs in its owner, or approves a pending override when a supervisor's."""
         pin = pin.strip()
-        worker = next((w for w in self.ledger.workers() if w.pin_hash and w.pin_hash == pin_hash(w.badge, pin)), None)
+        try:
+            workers = self.ledger.workers()
+        except FloorLinkError as exc:
+            return self._refuse(exc)
+        worker = next((w for w in workers if w.pin_hash and w.pin_hash == pin_hash(w.badge, pin)), None)
         if worker is None:
             return self._refuse(StationError("unknown PIN", fix="type it again or scan your badge"))
         if self.pending_override is not None and worker.supervisor:
@@ -194,7 +199,8 @@ class StationSession:
         raise StationError(f"work order {wo.id} is already complete at this station")
 
     def _state(self, wo: RoutedWorkOrder, op: RoutedOperation) -> OperationState:
-        return operation_state(self.ledger, wo, op.number, self.clock(), self.calendar_for(op.work_centre))
+        calendar = wo.calendar(op.work_centre, self.zone) or self.calendar_for(op.work_centre)
+        return operation_state(self.ledger, wo, op.number, self.clock(), calendar)
 
     def _is_done(self, wo: RoutedWorkOrder, op: RoutedOperation) -> bool:
         return op.hub_status == "done" or self._state(wo, op).status is Status.DONE
@@ -236,10 +242,10 @@ class StationSession:
     def _act(self, action: str, check: Callable[[OperationView], None], type_: str, **fields: object) -> Feedback:
         if self.worker is None:
             return self._refuse(StationError("log in first", fix="scan your badge or type your PIN"))
-        view = self.view()
-        if view is None or self.selection is None:
-            return self._refuse(StationError("scan a work order first"))
         try:
+            view = self.view()
+            if view is None or self.selection is None:
+                raise StationError("scan a work order first")
             if self.selection.override_by is None and type_ == "op.started":
                 self._check_selectable(view.wo, view.op)  # the state may have changed since the scan
             elif view.state.status is Status.DONE:
@@ -249,7 +255,7 @@ class StationSession:
                               override_by=self.selection.override_by,
                               override_reason=self.selection.override_reason, **fields)
             self.ledger.record(type_, body)
-        except StationError as exc:
+        except FloorLinkError as exc:  # refused, or the store failed: either way nothing was recorded
             return self._refuse(exc)
         return self._say(Tone.OK, f"{action}: {view.wo.id} · {view.op.number} {view.op.name}")
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sync.errors import FloorLinkError
 from terminal.qt import (
+    QCloseEvent,
     QFrame,
     QHBoxLayout,
     QImage,
@@ -65,7 +67,8 @@ class StationWindow(QMainWindow):
         self.setCentralWidget(central)
         self._connect()
 
-        session.listeners.append(self.changed.emit)
+        self._listener = self.changed.emit
+        session.listeners.append(self._listener)
         self.changed.connect(self.refresh)
         self.ticker = QTimer(self)
         self.ticker.timeout.connect(self.tick)
@@ -183,8 +186,22 @@ class StationWindow(QMainWindow):
             self.stack.setCurrentWidget(page)
         self._show_link()
 
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.ticker.stop()
+        if self._listener in self.session.listeners:
+            self.session.listeners.remove(self._listener)
+        super().closeEvent(event)
+
     def tick(self) -> None:
         """Every second: the clock, the link and the running timer, all recomputed."""
+        try:
+            self._tick()
+        except FloorLinkError as exc:  # e.g. the disk went away: say so, keep the screen alive
+            self.feedback.setText(f"Cannot read the station database: {exc}")
+            self.feedback.setProperty("tone", "error")
+            repolish(self.feedback)
+
+    def _tick(self) -> None:
         view = self.session.view()
         if view is not None and self.stack.currentWidget() is self.op_page:
             self.op_page.show_timer(view)
