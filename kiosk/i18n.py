@@ -28,7 +28,10 @@ def pick(label: dict[str, str] | None, language: str) -> str:
 
 
 class Languages:
-    """Owns the installed translator; ``use("zh_CN")`` or ``use("en")``."""
+    """Owns the installed translator; ``use("zh_CN")`` or ``use("en")``.
+
+    Translators are global to the application, so every window shares :func:`languages`.
+    """
 
     def __init__(self, folder: Path = TRANSLATIONS) -> None:
         self.folder = folder
@@ -50,6 +53,17 @@ class Languages:
         QCoreApplication.installTranslator(translator)
         self._translator = translator
         return True
+
+
+_SHARED: Languages | None = None
+
+
+def languages() -> Languages:
+    """The application's one :class:`Languages`."""
+    global _SHARED
+    if _SHARED is None:
+        _SHARED = Languages()
+    return _SHARED
 
 
 SYMBOLS = {"CNY": "¥", "EUR": "€", "USD": "$"}

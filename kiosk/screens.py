@@ -203,8 +203,9 @@ class OptionsScreen(ScreenBase):
         grid.setSpacing(12)
         currency = self.model.product.currency if self.model.product else "CNY"
         for index, option in enumerate(view.options):
-            price = money(option.price, currency, sign=True) if option.price else tr("included")
-            text = f"{pick(option.label, lang)}\n{price}"
+            text = pick(option.label, lang)
+            if option.price:
+                text += "\n" + money(option.price, currency, sign=True)
             if not option.available:
                 text += "\n" + tr("not with your choices")
             elif not option.chosen and option.code == view.suggested and view.code not in (self.model.configurator.choices if self.model.configurator else {}):

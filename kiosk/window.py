@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.flow import KioskModel, PlacedOrder, Screen
-from kiosk.i18n import Languages, tr
+from kiosk.i18n import Languages, languages, tr
 from kiosk.qt import (
     QApplication,
     QEvent,
@@ -63,12 +63,12 @@ class KioskWindow(QWidget):
 
     changed = Signal()
 
-    def __init__(self, model: KioskModel, *, receipts: Path, languages: Languages | None = None) -> None:
+    def __init__(self, model: KioskModel, *, receipts: Path, shared: Languages | None = None) -> None:
         super().__init__()
         self.setObjectName("kiosk")
         self.model = model
         self.receipts = receipts
-        self.languages = languages or Languages()
+        self.languages = shared or languages()
         self.languages.use(model.language)
         self._jobs: list[_Relay] = []
         layout = QVBoxLayout(self)

@@ -11,7 +11,7 @@ pytest.importorskip("PySide6")
 from kiosk.app import read_catalog, style_application  # noqa: E402
 from kiosk.events import MemorySink  # noqa: E402
 from kiosk.flow import KioskModel, Screen  # noqa: E402
-from kiosk.qt import QApplication, QPushButton, Qt, QWidget  # noqa: E402
+from kiosk.qt import QApplication, QLabel, QPushButton, Qt, QWidget  # noqa: E402
 from kiosk.window import KioskWindow  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,10 +41,16 @@ def kiosk(qtbot, tmp_path):
     return window, model, sink
 
 
+def visible(window: QWidget, kind, name: str) -> list:
+    """Widgets named ``name`` on screen now (rebuilt widgets show after pending events)."""
+    QApplication.processEvents()
+    return [w for w in window.findChildren(kind, name) if w.isVisible()]
+
+
 def tap(qtbot, window: QWidget, name: str) -> None:
-    visible = [w for w in window.findChildren(QPushButton, name) if w.isVisible()]
-    assert len(visible) == 1, f"{len(visible)} visible buttons named {name}"
-    widget = visible[0]
+    visible_buttons = visible(window, QPushButton, name)
+    assert len(visible_buttons) == 1, f"{len(visible_buttons)} visible buttons named {name}"
+    widget = visible_buttons[0]
     assert widget.width() >= 48 and widget.height() >= 48, f"{name} is {widget.width()}x{widget.height()}"
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
@@ -111,3 +117,117 @@ def test_a_complete_purchase_by_taps_in_both_languages(kiosk, qtbot, artifacts):
         tap(qtbot, window, "doneButton")
         assert model.screen == Screen.ATTRACT and model.order is None
     assert len(sink.of_type("order.placed")) == 2
+
+
+def go_to_group_of(qtbot, window, model: KioskModel, attribute: str) -> None:
+    assert model.product is not None
+    group = model.product.attribute(attribute).group  # type: ignore[union-attr]
+    while model.groups[model.step].code != group:
+        tap(qtbot, window, "nextButton")
+
+
+def test_conflict_shows_the_reason_and_switch_to_this_resolves_it(kiosk, qtbot, artifacts):
+    from tests.test_kiosk_flow import find_conflict
+
+    window, model, sink = kiosk
+    tap(qtbot, window, "startButton")
+    tap(qtbot, window, f"product-{model.products()[0].code}")
+    a, a_opt, b, b_opt = find_conflict(model)
+    go_to_group_of(qtbot, window, model, a)
+    tap(qtbot, window, f"option-{a}-{a_opt}")
+    go_to_group_of(qtbot, window, model, b)
+    tile = visible(window, QPushButton, f"option-{b}-{b_opt}")[0]
+    assert tile.property("state") == "unavailable"
+    tap(qtbot, window, f"option-{b}-{b_opt}")
+    assert model.configurator is not None and model.configurator.choices.get(b) != b_opt
+    reasons = [w.text() for w in visible(window, QLabel, "reason")]
+    expected = model.option_state(b, b_opt).reason
+    assert expected is not None and reasons == ["• " + m["en"] for m in expected.messages]
+    for language in ("en", "zh_CN"):
+        model.set_language(language)
+        shot(window, artifacts, f"{language}-08-conflict")
+    model.set_language("en")
+    tap(qtbot, window, "askButton")
+    assert sink.of_type("kiosk.feedback")[-1]["wanted"] == {b: b_opt}
+    tap(qtbot, window, "switchButton")
+    assert model.configurator.choices[b] == b_opt and a not in model.configurator.choices
+    tile = visible(window, QPushButton, f"option-{b}-{b_opt}")[0]
+    assert tile.property("state") == "chosen"
+    shot(window, artifacts, "en-09-switched")
+    tap(qtbot, window, "undoButton")
+    assert model.configurator.choices.get(a) == a_opt
+
+
+def test_language_switch_mid_session_keeps_choices_and_translates_everything(kiosk, qtbot):
+    window, model, _ = kiosk
+    tap(qtbot, window, "startButton")
+    tap(qtbot, window, f"product-{model.products()[0].code}")
+    view = model.attributes()[0]
+    tap(qtbot, window, f"option-{view.code}-{view.options[-1].code}")
+    choices = dict(model.configurator.choices)  # type: ignore[union-attr]
+    tap(qtbot, window, "languageButton")
+    assert model.language == "zh_CN" and model.configurator.choices == choices  # type: ignore[union-attr]
+    group = model.groups[model.step]
+    QApplication.processEvents()
+    texts = {w.objectName(): w.text() for w in window.findChildren(QPushButton) if w.isVisible() and w.text()}
+    assert texts["nextButton"] in ("下一步", "查看汇总") and texts["backButton"] == "返回"
+    assert texts["languageButton"] == "English"
+    heading = [w.text() for w in visible(window, QLabel, "heading")]
+    assert heading == [group.label["zh_CN"]]
+    assert view.options[-1].label["zh_CN"] in texts[f"option-{view.code}-{view.options[-1].code}"]
+    tap(qtbot, window, "languageButton")
+    assert [w.text() for w in visible(window, QPushButton, "backButton")] == ["Back"]
+
+
+def test_idle_kiosk_returns_to_attract_and_forgets_the_customer(qtbot, tmp_path):
+    catalog, _ = read_catalog(kiosk_catalog_folder())
+    now = [0.0]
+    model = KioskModel(catalog, MemorySink(), idle_timeout_s=30, clock=lambda: now[0])
+    window = KioskWindow(model, receipts=tmp_path)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    tap(qtbot, window, "startButton")
+    tap(qtbot, window, f"product-{model.products()[0].code}")
+    tap(qtbot, window, "nextButton")
+    now[0] += 31
+    qtbot.waitUntil(lambda: model.screen == Screen.ATTRACT, timeout=3000)
+    assert model.configurator is None and model.name == ""
+    assert window.stack.currentWidget() is window.screens[Screen.ATTRACT]
+
+
+def test_broken_catalog_shows_out_of_service(qtbot, tmp_path, artifacts):
+    import shutil
+
+    broken = tmp_path / "catalog"
+    shutil.copytree(REPO / "tests" / "catalogs" / "small", broken)
+    (broken / "catalog.yaml").write_text("format: 1\nname: [unclosed\n", encoding="utf-8")
+    catalog, problem = read_catalog(broken)
+    assert catalog is None and problem and "catalog.yaml" in problem
+    model = KioskModel(None, MemorySink(), catalog_problem=problem)
+    window = KioskWindow(model, receipts=tmp_path)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    assert window.stack.currentWidget() is window.screens[Screen.OUT_OF_SERVICE]
+    titles = [w.text() for w in visible(window, QLabel, "attractTitle")]
+    assert titles == ["Out of service"]
+    shot(window, artifacts, "en-10-out-of-service")
+    model.set_language("zh_CN")
+    assert [w.text() for w in visible(window, QLabel, "attractTitle")] == ["暂停服务"]
+    shot(window, artifacts, "zh_CN-10-out-of-service")
+
+
+def test_leaving_needs_the_admin_pin(kiosk, qtbot, artifacts):
+    window, model, _ = kiosk
+    tap(qtbot, window, "staffCorner")
+    assert model.screen == Screen.ADMIN
+    for key in "9999":
+        tap(qtbot, window, f"pin-{key}")
+    tap(qtbot, window, "pinOk")
+    assert window.isVisible() and not model.exit_requested
+    shot(window, artifacts, "en-11-admin-wrong-pin")
+    for key in model.admin_pin:
+        tap(qtbot, window, f"pin-{key}")
+    tap(qtbot, window, "pinOk")
+    assert model.exit_requested and not window.isVisible()
