@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sync import settings as settings_module
 from sync.errors import FloorLinkError, SettingsError
+from sync.protocol.edge import EdgeSync
 from sync.settings import Settings
 from sync.station.ledger import StationLedger
-from sync.station.stored import StoredLedger
+from sync.station.stored import StoredLedger, register
 from sync.store import Store
 from terminal.decode.chain import DecodeChain
 from terminal.decode.confirm import ScanConfirmer
@@ -51,6 +52,27 @@ def build_session(settings: Settings, ledger: StationLedger, clock: Callable = c
         seed_demo(ledger)
     return StationSession(ledger, settings.get("node.device_id"), frozenset(settings.get("station.work_centres")),
                           clock=clock, zone=zone)
+
+
+def start_sync(settings: Settings, ledger: StoredLedger) -> EdgeSync:
+    """The background sync for this station: outbox up, its work orders and roster down."""
+    mqtt = settings.section("mqtt")
+    device = settings.get("node.device_id")
+    sync = EdgeSync(ledger.store, site=settings.get("node.site"), host=mqtt["host"], port=mqtt["port"],
+                    streams=[f"station/{device}"],
+                    link_options={"username": mqtt["username"], "password": mqtt["password"], "tls": mqtt["tls"],
+                                  "ca_file": mqtt["ca_file"], "keepalive": mqtt["keepalive"],
+                                  "session_expiry": mqtt["session_expiry"]})
+    register(sync.inbox)
+    return sync.start()
+
+
+def sync_link(sync: EdgeSync) -> Callable[[], LinkStatus]:
+    """Link status from the running sync: connected or not, and events not yet acked by the hub."""
+    def status() -> LinkStatus:
+        st = sync.status()
+        return LinkStatus(online=st.connected, pending=st.pending, detail=st.last_error)
+    return status
 
 
 def memory_link(ledger: StationLedger) -> Callable[[], LinkStatus]:
@@ -138,7 +160,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
-    window, _wedge = build_window(settings, session, memory_link(ledger), app)
+    sync = start_sync(settings, ledger)
+    session.listeners.append(sync.wake)  # an accepted action goes up at once, not at the next tick
+    app.aboutToQuit.connect(sync.stop)
+    window, _wedge = build_window(settings, session, sync_link(sync), app)
     try:
         camera, camera_note = start_camera(source_settings(settings, args.source))
     except FloorLinkError as exc:

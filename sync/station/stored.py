@@ -2,7 +2,7 @@
 
 Each accepted action writes its row in ``station_events`` and its outbox event in ONE transaction,
 so the local log and what the hub will receive never disagree, even after a crash. Work orders
-arrive from the hub through the inbox (message ``station.work_order``, body as
+arrive from the hub through the inbox (message ``workorder.released``, body as
 :meth:`RoutedWorkOrder.to_body`) or are seeded by the demo fixture.
 """
 
@@ -20,7 +20,7 @@ from sync.station.workorders import RoutedWorkOrder, Worker
 from sync.store import Inbox, Outbox, Store, Transaction
 
 COMPONENT = "station"
-WORK_ORDER_MESSAGE = "station.work_order"
+WORK_ORDER_MESSAGE = "workorder.released"
 ROSTER_MESSAGE = "station.roster"
 
 
