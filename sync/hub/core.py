@@ -88,7 +88,7 @@ class HubCore:
 
     def __init__(self, store: Store, catalog: CatalogStore, *, publish: Publish | None = None,
                  options: HubOptions | None = None,
-                 on_alert: Callable[[dict[str, Any]], None] | None = None) -> None:
+                 on_alert: Callable[[dict[str, Any]], object] | None = None) -> None:
         self.store = store
         self.catalog = catalog
         self.options = options or HubOptions()
@@ -112,7 +112,12 @@ class HubCore:
         """A released revision's product and its compiled engine (cached: revisions never change)."""
         key = (code, number)
         if key not in self._products:
-            revision = self.catalog.revision(code, number)
+            # A fresh connection: the ingest, ticker and API threads all end up here.
+            catalog = CatalogStore(self.catalog.path)
+            try:
+                revision = catalog.revision(code, number)
+            finally:
+                catalog.close()
             if revision.state != "released":
                 raise CatalogError(f"revision {code}@{number} is {revision.state}, not released",
                                    fix="orders can only be placed against released revisions")

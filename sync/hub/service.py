@@ -1,0 +1,185 @@
+"""The running hub: ingest + core + notifications + the read API + the down-message publisher.
+
+Down messages (work orders for stations, alerts, dashboard state) are written to ``down_log``
+inside the same transaction as the change that caused them; a publisher thread sends what was
+committed, and remembers how far it got, so a hub crash between commit and publish only delays
+a message (stations drop the duplicates a restart may send again, by stream sequence).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+import uuid6
+
+from sync.catalog.store import CatalogStore
+from sync.hub.api import ApiServer, create_app
+from sync.hub.core import HubCore, HubOptions
+from sync.hub.ingest import Ingest, register_device
+from sync.hub.notify import Notifier, NotifyConfig, load_config
+from sync.protocol import topics
+from sync.protocol.envelope import Envelope, utc_now
+from sync.station.timing import EVENT_TYPES as OP_EVENT_TYPES
+from sync.store.database import Store, Transaction
+
+log = logging.getLogger(__name__)
+
+
+def _down_published_1(db: Any) -> None:
+    db.execute("CREATE TABLE down_published (id INTEGER PRIMARY KEY CHECK (id = 1), last_rowid INTEGER NOT NULL)")
+    db.execute("INSERT INTO down_published VALUES (1, 0)")
+
+
+@dataclass
+class HubConfig:
+    """Everything the hub needs to run (``python -m sync.hub`` builds it from settings)."""
+
+    db: Path
+    catalog_db: Path
+    site: str = "demo"
+    host: str = "127.0.0.1"
+    port: int = 1883
+    client_id: str = "hub"
+    devices: Iterable[str] = ()
+    register_unknown_devices: bool = False
+    api_host: str = "127.0.0.1"
+    api_port: int | None = None  # None: no API
+    api_tokens: list[str] = field(default_factory=list)
+    notify_config: Path | None = None
+    zone: tzinfo = UTC
+    tick_seconds: float = 1.0
+    link_options: dict[str, Any] = field(default_factory=dict)
+
+
+class HubService:
+    def __init__(self, config: HubConfig, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.config = config
+        self.clock = clock
+        self.store = Store(config.db, device_id=config.client_id, kind="hub")
+        self.store.migrate("down_published", [_down_published_1])
+        for device in config.devices:
+            register_device(self.store, device)
+        self.catalog = CatalogStore(config.catalog_db)
+        notify = load_config(config.notify_config) if config.notify_config else NotifyConfig()
+        self.notifier = Notifier(self.store.db, notify)
+        self.core = HubCore(self.store, self.catalog, publish=self._write_down, options=HubOptions(zone=config.zone),
+                            on_alert=lambda row: self.notifier.enqueue(row, self.clock()))
+        self.ingest = Ingest(self.store, site=config.site, host=config.host, port=config.port,
+                             client_id=config.client_id, register_unknown_devices=config.register_unknown_devices,
+                             link_options=config.link_options)
+        self._register_handlers()
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.api: ApiServer | None = None
+
+    # ------------------------------------------------------------------ wiring
+    def _register_handlers(self) -> None:
+        core, now = self.core, self.clock
+
+        def placed(tx: Transaction, env: Envelope) -> dict[str, Any]:
+            return core.on_order_placed(tx, env.event_id, env.device_id, env.body, now())
+
+        def cancelled(tx: Transaction, env: Envelope) -> dict[str, Any]:
+            return core.on_order_cancelled(tx, env.event_id, env.body, now())
+
+        def op_event(tx: Transaction, env: Envelope) -> dict[str, Any]:
+            return core.on_op_event(tx, env.event_id, env.device_id, env.type, env.body, now())
+
+        def alert_command(tx: Transaction, env: Envelope) -> dict[str, Any]:
+            return core.on_alert_command(tx, env.type, env.body, now())
+
+        self.ingest.on("order.placed", placed)
+        self.ingest.on("order.cancelled", cancelled)
+        for type_ in OP_EVENT_TYPES:
+            self.ingest.on(type_, op_event)
+        self.ingest.on("alert.acknowledged", alert_command)
+        self.ingest.on("alert.resolved", alert_command)
+
+    def _write_down(self, tx: Transaction, stream: str, type_: str, body: dict[str, Any], retain: bool) -> None:
+        """Number and store a down message in the caller's transaction; the publisher sends it after commit."""
+        seq = tx.execute("SELECT coalesce(max(seq), 0) + 1 FROM down_log WHERE stream = ?", [stream]).fetchone()[0]
+        envelope = Envelope(str(uuid6.uuid7()), self.store.device_id, int(seq), utc_now(), type_, body, stream)
+        tx.execute("INSERT INTO down_log VALUES (?, ?, ?, ?, ?, ?)",
+                   [stream, envelope.seq, envelope.event_id, type_, envelope.encode().decode("utf-8"), int(retain)])
+        self._wake.set()
+
+    # ------------------------------------------------------------------ running
+    def start(self) -> HubService:
+        self.ingest.start()
+        for target, name in ((self._publish_loop, "hub-down"), (self._tick_loop, "hub-tick")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        if self.config.api_port is not None:
+            self.api = ApiServer(create_app(self.core, self.config.api_tokens, now=self.clock),
+                                 self.config.api_host, self.config.api_port).start()
+        return self
+
+    def wait_ready(self, timeout: float = 10.0) -> bool:
+        return self.ingest.wait_ready(timeout)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(5)
+        if self.api is not None:
+            self.api.stop()
+        self.ingest.stop()
+        self.store.close()
+        self.catalog.close()
+
+    def _publish_loop(self) -> None:
+        """Send committed down messages in order; remember the last one handed to the broker."""
+        while not self._stop.is_set():
+            self._wake.wait(0.05)
+            self._wake.clear()
+            try:
+                self.publish_pending()
+            except Exception:  # keep publishing after a passing error (broker or database)
+                log.exception("hub: publishing down messages failed; retrying")
+                self._stop.wait(0.5)
+
+    def publish_pending(self) -> int:
+        last = self.store.query("SELECT last_rowid FROM down_published WHERE id = 1")[0]["last_rowid"]
+        rows = self.store.query("SELECT rowid, stream, envelope, retain FROM down_log WHERE rowid > ? "
+                                "ORDER BY rowid LIMIT 500", [last])
+        if not rows or not self.ingest.link.connected:
+            return 0
+        for row in rows:
+            self.ingest.link.publish(topics.down(self.config.site, row["stream"]), row["envelope"].encode("utf-8"),
+                                     retain=bool(row["retain"]))
+        with self.store.transaction("marking down messages sent") as tx:
+            tx.execute("UPDATE down_published SET last_rowid = ? WHERE id = 1", [rows[-1]["rowid"]])
+        return len(rows)
+
+    def _tick_loop(self) -> None:
+        snapshot_every = max(int(5 / max(self.config.tick_seconds, 0.01)), 1)
+        ticks = 0
+        while not self._stop.wait(self.config.tick_seconds):
+            try:
+                now = self.clock()
+                self.core.tick(now)
+                self.notifier.deliver_due(now)
+                ticks += 1
+                if ticks % snapshot_every == 0:
+                    self.publish_snapshot(now)
+            except Exception:
+                log.exception("hub: periodic checks failed; trying again next tick")
+
+    def publish_snapshot(self, now: datetime) -> None:
+        """Retained progress state for dashboards that join late (and for the offline cache)."""
+        orders = [{"id": o.id, "status": o.status, "percent": o.percent, "late": o.late,
+                   "promise": o.promise.isoformat() if o.promise else None,
+                   "eta": o.eta.isoformat() if o.eta else None} for o in self.core.orders_progress(now)]
+        body = {"at": now.isoformat(), "orders": orders}
+        with self.store.transaction("publishing progress") as tx:
+            self._write_down(tx, "dashboard/orders", "progress.snapshot", json.loads(json.dumps(body)), True)
