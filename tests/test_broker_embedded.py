@@ -98,3 +98,12 @@ def process_alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_embedded_broker_keeps_its_chosen_port_across_stop_and_start(embedded: EmbeddedBroker) -> None:
+    port = embedded.port
+    embedded.stop()
+    embedded.start()
+    assert embedded.port == port
+    with ProbeClient(embedded.host, port, cid("again")):
+        pass

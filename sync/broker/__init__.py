@@ -1,11 +1,13 @@
 """MQTT brokers FloorLink starts itself: Mosquitto for tests and production, an embedded one for the demo."""
 
 from sync.broker.access import BrokerUser, acl_text, hash_password, password_file_text, write_access_files
+from sync.broker.embedded import EmbeddedBroker
 from sync.broker.mosquitto import Mosquitto, find_mosquitto
 from sync.broker.ports import free_port, wait_for_port
 
 __all__ = [
     "BrokerUser",
+    "EmbeddedBroker",
     "Mosquitto",
     "acl_text",
     "find_mosquitto",

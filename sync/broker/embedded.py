@@ -143,8 +143,8 @@ class EmbeddedBroker:
         if self.running:
             return self
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        if not self._requested_port:
-            self._port = free_port(self.host)
+        if not self._port:
+            self._port = free_port(self.host)  # chosen once, kept across stop() and start()
         elif port_in_use(self.host, self._port):
             raise BrokerError(f"port {self._port} on {self.host} is already in use", where="embedded broker",
                               fix="stop what listens there or choose another port")

@@ -1,0 +1,61 @@
+"""The production Mosquitto config in deploy/ starts and enforces the per-device ACL."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from sync.broker import BrokerUser, find_mosquitto, free_port, wait_for_port, write_access_files
+from sync.broker.probe import ProbeClient
+
+REPO = Path(__file__).resolve().parent.parent
+PRODUCTION = REPO / "deploy" / "mosquitto" / "mosquitto.conf"
+
+pytestmark = pytest.mark.broker
+
+
+def localised(config: str, port: int, folder: Path) -> str:
+    """The production config with its paths and port moved into ``folder`` (nothing else changed)."""
+    replaced = {
+        r"^listener 1883$": f"listener {port} 127.0.0.1",
+        r"^password_file .*$": f"password_file {folder / 'passwd'}",
+        r"^acl_file .*$": f"acl_file {folder / 'acl'}",
+        r"^persistence_location .*$": f"persistence_location {folder}/",
+        r"^log_dest syslog$": f"log_dest file {folder / 'mosquitto.log'}",
+    }
+    for pattern, line in replaced.items():
+        config, count = re.subn(pattern, line, config, flags=re.MULTILINE)
+        assert count == 1, f"production config lost its {pattern!r} line"
+    return config + "user root\n"
+
+
+def test_production_config_starts_and_refuses_a_device_publishing_as_another(tmp_path: Path) -> None:
+    binary = find_mosquitto()
+    if binary is None:
+        pytest.skip("mosquitto binary not found")
+    site = "plant-a"
+    users = [BrokerUser("hub", "h", role="hub"), BrokerUser("st-1", "s1"), BrokerUser("st-2", "s2")]
+    write_access_files(tmp_path, users, site)
+    port = free_port()
+    conf = tmp_path / "mosquitto.conf"
+    conf.write_text(localised(PRODUCTION.read_text(), port, tmp_path))
+    process = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        assert wait_for_port("127.0.0.1", port, 10, still_alive=lambda: process.poll() is None), \
+            process.stderr.read().decode() if process.stderr and process.poll() is not None else "no listener"
+        up = f"floorlink/v1/{site}/up"
+        with ProbeClient("127.0.0.1", port, f"hub-{uuid.uuid4().hex[:6]}", username="hub", password="h") as hub, \
+                ProbeClient("127.0.0.1", port, "st-1", username="st-1", password="s1") as st1:
+            hub.subscribe(f"{up}/#")
+            st1.publish(f"{up}/st-2/op.completed", b"forged")
+            st1.publish(f"{up}/st-1/op.completed", b"own")
+            assert hub.received.wait_for(1, 5)
+            hub.received.wait_for(2, 0.5)
+            assert hub.received.payloads == [b"own"]
+    finally:
+        process.terminate()
+        process.wait(10)
