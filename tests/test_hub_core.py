@@ -79,7 +79,7 @@ def test_a_build_order_is_planned_stored_and_its_work_orders_go_to_their_station
     result = hub.order("O1", colour="red")
     assert not result["ships_from_stock"] and len(result["work_orders"]) == 3
     assert datetime.fromisoformat(result["promise"]) > MONDAY_8
-    released = [(stream, body["id"]) for stream, type_, body in hub.published if type_ == "work_order.released"]
+    released = [(stream, body["id"]) for stream, type_, body in hub.published if type_ == "workorder.released"]
     assert ("station/st-wheel-1", result["work_orders"][0]) in released
     assert {s for s, _ in released} == {"station/st-wheel-1", "station/st-assy-1", "station/st-assy-2"}
     kinds = {(r["kind"], r["item"]) for r in hub.store.query("SELECT kind, item FROM requisitions")}
@@ -184,7 +184,7 @@ def test_cancelling_an_order_tells_its_stations_and_frees_capacity(hub: Hub) -> 
     second = hub.order("O2")
     with hub.store.transaction() as tx:
         hub.core.on_order_cancelled(tx, "ev-c1", {"order_id": "O1", "reason": "customer"}, MONDAY_8)
-    assert any(t == "work_order.cancelled" for _, t, _ in hub.published)
+    assert any(t == "workorder.cancelled" for _, t, _ in hub.published)
     assert hub.core.planner.plans["O2"].promise <= datetime.fromisoformat(second["promise"])
     (o1, _o2) = hub.core.orders_progress(MONDAY_8)
     assert o1.status == "cancelled"

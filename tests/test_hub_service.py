@@ -30,7 +30,7 @@ class Edge:
         self.received: list[dict[str, Any]] = []
         self.sync = EdgeSync(self.store, site="demo", port=port, streams=streams or [], resend_after=2.0)
         self.sync.on_ack(lambda ack: self.acks.__setitem__(ack.event_id, ack))
-        self.sync.inbox.on("work_order.released", self._keep)
+        self.sync.inbox.on("workorder.released", self._keep)
         self.changed = threading.Event()
 
     def _keep(self, tx: Transaction, envelope: Any) -> None:

@@ -25,10 +25,13 @@ from sync.hub.progress import OrderProgress, PlannedOp, order_progress, work_ord
 from sync.orders import PlacedOrder
 from sync.planning import Planner, from_catalog
 from sync.station.calendar import WorkingTime
+from sync.station.stored import WORK_ORDER_MESSAGE
 from sync.station.timing import EVENT_TYPES as OP_EVENT_TYPES
 from sync.station.timing import OpEvent, Status, derive
 from sync.station.workorders import Material, RoutedOperation, RoutedWorkOrder
 from sync.store.database import Store, Transaction
+
+WORK_ORDER_CANCELLED = "workorder.cancelled"
 
 # (tx, stream, type, body, retain): how a down message leaves with the same commit.
 Publish = Callable[[Transaction, str, str, dict[str, Any], bool], None]
@@ -217,7 +220,7 @@ class HubCore:
                                             "parent": wo.parent, "stations": json.dumps(stations),
                                             "body": json.dumps(body)})
             for st in stations:
-                self.publish(tx, f"station/{st}", "work_order.released", body, False)
+                self.publish(tx, f"station/{st}", WORK_ORDER_MESSAGE, body, False)
         for req in plan.requisitions:
             tx.table("requisitions").insert({
                 "kind": req.kind, "order_id": req.order_id, "item": req.item, "qty": req.qty, "supplier": req.supplier,
@@ -239,7 +242,7 @@ class HubCore:
                                                  "reason": str(body.get("reason", ""))})
         for row in tx.execute("SELECT id, stations FROM work_orders WHERE order_id = ?", [order_id]).fetchall():
             for st in json.loads(row[1]):
-                self.publish(tx, f"station/{st}", "work_order.cancelled", {"id": row[0], "order_id": order_id}, False)
+                self.publish(tx, f"station/{st}", WORK_ORDER_CANCELLED, {"id": row[0], "order_id": order_id}, False)
         return {"order_id": order_id, "cancelled": True}
 
     # ------------------------------------------------------------------ shop-floor events
