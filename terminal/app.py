@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -153,22 +154,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.dashboard:
             raise SettingsError("the dashboard mode is not built yet", where="--dashboard",
                                 fix="run without --dashboard for the station terminal")
+        camera_settings = source_settings(settings, args.source)
+        site_zone(settings)  # every setting checked before anything is opened or written
         ledger = open_ledger(settings)
         session = build_session(settings, ledger)
     except FloorLinkError as exc:
         print(f"terminal: {exc}", file=sys.stderr)
         return 2
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl+C ends the app even while Qt's loop runs
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     sync = start_sync(settings, ledger)
     session.listeners.append(sync.wake)  # an accepted action goes up at once, not at the next tick
     app.aboutToQuit.connect(sync.stop)
     window, _wedge = build_window(settings, session, sync_link(sync), app)
-    try:
-        camera, camera_note = start_camera(source_settings(settings, args.source))
-    except FloorLinkError as exc:
-        print(f"terminal: {exc}", file=sys.stderr)
-        return 2
+    camera, camera_note = start_camera(camera_settings)
     if camera is not None:
         window.attach_camera(camera)
         app.aboutToQuit.connect(camera.stop)

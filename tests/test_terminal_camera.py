@@ -9,10 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
-import numpy as np
 import pytest
-import segno
-import zxingcpp
 
 from sync import labels
 from sync.errors import SettingsError
@@ -24,36 +21,10 @@ from terminal.decode.chain import DecodeChain
 from terminal.decode.sources import CaptureWorker, ImageFolderSource
 from terminal.qt import QApplication, Qt
 from terminal.station.camera_scan import CameraScanner
+from terminal.station.demo import write_demo_frames
+from terminal.station.label_images import bench, label_frame
 from terminal.ui.camera import CameraBridge
 from terminal.ui.window import StationWindow
-
-
-def label_frame(text: str, fmt: str, seed: int) -> np.ndarray:
-    """A 1280×720 bench view with one printed label (code + human-readable text) on it."""
-    rng = np.random.default_rng(seed)
-    frame = np.full((720, 1280, 3), 90, np.uint8)
-    frame += rng.integers(0, 25, frame.shape, dtype=np.uint8)
-    if fmt == "QRCode":
-        matrix = np.pad(np.array(segno.make(text, error="m", micro=False).matrix, dtype=np.uint8), 4)
-        code = cv2.resize(np.where(matrix > 0, 0, 255).astype(np.uint8), None, fx=8, fy=8,
-                          interpolation=cv2.INTER_NEAREST)
-    else:
-        bars = np.array(zxingcpp.write_barcode_to_image(zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.Code128),
-                                                        scale=1))
-        code = cv2.resize(bars, (bars.shape[1] * 3, 150), interpolation=cv2.INTER_NEAREST)
-        code = cv2.copyMakeBorder(code, 0, 0, 30, 30, cv2.BORDER_CONSTANT, value=255)
-    h, w = code.shape[:2]
-    card = np.full((h + 70, w + 40), 255, np.uint8)
-    card[20:20 + h, 20:20 + w] = code
-    cv2.putText(card, text, (20, h + 55), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 0, 2)
-    y, x = 120, 200 + seed * 7
-    frame[y:y + card.shape[0], x:x + card.shape[1]] = cv2.cvtColor(card, cv2.COLOR_GRAY2BGR)
-    return cv2.GaussianBlur(frame, (3, 3), 0)
-
-
-def empty_frame(seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    return (np.full((720, 1280, 3), 90, np.uint8) + rng.integers(0, 25, (720, 1280, 3), dtype=np.uint8)).astype(np.uint8)
 
 
 @pytest.fixture
@@ -62,9 +33,9 @@ def label_folder(tmp_path: Path) -> Path:
     folder.mkdir()
     shots = [
         label_frame(labels.format(BadgeLabel("E-0042")), "QRCode", 1),
-        empty_frame(2),
+        bench(2),
         label_frame(labels.format(WorkOrderLabel("WO-1001", 10)), "Code128", 3),
-        empty_frame(4),
+        bench(4),
     ]
     for i, image in enumerate(shots):
         cv2.imwrite(str(folder / f"{i:02d}.png"), image)
@@ -165,3 +136,19 @@ def test_start_camera_from_settings_reads_the_folder(qtbot, label_folder: Path) 
     finally:
         bridge.stop()
     assert texts[:2] == [labels.format(BadgeLabel("E-0042")), labels.format(WorkOrderLabel("WO-1001", 10))]
+
+
+def test_demo_frames_drive_the_station_from_login_to_the_first_operation(
+    qtbot, window: StationWindow, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    frames = write_demo_frames(tmp_path / "demo")
+    assert len(frames) == 2 * (1 + 5)
+    bridge, note = start_camera(source_settings(load(environ={}), f"folder:{tmp_path / 'demo'}"))
+    assert bridge is not None, note
+    window.attach_camera(bridge)
+    try:
+        qtbot.waitUntil(lambda: window.session.selection is not None, timeout=20_000)
+    finally:
+        bridge.stop()
+    assert window.session.worker is not None and window.session.worker.name == "Li Wei"
+    assert window.session.selection is not None and window.session.selection.work_order == "WO-1001"

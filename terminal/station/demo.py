@@ -1,8 +1,13 @@
 """DEMO FIXTURE: work orders and a roster seeded locally so a terminal can be shown before a hub
 releases anything. Everything seeded here is marked ``demo=True``; a real hub's work orders replace it.
+
+``python -m terminal.station.demo OUT`` writes camera frames of the demo badge and labels, for
+``python -m terminal --source folder:OUT``.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from sync.station.ledger import StationLedger, pin_hash
 from sync.station.workorders import Material, RoutedOperation, RoutedWorkOrder, Worker
@@ -47,3 +52,36 @@ def seed_demo(ledger: StationLedger) -> None:
         existing = ledger.work_order(wo.id)
         if existing is None:
             ledger.put_work_order(wo)
+
+
+def write_demo_frames(folder: Path) -> list[Path]:
+    """Camera frames for ``--source folder:FOLDER``: a badge, then each demo operation label, with
+    empty frames between them (so the same label shown twice counts twice)."""
+    import cv2
+
+    from sync import labels
+    from terminal.station.label_images import bench, label_frame
+
+    folder.mkdir(parents=True, exist_ok=True)
+    texts = [(labels.format(labels.BadgeLabel(DEMO_WORKERS[0].badge)), "QRCode")]
+    for wo in demo_work_orders():
+        for op in wo.operations:
+            if op.work_centre in DEMO_WORK_CENTRES:
+                texts.append((labels.format(labels.WorkOrderLabel(wo.id, op.number)), "Code128"))
+    written = []
+    for i, (text, fmt) in enumerate(texts):
+        for image, name in ((label_frame(text, fmt, i), f"{2 * i:03d}-label.png"), (bench(i), f"{2 * i + 1:03d}-empty.png")):
+            path = folder / name
+            cv2.imwrite(str(path), image)
+            written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) != 2:
+        print("usage: python -m terminal.station.demo OUT_FOLDER   (camera frames of the demo labels)")
+        raise SystemExit(2)
+    for path in write_demo_frames(Path(sys.argv[1])):
+        print(path)
