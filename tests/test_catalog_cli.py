@@ -88,3 +88,28 @@ def test_workflow_commands_submit_approve_release_diff_log(tmp_path: Path, capsy
     assert released["revision"] == "BIKE@1" and released["price"]["base"] == "5000"
     assert main(["explore", db, "BIKE", "--revision", "2"]) == 0
     assert json.loads(capsys.readouterr().out)["price"]["base"] == "5200"
+
+
+def test_explore_reads_the_renault_format_with_explanations(capsys: pytest.CaptureFixture[str]) -> None:
+    folder = REPO / "tests" / "catalogs" / "renault-mini"
+    assert main(["explore", str(folder), "--choose", "Var1=A", "--choose", "Var3=P"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["domains"]["Var1"] == {"A": True, "B": True, "C": True}  # could replace the choice
+    assert out["domains"]["Var2"] == {"X": True, "Y": False}
+    assert out["unavailable"]["Var2"]["Y"] == {"choices": {"Var1": "A"}, "rules": ["mini_rule001"]}
+    assert main(["explore", str(folder), "--choose", "Var9=A"]) == 2
+    assert "Var9" in capsys.readouterr().err
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_explore_on_the_renault_megane_benchmark(testdata: Path) -> None:
+    folder = testdata / "configurator" / "renault-megane-clib"
+    result = subprocess.run([sys.executable, "-m", "sync.catalog", "explore", str(folder), "renault", "--choose", "Var1=B64"],
+                            cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert len(out["domains"]) == 99 and out["choices"] == {"Var1": "B64"}
+    for var, values in out["unavailable"].items():
+        for value, why in values.items():
+            assert why["choices"], (var, value)

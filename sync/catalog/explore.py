@@ -50,8 +50,16 @@ def explore_problem_folder(path: Path, choices: Sequence[tuple[str, str]], compl
     for var, value in choices:
         session.choose(var, value)
     domains = session.domains()
+    judges = {var: session for var in domains}
+    for chosen in session.choices:  # a chosen variable's other values: could they replace the choice?
+        scratch = engine.new_session()
+        for var, value in session.choices.items():
+            if var != chosen:
+                scratch.choose(var, value)
+        domains[chosen] = scratch.domains()[chosen]
+        judges[chosen] = scratch
     unavailable = {
-        var: {val: asdict(session.explain(var, val)) for val, ok in values.items() if not ok}
+        var: {val: asdict(judges[var].explain(var, val)) for val, ok in values.items() if not ok}
         for var, values in domains.items()
         if not all(values.values())
     }
