@@ -312,7 +312,7 @@ class DecodeChain:
             for degrees in (15, -15, 30, -30, 45):
                 yield partial(self._both_of, _rotated_variant, start, degrees)
         yield lambda: self._both(_derived("median filtered", start, lambda g: cv2.medianBlur(g, 3)))
-        yield lambda: self._both(_derived("sharpened", start, lambda g: cv2.filter2D(g, -1, _SHARPEN)))
+        yield lambda: self._both(_derived("sharpened", start, _sharpen))
 
     def _settled(self, codes: list[DecodedCode], start: Variant) -> list[DecodedCode]:
         """Unique reads, with every EAN/UPC read confirmed by a vote when decoders disagree.
@@ -346,11 +346,17 @@ class DecodeChain:
         return _unique(kept)
 
     def _region_retries(self, start: Variant, regions: list[Region]) -> Iterable[Callable[[], list[DecodedCode]]]:
+        """Each code-like region cropped, turned upright, then contrast-equalised (glare) or sharpened (blur)."""
         h, w = start.image.shape[:2]
         for region in regions[:3]:
-            if region.w * region.h < 0.5 * w * h:
-                if self.has_linear and abs(region.angle) > 5:
-                    yield partial(self._both_of, _cropped, start, region, region.angle)
+            if region.w * region.h >= 0.5 * w * h:
+                continue
+            turn = self.has_linear and abs(region.angle) > 5
+            upright = _cropped(start, region, region.angle if turn else 0.0)
+            yield partial(self._both, upright)
+            yield partial(self._both_of, _derived, f"{upright.name}, contrast equalised", upright, _clahe)
+            yield partial(self._both_of, _derived, f"{upright.name}, sharpened", upright, _sharpen)
+            if turn:
                 yield partial(self._both_of, _cropped, start, region)
 
     def _both_of(self, make: Callable[..., Variant], *args: Any) -> list[DecodedCode]:
@@ -365,6 +371,10 @@ class DecodeChain:
 
 def _adaptive(gray: Image) -> Image:
     return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, 31, 5)
+
+
+def _sharpen(gray: Image) -> Image:
+    return cv2.filter2D(gray, -1, _SHARPEN)
 
 
 def _clahe(gray: Image) -> Image:
