@@ -140,12 +140,21 @@ class ApiServer:
         self.server = create_server(app, host=host, port=port, threads=4)
         self.port = int(self.server.effective_port)  # type: ignore[union-attr]
         self.host = host
-        self._thread = threading.Thread(target=self.server.run, name="hub-api", daemon=True)
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="hub-api", daemon=True)
+
+    def _serve(self) -> None:
+        try:
+            self.server.run()
+        except OSError:
+            if not self._closing.is_set():  # closing the listening socket ends select() with EBADF
+                raise
 
     def start(self) -> ApiServer:
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        self._closing.set()
         self.server.close()
         self._thread.join(timeout=5)
