@@ -1,8 +1,9 @@
 """``python -m sync.broker``: run a broker, write access files, check or compare brokers.
 
+    python -m sync.broker run                                   # the broker [broker] kind names
     python -m sync.broker embedded --port 1883                  # rumqttd, nothing to install
     python -m sync.broker mosquitto --port 1883 --data DIR      # the installed mosquitto, persistent
-    python -m sync.broker passwd --site demo --out DIR kiosk-1 station-1 hub:hub
+    python -m sync.broker passwd --site demo --out DIR hub:hub kiosk-1 station-1   # keeps known passwords
     python -m sync.broker check --port 1883                     # QoS 1 MQTT 5 round trip
     python -m sync.broker compare --quick                       # throughput and offline queue, JSON last
 
@@ -20,14 +21,9 @@ import uuid
 from pathlib import Path
 
 from sync import settings as settings_module
-from sync.broker.access import BrokerUser, write_access_files
+from sync.broker.access import BrokerUser, read_password_file, write_access_files
+from sync.broker.configured import broker_dir, broker_from_settings
 from sync.errors import FloorLinkError
-
-
-def broker_dir(values: settings_module.Settings, given: str | None) -> Path:
-    """``--data``, else broker.data_dir, else <node.data_dir>/broker."""
-    folder = given or values.get("broker.data_dir") or str(Path(values.get("node.data_dir")) / "broker")
-    return Path(folder).expanduser()
 
 
 def wait_forever(what: str) -> None:
@@ -56,6 +52,21 @@ def run_embedded(args: argparse.Namespace, values: settings_module.Settings) -> 
         print(f"embedded MQTT 5 broker on {broker.host}:{broker.port} (log: {broker.log_path}); Ctrl-C stops it",
               flush=True)
         wait_forever("the embedded broker")
+    return 0
+
+
+def run_configured(args: argparse.Namespace, values: settings_module.Settings) -> int:
+    broker = broker_from_settings(values, data_dir=args.data, host=args.host, port=args.port)
+    if broker is None:
+        print(f"broker.kind is none: nothing to start (clients use {values.get('mqtt.host')}:{values.get('mqtt.port')})")
+        return 0
+    broker.start()
+    try:
+        print(f"{type(broker).__name__} on {broker.host}:{broker.port} (broker.kind = {values.get('broker.kind')}); "
+              "Ctrl-C stops it", flush=True)
+        wait_forever("the broker")
+    finally:
+        broker.stop()
     return 0
 
 
@@ -91,12 +102,24 @@ def run_mosquitto(args: argparse.Namespace, values: settings_module.Settings) ->
 
 
 def run_passwd(args: argparse.Namespace, values: settings_module.Settings) -> int:
+    """Write passwd + acl for exactly these users; users already in passwd keep their password."""
     site = args.site or values.get("node.site")
-    users = parse_users(args.users, {})
-    passwd, acl = write_access_files(Path(args.out), users, site)
-    print(f"wrote {passwd} and {acl} for site {site!r}; give each device its password (shown once):")
-    for user in users:
+    out = Path(args.out)
+    existing = read_password_file(out / "passwd") if (out / "passwd").exists() else {}
+    users = []
+    for user in parse_users(args.users, {}):
+        if user.name in existing and user.name not in args.renew:
+            user = BrokerUser(user.name, "", user.role, password_hash=existing[user.name])
+        users.append(user)
+    passwd, acl = write_access_files(out, users, site)
+    print(f"wrote {passwd} and {acl} for site {site!r}")
+    new = [u for u in users if u.password]
+    if new:
+        print("new passwords (shown once; put each in that device's FLOORLINK_MQTT_PASSWORD):")
+    for user in new:
         print(f"  {user.name}\t{user.role}\t{user.password}")
+    for name in sorted(set(existing) - {u.name for u in users}):
+        print(f"  removed {name}")
     return 0
 
 
@@ -131,6 +154,11 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--config-file", help="FloorLink settings TOML (else $FLOORLINK_CONFIG)")
     sub = top.add_subparsers(dest="command", required=True)
 
+    run = sub.add_parser("run", help="run the broker [broker] kind names (embedded, mosquitto or none)")
+    run.add_argument("--host")
+    run.add_argument("--port", type=int)
+    run.add_argument("--data", help="folder for its config, log and persistence")
+
     emb = sub.add_parser("embedded", help="run the embedded MQTT 5 broker (rumqttd) in the foreground")
     emb.add_argument("--host")
     emb.add_argument("--port", type=int)
@@ -148,7 +176,9 @@ def parser() -> argparse.ArgumentParser:
     pwd = sub.add_parser("passwd", help="write a mosquitto password file and ACL for these users")
     pwd.add_argument("--site", help="site name in the topics (default: node.site)")
     pwd.add_argument("--out", required=True, help="folder to write passwd and acl into")
-    pwd.add_argument("users", nargs="+", help="NAME (a device) or NAME:hub")
+    pwd.add_argument("--renew", action="append", default=[], metavar="NAME",
+                     help="give this existing user a new password (others keep theirs)")
+    pwd.add_argument("users", nargs="+", help="every user: NAME (a device) or NAME:hub; unlisted ones are removed")
 
     chk = sub.add_parser("check", help="publish and receive one QoS 1 MQTT 5 message")
     chk.add_argument("--host")
@@ -166,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         values = settings_module.load(args.config_file)
-        command = {"embedded": run_embedded, "mosquitto": run_mosquitto, "passwd": run_passwd,
+        command = {"run": run_configured, "embedded": run_embedded, "mosquitto": run_mosquitto, "passwd": run_passwd,
                    "check": run_check, "compare": run_compare}[args.command]
         return command(args, values)
     except FloorLinkError as exc:

@@ -37,10 +37,12 @@ class BrokerUser:
     name: str
     password: str
     role: Role = "device"
+    password_hash: str | None = None
+    """An existing mosquitto hash to keep (then ``password`` may be empty)."""
 
     def __post_init__(self) -> None:
         check_name(self.name, "user name")
-        if not self.password:
+        if not self.password and not self.password_hash:
             raise BrokerError(f"broker user {self.name!r} has an empty password", where="broker users",
                               fix="give every device its own non-empty password")
         if ":" in self.password or "\n" in self.password:
@@ -74,8 +76,22 @@ def password_file_text(users: Iterable[BrokerUser]) -> str:
         if user.name in seen:
             raise BrokerError(f"broker user {user.name!r} is listed twice", where="broker users")
         seen.add(user.name)
-        lines.append(f"{user.name}:{hash_password(user.password)}")
+        lines.append(f"{user.name}:{user.password_hash or hash_password(user.password)}")
     return "\n".join(lines) + "\n"
+
+
+def read_password_file(path: Path) -> dict[str, str]:
+    """``{user: hash}`` of an existing mosquitto password file (to keep passwords on an update)."""
+    hashes: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, sep, hashed = line.partition(":")
+        if not sep or not hashed.startswith("$"):
+            raise BrokerError("not a 'name:$hash' line of a mosquitto password file", where=f"{path}:{number}",
+                              fix="fix or remove the line (mosquitto_passwd writes valid ones)")
+        hashes[name] = hashed
+    return hashes
 
 
 def acl_text(users: Iterable[BrokerUser], site: str) -> str:
