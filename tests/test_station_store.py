@@ -14,7 +14,7 @@ from sync.errors import StoreError
 from sync.labels import BadgeLabel, WorkOrderLabel
 from sync.protocol.envelope import Envelope
 from sync.station.ledger import event_body, operation_state
-from sync.station.stored import WORK_ORDER_MESSAGE, StoredLedger, register
+from sync.station.stored import WORK_ORDER_CANCELLED, WORK_ORDER_MESSAGE, StoredLedger, register
 from sync.station.timing import Status
 from sync.store import Inbox, Store
 from terminal.station.demo import DEMO_WORK_CENTRES, demo_work_orders, seed_demo
@@ -115,3 +115,27 @@ def test_when_the_database_fails_the_action_is_refused_with_the_reason_and_nothi
     assert session.scan(labels.format(WorkOrderLabel("WO-1001", 20))).tone is Tone.ERROR
     assert session.login_pin("4242").tone is Tone.ERROR
     assert open_ledger(path).events("WO-1001") == []
+
+
+def test_cancelled_work_order_cannot_be_started_but_running_work_can_be_finished(tmp_path: Path) -> None:
+    ledger = open_ledger(tmp_path / "station.db")
+    seed_demo(ledger)
+    inbox = Inbox(ledger.store)
+    register(inbox)
+    session = StationSession(ledger, "ST-ASM-1", DEMO_WORK_CENTRES, clock=lambda: T0)
+    session.scan(labels.format(BadgeLabel("E-0042")))
+    session.scan(labels.format(WorkOrderLabel("WO-1001", 10)))
+    session.start()
+    inbox.receive(Envelope("0192f0c0-0000-7000-8000-000000000003", "hub", 1, "2026-11-25T08:00:00Z",
+                           WORK_ORDER_CANCELLED, {"id": "WO-1001", "order_id": "ORD-501"}, stream="station/ST-ASM-1"))
+    wo = ledger.work_order("WO-1001")
+    assert wo is not None and wo.cancelled
+    fb = session.scan(labels.format(WorkOrderLabel("WO-1001", 20)))
+    assert fb.tone is Tone.ERROR and "was cancelled" in fb.text
+    session.scan(labels.format(BadgeLabel("S-0001")))  # no supervisor override for a cancelled order
+    assert session.selection is None and session.pending_override is None
+    session.scan(labels.format(BadgeLabel("E-0042")))
+    session.scan(labels.format(WorkOrderLabel("WO-1001", 10)))  # the running one can still be closed
+    assert session.pause("Other job").tone is Tone.OK
+    assert "was cancelled" in session.resume().text
+    assert session.complete("0", "0").tone is Tone.OK

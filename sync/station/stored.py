@@ -3,12 +3,13 @@
 Each accepted action writes its row in ``station_events`` and its outbox event in ONE transaction,
 so the local log and what the hub will receive never disagree, even after a crash. Work orders
 arrive from the hub through the inbox (message ``workorder.released``, body as
-:meth:`RoutedWorkOrder.to_body`) or are seeded by the demo fixture.
+:meth:`RoutedWorkOrder.to_body`; ``workorder.cancelled`` marks one withdrawn) or are seeded by the demo fixture.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import sqlite_utils
@@ -21,6 +22,7 @@ from sync.store import Inbox, Outbox, Store, Transaction
 
 COMPONENT = "station"
 WORK_ORDER_MESSAGE = "workorder.released"
+WORK_ORDER_CANCELLED = "workorder.cancelled"
 ROSTER_MESSAGE = "station.roster"
 
 
@@ -105,6 +107,17 @@ def apply_work_order(tx: Transaction, envelope: Envelope) -> None:
     _put_work_order(tx, RoutedWorkOrder.from_body(envelope.body, f"{envelope.type} message {envelope.event_id}"))
 
 
+def apply_cancelled(tx: Transaction, envelope: Envelope) -> None:
+    """Inbox handler: the hub withdrew a work order (``{"id": ...}``); it stays for the record, marked."""
+    wo_id = envelope.body.get("id")
+    if not isinstance(wo_id, str):
+        raise StationError(f"cancellation names no work order id: {wo_id!r}",
+                           where=f"{envelope.type} message {envelope.event_id}")
+    row = tx.execute("SELECT body FROM station_work_orders WHERE id = ?", [wo_id]).fetchone()
+    if row is not None:
+        _put_work_order(tx, replace(RoutedWorkOrder.from_body(json.loads(row[0])), cancelled=True))
+
+
 def apply_roster(tx: Transaction, envelope: Envelope) -> None:
     """Inbox handler: the station's roster (``{"workers": [{badge, name, pin_hash, supervisor}]}``)."""
     where = f"{envelope.type} message {envelope.event_id}"
@@ -120,4 +133,5 @@ def apply_roster(tx: Transaction, envelope: Envelope) -> None:
 def register(inbox: Inbox) -> None:
     """Let the inbox apply the hub's work orders and roster for this station."""
     inbox.on(WORK_ORDER_MESSAGE, apply_work_order)
+    inbox.on(WORK_ORDER_CANCELLED, apply_cancelled)
     inbox.on(ROSTER_MESSAGE, apply_roster)

@@ -55,6 +55,7 @@ class RoutedWorkOrder:
     materials: tuple[Material, ...] = ()
     order_id: str | None = None
     demo: bool = False  # seeded locally by the demo fixture, not released by a hub
+    cancelled: bool = False  # the hub withdrew it (its order was cancelled): nothing new may start
     # work centre -> its calendar as the catalog holds it: {"workdays": [...], "shifts": [[start, end]...],
     # "holidays": [...]}; the hub sends it so station timers count only working time
     calendars: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -77,7 +78,7 @@ class RoutedWorkOrder:
     def to_body(self) -> dict[str, Any]:
         return {
             "id": self.id, "product": self.product, "quantity": self.quantity, "order_id": self.order_id,
-            "demo": self.demo,
+            "demo": self.demo, "cancelled": self.cancelled,
             "configuration": [list(pair) for pair in self.configuration],
             "materials": [m.__dict__ for m in self.materials],
             "operations": [o.__dict__ for o in self.operations],
@@ -109,7 +110,8 @@ class RoutedWorkOrder:
             calendars = {str(wc): dict(spec) for wc, spec in dict(body.get("calendars") or {}).items()}
             wo = cls(id=wo_id, product=_text(body, "product", where), quantity=quantity, operations=ops,
                      configuration=config, materials=materials, order_id=body.get("order_id"),
-                     demo=bool(body.get("demo", False)), calendars=calendars)
+                     demo=bool(body.get("demo", False)), calendars=calendars,
+                     cancelled=bool(body.get("cancelled", False)))
             for wc in calendars:
                 try:
                     wo.calendar(wc, UTC)

@@ -206,9 +206,12 @@ class StationSession:
         return op.hub_status == "done" or self._state(wo, op).status is Status.DONE
 
     def _check_selectable(self, wo: RoutedWorkOrder, op: RoutedOperation) -> None:
-        """Refusals in order of importance: done (never allowed), then the overridable ones."""
+        """Refusals in order of importance: done or cancelled (never allowed), then the overridable ones."""
         if self._is_done(wo, op):
             raise StationError(f"operation {op.number} of {wo.id} is already complete")
+        if wo.cancelled and self._state(wo, op).status is Status.QUEUED:
+            raise StationError(f"work order {wo.id} was cancelled" + (f" with order {wo.order_id}" if wo.order_id else ""),
+                               fix="put the parts aside and ask the supervisor")
         if op.work_centre not in self.work_centres:
             raise StationError(f"operation {op.number} of {wo.id} is routed to {op.work_centre}, not this station",
                                overridable=True)
@@ -229,10 +232,10 @@ class StationSession:
         open_ = state.status in (Status.RUNNING, Status.PAUSED) and me is not None
         return OperationView(
             wo=wo, op=op, state=state,
-            can_start=me is not None and state.status is not Status.DONE and me not in state.workers
+            can_start=me is not None and not wo.cancelled and state.status is not Status.DONE and me not in state.workers
             and me not in state.paused_workers and state.status is not Status.PAUSED,
             can_pause=me is not None and me in state.workers,
-            can_resume=open_ and me not in state.workers and (me in state.paused_workers or state.status is Status.PAUSED),
+            can_resume=open_ and not wo.cancelled and me not in state.workers and (me in state.paused_workers or state.status is Status.PAUSED),
             can_complete=open_,
             can_record_qc=open_ and op.qc,
             override_by=self.selection.override_by,
@@ -326,6 +329,8 @@ def _why_not(action: str, v: OperationView) -> str:
     status = v.state.status
     if status is Status.DONE:
         return f"operation {v.op.number} of {v.wo.id} is already complete"
+    if v.wo.cancelled and action in ("start", "resume"):
+        return f"work order {v.wo.id} was cancelled: nothing new may start on it"
     if status is Status.QUEUED:
         return f"cannot {action} operation {v.op.number}: it has not been started"
     return f"cannot {action} operation {v.op.number} now: it is {status.value}"
@@ -343,6 +348,6 @@ class RoutedLine:
 def routed_here(session: StationSession) -> list[RoutedLine]:
     """This station's operations of every routed work order, open ones first."""
     lines = [RoutedLine(wo, op, session._state(wo, op)) for wo in session.ledger.work_orders()
-             for op in wo.operations if op.work_centre in session.work_centres]
+             for op in wo.operations if op.work_centre in session.work_centres and not wo.cancelled]
     order = {Status.RUNNING: 0, Status.PAUSED: 1, Status.QUEUED: 2, Status.DONE: 3}
     return sorted(lines, key=lambda line: (order[line.state.status], line.wo.id, line.op.number))
