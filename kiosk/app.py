@@ -13,10 +13,12 @@ from pathlib import Path
 
 from kiosk.events import EventSink, MemorySink
 from kiosk.flow import KioskModel
+from kiosk.link import SyncLink
 from kiosk.qt import QApplication, QFont, QFontDatabase, QObject, QRunnable, QThreadPool, Signal
 from kiosk.window import KioskWindow
 from sync import settings as settings_module
 from sync.catalog import Catalog, CatalogInvalid, load_catalog
+from sync.catalog.store import CatalogStore
 from sync.errors import FloorLinkError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,19 +31,45 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--config", help="settings TOML file (see docs/settings.md)")
     parser.add_argument("--catalog", help="catalog folder (default: the kiosk.catalog_folder setting)")
     parser.add_argument("--windowed", action="store_true", help="a 1280x800 window instead of fullscreen")
+    parser.add_argument("--no-sync", action="store_true",
+                        help="keep events in memory, no store and no broker (demos, benchmarks)")
     parser.add_argument("--quit-after-ms", type=int, default=0, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
 def read_catalog(folder: Path) -> tuple[Catalog | None, str | None]:
     """The catalog, or None and a one-line problem for the out-of-service screen."""
+    catalog, _, problem = read_source(folder)
+    return catalog, problem
+
+
+def read_source(path: Path) -> tuple[Catalog | None, dict[str, int], str | None]:
+    """``(catalog, revision number per product, problem)`` from a catalog folder (the editable
+    draft: no revision numbers) or a catalog database file (the latest released revisions)."""
     try:
-        return load_catalog(folder, deep=False), None
+        if path.is_file():
+            return _released(path)
+        return load_catalog(path, deep=False), {}, None
     except CatalogInvalid as exc:
         first = exc.errors[0] if exc.errors else None
-        return None, f"catalog {folder}: {first}" if first else exc.message
+        return None, {}, f"catalog {path}: {first}" if first else exc.message
     except (FloorLinkError, OSError) as exc:
-        return None, f"catalog {folder}: {exc}"
+        return None, {}, f"catalog {path}: {exc}"
+
+
+def _released(path: Path) -> tuple[Catalog | None, dict[str, int], str | None]:
+    store = CatalogStore(path)
+    try:
+        released = store.released_products()
+    finally:
+        store.close()
+    if not released:
+        return None, {}, f"catalog {path}: no released product revision"
+    products = {code: revision.product() for code, revision in released.items()}
+    first = next(iter(products.values()))
+    catalog = Catalog(name={"en": "FloorLink", "zh_CN": "FloorLink"}, currency=first.currency,
+                      languages=("en", "zh_CN"), work_centres={}, items={}, assemblies={}, products=products)
+    return catalog, {code: revision.number for code, revision in released.items()}, None
 
 
 def style_application(app: QApplication) -> None:
@@ -57,7 +85,7 @@ def style_application(app: QApplication) -> None:
 
 
 class _CatalogLoaded(QObject):
-    loaded = Signal(object, object)
+    loaded = Signal(object, object, object)
 
 
 class _LoadCatalog(QRunnable):
@@ -67,17 +95,16 @@ class _LoadCatalog(QRunnable):
         self.relay = relay
 
     def run(self) -> None:
-        catalog, problem = read_catalog(self.folder)
-        self.relay.loaded.emit(catalog, problem)
+        self.relay.loaded.emit(*read_source(self.folder))
 
 
 def load_in_background(model: KioskModel, folder: Path) -> _CatalogLoaded:
     """Read the catalog on the thread pool and hand it to the model (keep the returned relay)."""
     relay = _CatalogLoaded()
 
-    def apply(catalog: Catalog | None, problem: str | None) -> None:
+    def apply(catalog: Catalog | None, revisions: dict[str, int], problem: str | None) -> None:
         if catalog is not None:
-            model.set_catalog(catalog)
+            model.set_catalog(catalog, revisions)
         else:
             model.set_catalog_problem(problem or "catalog not readable")
 
@@ -100,8 +127,19 @@ def main(argv: Sequence[str] | None = None, sink: EventSink | None = None) -> in
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     style_application(app)
-    model = KioskModel(None, sink or MemorySink(), idle_timeout_s=config.get("kiosk.idle_timeout_s"),
+    model = KioskModel(None, MemorySink(), idle_timeout_s=config.get("kiosk.idle_timeout_s"),
                        admin_pin=config.get("kiosk.admin_pin"), language=config.get("node.language"))
+    link: SyncLink | None = None
+    if sink is not None:
+        model.sink = sink
+    elif not args.no_sync:
+        try:
+            link = SyncLink.open(model, config, data_dir)
+        except FloorLinkError as exc:  # no place to keep orders: do not take any
+            model.set_catalog_problem(f"order store: {exc.message}")
+        else:
+            model.sink = link.sink()
+            link.start()
     window = KioskWindow(model, receipts=data_dir / "receipts")
     window.setWindowTitle("FloorLink kiosk")
     if args.windowed:
@@ -109,11 +147,13 @@ def main(argv: Sequence[str] | None = None, sink: EventSink | None = None) -> in
         window.show()
     else:
         window.showFullScreen()
-    relay = load_in_background(model, folder)
+    relay = load_in_background(model, folder) if link is not None or sink is not None or args.no_sync else None
     if args.quit_after_ms:
         from kiosk.qt import QTimer
 
         QTimer.singleShot(args.quit_after_ms, app.quit)
     code = app.exec()
     del relay
+    if link is not None:
+        link.stop()
     return int(code)

@@ -7,7 +7,10 @@ is either stored and queued for the hub, or the customer sees that it failed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
+
+from sync.store import Store
 
 
 class EventSink(Protocol):
@@ -26,3 +29,21 @@ class MemorySink:
 
     def of_type(self, type: str) -> list[dict[str, Any]]:
         return [body for kind, body in self.events if kind == type]
+
+
+class StoreSink:
+    """Writes each event into the node's outbox (``sync.store``) in its own transaction.
+
+    A locked database or a full disk raises :class:`sync.errors.StoreError`; the kiosk then tells
+    the customer the order was not saved instead of pretending it was.
+    """
+
+    def __init__(self, store: Store, wake: Callable[[], None] | None = None) -> None:
+        self.store = store
+        self.wake = wake
+
+    def record(self, type: str, body: dict[str, Any]) -> None:
+        with self.store.transaction(f"recording {type}") as tx:
+            tx.outbox(type, body)
+        if self.wake is not None:
+            self.wake()

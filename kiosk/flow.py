@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -25,6 +25,7 @@ from kiosk.texts import N_
 from sync.catalog import Catalog, Group, Product
 from sync.configurator.product import OptionState, PriceBreakdown, ProductConfigurator
 from sync.errors import ConfigurationError, FloorLinkError
+from sync.orders import PlacedOrder as HubOrder
 
 Label = dict[str, str]
 LANGUAGES = ("en", "zh_CN")
@@ -77,6 +78,8 @@ class AttributeView:
 
 @dataclass(frozen=True)
 class PlacedOrder:
+    """What the customer ordered, as the receipt shows it and the hub receives it."""
+
     id: str
     number: str
     product: str
@@ -87,26 +90,23 @@ class PlacedOrder:
     created_at: str
     language: str
     estimate: RoughEstimate | None
+    revision: int = 0
+    """The released catalog revision configured against (0: a draft folder, which the hub refuses)."""
 
     def body(self) -> dict[str, Any]:
-        """The ``order.placed`` event body (money as strings: exact decimals)."""
-        return {
-            "order_id": self.id,
+        """The ``order.placed`` event body: :class:`sync.orders.PlacedOrder` plus receipt details."""
+        body = HubOrder(self.id, self.product, self.revision, dict(self.configuration), 1, self.price.total,
+                        self.price.currency, {"name": self.customer.name, "phone": self.customer.phone},
+                        self.estimate.ready_by.isoformat() if self.estimate else None).to_body()
+        body.update({
             "number": self.number,
-            "product": self.product,
-            "configuration": self.configuration,
-            "price": {
-                "currency": self.price.currency,
-                "base": str(self.price.base),
-                "lines": [{"attribute": ln.attribute, "option": ln.option, "delta": str(ln.delta)}
-                          for ln in self.price.lines],
-                "total": str(self.price.total),
-            },
-            "customer": {"name": self.customer.name, "phone": self.customer.phone},
+            "price_lines": [{"attribute": ln.attribute, "option": ln.option, "delta": str(ln.delta)}
+                            for ln in self.price.lines],
+            "base_price": str(self.price.base),
             "language": self.language,
             "placed_at": self.created_at,
-            "rough_estimate_days": self.estimate.working_days if self.estimate else None,
-        }
+        })
+        return body
 
     def qr_payload(self) -> str:
         """What the receipt's QR code holds: enough for the store to find and check the order."""
@@ -120,7 +120,7 @@ class KioskModel:
 
     def __init__(self, catalog: Catalog | None, sink: EventSink, *, idle_timeout_s: float = 90.0,
                  admin_pin: str = "2468", language: str = "en", catalog_problem: str | None = None,
-                 clock: Callable[[], float] = time.monotonic,
+                 revisions: Mapping[str, int] | None = None, clock: Callable[[], float] = time.monotonic,
                  today: Callable[[], date] = date.today) -> None:
         self.sink = sink
         self.idle_timeout_s = idle_timeout_s
@@ -129,10 +129,12 @@ class KioskModel:
         self.clock = clock
         self.today = today
         self.catalog: Catalog | None = catalog
+        self.revisions: dict[str, int] = dict(revisions or {})
+        """Released revision number per product; empty for a draft catalog folder (demo)."""
         self.catalog_problem = catalog_problem
         self.loading = catalog is None and catalog_problem is None
         """Waiting for the first catalog: the out-of-service screen says "one moment" instead."""
-        self._pending_catalog: Catalog | None = None
+        self._pending_catalog: tuple[Catalog, dict[str, int]] | None = None
         self._listeners: list[Callable[[], None]] = []
         self.exit_requested = False
         self.sync_state = "local"  # local | online | offline | syncing
@@ -159,6 +161,9 @@ class KioskModel:
         self.active_field = "name"
         self.field_errors: dict[str, str] = {}
         self.order: PlacedOrder | None = None
+        self.confirmed: str | None = None
+        """The hub's firm promise date (ISO) once it acked the order; None until then."""
+        self.refused: str | None = None
         self.saving = False
         self.admin_entry = ""
         self.admin_error: str | None = None
@@ -213,7 +218,7 @@ class KioskModel:
             if outcome != "placed":
                 self._end_session(outcome)
         if self._pending_catalog is not None:
-            self.catalog, self._pending_catalog = self._pending_catalog, None
+            (self.catalog, self.revisions), self._pending_catalog = self._pending_catalog, None
         self._reset_session()
         self.screen = Screen.ATTRACT if self.catalog is not None else Screen.OUT_OF_SERVICE
         self._changed()
@@ -232,15 +237,15 @@ class KioskModel:
         self.sync_state, self.sync_pending = state, pending
         self._changed()
 
-    def set_catalog(self, catalog: Catalog) -> None:
+    def set_catalog(self, catalog: Catalog, revisions: Mapping[str, int] | None = None) -> None:
         """A new catalog applies between sessions, never in the middle of one."""
         self.catalog_problem = None
         self.loading = False
         if self.screen in (Screen.ATTRACT, Screen.OUT_OF_SERVICE):
-            self.catalog = catalog
+            self.catalog, self.revisions = catalog, dict(revisions or {})
             self.screen = Screen.ATTRACT
         else:
-            self._pending_catalog = catalog
+            self._pending_catalog = (catalog, dict(revisions or {}))
         self._changed()
 
     def set_catalog_problem(self, problem: str) -> None:
@@ -482,7 +487,8 @@ class KioskModel:
         self._changed()
         return PlacedOrder(order_id, order_id[:8].upper(), self.product.code, dict(self.product.name),
                            dict(config.choices), config.price(), customer,
-                           datetime.now(UTC).isoformat(timespec="seconds"), self.language, self.estimate())
+                           datetime.now(UTC).isoformat(timespec="seconds"), self.language, self.estimate(),
+                           self.revisions.get(self.product.code, 0))
 
     def save_order(self, order: PlacedOrder) -> str | None:
         """Write the order (call off the UI thread); the problem text when it could not be stored."""
@@ -502,6 +508,16 @@ class KioskModel:
             self.notice = None
             self._go(Screen.RECEIPT)
             self._end_session("placed")
+        self._changed()
+
+    def order_acked(self, order_id: str, status: str, result: Mapping[str, Any], reason: str = "") -> None:
+        """The hub answered an order: a firm date (shown if that customer is still here) or a refusal."""
+        if self.order is None or self.order.id != order_id:
+            return
+        if status == "ok":
+            self.confirmed = str(result.get("promise_date") or "") or None
+        else:
+            self.refused = reason or "refused"
         self._changed()
 
     def place_order(self) -> PlacedOrder | None:

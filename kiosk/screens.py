@@ -455,6 +455,10 @@ class ReceiptScreen(ScreenBase):
         lines = receipt_lines(order, self.model.language)
         lines.insert(0, tr("Show this code in the store to collect your bike."))
         lines.insert(1, "")
+        if self.model.confirmed:
+            lines.append(tr("Confirmed by the factory: ready on {date}").format(date=self.model.confirmed))
+        elif self.model.refused:
+            lines.append(tr("The factory needs to check this order; our staff will call you."))
         self.text.setText("\n".join(lines))
         self.printed.setText(tr("Receipt saved for printing: {path}").format(path=self.printed_path)
                              if self.printed_path else "")

@@ -82,4 +82,6 @@ ZH_CN: dict[str, str] = {
     'recommended': '推荐',
     'Rough estimate: ready around {date} (about {days} working days). The factory confirms the date after your order.': '粗略估计：约 {date} 完成（约 {days} 个工作日）。下单后以工厂确认的日期为准。',
     'Receipt saved for printing: {path}': '凭条已保存待打印：{path}',
+    'Confirmed by the factory: ready on {date}': '工厂已确认：{date} 完成',
+    'The factory needs to check this order; our staff will call you.': '工厂需要核对此订单，店员会与您联系。',
 }

@@ -84,6 +84,10 @@
         <translation>请检查标红的栏目。</translation>
     </message>
     <message>
+        <source>included</source>
+        <translation>已含</translation>
+    </message>
+    <message>
         <source>Order {number}</source>
         <translation>订单 {number}</translation>
     </message>
@@ -208,10 +212,6 @@
         <translation>下一步</translation>
     </message>
     <message>
-        <source>included</source>
-        <translation>已含</translation>
-    </message>
-    <message>
         <source>This option is unclear</source>
         <translation>这个选项看不懂</translation>
     </message>
@@ -256,6 +256,10 @@
         <translation>您的{product}</translation>
     </message>
     <message>
+        <source>The factory needs to check this order; our staff will call you.</source>
+        <translation>工厂需要核对此订单，店员会与您联系。</translation>
+    </message>
+    <message>
         <source>from {price}</source>
         <translation>{price} 起</translation>
     </message>
@@ -266,6 +270,10 @@
     <message>
         <source>Rough estimate: ready around {date} (about {days} working days). The factory confirms the date after your order.</source>
         <translation>粗略估计：约 {date} 完成（约 {days} 个工作日）。下单后以工厂确认的日期为准。</translation>
+    </message>
+    <message>
+        <source>Confirmed by the factory: ready on {date}</source>
+        <translation>工厂已确认：{date} 完成</translation>
     </message>
     <message>
         <source>Receipt saved for printing: {path}</source>

@@ -1,0 +1,79 @@
+"""The kiosk's side of sync: the outbox store, the EdgeSync thread and what the indicator shows.
+
+EdgeSync (``sync.protocol.edge``) runs on its own thread; this relays its acks to the UI thread
+with a signal and polls its status every two seconds for the quiet indicator.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kiosk.events import StoreSink
+from kiosk.flow import KioskModel
+from kiosk.qt import QObject, QTimer, Signal
+from sync.protocol.edge import EdgeSync, SyncStatus
+from sync.settings import Settings
+from sync.store import AckRecord, Store
+
+
+def sync_state(status: SyncStatus) -> str:
+    """``online`` (all sent), ``syncing`` (sending), ``offline`` (orders wait on this kiosk)."""
+    if not status.connected:
+        return "offline"
+    return "syncing" if status.pending else "online"
+
+
+class SyncLink(QObject):
+    """Owns the kiosk's store and EdgeSync; feeds the model sync state and order acks."""
+
+    acked = Signal(object)
+
+    def __init__(self, model: KioskModel, store: Store, edge: EdgeSync, interval_ms: int = 2000) -> None:
+        super().__init__()
+        self.model = model
+        self.store = store
+        self.edge = edge
+        self.acked.connect(self._apply_ack)
+        edge.on_ack(self.acked.emit)  # called on the sync thread; the signal queues it to the UI
+        self.timer = QTimer(self)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self.poll)
+
+    @classmethod
+    def open(cls, model: KioskModel, settings: Settings, data_dir: Path) -> SyncLink:
+        """Open ``data_dir/kiosk.db`` and start EdgeSync to the configured broker (StoreError if the
+        database cannot be opened)."""
+        store = Store(data_dir / "kiosk.db", device_id=settings.get("node.device_id"))
+        edge = EdgeSync(store, site=settings.get("node.site"), host=settings.get("mqtt.host"),
+                        port=settings.get("mqtt.port"), streams=["catalog"],
+                        link_options={"username": settings.get("mqtt.username"),
+                                      "password": settings.get("mqtt.password"),
+                                      "tls": settings.get("mqtt.tls"), "ca_file": settings.get("mqtt.ca_file"),
+                                      "keepalive": settings.get("mqtt.keepalive")})
+        return cls(model, store, edge)
+
+    def sink(self) -> StoreSink:
+        return StoreSink(self.store, wake=self.edge.wake)
+
+    def start(self) -> SyncLink:
+        self.edge.start()
+        self.timer.start()
+        self.poll()
+        return self
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.edge.stop()
+        self.store.close()
+
+    def poll(self) -> None:
+        status = self.edge.status()
+        state = sync_state(status)
+        if (state, status.pending) != (self.model.sync_state, self.model.sync_pending):
+            self.model.set_sync(state, status.pending)
+
+    def _apply_ack(self, record: AckRecord) -> None:
+        if record.type == "order.placed":
+            order_id = str(record.result.get("order_id", ""))
+            self.model.order_acked(order_id, record.status, record.result, record.reason)
+        self.poll()
