@@ -1,7 +1,7 @@
-"""``python -m sync.hub``: run the hub (for now its ingest) until SIGTERM or Ctrl-C.
+"""``python -m sync.hub``: run the hub (ingest, planning, alerts, notifications, API) until SIGTERM or Ctrl-C.
 
-Broker, site and data folder come from sync.settings ([mqtt], [node]); ``--db`` overrides the
-database path, ``--device`` registers devices allowed to send events.
+Broker, site and data folder come from sync.settings ([mqtt], [node], [hub], [catalog]); the
+options below override them for one run.
 """
 
 from __future__ import annotations
@@ -11,46 +11,70 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sync import settings as settings_module
-from sync.errors import FloorLinkError
-from sync.hub.ingest import Ingest, register_device
-from sync.store import Store
+from sync.errors import FloorLinkError, SettingsError
+from sync.hub.service import HubConfig, HubService
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m sync.hub", description=__doc__.splitlines()[0])
+    p.add_argument("--config", help="TOML settings file (else $FLOORLINK_CONFIG)")
+    p.add_argument("--db", help="hub database (default: hub.database, else {node.data_dir}/hub.db)")
+    p.add_argument("--catalog-db", help="catalog revision database (default: catalog.database)")
+    p.add_argument("--device", action="append", default=[], help="register a device id (repeatable)")
+    p.add_argument("--allow-unknown-devices", action="store_true",
+                   help="register any device on its first event (demo only; production registers them)")
+    p.add_argument("--api-port", type=int, help="serve the read API on this port (0: off)")
+    p.add_argument("--client-id", default="hub", help="MQTT client id (one persistent session per hub)")
+    return p
+
+
+def config_from(settings: settings_module.Settings, args: argparse.Namespace) -> HubConfig:
+    data_dir = Path(settings.get("node.data_dir")).expanduser()
+    zone_name = settings.get("station.time_zone")
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"unknown time zone {zone_name!r}", where="setting station.time_zone",
+                            fix="use an IANA name such as Asia/Shanghai") from None
+    api_port = args.api_port if args.api_port is not None else settings.get("hub.api_port")
+    notify = settings.get("hub.notify_config")
+    return HubConfig(
+        db=Path(args.db or settings.get("hub.database") or data_dir / "hub.db").expanduser(),
+        catalog_db=Path(args.catalog_db or settings.get("catalog.database") or data_dir / "catalog.db").expanduser(),
+        site=settings.get("node.site"), host=settings.get("mqtt.host"), port=settings.get("mqtt.port"),
+        client_id=args.client_id, devices=[*settings.get("hub.devices"), *args.device],
+        register_unknown_devices=args.allow_unknown_devices or settings.get("hub.allow_unknown_devices"),
+        api_host=settings.get("hub.api_host"), api_port=api_port or None, api_tokens=settings.get("hub.api_tokens"),
+        notify_config=Path(notify).expanduser() if notify else None, zone=zone,
+        tick_seconds=settings.get("hub.tick_seconds"),
+        link_options={"username": settings.get("mqtt.username"), "password": settings.get("mqtt.password"),
+                      "tls": settings.get("mqtt.tls"), "ca_file": settings.get("mqtt.ca_file")},
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sync.hub", description=__doc__)
-    parser.add_argument("--config", help="TOML settings file (else $FLOORLINK_CONFIG)")
-    parser.add_argument("--db", help="hub database (default: {node.data_dir}/hub.db)")
-    parser.add_argument("--device", action="append", default=[], help="register a device id (repeatable)")
-    parser.add_argument("--allow-unknown-devices", action="store_true",
-                        help="register any device on its first event (demo only; production registers them)")
-    parser.add_argument("--client-id", default="hub", help="MQTT client id (one persistent session per hub)")
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
     try:
         settings = settings_module.load(args.config)
-        db = Path(args.db or Path(settings.get("node.data_dir")).expanduser() / "hub.db")
-        store = Store(db, device_id=args.client_id, kind="hub")
-        for device in args.device:
-            register_device(store, device)
-        ingest = Ingest(store, site=settings.get("node.site"), host=settings.get("mqtt.host"),
-                        port=settings.get("mqtt.port"), client_id=args.client_id,
-                        register_unknown_devices=args.allow_unknown_devices)
-        ingest.start()
+        config = config_from(settings, args)
+        hub = HubService(config).start()
     except FloorLinkError as exc:
         print(f"hub: {exc}", file=sys.stderr)
         return 2
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
-    if ingest.wait_ready(30):
-        print(f"hub ingest ready on {settings.get('mqtt.host')}:{settings.get('mqtt.port')} db={db}", flush=True)
+    where = f"{config.host}:{config.port}"
+    if hub.wait_ready(30):
+        api = f", API on http://{config.api_host}:{hub.api.port}/api/v1" if hub.api else ""
+        print(f"hub ready: broker {where}, db {config.db}{api}", flush=True)
     else:
-        print(f"hub: broker at {settings.get('mqtt.host')}:{settings.get('mqtt.port')} not reached yet; "
-              "retrying in the background", flush=True)
+        print(f"hub: broker at {where} not reached yet; retrying in the background", flush=True)
     done.wait()
-    ingest.stop()
-    store.close()
+    hub.stop()
     return 0
 
 
