@@ -64,3 +64,10 @@ def mosquitto_factory(tmp_path: Path):
 def mosquitto(mosquitto_factory):
     """A running Mosquitto on 127.0.0.1 (free port, MQTT 5, persistence on, anonymous allowed)."""
     return mosquitto_factory("mosquitto").start()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that use a Mosquitto fixture carry the ``broker`` marker (``-m "not broker"`` skips them)."""
+    for item in items:
+        if {"mosquitto", "mosquitto_factory"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.broker)
