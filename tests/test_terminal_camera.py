@@ -85,6 +85,7 @@ def test_camera_scans_badge_then_work_order_and_the_worker_starts(
     assert not window.login_page.preview.pixmap().isNull()
     window.grab().save(str(artifacts / "terminal_11_camera_scanned.png"))
     qtbot.mouseClick(window.op_page.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.idle)
     assert [t for t, _ in clock_free_ledger.outbox] == ["op.started"]
 
 

@@ -14,7 +14,7 @@ from sync.settings import load
 from sync.station.ledger import MemoryLedger
 from sync.station.timing import Status
 from terminal.app import build_session, build_window, memory_link
-from terminal.qt import QApplication, Qt
+from terminal.qt import QApplication, QPushButton, Qt
 from terminal.ui.window import StationWindow
 
 
@@ -66,6 +66,17 @@ def shot(win: StationWindow, artifacts: Path, name: str) -> Path:
 def wedge_scan(qtbot, win: StationWindow, text: str) -> None:  # type: ignore[no-untyped-def]
     qtbot.keyClicks(win, text)
     qtbot.keyClick(win, Qt.Key.Key_Return)
+    settle(qtbot, win)
+
+
+def settle(qtbot, win: StationWindow) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the core thread has finished what the last tap or scan asked for."""
+    qtbot.waitUntil(lambda: win.idle, timeout=5000)
+
+
+def tap(qtbot, win: StationWindow, button: QPushButton) -> None:  # type: ignore[no-untyped-def]
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    settle(qtbot, win)
 
 
 def badge(b: str) -> str:
@@ -87,39 +98,39 @@ def test_worker_flow_by_wedge_scanner_and_taps(qtbot, window: StationWindow, led
     wedge_scan(qtbot, window, wo("WO-1001", 10))
     assert window.stack.currentWidget() is window.op_page
     shot(window, artifacts, "3_operation")
-    qtbot.mouseClick(window.op_page.start_button, Qt.MouseButton.LeftButton)
+    tap(qtbot, window, window.op_page.start_button)
     clock.advance(9.5)  # standard 9 min -> amber
     window.tick()
     assert window.op_page.timer.property("colour") == "amber"
     shot(window, artifacts, "4_running_amber")
-    qtbot.mouseClick(window.op_page.pause_button, Qt.MouseButton.LeftButton)
+    tap(qtbot, window, window.op_page.pause_button)
     assert window.stack.currentWidget() is window.pause_page
-    qtbot.mouseClick(window.pause_page.choices.buttons["Material missing"], Qt.MouseButton.LeftButton)
+    tap(qtbot, window, window.pause_page.choices.buttons["Material missing"])
     shot(window, artifacts, "5_pause_reason")
-    qtbot.mouseClick(window.pause_page.ok, Qt.MouseButton.LeftButton)
+    tap(qtbot, window, window.pause_page.ok)
     assert window.stack.currentWidget() is window.op_page
     clock.advance(30)
     window.tick()
     assert window.op_page.timer.text() == "0:09:30"
-    qtbot.mouseClick(window.op_page.resume_button, Qt.MouseButton.LeftButton)
+    tap(qtbot, window, window.op_page.resume_button)
     clock.advance(2)
     window.tick()
     assert window.op_page.timer.property("colour") == "red"
     shot(window, artifacts, "6_running_red")
-    qtbot.mouseClick(window.op_page.complete_button, Qt.MouseButton.LeftButton)
+    tap(qtbot, window, window.op_page.complete_button)
     page = window.complete_page
     assert page.good.text() == "2"
-    qtbot.mouseClick(page.keypad.buttons["C"], Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(page.keypad.buttons["1"], Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(page.scrap_button, Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(page.keypad.buttons["C"], Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(page.keypad.buttons["1"], Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(page.ok, Qt.MouseButton.LeftButton)
+    tap(qtbot, window, page.keypad.buttons["C"])
+    tap(qtbot, window, page.keypad.buttons["1"])
+    tap(qtbot, window, page.scrap_button)
+    tap(qtbot, window, page.keypad.buttons["C"])
+    tap(qtbot, window, page.keypad.buttons["1"])
+    tap(qtbot, window, page.ok)
     assert "scrap reason" in window.feedback.text()  # refused: nothing recorded, page stays
     assert window.stack.currentWidget() is page
-    qtbot.mouseClick(page.reasons.buttons["Damaged part"], Qt.MouseButton.LeftButton)
+    tap(qtbot, window, page.reasons.buttons["Damaged part"])
     shot(window, artifacts, "7_complete")
-    qtbot.mouseClick(page.ok, Qt.MouseButton.LeftButton)
+    tap(qtbot, window, page.ok)
     assert [t for t, _ in ledger.outbox] == ["op.started", "op.paused", "op.resumed", "op.completed"]
     assert ledger.outbox[-1][1]["good"] == 1 and ledger.outbox[-1][1]["reason"] == "Damaged part"
     view = window.session.view()
@@ -145,8 +156,8 @@ def test_refusals_show_red_and_override_shows_amber(qtbot, window: StationWindow
 def test_pin_on_the_keypad_logs_in(qtbot, window: StationWindow) -> None:  # type: ignore[no-untyped-def]
     page = window.login_page
     for key in "0707":
-        qtbot.mouseClick(page.keypad.buttons[key], Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(page.ok, Qt.MouseButton.LeftButton)
+        tap(qtbot, window, page.keypad.buttons[key])
+    tap(qtbot, window, page.ok)
     assert window.session.worker is not None and window.session.worker.name == "Anna Berg"
     assert "Anna Berg" in window.worker_label.text()
 
@@ -178,7 +189,7 @@ def test_timer_survives_closing_the_app_and_starting_a_new_one_over_the_same_dat
     first, wedge = start_app()
     wedge_scan(qtbot, first, badge("E-0042"))
     wedge_scan(qtbot, first, wo("WO-1001", 10))
-    qtbot.mouseClick(first.op_page.start_button, Qt.MouseButton.LeftButton)
+    tap(qtbot, first, first.op_page.start_button)
     clock.advance(4)
     first.close()
     app.removeEventFilter(wedge)  # type: ignore[arg-type]
@@ -207,15 +218,15 @@ def test_qc_step_fail_with_defect_code_then_complete(qtbot, window: StationWindo
     wedge_scan(qtbot, window, wo("WO-1001"))  # the header label picks the next open operation: QC
     page = window.op_page
     assert page.pass_button.isVisible() and not page.pass_button.isEnabled()
-    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    tap(qtbot, window, page.start_button)
     shot(window, artifacts, "13_qc_operation")
-    qtbot.mouseClick(page.fail_button, Qt.MouseButton.LeftButton)
+    tap(qtbot, window, page.fail_button)
     assert window.stack.currentWidget() is window.fail_page
-    qtbot.mouseClick(window.fail_page.ok, Qt.MouseButton.LeftButton)
+    tap(qtbot, window, window.fail_page.ok)
     assert "defect code" in window.feedback.text() and ledger.outbox[-1][0] == "op.started"
-    qtbot.mouseClick(window.fail_page.choices.buttons["D-03 Wiring fault"], Qt.MouseButton.LeftButton)
+    tap(qtbot, window, window.fail_page.choices.buttons["D-03 Wiring fault"])
     shot(window, artifacts, "14_qc_defect")
-    qtbot.mouseClick(window.fail_page.ok, Qt.MouseButton.LeftButton)
+    tap(qtbot, window, window.fail_page.ok)
     assert ledger.outbox[-1] == ("qc.recorded", ledger.outbox[-1][1])
     assert ledger.outbox[-1][1]["defect"] == "D-03 Wiring fault" and ledger.outbox[-1][1]["passed"] is False
     assert window.stack.currentWidget() is page and "QC failed: D-03 Wiring fault" in page.status.text()
@@ -228,3 +239,21 @@ def test_every_scan_plays_a_tone_matching_its_outcome(qtbot, window: StationWind
     wedge_scan(qtbot, window, wo("WO-1001", 20))
     wedge_scan(qtbot, window, wo("WO-1001", 10))
     assert window.speaker.played == ["ok", "error", "override", "ok"]
+
+
+def test_rules_and_writes_run_off_the_ui_thread(qtbot, window: StationWindow, ledger: MemoryLedger) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    threads: list[int] = []
+    record = ledger.record
+
+    def recording(type_: str, body: dict) -> object:  # type: ignore[type-arg]
+        threads.append(threading.get_ident())
+        return record(type_, body)
+
+    ledger.record = recording  # type: ignore[method-assign,assignment]
+    wedge_scan(qtbot, window, badge("E-0042"))
+    wedge_scan(qtbot, window, wo("WO-1001", 10))
+    tap(qtbot, window, window.op_page.start_button)
+    assert len(threads) == 1 and threads[0] != threading.get_ident()
+    assert window.op_page.pause_button.isEnabled()  # the screen caught up through the changed signal

@@ -165,6 +165,12 @@ class StationSession:
         self.selection = Selection(pending.work_order, pending.operation, supervisor.badge, pending.reason)
         return self._say(Tone.OK, f"Allowed by {supervisor.name}: {pending.reason}")
 
+    def clear_selection(self) -> None:
+        """Back to "scan a work order" (nothing is recorded)."""
+        self.selection = None
+        self.pending_override = None
+        self._changed()
+
     # --- choosing an operation -------------------------------------------------------------------
     def _work_order_label(self, label: WorkOrderLabel) -> Feedback:
         if self.worker is None:

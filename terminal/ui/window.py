@@ -7,6 +7,8 @@ fresh view on every change and every second (timers are derived from events, not
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from sync.errors import FloorLinkError
 from terminal.qt import (
@@ -34,6 +36,7 @@ from terminal.ui.sounds import Speaker
 
 class StationWindow(QMainWindow):
     changed = Signal()
+    _finished = Signal(object, object)  # (then, result) of a core call, delivered on the UI thread
 
     def __init__(self, session: StationSession, link: Callable[[], LinkStatus], speaker: Speaker | None = None,
                  tick_ms: int = 1000) -> None:
@@ -65,6 +68,11 @@ class StationWindow(QMainWindow):
             self.stack.addWidget(page)
         box.addWidget(self.stack, 1)
         self.setCentralWidget(central)
+        # Every core call (rules + SQLite write) runs here, one at a time, never on the UI thread;
+        # the session's change listener and ``_finished`` come back to the UI thread as queued signals.
+        self._core = ThreadPoolExecutor(max_workers=1, thread_name_prefix="station-core")
+        self._pending = 0
+        self._finished.connect(self._on_finished)
         self._connect()
 
         self._listener = self.changed.emit
@@ -84,7 +92,7 @@ class StationWindow(QMainWindow):
         self.station_label.setObjectName("station")
         self.worker_label = QLabel("")
         self.logout_button = button("Log out", "small")
-        self.logout_button.clicked.connect(self.session.logout)
+        self.logout_button.clicked.connect(lambda: self.run(self.session.logout))
         self.network = QLabel("")
         self.network.setObjectName("network")
         self.clock_label = QLabel("")
@@ -100,21 +108,22 @@ class StationWindow(QMainWindow):
 
     def _connect(self) -> None:
         s = self.session
-        self.login_page.pin_entered.connect(s.login_pin)
+        self.login_page.pin_entered.connect(lambda pin: self.run(lambda: s.login_pin(pin)))
         self.scan_page.code_typed.connect(self.scan)
         op = self.op_page
-        op.start.connect(s.start)
-        op.resume.connect(s.resume)
+        op.start.connect(lambda: self.run(s.start))
+        op.resume.connect(lambda: self.run(s.resume))
         op.pause.connect(lambda: self._open("pause"))
         op.complete.connect(lambda: self._open("complete"))
-        op.qc_pass.connect(lambda: s.record_qc(True))
+        op.qc_pass.connect(lambda: self.run(lambda: s.record_qc(True)))
         op.qc_fail.connect(lambda: self._open("fail"))
         op.other.connect(self.other_work_order)
-        self.pause_page.confirmed.connect(lambda reason: self._close_if_ok(s.pause(reason)))
+        self.pause_page.confirmed.connect(lambda reason: self.run(lambda: s.pause(reason), self._close_if_ok))
         self.pause_page.cancelled.connect(lambda: self._open(""))
-        self.complete_page.confirmed.connect(lambda g, sc, r: self._close_if_ok(s.complete(g, sc, r)))
+        self.complete_page.confirmed.connect(
+            lambda g, sc, r: self.run(lambda: s.complete(g, sc, r), self._close_if_ok))
         self.complete_page.cancelled.connect(lambda: self._open(""))
-        self.fail_page.confirmed.connect(lambda defect: self._close_if_ok(s.record_qc(False, defect)))
+        self.fail_page.confirmed.connect(lambda defect: self.run(lambda: s.record_qc(False, defect), self._close_if_ok))
         self.fail_page.cancelled.connect(lambda: self._open(""))
 
     def attach_camera(self, bridge: CameraBridge) -> None:
@@ -133,12 +142,11 @@ class StationWindow(QMainWindow):
     def scan(self, text: str) -> None:
         """A confirmed scan (camera, wedge) or a typed code: the session decides."""
         self.mode = ""
-        self.session.scan(text)
+        self.run(lambda: self.session.scan(text))
 
     def other_work_order(self) -> None:
-        self.session.selection = None
         self.mode = ""
-        self.refresh()
+        self.run(self.session.clear_selection)
 
     def _open(self, mode: str) -> None:
         self.mode = mode
@@ -150,6 +158,35 @@ class StationWindow(QMainWindow):
         elif mode == "complete" and view is not None:
             started = self.session.started_quantity(view.wo, view.op)
             self.complete_page.reset(started, f"Complete {view.wo.id} · {view.op.number}")
+        self.refresh()
+
+    def run(self, call: Callable[[], object], then: Callable[[Any], None] | None = None) -> None:
+        """Run a session call on the core thread; ``then(result)`` afterwards on the UI thread."""
+        self._pending += 1
+
+        def job() -> None:
+            try:
+                result: object = call()
+            except Exception as exc:  # noqa: BLE001 - shown on screen; the core thread must go on
+                result = exc
+            self._finished.emit(then, result)
+
+        self._core.submit(job)
+
+    @property
+    def idle(self) -> bool:
+        """No core call waiting or running (tests wait for this after a tap)."""
+        return self._pending == 0
+
+    def _on_finished(self, then: Callable[[Any], None] | None, result: object) -> None:
+        self._pending -= 1
+        if isinstance(result, Exception):
+            self.feedback.setText(f"Unexpected error: {result}")
+            self.feedback.setProperty("tone", "error")
+            repolish(self.feedback)
+            return
+        if then is not None:
+            then(result)
         self.refresh()
 
     def _close_if_ok(self, feedback: Feedback) -> None:
@@ -188,6 +225,7 @@ class StationWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         self.ticker.stop()
+        self._core.shutdown(wait=True)
         if self._listener in self.session.listeners:
             self.session.listeners.remove(self._listener)
         super().closeEvent(event)
