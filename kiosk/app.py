@@ -34,6 +34,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-sync", action="store_true",
                         help="keep events in memory, no store and no broker (demos, benchmarks)")
     parser.add_argument("--quit-after-ms", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--report-ready", action="store_true",
+                        help="print READY with timings once the first interactive screen shows, then quit (bench)")
     return parser.parse_args(argv)
 
 
@@ -113,6 +115,36 @@ def load_in_background(model: KioskModel, folder: Path) -> _CatalogLoaded:
     return relay
 
 
+def report_ready(app: QApplication, window: KioskWindow, model: KioskModel) -> None:
+    """Print when the first screen painted and when the attract screen took taps, then quit."""
+    import os
+    import time
+
+    import psutil
+
+    from kiosk.qt import QTimer
+
+    marks: dict[str, float] = {}
+
+    def mark(name: str) -> None:
+        if name not in marks:
+            marks[name] = time.time()
+
+    def check() -> None:
+        mark("first_screen")
+        if model.catalog is not None or model.catalog_problem:
+            window.repaint()
+            mark("interactive")
+            rss = psutil.Process(os.getpid()).memory_info().rss / 1e6
+            print(f"READY first_screen={marks['first_screen']:.6f} interactive={marks['interactive']:.6f} "
+                  f"rss_mb={rss:.1f} problem={model.catalog_problem or ''}", flush=True)
+            app.quit()
+        else:
+            QTimer.singleShot(5, check)
+
+    QTimer.singleShot(0, check)
+
+
 def main(argv: Sequence[str] | None = None, sink: EventSink | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -148,6 +180,8 @@ def main(argv: Sequence[str] | None = None, sink: EventSink | None = None) -> in
     else:
         window.showFullScreen()
     relay = load_in_background(model, folder) if link is not None or sink is not None or args.no_sync else None
+    if args.report_ready:
+        report_ready(app, window, model)
     if args.quit_after_ms:
         from kiosk.qt import QTimer
 
