@@ -140,3 +140,21 @@ def test_unknown_revision_and_role_are_clear_errors(store: CatalogStore) -> None
         store.add_user("bob", ["boss"])
     with pytest.raises(CatalogError, match="unknown product 'TRIKE'"):
         store.submit(load_catalog(SMALL), "TRIKE", "erin")
+
+
+def test_reopening_the_database_keeps_revisions_and_guards(store: CatalogStore, tmp_path: Path) -> None:
+    store.submit(load_catalog(SMALL), "BIKE", "erin")
+    release_through_all_roles(store, 1)
+    store.close()
+    again = CatalogStore(tmp_path / "catalog.db")
+    assert again.latest_released("BIKE").ref == "BIKE@1"
+    assert again.users()["fay"] == ["finance", "release"]
+    with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+        again.db.execute("UPDATE revisions SET state = 'draft'")
+
+
+def test_unreadable_database_file_is_a_catalog_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(CatalogError, match="cannot open catalog database"):
+        CatalogStore(bad)

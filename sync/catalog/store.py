@@ -103,23 +103,22 @@ class CatalogStore:
         self.db.close()
 
     def _migrate(self) -> None:
+        """Create what is missing; IF NOT EXISTS everywhere so nodes opening the file together agree."""
         db = self.db
-        if "users" not in db.table_names():
-            db.table("users").create({"name": str, "created_at": str}, pk="name")
-        if "user_roles" not in db.table_names():
-            db.table("user_roles").create({"user": str, "role": str}, pk=("user", "role"), foreign_keys=[("user", "users")])
-        if "revisions" not in db.table_names():
-            db.table("revisions").create(
-                {"id": int, "product": str, "number": int, "state": str, "content_hash": str, "snapshot": str,
-                 "created_by": str, "created_at": str, "updated_at": str},
-                pk="id", not_null={"product", "number", "state", "content_hash", "snapshot"},
-            )
-            db.table("revisions").create_index(["product", "number"], unique=True)
-        if "audit" not in db.table_names():
-            db.table("audit").create(
-                {"id": int, "at": str, "user": str, "action": str, "product": str, "number": int, "detail": str},
-                pk="id",
-            )
+        db.table("users").create({"name": str, "created_at": str}, pk="name", if_not_exists=True)
+        db.table("user_roles").create(
+            {"user": str, "role": str}, pk=("user", "role"), foreign_keys=[("user", "users")], if_not_exists=True
+        )
+        db.table("revisions").create(
+            {"id": int, "product": str, "number": int, "state": str, "content_hash": str, "snapshot": str,
+             "created_by": str, "created_at": str, "updated_at": str},
+            pk="id", not_null={"product", "number", "state", "content_hash", "snapshot"}, if_not_exists=True,
+        )
+        db.table("revisions").create_index(["product", "number"], unique=True, if_not_exists=True)
+        db.table("audit").create(
+            {"id": int, "at": str, "user": str, "action": str, "product": str, "number": int, "detail": str},
+            pk="id", if_not_exists=True,
+        )
         db.executescript(_TRIGGERS)
 
     # --- users ---------------------------------------------------------------------------------
