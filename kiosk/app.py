@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.events import EventSink, MemorySink
 from kiosk.flow import KioskModel
-from kiosk.link import SyncLink
 from kiosk.qt import QApplication, QFont, QFontDatabase, QObject, QRunnable, QThreadPool, Signal
 from kiosk.window import KioskWindow
+
+if TYPE_CHECKING:  # heavy: imported once the first screen shows
+    from kiosk.link import SyncLink
+    from sync.catalog import Catalog
+    from sync.settings import Settings
 from sync import settings as settings_module
-from sync.catalog import Catalog, CatalogInvalid, load_catalog
-from sync.catalog.store import CatalogStore
 from sync.errors import FloorLinkError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -48,6 +52,8 @@ def read_catalog(folder: Path) -> tuple[Catalog | None, str | None]:
 def read_source(path: Path) -> tuple[Catalog | None, dict[str, int], str | None]:
     """``(catalog, revision number per product, problem)`` from a catalog folder (the editable
     draft: no revision numbers) or a catalog database file (the latest released revisions)."""
+    from sync.catalog import CatalogInvalid, load_catalog
+
     try:
         if path.is_file():
             return _released(path)
@@ -60,6 +66,9 @@ def read_source(path: Path) -> tuple[Catalog | None, dict[str, int], str | None]
 
 
 def _released(path: Path) -> tuple[Catalog | None, dict[str, int], str | None]:
+    from sync.catalog import Catalog
+    from sync.catalog.store import CatalogStore
+
     store = CatalogStore(path)
     try:
         released = store.released_products()
@@ -115,16 +124,15 @@ def load_in_background(model: KioskModel, folder: Path) -> _CatalogLoaded:
     return relay
 
 
-def report_ready(app: QApplication, window: KioskWindow, model: KioskModel) -> None:
+def report_ready(app: QApplication, window: KioskWindow, model: KioskModel, shown_at: float) -> None:
     """Print when the first screen painted and when the attract screen took taps, then quit."""
     import os
-    import time
 
     import psutil
 
     from kiosk.qt import QTimer
 
-    marks: dict[str, float] = {}
+    marks: dict[str, float] = {"first_screen": shown_at}
 
     def mark(name: str) -> None:
         if name not in marks:
@@ -145,6 +153,19 @@ def report_ready(app: QApplication, window: KioskWindow, model: KioskModel) -> N
     QTimer.singleShot(0, check)
 
 
+def open_link(model: KioskModel, config: Settings, data_dir: Path) -> SyncLink | None:
+    """The order store and EdgeSync; without a store the kiosk takes no orders (out of service)."""
+    from kiosk.link import SyncLink
+
+    try:
+        link = SyncLink.open(model, config, data_dir)
+    except FloorLinkError as exc:
+        model.set_catalog_problem(f"order store: {exc.message}")
+        return None
+    model.sink = link.sink()
+    return link.start()
+
+
 def main(argv: Sequence[str] | None = None, sink: EventSink | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -161,17 +182,6 @@ def main(argv: Sequence[str] | None = None, sink: EventSink | None = None) -> in
     style_application(app)
     model = KioskModel(None, MemorySink(), idle_timeout_s=config.get("kiosk.idle_timeout_s"),
                        admin_pin=config.get("kiosk.admin_pin"), language=config.get("node.language"))
-    link: SyncLink | None = None
-    if sink is not None:
-        model.sink = sink
-    elif not args.no_sync:
-        try:
-            link = SyncLink.open(model, config, data_dir)
-        except FloorLinkError as exc:  # no place to keep orders: do not take any
-            model.set_catalog_problem(f"order store: {exc.message}")
-        else:
-            model.sink = link.sink()
-            link.start()
     window = KioskWindow(model, receipts=data_dir / "receipts")
     window.setWindowTitle("FloorLink kiosk")
     if args.windowed:
@@ -179,9 +189,16 @@ def main(argv: Sequence[str] | None = None, sink: EventSink | None = None) -> in
         window.show()
     else:
         window.showFullScreen()
-    relay = load_in_background(model, folder) if link is not None or sink is not None or args.no_sync else None
+    window.repaint()  # the "one moment" screen is up before the heavy imports below
+    shown_at = time.time()
+    link = None
+    if sink is not None:
+        model.sink = sink
+    elif not args.no_sync:
+        link = open_link(model, config, data_dir)
+    relay = load_in_background(model, folder) if not model.catalog_problem else None
     if args.report_ready:
-        report_ready(app, window, model)
+        report_ready(app, window, model, shown_at)
     if args.quit_after_ms:
         from kiosk.qt import QTimer
 

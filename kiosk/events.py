@@ -8,9 +8,10 @@ is either stored and queued for the hub, or the customer sees that it failed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sync.store import Store
+if TYPE_CHECKING:
+    from sync.store import Store
 
 
 class EventSink(Protocol):

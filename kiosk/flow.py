@@ -16,16 +16,18 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.customer import Customer, check_name, check_phone
-from kiosk.estimate import RoughEstimate, rough_estimate
 from kiosk.events import EventSink
 from kiosk.texts import N_
-from sync.catalog import Catalog, Group, Product
-from sync.configurator.product import OptionState, PriceBreakdown, ProductConfigurator
 from sync.errors import ConfigurationError, FloorLinkError
 from sync.orders import PlacedOrder as HubOrder
+
+if TYPE_CHECKING:  # the catalog and engine load with the first catalog, not at start-up
+    from kiosk.estimate import RoughEstimate
+    from sync.catalog import Catalog, Group, Product
+    from sync.configurator.product import OptionState, PriceBreakdown, ProductConfigurator
 
 Label = dict[str, str]
 LANGUAGES = ("en", "zh_CN")
@@ -275,6 +277,8 @@ class KioskModel:
     def select_product(self, code: str) -> None:
         if self.catalog is None or code not in self.catalog.products:
             raise ConfigurationError(f"unknown product {code!r}", where="kiosk gallery")
+        from sync.configurator.product import ProductConfigurator
+
         self.touch()
         self.product = self.catalog.products[code]
         self.configurator = ProductConfigurator(self.product)
@@ -431,6 +435,8 @@ class KioskModel:
         return self._config().price()
 
     def estimate(self) -> RoughEstimate | None:
+        from kiosk.estimate import rough_estimate
+
         config = self._config()
         if self.product is None or not config.is_complete():
             return None

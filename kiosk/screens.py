@@ -21,7 +21,6 @@ from kiosk.qt import (
     QVBoxLayout,
     QWidget,
 )
-from kiosk.receipt import qr_pixmap
 from kiosk.texts import N_
 from kiosk.widgets import button, clear, image, label, restyle
 
@@ -445,7 +444,7 @@ class ReceiptScreen(ScreenBase):
         self.on_print()
 
     def refresh(self) -> None:
-        from kiosk.receipt import receipt_lines
+        from kiosk.receipt import qr_pixmap, receipt_lines  # segno loads with the first receipt
 
         order = self.model.order
         if order is None:

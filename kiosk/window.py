@@ -26,7 +26,6 @@ from kiosk.qt import (
     QWidget,
     Signal,
 )
-from kiosk.receipt import write_pdf
 from kiosk.screens import (
     SYNC_TEXT,
     AdminScreen,
@@ -170,6 +169,8 @@ class KioskWindow(QWidget):
         order: PlacedOrder | None = self.model.order
         if order is None:
             return
+        from kiosk.receipt import write_pdf
+
         language = self.model.language
         path = self.receipts / f"receipt-{order.number}.pdf"
 
