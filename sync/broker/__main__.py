@@ -4,6 +4,7 @@
     python -m sync.broker embedded --port 1883                  # rumqttd, nothing to install
     python -m sync.broker mosquitto --port 1883 --data DIR      # the installed mosquitto, persistent
     python -m sync.broker passwd --site demo --out DIR hub:hub kiosk-1 station-1   # keeps known passwords
+    python -m sync.broker certs --out DIR --host broker.local   # private CA + TLS certificate
     python -m sync.broker check --port 1883                     # QoS 1 MQTT 5 round trip
     python -m sync.broker compare --quick                       # throughput and offline queue, JSON last
 
@@ -123,15 +124,28 @@ def run_passwd(args: argparse.Namespace, values: settings_module.Settings) -> in
     return 0
 
 
+def run_certs(args: argparse.Namespace, values: settings_module.Settings) -> int:
+    from sync.broker.tls import make_certificates
+
+    files = make_certificates(args.out, args.host)
+    print(f"CA {files.ca} (give it to every device as mqtt.ca_file; keep ca.key offline)\n"
+          f"broker certificate {files.cert} and key {files.key} for {', '.join(args.host)}\n"
+          "mosquitto.conf: certfile/keyfile/cafile in the TLS listener block of deploy/mosquitto/mosquitto.conf")
+    return 0
+
+
 def run_check(args: argparse.Namespace, values: settings_module.Settings) -> int:
     from sync.broker.probe import ProbeClient
 
     host = args.host or values.get("mqtt.host")
     port = args.port or values.get("mqtt.port")
     topic = f"floorlink/v1/{values.get('node.site')}/check/{uuid.uuid4().hex[:8]}"
-    login = {"username": args.username, "password": args.password} if args.username else {}
-    with ProbeClient(host, port, f"check-sub-{uuid.uuid4().hex[:6]}", **login) as sub, \
-            ProbeClient(host, port, f"check-pub-{uuid.uuid4().hex[:6]}", **login) as pub:
+
+    def client(role: str) -> ProbeClient:
+        return ProbeClient(host, port, f"check-{role}-{uuid.uuid4().hex[:6]}", username=args.username,
+                           password=args.password, ca_file=args.ca_file)
+
+    with client("sub") as sub, client("pub") as pub:
         sub.subscribe(topic)
         started = time.perf_counter()
         pub.publish(topic, b"ping")
@@ -180,11 +194,17 @@ def parser() -> argparse.ArgumentParser:
                      help="give this existing user a new password (others keep theirs)")
     pwd.add_argument("users", nargs="+", help="every user: NAME (a device) or NAME:hub; unlisted ones are removed")
 
+    crt = sub.add_parser("certs", help="make a private CA (kept if present) and a broker TLS certificate")
+    crt.add_argument("--out", required=True, help="folder for ca.crt, ca.key, server.crt, server.key")
+    crt.add_argument("--host", action="append", required=True,
+                     help="name or address devices use for the broker (repeatable)")
+
     chk = sub.add_parser("check", help="publish and receive one QoS 1 MQTT 5 message")
     chk.add_argument("--host")
     chk.add_argument("--port", type=int)
     chk.add_argument("--username")
     chk.add_argument("--password")
+    chk.add_argument("--ca-file", help="connect with TLS, trusting this CA")
 
     cmp_ = sub.add_parser("compare", help="measure the brokers (throughput, offline queue); JSON on the last line")
     cmp_.add_argument("--quick", action="store_true", help="smaller runs (< 50 s)")
@@ -196,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         values = settings_module.load(args.config_file)
-        command = {"run": run_configured, "embedded": run_embedded, "mosquitto": run_mosquitto, "passwd": run_passwd,
+        command = {"run": run_configured, "embedded": run_embedded, "mosquitto": run_mosquitto, "passwd": run_passwd, "certs": run_certs,
                    "check": run_check, "compare": run_compare}[args.command]
         return command(args, values)
     except FloorLinkError as exc:

@@ -46,7 +46,7 @@ class ProbeClient:
 
     def __init__(self, host: str, port: int, client_id: str, *, persistent: bool = True,
                  session_expiry: int = 3600, username: str | None = None, password: str | None = None,
-                 mqtt5: bool = True, timeout: float = 5.0) -> None:
+                 mqtt5: bool = True, ca_file: str | None = None, timeout: float = 5.0) -> None:
         self.where = f"mqtt://{host}:{port} as {client_id}"
         self.mqtt5 = mqtt5
         self.received = Received()
@@ -61,6 +61,8 @@ class ProbeClient:
         self.client.max_queued_messages_set(0)
         if username is not None:
             self.client.username_pw_set(username, password)
+        if ca_file is not None:
+            self.client.tls_set(ca_certs=ca_file)
         self.client.on_connect = self._on_connect
         self.client.on_message = lambda _c, _u, message: self.received.add(message)
         self.client.on_subscribe = lambda *_args: self._subscribed.set()
@@ -73,7 +75,7 @@ class ProbeClient:
             connect_args["clean_start"] = not persistent
         try:
             self.client.connect(host, port, keepalive=30, properties=props, **connect_args)  # type: ignore[arg-type]
-        except OSError as exc:
+        except OSError as exc:  # ssl.SSLError is an OSError too
             raise BrokerError(f"cannot connect: {exc}", where=self.where, fix="is the broker running?") from None
         self.client.loop_start()
         if not self._connected.wait(timeout):
