@@ -101,6 +101,8 @@ class ProductConfigurator:
         self.product = product
         self.engine = engine if engine is not None else Engine(product_problem(product))
         self.session: Session = self.engine.new_session()
+        self._judges_for: tuple[tuple[str, str], ...] = ()
+        self._judges: dict[str, Session] = {}
 
     # --- choices -------------------------------------------------------------------------------
     @property
@@ -148,11 +150,16 @@ class ProductConfigurator:
         choices = self.session.choices
         if attribute not in choices:
             return self.session
-        scratch = self.engine.new_session()
-        for name, value in choices.items():
-            if name != attribute:
-                scratch.choose(name, value)
-        return scratch
+        key = tuple(choices.items())
+        if self._judges_for != key:  # choices changed: earlier scratch sessions no longer apply
+            self._judges_for, self._judges = key, {}
+        if attribute not in self._judges:
+            scratch = self.engine.new_session()
+            for name, value in choices.items():
+                if name != attribute:
+                    scratch.choose(name, value)
+            self._judges[attribute] = scratch
+        return self._judges[attribute]
 
     def options(self, attribute: str) -> list[OptionState]:
         """Every option of ``attribute``; for a chosen attribute, availability means "could replace it"."""
