@@ -84,7 +84,10 @@ def memory_link(ledger: StationLedger) -> Callable[[], LinkStatus]:
 def build_window(settings: Settings, session: StationSession, link: Callable[[], LinkStatus],
                  app: QApplication) -> tuple[StationWindow, WedgeFilter]:
     app.setStyleSheet(STYLE.read_text(encoding="utf-8"))
-    window = StationWindow(session, link, Speaker(enabled=settings.get("station.sound")))
+    sop_folder = Path(settings.get("station.sop_folder")).expanduser()
+    if not sop_folder.is_absolute():
+        sop_folder = STYLE.parents[2] / sop_folder  # relative to the repository / install folder
+    window = StationWindow(session, link, Speaker(enabled=settings.get("station.sound")), sop_folder=sop_folder)
     wedge = WedgeFilter()
     wedge.buffer = WedgeBuffer(max_gap=settings.get("station.wedge_max_gap_ms") / 1000)
     wedge.scanned.connect(window.scan)

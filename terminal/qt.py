@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QStackedWidget,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -52,6 +53,6 @@ def cpp_pointer(obj: QObject | QEvent) -> int:
 __all__ = [
     "QApplication", "QCloseEvent", "QColor", "QDialog", "QEvent", "QFont", "QFrame", "QGridLayout", "QHBoxLayout", "QImage",
     "QKeyEvent", "QLabel", "QLineEdit", "QMainWindow", "QObject", "QPainter", "QPixmap", "QPoint", "QPushButton",
-    "QRect", "QSize", "QSizePolicy", "QSoundEffect", "QStackedWidget", "QThread", "QTimer", "QUrl", "QVBoxLayout",
+    "QRect", "QSize", "QSizePolicy", "QSoundEffect", "QStackedWidget", "QTextBrowser", "QThread", "QTimer", "QUrl", "QVBoxLayout",
     "QWidget", "Qt", "Signal", "Slot", "cpp_pointer",
 ]

@@ -169,8 +169,8 @@ def test_work_order_not_routed_here_is_refused(session: StationSession, ledger: 
 
 def test_operation_of_another_work_centre_needs_a_supervisor(session: StationSession, ledger: StationLedger) -> None:
     logged_in(session)
-    fb = session.scan(wo("WO-1002", 10))  # WO-1002 op 10 runs at FRAME
-    assert fb.tone is Tone.OVERRIDE and "routed to FRAME" in fb.text
+    fb = session.scan(wo("WO-1002", 10))  # WO-1002 op 10 runs at WELD
+    assert fb.tone is Tone.OVERRIDE and "routed to WELD" in fb.text
     assert session.selection is None and outbox(ledger) == []
     assert session.start().tone is Tone.ERROR and outbox(ledger) == []
 
@@ -295,7 +295,7 @@ def test_two_workers_run_one_operation_and_one_worker_runs_two(
     view = session.view()
     assert view is not None and view.state.workers == ("E-0007", "E-0042")
     assert view.state.labour_seconds == pytest.approx(600) and view.state.elapsed_seconds == pytest.approx(300)
-    # Anna also starts the other work order at the same time (its op 10 is at FRAME: supervisor allows)
+    # Anna also starts the other work order at the same time (its op 10 is at WELD: supervisor allows)
     session.scan(wo("WO-1002", 20))
     session.login_pin("9999")
     assert session.start().tone is Tone.OK
@@ -396,7 +396,7 @@ def test_timer_counts_only_the_work_centres_shifts_sent_with_the_work_order(ledg
     shanghai = ZoneInfo("Asia/Shanghai")
     shifts = {"workdays": ["mon", "tue", "wed", "thu", "fri"], "shifts": [["08:00", "12:00"], ["13:00", "17:00"]],
               "holidays": []}
-    ledger.put_work_order(replace(demo_work_orders()[0], id="WO-1003", calendars={"ASSEMBLY": shifts}))
+    ledger.put_work_order(replace(demo_work_orders()[0], id="WO-1003", calendars={"ASSY": shifts}))
     clock.now = datetime(2026, 11, 25, 11, 50, tzinfo=shanghai)
     session = StationSession(ledger, "ST-ASM-1", DEMO_WORK_CENTRES, clock=clock, zone=shanghai)
     logged_in(session)
@@ -410,6 +410,6 @@ def test_timer_counts_only_the_work_centres_shifts_sent_with_the_work_order(ledg
 def test_work_order_with_an_unreadable_calendar_is_refused() -> None:
     from terminal.station.demo import demo_work_orders
 
-    body = demo_work_orders()[0].to_body() | {"calendars": {"ASSEMBLY": {"workdays": ["mon"], "shifts": [["8h", "12:00"]]}}}
+    body = demo_work_orders()[0].to_body() | {"calendars": {"ASSY": {"workdays": ["mon"], "shifts": [["8h", "12:00"]]}}}
     with pytest.raises(StationError, match="calendar cannot be read"):
         RoutedWorkOrder.from_body(body)

@@ -257,3 +257,15 @@ def test_rules_and_writes_run_off_the_ui_thread(qtbot, window: StationWindow, le
     tap(qtbot, window, window.op_page.start_button)
     assert len(threads) == 1 and threads[0] != threading.get_ident()
     assert window.op_page.pause_button.isEnabled()  # the screen caught up through the changed signal
+
+
+def test_sop_document_opens_from_the_operation_and_goes_back(qtbot, window: StationWindow, artifacts: Path) -> None:  # type: ignore[no-untyped-def]
+    wedge_scan(qtbot, window, badge("E-0042"))
+    wedge_scan(qtbot, window, wo("WO-1001", 10))
+    assert window.op_page.sop_button.isEnabled()
+    tap(qtbot, window, window.op_page.sop_button)
+    assert window.stack.currentWidget() is window.sop_page
+    assert "Frame preparation" in window.sop_page.text.toPlainText()
+    shot(window, artifacts, "15_sop")
+    tap(qtbot, window, window.sop_page.findChild(QPushButton))
+    assert window.stack.currentWidget() is window.op_page

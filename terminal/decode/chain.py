@@ -301,17 +301,21 @@ class DecodeChain:
             yield lambda: self._zxing(start)[0]
             if self.zbar_fallback:
                 yield lambda: self._zbar(start)
-        yield lambda: self._zxing(start, binarizer=zxingcpp.Binarizer.GlobalHistogram)[0]
-        if not camera_sized:
+        if not camera_sized:  # these won reads on the real test images, in this order
             yield lambda: self._both(_scaled("upscaled x2", image, 2.0, start.to_image))
-        yield lambda: self._both(_derived("adaptive threshold", start, _adaptive))
+            yield lambda: self._both(_derived("adaptive threshold", start, _adaptive))
+            yield lambda: self._both(_derived("median filtered", start, lambda g: cv2.medianBlur(g, 3)))
+        yield lambda: self._zxing(start, binarizer=zxingcpp.Binarizer.GlobalHistogram)[0]
+        if camera_sized:
+            yield lambda: self._both(_derived("adaptive threshold", start, _adaptive))
         yield lambda: self._both(_derived("contrast equalised", start, _clahe))
         if not camera_sized:
             yield from self._region_retries(start, regions)
-        if self.has_linear:
+        if self.has_linear and regions:  # whole-image turns only where bars were seen
             for degrees in (15, -15, 30, -30, 45):
                 yield partial(self._both_of, _rotated_variant, start, degrees)
-        yield lambda: self._both(_derived("median filtered", start, lambda g: cv2.medianBlur(g, 3)))
+        if camera_sized:
+            yield lambda: self._both(_derived("median filtered", start, lambda g: cv2.medianBlur(g, 3)))
         yield lambda: self._both(_derived("sharpened", start, _sharpen))
 
     def _settled(self, codes: list[DecodedCode], start: Variant) -> list[DecodedCode]:

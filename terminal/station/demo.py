@@ -12,7 +12,7 @@ from pathlib import Path
 from sync.station.ledger import StationLedger, pin_hash
 from sync.station.workorders import Material, RoutedOperation, RoutedWorkOrder, Worker
 
-DEMO_WORK_CENTRES = frozenset({"ASSEMBLY"})
+DEMO_WORK_CENTRES = frozenset({"ASSY"})
 
 DEMO_WORKERS = (
     Worker("E-0042", "Li Wei", pin_hash("E-0042", "4242")),
@@ -24,11 +24,11 @@ DEMO_WORKERS = (
 def demo_work_orders() -> list[RoutedWorkOrder]:
     def ops(first_at_assembly: bool) -> tuple[RoutedOperation, ...]:
         return (
-            RoutedOperation(10, "Frame prep", "ASSEMBLY" if first_at_assembly else "FRAME", 5, 2,
-                            sop="docs/sop/frame-prep.pdf"),
-            RoutedOperation(20, "Drive unit & battery", "ASSEMBLY", 10, 6, sop="docs/sop/drive-unit.pdf",
+            RoutedOperation(10, "Frame prep", "ASSY" if first_at_assembly else "WELD", 5, 2,
+                            sop="sop/frame-prep.md"),
+            RoutedOperation(20, "Drive unit & battery", "ASSY", 10, 6, sop="sop/final-assembly.md",
                             predecessor=10),
-            RoutedOperation(30, "Final QC", "ASSEMBLY", 2, 3, qc=True, sop="docs/sop/final-qc.pdf", predecessor=20),
+            RoutedOperation(30, "Final QC", "ASSY", 2, 3, qc=True, sop="sop/final-inspection.md", predecessor=20),
         )
 
     config = (("Frame", "Trekking 52 cm"), ("Motor", "Mid-drive 85 Nm"), ("Battery", "625 Wh"),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
-from terminal.qt import QHBoxLayout, QLineEdit, Qt, QVBoxLayout, QWidget, Signal
+from terminal.qt import QHBoxLayout, QLineEdit, Qt, QTextBrowser, QVBoxLayout, QWidget, Signal
 from terminal.station import texts
 from terminal.station.session import OperationView, RoutedLine
 from terminal.ui.keypad import Keypad
@@ -106,6 +107,7 @@ class OperationPage(QWidget):
     qc_pass = Signal()
     qc_fail = Signal()
     other = Signal()
+    sop = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -119,9 +121,9 @@ class OperationPage(QWidget):
         self.configuration = Field("Configuration", "detail")
         self.operation = Field("Operation", "big")
         self.standard = Field("Standard time")
-        self.sop = Field("SOP document", "detail")
+        self.sop_field = Field("SOP document", "detail")
         self.materials = Field("Materials", "detail")
-        for f in (self.work_order, self.product, self.operation, self.configuration, self.standard, self.sop,
+        for f in (self.work_order, self.product, self.operation, self.configuration, self.standard, self.sop_field,
                   self.materials):
             info.box.addWidget(f)
         info.box.addStretch(1)
@@ -158,9 +160,14 @@ class OperationPage(QWidget):
         qc_row.addWidget(self.fail_button)
         side.addLayout(qc_row)
         side.addStretch(1)
+        bottom = QHBoxLayout()
+        self.sop_button = button("SOP", "small")
+        self.sop_button.clicked.connect(self.sop.emit)
         other = button("Other work order", "small")
         other.clicked.connect(self.other.emit)
-        side.addWidget(other)
+        bottom.addWidget(self.sop_button)
+        bottom.addWidget(other, 1)
+        side.addLayout(bottom)
         row.addLayout(side, 4)
 
     def show_view(self, view: OperationView, names: Callable[[str], str] = str) -> None:
@@ -172,7 +179,8 @@ class OperationPage(QWidget):
         self.operation.set(f"{op.number}  {op.name}" + ("  ·  QC" if op.qc else ""))
         self.standard.set(f"{texts.minutes(state.standard_seconds)}   (setup {op.setup_minutes:g} + "
                           f"{op.run_minutes:g} × {wo.quantity} min)")
-        self.sop.set(op.sop or "—")
+        self.sop_field.set(op.sop or "—")
+        self.sop_button.setEnabled(bool(op.sop))
         self.materials.set("\n".join(f"{m.quantity:g} {m.unit}  {m.item}  {m.description}" for m in wo.materials)
                            or "—")
         self.names = names
@@ -290,3 +298,30 @@ class CompletePage(QWidget):
         self.scrap.setText("0")
         self.reasons.clear()
         self.target(self.good)
+
+
+class SopPage(QWidget):
+    """The operation's SOP document (Markdown from the catalog), big and scrollable."""
+
+    back = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        box = QVBoxLayout(self)
+        box.setContentsMargins(30, 12, 30, 12)
+        self.title = label("", "big", wrap=False)
+        box.addWidget(self.title)
+        self.text = QTextBrowser()
+        self.text.setObjectName("sop")
+        box.addWidget(self.text, 1)
+        close = button("Back to the operation", "complete")
+        close.clicked.connect(self.back.emit)
+        box.addWidget(close)
+
+    def show_document(self, title: str, path: Path) -> None:
+        self.title.setText(title)
+        try:
+            self.text.setMarkdown(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            self.text.setPlainText(f"The SOP document cannot be opened: {path}\n({exc.strerror})\n\n"
+                                   "Ask the supervisor for the printed SOP.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from sync.errors import FloorLinkError
@@ -29,7 +30,7 @@ from terminal.station import texts
 from terminal.station.session import Feedback, StationSession, routed_here
 from terminal.station.status import LinkStatus
 from terminal.ui.camera import CameraBridge
-from terminal.ui.pages import CompletePage, LoginPage, OperationPage, ReasonPage, ScanPage
+from terminal.ui.pages import CompletePage, LoginPage, OperationPage, ReasonPage, ScanPage, SopPage
 from terminal.ui.parts import button, label, repolish
 from terminal.ui.sounds import Speaker
 
@@ -39,8 +40,9 @@ class StationWindow(QMainWindow):
     _finished = Signal(object, object)  # (then, result) of a core call, delivered on the UI thread
 
     def __init__(self, session: StationSession, link: Callable[[], LinkStatus], speaker: Speaker | None = None,
-                 tick_ms: int = 1000) -> None:
+                 tick_ms: int = 1000, sop_folder: Path = Path(".")) -> None:
         super().__init__()
+        self.sop_folder = sop_folder
         self.session = session
         self.link = link
         self.speaker = speaker or Speaker(enabled=False)
@@ -63,8 +65,9 @@ class StationWindow(QMainWindow):
         self.pause_page = ReasonPage("Why pause?", texts.PAUSE_REASONS, "Pause", "pause")
         self.complete_page = CompletePage()
         self.fail_page = ReasonPage("QC failed — which defect?", texts.DEFECT_CODES, "Record fail", "fail")
+        self.sop_page = SopPage()
         for page in (self.login_page, self.scan_page, self.op_page, self.pause_page, self.complete_page,
-                     self.fail_page):
+                     self.fail_page, self.sop_page):
             self.stack.addWidget(page)
         box.addWidget(self.stack, 1)
         self.setCentralWidget(central)
@@ -118,6 +121,8 @@ class StationWindow(QMainWindow):
         op.qc_pass.connect(lambda: self.run(lambda: s.record_qc(True)))
         op.qc_fail.connect(lambda: self._open("fail"))
         op.other.connect(self.other_work_order)
+        op.sop.connect(lambda: self._open("sop"))
+        self.sop_page.back.connect(lambda: self._open(""))
         self.pause_page.confirmed.connect(lambda reason: self.run(lambda: s.pause(reason), self._close_if_ok))
         self.pause_page.cancelled.connect(lambda: self._open(""))
         self.complete_page.confirmed.connect(
@@ -155,6 +160,8 @@ class StationWindow(QMainWindow):
             self.pause_page.reset()
         elif mode == "fail":
             self.fail_page.reset()
+        elif mode == "sop" and view is not None and view.op.sop:
+            self.sop_page.show_document(f"SOP · {view.op.number} {view.op.name}", self.sop_folder / view.op.sop)
         elif mode == "complete" and view is not None:
             started = self.session.started_quantity(view.wo, view.op)
             self.complete_page.reset(started, f"Complete {view.wo.id} · {view.op.number}")
@@ -218,7 +225,8 @@ class StationWindow(QMainWindow):
             self.stack.setCurrentWidget(self.scan_page)
         else:
             self.op_page.show_view(view, s.name_of)
-            page = {"pause": self.pause_page, "complete": self.complete_page, "fail": self.fail_page}.get(
+            page = {"pause": self.pause_page, "complete": self.complete_page, "fail": self.fail_page,
+                    "sop": self.sop_page}.get(
                 self.mode, self.op_page)
             self.stack.setCurrentWidget(page)
         self._show_link()
