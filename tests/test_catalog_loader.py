@@ -180,3 +180,9 @@ def test_excludes_over_one_attribute_and_bad_rule_kind_are_schema_errors(tmp_pat
     found = errors_of(folder)
     assert any("rules[1].when: needs at least 2 entries" in e for e in found), found
     assert any("rules[3].kind: 'ranges' is not one of 'requires', 'excludes', 'table', 'range'" in e for e in found), found
+
+
+def test_image_path_outside_the_catalog_folder_is_refused(tmp_path: Path) -> None:
+    folder = variant(tmp_path, "products/bike.yaml", "image: images/bike.svg", "image: ../../outside.svg")
+    (tmp_path / "outside.svg").write_text("<svg/>", encoding="utf-8")
+    assert "products/bike.yaml:4 image: path '../../outside.svg' leaves the catalog folder" in errors_of(folder)

@@ -251,7 +251,12 @@ def closure(
 
 
 def _check_path(reader: _Reader, where: str, rel: str | None) -> None:
-    if rel and not (reader.root / rel).is_file():
+    if not rel:
+        return
+    target = (reader.root / rel).resolve()
+    if not target.is_relative_to(reader.root.resolve()):
+        reader.error(where, f"path '{rel}' leaves the catalog folder")
+    elif not target.is_file():
         reader.error(where, f"file '{rel}' not found in the catalog folder")
 
 
