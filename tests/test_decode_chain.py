@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import statistics
-import sys
 import time
 from pathlib import Path
 
@@ -13,14 +12,12 @@ import numpy as np
 import pytest
 import zxingcpp
 
+from bench.frames import make_frame, render_code
 from sync import labels
 from sync.errors import DecodeError, SettingsError
 from sync.settings import load
 from terminal.decode.chain import DEFAULT_FORMATS, DecodeChain
 from terminal.decode.confirm import ScanConfirmer
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from frames import make_frame, render_code  # noqa: E402
 
 
 def manifest(testdata: Path) -> list[dict[str, str]]:
@@ -121,10 +118,10 @@ def test_empty_720p_frame_is_fast_and_reads_nothing() -> None:
     frames = [make_frame(900 + i, None).image for i in range(8)]
     times = []
     for frame in frames * 2:
-        start = time.perf_counter()
+        start = time.process_time()  # CPU time: the shared test machine may keep us waiting for a core
         assert chain.decode(frame) == []
-        times.append(time.perf_counter() - start)
-    assert statistics.median(times) < 0.030  # the 10 ms target is measured by bench/decode.py on a quiet machine
+        times.append(time.process_time() - start)
+    assert statistics.median(times) < 0.020  # bench/decode.py measures the 10 ms target with more frames
 
 
 def test_frame_larger_than_1920_px_is_downscaled_and_read() -> None:

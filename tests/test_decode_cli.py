@@ -10,11 +10,10 @@ import cv2
 import numpy as np
 import pytest
 
+from bench.frames import render_code
 from terminal.decode.__main__ import main
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "bench"))
-from frames import render_code  # noqa: E402
 
 
 def write_codes(folder: Path) -> dict[str, tuple[str, str]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
@@ -10,15 +9,13 @@ import cv2
 import numpy as np
 import pytest
 
+from bench.frames import make_frame
 from sync import labels
 from sync.errors import DecodeError
 from sync.settings import load
 from terminal.decode.chain import DecodeChain
 from terminal.decode.confirm import ScanConfirmer
 from terminal.decode.sources import CaptureWorker, ImageFolderSource, VideoFileSource, open_source, read_image
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from frames import make_frame  # noqa: E402
 
 TEXT = labels.format(labels.WorkOrderLabel("WO-000777", 40))
 
