@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import queue
-import sqlite3
 import threading
 import time
 from collections import defaultdict
@@ -202,7 +201,9 @@ class Ingest:
                                [now, topic, q.reason, q.detail, env.device_id if env else None,
                                 env.event_id if env else None, payload[: self.max_payload]])
             resend: dict[str, int | None] = {}
-            for device_id in acks:
+            for device_id, device_acks in acks.items():
+                tx.execute("UPDATE devices SET max_seq = max(max_seq, ?), last_seen_at = ? WHERE device_id = ?",
+                           [max(a.seq for a in device_acks), now, device_id])
                 resend[device_id] = self._advance(tx, device_id, now)
         self._add(stats)
         return {d: (a, resend[d]) for d, a in acks.items()}
@@ -260,10 +261,19 @@ class Ingest:
         return known
 
     def _store_event(self, tx: Transaction, env: Envelope, now: str, stats: IngestStats) -> Ack:
-        row = tx.execute("SELECT status, reason, result FROM events WHERE event_id = ?", [env.event_id]).fetchone()
-        if row is not None:
+        inserted = tx.execute(
+            "INSERT OR IGNORE INTO events (event_id, device_id, seq, type, occurred_at, received_at, body, status) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 'ok')",
+            [env.event_id, env.device_id, env.seq, env.type, env.occurred_at, now,
+             json.dumps(env.body, separators=(",", ":"), ensure_ascii=False)]).rowcount
+        if not inserted:
+            row = tx.execute("SELECT status, reason, result FROM events WHERE event_id = ?", [env.event_id]).fetchone()
+            if row is None:
+                raise Quarantined(SEQ_CONFLICT, f"device {env.device_id!r} sent seq {env.seq} again with another "
+                                  "event id", env)
             stats.duplicates += 1
             return Ack(env.event_id, env.seq, row[0], row[1], json.loads(row[2]))
+        stats.stored += 1
         status, reason, result = "ok", "", {}
         handler = self.handlers.get(env.type)
         if handler is not None:
@@ -278,20 +288,11 @@ class Ingest:
             if status != "ok":
                 tx.execute("ROLLBACK TO SAVEPOINT ingest_handler")
                 result = {}
+                stats.rejected += 1
             tx.execute("RELEASE SAVEPOINT ingest_handler")
-        try:
-            tx.execute("INSERT INTO events (event_id, device_id, seq, type, occurred_at, received_at, body, status, "
-                       "reason, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       [env.event_id, env.device_id, env.seq, env.type, env.occurred_at, now,
-                        json.dumps(env.body, separators=(",", ":")), status, reason, json.dumps(result)])
-        except sqlite3.IntegrityError:
-            raise Quarantined(SEQ_CONFLICT, f"device {env.device_id!r} sent seq {env.seq} twice with different "
-                              "event ids", env) from None
-        stats.stored += 1
-        if status != "ok":
-            stats.rejected += 1
-        tx.execute("UPDATE devices SET max_seq = max(max_seq, ?), last_seen_at = ? WHERE device_id = ?",
-                   [env.seq, now, env.device_id])
+            if status != "ok" or result:
+                tx.execute("UPDATE events SET status = ?, reason = ?, result = ? WHERE event_id = ?",
+                           [status, reason, json.dumps(result), env.event_id])
         return Ack(env.event_id, env.seq, status, reason, result)  # type: ignore[arg-type]
 
     def _advance(self, tx: Transaction, device_id: str, now: str) -> int | None:

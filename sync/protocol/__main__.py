@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--until-drained", action="store_true", help="exit once the outbox is empty")
     parser.add_argument("--resend-after", type=float, default=10.0, help="seconds before an unacked event is re-sent")
     args = parser.parse_args(argv)
+    sys.setswitchinterval(0.0005)  # the MQTT thread and the sync thread hand over quickly
     try:
         settings = settings_module.load(args.config)
         store = Store(args.db, device_id=settings.get("node.device_id"))

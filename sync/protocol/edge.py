@@ -62,7 +62,8 @@ class EdgeSync:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._in_flight: dict[int, float] = {}  # seq -> monotonic time of the last send
+        self._in_flight: dict[int, float] = {}  # seq -> monotonic time of the last send, oldest first
+        self._counted_at = 0.0
         self._cursor = 0  # highest seq published since (re)connect
         self._resend_from: int | None = None
         self._pending = self.outbox.pending_count()
@@ -136,11 +137,17 @@ class EdgeSync:
             self._reset.clear()
             self._in_flight.clear()
             self._cursor = 0
-        if not self.link.connected:
-            self._pending = self.outbox.pending_count()
-            return
         now = time.monotonic()
-        due = [s for s, sent in self._in_flight.items() if now - sent >= self.resend_after]
+        if now - self._counted_at > 0.25:  # a count over a large outbox is not free: a few times a second
+            self._pending = self.outbox.pending_count()
+            self._counted_at = now
+        if not self.link.connected:
+            return
+        due = []
+        for seq, sent in self._in_flight.items():  # oldest send first: stop at the first not yet due
+            if now - sent < self.resend_after:
+                break
+            due.append(seq)
         if self._resend_from is not None:
             due += [s for s, sent in self._in_flight.items() if s >= self._resend_from and now - sent >= 0.5]
             self._resend_from = None
@@ -151,10 +158,10 @@ class EdgeSync:
             for envelope in self.outbox.after(self._cursor, room):
                 self._publish(envelope, now)
                 self._cursor = envelope.seq
-        self._pending = self.outbox.pending_count()
 
     def _publish(self, envelope: Any, now: float) -> None:
         self.link.publish(topics.up(self.site, self.device_id, envelope.type), envelope.encode())
+        self._in_flight.pop(envelope.seq, None)  # re-insert: the dict stays ordered by send time
         self._in_flight[envelope.seq] = now
 
     def _handle_incoming(self) -> None:
@@ -180,6 +187,7 @@ class EdgeSync:
             done = self.outbox.acknowledge(acks)
             for ack in acks:
                 self._in_flight.pop(ack.seq, None)
+            self._pending = max(0, self._pending - len(done))
             self._last_ack_at = time.time()
             for record in done:
                 for callback in self._ack_callbacks:

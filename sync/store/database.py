@@ -132,6 +132,18 @@ class Store:
         return len(migrations)
 
     @contextmanager
+    def relaxed(self) -> Iterator[None]:
+        """Commits inside skip the fsync (synchronous=NORMAL): only for writes that may be lost
+        on a power cut without harm, such as forgetting acked events (the hub ignores a re-send).
+        WAL keeps the file consistent either way; the next FULL commit syncs these too."""
+        with self._lock:
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                yield
+            finally:
+                self.db.execute("PRAGMA synchronous=FULL")
+
+    @contextmanager
     def transaction(self, doing: str = "writing") -> Iterator[Transaction]:
         """``BEGIN IMMEDIATE`` … ``COMMIT``: all or nothing, durable when the block ends.
 
