@@ -63,3 +63,15 @@ def test_cli_reads_the_real_code128_images(testdata: Path, capsys: pytest.Captur
     lines = capsys.readouterr().out.splitlines()
     assert f"{folder / '1.png'}\tCode128\t168901" in lines
     assert all(line.count("\t") == 2 for line in lines) and len(lines) >= 6
+
+
+def test_decode_package_loads_no_qt() -> None:
+    """The chain runs in a worker thread and in this CLI: it must not pull in PySide6."""
+    code = (
+        "import sys, terminal.decode.chain, terminal.decode.confirm, terminal.decode.sources, terminal.decode.__main__\n"
+        "bad = sorted(n for n in sys.modules if n.split('.')[0] in ('PySide6', 'shiboken6'))\n"
+        "print(bad)\n"
+        "sys.exit(1 if bad else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
