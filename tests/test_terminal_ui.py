@@ -267,5 +267,5 @@ def test_sop_document_opens_from_the_operation_and_goes_back(qtbot, window: Stat
     assert window.stack.currentWidget() is window.sop_page
     assert "Frame preparation" in window.sop_page.text.toPlainText()
     shot(window, artifacts, "15_sop")
-    tap(qtbot, window, window.sop_page.findChild(QPushButton))
+    tap(qtbot, window, window.sop_page.close_button)
     assert window.stack.currentWidget() is window.op_page

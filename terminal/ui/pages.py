@@ -314,9 +314,9 @@ class SopPage(QWidget):
         self.text = QTextBrowser()
         self.text.setObjectName("sop")
         box.addWidget(self.text, 1)
-        close = button("Back to the operation", "complete")
-        close.clicked.connect(self.back.emit)
-        box.addWidget(close)
+        self.close_button = button("Back to the operation", "complete")
+        self.close_button.clicked.connect(self.back.emit)
+        box.addWidget(self.close_button)
 
     def show_document(self, title: str, path: Path) -> None:
         self.title.setText(title)
