@@ -28,6 +28,17 @@ class Inbox:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.handlers: dict[str, Handler] = {}
+        self.latest_prefixes: tuple[str, ...] = ()
+
+    def latest_only(self, *prefixes: str) -> None:
+        """Streams starting with one of ``prefixes`` carry whole states: apply the newest, skip gaps.
+
+        A dashboard that joins late gets a retained snapshot numbered far past 1; waiting for the
+        ones before it would wait forever, and they are superseded anyway."""
+        self.latest_prefixes += prefixes
+
+    def is_latest_only(self, stream: str) -> bool:
+        return any(stream.startswith(prefix) for prefix in self.latest_prefixes)
 
     def on(self, type: str, handler: Handler) -> None:
         """Apply messages of ``type`` with ``handler(tx, envelope)``; one handler per type."""
@@ -45,7 +56,7 @@ class Inbox:
             current = int(row[0]) if row else 0
             if envelope.seq <= current:
                 return applied
-            if envelope.seq > current + 1:
+            if envelope.seq > current + 1 and not self.is_latest_only(envelope.stream):
                 tx.execute("INSERT OR IGNORE INTO inbox_pending VALUES (?, ?, ?, ?)",
                            [envelope.stream, envelope.seq, json.dumps(envelope.to_dict()), utc_now()])
                 return applied
