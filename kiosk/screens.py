@@ -16,6 +16,7 @@ from kiosk.qt import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QScrollArea,
     Qt,
     QVBoxLayout,
@@ -157,6 +158,8 @@ class OptionsScreen(ScreenBase):
         self.undo = button("", model.undo, "undoButton")
         self.next = button("", model.next, "nextButton", role="primary")
         self.root.addLayout(nav_bar(self.back, self.undo, self.next, stretch_after=2))
+        self._layout_key: tuple[object, ...] = ()
+        self._tiles: dict[tuple[str, str], QPushButton] = {}
 
     def refresh(self) -> None:
         model = self.model
@@ -176,10 +179,16 @@ class OptionsScreen(ScreenBase):
         self.undo.setEnabled(model.can_undo())
         last = model.step + 1 == len(model.groups)
         self.next.setText(tr("See summary") if last else tr("Next"))
-        clear(self.attributes)
-        for view in views:
-            self._add_attribute(view)
-        self.attributes.addStretch(1)
+        layout_key = (model.product.code, model.step, lang, tuple(v.code for v in views))
+        if layout_key != self._layout_key:  # another screen: build the tiles
+            self._layout_key = layout_key
+            self._tiles = {}
+            clear(self.attributes)
+            for view in views:
+                self._add_attribute(view)
+            self.attributes.addStretch(1)
+        for view in views:  # same screen after a tap: only texts and states change (fast)
+            self._update_tiles(view)
         self._refresh_detail()
 
     def _picture_path(self, views: list[AttributeView]):  # type: ignore[no-untyped-def]
@@ -200,25 +209,36 @@ class OptionsScreen(ScreenBase):
             self.attributes.addWidget(label(pick(view.help, lang), "attributeHelp"))
         grid = QGridLayout()
         grid.setSpacing(12)
-        currency = self.model.product.currency if self.model.product else "CNY"
         for index, option in enumerate(view.options):
+            tile = button("", partial(self.model.tap_option, view.code, option.code),
+                          f"option-{view.code}-{option.code}", role="option")
+            tile.setMinimumHeight(96)
+            self._tiles[(view.code, option.code)] = tile
+            grid.addWidget(tile, index // 3, index % 3)
+        self.attributes.addLayout(grid)
+
+    def _update_tiles(self, view: AttributeView) -> None:
+        model = self.model
+        lang = model.language
+        currency = model.product.currency if model.product else "CNY"
+        chosen_here = model.configurator is not None and view.code in model.configurator.choices
+        for option in view.options:
+            tile = self._tiles[(view.code, option.code)]
             text = pick(option.label, lang)
             if option.price:
                 text += "\n" + money(option.price, currency, sign=True)
             if not option.available:
                 text += "\n" + tr("not with your choices")
-            elif not option.chosen and option.code == view.suggested and view.code not in (self.model.configurator.choices if self.model.configurator else {}):
+            elif not option.chosen and option.code == view.suggested and not chosen_here:
                 text += "\n" + tr("recommended")
-            tile = button(text, partial(self.model.tap_option, view.code, option.code),
-                          f"option-{view.code}-{option.code}", role="option")
+            if tile.text() != text:
+                tile.setText(text)
             state = "chosen" if option.chosen else ("available" if option.available else "unavailable")
-            tile.setProperty("state", state)
-            focused = self.model.focus == (view.code, option.code)
-            tile.setProperty("focused", "true" if focused else "false")
-            tile.setMinimumHeight(96)
-            restyle(tile)
-            grid.addWidget(tile, index // 3, index % 3)
-        self.attributes.addLayout(grid)
+            focused = "true" if model.focus == (view.code, option.code) else "false"
+            if tile.property("state") != state or tile.property("focused") != focused:
+                tile.setProperty("state", state)
+                tile.setProperty("focused", focused)
+                restyle(tile)
 
     def _refresh_detail(self) -> None:
         model = self.model
