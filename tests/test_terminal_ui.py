@@ -269,3 +269,27 @@ def test_sop_document_opens_from_the_operation_and_goes_back(qtbot, window: Stat
     shot(window, artifacts, "15_sop")
     tap(qtbot, window, window.sop_page.close_button)
     assert window.stack.currentWidget() is window.op_page
+
+
+def test_wedge_scan_into_the_focused_code_field_counts_once_and_leaves_it_empty(qtbot, window: StationWindow) -> None:  # type: ignore[no-untyped-def]
+    wedge_scan(qtbot, window, badge("E-0042"))
+    field = window.scan_page.code
+    field.setFocus()
+    played = len(window.speaker.played)
+    qtbot.keyClicks(field, wo("WO-1001", 10))
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    settle(qtbot, window)
+    assert window.session.selection is not None and window.session.selection.operation == 10
+    assert field.text() == ""
+    assert window.speaker.played[played:] == ["ok"]
+
+
+def test_a_code_typed_by_hand_into_the_field_is_read_on_enter(qtbot, window: StationWindow) -> None:  # type: ignore[no-untyped-def]
+    wedge_scan(qtbot, window, badge("E-0042"))
+    field = window.scan_page.code
+    field.setFocus()
+    field.setText(wo("WO-1001", 10).lower())  # typed slowly, Caps Lock off
+    qtbot.wait(120)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    settle(qtbot, window)
+    assert window.session.selection is not None and window.session.selection.work_order == "WO-1001"
