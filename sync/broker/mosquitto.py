@@ -209,8 +209,8 @@ class Mosquitto:
     def _address_in_use(self) -> bool:
         return "address already in use" in self.log_tail().lower()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """SIGTERM and wait: mosquitto writes its persistence file before it exits."""
+    def stop(self, timeout: float = 30.0) -> None:
+        """SIGTERM and wait: mosquitto writes its persistence file (a big queue takes a while) and exits."""
         if self._process is None:
             return
         if self._process.poll() is None:
