@@ -107,3 +107,11 @@ def test_embedded_broker_keeps_its_chosen_port_across_stop_and_start(embedded: E
     assert embedded.port == port
     with ProbeClient(embedded.host, port, cid("again")):
         pass
+
+
+def test_embedded_broker_with_a_config_rumqttd_refuses_gives_a_clear_error(tmp_path) -> None:
+    broker = EmbeddedBroker(data_dir=tmp_path, max_payload_size=-1)
+    with pytest.raises(BrokerError, match="rumqttd refused its configuration") as caught:
+        broker.start()
+    assert str(tmp_path / "rumqttd.toml") in str(caught.value)
+    assert not broker.running
