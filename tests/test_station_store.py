@@ -139,3 +139,24 @@ def test_cancelled_work_order_cannot_be_started_but_running_work_can_be_finished
     assert session.pause("Other job").tone is Tone.OK
     assert "was cancelled" in session.resume().text
     assert session.complete("0", "0").tone is Tone.OK
+
+
+def test_predecessor_done_at_another_station_per_the_hub_lets_the_next_operation_start(tmp_path: Path) -> None:
+    from sync.station.stored import OPERATION_STATUS
+
+    ledger = open_ledger(tmp_path / "station.db")
+    seed_demo(ledger)
+    inbox = Inbox(ledger.store)
+    register(inbox)
+    session = StationSession(ledger, "ST-ASM-1", DEMO_WORK_CENTRES, clock=lambda: T0)
+    session.scan(labels.format(BadgeLabel("E-0042")))
+    assert session.scan(labels.format(WorkOrderLabel("WO-1002", 20))).tone is Tone.OVERRIDE  # op 10 is at WELD
+    inbox.receive(Envelope("0192f0c0-0000-7000-8000-000000000004", "hub", 1, "2026-11-25T08:00:00Z",
+                           OPERATION_STATUS, {"id": "WO-1002", "operation": 10, "status": "done"},
+                           stream="station/ST-ASM-1"))
+    assert session.scan(labels.format(WorkOrderLabel("WO-1002", 20))).tone is Tone.OK
+    assert session.start().tone is Tone.OK
+    inbox.receive(Envelope("0192f0c0-0000-7000-8000-000000000005", "hub", 2, "2026-11-25T08:00:00Z",
+                           OPERATION_STATUS, {"id": "WO-1002", "operation": 77, "status": "done"},
+                           stream="station/ST-ASM-1"))
+    assert "no operation 77" in json.dumps(inbox.failures())

@@ -3,7 +3,8 @@
 Each accepted action writes its row in ``station_events`` and its outbox event in ONE transaction,
 so the local log and what the hub will receive never disagree, even after a crash. Work orders
 arrive from the hub through the inbox (message ``workorder.released``, body as
-:meth:`RoutedWorkOrder.to_body`; ``workorder.cancelled`` marks one withdrawn) or are seeded by the demo fixture.
+:meth:`RoutedWorkOrder.to_body`; ``workorder.cancelled`` marks one withdrawn, ``workorder.operation_status`` carries the hub's
+status of an operation done elsewhere) or are seeded by the demo fixture.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sync.store import Inbox, Outbox, Store, Transaction
 COMPONENT = "station"
 WORK_ORDER_MESSAGE = "workorder.released"
 WORK_ORDER_CANCELLED = "workorder.cancelled"
+OPERATION_STATUS = "workorder.operation_status"
 ROSTER_MESSAGE = "station.roster"
 
 
@@ -118,6 +120,23 @@ def apply_cancelled(tx: Transaction, envelope: Envelope) -> None:
         _put_work_order(tx, replace(RoutedWorkOrder.from_body(json.loads(row[0])), cancelled=True))
 
 
+def apply_operation_status(tx: Transaction, envelope: Envelope) -> None:
+    """Inbox handler: the hub's status of one operation, e.g. a predecessor done at another station
+    (``{"id": wo, "operation": 10, "status": "done"}``); it lets the next operation start here."""
+    body = envelope.body
+    wo_id, number, status = body.get("id"), body.get("operation"), body.get("status")
+    if not isinstance(wo_id, str) or isinstance(number, bool) or not isinstance(number, int) or not isinstance(status, str):
+        raise StationError(f"operation status needs id, operation and status, got {body!r}",
+                           where=f"{envelope.type} message {envelope.event_id}")
+    row = tx.execute("SELECT body FROM station_work_orders WHERE id = ?", [wo_id]).fetchone()
+    if row is None:
+        return  # not routed here (yet): nothing to update
+    wo = RoutedWorkOrder.from_body(json.loads(row[0]))
+    wo.operation(number)  # refuses an unknown operation with what and where
+    ops = tuple(replace(o, hub_status=status) if o.number == number else o for o in wo.operations)
+    _put_work_order(tx, replace(wo, operations=ops))
+
+
 def apply_roster(tx: Transaction, envelope: Envelope) -> None:
     """Inbox handler: the station's roster (``{"workers": [{badge, name, pin_hash, supervisor}]}``)."""
     where = f"{envelope.type} message {envelope.event_id}"
@@ -134,4 +153,5 @@ def register(inbox: Inbox) -> None:
     """Let the inbox apply the hub's work orders and roster for this station."""
     inbox.on(WORK_ORDER_MESSAGE, apply_work_order)
     inbox.on(WORK_ORDER_CANCELLED, apply_cancelled)
+    inbox.on(OPERATION_STATUS, apply_operation_status)
     inbox.on(ROSTER_MESSAGE, apply_roster)
