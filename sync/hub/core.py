@@ -424,14 +424,15 @@ def _children_lines(product: Product, configuration: Mapping[str, str], item: st
     return list(lines.values())
 
 
-def kpi_report(core: HubCore, since: datetime, until: datetime) -> dict[str, Any]:
+def kpi_report(core: HubCore, since: datetime, until: datetime,
+               progress: list[OrderProgress] | None = None) -> dict[str, Any]:
     """Every KPI of docs/kpis.md over [since, until), from the hub's events and orders."""
     from decimal import Decimal
 
     from sync.hub import kpis
     from sync.station.calendar import working_seconds
 
-    progress = core.orders_progress(until)
+    progress = core.orders_progress(until) if progress is None else progress
     records: list[kpis.OperationRecord] = []
     qc: list[tuple[str, bool]] = []
     for order in progress:

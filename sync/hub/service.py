@@ -8,7 +8,6 @@ a message (stations drop the duplicates a restart may send again, by stream sequ
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -20,6 +19,7 @@ from typing import Any
 import uuid6
 
 from sync.catalog.store import CatalogStore
+from sync.errors import FloorLinkError
 from sync.hub.api import ApiServer, create_app
 from sync.hub.core import HubCore, HubOptions
 from sync.hub.ingest import Ingest, register_device
@@ -79,6 +79,7 @@ class HubService:
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
         self.api: ApiServer | None = None
+        self._kpis: dict[str, Any] | None = None
 
     # ------------------------------------------------------------------ wiring
     def _register_handlers(self) -> None:
@@ -171,15 +172,23 @@ class HubService:
                 self.notifier.deliver_due(now)
                 ticks += 1
                 if ticks % snapshot_every == 0:
-                    self.publish_snapshot(now)
+                    self.publish_snapshot(now, with_kpis=ticks % (snapshot_every * 12) == 0)
             except Exception:
                 log.exception("hub: periodic checks failed; trying again next tick")
 
-    def publish_snapshot(self, now: datetime) -> None:
-        """Retained progress state for dashboards that join late (and for the offline cache)."""
-        orders = [{"id": o.id, "status": o.status, "percent": o.percent, "late": o.late,
-                   "promise": o.promise.isoformat() if o.promise else None,
-                   "eta": o.eta.isoformat() if o.eta else None} for o in self.core.orders_progress(now)]
-        body = {"at": now.isoformat(), "orders": orders}
-        with self.store.transaction("publishing progress") as tx:
-            self._write_down(tx, "dashboard/orders", "progress.snapshot", json.loads(json.dumps(body)), True)
+    def publish_snapshot(self, now: datetime, *, with_kpis: bool = False) -> None:
+        """Retained dashboard state: orders, alerts, load and KPIs, and one board per work centre."""
+        from sync.hub.dashboard_feed import centre_bodies, kpi_trend, orders_body
+
+        progress = self.core.orders_progress(now)
+        if with_kpis or self._kpis is None:
+            self._kpis = kpi_trend(self.core, progress, now)
+        bodies = [("dashboard/orders", "dashboard.orders", orders_body(self.core, progress, now, self._kpis))]
+        bodies += [(f"dashboard/centre/{code}", "dashboard.centre", body)
+                   for code, body in centre_bodies(self.core, progress, now).items()]
+        with self.store.transaction("publishing dashboard state") as tx:
+            for stream, type_, body in bodies:
+                try:
+                    self._write_down(tx, stream, type_, body, True)
+                except FloorLinkError as exc:  # one oversized board must not stop the others
+                    log.warning("hub: dashboard state for %s not sent: %s", stream, exc)

@@ -1,0 +1,98 @@
+"""What the hub tells supervisor dashboards: whole-state snapshots, small enough to send as they are.
+
+``dashboard/orders``: every order (late first) with its progress, the open alerts, the load of
+each work centre today and this week, and KPIs with a 7-day trend. ``dashboard/centre/{code}``:
+the operations of one work centre (queued, running, paused and done ones of open orders) with
+operators, elapsed and standard time, good and scrap: the station boards and the drill-down.
+Dashboards keep the newest of each (``Inbox.latest_only``) in their local cache.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from sync.hub.core import HubCore, kpi_report
+from sync.hub.progress import OrderProgress
+from sync.station.calendar import working_seconds
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
+
+
+def orders_body(core: HubCore, progress: list[OrderProgress], now: datetime,
+                kpis: dict[str, Any] | None) -> dict[str, Any]:
+    placed = {r["order_id"]: r for r in core.store.query("SELECT order_id, product, placed_at, quantity FROM orders")}
+    orders = [{
+        "id": o.id, "product": placed.get(o.id, {}).get("product"), "quantity": placed.get(o.id, {}).get("quantity"),
+        "placed_at": placed.get(o.id, {}).get("placed_at"), "status": o.status, "percent": o.percent,
+        "promise": _iso(o.promise), "eta": _iso(o.eta), "late": o.late,
+    } for o in progress]
+    orders.sort(key=lambda o: (not o["late"], o["status"] in ("done", "cancelled", "ready"), o["promise"] or ""))
+    return {"at": now.isoformat(), "orders": orders, "alerts": core.alerts.open_alerts(),
+            "load": load(core, progress, now), "kpis": kpis or {}}
+
+
+def load(core: HubCore, progress: list[OrderProgress], now: datetime) -> dict[str, dict[str, float]]:
+    """Planned minutes of open operations against capacity minutes, today and this week."""
+    zone = core.options.zone
+    local = now.astimezone(zone)
+    day_start = datetime.combine(local.date(), time(0), zone)
+    week_start = day_start - timedelta(days=local.weekday())
+    spans = {"today": (day_start, day_start + timedelta(days=1)), "week": (week_start, week_start + timedelta(days=7))}
+    booked: dict[str, dict[str, float]] = defaultdict(lambda: {"today": 0.0, "week": 0.0})
+    for order in progress:
+        for wo in order.work_orders:
+            for op in wo.operations:
+                if op.state.status.value == "done" or op.planned.outsourced:
+                    continue
+                for name, (lo, hi) in spans.items():
+                    if lo <= op.planned.planned_start < hi:
+                        booked[op.planned.work_centre][name] += op.planned.standard_seconds / 60
+    out: dict[str, dict[str, float]] = {}
+    for code, centre in core.planner.centres.items():
+        cap = {name: working_seconds(centre.calendar, [span]) / 60 * centre.capacity for name, span in spans.items()}
+        out[code] = {"today_min": round(booked[code]["today"], 1), "week_min": round(booked[code]["week"], 1),
+                     "today_capacity_min": round(cap["today"], 1), "week_capacity_min": round(cap["week"], 1)}
+    return out
+
+
+def kpi_trend(core: HubCore, progress: list[OrderProgress], now: datetime, days: int = 7) -> dict[str, Any]:
+    """Today's KPIs and one point per day for the trend plots."""
+    zone = core.options.zone
+    today = datetime.combine(now.astimezone(zone).date(), time(0), zone)
+    history = []
+    for back in range(days - 1, -1, -1):
+        start = today - timedelta(days=back)
+        report = kpi_report(core, start, start + timedelta(days=1), progress)
+        history.append({"date": start.date().isoformat(),
+                        "oee": {r["work_centre"]: r["oee"] for r in report["oee"]},
+                        "on_time_delivery": report["on_time_delivery"],
+                        "first_pass_yield": report["first_pass_yield"]})
+    week = kpi_report(core, today - timedelta(days=days - 1), now, progress)
+    return {"oee": week["oee"], "on_time_delivery": week["on_time_delivery"],
+            "first_pass_yield": week["first_pass_yield"], "history": history}
+
+
+def centre_bodies(core: HubCore, progress: list[OrderProgress], now: datetime) -> dict[str, dict[str, Any]]:
+    """One body per work centre with its operations of open (and just finished) orders."""
+    devices: dict[tuple[str, int], str] = {}
+    for row in core.store.query("SELECT work_order, op, device_id FROM op_events ORDER BY rowid"):
+        devices[(row["work_order"], row["op"])] = row["device_id"]
+    ops: dict[str, list[dict[str, Any]]] = {code: [] for code in core.planner.centres}
+    for order in progress:
+        if order.status in ("cancelled", "ready"):
+            continue
+        for wo in order.work_orders:
+            for op in wo.operations:
+                st = op.state
+                ops.setdefault(op.planned.work_centre, []).append({
+                    "order_id": order.id, "work_order": wo.id, "item": wo.item, "qty": wo.qty, "op": op.planned.op,
+                    "code": op.planned.code, "status": st.status.value, "workers": list(st.workers),
+                    "elapsed_s": round(st.elapsed_seconds), "standard_s": round(op.planned.standard_seconds),
+                    "good": st.good, "scrap": st.scrap, "planned_start": _iso(op.planned.planned_start),
+                    "eta": _iso(op.eta), "station": devices.get((wo.id, op.planned.op)),
+                })
+    return {code: {"at": now.isoformat(), "work_centre": code, "operations": rows} for code, rows in ops.items()}

@@ -1,0 +1,54 @@
+"""What the hub tells dashboards, built from a hub with real orders and events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from sync.hub.dashboard_feed import centre_bodies, kpi_trend, orders_body
+from tests.test_hub_core import MONDAY_8, Hub
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[Hub]:
+    h = Hub(tmp_path)
+    yield h
+    h.store.close()
+
+
+def test_orders_come_late_first_with_open_alerts_and_load(hub: Hub) -> None:
+    first = hub.order("O1")
+    hub.order("O2")
+    wheel = first["work_orders"][0]
+    hub.op("op.started", wheel, 10, MONDAY_8)
+    now = MONDAY_8 + timedelta(days=3)  # O1's wheels still running, both orders past their promise
+    hub.core.tick(now)
+    progress = hub.core.orders_progress(now)
+    body = orders_body(hub.core, progress, now, None)
+    assert [o["id"] for o in body["orders"]][:2] == ["O1", "O2"] and body["orders"][0]["late"]
+    assert {a["kind"] for a in body["alerts"]} >= {"overrun", "order_late"}
+    assert body["load"]["WHEEL"]["week_capacity_min"] > 0
+    assert body["load"]["ASSY"]["week_min"] > 0
+
+
+def test_centre_boards_show_who_runs_what_on_which_station(hub: Hub) -> None:
+    wheel = hub.order("O1")["work_orders"][0]
+    hub.op("op.started", wheel, 10, MONDAY_8)
+    now = MONDAY_8 + timedelta(minutes=20)
+    boards = centre_bodies(hub.core, hub.core.orders_progress(now), now)
+    running = [o for o in boards["WHEEL"]["operations"] if o["status"] == "running"]
+    assert len(running) == 1 and running[0]["workers"] == ["ann"]
+    assert running[0]["station"] == "st-assy-1" and running[0]["elapsed_s"] == 1200
+
+
+def test_kpi_trend_has_one_point_per_day(hub: Hub) -> None:
+    wo = hub.order("O1")["work_orders"][0]
+    hub.op("op.started", wo, 10, MONDAY_8)
+    hub.op("op.completed", wo, 10, MONDAY_8 + timedelta(minutes=40), good=2, scrap=0)
+    now = MONDAY_8 + timedelta(hours=2)
+    trend = kpi_trend(hub.core, hub.core.orders_progress(now), now)
+    assert len(trend["history"]) == 7 and trend["history"][-1]["date"] == "2026-11-23"
+    assert trend["history"][-1]["oee"]["WHEEL"] > 0
