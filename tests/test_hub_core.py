@@ -122,6 +122,15 @@ def test_events_for_unknown_work_orders_or_too_many_good_parts_are_rejected(hub:
     assert hub.store.query("SELECT COUNT(*) AS n FROM op_events")[0]["n"] == 1
 
 
+def test_a_completed_operation_is_announced_to_every_station_of_its_work_order(hub: Hub) -> None:
+    wo = hub.order("O1")["work_orders"][-1]  # the bike: ASSY op 10 then QC op 20 at the assembly stations
+    hub.op("op.started", wo, 10, MONDAY_8)
+    hub.op("op.completed", wo, 10, MONDAY_8 + timedelta(hours=1), good=1, scrap=0)
+    done = [(stream, body) for stream, type_, body in hub.published if type_ == "workorder.operation_status"]
+    assert sorted(stream for stream, _ in done) == ["station/st-assy-1", "station/st-assy-2"]
+    assert done[0][1] == {"id": wo, "operation": 10, "status": "done"}
+
+
 def test_the_overrun_alert_fires_at_121_percent_while_the_operation_still_runs(hub: Hub) -> None:
     hub.order("O1")
     wheel_wo = next(r["id"] for r in hub.store.query("SELECT id, item FROM work_orders") if r["item"] == "WHEEL")

@@ -25,13 +25,11 @@ from sync.hub.progress import OrderProgress, PlannedOp, order_progress, work_ord
 from sync.orders import PlacedOrder
 from sync.planning import Planner, from_catalog
 from sync.station.calendar import WorkingTime
-from sync.station.stored import WORK_ORDER_MESSAGE
+from sync.station.stored import OPERATION_STATUS, WORK_ORDER_CANCELLED, WORK_ORDER_MESSAGE
 from sync.station.timing import EVENT_TYPES as OP_EVENT_TYPES
 from sync.station.timing import OpEvent, Status, derive
 from sync.station.workorders import Material, RoutedOperation, RoutedWorkOrder
 from sync.store.database import Store, Transaction
-
-WORK_ORDER_CANCELLED = "workorder.cancelled"
 
 # (tx, stream, type, body, retain): how a down message leaves with the same commit.
 Publish = Callable[[Transaction, str, str, dict[str, Any], bool], None]
@@ -270,6 +268,11 @@ class HubCore:
                                     where=f"{type_} {wo_id}/{op_no}", fix="correct the quantity at the station")
         tx.table("op_events").insert({"event_id": event_id, "work_order": wo_id, "op": op_no, "type": type_,
                                       "at": _iso(event.at), "device_id": device_id, "body": json.dumps(dict(body))})
+        if type_ == "op.completed":  # a later operation may now start at another station
+            stations = json.loads(tx.execute("SELECT stations FROM work_orders WHERE id = ?", [wo_id]).fetchone()[0])
+            for st in stations:
+                self.publish(tx, f"station/{st}", OPERATION_STATUS,
+                             {"id": wo_id, "operation": op_no, "status": "done"}, False)
         with self._lock:
             self._apply_op_event(wo_id, op_no, event)
             self._dirty = True
