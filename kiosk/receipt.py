@@ -30,22 +30,23 @@ def qr_pixmap(payload: str, size: int) -> QPixmap:
 
 
 def receipt_lines(order: PlacedOrder, language: str) -> list[str]:
+    """What the receipt says: the essentials first (number, total, date), then the breakdown."""
+    currency = order.price.currency
     lines = [
         tr("Order {number}").format(number=order.number),
         pick(order.product_name, language),
-        "",
+        f"{tr('Total')}: {money(order.price.total, currency)}",
     ]
-    currency = order.price.currency
-    lines.append(f"{tr('Base price')}: {money(order.price.base, currency)}")
-    for line in order.price.lines:
-        amount = money(line.delta, currency, sign=True) if line.delta else tr("included")
-        lines.append(f"  {pick(line.label, language)}: {amount}")
-    lines.append(f"{tr('Total')}: {money(order.price.total, currency)}")
     if order.estimate is not None:
         lines.append(tr("Rough estimate: ready around {date} (the factory confirms the date)").format(
             date=order.estimate.ready_by.isoformat()))
     lines.append(f"{tr('Name')}: {order.customer.name}   {tr('Phone')}: {order.customer.phone}")
     lines.append(order.created_at)
+    lines.append("")
+    lines.append(f"{tr('Base price')}: {money(order.price.base, currency)}")
+    for line in order.price.lines:
+        amount = money(line.delta, currency, sign=True) if line.delta else tr("included")
+        lines.append(f"  {pick(line.label, language)}: {amount}")
     return lines
 
 

@@ -32,8 +32,8 @@ class ScreenBase(QWidget):
         self.model = model
         self.setObjectName(name)
         self.root = QVBoxLayout(self)
-        self.root.setContentsMargins(32, 24, 32, 24)
-        self.root.setSpacing(16)
+        self.root.setContentsMargins(32, 16, 32, 16)
+        self.root.setSpacing(12)
 
     def refresh(self) -> None:  # pragma: no cover - every screen overrides it
         raise NotImplementedError
@@ -46,6 +46,8 @@ def nav_bar(*buttons: QWidget, stretch_after: int = 1) -> QHBoxLayout:
         if index == stretch_after:
             row.addStretch(1)
         row.addWidget(widget)
+    if len(buttons) <= stretch_after:
+        row.addStretch(1)
     return row
 
 
@@ -80,7 +82,8 @@ class GalleryScreen(ScreenBase):
         self.root.addWidget(self.heading)
         self.grid = QGridLayout()
         self.grid.setSpacing(24)
-        self.root.addLayout(self.grid, 1)
+        self.root.addLayout(self.grid)
+        self.root.addStretch(1)
         self.back = button("", model.back, "backButton")
         self.root.addLayout(nav_bar(self.back))
 
@@ -284,10 +287,16 @@ class SummaryScreen(ScreenBase):
         self.lines = QGridLayout()
         self.lines.setHorizontalSpacing(24)
         self.lines.setVerticalSpacing(6)
-        holder = QVBoxLayout()
+        lines_box = QWidget()
+        lines_box.setObjectName("summaryLines")
+        holder = QVBoxLayout(lines_box)
         holder.addLayout(self.lines)
         holder.addStretch(1)
-        body.addLayout(holder, 1)
+        scroller = QScrollArea()  # fifteen attributes scroll instead of pushing the buttons off screen
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setWidget(lines_box)
+        body.addWidget(scroller, 1)
         self.root.addLayout(body, 1)
         self.estimate = label("", "estimate")
         self.root.addWidget(self.estimate)
@@ -341,15 +350,16 @@ class Keyboard(QFrame):
         self.model = model
         self.setObjectName("keyboard")
         grid = QVBoxLayout(self)
-        grid.setSpacing(6)
+        grid.setSpacing(4)
+        grid.setContentsMargins(8, 8, 8, 8)
         self.keys: dict[str, object] = {}
         for row in KEY_ROWS:
             line = QHBoxLayout()
-            line.setSpacing(6)
+            line.setSpacing(4)
             line.addStretch(1)
             for char in row:
                 key = button(char.upper(), partial(self._type, char), f"key-{char}", role="key")
-                key.setFixedSize(64, 56)
+                key.setFixedSize(72, 50)
                 line.addWidget(key)
             line.addStretch(1)
             grid.addLayout(line)
@@ -357,7 +367,7 @@ class Keyboard(QFrame):
         last.addStretch(1)
         for text, key_name, width in (("+", "+", 64), ("-", "-", 64), ("␣", "space", 360), ("⌫", "backspace", 120)):
             key = button(text, partial(self.model.type_key, key_name), f"key-{key_name}", role="key")
-            key.setFixedSize(width, 56)
+            key.setFixedSize(width, 50)
             last.addWidget(key)
         last.addStretch(1)
         grid.addLayout(last)
@@ -450,7 +460,11 @@ class ReceiptScreen(ScreenBase):
         body.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignTop)
         self.text = label("", "receiptText")
         self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        body.addWidget(self.text, 1)
+        scroller = QScrollArea()  # a long configuration scrolls instead of growing the window
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setWidget(self.text)
+        body.addWidget(scroller, 1)
         self.root.addLayout(body, 1)
         self.printed = label("", "notice")
         self.root.addWidget(self.printed)
@@ -472,12 +486,12 @@ class ReceiptScreen(ScreenBase):
         self.heading.setText(tr("Thank you! Your order is placed."))
         self.qr.setPixmap(qr_pixmap(order.qr_payload(), 300))
         lines = receipt_lines(order, self.model.language)
+        if self.model.confirmed:
+            lines.insert(3, tr("Confirmed by the factory: ready on {date}").format(date=self.model.confirmed))
+        elif self.model.refused:
+            lines.insert(3, tr("The factory needs to check this order; our staff will call you."))
         lines.insert(0, tr("Show this code in the store to collect your bike."))
         lines.insert(1, "")
-        if self.model.confirmed:
-            lines.append(tr("Confirmed by the factory: ready on {date}").format(date=self.model.confirmed))
-        elif self.model.refused:
-            lines.append(tr("The factory needs to check this order; our staff will call you."))
         self.text.setText("\n".join(lines))
         self.printed.setText(tr("Receipt saved for printing: {path}").format(path=self.printed_path)
                              if self.printed_path else "")
