@@ -458,6 +458,8 @@ class KioskModel:
         setattr(self, name, text)
         if self.field_errors:
             self._validate()
+            if not self.field_errors and self.notice is not None and self.notice.tone == "error":
+                self.notice = None
         self._changed()
 
     def type_key(self, key: str) -> None:

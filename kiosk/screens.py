@@ -265,13 +265,15 @@ class OptionsScreen(ScreenBase):
                                   "switchButton", role="primary"))
             actions.append(button(tr("Ask for this combination"), lambda: model.ask_for_combination(attribute, option),
                                   "askButton"))
-        actions.append(button(tr("This option is unclear"), lambda: model.flag_unclear(attribute, option),
-                              "unclearButton", role="quiet"))
-        row = QHBoxLayout()
+        unclear = button(tr("This option is unclear"), lambda: model.flag_unclear(attribute, option),
+                         "unclearButton", role="quiet")
+        row = QHBoxLayout()  # two rows so long labels never clip in the narrow panel
         for action in actions:
             row.addWidget(action)
         row.addStretch(1)
-        self.detail_layout.addLayout(row)
+        if actions:
+            self.detail_layout.addLayout(row)
+        self.detail_layout.addWidget(unclear, 0, Qt.AlignmentFlag.AlignRight)
 
 
 class SummaryScreen(ScreenBase):

@@ -169,7 +169,7 @@ def test_order_is_not_placed_until_details_are_valid(model: KioskModel) -> None:
     assert model.place_order() is None
     assert set(model.field_errors) == {"phone"} and model.sink.of_type("order.placed") == []  # type: ignore[attr-defined]
     model.set_field("phone", "13800138000")
-    assert model.field_errors == {}
+    assert model.field_errors == {} and model.notice is None
     order = model.place_order()
     assert order is not None and model.screen == Screen.RECEIPT
     assert model.sink.of_type("order.placed") == [order.body()]  # type: ignore[attr-defined]
