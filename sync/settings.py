@@ -214,6 +214,16 @@ class Settings:
         return Settings(values, sources)
 
 
+def read_toml(file: Path, what: str, fix: str) -> dict[str, Any]:
+    """A TOML file as a dict; a missing or malformed one is a :class:`SettingsError` naming it."""
+    try:
+        return tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"{what} not found", where=str(file), fix=fix) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"not valid TOML: {exc}", where=str(file)) from None
+
+
 def load(path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Defaults, then the TOML file (``path`` or ``$FLOORLINK_CONFIG``), then environment variables."""
     environ = os.environ if environ is None else environ
@@ -224,13 +234,7 @@ def load(path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] 
     path = path or environ.get("FLOORLINK_CONFIG") or None
     if path:
         file = Path(path).expanduser()
-        try:
-            data = tomllib.loads(file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise SettingsError("configuration file not found", where=str(file),
-                                fix="check the --config path or FLOORLINK_CONFIG") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise SettingsError(f"not valid TOML: {exc}", where=str(file)) from None
+        data = read_toml(file, "configuration file", "check the --config path or FLOORLINK_CONFIG")
         for section, table in data.items():
             if not isinstance(table, dict):
                 raise SettingsError(f"top-level key {section!r} must be a [section] table", where=str(file))

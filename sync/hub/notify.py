@@ -37,7 +37,6 @@ import hmac
 import json
 import smtplib
 import time
-import tomllib
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -50,6 +49,7 @@ import requests
 import sqlite_utils
 
 from sync.errors import SettingsError
+from sync.settings import read_toml
 
 KINDS = ("webhook", "dingtalk", "wecom", "smtp")
 SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
@@ -96,13 +96,7 @@ class NotifyConfig:
 def load_config(path: str | Path) -> NotifyConfig:
     """Read and check a notification TOML file; errors name the file and the key."""
     file = Path(path)
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SettingsError("notification config not found", where=str(file),
-                            fix="fix hub.notify_config or create the file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"not valid TOML: {exc}", where=str(file)) from None
+    data = read_toml(file, "notification config", "fix hub.notify_config or create the file")
     channels: dict[str, Channel] = {}
     for name, raw in (data.get("channels") or {}).items():
         where = f"{file} [channels.{name}]"
