@@ -51,13 +51,14 @@ def window(qtbot, ledger: MemoryLedger, clock: Clock) -> Iterator[StationWindow]
     win.resize(1280, 800)
     win.show()
     qtbot.waitExposed(win)
+    assert win.wait_idle()
     yield win
     app.removeEventFilter(wedge)
 
 
 def shot(win: StationWindow, artifacts: Path, name: str) -> Path:
     win.refresh()
-    QApplication.processEvents()
+    assert win.wait_idle()
     path = artifacts / f"terminal_{name}.png"
     assert win.grab().save(str(path))
     return path
@@ -101,6 +102,7 @@ def test_worker_flow_by_wedge_scanner_and_taps(qtbot, window: StationWindow, led
     tap(qtbot, window, window.op_page.start_button)
     clock.advance(9.5)  # standard 9 min -> amber
     window.tick()
+    assert window.wait_idle()
     assert window.op_page.timer.property("colour") == "amber"
     shot(window, artifacts, "4_running_amber")
     tap(qtbot, window, window.op_page.pause_button)
@@ -111,10 +113,12 @@ def test_worker_flow_by_wedge_scanner_and_taps(qtbot, window: StationWindow, led
     assert window.stack.currentWidget() is window.op_page
     clock.advance(30)
     window.tick()
+    assert window.wait_idle()
     assert window.op_page.timer.text() == "0:09:30"
     tap(qtbot, window, window.op_page.resume_button)
     clock.advance(2)
     window.tick()
+    assert window.wait_idle()
     assert window.op_page.timer.property("colour") == "red"
     shot(window, artifacts, "6_running_red")
     tap(qtbot, window, window.op_page.complete_button)
@@ -184,6 +188,7 @@ def test_timer_survives_closing_the_app_and_starting_a_new_one_over_the_same_dat
         qtbot.addWidget(win)
         win.resize(1280, 800)
         win.show()
+        assert win.wait_idle()
         return win, wedge
 
     first, wedge = start_app()
@@ -241,21 +246,27 @@ def test_every_scan_plays_a_tone_matching_its_outcome(qtbot, window: StationWind
     assert window.speaker.played == ["ok", "error", "override", "ok"]
 
 
-def test_rules_and_writes_run_off_the_ui_thread(qtbot, window: StationWindow, ledger: MemoryLedger) -> None:  # type: ignore[no-untyped-def]
+def test_the_ui_thread_never_touches_the_store(qtbot, window: StationWindow, ledger: MemoryLedger) -> None:  # type: ignore[no-untyped-def]
     import threading
 
-    threads: list[int] = []
-    record = ledger.record
+    ui = threading.get_ident()
+    calls: list[tuple[str, int]] = []
+    for name in ("record", "events", "work_order", "work_orders", "workers", "pending_outbox"):
+        original = getattr(ledger, name)
 
-    def recording(type_: str, body: dict) -> object:  # type: ignore[type-arg]
-        threads.append(threading.get_ident())
-        return record(type_, body)
+        def spy(*args: object, _name: str = name, _original: object = original) -> object:
+            calls.append((_name, threading.get_ident()))
+            return _original(*args)  # type: ignore[operator]
 
-    ledger.record = recording  # type: ignore[method-assign,assignment]
+        setattr(ledger, name, spy)
     wedge_scan(qtbot, window, badge("E-0042"))
     wedge_scan(qtbot, window, wo("WO-1001", 10))
     tap(qtbot, window, window.op_page.start_button)
-    assert len(threads) == 1 and threads[0] != threading.get_ident()
+    window.tick()
+    assert window.wait_idle()
+    tap(qtbot, window, window.op_page.complete_button)  # opens the quantities page from the last snapshot
+    assert window.complete_page.good.text() == "2"
+    assert ("record", ui) not in calls and calls and all(thread != ui for _, thread in calls)
     assert window.op_page.pause_button.isEnabled()  # the screen caught up through the changed signal
 
 

@@ -357,3 +357,24 @@ def routed_here(session: StationSession) -> list[RoutedLine]:
              for op in wo.operations if op.work_centre in session.work_centres and not wo.cancelled]
     order = {Status.RUNNING: 0, Status.PAUSED: 1, Status.QUEUED: 2, Status.DONE: 3}
     return sorted(lines, key=lambda line: (order[line.state.status], line.wo.id, line.op.number))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything one screen redraw needs, read in one go on the core thread (the UI thread never reads the store)."""
+
+    feedback: Feedback
+    worker: Worker | None
+    view: OperationView | None
+    started: int | None  # what reached the selected operation (the Complete page's default good quantity)
+    lines: tuple[RoutedLine, ...]  # this station's work list, when no operation is selected
+    names: dict[str, str]  # badge -> name of the roster
+
+
+def snapshot(session: StationSession) -> Snapshot:
+    feedback, worker = session.feedback, session.worker
+    view = session.view()
+    started = session.started_quantity(view.wo, view.op) if view is not None else None
+    lines = tuple(routed_here(session)) if worker is not None and view is None else ()
+    names = {w.badge: w.name for w in session.ledger.workers()} if view is not None else {}
+    return Snapshot(feedback, worker, view, started, lines, names)

@@ -6,13 +6,14 @@ fresh view on every change and every second (timers are derived from events, not
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from sync.errors import FloorLinkError
 from terminal.qt import (
+    QApplication,
     QCloseEvent,
     QFrame,
     QHBoxLayout,
@@ -27,7 +28,7 @@ from terminal.qt import (
     Signal,
 )
 from terminal.station import texts
-from terminal.station.session import Feedback, StationSession, routed_here
+from terminal.station.session import Feedback, Snapshot, StationSession, snapshot
 from terminal.station.status import LinkStatus
 from terminal.ui.camera import CameraBridge
 from terminal.ui.pages import CompletePage, LoginPage, OperationPage, ReasonPage, ScanPage, SopPage
@@ -37,7 +38,7 @@ from terminal.ui.sounds import Speaker
 
 class StationWindow(QMainWindow):
     changed = Signal()
-    _finished = Signal(object, object)  # (then, result) of a core call, delivered on the UI thread
+    _finished = Signal(object, object, bool)  # (then, result, is snapshot) of a core call, on the UI thread
 
     def __init__(self, session: StationSession, link: Callable[[], LinkStatus], speaker: Speaker | None = None,
                  tick_ms: int = 1000, sop_folder: Path = Path(".")) -> None:
@@ -75,6 +76,10 @@ class StationWindow(QMainWindow):
         # the session's change listener and ``_finished`` come back to the UI thread as queued signals.
         self._core = ThreadPoolExecutor(max_workers=1, thread_name_prefix="station-core")
         self._pending = 0
+        self._snapshot_pending = False
+        self._snapshot_again = False
+        self._snap: Snapshot | None = None
+        self._status: LinkStatus | None = None
         self._finished.connect(self._on_finished)
         self._connect()
 
@@ -154,20 +159,22 @@ class StationWindow(QMainWindow):
         self.run(self.session.clear_selection)
 
     def _open(self, mode: str) -> None:
+        """Open a page of the selected operation (pause reason, quantities, defect, SOP) at once."""
         self.mode = mode
-        view = self.session.view()
+        view = self._snap.view if self._snap is not None else None
         if mode == "pause":
             self.pause_page.reset()
         elif mode == "fail":
             self.fail_page.reset()
         elif mode == "sop" and view is not None and view.op.sop:
             self.sop_page.show_document(f"SOP · {view.op.number} {view.op.name}", self.sop_folder / view.op.sop)
-        elif mode == "complete" and view is not None:
-            started = self.session.started_quantity(view.wo, view.op)
+        elif mode == "complete" and view is not None and self._snap is not None:
+            started = self._snap.started if self._snap.started is not None else view.wo.quantity
             self.complete_page.reset(started, f"Complete {view.wo.id} · {view.op.number}")
-        self.refresh()
+        self._apply()
 
-    def run(self, call: Callable[[], object], then: Callable[[Any], None] | None = None) -> None:
+    def run(self, call: Callable[[], object], then: Callable[[Any], None] | None = None, *,
+            snapshot: bool = False) -> None:
         """Run a session call on the core thread; ``then(result)`` afterwards on the UI thread."""
         self._pending += 1
 
@@ -176,7 +183,7 @@ class StationWindow(QMainWindow):
                 result: object = call()
             except Exception as exc:  # noqa: BLE001 - shown on screen; the core thread must go on
                 result = exc
-            self._finished.emit(then, result)
+            self._finished.emit(then, result, snapshot)
 
         self._core.submit(job)
 
@@ -185,26 +192,57 @@ class StationWindow(QMainWindow):
         """No core call waiting or running (tests wait for this after a tap)."""
         return self._pending == 0
 
-    def _on_finished(self, then: Callable[[Any], None] | None, result: object) -> None:
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Process events until the core thread is idle and the screen drawn (tests, screenshots)."""
+        deadline = time.monotonic() + timeout
+        while not self.idle:
+            if time.monotonic() > deadline:
+                return False
+            QApplication.processEvents()
+            time.sleep(0.002)
+        return True
+
+    def _on_finished(self, then: Callable[[Any], None] | None, result: object, snapshot: bool) -> None:
         self._pending -= 1
+        if snapshot:
+            self._snapshot_pending = False
         if isinstance(result, Exception):
-            self.feedback.setText(f"Unexpected error: {result}")
+            what = "Cannot read the station database" if snapshot else "Unexpected error"
+            self.feedback.setText(f"{what}: {result}")
             self.feedback.setProperty("tone", "error")
             repolish(self.feedback)
             return
         if then is not None:
             then(result)
-        self.refresh()
+        if not snapshot or self._snapshot_again:
+            self._snapshot_again = False
+            self.refresh()
 
     def _close_if_ok(self, feedback: Feedback) -> None:
         if feedback.tone.value == "ok":
             self.mode = ""
-            self.refresh()
 
     # --- drawing -------------------------------------------------------------------------------------
     def refresh(self) -> None:
-        s = self.session
-        fb = s.feedback
+        """Read a fresh snapshot on the core thread, then draw it (requests while one runs are merged)."""
+        if self._snapshot_pending:
+            self._snapshot_again = True
+            return
+        self._snapshot_pending = True
+        session, link = self.session, self.link
+        self.run(lambda: (snapshot(session), link()), self._draw, snapshot=True)
+
+    def _draw(self, result: tuple[Snapshot, LinkStatus]) -> None:
+        self._snap, self._status = result
+        self._apply()
+
+    def _apply(self) -> None:
+        """Draw the last snapshot in the current mode (no store access here)."""
+        snap = self._snap
+        if snap is None:
+            self.stack.setCurrentWidget(self.login_page)
+            return
+        fb = snap.feedback
         if fb is not self._last_feedback:
             self._last_feedback = fb
             self.speaker.play(fb.tone.value)
@@ -212,24 +250,24 @@ class StationWindow(QMainWindow):
         if self.feedback.property("tone") != fb.tone.value:
             self.feedback.setProperty("tone", fb.tone.value)
             repolish(self.feedback)
-        worker = s.worker
+        worker = snap.worker
         self.worker_label.setText(f"{worker.name}" + (" · supervisor" if worker.supervisor else "") if worker else "")
         self.logout_button.setVisible(worker is not None)
-        view = s.view()
+        view = snap.view
         if worker is None:
             self.mode = ""
             self.stack.setCurrentWidget(self.login_page)
         elif view is None:
             self.mode = ""
-            self.scan_page.show_lines(routed_here(s))
+            self.scan_page.show_lines(list(snap.lines))
             self.stack.setCurrentWidget(self.scan_page)
         else:
-            self.op_page.show_view(view, s.name_of)
+            self.op_page.show_view(view, lambda badge: snap.names.get(badge, badge))
             page = {"pause": self.pause_page, "complete": self.complete_page, "fail": self.fail_page,
-                    "sop": self.sop_page}.get(
-                self.mode, self.op_page)
+                    "sop": self.sop_page}.get(self.mode, self.op_page)
             self.stack.setCurrentWidget(page)
-        self._show_link()
+        if self._status is not None:
+            self._show_link(self._status)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         self.ticker.stop()
@@ -239,24 +277,10 @@ class StationWindow(QMainWindow):
         super().closeEvent(event)
 
     def tick(self) -> None:
-        """Every second: the clock, the link and the running timer, all recomputed."""
-        try:
-            self._tick()
-        except FloorLinkError as exc:  # e.g. the disk went away: say so, keep the screen alive
-            self.feedback.setText(f"Cannot read the station database: {exc}")
-            self.feedback.setProperty("tone", "error")
-            repolish(self.feedback)
+        """Every second: the clock, the link and the running timer, all recomputed from the store."""
+        self.refresh()
 
-    def _tick(self) -> None:
-        view = self.session.view()
-        if view is not None and self.stack.currentWidget() is self.op_page:
-            self.op_page.show_timer(view)
-        elif self.stack.currentWidget() is self.scan_page:
-            self.scan_page.show_lines(routed_here(self.session))
-        self._show_link()
-
-    def _show_link(self) -> None:
-        status = self.link()
+    def _show_link(self, status: LinkStatus) -> None:
         self.network.setText(status.text)
         online = "true" if status.online else "false"
         if self.network.property("online") != online:
