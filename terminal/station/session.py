@@ -17,7 +17,7 @@ from sync.errors import FloorLinkError, StationError
 from sync.labels import BadgeLabel, WorkOrderLabel
 from sync.station.calendar import AlwaysWorking, WorkingTime
 from sync.station.ledger import StationLedger, event_body, operation_state, pin_hash
-from sync.station.timing import OperationState, Status, TimerColour
+from sync.station.timing import OperationState, Status, TimerColour, derive
 from sync.station.workorders import RoutedOperation, RoutedWorkOrder, Worker
 from terminal.station.quantities import parse_quantity
 
@@ -353,8 +353,18 @@ class RoutedLine:
 
 def routed_here(session: StationSession) -> list[RoutedLine]:
     """This station's operations of every routed work order, open ones first."""
-    lines = [RoutedLine(wo, op, session._state(wo, op)) for wo in session.ledger.work_orders()
-             for op in wo.operations if op.work_centre in session.work_centres and not wo.cancelled]
+    now = session.clock()
+    lines = []
+    for wo in session.ledger.work_orders():
+        here = [op for op in wo.operations if op.work_centre in session.work_centres]
+        if wo.cancelled or not here:
+            continue
+        events = session.ledger.events(wo.id)  # one read per work order, split per operation below
+        for op in here:
+            calendar = wo.calendar(op.work_centre, session.zone) or session.calendar_for(op.work_centre)
+            state = derive((e.op_event() for e in events if e.operation == op.number), now,
+                           standard=op.standard_seconds(wo.quantity), calendar=calendar)
+            lines.append(RoutedLine(wo, op, state))
     order = {Status.RUNNING: 0, Status.PAUSED: 1, Status.QUEUED: 2, Status.DONE: 3}
     return sorted(lines, key=lambda line: (order[line.state.status], line.wo.id, line.op.number))
 
