@@ -18,8 +18,7 @@ from sync.errors import FloorLinkError, SettingsError
 from sync.protocol.edge import EdgeSync
 from sync.settings import Settings
 from sync.station.ledger import StationLedger
-from sync.station.stored import StoredLedger, register
-from sync.store import Store
+from sync.station.stored import StoredLedger, open_ledger, register
 from terminal.decode.chain import DecodeChain
 from terminal.decode.confirm import ScanConfirmer
 from terminal.decode.sources import CaptureWorker, open_source
@@ -138,16 +137,6 @@ def start_camera(settings: Settings | None) -> tuple[CameraBridge | None, str]:
         return bridge, source.name
     except FloorLinkError as exc:
         return None, f"no camera: {exc}"
-
-
-def database_path(settings: Settings) -> Path:
-    """This node's SQLite file: ``node.data_dir``/``<device id>.db`` (shared with the sync service)."""
-    return Path(settings.get("node.data_dir")).expanduser() / f"{settings.get('node.device_id')}.db"
-
-
-def open_ledger(settings: Settings) -> StoredLedger:
-    """The station's ledger in this node's store (work orders, roster, event log, outbox)."""
-    return StoredLedger(Store(database_path(settings), device_id=settings.get("node.device_id")))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -37,3 +37,48 @@ def test_bad_station_settings_stop_with_the_file_and_key(tmp_path: Path, data_di
     err = capsys.readouterr().err
     assert "unknown time zone 'Mars/Olympus'" in err and str(config) in err
     assert not data_dir.exists()  # refused before any database was created
+
+
+def test_roster_cli_adds_a_worker_who_can_then_log_in_with_the_pin(data_dir: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from sync.settings import load
+    from terminal.app import build_session, open_ledger
+    from terminal.station.roster import main as roster
+    from terminal.station.session import Tone
+
+    assert roster(["add", "e-0101", "Wang Fang", "--pin", "5150", "--supervisor"]) == 0
+    assert roster(["list"]) == 0
+    assert "E-0101\tWang Fang\tPIN\tsupervisor" in capsys.readouterr().out
+    session = build_session(load(), open_ledger(load()))
+    assert session.login_pin("5150").tone is Tone.OK
+    assert session.worker is not None and session.worker.supervisor
+
+
+@pytest.mark.parametrize(("argv", "message"), [(["add", "E 1", "X", "--pin", "1234"], "cannot be printed"),
+                                               (["add", "E-1", "X", "--pin", "12"], "4 to 8 digits"),
+                                               (["add", "E-1", " ", "--pin", "1234"], "name is empty")])
+def test_roster_cli_refuses_bad_entries(argv: list[str], message: str, data_dir: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from terminal.station.roster import main as roster
+
+    assert roster(argv) == 2
+    assert message in capsys.readouterr().err
+    assert not data_dir.exists()
+
+
+def test_station_rules_and_view_models_load_no_qt() -> None:
+    """terminal/station is plain Python: tests and other front ends drive it without a screen."""
+    import subprocess
+    import sys
+
+    code = (
+        "import importlib, pkgutil, sys, terminal.station as p\n"
+        "for m in pkgutil.walk_packages(p.__path__, 'terminal.station.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "bad = sorted(n for n in sys.modules if n.split('.')[0] in ('PySide6', 'shiboken6'))\n"
+        "print(bad)\n"
+        "sys.exit(1 if bad else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr

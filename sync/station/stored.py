@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 from sync.errors import StationError
 from sync.protocol.envelope import Envelope
+from sync.settings import Settings
 from sync.station.ledger import RecordedEvent
 from sync.station.workorders import RoutedWorkOrder, Worker
 from sync.store import Inbox, Outbox, Store, Transaction
@@ -90,6 +92,16 @@ class StoredLedger:
 
     def pending_outbox(self) -> int:
         return self._outbox.pending_count()
+
+
+def database_path(settings: Settings) -> Path:
+    """This node's SQLite file: ``node.data_dir``/``<device id>.db`` (shared with the sync service)."""
+    return Path(settings.get("node.data_dir")).expanduser() / f"{settings.get('node.device_id')}.db"
+
+
+def open_ledger(settings: Settings) -> StoredLedger:
+    """The station's ledger in this node's store (work orders, roster, event log, outbox)."""
+    return StoredLedger(Store(database_path(settings), device_id=settings.get("node.device_id")))
 
 
 def _put_work_order(tx: Transaction, wo: RoutedWorkOrder) -> None:
