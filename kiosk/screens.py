@@ -241,7 +241,8 @@ class OptionsScreen(ScreenBase):
             if tile.property("state") != state or tile.property("focused") != focused:
                 tile.setProperty("state", state)
                 tile.setProperty("focused", focused)
-                restyle(tile)
+                if tile.isVisible():  # a new tile is polished with its properties when first shown
+                    restyle(tile)
 
     def _refresh_detail(self) -> None:
         model = self.model
