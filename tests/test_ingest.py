@@ -243,3 +243,26 @@ def test_device_state_is_retained_online_then_offline_by_last_will(tmp_path: Pat
     finally:
         watcher.loop_stop()
         sync.stop()
+
+
+def test_station_missing_a_down_message_asks_the_hub_and_gets_it_again(
+        tmp_path: Path, hub: Ingest, mosquitto: Mosquitto) -> None:
+    station = Store(tmp_path / "st-1.db", device_id="st-1")
+    sync = EdgeSync(station, site=SITE, port=mosquitto.port, streams=["station/st-1"], gap_check=0.2)
+    applied: list[str] = []
+    sync.inbox.on("workorder.released", lambda tx, env: applied.append(env.body["wo"]))
+    sync.start()
+    try:
+        assert sync.link.wait_subscribed(10)
+        hub.publish_down("station/st-1", "workorder.released", {"wo": "WO-1"})
+        lost = Envelope(str(uuid6.uuid7()), "hub", 2, utc_now(), "workorder.released", {"wo": "WO-2"}, "station/st-1")
+        with hub.store.transaction() as tx:  # stored at the hub, but the broker never got it
+            tx.execute("INSERT INTO down_log VALUES (?, ?, ?, ?, ?, ?)",
+                       ["station/st-1", 2, lost.event_id, lost.type, lost.encode().decode(), 0])
+        hub.publish_down("station/st-1", "workorder.released", {"wo": "WO-3"})
+        wait_for(lambda: applied == ["WO-1", "WO-2", "WO-3"], timeout=15)
+        assert hub.store.query("SELECT body FROM events WHERE type = 'sync.resend'")[0]["body"] == \
+            '{"stream":"station/st-1","from_seq":2}'
+        assert sync.inbox.gaps() == {}
+    finally:
+        sync.stop()

@@ -51,6 +51,8 @@ UNKNOWN_DEVICE = "unknown_device"
 DEVICE_MISMATCH = "device_mismatch"
 TYPE_MISMATCH = "type_mismatch"
 SEQ_CONFLICT = "seq_conflict"
+RESEND_TYPE = "sync.resend"  # an edge missing down messages: {"stream": ..., "from_seq": n}
+RESEND_LIMIT = 1000
 
 
 class Quarantined(Exception):
@@ -100,6 +102,8 @@ class Ingest:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._devices: dict[str, bool] = {}
+        self._republish: list[tuple[str, int]] = []
+        self.handlers[RESEND_TYPE] = self._resend_request
         self.link = MqttLink(client_id=client_id, site=site, host=host, port=port,
                              subscriptions=[topics.up_filter(site)], on_message=self._on_message,
                              state_device=client_id, **(link_options or {}))
@@ -139,6 +143,24 @@ class Ingest:
                        [stream, envelope.seq, envelope.event_id, type, payload.decode("utf-8"), int(retain)])
         self.link.publish(topics.down(self.site, stream), payload, retain=retain)
         return envelope
+
+    def _resend_request(self, tx: Transaction, env: Envelope) -> dict[str, Any]:
+        """Built-in handler: an edge's inbox has a gap; send that stream again from ``from_seq``."""
+        stream, from_seq = env.body.get("stream"), env.body.get("from_seq")
+        if not isinstance(stream, str) or not isinstance(from_seq, int) or isinstance(from_seq, bool):
+            raise ProtocolError("sync.resend needs 'stream' (text) and 'from_seq' (integer)",
+                                where=f"event {env.event_id} body")
+        self._republish.append((stream, from_seq))
+        return {}
+
+    def republish(self, stream: str, from_seq: int) -> int:
+        """Publish stored down messages of ``stream`` from ``from_seq`` again (at most RESEND_LIMIT)."""
+        rows = self.store.query("SELECT envelope, retain FROM down_log WHERE stream = ? AND seq >= ? ORDER BY seq "
+                                "LIMIT ?", [stream, from_seq, RESEND_LIMIT])
+        for row in rows:
+            self.link.publish(topics.down(self.site, stream), row["envelope"].encode("utf-8"),
+                              retain=bool(row["retain"]))
+        return len(rows)
 
     # --- ingest -------------------------------------------------------------------------------
     def _on_message(self, topic: str, payload: bytes) -> None:
@@ -180,8 +202,12 @@ class Ingest:
         for device_id, (device_acks, resend_from) in acks.items():
             message = AckMessage(device_acks, resend_from)
             self.link.publish(topics.ack(self.site, device_id), message.encode())
+        requests, self._republish = self._republish, []
+        for stream, from_seq in dict.fromkeys(requests):
+            self.republish(stream, from_seq)
 
     def _store_batch(self, batch: list[tuple[str, bytes]]) -> dict[str, tuple[list[Ack], int | None]]:
+        self._republish = []
         acks: dict[str, list[Ack]] = defaultdict(list)
         stats = IngestStats()
         now = utc_now()

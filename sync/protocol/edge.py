@@ -2,7 +2,9 @@
 
 It publishes outbox events in order with a bounded in-flight window, re-sends what the hub has
 not acked after ``resend_after`` seconds (or at once when the hub reports a gap), removes an
-event only on the hub's application ack, and applies down messages through the :class:`Inbox`.
+event only on the hub's application ack, and applies down messages through the :class:`Inbox`;
+a down stream gap that lasts past ``gap_check`` seconds becomes a ``sync.resend`` event asking the
+hub to send that stream again from the missing message.
 Duplicates this causes are harmless: the hub stores by event id. The UI reads :meth:`status`.
 """
 
@@ -48,12 +50,13 @@ class EdgeSync:
 
     def __init__(self, store: Store, *, site: str, host: str = "127.0.0.1", port: int = 1883,
                  streams: Sequence[str] = (), window: int = 1000, resend_after: float = 10.0,
-                 tick: float = 0.02, link_options: dict[str, Any] | None = None) -> None:
+                 tick: float = 0.02, gap_check: float = 2.0, link_options: dict[str, Any] | None = None) -> None:
         self.device_id = store.device_id
         self.site = site
         self.window = window
         self.resend_after = resend_after
         self.tick = tick
+        self.gap_check = gap_check
         self._store = store.sibling()
         self.outbox = Outbox(self._store)
         self.inbox = Inbox(self._store)
@@ -64,6 +67,9 @@ class EdgeSync:
         self._thread: threading.Thread | None = None
         self._in_flight: dict[int, float] = {}  # seq -> monotonic time of the last send, oldest first
         self._counted_at = 0.0
+        self._gaps_seen: dict[str, int] = {}  # stream -> missing seq at the last check
+        self._gaps_checked_at = 0.0
+        self._asked: dict[tuple[str, int], float] = {}  # (stream, seq) -> when we asked the hub
         self._cursor = 0  # highest seq published since (re)connect
         self._resend_from: int | None = None
         self._pending = self.outbox.pending_count()
@@ -143,6 +149,9 @@ class EdgeSync:
             self._counted_at = now
         if not self.link.connected:
             return
+        if now - self._gaps_checked_at >= self.gap_check:
+            self._gaps_checked_at = now
+            self._ask_for_missing(now)
         due = []
         for seq, sent in self._in_flight.items():  # oldest send first: stop at the first not yet due
             if now - sent < self.resend_after:
@@ -158,6 +167,16 @@ class EdgeSync:
             for envelope in self.outbox.after(self._cursor, room):
                 self._publish(envelope, now)
                 self._cursor = envelope.seq
+
+    def _ask_for_missing(self, now: float) -> None:
+        """A down stream gap that outlived one check: ask the hub to send the stream again from it."""
+        gaps = self.inbox.gaps()
+        for stream, missing in gaps.items():
+            asked = self._asked.get((stream, missing))
+            if self._gaps_seen.get(stream) == missing and (asked is None or now - asked > 5 * self.gap_check):
+                Outbox.record(self._store, "sync.resend", {"stream": stream, "from_seq": missing})
+                self._asked[(stream, missing)] = now
+        self._gaps_seen = gaps
 
     def _publish(self, envelope: Any, now: float) -> None:
         self.link.publish(topics.up(self.site, self.device_id, envelope.type), envelope.encode())
