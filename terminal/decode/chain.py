@@ -12,6 +12,7 @@ No Qt here: it runs in the capture worker thread and in the CLI.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -142,19 +143,20 @@ def barcode_like_regions(gray: Image, *, min_density: float = 0.45, min_coherenc
                          min_cells: int = 30) -> list[Region]:
     """Patches dense in strong edges that all run one way: where a linear code may be.
 
-    A cheap gate (about 1 ms on 720p: a 480 px wide copy, averaged over 8x8 cells) computed with the
+    A cheap gate (about 1 ms on 720p: a 640 px wide copy, averaged over 60 cells across) computed with the
     structure tensor:
     a bar code has many strong, parallel edges; text, cables and boxes have few or mixed ones.
     An empty bench view therefore skips every retry.
     """
     h, w = gray.shape[:2]
-    factor = min(1.0, 480 / max(w, 1))
-    small = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA) if factor < 1 else gray
+    step = max(1, math.ceil(w / 640))  # an integer step: OpenCV's area resize is 8x faster than for 0.375
+    small = cv2.resize(gray, (w // step, h // step), interpolation=cv2.INTER_AREA) if step > 1 else gray
     gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3)
     strong = (np.abs(gx) + np.abs(gy) > 120).astype(np.float32)
-    # Averaging over 8x8 cells by an area resize: the structure tensor and edge density per cell.
-    cells = (max(1, small.shape[1] // 8), max(1, small.shape[0] // 8))
+    # Averaging over cells (60 across the image) by an area resize: structure tensor and edge density per cell.
+    size = max(4, small.shape[1] // 60)
+    cells = (max(1, small.shape[1] // size), max(1, small.shape[0] // size))
     jxx = cv2.resize(gx * gx, cells, interpolation=cv2.INTER_AREA)
     jyy = cv2.resize(gy * gy, cells, interpolation=cv2.INTER_AREA)
     jxy = cv2.resize(gx * gy, cells, interpolation=cv2.INTER_AREA)
