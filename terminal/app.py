@@ -22,10 +22,10 @@ from sync.station.stored import StoredLedger, open_ledger, register
 from terminal.decode.chain import DecodeChain
 from terminal.decode.confirm import ScanConfirmer
 from terminal.decode.sources import CaptureWorker, open_source
-from terminal.qt import QApplication
+from terminal.qt import QApplication, QTimer
 from terminal.station.camera_scan import CameraScanner
 from terminal.station.demo import seed_demo
-from terminal.station.session import StationSession, clock_utc
+from terminal.station.session import StationSession, clock_utc, heartbeat_body
 from terminal.station.status import LinkStatus
 from terminal.station.wedge import WedgeBuffer
 from terminal.ui.camera import CameraBridge
@@ -73,6 +73,12 @@ def sync_link(sync: EdgeSync) -> Callable[[], LinkStatus]:
         st = sync.status()
         return LinkStatus(online=st.connected, pending=st.pending, detail=st.last_error)
     return status
+
+
+def send_heartbeat(window: StationWindow, ledger: StoredLedger, sync: EdgeSync) -> None:
+    """A heartbeat while online only: offline ones would pile up in the outbox and say nothing new."""
+    if sync.status().connected:
+        window.run(lambda: ledger.heartbeat(heartbeat_body(window.session)))
 
 
 def memory_link(ledger: StationLedger) -> Callable[[], LinkStatus]:
@@ -160,6 +166,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     session.listeners.append(sync.wake)  # an accepted action goes up at once, not at the next tick
     app.aboutToQuit.connect(sync.stop)
     window, _wedge = build_window(settings, session, sync_link(sync), app)
+    heartbeat = QTimer(window)
+    heartbeat.timeout.connect(lambda: send_heartbeat(window, ledger, sync))
+    heartbeat.start(settings.get("station.heartbeat_seconds") * 1000)
     camera, camera_note = start_camera(camera_settings)
     if camera is not None:
         window.attach_camera(camera)

@@ -160,3 +160,20 @@ def test_predecessor_done_at_another_station_per_the_hub_lets_the_next_operation
                            OPERATION_STATUS, {"id": "WO-1002", "operation": 77, "status": "done"},
                            stream="station/ST-ASM-1"))
     assert "no operation 77" in json.dumps(inbox.failures())
+
+
+def test_heartbeat_tells_the_hub_who_is_logged_in_and_what_runs(tmp_path: Path) -> None:
+    from terminal.station.session import heartbeat_body
+
+    ledger = open_ledger(tmp_path / "station.db")
+    seed_demo(ledger)
+    session = StationSession(ledger, "ST-ASM-1", DEMO_WORK_CENTRES, clock=lambda: T0)
+    session.scan(labels.format(BadgeLabel("E-0042")))
+    session.scan(labels.format(WorkOrderLabel("WO-1001", 10)))
+    session.start()
+    ledger.heartbeat(heartbeat_body(session))
+    row = ledger.store.query("SELECT type, body FROM outbox ORDER BY seq DESC LIMIT 1")[0]
+    assert row["type"] == "device.heartbeat"
+    assert json.loads(row["body"]) == {"at": T0.isoformat(), "station": "ST-ASM-1", "worker": "E-0042",
+                                       "running": ["WO-1001/10"]}
+    assert [e.type for e in ledger.events("WO-1001")] == ["op.started"]  # not an operation event

@@ -27,6 +27,7 @@ COMPONENT = "station"
 WORK_ORDER_MESSAGE = "workorder.released"
 WORK_ORDER_CANCELLED = "workorder.cancelled"
 OPERATION_STATUS = "workorder.operation_status"
+HEARTBEAT = "device.heartbeat"
 ROSTER_MESSAGE = "station.roster"
 
 
@@ -92,6 +93,11 @@ class StoredLedger:
 
     def pending_outbox(self) -> int:
         return self._outbox.pending_count()
+
+    def heartbeat(self, body: dict[str, Any]) -> None:
+        """A ``device.heartbeat`` event (who is logged in, what runs) so the hub knows the station is alive."""
+        with self.store.transaction("recording a heartbeat") as tx:
+            tx.outbox(HEARTBEAT, body)
 
 
 def database_path(settings: Settings) -> Path:

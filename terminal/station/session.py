@@ -388,3 +388,10 @@ def snapshot(session: StationSession) -> Snapshot:
     lines = tuple(routed_here(session)) if worker is not None and view is None else ()
     names = {w.badge: w.name for w in session.ledger.workers()} if view is not None else {}
     return Snapshot(feedback, worker, view, started, lines, names)
+
+
+def heartbeat_body(session: StationSession) -> dict[str, object]:
+    """What a heartbeat tells the hub: when, who is logged in, and the operations running here."""
+    running = [f"{line.wo.id}/{line.op.number}" for line in routed_here(session) if line.state.status is Status.RUNNING]
+    return {"at": session.clock().isoformat(), "station": session.station,
+            "worker": session.worker.badge if session.worker else None, "running": running}
