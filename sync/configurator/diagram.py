@@ -18,12 +18,17 @@ from typing import Any
 import dd.cudd as cudd
 
 from sync.configurator.model import Clause, Constraint, Problem
+from sync.configurator.quickxplain import quickxplain
+
+
+class DiagramTooLarge(Exception):
+    """The diagram outgrew the node limit while compiling: use the SAT backend instead."""
 
 
 class DiagramBackend:
     """Exact answers from a compiled BDD; rule names come from small per-rule diagrams."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, node_limit: int | None = None) -> None:
         self.problem = problem
         self.bdd = cudd.BDD()
         self.names = [v.name for v in problem.variables]
@@ -46,10 +51,15 @@ class DiagramBackend:
             self.rule_diagrams.append((constraint.name, frozenset(_scope(constraint)), diagram))
         for _, _, diagram in sorted(self.rule_diagrams, key=lambda item: len(item[2])):
             root &= diagram
+            if node_limit is not None and len(self.bdd) > node_limit:
+                raise DiagramTooLarge(f"more than {node_limit} nodes")
         self.root = root
         self._make_blocks_contiguous()
-        self.bdd.configure(reordering=False)
+        # Fixed levels from here on; CUDD's garbage collector aborted the process here
+        # ("dead count != deleted") on Renault taps with dd 0.6.0, so dead nodes are kept.
+        self.bdd.configure(reordering=False, garbage_collection=False)
         self._levels()
+        self._cofactors: dict[tuple[str, str], Any] = {}
 
     # -- building -----------------------------------------------------------------------
     def _cube(self, name: str, value: str) -> dict[str, bool]:
@@ -116,7 +126,20 @@ class DiagramBackend:
 
     # -- answers ------------------------------------------------------------------------
     def restrict(self, assignment: Mapping[str, str]) -> Any:
-        return self.bdd.let(self._cube_of(assignment), self.root) if assignment else self.root
+        """The diagram with ``assignment`` fixed; starts from a cached one-value cofactor.
+
+        Explanation checks all share the explained value, so restricting its (smaller)
+        cofactor is much cheaper than restricting the whole diagram each time.
+        """
+        if not assignment:
+            return self.root
+        items = list(assignment.items())
+        start = self._cofactors.get(items[0])
+        if start is None:
+            start = self._cofactors[items[0]] = self.bdd.let(self._cube(*items[0]), self.root)
+        if len(items) == 1:
+            return start
+        return self.bdd.let(self._cube_of(dict(items[1:])), start)
 
     def consistent(self, assignment: Mapping[str, str]) -> bool:
         return bool(self.restrict(assignment) != self.bdd.false)
@@ -211,28 +234,30 @@ class DiagramBackend:
         """A subset-minimal set of rules that on their own rule ``assignment`` out.
 
         Starts from the rules touching the assigned variables and widens to their neighbours
-        until the restricted rule diagrams conjoin to FALSE, then drops rules one at a time.
+        until the restricted rule diagrams conjoin to FALSE, then minimizes with QuickXplain.
         """
         cube = self._cube_of(assignment)
-        restricted = {name: (scope, self.bdd.let(cube, d)) for name, scope, d in self.rule_diagrams}
+        restricted: dict[str, Any] = {}
+
+        def diagram(name: str, full: Any) -> Any:
+            if name not in restricted:
+                restricted[name] = self.bdd.let(cube, full)
+            return restricted[name]
+
         reach = set(assignment)
-        chosen: list[str] = []
         while True:
-            chosen = [name for name, (scope, _) in restricted.items() if scope & reach]
-            if self._conjoin([restricted[n][1] for n in chosen]) == self.bdd.false:
+            chosen = [(name, d) for name, scope, d in self.rule_diagrams if scope & reach]
+            if self._conjoin([diagram(name, d) for name, d in chosen]) == self.bdd.false:
                 break
-            wider = reach | {v for n in chosen for v in restricted[n][0]}
+            wider = reach | {v for name, scope, _ in self.rule_diagrams if scope & reach for v in scope}
             if wider == reach:
                 return ()
             reach = wider
-        index = 0
-        while index < len(chosen):
-            trial = chosen[:index] + chosen[index + 1 :]
-            if self._conjoin([restricted[n][1] for n in trial]) == self.bdd.false:
-                chosen = trial
-            else:
-                index += 1
-        return tuple(sorted(chosen))
+        # QuickXplain keeps the earlier rules out of the answer when it can
+        found = quickxplain(
+            lambda subset: self._conjoin([diagram(name, d) for name, d in subset]) != self.bdd.false, chosen
+        )
+        return tuple(sorted(name for name, _ in found))
 
     def _conjoin(self, diagrams: list[Any]) -> Any:
         result = self.bdd.true

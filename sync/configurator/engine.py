@@ -16,11 +16,16 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from sync.configurator.model import Clause, Problem, Table
+from sync.configurator.quickxplain import quickxplain
 from sync.errors import ConfigurationError
 
 Method = Literal["auto", "sat", "diagram"]
-#: above this many table rows in all, ``auto`` compiles a decision diagram (see docs/configurator.md)
-DIAGRAM_ROW_THRESHOLD = 5000
+#: ``auto`` tries a decision diagram when the tables hold more rows than this per value (Renault: ~280,
+#: the generated model: ~13), and falls back to SAT when the diagram outgrows DIAGRAM_NODE_LIMIT
+DIAGRAM_ROWS_PER_VALUE = 50
+DIAGRAM_NODE_LIMIT = 2_000_000
+#: how many answered choice sets the engine remembers (least recently used dropped first)
+RECENT_DOMAINS = 512
 
 
 class Backend(Protocol):
@@ -82,26 +87,32 @@ class Engine:
     def __init__(self, problem: Problem, method: Method = "auto") -> None:
         self.problem = problem
         self.domain_of = _check_problem(problem)
-        if method == "auto":
-            rows = sum(len(c.rows) for c in problem.constraints if isinstance(c, Table))
-            method = "diagram" if rows > DIAGRAM_ROW_THRESHOLD else "sat"
-        self.method = method
-        self.backend: Backend
-        if method == "diagram":
-            from sync.configurator.diagram import DiagramBackend
+        if method not in ("auto", "sat", "diagram"):
+            raise ConfigurationError(f"unknown method {method!r}", fix="use auto, sat or diagram")
+        backend: Backend | None = None
+        rows = sum(len(c.rows) for c in problem.constraints if isinstance(c, Table))
+        values = sum(len(v.values) for v in problem.variables)
+        if method == "diagram" or (method == "auto" and rows > DIAGRAM_ROWS_PER_VALUE * values):
+            from sync.configurator.diagram import DiagramBackend, DiagramTooLarge
 
-            self.backend = DiagramBackend(problem)
-        elif method == "sat":
+            try:
+                backend = DiagramBackend(problem, node_limit=None if method == "diagram" else DIAGRAM_NODE_LIMIT)
+                method = "diagram"
+            except DiagramTooLarge:
+                method = "sat"
+        if backend is None:
             from sync.configurator.sat import SatBackend
 
-            self.backend = SatBackend(problem)
-        else:
-            raise ConfigurationError(f"unknown method {method!r}", fix="use auto, sat or diagram")
+            backend = SatBackend(problem)
+            method = "sat"
+        self.backend: Backend = backend
+        self.method: str = method
         # Values no configuration has stay unavailable under any choices.
         self.root_domains = self.backend.domains({})
         self.dead = [(k, v) for k, vals in self.root_domains.items() for v, ok in vals.items() if not ok]
         # A minimal conflict stays minimal however many choices are added: reuse it while it applies.
         self.known_conflicts: dict[tuple[str, str], list[Explanation]] = {}
+        self._recent_domains: dict[frozenset[tuple[str, str]], dict[str, dict[str, bool]]] = {}
 
     def check(self, variable: str, value: str | None = None) -> None:
         """Raise ConfigurationError when the variable (or value) is not in the problem."""
@@ -129,28 +140,25 @@ class Engine:
         The caller guarantees background + candidates is inconsistent; earlier candidates are
         preferred to stay out of the answer.
         """
-        consistent = self.backend.consistent
-
-        def qx(base: dict[str, str], has_delta: bool, items: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-            if has_delta and not consistent(base):
-                return []
-            if len(items) == 1:
-                return list(items)
-            half = len(items) // 2
-            first, second = items[:half], items[half:]
-            delta2 = qx({**base, **dict(first)}, True, second)
-            delta1 = qx({**base, **dict(delta2)}, bool(delta2), first)
-            return delta1 + delta2
-
         base = dict(background)
-        if not candidates or not consistent(base):
-            return {}
-        return dict(qx(base, False, list(candidates)))
+        return dict(
+            quickxplain(lambda items: self.backend.consistent({**base, **dict(items)}), list(candidates))
+        )
 
-    def domains(self, choices: Mapping[str, str], ruled_out_before: Iterable[tuple[str, str]] = ()) -> dict:
+    def domains(
+        self, choices: Mapping[str, str], ruled_out_before: Iterable[tuple[str, str]] = ()
+    ) -> dict[str, dict[str, bool]]:
+        """Valid domains under ``choices``; recent answers are kept, many customers start alike."""
         if not choices:
             return self.root_domains
-        return self.backend.domains(choices, [*self.dead, *ruled_out_before])
+        key = frozenset(choices.items())
+        found = self._recent_domains.pop(key, None)
+        if found is None:
+            found = self.backend.domains(choices, [*self.dead, *ruled_out_before])
+        self._recent_domains[key] = found
+        if len(self._recent_domains) > RECENT_DOMAINS:
+            del self._recent_domains[next(iter(self._recent_domains))]
+        return found
 
     def new_session(self) -> Session:
         return Session(self)
