@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/sync.py [--quick]
 
-1. Ingest: 4 simulated edges publish envelopes at QoS 1 while ``python -m sync.hub`` is away (its
-   persistent session collects them); rate = events / (hub ready -> last app ack at the edges), each
+1. Ingest: 4 simulated edges publish envelopes at QoS 1 while the hub's ingest (``sync.hub.ingest``
+   in its own process, no planning handlers) is away (its persistent session collects them); rate = events / (hub ready -> last app ack at the edges), each
    event committed (fsync) and acked. Baseline, same run, same load, same way: a bare paho
    subscriber with a persistent session that only counts messages. Targets: >= 5,000 events/s, >= 0.5 x baseline.
 2. Backlog drain: 4 edge processes (EdgeSync) hold 100,000 events (quick: 20,000) recorded while the
@@ -51,10 +51,25 @@ def env_for(port: int, data_dir: Path, device: str = "hub") -> dict[str, str]:
             "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(REPO)}
 
 
+def serve_hub(port: int, db: Path, client_id: str) -> None:
+    """The hub's ingest layer alone (``Ingest``, no planning handlers) in this process until SIGTERM."""
+    from sync.hub.ingest import Ingest
+    from sync.store import Store
+
+    sys.setswitchinterval(0.0005)  # MQTT thread and ingest thread hand over quickly: ack latency
+    ingest = Ingest(Store(db, device_id=client_id, kind="hub"), site=SITE, port=port, client_id=client_id,
+                    register_unknown_devices=True).start()
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    if ingest.wait_ready(30):
+        print("hub ready", flush=True)
+    done.wait()
+    ingest.stop()
+
+
 def start_hub(port: int, db: Path) -> subprocess.Popen[str]:
-    proc = subprocess.Popen([sys.executable, "-m", "sync.hub", "--db", str(db), "--allow-unknown-devices",
-                             "--client-id", f"hub-{db.stem}"], cwd=REPO, env=env_for(port, db.parent), text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([sys.executable, __file__, "--serve-hub", str(db), "--port", str(port)], cwd=REPO,
+                            env=env_for(port, db.parent), text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert proc.stdout is not None
     line = proc.stdout.readline()
     if "ready" not in line:
@@ -280,7 +295,12 @@ def ack_round_trip(port: int, rate: int, seconds: float, folder: Path) -> tuple[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller runs, under 50 s")
+    parser.add_argument("--serve-hub", metavar="DB", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_hub:
+        serve_hub(args.port, Path(args.serve_hub), f"hub-{Path(args.serve_hub).stem}")
+        return
     per_edge = 2_500 if args.quick else 10_000
     backlog = 16_000 if args.quick else 100_000
     rtt_seconds = 3.0 if args.quick else 10.0
