@@ -1,4 +1,4 @@
-"""Starting the kiosk: settings, style, fonts, the catalog (loaded off the UI thread), the window.
+"""Starting the kiosk: settings, style, fonts, the window, then the store, sync and the catalog.
 
 The first screen shows at once; the catalog loads in the background and the attract screen
 becomes usable when it is in. A missing or broken catalog puts the kiosk out of service.
@@ -13,14 +13,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kiosk.catalog_source import read_catalog, read_source
+from kiosk.catalog_watch import CatalogWatcher
 from kiosk.events import EventSink, MemorySink
 from kiosk.flow import KioskModel
-from kiosk.qt import QApplication, QFont, QFontDatabase, QObject, QRunnable, QThreadPool, Signal
+from kiosk.qt import QApplication, QFont, QFontDatabase
 from kiosk.window import KioskWindow
 
 if TYPE_CHECKING:  # heavy: imported once the first screen shows
     from kiosk.link import SyncLink
-    from sync.catalog import Catalog
     from sync.settings import Settings
 from sync import settings as settings_module
 from sync.errors import FloorLinkError
@@ -43,46 +44,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def read_catalog(folder: Path) -> tuple[Catalog | None, str | None]:
-    """The catalog, or None and a one-line problem for the out-of-service screen."""
-    catalog, _, problem = read_source(folder)
-    return catalog, problem
-
-
-def read_source(path: Path) -> tuple[Catalog | None, dict[str, int], str | None]:
-    """``(catalog, revision number per product, problem)`` from a catalog folder (the editable
-    draft: no revision numbers) or a catalog database file (the latest released revisions)."""
-    from sync.catalog import CatalogInvalid, load_catalog
-
-    try:
-        if path.is_file():
-            return _released(path)
-        return load_catalog(path, deep=False), {}, None
-    except CatalogInvalid as exc:
-        first = exc.errors[0] if exc.errors else None
-        return None, {}, f"catalog {path}: {first}" if first else exc.message
-    except (FloorLinkError, OSError) as exc:
-        return None, {}, f"catalog {path}: {exc}"
-
-
-def _released(path: Path) -> tuple[Catalog | None, dict[str, int], str | None]:
-    from sync.catalog import Catalog
-    from sync.catalog.store import CatalogStore
-
-    store = CatalogStore(path)
-    try:
-        released = store.released_products()
-    finally:
-        store.close()
-    if not released:
-        return None, {}, f"catalog {path}: no released product revision"
-    products = {code: revision.product() for code, revision in released.items()}
-    first = next(iter(products.values()))
-    catalog = Catalog(name={"en": "FloorLink", "zh_CN": "FloorLink"}, currency=first.currency,
-                      languages=("en", "zh_CN"), work_centres={}, items={}, assemblies={}, products=products)
-    return catalog, {code: revision.number for code, revision in released.items()}, None
-
-
 def style_application(app: QApplication) -> None:
     """Load the QSS and a font list with a CJK fallback so Chinese never shows as boxes."""
     if STYLE.is_file():
@@ -93,35 +54,6 @@ def style_application(app: QApplication) -> None:
     font.setFamilies(families)
     font.setPixelSize(22)
     app.setFont(font)
-
-
-class _CatalogLoaded(QObject):
-    loaded = Signal(object, object, object)
-
-
-class _LoadCatalog(QRunnable):
-    def __init__(self, folder: Path, relay: _CatalogLoaded) -> None:
-        super().__init__()
-        self.folder = folder
-        self.relay = relay
-
-    def run(self) -> None:
-        self.relay.loaded.emit(*read_source(self.folder))
-
-
-def load_in_background(model: KioskModel, folder: Path) -> _CatalogLoaded:
-    """Read the catalog on the thread pool and hand it to the model (keep the returned relay)."""
-    relay = _CatalogLoaded()
-
-    def apply(catalog: Catalog | None, revisions: dict[str, int], problem: str | None) -> None:
-        if catalog is not None:
-            model.set_catalog(catalog, revisions)
-        else:
-            model.set_catalog_problem(problem or "catalog not readable")
-
-    relay.loaded.connect(apply)
-    QThreadPool.globalInstance().start(_LoadCatalog(folder, relay))
-    return relay
 
 
 def report_ready(app: QApplication, window: KioskWindow, model: KioskModel, shown_at: float) -> None:
@@ -196,7 +128,7 @@ def main(argv: Sequence[str] | None = None, sink: EventSink | None = None) -> in
         model.sink = sink
     elif not args.no_sync:
         link = open_link(model, config, data_dir)
-    relay = load_in_background(model, folder) if not model.catalog_problem else None
+    watcher = CatalogWatcher(model, folder).start() if not model.catalog_problem else None
     if args.report_ready:
         report_ready(app, window, model, shown_at)
     if args.quit_after_ms:
@@ -204,7 +136,11 @@ def main(argv: Sequence[str] | None = None, sink: EventSink | None = None) -> in
 
         QTimer.singleShot(args.quit_after_ms, app.quit)
     code = app.exec()
-    del relay
+    if watcher is not None:
+        watcher.stop()
     if link is not None:
         link.stop()
     return int(code)
+
+
+__all__ = ["main", "read_catalog", "read_source", "style_application"]

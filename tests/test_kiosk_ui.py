@@ -233,3 +233,34 @@ def test_leaving_needs_the_admin_pin(kiosk, qtbot, artifacts):
         tap(qtbot, window, f"pin-{key}")
     tap(qtbot, window, "pinOk")
     assert model.exit_requested and not window.isVisible()
+
+
+def test_catalog_changes_apply_between_sessions_and_a_broken_one_keeps_the_last_good(qtbot, tmp_path):
+    import shutil
+
+    from kiosk.catalog_watch import CatalogWatcher
+
+    folder = tmp_path / "catalog"
+    shutil.copytree(REPO / "tests" / "catalogs" / "small", folder)
+    model = KioskModel(None, MemorySink())
+    watcher = CatalogWatcher(model, folder, interval_ms=3_600_000).start()
+    qtbot.waitUntil(lambda: model.catalog is not None, timeout=10000)
+    first = model.catalog
+    model.start()
+    model.select_product("BIKE")
+    product_file = folder / "products" / "bike.yaml"
+    product_file.write_text(product_file.read_text(encoding="utf-8").replace("base_price: 5000", "base_price: 5100"),
+                            encoding="utf-8")
+    assert watcher.check()
+    qtbot.waitUntil(lambda: not watcher.busy, timeout=10000)
+    assert model.catalog is first and model.product is not None  # not in the middle of a session
+    model.reset()
+    assert model.catalog is not first and model.catalog.products["BIKE"].base_price == 5100  # type: ignore[union-attr]
+    good = model.catalog
+    product_file.write_text("code: BIKE\nitem: [\n", encoding="utf-8")
+    assert watcher.check()
+    qtbot.waitUntil(lambda: not watcher.busy, timeout=10000)
+    assert model.catalog is good and model.screen == Screen.ATTRACT
+    assert model.catalog_problem is not None and "bike.yaml" in model.catalog_problem
+    assert not watcher.check()  # unchanged since: nothing to do
+    watcher.stop()

@@ -1,0 +1,64 @@
+"""Reading what the kiosk sells: a catalog folder (the editable draft) or a catalog database.
+
+Qt-free. Every failure becomes one line the out-of-service screen can show (file:line first).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sync.errors import FloorLinkError
+
+if TYPE_CHECKING:  # sync.catalog loads in the background, after the first screen
+    from sync.catalog import Catalog
+
+
+def read_catalog(folder: Path) -> tuple[Catalog | None, str | None]:
+    """The catalog, or None and a one-line problem for the out-of-service screen."""
+    catalog, _, problem = read_source(folder)
+    return catalog, problem
+
+
+def read_source(path: Path) -> tuple[Catalog | None, dict[str, int], str | None]:
+    """``(catalog, revision number per product, problem)`` from a catalog folder (the editable
+    draft: no revision numbers) or a catalog database file (the latest released revisions)."""
+    from sync.catalog import CatalogInvalid, load_catalog
+
+    try:
+        if path.is_file():
+            return _released(path)
+        return load_catalog(path, deep=False), {}, None
+    except CatalogInvalid as exc:
+        first = exc.errors[0] if exc.errors else None
+        return None, {}, f"catalog {path}: {first}" if first else exc.message
+    except (FloorLinkError, OSError) as exc:
+        return None, {}, f"catalog {path}: {exc}"
+
+
+def _released(path: Path) -> tuple[Catalog | None, dict[str, int], str | None]:
+    from sync.catalog import Catalog
+    from sync.catalog.store import CatalogStore
+
+    store = CatalogStore(path)
+    try:
+        released = store.released_products()
+    finally:
+        store.close()
+    if not released:
+        return None, {}, f"catalog {path}: no released product revision"
+    products = {code: revision.product() for code, revision in released.items()}
+    first = next(iter(products.values()))
+    catalog = Catalog(name={"en": "FloorLink", "zh_CN": "FloorLink"}, currency=first.currency,
+                      languages=("en", "zh_CN"), work_centres={}, items={}, assemblies={}, products=products)
+    return catalog, {code: revision.number for code, revision in released.items()}, None
+
+
+def fingerprint(path: Path) -> tuple[int, int, int]:
+    """Cheap change detection: (files, newest mtime in ns, total size) of a file or folder."""
+    try:
+        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+        stats = [f.stat() for f in files]
+    except OSError:
+        return (0, 0, 0)
+    return (len(stats), max((s.st_mtime_ns for s in stats), default=0), sum(s.st_size for s in stats))
