@@ -304,3 +304,14 @@ def test_a_code_typed_by_hand_into_the_field_is_read_on_enter(qtbot, window: Sta
     qtbot.keyClick(field, Qt.Key.Key_Return)
     settle(qtbot, window)
     assert window.session.selection is not None and window.session.selection.work_order == "WO-1001"
+
+
+def test_wedge_scan_while_a_button_has_focus_is_read_once(qtbot, window: StationWindow) -> None:  # type: ignore[no-untyped-def]
+    """Keys a button ignores travel up to its parents; each must still count once."""
+    button = window.login_page.keypad.buttons["7"]
+    button.setFocus()
+    qtbot.keyClicks(button, badge("E-0042"))
+    qtbot.keyClick(button, Qt.Key.Key_Return)
+    settle(qtbot, window)
+    assert window.session.worker is not None and window.session.worker.badge == "E-0042"
+    assert window.login_page.pin.text() == ""
