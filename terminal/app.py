@@ -24,7 +24,7 @@ from terminal.decode.confirm import ScanConfirmer
 from terminal.decode.sources import CaptureWorker, open_source
 from terminal.qt import QApplication, QTimer
 from terminal.station.camera_scan import CameraScanner
-from terminal.station.demo import seed_demo
+from terminal.station.demo import seed_demo, seed_demo_roster
 from terminal.station.session import StationSession, clock_utc, heartbeat_body
 from terminal.station.status import LinkStatus
 from terminal.station.wedge import WedgeBuffer
@@ -50,6 +50,8 @@ def build_session(settings: Settings, ledger: StationLedger, clock: Callable = c
     zone = site_zone(settings)
     if settings.get("station.demo_work_orders"):
         seed_demo(ledger)
+    elif settings.get("station.demo_roster"):
+        seed_demo_roster(ledger)
     return StationSession(ledger, settings.get("node.device_id"), frozenset(settings.get("station.work_centres")),
                           clock=clock, zone=zone)
 

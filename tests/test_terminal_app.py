@@ -82,3 +82,15 @@ def test_station_rules_and_view_models_load_no_qt() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_demo_roster_alone_lets_the_demo_workers_log_in_without_demo_work_orders(data_dir: Path) -> None:
+    from sync.settings import load
+    from terminal.app import build_session, open_ledger
+    from terminal.station.session import Tone
+
+    settings = load(environ={"FLOORLINK_NODE_DATA_DIR": str(data_dir), "FLOORLINK_STATION_DEMO_ROSTER": "1"})
+    ledger = open_ledger(settings)
+    session = build_session(settings, ledger)
+    assert ledger.work_orders() == []
+    assert session.login_pin("9999").tone is Tone.OK

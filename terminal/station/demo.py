@@ -42,12 +42,17 @@ def demo_work_orders() -> list[RoutedWorkOrder]:
     ]
 
 
-def seed_demo(ledger: StationLedger) -> None:
-    """Put the demo roster and work orders into ``ledger`` (idempotent; real ones are never overwritten)."""
+def seed_demo_roster(ledger: StationLedger) -> None:
+    """Put the demo roster into ``ledger`` (idempotent; workers already there are kept as they are)."""
     known = {w.badge for w in ledger.workers()}
     for worker in DEMO_WORKERS:
         if worker.badge not in known:
             ledger.put_worker(worker)
+
+
+def seed_demo(ledger: StationLedger) -> None:
+    """Put the demo roster and work orders into ``ledger`` (idempotent; real ones are never overwritten)."""
+    seed_demo_roster(ledger)
     for wo in demo_work_orders():
         existing = ledger.work_order(wo.id)
         if existing is None:
