@@ -94,6 +94,8 @@ class PlacedOrder:
     estimate: RoughEstimate | None
     revision: int = 0
     """The released catalog revision configured against (0: a draft folder, which the hub refuses)."""
+    attribute_labels: dict[str, Label] = field(default_factory=dict)
+    """Attribute code -> label, so the receipt can say "Battery: 625 Wh" in either language."""
 
     def body(self) -> dict[str, Any]:
         """The ``order.placed`` event body: :class:`sync.orders.PlacedOrder` plus receipt details."""
@@ -496,7 +498,8 @@ class KioskModel:
         return PlacedOrder(order_id, order_id[:8].upper(), self.product.code, dict(self.product.name),
                            dict(config.choices), config.price(), customer,
                            datetime.now(UTC).isoformat(timespec="seconds"), self.language, self.estimate(),
-                           self.revisions.get(self.product.code, 0))
+                           self.revisions.get(self.product.code, 0),
+                           {a.code: dict(a.label) for a in self.product.attributes})
 
     def save_order(self, order: PlacedOrder) -> str | None:
         """Write the order (call off the UI thread); the problem text when it could not be stored."""

@@ -46,7 +46,8 @@ def receipt_lines(order: PlacedOrder, language: str) -> list[str]:
     lines.append(f"{tr('Base price')}: {money(order.price.base, currency)}")
     for line in order.price.lines:
         amount = money(line.delta, currency, sign=True) if line.delta else tr("included")
-        lines.append(f"  {pick(line.label, language)}: {amount}")
+        attribute = pick(order.attribute_labels.get(line.attribute), language) or line.attribute
+        lines.append(f"  {attribute}: {pick(line.label, language)} ({amount})")
     return lines
 
 
@@ -64,13 +65,17 @@ def write_pdf(order: PlacedOrder, language: str, path: Path) -> Path:
         font.setPointSizeF(9)
         painter.setFont(font)
         height = painter.fontMetrics().height()
-        y = 0
-        width = writer.width()
+        width, page_height = writer.width(), writer.height()
+        side = int(width * 0.45)  # the QR first, large enough to scan from a phone
+        painter.drawImage(QRectF((width - side) / 2, 0, side, side), qr_image(order.qr_payload(), 10))
+        y = side + height
         for text in receipt_lines(order, language):
-            painter.drawText(QRectF(0, y, width, height * 2), Qt.TextFlag.TextWordWrap, text)
-            y += int(height * (2 if len(text) > 48 else 1.3))
-        side = min(width, writer.height() - y - 20)
-        painter.drawImage(QRectF((width - side) / 2, y + 10, side, side), qr_image(order.qr_payload(), 10))
+            rows = 2 if painter.fontMetrics().horizontalAdvance(text) > width else 1
+            if y + height * rows > page_height:  # a long configuration continues on the next page
+                writer.newPage()
+                y = 0
+            painter.drawText(QRectF(0, y, width, height * rows), Qt.TextFlag.TextWordWrap, text)
+            y += int(height * rows * 1.15)
     finally:
         painter.end()
     return path

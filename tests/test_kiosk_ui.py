@@ -63,6 +63,19 @@ def shot(window: QWidget, artifacts: Path, name: str) -> Path:
     return path
 
 
+def render_pdf(pdf: Path, png: Path) -> None:
+    """The receipt PDF's page as an image, so a person can look at what the printer gets."""
+    from PySide6.QtCore import QSize
+    from PySide6.QtPdf import QPdfDocument
+
+    document = QPdfDocument()
+    assert document.load(str(pdf)) == QPdfDocument.Error.None_, f"{pdf} does not load"
+    assert document.pageCount() >= 1
+    size = document.pagePointSize(0)
+    page = document.render(0, QSize(int(size.width() * 2), int(size.height() * 2)))
+    assert not page.isNull() and page.save(str(png))
+
+
 def test_a_complete_purchase_by_taps_in_both_languages(kiosk, qtbot, artifacts):
     window, model, sink = kiosk
     for language in ("en", "zh_CN"):
@@ -116,6 +129,7 @@ def test_a_complete_purchase_by_taps_in_both_languages(kiosk, qtbot, artifacts):
         qtbot.waitUntil(lambda: not window.busy(), timeout=10000)
         pdf = Path(window.screens[Screen.RECEIPT].printed_path)  # type: ignore[attr-defined]
         assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF")
+        render_pdf(pdf, artifacts / "kiosk" / f"{language}-12-receipt-pdf.png")
         tap(qtbot, window, "doneButton")
         assert model.screen == Screen.ATTRACT and model.order is None
     assert len(sink.of_type("order.placed")) == 2
