@@ -142,7 +142,14 @@ class DiagramBackend:
         return self.bdd.let(self._cube_of(dict(items[1:])), start)
 
     def consistent(self, assignment: Mapping[str, str]) -> bool:
-        return bool(self.restrict(assignment) != self.bdd.false)
+        """Some valid configuration extends ``assignment``: the diagram does not imply its negation.
+
+        CUDD's implication test (Cudd_bddLeq) stops at the first witness path and builds no
+        nodes, where restricting the diagram would rebuild most of it.
+        """
+        if not assignment:
+            return bool(self.root != self.bdd.false)
+        return not (self.root <= ~self.bdd.cube(self._cube_of(assignment)))
 
     def domains(
         self, choices: Mapping[str, str], ruled_out_before: Iterable[tuple[str, str]] = ()
@@ -260,12 +267,16 @@ class DiagramBackend:
         return tuple(sorted(name for name, _ in found))
 
     def _conjoin(self, diagrams: list[Any]) -> Any:
+        if not diagrams:
+            return self.bdd.true
+        ordered = sorted(diagrams, key=len)
         result = self.bdd.true
-        for diagram in sorted(diagrams, key=len):
+        for diagram in ordered[:-1]:
             result &= diagram
             if result == self.bdd.false:
-                break
-        return result
+                return result
+        # the last conjunction only has to be tested, not built
+        return self.bdd.false if result <= ~ordered[-1] else self.bdd.true
 
     def complete(self, choices: Mapping[str, str], preferred: Sequence[tuple[str, str]]) -> dict[str, str] | None:
         current = dict(choices)
