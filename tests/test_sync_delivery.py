@@ -191,3 +191,28 @@ def test_edge_process_killed_mid_send_and_restarted_loses_and_doubles_nothing(
         if edge.poll() is None:
             edge.kill()
         hub.stop()
+
+
+def test_resends_back_off_while_the_hub_stays_silent(tmp_path: Path, mosquitto: Mosquitto) -> None:
+    import paho.mqtt.client as paho
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    copies: list[float] = []
+    watcher = paho.Client(CallbackAPIVersion.VERSION2, client_id="watcher", protocol=paho.MQTTv5)
+    watcher.on_message = lambda c, u, m: copies.append(time.monotonic())
+    watcher.connect("127.0.0.1", mosquitto.port)
+    watcher.subscribe(f"floorlink/v1/{SITE}/up/#", qos=1)
+    watcher.loop_start()
+    station = Store(tmp_path / "st-1.db", device_id="st-1")
+    record(station, 1)
+    sync = EdgeSync(station, site=SITE, port=mosquitto.port, resend_after=0.2).start()
+    try:
+        time.sleep(3.2)
+    finally:
+        sync.stop()
+        watcher.loop_stop()
+    # Without back-off: a copy every 0.2 s (16). With it: 0, 0.2, 0.4, 0.8, 1.6 (+ maybe 3.2).
+    assert 4 <= len(copies) <= 7, copies
+    gaps = [b - a for a, b in zip(copies, copies[1:], strict=False)]
+    assert gaps[-1] > 3 * gaps[0]
+    assert Outbox(station).pending_count() == 1  # never acked, never dropped

@@ -74,6 +74,10 @@ class EdgeSync:
         self._resend_from: int | None = None
         self._pending = self.outbox.pending_count()
         self._last_ack_at: float | None = None
+        # While the hub stays silent (down, broker queueing for it), each re-send round waits twice
+        # as long as the last (up to 32 x resend_after), so the broker queue does not fill with copies.
+        self._backoff = 1
+        self._acked_since_resend = True
         self.last_error = ""
         self._reset = threading.Event()
         subscriptions = [topics.ack(site, self.device_id)] + [topics.down(site, s) for s in streams]
@@ -154,9 +158,12 @@ class EdgeSync:
             self._ask_for_missing(now)
         due = []
         for seq, sent in self._in_flight.items():  # oldest send first: stop at the first not yet due
-            if now - sent < self.resend_after:
+            if now - sent < self.resend_after * self._backoff:
                 break
             due.append(seq)
+        if due:
+            self._backoff = 1 if self._acked_since_resend else min(self._backoff * 2, 32)
+            self._acked_since_resend = False
         if self._resend_from is not None:
             due += [s for s, sent in self._in_flight.items() if s >= self._resend_from and now - sent >= 0.5]
             self._resend_from = None
@@ -208,6 +215,8 @@ class EdgeSync:
                 self._in_flight.pop(ack.seq, None)
             self._pending = max(0, self._pending - len(done))
             self._last_ack_at = time.time()
+            self._acked_since_resend = True
+            self._backoff = 1
             for record in done:
                 for callback in self._ack_callbacks:
                     callback(record)
