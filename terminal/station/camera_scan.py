@@ -27,6 +27,7 @@ class CameraScanner:
         *,
         confirmer: ScanConfirmer | None = None,
         on_frame: Callable[[np.ndarray], None] | None = None,
+        on_stopped: Callable[[str], None] | None = None,
         preview_every_s: float = 0.2,
     ) -> None:
         self.capture = capture
@@ -34,6 +35,7 @@ class CameraScanner:
         self.confirmer = confirmer or ScanConfirmer()
         self.on_scan = on_scan
         self.on_frame = on_frame
+        self.on_stopped = on_stopped  # told why the loop ended (source error, end of a file source)
         self.preview_every_s = preview_every_s
         self.frames = 0
         self.error: Exception | None = None
@@ -53,6 +55,8 @@ class CameraScanner:
                 if frame is None:
                     if self.capture.finished.is_set():
                         self.error = self.capture.error
+                        if self.on_stopped is not None and not self._stop.is_set():
+                            self.on_stopped(f"camera stopped: {self.error}" if self.error else "camera source ended")
                         return
                     continue
                 self.frames += 1
@@ -63,6 +67,8 @@ class CameraScanner:
                     self.on_scan(scan)
         except Exception as error:  # noqa: BLE001 - kept for the screen to show; the thread ends cleanly
             self.error = error
+            if self.on_stopped is not None:
+                self.on_stopped(f"camera stopped: {error}")
 
     @property
     def finished(self) -> bool:

@@ -17,6 +17,7 @@ class CameraBridge(QObject):
 
     scanned = Signal(str)
     preview = Signal(QImage)
+    stopped = Signal(str)  # why the camera loop ended
 
     def __init__(self) -> None:
         super().__init__()
@@ -25,6 +26,7 @@ class CameraBridge(QObject):
     def attach(self, scanner: CameraScanner) -> None:
         scanner.on_scan = self._scan
         scanner.on_frame = self._frame
+        scanner.on_stopped = self.stopped.emit
         self.scanner = scanner
 
     def _scan(self, scan: ConfirmedScan) -> None:

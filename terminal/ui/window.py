@@ -141,6 +141,14 @@ class StationWindow(QMainWindow):
         self.camera = bridge
         bridge.scanned.connect(self.scan)
         bridge.preview.connect(self.show_preview)
+        bridge.stopped.connect(self.camera_stopped)
+
+    def camera_stopped(self, why: str) -> None:
+        """The camera is gone: say so where the preview was; the hand scanner and typed codes still work."""
+        for page in (self.login_page, self.scan_page):
+            page.preview.clear()
+            page.preview.setText(f"{why}\nUse the hand scanner or type the code.")
+            page.preview.setVisible(True)
 
     def show_preview(self, image: QImage) -> None:
         pixmap = QPixmap.fromImage(image)
