@@ -156,7 +156,7 @@ def test_demo_frames_drive_the_station_from_login_to_the_first_operation(
 
 
 def test_when_the_camera_source_ends_the_screen_says_so_and_the_wedge_still_works(
-    qtbot, window: StationWindow, label_folder: Path  # type: ignore[no-untyped-def]
+    qtbot, window: StationWindow, label_folder: Path, artifacts: Path  # type: ignore[no-untyped-def]
 ) -> None:
     bridge = CameraBridge()
     scanner = CameraScanner(CaptureWorker(ImageFolderSource(label_folder, repeat=1), fps=50),
@@ -165,10 +165,11 @@ def test_when_the_camera_source_ends_the_screen_says_so_and_the_wedge_still_work
     window.attach_camera(bridge)
     scanner.start()
     try:
-        qtbot.waitUntil(lambda: "camera source ended" in window.login_page.preview.text(), timeout=20_000)
+        qtbot.waitUntil(lambda: "Camera source ended" in window.login_page.preview.text(), timeout=20_000)
     finally:
         bridge.stop()
     assert "hand scanner" in window.scan_page.preview.text()
+    window.grab().save(str(artifacts / "terminal_16_camera_stopped.png"))
     qtbot.keyClicks(window, labels.format(BadgeLabel("E-0007")))
     qtbot.keyClick(window, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.session.worker is not None and window.session.worker.badge == "E-0007")

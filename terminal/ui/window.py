@@ -147,7 +147,7 @@ class StationWindow(QMainWindow):
         """The camera is gone: say so where the preview was; the hand scanner and typed codes still work."""
         for page in (self.login_page, self.scan_page):
             page.preview.clear()
-            page.preview.setText(f"{why}\nUse the hand scanner or type the code.")
+            page.preview.setText(f"{why[:1].upper()}{why[1:]}\nUse the hand scanner or type the code.")
             page.preview.setVisible(True)
 
     def show_preview(self, image: QImage) -> None:
