@@ -58,20 +58,34 @@ def test_renault_loads_all_tables(testdata: Path) -> None:
     assert max(len(c.rows) for c in problem.constraints if isinstance(c, Table)) > 30000
 
 
-@pytest.mark.slow
-def test_renault_available_values_complete_to_valid_cars(testdata: Path) -> None:
-    problem = load_renault(testdata / RENAULT)
-    engine = Engine(problem)
+def check_available_values_complete_to_valid_cars(engine: Engine, steps: int, samples: int) -> None:
+    problem = engine.problem
     tables = [(c.variables, set(c.rows)) for c in problem.constraints if isinstance(c, Table)]
     rng = random.Random(7)
     session = engine.new_session()
-    for _ in range(4):
+    for _ in range(steps):
         domains = session.domains()
         open_values = [(k, x) for k, vals in domains.items() if k not in session.choices for x, ok in vals.items() if ok]
-        for var, value in rng.sample(open_values, min(10, len(open_values))):
+        for var, value in rng.sample(open_values, min(samples, len(open_values))):
             car = session.complete({var: value})
             assert car[var] == value
             assert all(tuple(car[v] for v in scope) in rows for scope, rows in tables)
-        for var, value in [(k, x) for k, vals in domains.items() for x, ok in vals.items() if not ok][:5]:
+        closed = [(k, x) for k, vals in domains.items() if k not in session.choices for x, ok in vals.items() if not ok]
+        for var, value in rng.sample(closed, min(3, len(closed))):
             assert not engine.is_valid({**session.choices, var: value})
+            why = session.explain(var, value)
+            assert why.choices.items() <= session.choices.items()
+            assert not engine.is_valid({**why.choices, var: value})
         session.choose(*rng.choice(open_values))
+
+
+def test_renault_sat_engine_offers_only_completable_values(testdata: Path) -> None:
+    engine = Engine(load_renault(testdata / RENAULT), method="sat")
+    check_available_values_complete_to_valid_cars(engine, steps=3, samples=4)
+
+
+@pytest.mark.slow
+def test_renault_diagram_engine_offers_only_completable_values(testdata: Path) -> None:
+    engine = Engine(load_renault(testdata / RENAULT))
+    assert engine.method == "diagram"
+    check_available_values_complete_to_valid_cars(engine, steps=5, samples=10)
