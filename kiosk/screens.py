@@ -509,7 +509,8 @@ class OutOfServiceScreen(ScreenBase):
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.text = label("", "attractSubtitle")
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.detail = label("", "problem")
+        self.detail = label("", "problem")  # for staff: the first problem, file:line first
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.root.addStretch(1)
         for widget in (self.title, self.text, self.detail):
             self.root.addWidget(widget)
