@@ -128,9 +128,13 @@ class Demo:
                 log.flush()
 
     def start_apps(self, station: str) -> None:
-        kiosk = self.spawn("kiosk", [sys.executable, "-m", "kiosk", "--windowed"], KIOSK)
+        kiosk = self.spawn("kiosk", [sys.executable, "-m", "kiosk", "--windowed", "--catalog",
+                                     str(self.data / "catalog.db")], KIOSK)
+        centre = next((wc.code for wc in load_catalog(self.catalog, deep=False).work_centres.values()
+                       if station in wc.stations), "ASSY")
         terminal = self.spawn("terminal", [sys.executable, "-m", "terminal", "--windowed"], station,
-                              FLOORLINK_STATION_TIME_ZONE="Asia/Shanghai")
+                              FLOORLINK_STATION_TIME_ZONE="Asia/Shanghai", FLOORLINK_STATION_DEMO_ROSTER="true",
+                              FLOORLINK_STATION_WORK_CENTRES=centre)
         dashboard = self.spawn("dashboard", [sys.executable, "-m", "terminal", "--dashboard", "--windowed"],
                                "dashboard-1", FLOORLINK_STATION_TIME_ZONE="Asia/Shanghai")
         for name, proc in (("kiosk", kiosk), ("terminal", terminal), ("dashboard", dashboard)):

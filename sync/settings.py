@@ -150,6 +150,9 @@ DECLARATIONS: list[Setting] = [
     Setting("hub", "api_tokens", list, [], "Bearer tokens the HTTP API accepts (comma-separated in the environment)."),
     Setting("hub", "notify_config", str, "",
             "TOML file with notification channels and routes (see docs/hub.md); empty for none."),
+    Setting("hub", "silent_station_s", int, 660,
+            "Seconds without any event (heartbeats included) before a station is reported silent; keep it above "
+            "twice station.heartbeat_seconds.", minimum=30),
     Setting("hub", "tick_seconds", float, 1.0, "How often the hub checks running operations, stations and orders.",
             minimum=0.05, maximum=60),
     Setting("station", "work_centres", list, ["ASSY"],

@@ -197,3 +197,14 @@ def test_cancelling_an_order_tells_its_stations_and_frees_capacity(hub: Hub) -> 
     assert hub.core.planner.plans["O2"].promise <= datetime.fromisoformat(second["promise"])
     (o1, _o2) = hub.core.orders_progress(MONDAY_8)
     assert o1.status == "cancelled"
+
+
+def test_a_station_that_stops_sending_heartbeats_is_reported_silent(hub: Hub) -> None:
+    with hub.store.transaction() as tx:  # what ingest stores for a heartbeat
+        tx.execute("INSERT INTO devices (device_id, kind, registered_at, last_seen_at) VALUES (?, 'edge', ?, ?)",
+                   ["st-assy-1", MONDAY_8.isoformat(), MONDAY_8.isoformat()])
+        tx.execute("INSERT INTO events (event_id, device_id, seq, type, occurred_at, received_at, body, status) "
+                   "VALUES ('e1', 'st-assy-1', 1, 'device.heartbeat', ?, ?, '{}', 'ok')",
+                   [MONDAY_8.isoformat(), MONDAY_8.isoformat()])
+    assert [a["kind"] for a in hub.core.tick(MONDAY_8 + timedelta(minutes=10))] == []
+    assert [a["subject"] for a in hub.core.tick(MONDAY_8 + timedelta(minutes=12))] == ["st-assy-1"]

@@ -70,7 +70,7 @@ MIGRATIONS = {"hub_plan": [_plan_1], "hub_alerts": [_alerts_1]}
 @dataclass(frozen=True)
 class HubOptions:
     zone: tzinfo = UTC
-    silent_after: timedelta = timedelta(minutes=2)
+    silent_after: timedelta = timedelta(minutes=11)  # two missed heartbeats (station.heartbeat_seconds)
     qc_threshold: float = 0.2
     qc_window: int = 20
     qc_minimum: int = 5
@@ -323,8 +323,10 @@ class HubCore:
                 if state.status in (Status.RUNNING, Status.PAUSED):
                     running.append((wo_id, op_no, planned.work_centre, state))
             candidates: list[Candidate] = overruns(running, self._thresholds)
+            # Stations are the devices that send heartbeats; kiosks and dashboards may rightly go quiet.
             seen = {r["device_id"]: _at(r["last_seen_at"]) for r in self.store.query(
-                "SELECT device_id, last_seen_at FROM devices WHERE last_seen_at IS NOT NULL AND kind = 'station'")}
+                "SELECT device_id, last_seen_at FROM devices WHERE last_seen_at IS NOT NULL AND device_id IN "
+                "(SELECT DISTINCT device_id FROM events WHERE type = 'device.heartbeat')")}
             candidates += silent_stations(seen, now, self.options.silent_after)
             candidates += late_orders(((p.id, p.promise, p.eta, p.status in ("done", "cancelled", "ready"))
                                        for p in self.orders_progress(now) if p.promise), now)

@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,7 @@ class HubConfig:
     notify_config: Path | None = None
     zone: tzinfo = UTC
     tick_seconds: float = 1.0
+    silent_station_s: int = 660
     link_options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -69,7 +70,7 @@ class HubService:
         self.catalog = CatalogStore(config.catalog_db)
         notify = load_config(config.notify_config) if config.notify_config else NotifyConfig()
         self.notifier = Notifier(self.store.db, notify)
-        self.core = HubCore(self.store, self.catalog, publish=self._write_down, options=HubOptions(zone=config.zone),
+        self.core = HubCore(self.store, self.catalog, publish=self._write_down, options=HubOptions(zone=config.zone, silent_after=timedelta(seconds=config.silent_station_s)),
                             on_alert=lambda row: self.notifier.enqueue(row, self.clock()))
         self.ingest = Ingest(self.store, site=config.site, host=config.host, port=config.port,
                              client_id=config.client_id, register_unknown_devices=config.register_unknown_devices,
