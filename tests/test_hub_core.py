@@ -80,6 +80,8 @@ def test_a_build_order_is_planned_stored_and_its_work_orders_go_to_their_station
     assert not result["ships_from_stock"] and len(result["work_orders"]) == 3
     assert datetime.fromisoformat(result["promise"]) > MONDAY_8
     released = [(stream, body["id"]) for stream, type_, body in hub.published if type_ == "workorder.released"]
+    top = next(body for _, type_, body in hub.published if type_ == "workorder.released" and body["id"].endswith("-01"))
+    assert top["calendars"]["ASSY"]["shifts"] == [["08:00", "16:00"]], "station timers count working time only"
     assert ("station/st-wheel-1", result["work_orders"][0]) in released
     assert {s for s, _ in released} == {"station/st-wheel-1", "station/st-assy-1", "station/st-assy-2"}
     kinds = {(r["kind"], r["item"]) for r in hub.store.query("SELECT kind, item FROM requisitions")}

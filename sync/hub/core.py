@@ -209,10 +209,17 @@ class HubCore:
             materials = tuple(Material(line.item, line.name.get("en", line.item), float(line.qty_per) * wo.qty,
                                        line.unit)
                               for line in _children_lines(product, order.configuration, wo.item))
+            calendars = {}
+            for op in wo.operations:
+                centre = product.work_centres.get(op.work_centre)
+                if centre is not None:
+                    calendars[op.work_centre] = {"workdays": list(centre.calendar.workdays),
+                                                 "shifts": [list(shift) for shift in centre.calendar.shifts],
+                                                 "holidays": list(centre.calendar.holidays)}
             routed = RoutedWorkOrder(id=wo.id, product=order.product, quantity=max(int(round(wo.qty)), 1),
                                      operations=tuple(routed_ops),
                                      configuration=tuple(sorted(order.configuration.items())),
-                                     materials=materials, order_id=order.order_id)
+                                     materials=materials, order_id=order.order_id, calendars=calendars)
             body = routed.to_body()
             tx.table("work_orders").insert({"id": wo.id, "order_id": order.order_id, "item": wo.item, "qty": wo.qty,
                                             "parent": wo.parent, "stations": json.dumps(stations),
