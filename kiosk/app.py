@@ -17,7 +17,7 @@ from kiosk.catalog_source import read_catalog, read_source
 from kiosk.catalog_watch import CatalogWatcher
 from kiosk.events import EventSink, MemorySink
 from kiosk.flow import KioskModel
-from kiosk.qt import QApplication, QFont, QFontDatabase
+from kiosk.qt import QApplication, QFont, QFontDatabase, QThreadPool
 from kiosk.window import KioskWindow
 
 if TYPE_CHECKING:  # heavy: imported once the first screen shows
@@ -72,12 +72,12 @@ def report_ready(app: QApplication, window: KioskWindow, model: KioskModel, show
 
     def check() -> None:
         mark("first_screen")
-        if model.catalog is not None or model.catalog_problem:
+        if model.catalog is not None or model.catalog_problem or model.blocked:
             window.repaint()
             mark("interactive")
             rss = psutil.Process(os.getpid()).memory_info().rss / 1e6
             print(f"READY first_screen={marks['first_screen']:.6f} interactive={marks['interactive']:.6f} "
-                  f"rss_mb={rss:.1f} problem={model.catalog_problem or ''}", flush=True)
+                  f"rss_mb={rss:.1f} problem={model.blocked or model.catalog_problem or ''}", flush=True)
             app.quit()
         else:
             QTimer.singleShot(5, check)
@@ -92,7 +92,7 @@ def open_link(model: KioskModel, config: Settings, data_dir: Path) -> SyncLink |
     try:
         link = SyncLink.open(model, config, data_dir)
     except FloorLinkError as exc:
-        model.set_catalog_problem(f"order store: {exc.message}")
+        model.block(f"order store: {exc.message}")
         return None
     model.sink = link.sink()
     return link.start()
@@ -123,12 +123,12 @@ def main(argv: Sequence[str] | None = None, sink: EventSink | None = None) -> in
         window.showFullScreen()
     window.repaint()  # the "one moment" screen is up before the heavy imports below
     shown_at = time.time()
+    watcher = CatalogWatcher(model, folder).start()  # reads on the thread pool meanwhile
     link = None
     if sink is not None:
         model.sink = sink
     elif not args.no_sync:
         link = open_link(model, config, data_dir)
-    watcher = CatalogWatcher(model, folder).start() if not model.catalog_problem else None
     if args.report_ready:
         report_ready(app, window, model, shown_at)
     if args.quit_after_ms:
@@ -136,8 +136,8 @@ def main(argv: Sequence[str] | None = None, sink: EventSink | None = None) -> in
 
         QTimer.singleShot(args.quit_after_ms, app.quit)
     code = app.exec()
-    if watcher is not None:
-        watcher.stop()
+    watcher.stop()
+    QThreadPool.globalInstance().waitForDone(10_000)  # a catalog read or order write in flight ends first
     if link is not None:
         link.stop()
     return int(code)

@@ -25,7 +25,11 @@ class _Load(QRunnable):
         self.watcher = watcher
 
     def run(self) -> None:
-        self.watcher.loaded.emit(*read_source(self.path))
+        result = read_source(self.path)
+        try:
+            self.watcher.loaded.emit(*result)
+        except RuntimeError:  # the app quit while this read: nobody is left to tell
+            pass
 
 
 class CatalogWatcher(QObject):

@@ -141,6 +141,8 @@ class KioskModel:
         self._pending_catalog: tuple[Catalog, dict[str, int]] | None = None
         self._listeners: list[Callable[[], None]] = []
         self.exit_requested = False
+        self.blocked: str | None = None
+        """Why the kiosk must take no orders whatever the catalog (e.g. no order store)."""
         self.sync_state = "local"  # local | online | offline | syncing
         self.sync_pending = 0
         self._reset_session()
@@ -224,7 +226,7 @@ class KioskModel:
         if self._pending_catalog is not None:
             (self.catalog, self.revisions), self._pending_catalog = self._pending_catalog, None
         self._reset_session()
-        self.screen = Screen.ATTRACT if self.catalog is not None else Screen.OUT_OF_SERVICE
+        self.screen = Screen.ATTRACT if self.catalog is not None and not self.blocked else Screen.OUT_OF_SERVICE
         self._changed()
 
     # --- language, sync state, catalog ---------------------------------------------------------------
@@ -247,7 +249,7 @@ class KioskModel:
         self.loading = False
         if self.screen in (Screen.ATTRACT, Screen.OUT_OF_SERVICE):
             self.catalog, self.revisions = catalog, dict(revisions or {})
-            self.screen = Screen.ATTRACT
+            self.screen = Screen.OUT_OF_SERVICE if self.blocked else Screen.ATTRACT
         else:
             self._pending_catalog = (catalog, dict(revisions or {}))
         self._changed()
@@ -261,8 +263,16 @@ class KioskModel:
         self._changed()
 
     # --- attract and gallery ----------------------------------------------------------------------------
+    def block(self, reason: str) -> None:
+        """Take no orders at all (shown as out of service) until the app restarts."""
+        self.blocked = reason
+        self.loading = False
+        self._reset_session()
+        self.screen = Screen.OUT_OF_SERVICE
+        self._changed()
+
     def start(self) -> None:
-        if self.catalog is None:
+        if self.catalog is None or self.blocked:
             return
         self.touch()
         self._go(Screen.GALLERY)

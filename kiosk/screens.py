@@ -524,7 +524,7 @@ class OutOfServiceScreen(ScreenBase):
             return
         self.title.setText(tr("Out of service"))
         self.text.setText(tr("This kiosk is resting. Please ask our staff, we are happy to help."))
-        self.detail.setText(self.model.catalog_problem or "")
+        self.detail.setText(self.model.blocked or self.model.catalog_problem or "")
 
 
 ADMIN_KEYS = ("123", "456", "789")

@@ -247,3 +247,13 @@ def test_every_ui_string_has_a_chinese_translation() -> None:
     assert missing == []
     for source, target in ZH_CN.items():
         assert source.count("{") == target.count("{"), source
+
+
+def test_a_kiosk_without_an_order_store_stays_out_of_service_even_with_a_catalog(catalog: Catalog) -> None:
+    model = KioskModel(None, MemorySink())
+    model.block("order store: /data/kiosk.db: cannot open or write the database")
+    model.set_catalog(catalog)
+    assert model.screen == Screen.OUT_OF_SERVICE
+    model.start()
+    model.reset()
+    assert model.screen == Screen.OUT_OF_SERVICE and model.product is None
