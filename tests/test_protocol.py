@@ -81,3 +81,12 @@ def test_paging_round_trip_and_wrong_size_is_refused() -> None:
         paging.join(paged.manifest, pages[:-1], "test")
     with pytest.raises(ProtocolError, match="does not belong"):
         paging.page_data(paged.manifest, {**paged.parts[0], "index": 999}, "test")
+
+
+def test_stored_event_encodes_to_the_same_bytes_as_the_envelope() -> None:
+    from sync.protocol.envelope import encode_stored
+
+    body = {"note": "Kundenwunsch: größer, 大号", "n": [1, 2.5, None, True]}
+    env = Envelope("01936a4e-7c1d-7a2b-9f00-1234567890ab", "kiosk-1", 9, utc_now(), "kiosk.feedback", body)
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    assert encode_stored(env.event_id, env.device_id, env.seq, env.occurred_at, env.type, text) == env.encode()

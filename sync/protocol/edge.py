@@ -78,6 +78,7 @@ class EdgeSync:
         # as long as the last (up to 32 x resend_after), so the broker queue does not fill with copies.
         self._backoff = 1
         self._acked_since_resend = True
+        self._topics: dict[str, str] = {}
         self.last_error = ""
         self._reset = threading.Event()
         subscriptions = [topics.ack(site, self.device_id)] + [topics.down(site, s) for s in streams]
@@ -167,13 +168,13 @@ class EdgeSync:
         if self._resend_from is not None:
             due += [s for s, sent in self._in_flight.items() if s >= self._resend_from and now - sent >= 0.5]
             self._resend_from = None
-        for envelope in self.outbox.get(sorted(set(due))):
-            self._publish(envelope, now)
+        for seq, type_, payload in self.outbox.payloads(sorted(set(due))):
+            self._publish(seq, type_, payload, now)
         room = self.window - len(self._in_flight)
         if room > 0:
-            for envelope in self.outbox.after(self._cursor, room):
-                self._publish(envelope, now)
-                self._cursor = envelope.seq
+            for seq, type_, payload in self.outbox.payloads_after(self._cursor, room):
+                self._publish(seq, type_, payload, now)
+                self._cursor = seq
 
     def _ask_for_missing(self, now: float) -> None:
         """A down stream gap that outlived one check: ask the hub to send the stream again from it."""
@@ -185,10 +186,13 @@ class EdgeSync:
                 self._asked[(stream, missing)] = now
         self._gaps_seen = gaps
 
-    def _publish(self, envelope: Any, now: float) -> None:
-        self.link.publish(topics.up(self.site, self.device_id, envelope.type), envelope.encode())
-        self._in_flight.pop(envelope.seq, None)  # re-insert: the dict stays ordered by send time
-        self._in_flight[envelope.seq] = now
+    def _publish(self, seq: int, type_: str, payload: bytes, now: float) -> None:
+        topic = self._topics.get(type_)
+        if topic is None:
+            topic = self._topics[type_] = topics.up(self.site, self.device_id, type_)
+        self.link.publish(topic, payload)
+        self._in_flight.pop(seq, None)  # re-insert: the dict stays ordered by send time
+        self._in_flight[seq] = now
 
     def _handle_incoming(self) -> None:
         acks = []

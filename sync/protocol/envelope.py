@@ -67,6 +67,17 @@ class Envelope:
         return payload
 
 
+def encode_stored(event_id: str, device_id: str, seq: int, occurred_at: str, type: str, body_json: str) -> bytes:
+    """The bytes :meth:`Envelope.encode` gives, from an event whose body is already compact JSON.
+
+    The outbox keeps bodies as JSON text; re-parsing and re-serialising them for every send
+    cost the edge about a third of its time per event.
+    """
+    d = json.dumps
+    return (f'{{"v":{SCHEMA_VERSION},"event_id":{d(event_id)},"device_id":{d(device_id, ensure_ascii=False)},'
+            f'"seq":{int(seq)},"occurred_at":{d(occurred_at)},"type":{d(type)},"body":{body_json}}}').encode()
+
+
 def _field(data: dict[str, Any], name: str, kind: type | tuple[type, ...], where: str) -> Any:
     if name not in data:
         raise ProtocolError(f"envelope field {name!r} is missing", where=where)

@@ -9,6 +9,7 @@ comes from the ``sequences`` table in the same transaction, so it is monotonic a
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -16,8 +17,8 @@ from typing import Any
 import uuid6
 
 from sync.errors import StoreError
-from sync.protocol.envelope import Ack, Envelope, utc_now
-from sync.store.database import Store, Transaction
+from sync.protocol.envelope import Ack, Envelope, encode_stored, utc_now
+from sync.store.database import Store, Transaction, store_error
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,25 @@ class Outbox:
         """Up to ``limit`` events with a sequence above ``seq``, oldest first."""
         rows = self.store.query("SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", [seq, limit])
         return [self._envelope(r) for r in rows]
+
+    def payloads_after(self, seq: int, limit: int) -> list[tuple[int, str, bytes]]:
+        """``(seq, type, wire bytes)`` of up to ``limit`` events above ``seq``: what EdgeSync publishes."""
+        return self._payloads("seq > ? ORDER BY seq LIMIT ?", [seq, limit])
+
+    def payloads(self, seqs: Iterable[int]) -> list[tuple[int, str, bytes]]:
+        wanted = list(seqs)
+        return self._payloads(f"seq IN ({','.join('?' * len(wanted))}) ORDER BY seq", wanted) if wanted else []
+
+    def _payloads(self, where: str, params: list[int]) -> list[tuple[int, str, bytes]]:
+        device = self.store.device_id
+        with self.store._lock:
+            try:
+                rows = self.store.db.execute(f"SELECT seq, event_id, occurred_at, type, body FROM outbox WHERE {where}",
+                                             params).fetchall()
+            except sqlite3.Error as exc:
+                raise store_error(exc, self.store.path, "reading the outbox") from None
+        return [(seq, type_, encode_stored(event_id, device, seq, at, type_, body))
+                for seq, event_id, at, type_, body in rows]
 
     def get(self, seqs: Iterable[int]) -> list[Envelope]:
         wanted = list(seqs)
