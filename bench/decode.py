@@ -193,10 +193,10 @@ def main() -> int:
         print("real images", json.dumps(real["reads"]), "false reads", real["false_reads"], flush=True)
     else:
         print(f"no manifest at {folder}: real images skipped", flush=True)
-    syn = synthetic(30 if args.quick else 240)
+    syn = synthetic(18 if args.quick else 240)
     result["synthetic"] = syn
     print("synthetic", json.dumps(syn["reads"]), "false", syn["false_reads"], "wrong", syn["wrong_text"], flush=True)
-    times = timing(12 if args.quick else 40)
+    times = timing(10 if args.quick else 40)
     result["ms_per_720p_frame"] = times
     print("timing", json.dumps(times), flush=True)
 
