@@ -57,6 +57,18 @@ class _Job(QRunnable):
         self.relay.done.emit(self.work())
 
 
+SCREENS: dict[Screen, Callable[[KioskModel], ScreenBase]] = {
+    Screen.ATTRACT: AttractScreen,
+    Screen.GALLERY: GalleryScreen,
+    Screen.OPTIONS: OptionsScreen,
+    Screen.SUMMARY: SummaryScreen,
+    Screen.DETAILS: DetailsScreen,
+    Screen.RECEIPT: ReceiptScreen,
+    Screen.OUT_OF_SERVICE: OutOfServiceScreen,
+    Screen.ADMIN: AdminScreen,
+}
+
+
 class KioskWindow(QWidget):
     """The whole kiosk UI for one model."""
 
@@ -88,25 +100,9 @@ class KioskWindow(QWidget):
         layout.addWidget(bar)
 
         self.stack = QStackedWidget()
-        self.screens: dict[Screen, ScreenBase] = {
-            Screen.ATTRACT: AttractScreen(model),
-            Screen.GALLERY: GalleryScreen(model),
-            Screen.OPTIONS: OptionsScreen(model),
-            Screen.SUMMARY: SummaryScreen(model),
-            Screen.DETAILS: DetailsScreen(model),
-            Screen.RECEIPT: ReceiptScreen(model),
-            Screen.OUT_OF_SERVICE: OutOfServiceScreen(model),
-            Screen.ADMIN: AdminScreen(model),
-        }
-        for screen in self.screens.values():
-            self.stack.addWidget(screen)
+        self.screens: dict[Screen, ScreenBase] = {}
+        """Screens built so far: each is built the first time it shows (faster first screen)."""
         layout.addWidget(self.stack, 1)
-        details = self.screens[Screen.DETAILS]
-        assert isinstance(details, DetailsScreen)
-        details.on_place = self.place_order
-        receipt = self.screens[Screen.RECEIPT]
-        assert isinstance(receipt, ReceiptScreen)
-        receipt.on_print = self.print_receipt
 
         self.idle = QTimer(self)
         self.idle.setInterval(1000)
@@ -119,14 +115,24 @@ class KioskWindow(QWidget):
         self.refresh()
 
     # --- drawing ---------------------------------------------------------------------------------------
+    def screen_for(self, which: Screen) -> ScreenBase:
+        if which not in self.screens:
+            made = SCREENS[which](self.model)
+            if isinstance(made, DetailsScreen):
+                made.on_place = self.place_order
+            if isinstance(made, ReceiptScreen):
+                made.on_print = self.print_receipt
+            self.screens[which] = made
+            self.stack.addWidget(made)
+        return self.screens[which]
+
     def refresh(self) -> None:
         model = self.model
         if self.languages.current != model.language:
             self.languages.use(model.language)
-        screen = self.screens[model.screen]
-        if model.screen != Screen.RECEIPT:
-            receipt = self.screens[Screen.RECEIPT]
-            assert isinstance(receipt, ReceiptScreen)
+        screen = self.screen_for(model.screen)
+        receipt = self.screens.get(Screen.RECEIPT)
+        if model.screen != Screen.RECEIPT and isinstance(receipt, ReceiptScreen):
             receipt.printed_path = ""
         screen.refresh()
         self.stack.setCurrentWidget(screen)
@@ -175,7 +181,7 @@ class KioskWindow(QWidget):
         path = self.receipts / f"receipt-{order.number}.pdf"
 
         def done(result: Any) -> None:
-            receipt = self.screens[Screen.RECEIPT]
+            receipt = self.screen_for(Screen.RECEIPT)
             assert isinstance(receipt, ReceiptScreen)
             receipt.printed_path = str(result)
             self.refresh()
