@@ -134,9 +134,7 @@ class DiagramBackend:
         if not assignment:
             return self.root
         items = list(assignment.items())
-        start = self._cofactors.get(items[0])
-        if start is None:
-            start = self._cofactors[items[0]] = self.bdd.let(self._cube(*items[0]), self.root)
+        start = self._cofactor(items[0])
         if len(items) == 1:
             return start
         return self.bdd.let(self._cube_of(dict(items[1:])), start)
@@ -149,7 +147,17 @@ class DiagramBackend:
         """
         if not assignment:
             return bool(self.root != self.bdd.false)
-        return not (self.root <= ~self.bdd.cube(self._cube_of(assignment)))
+        items = list(assignment.items())
+        if len(items) == 1:
+            return bool(self._cofactor(items[0]) != self.bdd.false)
+        # explanation checks all start with the explained value: test on its (smaller) cofactor
+        return not (self._cofactor(items[0]) <= ~self.bdd.cube(self._cube_of(dict(items[1:]))))
+
+    def _cofactor(self, item: tuple[str, str]) -> Any:
+        found = self._cofactors.get(item)
+        if found is None:
+            found = self._cofactors[item] = self.bdd.let(self._cube(*item), self.root)
+        return found
 
     def domains(
         self, choices: Mapping[str, str], ruled_out_before: Iterable[tuple[str, str]] = ()
