@@ -19,6 +19,7 @@ from kiosk.qt import (
     QPushButton,
     QScrollArea,
     Qt,
+    QTimer,
     QVBoxLayout,
     QWidget,
 )
@@ -144,11 +145,6 @@ class OptionsScreen(ScreenBase):
         self.scroller = QScrollArea()
         self.scroller.setWidgetResizable(True)
         self.scroller.setFrameShape(QFrame.Shape.NoFrame)
-        self.content = QWidget()
-        self.content.setObjectName("optionsContent")
-        self.attributes = QVBoxLayout(self.content)
-        self.attributes.setSpacing(12)
-        self.scroller.setWidget(self.content)
         main.addWidget(self.scroller, 1)
         self.detail = QFrame()
         self.detail.setObjectName("detailPanel")
@@ -163,6 +159,8 @@ class OptionsScreen(ScreenBase):
         self.root.addLayout(nav_bar(self.back, self.undo, self.next, stretch_after=2))
         self._layout_key: tuple[object, ...] = ()
         self._tiles: dict[tuple[str, str], QPushButton] = {}
+        self._pages: dict[tuple[object, ...], tuple[QWidget, dict[tuple[str, str], QPushButton]]] = {}
+        """Built group pages of the current product (and language): Back/Next swap them in."""
 
     def refresh(self) -> None:
         model = self.model
@@ -182,17 +180,62 @@ class OptionsScreen(ScreenBase):
         self.undo.setEnabled(model.can_undo())
         last = model.step + 1 == len(model.groups)
         self.next.setText(tr("See summary") if last else tr("Next"))
-        layout_key = (model.product.code, model.step, lang, tuple(v.code for v in views))
-        if layout_key != self._layout_key:  # another screen: build the tiles
+        layout_key = (model.product.code, model.step, lang)
+        if layout_key != self._layout_key:  # another group: swap its page in (built once)
+            if any(key[0] != model.product.code or key[2] != lang for key in self._pages):
+                self._drop_pages(keep=None)
             self._layout_key = layout_key
-            self._tiles = {}
-            clear(self.attributes)
-            for view in views:
-                self._add_attribute(view)
-            self.attributes.addStretch(1)
-        for view in views:  # same screen after a tap: only texts and states change (fast)
+            self.scroller.takeWidget()  # keep the old page (cached) instead of deleting it
+            page, self._tiles = self._page(model.step)
+            self.scroller.setWidget(page)
+            if model.step + 1 < len(model.groups):  # build the next group while the customer reads
+                QTimer.singleShot(0, partial(self._prebuild, model.step + 1))
+        for view in views:  # after a tap: only texts and states change (fast)
             self._update_tiles(view)
         self._refresh_detail()
+
+    def _prebuild(self, step: int) -> None:
+        if self.model.product is not None and step < len(self.model.groups):
+            self._page(step)
+
+    def _drop_pages(self, keep: QWidget | None) -> None:
+        for page, _ in self._pages.values():
+            if page is not keep:
+                page.deleteLater()
+        self._pages = {}
+
+    def _page(self, step: int) -> tuple[QWidget, dict[tuple[str, str], QPushButton]]:
+        """The page of group ``step``: attribute titles, help and one tile per option."""
+        model = self.model
+        assert model.product is not None
+        key = (model.product.code, step, model.language)
+        if key in self._pages:
+            return self._pages[key]
+        lang = model.language
+        page = QWidget()
+        page.setObjectName("optionsContent")
+        column = QVBoxLayout(page)
+        column.setSpacing(12)
+        tiles: dict[tuple[str, str], QPushButton] = {}
+        group = model.groups[step].code
+        for attribute in model.product.attributes:
+            if attribute.group != group:
+                continue
+            column.addWidget(label(pick(dict(attribute.label), lang), "attributeTitle"))
+            if attribute.help:
+                column.addWidget(label(pick(dict(attribute.help), lang), "attributeHelp"))
+            grid = QGridLayout()
+            grid.setSpacing(12)
+            for index, option in enumerate(attribute.options):
+                tile = button("", partial(model.tap_option, attribute.code, option.code),
+                              f"option-{attribute.code}-{option.code}", role="option")
+                tile.setMinimumHeight(96)
+                tiles[(attribute.code, option.code)] = tile
+                grid.addWidget(tile, index // 3, index % 3)
+            column.addLayout(grid)
+        column.addStretch(1)
+        self._pages[key] = (page, tiles)
+        return page, tiles
 
     def _picture_path(self, views: list[AttributeView]):  # type: ignore[no-untyped-def]
         model = self.model
@@ -203,22 +246,6 @@ class OptionsScreen(ScreenBase):
                 if option.chosen and option.image and root:
                     return root / option.image
         return (root / model.product.image) if (root and model.product.image) else None
-
-    def _add_attribute(self, view: AttributeView) -> None:
-        lang = self.model.language
-        title = label(pick(view.label, lang), "attributeTitle")
-        self.attributes.addWidget(title)
-        if view.help:
-            self.attributes.addWidget(label(pick(view.help, lang), "attributeHelp"))
-        grid = QGridLayout()
-        grid.setSpacing(12)
-        for index, option in enumerate(view.options):
-            tile = button("", partial(self.model.tap_option, view.code, option.code),
-                          f"option-{view.code}-{option.code}", role="option")
-            tile.setMinimumHeight(96)
-            self._tiles[(view.code, option.code)] = tile
-            grid.addWidget(tile, index // 3, index % 3)
-        self.attributes.addLayout(grid)
 
     def _update_tiles(self, view: AttributeView) -> None:
         model = self.model
@@ -268,13 +295,20 @@ class OptionsScreen(ScreenBase):
                                   "askButton"))
         unclear = button(tr("This option is unclear"), lambda: model.flag_unclear(attribute, option),
                          "unclearButton", role="quiet")
-        row = QHBoxLayout()  # two rows so long labels never clip in the narrow panel
-        for action in actions:
-            row.addWidget(action)
-        row.addStretch(1)
-        if actions:
+        if actions:  # the fix on one row, "unclear" on the next, so long labels never clip
+            row = QHBoxLayout()
+            for action in actions:
+                row.addWidget(action)
+            row.addStretch(1)
             self.detail_layout.addLayout(row)
-        self.detail_layout.addWidget(unclear, 0, Qt.AlignmentFlag.AlignRight)
+            self.detail_layout.addWidget(unclear, 0, Qt.AlignmentFlag.AlignRight)
+            return
+        row = QHBoxLayout()  # an available option: its name, and a way to say it is unclear
+        if model.notice is None:
+            row.addWidget(label(pick(state.label, lang), "focusName", wrap=False))
+        row.addStretch(1)
+        row.addWidget(unclear)
+        self.detail_layout.addLayout(row)
 
 
 class SummaryScreen(ScreenBase):

@@ -278,3 +278,19 @@ def test_catalog_changes_apply_between_sessions_and_a_broken_one_keeps_the_last_
     assert model.catalog_problem is not None and "bike.yaml" in model.catalog_problem
     assert not watcher.check()  # unchanged since: nothing to do
     watcher.stop()
+
+
+def test_back_and_next_reuse_built_pages_and_their_tiles_still_work(kiosk, qtbot):
+    window, model, _ = kiosk
+    tap(qtbot, window, "startButton")
+    tap(qtbot, window, f"product-{model.products()[0].code}")
+    first_page = window.screens[Screen.OPTIONS].scroller.widget()  # type: ignore[attr-defined]
+    tap(qtbot, window, "nextButton")
+    tap(qtbot, window, "backButton")
+    assert model.step == 0 and window.screens[Screen.OPTIONS].scroller.widget() is first_page  # type: ignore[attr-defined]
+    view = model.attributes()[0]
+    target = next(o for o in view.options if o.available and not o.chosen)
+    tap(qtbot, window, f"option-{view.code}-{target.code}")
+    assert model.configurator is not None and model.configurator.choices[view.code] == target.code
+    tile = visible(window, QPushButton, f"option-{view.code}-{target.code}")[0]
+    assert tile.property("state") == "chosen"
