@@ -257,3 +257,23 @@ def test_a_kiosk_without_an_order_store_stays_out_of_service_even_with_a_catalog
     model.start()
     model.reset()
     assert model.screen == Screen.OUT_OF_SERVICE and model.product is None
+
+
+def test_hub_answer_shows_only_for_the_customer_it_belongs_to(model: KioskModel) -> None:
+    model.start()
+    model.select_product(model.products()[0].code)
+    while model.screen == Screen.OPTIONS:
+        model.next()
+    model.to_details()
+    model.set_field("name", "Li Wei")
+    model.set_field("phone", "13800138000")
+    order = model.place_order()
+    assert order is not None
+    model.order_acked("someone-else", "ok", {"promise_date": "2026-12-01"})
+    assert model.confirmed is None
+    model.order_acked(order.id, "rejected", {}, "revision 0 is not released")
+    assert model.refused == "revision 0 is not released" and model.confirmed is None
+    model.order_acked(order.id, "ok", {"order_id": order.id, "promise_date": "2026-12-04"})
+    assert model.confirmed == "2026-12-04"
+    model.reset("placed")
+    assert model.confirmed is None and model.order is None
