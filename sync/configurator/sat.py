@@ -132,7 +132,6 @@ class SatBackend:
             ruled_out = {-lit for lit in (implied or []) if lit < 0 and -lit <= self.value_count}
             ruled_out.update(self.literal[item] for item in ruled_out_before)
             untested = [lit for lit in range(1, self.value_count + 1) if lit not in ruled_out]
-            probed = False
             while True:
                 available |= model
                 untested = [lit for lit in untested if lit not in available]
@@ -140,13 +139,6 @@ class SatBackend:
                 available.update(flipped)
                 if not untested:
                     break
-                if not probed:
-                    # failed-literal probing: a conflict under unit propagation proves a value
-                    # unavailable at a tenth of the cost of a solver call
-                    probed = True
-                    untested = [lit for lit in untested if self.solver.propagate(assumptions=[*assumptions, lit])[0]]
-                    if not untested:
-                        break
                 # steer free decisions towards values no model has shown yet
                 self.solver.set_phases([*untested, *(-lit for lit in available)])
                 target = untested.pop()
