@@ -172,3 +172,11 @@ def test_a_label_must_be_seen_in_consecutive_frames() -> None:
     assert confirmer.feed_frame(chain.decode(blank)) == []
     assert confirmer.feed_frame(chain.decode(code)) == []
     assert len(confirmer.feed_frame(chain.decode(code))) == 1
+
+
+def test_small_blurred_qr_label_is_read_from_an_upscaled_crop() -> None:
+    frame = make_frame(100007, "QRCode")  # about 2.5 px per module, defocused, in clutter
+    assert frame.text not in zxing_alone(frame.image)
+    codes = DecodeChain().decode(frame.image)
+    assert [c.text for c in codes] == [frame.text]
+    assert "upscaled" in codes[0].attempt
