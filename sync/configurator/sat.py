@@ -21,6 +21,8 @@ from sync.configurator.model import Clause, Constraint, Problem
 
 #: how many recent valid configurations are kept as witnesses for later taps
 WITNESS_POOL = 120
+#: how many uncovered values (of different variables) one solver call tries to show at once
+BATCH = 6
 
 
 class SatBackend:
@@ -141,6 +143,13 @@ class SatBackend:
                     break
                 # steer free decisions towards values no model has shown yet
                 self.solver.set_phases([*untested, *(-lit for lit in available)])
+                # try several uncovered values of different variables at once: when they fit
+                # together one call shows them all; otherwise fall back to one value
+                batch = self._batch(untested)
+                if len(batch) > 1 and self._solve([*assumptions, *batch]):
+                    model = self._model_values()
+                    self._remember(model)
+                    continue
                 target = untested.pop()
                 model = self._model_values() if self._solve([*assumptions, target]) else set()
                 if model:
@@ -152,6 +161,18 @@ class SatBackend:
             name, value = self.value_of[lit]
             result[name][value] = lit in available
         return result
+
+    def _batch(self, untested: list[int]) -> list[int]:
+        seen: set[str] = set()
+        batch: list[int] = []
+        for lit in reversed(untested):
+            name = self.value_of[lit][0]
+            if name not in seen:
+                seen.add(name)
+                batch.append(lit)
+                if len(batch) == BATCH:
+                    break
+        return batch
 
     def _remember(self, model: set[int]) -> None:
         """Keep recent valid configurations: later taps reuse them as witnesses without solving."""
