@@ -70,10 +70,15 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
+#: engines stay alive until exit: dd.cudd complains when a manager is freed while cached nodes remain
+KEEP_ALIVE: list[Engine] = []
+
+
 def run_taps(problem: Problem, taps: int, baseline_taps: int, seed: int, max_sequence: int) -> dict[str, Any]:
     started = time.perf_counter()
     engine = Engine(problem)
     load_s = time.perf_counter() - started
+    KEEP_ALIVE.append(engine)
     names = [v.name for v in problem.variables]
     rng = random.Random(seed)
     ours: list[float] = []

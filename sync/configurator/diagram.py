@@ -125,6 +125,10 @@ class DiagramBackend:
         self.levels = len(by_level)
 
     # -- answers ------------------------------------------------------------------------
+    def _let(self, cube: dict[str, bool], diagram: Any) -> Any:
+        """Fix the bits in ``cube``; single-value variables have no bits, so the cube may be empty."""
+        return self.bdd.let(cube, diagram) if cube else diagram
+
     def restrict(self, assignment: Mapping[str, str]) -> Any:
         """The diagram with ``assignment`` fixed; starts from a cached one-value cofactor.
 
@@ -137,7 +141,7 @@ class DiagramBackend:
         start = self._cofactor(items[0])
         if len(items) == 1:
             return start
-        return self.bdd.let(self._cube_of(dict(items[1:])), start)
+        return self._let(self._cube_of(dict(items[1:])), start)
 
     def consistent(self, assignment: Mapping[str, str]) -> bool:
         """Some valid configuration extends ``assignment``: the diagram does not imply its negation.
@@ -156,7 +160,7 @@ class DiagramBackend:
     def _cofactor(self, item: tuple[str, str]) -> Any:
         found = self._cofactors.get(item)
         if found is None:
-            found = self._cofactors[item] = self.bdd.let(self._cube(*item), self.root)
+            found = self._cofactors[item] = self._let(self._cube(*item), self.root)
         return found
 
     def domains(
@@ -256,7 +260,7 @@ class DiagramBackend:
 
         def diagram(name: str, full: Any) -> Any:
             if name not in restricted:
-                restricted[name] = self.bdd.let(cube, full)
+                restricted[name] = self._let(cube, full)
             return restricted[name]
 
         reach = set(assignment)
@@ -292,7 +296,7 @@ class DiagramBackend:
         if restricted == self.bdd.false:
             return None
         for name, value in preferred:
-            trial = self.bdd.let(self._cube(name, value), restricted)
+            trial = self._let(self._cube(name, value), restricted)
             if trial != self.bdd.false:
                 current[name] = value
                 restricted = trial
