@@ -73,3 +73,12 @@ def test_kpis_as_json_and_oee_as_csv(api: tuple[str, Hub]) -> None:
     rows = list(csv.DictReader(io.StringIO(get(f"{base}/kpis/oee.csv").text)))
     assert {r["work_centre"] for r in rows} >= {"WHEEL", "ASSY"}
     assert get(f"{base}/kpis?since=yesterday").status_code == 400
+
+
+def test_a_work_orders_traveler_comes_as_a_pdf(api: tuple[str, Hub]) -> None:
+    base, hub = api
+    wo = hub.store.query("SELECT id FROM work_orders LIMIT 1")[0]["id"]
+    response = get(f"{base}/work-orders/{wo}/traveler.pdf")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert get(f"{base}/work-orders/NOPE/traveler.pdf").status_code == 404

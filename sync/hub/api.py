@@ -8,6 +8,7 @@ MQTT like every other event, so they are logged, ordered and acknowledged the sa
 from __future__ import annotations
 
 import hmac
+import json
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from waitress.server import create_server
 from sync.hub import kpis
 from sync.hub.core import HubCore, kpi_report
 from sync.hub.progress import OrderProgress, WorkOrderProgress, work_in_progress
+from sync.hub.travelers import traveler_pdf
 
 
 def _wo_json(wo: WorkOrderProgress) -> dict[str, Any]:
@@ -92,6 +94,15 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
         rows = [_wo_json(wo) for o in core.orders_progress(now()) for wo in o.work_orders
                 if status is None or wo.status == status]
         return jsonify(rows)
+
+    @app.get("/api/v1/work-orders/<wo_id>/traveler.pdf")
+    def traveler(wo_id: str) -> Response:
+        rows = core.store.query("SELECT body FROM work_orders WHERE id = ?", [wo_id])
+        if not rows:
+            return error(404, f"no work order {wo_id}")
+        pdf = traveler_pdf(json.loads(rows[0]["body"]))
+        return Response(pdf, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="traveler-{wo_id}.pdf"'})
 
     @app.get("/api/v1/wip")
     def wip() -> Response:

@@ -1,0 +1,78 @@
+"""Printable travelers: one PDF per work order, a header label and one label per operation.
+
+Each label carries the documented syntax (``sync.labels``) twice: Code128 for hand scanners and
+QR for cameras, so a station reads it whichever way the worker holds it. reportlab draws both.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from typing import Any
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode import code128, qr
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+from sync.labels import WorkOrderLabel
+from sync.labels import format as label_text
+
+ROW_HEIGHT = 40 * mm
+MARGIN = 15 * mm
+
+
+def _codes(canvas: Canvas, text: str, x: float, y: float) -> None:
+    """Code128 (left) and QR (right) of ``text``, bottom-left corner at (x, y)."""
+    bars = code128.Code128(text, barHeight=16 * mm, barWidth=0.42 * mm, quiet=True)
+    bars.drawOn(canvas, x, y + 6 * mm)
+    canvas.setFont("Helvetica", 8)
+    canvas.drawString(x + 6 * mm, y + 1.5 * mm, text)
+    widget = qr.QrCodeWidget(text, barLevel="M")
+    left, bottom, right, top = widget.getBounds()
+    size = 30 * mm
+    drawing = Drawing(size, size, transform=[size / (right - left), 0, 0, size / (top - bottom), 0, 0])
+    drawing.add(widget)
+    renderPDF.draw(drawing, canvas, A4[0] - MARGIN - size, y)
+
+
+def traveler_pdf(work_order: Mapping[str, Any]) -> bytes:
+    """The traveler of a work order given as its ``workorder.released`` body (RoutedWorkOrder.to_body())."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
+    canvas.setTitle(f"Traveler {work_order['id']}")
+    width, height = A4
+    y = height - MARGIN
+
+    def header() -> float:
+        top = height - MARGIN
+        canvas.setFont("Helvetica-Bold", 16)
+        canvas.drawString(MARGIN, top - 6 * mm, f"Work order {work_order['id']}")
+        canvas.setFont("Helvetica", 10)
+        canvas.drawString(MARGIN, top - 12 * mm, f"Order {work_order.get('order_id') or '-'}   Product "
+                                                 f"{work_order['product']}   Quantity {work_order['quantity']}")
+        config = ", ".join(f"{k}={v}" for k, v in work_order.get("configuration", []))
+        canvas.setFont("Helvetica", 8)
+        canvas.drawString(MARGIN, top - 17 * mm, config[:150])
+        _codes(canvas, label_text(WorkOrderLabel(work_order["id"])), MARGIN, top - 55 * mm)
+        return top - 60 * mm
+
+    y = header()
+    for op in work_order["operations"]:
+        if y - ROW_HEIGHT < MARGIN:
+            canvas.showPage()
+            y = header()
+        canvas.line(MARGIN, y, width - MARGIN, y)
+        canvas.setFont("Helvetica-Bold", 11)
+        canvas.drawString(MARGIN, y - 5 * mm, f"{op['number']}  {op['name']}")
+        canvas.setFont("Helvetica", 9)
+        standard = op.get("setup_minutes", 0) + op.get("run_minutes", 0) * work_order["quantity"]
+        qc = "   QC step" if op.get("qc") else ""
+        canvas.drawString(MARGIN + 70 * mm, y - 5 * mm, f"{op['work_centre']}   {standard:g} min standard{qc}")
+        _codes(canvas, label_text(WorkOrderLabel(work_order["id"], op["number"])), MARGIN, y - ROW_HEIGHT + 2 * mm)
+        y -= ROW_HEIGHT
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
