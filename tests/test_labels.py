@@ -111,3 +111,26 @@ def test_bad_check_character_is_refused() -> None:
 def test_a_label_that_cannot_be_read_back_is_never_printed(label: labels.Label) -> None:
     with pytest.raises(DecodeError):
         labels.format(label)
+
+
+def test_the_example_in_docs_labels_md_runs_and_shows_true_results() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "labels.md").read_text(encoding="utf-8")
+    block = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, object] = {"labels": labels}
+    checked = 0
+    for line in block.splitlines():
+        if line.startswith("from") or not line.strip():
+            continue
+        statement, _, shown = line.partition("#")
+        if " = " in statement:
+            name, expression = (part.strip() for part in statement.split(" = ", 1))
+            namespace[name] = eval(expression, namespace)
+            value = namespace[name]
+        else:
+            value = eval(statement, namespace)
+        if shown:
+            assert repr(value) == shown.strip(), line
+            checked += 1
+    assert checked >= 4
