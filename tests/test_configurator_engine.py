@@ -130,7 +130,8 @@ def test_constraint_naming_an_unknown_value_is_refused_at_compile() -> None:
         Engine(bad)
 
 
-def test_unsatisfiable_problem_has_no_available_value() -> None:
+@pytest.mark.parametrize("method", ["sat", "diagram"])
+def test_unsatisfiable_problem_has_no_available_value(method: str) -> None:
     problem = Problem(
         (FRAME, COLOUR),
         (
@@ -138,7 +139,7 @@ def test_unsatisfiable_problem_has_no_available_value() -> None:
             Table("no-city", ("frame", "colour"), (("mtb", "black"),)),
         ),
     )
-    engine = Engine(problem, method="sat")
+    engine = Engine(problem, method=method)
     assert not engine.satisfiable()
     session = engine.new_session()
     assert not any(ok for values in session.domains().values() for ok in values.values())

@@ -70,7 +70,12 @@ def _excludes(rng: random.Random, name: str, a: Variable, b: Variable, planted: 
     """A=x excludes B=y, never both planted values."""
     x, y = rng.choice(a.values), rng.choice(b.values)
     if planted[a.name] == x and planted[b.name] == y:
-        x = rng.choice([v for v in a.values if v != x])
+        if len(a.values) > 1:
+            x = rng.choice([v for v in a.values if v != x])
+        elif len(b.values) > 1:
+            y = rng.choice([v for v in b.values if v != y])
+        else:  # two single-value attributes: nothing to exclude without losing the planted one
+            return _requires(rng, name, a, b, planted)
     return Clause(name, ((a.name, frozenset(a.values) - {x}), (b.name, frozenset(b.values) - {y})))
 
 
