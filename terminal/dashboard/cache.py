@@ -1,0 +1,142 @@
+"""The dashboard's local cache: the newest hub snapshot per stream and the open alerts, in the node's store.
+
+Inbox handlers write here (on the sync thread); the model reads. Each snapshot row carries a
+``revision`` that grows on every write, so the model re-parses only what changed. Acknowledge and
+resolve commands go up through the outbox and are remembered as pending until the hub's
+``alert.changed`` shows them done; offline they simply wait.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlite_utils
+
+from sync.errors import ProtocolError
+from sync.protocol.envelope import Envelope
+from sync.store import Inbox, Store, Transaction
+
+COMPONENT = "dashboard_cache"
+ACTIONS = {"acknowledge": "alert.acknowledged", "resolve": "alert.resolved"}
+DONE_STATES = {"acknowledge": ("acknowledged", "resolved"), "resolve": ("resolved",)}
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db.execute("CREATE TABLE dashboard_snapshots (stream TEXT PRIMARY KEY, type TEXT NOT NULL, body TEXT NOT NULL, "
+               "at TEXT, received_at TEXT NOT NULL, revision INTEGER NOT NULL)")
+    db.execute("CREATE TABLE dashboard_alerts (id INTEGER PRIMARY KEY, body TEXT NOT NULL, state TEXT NOT NULL, "
+               "received_at TEXT NOT NULL)")
+    db.execute("CREATE TABLE dashboard_commands (alert_id INTEGER NOT NULL, action TEXT NOT NULL, by TEXT NOT NULL, "
+               "event_id TEXT NOT NULL, queued_at TEXT NOT NULL, PRIMARY KEY (alert_id, action))")
+    db.execute("CREATE TABLE dashboard_revision (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL)")
+    db.execute("INSERT INTO dashboard_revision VALUES (1, 0)")
+
+
+MIGRATIONS = [_v1]
+
+
+def utc_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class DashboardCache:
+    """``DashboardCache(store)`` migrates the tables; :meth:`register` hooks it to an inbox."""
+
+    def __init__(self, store: Store, clock: Callable[[], datetime] = utc_clock) -> None:
+        self.store = store
+        self.clock = clock
+        store.migrate(COMPONENT, MIGRATIONS)
+
+    # --- writing (inbox handlers, sync thread) ---------------------------------------------------
+    def register(self, inbox: Inbox) -> None:
+        """Apply dashboard snapshots (newest only) and alert events arriving on ``inbox``."""
+        inbox.latest_only("dashboard/", "alerts")
+        inbox.on("dashboard.orders", self.on_snapshot)
+        inbox.on("dashboard.centre", self.on_snapshot)
+        inbox.on("alert.raised", self.on_alert)
+        inbox.on("alert.changed", self.on_alert)
+
+    def _bump(self, tx: Transaction) -> int:
+        return int(tx.execute("UPDATE dashboard_revision SET revision = revision + 1 WHERE id = 1 "
+                              "RETURNING revision").fetchone()[0])
+
+    def on_snapshot(self, tx: Transaction, envelope: Envelope) -> None:
+        body = envelope.body
+        where = f"stream {envelope.stream} seq {envelope.seq}"
+        if envelope.type == "dashboard.orders":
+            if not isinstance(body.get("orders"), list) or not isinstance(body.get("alerts"), list):
+                raise ProtocolError("dashboard.orders needs 'orders' and 'alerts' lists", where=where)
+        elif not isinstance(body.get("operations"), list) or not isinstance(body.get("work_centre"), str):
+            raise ProtocolError("dashboard.centre needs 'work_centre' and an 'operations' list", where=where)
+        now = self.clock().isoformat()
+        revision = self._bump(tx)
+        tx.execute("INSERT INTO dashboard_snapshots VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(stream) DO UPDATE SET "
+                   "type = excluded.type, body = excluded.body, at = excluded.at, received_at = excluded.received_at, "
+                   "revision = excluded.revision",
+                   [envelope.stream, envelope.type, json.dumps(body), body.get("at"), now, revision])
+        if envelope.type == "dashboard.orders":  # the snapshot's open alerts are the whole truth
+            tx.execute("DELETE FROM dashboard_alerts")
+            for row in body["alerts"]:
+                self._put_alert(tx, row, now, where)
+
+    def on_alert(self, tx: Transaction, envelope: Envelope) -> None:
+        self._bump(tx)
+        self._put_alert(tx, envelope.body, self.clock().isoformat(), f"stream {envelope.stream} seq {envelope.seq}")
+
+    def _put_alert(self, tx: Transaction, row: dict[str, Any], now: str, where: str) -> None:
+        alert_id, state = row.get("id"), row.get("state")
+        if isinstance(alert_id, bool) or not isinstance(alert_id, int) or not isinstance(state, str):
+            raise ProtocolError("an alert row needs a numeric 'id' and a 'state'", where=where)
+        if state == "resolved":
+            tx.execute("DELETE FROM dashboard_alerts WHERE id = ?", [alert_id])
+        else:
+            tx.execute("INSERT OR REPLACE INTO dashboard_alerts VALUES (?, ?, ?, ?)",
+                       [alert_id, json.dumps(row), state, now])
+        for action, states in DONE_STATES.items():
+            if state in states:
+                tx.execute("DELETE FROM dashboard_commands WHERE alert_id = ? AND action = ?", [alert_id, action])
+
+    # --- commands (UI thread) ---------------------------------------------------------------------
+    def command(self, alert_id: int, action: str, by: str) -> str:
+        """Queue acknowledge/resolve for the hub in the outbox; returns the event id."""
+        if action not in ACTIONS:
+            raise ProtocolError(f"unknown alert action {action!r}", where="dashboard command",
+                                fix=f"use one of {sorted(ACTIONS)}")
+        if not by.strip():
+            raise ProtocolError("who acknowledges or resolves must be named", where="dashboard command",
+                                fix="enter the supervisor's name")
+        with self.store.transaction(f"queueing {action} of alert {alert_id}") as tx:
+            event = tx.outbox(ACTIONS[action], {"alert_id": alert_id, "by": by.strip()})
+            tx.execute("INSERT OR REPLACE INTO dashboard_commands VALUES (?, ?, ?, ?, ?)",
+                       [alert_id, action, by.strip(), event.event_id, self.clock().isoformat()])
+            self._bump(tx)
+        return event.event_id
+
+    # --- reading ----------------------------------------------------------------------------------
+    def revision(self) -> int:
+        return int(self.store.query("SELECT revision FROM dashboard_revision")[0]["revision"])
+
+    def revisions(self) -> dict[str, int]:
+        return {r["stream"]: int(r["revision"]) for r in
+                self.store.query("SELECT stream, revision FROM dashboard_snapshots")}
+
+    def snapshot(self, stream: str) -> tuple[dict[str, Any], str] | None:
+        """The newest body of ``stream`` and when it was received (ISO UTC), or None."""
+        rows = self.store.query("SELECT body, received_at FROM dashboard_snapshots WHERE stream = ?", [stream])
+        return (json.loads(rows[0]["body"]), rows[0]["received_at"]) if rows else None
+
+    def last_received(self) -> datetime | None:
+        rows = self.store.query("SELECT max(received_at) AS at FROM dashboard_snapshots")
+        return datetime.fromisoformat(rows[0]["at"]) if rows and rows[0]["at"] else None
+
+    def alerts(self) -> list[dict[str, Any]]:
+        return [json.loads(r["body"]) for r in self.store.query("SELECT body FROM dashboard_alerts ORDER BY id")]
+
+    def pending(self) -> dict[int, list[dict[str, Any]]]:
+        out: dict[int, list[dict[str, Any]]] = {}
+        for r in self.store.query("SELECT alert_id, action, by, queued_at FROM dashboard_commands ORDER BY queued_at"):
+            out.setdefault(int(r["alert_id"]), []).append(r)
+        return out

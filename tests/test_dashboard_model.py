@@ -1,0 +1,188 @@
+"""The dashboard's cache and model, fed with real inbox messages into a real SQLite store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sync.protocol.envelope import Envelope
+from sync.store import Inbox, Outbox, Store
+from terminal.dashboard.cache import DashboardCache
+from terminal.dashboard.model import DashboardModel
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def alert(alert_id: int, state: str = "raised", severity: str = "warning", **extra: Any) -> dict[str, Any]:
+    return {"id": alert_id, "key": f"k{alert_id}", "kind": "overrun", "severity": severity, "subject": "WO-1/10",
+            "message": f"alert {alert_id}", "state": state, "raised_at": (NOW - timedelta(minutes=42)).isoformat(),
+            "acknowledged_by": None, **extra}
+
+
+def orders_body(alerts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"at": NOW.isoformat(),
+            "orders": [{"id": "O2", "product": "BIKE", "quantity": 1, "placed_at": NOW.isoformat(), "status": "planned",
+                        "percent": 0, "promise": "2026-11-27T17:00:00+00:00", "eta": "2026-11-26T12:00:00+00:00",
+                        "late": False},
+                       {"id": "O1", "product": "BIKE", "quantity": 2, "placed_at": NOW.isoformat(),
+                        "status": "in_progress", "percent": 40.0, "promise": "2026-11-24T17:00:00+00:00",
+                        "eta": "2026-11-25T09:00:00+00:00", "late": True}],
+            "alerts": alerts if alerts is not None else [alert(1), alert(2, severity="critical")],
+            "load": {"WHEEL": {"today_min": 300, "week_min": 900, "today_capacity_min": 480, "week_capacity_min": 2400}},
+            "kpis": {"oee": [{"work_centre": "WHEEL", "availability": 0.9, "performance": 0.8, "quality": 1.0,
+                              "oee": 0.72}], "on_time_delivery": 0.9, "first_pass_yield": 0.95,
+                     "history": [{"date": f"2026-11-{17 + d}", "oee": {"WHEEL": 0.5 + d / 20},
+                                  "on_time_delivery": 0.9, "first_pass_yield": 0.95} for d in range(7)]}}
+
+
+def centre_body(code: str = "WHEEL") -> dict[str, Any]:
+    def op(wo: str, n: int, status: str, workers: list[str], elapsed: int, scrap: int = 0) -> dict[str, Any]:
+        return {"order_id": "O1", "work_order": wo, "item": "WHEEL-28", "qty": 2, "op": n, "code": f"OP{n}",
+                "status": status, "workers": workers, "elapsed_s": elapsed, "standard_s": 1800, "good": 2 if
+                status == "done" else 0, "scrap": scrap, "planned_start": NOW.isoformat(), "eta": None,
+                "station": "st-wheel-1"}
+    return {"at": NOW.isoformat(), "work_centre": code,
+            "operations": [op("WO-1", 10, "done", ["ann"], 1700, scrap=1), op("WO-1", 20, "running", ["bob"], 2400),
+                           op("WO-2", 10, "queued", [], 0), op("WO-3", 10, "paused", ["cy"], 600)]}
+
+
+class Feed:
+    """Sends hub-shaped down messages through a real Inbox."""
+
+    def __init__(self, inbox: Inbox) -> None:
+        self.inbox = inbox
+        self.seqs: dict[str, int] = {}
+
+    def send(self, stream: str, type_: str, body: dict[str, Any], seq: int | None = None) -> None:
+        self.seqs[stream] = seq if seq is not None else self.seqs.get(stream, 0) + 1
+        self.inbox.receive(Envelope(f"{stream}-{self.seqs[stream]}", "hub", self.seqs[stream], NOW.isoformat(),
+                                    type_, body, stream))
+
+
+@pytest.fixture
+def parts(tmp_path: Path) -> tuple[DashboardModel, Feed, Clock, Store]:
+    store = Store(tmp_path / "dash.db", device_id="dash-1")
+    clock = Clock()
+    cache = DashboardCache(store, clock=clock)
+    inbox = Inbox(store)
+    cache.register(inbox)
+    return DashboardModel(cache, clock=clock), Feed(inbox), clock, store
+
+
+def test_orders_come_late_first_with_promise_against_eta(parts: Any) -> None:
+    model, feed, _clock, _store = parts
+    feed.send("dashboard/orders", "dashboard.orders", orders_body())
+    assert {"orders", "load", "kpis", "alerts"} <= model.refresh()
+    assert [o.id for o in model.orders] == ["O1", "O2"]
+    assert model.orders[0].slip == timedelta(hours=16) and model.orders[0].percent == 40.0
+    assert model.load[0].week_capacity_min == 2400
+    assert model.kpis.oee_trend["WHEEL"][-1] == pytest.approx(0.8) and len(model.kpis.dates) == 7
+
+
+def test_a_late_joiner_applies_the_newest_snapshot_and_skips_the_gap(parts: Any) -> None:
+    model, feed, _clock, _store = parts
+    feed.send("dashboard/orders", "dashboard.orders", orders_body(), seq=517)
+    model.refresh()
+    assert len(model.orders) == 2
+
+
+def test_station_boards_group_operations_with_operator_and_elapsed_against_standard(parts: Any) -> None:
+    model, feed, _clock, _store = parts
+    feed.send("dashboard/centre/WHEEL", "dashboard.centre", centre_body())
+    assert model.refresh() >= {"centres"}
+    groups = model.groups("WHEEL")
+    assert [len(groups[s]) for s in ("running", "paused", "queued", "done")] == [1, 1, 1, 1]
+    running = groups["running"][0]
+    assert running.workers == ("bob",) and running.over_standard
+    assert list(model.by_station()) == ["st-wheel-1"]
+
+
+def test_drill_down_goes_from_order_to_work_orders_to_operations_with_scrap(parts: Any) -> None:
+    model, feed, _clock, _store = parts
+    feed.send("dashboard/centre/WHEEL", "dashboard.centre", centre_body())
+    model.refresh()
+    drill = model.drill_down("O1")
+    assert [w.id for w in drill] == ["WO-1", "WO-2", "WO-3"]
+    assert [(o.op, o.scrap, o.workers) for o in drill[0].operations] == [(10, 1, ("ann",)), (20, 0, ("bob",))]
+    assert model.drill_down("nope") == []
+
+
+def test_only_the_changed_parts_are_reported(parts: Any) -> None:
+    model, feed, _clock, _store = parts
+    feed.send("dashboard/orders", "dashboard.orders", orders_body())
+    feed.send("dashboard/centre/WHEEL", "dashboard.centre", centre_body())
+    model.refresh()
+    assert model.refresh() == set()
+    feed.send("dashboard/centre/WHEEL", "dashboard.centre", centre_body())
+    assert model.refresh() == {"centres", "alerts"}
+
+
+def test_alert_events_between_snapshots_raise_change_and_resolve(parts: Any) -> None:
+    model, feed, clock, _store = parts
+    feed.send("dashboard/orders", "dashboard.orders", orders_body())
+    feed.send("alerts", "alert.raised", alert(3, severity="critical"))
+    model.refresh()
+    assert [a.id for a in model.alerts] == [2, 3, 1]  # critical first
+    assert model.alerts[0].age(clock()) == timedelta(minutes=42)
+    feed.send("alerts", "alert.changed", alert(2, state="resolved"))
+    model.refresh()
+    assert [a.id for a in model.alerts] == [3, 1]
+
+
+def test_acknowledge_goes_to_the_outbox_and_shows_pending_until_the_hub_confirms(parts: Any) -> None:
+    model, feed, _clock, store = parts
+    feed.send("dashboard/orders", "dashboard.orders", orders_body())
+    model.refresh()
+    model.acknowledge(1, " Mei ")
+    (event,) = Outbox(store).after(0, 10)
+    assert event.type == "alert.acknowledged" and event.body == {"alert_id": 1, "by": "Mei"}
+    model.refresh()
+    assert next(a for a in model.alerts if a.id == 1).pending == ("acknowledge",)
+    feed.send("alerts", "alert.changed", alert(1, state="acknowledged", acknowledged_by="Mei"))
+    model.refresh()
+    shown = next(a for a in model.alerts if a.id == 1)
+    assert shown.pending == () and shown.acknowledged_by == "Mei"
+
+
+def test_a_nameless_acknowledgement_is_refused_and_nothing_is_queued(parts: Any) -> None:
+    from sync.errors import ProtocolError
+
+    model, _feed, _clock, store = parts
+    with pytest.raises(ProtocolError, match="named"):
+        model.acknowledge(1, "  ")
+    assert Outbox(store).pending_count() == 0
+
+
+def test_a_malformed_snapshot_is_recorded_as_failed_and_the_cached_state_stays(parts: Any) -> None:
+    model, feed, _clock, _store = parts
+    feed.send("dashboard/orders", "dashboard.orders", orders_body())
+    feed.send("dashboard/orders", "dashboard.orders", {"at": "x", "orders": "not a list"})
+    model.refresh()
+    assert len(model.orders) == 2
+    assert feed.inbox.failures()[0]["stream"] == "dashboard/orders"
+
+
+def test_stale_when_the_snapshot_is_old_or_the_link_is_down(parts: Any) -> None:
+    model, feed, clock, _store = parts
+    link = {"up": True}
+    model.link_up = lambda: link["up"]
+    assert model.stale_since() is None  # nothing received yet but the link is up: not stale, just empty
+    feed.send("dashboard/orders", "dashboard.orders", orders_body())
+    model.refresh()
+    assert model.stale_since() is None
+    clock.now = NOW + timedelta(seconds=16)
+    assert model.stale_since() == NOW and "Stale since" in model.stale_text()
+    clock.now = NOW + timedelta(seconds=5)
+    link["up"] = False
+    assert "hub link is down" in model.stale_text()
