@@ -199,7 +199,11 @@ class Session:
         if self._choices.get(variable) == value:
             return
         others = self._without(variable)
-        if not self.engine.backend.consistent({**others, variable: value}):
+        if variable not in self._choices and self._domains is not None:
+            fits = self._domains[variable][value]  # already known exactly: no solver call
+        else:
+            fits = self.engine.backend.consistent({**others, variable: value})
+        if not fits:
             why = self._explain_against(others, variable, value)
             raise ConfigurationError(
                 f"{variable}={value} is not available: {_describe(why)}",
