@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -75,3 +76,28 @@ def test_decode_package_loads_no_qt() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_live_mode_prints_each_confirmed_label_once_from_an_image_folder(tmp_path: Path) -> None:
+    from bench.frames import make_frame
+    from sync import labels
+
+    texts = [labels.format(labels.WorkOrderLabel("WO-000123", 20)), labels.format(labels.BadgeLabel("E-0042"))]
+    cv2.imwrite(str(tmp_path / "1.png"), make_frame(4, "QRCode", texts[0], tilt_deg=5).image)
+    cv2.imwrite(str(tmp_path / "2.png"), make_frame(5, None).image)
+    cv2.imwrite(str(tmp_path / "3.png"), make_frame(6, "Code128", texts[1], tilt_deg=5).image)
+    result = subprocess.run(
+        [sys.executable, "-m", "terminal.decode", "--live"], cwd=REPO, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "FLOORLINK_CAMERA_SOURCE": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"scan\timages {tmp_path}\t{text}" for text in texts]
+
+
+def test_live_mode_reports_a_missing_source(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "terminal.decode", "--live"], cwd=REPO, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "FLOORLINK_CAMERA_SOURCE": str(tmp_path / "gone")},
+    )
+    assert result.returncode == 2
+    assert "camera.source" in result.stderr and "no such file or folder" in result.stderr

@@ -148,7 +148,8 @@ def open_source(settings: Settings) -> FrameSource:
     if camera["source"]:
         path = Path(camera["source"]).expanduser()
         if path.is_dir() or path.suffix.lower() in IMAGE_SUFFIXES:
-            return ImageFolderSource(path, loop=True)
+            # each image half a second at 30 fps, like a label held in front of the camera
+            return ImageFolderSource(path, repeat=15, loop=True)
         if path.suffix.lower() in VIDEO_SUFFIXES or path.is_file():
             return VideoFileSource(path, loop=True)
         raise DecodeError("no such file or folder", where=f"setting camera.source = {camera['source']!r}")
