@@ -252,8 +252,9 @@ class DiagramBackend:
     def rules(self, assignment: Mapping[str, str]) -> tuple[str, ...]:
         """A subset-minimal set of rules that on their own rule ``assignment`` out.
 
-        Starts from the rules touching the assigned variables and widens to their neighbours
-        until the restricted rule diagrams conjoin to FALSE, then minimizes with QuickXplain.
+        Rules are added nearest first (rules on the assigned variables, then on their
+        neighbours, ...) to a running conjunction of rule diagrams restricted to the
+        assignment, stopping as soon as it is FALSE; QuickXplain then minimizes that prefix.
         """
         cube = self._cube_of(assignment)
         restricted: dict[str, Any] = {}
@@ -263,20 +264,34 @@ class DiagramBackend:
                 restricted[name] = self._let(cube, full)
             return restricted[name]
 
-        reach = set(assignment)
-        while True:
-            chosen = [(name, d) for name, scope, d in self.rule_diagrams if scope & reach]
-            if self._conjoin([diagram(name, d) for name, d in chosen]) == self.bdd.false:
+        prefix: list[tuple[str, Any]] = []
+        running = self.bdd.true
+        for name, full in self._nearest_first(set(assignment)):
+            prefix.append((name, full))
+            running &= diagram(name, full)
+            if running == self.bdd.false:
                 break
-            wider = reach | {v for name, scope, _ in self.rule_diagrams if scope & reach for v in scope}
-            if wider == reach:
-                return ()
-            reach = wider
-        # QuickXplain keeps the earlier rules out of the answer when it can
+        else:
+            return ()
         found = quickxplain(
-            lambda subset: self._conjoin([diagram(name, d) for name, d in subset]) != self.bdd.false, chosen
+            lambda subset: self._conjoin([diagram(name, d) for name, d in subset]) != self.bdd.false, prefix
         )
         return tuple(sorted(name for name, _ in found))
+
+    def _nearest_first(self, variables: set[str]) -> list[tuple[str, Any]]:
+        """Every rule, ordered by distance from ``variables`` in the rule graph, small diagrams first."""
+        ordered: list[tuple[str, Any]] = []
+        placed: set[str] = set()
+        reach = set(variables)
+        while True:
+            ring = [(len(d), name, d, scope) for name, scope, d in self.rule_diagrams if name not in placed and scope & reach]
+            if not ring:
+                break
+            for _, name, d, scope in sorted(ring, key=lambda item: (item[0], item[1])):
+                ordered.append((name, d))
+                placed.add(name)
+                reach |= scope
+        return ordered
 
     def _conjoin(self, diagrams: list[Any]) -> Any:
         if not diagrams:
