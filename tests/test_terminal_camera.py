@@ -75,6 +75,8 @@ def test_camera_scans_badge_then_work_order_and_the_worker_starts(
     scanner.start()
     try:
         qtbot.waitUntil(lambda: window.session.selection is not None, timeout=20_000)
+        # the screen follows the session on the next drawn snapshot (drawing is asynchronous)
+        qtbot.waitUntil(lambda: window.stack.currentWidget() is window.op_page, timeout=10_000)
     finally:
         bridge.stop()
     assert window.session.worker is not None and window.session.worker.badge == "E-0042"
@@ -149,6 +151,8 @@ def test_demo_frames_drive_the_station_from_login_to_the_first_operation(
     window.attach_camera(bridge)
     try:
         qtbot.waitUntil(lambda: window.session.selection is not None, timeout=20_000)
+        # the screen follows the session on the next drawn snapshot (drawing is asynchronous)
+        qtbot.waitUntil(lambda: window.stack.currentWidget() is window.op_page, timeout=10_000)
     finally:
         bridge.stop()
     assert window.session.worker is not None and window.session.worker.name == "Li Wei"

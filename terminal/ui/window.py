@@ -193,7 +193,10 @@ class StationWindow(QMainWindow):
                 result = exc
             self._finished.emit(then, result, snapshot)
 
-        self._core.submit(job)
+        try:
+            self._core.submit(job)
+        except RuntimeError:  # the window closed (core thread shut down): nothing left to draw
+            self._pending -= 1
 
     @property
     def idle(self) -> bool:
