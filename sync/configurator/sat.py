@@ -146,10 +146,18 @@ class SatBackend:
                 # try several uncovered values of different variables at once: when they fit
                 # together one call shows them all; otherwise fall back to one value
                 batch = self._batch(untested)
-                if len(batch) > 1 and self._solve([*assumptions, *batch]):
-                    model = self._model_values()
-                    self._remember(model)
-                    continue
+                if len(batch) > 1:
+                    if self._solve([*assumptions, *batch]):
+                        model = self._model_values()
+                        self._remember(model)
+                        continue
+                    # drop the values the solver blamed and try the rest together once more
+                    blamed = set(self.solver.get_core() or [])
+                    batch = [lit for lit in batch if lit not in blamed]
+                    if len(batch) > 1 and self._solve([*assumptions, *batch]):
+                        model = self._model_values()
+                        self._remember(model)
+                        continue
                 target = untested.pop()
                 model = self._model_values() if self._solve([*assumptions, target]) else set()
                 if model:
