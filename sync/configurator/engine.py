@@ -99,13 +99,19 @@ class Engine:
         rows = sum(len(c.rows) for c in problem.constraints if isinstance(c, Table))
         values = sum(len(v.values) for v in problem.variables)
         if method == "diagram" or (method == "auto" and rows > DIAGRAM_ROWS_PER_VALUE * values):
-            from sync.configurator.diagram import DiagramBackend, DiagramTooLarge
-
             try:
-                backend = DiagramBackend(problem, node_limit=None if method == "diagram" else DIAGRAM_NODE_LIMIT)
-                method = "diagram"
-            except DiagramTooLarge:
-                method = "sat"
+                from sync.configurator.diagram import DiagramBackend, DiagramTooLarge
+            except ImportError as error:  # dd installed without its CUDD extension
+                if method == "diagram":
+                    raise ConfigurationError(
+                        f"the diagram backend needs dd with CUDD: {error}", fix="pip install dd (a wheel with dd.cudd)"
+                    ) from error
+            else:
+                try:
+                    backend = DiagramBackend(problem, node_limit=None if method == "diagram" else DIAGRAM_NODE_LIMIT)
+                    method = "diagram"
+                except DiagramTooLarge:
+                    method = "sat"
         if backend is None:
             from sync.configurator.sat import SatBackend
 
