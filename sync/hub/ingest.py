@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import queue
+import sqlite3
 import threading
 import time
 from collections import defaultdict
@@ -101,6 +102,7 @@ class Ingest:
         self._queue: queue.SimpleQueue[tuple[str, bytes] | None] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._checkpointer: threading.Thread | None = None
         self._devices: dict[str, bool] = {}
         self._republish: list[tuple[str, int]] = []
         self.handlers[RESEND_TYPE] = self._resend_request
@@ -117,6 +119,11 @@ class Ingest:
         self.handlers[type] = handler
 
     def start(self) -> Ingest:
+        # WAL checkpoints run on their own thread and connection: done inside a commit they held
+        # up the acks behind it for tens of milliseconds every few hundred commits.
+        self.store.db.execute("PRAGMA wal_autocheckpoint=0")
+        self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="hub-checkpoint", daemon=True)
+        self._checkpointer.start()
         self._thread = threading.Thread(target=self._run, name="hub-ingest", daemon=True)
         self._thread.start()
         self.link.start()
@@ -128,6 +135,22 @@ class Ingest:
         self._queue.put(None)
         if self._thread is not None:
             self._thread.join(10)
+        if self._checkpointer is not None:
+            self._checkpointer.join(5)
+
+    def _checkpoint_loop(self, every: float = 0.5) -> None:
+        store = self.store.sibling()
+        try:
+            while not self._stop.wait(every):
+                try:
+                    store.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error as exc:  # busy or full: the next round tries again
+                    log.warning("hub: WAL checkpoint failed: %s", exc)
+            store.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error as exc:
+            log.warning("hub: WAL checkpoint failed: %s", exc)
+        finally:
+            store.close()
 
     def wait_ready(self, timeout: float = 10.0) -> bool:
         return self.link.wait_subscribed(timeout)
