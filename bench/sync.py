@@ -305,19 +305,27 @@ def main() -> None:
     backlog = 16_000 if args.quick else 100_000
     rtt_seconds = 3.0 if args.quick else 10.0
     folder = Path(tempfile.mkdtemp(prefix="floorlink-bench-sync-"))
-    broker = Mosquitto(folder / "mosquitto", max_inflight_messages=1000).start()
     t_all = time.perf_counter()
+    brokers: list[Mosquitto] = []
+
+    def fresh_broker(name: str) -> Mosquitto:
+        """One broker per measurement: sessions left by one (queueing for an absent subscriber,
+        saved every second) must not slow the next."""
+        brokers.append(Mosquitto(folder / name, max_inflight_messages=1000).start())
+        return brokers[-1]
+
     try:
-        base = baseline_rate(broker.port, per_edge)
+        base = baseline_rate(fresh_broker("mq-baseline").port, per_edge)
         print(f"baseline bare subscriber: {base:,.0f} msg/s", flush=True)
-        rate, committed = ingest_rate(broker.port, per_edge, folder)
+        rate, committed = ingest_rate(fresh_broker("mq-ingest").port, per_edge, folder)
         print(f"hub ingest (commit + app ack): {rate:,.0f} events/s, {committed} committed", flush=True)
-        p50, p99, n = ack_round_trip(broker.port, 500, rtt_seconds, folder)
+        p50, p99, n = ack_round_trip(fresh_broker("mq-rtt").port, 500, rtt_seconds, folder)
         print(f"app-ack round trip at 500/s: p50 {p50:.2f} ms, p99 {p99:.2f} ms ({n} acks)", flush=True)
-        drain, drained = backlog_drain(broker, backlog, folder)
+        drain, drained = backlog_drain(fresh_broker("mq-drain"), backlog, folder)
         print(f"backlog drain of {backlog:,}: {drain:.2f} s ({drained} committed)", flush=True)
     finally:
-        broker.stop()
+        for broker in brokers:
+            broker.stop()
     result = {
         "bench": "sync", "quick": args.quick, "edges": EDGES, "seconds": round(time.perf_counter() - t_all, 1),
         "ingest_events_per_s": round(rate), "baseline_bare_subscriber_msgs_per_s": round(base),
