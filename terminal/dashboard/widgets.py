@@ -1,0 +1,513 @@
+"""Thin Qt panels of the supervisor dashboard: they paint what :class:`DashboardModel` holds.
+
+Tables are model/view (only visible rows paint, so 5,000 operations stay cheap); charts are
+QtCharts. :meth:`DashboardWindow.apply` repaints only the panels whose part changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sync.errors import FloorLinkError
+from terminal.dashboard.model import STATUS_ORDER, DashboardModel, OperationRow, age_text
+from terminal.qt import (
+    QAbstractItemView,
+    QAbstractTableModel,
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QChart,
+    QChartView,
+    QColor,
+    QComboBox,
+    QDialog,
+    QFont,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineSeries,
+    QMainWindow,
+    QModelIndex,
+    QPainter,
+    QPersistentModelIndex,
+    QPushButton,
+    QScrollArea,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionProgressBar,
+    QStyleOptionViewItem,
+    Qt,
+    QTableView,
+    QTabWidget,
+    QTimer,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QValueAxis,
+    QVBoxLayout,
+    QWidget,
+)
+
+Index = QModelIndex | QPersistentModelIndex
+SEVERITY_COLOURS = {"critical": "#c62828", "high": "#e65100", "warning": "#f9a825", "info": "#1565c0"}
+STATUS_COLOURS = {"running": "#2e7d32", "paused": "#ef6c00", "queued": "#546e7a", "done": "#9e9e9e"}
+LATE = QColor("#c62828")
+
+
+def minutes(seconds: int) -> str:
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def when(at: datetime | None) -> str:
+    return at.astimezone().strftime("%a %d %b %H:%M") if at else "—"
+
+
+class RowsModel(QAbstractTableModel):
+    """A table over plain rows: ``columns`` are (header, cell text function, cell colour function)."""
+
+    def __init__(self, columns: Sequence[tuple[str, Callable[[Any], Any], Callable[[Any], QColor | None]]]) -> None:
+        super().__init__()
+        self.columns = list(columns)
+        self.rows: list[Any] = []
+
+    def set_rows(self, rows: list[Any]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        row = self.rows[index.row()]
+        _title, text, colour = self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return text(row)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return colour(row)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.columns[section][0]
+        return None
+
+
+class ProgressDelegate(QStyledItemDelegate):
+    """Paints a number 0–100 as a progress bar (the order table's progress column)."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        bar = QStyleOptionProgressBar()
+        bar.rect = option.rect.adjusted(6, 8, -6, -8)  # type: ignore[attr-defined]
+        bar.minimum, bar.maximum = 0, 100
+        bar.progress = int(index.data() or 0)
+        bar.text = f"{bar.progress} %"
+        bar.textVisible = True
+        style = option.widget.style() if option.widget else None  # type: ignore[attr-defined]
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter)
+
+
+def _none(_row: Any) -> QColor | None:
+    return None
+
+
+def table(model: RowsModel) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(44)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    view.setAlternatingRowColors(True)
+    return view
+
+
+class OrdersPanel(QWidget):
+    """Every order, late first: progress bar, promise, ETA and how far they are apart."""
+
+    def __init__(self, model: DashboardModel, on_open: Callable[[str], Any]) -> None:
+        super().__init__()
+        self.model = model
+        late = lambda o: LATE if o.late else None  # noqa: E731
+        self.rows = RowsModel([
+            ("Order", lambda o: o.id, late), ("Product", lambda o: f"{o.product} ×{o.quantity}", _none),
+            ("Status", lambda o: "LATE" if o.late else o.status.replace("_", " "), late),
+            ("Progress", lambda o: round(o.percent), _none), ("Promise", lambda o: when(o.promise), _none),
+            ("ETA", lambda o: when(o.eta), late),
+            ("ETA vs promise", lambda o: "—" if o.slip is None else
+             (f"+{age_text(o.slip)} late" if o.slip.total_seconds() > 0 else "on time"), late),
+        ])
+        self.view = table(self.rows)
+        self.view.setItemDelegateForColumn(3, ProgressDelegate(self.view))
+        self.view.doubleClicked.connect(lambda index: on_open(self.rows.rows[index.row()].id))
+        layout = QVBoxLayout(self)
+        hint = QLabel("Double-tap an order for its work orders and operations")
+        hint.setObjectName("hint")
+        layout.addWidget(hint)
+        layout.addWidget(self.view)
+
+    def update_view(self) -> None:
+        self.rows.set_rows(self.model.orders)
+
+
+class StationsPanel(QWidget):
+    """One work centre's board: counts per status and its operations, running ones first."""
+
+    def __init__(self, model: DashboardModel) -> None:
+        super().__init__()
+        self.model = model
+        self.centre = QComboBox()
+        self.centre.setObjectName("centre")
+        self.centre.currentTextChanged.connect(lambda _t: self.update_view())
+        self.counts = {s: QLabel() for s in STATUS_ORDER}
+        status_colour = lambda r: QColor(STATUS_COLOURS.get(r.status, "#000"))  # noqa: E731
+        over = lambda r: LATE if r.over_standard else None  # noqa: E731
+        self.rows = RowsModel([
+            ("Status", lambda r: r.status, status_colour), ("Station", lambda r: r.station or "—", _none),
+            ("Operator", lambda r: ", ".join(r.workers) or "—", _none),
+            ("Work order", lambda r: f"{r.work_order} / {r.op} {r.code}", _none),
+            ("Item", lambda r: f"{r.item} ×{r.qty}", _none),
+            ("Elapsed / standard", lambda r: f"{minutes(r.elapsed_s)} / {minutes(r.standard_s)}", over),
+            ("Good / scrap", lambda r: f"{r.good} / {r.scrap}", lambda r: LATE if r.scrap else None),
+        ])
+        self.view = table(self.rows)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Work centre"))
+        top.addWidget(self.centre)
+        for status, label in self.counts.items():
+            label.setObjectName("count")
+            label.setStyleSheet(f"color: {STATUS_COLOURS[status]}")
+            top.addWidget(label)
+        top.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.view)
+
+    def update_view(self) -> None:
+        codes = sorted(self.model.centres)
+        if [self.centre.itemText(i) for i in range(self.centre.count())] != codes:
+            current = self.centre.currentText()
+            self.centre.blockSignals(True)
+            self.centre.clear()
+            self.centre.addItems(codes)
+            if current in codes:
+                self.centre.setCurrentText(current)
+            self.centre.blockSignals(False)
+        groups = self.model.groups(self.centre.currentText())
+        for status, label in self.counts.items():
+            label.setText(f"{status} {len(groups.get(status, []))}")
+        self.rows.set_rows([r for s in STATUS_ORDER for r in groups.get(s, [])])
+
+
+def chart_view(chart: QChart) -> QChartView:
+    chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
+    font = QFont()
+    font.setPointSize(14)
+    chart.setTitleFont(font)
+    chart.legend().setFont(font)
+    view = QChartView(chart)
+    view.setRenderHint(QPainter.RenderHint.Antialiasing)
+    view.setMinimumHeight(300)
+    return view
+
+
+class LoadPanel(QWidget):
+    """Planned minutes against capacity per work centre, today and this week (bar charts)."""
+
+    def __init__(self, model: DashboardModel) -> None:
+        super().__init__()
+        self.model = model
+        self.today = QChart()
+        self.week = QChart()
+        layout = QHBoxLayout(self)
+        layout.addWidget(chart_view(self.today))
+        layout.addWidget(chart_view(self.week))
+
+    def update_view(self) -> None:
+        rows = self.model.load
+        for chart, title, booked, capacity in (
+                (self.today, "Load today (hours)", [r.today_min for r in rows], [r.today_capacity_min for r in rows]),
+                (self.week, "Load this week (hours)", [r.week_min for r in rows], [r.week_capacity_min for r in rows])):
+            chart.removeAllSeries()
+            for axis in chart.axes():
+                chart.removeAxis(axis)
+            chart.setTitle(title)
+            planned = QBarSet("Planned")
+            planned.append([b / 60 for b in booked])
+            planned.setColor(QColor("#1565c0"))
+            cap = QBarSet("Capacity")
+            cap.append([c / 60 for c in capacity])
+            cap.setColor(QColor("#b0bec5"))
+            series = QBarSeries()
+            series.append(planned)
+            series.append(cap)
+            chart.addSeries(series)
+            x = QBarCategoryAxis()
+            x.append([r.work_centre for r in rows])
+            y = QValueAxis()
+            y.setRange(0, max([1.0] + [v / 60 for v in booked + capacity]) * 1.1)
+            y.setLabelFormat("%.0f")
+            chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
+            chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
+            series.attachAxis(x)
+            series.attachAxis(y)
+
+
+class AlertCard(QFrame):
+    """One alert: severity, what, age, who acknowledged, and touch-sized buttons."""
+
+    def __init__(self, panel: AlertsPanel, alert_id: int) -> None:
+        super().__init__()
+        self.setObjectName("alertCard")
+        self.severity = QLabel()
+        self.severity.setObjectName("severity")
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setObjectName("alertText")
+        self.acknowledge = QPushButton("Acknowledge")
+        self.resolve = QPushButton("Resolve")
+        for button in (self.acknowledge, self.resolve):
+            button.setMinimumSize(170, 56)
+        self.acknowledge.clicked.connect(lambda: panel.act(alert_id, "acknowledge"))
+        self.resolve.clicked.connect(lambda: panel.act(alert_id, "resolve"))
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.severity)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.acknowledge)
+        layout.addWidget(self.resolve)
+
+
+class AlertsPanel(QWidget):
+    """Open alerts, unacknowledged and severe first; acknowledge/resolve ask the name once."""
+
+    def __init__(self, model: DashboardModel, ask_name: Callable[[QWidget], str | None]) -> None:
+        super().__init__()
+        self.model = model
+        self.ask_name = ask_name
+        self.supervisor = ""
+        self.cards: dict[int, AlertCard] = {}
+        self.message = QLabel()
+        self.message.setObjectName("message")
+        self.empty = QLabel("No open alerts")
+        self.empty.setObjectName("empty")
+        inner = QWidget()
+        self.list = QVBoxLayout(inner)
+        self.list.addWidget(self.empty)
+        self.list.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.message)
+        layout.addWidget(scroll)
+
+    def act(self, alert_id: int, action: str) -> None:
+        if not self.supervisor:
+            self.supervisor = (self.ask_name(self) or "").strip()
+            if not self.supervisor:
+                self.message.setText("Enter your name to acknowledge or resolve alerts")
+                return
+        try:
+            if action == "acknowledge":
+                self.model.acknowledge(alert_id, self.supervisor)
+            else:
+                self.model.resolve(alert_id, self.supervisor)
+        except FloorLinkError as exc:
+            self.message.setText(str(exc))
+            return
+        self.message.setText(f"{action.capitalize()} of alert {alert_id} sent as {self.supervisor}")
+        self.model.refresh()
+        self.update_view()
+
+    def update_view(self) -> None:
+        now = self.model.clock()
+        alive = {a.id for a in self.model.alerts}
+        for alert_id in list(self.cards):
+            if alert_id not in alive:
+                self.cards.pop(alert_id).deleteLater()
+        for position, alert in enumerate(self.model.alerts):
+            card = self.cards.get(alert.id)
+            if card is None:
+                card = self.cards[alert.id] = AlertCard(self, alert.id)
+            self.list.insertWidget(position, card)
+            colour = SEVERITY_COLOURS.get(alert.severity, "#455a64")
+            card.severity.setText(alert.severity.upper())
+            card.severity.setStyleSheet(f"background: {colour}")
+            state = alert.state
+            if alert.acknowledged_by:
+                state += f" by {alert.acknowledged_by}"
+            if alert.pending:
+                state += " · " + ", ".join(f"{p} pending" for p in alert.pending)
+            card.text.setText(f"<b>{alert.subject}</b> — {alert.message}<br>"
+                              f"<span style='color:#607d8b'>{alert.kind} · {age_text(alert.age(now))} ago · "
+                              f"{state}</span>")
+            card.acknowledge.setEnabled(alert.state == "raised" and "acknowledge" not in alert.pending)
+            card.resolve.setEnabled("resolve" not in alert.pending)
+        self.empty.setVisible(not self.model.alerts)
+
+
+class KpiPanel(QWidget):
+    """OEE per work centre, on-time delivery and first-pass yield now and over 7 days."""
+
+    def __init__(self, model: DashboardModel) -> None:
+        super().__init__()
+        self.model = model
+        self.figures = QLabel()
+        self.figures.setObjectName("figures")
+        self.oee = QChart()
+        self.delivery = QChart()
+        charts = QHBoxLayout()
+        charts.addWidget(chart_view(self.oee))
+        charts.addWidget(chart_view(self.delivery))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.figures)
+        layout.addLayout(charts, 1)
+
+    def update_view(self) -> None:
+        k = self.model.kpis
+        pct = lambda v: "—" if v is None else f"{v * 100:.0f} %"  # noqa: E731
+        oee = "   ".join(f"{wc} {pct(v)}" for wc, v in sorted(k.oee.items()))
+        self.figures.setText(f"OEE {oee or '—'}     On-time delivery {pct(k.on_time_delivery)}     "
+                             f"First-pass yield {pct(k.first_pass_yield)}")
+        days = [d[5:] for d in k.dates]
+        self._lines(self.oee, "OEE per work centre (7 days)", days, k.oee_trend)
+        self._lines(self.delivery, "On-time delivery and first-pass yield (7 days)", days,
+                    {"On-time delivery": k.otd_trend, "First-pass yield": k.fpy_trend})
+
+    @staticmethod
+    def _lines(chart: QChart, title: str, days: list[str], series: dict[str, list[float | None]]) -> None:
+        chart.removeAllSeries()
+        for axis in chart.axes():
+            chart.removeAxis(axis)
+        chart.setTitle(title)
+        x = QBarCategoryAxis()
+        x.append(days or ["—"])
+        x.setRange(days[0], days[-1]) if days else None
+        y = QValueAxis()
+        y.setRange(0, 100)
+        y.setLabelFormat("%.0f %%")
+        chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
+        for name, values in series.items():
+            line = QLineSeries()
+            line.setName(name)
+            pen = line.pen()
+            pen.setWidth(3)
+            line.setPen(pen)
+            for i, v in enumerate(values):
+                if v is not None:
+                    line.append(i, v * 100)
+            chart.addSeries(line)
+            line.attachAxis(x)
+            line.attachAxis(y)
+
+
+class DrillDown(QDialog):
+    """Order → work orders → operations with operators, times and scrap."""
+
+    def __init__(self, model: DashboardModel, order_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Order {order_id}")
+        self.setObjectName("drillDown")
+        self.resize(1100, 600)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Work order / operation", "Status", "Operators", "Elapsed / standard",
+                                   "Good / scrap", "Station"])
+        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        drill = model.drill_down(order_id)
+        for wo in drill:
+            top = QTreeWidgetItem([f"{wo.id}  {wo.item} ×{wo.qty}", self._wo_status(wo.operations), "", "", "", ""])
+            for op in wo.operations:
+                item = QTreeWidgetItem([f"{op.op} {op.code} ({op.work_centre})", op.status,
+                                        ", ".join(op.workers) or "—",
+                                        f"{minutes(op.elapsed_s)} / {minutes(op.standard_s)}",
+                                        f"{op.good} / {op.scrap}", op.station or "—"])
+                item.setForeground(1, QColor(STATUS_COLOURS.get(op.status, "#000")))
+                if op.scrap:
+                    item.setForeground(4, LATE)
+                top.addChild(item)
+            self.tree.addTopLevelItem(top)
+        self.tree.expandAll()
+        close = QPushButton("Close")
+        close.setMinimumHeight(56)
+        close.clicked.connect(self.accept)
+        layout = QVBoxLayout(self)
+        title = QLabel(f"Order {order_id}" + ("" if drill else " — no open work orders on the boards"))
+        title.setObjectName("drillTitle")
+        layout.addWidget(title)
+        layout.addWidget(self.tree)
+        layout.addWidget(close)
+
+    @staticmethod
+    def _wo_status(ops: Sequence[OperationRow]) -> str:
+        done = sum(op.status == "done" for op in ops)
+        return f"{done}/{len(ops)} operations done"
+
+
+def ask_name_dialog(parent: QWidget) -> str | None:
+    name, ok = QInputDialog.getText(parent, "Who are you?", "Your name (recorded with acknowledgements):")
+    return name if ok else None
+
+
+class DashboardWindow(QMainWindow):
+    """Stale banner, link line and the five panels as tabs; :meth:`poll` follows the cache."""
+
+    def __init__(self, model: DashboardModel, *, ask_name: Callable[[QWidget], str | None] = ask_name_dialog,
+                 poll_ms: int = 500) -> None:
+        super().__init__()
+        self.model = model
+        self.setWindowTitle("FloorLink — supervisor dashboard")
+        self.banner = QLabel()
+        self.banner.setObjectName("staleBanner")
+        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.orders = OrdersPanel(model, self.open_order)
+        self.stations = StationsPanel(model)
+        self.load = LoadPanel(model)
+        self.alerts = AlertsPanel(model, ask_name)
+        self.kpis = KpiPanel(model)
+        self.tabs = QTabWidget()
+        for panel, title in ((self.orders, "Orders"), (self.stations, "Stations"), (self.load, "Load"),
+                             (self.alerts, "Alerts"), (self.kpis, "KPIs")):
+            self.tabs.addTab(panel, title)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.tabs)
+        self.setCentralWidget(central)
+        self.panels: dict[str, Any] = {"orders": self.orders, "centres": self.stations, "load": self.load,
+                                       "alerts": self.alerts, "kpis": self.kpis}
+        self.drill: DrillDown | None = None
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.poll)
+        self.timer.start(poll_ms)
+        self.poll()
+
+    def poll(self) -> set[str]:
+        """Read what changed in the cache and repaint those panels (and the banner)."""
+        changed = self.model.refresh()
+        self.apply(changed)
+        return changed
+
+    def apply(self, changed: set[str]) -> None:
+        for part in changed:
+            self.panels[part].update_view()
+        if "alerts" not in changed:
+            self.alerts.update_view() if self.model.alerts else None  # ages move on
+        text = self.model.stale_text()
+        self.banner.setText(text)
+        self.banner.setVisible(bool(text))
+        count = sum(a.state == "raised" for a in self.model.alerts)
+        self.tabs.setTabText(3, f"Alerts ({count})" if count else "Alerts")
+
+    def open_order(self, order_id: str) -> DrillDown:
+        self.drill = DrillDown(self.model, order_id, self)
+        self.drill.show()
+        return self.drill
