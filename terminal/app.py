@@ -152,8 +152,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = settings_module.load(args.config)
         if args.dashboard:
-            raise SettingsError("the dashboard mode is not built yet", where="--dashboard",
-                                fix="run without --dashboard for the station terminal")
+            from terminal.dashboard.app import run as run_dashboard
+
+            return run_dashboard(settings, args)
         camera_settings = source_settings(settings, args.source)
         site_zone(settings)  # every setting checked before anything is opened or written
         ledger = open_ledger(settings)

@@ -18,8 +18,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.mark.parametrize(
     ("argv", "message"),
-    [(["--dashboard"], "dashboard mode is not built yet"),
-     (["--source", "webcam"], "--source 'webcam' is not understood"),
+    [(["--source", "webcam"], "--source 'webcam' is not understood"),
      (["--source", "folder:/no/such/folder"], "no such folder"),
      (["--config", "/no/such/file.toml"], "configuration file not found")],
 )

@@ -55,6 +55,7 @@ Index = QModelIndex | QPersistentModelIndex
 SEVERITY_COLOURS = {"critical": "#c62828", "high": "#e65100", "warning": "#f9a825", "info": "#1565c0"}
 STATUS_COLOURS = {"running": "#2e7d32", "paused": "#ef6c00", "queued": "#546e7a", "done": "#9e9e9e"}
 LATE = QColor("#c62828")
+LINE_COLOURS = ("#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#ad1457")
 
 
 def minutes(seconds: int) -> str:
@@ -396,11 +397,12 @@ class KpiPanel(QWidget):
         y.setLabelFormat("%.0f %%")
         chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
-        for name, values in series.items():
+        for number, (name, values) in enumerate(series.items()):
             line = QLineSeries()
             line.setName(name)
             pen = line.pen()
             pen.setWidth(3)
+            pen.setColor(QColor(LINE_COLOURS[number % len(LINE_COLOURS)]))
             line.setPen(pen)
             for i, v in enumerate(values):
                 if v is not None:

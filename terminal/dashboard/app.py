@@ -1,0 +1,51 @@
+"""``python -m terminal --dashboard``: the supervisor dashboard on this node's store and the hub link."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+from sync.protocol.edge import EdgeSync
+from sync.settings import Settings
+from sync.station.stored import database_path
+from sync.store import Store
+from terminal.dashboard.cache import DashboardCache
+from terminal.dashboard.model import DashboardModel
+from terminal.dashboard.widgets import DashboardWindow
+from terminal.qt import QApplication
+
+STYLE = Path(__file__).resolve().parents[2] / "assets" / "styles" / "dashboard.qss"
+
+
+def start_sync(settings: Settings, store: Store, cache: DashboardCache) -> EdgeSync:
+    """Follow the dashboard snapshots and alert events; acknowledgements go up from the outbox."""
+    mqtt = settings.section("mqtt")
+    sync = EdgeSync(store, site=settings.get("node.site"), host=mqtt["host"], port=mqtt["port"],
+                    streams=["dashboard/#", "alerts"],
+                    link_options={"username": mqtt["username"], "password": mqtt["password"], "tls": mqtt["tls"],
+                                  "ca_file": mqtt["ca_file"], "keepalive": mqtt["keepalive"],
+                                  "session_expiry": mqtt["session_expiry"]})
+    cache.register(sync.inbox)
+    return sync.start()
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    """Open the cache, start the sync and show the window (full screen unless ``--windowed``)."""
+    store = Store(database_path(settings), device_id=settings.get("node.device_id"))
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setStyleSheet(STYLE.read_text(encoding="utf-8"))
+    cache = DashboardCache(store)
+    sync = start_sync(settings, store, cache)
+    app.aboutToQuit.connect(sync.stop)
+    model = DashboardModel(cache, link_up=lambda: sync.status().connected, wake=sync.wake)
+    window = DashboardWindow(model)
+    if args.windowed:
+        window.resize(1280, 800)
+        window.show()
+    else:
+        window.showFullScreen()
+    return app.exec()
