@@ -7,7 +7,7 @@ QtCharts. :meth:`DashboardWindow.apply` repaints only the panels whose part chan
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sync.errors import FloorLinkError
@@ -56,6 +56,11 @@ SEVERITY_COLOURS = {"critical": "#c62828", "high": "#e65100", "warning": "#f9a82
 STATUS_COLOURS = {"running": "#2e7d32", "paused": "#ef6c00", "queued": "#546e7a", "done": "#9e9e9e"}
 LATE = QColor("#c62828")
 LINE_COLOURS = ("#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#ad1457")
+
+
+def age_ago(age: timedelta) -> str:
+    text = age_text(age)
+    return text if text == "just now" else f"{text} ago"
 
 
 def minutes(seconds: int) -> str:
@@ -348,7 +353,7 @@ class AlertsPanel(QWidget):
             if alert.pending:
                 state += " · " + ", ".join(f"{p} pending" for p in alert.pending)
             card.text.setText(f"<b>{alert.subject}</b> — {alert.message}<br>"
-                              f"<span style='color:#607d8b'>{alert.kind} · {age_text(alert.age(now))} ago · "
+                              f"<span style='color:#607d8b'>{alert.kind} · raised {age_ago(alert.age(now))} · "
                               f"{state}</span>")
             card.acknowledge.setEnabled(alert.state == "raised" and "acknowledge" not in alert.pending)
             card.resolve.setEnabled("resolve" not in alert.pending)
