@@ -181,7 +181,7 @@ class StationsPanel(QWidget):
             ("Operator", lambda r: ", ".join(r.workers) or "—", _none),
             ("Work order", lambda r: f"{r.work_order} / {r.op} {r.code}", _none),
             ("Item", lambda r: f"{r.item} ×{r.qty}", _none),
-            ("Elapsed / standard", lambda r: f"{minutes(r.elapsed_s)} / {minutes(r.standard_s)}", over),
+            ("Time / std", lambda r: f"{minutes(r.elapsed_s)} / {minutes(r.standard_s)}", over),
             ("Good / scrap", lambda r: f"{r.good} / {r.scrap}", lambda r: LATE if r.scrap else None),
         ])
         self.view = table(self.rows)
@@ -225,6 +225,13 @@ def chart_view(chart: QChart) -> QChartView:
     return view
 
 
+def axis_font(*axes: QBarCategoryAxis | QValueAxis) -> None:
+    font = QFont()
+    font.setPointSize(12)
+    for axis in axes:
+        axis.setLabelsFont(font)
+
+
 class LoadPanel(QWidget):
     """Planned minutes against capacity per work centre, today and this week (bar charts)."""
 
@@ -261,6 +268,8 @@ class LoadPanel(QWidget):
             y = QValueAxis()
             y.setRange(0, max([1.0] + [v / 60 for v in booked + capacity]) * 1.1)
             y.setLabelFormat("%.0f")
+            y.applyNiceNumbers()
+            axis_font(x, y)
             chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
             chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
             series.attachAxis(x)
@@ -400,6 +409,7 @@ class KpiPanel(QWidget):
         y = QValueAxis()
         y.setRange(0, 100)
         y.setLabelFormat("%.0f %%")
+        axis_font(x, y)
         chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
         for number, (name, values) in enumerate(series.items()):
