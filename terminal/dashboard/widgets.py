@@ -282,6 +282,7 @@ class AlertCard(QFrame):
     def __init__(self, panel: AlertsPanel, alert_id: int) -> None:
         super().__init__()
         self.setObjectName("alertCard")
+        self.shown: tuple[str, str, bool, bool] | None = None
         self.severity = QLabel()
         self.severity.setObjectName("severity")
         self.text = QLabel()
@@ -309,6 +310,7 @@ class AlertsPanel(QWidget):
         self.ask_name = ask_name
         self.supervisor = ""
         self.cards: dict[int, AlertCard] = {}
+        self.order: list[int] = []  # alert ids in the order their cards sit in the layout
         self.message = QLabel()
         self.message.setObjectName("message")
         self.empty = QLabel("No open alerts")
@@ -348,24 +350,33 @@ class AlertsPanel(QWidget):
         for alert_id in list(self.cards):
             if alert_id not in alive:
                 self.cards.pop(alert_id).deleteLater()
+                self.order.remove(alert_id)
         for position, alert in enumerate(self.model.alerts):
             card = self.cards.get(alert.id)
             if card is None:
                 card = self.cards[alert.id] = AlertCard(self, alert.id)
-            self.list.insertWidget(position, card)
-            colour = SEVERITY_COLOURS.get(alert.severity, "#455a64")
-            card.severity.setText(alert.severity.upper())
-            card.severity.setStyleSheet(f"background: {colour}")
+            if position >= len(self.order) or self.order[position] != alert.id:  # move only what moved
+                if alert.id in self.order:
+                    self.order.remove(alert.id)
+                self.order.insert(position, alert.id)
+                self.list.insertWidget(position, card)
             state = alert.state
             if alert.acknowledged_by:
                 state += f" by {alert.acknowledged_by}"
             if alert.pending:
                 state += " · " + ", ".join(f"{p} pending" for p in alert.pending)
-            card.text.setText(f"<b>{alert.subject}</b> — {alert.message}<br>"
-                              f"<span style='color:#607d8b'>{alert.kind} · raised {age_ago(alert.age(now))} · "
-                              f"{state}</span>")
-            card.acknowledge.setEnabled(alert.state == "raised" and "acknowledge" not in alert.pending)
-            card.resolve.setEnabled("resolve" not in alert.pending)
+            text = (f"<b>{alert.subject}</b> — {alert.message}<br><span style='color:#607d8b'>{alert.kind} · "
+                    f"raised {age_ago(alert.age(now))} · {state}</span>")
+            shown = (alert.severity, text, alert.state == "raised" and "acknowledge" not in alert.pending,
+                     "resolve" not in alert.pending)
+            if card.shown == shown:  # repaint only cards whose content moved
+                continue
+            card.shown = shown
+            card.severity.setText(alert.severity.upper())
+            card.severity.setStyleSheet(f"background: {SEVERITY_COLOURS.get(alert.severity, '#455a64')}")
+            card.text.setText(text)
+            card.acknowledge.setEnabled(shown[2])
+            card.resolve.setEnabled(shown[3])
         self.empty.setVisible(not self.model.alerts)
 
 
