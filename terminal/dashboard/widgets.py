@@ -513,6 +513,7 @@ class DashboardWindow(QMainWindow):
         self.panels: dict[str, Any] = {"orders": self.orders, "centres": self.stations, "load": self.load,
                                        "alerts": self.alerts, "kpis": self.kpis}
         self.drill: DrillDown | None = None
+        self.shown: tuple[str, str] | None = None
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.poll)
         self.timer.start(poll_ms)
@@ -529,11 +530,13 @@ class DashboardWindow(QMainWindow):
             self.panels[part].update_view()
         if "alerts" not in changed:
             self.alerts.update_view() if self.model.alerts else None  # ages move on
-        text = self.model.stale_text()
-        self.banner.setText(text)
-        self.banner.setVisible(bool(text))
         count = sum(a.state == "raised" for a in self.model.alerts)
-        self.tabs.setTabText(3, f"Alerts ({count})" if count else "Alerts")
+        shown = (self.model.stale_text(), f"Alerts ({count})" if count else "Alerts")
+        if shown != self.shown:  # Qt calls only on change: an idle wall screen polls for hours
+            self.shown = shown
+            self.banner.setText(shown[0])
+            self.banner.setVisible(bool(shown[0]))
+            self.tabs.setTabText(3, shown[1])
 
     def open_order(self, order_id: str) -> DrillDown:
         self.drill = DrillDown(self.model, order_id, self)
