@@ -74,6 +74,7 @@ class HubOptions:
     qc_threshold: float = 0.2
     qc_window: int = 20
     qc_minimum: int = 5
+    replan_every: timedelta = timedelta(seconds=30)  # rescheduling all open work is not free
 
 
 def _iso(at: datetime) -> str:
@@ -105,6 +106,7 @@ class HubCore:
         self._thresholds: dict[str, float] = {}
         self._calendars: dict[str, WorkingTime] = {}
         self._dirty = False
+        self._replanned_at = datetime.min.replace(tzinfo=UTC)
         self._lock = threading.RLock()
         self._replay()
 
@@ -282,7 +284,8 @@ class HubCore:
                              {"id": wo_id, "operation": op_no, "status": "done"}, False)
         with self._lock:
             self._apply_op_event(wo_id, op_no, event)
-            self._dirty = True
+            if type_ == "op.completed":  # an early or late finish moves what follows
+                self._dirty = True
             if type_ == "qc.recorded" and event.passed is not None:
                 centre = op_row[0]
                 window = self._qc.setdefault(centre, QcWindow(self.options.qc_window, threshold=self.options.qc_threshold,
@@ -296,6 +299,8 @@ class HubCore:
     def _apply_op_event(self, wo_id: str, op_no: int, event: OpEvent) -> None:
         events = self._open_ops.setdefault((wo_id, op_no), [])
         events.append(event)
+        if event.type == "op.completed":  # done: nothing left to watch for overruns
+            self._open_ops.pop((wo_id, op_no), None)
         if event.type == "op.started":
             first = min(e.at for e in events if e.type == "op.started")
             self.planner.record_progress(wo_id, op_no, started=first)
@@ -316,10 +321,13 @@ class HubCore:
     def tick(self, now: datetime) -> list[dict[str, Any]]:
         """Replan if events moved things, then raise overrun, silent-station and late-order alerts."""
         raised: list[dict[str, Any]] = []
-        with self._lock, self.store.transaction("checking alerts") as tx:
-            if self._dirty:
+        if self._dirty and now - self._replanned_at >= self.options.replan_every:
+            with self._lock:
                 self.planner.reschedule(now)
                 self._dirty = False
+                self._replanned_at = now
+        # Detect on reads (WAL readers do not block ingest), then write the alerts in one short transaction.
+        with self._lock:
             running = []
             for (wo_id, op_no), events in self._open_ops.items():
                 planned = self._planned_op(wo_id, op_no)
@@ -335,8 +343,9 @@ class HubCore:
                 "SELECT device_id, last_seen_at FROM devices WHERE last_seen_at IS NOT NULL AND device_id IN "
                 "(SELECT DISTINCT device_id FROM events WHERE type = 'device.heartbeat')")}
             candidates += silent_stations(seen, now, self.options.silent_after)
-            candidates += late_orders(((p.id, p.promise, p.eta, p.status in ("done", "cancelled", "ready"))
-                                       for p in self.orders_progress(now) if p.promise), now)
+        candidates += late_orders(((p.id, p.promise, p.eta, p.status in ("done", "cancelled", "ready"))
+                                   for p in self.orders_progress(now) if p.promise), now)
+        with self._lock, self.store.transaction("raising alerts") as tx:
             for candidate in candidates:
                 row = self._raise(tx, candidate, now)
                 if row:
