@@ -188,6 +188,9 @@ class HubCore:
 
     def _store_plan(self, tx: Transaction, order: PlacedOrder, product: Product, plan: Any) -> None:
         ops_by_item = {(o.item, o.op): o for o in from_catalog_routing(product, order.configuration)}
+        children = _children_by_parent(product, order.configuration)
+        op_rows: list[dict[str, Any]] = []
+        wo_rows: list[dict[str, Any]] = []
         for wo in plan.work_orders:
             stations: list[str] = []
             routed_ops = []
@@ -204,13 +207,13 @@ class HubCore:
                     run_minutes=float(spec.run_min) if spec else 0.0, qc=bool(spec.qc) if spec else False,
                     sop=spec.sop if spec else None, predecessor=previous))
                 previous = op.op
-                tx.table("wo_ops").insert({
+                op_rows.append({
                     "work_order": wo.id, "op": op.op, "code": op.code, "work_centre": op.work_centre,
                     "standard_seconds": op.standard_min * 60, "outsourced": int(op.outsourced),
                     "planned_start": _iso(op.start), "planned_end": _iso(op.end)})
             materials = tuple(Material(line.item, line.name.get("en", line.item), float(line.qty_per) * wo.qty,
                                        line.unit)
-                              for line in _children_lines(product, order.configuration, wo.item))
+                              for line in children.get(wo.item, ()))
             calendars = {}
             for op in wo.operations:
                 centre = product.work_centres.get(op.work_centre)
@@ -223,16 +226,17 @@ class HubCore:
                                      configuration=tuple(sorted(order.configuration.items())),
                                      materials=materials, order_id=order.order_id, calendars=calendars)
             body = routed.to_body()
-            tx.table("work_orders").insert({"id": wo.id, "order_id": order.order_id, "item": wo.item, "qty": wo.qty,
-                                            "parent": wo.parent, "stations": json.dumps(stations),
-                                            "body": json.dumps(body)})
+            wo_rows.append({"id": wo.id, "order_id": order.order_id, "item": wo.item, "qty": wo.qty,
+                            "parent": wo.parent, "stations": json.dumps(stations), "body": json.dumps(body)})
             for st in stations:
                 self.publish(tx, f"station/{st}", WORK_ORDER_MESSAGE, body, False)
-        for req in plan.requisitions:
-            tx.table("requisitions").insert({
+        # one batch per table: row-by-row inserts were most of the cost of planning an order
+        for table, rows in (("wo_ops", op_rows), ("work_orders", wo_rows), ("requisitions", [{
                 "kind": req.kind, "order_id": req.order_id, "item": req.item, "qty": req.qty, "supplier": req.supplier,
                 "need_date": _iso(req.need_date), "due_date": _iso(req.due_date), "work_order": req.work_order,
-                "operation": req.operation})
+                "operation": req.operation} for req in plan.requisitions])):
+            if rows:
+                tx.table(table).insert_all(rows, batch_size=500)
 
     def on_order_cancelled(self, tx: Transaction, event_id: str, body: Mapping[str, Any],
                            now: datetime) -> dict[str, Any]:
@@ -434,15 +438,15 @@ def from_catalog_routing(product: Product, configuration: Mapping[str, str]) -> 
     return list(resolve_routing(product, configuration))
 
 
-def _children_lines(product: Product, configuration: Mapping[str, str], item: str) -> list[Any]:
-    """Direct BOM lines of ``item`` for this configuration (the materials a station picks)."""
+def _children_by_parent(product: Product, configuration: Mapping[str, str]) -> dict[str, list[Any]]:
+    """Direct BOM lines of every made item for this configuration (the materials a station picks)."""
     from sync.configurator.product import resolve_bom
 
-    lines: dict[str, Any] = {}
+    lines: dict[str, dict[str, Any]] = {}
     for line in resolve_bom(product, configuration):
-        if line.parent == item and (item != product.item or line.level == 1):
-            lines.setdefault(line.item, line)
-    return list(lines.values())
+        if line.parent != product.item or line.level == 1:
+            lines.setdefault(line.parent, {}).setdefault(line.item, line)
+    return {parent: list(items.values()) for parent, items in lines.items()}
 
 
 def kpi_report(core: HubCore, since: datetime, until: datetime,
