@@ -174,7 +174,7 @@ def latency_bench(folder: Path, triggers: int, load_rate: int) -> dict[str, Any]
         loader.start()
         qc = Sender(broker.port, "st-qc-1")
         latencies: list[float] = []
-        seen = 0
+        seen = attempts = missing = 0
 
         def alerts_received() -> int:
             return sum(1 for m in list(listener.received.messages) if m.topic.endswith("/down/alerts")
@@ -190,11 +190,14 @@ def latency_bench(folder: Path, triggers: int, load_rate: int) -> dict[str, Any]
             end = time.monotonic() + 5
             while alerts_received() <= seen and time.monotonic() < end:
                 time.sleep(0.0005)
+            attempts += 1
             if alerts_received() > seen:
                 latencies.append((time.perf_counter() - sent_at) * 1000)
                 seen = alerts_received()
+            else:
+                missing += 1
             # resolve it so the next failure raises a new alert
-            for row in hub.core.alerts.open_alerts():
+            for row in hub.store.query("SELECT id FROM alerts WHERE state != 'resolved'"):  # under the store's lock
                 with hub.store.transaction("bench resolving") as tx:  # as a dashboard's command would
                     hub.core.on_alert_command(tx, "alert.resolved", {"alert_id": row["id"], "by": "bench"},
                                               datetime.now(UTC))
@@ -219,11 +222,12 @@ def latency_bench(folder: Path, triggers: int, load_rate: int) -> dict[str, Any]
         listener.close()
         for sender in (kiosk, load, qc):
             sender.client.close()
-        return {"triggers": len(latencies), "background_events_per_s": load_rate,
+        return {"triggers": attempts, "alerts_within_5s": len(latencies), "missing": missing,
+                "background_events_per_s": load_rate,
                 "alert_ms": {"median": pct(latencies, 0.5) if latencies else None,
                              "p99": pct(latencies, 0.99) if latencies else None},
                 "baseline_broker_round_trip_ms": {"median": pct(rtt, 0.5), "p99": pct(rtt, 0.99)},
-                "target_p99_ms": 100, "met": bool(latencies) and pct(latencies, 0.99) <= 100}
+                "target_p99_ms": 100, "met": bool(latencies) and not missing and pct(latencies, 0.99) <= 100}
     finally:
         hub.stop()
         broker.stop()

@@ -113,7 +113,9 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
         state = request.args.get("state", "open")
         if state not in ("open", "all"):
             return error(400, f"state must be open or all, not {state!r}")
-        rows = core.alerts.open_alerts() if state == "open" else list(core.alerts.table.rows_where(order_by="id"))
+        # through the store's lock: the ingest thread shares the connection and may be mid-transaction
+        where = "WHERE state != 'resolved' " if state == "open" else ""
+        rows = core.store.query(f"SELECT * FROM alerts {where}ORDER BY id")
         return jsonify(rows)
 
     def period() -> tuple[datetime, datetime] | Response:

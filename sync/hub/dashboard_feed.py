@@ -31,7 +31,8 @@ def orders_body(core: HubCore, progress: list[OrderProgress], now: datetime,
         "promise": _iso(o.promise), "eta": _iso(o.eta), "late": o.late,
     } for o in progress]
     orders.sort(key=lambda o: (not o["late"], o["status"] in ("done", "cancelled", "ready"), o["promise"] or ""))
-    return {"at": now.isoformat(), "orders": orders, "alerts": core.alerts.open_alerts(),
+    alerts = core.store.query("SELECT * FROM alerts WHERE state != 'resolved' ORDER BY id")  # under the store lock
+    return {"at": now.isoformat(), "orders": orders, "alerts": alerts,
             "load": load(core, progress, now), "kpis": kpis or {}}
 
 
