@@ -1,0 +1,116 @@
+"""The hub issue's scenarios on the demo catalog (assets/catalog), with an injected clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sync.catalog.store import CatalogStore
+from sync.configurator.product import ProductConfigurator
+from sync.demo import release_catalog
+from sync.errors import FloorLinkError
+from sync.hub.core import HubCore
+from sync.store import Store
+
+DEMO = Path(__file__).resolve().parent.parent / "assets" / "catalog"
+MONDAY = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+
+
+class DemoHub:
+    def __init__(self, folder: Path) -> None:
+        release_catalog(DEMO, folder / "catalog.db")
+        self.catalog = CatalogStore(folder / "catalog.db")
+        self.revisions = self.catalog.released_products()
+        self.store = Store(folder / "hub.db", device_id="hub", kind="hub")
+        self.published: list[tuple[str, str, dict[str, Any]]] = []
+        self.core = HubCore(self.store, self.catalog,
+                            publish=lambda tx, stream, type_, body, retain: self.published.append((stream, type_, body)))
+        self.n = 0
+
+    def configuration(self, product: str, **choices: str) -> dict[str, str]:
+        configurator = ProductConfigurator(self.revisions[product].product())
+        for attribute, option in choices.items():
+            configurator.choose(attribute, option)
+        return configurator.complete()
+
+    def order(self, product: str, config: dict[str, str] | None = None, now: datetime = MONDAY,
+              revision: int | None = None) -> dict[str, Any]:
+        self.n += 1
+        body = {"order_id": f"D{self.n:04d}", "product": product,
+                "revision": revision or self.revisions[product].number, "quantity": 1,
+                "configuration": config or self.revisions[product].product().defaults()}
+        with self.store.transaction() as tx:
+            return self.core.on_order_placed(tx, f"ev-{self.n}", "kiosk-1", body, now)
+
+    def requisitions(self, order_id: str) -> list[dict[str, Any]]:
+        return self.store.query("SELECT * FROM requisitions WHERE order_id = ?", [order_id])
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoHub]:
+    h = DemoHub(tmp_path_factory.mktemp("demo-hub"))
+    yield h
+    h.store.close()
+    h.catalog.close()
+
+
+def test_a_default_city_bike_ships_from_the_shelf(hub: DemoHub) -> None:
+    result = hub.order("CITY")
+    assert result["ships_from_stock"] and result["work_orders"] == []
+    assert result["promise_date"] == MONDAY.astimezone(hub.core.options.zone).date().isoformat()
+
+
+def test_a_cargo_bike_is_built_and_its_frame_goes_out_for_powder_coating(hub: DemoHub) -> None:
+    result = hub.order("CARGO")
+    assert not result["ships_from_stock"] and len(result["work_orders"]) >= 4
+    kinds = {r["kind"] for r in hub.requisitions(result["order_id"])}
+    assert "subcontract" in kinds
+    streams = {stream for stream, type_, _ in hub.published if type_ == "workorder.released"}
+    assert {"station/st-weld-1", "station/st-assy-1"} <= streams
+
+
+def test_premium_parts_short_of_stock_raise_purchases_and_name_the_material(hub: DemoHub) -> None:
+    config = hub.configuration("MTB", motor="mid85", battery="b750")
+    result = hub.order("MTB", config)
+    purchases = {r["item"]: r for r in hub.requisitions(result["order_id"]) if r["kind"] == "purchase"}
+    assert "BAT-750" in purchases and purchases["BAT-750"]["supplier"]
+    assert "waiting for material" in result["reason"]
+
+
+def test_a_full_work_centre_pushes_the_promise_of_later_orders(hub: DemoHub) -> None:
+    config = hub.configuration("CARGO")
+    dates = [hub.order("CARGO", config)["promise"] for _ in range(8)]
+    assert dates == sorted(dates) and dates[-1] > dates[0]
+    later = hub.order("CARGO", config)
+    assert "booked" in later["reason"] or "subcontractor" in later["reason"]
+
+
+def test_bad_input_is_rejected_with_a_reason_and_changes_nothing(hub: DemoHub) -> None:
+    before = hub.store.query("SELECT COUNT(*) AS n FROM orders")[0]["n"]
+    with pytest.raises(FloorLinkError, match="no revision CITY@99"):
+        hub.order("CITY", revision=99)
+    with pytest.raises(FloorLinkError, match="unknown work order"):
+        with hub.store.transaction() as tx:
+            hub.core.on_op_event(tx, "x1", "st-assy-1", "op.started",
+                                 {"work_order": "NOPE-01", "operation": 10, "at": MONDAY.isoformat()}, MONDAY)
+    assert hub.store.query("SELECT COUNT(*) AS n FROM orders")[0]["n"] == before
+
+
+def test_overrun_fires_past_the_threshold_while_running_on_a_demo_operation(hub: DemoHub) -> None:
+    result = hub.order("CARGO", hub.configuration("CARGO"))
+    row = hub.store.query("SELECT w.work_order, w.op, w.standard_seconds, w.work_centre FROM wo_ops w "
+                          "WHERE w.work_order IN (SELECT id FROM work_orders WHERE order_id = ?) "
+                          "AND w.outsourced = 0 ORDER BY w.planned_start LIMIT 1", [result["order_id"]])[0]
+    threshold = float(hub.revisions["CARGO"].product().work_centres[row["work_centre"]].overrun_threshold)
+    start = datetime(2026, 11, 23, 6, 0, tzinfo=UTC).astimezone(hub.core.options.zone).replace(hour=6)
+    with hub.store.transaction() as tx:
+        hub.core.on_op_event(tx, "ov-1", "st-x", "op.started", {"work_order": row["work_order"], "operation": row["op"],
+                                                                 "at": start.isoformat(), "worker": "ann"}, start)
+    standard = timedelta(seconds=row["standard_seconds"])
+    early = [a for a in hub.core.tick(start + standard * (threshold - 0.02)) if a["kind"] == "overrun"]
+    late = [a for a in hub.core.tick(start + standard * (threshold + 0.02)) if a["kind"] == "overrun"]
+    assert early == [] and [a["subject"] for a in late] == [f"{row['work_order']}/{row['op']}"]
