@@ -87,7 +87,9 @@ class HubService:
         core, now = self.core, self.clock
 
         def placed(tx: Transaction, env: Envelope) -> dict[str, Any]:
-            return core.on_order_placed(tx, env.event_id, env.device_id, env.body, now())
+            result = core.on_order_placed(tx, env.event_id, env.device_id, env.body, now())
+            self._write_capacity(tx, now())  # kiosks estimate the next order against what this one took
+            return result
 
         def cancelled(tx: Transaction, env: Envelope) -> dict[str, Any]:
             return core.on_order_cancelled(tx, env.event_id, env.body, now())
@@ -172,10 +174,21 @@ class HubService:
                 self.core.tick(now)
                 self.notifier.deliver_due(now)
                 ticks += 1
+                if ticks % (snapshot_every * 6) == 0:
+                    with self.store.transaction("publishing capacity") as tx:
+                        self._write_capacity(tx, now)
                 if ticks % snapshot_every == 0:
                     self.publish_snapshot(now, with_kpis=ticks % (snapshot_every * 12) == 0)
             except Exception:
                 log.exception("hub: periodic checks failed; trying again next tick")
+
+    def _write_capacity(self, tx: Transaction, now: datetime) -> None:
+        """The retained capacity and stock snapshot kiosks estimate offline with (sync.planning.estimate)."""
+        from sync.planning.estimate import capacity_snapshot
+
+        with self.core._lock:
+            body = capacity_snapshot(self.core.planner, now)
+        self._write_down(tx, "kiosk/capacity", "capacity.snapshot", body, True)
 
     def publish_snapshot(self, now: datetime, *, with_kpis: bool = False) -> None:
         """Retained dashboard state: orders, alerts, load and KPIs, and one board per work centre."""

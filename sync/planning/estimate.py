@@ -1,0 +1,70 @@
+"""What a kiosk needs to estimate a promise date offline: a compact capacity and stock snapshot.
+
+The hub publishes :func:`capacity_snapshot` (retained, stream ``kiosk/capacity``); a kiosk keeps the
+newest and calls :func:`estimate`, which replays the hub's own planner on the snapshot, so the
+offline estimate and the firm date differ only by what was booked since the snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time, tzinfo
+from typing import Any
+
+from sync.errors import PlanningError
+from sync.planning.model import CentreSpec, ItemSpec, StructureNode
+from sync.planning.planner import Planner
+from sync.station.calendar import Shift, WeeklyShifts
+
+
+def capacity_snapshot(planner: Planner, now: datetime) -> dict[str, Any]:
+    """When each work-centre lane frees up, the calendars, and the usable stock and lead time of each item."""
+    centres: dict[str, Any] = {}
+    for code, centre in planner.centres.items():
+        lanes = planner.lanes.get(code) or [now] * max(centre.capacity, 1)
+        calendar = centre.calendar
+        shifts = getattr(calendar, "shifts", None)
+        centres[code] = {
+            "capacity": centre.capacity,
+            "free_at": [max(lane, now).isoformat() for lane in lanes],
+            "calendar": None if shifts is None else {
+                "shifts": [[s.start.isoformat("minutes"), s.end.isoformat("minutes"), sorted(s.weekdays)]
+                           for s in shifts],
+                "holidays": sorted(d.isoformat() for d in getattr(calendar, "holidays", ())),
+            },
+        }
+    items = {code: {"kind": spec.kind, "usable": round(planner._usable(code), 3), "lead_time_days": spec.lead_time_days,
+                    "supplier": spec.supplier}
+             for code, spec in planner.items.items()}
+    return {"at": now.isoformat(), "centres": centres, "items": items}
+
+
+def planner_from_snapshot(snapshot: Mapping[str, Any], zone: tzinfo) -> Planner:
+    """A planner whose stock and work-centre queues are those the snapshot describes."""
+    try:
+        items = {code: ItemSpec(code, i["kind"], float(i["usable"]), 0.0, int(i["lead_time_days"]), i.get("supplier"))
+                 for code, i in snapshot["items"].items()}
+        centres: dict[str, CentreSpec] = {}
+        lanes: dict[str, list[datetime]] = {}
+        for code, c in snapshot["centres"].items():
+            cal = c.get("calendar")
+            calendar = None
+            if cal is not None:
+                shifts = [Shift(time.fromisoformat(s), time.fromisoformat(e), frozenset(days)) for s, e, days in cal["shifts"]]
+                calendar = WeeklyShifts(shifts, zone, frozenset(date.fromisoformat(h) for h in cal["holidays"]))
+            centres[code] = CentreSpec(code, int(c["capacity"]), calendar) if calendar else CentreSpec(code, int(c["capacity"]))
+            lanes[code] = [datetime.fromisoformat(t) for t in c["free_at"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PlanningError(f"capacity snapshot is malformed: {exc!r}", where="kiosk/capacity",
+                            fix="wait for the hub's next snapshot") from None
+    planner = Planner(items, centres)
+    planner.lanes = lanes
+    return planner
+
+
+def estimate(snapshot: Mapping[str, Any], structure: StructureNode, now: datetime, zone: tzinfo,
+             *, quantity: float = 1, ship_from_stock: bool = False) -> tuple[datetime, str]:
+    """The ready time and its reason for one order, planned offline on the snapshot."""
+    plan = planner_from_snapshot(snapshot, zone).promise("estimate", structure, quantity, now,
+                                                         ship_from_stock=ship_from_stock)
+    return plan.promise, plan.reason
