@@ -79,6 +79,8 @@ def test_premium_parts_short_of_stock_raise_purchases_and_name_the_material(hub:
     purchases = {r["item"]: r for r in hub.requisitions(result["order_id"]) if r["kind"] == "purchase"}
     assert "BAT-750" in purchases and purchases["BAT-750"]["supplier"]
     assert "waiting for material" in result["reason"]
+    short = [a for a in hub.core.tick(MONDAY) if a["kind"] == "material_short" and "BAT-750" in a["message"]]
+    assert short and short[0]["subject"] == purchases["BAT-750"]["work_order"]
 
 
 def test_a_full_work_centre_pushes_the_promise_of_later_orders(hub: DemoHub) -> None:

@@ -115,7 +115,7 @@ def material_shortages(work_orders: Iterable[tuple[str, datetime, str, datetime]
     """Work orders scheduled to start before a material they need arrives: (wo, start, item, arrives)."""
     return [
         Candidate(key=f"short:{wo}:{item}", kind="material_short", severity="warning", subject=wo,
-                  message=f"work order {wo} starts {start:%Y-%m-%d %H:%M} but {item} arrives {due:%Y-%m-%d}",
+                  message=f"work order {wo} is short of {item}: needed {start:%Y-%m-%d %H:%M}, arrives {due:%Y-%m-%d}",
                   data={"work_order": wo, "item": item, "arrives": due.isoformat()})
         for wo, start, item, due in work_orders if due > start
     ]

@@ -20,7 +20,15 @@ from sync.catalog.model import Product
 from sync.catalog.store import CatalogStore
 from sync.configurator.engine import Engine
 from sync.errors import CatalogError, FloorLinkError, PlanningError
-from sync.hub.alerts import AlertBook, Candidate, QcWindow, late_orders, overruns, silent_stations
+from sync.hub.alerts import (
+    AlertBook,
+    Candidate,
+    QcWindow,
+    late_orders,
+    material_shortages,
+    overruns,
+    silent_stations,
+)
 from sync.hub.progress import OrderProgress, PlannedOp, order_progress, work_order_progress
 from sync.orders import PlacedOrder
 from sync.planning import Planner, from_catalog
@@ -349,13 +357,18 @@ class HubCore:
             candidates += silent_stations(seen, now, self.options.silent_after)
         candidates += late_orders(((p.id, p.promise, p.eta, p.status in ("done", "cancelled", "ready"))
                                    for p in self.orders_progress(now) if p.promise), now)
+        # work orders that wait for purchased parts still on their way
+        waiting = self.store.query(
+            "SELECT r.work_order, r.item, r.due_date FROM requisitions r WHERE r.kind = 'purchase' "
+            "AND r.work_order IS NOT NULL AND r.order_id NOT IN (SELECT order_id FROM order_cancellations)")
+        candidates += material_shortages((r["work_order"], now, r["item"], _at(r["due_date"])) for r in waiting)
         with self._lock, self.store.transaction("raising alerts") as tx:
             for candidate in candidates:
                 row = self._raise(tx, candidate, now)
                 if row:
                     raised.append(row)
             active = {c.key for c in candidates}
-            self.alerts.resolve_cleared(active, {"overrun", "silent_station", "order_late"}, now)
+            self.alerts.resolve_cleared(active, {"overrun", "silent_station", "order_late", "material_short"}, now)
         return raised
 
     def _raise(self, tx: Transaction, candidate: Candidate, now: datetime) -> dict[str, Any] | None:
