@@ -104,6 +104,8 @@ def test_an_order_for_an_unreleased_revision_is_rejected_with_the_reason_in_the_
         ack = kiosk.ack(kiosk.send("order.placed", order_body("K1-0002", revision=2)))
         assert ack.status == "rejected" and "not released" in ack.reason
         assert hub.store.query("SELECT COUNT(*) AS n FROM orders")[0]["n"] == 0
+        (quarantined,) = hub.store.query("SELECT reason, detail FROM quarantine")
+        assert quarantined["reason"] == "rejected" and "not released" in quarantined["detail"]
         assert kiosk.sync.wait_drained(10), "a rejected event is still answered, so it leaves the outbox"
     finally:
         kiosk.sync.stop()

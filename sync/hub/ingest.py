@@ -52,6 +52,7 @@ UNKNOWN_DEVICE = "unknown_device"
 DEVICE_MISMATCH = "device_mismatch"
 TYPE_MISMATCH = "type_mismatch"
 SEQ_CONFLICT = "seq_conflict"
+REJECTED = "rejected"  # well-formed, stored, but refused by a handler (unknown work order, unreleased revision...)
 RESEND_TYPE = "sync.resend"  # an edge missing down messages: {"stream": ..., "from_seq": n}
 RESEND_LIMIT = 1000
 
@@ -241,6 +242,11 @@ class Ingest:
                     envelope = self._check(tx, topic, payload)
                     ack = self._store_event(tx, envelope, now, stats)
                     acks[envelope.device_id].append(ack)
+                    if ack.status == "rejected":  # refused by the hub's rules: kept for a person to look at
+                        tx.execute("INSERT INTO quarantine (received_at, topic, reason, detail, device_id, event_id, "
+                                   "payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                   [now, topic, REJECTED, ack.reason, envelope.device_id, envelope.event_id,
+                                    payload[: self.max_payload]])
                 except Quarantined as q:
                     stats.quarantined += 1
                     stats.by_reason[q.reason] += 1
