@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
 from sync.catalog import Product
@@ -61,3 +61,25 @@ def rough_estimate(product: Product, configuration: Mapping[str, str], today: da
     work_days = max(1, math.ceil(minutes / WORKDAY_MINUTES))
     total = material_days + outsourced_days + work_days
     return RoughEstimate(total, add_working_days(today, total), material_days, outsourced_days, minutes)
+
+
+def snapshot_estimate(snapshot: Mapping[str, object], product: Product, configuration: Mapping[str, str],
+                      today: date, zone: tzinfo) -> RoughEstimate | None:
+    """The estimate from the hub's capacity snapshot (its own planner, queue included), or None when the
+    snapshot cannot plan this product (an item or work centre it does not know yet)."""
+    from sync.errors import FloorLinkError
+    from sync.planning import from_catalog
+    from sync.planning.estimate import estimate
+
+    start = datetime.combine(today, time(0), zone)
+    now = max(start, datetime.now(zone))
+    stocked = dict(configuration) == product.defaults()
+    try:
+        ready, _reason = estimate(snapshot, from_catalog.structure(product, configuration), now, zone,
+                                  ship_from_stock=stocked)
+    except FloorLinkError:
+        return None
+    ready_by = ready.astimezone(zone).date()
+    days = sum(1 for n in range((ready_by - today).days) if (today + timedelta(days=n + 1)).weekday() < 5)
+    return RoughEstimate(working_days=days, ready_by=ready_by, material_days=0, outsourced_days=0,
+                         work_minutes=Decimal(0))

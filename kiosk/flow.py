@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -134,6 +134,9 @@ class KioskModel:
         self.today = today
         self.catalog: Catalog | None = catalog
         self.revisions: dict[str, int] = dict(revisions or {})
+        self.capacity: dict[str, Any] | None = None
+        """The hub's newest capacity snapshot (sync.planning.estimate), set by the sync link."""
+        self.zone: tzinfo = UTC
         """Released revision number per product; empty for a draft catalog folder (demo)."""
         self.catalog_problem = catalog_problem
         self.loading = catalog is None and catalog_problem is None
@@ -447,11 +450,15 @@ class KioskModel:
         return self._config().price()
 
     def estimate(self) -> RoughEstimate | None:
-        from kiosk.estimate import rough_estimate
+        from kiosk.estimate import rough_estimate, snapshot_estimate
 
         config = self._config()
         if self.product is None or not config.is_complete():
             return None
+        if self.capacity is not None:  # the hub's capacity snapshot: its own planner, offline
+            found = snapshot_estimate(self.capacity, self.product, config.choices, self.today(), self.zone)
+            if found is not None:
+                return found
         return rough_estimate(self.product, config.choices, self.today())
 
     def to_details(self) -> None:

@@ -7,10 +7,12 @@ with a signal and polls its status every two seconds for the quiet indicator.
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.events import StoreSink
 from kiosk.flow import KioskModel
 from kiosk.qt import QObject, QTimer, Signal
+from sync.planning.estimate import CAPACITY_STREAM, follow_capacity, latest_capacity
 from sync.protocol.edge import EdgeSync, SyncStatus
 from sync.settings import Settings
 from sync.store import AckRecord, Store
@@ -45,11 +47,18 @@ class SyncLink(QObject):
         database cannot be opened)."""
         store = Store(data_dir / "kiosk.db", device_id=settings.get("node.device_id"))
         edge = EdgeSync(store, site=settings.get("node.site"), host=settings.get("mqtt.host"),
-                        port=settings.get("mqtt.port"), streams=["catalog"],
+                        port=settings.get("mqtt.port"), streams=["catalog", CAPACITY_STREAM],
                         link_options={"username": settings.get("mqtt.username"),
                                       "password": settings.get("mqtt.password"),
                                       "tls": settings.get("mqtt.tls"), "ca_file": settings.get("mqtt.ca_file"),
                                       "keepalive": settings.get("mqtt.keepalive")})
+        # the hub's capacity snapshot: offline estimates with the hub's own planner (sync.planning.estimate)
+        follow_capacity(store, edge.inbox, on_snapshot=lambda body: setattr(model, "capacity", body))
+        model.capacity = latest_capacity(store)
+        try:
+            model.zone = ZoneInfo(settings.get("station.time_zone"))
+        except (ZoneInfoNotFoundError, ValueError):
+            pass  # the site zone is checked where the station reads it; UTC is a safe default here
         return cls(model, store, edge)
 
     def sink(self) -> StoreSink:
