@@ -240,9 +240,11 @@ class Ingest:
                 stats.received += 1
                 try:
                     envelope = self._check(tx, topic, payload)
+                    duplicates = stats.duplicates
                     ack = self._store_event(tx, envelope, now, stats)
                     acks[envelope.device_id].append(ack)
-                    if ack.status == "rejected":  # refused by the hub's rules: kept for a person to look at
+                    if ack.status == "rejected" and stats.duplicates == duplicates:
+                        # refused by the hub's rules (first time only): kept for a person to look at
                         tx.execute("INSERT INTO quarantine (received_at, topic, reason, detail, device_id, event_id, "
                                    "payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
                                    [now, topic, REJECTED, ack.reason, envelope.device_id, envelope.event_id,
