@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from kiosk.events import StoreSink
 from kiosk.flow import KioskModel
 from kiosk.qt import QObject, QTimer, Signal
+from sync.catalog.distribution import follow_catalog
 from sync.planning.estimate import CAPACITY_STREAM, follow_capacity, latest_capacity
 from sync.protocol.edge import EdgeSync, SyncStatus
 from sync.settings import Settings
@@ -23,6 +24,9 @@ def sync_state(status: SyncStatus) -> str:
     if not status.connected:
         return "offline"
     return "syncing" if status.pending else "online"
+
+
+CATALOG_STREAMS = "catalog/#"  # one latest-only stream per product
 
 
 class SyncLink(QObject):
@@ -47,13 +51,15 @@ class SyncLink(QObject):
         database cannot be opened)."""
         store = Store(data_dir / "kiosk.db", device_id=settings.get("node.device_id"))
         edge = EdgeSync(store, site=settings.get("node.site"), host=settings.get("mqtt.host"),
-                        port=settings.get("mqtt.port"), streams=["catalog", CAPACITY_STREAM],
+                        port=settings.get("mqtt.port"), streams=[CATALOG_STREAMS, CAPACITY_STREAM],
                         link_options={"username": settings.get("mqtt.username"),
                                       "password": settings.get("mqtt.password"),
                                       "tls": settings.get("mqtt.tls"), "ca_file": settings.get("mqtt.ca_file"),
                                       "keepalive": settings.get("mqtt.keepalive")})
         # the hub's capacity snapshot: offline estimates with the hub's own planner (sync.planning.estimate)
         follow_capacity(store, edge.inbox, on_snapshot=lambda body: setattr(model, "capacity", body))
+        # released revisions from the hub land in the local catalog database the kiosk can sell from
+        follow_catalog(edge.inbox, Path(settings.get("catalog.database") or data_dir / "catalog.db").expanduser())
         model.capacity = latest_capacity(store)
         try:
             model.zone = ZoneInfo(settings.get("station.time_zone"))

@@ -32,6 +32,11 @@ from sync.store.database import Store, Transaction
 log = logging.getLogger(__name__)
 
 
+def _catalog_published_1(db: Any) -> None:
+    db.execute("CREATE TABLE catalog_published (product TEXT NOT NULL, number INTEGER NOT NULL, "
+               "content_hash TEXT NOT NULL, PRIMARY KEY (product, number))")
+
+
 def _down_published_1(db: Any) -> None:
     db.execute("CREATE TABLE down_published (id INTEGER PRIMARY KEY CHECK (id = 1), last_rowid INTEGER NOT NULL)")
     db.execute("INSERT INTO down_published VALUES (1, 0)")
@@ -65,6 +70,7 @@ class HubService:
         self.clock = clock
         self.store = Store(config.db, device_id=config.client_id, kind="hub")
         self.store.migrate("down_published", [_down_published_1])
+        self.store.migrate("catalog_published", [_catalog_published_1])
         for device in config.devices:
             register_device(self.store, device)
         self.catalog = CatalogStore(config.catalog_db)
@@ -116,7 +122,26 @@ class HubService:
         self._wake.set()
 
     # ------------------------------------------------------------------ running
+    def publish_catalog(self) -> int:
+        """Send every released revision not sent yet, retained on ``catalog/{product}`` (sync.catalog.distribution)."""
+        from sync.catalog.distribution import MESSAGE, STREAM_PREFIX, revision_body
+
+        catalog = CatalogStore(self.config.catalog_db)  # a fresh connection: the catalog file is edited elsewhere
+        try:
+            released = catalog.released_products()
+        finally:
+            catalog.close()
+        sent = {(r["product"], r["number"]) for r in self.store.query("SELECT product, number FROM catalog_published")}
+        fresh = [r for r in released.values() if (r.product_code, r.number) not in sent]
+        for revision in fresh:
+            with self.store.transaction(f"publishing {revision.ref}") as tx:
+                self._write_down(tx, STREAM_PREFIX + revision.product_code, MESSAGE, revision_body(revision), True)
+                tx.execute("INSERT INTO catalog_published VALUES (?, ?, ?)",
+                           [revision.product_code, revision.number, revision.content_hash])
+        return len(fresh)
+
     def start(self) -> HubService:
+        self.publish_catalog()
         self.ingest.start()
         for target, name in ((self._publish_loop, "hub-down"), (self._tick_loop, "hub-tick")):
             thread = threading.Thread(target=target, name=name, daemon=True)
@@ -177,6 +202,7 @@ class HubService:
                 if ticks % (snapshot_every * 6) == 0:
                     with self.store.transaction("publishing capacity") as tx:
                         self._write_capacity(tx, now)
+                    self.publish_catalog()  # revisions released since the last look
                 if ticks % snapshot_every == 0:
                     self.publish_snapshot(now, with_kpis=ticks % (snapshot_every * 12) == 0)
             except Exception:
