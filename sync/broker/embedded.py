@@ -18,11 +18,11 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 from types import TracebackType
 
 from sync.broker.ports import free_port, port_in_use, wait_for_port
+from sync.broker.process import BrokerProcess
 from sync.errors import BrokerError
 
 
@@ -93,7 +93,9 @@ def serve(config_path: Path, exit_with_parent: bool = False) -> None:
     os._exit(0)
 
 
-class EmbeddedBroker:
+class EmbeddedBroker(BrokerProcess):
+    _label = "the embedded broker"
+
     """rumqttd in a child process on ``host:port`` (``port=0``: a free one), MQTT 5, no persistence."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, data_dir: str | os.PathLike[str] | None = None,
@@ -112,15 +114,8 @@ class EmbeddedBroker:
         self.start_timeout = start_timeout
         self._process: subprocess.Popen[bytes] | None = None
 
-    @property
-    def host(self) -> str:
-        return self._host
-
-    @property
-    def port(self) -> int:
-        if not self._port:
-            raise BrokerError("the embedded broker has no port yet", where=str(self.data_dir), fix="call start() first")
-        return self._port
+    def _where(self) -> Path:
+        return self.data_dir
 
     @property
     def config_path(self) -> Path:
@@ -130,13 +125,6 @@ class EmbeddedBroker:
     def log_path(self) -> Path:
         return self.data_dir / "embedded-broker.log"
 
-    @property
-    def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
 
     def start(self) -> EmbeddedBroker:
         """Start rumqttd and wait until it accepts connections; BrokerError with its log otherwise."""
@@ -179,10 +167,7 @@ class EmbeddedBroker:
         port = self._port
         self.stop()
         if port:
-            self._requested_port = port
-            deadline = time.monotonic() + 5
-            while port_in_use(self.host, port) and time.monotonic() < deadline:
-                time.sleep(0.05)
+            self._wait_port_free(port)
         return self.start()
 
     def _end(self, sig: signal.Signals, timeout: float) -> None:

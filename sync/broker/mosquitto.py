@@ -12,13 +12,13 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 
 from sync.broker.access import BrokerUser, write_access_files
 from sync.broker.ports import free_port, port_in_use, wait_for_port
+from sync.broker.process import BrokerProcess
 from sync.broker.tls import TlsFiles
 from sync.errors import BrokerError
 
@@ -35,7 +35,7 @@ def find_mosquitto(binary: str | None = None) -> str | None:
     return shutil.which("mosquitto")
 
 
-class Mosquitto:
+class Mosquitto(BrokerProcess):
     """A Mosquitto broker on ``host:port`` whose config, persistence and log live in ``folder``.
 
     ``users`` switches authentication on: anonymous clients are refused and each user may use
@@ -78,15 +78,8 @@ class Mosquitto:
         self._process: subprocess.Popen[bytes] | None = None
 
     # --- where things are -------------------------------------------------------------------
-    @property
-    def host(self) -> str:
-        return self._host
-
-    @property
-    def port(self) -> int:
-        if not self._port:
-            raise BrokerError("the broker has no port yet", where=str(self.folder), fix="call start() first")
-        return self._port
+    def _where(self) -> Path:
+        return self.folder
 
     @property
     def config_path(self) -> Path:
@@ -104,13 +97,6 @@ class Mosquitto:
     def persistence_path(self) -> Path:
         return self.folder / "mosquitto.db"
 
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
-
-    @property
-    def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
 
     # --- configuration ----------------------------------------------------------------------
     def config_text(self) -> str:
@@ -231,11 +217,7 @@ class Mosquitto:
         port = self._port
         self.stop()
         if port:
-            self._requested_port = port
-            self._port = port
-            deadline = time.monotonic() + 5
-            while port_in_use(self.host, port) and time.monotonic() < deadline:
-                time.sleep(0.05)
+            self._wait_port_free(port)
         return self.start()
 
     def _signal_and_wait(self, sig: signal.Signals, timeout: float) -> bool:

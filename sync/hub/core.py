@@ -19,6 +19,7 @@ from sync.catalog.compile import product_problem
 from sync.catalog.model import Product
 from sync.catalog.store import CatalogStore
 from sync.configurator.engine import Engine
+from sync.configurator.product import resolve_bom, resolve_routing
 from sync.errors import CatalogError, FloorLinkError, PlanningError
 from sync.hub.alerts import (
     AlertBook,
@@ -195,7 +196,7 @@ class HubCore:
         return self.planner.plan(order.order_id, tree, order.quantity, now, ship_from_stock=stocked)
 
     def _store_plan(self, tx: Transaction, order: PlacedOrder, product: Product, plan: Any) -> None:
-        ops_by_item = {(o.item, o.op): o for o in from_catalog_routing(product, order.configuration)}
+        ops_by_item = {(o.item, o.op): o for o in resolve_routing(product, order.configuration)}
         children = _children_by_parent(product, order.configuration)
         op_rows: list[dict[str, Any]] = []
         wo_rows: list[dict[str, Any]] = []
@@ -445,16 +446,8 @@ def _alert_body(row: Mapping[str, Any]) -> dict[str, Any]:
                                 "acknowledged_by", "acknowledged_at", "resolved_by", "resolved_at")}
 
 
-def from_catalog_routing(product: Product, configuration: Mapping[str, str]) -> list[Any]:
-    from sync.configurator.product import resolve_routing
-
-    return list(resolve_routing(product, configuration))
-
-
 def _children_by_parent(product: Product, configuration: Mapping[str, str]) -> dict[str, list[Any]]:
     """Direct BOM lines of every made item for this configuration (the materials a station picks)."""
-    from sync.configurator.product import resolve_bom
-
     lines: dict[str, dict[str, Any]] = {}
     for line in resolve_bom(product, configuration):
         if line.parent != product.item or line.level == 1:
@@ -496,8 +489,6 @@ def kpi_report(core: HubCore, since: datetime, until: datetime,
         except FloorLinkError:
             continue
         config = json.loads(row["configuration"])
-        from sync.configurator.product import resolve_bom
-
         cost = sum((line.qty * line.unit_cost for line in resolve_bom(product, config)
                     if line.kind == "purchased"), Decimal(0))
         options = {}
