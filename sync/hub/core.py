@@ -141,6 +141,13 @@ class HubCore:
                 self._calendars[wc_code] = self.planner.centres[wc_code].calendar
         return self._products[key]
 
+    def capacity_snapshot(self, now: datetime) -> dict[str, Any]:
+        """What kiosks estimate offline with: the planner's capacity and stock, read under the planning lock."""
+        from sync.planning.estimate import capacity_snapshot
+
+        with self._lock:
+            return capacity_snapshot(self.planner, now)
+
     # ------------------------------------------------------------------ orders
     def on_order_placed(self, tx: Transaction, event_id: str, device_id: str, body: Mapping[str, Any],
                         now: datetime) -> dict[str, Any]:

@@ -210,11 +210,7 @@ class HubService:
 
     def _write_capacity(self, tx: Transaction, now: datetime) -> None:
         """The retained capacity and stock snapshot kiosks estimate offline with (sync.planning.estimate)."""
-        from sync.planning.estimate import capacity_snapshot
-
-        with self.core._lock:
-            body = capacity_snapshot(self.core.planner, now)
-        self._write_down(tx, "kiosk/capacity", "capacity.snapshot", body, True)
+        self._write_down(tx, "kiosk/capacity", "capacity.snapshot", self.core.capacity_snapshot(now), True)
 
     def publish_snapshot(self, now: datetime, *, with_kpis: bool = False) -> None:
         """Retained dashboard state: orders, alerts, load and KPIs, and one board per work centre."""
