@@ -31,6 +31,12 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def hub_database(settings: settings_module.Settings, override: str | None = None) -> Path:
+    """The hub database: ``override``, else hub.database, else {node.data_dir}/hub.db."""
+    data_dir = Path(settings.get("node.data_dir")).expanduser()
+    return Path(override or settings.get("hub.database") or data_dir / "hub.db").expanduser()
+
+
 def config_from(settings: settings_module.Settings, args: argparse.Namespace) -> HubConfig:
     data_dir = Path(settings.get("node.data_dir")).expanduser()
     zone_name = settings.get("station.time_zone")
@@ -42,7 +48,7 @@ def config_from(settings: settings_module.Settings, args: argparse.Namespace) ->
     api_port = args.api_port if args.api_port is not None else settings.get("hub.api_port")
     notify = settings.get("hub.notify_config")
     return HubConfig(
-        db=Path(args.db or settings.get("hub.database") or data_dir / "hub.db").expanduser(),
+        db=hub_database(settings, args.db),
         catalog_db=Path(args.catalog_db or settings.get("catalog.database") or data_dir / "catalog.db").expanduser(),
         site=settings.get("node.site"), host=settings.get("mqtt.host"), port=settings.get("mqtt.port"),
         client_id=args.client_id, devices=[*settings.get("hub.devices"), *args.device],

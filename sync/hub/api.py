@@ -135,6 +135,13 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
             return span
         return jsonify(kpi_report(core, *span))
 
+    @app.get("/api/v1/insights")
+    def insights() -> Response:
+        span = period()
+        if isinstance(span, Response):
+            return span
+        return jsonify(core.insights(*span))
+
     @app.get("/api/v1/kpis/oee.csv")
     def oee_csv() -> Response:
         span = period()

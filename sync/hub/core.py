@@ -30,6 +30,14 @@ from sync.hub.alerts import (
     overruns,
     silent_stations,
 )
+from sync.hub.insights import (
+    FEEDBACK,
+    FUNNEL,
+    FeedbackThresholds,
+    check_body,
+    feedback_warnings,
+    insight_report,
+)
 from sync.hub.progress import OrderProgress, PlannedOp, order_progress, work_order_progress
 from sync.orders import PlacedOrder
 from sync.planning import Planner, from_catalog
@@ -84,6 +92,7 @@ class HubOptions:
     qc_window: int = 20
     qc_minimum: int = 5
     replan_every: timedelta = timedelta(seconds=30)  # rescheduling all open work is not free
+    feedback: FeedbackThresholds = FeedbackThresholds()
 
 
 def _iso(at: datetime) -> str:
@@ -336,6 +345,32 @@ class HubCore:
                else self.alerts.resolve(alert_id, who, now))
         self.publish(tx, "alerts", "alert.changed", _alert_body(row), False)
         return {"alert_id": alert_id, "state": row["state"]}
+
+    # ------------------------------------------------------------------ kiosk insights
+    def on_insight_event(self, tx: Transaction, type_: str, body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+        """Check a funnel or feedback body; a wish or flag that keeps coming back raises a feedback alert."""
+        check_body(type_, body)
+        if type_ != FEEDBACK:
+            return {}
+        days = self.options.feedback.days
+        # this event is already stored in tx: the report counts it
+        rows = tx.execute("SELECT type, device_id, occurred_at, body, status FROM events WHERE type = ?",
+                          [FEEDBACK]).fetchall()
+        report = insight_report(({"type": r[0], "device_id": r[1], "occurred_at": r[2], "body": r[3], "status": r[4]}
+                                 for r in rows), now - timedelta(days=days), now + timedelta(minutes=5))
+        raised = []
+        for warning in feedback_warnings(report, self.options.feedback):
+            row = self._raise(tx, Candidate(warning["key"], "feedback", "info", warning["subject"], warning["message"],
+                                            warning["data"]), now)
+            if row:
+                raised.append(row["id"])
+        return {"alerts": raised} if raised else {}
+
+    def insights(self, since: datetime, until: datetime) -> dict[str, Any]:
+        """Funnel, wished-for combinations and unclear options over [since, until) (sync.hub.insights)."""
+        rows = self.store.query("SELECT type, device_id, occurred_at, body, status FROM events WHERE type IN (?, ?)",
+                                [FUNNEL, FEEDBACK])
+        return insight_report(rows, since, until)
 
     # ------------------------------------------------------------------ time-driven checks
     def tick(self, now: datetime) -> list[dict[str, Any]]:

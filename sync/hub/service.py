@@ -110,6 +110,11 @@ class HubService:
         self.ingest.on("order.cancelled", cancelled)
         for type_ in OP_EVENT_TYPES:
             self.ingest.on(type_, op_event)
+        def insight(tx: Transaction, env: Envelope) -> dict[str, Any]:
+            return core.on_insight_event(tx, env.type, env.body, now())
+
+        self.ingest.on("kiosk.funnel", insight)
+        self.ingest.on("kiosk.feedback", insight)
         self.ingest.on("alert.acknowledged", alert_command)
         self.ingest.on("alert.resolved", alert_command)
 

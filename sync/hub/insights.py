@@ -1,0 +1,272 @@
+"""What customers at the kiosks tell the factory without saying it: the funnel, wished-for
+combinations and options they found unclear.
+
+Kiosks send ``kiosk.funnel`` (one per customer session: the screens seen, seconds on each, the
+outcome) and ``kiosk.feedback`` (``combination_request``: an option the rules refused and the
+choices it clashed with; ``unclear_option``: an option a customer flagged). The hub checks each
+body on ingest (:func:`check_body`: a malformed one is rejected in the ack, nothing stored is
+touched) and reports over a period with :func:`insight_report` — pure over event rows, so the
+API, the CLI (``python -m sync.hub.insights``) and the feedback warnings count the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from statistics import median
+from typing import Any
+
+from sync.errors import FloorLinkError, ProtocolError, SettingsError, StoreError
+
+FUNNEL = "kiosk.funnel"
+FEEDBACK = "kiosk.feedback"
+FEEDBACK_KINDS = ("combination_request", "unclear_option")
+
+
+@dataclass(frozen=True)
+class FeedbackThresholds:
+    """How often the same wish or flag must come in before the hub raises a feedback warning."""
+
+    combination_requests: int = 3
+    unclear_flags: int = 3
+    days: int = 30
+
+
+def _text(body: Mapping[str, Any], key: str, where: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or not value:
+        raise ProtocolError(f"{where}: {key} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _pairs(body: Mapping[str, Any], key: str, where: str) -> dict[str, str]:
+    value = body.get(key)
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise ProtocolError(f"{where}: {key} must map attribute codes to option codes, got {value!r}")
+    return value
+
+
+def check_body(type_: str, body: Mapping[str, Any]) -> None:
+    """Raise ProtocolError naming the field when a funnel or feedback body is not what kiosks send."""
+    where = f"{type_} body"
+    if type_ == FUNNEL:
+        _text(body, "session", where)
+        _text(body, "outcome", where)
+        product = body.get("product")
+        if product is not None and not isinstance(product, str):
+            raise ProtocolError(f"{where}: product must be a string or null, got {product!r}")
+        steps = body.get("steps")
+        if not isinstance(steps, list):
+            raise ProtocolError(f"{where}: steps must be a list, got {steps!r}")
+        for number, step in enumerate(steps, start=1):
+            if not isinstance(step, dict) or not isinstance(step.get("screen"), str):
+                raise ProtocolError(f"{where}: step {number} needs a screen name, got {step!r}")
+            seconds = step.get("seconds")
+            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+                raise ProtocolError(f"{where}: step {number} seconds must be a number ≥ 0, got {seconds!r}")
+    elif type_ == FEEDBACK:
+        kind = body.get("kind")
+        if kind not in FEEDBACK_KINDS:
+            raise ProtocolError(f"{where}: kind must be one of {', '.join(FEEDBACK_KINDS)}, got {kind!r}")
+        _text(body, "product", where)
+        if kind == "combination_request":
+            wanted = _pairs(body, "wanted", where)
+            if len(wanted) != 1:
+                raise ProtocolError(f"{where}: wanted must name exactly one attribute=option, got {wanted!r}")
+            _pairs(body, "choices", where)
+        else:
+            _text(body, "attribute", where)
+            _text(body, "option", where)
+    else:
+        raise ProtocolError(f"not an insight event: {type_!r}")
+
+
+@dataclass(frozen=True)
+class InsightEvent:
+    """One stored funnel or feedback event, as the report reads it."""
+
+    type: str
+    device_id: str
+    occurred_at: str
+    body: Mapping[str, Any]
+
+
+def events_between(rows: Iterable[Mapping[str, Any]], since: datetime, until: datetime) -> list[InsightEvent]:
+    """Accepted insight events from hub ``events`` rows whose occurred_at falls in [since, until)."""
+    found = []
+    for row in rows:
+        if row.get("status", "ok") != "ok" or row["type"] not in (FUNNEL, FEEDBACK):
+            continue
+        try:
+            at = datetime.fromisoformat(str(row["occurred_at"]).replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        if since <= at < until:
+            body = row["body"] if isinstance(row["body"], Mapping) else json.loads(row["body"])
+            found.append(InsightEvent(row["type"], row["device_id"], row["occurred_at"], body))
+    return found
+
+
+def funnel(events: Iterable[InsightEvent]) -> dict[str, Any]:
+    """Sessions and outcomes; per screen how many sessions reached it, left from it and how long they stayed."""
+    sessions = [e.body for e in events if e.type == FUNNEL]
+    outcomes = Counter(str(s["outcome"]) for s in sessions)
+    reached: Counter[str] = Counter()
+    left_here: Counter[str] = Counter()
+    seconds: dict[str, list[float]] = defaultdict(list)
+    position: dict[str, list[int]] = defaultdict(list)
+    by_product: dict[str, Counter[str]] = defaultdict(Counter)
+    for session in sessions:
+        steps = session["steps"]
+        for index, step in enumerate(steps):
+            seconds[step["screen"]].append(float(step["seconds"]))
+            position[step["screen"]].append(index)
+        for screen in {step["screen"] for step in steps}:
+            reached[screen] += 1
+        if session["outcome"] != "placed" and steps:
+            left_here[steps[-1]["screen"]] += 1
+        if session.get("product"):
+            by_product[session["product"]][str(session["outcome"])] += 1
+    order = sorted(reached, key=lambda screen: (median(position[screen]), screen))
+    total = len(sessions)
+    return {
+        "sessions": total,
+        "outcomes": dict(outcomes),
+        "conversion": round(outcomes["placed"] / total, 3) if total else None,
+        "screens": [{"screen": screen, "reached": reached[screen], "left_here": left_here[screen],
+                     "median_seconds": round(median(seconds[screen]), 1)} for screen in order],
+        "by_product": {code: {"sessions": sum(c.values()), "placed": c["placed"]} for code, c in sorted(by_product.items())},
+    }
+
+
+def combination_requests(events: Iterable[InsightEvent]) -> list[dict[str, Any]]:
+    """Options customers asked for against the rules, most asked first, with the choices they clashed with."""
+    count: Counter[tuple[str, str, str]] = Counter()
+    clashes: dict[tuple[str, str, str], Counter[str]] = defaultdict(Counter)
+    kiosks: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for e in events:
+        if e.type != FEEDBACK or e.body.get("kind") != "combination_request":
+            continue
+        ((attribute, option),) = e.body["wanted"].items()
+        key = (e.body["product"], attribute, option)
+        count[key] += 1
+        kiosks[key].add(e.device_id)
+        clashes[key].update(f"{a}={o}" for a, o in e.body["choices"].items() if a != attribute)
+    return [{"product": p, "attribute": a, "option": o, "count": n, "kiosks": len(kiosks[(p, a, o)]),
+             "with": [{"choice": c, "count": k} for c, k in clashes[(p, a, o)].most_common(3)]}
+            for (p, a, o), n in sorted(count.items(), key=lambda item: (-item[1], item[0]))]
+
+
+def unclear_options(events: Iterable[InsightEvent]) -> list[dict[str, Any]]:
+    """Options customers flagged as unclear, most flagged first."""
+    count = Counter((e.body["product"], e.body["attribute"], e.body["option"]) for e in events
+                    if e.type == FEEDBACK and e.body.get("kind") == "unclear_option")
+    return [{"product": p, "attribute": a, "option": o, "count": n}
+            for (p, a, o), n in sorted(count.items(), key=lambda item: (-item[1], item[0]))]
+
+
+def insight_report(rows: Iterable[Mapping[str, Any]], since: datetime, until: datetime) -> dict[str, Any]:
+    """The whole report over [since, until) from hub ``events`` rows (type, device_id, occurred_at, body, status)."""
+    events = events_between(rows, since, until)
+    return {"since": since.isoformat(), "until": until.isoformat(), "funnel": funnel(events),
+            "combination_requests": combination_requests(events), "unclear_options": unclear_options(events)}
+
+
+def feedback_warnings(report: Mapping[str, Any], thresholds: FeedbackThresholds) -> list[dict[str, Any]]:
+    """Wishes and flags that came in often enough to tell engineering and marketing (alert candidates)."""
+    found = []
+    for wish in report["combination_requests"]:
+        if wish["count"] >= thresholds.combination_requests:
+            found.append({
+                "key": f"feedback:wish:{wish['product']}:{wish['attribute']}={wish['option']}",
+                "subject": f"{wish['product']} {wish['attribute']}={wish['option']}",
+                "message": (f"customers asked {wish['count']} times in {thresholds.days} days for "
+                            f"{wish['attribute']}={wish['option']} on {wish['product']}, which the rules refuse"
+                            + (f" (mostly with {wish['with'][0]['choice']})" if wish["with"] else "")),
+                "data": wish,
+            })
+    for flag in report["unclear_options"]:
+        if flag["count"] >= thresholds.unclear_flags:
+            found.append({
+                "key": f"feedback:unclear:{flag['product']}:{flag['attribute']}={flag['option']}",
+                "subject": f"{flag['product']} {flag['attribute']}={flag['option']}",
+                "message": (f"customers flagged {flag['attribute']}={flag['option']} on {flag['product']} as unclear "
+                            f"{flag['count']} times in {thresholds.days} days: its label or help needs work"),
+                "data": flag,
+            })
+    return found
+
+
+def format_report(report: Mapping[str, Any]) -> str:
+    """The report as plain text for a terminal."""
+    f = report["funnel"]
+    lines = [f"Kiosk insights {report['since']} .. {report['until']}", ""]
+    conversion = "—" if f["conversion"] is None else f"{f['conversion']:.0%}"
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(f["outcomes"].items())) or "none"
+    lines += [f"Sessions: {f['sessions']} ({outcomes}); placed an order: {conversion}", ""]
+    if f["screens"]:
+        lines.append(f"{'screen':<28}{'reached':>9}{'left here':>11}{'median s':>10}")
+        lines += [f"{s['screen']:<28}{s['reached']:>9}{s['left_here']:>11}{s['median_seconds']:>10}" for s in f["screens"]]
+        lines.append("")
+    lines.append("Asked for against the rules:")
+    lines += [f"  {w['count']:>4} × {w['product']} {w['attribute']}={w['option']}"
+              + (f"  (with {', '.join(c['choice'] for c in w['with'])})" if w["with"] else "")
+              for w in report["combination_requests"]] or ["  none"]
+    lines.append("Flagged unclear:")
+    lines += [f"  {u['count']:>4} × {u['product']} {u['attribute']}={u['option']}"
+              for u in report["unclear_options"]] or ["  none"]
+    return "\n".join(lines)
+
+
+def _time(text: str, option: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise SettingsError(f"{option} {text!r} is not an ISO 8601 time", where="command line",
+                            fix="e.g. 2026-11-01 or 2026-11-01T08:00:00+08:00") from None
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sync.hub.insights``: print the kiosk insight report from the hub database."""
+    from sync import settings as settings_module
+    from sync.hub.__main__ import hub_database
+    from sync.store import Store
+
+    parser = argparse.ArgumentParser(prog="python -m sync.hub.insights",
+                                     description="Kiosk funnel, wished-for combinations and unclear options.")
+    parser.add_argument("--config", help="TOML settings file (else $FLOORLINK_CONFIG)")
+    parser.add_argument("--db", help="hub database (default: hub.database, else {node.data_dir}/hub.db)")
+    parser.add_argument("--since", help="start, ISO 8601 (default: 30 days before --until); UTC without a zone")
+    parser.add_argument("--until", help="end, ISO 8601 (default: now); UTC without a zone")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    args = parser.parse_args(argv)
+    try:
+        settings = settings_module.load(args.config)
+        path = hub_database(settings, args.db)
+        if not path.is_file():
+            raise StoreError("no hub database here", where=str(path),
+                             fix="pass --db with the hub's database (the hub creates it on its first start)")
+        until = _time(args.until, "--until") if args.until else datetime.now(UTC)
+        since = _time(args.since, "--since") if args.since else until - timedelta(days=30)
+        store = Store(path, device_id="insights", kind="hub")
+        try:
+            rows = store.query("SELECT type, device_id, occurred_at, body, status FROM events WHERE type IN (?, ?)",
+                               [FUNNEL, FEEDBACK])
+        finally:
+            store.close()
+    except FloorLinkError as exc:
+        print(f"insights: {exc}", file=sys.stderr)
+        return 2
+    report = insight_report(rows, since, until)
+    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else format_report(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
