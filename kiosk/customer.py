@@ -15,6 +15,8 @@ from kiosk.texts import N_
 NAME_MIN = 2
 NAME_MAX = 40
 _NAME_PUNCTUATION = set(" '-.·")
+_MIDDLE_DOTS = str.maketrans(dict.fromkeys("•・‧･．", "·"))
+"""Dots other keyboards put between the parts of a transcribed name (阿依古丽·买买提): stored as ·."""
 _CN_MOBILE = re.compile(r"1[3-9]\d{9}")
 _INTERNATIONAL = re.compile(r"\+\d{8,15}")
 
@@ -27,8 +29,9 @@ class Customer:
 
 
 def check_name(raw: str) -> tuple[str, str | None]:
-    """``(cleaned name, problem or None)``; letters of any script, spaces, ' - . · only."""
-    name = " ".join(raw.split())
+    """``(cleaned name, problem or None)``; letters of any script (王伟 as well as Li Wei), spaces,
+    ' - . · only; full-width spaces and the other middle dots are normalised."""
+    name = " ".join(raw.translate(_MIDDLE_DOTS).split())
     if not name:
         return name, N_("Please enter your name.")
     if len(name) < NAME_MIN:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk.customer import Customer, check_name, check_phone
 from kiosk.events import EventSink
+from kiosk.pinyin import PinyinComposer
 from kiosk.texts import N_
 from sync.errors import ConfigurationError, FloorLinkError
 from sync.orders import PlacedOrder as HubOrder
@@ -168,6 +169,9 @@ class KioskModel:
         self.name = ""
         self.phone = ""
         self.active_field = "name"
+        self.input_mode = self._default_input_mode()
+        """``pinyin`` (letters compose Chinese in the name field) or ``latin``; the 中/EN key switches."""
+        self.composer = PinyinComposer()
         self.field_errors: dict[str, str] = {}
         self.order: PlacedOrder | None = None
         self.confirmed: str | None = None
@@ -237,6 +241,8 @@ class KioskModel:
         if language not in LANGUAGES:
             raise ConfigurationError(f"unknown language {language!r}", where="kiosk", fix="en or zh_CN")
         self.language = language
+        self.input_mode = self._default_input_mode()
+        self.composer.clear()
         self._changed()
 
     def toggle_language(self) -> None:
@@ -469,6 +475,8 @@ class KioskModel:
     # --- customer details and the order ---------------------------------------------------------------------
     def focus_field(self, name: str) -> None:
         self.touch()
+        if name != self.active_field:
+            self.composer.clear()
         self.active_field = name
         self._changed()
 
@@ -481,8 +489,64 @@ class KioskModel:
                 self.notice = None
         self._changed()
 
+    def _default_input_mode(self) -> str:
+        return "pinyin" if self.language == "zh_CN" else "latin"
+
+    def toggle_input_mode(self) -> None:
+        """The 中/EN key; letters typed in pinyin and not yet turned into characters stay as letters."""
+        self.touch()
+        if self.input_mode == "pinyin":
+            self.input_mode = "latin"
+            letters = self.composer.take_letters()
+            if letters:
+                self.set_field(self.active_field, getattr(self, self.active_field) + letters)
+                return
+        else:
+            self.input_mode = "pinyin"
+        self._changed()
+
+    def composing(self) -> bool:
+        """True while letters typed in pinyin wait for a candidate to be picked."""
+        return self.input_mode == "pinyin" and self.active_field == "name" and self.composer.composing
+
+    def pick_candidate(self, index: int) -> None:
+        """Tap on candidate ``index`` of the page shown: it goes into the name."""
+        self.touch()
+        text = self.composer.pick(index)
+        self.set_field(self.active_field, getattr(self, self.active_field) + text)
+
+    def candidate_page(self, step: int) -> None:
+        """Next (+1) or previous (-1) page of candidates."""
+        self.touch()
+        if step > 0:
+            self.composer.next_page()
+        else:
+            self.composer.previous_page()
+        self._changed()
+
     def type_key(self, key: str) -> None:
-        """A key of the on-screen keyboard: a character, ``backspace`` or ``space``."""
+        """A key of the on-screen keyboard: a character, ``backspace`` or ``space``.
+
+        In pinyin mode letters for the name compose Chinese: they wait in :attr:`composer` until a
+        candidate is picked; space picks the first, backspace removes a letter.
+        """
+        if self.input_mode == "pinyin" and self.active_field == "name":
+            if len(key) == 1 and key.isascii() and key.isalpha():
+                self.touch()
+                self.composer.type(key)
+                self._changed()
+                return
+            if self.composer.composing:
+                if key == "backspace":
+                    self.touch()
+                    self.composer.backspace()
+                    self._changed()
+                    return
+                first = self.composer.pick(0) if self.composer.visible() else self.composer.take_letters()
+                self.name += first
+                if key == "space":
+                    self.set_field("name", self.name)
+                    return
         current = getattr(self, self.active_field)
         if key == "backspace":
             current = current[:-1]

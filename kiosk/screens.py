@@ -377,10 +377,13 @@ class SummaryScreen(ScreenBase):
 
 
 KEY_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+CANDIDATE_SIZE = 64
+"""Candidate characters are bigger than keys: they are what the customer reads and picks."""
 
 
 class Keyboard(QFrame):
-    """On-screen keyboard: letters auto-capitalise at the start of a word."""
+    """On-screen keyboard: letters auto-capitalise at the start of a word; in 中 mode letters
+    compose pinyin and a row of candidates (paged with ‹ ›) shows above the keys."""
 
     def __init__(self, model: KioskModel) -> None:
         super().__init__()
@@ -389,7 +392,28 @@ class Keyboard(QFrame):
         grid = QVBoxLayout(self)
         grid.setSpacing(4)
         grid.setContentsMargins(8, 8, 8, 8)
-        self.keys: dict[str, object] = {}
+        self.candidate_bar = QFrame()
+        self.candidate_bar.setObjectName("candidateBar")
+        self.candidate_bar.setFixedHeight(CANDIDATE_SIZE + 8)
+        bar = QHBoxLayout(self.candidate_bar)
+        bar.setContentsMargins(8, 4, 8, 4)
+        bar.setSpacing(6)
+        self.composition = label("", "composition", wrap=False)
+        self.composition.setMinimumWidth(160)
+        bar.addWidget(self.composition)
+        self.candidates: list[QPushButton] = []
+        for index in range(model.composer.page_size):
+            candidate = button("", partial(model.pick_candidate, index), f"candidate-{index}", role="candidate")
+            candidate.setMinimumSize(CANDIDATE_SIZE, CANDIDATE_SIZE)
+            self.candidates.append(candidate)
+            bar.addWidget(candidate)
+        bar.addStretch(1)
+        self.previous = button("‹", partial(model.candidate_page, -1), "candidatePrevious", role="key")
+        self.next = button("›", partial(model.candidate_page, 1), "candidateNext", role="key")
+        for page_key in (self.previous, self.next):
+            page_key.setFixedSize(CANDIDATE_SIZE, CANDIDATE_SIZE)
+            bar.addWidget(page_key)
+        grid.addWidget(self.candidate_bar)
         for row in KEY_ROWS:
             line = QHBoxLayout()
             line.setSpacing(4)
@@ -402,7 +426,13 @@ class Keyboard(QFrame):
             grid.addLayout(line)
         last = QHBoxLayout()
         last.addStretch(1)
-        for text, key_name, width in (("+", "+", 64), ("-", "-", 64), ("␣", "space", 360), ("⌫", "backspace", 120)):
+        self.mode = button("", model.toggle_input_mode, "key-mode", role="key")
+        self.mode.setFixedSize(120, 50)
+        last.addWidget(self.mode)
+        self.dot = button("·", partial(self.model.type_key, "·"), "key-dot", role="key")
+        self.dot.setFixedSize(64, 50)
+        last.addWidget(self.dot)
+        for text, key_name, width in (("+", "+", 64), ("-", "-", 64), ("␣", "space", 300), ("⌫", "backspace", 120)):
             key = button(text, partial(self.model.type_key, key_name), f"key-{key_name}", role="key")
             key.setFixedSize(width, 50)
             last.addWidget(key)
@@ -411,9 +441,35 @@ class Keyboard(QFrame):
 
     def _type(self, char: str) -> None:
         current = getattr(self.model, self.model.active_field)
-        if char.isalpha() and (not current or current.endswith(" ")):
+        if self.model.input_mode == "latin" and char.isalpha() and (not current or current.endswith(" ")):
             char = char.upper()
         self.model.type_key(char)
+
+    def refresh(self) -> None:
+        """Show the input mode, and in 中 mode the typed pinyin and the page of candidates."""
+        model = self.model
+        chinese = model.input_mode == "pinyin"
+        self.mode.setText("中 ⇄ EN" if chinese else "EN ⇄ 中")
+        if self.mode.property("mode") != model.input_mode:
+            self.mode.setProperty("mode", model.input_mode)
+            restyle(self.mode)
+        self.dot.setVisible(chinese)
+        self.candidate_bar.setVisible(chinese)
+        if not chinese:
+            return
+        composer = model.composer
+        shown = composer.visible() if model.composing() else []
+        typed = "'".join(composer.syllables()) if model.composing() else ""
+        if typed and composer.pages() > 1:
+            typed += f"  {composer.page + 1}/{composer.pages()}"
+        self.composition.setText(typed)
+        for index, candidate in enumerate(self.candidates):
+            text = shown[index].text if index < len(shown) else ""
+            if candidate.text() != text:
+                candidate.setText(text)
+            candidate.setVisible(bool(text))
+        self.previous.setEnabled(model.composing() and composer.has_previous())
+        self.next.setEnabled(model.composing() and composer.has_next())
 
 
 class DetailsScreen(ScreenBase):
@@ -431,14 +487,15 @@ class DetailsScreen(ScreenBase):
         self.phone_edit.setObjectName("phoneField")
         self.name_error = label("", "fieldError")
         self.phone_error = label("", "fieldError")
-        for row, (lbl, edit, err, field) in enumerate(((self.name_label, self.name_edit, self.name_error, "name"),
+        for column, (lbl, edit, err, field) in enumerate(((self.name_label, self.name_edit, self.name_error, "name"),
                                                          (self.phone_label, self.phone_edit, self.phone_error, "phone"))):
             edit.setMinimumHeight(64)
             edit.textEdited.connect(lambda text, f=field: self.model.set_field(f, text))
             edit.installEventFilter(self)
-            form.addWidget(lbl, row * 2, 0)
-            form.addWidget(edit, row * 2, 1)
-            form.addWidget(err, row * 2 + 1, 1)
+            form.addWidget(lbl, 0, column * 2)  # side by side: the keyboard and its candidate row need the height
+            form.addWidget(edit, 0, column * 2 + 1)
+            form.addWidget(err, 1, column * 2 + 1)
+            form.setColumnStretch(column * 2 + 1, 1)
         self.root.addLayout(form)
         self.notice = label("", "notice")
         self.root.addWidget(self.notice)
@@ -480,6 +537,7 @@ class DetailsScreen(ScreenBase):
         self.notice.setText(model.notice.text(model.language, tr) if model.notice else "")
         self.notice.setProperty("tone", model.notice.tone if model.notice else "info")
         restyle(self.notice)
+        self.keyboard.refresh()
         self.back.setText(tr("Back"))
         self.place.setText(tr("Placing your order...") if model.saving else tr("Place order"))
         self.place.setEnabled(not model.saving)

@@ -82,6 +82,7 @@ class KioskWindow(QWidget):
         self.languages = shared or languages()
         self.languages.use(model.language)
         self._jobs: list[_Relay] = []
+        self._pinyin_ready = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -134,6 +135,11 @@ class KioskWindow(QWidget):
         receipt = self.screens.get(Screen.RECEIPT)
         if model.screen != Screen.RECEIPT and isinstance(receipt, ReceiptScreen):
             receipt.printed_path = ""
+        if model.input_mode == "pinyin" and not self._pinyin_ready:  # build the candidate index off the UI thread
+            from kiosk.pinyin import shared_index
+
+            self._pinyin_ready = True
+            self._run(shared_index, lambda _: None)
         screen.refresh()
         self.stack.setCurrentWidget(screen)
         self.language.setText("中文" if model.language == "en" else "English")

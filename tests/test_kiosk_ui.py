@@ -76,6 +76,26 @@ def render_pdf(pdf: Path, png: Path) -> None:
     assert not page.isNull() and page.save(str(png))
 
 
+def candidate_texts(window: QWidget) -> list[str]:
+    """The candidates on screen, in order (candidate-0, candidate-1, ...)."""
+    shown = {w.objectName(): w.text() for w in window.findChildren(QPushButton) if w.isVisible()
+             and w.objectName().startswith("candidate-")}
+    return [shown[f"candidate-{i}"] for i in range(len(shown))]
+
+
+def type_pinyin(qtbot, window: QWidget, letters: str, wanted: str) -> None:
+    """Type ``letters`` on the keyboard in 中 mode, page until ``wanted`` shows, tap it."""
+    for key in letters:
+        tap(qtbot, window, f"key-{key}")
+    for _ in range(30):
+        texts = candidate_texts(window)
+        if wanted in texts:
+            tap(qtbot, window, f"candidate-{texts.index(wanted)}")
+            return
+        tap(qtbot, window, "candidateNext")
+    raise AssertionError(f"{wanted} not offered for {letters}")
+
+
 def test_a_complete_purchase_by_taps_in_both_languages(kiosk, qtbot, artifacts):
     window, model, sink = kiosk
     for language in ("en", "zh_CN"):
@@ -108,9 +128,14 @@ def test_a_complete_purchase_by_taps_in_both_languages(kiosk, qtbot, artifacts):
         shot(window, artifacts, f"{language}-05-details-errors")
         name_field = window.findChild(QWidget, "nameField")
         qtbot.mouseClick(name_field, Qt.MouseButton.LeftButton)
-        for key in ("l", "i", "space", "w", "e", "i"):
-            tap(qtbot, window, f"key-{key}")
-        assert model.name == "Li Wei"
+        if language == "en":
+            for key in ("l", "i", "space", "w", "e", "i"):
+                tap(qtbot, window, f"key-{key}")
+        else:  # the keyboard starts in 中 mode: the name in Chinese, through pinyin
+            type_pinyin(qtbot, window, "wang", "王")
+            type_pinyin(qtbot, window, "wei", "伟")
+        customer_name = {"en": "Li Wei", "zh_CN": "王伟"}[language]
+        assert model.name == customer_name
         phone_field = window.findChild(QWidget, "phoneField")
         qtbot.mouseClick(phone_field, Qt.MouseButton.LeftButton)
         for key in "13800138000":
@@ -119,7 +144,7 @@ def test_a_complete_purchase_by_taps_in_both_languages(kiosk, qtbot, artifacts):
         tap(qtbot, window, "placeButton")
         qtbot.waitUntil(lambda: model.screen == Screen.RECEIPT, timeout=5000)
         placed = sink.of_type("order.placed")[-1]
-        assert placed["customer"] == {"name": "Li Wei", "phone": "13800138000"}
+        assert placed["customer"] == {"name": customer_name, "phone": "13800138000"}
         assert placed["configuration"] == model.configurator.choices
         assert placed["price"] == str(model.price().total)
         shot(window, artifacts, f"{language}-07-receipt")
@@ -294,3 +319,68 @@ def test_back_and_next_reuse_built_pages_and_their_tiles_still_work(kiosk, qtbot
     assert model.configurator is not None and model.configurator.choices[view.code] == target.code
     tile = visible(window, QPushButton, f"option-{view.code}-{target.code}")[0]
     assert tile.property("state") == "chosen"
+
+
+def go_to_details(qtbot, window: QWidget, model: KioskModel) -> None:
+    tap(qtbot, window, "startButton")
+    tap(qtbot, window, f"product-{model.products()[0].code}")
+    while model.screen == Screen.OPTIONS:
+        tap(qtbot, window, "nextButton")
+    tap(qtbot, window, "orderButton")
+    assert model.screen == Screen.DETAILS
+
+
+def test_typing_wang_and_tapping_the_character_fills_the_name_field(kiosk, qtbot, artifacts):
+    window, model, _ = kiosk
+    go_to_details(qtbot, window, model)
+    tap(qtbot, window, "languageButton")
+    assert model.language == "zh_CN" and model.input_mode == "pinyin"
+    for key in "wang":
+        tap(qtbot, window, f"key-{key}")
+    texts = candidate_texts(window)
+    assert "王" in texts and len(texts) == model.composer.page_size
+    assert [w.text() for w in visible(window, QLabel, "composition")] == [f"wang  1/{model.composer.pages()}"]
+    for name in (f"candidate-{i}" for i in range(len(texts))):
+        candidate = visible(window, QPushButton, name)[0]
+        assert candidate.width() >= 48 and candidate.height() >= 48
+    shot(window, artifacts, "zh_CN-13-pinyin-candidates")
+    tap(qtbot, window, f"candidate-{texts.index('王')}")
+    name_field = window.findChild(QWidget, "nameField")
+    assert name_field.text() == "王" and candidate_texts(window) == []  # type: ignore[attr-defined]
+
+
+def test_candidate_pages_turn_with_next_and_previous(kiosk, qtbot, artifacts):
+    window, model, _ = kiosk
+    go_to_details(qtbot, window, model)
+    model.set_language("zh_CN")
+    for key in "wei":
+        tap(qtbot, window, f"key-{key}")
+    first = candidate_texts(window)
+    assert not visible(window, QPushButton, "candidatePrevious")[0].isEnabled()
+    tap(qtbot, window, "candidateNext")
+    second = candidate_texts(window)
+    assert second and not set(first) & set(second)
+    shot(window, artifacts, "zh_CN-14-pinyin-page-2")
+    tap(qtbot, window, "candidatePrevious")
+    assert candidate_texts(window) == first
+    tap(qtbot, window, "key-backspace")
+    assert model.composer.letters == "we" and model.name == ""
+
+
+def test_the_mode_key_switches_between_chinese_and_latin_letters(kiosk, qtbot, artifacts):
+    window, model, _ = kiosk
+    go_to_details(qtbot, window, model)
+    model.set_language("zh_CN")
+    mode = visible(window, QPushButton, "key-mode")[0]
+    assert mode.text().startswith("中") and visible(window, QWidget, "candidateBar")
+    tap(qtbot, window, "key-mode")
+    assert model.input_mode == "latin" and mode.text().startswith("EN") and not visible(window, QWidget, "candidateBar")
+    for key in "li":
+        tap(qtbot, window, f"key-{key}")
+    assert model.name == "Li"
+    shot(window, artifacts, "zh_CN-15-keyboard-latin")
+    tap(qtbot, window, "key-mode")
+    type_pinyin(qtbot, window, "wei", "伟")
+    assert window.findChild(QWidget, "nameField").text() == "Li伟"  # type: ignore[attr-defined]
+    hint = window.minimumSizeHint()  # the candidate row still fits a 1280x800 kiosk display
+    assert hint.width() <= 1280 and hint.height() <= 800, hint

@@ -1,0 +1,232 @@
+"""Pinyin input for the on-screen keyboard: Latin letters in, pages of Chinese candidates out.
+
+Customers who switch the kiosk to Chinese type their name in Chinese. The data comes from
+pypinyin (its per-character readings and its phrase dictionary), inverted once to
+syllable -> characters. Candidates are ranked so a name is found on the first page or two:
+GB2312 level-1 characters (the 3,755 common ones) before level-2 ones, a character's main reading
+before its other readings, then characters that occur in more dictionary phrases first. Only
+GB2312 characters are offered: the rest are rare and would bury the common ones.
+
+No Qt here: :class:`PinyinComposer` is the state the keyboard widget draws and tests drive.
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+PAGE_SIZE = 8
+"""Candidates per page: eight 64 px targets fit beside the page keys on a 1280 px screen."""
+
+LONGEST_SYLLABLE = 6  # "zhuang", "shuang", "chuang"
+
+
+@lru_cache(maxsize=4096)
+def plain_syllable(reading: str) -> str:
+    """``"lǜ"`` -> ``"lv"``: what a customer types for a tone-marked reading (ü typed as v)."""
+    decomposed = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+@lru_cache(maxsize=32768)
+def gb2312_level(char: str) -> int:
+    """1 for the 3,755 common characters (first byte 0xB0-0xD7), 2 for the rest of GB2312, 0 otherwise."""
+    try:
+        encoded = char.encode("gb2312")
+    except UnicodeEncodeError:
+        return 0
+    if len(encoded) != 2:
+        return 0
+    if 0xB0 <= encoded[0] <= 0xD7:
+        return 1
+    return 2 if 0xD8 <= encoded[0] <= 0xF7 else 0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str
+    syllables: int
+    """How many typed syllables it stands for (they leave the input when it is picked)."""
+
+
+class PinyinIndex:
+    """Syllable -> ranked characters, and syllable tuple -> phrases (built once from pypinyin)."""
+
+    def __init__(self) -> None:
+        from pypinyin.phrases_dict import phrases_dict
+        from pypinyin.pinyin_dict import pinyin_dict
+
+        uses: Counter[str] = Counter()
+        for phrase in phrases_dict:
+            uses.update(phrase)
+        ranked: dict[str, list[tuple[tuple[int, int, int, int], str]]] = defaultdict(list)
+        for code, readings in pinyin_dict.items():
+            char = chr(code)
+            level = gb2312_level(char)
+            if level == 0:
+                continue
+            seen: set[str] = set()
+            for order, reading in enumerate(readings.split(",")):
+                syllable = plain_syllable(reading)
+                if syllable in seen or not syllable.isalpha():
+                    continue
+                seen.add(syllable)
+                ranked[syllable].append(((level, min(order, 1), -uses[char], code), char))
+        self.characters: dict[str, list[str]] = {s: [c for _, c in sorted(found)] for s, found in ranked.items()}
+        self.syllables = frozenset(self.characters)
+        self.prefixes = frozenset(s[:n] for s in self.syllables for n in range(1, len(s) + 1))
+        phrases: dict[tuple[str, ...], list[tuple[tuple[int, int], str]]] = defaultdict(list)
+        for phrase, phrase_readings in phrases_dict.items():
+            if len(phrase) < 2 or len(phrase_readings) != len(phrase):
+                continue
+            levels = [gb2312_level(c) for c in phrase]
+            if 0 in levels:
+                continue
+            key = tuple(plain_syllable(r[0]) for r in phrase_readings)
+            phrases[key].append(((max(levels), -sum(uses[c] for c in phrase)), phrase))
+        self.phrases: dict[tuple[str, ...], list[str]] = {k: [p for _, p in sorted(v)] for k, v in phrases.items()}
+
+    def split(self, letters: str) -> list[str]:
+        """Typed letters cut into syllables, longest first (``"wangwei"`` -> ``["wang", "wei"]``);
+        the last piece may be an unfinished syllable (``"wangw"`` -> ``["wang", "w"]``)."""
+        pieces: list[str] = []
+        rest = letters
+        while rest:
+            for size in range(min(LONGEST_SYLLABLE, len(rest)), 0, -1):
+                if rest[:size] in self.syllables:
+                    break
+            else:
+                size = len(rest) if rest in self.prefixes else 0
+            if size == 0:
+                break
+            if rest[:size] not in self.syllables and len(rest) > size:
+                break
+            pieces.append(rest[:size])
+            rest = rest[size:]
+        if rest:  # not pinyin from here on: keep it as one piece, it has no candidates
+            pieces.append(rest)
+        return pieces
+
+    def completions(self, piece: str) -> list[str]:
+        """The syllables ``piece`` may stand for: itself when complete, else those it begins."""
+        if piece in self.syllables:
+            return [piece]
+        if piece in self.prefixes:
+            return sorted(s for s in self.syllables if s.startswith(piece))
+        return []
+
+    def candidates(self, letters: str) -> list[Candidate]:
+        """Phrases for all the typed syllables first, then characters for the first one."""
+        pieces = self.split(letters)
+        if not pieces:
+            return []
+        found: list[Candidate] = []
+        seen: set[str] = set()
+        if len(pieces) > 1 and all(self.completions(p) for p in pieces):
+            head = tuple(pieces[:-1])
+            for last in self.completions(pieces[-1]):
+                for phrase in self.phrases.get((*head, last), []):
+                    if phrase not in seen:
+                        seen.add(phrase)
+                        found.append(Candidate(phrase, len(pieces)))
+        options = self.completions(pieces[0])
+        if len(options) == 1:
+            chars = self.characters[options[0]]
+        else:  # an unfinished syllable: the best characters of each syllable it begins, interleaved
+            ranked = sorted((rank, char) for s in options for rank, char in enumerate(self.characters[s]))
+            chars = [char for _, char in ranked]
+        for char in chars:
+            if char not in seen:
+                seen.add(char)
+                found.append(Candidate(char, 1))
+        return found
+
+
+_INDEX: PinyinIndex | None = None
+_INDEX_LOCK = threading.Lock()
+
+
+def shared_index() -> PinyinIndex:
+    """The process's one index (about half a second to build: warm it off the UI thread)."""
+    global _INDEX
+    with _INDEX_LOCK:
+        if _INDEX is None:
+            _INDEX = PinyinIndex()
+        return _INDEX
+
+
+@dataclass
+class PinyinComposer:
+    """What is being typed in pinyin, its candidates and the page shown."""
+
+    page_size: int = PAGE_SIZE
+    letters: str = ""
+    page: int = 0
+    _candidates: list[Candidate] = field(default_factory=list)
+
+    def type(self, letter: str) -> None:
+        if len(letter) != 1 or not ("a" <= letter.lower() <= "z"):
+            raise ValueError(f"pinyin takes letters a-z, not {letter!r}")
+        self._set(self.letters + letter.lower())
+
+    def backspace(self) -> None:
+        self._set(self.letters[:-1])
+
+    def clear(self) -> None:
+        self._set("")
+
+    def _set(self, letters: str) -> None:
+        self.letters = letters
+        self.page = 0
+        self._candidates = shared_index().candidates(letters) if letters else []
+
+    @property
+    def composing(self) -> bool:
+        return bool(self.letters)
+
+    def syllables(self) -> list[str]:
+        """The typed letters as syllables, for display (``wang'wei``)."""
+        return shared_index().split(self.letters) if self.letters else []
+
+    def candidates(self) -> list[Candidate]:
+        return list(self._candidates)
+
+    def visible(self) -> list[Candidate]:
+        start = self.page * self.page_size
+        return self._candidates[start:start + self.page_size]
+
+    def pages(self) -> int:
+        return max(1, -(-len(self._candidates) // self.page_size))
+
+    def has_next(self) -> bool:
+        return self.page + 1 < self.pages()
+
+    def has_previous(self) -> bool:
+        return self.page > 0
+
+    def next_page(self) -> None:
+        if self.has_next():
+            self.page += 1
+
+    def previous_page(self) -> None:
+        if self.has_previous():
+            self.page -= 1
+
+    def pick(self, index: int) -> str:
+        """Take candidate ``index`` of the page shown: its text, and its syllables leave the input."""
+        shown = self.visible()
+        if not 0 <= index < len(shown):
+            raise IndexError(f"no candidate {index} on page {self.page + 1}")
+        chosen = shown[index]
+        pieces = self.syllables()
+        self._set("".join(pieces[chosen.syllables:]))
+        return chosen.text
+
+    def take_letters(self) -> str:
+        """Give up composing: the typed letters as they are (switching to EN keeps what was typed)."""
+        letters = self.letters
+        self.clear()
+        return letters

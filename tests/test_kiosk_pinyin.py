@@ -1,0 +1,132 @@
+"""Pinyin input on the kiosk keyboard: candidates from pypinyin, paging, 中/EN, Chinese names."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.customer import check_name
+from kiosk.events import MemorySink
+from kiosk.flow import KioskModel
+from kiosk.pinyin import PinyinComposer, gb2312_level, plain_syllable, shared_index
+from kiosk.texts import ZH_CN
+
+
+def composer_with(letters: str, page_size: int = 8) -> PinyinComposer:
+    composer = PinyinComposer(page_size=page_size)
+    for letter in letters:
+        composer.type(letter)
+    return composer
+
+
+def test_typing_wang_offers_wang_characters_common_ones_first() -> None:
+    composer = composer_with("wang")
+    texts = [c.text for c in composer.candidates()]
+    assert "王" in [c.text for c in composer.visible()], texts[:8]
+    assert {"王", "网", "望", "忘", "往"} <= set(texts)
+    levels = [gb2312_level(t) for t in texts]
+    assert levels == sorted(levels), "level-1 (common) characters come before level-2 ones"
+    assert all(level in (1, 2) for level in levels)
+    assert texts.index("王") < texts.index("汪") < len(texts)
+
+
+def test_candidates_are_paged_with_next_and_previous() -> None:
+    composer = composer_with("wei", page_size=5)
+    assert composer.pages() > 3 and not composer.has_previous()
+    first = [c.text for c in composer.visible()]
+    composer.next_page()
+    second = [c.text for c in composer.visible()]
+    assert len(first) == len(second) == 5 and not set(first) & set(second)
+    composer.previous_page()
+    composer.previous_page()  # no page before the first
+    assert [c.text for c in composer.visible()] == first
+    while composer.has_next():
+        composer.next_page()
+    last_page = composer.page
+    composer.next_page()
+    assert composer.page == last_page == composer.pages() - 1
+    everything = [c.text for c in composer.candidates()]
+    assert "伟" in everything, "a common name character is offered, if not on the first page"
+
+
+def test_several_syllables_offer_phrases_then_characters_of_the_first() -> None:
+    composer = composer_with("zhongguo")
+    assert composer.syllables() == ["zhong", "guo"]
+    assert composer.visible()[0].text == "中国"
+    assert composer.pick(0) == "中国" and not composer.composing
+    composer = composer_with("wangwei")
+    index = [c.text for c in composer.visible()].index("王")
+    assert composer.pick(index) == "王"
+    assert composer.letters == "wei", "the other syllables wait for their character"
+
+
+def test_unfinished_syllable_and_v_for_u_umlaut() -> None:
+    assert plain_syllable("lǜ") == "lv" and plain_syllable("Zhōng") == "zhong"
+    index = shared_index()
+    assert index.split("wangw") == ["wang", "w"]
+    zh = [c.text for c in index.candidates("zh")]
+    assert "中" in zh[:40] and "张" in zh
+    assert "绿" in [c.text for c in index.candidates("lv")]
+    assert index.candidates("xq") == []
+
+
+def test_pick_outside_the_page_is_refused() -> None:
+    composer = composer_with("a")
+    with pytest.raises(IndexError):
+        composer.pick(len(composer.visible()))
+    with pytest.raises(ValueError):
+        composer.type("1")
+
+
+def test_model_in_chinese_composes_the_name_and_switches_to_latin(catalog_model: KioskModel) -> None:
+    model = catalog_model
+    model.set_language("zh_CN")
+    assert model.input_mode == "pinyin"
+    for key in "wang":
+        model.type_key(key)
+    assert model.name == "" and model.composing()
+    model.type_key("backspace")
+    assert model.composer.letters == "wan"
+    model.type_key("g")
+    model.pick_candidate([c.text for c in model.composer.visible()].index("王"))
+    assert model.name == "王" and not model.composing()
+    for key in "wei":
+        model.type_key(key)
+    model.type_key("space")  # space takes the first candidate
+    assert model.name == "王" + shared_index().candidates("wei")[0].text
+    model.type_key("backspace")  # nothing composing: deletes from the name
+    assert model.name == "王"
+    for key in "li":
+        model.type_key(key)
+    model.toggle_input_mode()  # EN keeps what was typed as letters
+    assert model.input_mode == "latin" and model.name == "王li" and not model.composer.composing
+    model.type_key("x")
+    assert model.name == "王lix"
+    model.toggle_input_mode()
+    model.focus_field("phone")
+    for key in "138":
+        model.type_key(key)
+    assert model.phone == "138", "the phone field takes digits whatever the mode"
+    model.set_language("en")
+    assert model.input_mode == "latin"
+
+
+@pytest.fixture
+def catalog_model() -> KioskModel:
+    from sync.catalog import load_catalog
+    from tests.test_kiosk_flow import SMALL
+
+    return KioskModel(load_catalog(SMALL, deep=False), MemorySink())
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("王伟", "王伟"), ("欧阳娜娜", "欧阳娜娜"), ("阿依古丽·买买提", "阿依古丽·买买提"),
+    ("阿依古丽・买买提", "阿依古丽·买买提"), ("阿依古丽•买买提", "阿依古丽·买买提"), ("王\u3000伟", "王 伟"),
+])
+def test_chinese_names_are_accepted_and_middle_dots_normalised(raw: str, expected: str) -> None:
+    assert check_name(raw) == (expected, None)
+
+
+@pytest.mark.parametrize("raw, problem", [("王", "too short"), ("王3", "no digits"), ("王伟!", "Only letters")])
+def test_bad_chinese_names_say_what_is_wrong(raw: str, problem: str) -> None:
+    _, message = check_name(raw)
+    assert message is not None and problem in message and message in ZH_CN
