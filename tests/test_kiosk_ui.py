@@ -73,7 +73,15 @@ def render_pdf(pdf: Path, png: Path) -> None:
     assert document.pageCount() >= 1
     size = document.pagePointSize(0)
     page = document.render(0, QSize(int(size.width() * 2), int(size.height() * 2)))
-    assert not page.isNull() and page.save(str(png))
+    assert not page.isNull()
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    paper = QImage(page.size(), QImage.Format.Format_RGB32)  # the page is transparent: put it on white paper
+    paper.fill(QColor("white"))
+    painter = QPainter(paper)
+    painter.drawImage(0, 0, page)
+    painter.end()
+    assert paper.save(str(png))
 
 
 def candidate_texts(window: QWidget) -> list[str]:
