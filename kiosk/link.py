@@ -7,7 +7,7 @@ with a signal and polls its status every two seconds for the quiet indicator.
 from __future__ import annotations
 
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from kiosk.events import StoreSink
 from kiosk.flow import KioskModel
@@ -61,10 +61,7 @@ class SyncLink(QObject):
         # released revisions from the hub land in the local catalog database the kiosk can sell from
         follow_catalog(edge.inbox, Path(settings.get("catalog.database") or data_dir / "catalog.db").expanduser())
         model.capacity = latest_capacity(store)
-        try:
-            model.zone = ZoneInfo(settings.get("station.time_zone"))
-        except (ZoneInfoNotFoundError, ValueError):
-            pass  # the site zone is checked where the station reads it; UTC is a safe default here
+        model.zone = ZoneInfo(settings.get("node.time_zone"))  # checked when the settings load
         return cls(model, store, edge)
 
     def sink(self) -> StoreSink:

@@ -104,7 +104,7 @@ class Demo:
         print(f"embedded broker on 127.0.0.1:{self.broker.port}", flush=True)
         hub = self.spawn("hub", [sys.executable, "-m", "sync.hub", "--allow-unknown-devices",
                                  "--api-port", str(self.api_port)], "hub",
-                         FLOORLINK_HUB_API_TOKENS="demo", FLOORLINK_STATION_TIME_ZONE="Asia/Shanghai")
+                         FLOORLINK_HUB_API_TOKENS="demo", FLOORLINK_NODE_TIME_ZONE="Asia/Shanghai")
         assert hub.stdout is not None
         line = hub.stdout.readline()
         print(f"  {line.strip()}", flush=True)
@@ -133,10 +133,10 @@ class Demo:
         centre = next((wc.code for wc in load_catalog(self.catalog, deep=False).work_centres.values()
                        if station in wc.stations), "ASSY")
         terminal = self.spawn("terminal", [sys.executable, "-m", "terminal", "--windowed"], station,
-                              FLOORLINK_STATION_TIME_ZONE="Asia/Shanghai", FLOORLINK_STATION_DEMO_ROSTER="true",
+                              FLOORLINK_NODE_TIME_ZONE="Asia/Shanghai", FLOORLINK_STATION_DEMO_ROSTER="true",
                               FLOORLINK_STATION_WORK_CENTRES=centre)
         dashboard = self.spawn("dashboard", [sys.executable, "-m", "terminal", "--dashboard", "--windowed"],
-                               "dashboard-1", FLOORLINK_STATION_TIME_ZONE="Asia/Shanghai")
+                               "dashboard-1", FLOORLINK_NODE_TIME_ZONE="Asia/Shanghai")
         for name, proc in (("kiosk", kiosk), ("terminal", terminal), ("dashboard", dashboard)):
             threading.Thread(target=self._drain, args=(name, proc), daemon=True).start()
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,9 @@ class Setting:
     choices: tuple[Any, ...] | None = None
     minimum: float | None = None
     maximum: float | None = None
+    #: a further check of the converted value: returns what is wrong with it, or None
+    check: Callable[[Any], str | None] | None = None
+    check_doc: str = ""
 
     @property
     def key(self) -> str:
@@ -91,7 +94,27 @@ class Setting:
             raise SettingsError(f"setting {self.key} is {value!r}, below the minimum {self.minimum}", where=where)
         if self.maximum is not None and value > self.maximum:
             raise SettingsError(f"setting {self.key} is {value!r}, above the maximum {self.maximum}", where=where)
+        if self.check is not None:
+            problem = self.check(value)
+            if problem:
+                raise SettingsError(f"setting {self.key} is {value!r}: {problem}", where=where,
+                                    fix=f"see docs/settings.md: {self.doc}")
         return value
+
+
+def time_zone_problem(name: str) -> str | None:
+    """None when ``name`` is an IANA time zone this machine knows."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return "unknown time zone (use an IANA name such as Asia/Shanghai or Europe/Berlin)"
+    return None
+
+
+#: settings that moved: an old key in a file is refused with a pointer to the new one
+MOVED = {"station.time_zone": "node.time_zone"}
 
 
 DECLARATIONS: list[Setting] = [
@@ -100,6 +123,9 @@ DECLARATIONS: list[Setting] = [
     Setting("node", "site", str, "demo", "Site name, the second level of every MQTT topic (floorlink/v1/{site}/...)."),
     Setting("node", "data_dir", str, "~/.local/share/floorlink", "Folder for this node's SQLite database and files."),
     Setting("node", "language", str, "en", "Interface language at start.", choices=("en", "zh_CN")),
+    Setting("node", "time_zone", str, "UTC",
+            "Time zone of the site: work-centre shifts and promise days are read in it.",
+            check=time_zone_problem, check_doc="An IANA name such as `Asia/Shanghai`."),
     # --- mqtt: how to reach the broker ------------------------------------------------------
     Setting("mqtt", "host", str, "127.0.0.1", "Broker host name or address."),
     Setting("mqtt", "port", int, 1883, "Broker TCP port.", minimum=1, maximum=65535),
@@ -157,7 +183,6 @@ DECLARATIONS: list[Setting] = [
             minimum=0.05, maximum=60),
     Setting("station", "work_centres", list, ["ASSY"],
             "Work centres this station serves; operations routed elsewhere are refused (a supervisor may override)."),
-    Setting("station", "time_zone", str, "UTC", "IANA time zone of the site; work-centre shifts are read in it."),
     Setting("station", "demo_work_orders", bool, False,
             "Seed demo work orders and a demo roster locally (a demo fixture until a hub releases work)."),
     Setting("station", "demo_roster", bool, False,
@@ -248,6 +273,9 @@ def load(path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] 
                 raise SettingsError(f"top-level key {section!r} must be a [section] table", where=str(file))
             for name, raw in table.items():
                 key = f"{section}.{name}"
+                if key in MOVED:
+                    raise SettingsError(f"setting {key!r} has moved to {MOVED[key]!r}", where=str(file),
+                                        fix=f"write it as {MOVED[key].split('.')[1]} under [{MOVED[key].split('.')[0]}]")
                 if key not in decls:
                     raise SettingsError(f"unknown setting {key!r}", where=str(file),
                                         fix="see docs/settings.md for the declared ones")
@@ -287,6 +315,8 @@ def reference_markdown() -> str:
         allowed = ""
         if s.choices:
             allowed = " One of: " + ", ".join(f"`{c}`" for c in s.choices) + "."
+        if s.check_doc:
+            allowed += f" {s.check_doc}"
         if s.minimum is not None or s.maximum is not None:
             allowed += f" Range: {s.minimum if s.minimum is not None else ''}..{s.maximum if s.maximum is not None else ''}."
         lines.append(f"| `{s.name}` | {s.type.__name__} | `{s.default!r}` | `{s.env_var}` | {s.doc}{allowed} |")

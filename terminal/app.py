@@ -11,7 +11,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sync import settings as settings_module
 from sync.errors import FloorLinkError, SettingsError
@@ -37,12 +37,8 @@ STYLE = Path(__file__).resolve().parent.parent / "assets" / "styles" / "terminal
 
 
 def site_zone(settings: Settings) -> ZoneInfo:
-    name = settings.get("station.time_zone")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise SettingsError(f"unknown time zone {name!r}", where=f"setting station.time_zone ({settings.sources.get('station.time_zone')})",
-                            fix="use an IANA name such as Asia/Shanghai or Europe/Berlin") from None
+    """The site's zone; node.time_zone is checked when the settings load."""
+    return ZoneInfo(settings.get("node.time_zone"))
 
 
 def build_session(settings: Settings, ledger: StationLedger, clock: Callable = clock_utc) -> StationSession:

@@ -52,6 +52,21 @@ def test_choice_outside_the_declared_ones_is_refused() -> None:
         settings.load(environ={"FLOORLINK_NODE_LANGUAGE": "fr"})
 
 
+def test_unknown_time_zone_is_refused_where_it_was_set(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="FLOORLINK_NODE_TIME_ZONE") as err:
+        settings.load(environ={"FLOORLINK_NODE_TIME_ZONE": "Asia/Shanghia"})
+    assert "unknown time zone" in str(err.value)
+    assert settings.load(environ={"FLOORLINK_NODE_TIME_ZONE": "Asia/Shanghai"}).get("node.time_zone") == "Asia/Shanghai"
+
+
+def test_a_moved_setting_in_a_file_points_to_its_new_place(tmp_path: Path) -> None:
+    cfg = tmp_path / "floorlink.toml"
+    cfg.write_text('[station]\ntime_zone = "Asia/Shanghai"\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="moved to 'node.time_zone'") as err:
+        settings.load(cfg, environ={})
+    assert "[node]" in str(err.value) and str(cfg) in str(err.value)
+
+
 def test_missing_file_says_so(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="not found"):
         settings.load(tmp_path / "nope.toml", environ={})

@@ -31,10 +31,10 @@ def test_bad_command_lines_stop_with_a_clear_message(argv: list[str], message: s
 def test_bad_station_settings_stop_with_the_file_and_key(tmp_path: Path, data_dir: Path,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     config = tmp_path / "station.toml"
-    config.write_text('[station]\ntime_zone = "Mars/Olympus"\n', encoding="utf-8")
+    config.write_text('[node]\ntime_zone = "Mars/Olympus"\n', encoding="utf-8")
     assert main(["--config", str(config), "--source", "none"]) == 2
     err = capsys.readouterr().err
-    assert "unknown time zone 'Mars/Olympus'" in err and str(config) in err
+    assert "'Mars/Olympus': unknown time zone" in err and str(config) in err
     assert not data_dir.exists()  # refused before any database was created
 
 
