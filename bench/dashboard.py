@@ -22,9 +22,9 @@ from typing import Any
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sync.dashboard_cache import DashboardCache  # noqa: E402
 from sync.protocol.envelope import Envelope  # noqa: E402
 from sync.store import Inbox, Store  # noqa: E402
-from terminal.dashboard.cache import DashboardCache  # noqa: E402
 from terminal.dashboard.model import DashboardModel  # noqa: E402
 from terminal.dashboard.widgets import DashboardWindow  # noqa: E402
 from terminal.qt import QApplication  # noqa: E402

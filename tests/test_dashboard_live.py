@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from sync.dashboard_cache import DashboardCache
 from sync.hub.service import HubConfig, HubService
 from sync.protocol.edge import EdgeSync
 from sync.store import Store
-from terminal.dashboard.cache import DashboardCache
 from terminal.dashboard.model import DashboardModel
 from terminal.dashboard.widgets import DashboardWindow
 from tests.test_hub_core import released_catalog

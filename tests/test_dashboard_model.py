@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from sync.dashboard_cache import DashboardCache
 from sync.protocol.envelope import Envelope
 from sync.store import Inbox, Outbox, Store
-from terminal.dashboard.cache import DashboardCache
 from terminal.dashboard.model import DashboardModel
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from sync.dashboard_cache import DashboardCache
 from sync.store import Inbox, Outbox, Store
-from terminal.dashboard.cache import DashboardCache
 from terminal.dashboard.model import DashboardModel
 from terminal.dashboard.widgets import DashboardWindow
 from tests.test_dashboard_model import NOW, Clock, Feed, alert, centre_body, orders_body

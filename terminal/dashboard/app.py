@@ -7,11 +7,11 @@ import signal
 import sys
 from pathlib import Path
 
+from sync.dashboard_cache import DashboardCache
 from sync.protocol.edge import EdgeSync
 from sync.settings import Settings
 from sync.station.stored import database_path
 from sync.store import Store
-from terminal.dashboard.cache import DashboardCache
 from terminal.dashboard.model import DashboardModel
 from terminal.dashboard.widgets import DashboardWindow
 from terminal.qt import QApplication

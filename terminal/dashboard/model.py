@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from terminal.dashboard.cache import DashboardCache, utc_clock
+from sync.dashboard_cache import DashboardCache, utc_clock
 
 STALE_AFTER = timedelta(seconds=15)
 ORDERS_STREAM = "dashboard/orders"

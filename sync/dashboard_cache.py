@@ -1,6 +1,8 @@
 """The dashboard's local cache: the newest hub snapshot per stream and the open alerts, in the node's store.
 
-Inbox handlers write here (on the sync thread); the model reads. Each snapshot row carries a
+It lives in ``sync`` because apps never touch SQLite: the dashboard (``terminal.dashboard``) only
+calls it, and only from its core thread. Inbox handlers write here (on the sync thread); the model
+reads. Each snapshot row carries a
 ``revision`` that grows on every write, so the model re-parses only what changed. Acknowledge and
 resolve commands go up through the outbox and are remembered as pending until the hub's
 ``alert.changed`` shows them done; offline they simply wait.
