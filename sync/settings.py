@@ -209,6 +209,17 @@ DECLARATIONS: list[Setting] = [
     Setting("camera", "retry_budget_ms", int, 80,
             "Most milliseconds spent on decode retries per frame (the next frame is another chance).",
             minimum=0, maximum=2000),
+    # --- dashboard: the supervisor dashboard (python -m terminal --dashboard) ------------------------
+    Setting("dashboard", "stale_after_s", int, 15,
+            "Seconds without a hub snapshot before the \"stale since\" banner shows (the hub sends one every 5 s).",
+            minimum=6, maximum=3600),
+    Setting("dashboard", "time_refresh_s", float, 5.0,
+            "Seconds between repaints of what changes with time alone (alert ages, the stale banner); "
+            "data changes repaint at once.", minimum=0.5, maximum=300),
+    Setting("dashboard", "default_tab", str, "orders", "Tab shown at start.",
+            choices=("orders", "stations", "centres", "load", "alerts", "kpis")),
+    Setting("dashboard", "work_centre", str, "",
+            "Work centre the Stations and Work centres tabs start on (e.g. WHEEL); empty for all."),
 ]
 
 
