@@ -11,6 +11,22 @@ export FLOORLINK_NODE_DATA_DIR="$work"
 echo "smoke: hub --help"
 "$dist/floorlink-hub" --help | grep -q "python -m sync.hub"
 
+echo "smoke: hub starts against a real Mosquitto, serves its API and stops on SIGTERM"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$port" > "$work/mosquitto.conf"
+mosquitto -c "$work/mosquitto.conf" > "$work/mosquitto.log" 2>&1 &
+broker=$!
+trap 'kill $broker 2>/dev/null; rm -rf "$work"' EXIT
+api_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+FLOORLINK_MQTT_PORT=$port FLOORLINK_HUB_API_TOKENS=smoke "$dist/floorlink-hub" --allow-unknown-devices \
+  --api-port "$api_port" > "$work/hub.out" 2>&1 &
+hub=$!
+for _ in $(seq 1 120); do grep -q "hub ready" "$work/hub.out" && break; sleep 0.5; done
+grep -q "hub ready" "$work/hub.out" || { cat "$work/hub.out"; exit 1; }
+api=$(grep -o 'http://[^ ]*/api/v1' "$work/hub.out")
+curl -fsS "$api/health" > /dev/null || { echo "hub API did not answer at $api"; cat "$work/hub.out"; exit 1; }
+kill -TERM $hub; wait $hub || { echo "hub did not stop cleanly"; cat "$work/hub.out"; exit 1; }
+
 echo "smoke: kiosk shows its first interactive screen"
 (cd "$work" && "$dist/floorlink-kiosk" --windowed --no-sync --report-ready) > "$work/kiosk.out" 2>&1
 grep -q "^READY" "$work/kiosk.out" || { cat "$work/kiosk.out"; exit 1; }
