@@ -6,7 +6,10 @@ registered for its type (``ingest.on("order.placed", plan_order)``), whose retur
 the ack's ``result`` and whose :class:`FloorLinkError` becomes a rejection with that reason.
 Anything that does not belong (malformed JSON, unknown schema version, oversized, unknown
 device, a device publishing as another) goes to the ``quarantine`` table with the reason;
-nothing of that kind stops or crashes ingest.
+nothing of that kind stops or crashes ingest. When the refused message still names its sender's
+device (the topic's), event id and sequence, the sender gets a ``rejected`` ack with the reason
+(``code`` = the quarantine reason), so it moves the event to its dead letters instead of
+re-sending it for ever; garbage that names nothing stays in quarantine alone.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from sync.protocol.envelope import (
     Ack,
     AckMessage,
     Envelope,
+    address_of,
     decode,
     utc_now,
 )
@@ -60,11 +64,14 @@ RESEND_LIMIT = 1000
 class Quarantined(Exception):
     """Internal: this message goes to quarantine with ``reason``."""
 
-    def __init__(self, reason: str, detail: str, envelope: Envelope | None = None) -> None:
+    def __init__(self, reason: str, detail: str, envelope: Envelope | None = None,
+                 address: tuple[str, str, int] | None = None) -> None:
         super().__init__(detail)
         self.reason = reason
         self.detail = detail
         self.envelope = envelope
+        # (device_id, event_id, seq) to answer with a rejection; None: nobody to tell (garbage, spoofing)
+        self.address = address
 
 
 @dataclass
@@ -232,7 +239,8 @@ class Ingest:
 
     def _store_batch(self, batch: list[tuple[str, bytes]]) -> dict[str, tuple[list[Ack], int | None]]:
         self._republish = []
-        acks: dict[str, list[Ack]] = defaultdict(list)
+        acks: dict[str, list[Ack]] = defaultdict(list)  # stored (or already stored) events
+        answers: dict[str, list[Ack]] = defaultdict(list)  # quarantined events whose sender we can name
         stats = IngestStats()
         now = utc_now()
         with self.store.transaction(f"ingesting a batch of {len(batch)}") as tx:
@@ -246,24 +254,39 @@ class Ingest:
                     if ack.status == "rejected" and stats.duplicates == duplicates:
                         # refused by the hub's rules (first time only): kept for a person to look at
                         tx.execute("INSERT INTO quarantine (received_at, topic, reason, detail, device_id, event_id, "
-                                   "payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                   "payload, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                                    [now, topic, REJECTED, ack.reason, envelope.device_id, envelope.event_id,
-                                    payload[: self.max_payload]])
+                                    payload[: self.max_payload], envelope.seq])
                 except Quarantined as q:
                     stats.quarantined += 1
                     stats.by_reason[q.reason] += 1
-                    env = q.envelope
-                    tx.execute("INSERT INTO quarantine (received_at, topic, reason, detail, device_id, event_id, "
-                               "payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               [now, topic, q.reason, q.detail, env.device_id if env else None,
-                                env.event_id if env else None, payload[: self.max_payload]])
+                    self._quarantine(tx, q, topic, payload, now, answers)
             resend: dict[str, int | None] = {}
             for device_id, device_acks in acks.items():
                 tx.execute("UPDATE devices SET max_seq = max(max_seq, ?), last_seen_at = ? WHERE device_id = ?",
                            [max(a.seq for a in device_acks), now, device_id])
                 resend[device_id] = self._advance(tx, device_id, now)
         self._add(stats)
-        return {d: (a, resend[d]) for d, a in acks.items()}
+        for device_id, refused in answers.items():
+            acks[device_id].extend(refused)
+        return {d: (a, resend.get(d)) for d, a in acks.items()}
+
+    def _quarantine(self, tx: Transaction, q: Quarantined, topic: str, payload: bytes, now: str,
+                    answers: dict[str, list[Ack]]) -> None:
+        """Keep the message in quarantine (once per refused event) and, if it names its sender, answer it."""
+        env = q.envelope
+        device_id, event_id = (env.device_id, env.event_id) if env else (None, None)
+        seq: int | None = None
+        if q.address is not None:
+            device_id, event_id, seq = q.address
+            answers[device_id].append(Ack(event_id, seq, "rejected", f"quarantined ({q.reason}): {q.detail}",
+                                          code=q.reason))
+            if tx.execute("SELECT 1 FROM quarantine WHERE event_id = ? AND device_id = ? AND reason = ? LIMIT 1",
+                          [event_id, device_id, q.reason]).fetchone():
+                return  # sent again (our answer was lost or is on its way): one row is enough
+        tx.execute("INSERT INTO quarantine (received_at, topic, reason, detail, device_id, event_id, payload, seq) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   [now, topic, q.reason, q.detail, device_id, event_id, payload[: self.max_payload], seq])
 
     def _add(self, stats: IngestStats) -> None:
         s = self.stats
@@ -276,30 +299,50 @@ class Ingest:
             s.by_reason[reason] += n
 
     def _check(self, tx: Transaction, topic: str, payload: bytes) -> Envelope:
-        if len(payload) > self.max_payload:
-            raise Quarantined(OVERSIZED, f"{len(payload)} bytes, above the limit of {self.max_payload}")
         try:
             _, topic_device, topic_type = topics.parse_up(topic)
         except ProtocolError as exc:
             raise Quarantined(BAD_TOPIC, str(exc)) from None
+        if len(payload) > self.max_payload:
+            raise Quarantined(OVERSIZED, f"{len(payload)} bytes, above the limit of {self.max_payload}",
+                              address=self._address(self._parse(payload), topic_device))
         try:
             envelope = decode(payload, where=f"topic {topic}", max_bytes=self.max_payload)
         except ProtocolError as exc:
-            raise Quarantined(self._classify(payload), str(exc)) from None
+            data = self._parse(payload)
+            raise Quarantined(self._classify(data), str(exc), address=self._address(data, topic_device)) from None
+        address = (envelope.device_id, envelope.event_id, envelope.seq)
         if envelope.device_id != topic_device:
+            # Not answered: the event is another device's, and telling anyone to drop it would let
+            # one device make another lose events.
             raise Quarantined(DEVICE_MISMATCH, f"device {topic_device!r} published an event of device "
                               f"{envelope.device_id!r}", envelope)
         if envelope.type != topic_type:
-            raise Quarantined(TYPE_MISMATCH, f"topic says {topic_type!r}, envelope says {envelope.type!r}", envelope)
+            raise Quarantined(TYPE_MISMATCH, f"topic says {topic_type!r}, envelope says {envelope.type!r}", envelope,
+                              address)
         if not self._known(tx, envelope.device_id):
-            raise Quarantined(UNKNOWN_DEVICE, f"device {envelope.device_id!r} is not registered at the hub", envelope)
+            raise Quarantined(UNKNOWN_DEVICE, f"device {envelope.device_id!r} is not registered at the hub", envelope,
+                              address)
         return envelope
 
-    @staticmethod
-    def _classify(payload: bytes) -> str:
+    _UNPARSED = object()
+
+    @classmethod
+    def _parse(cls, payload: bytes) -> Any:
         try:
-            data = json.loads(payload)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            return json.loads(payload)
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            return cls._UNPARSED
+
+    @staticmethod
+    def _address(data: Any, topic_device: str) -> tuple[str, str, int] | None:
+        """Whom to answer about a refused payload: only its own publisher, about an event it names."""
+        address = address_of(data)
+        return address if address is not None and address[0] == topic_device else None
+
+    @classmethod
+    def _classify(cls, data: Any) -> str:
+        if data is cls._UNPARSED:
             return MALFORMED_JSON
         if isinstance(data, dict) and "v" in data and data["v"] != SCHEMA_VERSION:
             return UNKNOWN_VERSION
@@ -327,9 +370,9 @@ class Ingest:
             row = tx.execute("SELECT status, reason, result FROM events WHERE event_id = ?", [env.event_id]).fetchone()
             if row is None:
                 raise Quarantined(SEQ_CONFLICT, f"device {env.device_id!r} sent seq {env.seq} again with another "
-                                  "event id", env)
+                                  "event id", env, (env.device_id, env.event_id, env.seq))
             stats.duplicates += 1
-            return Ack(env.event_id, env.seq, row[0], row[1], json.loads(row[2]))
+            return Ack(env.event_id, env.seq, row[0], row[1], json.loads(row[2]), REJECTED if row[0] != "ok" else "")
         stats.stored += 1
         status, reason, result = "ok", "", {}
         handler = self.handlers.get(env.type)
@@ -350,15 +393,17 @@ class Ingest:
             if status != "ok" or result:
                 tx.execute("UPDATE events SET status = ?, reason = ?, result = ? WHERE event_id = ?",
                            [status, reason, json.dumps(result), env.event_id])
-        return Ack(env.event_id, env.seq, status, reason, result)  # type: ignore[arg-type]
+        return Ack(env.event_id, env.seq, status, reason, result, REJECTED if status != "ok" else "")  # type: ignore[arg-type]
 
     def _advance(self, tx: Transaction, device_id: str, now: str) -> int | None:
-        """Move the device's contiguous mark over stored events; the first missing seq if a gap stays."""
+        """Move the device's contiguous mark over stored and answered-refused events; the first missing
+        seq if a gap stays (a refused event the device was told about is settled, not missing)."""
         contiguous, max_seq = tx.execute("SELECT contiguous_seq, max_seq FROM devices WHERE device_id = ?",
                                          [device_id]).fetchone()
         if max_seq > contiguous:
-            seqs = [r[0] for r in tx.execute("SELECT seq FROM events WHERE device_id = ? AND seq > ? ORDER BY seq "
-                                             "LIMIT 5000", [device_id, contiguous])]
+            seqs = [r[0] for r in tx.execute(
+                "SELECT seq FROM events WHERE device_id = ?1 AND seq > ?2 UNION SELECT seq FROM quarantine "
+                "WHERE device_id = ?1 AND seq > ?2 ORDER BY seq LIMIT 5000", [device_id, contiguous])]
             for seq in seqs:
                 if seq != contiguous + 1:
                     break

@@ -14,7 +14,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,13 +30,15 @@ AckCallback = Callable[[AckRecord], None]
 
 @dataclass(frozen=True)
 class SyncStatus:
-    """What a UI indicator shows: link state, events not yet acked, the last ack time."""
+    """What a UI indicator shows: link state, events not yet acked, the last ack time, and
+    ``dead_letters``: events the hub refused, kept aside (``Outbox.dead_letters()``) for a person."""
 
     connected: bool
     pending: int
     in_flight: int
     last_ack_at: float | None
     last_error: str
+    dead_letters: int = 0
 
 
 class EdgeSync:
@@ -73,6 +75,7 @@ class EdgeSync:
         self._cursor = 0  # highest seq published since (re)connect
         self._resend_from: int | None = None
         self._pending = self.outbox.pending_count()
+        self._dead_letters = self.outbox.dead_letter_count()
         self._last_ack_at: float | None = None
         # While the hub stays silent (down, broker queueing for it), each re-send round waits twice
         # as long as the last (up to 32 x resend_after), so the broker queue does not fill with copies.
@@ -110,7 +113,15 @@ class EdgeSync:
 
     def status(self) -> SyncStatus:
         return SyncStatus(self.link.connected, self._pending, len(self._in_flight), self._last_ack_at,
-                          self.link.last_error or self.last_error)
+                          self.link.last_error or self.last_error, self._dead_letters)
+
+    def requeue(self, event_ids: Iterable[str]) -> int:
+        """Send dead letters again (e.g. after the device was registered at the hub); how many moved."""
+        moved = self.outbox.requeue(event_ids)
+        if moved:
+            self._reset.set()  # they sit below the send cursor: start again from the oldest unacked
+            self._wake.set()
+        return moved
 
     def wait_drained(self, timeout: float) -> bool:
         """True once every outbox event has been acked (tests, shutdown)."""
@@ -151,6 +162,7 @@ class EdgeSync:
         now = time.monotonic()
         if now - self._counted_at > 0.25:  # a count over a large outbox is not free: a few times a second
             self._pending = self.outbox.pending_count()
+            self._dead_letters = self.outbox.dead_letter_count()
             self._counted_at = now
         if not self.link.connected:
             return
@@ -218,6 +230,12 @@ class EdgeSync:
             for ack in acks:
                 self._in_flight.pop(ack.seq, None)
             self._pending = max(0, self._pending - len(done))
+            refused = [r for r in done if r.status != "ok"]
+            if refused:
+                self._dead_letters += len(refused)
+                for r in refused:
+                    log.warning("EdgeSync %s: the hub refused %s seq %d (%s), kept in dead letters: %s",
+                                self.device_id, r.type, r.seq, r.code, r.reason)
             self._last_ack_at = time.time()
             self._acked_since_resend = True
             self._backoff = 1

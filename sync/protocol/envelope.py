@@ -95,6 +95,11 @@ def decode(payload: bytes, *, where: str = "payload", max_bytes: int = MAX_PAYLO
         data = json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ProtocolError(f"payload is not valid JSON: {exc}", where=where) from None
+    return from_dict(data, where=where)
+
+
+def from_dict(data: Any, *, where: str = "payload") -> Envelope:
+    """Check an already parsed envelope (one event of a batch, see :class:`EventBatch`)."""
     if not isinstance(data, dict):
         raise ProtocolError("payload is not a JSON object", where=where)
     version = _field(data, "v", int, where)
@@ -128,6 +133,22 @@ def decode(payload: bytes, *, where: str = "payload", max_bytes: int = MAX_PAYLO
     return Envelope(event_id, device_id, seq, occurred_at, kind, body, stream, version)
 
 
+def address_of(data: Any) -> tuple[str, str, int] | None:
+    """``(device_id, event_id, seq)`` of a refused envelope when it names them plainly, else None.
+
+    The hub answers a refused event only when it can say which event it means; garbage that
+    does not name its device, event id and sequence stays in the hub's quarantine alone.
+    """
+    if not isinstance(data, dict):
+        return None
+    device_id, event_id, seq = data.get("device_id"), data.get("event_id"), data.get("seq")
+    if not isinstance(device_id, str) or not isinstance(event_id, str) or not 0 < len(event_id) <= 64:
+        return None
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+        return None
+    return device_id, event_id, seq
+
+
 @dataclass(frozen=True)
 class Ack:
     """The hub's answer to one event, sent after its commit; ``result`` carries e.g. a promise date."""
@@ -137,11 +158,14 @@ class Ack:
     status: AckStatus = "ok"
     reason: str = ""
     result: dict[str, Any] = field(default_factory=dict)
+    code: str = ""  # why, machine-readable, for a rejection: "rejected" (the hub's rules) or a quarantine reason
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"event_id": self.event_id, "seq": self.seq, "status": self.status}
         if self.reason:
             data["reason"] = self.reason
+        if self.code:
+            data["code"] = self.code
         if self.result:
             data["result"] = self.result
         return data
@@ -183,7 +207,7 @@ class AckMessage:
             if not isinstance(result, dict):
                 raise ProtocolError("ack field 'result' is not an object", where=at)
             acks.append(Ack(_field(raw, "event_id", str, at), _field(raw, "seq", int, at), status,  # type: ignore[arg-type]
-                            str(raw.get("reason", "")), result))
+                            str(raw.get("reason", "")), result, str(raw.get("code", ""))))
         resend = data.get("resend_from")
         if resend is not None and (not isinstance(resend, int) or isinstance(resend, bool)):
             raise ProtocolError("ack field 'resend_from' is not an integer", where=where)

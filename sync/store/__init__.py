@@ -2,6 +2,6 @@
 
 from sync.store.database import Migration, Store, Transaction, store_error
 from sync.store.inbox import Inbox
-from sync.store.outbox import AckRecord, Outbox
+from sync.store.outbox import AckRecord, DeadLetter, Outbox
 
-__all__ = ["AckRecord", "Inbox", "Migration", "Outbox", "Store", "Transaction", "store_error"]
+__all__ = ["AckRecord", "DeadLetter", "Inbox", "Migration", "Outbox", "Store", "Transaction", "store_error"]

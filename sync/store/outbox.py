@@ -32,6 +32,21 @@ class AckRecord:
     reason: str
     result: dict[str, Any]
     acked_at: str
+    code: str = ""
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """An event the hub refused, kept whole at the edge with the hub's reason (``code``: why, short)."""
+
+    seq: int
+    event_id: str
+    type: str
+    body: dict[str, Any]
+    occurred_at: str
+    code: str
+    reason: str
+    dead_at: str
 
 
 def next_seq(tx: Transaction, stream: str) -> int:
@@ -100,36 +115,69 @@ class Outbox:
         return [self._envelope(r) for r in rows]
 
     def acknowledge(self, acks: Iterable[Ack]) -> list[AckRecord]:
-        """Forget acked events and keep the hub's answer; duplicates and unknown acks are ignored."""
+        """Forget acked events and keep the hub's answer; duplicates and unknown acks are ignored.
+
+        A rejected event moves to ``dead_letters`` (body and all) in the same transaction: the
+        hub will not take it as it is, and nothing a person did is ever silently dropped.
+        """
         wanted = {a.event_id: a for a in acks}
         done: list[AckRecord] = []
         now = utc_now()
         ids = list(wanted)
         # Losing this delete in a power cut only re-sends events the hub already has: no fsync needed.
+        # (A lost dead-letter move is lost whole: the event is back in the outbox, re-sent, refused again.)
         with self.store.relaxed(), self.store.transaction("applying acks") as tx:
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
                 rows = tx.execute(f"DELETE FROM outbox WHERE event_id IN ({','.join('?' * len(chunk))}) "
-                                  "RETURNING event_id, type, seq", chunk).fetchall()
-                for event_id, type_, seq in rows:
+                                  "RETURNING event_id, type, seq, body, occurred_at", chunk).fetchall()
+                for event_id, type_, seq, body, occurred_at in rows:
                     ack = wanted[event_id]
-                    record = AckRecord(event_id, int(seq), str(type_), ack.status, ack.reason, dict(ack.result), now)
+                    code = ack.code or ("rejected" if ack.status != "ok" else "")
+                    record = AckRecord(event_id, int(seq), str(type_), ack.status, ack.reason, dict(ack.result), now,
+                                       code)
                     if ack.status != "ok" or ack.result:
                         tx.execute("INSERT OR REPLACE INTO acks VALUES (?, ?, ?, ?, ?, ?, ?)",
                                    [event_id, record.seq, record.type, record.status, record.reason,
                                     json.dumps(record.result), now])
+                    if ack.status != "ok":
+                        tx.execute("INSERT OR REPLACE INTO dead_letters VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                   [seq, event_id, type_, body, occurred_at, code, ack.reason, now])
                     done.append(record)
         done.sort(key=lambda r: r.seq)
         return done
 
+    def dead_letter_count(self) -> int:
+        """Events the hub refused (what a status indicator shows)."""
+        return int(self.store.query("SELECT count(*) AS n FROM dead_letters")[0]["n"])
+
+    def dead_letters(self, limit: int = 1000) -> list[DeadLetter]:
+        """The refused events, oldest first, with the hub's reason."""
+        rows = self.store.query("SELECT * FROM dead_letters ORDER BY seq LIMIT ?", [limit])
+        return [DeadLetter(r["seq"], r["event_id"], r["type"], json.loads(r["body"]), r["occurred_at"], r["code"],
+                           r["reason"], r["dead_at"]) for r in rows]
+
+    def requeue(self, event_ids: Iterable[str]) -> int:
+        """Put dead letters back in the outbox unchanged (same event id and seq), e.g. once the
+        device is registered or the hub upgraded; returns how many moved."""
+        moved = 0
+        with self.store.transaction("re-queueing dead letters") as tx:
+            for event_id in event_ids:
+                moved += tx.execute("INSERT INTO outbox (seq, event_id, type, body, occurred_at) SELECT seq, event_id, "
+                                    "type, body, occurred_at FROM dead_letters WHERE event_id = ?",
+                                    [event_id]).rowcount
+                tx.execute("DELETE FROM dead_letters WHERE event_id = ?", [event_id])
+        return moved
+
     def ack_for(self, event_id: str) -> AckRecord | None:
         """The hub's stored answer (rejections and acks with a result are kept)."""
-        rows = self.store.query("SELECT * FROM acks WHERE event_id = ?", [event_id])
+        rows = self.store.query("SELECT a.*, d.code FROM acks a LEFT JOIN dead_letters d USING (event_id) "
+                                "WHERE a.event_id = ?", [event_id])
         if not rows:
             return None
         r = rows[0]
         return AckRecord(r["event_id"], r["seq"], r["type"], r["status"], r["reason"], json.loads(r["result"]),
-                         r["acked_at"])
+                         r["acked_at"], r["code"] or ("rejected" if r["status"] != "ok" else ""))
 
     def _envelope(self, row: dict[str, Any]) -> Envelope:
         return Envelope(row["event_id"], self.store.device_id, row["seq"], row["occurred_at"], row["type"],

@@ -20,6 +20,15 @@ def _outbox_1(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE sequences (stream TEXT PRIMARY KEY, last_seq INTEGER NOT NULL)")
 
 
+def _outbox_2(db: sqlite_utils.Database) -> None:
+    """Events the hub refused leave the outbox for here, whole, with the hub's reason: never deleted."""
+    db.execute("""CREATE TABLE dead_letters (
+        seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, body TEXT NOT NULL,
+        occurred_at TEXT NOT NULL,
+        code TEXT NOT NULL,               -- 'rejected' (the hub's rules) or the hub's quarantine reason
+        reason TEXT NOT NULL, dead_at TEXT NOT NULL)""")
+
+
 def _acks_1(db: sqlite_utils.Database) -> None:
     db.execute("""CREATE TABLE acks (
         event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL, status TEXT NOT NULL,
@@ -63,7 +72,15 @@ def _ingest_1(db: sqlite_utils.Database) -> None:
         envelope TEXT NOT NULL, retain INTEGER NOT NULL, PRIMARY KEY (stream, seq))""")
 
 
+def _ingest_2(db: sqlite_utils.Database) -> None:
+    """Refused events the hub answered: their ``seq`` fills the device's sequence (no endless gap),
+    and one sent again is answered again without a second quarantine row."""
+    db.execute("ALTER TABLE quarantine ADD COLUMN seq INTEGER")  # NULL: nobody was answered
+    db.execute("CREATE INDEX quarantine_event ON quarantine (event_id)")
+    db.execute("CREATE INDEX quarantine_device_seq ON quarantine (device_id, seq)")
+
+
 BUILTIN: dict[str, dict[str, list[Migration]]] = {
-    "edge": {"outbox": [_outbox_1], "acks": [_acks_1], "inbox": [_inbox_1, _inbox_2]},
-    "hub": {"ingest": [_ingest_1]},
+    "edge": {"outbox": [_outbox_1, _outbox_2], "acks": [_acks_1], "inbox": [_inbox_1, _inbox_2]},
+    "hub": {"ingest": [_ingest_1, _ingest_2]},
 }
