@@ -205,7 +205,8 @@ def feedback_warnings(report: Mapping[str, Any], thresholds: FeedbackThresholds)
 def format_report(report: Mapping[str, Any]) -> str:
     """The report as plain text for a terminal."""
     f = report["funnel"]
-    lines = [f"Kiosk insights {report['since']} .. {report['until']}", ""]
+    span = " .. ".join(datetime.fromisoformat(report[k]).strftime("%Y-%m-%d %H:%M %Z").strip() for k in ("since", "until"))
+    lines = [f"Kiosk insights {span}", ""]
     conversion = "—" if f["conversion"] is None else f"{f['conversion']:.0%}"
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(f["outcomes"].items())) or "none"
     lines += [f"Sessions: {f['sessions']} ({outcomes}); placed an order: {conversion}", ""]
