@@ -87,3 +87,38 @@ def test_domains_and_explanations_match_brute_force_on_random_models(method: str
                 break
             session.choose(*rng.choice(open_values))
     assert checked_values > 500
+
+
+def restricted_to(problem: Problem, rule_names: set[str]) -> Problem:
+    return Problem(problem.variables, tuple(c for c in problem.constraints if c.name in rule_names))
+
+
+@pytest.mark.parametrize("method", ["sat", "diagram"])
+def test_explanation_rules_are_a_minimal_set_that_excludes_the_value(method: str) -> None:
+    checked = 0
+    for seed in range(40):
+        problem = small_problem(seed)
+        engine = Engine(problem, method=method)
+        rng = random.Random(seed)
+        session = engine.new_session()
+        for _ in range(4):
+            domains = session.domains()
+            for var, values in domains.items():
+                for value, available in values.items():
+                    if available or var in session.choices:
+                        continue
+                    why = session.explain(var, value)
+                    conflict = {**why.choices, var: value}
+                    rules = set(why.rules)
+                    # these rules alone already exclude the explanation's choices with the value ...
+                    assert not any(extends(s, conflict) for s in all_solutions(restricted_to(problem, rules))), seed
+                    # ... and each of them is needed
+                    for dropped in rules:
+                        fewer = all_solutions(restricted_to(problem, rules - {dropped}))
+                        assert any(extends(s, conflict) for s in fewer), (seed, why, dropped)
+                    checked += 1
+            open_values = [(k, x) for k, vals in domains.items() if k not in session.choices for x, ok in vals.items() if ok]
+            if not open_values:
+                break
+            session.choose(*rng.choice(open_values))
+    assert checked > 50

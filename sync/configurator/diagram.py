@@ -13,16 +13,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import dd.cudd as cudd
 
 from sync.configurator.model import Clause, Constraint, Problem
+from sync.configurator.propagate import Propagator
 from sync.configurator.quickxplain import quickxplain
 
 
 class DiagramTooLarge(Exception):
     """The diagram outgrew the node limit while compiling: use the SAT backend instead."""
+
+
+@dataclass(frozen=True)
+class _Rule:
+    name: str
+    scope: frozenset[str]
+    diagram: Any
 
 
 class DiagramBackend:
@@ -45,12 +54,9 @@ class DiagramBackend:
         for var in problem.variables:
             if len(var.values) < 2 ** len(self.bits[var.name]):
                 root &= self._literal(var.name, var.values)
-        self.rule_diagrams: list[tuple[str, frozenset[str], Any]] = []
-        for constraint in problem.constraints:
-            diagram = self._constraint(constraint)
-            self.rule_diagrams.append((constraint.name, frozenset(_scope(constraint)), diagram))
-        for _, _, diagram in sorted(self.rule_diagrams, key=lambda item: len(item[2])):
-            root &= diagram
+        self._rules = [_Rule(c.name, frozenset(_scope(c)), self._constraint(c)) for c in problem.constraints]
+        for rule in sorted(self._rules, key=lambda rule: len(rule.diagram)):
+            root &= rule.diagram
             if node_limit is not None and len(self.bdd) > node_limit:
                 raise DiagramTooLarge(f"more than {node_limit} nodes")
         self.root = root
@@ -59,7 +65,20 @@ class DiagramBackend:
         # ("dead count != deleted") on Renault taps with dd 0.6.0, so dead nodes are kept.
         self.bdd.configure(reordering=False, garbage_collection=False)
         self._levels()
+        # every explanation check starts from the explained value's cofactor: build them all now
         self._cofactors: dict[tuple[str, str], Any] = {}
+        for name in self.names:
+            for value in self.values[name]:
+                self._cofactor((name, value))
+        self._rule_cofactors: dict[tuple[int, tuple[tuple[str, str], ...]], Any] = {}
+        self._propagator = Propagator(problem)
+        self._rules_on: dict[str, list[int]] = {name: [] for name in self.names}
+        for i, rule in enumerate(self._rules):
+            for name in rule.scope:
+                self._rules_on[name].append(i)
+        # small diagrams first, then by name: the order rules are tried in a search
+        ranked = sorted(range(len(self._rules)), key=lambda i: (len(self._rules[i].diagram), self._rules[i].name))
+        self._rule_rank = {i: rank for rank, i in enumerate(ranked)}
 
     # -- building -----------------------------------------------------------------------
     def _cube(self, name: str, value: str) -> dict[str, bool]:
@@ -157,6 +176,11 @@ class DiagramBackend:
         # explanation checks all start with the explained value: test on its (smaller) cofactor
         return not (self._cofactor(items[0]) <= ~self.bdd.cube(self._cube_of(dict(items[1:]))))
 
+    def core(self, assignment: Mapping[str, str]) -> set[str] | None:
+        """Assigned variables that propagation alone shows inconsistent (None when it cannot)."""
+        derived = self._propagator.conflict(assignment)
+        return None if derived is None else set(derived.variables)
+
     def _cofactor(self, item: tuple[str, str]) -> Any:
         found = self._cofactors.get(item)
         if found is None:
@@ -252,45 +276,75 @@ class DiagramBackend:
     def rules(self, assignment: Mapping[str, str]) -> tuple[str, ...]:
         """A subset-minimal set of rules that on their own rule ``assignment`` out.
 
-        Rules are added nearest first (rules on the assigned variables, then on their
-        neighbours, ...) to a running conjunction of rule diagrams restricted to the
-        assignment, stopping as soon as it is FALSE; QuickXplain then minimizes that prefix.
+        Arc consistency over the rules (sync.configurator.propagate) usually derives the
+        conflict and names the 1-7 rules its derivation used; QuickXplain then minimizes those
+        with exact checks on the rules' cofactors (cached per rule and assigned values in its
+        scope). When propagation misses the conflict: one touching rule whose cofactor is FALSE,
+        a pair of touching rules found by implication tests that build nothing, and otherwise
+        rules added nearest first (rules on the assigned variables, then on their neighbours,
+        ...) to a running conjunction until it is FALSE, minimized by QuickXplain.
         """
-        cube = self._cube_of(assignment)
-        restricted: dict[str, Any] = {}
+        false = self.bdd.false
 
-        def diagram(name: str, full: Any) -> Any:
-            if name not in restricted:
-                restricted[name] = self._let(cube, full)
-            return restricted[name]
+        def factor(i: int) -> Any:
+            if self._rules[i].scope.isdisjoint(assignment):
+                return self._rules[i].diagram
+            return self._rule_cofactor(i, assignment)
 
-        prefix: list[tuple[str, Any]] = []
+        def consistent(subset: list[int]) -> bool:
+            return bool(self._conjoin([factor(i) for i in subset]) != false)
+
+        def named(found: Iterable[int]) -> tuple[str, ...]:
+            return tuple(sorted(self._rules[i].name for i in found))
+
+        derived = self._propagator.conflict(assignment)
+        if derived is not None:
+            candidates = sorted(derived.rules, key=self._rule_rank.__getitem__)
+            if not consistent(candidates):  # always, propagation is sound; checked all the same
+                return named(quickxplain(consistent, candidates))
+        order = self._nearest_first(set(assignment))
+        touching = [i for i in order if not self._rules[i].scope.isdisjoint(assignment)]
+        for i in touching:
+            if factor(i) == false:
+                return named([i])
+        for a, i in enumerate(touching):
+            negated = ~factor(i)
+            for j in touching[a + 1 :]:
+                if factor(j) <= negated:
+                    return named([i, j])
+        prefix: list[int] = []
         running = self.bdd.true
-        for name, full in self._nearest_first(set(assignment)):
-            prefix.append((name, full))
-            running &= diagram(name, full)
-            if running == self.bdd.false:
-                break
-        else:
-            return ()
-        found = quickxplain(
-            lambda subset: self._conjoin([diagram(name, d) for name, d in subset]) != self.bdd.false, prefix
-        )
-        return tuple(sorted(name for name, _ in found))
+        for i in order:
+            prefix.append(i)
+            running &= factor(i)
+            if running == false:
+                return named(quickxplain(consistent, prefix))
+        return ()
 
-    def _nearest_first(self, variables: set[str]) -> list[tuple[str, Any]]:
-        """Every rule, ordered by distance from ``variables`` in the rule graph, small diagrams first."""
-        ordered: list[tuple[str, Any]] = []
-        placed: set[str] = set()
+    def _rule_cofactor(self, i: int, assignment: Mapping[str, str]) -> Any:
+        """Rule ``i`` with the assigned values in its scope fixed (cached: conflicts repeat values)."""
+        rule = self._rules[i]
+        key = (i, tuple(sorted((k, v) for k, v in assignment.items() if k in rule.scope)))
+        found = self._rule_cofactors.get(key)
+        if found is None:
+            found = self._rule_cofactors[key] = self._let(self._cube_of(dict(key[1])), rule.diagram)
+        return found
+
+    def _nearest_first(self, variables: set[str]) -> list[int]:
+        """Every rule reachable from ``variables``, by distance in the rule graph, small diagrams first."""
+        ordered: list[int] = []
+        placed: set[int] = set()
         reach = set(variables)
-        while True:
-            ring = [(len(d), name, d, scope) for name, scope, d in self.rule_diagrams if name not in placed and scope & reach]
+        ring_vars = set(variables)
+        while ring_vars:
+            ring = {i for name in ring_vars for i in self._rules_on[name] if i not in placed}
             if not ring:
                 break
-            for _, name, d, scope in sorted(ring, key=lambda item: (item[0], item[1])):
-                ordered.append((name, d))
-                placed.add(name)
-                reach |= scope
+            placed |= ring
+            ordered.extend(sorted(ring, key=self._rule_rank.__getitem__))
+            new_vars = {name for i in ring for name in self._rules[i].scope} - reach
+            reach |= new_vars
+            ring_vars = new_vars
         return ordered
 
     def _conjoin(self, diagrams: list[Any]) -> Any:

@@ -40,6 +40,7 @@ class Backend(Protocol):
         self, choices: Mapping[str, str], ruled_out_before: Iterable[tuple[str, str]] = ()
     ) -> dict[str, dict[str, bool]]: ...
     def rules(self, assignment: Mapping[str, str]) -> tuple[str, ...]: ...
+    def core(self, assignment: Mapping[str, str]) -> set[str] | None: ...
     def complete(
         self, choices: Mapping[str, str], preferred: Sequence[tuple[str, str]]
     ) -> dict[str, str] | None: ...
@@ -153,6 +154,11 @@ class Engine:
         preferred to stay out of the answer.
         """
         base = dict(background)
+        # the backend names a cheaper inconsistent part when it can (a SAT core, a propagation
+        # derivation): only its candidates need minimizing
+        core = self.backend.core({**base, **dict(candidates)})
+        if core is not None:
+            candidates = [item for item in candidates if item[0] in core]
         return dict(
             quickxplain(lambda items: self.backend.consistent({**base, **dict(items)}), list(candidates))
         )

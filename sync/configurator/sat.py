@@ -118,6 +118,13 @@ class SatBackend:
     def consistent(self, assignment: Mapping[str, str] | Iterable[tuple[str, str]]) -> bool:
         return self._solve(self._lits(assignment))
 
+    def core(self, assignment: Mapping[str, str]) -> set[str] | None:
+        """Assigned variables in the solver's UNSAT core (None when the assignment is consistent)."""
+        lits = self._lits(assignment)
+        if self._solve(lits):
+            return None
+        return {self.value_of[lit][0] for lit in self.solver.get_core() or () if lit in self.value_of}
+
     # -- answers ------------------------------------------------------------------------
     def domains(
         self, choices: Mapping[str, str], ruled_out_before: Iterable[tuple[str, str]] = ()

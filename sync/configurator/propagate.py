@@ -1,0 +1,146 @@
+"""Arc consistency over a Problem's rules, remembering which rules each pruning relied on.
+
+Used to find a small set of candidate rules behind a conflict: when propagating an
+assignment empties a domain, the rules that took part in that derivation together rule the
+assignment out, and an exact minimization (on the diagram) only has to look at those few
+instead of at every rule. Propagation is incomplete (it may miss a conflict), so callers
+keep an exact fallback; what it reports is always sound.
+
+Domains are bit masks over a variable's value positions and a table's live rows are one
+bit mask over its rows, so a revision is a handful of big-integer ANDs.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sync.configurator.model import Clause, Problem, Table
+
+
+@dataclass(frozen=True)
+class _TableRows:
+    """A table as, per variable of its scope, the rows that hold each value (bit masks)."""
+
+    scope: tuple[str, ...]
+    rows_with: tuple[tuple[int, ...], ...]  # [position in scope][value index] -> rows mask
+    all_rows: int
+
+
+@dataclass(frozen=True)
+class _ClauseMasks:
+    """A clause as, per variable, the values that satisfy it (bit mask)."""
+
+    scope: tuple[str, ...]
+    satisfying: tuple[int, ...]
+
+
+class Propagator:
+    """Generalized arc consistency over the problem's tables and clauses."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.index = {v.name: {value: j for j, value in enumerate(v.values)} for v in problem.variables}
+        self.full = {v.name: (1 << len(v.values)) - 1 for v in problem.variables}
+        self.rules: list[_TableRows | _ClauseMasks] = []
+        self.rules_on: dict[str, list[int]] = {name: [] for name in self.index}
+        for number, constraint in enumerate(problem.constraints):
+            if isinstance(constraint, Table):
+                rows_with = [[0] * len(self.index[name]) for name in constraint.variables]
+                for r, row in enumerate(constraint.rows):
+                    for position, (name, value) in enumerate(zip(constraint.variables, row, strict=True)):
+                        rows_with[position][self.index[name][value]] |= 1 << r
+                rule: _TableRows | _ClauseMasks = _TableRows(
+                    constraint.variables, tuple(map(tuple, rows_with)), (1 << len(constraint.rows)) - 1
+                )
+            else:
+                assert isinstance(constraint, Clause)
+                satisfying: dict[str, int] = {}
+                for name, values in constraint.literals:
+                    for value in values:
+                        satisfying[name] = satisfying.get(name, 0) | 1 << self.index[name][value]
+                rule = _ClauseMasks(tuple(satisfying), tuple(satisfying.values()))
+            self.rules.append(rule)
+            for name in rule.scope:
+                self.rules_on[name].append(number)
+
+    def conflict(self, assignment: Mapping[str, str]) -> Derivation | None:
+        """The rules and assigned variables propagation used to rule ``assignment`` out, or None if it could not."""
+        domain = dict(self.full)
+        for name, value in assignment.items():
+            domain[name] = 1 << self.index[name][value]
+        # what each narrowed domain rests on: rule numbers and assigned variable names
+        because: dict[str, frozenset[int | str]] = {name: frozenset((name,)) for name in assignment}
+        queue = deque(sorted({i for name in assignment for i in self.rules_on[name]}))
+        queued = set(queue)
+        while queue:
+            number = queue.popleft()
+            queued.discard(number)
+            rule = self.rules[number]
+            narrowed = _revise(rule, domain)
+            used: set[int | str] = {number}
+            for name in rule.scope:
+                used.update(because.get(name, ()))
+            if narrowed is None:
+                return Derivation.of(used)
+            for name, mask in narrowed.items():
+                domain[name] = mask
+                because[name] = frozenset(used)
+                if not mask:
+                    return Derivation.of(used)
+                for other in self.rules_on[name]:
+                    if other != number and other not in queued:
+                        queued.add(other)
+                        queue.append(other)
+        return None
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A conflict found by propagation: these rules with these assigned variables have no solution."""
+
+    rules: frozenset[int]
+    variables: frozenset[str]
+
+    @staticmethod
+    def of(used: set[int | str]) -> Derivation:
+        return Derivation(
+            frozenset(x for x in used if isinstance(x, int)), frozenset(x for x in used if isinstance(x, str))
+        )
+
+
+def _revise(rule: _TableRows | _ClauseMasks, domain: dict[str, int]) -> dict[str, int] | None:
+    """The narrowed domains of ``rule``'s variables (only those that changed); None when it has no support."""
+    narrowed: dict[str, int] = {}
+    if isinstance(rule, _ClauseMasks):
+        open_literals = [
+            (name, mask) for name, mask in zip(rule.scope, rule.satisfying, strict=True) if domain[name] & mask
+        ]
+        if not open_literals:
+            return None
+        if len(open_literals) == 1:
+            name, mask = open_literals[0]
+            if domain[name] & ~mask:
+                narrowed[name] = domain[name] & mask
+        return narrowed
+    live = rule.all_rows
+    for name, rows_with in zip(rule.scope, rule.rows_with, strict=True):
+        mask = domain[name]
+        if mask == (1 << len(rows_with)) - 1:
+            continue
+        supported = 0
+        for j, rows in enumerate(rows_with):
+            if mask >> j & 1:
+                supported |= rows
+        live &= supported
+        if not live:
+            return None
+    for name, rows_with in zip(rule.scope, rule.rows_with, strict=True):
+        mask = domain[name]
+        kept = mask
+        for j, rows in enumerate(rows_with):
+            if mask >> j & 1 and not live & rows:
+                kept &= ~(1 << j)
+        if kept != mask:
+            narrowed[name] = kept
+    return narrowed
