@@ -128,8 +128,9 @@ class HubService:
 
     # ------------------------------------------------------------------ running
     def publish_catalog(self) -> int:
-        """Send every released revision not sent yet, retained on ``catalog/{product}`` (sync.catalog.distribution)."""
-        from sync.catalog.distribution import MESSAGE, STREAM_PREFIX, revision_body
+        """Send every released revision not sent yet, retained on ``catalog/{product}`` (sync.catalog.distribution;
+        a large one as pages, then its manifest)."""
+        from sync.catalog.distribution import revision_messages
 
         catalog = CatalogStore(self.config.catalog_db)  # a fresh connection: the catalog file is edited elsewhere
         try:
@@ -140,7 +141,8 @@ class HubService:
         fresh = [r for r in released.values() if (r.product_code, r.number) not in sent]
         for revision in fresh:
             with self.store.transaction(f"publishing {revision.ref}") as tx:
-                self._write_down(tx, STREAM_PREFIX + revision.product_code, MESSAGE, revision_body(revision), True)
+                for stream, type_, body in revision_messages(revision):
+                    self._write_down(tx, stream, type_, body, True)
                 tx.execute("INSERT INTO catalog_published VALUES (?, ?, ?)",
                            [revision.product_code, revision.number, revision.content_hash])
         return len(fresh)
