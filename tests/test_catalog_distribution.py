@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlite_utils
 
 from sync.catalog import load_catalog
 from sync.catalog.distribution import (
@@ -111,9 +112,18 @@ def big_revision(catalog: CatalogStore, tmp_path: Path, size: int = 1_300_000, *
     return catalog.release("BIKE", number, "fay")
 
 
+@pytest.fixture(scope="module")
+def paged_catalog(tmp_path_factory: pytest.TempPathFactory) -> CatalogStore:
+    """Revision 1 of BIKE and a released one over 1 MiB (built once: the large YAML takes a while to load)."""
+    folder = tmp_path_factory.mktemp("paged")
+    catalog = released_catalog(folder / "catalog.db")
+    big_revision(catalog, folder)
+    return catalog
+
+
 @pytest.fixture
-def big(tmp_path: Path, hub_catalog: CatalogStore) -> Revision:
-    return big_revision(hub_catalog, tmp_path)
+def big(paged_catalog: CatalogStore) -> Revision:
+    return paged_catalog.latest_released("BIKE")
 
 
 def envelopes(messages: list[tuple[str, str, dict[str, Any]]], first_seq: int = 1) -> list[Envelope]:
@@ -132,16 +142,17 @@ def released_number(catalog_db: Path) -> int | None:
     if not catalog_db.exists():
         return None
     try:
-        with closing(sqlite3.connect(f"file:{catalog_db}?mode=ro", uri=True, timeout=5)) as db:
-            row = db.execute("SELECT max(number) FROM revisions WHERE product = 'BIKE' AND state = 'released'").fetchone()
+        with closing(sqlite3.connect(f"file:{catalog_db}?mode=ro", uri=True, timeout=5)) as connection:
+            rows = list(sqlite_utils.Database(connection).query(
+                "SELECT max(number) AS n FROM revisions WHERE product = 'BIKE' AND state = 'released'"))
     except sqlite3.OperationalError:  # being created by the edge right now
         return None
-    return row[0] if row else None
+    return rows[0]["n"] if rows else None
 
 
-def test_a_small_revision_is_one_message_and_a_large_one_pages_then_manifest(hub_catalog: CatalogStore,
+def test_a_small_revision_is_one_message_and_a_large_one_pages_then_manifest(paged_catalog: CatalogStore,
                                                                               big: Revision) -> None:
-    small = revision_messages(hub_catalog.revision("BIKE", 1))
+    small = revision_messages(paged_catalog.revision("BIKE", 1))
     assert [(stream, type_) for stream, type_, _ in small] == [("catalog/BIKE", MESSAGE)]
     assert len(big.snapshot if isinstance(big.snapshot, str) else canonical(big)) > 1024 * 1024
     messages = revision_messages(big)
@@ -195,8 +206,9 @@ def corrupt(messages: list[tuple[str, str, dict[str, Any]]], index: int) -> list
     return changed
 
 
-def test_a_missing_page_keeps_the_last_good_revision(tmp_path: Path, hub_catalog: CatalogStore, big: Revision) -> None:
-    inbox, catalog_db = keep_first_revision(tmp_path, hub_catalog)
+def test_a_missing_page_keeps_the_last_good_revision(tmp_path: Path, paged_catalog: CatalogStore,
+                                                     big: Revision) -> None:
+    inbox, catalog_db = keep_first_revision(tmp_path, paged_catalog)
     messages = revision_messages(big)
     for envelope in envelopes(messages[:3] + messages[4:], first_seq=2):  # catalog/BIKE had revision 1 as seq 1
         inbox.receive(envelope)
@@ -206,9 +218,9 @@ def test_a_missing_page_keeps_the_last_good_revision(tmp_path: Path, hub_catalog
 
 
 @pytest.mark.parametrize("manifest_first", [False, True])
-def test_a_corrupt_page_is_refused_and_the_last_good_revision_stays(tmp_path: Path, hub_catalog: CatalogStore,
+def test_a_corrupt_page_is_refused_and_the_last_good_revision_stays(tmp_path: Path, paged_catalog: CatalogStore,
                                                                     big: Revision, manifest_first: bool) -> None:
-    inbox, catalog_db = keep_first_revision(tmp_path, hub_catalog)
+    inbox, catalog_db = keep_first_revision(tmp_path, paged_catalog)
     messages = corrupt(revision_messages(big), 2)
     if manifest_first:
         messages = messages[-1:] + messages[:-1]
@@ -304,3 +316,16 @@ def test_a_corrupt_page_through_mosquitto_keeps_the_last_good_revision(tmp_path:
     finally:
         sync.stop()
         hub.stop()
+
+
+def test_pages_left_on_the_broker_by_an_older_revision_are_not_kept(tmp_path: Path, big: Revision) -> None:
+    inbox, catalog_db = edge_inbox(tmp_path)
+    messages = revision_messages(big)
+    for envelope in envelopes(messages):
+        inbox.receive(envelope)
+    assert released_number(catalog_db) == big.number
+    stale = envelopes(messages[:2], first_seq=2)  # retained pages re-delivered after a reconnect
+    for envelope in stale:
+        inbox.receive(envelope)
+    assert inbox.store.query("SELECT count(*) AS n FROM catalog_pages")[0]["n"] == 0
+    assert inbox.failures() == []

@@ -125,6 +125,23 @@ def _product_of(paged_id: object, where: str) -> str:
     return paged_id.split("@", 1)[0]
 
 
+def _superseded(catalog_db: Path, paged_id: str) -> bool:
+    """True when the edge already has this revision or a newer one: a page left retained on the broker
+    by an older, longer revision is not kept (best effort: when in doubt it is kept)."""
+    product, _, rest = paged_id.partition("@")
+    try:
+        number = int(rest.split(":", 1)[0])
+        catalog = CatalogStore(catalog_db)
+    except (ValueError, CatalogError):
+        return False
+    try:
+        rows = list(catalog.db.query("SELECT max(number) AS n FROM revisions WHERE product = ? AND state = 'released'",
+                                     [product]))
+    finally:
+        catalog.close()
+    return bool(rows) and rows[0]["n"] is not None and rows[0]["n"] >= number
+
+
 def _assemble(tx: Transaction, catalog_db: Path, paged_id: str, where: str) -> bool:
     """Store the revision of ``paged_id`` once its manifest and every page are in; False while waiting."""
     row = tx.execute("SELECT manifest FROM catalog_manifests WHERE paged_id = ?", [paged_id]).fetchone()
@@ -181,6 +198,8 @@ def follow_catalog(inbox: Inbox, catalog_db: Path) -> None:
         if not isinstance(index, int) or index < 0 or not isinstance(part.get("data"), str):
             raise CatalogError("catalog page lacks its index or data", where=where)
         known = tx.execute("SELECT manifest FROM catalog_manifests WHERE paged_id = ?", [paged_id]).fetchone()
+        if known is None and _superseded(catalog_db, str(paged_id)):
+            return
         if known is not None:  # its manifest came first (a late edge): check the page now, keep only a good one
             try:
                 paging.page_data(json.loads(known[0]), part, where)
