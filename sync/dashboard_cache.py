@@ -6,11 +6,16 @@ reads. Each snapshot row carries a
 ``revision`` that grows on every write, so the model re-parses only what changed. Acknowledge and
 resolve commands go up through the outbox and are remembered as pending until the hub's
 ``alert.changed`` shows them done; offline they simply wait.
+
+Who shows the cache learns of a change from :attr:`DashboardCache.listeners` (called with the
+revision just written) instead of polling; since handlers run inside the inbox's transaction, the
+reader first waits for that revision to be committed (:meth:`DashboardCache.wait_visible`).
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -50,6 +55,8 @@ class DashboardCache:
     def __init__(self, store: Store, clock: Callable[[], datetime] = utc_clock) -> None:
         self.store = store
         self.clock = clock
+        #: called (on the writing thread, before its commit) with each revision a handler wrote
+        self.listeners: list[Callable[[int], None]] = []
         store.migrate(COMPONENT, MIGRATIONS)
 
     # --- writing (inbox handlers, sync thread) ---------------------------------------------------
@@ -64,6 +71,10 @@ class DashboardCache:
     def _bump(self, tx: Transaction) -> int:
         return int(tx.execute("UPDATE dashboard_revision SET revision = revision + 1 WHERE id = 1 "
                               "RETURNING revision").fetchone()[0])
+
+    def _tell(self, revision: int) -> None:
+        for listener in list(self.listeners):
+            listener(revision)
 
     def on_snapshot(self, tx: Transaction, envelope: Envelope) -> None:
         body = envelope.body
@@ -83,10 +94,12 @@ class DashboardCache:
             tx.execute("DELETE FROM dashboard_alerts")
             for row in body["alerts"]:
                 self._put_alert(tx, row, now, where)
+        self._tell(revision)
 
     def on_alert(self, tx: Transaction, envelope: Envelope) -> None:
-        self._bump(tx)
+        revision = self._bump(tx)
         self._put_alert(tx, envelope.body, self.clock().isoformat(), f"stream {envelope.stream} seq {envelope.seq}")
+        self._tell(revision)
 
     def _put_alert(self, tx: Transaction, row: dict[str, Any], now: str, where: str) -> None:
         alert_id, state = row.get("id"), row.get("state")
@@ -120,6 +133,17 @@ class DashboardCache:
     # --- reading ----------------------------------------------------------------------------------
     def revision(self) -> int:
         return int(self.store.query("SELECT revision FROM dashboard_revision")[0]["revision"])
+
+    def wait_visible(self, revision: int, timeout: float = 2.0) -> bool:
+        """Wait until ``revision`` is committed (a listener hears of it before the inbox commits).
+
+        False after ``timeout`` (the inbox transaction rolled back): read what is there."""
+        deadline = time.monotonic() + timeout
+        while self.revision() < revision:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.001)
+        return True
 
     def revisions(self) -> dict[str, int]:
         return {r["stream"]: int(r["revision"]) for r in

@@ -56,13 +56,15 @@ def test_the_dashboard_gets_the_hub_snapshot_and_its_acknowledgement_reaches_the
         assert sync.link.wait_subscribed(20)
         hub.publish_snapshot(now, with_kpis=True)
         model = DashboardModel(cache, link_up=lambda: sync.status().connected, wake=sync.wake)
-        window = DashboardWindow(model, ask_name=lambda _parent: "Mei", poll_ms=100)
+        window = DashboardWindow(model, ask_name=lambda _parent: "Mei", time_refresh_ms=60_000)  # no polling
+        window.setStyleSheet((Path(__file__).resolve().parent.parent / "assets/styles/dashboard.qss").read_text())
         qtbot.addWidget(window)
         window.resize(1280, 800)
         window.show()
-        qtbot.waitUntil(lambda: bool(model.orders) and bool(model.alerts) and bool(model.centres), timeout=20_000)
+        # each snapshot repaints as it arrives (no poll gathers them): wait for the one with ann's operation
+        qtbot.waitUntil(lambda: bool(model.orders) and bool(model.alerts) and any(
+            r.workers == ("ann",) for rows in model.centres.values() for r in rows), timeout=20_000)
         assert model.orders[0].id == "K1-0001"
-        assert any(r.workers == ("ann",) for rows in model.centres.values() for r in rows)
         target = model.alerts[0].id
         window.alerts.cards[target].acknowledge.click()
         assert wait_for(lambda: hub.store.query("SELECT acknowledged_by FROM alerts WHERE id = ?",
@@ -71,6 +73,12 @@ def test_the_dashboard_gets_the_hub_snapshot_and_its_acknowledgement_reaches_the
         window.tabs.setCurrentIndex(3)
         qtbot.wait(50)
         window.grab().save(str(artifacts / "dashboard_live_alerts.png"))
+        window.tabs.setCurrentIndex(window.tab_index("stations"))
+        qtbot.wait(50)
+        assert any(r.workers == ("ann",) for board in model.stations for r in board.running)
+        assert window.width() == 1280  # the hub's real data does not push any tab wider than the screen
+        window.grab().save(str(artifacts / "dashboard_live_stations.png"))
+        window.close()
     finally:
         sync.stop()
         hub.stop()

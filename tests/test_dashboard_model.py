@@ -125,7 +125,7 @@ def test_only_the_changed_parts_are_reported(parts: Any) -> None:
     model.refresh()
     assert model.refresh() == set()
     feed.send("dashboard/centre/WHEEL", "dashboard.centre", centre_body())
-    assert model.refresh() == {"centres", "alerts"}
+    assert model.refresh() == {"centres", "stations", "alerts"}
 
 
 def test_alert_events_between_snapshots_raise_change_and_resolve(parts: Any) -> None:
@@ -186,3 +186,43 @@ def test_stale_when_the_snapshot_is_old_or_the_link_is_down(parts: Any) -> None:
     clock.now = NOW + timedelta(seconds=5)
     link["up"] = False
     assert "hub link is down" in model.stale_text()
+
+
+def test_work_orders_by_station_count_each_status_and_keep_unstarted_work_on_its_centre(parts: Any) -> None:
+    model, feed, _clock, _store = parts
+    frame = centre_body("FRAME")
+    for op in frame["operations"]:
+        op["station"] = "st-frame-1" if op["status"] != "queued" else None
+    feed.send("dashboard/centre/WHEEL", "dashboard.centre", centre_body())
+    feed.send("dashboard/centre/FRAME", "dashboard.centre", frame)
+    assert "stations" in model.refresh()
+    boards = {b.title: b for b in model.stations}
+    assert list(boards) == ["st-frame-1", "st-wheel-1", "FRAME · not started"]
+    assert dict(boards["st-wheel-1"].counts) == {"running": 1, "paused": 1, "queued": 1, "done": 1}
+    assert [r.workers for r in boards["st-wheel-1"].running] == [("bob",)]
+    assert [r.work_order for r in boards["FRAME · not started"].operations] == ["WO-2"]
+    assert [b.title for b in model.station_boards("FRAME")] == ["st-frame-1", "FRAME · not started"]
+
+
+def test_a_read_off_the_ui_thread_leaves_the_shown_state_until_applied(parts: Any) -> None:
+    model, feed, _clock, _store = parts
+    feed.send("dashboard/orders", "dashboard.orders", orders_body())
+    state, changed = model.read()
+    assert model.orders == [] and "orders" in changed  # nothing shown yet: the UI thread applies it
+    model.apply(state, changed)
+    assert [o.id for o in model.orders] == ["O1", "O2"]
+    assert model.read() == (state, set())  # nothing new in the cache: no work, no repaint
+
+
+def test_a_station_serving_two_work_centres_shows_both_running_first(parts: Any) -> None:
+    model, feed, _clock, _store = parts
+    frame = centre_body("FRAME")
+    feed.send("dashboard/centre/WHEEL", "dashboard.centre", centre_body())
+    feed.send("dashboard/centre/FRAME", "dashboard.centre", frame)  # same station st-wheel-1
+    model.refresh()
+    (board,) = model.stations
+    assert board.work_centres == ("FRAME", "WHEEL") and board.counts["running"] == 2
+    assert [r.status for r in board.operations] == ["running"] * 2 + ["paused"] * 2 + ["queued"] * 2 + ["done"] * 2
+    feed.send("dashboard/centre/FRAME", "dashboard.centre", {**frame, "operations": frame["operations"][:1]})
+    model.refresh()  # only FRAME was grouped again; WHEEL's part is kept
+    assert dict(model.stations[0].counts) == {"running": 1, "paused": 1, "queued": 1, "done": 2}

@@ -1,7 +1,15 @@
-"""The dashboard's real widgets offscreen, fed through a real inbox; each panel is saved as a PNG."""
+"""The dashboard's real widgets offscreen, fed through a real inbox from another thread (as EdgeSync does).
+
+Each panel is saved as a PNG under the artifacts folder for a person to look at.
+"""
 
 from __future__ import annotations
 
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -10,73 +18,211 @@ import pytest
 
 from sync.dashboard_cache import DashboardCache
 from sync.store import Inbox, Outbox, Store
+from terminal.dashboard.core import DashboardCore
 from terminal.dashboard.model import DashboardModel
 from terminal.dashboard.widgets import DashboardWindow
+from terminal.qt import Qt
 from tests.test_dashboard_model import NOW, Clock, Feed, alert, centre_body, orders_body
 
 STYLE = Path(__file__).resolve().parent.parent / "assets" / "styles" / "dashboard.qss"
 
 
-@pytest.fixture
-def window(qtbot: Any, tmp_path: Path) -> tuple[DashboardWindow, Feed, Clock, Store, dict[str, bool]]:
-    store = Store(tmp_path / "dash.db", device_id="dash-1")
+class ThreadFeed(Feed):
+    """Applies hub messages on a thread of its own with its own connection, like the sync thread."""
+
+    def send(self, stream: str, type_: str, body: dict[str, Any], seq: int | None = None) -> None:
+        failed: list[BaseException] = []
+
+        def apply() -> None:
+            try:
+                Feed.send(self, stream, type_, body, seq)
+            except BaseException as exc:  # noqa: BLE001 - re-raised on the test thread
+                failed.append(exc)
+
+        worker = threading.Thread(target=apply, name="test-sync")
+        worker.start()
+        worker.join(10)
+        if failed:
+            raise failed[0]
+
+
+@dataclass
+class Screen:
+    win: DashboardWindow
+    feed: ThreadFeed
+    clock: Clock
+    store: Store
+    link: dict[str, bool]
+    sql_threads: set[int]
+
+
+def open_screen(qtbot: Any, tmp_path: Path, **options: Any) -> Screen:
+    """Store, cache and model opened on the core thread; every statement on that connection is traced."""
     clock = Clock()
-    cache = DashboardCache(store, clock=clock)
-    inbox = Inbox(store)
-    cache.register(inbox)
     link = {"up": True}
+    sql_threads: set[int] = set()
+    core = DashboardCore()
+
+    def open_node() -> tuple[Store, DashboardCache]:
+        store = Store(tmp_path / "dash.db", device_id="dash-1")
+        conn: sqlite3.Connection = store.db.conn
+        conn.set_trace_callback(lambda _sql: sql_threads.add(threading.get_ident()))
+        return store, DashboardCache(store, clock=clock)
+
+    store, cache = core.call(open_node)
+    sibling = store.sibling()  # the sync thread's own connection
+    inbox = Inbox(sibling)
+    cache.register(inbox)
     model = DashboardModel(cache, clock=clock, link_up=lambda: link["up"])
-    win = DashboardWindow(model, ask_name=lambda _parent: "Mei", poll_ms=60_000)
+    core.attach(model)
+    win = DashboardWindow(model, core=core, ask_name=lambda _parent: "Mei", time_refresh_ms=60_000, **options)
     win.setStyleSheet(STYLE.read_text(encoding="utf-8"))
     qtbot.addWidget(win)
     win.resize(1280, 800)
     win.show()
-    feed = Feed(inbox)
-    feed.send("dashboard/orders", "dashboard.orders", orders_body())
-    feed.send("dashboard/centre/WHEEL", "dashboard.centre", centre_body())
-    win.poll()
-    return win, feed, clock, store, link
+    feed = ThreadFeed(inbox)
+    with qtbot.waitSignal(win.repainted, timeout=5000):
+        feed.send("dashboard/orders", "dashboard.orders", orders_body())
+    with qtbot.waitSignal(win.repainted, timeout=5000):
+        feed.send("dashboard/centre/WHEEL", "dashboard.centre", centre_body())
+    assert win.wait_idle()
+    return Screen(win, feed, clock, store, link, sql_threads)
 
 
-def test_every_panel_renders_and_is_saved(window: Any, artifacts: Path, qtbot: Any) -> None:
-    win, *_ = window
-    for index, name in enumerate(["orders", "stations", "load", "alerts", "kpis"]):
-        win.tabs.setCurrentIndex(index)
-        qtbot.wait(30)
-        image = win.grab()
-        assert image.width() == 1280
-        image.save(str(artifacts / f"dashboard_{name}.png"))
+@pytest.fixture
+def screen(qtbot: Any, tmp_path: Path) -> Iterator[Screen]:
+    s = open_screen(qtbot, tmp_path)
+    yield s
+    s.win.close()
+    s.feed.inbox.store.close()
+
+
+def plain(html: str) -> str:
+    """A label's rich text as the words a person reads."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def save(screen: Screen, qtbot: Any, artifacts: Path, tab: str, name: str) -> None:
+    screen.win.tabs.setCurrentIndex(screen.win.tab_index(tab))
+    qtbot.wait(30)
+    image = screen.win.grab()
+    assert image.width() == 1280
+    image.save(str(artifacts / f"dashboard_{name}.png"))
+
+
+def test_every_panel_renders_and_is_saved(screen: Screen, artifacts: Path, qtbot: Any) -> None:
+    win = screen.win
+    for tab in ("orders", "stations", "centres", "load", "alerts", "kpis"):
+        save(screen, qtbot, artifacts, tab, tab)
     assert win.orders.rows.rowCount() == 2 and win.orders.rows.rows[0].id == "O1"
-    assert win.stations.rows.rowCount() == 4 and win.stations.rows.rows[0].status == "running"
-    assert win.tabs.tabText(3) == "Alerts (2)"
+    assert win.centres.rows.rowCount() == 4 and win.centres.rows.rows[0].status == "running"
+    assert win.tabs.tabText(win.tab_index("alerts")) == "Alerts (2)"
     assert len(win.load.today.series()) == 1 and len(win.kpis.oee.series()) == 1
     assert not win.banner.isVisible()
 
 
-def test_drill_down_lists_work_orders_and_operations(window: Any, artifacts: Path) -> None:
-    win, *_ = window
-    dialog = win.open_order("O1")
+def test_stations_tab_shows_work_orders_by_station_with_operator_and_time_against_standard(
+        screen: Screen, artifacts: Path, qtbot: Any) -> None:
+    win = screen.win
+    board = {"order_id": "O1", "work_order": "WO-9", "item": "FRAME-M", "qty": 1, "op": 10, "code": "WELD",
+             "status": "running", "workers": ["dee"], "elapsed_s": 300, "standard_s": 1200, "good": 0, "scrap": 0,
+             "planned_start": NOW.isoformat(), "eta": None, "station": "st-frame-1"}
+    with qtbot.waitSignal(win.repainted, timeout=5000):
+        screen.feed.send("dashboard/centre/FRAME", "dashboard.centre",
+                         {"at": NOW.isoformat(), "work_centre": "FRAME",
+                          "operations": [board, {**board, "work_order": "WO-10", "status": "queued", "workers": [],
+                                                 "elapsed_s": 0, "station": None},
+                                         {**board, "work_order": "WO-11", "workers": ["eve"]},
+                                         {**board, "work_order": "WO-12", "workers": ["fay", "gus"]}]})
+    save(screen, qtbot, artifacts, "stations", "stations_by_station")
+    cards = win.stations.cards
+    assert win.stations.placed == ["st-frame-1", "st-wheel-1", "FRAME · not started"]
+    wheel = cards["st-wheel-1"]
+    assert plain(wheel.counts.text()) == "1 running 1 paused 1 queued 1 done"
+    assert "bob" in wheel.lines.text() and "40:00</b> of 30:00 standard (133 %)" in wheel.lines.text()
+    assert "#c62828" in wheel.lines.text() and "#c62828" not in cards["st-frame-1"].lines.text()
+    assert "next: WO-10 / 10 WELD" in cards["FRAME · not started"].lines.text()
+    assert "dee" in cards["st-frame-1"].lines.text() and "+ 1 more running" in cards["st-frame-1"].lines.text()
+    assert wheel.height() >= 150 and wheel.width() >= 300  # a touch target readable across the hall
+    qtbot.mouseClick(wheel, Qt.MouseButton.LeftButton)
+    assert win.stations.selected == "st-wheel-1" and wheel.property("selected") == "true"
+    assert [r.status for r in win.stations.rows.rows] == ["running", "paused", "queued", "done"]
+    win.stations.centre.setCurrentText("FRAME")
+    assert win.stations.placed == ["st-frame-1", "FRAME · not started"]
+    save(screen, qtbot, artifacts, "stations", "stations_frame_only")
+
+
+def test_the_start_tab_and_work_centre_come_from_the_settings(qtbot: Any, tmp_path: Path) -> None:
+    screen = open_screen(qtbot, tmp_path, default_tab="stations", work_centre="WHEEL")
+    try:
+        assert screen.win.tabs.currentWidget() is screen.win.stations
+        assert screen.win.stations.centre.currentText() == "WHEEL"
+        assert screen.win.centres.centre.currentText() == "WHEEL"
+    finally:
+        screen.win.close()
+
+
+def test_an_incoming_event_repaints_at_once_without_a_poll(screen: Screen, qtbot: Any) -> None:
+    win = screen.win
+    assert win.timer.interval() == 60_000  # the slow timer cannot be what repaints
+    with qtbot.waitSignal(win.repainted, timeout=2000) as caught:
+        screen.feed.send("alerts", "alert.raised", alert(7, severity="critical"))
+    assert "alerts" in caught.args[0]
+    assert 7 in win.alerts.cards and win.tabs.tabText(win.tab_index("alerts")) == "Alerts (3)"
+
+
+def test_the_ui_thread_never_touches_sqlite(screen: Screen, qtbot: Any) -> None:
+    win, ui = screen.win, threading.get_ident()
+    with qtbot.waitSignal(win.repainted, timeout=5000):
+        screen.feed.send("alerts", "alert.raised", alert(8))
+    with qtbot.waitSignal(win.repainted, timeout=5000):
+        win.alerts.cards[8].acknowledge.click()
+    win.tick()
+    win.open_order("O1").close()
+    for index in range(win.tabs.count()):
+        win.tabs.setCurrentIndex(index)
+        qtbot.wait(10)
+    assert win.wait_idle()
+    assert screen.sql_threads and ui not in screen.sql_threads
+
+
+def test_drill_down_lists_work_orders_and_operations(screen: Screen, artifacts: Path) -> None:
+    dialog = screen.win.open_order("O1")
     assert dialog.tree.topLevelItemCount() == 3
     assert dialog.tree.topLevelItem(0).child(0).text(4) == "2 / 1"
     dialog.grab().save(str(artifacts / "dashboard_drilldown.png"))
 
 
-def test_acknowledge_offline_queues_the_event_shows_pending_and_a_stale_banner(window: Any, artifacts: Path,
-                                                                                qtbot: Any) -> None:
-    win, feed, clock, store, link = window
-    link["up"] = False
-    clock.now = NOW + timedelta(seconds=30)
-    win.poll()
+def test_acknowledge_offline_queues_the_event_shows_pending_and_a_stale_banner(
+        screen: Screen, artifacts: Path, qtbot: Any) -> None:
+    win = screen.win
+    screen.link["up"] = False
+    screen.clock.now = NOW + timedelta(seconds=30)
+    win.tick()  # the slow timer: time alone moved
     assert win.banner.isVisible() and "Stale since" in win.banner.text()
     card = win.alerts.cards[1]
     assert card.acknowledge.height() >= 48
-    card.acknowledge.click()
-    (event,) = Outbox(store).after(0, 10)
+    with qtbot.waitSignal(win.repainted, timeout=5000):
+        card.acknowledge.click()
+    (event,) = Outbox(screen.store).after(0, 10)
     assert event.type == "alert.acknowledged" and event.body == {"alert_id": 1, "by": "Mei"}
     assert "acknowledge pending" in card.text.text() and not card.acknowledge.isEnabled()
-    win.tabs.setCurrentIndex(3)
-    qtbot.wait(30)
-    win.grab().save(str(artifacts / "dashboard_offline.png"))
-    feed.send("alerts", "alert.changed", alert(1, state="acknowledged", acknowledged_by="Mei"))
-    win.poll()
+    assert win.alerts.message.text() == "Acknowledge of alert 1 sent as Mei"
+    save(screen, qtbot, artifacts, "alerts", "offline")
+    with qtbot.waitSignal(win.repainted, timeout=5000):
+        screen.feed.send("alerts", "alert.changed", alert(1, state="acknowledged", acknowledged_by="Mei"))
     assert "pending" not in win.alerts.cards[1].text.text() and "by Mei" in win.alerts.cards[1].text.text()
+
+
+def test_stale_banner_follows_the_configured_threshold(qtbot: Any, tmp_path: Path) -> None:
+    screen = open_screen(qtbot, tmp_path)
+    try:
+        screen.win.model.stale_after = timedelta(seconds=60)
+        screen.clock.now = NOW + timedelta(seconds=30)
+        screen.win.tick()
+        assert not screen.win.banner.isVisible()
+        screen.clock.now = NOW + timedelta(seconds=61)
+        screen.win.tick()
+        assert screen.win.banner.isVisible()
+    finally:
+        screen.win.close()

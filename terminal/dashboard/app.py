@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from sync.dashboard_cache import DashboardCache
@@ -12,6 +13,7 @@ from sync.protocol.edge import EdgeSync
 from sync.settings import Settings
 from sync.station.stored import database_path
 from sync.store import Store
+from terminal.dashboard.core import DashboardCore
 from terminal.dashboard.model import DashboardModel
 from terminal.dashboard.widgets import DashboardWindow
 from terminal.qt import QApplication
@@ -32,17 +34,35 @@ def start_sync(settings: Settings, store: Store, cache: DashboardCache) -> EdgeS
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    """Open the cache, start the sync and show the window (full screen unless ``--windowed``)."""
-    store = Store(database_path(settings), device_id=settings.get("node.device_id"))
+    """Open the cache and start the sync on the core thread, then show the window (full screen unless ``--windowed``).
+
+    The UI thread never touches SQLite: opening, migrating, reading and acknowledging all run on
+    the dashboard's core thread; the screens repaint on its ``changed`` signal."""
+    dash = settings.section("dashboard")
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setStyleSheet(STYLE.read_text(encoding="utf-8"))
-    cache = DashboardCache(store)
-    sync = start_sync(settings, store, cache)
-    app.aboutToQuit.connect(sync.stop)
-    model = DashboardModel(cache, link_up=lambda: sync.status().connected, wake=sync.wake)
-    window = DashboardWindow(model)
+    core = DashboardCore()
+
+    def open_node() -> tuple[Store, DashboardCache, EdgeSync]:
+        store = Store(database_path(settings), device_id=settings.get("node.device_id"))
+        cache = DashboardCache(store)
+        return store, cache, start_sync(settings, store, cache)
+
+    store, cache, sync = core.call(open_node)
+    model = DashboardModel(cache, link_up=lambda: sync.status().connected, wake=sync.wake,
+                           stale_after=timedelta(seconds=dash["stale_after_s"]))
+    core.attach(model)
+    window = DashboardWindow(model, core=core, time_refresh_ms=round(dash["time_refresh_s"] * 1000),
+                             default_tab=dash["default_tab"], work_centre=dash["work_centre"])
+
+    def close() -> None:
+        core.call(sync.stop)
+        core.call(store.close)
+        core.close()
+
+    app.aboutToQuit.connect(close)
     if args.windowed:
         window.resize(1280, 800)
         window.show()

@@ -1,23 +1,28 @@
 """What the supervisor dashboard shows, as plain Python over the local cache (tests drive it without Qt).
 
-:meth:`DashboardModel.refresh` re-reads only the streams whose revision moved and reports which
-parts changed (``orders``, ``centres``, ``alerts``, ``load``, ``kpis``), so the screen repaints
-just those panels.
+Reading is split in two so the screen never waits on SQLite: :meth:`DashboardModel.read` (on the
+dashboard's core thread) re-reads only the streams whose revision moved and returns a new immutable
+:class:`DashboardState` with the parts that changed (``orders``, ``centres``, ``stations``,
+``alerts``, ``load``, ``kpis``); :meth:`DashboardModel.apply` (on the UI thread) makes it the shown
+state. :meth:`DashboardModel.refresh` does both at once (tests, scripts).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import math
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, NamedTuple
 
 from sync.dashboard_cache import DashboardCache, utc_clock
 
-STALE_AFTER = timedelta(seconds=15)
+STALE_AFTER = timedelta(seconds=15)  # the declared default of dashboard.stale_after_s
 ORDERS_STREAM = "dashboard/orders"
 CENTRE_PREFIX = "dashboard/centre/"
 STATUS_ORDER = ("running", "paused", "queued", "done")
+STATUS_RANK = {s: i for i, s in enumerate(STATUS_ORDER)}
 SEVERITY_RANK = {"critical": 0, "high": 1, "warning": 2, "medium": 2, "info": 3, "low": 3}
 
 
@@ -38,8 +43,9 @@ class OrderRow:
         return self.eta - self.promise if self.eta and self.promise else None
 
 
-@dataclass(frozen=True)
-class OperationRow:
+class OperationRow(NamedTuple):
+    """One operation on a work-centre board (a named tuple: 5,000 of them are built per second of updates)."""
+
     order_id: str
     work_order: str
     item: str
@@ -98,6 +104,48 @@ class Kpis:
     fpy_trend: list[float | None] = field(default_factory=list)
 
 
+StationKey = tuple[bool, str]  # (no station yet, station id or work centre code)
+StationGroups = Mapping[StationKey, tuple[list[OperationRow], Counter[str]]]
+
+
+@dataclass(frozen=True)
+class StationBoard:
+    """One station's work: counts per status and its operations, running first.
+
+    Operations not started anywhere yet have no station: they sit on a board per work centre
+    (``unassigned``) until a station starts them."""
+
+    station: str
+    unassigned: bool
+    work_centres: tuple[str, ...]
+    counts: Mapping[str, int]
+    operations: tuple[OperationRow, ...]
+
+    @property
+    def title(self) -> str:
+        return f"{self.station} · not started" if self.unassigned else self.station
+
+    @property
+    def running(self) -> tuple[OperationRow, ...]:
+        return tuple(r for r in self.operations if r.status == "running")
+
+
+@dataclass(frozen=True)
+class DashboardState:
+    """Everything one read of the cache gave: the screen paints only from this (no store access)."""
+
+    revision: int = -1
+    streams: Mapping[str, int] = field(default_factory=dict)  # stream -> revision parsed
+    orders: list[OrderRow] = field(default_factory=list)
+    alerts: list[AlertRow] = field(default_factory=list)
+    load: list[LoadRow] = field(default_factory=list)
+    kpis: Kpis = field(default_factory=Kpis)
+    centres: Mapping[str, list[OperationRow]] = field(default_factory=dict)
+    station_groups: Mapping[str, StationGroups] = field(default_factory=dict)  # per centre, for merge_boards
+    stations: list[StationBoard] = field(default_factory=list)
+    snapshot_at: datetime | None = None
+
+
 @dataclass(frozen=True)
 class WorkOrderDrill:
     id: str
@@ -129,91 +177,174 @@ def age_text(age: timedelta) -> str:
     return f"{hours} h {minutes:02d} min" if hours < 24 else f"{hours // 24} d {hours % 24} h"
 
 
+def _order_key(row: OperationRow) -> tuple[int, float]:
+    """Running, paused, queued, done; then by planned start (timestamps: cheap to compare)."""
+    return STATUS_RANK.get(row.status, 9), row.planned_start.timestamp() if row.planned_start else math.inf
+
+
+def group_by_station(code: str, rows: list[OperationRow]) -> StationGroups:
+    """One work centre's operations (sorted) per station, with their status counts."""
+    found: dict[StationKey, tuple[list[OperationRow], Counter[str]]] = {}
+    for row in rows:
+        key = (False, row.station) if row.station else (True, code)
+        group = found.get(key)
+        if group is None:
+            group = found[key] = ([], Counter())
+        group[0].append(row)
+        group[1][row.status] += 1
+    return found
+
+
+def merge_boards(groups: Mapping[str, StationGroups]) -> list[StationBoard]:
+    """Boards from the per-centre groups: stations first, then unstarted work per centre.
+
+    Only the changed centre is grouped again on an update; a station serving several centres is
+    the only one whose rows are concatenated and sorted again."""
+    parts: dict[StationKey, list[tuple[str, list[OperationRow], Counter[str]]]] = {}
+    for code, grouped in groups.items():
+        for key, (piece_rows, piece_counts) in grouped.items():
+            parts.setdefault(key, []).append((code, piece_rows, piece_counts))
+    boards = []
+    for key in sorted(parts):
+        pieces = parts[key]
+        counts = dict.fromkeys(STATUS_ORDER, 0)
+        for _code, _rows, tally in pieces:
+            for status, n in tally.items():
+                counts[status] = counts.get(status, 0) + n
+        if len(pieces) == 1:
+            rows: tuple[OperationRow, ...] = tuple(pieces[0][1])
+        else:
+            rows = tuple(sorted((r for piece in pieces for r in piece[1]), key=_order_key))
+        boards.append(StationBoard(key[1], key[0], tuple(sorted(code for code, _r, _c in pieces)), counts, rows))
+    return boards
+
+
+def station_boards(centres: Mapping[str, list[OperationRow]]) -> list[StationBoard]:
+    """The operations of every work centre regrouped per station (see :func:`merge_boards`)."""
+    return merge_boards({code: group_by_station(code, rows) for code, rows in centres.items()})
+
+
+def parse_orders(body: dict[str, Any]) -> dict[str, Any]:
+    """The orders snapshot as the state's ``orders``, ``load`` and ``kpis``."""
+    orders = [OrderRow(str(o.get("id")), str(o.get("product") or ""), int(o.get("quantity") or 0),
+                       str(o.get("status") or ""), float(o.get("percent") or 0), _time(o.get("promise")),
+                       _time(o.get("eta")), bool(o.get("late")))
+              for o in body.get("orders", []) if isinstance(o, dict)]
+    orders.sort(key=lambda o: (not o.late, o.status in ("done", "cancelled", "ready")))
+    load = body.get("load") or {}
+    loads = [LoadRow(code, float(v.get("today_min", 0)), float(v.get("today_capacity_min", 0)),
+                     float(v.get("week_min", 0)), float(v.get("week_capacity_min", 0)))
+             for code, v in sorted(load.items()) if isinstance(v, dict)]
+    k = body.get("kpis") or {}
+    history = [h for h in k.get("history", []) if isinstance(h, dict)]
+    centres = sorted({str(wc) for h in history for wc in (h.get("oee") or {})}
+                     | {str(r["work_centre"]) for r in k.get("oee", []) if isinstance(r, dict) and r.get("work_centre")})
+    kpis = Kpis(
+        oee={r["work_centre"]: float(r.get("oee") or 0) for r in k.get("oee", [])
+             if isinstance(r, dict) and r.get("work_centre")},
+        on_time_delivery=_num(k.get("on_time_delivery")), first_pass_yield=_num(k.get("first_pass_yield")),
+        dates=[str(h.get("date")) for h in history],
+        oee_trend={wc: [_num((h.get("oee") or {}).get(wc)) for h in history] for wc in centres},
+        otd_trend=[_num(h.get("on_time_delivery")) for h in history],
+        fpy_trend=[_num(h.get("first_pass_yield")) for h in history])
+    return {"orders": orders, "load": loads, "kpis": kpis}
+
+
+def parse_centre(body: dict[str, Any]) -> tuple[str, list[OperationRow]]:
+    """One work centre's board: its code and its operations, running first."""
+    code = str(body.get("work_centre"))
+    rows = [OperationRow(str(o.get("order_id")), str(o.get("work_order")), str(o.get("item") or ""),
+                         int(o.get("qty") or 0), int(o.get("op") or 0), str(o.get("code") or ""),
+                         str(o.get("status") or "queued"), tuple(o.get("workers") or ()),
+                         int(o.get("elapsed_s") or 0), int(o.get("standard_s") or 0), int(o.get("good") or 0),
+                         int(o.get("scrap") or 0), str(o.get("station") or ""), code,
+                         _time(o.get("planned_start")), _time(o.get("eta")))
+            for o in body.get("operations", []) if isinstance(o, dict)]
+    rows.sort(key=_order_key)
+    return code, rows
+
+
 class DashboardModel:
-    """``DashboardModel(cache, link_up=..., clock=..., zone=...)``; call :meth:`refresh`, read the lists."""
+    """``DashboardModel(cache, link_up=..., clock=..., zone=..., stale_after=...)``.
+
+    :meth:`read` on the core thread, :meth:`apply` on the UI thread (or :meth:`refresh` for both);
+    the lists (``orders``, ``alerts``...) are those of the applied :attr:`state`."""
 
     def __init__(self, cache: DashboardCache, *, link_up: Callable[[], bool] = lambda: True,
                  clock: Callable[[], datetime] = utc_clock, zone: tzinfo | None = None,
-                 wake: Callable[[], None] = lambda: None) -> None:
+                 wake: Callable[[], None] = lambda: None, stale_after: timedelta = STALE_AFTER) -> None:
         self.cache = cache
         self.link_up = link_up
         self.clock = clock
         self.zone = zone
         self.wake = wake
-        self.orders: list[OrderRow] = []
-        self.alerts: list[AlertRow] = []
-        self.load: list[LoadRow] = []
-        self.kpis = Kpis()
-        self.centres: dict[str, list[OperationRow]] = {}
-        self._seen: dict[str, int] = {}
-        self._revision = -1
-        self._snapshot_at: datetime | None = None
+        self.stale_after = stale_after
+        self.state = DashboardState()  # shown (UI thread)
+        self._last_read = DashboardState()  # last read (core thread)
 
-    # --- reading the cache ------------------------------------------------------------------------
-    def refresh(self) -> set[str]:
-        """Re-read what changed in the cache; returns the parts that changed."""
+    # --- the shown state --------------------------------------------------------------------------
+    @property
+    def orders(self) -> list[OrderRow]:
+        return self.state.orders
+
+    @property
+    def alerts(self) -> list[AlertRow]:
+        return self.state.alerts
+
+    @property
+    def load(self) -> list[LoadRow]:
+        return self.state.load
+
+    @property
+    def kpis(self) -> Kpis:
+        return self.state.kpis
+
+    @property
+    def centres(self) -> Mapping[str, list[OperationRow]]:
+        return self.state.centres
+
+    @property
+    def stations(self) -> list[StationBoard]:
+        return self.state.stations
+
+    # --- reading the cache (core thread) ----------------------------------------------------------
+    def read(self) -> tuple[DashboardState, set[str]]:
+        """Re-read what changed in the cache since the last read: the new state and the changed parts."""
+        last = self._last_read
         revision = self.cache.revision()
-        if revision == self._revision:
-            return set()
-        self._revision = revision
+        if revision == last.revision:
+            return last, set()
         changed: set[str] = set()
-        revisions = self.cache.revisions()
-        for stream, rev in revisions.items():
-            if self._seen.get(stream) == rev:
+        parts: dict[str, Any] = {}
+        streams = dict(last.streams)
+        centres = dict(last.centres)
+        groups = dict(last.station_groups)
+        for stream, rev in self.cache.revisions().items():
+            if streams.get(stream) == rev:
                 continue
-            self._seen[stream] = rev
+            streams[stream] = rev
             got = self.cache.snapshot(stream)
             if got is None:
                 continue
             body, _received = got
             if stream == ORDERS_STREAM:
-                self._read_orders(body)
+                parts.update(parse_orders(body))
                 changed |= {"orders", "load", "kpis"}
             elif stream.startswith(CENTRE_PREFIX):
-                self._read_centre(body)
+                code, rows = parse_centre(body)
+                centres[code] = rows
+                groups[code] = group_by_station(code, rows)
                 changed.add("centres")
-        self._snapshot_at = self.cache.last_received()
-        self._read_alerts()
+        if "centres" in changed:
+            parts["stations"] = merge_boards(groups)
+            parts["station_groups"] = groups
+            changed.add("stations")
         changed.add("alerts")
-        return changed
+        self._last_read = replace(last, revision=revision, streams=streams, centres=centres,
+                             snapshot_at=self.cache.last_received(), alerts=self._read_alerts(), **parts)
+        return self._last_read, changed
 
-    def _read_orders(self, body: dict[str, Any]) -> None:
-        self.orders = [OrderRow(str(o.get("id")), str(o.get("product") or ""), int(o.get("quantity") or 0),
-                                str(o.get("status") or ""), float(o.get("percent") or 0), _time(o.get("promise")),
-                                _time(o.get("eta")), bool(o.get("late")))
-                       for o in body.get("orders", []) if isinstance(o, dict)]
-        self.orders.sort(key=lambda o: (not o.late, o.status in ("done", "cancelled", "ready")))
-        load = body.get("load") or {}
-        self.load = [LoadRow(code, float(v.get("today_min", 0)), float(v.get("today_capacity_min", 0)),
-                             float(v.get("week_min", 0)), float(v.get("week_capacity_min", 0)))
-                     for code, v in sorted(load.items()) if isinstance(v, dict)]
-        k = body.get("kpis") or {}
-        history = [h for h in k.get("history", []) if isinstance(h, dict)]
-        centres = sorted({str(wc) for h in history for wc in (h.get("oee") or {})}
-                         | {str(r["work_centre"]) for r in k.get("oee", []) if isinstance(r, dict) and r.get("work_centre")})
-        self.kpis = Kpis(
-            oee={r["work_centre"]: float(r.get("oee") or 0) for r in k.get("oee", [])
-                 if isinstance(r, dict) and r.get("work_centre")},
-            on_time_delivery=_num(k.get("on_time_delivery")), first_pass_yield=_num(k.get("first_pass_yield")),
-            dates=[str(h.get("date")) for h in history],
-            oee_trend={wc: [_num((h.get("oee") or {}).get(wc)) for h in history] for wc in centres},
-            otd_trend=[_num(h.get("on_time_delivery")) for h in history],
-            fpy_trend=[_num(h.get("first_pass_yield")) for h in history])
-
-    def _read_centre(self, body: dict[str, Any]) -> None:
-        code = str(body.get("work_centre"))
-        rows = [OperationRow(str(o.get("order_id")), str(o.get("work_order")), str(o.get("item") or ""),
-                             int(o.get("qty") or 0), int(o.get("op") or 0), str(o.get("code") or ""),
-                             str(o.get("status") or "queued"), tuple(o.get("workers") or ()),
-                             int(o.get("elapsed_s") or 0), int(o.get("standard_s") or 0), int(o.get("good") or 0),
-                             int(o.get("scrap") or 0), str(o.get("station") or ""), code,
-                             _time(o.get("planned_start")), _time(o.get("eta")))
-                for o in body.get("operations", []) if isinstance(o, dict)]
-        rank = {s: i for i, s in enumerate(STATUS_ORDER)}
-        rows.sort(key=lambda r: (rank.get(r.status, 9), r.planned_start.isoformat() if r.planned_start else "~"))
-        self.centres[code] = rows
-
-    def _read_alerts(self) -> None:
+    def _read_alerts(self) -> list[AlertRow]:
         pending = self.cache.pending()
         rows = [AlertRow(int(a["id"]), str(a.get("kind") or ""), str(a.get("severity") or "info"),
                          str(a.get("subject") or ""), str(a.get("message") or ""), str(a.get("state") or ""),
@@ -221,7 +352,17 @@ class DashboardModel:
                          tuple(p["action"] for p in pending.get(int(a["id"]), ())))
                 for a in self.cache.alerts()]
         rows.sort(key=lambda a: (a.state != "raised", SEVERITY_RANK.get(a.severity, 5), a.id))
-        self.alerts = rows
+        return rows
+
+    # --- showing (UI thread: no store access) -----------------------------------------------------
+    def apply(self, state: DashboardState, changed: set[str]) -> set[str]:
+        """Make ``state`` the shown one; returns ``changed`` for the panels to repaint."""
+        self.state = state
+        return changed
+
+    def refresh(self) -> set[str]:
+        """Read and apply at once, on the calling thread (tests and scripts; the screen uses the core)."""
+        return self.apply(*self.read())
 
     # --- derived views ----------------------------------------------------------------------------
     def groups(self, work_centre: str) -> dict[str, list[OperationRow]]:
@@ -240,6 +381,10 @@ class DashboardModel:
                     out.setdefault(row.station or "(no station)", []).append(row)
         return out
 
+    def station_boards(self, work_centre: str = "") -> list[StationBoard]:
+        """Every station's board, or only those working for ``work_centre``."""
+        return [b for b in self.stations if not work_centre or work_centre in b.work_centres]
+
     def drill_down(self, order_id: str) -> list[WorkOrderDrill]:
         """Order → its work orders → their operations with operators, times and scrap."""
         found: dict[str, list[OperationRow]] = {}
@@ -252,11 +397,11 @@ class DashboardModel:
 
     def stale_since(self) -> datetime | None:
         """When the shown state was last fresh, if it is stale now (old snapshot or link down)."""
-        last = self._snapshot_at
+        last = self.state.snapshot_at
         now = self.clock()
         if last is None:
             return now if not self.link_up() else None
-        if not self.link_up() or now - last > STALE_AFTER:
+        if not self.link_up() or now - last > self.stale_after:
             return last
         return None
 
@@ -264,13 +409,13 @@ class DashboardModel:
         since = self.stale_since()
         if since is None:
             return ""
-        if self._snapshot_at is None:
+        if self.state.snapshot_at is None:
             return "No data from the hub yet" + ("" if self.link_up() else " — hub link is down")
         local = since.astimezone(self.zone) if self.zone else since.astimezone()
         reason = "hub link is down" if not self.link_up() else "no update from the hub"
         return f"Stale since {local:%H:%M} — {reason}; showing the last known state"
 
-    # --- commands ---------------------------------------------------------------------------------
+    # --- commands (core thread: they write the outbox) --------------------------------------------
     def acknowledge(self, alert_id: int, by: str) -> str:
         return self._command(alert_id, "acknowledge", by)
 
@@ -280,5 +425,4 @@ class DashboardModel:
     def _command(self, alert_id: int, action: str, by: str) -> str:
         event_id = self.cache.command(alert_id, action, by)
         self.wake()
-        self._revision = -1  # pending shows at once
         return event_id

@@ -1,30 +1,44 @@
 """Thin Qt panels of the supervisor dashboard: they paint what :class:`DashboardModel` holds.
 
 Tables are model/view (only visible rows paint, so 5,000 operations stay cheap); charts are
-QtCharts. :meth:`DashboardWindow.apply` repaints only the panels whose part changed.
+QtCharts. The window never reads the store: :class:`DashboardCore` reads on its own thread and its
+``changed`` signal brings the new state; :meth:`DashboardWindow.apply` repaints only the panels
+whose part changed. A slow timer repaints what moves with time alone (alert ages, stale banner).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sync.errors import FloorLinkError
-from terminal.dashboard.model import STATUS_ORDER, DashboardModel, OperationRow, age_text
+from terminal.dashboard.core import DashboardCore
+from terminal.dashboard.model import (
+    STATUS_ORDER,
+    DashboardModel,
+    DashboardState,
+    OperationRow,
+    StationBoard,
+    age_text,
+)
 from terminal.qt import (
     QAbstractItemView,
     QAbstractTableModel,
+    QApplication,
     QBarCategoryAxis,
     QBarSeries,
     QBarSet,
     QChart,
     QChartView,
+    QCloseEvent,
     QColor,
     QComboBox,
     QDialog,
     QFont,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -36,6 +50,7 @@ from terminal.qt import (
     QPersistentModelIndex,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionProgressBar,
@@ -49,9 +64,13 @@ from terminal.qt import (
     QValueAxis,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
 
 Index = QModelIndex | QPersistentModelIndex
+Run = Callable[[Callable[[], Any], Callable[[Any], None] | None], None]  # DashboardCore.run
+TABS = (("orders", "Orders"), ("stations", "Stations"), ("centres", "Work centres"), ("load", "Load"),
+        ("alerts", "Alerts"), ("kpis", "KPIs"))  # keys are the choices of dashboard.default_tab
 SEVERITY_COLOURS = {"critical": "#c62828", "high": "#e65100", "warning": "#f9a825", "info": "#1565c0"}
 STATUS_COLOURS = {"running": "#2e7d32", "paused": "#ef6c00", "queued": "#546e7a", "done": "#9e9e9e"}
 LATE = QColor("#c62828")
@@ -64,6 +83,9 @@ def age_ago(age: timedelta) -> str:
 
 
 def minutes(seconds: int) -> str:
+    """``m:ss`` under an hour, ``H h MM`` above (an operation left running overnight stays readable)."""
+    if seconds >= 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60:02d}"
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
@@ -164,26 +186,32 @@ class OrdersPanel(QWidget):
         self.rows.set_rows(self.model.orders)
 
 
-class StationsPanel(QWidget):
+def operation_columns() -> list[tuple[str, Callable[[Any], Any], Callable[[Any], QColor | None]]]:
+    """Columns of an operations table: status, station, operator, what, elapsed against standard, yield."""
+    status_colour = lambda r: QColor(STATUS_COLOURS.get(r.status, "#000"))  # noqa: E731
+    over = lambda r: LATE if r.over_standard else None  # noqa: E731
+    return [
+        ("Status", lambda r: r.status, status_colour), ("Station", lambda r: r.station or "—", _none),
+        ("Operator", lambda r: ", ".join(r.workers) or "—", _none),
+        ("Work order", lambda r: f"{r.work_order} / {r.op} {r.code}", _none),
+        ("Item", lambda r: f"{r.item} ×{r.qty}", _none),
+        ("Time / std", lambda r: f"{minutes(r.elapsed_s)} / {minutes(r.standard_s)}", over),
+        ("Good / scrap", lambda r: f"{r.good} / {r.scrap}", lambda r: LATE if r.scrap else None),
+    ]
+
+
+class CentresPanel(QWidget):
     """One work centre's board: counts per status and its operations, running ones first."""
 
-    def __init__(self, model: DashboardModel) -> None:
+    def __init__(self, model: DashboardModel, work_centre: str = "") -> None:
         super().__init__()
         self.model = model
+        self.preferred = work_centre
         self.centre = QComboBox()
         self.centre.setObjectName("centre")
         self.centre.currentTextChanged.connect(lambda _t: self.update_view())
         self.counts = {s: QLabel() for s in STATUS_ORDER}
-        status_colour = lambda r: QColor(STATUS_COLOURS.get(r.status, "#000"))  # noqa: E731
-        over = lambda r: LATE if r.over_standard else None  # noqa: E731
-        self.rows = RowsModel([
-            ("Status", lambda r: r.status, status_colour), ("Station", lambda r: r.station or "—", _none),
-            ("Operator", lambda r: ", ".join(r.workers) or "—", _none),
-            ("Work order", lambda r: f"{r.work_order} / {r.op} {r.code}", _none),
-            ("Item", lambda r: f"{r.item} ×{r.qty}", _none),
-            ("Time / std", lambda r: f"{minutes(r.elapsed_s)} / {minutes(r.standard_s)}", over),
-            ("Good / scrap", lambda r: f"{r.good} / {r.scrap}", lambda r: LATE if r.scrap else None),
-        ])
+        self.rows = RowsModel(operation_columns())
         self.view = table(self.rows)
         top = QHBoxLayout()
         top.addWidget(QLabel("Work centre"))
@@ -206,11 +234,166 @@ class StationsPanel(QWidget):
             self.centre.addItems(codes)
             if current in codes:
                 self.centre.setCurrentText(current)
+            elif self.preferred in codes:
+                self.centre.setCurrentText(self.preferred)
             self.centre.blockSignals(False)
         groups = self.model.groups(self.centre.currentText())
         for status, label in self.counts.items():
             label.setText(f"{status} {len(groups.get(status, []))}")
         self.rows.set_rows([r for s in STATUS_ORDER for r in groups.get(s, [])])
+
+
+class StationCard(QFrame):
+    """One station, readable across the hall: its name, counts per status and who runs what against standard.
+
+    The whole card is the touch target: a tap lists the station's operations below the cards."""
+
+    RUNNING_LINES = 2  # two running operations and "+ N more" fit the card's fixed height
+
+    def __init__(self, on_tap: Callable[[str], Any], key: str) -> None:
+        super().__init__()
+        self.setObjectName("stationCard")
+        self.setProperty("selected", "false")
+        self.setMinimumWidth(360)
+        self.setFixedHeight(250)  # uniform rows however much runs; the tapped station's table has the rest
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.key = key
+        self.on_tap = on_tap
+        self.shown: tuple[str, str, str] | None = None
+        self.title = QLabel()
+        self.title.setObjectName("stationTitle")
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # a long name never widens the grid
+        self.counts = QLabel()
+        self.counts.setObjectName("stationCounts")
+        self.lines = QLabel()
+        self.lines.setObjectName("stationLines")
+        self.lines.setWordWrap(True)
+        self.lines.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.counts)
+        layout.addWidget(self.lines, 1)
+
+    def mouseReleaseEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        self.on_tap(self.key)
+        super().mouseReleaseEvent(event)
+
+    def show_board(self, board: StationBoard) -> None:
+        cells = "".join(f"<td width='25%' align='center' style='color:{STATUS_COLOURS[s]}'>"
+                        f"<span style='font-size:30px'><b>{board.counts.get(s, 0)}</b></span><br>{s}</td>"
+                        for s in STATUS_ORDER)
+        counts = f"<table width='100%' cellspacing='0'><tr>{cells}</tr></table>"
+        shown = (board.title, counts, self._lines(board))
+        if shown == self.shown:  # Qt calls only when the card's content moved
+            return
+        self.shown = shown
+        self.title.setText(shown[0])
+        self.counts.setText(shown[1])
+        self.lines.setText(shown[2])
+
+    def _lines(self, board: StationBoard) -> str:
+        if board.unassigned:
+            queued = [r for r in board.operations if r.status == "queued"][:self.RUNNING_LINES]
+            lines = [f"next: {r.work_order} / {r.op} {r.code} · {r.item} ×{r.qty}" for r in queued]
+            return "<br>".join(lines) or "<span style='color:#78909c'>nothing waiting</span>"
+        running = board.running
+        lines = []
+        for r in running[:self.RUNNING_LINES]:
+            colour = SEVERITY_COLOURS["critical"] if r.over_standard else STATUS_COLOURS["running"]
+            share = f" ({r.elapsed_s * 100 // r.standard_s} %)" if r.standard_s else ""
+            lines.append(f"<b>{', '.join(r.workers) or '—'}</b> · {r.work_order} / {r.op} {r.code}<br>"
+                         f"&nbsp;&nbsp;<span style='color:{colour}'><b>{minutes(r.elapsed_s)}</b> of "
+                         f"{minutes(r.standard_s)} standard{share}</span>")
+        if len(running) > self.RUNNING_LINES:
+            lines.append(f"<span style='color:#546e7a'>+ {len(running) - self.RUNNING_LINES} more running</span>")
+        return "<br>".join(lines) or "<span style='color:#78909c'>nobody working here now</span>"
+
+
+class StationBoardPanel(QWidget):
+    """Work orders by station: a card per station (tap it) and the tapped station's operations.
+
+    Running ones show the operator and elapsed against standard time (red once over)."""
+
+    COLUMNS = 3
+
+    def __init__(self, model: DashboardModel, work_centre: str = "") -> None:
+        super().__init__()
+        self.model = model
+        self.preferred = work_centre
+        self.selected = ""
+        self.cards: dict[str, StationCard] = {}
+        self.placed: list[str] = []
+        self.centre = QComboBox()
+        self.centre.setObjectName("centre")
+        self.centre.currentTextChanged.connect(lambda _t: self.update_view())
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Work centre"))
+        top.addWidget(self.centre)
+        hint = QLabel("Tap a station for its work orders")
+        hint.setObjectName("hint")
+        top.addWidget(hint)
+        top.addStretch(1)
+        inner = QWidget()
+        self.grid = QGridLayout(inner)
+        self.grid.setSpacing(12)
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.empty = QLabel("No work on any station yet")
+        self.empty.setObjectName("empty")
+        self.grid.addWidget(self.empty, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        self.detail = QLabel()
+        self.detail.setObjectName("stationDetail")
+        self.rows = RowsModel(operation_columns())
+        self.view = table(self.rows)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(scroll, 3)
+        layout.addWidget(self.detail)
+        layout.addWidget(self.view, 2)
+
+    def select(self, key: str) -> None:
+        self.selected = key
+        self.update_view()
+
+    def update_view(self) -> None:
+        codes = ["All"] + sorted({wc for b in self.model.stations for wc in b.work_centres})
+        if [self.centre.itemText(i) for i in range(self.centre.count())] != codes:
+            current = self.centre.currentText()
+            self.centre.blockSignals(True)
+            self.centre.clear()
+            self.centre.addItems(codes)
+            self.centre.setCurrentText(current if current in codes else
+                                      self.preferred if self.preferred in codes else "All")
+            self.centre.blockSignals(False)
+        centre = self.centre.currentText()
+        boards = self.model.station_boards("" if centre in ("", "All") else centre)
+        keys = [b.title for b in boards]
+        for key in [k for k in self.cards if k not in keys]:
+            self.cards.pop(key).deleteLater()
+        if keys != self.placed:  # place the cards again only when the set of stations moved
+            for index, key in enumerate(keys):
+                card = self.cards.get(key)
+                if card is None:
+                    card = self.cards[key] = StationCard(self.select, key)
+                self.grid.addWidget(card, index // self.COLUMNS, index % self.COLUMNS)
+            self.placed = keys
+        self.empty.setVisible(not keys)
+        if self.selected not in keys:
+            self.selected = keys[0] if keys else ""
+        for board in boards:
+            card = self.cards[board.title]
+            card.show_board(board)
+            selected = "true" if board.title == self.selected else "false"
+            if card.property("selected") != selected:
+                card.setProperty("selected", selected)
+                card.style().unpolish(card)
+                card.style().polish(card)
+        chosen = next((b for b in boards if b.title == self.selected), None)
+        count = len(chosen.operations) if chosen else 0
+        self.detail.setText(f"{chosen.title}: {count} operation{'' if count == 1 else 's'}" if chosen else "")
+        self.rows.set_rows(list(chosen.operations) if chosen else [])
 
 
 def chart_view(chart: QChart) -> QChartView:
@@ -304,10 +487,11 @@ class AlertCard(QFrame):
 class AlertsPanel(QWidget):
     """Open alerts, unacknowledged and severe first; acknowledge/resolve ask the name once."""
 
-    def __init__(self, model: DashboardModel, ask_name: Callable[[QWidget], str | None]) -> None:
+    def __init__(self, model: DashboardModel, ask_name: Callable[[QWidget], str | None], run: Run) -> None:
         super().__init__()
         self.model = model
         self.ask_name = ask_name
+        self.run = run
         self.supervisor = ""
         self.cards: dict[int, AlertCard] = {}
         self.order: list[int] = []  # alert ids in the order their cards sit in the layout
@@ -332,17 +516,19 @@ class AlertsPanel(QWidget):
             if not self.supervisor:
                 self.message.setText("Enter your name to acknowledge or resolve alerts")
                 return
-        try:
-            if action == "acknowledge":
-                self.model.acknowledge(alert_id, self.supervisor)
-            else:
-                self.model.resolve(alert_id, self.supervisor)
-        except FloorLinkError as exc:
-            self.message.setText(str(exc))
-            return
-        self.message.setText(f"{action.capitalize()} of alert {alert_id} sent as {self.supervisor}")
-        self.model.refresh()
-        self.update_view()
+        who, model = self.supervisor, self.model
+        command = model.acknowledge if action == "acknowledge" else model.resolve
+        self.message.setText(f"Queueing {action} of alert {alert_id} …")
+        self.run(lambda: command(alert_id, who), lambda result: self._acted(alert_id, action, who, result))
+
+    def _acted(self, alert_id: int, action: str, who: str, result: object) -> None:
+        """After the core thread queued (or refused) the command; the read that follows shows it pending."""
+        if isinstance(result, FloorLinkError):
+            self.message.setText(str(result))
+        elif isinstance(result, Exception):
+            self.message.setText(f"Could not {action} alert {alert_id}: {result}")
+        else:
+            self.message.setText(f"{action.capitalize()} of alert {alert_id} sent as {who}")
 
     def update_view(self) -> None:
         now = self.model.clock()
@@ -388,6 +574,7 @@ class KpiPanel(QWidget):
         self.model = model
         self.figures = QLabel()
         self.figures.setObjectName("figures")
+        self.figures.setWordWrap(True)  # many work centres must not widen the window past the screen
         self.oee = QChart()
         self.delivery = QChart()
         charts = QHBoxLayout()
@@ -486,59 +673,92 @@ def ask_name_dialog(parent: QWidget) -> str | None:
 
 
 class DashboardWindow(QMainWindow):
-    """Stale banner, link line and the five panels as tabs; :meth:`poll` follows the cache."""
+    """Stale banner and the six panels as tabs; repaints on :attr:`DashboardCore.changed`, never polls the store."""
 
-    def __init__(self, model: DashboardModel, *, ask_name: Callable[[QWidget], str | None] = ask_name_dialog,
-                 poll_ms: int = 500) -> None:
+    #: the changed parts, after they were repainted (tests wait for it)
+    repainted = Signal(object)
+
+    def __init__(self, model: DashboardModel, *, core: DashboardCore | None = None,
+                 ask_name: Callable[[QWidget], str | None] = ask_name_dialog, time_refresh_ms: int = 5000,
+                 default_tab: str = "orders", work_centre: str = "") -> None:
         super().__init__()
         self.model = model
+        self.own_core = core is None
+        self.core = core or DashboardCore(model)
         self.setWindowTitle("FloorLink — supervisor dashboard")
         self.banner = QLabel()
         self.banner.setObjectName("staleBanner")
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.orders = OrdersPanel(model, self.open_order)
-        self.stations = StationsPanel(model)
+        self.stations = StationBoardPanel(model, work_centre)
+        self.centres = CentresPanel(model, work_centre)
         self.load = LoadPanel(model)
-        self.alerts = AlertsPanel(model, ask_name)
+        self.alerts = AlertsPanel(model, ask_name, self.core.run)
         self.kpis = KpiPanel(model)
+        self.panels: dict[str, Any] = {"orders": self.orders, "stations": self.stations, "centres": self.centres,
+                                       "load": self.load, "alerts": self.alerts, "kpis": self.kpis}
         self.tabs = QTabWidget()
-        for panel, title in ((self.orders, "Orders"), (self.stations, "Stations"), (self.load, "Load"),
-                             (self.alerts, "Alerts"), (self.kpis, "KPIs")):
-            self.tabs.addTab(panel, title)
+        for key, title in TABS:
+            self.tabs.addTab(self.panels[key], title)
+        self.tabs.setCurrentIndex(self.tab_index(default_tab))
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.addWidget(self.banner)
         layout.addWidget(self.tabs)
         self.setCentralWidget(central)
-        self.panels: dict[str, Any] = {"orders": self.orders, "centres": self.stations, "load": self.load,
-                                       "alerts": self.alerts, "kpis": self.kpis}
         self.drill: DrillDown | None = None
         self.shown: tuple[str, str] | None = None
-        self.timer = QTimer(self)
-        self.timer.timeout.connect(self.poll)
-        self.timer.start(poll_ms)
-        self.poll()
+        self.core.changed.connect(self.on_changed)
+        self.timer = QTimer(self)  # only what changes with time alone: alert ages, the stale banner
+        self.timer.timeout.connect(self.tick)
+        self.timer.start(time_refresh_ms)
+        self.apply(set())
+        self.core.request_read()  # the cached state, at once
 
-    def poll(self) -> set[str]:
-        """Read what changed in the cache and repaint those panels (and the banner)."""
-        changed = self.model.refresh()
-        self.apply(changed)
-        return changed
+    @staticmethod
+    def tab_index(key: str) -> int:
+        return [k for k, _title in TABS].index(key)
+
+    def on_changed(self, state: DashboardState, changed: set[str]) -> None:
+        """The core read a new state (UI thread): show it and repaint the changed panels."""
+        self.apply(self.model.apply(state, changed))
+        self.repainted.emit(changed)
 
     def apply(self, changed: set[str]) -> None:
         for part in changed:
             self.panels[part].update_view()
-        if "alerts" not in changed:
-            self.alerts.update_view() if self.model.alerts else None  # ages move on
+        self.tick(ages="alerts" not in changed)
+
+    def tick(self, ages: bool = True) -> None:
+        """Repaint what moves with time alone, from the state in memory (no store access)."""
+        if ages and self.model.alerts:
+            self.alerts.update_view()
         count = sum(a.state == "raised" for a in self.model.alerts)
         shown = (self.model.stale_text(), f"Alerts ({count})" if count else "Alerts")
-        if shown != self.shown:  # Qt calls only on change: an idle wall screen polls for hours
+        if shown != self.shown:  # Qt calls only on change: an idle wall screen runs for hours
             self.shown = shown
             self.banner.setText(shown[0])
             self.banner.setVisible(bool(shown[0]))
-            self.tabs.setTabText(3, shown[1])
+            self.tabs.setTabText(self.tab_index("alerts"), shown[1])
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Process events until the core thread is idle and its signals drawn (tests, screenshots)."""
+        deadline = time.monotonic() + timeout
+        while not self.core.idle:
+            if time.monotonic() > deadline:
+                return False
+            QApplication.processEvents()
+            time.sleep(0.002)
+        QApplication.processEvents()
+        return True
 
     def open_order(self, order_id: str) -> DrillDown:
         self.drill = DrillDown(self.model, order_id, self)
         self.drill.show()
         return self.drill
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.timer.stop()
+        if self.own_core:
+            self.core.close()
+        super().closeEvent(event)
