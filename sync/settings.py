@@ -163,6 +163,8 @@ DECLARATIONS: list[Setting] = [
             "Seconds without a touch before the kiosk clears the session and returns to the attract screen.",
             minimum=10, maximum=3600),
     Setting("kiosk", "admin_pin", str, "2468", "PIN an operator types to leave the kiosk app."),
+    Setting("kiosk", "printer", str, "",
+            "System printer queue (lpstat -p) the receipt is also sent to; empty: the receipt PDF only."),
     # --- station: the station terminal (terminal/) -----------------------------------------------
     # --- hub: the planning and ingest service ---------------------------------------------
     Setting("hub", "database", str, "", "Hub database file; empty for {node.data_dir}/hub.db."),
