@@ -11,16 +11,39 @@ structured rule sets can blow the diagram up, where the SAT backend stays small.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import shutil
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import dd
 import dd.cudd as cudd
 
 from sync.configurator.model import Clause, Constraint, Problem
 from sync.configurator.propagate import Propagator
 from sync.configurator.quickxplain import quickxplain
+
+#: bump when what the cache holds changes meaning
+CACHE_FORMAT = 1
+
+
+def problem_key(problem: Problem) -> str:
+    """A hash of everything that shapes the compiled diagram: a cached diagram is reused only for this problem."""
+    digest = hashlib.sha256(f"dd {dd.__version__} format {CACHE_FORMAT}\n".encode())
+    for var in problem.variables:
+        digest.update(json.dumps(["var", var.name, list(var.values)]).encode())
+    for constraint in problem.constraints:
+        if isinstance(constraint, Clause):
+            literals = [[name, sorted(values)] for name, values in constraint.literals]
+            digest.update(json.dumps(["clause", constraint.name, literals]).encode())
+        else:
+            digest.update(json.dumps(["table", constraint.name, constraint.variables, constraint.rows]).encode())
+    return digest.hexdigest()[:32]
 
 
 class DiagramTooLarge(Exception):
@@ -37,7 +60,7 @@ class _Rule:
 class DiagramBackend:
     """Exact answers from a compiled BDD; rule names come from small per-rule diagrams."""
 
-    def __init__(self, problem: Problem, node_limit: int | None = None) -> None:
+    def __init__(self, problem: Problem, node_limit: int | None = None, cache_dir: Path | None = None) -> None:
         self.problem = problem
         self.bdd = cudd.BDD()
         self.names = [v.name for v in problem.variables]
@@ -49,18 +72,18 @@ class DiagramBackend:
             self.bits[var.name] = [f"v{i}b{j}" for j in range(width)]
             if width:
                 self.bdd.declare(*self.bits[var.name])
-        self.bdd.configure(reordering=True)
-        root = self.bdd.true
-        for var in problem.variables:
-            if len(var.values) < 2 ** len(self.bits[var.name]):
-                root &= self._literal(var.name, var.values)
-        self._rules = [_Rule(c.name, frozenset(_scope(c)), self._constraint(c)) for c in problem.constraints]
-        for rule in sorted(self._rules, key=lambda rule: len(rule.diagram)):
-            root &= rule.diagram
-            if node_limit is not None and len(self.bdd) > node_limit:
-                raise DiagramTooLarge(f"more than {node_limit} nodes")
-        self.root = root
-        self._make_blocks_contiguous()
+        scopes = [frozenset(_scope(c)) for c in problem.constraints]
+        folder = None if cache_dir is None else Path(cache_dir) / problem_key(problem)
+        loaded = None if folder is None else self._load(folder, len(problem.constraints))
+        #: "compiled" or "loaded" (from cache_dir)
+        self.origin = "loaded" if loaded else "compiled"
+        if loaded:
+            self.root, diagrams = loaded
+        else:
+            self.root, diagrams = self._compile(problem, node_limit)
+            if folder is not None:
+                self._store(folder, diagrams)
+        self._rules = [_Rule(c.name, scope, d) for c, scope, d in zip(problem.constraints, scopes, diagrams, strict=True)]
         # Fixed levels from here on; CUDD's garbage collector aborted the process here
         # ("dead count != deleted") on Renault taps with dd 0.6.0, so dead nodes are kept.
         self.bdd.configure(reordering=False, garbage_collection=False)
@@ -81,6 +104,66 @@ class DiagramBackend:
         self._rule_rank = {i: rank for rank, i in enumerate(ranked)}
 
     # -- building -----------------------------------------------------------------------
+    def _compile(self, problem: Problem, node_limit: int | None) -> tuple[Any, list[Any]]:
+        """Conjoin every rule's diagram under dynamic reordering; then make each variable's bits contiguous."""
+        self.bdd.configure(reordering=True)
+        root = self.bdd.true
+        for var in problem.variables:
+            if len(var.values) < 2 ** len(self.bits[var.name]):
+                root &= self._literal(var.name, var.values)
+        diagrams = [self._constraint(c) for c in problem.constraints]
+        for diagram in sorted(diagrams, key=len):
+            root &= diagram
+            if node_limit is not None and len(self.bdd) > node_limit:
+                raise DiagramTooLarge(f"more than {node_limit} nodes")
+        self._make_blocks_contiguous()
+        return root, diagrams
+
+    def _store(self, folder: Path, diagrams: list[Any]) -> None:
+        """Write the variable order and the diagrams (DDDMP) with a manifest of their hashes, atomically."""
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        try:
+            files: dict[str, str] = {}
+            for name, diagram in [("root", self.root), *((f"rule{i:04d}", d) for i, d in enumerate(diagrams))]:
+                self.bdd.dump(str(scratch / f"{name}.dddmp"), [diagram])
+                files[name] = hashlib.sha256((scratch / f"{name}.dddmp").read_bytes()).hexdigest()
+            order = sorted(self.bdd.vars, key=self.bdd.level_of_var)
+            manifest = {"format": CACHE_FORMAT, "order": order, "files": files}
+            (scratch / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+            shutil.rmtree(folder, ignore_errors=True)  # a damaged earlier copy
+            try:
+                scratch.rename(folder)
+            except OSError:  # another process stored the same problem first
+                shutil.rmtree(scratch, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+
+    def _load(self, folder: Path, rules: int) -> tuple[Any, list[Any]] | None:
+        """The cached root and rule diagrams, or None when absent or not exactly what was stored.
+
+        Every file is checked against the manifest's hash before CUDD reads it: a truncated
+        DDDMP file can crash the DDDMP reader instead of raising.
+        """
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            files = manifest["files"]
+            expected = ["root", *(f"rule{i:04d}" for i in range(rules))]
+            if manifest.get("format") != CACHE_FORMAT or sorted(files) != sorted(expected):
+                return None
+            if sorted(manifest["order"]) != sorted(self.bdd.vars):
+                return None
+            for name in expected:
+                if hashlib.sha256((folder / f"{name}.dddmp").read_bytes()).hexdigest() != files[name]:
+                    return None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        self.bdd.configure(reordering=False)  # the stored order: bits of a variable stay contiguous
+        cudd.reorder(self.bdd, {bit: level for level, bit in enumerate(manifest["order"])})
+        loaded = [self.bdd.load(str(folder / f"{name}.dddmp"))[0] for name in expected]
+        return loaded[0], loaded[1:]
+
     def _cube(self, name: str, value: str) -> dict[str, bool]:
         code = self.index[name][value]
         return {bit: bool((code >> j) & 1) for j, bit in enumerate(self.bits[name])}

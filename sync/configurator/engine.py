@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, Protocol
 
 from sync.configurator.model import Clause, Problem, Table
@@ -91,7 +92,8 @@ def _check_problem(problem: Problem) -> dict[str, tuple[str, ...]]:
 class Engine:
     """Compiles a Problem once; sessions then ask it about choices."""
 
-    def __init__(self, problem: Problem, method: Method = "auto") -> None:
+    def __init__(self, problem: Problem, method: Method = "auto", cache_dir: Path | None = None) -> None:
+        """``cache_dir``: where compiled decision diagrams are kept between runs (keyed by a hash of the problem)."""
         self.problem = problem
         self.domain_of = _check_problem(problem)
         if method not in ("auto", "sat", "diagram"):
@@ -109,7 +111,9 @@ class Engine:
                     ) from error
             else:
                 try:
-                    backend = DiagramBackend(problem, node_limit=None if method == "diagram" else DIAGRAM_NODE_LIMIT)
+                    backend = DiagramBackend(
+                        problem, node_limit=None if method == "diagram" else DIAGRAM_NODE_LIMIT, cache_dir=cache_dir
+                    )
                     method = "diagram"
                 except DiagramTooLarge:
                     method = "sat"
@@ -159,6 +163,8 @@ class Engine:
         core = self.backend.core({**base, **dict(candidates)})
         if core is not None:
             candidates = [item for item in candidates if item[0] in core]
+            if len(candidates) == 1 and self.backend.consistent(base):
+                return dict(candidates)  # a single inconsistent candidate is minimal
         return dict(
             quickxplain(lambda items: self.backend.consistent({**base, **dict(items)}), list(candidates))
         )
