@@ -19,6 +19,7 @@ from PySide6.QtCharts import (
 from PySide6.QtCore import (
     QAbstractTableModel,
     QEvent,
+    QEventLoop,
     QMargins,
     QModelIndex,
     QObject,
@@ -78,7 +79,7 @@ def cpp_pointer(obj: QObject | QEvent) -> int:
 
 
 __all__ = [
-    "QApplication", "QCloseEvent", "QColor", "QDialog", "QEvent", "QFont", "QFrame", "QGridLayout", "QHBoxLayout", "QImage",
+    "QApplication", "QCloseEvent", "QColor", "QDialog", "QEvent", "QEventLoop", "QFont", "QFrame", "QGridLayout", "QHBoxLayout", "QImage",
     "QKeyEvent", "QLabel", "QLineEdit", "QMainWindow", "QObject", "QPainter", "QPixmap", "QPoint", "QPushButton",
     "QRect", "QSize", "QSizePolicy", "QSoundEffect", "QStackedWidget", "QTextBrowser", "QThread", "QTimer", "QUrl", "QVBoxLayout",
     "QWidget", "Qt", "Signal", "Slot", "cpp_pointer",

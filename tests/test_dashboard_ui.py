@@ -157,7 +157,9 @@ def test_the_start_tab_and_work_centre_come_from_the_settings(qtbot: Any, tmp_pa
     try:
         assert screen.win.tabs.currentWidget() is screen.win.stations
         assert screen.win.stations.centre.currentText() == "WHEEL"
-        assert screen.win.centres.centre.currentText() == "WHEEL"
+        assert screen.win.centres.centre.count() == 0  # a hidden tab is painted when it is shown
+        screen.win.tabs.setCurrentIndex(screen.win.tab_index("centres"))
+        assert screen.win.centres.centre.currentText() == "WHEEL" and screen.win.centres.rows.rowCount() == 4
     finally:
         screen.win.close()
 

@@ -677,6 +677,8 @@ class DashboardWindow(QMainWindow):
 
     #: the changed parts, after they were repainted (tests wait for it)
     repainted = Signal(object)
+    #: parts repainted even while their tab is hidden: alert cards are few and must be ready to act on
+    EAGER = frozenset({"alerts"})
 
     def __init__(self, model: DashboardModel, *, core: DashboardCore | None = None,
                  ask_name: Callable[[QWidget], str | None] = ask_name_dialog, time_refresh_ms: int = 5000,
@@ -708,6 +710,8 @@ class DashboardWindow(QMainWindow):
         self.setCentralWidget(central)
         self.drill: DrillDown | None = None
         self.shown: tuple[str, str] | None = None
+        self.dirty: set[str] = set()  # parts changed while their tab was hidden
+        self.tabs.currentChanged.connect(self._tab_shown)
         self.core.changed.connect(self.on_changed)
         self.timer = QTimer(self)  # only what changes with time alone: alert ages, the stale banner
         self.timer.timeout.connect(self.tick)
@@ -725,9 +729,20 @@ class DashboardWindow(QMainWindow):
         self.repainted.emit(changed)
 
     def apply(self, changed: set[str]) -> None:
+        """Repaint the changed parts on the shown tab (and the alert cards); hidden tabs catch up when shown."""
+        current = self.tabs.currentWidget()
         for part in changed:
-            self.panels[part].update_view()
+            if part in self.EAGER or self.panels[part] is current:
+                self.panels[part].update_view()
+            else:
+                self.dirty.add(part)
         self.tick(ages="alerts" not in changed)
+
+    def _tab_shown(self, _index: int) -> None:
+        current = self.tabs.currentWidget()
+        for part in [p for p in self.dirty if self.panels[p] is current]:
+            self.dirty.discard(part)
+            self.panels[part].update_view()
 
     def tick(self, ages: bool = True) -> None:
         """Repaint what moves with time alone, from the state in memory (no store access)."""
