@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None, sink: EventSink | None = None) -> in
     style_application(app)
     model = KioskModel(None, MemorySink(), idle_timeout_s=config.get("kiosk.idle_timeout_s"),
                        admin_pin=config.get("kiosk.admin_pin"), language=config.get("node.language"))
-    window = KioskWindow(model, receipts=data_dir / "receipts")
+    window = KioskWindow(model, receipts=data_dir / "receipts", printer=config.get("kiosk.printer"))
     window.setWindowTitle("FloorLink kiosk")
     if args.windowed:
         window.resize(1280, 800)

@@ -31,6 +31,7 @@ from PySide6.QtGui import (
     QPdfWriter,
     QPixmap,
 )
+from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import (
     QApplication,
@@ -51,7 +52,7 @@ from PySide6.QtWidgets import (
 __all__ = [
     "QApplication", "QByteArray", "QCoreApplication", "QEvent", "QFont", "QFontDatabase", "QFrame",
     "QGridLayout", "QGuiApplication", "QHBoxLayout", "QImage", "QLabel", "QLayout", "QLineEdit", "QMarginsF",
-    "QObject", "QPageSize", "QPainter", "QPdfWriter", "QPixmap", "QPushButton", "QRectF", "QRunnable",
+    "QObject", "QPageSize", "QPainter", "QPdfWriter", "QPixmap", "QPrinter", "QPrinterInfo", "QPushButton", "QRectF", "QRunnable",
     "QScrollArea", "QSize", "QSizeF", "QSizePolicy", "QStackedWidget", "QSvgRenderer", "QThreadPool",
     "QTimer", "QTranslator", "QVBoxLayout", "QWidget", "Qt", "Signal",
 ]

@@ -1,6 +1,7 @@
 """The receipt: a QR code of the order (segno) and a printable PDF (QPdfWriter).
 
-Printing goes to a PDF file the store's printer queue picks up; it runs off the UI thread.
+The receipt is always written as a PDF; with ``kiosk.printer`` set it also goes to that system
+printer queue (QPrinter). Both run off the UI thread.
 """
 
 from __future__ import annotations
@@ -12,7 +13,19 @@ import segno
 
 from kiosk.flow import PlacedOrder
 from kiosk.i18n import money, pick, tr
-from kiosk.qt import QImage, QMarginsF, QPageSize, QPainter, QPdfWriter, QPixmap, QRectF, Qt
+from kiosk.qt import (
+    QImage,
+    QMarginsF,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QPixmap,
+    QPrinter,
+    QPrinterInfo,
+    QRectF,
+    Qt,
+)
+from sync.errors import SettingsError
 
 
 def qr_image(payload: str, scale: int = 6) -> QImage:
@@ -59,23 +72,53 @@ def write_pdf(order: PlacedOrder, language: str, path: Path) -> Path:
     writer.setPageMargins(QMarginsF(8, 8, 8, 8))
     writer.setResolution(300)
     writer.setTitle(f"FloorLink order {order.number}")
-    painter = QPainter(writer)
+    paint_receipt(writer, order, language)
+    return path
+
+
+def printer_for(name: str) -> QPrinter:
+    """The system printer queue ``name`` set up for an A6 receipt; SettingsError when there is none."""
+    info = QPrinterInfo.printerInfo(name)
+    if info.isNull():
+        known = QPrinterInfo.availablePrinterNames()
+        raise SettingsError(f"printer {name!r} not found", where="kiosk.printer",
+                            fix=f"one of: {', '.join(known)}; or empty to print to PDF only" if known else
+                            "no printer is set up on this machine (lpstat -p); empty prints to PDF only")
+    printer = QPrinter(info, QPrinter.PrinterMode.HighResolution)
+    printer.setPageSize(QPageSize(QPageSize.PageSizeId.A6))
+    printer.setPageMargins(QMarginsF(8, 8, 8, 8))
+    return printer
+
+
+def print_receipt(order: PlacedOrder, language: str, printer_name: str) -> None:
+    """Send the receipt to the printer queue ``printer_name`` (call off the UI thread)."""
+    printer = printer_for(printer_name)
+    printer.setDocName(f"FloorLink order {order.number}")
+    paint_receipt(printer, order, language)
+
+
+def paint_receipt(device: QPdfWriter | QPrinter, order: PlacedOrder, language: str) -> None:
+    """Draw the receipt on a PDF writer or a printer: the QR first, then the lines, more pages if needed."""
+    painter = QPainter()
+    if not painter.begin(device):
+        where = "kiosk.printer" if isinstance(device, QPrinter) else "receipt"
+        raise SettingsError("the receipt could not be started on the printer or file", where=where,
+                            fix="check that the printer is online and accepts jobs (lpstat -p)")
     try:
         font = painter.font()
         font.setPointSizeF(9)
         painter.setFont(font)
         height = painter.fontMetrics().height()
-        width, page_height = writer.width(), writer.height()
+        width, page_height = device.width(), device.height()
         side = int(width * 0.45)  # the QR first, large enough to scan from a phone
         painter.drawImage(QRectF((width - side) / 2, 0, side, side), qr_image(order.qr_payload(), 10))
         y = side + height
         for text in receipt_lines(order, language):
             rows = 2 if painter.fontMetrics().horizontalAdvance(text) > width else 1
             if y + height * rows > page_height:  # a long configuration continues on the next page
-                writer.newPage()
+                device.newPage()
                 y = 0
             painter.drawText(QRectF(0, y, width, height * rows), Qt.TextFlag.TextWordWrap, text)
             y += int(height * rows * 1.15)
     finally:
         painter.end()
-    return path

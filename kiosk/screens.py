@@ -568,6 +568,10 @@ class ReceiptScreen(ScreenBase):
         self.root.addLayout(nav_bar(self.print, self.done))
         self.on_print = lambda: None
         self.printed_path = ""
+        self.printer = ""
+        """The printer queue the last receipt went to (empty: PDF only)."""
+        self.print_problem: str | None = None
+        """Why it did not print (for staff: the printer named, what to do)."""
 
     def _print(self) -> None:
         self.on_print()
@@ -588,8 +592,17 @@ class ReceiptScreen(ScreenBase):
         lines.insert(0, tr("Show this code in the store to collect your bike."))
         lines.insert(1, "")
         self.text.setText("\n".join(lines))
-        self.printed.setText(tr("Receipt saved for printing: {path}").format(path=self.printed_path)
-                             if self.printed_path else "")
+        if not self.printed_path:
+            self.printed.setText("")
+        elif self.print_problem:
+            self.printed.setText(tr("The receipt could not be printed, please ask our staff. It is saved: {path}")
+                                 .format(path=self.printed_path) + "\n" + self.print_problem)
+        elif self.printer:
+            self.printed.setText(tr("Receipt printed on {printer}.").format(printer=self.printer))
+        else:
+            self.printed.setText(tr("Receipt saved for printing: {path}").format(path=self.printed_path))
+        self.printed.setProperty("tone", "error" if self.print_problem else "info")
+        restyle(self.printed)
         self.print.setText(tr("Print receipt"))
         self.done.setText(tr("Done"))
 

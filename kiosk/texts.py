@@ -82,6 +82,8 @@ ZH_CN: dict[str, str] = {
     'recommended': '推荐',
     'Rough estimate: ready around {date} (about {days} working days). The factory confirms the date after your order.': '粗略估计：约 {date} 完成（约 {days} 个工作日）。下单后以工厂确认的日期为准。',
     'Receipt saved for printing: {path}': '凭条已保存待打印：{path}',
+    'The receipt could not be printed, please ask our staff. It is saved: {path}': '凭条未能打印，请联系店员。已保存：{path}',
+    'Receipt printed on {printer}.': '凭条已在 {printer} 打印。',
     'Confirmed by the factory: ready on {date}': '工厂已确认：{date} 完成',
     'The factory needs to check this order; our staff will call you.': '工厂需要核对此订单，店员会与您联系。',
 }

@@ -6,6 +6,7 @@ order, writing the receipt PDF) on the thread pool, resets idle sessions and kee
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,9 @@ from kiosk.screens import (
     SummaryScreen,
 )
 from kiosk.widgets import button, label, restyle
+from sync.errors import FloorLinkError
+
+log = logging.getLogger(__name__)
 
 
 class _Relay(QObject):
@@ -74,11 +78,14 @@ class KioskWindow(QWidget):
 
     changed = Signal()
 
-    def __init__(self, model: KioskModel, *, receipts: Path, shared: Languages | None = None) -> None:
+    def __init__(self, model: KioskModel, *, receipts: Path, shared: Languages | None = None,
+                 printer: str = "") -> None:
         super().__init__()
         self.setObjectName("kiosk")
         self.model = model
         self.receipts = receipts
+        self.printer = printer
+        """System printer queue receipts also go to (setting kiosk.printer); empty: PDF only."""
         self.languages = shared or languages()
         self.languages.use(model.language)
         self._jobs: list[_Relay] = []
@@ -134,7 +141,7 @@ class KioskWindow(QWidget):
         screen = self.screen_for(model.screen)
         receipt = self.screens.get(Screen.RECEIPT)
         if model.screen != Screen.RECEIPT and isinstance(receipt, ReceiptScreen):
-            receipt.printed_path = ""
+            receipt.printed_path, receipt.print_problem = "", None
         if model.input_mode == "pinyin" and not self._pinyin_ready:  # build the candidate index off the UI thread
             from kiosk.pinyin import shared_index
 
@@ -181,18 +188,30 @@ class KioskWindow(QWidget):
         order: PlacedOrder | None = self.model.order
         if order is None:
             return
-        from kiosk.receipt import write_pdf
+        from kiosk.receipt import print_receipt, write_pdf
 
         language = self.model.language
         path = self.receipts / f"receipt-{order.number}.pdf"
+        printer = self.printer
+
+        def work() -> tuple[Path, str | None]:
+            write_pdf(order, language, path)
+            if printer:
+                try:
+                    print_receipt(order, language, printer)
+                except FloorLinkError as exc:
+                    log.warning("kiosk: receipt %s not printed: %s", order.number, exc)
+                    return path, exc.message
+            return path, None
 
         def done(result: Any) -> None:
             receipt = self.screen_for(Screen.RECEIPT)
             assert isinstance(receipt, ReceiptScreen)
-            receipt.printed_path = str(result)
+            receipt.printed_path, receipt.print_problem = str(result[0]), result[1]
+            receipt.printer = printer
             self.refresh()
 
-        self._run(lambda: write_pdf(order, language, path), done)
+        self._run(work, done)
 
     def busy(self) -> bool:
         return bool(self._jobs)

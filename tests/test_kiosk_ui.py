@@ -392,3 +392,76 @@ def test_the_mode_key_switches_between_chinese_and_latin_letters(kiosk, qtbot, a
     assert window.findChild(QWidget, "nameField").text() == "Li伟"  # type: ignore[attr-defined]
     hint = window.minimumSizeHint()  # the candidate row still fits a 1280x800 kiosk display
     assert hint.width() <= 1280 and hint.height() <= 800, hint
+
+
+def order_placed(qtbot, window, model: KioskModel) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    style_application(app)
+    model.start()
+    model.select_product(model.products()[0].code)
+    while model.screen == Screen.OPTIONS:
+        model.next()
+    model.to_details()
+    model.set_field("name", "王伟")
+    model.set_field("phone", "13800138000")
+    window.place_order()
+    qtbot.waitUntil(lambda: model.screen == Screen.RECEIPT, timeout=5000)
+
+
+def test_a_receipt_for_a_printer_that_does_not_exist_says_so_and_keeps_the_pdf(qtbot, tmp_path, artifacts):
+    catalog, _ = read_catalog(kiosk_catalog_folder())
+    model = KioskModel(catalog, MemorySink(), language="zh_CN")
+    window = KioskWindow(model, receipts=tmp_path / "receipts", printer="floorlink-no-such-printer")
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    order_placed(qtbot, window, model)
+    tap(qtbot, window, "printButton")
+    qtbot.waitUntil(lambda: not window.busy(), timeout=10000)
+    assert list((tmp_path / "receipts").glob("receipt-*.pdf")), "the PDF is written whatever the printer"
+    notice = [w for w in visible(window, QLabel, "notice") if w.text()]
+    assert len(notice) == 1 and notice[0].property("tone") == "error"
+    text = notice[0].text()
+    assert "凭条未能打印" in text and "kiosk.printer" in text and "'floorlink-no-such-printer' not found" in text
+    shot(window, artifacts, "zh_CN-16-printer-missing")
+
+
+def test_the_receipt_paints_on_a_printer_as_on_the_pdf(qtbot, tmp_path, artifacts):
+    """The QPrinter path (a queue set in kiosk.printer) draws the same receipt; here the printer
+    writes its output to a file, so it runs without a print server."""
+    from kiosk.qt import QPrinter
+    from kiosk.receipt import paint_receipt
+
+    catalog, _ = read_catalog(kiosk_catalog_folder())
+    model = KioskModel(catalog, MemorySink(), language="zh_CN")
+    window = KioskWindow(model, receipts=tmp_path)
+    qtbot.addWidget(window)
+    order_placed(qtbot, window, model)
+    assert model.order is not None
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    from kiosk.qt import QMarginsF, QPageSize
+
+    printer.setPageSize(QPageSize(QPageSize.PageSizeId.A6))
+    printer.setPageMargins(QMarginsF(8, 8, 8, 8))
+    paint_receipt(printer, model.order, "zh_CN")
+    assert (tmp_path / "printed.pdf").read_bytes().startswith(b"%PDF")
+    render_pdf(tmp_path / "printed.pdf", artifacts / "kiosk" / "zh_CN-17-receipt-printer.png")
+
+
+def test_a_receipt_goes_to_a_real_printer_queue_when_one_is_set_up(qtbot, tmp_path):
+    from kiosk.qt import QPrinterInfo
+    from kiosk.receipt import print_receipt
+
+    names = QPrinterInfo.availablePrinterNames()
+    if not names:
+        pytest.skip("no printer queue on this machine (lpstat -p): the missing-printer and QPrinter tests cover the rest")
+    catalog, _ = read_catalog(kiosk_catalog_folder())
+    model = KioskModel(catalog, MemorySink())
+    window = KioskWindow(model, receipts=tmp_path)
+    qtbot.addWidget(window)
+    order_placed(qtbot, window, model)
+    assert model.order is not None
+    print_receipt(model.order, "en", names[0])  # raises SettingsError when the queue refuses it

@@ -92,10 +92,6 @@
         <translation>订单 {number}</translation>
     </message>
     <message>
-        <source>Base price</source>
-        <translation>基础价格</translation>
-    </message>
-    <message>
         <source>Total</source>
         <translation>合计</translation>
     </message>
@@ -106,6 +102,10 @@
     <message>
         <source>Phone</source>
         <translation>电话</translation>
+    </message>
+    <message>
+        <source>Base price</source>
+        <translation>基础价格</translation>
     </message>
     <message>
         <source>Rough estimate: ready around {date} (the factory confirms the date)</source>
@@ -146,6 +146,10 @@
     <message>
         <source>Undo</source>
         <translation>撤销</translation>
+    </message>
+    <message>
+        <source>This option is unclear</source>
+        <translation>这个选项看不懂</translation>
     </message>
     <message>
         <source>Order now</source>
@@ -212,10 +216,6 @@
         <translation>下一步</translation>
     </message>
     <message>
-        <source>This option is unclear</source>
-        <translation>这个选项看不懂</translation>
-    </message>
-    <message>
         <source>Delivery date: estimate pending</source>
         <translation>交付日期：待估算</translation>
     </message>
@@ -276,8 +276,16 @@
         <translation>工厂已确认：{date} 完成</translation>
     </message>
     <message>
+        <source>Receipt printed on {printer}.</source>
+        <translation>凭条已在 {printer} 打印。</translation>
+    </message>
+    <message>
         <source>Receipt saved for printing: {path}</source>
         <translation>凭条已保存待打印：{path}</translation>
+    </message>
+    <message>
+        <source>The receipt could not be printed, please ask our staff. It is saved: {path}</source>
+        <translation>凭条未能打印，请联系店员。已保存：{path}</translation>
     </message>
 </context>
 </TS>
