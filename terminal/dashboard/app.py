@@ -58,6 +58,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
                              default_tab=dash["default_tab"], work_centre=dash["work_centre"])
 
     def close() -> None:
+        app.aboutToQuit.disconnect(close)  # once: a later event loop in the same process must not run it again
+        window.close()
         core.call(sync.stop)
         core.call(store.close)
         core.close()
