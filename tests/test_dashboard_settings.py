@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import argparse
-from datetime import timedelta
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from sync import settings as settings_module
 from sync.errors import SettingsError
-from terminal.dashboard import app as dashboard_app
-from terminal.dashboard.widgets import DashboardWindow
-from terminal.qt import QTimer
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def test_dashboard_defaults_are_declared_once() -> None:
@@ -42,26 +42,40 @@ def test_a_refresh_period_that_is_not_a_number_is_refused() -> None:
         settings_module.load(environ={"FLOORLINK_DASHBOARD_TIME_REFRESH_S": "fast"})
 
 
-def test_the_dashboard_app_starts_with_the_configured_tab_centre_and_timings(tmp_path: Path, qapp: Any) -> None:
-    """The real entry point (store and sync opened on the core thread, the hub unreachable): settings reach the screen."""
+SCREEN_PROBE = """
+import argparse, json, sys
+from sync import settings
+from terminal.dashboard import app
+from terminal.dashboard.widgets import DashboardWindow
+from terminal.qt import QApplication, QTimer
+
+qapp = QApplication([])
+seen = {}
+
+def look():
+    (window,) = [w for w in qapp.topLevelWidgets() if isinstance(w, DashboardWindow)]
+    seen.update(tab=window.tabs.currentWidget() is window.alerts, refresh=window.timer.interval(),
+                stale=window.model.stale_after.total_seconds(), centre=window.stations.preferred,
+                banner=window.banner.text())
+    qapp.quit()
+
+QTimer.singleShot(1500, look)
+code = app.run(settings.load(sys.argv[1], environ={}), argparse.Namespace(windowed=True))
+print(json.dumps({"code": code, **seen}))
+"""
+
+
+def test_the_dashboard_app_starts_with_the_configured_tab_centre_and_timings(tmp_path: Path) -> None:
+    """The real entry point in its own process (app.exec() would end this one's event loop for later tests):
+    store and sync opened on the core thread, the hub unreachable, the settings reach the screen."""
     config = tmp_path / "site.toml"
     config.write_text(f'[node]\ndata_dir = "{tmp_path / "node"}"\n[mqtt]\nport = 1\n'
                       '[dashboard]\ndefault_tab = "alerts"\nwork_centre = "WHEEL"\nstale_after_s = 20\n'
                       'time_refresh_s = 2.5\n', encoding="utf-8")
-    seen: dict[str, Any] = {}
-
-    def look() -> None:
-        (window,) = [w for w in qapp.topLevelWidgets() if isinstance(w, DashboardWindow)]
-        seen.update(tab=window.tabs.currentWidget() is window.alerts, refresh=window.timer.interval(),
-                    stale=window.model.stale_after, centre=window.stations.preferred, banner=window.banner.text())
-        qapp.quit()
-
-    QTimer.singleShot(1500, look)
-    try:
-        assert dashboard_app.run(settings_module.load(config, environ={}),
-                                 argparse.Namespace(windowed=True)) == 0
-    finally:
-        qapp.setStyleSheet("")  # run() styles the whole application; later tests in this process must not inherit it
-    assert seen == {"tab": True, "refresh": 2500, "stale": timedelta(seconds=20), "centre": "WHEEL",
-                    "banner": "No data from the hub yet — hub link is down"}
+    done = subprocess.run([sys.executable, "-c", SCREEN_PROBE, str(config)], cwd=REPO, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "code": 0, "tab": True, "refresh": 2500, "stale": 20.0, "centre": "WHEEL",
+        "banner": "No data from the hub yet — hub link is down"}
     assert (tmp_path / "node").is_dir()
