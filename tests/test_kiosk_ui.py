@@ -452,16 +452,34 @@ def test_the_receipt_paints_on_a_printer_as_on_the_pdf(qtbot, tmp_path, artifact
 
 
 def test_a_receipt_goes_to_a_real_printer_queue_when_one_is_set_up(qtbot, tmp_path):
+    """Runs where CUPS has a queue (e.g. cups + printer-driver-cups-pdf with one added by lpadmin)."""
+    import shutil
+    import subprocess
+
     from kiosk.qt import QPrinterInfo
-    from kiosk.receipt import print_receipt
 
     names = QPrinterInfo.availablePrinterNames()
     if not names:
         pytest.skip("no printer queue on this machine (lpstat -p): the missing-printer and QPrinter tests cover the rest")
+
+    def jobs() -> int:
+        lpstat = shutil.which("lpstat")
+        if lpstat is None:
+            return 0
+        listed = subprocess.run([lpstat, "-W", "all", "-o", names[0]], capture_output=True, text=True, timeout=20)
+        return len(listed.stdout.splitlines())
+
+    before = jobs()
     catalog, _ = read_catalog(kiosk_catalog_folder())
     model = KioskModel(catalog, MemorySink())
-    window = KioskWindow(model, receipts=tmp_path)
+    window = KioskWindow(model, receipts=tmp_path, printer=names[0])
     qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
     order_placed(qtbot, window, model)
-    assert model.order is not None
-    print_receipt(model.order, "en", names[0])  # raises SettingsError when the queue refuses it
+    tap(qtbot, window, "printButton")
+    qtbot.waitUntil(lambda: not window.busy(), timeout=20000)
+    notice = [w.text() for w in visible(window, QLabel, "notice") if w.text()]
+    assert notice == [f"Receipt printed on {names[0]}."]
+    if shutil.which("lpstat"):
+        assert jobs() == before + 1, "the queue got the job"
