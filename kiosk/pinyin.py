@@ -12,11 +12,16 @@ No Qt here: :class:`PinyinComposer` is the state the keyboard widget draws and t
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import json
 import threading
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 PAGE_SIZE = 8
 """Candidates per page: eight 64 px targets fit beside the page keys on a 1280 px screen."""
@@ -45,6 +50,22 @@ def gb2312_level(char: str) -> int:
     return 2 if 0xD8 <= encoded[0] <= 0xF7 else 0
 
 
+def pypinyin_data(name: str) -> dict[str, Any]:
+    """pypinyin's ``pinyin_dict`` or ``phrases_dict``, read from the JSON files it ships.
+
+    Importing ``pypinyin`` itself loads both dictionaries for its converter and keeps them (~60 MB);
+    the kiosk needs them once, to build its index, and then lets them go."""
+    spec = importlib.util.find_spec("pypinyin")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / f"{name}.json"
+        if path.is_file():
+            with path.open(encoding="utf-8") as file:
+                data: dict[str, Any] = json.load(file)
+                return data
+    module = importlib.import_module(f"pypinyin.{name}")  # another layout: through the package
+    return {str(k): v for k, v in getattr(module, name).items()}
+
+
 @dataclass(frozen=True)
 class Candidate:
     text: str
@@ -56,9 +77,8 @@ class PinyinIndex:
     """Syllable -> ranked characters, and syllable tuple -> phrases (built once from pypinyin)."""
 
     def __init__(self) -> None:
-        from pypinyin.phrases_dict import phrases_dict
-        from pypinyin.pinyin_dict import pinyin_dict
-
+        pinyin_dict = {int(code): readings for code, readings in pypinyin_data("pinyin_dict").items()}
+        phrases_dict = pypinyin_data("phrases_dict")
         uses: Counter[str] = Counter()
         for phrase in phrases_dict:
             uses.update(phrase)
@@ -88,6 +108,8 @@ class PinyinIndex:
             key = tuple(plain_syllable(r[0]) for r in phrase_readings)
             phrases[key].append(((max(levels), -sum(uses[c] for c in phrase)), phrase))
         self.phrases: dict[tuple[str, ...], list[str]] = {k: [p for _, p in sorted(v)] for k, v in phrases.items()}
+        gb2312_level.cache_clear()  # only the build needs them
+        plain_syllable.cache_clear()
 
     def split(self, letters: str) -> list[str]:
         """Typed letters cut into syllables, longest first (``"wangwei"`` -> ``["wang", "wei"]``);
