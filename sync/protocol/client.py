@@ -32,7 +32,7 @@ class MqttLink:
                  subscriptions: Sequence[str] = (), on_message: MessageHandler | None = None,
                  on_connection: Callable[[bool], None] | None = None, username: str = "", password: str = "",
                  tls: bool = False, ca_file: str = "", keepalive: int = 15, session_expiry: int = 7 * 24 * 3600,
-                 state_device: str | None = None, reconnect_min: float = 0.1, reconnect_max: float = 2.0,
+                 state_device: str | None = None, reconnect_min: float = 0.1, reconnect_max: float = 0.5,
                  max_inflight: int = 1000) -> None:
         self.client_id = client_id
         self.site = site

@@ -21,10 +21,11 @@ from typing import Any
 from sync.errors import FloorLinkError
 from sync.protocol import topics
 from sync.protocol.client import MqttLink
-from sync.protocol.envelope import AckMessage, decode
+from sync.protocol.envelope import BATCH_TYPE, AckMessage, decode, encode_batch
 from sync.store import AckRecord, Inbox, Outbox, Store
 
 log = logging.getLogger(__name__)
+_UNKNOWN = (-1, -1)  # the hub's batch limits before its first ack
 AckCallback = Callable[[AckRecord], None]
 
 
@@ -52,10 +53,16 @@ class EdgeSync:
 
     def __init__(self, store: Store, *, site: str, host: str = "127.0.0.1", port: int = 1883,
                  streams: Sequence[str] = (), window: int = 1000, resend_after: float = 10.0,
-                 tick: float = 0.02, gap_check: float = 2.0, link_options: dict[str, Any] | None = None) -> None:
+                 tick: float = 0.02, gap_check: float = 2.0, batch_max: int = 500,
+                 link_options: dict[str, Any] | None = None) -> None:
         self.device_id = store.device_id
         self.site = site
         self.window = window
+        # Events per batch message at most (0: one message per event); batches are sent only once
+        # the hub's acks said it takes them (batch_max/batch_bytes), so an older hub gets singles.
+        self.batch_max = batch_max
+        self.probe_window = 20
+        self._hub_batch = _UNKNOWN
         self.resend_after = resend_after
         self.tick = tick
         self.gap_check = gap_check
@@ -180,13 +187,20 @@ class EdgeSync:
         if self._resend_from is not None:
             due += [s for s, sent in self._in_flight.items() if s >= self._resend_from and now - sent >= 0.5]
             self._resend_from = None
-        for seq, type_, payload in self.outbox.payloads(sorted(set(due))):
-            self._publish(seq, type_, payload, now)
-        room = self.window - len(self._in_flight)
+        if due:
+            again = self.outbox.payloads(sorted(set(due)))
+            for seq in set(due) - {row[0] for row in again}:  # gone from the outbox meanwhile (acked)
+                self._in_flight.pop(seq, None)
+            self._send(again, now)
+        # Until the hub has answered once we do not know whether it takes batches: send a small
+        # first window of single events rather than a whole window of them.
+        window = self.window if self._hub_batch != _UNKNOWN else min(self.window, self.probe_window)
+        room = window - len(self._in_flight)
         if room > 0:
-            for seq, type_, payload in self.outbox.payloads_after(self._cursor, room):
-                self._publish(seq, type_, payload, now)
-                self._cursor = seq
+            rows = self.outbox.payloads_after(self._cursor, room)
+            if rows:
+                self._send(rows, now)
+                self._cursor = rows[-1][0]
 
     def _ask_for_missing(self, now: float) -> None:
         """A down stream gap that outlived one check: ask the hub to send the stream again from it."""
@@ -198,16 +212,37 @@ class EdgeSync:
                 self._asked[(stream, missing)] = now
         self._gaps_seen = gaps
 
-    def _publish(self, seq: int, type_: str, payload: bytes, now: float) -> None:
+    def _send(self, rows: list[tuple[int, str, bytes]], now: float) -> None:
+        """Publish ``(seq, type, payload)`` rows in order: in batch messages where the hub takes them."""
+        limit = min(self.batch_max, self._hub_batch[0])
+        max_bytes = self._hub_batch[1] - 64  # room for the batch's own wrapping
+        chunk: list[tuple[int, str, bytes]] = []
+        size = 0
+        for row in rows:
+            if chunk and (len(chunk) >= limit or size + len(row[2]) + 1 > max_bytes):
+                self._publish(chunk, now)
+                chunk, size = [], 0
+            chunk.append(row)
+            size += len(row[2]) + 1
+        if chunk:
+            self._publish(chunk, now)
+
+    def _publish(self, chunk: list[tuple[int, str, bytes]], now: float) -> None:
+        if len(chunk) == 1:
+            type_, payload = chunk[0][1], chunk[0][2]
+        else:
+            type_, payload = BATCH_TYPE, encode_batch([row[2] for row in chunk])
         topic = self._topics.get(type_)
         if topic is None:
             topic = self._topics[type_] = topics.up(self.site, self.device_id, type_)
         self.link.publish(topic, payload)
-        self._in_flight.pop(seq, None)  # re-insert: the dict stays ordered by send time
-        self._in_flight[seq] = now
+        for seq, _, _ in chunk:
+            self._in_flight.pop(seq, None)  # re-insert: the dict stays ordered by send time
+            self._in_flight[seq] = now
 
     def _handle_incoming(self) -> None:
         acks = []
+        ok_ids: list[str] = []
         ack_topic = topics.ack(self.site, self.device_id)
         while True:
             try:
@@ -218,6 +253,8 @@ class EdgeSync:
                 if topic == ack_topic:
                     message = AckMessage.decode(payload, where=f"topic {topic}")
                     acks.extend(message.acks)
+                    ok_ids.extend(message.ok)
+                    self._hub_batch = (message.batch_max, message.batch_bytes)
                     if message.resend_from is not None:
                         self._resend_from = message.resend_from
                 else:
@@ -225,10 +262,12 @@ class EdgeSync:
             except FloorLinkError as exc:
                 self.last_error = str(exc)
                 log.warning("EdgeSync %s: dropped a message: %s", self.device_id, exc)
-        if acks:
-            done = self.outbox.acknowledge(acks)
+        if acks or ok_ids:
+            done = self.outbox.acknowledge(acks, ok_ids)
             for ack in acks:
                 self._in_flight.pop(ack.seq, None)
+            for record in done:
+                self._in_flight.pop(record.seq, None)
             self._pending = max(0, self._pending - len(done))
             refused = [r for r in done if r.status != "ok"]
             if refused:

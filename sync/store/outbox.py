@@ -17,7 +17,7 @@ from typing import Any
 import uuid6
 
 from sync.errors import StoreError
-from sync.protocol.envelope import Ack, Envelope, encode_stored, utc_now
+from sync.protocol.envelope import Ack, Envelope, compact_json, encode_stored, utc_now
 from sync.store.database import Store, Transaction, store_error
 
 
@@ -49,6 +49,9 @@ class DeadLetter:
     dead_at: str
 
 
+_PLAIN_OK = Ack("", 0)
+
+
 def next_seq(tx: Transaction, stream: str) -> int:
     """Take the next number of ``stream`` inside the caller's transaction."""
     row = tx.execute("INSERT INTO sequences (stream, last_seq) VALUES (?, 1) ON CONFLICT(stream) "
@@ -67,7 +70,7 @@ class Outbox:
                 return Outbox.record(inner, type, body)
         store = tx.store
         try:
-            text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+            text = compact_json(body)
         except (TypeError, ValueError) as exc:
             raise StoreError(f"body of {type} event is not JSON-serialisable: {exc}", where=str(store.path)) from None
         envelope = Envelope(str(uuid6.uuid7()), store.device_id, next_seq(tx, store.device_id), utc_now(), type, body)
@@ -114,13 +117,16 @@ class Outbox:
         rows = self.store.query(f"SELECT * FROM outbox WHERE seq IN ({marks}) ORDER BY seq", wanted)
         return [self._envelope(r) for r in rows]
 
-    def acknowledge(self, acks: Iterable[Ack]) -> list[AckRecord]:
+    def acknowledge(self, acks: Iterable[Ack], ok_ids: Iterable[str] = ()) -> list[AckRecord]:
         """Forget acked events and keep the hub's answer; duplicates and unknown acks are ignored.
 
+        ``ok_ids`` are events acked ok without a result (a version 2 ack message lists them bare).
         A rejected event moves to ``dead_letters`` (body and all) in the same transaction: the
         hub will not take it as it is, and nothing a person did is ever silently dropped.
         """
-        wanted = {a.event_id: a for a in acks}
+        plain = _PLAIN_OK
+        wanted = dict.fromkeys(ok_ids, plain)
+        wanted.update((a.event_id, a) for a in acks)
         done: list[AckRecord] = []
         now = utc_now()
         ids = list(wanted)
@@ -133,6 +139,9 @@ class Outbox:
                                   "RETURNING event_id, type, seq, body, occurred_at", chunk).fetchall()
                 for event_id, type_, seq, body, occurred_at in rows:
                     ack = wanted[event_id]
+                    if ack is plain:
+                        done.append(AckRecord(event_id, int(seq), str(type_), "ok", "", {}, now))
+                        continue
                     code = ack.code or ("rejected" if ack.status != "ok" else "")
                     record = AckRecord(event_id, int(seq), str(type_), ack.status, ack.reason, dict(ack.result), now,
                                        code)
