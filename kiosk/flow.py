@@ -97,6 +97,8 @@ class PlacedOrder:
     """The released catalog revision configured against (0: a draft folder, which the hub refuses)."""
     attribute_labels: dict[str, Label] = field(default_factory=dict)
     """Attribute code -> label, so the receipt can say "Battery: 625 Wh" in either language."""
+    placed_local: str = ""
+    """When it was placed, as the customer reads a clock in the store (site time zone, to the minute)."""
 
     def body(self) -> dict[str, Any]:
         """The ``order.placed`` event body: :class:`sync.orders.PlacedOrder` plus receipt details."""
@@ -576,11 +578,13 @@ class KioskModel:
         self.saving = True
         self.notice = Notice(N_("Placing your order..."))
         self._changed()
+        now = datetime.now(UTC)
         return PlacedOrder(order_id, order_id[:8].upper(), self.product.code, dict(self.product.name),
                            dict(config.choices), config.price(), customer,
-                           datetime.now(UTC).isoformat(timespec="seconds"), self.language, self.estimate(),
+                           now.isoformat(timespec="seconds"), self.language, self.estimate(),
                            self.revisions.get(self.product.code, 0),
-                           {a.code: dict(a.label) for a in self.product.attributes})
+                           {a.code: dict(a.label) for a in self.product.attributes},
+                           now.astimezone(self.zone).strftime("%Y-%m-%d %H:%M"))
 
     def save_order(self, order: PlacedOrder) -> str | None:
         """Write the order (call off the UI thread); the problem text when it could not be stored."""

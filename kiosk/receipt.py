@@ -54,7 +54,7 @@ def receipt_lines(order: PlacedOrder, language: str) -> list[str]:
         lines.append(tr("Rough estimate: ready around {date} (the factory confirms the date)").format(
             date=order.estimate.ready_by.isoformat()))
     lines.append(f"{tr('Name')}: {order.customer.name}   {tr('Phone')}: {order.customer.phone}")
-    lines.append(order.created_at)
+    lines.append(order.placed_local or order.created_at)
     lines.append("")
     lines.append(f"{tr('Base price')}: {money(order.price.base, currency)}")
     for line in order.price.lines:

@@ -175,6 +175,30 @@ def test_order_is_not_placed_until_details_are_valid(model: KioskModel) -> None:
     assert model.sink.of_type("order.placed") == [order.body()]  # type: ignore[attr-defined]
 
 
+def test_the_receipt_shows_when_the_order_was_placed_in_the_stores_time_zone(model: KioskModel) -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from kiosk.receipt import receipt_lines
+
+    model.zone = ZoneInfo("Asia/Shanghai")
+    model.start()
+    model.select_product(model.products()[0].code)
+    while model.screen == Screen.OPTIONS:
+        model.next()
+    model.to_details()
+    model.set_field("name", "Li Wei")
+    model.set_field("phone", "13800138000")
+    order = model.place_order()
+    assert order is not None
+    placed = datetime.fromisoformat(order.created_at)
+    assert placed.utcoffset() is not None and placed.utcoffset().total_seconds() == 0  # the hub gets UTC
+    local = placed.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    assert local in receipt_lines(order, "en")
+    assert order.created_at not in receipt_lines(order, "en")
+    assert (datetime.now(UTC) - placed).total_seconds() < 60
+
+
 class FullDisk:
     def record(self, type: str, body: dict) -> None:
         raise StoreError("database or disk is full", where="/data/kiosk.db")
