@@ -45,6 +45,33 @@ def _v1(db: sqlite_utils.Database) -> None:
 MIGRATIONS = [_v1]
 
 
+#: per snapshot type: the list of rows, their required text fields and their number fields (None allowed)
+ROW_SHAPES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    "dashboard.orders": ("orders", ("id",), ("quantity", "percent")),
+    "dashboard.centre": ("operations", ("work_order",), ("qty", "op", "elapsed_s", "standard_s", "good", "scrap")),
+}
+
+
+def check_rows(kind: str, body: dict[str, Any], where: str) -> None:
+    """Refuse a snapshot with a malformed row before it is stored (the cached one stays): a bad row
+    that got in would break every later read of the screen."""
+    rows_key, texts, numbers = ROW_SHAPES[kind]
+    for index, row in enumerate(body[rows_key]):
+        at = f"{where} {rows_key}[{index}]"
+        if not isinstance(row, dict):
+            raise ProtocolError(f"a row of {rows_key!r} must be an object, got {row!r}", where=at)
+        for name in texts:
+            if not isinstance(row.get(name), str) or not row[name]:
+                raise ProtocolError(f"field {name!r} must be a non-empty text, got {row.get(name)!r}", where=at)
+        for name in numbers:
+            value = row.get(name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise ProtocolError(f"field {name!r} must be a number, got {value!r}", where=at)
+        workers = row.get("workers", [])
+        if not isinstance(workers, list) or not all(isinstance(w, str) for w in workers):
+            raise ProtocolError(f"field 'workers' must be a list of names, got {workers!r}", where=at)
+
+
 def utc_clock() -> datetime:
     return datetime.now(UTC)
 
@@ -84,6 +111,7 @@ class DashboardCache:
                 raise ProtocolError("dashboard.orders needs 'orders' and 'alerts' lists", where=where)
         elif not isinstance(body.get("operations"), list) or not isinstance(body.get("work_centre"), str):
             raise ProtocolError("dashboard.centre needs 'work_centre' and an 'operations' list", where=where)
+        check_rows(envelope.type, body, where)
         now = self.clock().isoformat()
         revision = self._bump(tx)
         tx.execute("INSERT INTO dashboard_snapshots VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(stream) DO UPDATE SET "

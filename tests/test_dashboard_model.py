@@ -226,3 +226,17 @@ def test_a_station_serving_two_work_centres_shows_both_running_first(parts: Any)
     feed.send("dashboard/centre/FRAME", "dashboard.centre", {**frame, "operations": frame["operations"][:1]})
     model.refresh()  # only FRAME was grouped again; WHEEL's part is kept
     assert dict(model.stations[0].counts) == {"running": 1, "paused": 1, "queued": 1, "done": 2}
+
+
+def test_a_board_row_with_a_bad_number_is_refused_naming_the_row_and_the_board_shown_stays(parts: Any) -> None:
+    model, feed, _clock, _store = parts
+    feed.send("dashboard/centre/WHEEL", "dashboard.centre", centre_body())
+    model.refresh()
+    bad = centre_body()
+    bad["operations"][2]["qty"] = "two"
+    feed.send("dashboard/centre/WHEEL", "dashboard.centre", bad)
+    assert model.refresh() == set()  # nothing stored, nothing to repaint
+    (failure,) = feed.inbox.failures()
+    assert "operations[2]" in failure["error"] and "'qty' must be a number, got 'two'" in failure["error"]
+    assert len(model.centres["WHEEL"]) == 4 and model.centres["WHEEL"][2].qty == 2
+    assert feed.inbox.applied_seq("dashboard/centre/WHEEL") == 2  # the stream moved on; the next snapshot applies

@@ -228,3 +228,16 @@ def test_stale_banner_follows_the_configured_threshold(qtbot: Any, tmp_path: Pat
         assert screen.win.banner.isVisible()
     finally:
         screen.win.close()
+
+
+def test_a_cache_that_cannot_be_read_says_so_and_keeps_the_last_state(screen: Screen, qtbot: Any) -> None:
+    win = screen.win
+    feed_store = screen.feed.inbox.store
+    with feed_store.transaction() as tx:  # the file is damaged behind the screen's back
+        tx.execute("ALTER TABLE dashboard_alerts RENAME TO dashboard_alerts_lost")
+    with qtbot.waitSignal(win.core.failed, timeout=5000):
+        screen.feed.send("dashboard/centre/WHEEL", "dashboard.centre", centre_body())
+    win.wait_idle()
+    assert win.banner.isVisible() and win.banner.text().startswith("Cannot read the local cache:")
+    assert "dashboard_alerts" in win.banner.text() and str(screen.store.path) in win.banner.text()
+    assert len(win.model.orders) == 2 and 1 in win.alerts.cards  # the last state stays on screen

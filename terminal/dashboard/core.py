@@ -13,6 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from sync.errors import FloorLinkError
 from terminal.dashboard.model import DashboardModel
 from terminal.qt import QObject, Signal
 
@@ -24,6 +25,8 @@ class DashboardCore(QObject):
 
     #: (DashboardState, set of changed parts), delivered on the UI thread after each read that found a change
     changed = Signal(object, object)
+    #: why a read failed (the store locked, full or damaged), on the UI thread; the screen keeps its last state
+    failed = Signal(str)
     _done = Signal(object, object)  # (then, result) of a :meth:`run` call, on the UI thread
 
     def __init__(self, model: DashboardModel | None = None, name: str = "dashboard-core") -> None:
@@ -77,6 +80,8 @@ class DashboardCore(QObject):
             state, parts = model.read()
             if parts:
                 self.changed.emit(state, parts)
+        except FloorLinkError as exc:  # StoreError names the file and what to do; the next event tries again
+            self.failed.emit(str(exc))
         finally:
             with self._lock:
                 self._pending -= 1

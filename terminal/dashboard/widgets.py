@@ -711,8 +711,10 @@ class DashboardWindow(QMainWindow):
         self.drill: DrillDown | None = None
         self.shown: tuple[str, str] | None = None
         self.dirty: set[str] = set()  # parts changed while their tab was hidden
+        self.problem = ""  # why the last read of the local cache failed, until one succeeds
         self.tabs.currentChanged.connect(self._tab_shown)
         self.core.changed.connect(self.on_changed)
+        self.core.failed.connect(self.on_failed)
         self.timer = QTimer(self)  # only what changes with time alone: alert ages, the stale banner
         self.timer.timeout.connect(self.tick)
         self.timer.start(time_refresh_ms)
@@ -725,8 +727,14 @@ class DashboardWindow(QMainWindow):
 
     def on_changed(self, state: DashboardState, changed: set[str]) -> None:
         """The core read a new state (UI thread): show it and repaint the changed panels."""
+        self.problem = ""
         self.apply(self.model.apply(state, changed))
         self.repainted.emit(changed)
+
+    def on_failed(self, why: str) -> None:
+        """The local cache could not be read: say so in the banner; the last state stays on screen."""
+        self.problem = f"Cannot read the local cache: {why} — showing the last state"
+        self.tick(ages=False)
 
     def apply(self, changed: set[str]) -> None:
         """Repaint the changed parts on the shown tab (and the alert cards); hidden tabs catch up when shown."""
@@ -749,7 +757,7 @@ class DashboardWindow(QMainWindow):
         if ages and self.model.alerts:
             self.alerts.update_view()
         count = sum(a.state == "raised" for a in self.model.alerts)
-        shown = (self.model.stale_text(), f"Alerts ({count})" if count else "Alerts")
+        shown = (self.problem or self.model.stale_text(), f"Alerts ({count})" if count else "Alerts")
         if shown != self.shown:  # Qt calls only on change: an idle wall screen runs for hours
             self.shown = shown
             self.banner.setText(shown[0])
