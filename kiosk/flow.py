@@ -561,6 +561,9 @@ class KioskModel:
     def _validate(self) -> Customer | None:
         name, name_problem = check_name(self.name)
         phone, phone_problem = check_phone(self.phone)
+        if self.input_mode == "pinyin" and self.composer.composing:
+            # letters still waiting for a character are not part of the name yet: say so, never drop them silently
+            name_problem = N_("Tap a character above the keys to finish your name, or 中 ⇄ EN to keep the letters.")
         self.field_errors = {k: v for k, v in (("name", name_problem), ("phone", phone_problem)) if v}
         return None if self.field_errors else Customer(name, phone)
 

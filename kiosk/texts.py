@@ -16,6 +16,8 @@ def N_(text: str) -> str:  # noqa: N802 - the gettext convention, so the string 
 
 ZH_CN: dict[str, str] = {
     'Please enter your name.': '请输入您的姓名。',
+    'Tap a character above the keys to finish your name, or 中 ⇄ EN to keep the letters.':
+        '请点选键盘上方的汉字完成姓名，或按 中 ⇄ EN 保留字母。',
     'The name is too short: at least 2 characters.': '姓名太短：至少 2 个字。',
     'The name is too long: at most 40 characters.': '姓名太长：最多 40 个字。',
     'Please enter your phone number.': '请输入您的手机号码。',

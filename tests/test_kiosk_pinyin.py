@@ -110,6 +110,32 @@ def test_model_in_chinese_composes_the_name_and_switches_to_latin(catalog_model:
     assert model.input_mode == "latin"
 
 
+def test_placing_an_order_with_letters_still_composing_says_so_and_keeps_them(catalog_model: KioskModel) -> None:
+    from kiosk.flow import Screen
+
+    model = catalog_model
+    model.start()
+    model.select_product(model.products()[0].code)
+    while model.screen == Screen.OPTIONS:
+        model.next()
+    model.to_details()
+    model.set_language("zh_CN")
+    model.focus_field("phone")
+    for key in "13800138000":
+        model.type_key(key)
+    model.focus_field("name")
+    for key in "wang":
+        model.type_key(key)
+    model.pick_candidate(0)
+    for key in "wei":
+        model.type_key(key)
+    assert model.place_order() is None
+    assert "finish your name" in model.field_errors["name"]
+    assert model.composer.letters == "wei" and model.screen == Screen.DETAILS  # nothing dropped
+    model.type_key("space")
+    assert model.place_order() is not None and len(model.order.customer.name) == 2  # type: ignore[union-attr]
+
+
 @pytest.fixture
 def catalog_model() -> KioskModel:
     from sync.catalog import load_catalog

@@ -60,6 +60,10 @@
         <translation>谢谢！我们会把{option}说明得更清楚。</translation>
     </message>
     <message>
+        <source>Tap a character above the keys to finish your name, or 中 ⇄ EN to keep the letters.</source>
+        <translation>请点选键盘上方的汉字完成姓名，或按 中 ⇄ EN 保留字母。</translation>
+    </message>
+    <message>
         <source>Placing your order...</source>
         <translation>正在提交订单……</translation>
     </message>
