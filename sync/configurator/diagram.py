@@ -380,6 +380,11 @@ class DiagramBackend:
         def named(found: Iterable[int]) -> tuple[str, ...]:
             return tuple(sorted(self._rules[i].name for i in found))
 
+        # one rule alone: an implication test per rule on the assigned variables, nothing built
+        for i in self._touching(assignment):
+            rule = self._rules[i]
+            if rule.diagram <= ~self.bdd.cube(self._cube_of({k: v for k, v in assignment.items() if k in rule.scope})):
+                return named([i])
         derived = self._propagator.conflict(assignment)
         if derived is not None:
             candidates = sorted(derived.rules, key=self._rule_rank.__getitem__)
@@ -387,9 +392,6 @@ class DiagramBackend:
                 return named(quickxplain(consistent, candidates))
         order = self._nearest_first(set(assignment))
         touching = [i for i in order if not self._rules[i].scope.isdisjoint(assignment)]
-        for i in touching:
-            if factor(i) == false:
-                return named([i])
         for a, i in enumerate(touching):
             negated = ~factor(i)
             for j in touching[a + 1 :]:
@@ -403,6 +405,11 @@ class DiagramBackend:
             if running == false:
                 return named(quickxplain(consistent, prefix))
         return ()
+
+    def _touching(self, assignment: Mapping[str, str]) -> list[int]:
+        """Rules on the assigned variables, small diagrams first."""
+        found = {i for name in assignment for i in self._rules_on[name]}
+        return sorted(found, key=self._rule_rank.__getitem__)
 
     def _rule_cofactor(self, i: int, assignment: Mapping[str, str]) -> Any:
         """Rule ``i`` with the assigned values in its scope fixed (cached: conflicts repeat values)."""

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 
 from sync.configurator.model import Clause, Problem, Table
 
+#: propagated choice sets kept for the next explanations (a tap explains many values under one set)
+KEPT_STATES = 8
+
 
 @dataclass(frozen=True)
 class _TableRows:
@@ -43,6 +46,7 @@ class Propagator:
         self.index = {v.name: {value: j for j, value in enumerate(v.values)} for v in problem.variables}
         self.full = {v.name: (1 << len(v.values)) - 1 for v in problem.variables}
         self.rules: list[_TableRows | _ClauseMasks] = []
+        self._states: dict[frozenset[tuple[str, str]], Derivation | tuple[dict[str, int], dict[str, frozenset[int | str]]]] = {}
         self.rules_on: dict[str, list[int]] = {name: [] for name in self.index}
         for number, constraint in enumerate(problem.constraints):
             if isinstance(constraint, Table):
@@ -65,13 +69,37 @@ class Propagator:
                 self.rules_on[name].append(number)
 
     def conflict(self, assignment: Mapping[str, str]) -> Derivation | None:
-        """The rules and assigned variables propagation used to rule ``assignment`` out, or None if it could not."""
-        domain = dict(self.full)
-        for name, value in assignment.items():
-            domain[name] = 1 << self.index[name][value]
-        # what each narrowed domain rests on: rule numbers and assigned variable names
-        because: dict[str, frozenset[int | str]] = {name: frozenset((name,)) for name in assignment}
-        queue = deque(sorted({i for name in assignment for i in self.rules_on[name]}))
+        """The rules and assigned variables propagation used to rule ``assignment`` out, or None if it could not.
+
+        Explanations of one tap all propagate the same choices plus one value (the first item):
+        the propagated choices are kept and only the value is propagated on top of them.
+        """
+        items = list(assignment.items())
+        if len(items) <= 2:
+            return _as_conflict(self._propagate(dict(self.full), {}, items))
+        key = frozenset(items[1:])
+        state = self._states.pop(key, None)
+        if state is None:
+            state = self._propagate(dict(self.full), {}, items[1:])
+        self._states[key] = state
+        if len(self._states) > KEPT_STATES:
+            del self._states[next(iter(self._states))]
+        if isinstance(state, Derivation):
+            return state
+        return _as_conflict(self._propagate(dict(state[0]), dict(state[1]), items[:1]))
+
+    def _propagate(
+        self, domain: dict[str, int], because: dict[str, frozenset[int | str]], items: list[tuple[str, str]]
+    ) -> Derivation | tuple[dict[str, int], dict[str, frozenset[int | str]]]:
+        """Assign ``items`` on top of ``domain`` and propagate to a fixpoint (or to a conflict)."""
+        for name, value in items:
+            bit = 1 << self.index[name][value]
+            if not domain[name] & bit:
+                return Derivation.of({name, *because.get(name, ())})
+            domain[name] = bit
+            # what each narrowed domain rests on: rule numbers and assigned variable names
+            because[name] = frozenset((name,))
+        queue = deque(sorted({i for name, _ in items for i in self.rules_on[name]}))
         queued = set(queue)
         while queue:
             number = queue.popleft()
@@ -92,7 +120,11 @@ class Propagator:
                     if other != number and other not in queued:
                         queued.add(other)
                         queue.append(other)
-        return None
+        return domain, because
+
+
+def _as_conflict(state: Derivation | tuple[dict[str, int], dict[str, frozenset[int | str]]]) -> Derivation | None:
+    return state if isinstance(state, Derivation) else None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The SAT backend: the problem as CNF in one incremental python-sat solver (Glucose 4).
 
 Encoding: one literal per (variable, value) with exactly-one per variable; a Clause is one
-clause; a binary Table says "each value needs one of its partner values"; a wider Table gets one
+clause; a binary Table says "each value needs one of its partner values", a ternary one "each
+pair of values needs one of its third values" (for each of the three pairs); a wider Table gets one
 literal per row (row -> its values) plus "some row holds" and "a value holds only through a
 row that has it" (the support encoding: unit propagation keeps every table arc-consistent). Every constraint is guarded by a selector literal that is
 assumed true, so an UNSAT core names the constraints involved as well as the choices.
@@ -13,11 +14,12 @@ tested one by one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from pysat.solvers import Solver
 
-from sync.configurator.model import Clause, Constraint, Problem
+from sync.configurator.model import Clause, Problem
 
 #: how many recent valid configurations are kept as witnesses for later taps
 WITNESS_POOL = 120
@@ -69,6 +71,24 @@ class SatBackend:
                     for value in domain[name]:
                         clauses.append([-selector, -self.literal[(name, value)], *partners.get((name, value), [])])
                 continue
+            if len(constraint.variables) == 3:
+                # ternary table: each pair of values needs a third value, no row literals either
+                # (one family of these clauses is already exact; all three propagate like rows do,
+                # and without row literals a model costs the solver about a third of the time)
+                for position in range(3):
+                    pair = [p for p in range(3) if p != position]
+                    thirds: dict[tuple[str, str], list[int]] = {}
+                    for row in constraint.rows:
+                        thirds.setdefault((row[pair[0]], row[pair[1]]), []).append(
+                            self.literal[(constraint.variables[position], row[position])]
+                        )
+                    first, second = constraint.variables[pair[0]], constraint.variables[pair[1]]
+                    for a in domain[first]:
+                        for b in domain[second]:
+                            clauses.append(
+                                [-selector, -self.literal[(first, a)], -self.literal[(second, b)], *thirds.get((a, b), [])]
+                            )
+                continue
             rows: list[int] = []
             support: dict[tuple[str, str], list[int]] = {}
             for row in constraint.rows:
@@ -85,15 +105,10 @@ class SatBackend:
         # a second solver, built on the first explanation, keeps them as assumptions for cores.
         self._clauses = clauses
         self._solver_name = solver
-        self._checks: dict[str, list[Callable[[dict[str, str], str, str], bool]]] = {
-            v.name: [] for v in problem.variables
-        }
-        for constraint in problem.constraints:
-            for name in _scope(constraint):
-                self._checks[name].append(_flip_check(constraint))
+        self._flips = _Flips(problem, self.literal)
         self.solver = Solver(name=solver, bootstrap_with=[*clauses, *([s] for s in self.selectors)])
         self._rules_solver: Solver | None = None
-        self._witnesses: list[tuple[dict[str, str], frozenset[int]]] = []
+        self._witnesses: list[tuple[dict[str, int], frozenset[int]]] = []
         self.calls = 0
 
     # -- primitive checks ---------------------------------------------------------------
@@ -135,12 +150,12 @@ class SatBackend:
         if self._solve(assumptions):
             model = self._model_values()
             self._remember(model)
-            for witness in self._witnesses_for(choices):
-                available |= witness
             ok, implied = self.solver.propagate(assumptions=assumptions)
             ruled_out = {-lit for lit in (implied or []) if lit < 0 and -lit <= self.value_count}
             ruled_out.update(self.literal[item] for item in ruled_out_before)
             untested = [lit for lit in range(1, self.value_count + 1) if lit not in ruled_out]
+            for witness in self._witnesses_for(assumptions):  # known configurations that fit the choices
+                available |= witness
             while True:
                 available |= model
                 untested = [lit for lit in untested if lit not in available]
@@ -189,43 +204,52 @@ class SatBackend:
                     break
         return batch
 
-    def _remember(self, model: set[int]) -> None:
+    def _remember(self, model: set[int] | frozenset[int]) -> None:
         """Keep recent valid configurations: later taps reuse them as witnesses without solving."""
-        self._witnesses.append((dict(self.value_of[lit] for lit in model), frozenset(model)))
+        by_variable = {self.value_of[lit][0]: lit for lit in model}
+        self._witnesses.append((by_variable, frozenset(model)))
         if len(self._witnesses) > WITNESS_POOL:
             del self._witnesses[: len(self._witnesses) - WITNESS_POOL]
 
-    def _witnesses_for(self, choices: Mapping[str, str]) -> list[frozenset[int]]:
-        """Known configurations that agree with ``choices``, directly or after changing at most two values."""
+    def _witnesses_for(self, assumptions: list[int]) -> list[frozenset[int]]:
+        """Known configurations that agree with the chosen literals, directly or after changing at most two values."""
         found: list[frozenset[int]] = []
-        repaired: list[set[int]] = []
-        for assignment, lits in self._witnesses:
-            changed = [(k, v) for k, v in choices.items() if assignment[k] != v]
+        repaired: list[frozenset[int]] = []
+        chosen = frozenset(assumptions)
+        for by_variable, lits in self._witnesses:
+            changed = chosen - lits
             if not changed:
                 found.append(lits)
             elif len(changed) <= 2:
-                trial = {**assignment, **dict(changed)}
-                if all(check(trial, name, value) for name, value in changed for check in self._checks[name]):
-                    repaired.append({self.literal[item] for item in trial.items()})
+                trial = dict(by_variable)
+                for lit in changed:
+                    trial[self.value_of[lit][0]] = lit
+                model = frozenset(trial.values())
+                if all(self._flips.allows(self.value_of[lit][0], lit, model, trial) for lit in changed):
+                    repaired.append(model)
         for model in repaired:
             self._remember(model)
-            found.append(frozenset(model))
+            found.append(model)
         return found
 
-    def _split_by_flips(self, model: set[int], untested: list[int]) -> tuple[list[int], list[int]]:
+    def _split_by_flips(self, model: set[int] | frozenset[int], untested: list[int]) -> tuple[list[int], list[int]]:
         """Split values into (still unshown, shown valid) by trying each in place of its variable's value in ``model``.
 
         A flip that breaks no constraint on the variable is a valid configuration with that
         value, found without calling the solver.
         """
-        if not model:
+        if not model or not untested:
             return untested, []
-        assignment = dict(self.value_of[lit] for lit in model)
+        by_variable = {self.value_of[lit][0]: lit for lit in model}
+        allowed: dict[str, frozenset[int] | None] = {}
         left: list[int] = []
         shown: list[int] = []
         for lit in untested:
-            name, value = self.value_of[lit]
-            if all(check(assignment, name, value) for check in self._checks[name]):
+            name = self.value_of[lit][0]
+            if name not in allowed:
+                allowed[name] = self._flips.allowed(name, model, by_variable)
+            fits = allowed[name]
+            if fits is None or lit in fits:
                 shown.append(lit)
             else:
                 left.append(lit)
@@ -264,25 +288,53 @@ class SatBackend:
         return dict(self.value_of[lit] for lit in sorted(model))
 
 
-def _scope(constraint: Constraint) -> tuple[str, ...]:
-    if isinstance(constraint, Clause):
-        return tuple(dict.fromkeys(name for name, _ in constraint.literals))
-    return constraint.variables
+class _Flips:
+    """Which values a variable can take in a valid configuration with every other value kept.
+
+    Per variable and rule, precomputed on literals: a clause allows any value once another
+    variable satisfies it, else only its own values; a table allows the values whose row with
+    the other variables' current values exists. A flip check is then a few set lookups.
+    """
+
+    def __init__(self, problem: Problem, literal: Mapping[tuple[str, str], int]) -> None:
+        self.parts: dict[str, list[tuple[bool, Any, Any]]] = {v.name: [] for v in problem.variables}
+        for constraint in problem.constraints:
+            if isinstance(constraint, Clause):
+                satisfying: dict[str, set[int]] = {}
+                for name, values in constraint.literals:
+                    satisfying.setdefault(name, set()).update(literal[(name, value)] for value in values)
+                for name, own in satisfying.items():
+                    others = frozenset(lit for var, lits in satisfying.items() if var != name for lit in lits)
+                    self.parts[name].append((True, others, frozenset(own)))
+                continue
+            scope = constraint.variables
+            for position, name in enumerate(scope):
+                others_scope = scope[:position] + scope[position + 1 :]
+                index: dict[tuple[int, ...], set[int]] = {}
+                for row in constraint.rows:
+                    key = tuple(literal[(var, value)] for var, value in zip(scope, row, strict=True) if var != name)
+                    index.setdefault(key, set()).add(literal[(name, row[position])])
+                frozen = {key: frozenset(lits) for key, lits in index.items()}
+                self.parts[name].append((False, others_scope, frozen))
+
+    def allowed(self, name: str, model: frozenset[int] | set[int], by_variable: Mapping[str, int]) -> frozenset[int] | None:
+        """The literals of ``name`` every rule on it accepts with the rest of ``model`` kept (None: all)."""
+        result: frozenset[int] | None = None
+        for is_clause, first, second in self.parts[name]:
+            if is_clause:
+                if not first.isdisjoint(model):
+                    continue
+                fits = second
+            else:
+                fits = second.get(tuple(by_variable[var] for var in first), _NONE)
+            result = fits if result is None else result & fits
+            if not result:
+                return _NONE
+        return result
+
+    def allows(self, name: str, lit: int, model: frozenset[int], by_variable: Mapping[str, int]) -> bool:
+        fits = self.allowed(name, model, by_variable)
+        return fits is None or lit in fits
 
 
-def _flip_check(constraint: Constraint) -> Callable[[dict[str, str], str, str], bool]:
-    """A test: does ``constraint`` hold in ``assignment`` with ``name`` set to ``value``?"""
-    if isinstance(constraint, Clause):
-        literals = constraint.literals
-
-        def clause_holds(assignment: dict[str, str], name: str, value: str) -> bool:
-            return any((value if var == name else assignment[var]) in values for var, values in literals)
-
-        return clause_holds
-    variables = constraint.variables
-    rows = frozenset(constraint.rows)
-
-    def table_holds(assignment: dict[str, str], name: str, value: str) -> bool:
-        return tuple(value if var == name else assignment[var] for var in variables) in rows
-
-    return table_holds
+_NONE: frozenset[int] = frozenset()
