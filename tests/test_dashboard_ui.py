@@ -5,6 +5,7 @@ Each panel is saved as a PNG under the artifacts folder for a person to look at.
 
 from __future__ import annotations
 
+import html as html_module
 import re
 import sqlite3
 import threading
@@ -99,7 +100,7 @@ def screen(qtbot: Any, tmp_path: Path) -> Iterator[Screen]:
 
 def plain(html: str) -> str:
     """A label's rich text as the words a person reads."""
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    return " ".join(html_module.unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def save(screen: Screen, qtbot: Any, artifacts: Path, tab: str, name: str) -> None:
@@ -133,22 +134,29 @@ def test_stations_tab_shows_work_orders_by_station_with_operator_and_time_agains
                           "operations": [board, {**board, "work_order": "WO-10", "status": "queued", "workers": [],
                                                  "elapsed_s": 0, "station": None},
                                          {**board, "work_order": "WO-11", "workers": ["eve"]},
-                                         {**board, "work_order": "WO-12", "workers": ["fay", "gus"]}]})
+                                         {**board, "work_order": "WO-12", "workers": ["fay", "gus"]},
+                                         {**board, "work_order": "WO-13", "workers": ["hal"], "status": "paused",
+                                          "station": "st-frame-2"}]})
     save(screen, qtbot, artifacts, "stations", "stations_by_station")
     cards = win.stations.cards
-    assert win.stations.placed == ["st-frame-1", "st-wheel-1", "FRAME · not started"]
+    assert win.stations.placed == ["st-frame-1", "st-frame-2", "st-wheel-1", "FRAME · not started"]
     wheel = cards["st-wheel-1"]
     assert plain(wheel.counts.text()) == "1 running 1 paused 1 queued 1 done"
     assert "bob" in wheel.lines.text() and "40:00</b> of 30:00 standard (133 %)" in wheel.lines.text()
     assert "#c62828" in wheel.lines.text() and "#c62828" not in cards["st-frame-1"].lines.text()
     assert "next: WO-10 / 10 WELD" in cards["FRAME · not started"].lines.text()
     assert "dee" in cards["st-frame-1"].lines.text() and "+ 1 more running" in cards["st-frame-1"].lines.text()
+    assert "hal · WO-13 / 10 WELD 5:00 of 20:00 standard (25 %) paused" in plain(cards["st-frame-2"].lines.text())
     assert wheel.height() >= 150 and wheel.width() >= 300  # a touch target readable across the hall
+    grid = win.stations.grid
+    assert grid.count() == 5  # four cards and the hidden "no work" label: each card in exactly one cell
+    tops = [cards[k].geometry() for k in win.stations.placed]
+    assert tops[3].top() >= tops[0].bottom()  # the second row starts below the first, not over it
     qtbot.mouseClick(wheel, Qt.MouseButton.LeftButton)
     assert win.stations.selected == "st-wheel-1" and wheel.property("selected") == "true"
     assert [r.status for r in win.stations.rows.rows] == ["running", "paused", "queued", "done"]
     win.stations.centre.setCurrentText("FRAME")
-    assert win.stations.placed == ["st-frame-1", "FRAME · not started"]
+    assert win.stations.placed == ["st-frame-1", "st-frame-2", "FRAME · not started"]
     save(screen, qtbot, artifacts, "stations", "stations_frame_only")
 
 

@@ -7,6 +7,7 @@ import signal
 import sys
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sync.dashboard_cache import DashboardCache
 from sync.protocol.edge import EdgeSync
@@ -52,6 +53,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
     store, cache, sync = core.call(open_node)
     model = DashboardModel(cache, link_up=lambda: sync.status().connected, wake=sync.wake,
+                           zone=ZoneInfo(settings.get("node.time_zone")),  # "stale since" in the site's time
                            stale_after=timedelta(seconds=dash["stale_after_s"]))
     core.attach(model)
     window = DashboardWindow(model, core=core, time_refresh_ms=round(dash["time_refresh_s"] * 1000),

@@ -249,13 +249,14 @@ class StationCard(QFrame):
     The whole card is the touch target: a tap lists the station's operations below the cards."""
 
     RUNNING_LINES = 2  # two running operations and "+ N more" fit the card's fixed height
+    HEIGHT = 264
 
     def __init__(self, on_tap: Callable[[str], Any], key: str) -> None:
         super().__init__()
         self.setObjectName("stationCard")
         self.setProperty("selected", "false")
         self.setMinimumWidth(360)
-        self.setFixedHeight(250)  # uniform rows however much runs; the tapped station's table has the rest
+        self.setFixedHeight(self.HEIGHT)  # uniform rows however much runs; the tapped station's table has the rest
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.key = key
         self.on_tap = on_tap
@@ -297,15 +298,19 @@ class StationCard(QFrame):
             lines = [f"next: {r.work_order} / {r.op} {r.code} · {r.item} ×{r.qty}" for r in queued]
             return "<br>".join(lines) or "<span style='color:#78909c'>nothing waiting</span>"
         running = board.running
+        shown = running or tuple(r for r in board.operations if r.status == "paused")  # paused: who stopped what
         lines = []
-        for r in running[:self.RUNNING_LINES]:
-            colour = SEVERITY_COLOURS["critical"] if r.over_standard else STATUS_COLOURS["running"]
+        for r in shown[:self.RUNNING_LINES]:
+            colour = (SEVERITY_COLOURS["critical"] if r.over_standard else
+                      STATUS_COLOURS["running"] if r.status == "running" else STATUS_COLOURS["paused"])
             share = f" ({r.elapsed_s * 100 // r.standard_s} %)" if r.standard_s else ""
+            paused = "" if r.status == "running" else " paused"
             lines.append(f"<b>{', '.join(r.workers) or '—'}</b> · {r.work_order} / {r.op} {r.code}<br>"
                          f"&nbsp;&nbsp;<span style='color:{colour}'><b>{minutes(r.elapsed_s)}</b> of "
-                         f"{minutes(r.standard_s)} standard{share}</span>")
-        if len(running) > self.RUNNING_LINES:
-            lines.append(f"<span style='color:#546e7a'>+ {len(running) - self.RUNNING_LINES} more running</span>")
+                         f"{minutes(r.standard_s)} standard{share}{paused}</span>")
+        if len(shown) > self.RUNNING_LINES:
+            more = "running" if running else "paused"
+            lines.append(f"<span style='color:#546e7a'>+ {len(shown) - self.RUNNING_LINES} more {more}</span>")
         return "<br>".join(lines) or "<span style='color:#78909c'>nobody working here now</span>"
 
 
@@ -333,7 +338,7 @@ class StationBoardPanel(QWidget):
         hint.setObjectName("hint")
         top.addWidget(hint)
         top.addStretch(1)
-        inner = QWidget()
+        self.inner = inner = QWidget()
         self.grid = QGridLayout(inner)
         self.grid.setSpacing(12)
         self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)
@@ -373,12 +378,19 @@ class StationBoardPanel(QWidget):
         for key in [k for k in self.cards if k not in keys]:
             self.cards.pop(key).deleteLater()
         if keys != self.placed:  # place the cards again only when the set of stations moved
+            for placed in self.cards.values():
+                self.grid.removeWidget(placed)  # a widget added twice would sit in two cells at once
             for index, key in enumerate(keys):
                 card = self.cards.get(key)
                 if card is None:
                     card = self.cards[key] = StationCard(self.select, key)
                 self.grid.addWidget(card, index // self.COLUMNS, index % self.COLUMNS)
             self.placed = keys
+            # the scroll area does not always grow its widget when rows are added later: say how tall it is
+            rows = max(1, -(-len(keys) // self.COLUMNS))
+            margins = self.grid.contentsMargins()
+            self.inner.setMinimumHeight(rows * StationCard.HEIGHT + (rows - 1) * self.grid.spacing()
+                                        + margins.top() + margins.bottom())
         self.empty.setVisible(not keys)
         if self.selected not in keys:
             self.selected = keys[0] if keys else ""
