@@ -249,3 +249,18 @@ def test_a_cache_that_cannot_be_read_says_so_and_keeps_the_last_state(screen: Sc
     assert win.banner.isVisible() and win.banner.text().startswith("Cannot read the local cache:")
     assert "dashboard_alerts" in win.banner.text() and str(screen.store.path) in win.banner.text()
     assert len(win.model.orders) == 2 and 1 in win.alerts.cards  # the last state stays on screen
+
+
+def test_a_burst_of_events_is_read_once_and_shows_the_newest_state(screen: Screen, qtbot: Any) -> None:
+    win = screen.win
+    repaints: list[object] = []
+    win.repainted.connect(repaints.append)
+    gate = threading.Event()
+    win.core.run(gate.wait)  # the core thread is busy while the burst arrives
+    for i in range(30):
+        screen.feed.send("alerts", "alert.raised", alert(100 + i))
+    gate.set()
+    qtbot.waitUntil(lambda: 129 in win.alerts.cards, timeout=10_000)
+    assert win.wait_idle()
+    assert repaints == [{"alerts"}]  # thirty requests made while a read was queued merged into one
+    assert len(win.model.alerts) == 32 and win.tabs.tabText(win.tab_index("alerts")) == "Alerts (32)"
