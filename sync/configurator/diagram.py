@@ -25,7 +25,7 @@ import dd
 import dd.cudd as cudd
 
 from sync.configurator.model import Clause, Constraint, Problem
-from sync.configurator.propagate import Propagator
+from sync.configurator.propagate import Derivation, Propagator
 from sync.configurator.quickxplain import quickxplain
 
 #: bump when what the cache holds changes meaning
@@ -95,6 +95,7 @@ class DiagramBackend:
                 self._cofactor((name, value))
         self._rule_cofactors: dict[tuple[int, tuple[tuple[str, str], ...]], Any] = {}
         self._propagator = Propagator(problem)
+        self._last_derivation: Derivation | None = None
         self._rules_on: dict[str, list[int]] = {name: [] for name in self.names}
         for i, rule in enumerate(self._rules):
             for name in rule.scope:
@@ -261,7 +262,7 @@ class DiagramBackend:
 
     def core(self, assignment: Mapping[str, str]) -> set[str] | None:
         """Assigned variables that propagation alone shows inconsistent (None when it cannot)."""
-        derived = self._propagator.conflict(assignment)
+        derived = self._last_derivation = self._propagator.conflict(assignment)
         return None if derived is None else set(derived.variables)
 
     def _cofactor(self, item: tuple[str, str]) -> Any:
@@ -380,16 +381,20 @@ class DiagramBackend:
         def named(found: Iterable[int]) -> tuple[str, ...]:
             return tuple(sorted(self._rules[i].name for i in found))
 
-        # one rule alone: an implication test per rule on the assigned variables, nothing built
-        for i in self._touching(assignment):
-            rule = self._rules[i]
-            if rule.diagram <= ~self.bdd.cube(self._cube_of({k: v for k, v in assignment.items() if k in rule.scope})):
-                return named([i])
-        derived = self._propagator.conflict(assignment)
-        if derived is not None:
-            candidates = sorted(derived.rules, key=self._rule_rank.__getitem__)
-            if not consistent(candidates):  # always, propagation is sound; checked all the same
+        # The rules of the derivation behind the last core (the explanation's choices usually
+        # come from it) often still rule the assignment out: verified exactly, then minimized.
+        # Otherwise propagation over the rules on the assigned variables (cheap), then over all.
+        hint = self._last_derivation
+        if hint is not None:
+            candidates = sorted(hint.rules, key=self._rule_rank.__getitem__)
+            if not consistent(candidates):
                 return named(quickxplain(consistent, candidates))
+        for derive in (self._propagator.local_conflict, self._propagator.conflict):
+            derived = derive(assignment)
+            if derived is not None:
+                candidates = sorted(derived.rules, key=self._rule_rank.__getitem__)
+                if not consistent(candidates):  # always, propagation is sound; checked all the same
+                    return named(quickxplain(consistent, candidates))
         order = self._nearest_first(set(assignment))
         touching = [i for i in order if not self._rules[i].scope.isdisjoint(assignment)]
         for a, i in enumerate(touching):

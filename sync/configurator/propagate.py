@@ -77,6 +77,13 @@ class Propagator:
         items = list(assignment.items())
         if len(items) <= 2:
             return _as_conflict(self._propagate(dict(self.full), {}, items))
+        return self._conflict_on_top(items)
+
+    def local_conflict(self, assignment: Mapping[str, str]) -> Derivation | None:
+        """Like ``conflict`` but propagating only the rules on the assigned variables: cheap, finds less."""
+        return _as_conflict(self._propagate(dict(self.full), {}, list(assignment.items()), local=True))
+
+    def _conflict_on_top(self, items: list[tuple[str, str]]) -> Derivation | None:
         key = frozenset(items[1:])
         state = self._states.pop(key, None)
         if state is None:
@@ -89,9 +96,16 @@ class Propagator:
         return _as_conflict(self._propagate(dict(state[0]), dict(state[1]), items[:1]))
 
     def _propagate(
-        self, domain: dict[str, int], because: dict[str, frozenset[int | str]], items: list[tuple[str, str]]
+        self,
+        domain: dict[str, int],
+        because: dict[str, frozenset[int | str]],
+        items: list[tuple[str, str]],
+        local: bool = False,
     ) -> Derivation | tuple[dict[str, int], dict[str, frozenset[int | str]]]:
-        """Assign ``items`` on top of ``domain`` and propagate to a fixpoint (or to a conflict)."""
+        """Assign ``items`` on top of ``domain`` and propagate to a fixpoint (or to a conflict).
+
+        ``local``: only the rules on the assigned variables take part.
+        """
         for name, value in items:
             bit = 1 << self.index[name][value]
             if not domain[name] & bit:
@@ -101,6 +115,7 @@ class Propagator:
             because[name] = frozenset((name,))
         queue = deque(sorted({i for name, _ in items for i in self.rules_on[name]}))
         queued = set(queue)
+        taking_part = set(queue) if local else None
         while queue:
             number = queue.popleft()
             queued.discard(number)
@@ -117,7 +132,7 @@ class Propagator:
                 if not mask:
                     return Derivation.of(used)
                 for other in self.rules_on[name]:
-                    if other != number and other not in queued:
+                    if other != number and other not in queued and (taking_part is None or other in taking_part):
                         queued.add(other)
                         queue.append(other)
         return domain, because
