@@ -240,3 +240,17 @@ def test_a_board_row_with_a_bad_number_is_refused_naming_the_row_and_the_board_s
     assert "operations[2]" in failure["error"] and "'qty' must be a number, got 'two'" in failure["error"]
     assert len(model.centres["WHEEL"]) == 4 and model.centres["WHEEL"][2].qty == 2
     assert feed.inbox.applied_seq("dashboard/centre/WHEEL") == 2  # the stream moved on; the next snapshot applies
+
+
+def test_a_resent_board_reparses_only_the_operations_that_moved(parts: Any) -> None:
+    model, feed, _clock, _store = parts
+    feed.send("dashboard/centre/WHEEL", "dashboard.centre", centre_body())
+    model.refresh()
+    before = {(r.work_order, r.op): r for r in model.centres["WHEEL"]}
+    moved = centre_body()
+    moved["operations"][1]["elapsed_s"] = 2405  # bob's running operation ticked on
+    feed.send("dashboard/centre/WHEEL", "dashboard.centre", moved)
+    model.refresh()
+    after = {(r.work_order, r.op): r for r in model.centres["WHEEL"]}
+    assert after[("WO-1", 20)].elapsed_s == 2405 and after[("WO-1", 20)] is not before[("WO-1", 20)]
+    assert all(after[k] is before[k] for k in before if k != ("WO-1", 20))

@@ -108,6 +108,9 @@ StationKey = tuple[bool, str]  # (no station yet, station id or work centre code
 StationGroups = Mapping[StationKey, tuple[list[OperationRow], Counter[str]]]
 
 
+RawRows = Mapping[tuple[str, int], tuple[dict[str, Any], OperationRow]]  # (work order, op) -> (as sent, parsed)
+
+
 @dataclass(frozen=True)
 class StationBoard:
     """One station's work: counts per status and its operations, running first.
@@ -142,6 +145,7 @@ class DashboardState:
     kpis: Kpis = field(default_factory=Kpis)
     centres: Mapping[str, list[OperationRow]] = field(default_factory=dict)
     station_groups: Mapping[str, StationGroups] = field(default_factory=dict)  # per centre, for merge_boards
+    raw_rows: Mapping[str, RawRows] = field(default_factory=dict)  # per centre, for parse_centre
     stations: list[StationBoard] = field(default_factory=list)
     snapshot_at: datetime | None = None
 
@@ -250,18 +254,34 @@ def parse_orders(body: dict[str, Any]) -> dict[str, Any]:
     return {"orders": orders, "load": loads, "kpis": kpis}
 
 
-def parse_centre(body: dict[str, Any]) -> tuple[str, list[OperationRow]]:
-    """One work centre's board: its code and its operations, running first."""
+def _operation(o: dict[str, Any], code: str) -> OperationRow:
+    return OperationRow(str(o.get("order_id")), str(o.get("work_order")), str(o.get("item") or ""),
+                        int(o.get("qty") or 0), int(o.get("op") or 0), str(o.get("code") or ""),
+                        str(o.get("status") or "queued"), tuple(o.get("workers") or ()),
+                        int(o.get("elapsed_s") or 0), int(o.get("standard_s") or 0), int(o.get("good") or 0),
+                        int(o.get("scrap") or 0), str(o.get("station") or ""), code,
+                        _time(o.get("planned_start")), _time(o.get("eta")))
+
+
+def parse_centre(body: dict[str, Any], previous: RawRows | None = None) -> tuple[str, list[OperationRow], RawRows]:
+    """One work centre's board: its code, its operations (running first) and the rows as sent.
+
+    The hub re-sends the whole board every few seconds and most operations (queued, done) have not
+    moved: a row sent exactly as last time keeps its parsed form instead of being parsed again."""
     code = str(body.get("work_centre"))
-    rows = [OperationRow(str(o.get("order_id")), str(o.get("work_order")), str(o.get("item") or ""),
-                         int(o.get("qty") or 0), int(o.get("op") or 0), str(o.get("code") or ""),
-                         str(o.get("status") or "queued"), tuple(o.get("workers") or ()),
-                         int(o.get("elapsed_s") or 0), int(o.get("standard_s") or 0), int(o.get("good") or 0),
-                         int(o.get("scrap") or 0), str(o.get("station") or ""), code,
-                         _time(o.get("planned_start")), _time(o.get("eta")))
-            for o in body.get("operations", []) if isinstance(o, dict)]
+    previous = previous or {}
+    raw: dict[tuple[str, int], tuple[dict[str, Any], OperationRow]] = {}
+    rows = []
+    for o in body.get("operations", []):
+        if not isinstance(o, dict):
+            continue
+        key = (str(o.get("work_order")), int(o.get("op") or 0))
+        seen = previous.get(key)
+        row = seen[1] if seen is not None and seen[0] == o else _operation(o, code)
+        raw[key] = (o, row)
+        rows.append(row)
     rows.sort(key=_order_key)
-    return code, rows
+    return code, rows, raw
 
 
 class DashboardModel:
@@ -319,6 +339,7 @@ class DashboardModel:
         streams = dict(last.streams)
         centres = dict(last.centres)
         groups = dict(last.station_groups)
+        raw_rows = dict(last.raw_rows)
         for stream, rev in self.cache.revisions().items():
             if streams.get(stream) == rev:
                 continue
@@ -331,13 +352,15 @@ class DashboardModel:
                 parts.update(parse_orders(body))
                 changed |= {"orders", "load", "kpis"}
             elif stream.startswith(CENTRE_PREFIX):
-                code, rows = parse_centre(body)
+                code = str(body.get("work_centre"))
+                _code, rows, raw_rows[code] = parse_centre(body, raw_rows.get(code))
                 centres[code] = rows
                 groups[code] = group_by_station(code, rows)
                 changed.add("centres")
         if "centres" in changed:
             parts["stations"] = merge_boards(groups)
             parts["station_groups"] = groups
+            parts["raw_rows"] = raw_rows
             changed.add("stations")
         changed.add("alerts")
         self._last_read = replace(last, revision=revision, streams=streams, centres=centres,
