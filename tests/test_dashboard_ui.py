@@ -8,6 +8,7 @@ from __future__ import annotations
 import html as html_module
 import re
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -181,8 +182,34 @@ def test_an_incoming_event_repaints_at_once_without_a_poll(screen: Screen, qtbot
     assert 7 in win.alerts.cards and win.tabs.tabText(win.tab_index("alerts")) == "Alerts (3)"
 
 
+CONNECTS: list[int] = []  # threads that opened an SQLite connection while a test listened
+LISTENING = threading.Event()
+
+
+def _audit(event: str, _args: tuple[Any, ...]) -> None:
+    if event == "sqlite3.connect" and LISTENING.is_set():
+        CONNECTS.append(threading.get_ident())
+
+
+sys.addaudithook(_audit)  # audit hooks cannot be removed: this one only records while LISTENING is set
+
+
 def test_the_ui_thread_never_touches_sqlite(screen: Screen, qtbot: Any) -> None:
-    win, ui = screen.win, threading.get_ident()
+    """No statement on the dashboard's connection and no new connection runs on the UI thread."""
+    ui = threading.get_ident()
+    CONNECTS.clear()
+    LISTENING.set()
+    try:
+        exercise_the_screen(screen, qtbot)
+    finally:
+        LISTENING.clear()
+    assert screen.sql_threads and ui not in screen.sql_threads
+    assert ui not in CONNECTS
+
+
+def exercise_the_screen(screen: Screen, qtbot: Any) -> None:
+    """An event, an acknowledgement, a tick, a drill-down and every tab, as a supervisor would."""
+    win = screen.win
     with qtbot.waitSignal(win.repainted, timeout=5000):
         screen.feed.send("alerts", "alert.raised", alert(8))
     with qtbot.waitSignal(win.repainted, timeout=5000):
@@ -193,7 +220,6 @@ def test_the_ui_thread_never_touches_sqlite(screen: Screen, qtbot: Any) -> None:
         win.tabs.setCurrentIndex(index)
         qtbot.wait(10)
     assert win.wait_idle()
-    assert screen.sql_threads and ui not in screen.sql_threads
 
 
 def test_drill_down_lists_work_orders_and_operations(screen: Screen, artifacts: Path) -> None:
