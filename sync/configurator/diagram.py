@@ -1,12 +1,12 @@
 """The decision-diagram backend: every valid configuration compiled into one BDD (dd on CUDD).
 
-Each variable is log-encoded on its own bits; after compiling (with CUDD's dynamic
-reordering) the bits of each variable are moved next to each other, so a variable is one
-contiguous block of levels. Valid domains under some choices are then read in ONE traversal
+Each variable is log-encoded on its own bits, grouped so that CUDD's dynamic reordering moves
+them together: a variable is one contiguous block of levels. Valid domains under some choices are then read in ONE traversal
 of the diagram restricted to the choices: a value is available when a path to TRUE passes
 through its code in the variable's block, or skips the block altogether. Compiling costs
 seconds, so this backend is for large, structured product data (the Renault tables); loosely
-structured rule sets can blow the diagram up, where the SAT backend stays small.
+structured rule sets can blow the diagram up, where the SAT backend stays small. A compiled
+diagram can be kept on disk (``cache_dir``) so a restart loads it instead of compiling.
 """
 
 from __future__ import annotations

@@ -6,13 +6,15 @@ domains under these choices, which rules rule this out, complete these choices):
 * ``sat`` (sync.configurator.sat) — incremental SAT (python-sat); loads in milliseconds and is
   fast on catalog-sized problems with many small rules; slow when tables have 100k rows.
 * ``diagram`` (sync.configurator.diagram) — a compiled BDD (dd on CUDD); compiling Renault takes
-  11-35 s and a loosely structured random model did not compile in two minutes, but once built
-  valid domains are one traversal (a few ms on Renault).
+  5-7 s (a restart loads it from ``cache_dir`` in under 2 s) and a loosely structured random
+  model did not compile in two minutes, but once built valid domains are one traversal (a few ms
+  on Renault).
 
 ``method="auto"`` tries the diagram for table-heavy problems (with a node limit) and uses SAT
 otherwise; docs/configurator.md gives the measurements behind that choice.
 Explanations are computed here, independently of the backend, with QuickXplain over the
-backend's consistency check, so they are subset-minimal by construction.
+backend's consistency check, so they are subset-minimal by construction; the backend's ``core``
+(a SAT core, or the choices an arc-consistency derivation used) only narrows the candidates.
 """
 
 from __future__ import annotations
