@@ -166,6 +166,7 @@ class EdgeSync:
             self._reset.clear()
             self._in_flight.clear()
             self._cursor = 0
+            self._hub_batch = _UNKNOWN  # another broker or hub may answer now: probe again
         now = time.monotonic()
         if now - self._counted_at > 0.25:  # a count over a large outbox is not free: a few times a second
             self._pending = self.outbox.pending_count()
