@@ -319,7 +319,10 @@ class Ingest:
         One INSERT per event was the largest share of the hub's time in a backlog; re-sends and
         sequence conflicts (the statement then changes fewer rows) take the careful path below.
         """
-        if not plain:
+        if len(plain) < 2:  # a lone event (the latency path at a trickle): one INSERT, no savepoint
+            for e, topic, message in plain:
+                self._store_checked(tx, e, topic, message, stats, acks, answers, now)
+            plain.clear()
             return
         rows = [(e.event_id, e.device_id, e.seq, e.type, e.occurred_at, now, compact_json(e.body)) for e, _, _ in plain]
         tx.execute("SAVEPOINT ingest_plain")
