@@ -14,6 +14,7 @@ tested one by one.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -147,14 +148,18 @@ class SatBackend:
         """Valid domains; ``ruled_out_before`` lists values known unavailable under fewer choices."""
         assumptions = self._lits(choices)
         available: set[int] = set()
-        if self._solve(assumptions):
+        # known configurations that fit the choices (the tapped value was shown by one of them)
+        witnesses = self._witnesses_for(assumptions)
+        model: set[int] = set(witnesses[-1]) if witnesses else set()
+        if not model and self._solve(assumptions):
             model = self._model_values()
             self._remember(model)
+        if model:
             ok, implied = self.solver.propagate(assumptions=assumptions)
             ruled_out = {-lit for lit in (implied or []) if lit < 0 and -lit <= self.value_count}
             ruled_out.update(self.literal[item] for item in ruled_out_before)
             untested = [lit for lit in range(1, self.value_count + 1) if lit not in ruled_out]
-            for witness in self._witnesses_for(assumptions):  # known configurations that fit the choices
+            for witness in witnesses:
                 available |= witness
             while True:
                 available |= model
@@ -164,7 +169,7 @@ class SatBackend:
                 if not untested:
                     break
                 # steer free decisions towards values no model has shown yet
-                self.solver.set_phases([*untested, *(-lit for lit in available)])
+                self.solver.set_phases([*untested, *map(operator.neg, available)])
                 # try several uncovered values of different variables at once: when they fit
                 # together one call shows them all; otherwise fall back to one value
                 batch = self._batch(untested)
