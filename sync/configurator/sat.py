@@ -173,18 +173,26 @@ class SatBackend:
                 # try several uncovered values of different variables at once: when they fit
                 # together one call shows them all; otherwise fall back to one value
                 batch = self._batch(untested)
-                if len(batch) > 1:
+                for _ in range(2):
+                    if len(batch) < 2:
+                        break
                     if self._solve([*assumptions, *batch]):
                         model = self._model_values()
                         self._remember(model)
-                        continue
-                    # drop the values the solver blamed and try the rest together once more
-                    blamed = set(self.solver.get_core() or [])
-                    batch = [lit for lit in batch if lit not in blamed]
-                    if len(batch) > 1 and self._solve([*assumptions, *batch]):
-                        model = self._model_values()
-                        self._remember(model)
-                        continue
+                        break
+                    # A core with one value of the batch: that value alone contradicts the
+                    # choices (unavailable, no call of its own). Drop the blamed values and try
+                    # the rest together once more.
+                    core = set(self.solver.get_core() or [])
+                    blamed = [lit for lit in batch if lit in core]
+                    if len(blamed) == 1:
+                        ruled_out.add(blamed[0])
+                        untested.remove(blamed[0])
+                    batch = [lit for lit in batch if lit not in core]
+                else:
+                    batch = []
+                if len(batch) > 1 or not untested:
+                    continue  # a model was found (or nothing is left to test)
                 target = untested.pop()
                 model = self._model_values() if self._solve([*assumptions, target]) else set()
                 if model:
