@@ -115,6 +115,8 @@ class Ingest:
         self.batch_max = batch_max  # messages per commit at most...
         self.commit_bytes = commit_bytes  # ...and about this many payload bytes (a batch message holds many events)
         self.edge_batch_max = edge_batch_max  # events per batch message we invite edges to send (0: singles only)
+        self.backlog_hint = 16  # messages found queued at once: a backlog...
+        self.backlog_wait = 0.004  # ...worth waiting this long (s) for more before the commit
         self.register_unknown_devices = register_unknown_devices
         self.handlers: dict[str, EventHandler] = {}
         self.stats = IngestStats()
@@ -217,18 +219,29 @@ class Ingest:
             if first is None:
                 break
             batch = [first]
-            size = len(first[1])
-            while len(batch) < self.batch_max and size < self.commit_bytes:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    self._stop.set()
-                    break
-                batch.append(item)
-                size += len(item[1])
+            size = self._take(batch, len(first[1]))
+            if len(batch) >= self.backlog_hint and len(batch) < self.batch_max and size < self.commit_bytes \
+                    and not self._stop.is_set():
+                # A backlog of single-event messages: let the MQTT thread queue more before committing.
+                # A commit's statements and fsync are then shared by more events, and while this thread
+                # sleeps the MQTT thread does not wait for the GIL. A trickle (one message) never waits.
+                time.sleep(self.backlog_wait)
+                size = self._take(batch, size)
             self.ingest_batch(batch)
+
+    def _take(self, batch: list[tuple[str, bytes]], size: int) -> int:
+        """Add what is queued to ``batch`` (up to the limits); returns the payload bytes in it."""
+        while len(batch) < self.batch_max and size < self.commit_bytes:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:
+                self._stop.set()
+                break
+            batch.append(item)
+            size += len(item[1])
+        return size
 
     def ingest_batch(self, batch: list[tuple[str, bytes]]) -> None:
         """Store a batch in one transaction, then publish the acks; retried while the disk refuses."""
