@@ -24,6 +24,8 @@ from sync.configurator.model import Clause, Problem
 
 #: how many recent valid configurations are kept as witnesses for later taps
 WITNESS_POOL = 120
+#: at most this many known configurations are repaired to fit new choices per tap (each costs Python time)
+REPAIRS = 16
 #: how many uncovered values (of different variables) one solver call tries to show at once
 BATCH = 6
 
@@ -229,11 +231,11 @@ class SatBackend:
         found: list[frozenset[int]] = []
         repaired: list[frozenset[int]] = []
         chosen = frozenset(assumptions)
-        for by_variable, lits in self._witnesses:
+        for by_variable, lits in reversed(self._witnesses):  # newest first
             changed = chosen - lits
             if not changed:
                 found.append(lits)
-            elif len(changed) <= 2:
+            elif len(changed) <= 2 and len(repaired) < REPAIRS:
                 trial = dict(by_variable)
                 for lit in changed:
                     trial[self.value_of[lit][0]] = lit
