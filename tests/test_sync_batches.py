@@ -162,3 +162,38 @@ def test_broken_batch_is_quarantined_whole_without_an_answer(tmp_path: Path, mos
     assert [r["reason"] for r in hub.store.query("SELECT reason FROM quarantine ORDER BY id")] == [
         "malformed_json", "unknown_version"]
     assert [a.status for m in st.acks for a in m.acks] + [i for m in st.acks for i in m.ok] == ["ok"]
+
+
+def test_results_and_rule_rejections_of_batched_events_reach_the_edge(
+        tmp_path: Path, mosquitto: Mosquitto, watcher: UpWatcher) -> None:
+    from sync.errors import PlanningError
+    from sync.protocol.envelope import Envelope
+    from sync.store import Transaction
+
+    hub = start_hub(tmp_path, mosquitto.port)
+
+    def plan(tx: Transaction, env: Envelope) -> dict[str, object]:
+        if env.body["n"] % 10 == 9:
+            raise PlanningError(f"order {env.body['n']} is not buildable", where="order.placed body")
+        return {"promise_date": f"2026-12-{1 + env.body['n'] % 28:02d}"} if env.body["n"] % 2 == 0 else {}
+
+    hub.on("order.placed", plan)
+    station = Store(tmp_path / "st-1.db", device_id="st-1")
+    with station.transaction() as tx:
+        events = [tx.outbox("order.placed", {"n": n}) for n in range(200)]  # most go in batches
+    sync = EdgeSync(station, site=SITE, port=mosquitto.port).start()
+    try:
+        assert sync.wait_drained(30), sync.status()
+        wait_for(lambda: sync.status().dead_letters == 20)
+    finally:
+        sync.stop()
+        hub.stop()
+    outbox = Outbox(station)
+    assert sorted(d.seq for d in outbox.dead_letters()) == [e.seq for e in events if e.body["n"] % 10 == 9]
+    assert {d.code for d in outbox.dead_letters()} == {"rejected"}
+    promised = outbox.ack_for(events[150].event_id)
+    assert promised is not None and promised.result == {"promise_date": "2026-12-11"}
+    assert outbox.ack_for(events[151].event_id) is None  # plain ok: nothing kept
+    assert len(hub_seqs(hub)) == 200
+    with watcher.lock:
+        assert "sync.batch" in watcher.levels
