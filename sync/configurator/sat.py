@@ -312,7 +312,7 @@ class _Flips:
     """
 
     def __init__(self, problem: Problem, literal: Mapping[tuple[str, str], int]) -> None:
-        self.parts: dict[str, list[tuple[bool, Any, Any]]] = {v.name: [] for v in problem.variables}
+        self.parts: dict[str, list[tuple[int, Any, Any]]] = {v.name: [] for v in problem.variables}
         for constraint in problem.constraints:
             if isinstance(constraint, Clause):
                 satisfying: dict[str, set[int]] = {}
@@ -320,7 +320,7 @@ class _Flips:
                     satisfying.setdefault(name, set()).update(literal[(name, value)] for value in values)
                 for name, own in satisfying.items():
                     others = frozenset(lit for var, lits in satisfying.items() if var != name for lit in lits)
-                    self.parts[name].append((True, others, frozenset(own)))
+                    self.parts[name].append((_CLAUSE, others, frozenset(own)))
                 continue
             scope = constraint.variables
             for position, name in enumerate(scope):
@@ -329,19 +329,25 @@ class _Flips:
                 for row in constraint.rows:
                     key = tuple(literal[(var, value)] for var, value in zip(scope, row, strict=True) if var != name)
                     index.setdefault(key, set()).add(literal[(name, row[position])])
-                frozen = {key: frozenset(lits) for key, lits in index.items()}
-                self.parts[name].append((False, others_scope, frozen))
+                if len(others_scope) == 1:  # binary table: keyed by the partner's literal alone
+                    by_partner = {key[0]: frozenset(lits) for key, lits in index.items()}
+                    self.parts[name].append((_PAIR, others_scope[0], by_partner))
+                else:
+                    frozen = {key: frozenset(lits) for key, lits in index.items()}
+                    self.parts[name].append((_TABLE, others_scope, frozen))
 
     def allowed(self, name: str, model: frozenset[int] | set[int], by_variable: Mapping[str, int]) -> frozenset[int] | None:
         """The literals of ``name`` every rule on it accepts with the rest of ``model`` kept (None: all)."""
         result: frozenset[int] | None = None
-        for is_clause, first, second in self.parts[name]:
-            if is_clause:
+        for kind, first, second in self.parts[name]:
+            if kind == _CLAUSE:
                 if not first.isdisjoint(model):
                     continue
                 fits = second
+            elif kind == _PAIR:
+                fits = second.get(by_variable[first], _NONE)
             else:
-                fits = second.get(tuple(by_variable[var] for var in first), _NONE)
+                fits = second.get(tuple(map(by_variable.__getitem__, first)), _NONE)
             result = fits if result is None else result & fits
             if not result:
                 return _NONE
@@ -353,3 +359,4 @@ class _Flips:
 
 
 _NONE: frozenset[int] = frozenset()
+_CLAUSE, _PAIR, _TABLE = 0, 1, 2  # kinds of a rule's part in _Flips
