@@ -48,6 +48,8 @@ class UpWatcher:
         self.lock = threading.Lock()
         self.client = paho.Client(CallbackAPIVersion.VERSION2, client_id="up-watcher", protocol=paho.MQTTv5)
         self.client.on_message = self._on_message
+        self.subscribed = threading.Event()
+        self.client.on_subscribe = lambda *args: self.subscribed.set()
         self.client.connect("127.0.0.1", port)
         self.client.subscribe(topics.up_filter(SITE), qos=1)
         self.client.loop_start()
@@ -64,7 +66,7 @@ class UpWatcher:
 @pytest.fixture
 def watcher(mosquitto: Mosquitto) -> Iterator[UpWatcher]:
     w = UpWatcher(mosquitto.port)
-    wait_for(lambda: w.client.is_connected())
+    assert w.subscribed.wait(10)
     yield w
     w.close()
 
@@ -97,7 +99,7 @@ def test_edge_sends_batches_once_the_hub_invites_them_and_each_event_is_stored_o
     sync = EdgeSync(station, site=SITE, port=mosquitto.port, window=1000).start()
     try:
         assert sync.wait_drained(30), sync.status()
-        wait_for(lambda: sync.status().dead_letters == 1)
+        wait_for(lambda: sync.status().dead_letters == 1, timeout=20)
     finally:
         sync.stop()
         hub.stop()
@@ -184,7 +186,7 @@ def test_results_and_rule_rejections_of_batched_events_reach_the_edge(
     sync = EdgeSync(station, site=SITE, port=mosquitto.port).start()
     try:
         assert sync.wait_drained(30), sync.status()
-        wait_for(lambda: sync.status().dead_letters == 20)
+        wait_for(lambda: sync.status().dead_letters == 20, timeout=20)
     finally:
         sync.stop()
         hub.stop()
