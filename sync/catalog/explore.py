@@ -6,6 +6,7 @@ command shows what the engine answers on both.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import asdict
 from decimal import Decimal
@@ -24,6 +25,15 @@ def parse_choices(pairs: Sequence[str]) -> list[tuple[str, str]]:
             raise ConfigurationError(f"--choose {pair!r} is not attribute=option", where="explore")
         out.append((attr.strip(), option.strip()))
     return out
+
+
+def engine_cache_dir() -> Path:
+    """Where compiled decision diagrams are kept between runs ($XDG_CACHE_HOME/floorlink/engines).
+
+    Compiling Renault takes seconds; loading it back takes about one. Entries are keyed and
+    checked by hash, so a stale or damaged one is rebuilt, never trusted.
+    """
+    return Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "floorlink" / "engines"
 
 
 def is_renault_folder(path: Path) -> bool:
@@ -45,7 +55,7 @@ def explore_problem_folder(path: Path, choices: Sequence[tuple[str, str]], compl
     from sync.configurator.engine import Engine
     from sync.configurator.renault import load_renault
 
-    engine = Engine(load_renault(path))
+    engine = Engine(load_renault(path), cache_dir=engine_cache_dir())
     session = engine.new_session()
     for var, value in choices:
         session.choose(var, value)
