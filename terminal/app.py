@@ -69,7 +69,7 @@ def sync_link(sync: EdgeSync) -> Callable[[], LinkStatus]:
     """Link status from the running sync: connected or not, and events not yet acked by the hub."""
     def status() -> LinkStatus:
         st = sync.status()
-        return LinkStatus(online=st.connected, pending=st.pending, detail=st.last_error)
+        return LinkStatus(online=st.connected, pending=st.pending, detail=st.last_error, refused=st.dead_letters)
     return status
 
 

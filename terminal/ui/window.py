@@ -293,8 +293,7 @@ class StationWindow(QMainWindow):
 
     def _show_link(self, status: LinkStatus) -> None:
         self.network.setText(status.text)
-        online = "true" if status.online else "false"
-        if self.network.property("online") != online:
-            self.network.setProperty("online", online)
+        if self.network.property("tone") != status.tone:
+            self.network.setProperty("tone", status.tone)
             repolish(self.network)
-        self.clock_label.setText(self.session.clock().astimezone().strftime("%H:%M"))
+        self.clock_label.setText(self.session.clock().astimezone(self.session.zone).strftime("%H:%M"))

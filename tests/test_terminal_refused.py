@@ -1,0 +1,71 @@
+"""An event the hub refuses is never dropped at the station: it waits in the dead letters and the
+status bar says so in red until a supervisor deals with it (real Mosquitto, real hub, real window)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from sync.hub.service import HubService
+from sync.settings import load
+from sync.station.ledger import MemoryLedger
+from terminal.app import build_session, build_window, sync_link
+from terminal.station.status import LinkStatus
+from tests.test_hub_service import Edge, running  # noqa: F401 - the hub fixture
+
+pytestmark = pytest.mark.broker
+
+
+@pytest.fixture
+def station(running: tuple[HubService, int], tmp_path: Path) -> Iterator[Edge]:  # noqa: F811
+    _, port = running
+    edge = Edge(tmp_path, "st-wheel-1", port)
+    edge.sync.start()
+    yield edge
+    edge.sync.stop()
+
+
+def test_a_refused_event_is_kept_and_turns_the_status_bar_red(station: Edge, qtbot: Any, artifacts: Path) -> None:
+    body = {"work_order": "WO-NOT-RELEASED", "operation": 10, "at": datetime.now(UTC).isoformat(), "worker": "ann"}
+    ack = station.ack(station.send("op.started", body))
+    assert ack.status == "rejected" and "unknown work order" in ack.reason
+    link = sync_link(station.sync)
+    deadline = time.monotonic() + 10
+    while link().refused == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    status = link()
+    assert status.refused == 1 and status.tone == "refused" and "1 refused" in status.text
+    (kept,) = station.sync.outbox.dead_letters()
+    assert kept.body == body  # the worker's record, whole, for the supervisor
+
+    settings = load(environ={"FLOORLINK_STATION_DEMO_WORK_ORDERS": "1", "FLOORLINK_STATION_SOUND": "0",
+                             "FLOORLINK_NODE_DEVICE_ID": "st-wheel-1", "FLOORLINK_NODE_TIME_ZONE": "Asia/Shanghai"})
+    ledger = MemoryLedger()
+    session = build_session(settings, ledger)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    win, wedge = build_window(settings, session, link, app)
+    qtbot.addWidget(win)
+    try:
+        win.resize(1280, 800)
+        win.show()
+        qtbot.waitExposed(win)
+        qtbot.waitUntil(lambda: "refused" in win.network.text(), timeout=5000)
+        assert win.network.property("tone") == "refused"
+        shanghai = datetime.now(UTC).astimezone(session.zone).strftime("%H:%M")
+        assert win.clock_label.text() == shanghai  # the site's clock, not the machine's
+        assert win.grab().save(str(artifacts / "terminal_17_refused.png"))
+    finally:
+        app.removeEventFilter(wedge)
+
+
+def test_status_tone_puts_refused_before_offline() -> None:
+    assert LinkStatus(online=False, pending=3, refused=2).tone == "refused"
+    assert LinkStatus(online=False, pending=3).tone == "offline"
+    assert LinkStatus(online=True, pending=0).text == "Online · all sent"
