@@ -210,3 +210,31 @@ def test_a_station_that_stops_sending_heartbeats_is_reported_silent(hub: Hub) ->
                    [MONDAY_8.isoformat(), MONDAY_8.isoformat()])
     assert [a["kind"] for a in hub.core.tick(MONDAY_8 + timedelta(minutes=10))] == []
     assert [a["subject"] for a in hub.core.tick(MONDAY_8 + timedelta(minutes=12))] == ["st-assy-1"]
+
+
+def test_the_alert_tick_never_holds_up_ingest(hub: Hub) -> None:
+    """Ingest holds its transaction when it reaches the core; the tick must not hold the core while it
+    waits for the store (it did: the hub froze under load with both threads waiting for each other)."""
+    import threading
+    import time
+
+    wo = hub.order("O1")["work_orders"][0]
+    hub.op("op.started", wo, 10, MONDAY_8)  # an open operation: the tick reads its plan from the store
+    ticker = threading.Thread(target=hub.core.tick, args=(MONDAY_8 + timedelta(hours=1),), daemon=True)
+    finished = threading.Event()
+
+    def ingest_like() -> None:
+        with hub.store.transaction() as tx:
+            ticker.start()
+            time.sleep(0.3)  # the tick now waits for the store
+            body = {"work_order": wo, "operation": 10, "at": (MONDAY_8 + timedelta(minutes=5)).isoformat(),
+                    "worker": "ann", "reason": "break"}
+            hub.core.on_op_event(tx, "op-paused", "st-assy-1", "op.paused", body, MONDAY_8 + timedelta(minutes=5))
+        finished.set()
+
+    worker = threading.Thread(target=ingest_like, daemon=True)
+    worker.start()
+    worker.join(10)
+    assert finished.is_set(), "ingest waited for the tick while the tick waited for ingest"
+    ticker.join(10)
+    assert not ticker.is_alive()

@@ -23,18 +23,24 @@ pytestmark = pytest.mark.broker
 
 
 @pytest.fixture
-def station(running: tuple[HubService, int], tmp_path: Path) -> Iterator[Edge]:  # noqa: F811
-    _, port = running
+def station_and_hub(running: tuple[HubService, int], tmp_path: Path) -> Iterator[tuple[Edge, HubService]]:  # noqa: F811
+    hub, port = running
     edge = Edge(tmp_path, "st-wheel-1", port)
     edge.sync.start()
-    yield edge
+    yield edge, hub
     edge.sync.stop()
 
 
-def test_a_refused_event_is_kept_and_turns_the_status_bar_red(station: Edge, qtbot: Any, artifacts: Path) -> None:
+def test_a_refused_event_is_kept_turns_the_status_bar_red_and_alerts_the_supervisor(
+        station_and_hub: tuple[Edge, HubService], qtbot: Any, artifacts: Path) -> None:
+    station, hub = station_and_hub
     body = {"work_order": "WO-NOT-RELEASED", "operation": 10, "at": datetime.now(UTC).isoformat(), "worker": "ann"}
-    ack = station.ack(station.send("op.started", body))
+    event_id = station.send("op.started", body)
+    ack = station.ack(event_id)
     assert ack.status == "rejected" and "unknown work order" in ack.reason
+    (alert,) = hub.store.query("SELECT * FROM alerts WHERE kind = 'event_refused'")
+    assert alert["subject"] == "st-wheel-1 op.started" and "unknown work order WO-NOT-RELEASED" in alert["message"]
+    assert event_id in alert["data"] and alert["state"] == "raised"
     link = sync_link(station.sync)
     deadline = time.monotonic() + 10
     while link().refused == 0 and time.monotonic() < deadline:

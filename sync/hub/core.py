@@ -95,6 +95,10 @@ class HubOptions:
     feedback: FeedbackThresholds = FeedbackThresholds()
 
 
+#: event types whose refusal raises an alert: what workers and customers did, not telemetry
+REFUSAL_ALERT_TYPES = frozenset({"order.placed", "order.cancelled", "qc.recorded", *OP_EVENT_TYPES})
+
+
 def _iso(at: datetime) -> str:
     return at.isoformat()
 
@@ -346,6 +350,17 @@ class HubCore:
         self.publish(tx, "alerts", "alert.changed", _alert_body(row), False)
         return {"alert_id": alert_id, "state": row["state"]}
 
+    # ------------------------------------------------------------------ refused events
+    def on_event_refused(self, tx: Transaction, type_: str, device_id: str, event_id: str, reason: str,
+                         now: datetime) -> dict[str, Any] | None:
+        """A station's or kiosk's record the hub refused: a supervisor must see it (the edge keeps it aside)."""
+        if type_ not in REFUSAL_ALERT_TYPES:
+            return None  # funnel and feedback noise stays in the insight report's rejected count
+        return self._raise(tx, Candidate(
+            key=f"refused:{event_id}", kind="event_refused", severity="warning", subject=f"{device_id} {type_}",
+            message=f"{type_} from {device_id} was refused: {reason}; it waits on {device_id} for a supervisor",
+            data={"device_id": device_id, "event_id": event_id, "type": type_, "reason": reason}), now)
+
     # ------------------------------------------------------------------ kiosk insights
     def on_insight_event(self, tx: Transaction, type_: str, body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         """Check a funnel or feedback body; a wish or flag that keeps coming back raises a feedback alert."""
@@ -382,22 +397,26 @@ class HubCore:
                 self._dirty = False
                 self._replanned_at = now
         # Detect on reads (WAL readers do not block ingest), then write the alerts in one short transaction.
+        # Lock order everywhere: the store first, then this core's lock (ingest holds its transaction when
+        # it reaches the core); so nothing here touches the store while holding the core's lock.
         with self._lock:
-            running = []
-            for (wo_id, op_no), events in self._open_ops.items():
-                planned = self._planned_op(wo_id, op_no)
-                if planned is None:
-                    continue
-                state = derive(events, now, standard=planned.standard_seconds,
-                               calendar=self._calendars.get(planned.work_centre))
-                if state.status in (Status.RUNNING, Status.PAUSED):
-                    running.append((wo_id, op_no, planned.work_centre, state))
-            candidates: list[Candidate] = overruns(running, self._thresholds)
-            # Stations are the devices that send heartbeats; kiosks and dashboards may rightly go quiet.
-            seen = {r["device_id"]: _at(r["last_seen_at"]) for r in self.store.query(
-                "SELECT device_id, last_seen_at FROM devices WHERE last_seen_at IS NOT NULL AND device_id IN "
-                "(SELECT DISTINCT device_id FROM events WHERE type = 'device.heartbeat')")}
-            candidates += silent_stations(seen, now, self.options.silent_after)
+            open_ops = [(key, list(events)) for key, events in self._open_ops.items()]
+            calendars = dict(self._calendars)
+            thresholds = dict(self._thresholds)
+        running = []
+        for (wo_id, op_no), events in open_ops:
+            planned = self._planned_op(wo_id, op_no)
+            if planned is None:
+                continue
+            state = derive(events, now, standard=planned.standard_seconds, calendar=calendars.get(planned.work_centre))
+            if state.status in (Status.RUNNING, Status.PAUSED):
+                running.append((wo_id, op_no, planned.work_centre, state))
+        candidates: list[Candidate] = overruns(running, thresholds)
+        # Stations are the devices that send heartbeats; kiosks and dashboards may rightly go quiet.
+        seen = {r["device_id"]: _at(r["last_seen_at"]) for r in self.store.query(
+            "SELECT device_id, last_seen_at FROM devices WHERE last_seen_at IS NOT NULL AND device_id IN "
+            "(SELECT DISTINCT device_id FROM events WHERE type = 'device.heartbeat')")}
+        candidates += silent_stations(seen, now, self.options.silent_after)
         candidates += late_orders(((p.id, p.promise, p.eta, p.status in ("done", "cancelled", "ready"))
                                    for p in self.orders_progress(now) if p.promise), now)
         # work orders that wait for purchased parts still on their way
@@ -405,7 +424,7 @@ class HubCore:
             "SELECT r.work_order, r.item, r.due_date FROM requisitions r WHERE r.kind = 'purchase' "
             "AND r.work_order IS NOT NULL AND r.order_id NOT IN (SELECT order_id FROM order_cancellations)")
         candidates += material_shortages((r["work_order"], now, r["item"], _at(r["due_date"])) for r in waiting)
-        with self._lock, self.store.transaction("raising alerts") as tx:
+        with self.store.transaction("raising alerts") as tx, self._lock:
             for candidate in candidates:
                 row = self._raise(tx, candidate, now)
                 if row:

@@ -51,6 +51,8 @@ from sync.store import Store, Transaction
 
 log = logging.getLogger(__name__)
 EventHandler = Callable[[Transaction, Envelope], dict[str, Any] | None]
+#: told, in the ingest transaction after the handler's work was rolled back, of an event its handler refused
+RefusalListener = Callable[[Transaction, Envelope, str], None]
 
 # Why a message went to quarantine (the ``reason`` column; docs/protocol.md explains each).
 MALFORMED_JSON = "malformed_json"
@@ -119,6 +121,7 @@ class Ingest:
         self.backlog_wait = 0.004  # ...worth waiting this long (s) for more before the commit
         self.register_unknown_devices = register_unknown_devices
         self.handlers: dict[str, EventHandler] = {}
+        self.on_refused: RefusalListener | None = None
         self.stats = IngestStats()
         self._queue: queue.SimpleQueue[tuple[str, bytes] | None] = queue.SimpleQueue()
         self._stop = threading.Event()
@@ -515,6 +518,14 @@ class Ingest:
                 result = {}
                 stats.rejected += 1
             tx.execute("RELEASE SAVEPOINT ingest_handler")
+            if status != "ok" and self.on_refused is not None:
+                tx.execute("SAVEPOINT ingest_refused")
+                try:
+                    self.on_refused(tx, env, reason)
+                except Exception:  # telling people must never cost the event its answer
+                    log.exception("ingest: refusal listener failed for %s", env.event_id)
+                    tx.execute("ROLLBACK TO SAVEPOINT ingest_refused")
+                tx.execute("RELEASE SAVEPOINT ingest_refused")
             if status != "ok" or result:
                 tx.execute("UPDATE events SET status = ?, reason = ?, result = ? WHERE event_id = ?",
                            [status, reason, json.dumps(result), env.event_id])

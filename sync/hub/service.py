@@ -113,6 +113,10 @@ class HubService:
         def insight(tx: Transaction, env: Envelope) -> dict[str, Any]:
             return core.on_insight_event(tx, env.type, env.body, now())
 
+        def refused(tx: Transaction, env: Envelope, reason: str) -> None:
+            core.on_event_refused(tx, env.type, env.device_id, env.event_id, reason, now())
+
+        self.ingest.on_refused = refused
         self.ingest.on("kiosk.funnel", insight)
         self.ingest.on("kiosk.feedback", insight)
         self.ingest.on("alert.acknowledged", alert_command)
