@@ -7,7 +7,7 @@ and resolves the multi-level BOM and routing that a complete configuration order
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -266,9 +266,13 @@ def resolve_bom(product: Product, configuration: Mapping[str, str]) -> list[Reso
     return out
 
 
-def resolve_routing(product: Product, configuration: Mapping[str, str]) -> list[ResolvedOperation]:
-    """Operations of every made item (quantities summed over the BOM), then the product's own."""
-    bom = resolve_bom(product, configuration)
+def resolve_routing(product: Product, configuration: Mapping[str, str],
+                    bom: Sequence[ResolvedBomLine] | None = None) -> list[ResolvedOperation]:
+    """Operations of every made item (quantities summed over the BOM), then the product's own.
+
+    ``bom``: this configuration's :func:`resolve_bom`, when the caller has it already.
+    """
+    bom = resolve_bom(product, configuration) if bom is None else bom
     made: dict[str, tuple[Decimal, int]] = {}
     for line in bom:
         if line.item in product.assemblies:

@@ -19,7 +19,7 @@ from sync.catalog.compile import product_problem
 from sync.catalog.model import Product
 from sync.catalog.store import CatalogStore
 from sync.configurator.engine import Engine
-from sync.configurator.product import resolve_bom, resolve_routing
+from sync.configurator.product import ResolvedBomLine, resolve_bom, resolve_routing
 from sync.errors import CatalogError, FloorLinkError, PlanningError
 from sync.hub.alerts import (
     AlertBook,
@@ -216,8 +216,9 @@ class HubCore:
         return self.planner.plan(order.order_id, tree, order.quantity, now, ship_from_stock=stocked)
 
     def _store_plan(self, tx: Transaction, order: PlacedOrder, product: Product, plan: Any) -> None:
-        ops_by_item = {(o.item, o.op): o for o in resolve_routing(product, order.configuration)}
-        children = _children_by_parent(product, order.configuration)
+        bom = resolve_bom(product, order.configuration)
+        ops_by_item = {(o.item, o.op): o for o in resolve_routing(product, order.configuration, bom)}
+        children = _children_by_parent(product, bom)
         op_rows: list[dict[str, Any]] = []
         wo_rows: list[dict[str, Any]] = []
         for wo in plan.work_orders:
@@ -264,8 +265,7 @@ class HubCore:
                 "kind": req.kind, "order_id": req.order_id, "item": req.item, "qty": req.qty, "supplier": req.supplier,
                 "need_date": _iso(req.need_date), "due_date": _iso(req.due_date), "work_order": req.work_order,
                 "operation": req.operation} for req in plan.requisitions])):
-            if rows:
-                tx.table(table).insert_all(rows, batch_size=500)
+            tx.insert_rows(table, rows)
 
     def on_order_cancelled(self, tx: Transaction, event_id: str, body: Mapping[str, Any],
                            now: datetime) -> dict[str, Any]:
@@ -507,10 +507,10 @@ def _alert_body(row: Mapping[str, Any]) -> dict[str, Any]:
                                 "acknowledged_by", "acknowledged_at", "resolved_by", "resolved_at")}
 
 
-def _children_by_parent(product: Product, configuration: Mapping[str, str]) -> dict[str, list[Any]]:
+def _children_by_parent(product: Product, bom: Iterable[ResolvedBomLine]) -> dict[str, list[Any]]:
     """Direct BOM lines of every made item for this configuration (the materials a station picks)."""
     lines: dict[str, dict[str, Any]] = {}
-    for line in resolve_bom(product, configuration):
+    for line in bom:
         if line.parent != product.item or line.level == 1:
             lines.setdefault(line.parent, {}).setdefault(line.item, line)
     return {parent: list(items.values()) for parent, items in lines.items()}

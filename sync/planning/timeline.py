@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from sync.errors import PlanningError
 from sync.station.calendar import AlwaysWorking, WorkingTime
 
+#: look ahead a day first (most operations fit in one), then wider windows up to a week
+_FIRST_WINDOW = timedelta(days=1)
 _WINDOW = timedelta(days=7)
 _HORIZON = timedelta(days=400)
 
@@ -15,11 +17,12 @@ def next_working_moment(calendar: WorkingTime, at: datetime) -> datetime:
     """The first moment at or after ``at`` that is working time."""
     if isinstance(calendar, AlwaysWorking):
         return at
-    start = at
+    start, window = at, _FIRST_WINDOW
     while start - at < _HORIZON:
-        for lo, _hi in calendar.working_intervals(start, start + _WINDOW):
+        for lo, _hi in calendar.working_intervals(start, start + window):
             return max(lo, at)
-        start += _WINDOW
+        start += window
+        window = min(window * 2, _WINDOW)
     raise PlanningError("the work-centre calendar has no working time in the next 400 days",
                         fix="give the work centre shifts and workdays in work_centres.yaml")
 
@@ -29,13 +32,14 @@ def add_working_minutes(calendar: WorkingTime, at: datetime, minutes: float) -> 
     if minutes <= 0 or isinstance(calendar, AlwaysWorking):
         return at + timedelta(minutes=max(minutes, 0))
     left = timedelta(minutes=minutes)
-    start = at
+    start, window = at, _FIRST_WINDOW
     while start - at < _HORIZON:
-        for lo, hi in calendar.working_intervals(start, start + _WINDOW):
+        for lo, hi in calendar.working_intervals(start, start + window):
             span = hi - lo
             if span >= left:
                 return lo + left
             left -= span
-        start += _WINDOW
+        start += window
+        window = min(window * 2, _WINDOW)
     raise PlanningError(f"{minutes:.0f} working minutes do not fit in the next 400 days of the calendar",
                         fix="check the work centre's shifts and holidays")

@@ -68,18 +68,30 @@ class WeeklyShifts:
         day = start.astimezone(self.zone).date() - timedelta(days=1)
         last = end.astimezone(self.zone).date()
         while day <= last:
+            for s, e in self._day(day):
+                lo, hi = max(s, start), min(e, end)
+                if hi > lo:
+                    found.append((lo, hi))
+            day += timedelta(days=1)
+        return merge(found)
+
+    def _day(self, day: date) -> list[Interval]:
+        """The shifts starting on ``day`` as aware datetimes; the planner asks for the same days again and again."""
+        cache: dict[date, list[Interval]] = self.__dict__.setdefault("_days", {})
+        found = cache.get(day)
+        if found is None:
+            found = []
             if day not in self.holidays:
                 for shift in self.shifts:
                     if day.weekday() not in shift.weekdays:
                         continue
-                    s = datetime.combine(day, shift.start, self.zone)
                     e_day = day if shift.end > shift.start else day + timedelta(days=1)
-                    e = datetime.combine(e_day, shift.end, self.zone)
-                    lo, hi = max(s, start), min(e, end)
-                    if hi > lo:
-                        found.append((lo, hi))
-            day += timedelta(days=1)
-        return merge(found)
+                    found.append((datetime.combine(day, shift.start, self.zone),
+                                  datetime.combine(e_day, shift.end, self.zone)))
+            if len(cache) > 4096:
+                cache.clear()
+            cache[day] = found
+        return found
 
 
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
