@@ -20,7 +20,7 @@ def test_store_opens_in_wal_with_full_sync(tmp_path: Path) -> None:
     store = edge(tmp_path)
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    assert store.version("outbox") == 2 and store.version("inbox") == 2
+    assert store.version("outbox") == 3 and store.version("inbox") == 2
 
 
 def test_event_commits_with_the_state_change_and_rolls_back_with_it(tmp_path: Path) -> None:

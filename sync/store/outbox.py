@@ -47,6 +47,8 @@ class DeadLetter:
     code: str
     reason: str
     dead_at: str
+    handled_by: str = ""  # who set it aside (empty: it still waits for a person)
+    handled_at: str = ""
 
 
 _PLAIN_OK = Ack("", 0)
@@ -150,21 +152,38 @@ class Outbox:
                                    [event_id, record.seq, record.type, record.status, record.reason,
                                     json.dumps(record.result), now])
                     if ack.status != "ok":
-                        tx.execute("INSERT OR REPLACE INTO dead_letters VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        tx.execute("INSERT OR REPLACE INTO dead_letters (seq, event_id, type, body, occurred_at, code, "
+                                   "reason, dead_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                                    [seq, event_id, type_, body, occurred_at, code, ack.reason, now])
                     done.append(record)
         done.sort(key=lambda r: r.seq)
         return done
 
     def dead_letter_count(self) -> int:
-        """Events the hub refused (what a status indicator shows)."""
-        return int(self.store.query("SELECT count(*) AS n FROM dead_letters")[0]["n"])
+        """Refused events still waiting for a person (what a status indicator shows; set aside ones not)."""
+        return int(self.store.query("SELECT count(*) AS n FROM dead_letters WHERE handled_at IS NULL")[0]["n"])
 
-    def dead_letters(self, limit: int = 1000) -> list[DeadLetter]:
-        """The refused events, oldest first, with the hub's reason."""
-        rows = self.store.query("SELECT * FROM dead_letters ORDER BY seq LIMIT ?", [limit])
+    def dead_letters(self, limit: int = 1000, *, handled: bool = False) -> list[DeadLetter]:
+        """The refused events waiting for a person, oldest first, with the hub's reason
+        (``handled=True``: every one, set aside ones included, for an audit)."""
+        where = "" if handled else "WHERE handled_at IS NULL "
+        rows = self.store.query(f"SELECT * FROM dead_letters {where}ORDER BY seq LIMIT ?", [limit])
         return [DeadLetter(r["seq"], r["event_id"], r["type"], json.loads(r["body"]), r["occurred_at"], r["code"],
-                           r["reason"], r["dead_at"]) for r in rows]
+                           r["reason"], r["dead_at"], r["handled_by"] or "", r["handled_at"] or "") for r in rows]
+
+    def set_aside(self, event_ids: Iterable[str], by: str) -> int:
+        """Mark dead letters handled by ``by`` (a supervisor's badge), now; they stay stored, no longer
+        counted. Returns how many were marked (already set aside or unknown ones are not)."""
+        if not by.strip():
+            raise StoreError("setting refused events aside needs who did it", where=str(self.store.path),
+                             fix="pass the supervisor's badge")
+        marked = 0
+        now = utc_now()
+        with self.store.transaction("setting dead letters aside") as tx:
+            for event_id in event_ids:
+                marked += tx.execute("UPDATE dead_letters SET handled_by = ?, handled_at = ? "
+                                     "WHERE event_id = ? AND handled_at IS NULL", [by.strip(), now, event_id]).rowcount
+        return marked
 
     def requeue(self, event_ids: Iterable[str]) -> int:
         """Put dead letters back in the outbox unchanged (same event id and seq), e.g. once the

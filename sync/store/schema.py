@@ -29,6 +29,12 @@ def _outbox_2(db: sqlite_utils.Database) -> None:
         reason TEXT NOT NULL, dead_at TEXT NOT NULL)""")
 
 
+def _outbox_3(db: sqlite_utils.Database) -> None:
+    """A supervisor sets a refused event aside once handled: who and when, the event itself stays."""
+    db.execute("ALTER TABLE dead_letters ADD COLUMN handled_by TEXT")  # NULL: still waits for a person
+    db.execute("ALTER TABLE dead_letters ADD COLUMN handled_at TEXT")
+
+
 def _acks_1(db: sqlite_utils.Database) -> None:
     db.execute("""CREATE TABLE acks (
         event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL, status TEXT NOT NULL,
@@ -81,6 +87,6 @@ def _ingest_2(db: sqlite_utils.Database) -> None:
 
 
 BUILTIN: dict[str, dict[str, list[Migration]]] = {
-    "edge": {"outbox": [_outbox_1, _outbox_2], "acks": [_acks_1], "inbox": [_inbox_1, _inbox_2]},
+    "edge": {"outbox": [_outbox_1, _outbox_2, _outbox_3], "acks": [_acks_1], "inbox": [_inbox_1, _inbox_2]},
     "hub": {"ingest": [_ingest_1, _ingest_2]},
 }

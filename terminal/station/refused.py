@@ -1,0 +1,103 @@
+"""Events the hub refused, as a supervisor at the station sees and settles them.
+
+The hub's "rejected" answer moves an event whole into the edge's dead letters and turns the status
+bar red. This plain object lists them in plain words and lets a supervisor (only a supervisor)
+send one again once the hub was fixed, or set it aside as handled (kept, with who and when).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+from sync.errors import StationError
+from sync.protocol.edge import EdgeSync
+from sync.station.workorders import Worker
+from sync.store import DeadLetter, Outbox
+
+_VERBS = {"op.started": "Start", "op.paused": "Pause", "op.resumed": "Resume", "op.completed": "Complete",
+          "qc.recorded": "QC"}
+
+
+@dataclass(frozen=True)
+class RefusedItem:
+    """One refused event in the words the screen shows."""
+
+    event_id: str
+    what: str  # "Start WO-1001 · 10"
+    when: str  # "25 Nov 18:03", site time
+    who: str  # the worker's name, or "" when the body names nobody
+    reason: str  # the hub's reason
+
+
+def describe(type_: str, body: dict[str, Any]) -> str:
+    """What the event asked for, as a worker would say it (the raw type for unknown events)."""
+    verb = _VERBS.get(type_)
+    if verb is None or "work_order" not in body:
+        return type_
+    if type_ == "qc.recorded":
+        verb = "QC pass" if body.get("passed") else "QC fail"
+    text = f"{verb} {body['work_order']} · {body.get('operation', '?')}"
+    if type_ == "op.completed":
+        text += f": {body.get('good', '?')} good, {body.get('scrap', 0)} scrap"
+    elif type_ == "op.paused" and body.get("reason"):
+        text += f" ({body['reason']})"
+    elif type_ == "qc.recorded" and body.get("defect"):
+        text += f" ({body['defect']})"
+    return text
+
+
+def when(dead: DeadLetter, zone: tzinfo) -> str:
+    """The moment the worker acted (the body's ``at``, else when the event was written), site time."""
+    raw = dead.body.get("at") or dead.occurred_at
+    try:
+        moment = datetime.fromisoformat(str(raw))
+    except ValueError:
+        return str(raw)  # an old or broken row: show it as it is rather than hide the event
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).strftime("%d %b %H:%M")
+
+
+class RefusedEvents:
+    """``RefusedEvents.for_sync(sync, names, zone)``: list, send again, set aside."""
+
+    def __init__(self, outbox: Outbox, requeue: Callable[[Iterable[str]], int],
+                 names: Callable[[str], str] = str, zone: tzinfo = UTC) -> None:
+        self.outbox = outbox
+        self.requeue = requeue
+        self.names = names
+        self.zone = zone
+
+    @classmethod
+    def for_sync(cls, sync: EdgeSync, names: Callable[[str], str] = str, zone: tzinfo = UTC) -> RefusedEvents:
+        """Over the running sync: a re-queued event is sent at once, the status bar count follows."""
+        return cls(sync.outbox, sync.requeue, names, zone)
+
+    def items(self) -> list[RefusedItem]:
+        """The refused events still waiting for a supervisor, oldest first."""
+        return [RefusedItem(d.event_id, describe(d.type, d.body), when(d, self.zone),
+                            self.names(str(d.body["worker"])) if d.body.get("worker") else "", d.reason)
+                for d in self.outbox.dead_letters()]
+
+    def send_again(self, event_id: str, by: Worker | None) -> str:
+        """Put the event back in the outbox unchanged (the hub was fixed, e.g. the work order released)."""
+        _check_supervisor(by, "send a refused event again")
+        if self.requeue([event_id]) == 0:
+            raise StationError("this refused event is no longer waiting", fix="it was already handled")
+        return "Sent again: the hub answers in a moment"
+
+    def set_aside(self, event_id: str, by: Worker | None) -> str:
+        """The supervisor handled it another way: kept, marked with their badge and the time, no longer red."""
+        supervisor = _check_supervisor(by, "set a refused event aside")
+        if self.outbox.set_aside([event_id], supervisor.badge) == 0:
+            raise StationError("this refused event is no longer waiting", fix="it was already handled")
+        return f"Set aside by {supervisor.name}"
+
+
+def _check_supervisor(worker: Worker | None, action: str) -> Worker:
+    if worker is None or not worker.supervisor:
+        raise StationError(f"only a supervisor may {action}", fix="scan a supervisor badge")
+    return worker
