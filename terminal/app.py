@@ -25,6 +25,7 @@ from terminal.decode.sources import CaptureWorker, open_source
 from terminal.qt import QApplication, QTimer
 from terminal.station.camera_scan import CameraScanner
 from terminal.station.demo import seed_demo, seed_demo_roster
+from terminal.station.refused import RefusedEvents
 from terminal.station.session import StationSession, clock_utc, heartbeat_body
 from terminal.station.status import LinkStatus
 from terminal.station.wedge import WedgeBuffer
@@ -165,6 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     session.listeners.append(sync.wake)  # an accepted action goes up at once, not at the next tick
     app.aboutToQuit.connect(sync.stop)
     window, _wedge = build_window(settings, session, sync_link(sync), app)
+    window.attach_refused(RefusedEvents.for_sync(sync, session.name_of, session.zone))
     heartbeat = QTimer(window)
     heartbeat.timeout.connect(lambda: send_heartbeat(window, ledger, sync))
     heartbeat.start(settings.get("station.heartbeat_seconds") * 1000)

@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from sync.hub.service import HubService
 from sync.settings import load
 from sync.station.ledger import MemoryLedger
 from terminal.app import build_session, build_window, sync_link
+from terminal.station.refused import RefusedEvents
 from terminal.station.status import LinkStatus
 from tests.test_hub_service import Edge, running  # noqa: F401 - the hub fixture
 
@@ -69,6 +71,55 @@ def test_a_refused_event_is_kept_turns_the_status_bar_red_and_alerts_the_supervi
         assert win.grab().save(str(artifacts / "terminal_17_refused.png"))
     finally:
         app.removeEventFilter(wedge)
+
+
+def test_a_supervisor_sees_the_refused_event_at_the_station_and_setting_it_aside_clears_the_red_status(
+        station_and_hub: tuple[Edge, HubService], qtbot: Any, artifacts: Path) -> None:
+    station, _hub = station_and_hub
+    body = {"work_order": "WO-NOT-RELEASED", "operation": 10, "at": datetime.now(UTC).isoformat(), "worker": "E-0042"}
+    event_id = station.send("op.started", body)
+    assert station.ack(event_id).status == "rejected"
+    settings = load(environ={"FLOORLINK_STATION_DEMO_WORK_ORDERS": "1", "FLOORLINK_STATION_SOUND": "0",
+                             "FLOORLINK_NODE_DEVICE_ID": "st-wheel-1"})
+    session = build_session(settings, MemoryLedger())
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    win, wedge = build_window(settings, session, sync_link(station.sync), app)
+    win.attach_refused(RefusedEvents.for_sync(station.sync, session.name_of, session.zone))
+    qtbot.addWidget(win)
+    try:
+        win.resize(1280, 800)
+        win.show()
+        qtbot.waitExposed(win)
+        win.run(lambda: session.login_pin("4242"))  # a worker: the red status is not theirs to settle
+        qtbot.waitUntil(lambda: win.network.property("tone") == "refused" and "Li Wei" in win.worker_label.text(),
+                        timeout=10000)
+        qtbot.mouseClick(win.network, Qt.MouseButton.LeftButton)  # a tap on the red status
+        assert win.mode == "" and not win.refused_button.isVisible() and "call a supervisor" in win.network.text()
+
+        win.run(lambda: session.login_pin("9999"))  # the supervisor comes
+        qtbot.waitUntil(lambda: win.refused_button.isVisible(), timeout=5000)
+        assert win.refused_button.text() == "1 refused" and "refused" not in win.network.text()
+        qtbot.mouseClick(win.refused_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: win.stack.currentWidget() is win.refused_page and bool(win.refused_page.items),
+                        timeout=5000)
+        (item,) = win.refused_page.items or []
+        assert (item.what, item.who, item.event_id) == ("Start WO-NOT-RELEASED · 10", "Li Wei", event_id)
+        assert "unknown work order" in item.reason
+        assert win.wait_idle()
+        assert win.grab().save(str(artifacts / "terminal_18_refused_view.png"))
+
+        (aside,) = [b for b in win.refused_page.findChildren(QPushButton) if b.text() == "Set aside"]
+        qtbot.mouseClick(aside, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not win.refused_button.isVisible(), timeout=10000)
+        assert sync_link(station.sync)().tone == "online" and win.network.property("tone") == "online"
+        assert win.refused_page.note.text() == "Set aside by Zhang Min"
+        qtbot.waitUntil(lambda: win.refused_page.items == [], timeout=5000)
+        assert win.grab().save(str(artifacts / "terminal_19_refused_set_aside.png"))
+    finally:
+        app.removeEventFilter(wedge)
+    (handled,) = station.sync.outbox.dead_letters(handled=True)
+    assert handled.handled_by == "S-0001" and handled.body == body  # kept, with who
 
 
 def test_status_tone_puts_refused_before_offline() -> None:

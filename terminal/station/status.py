@@ -3,7 +3,7 @@ events the hub refused (kept on this station for a supervisor, never dropped).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -24,3 +24,13 @@ class LinkStatus:
     def tone(self) -> str:
         """``refused`` wins over ``offline``: a refused event needs a person, an offline one only time."""
         return "refused" if self.refused else ("online" if self.online else "offline")
+
+    @property
+    def without_refused(self) -> LinkStatus:
+        """What the status shows while a supervisor is logged in: the refused count moves to its own
+        red button ("1 refused", tap to open), so the bar stays as wide as a worker's."""
+        return replace(self, refused=0)
+
+    @property
+    def open_text(self) -> str:
+        return f"{self.refused} refused"

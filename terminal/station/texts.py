@@ -7,6 +7,8 @@ SCRAP_REASONS = ("Damaged part", "Wrong part", "Assembly fault", "Paint defect",
 DEFECT_CODES = ("D-01 Scratch", "D-02 Loose fastener", "D-03 Wiring fault", "D-04 Misalignment", "D-05 Paint defect",
                 "D-06 Function test failed")
 
+REFUSED_BANNER = "Supervisor: events the hub refused — send each again or set it aside"
+
 
 def duration(seconds: float) -> str:
     """``h:mm:ss`` for a timer (never negative)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from terminal.qt import QFrame, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from terminal.qt import QFrame, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget, Signal
 
 
 def label(text: str = "", name: str = "detail", wrap: bool = True) -> QLabel:
@@ -79,3 +79,12 @@ class Choices(QWidget):
 
     def clear(self) -> None:
         self.choose("")
+
+
+class TapLabel(QLabel):
+    """A label that reacts to a tap (the status bar: a supervisor taps the red "refused" to act on it)."""
+
+    tapped = Signal()
+
+    def mouseReleaseEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
+        self.tapped.emit()

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from sync.errors import FloorLinkError
 from terminal.qt import (
     QApplication,
     QCloseEvent,
@@ -28,11 +29,13 @@ from terminal.qt import (
     Signal,
 )
 from terminal.station import texts
+from terminal.station.refused import RefusedEvents, RefusedItem
 from terminal.station.session import Feedback, Snapshot, StationSession, snapshot
 from terminal.station.status import LinkStatus
 from terminal.ui.camera import CameraBridge
 from terminal.ui.pages import CompletePage, LoginPage, OperationPage, ReasonPage, ScanPage, SopPage
-from terminal.ui.parts import button, label, repolish
+from terminal.ui.parts import TapLabel, button, label, repolish
+from terminal.ui.refused_page import RefusedPage
 from terminal.ui.sounds import Speaker
 
 
@@ -47,7 +50,8 @@ class StationWindow(QMainWindow):
         self.session = session
         self.link = link
         self.speaker = speaker or Speaker(enabled=False)
-        self.mode = ""  # "", "pause", "complete", "fail"
+        self.mode = ""  # "", "pause", "complete", "fail", "sop", "refused"
+        self.refused: RefusedEvents | None = None  # set by attach_refused when a hub link runs
         self.camera: CameraBridge | None = None
         self._last_feedback: Feedback | None = session.feedback
         self.setWindowTitle(f"FloorLink station {session.station}")
@@ -67,8 +71,9 @@ class StationWindow(QMainWindow):
         self.complete_page = CompletePage()
         self.fail_page = ReasonPage("QC failed — which defect?", texts.DEFECT_CODES, "Record fail", "fail")
         self.sop_page = SopPage()
+        self.refused_page = RefusedPage()
         for page in (self.login_page, self.scan_page, self.op_page, self.pause_page, self.complete_page,
-                     self.fail_page, self.sop_page):
+                     self.fail_page, self.sop_page, self.refused_page):
             self.stack.addWidget(page)
         box.addWidget(self.stack, 1)
         self.setCentralWidget(central)
@@ -80,6 +85,7 @@ class StationWindow(QMainWindow):
         self._snapshot_again = False
         self._snap: Snapshot | None = None
         self._status: LinkStatus | None = None
+        self._refused_items: list[RefusedItem] | None = None
         self._finished.connect(self._on_finished)
         self._connect()
 
@@ -101,14 +107,19 @@ class StationWindow(QMainWindow):
         self.worker_label = QLabel("")
         self.logout_button = button("Log out", "small")
         self.logout_button.clicked.connect(lambda: self.run(self.session.logout))
-        self.network = QLabel("")
+        self.network = TapLabel("")
         self.network.setObjectName("network")
+        self.network.tapped.connect(self.open_refused)
+        self.refused_button = button("Refused", "fail")
+        self.refused_button.setVisible(False)
+        self.refused_button.clicked.connect(self.open_refused)
         self.clock_label = QLabel("")
         row.addWidget(self.station_label)
         row.addStretch(1)
         row.addWidget(self.worker_label)
         row.addWidget(self.logout_button)
         row.addStretch(1)
+        row.addWidget(self.refused_button)
         row.addWidget(self.network)
         row.addSpacing(24)
         row.addWidget(self.clock_label)
@@ -135,6 +146,39 @@ class StationWindow(QMainWindow):
         self.complete_page.cancelled.connect(lambda: self._open(""))
         self.fail_page.confirmed.connect(lambda defect: self.run(lambda: s.record_qc(False, defect), self._close_if_ok))
         self.fail_page.cancelled.connect(lambda: self._open(""))
+        self.refused_page.back.connect(lambda: self._open(""))
+        self.refused_page.send_again.connect(lambda event_id: self._settle("send_again", event_id))
+        self.refused_page.set_aside.connect(lambda event_id: self._settle("set_aside", event_id))
+
+    def attach_refused(self, refused: RefusedEvents) -> None:
+        """Events the hub refused become reachable for a supervisor (tap the red status or "Refused")."""
+        self.refused = refused
+
+    def _supervisor_here(self) -> bool:
+        worker = self._snap.worker if self._snap is not None else None
+        return self.refused is not None and worker is not None and worker.supervisor
+
+    def open_refused(self) -> None:
+        """Open the refused events; only for a logged-in supervisor (a worker's tap does nothing)."""
+        if not self._supervisor_here():
+            return
+        self.mode = "refused"
+        self.refused_page.say("")
+        self.refresh()
+
+    def _settle(self, action: str, event_id: str) -> None:
+        """Send again or set aside on the core thread, as the supervisor logged in at that moment."""
+        refused, session = self.refused, self.session
+        if refused is None:
+            return
+
+        def call() -> str:
+            try:
+                do = refused.send_again if action == "send_again" else refused.set_aside
+                return do(event_id, session.worker)
+            except FloorLinkError as exc:  # e.g. already handled on another tap: say so, nothing changed
+                return exc.what + (f" — {exc.fix}" if exc.fix else "")
+        self.run(call, self.refused_page.say)
 
     def attach_camera(self, bridge: CameraBridge) -> None:
         """Camera scans act like any scan; the preview shows on the login and scan pages."""
@@ -241,10 +285,14 @@ class StationWindow(QMainWindow):
             return
         self._snapshot_pending = True
         session, link = self.session, self.link
-        self.run(lambda: (snapshot(session), link()), self._draw, snapshot=True)
+        refused = self.refused if self.mode == "refused" else None
+        self.run(lambda: (snapshot(session), link(), refused.items() if refused is not None else None), self._draw,
+                 snapshot=True)
 
-    def _draw(self, result: tuple[Snapshot, LinkStatus]) -> None:
-        self._snap, self._status = result
+    def _draw(self, result: tuple[Snapshot, LinkStatus, list[RefusedItem] | None]) -> None:
+        self._snap, self._status, items = result
+        if items is not None:
+            self._refused_items = items
         self._apply()
 
     def _apply(self) -> None:
@@ -257,15 +305,21 @@ class StationWindow(QMainWindow):
         if fb is not self._last_feedback:
             self._last_feedback = fb
             self.speaker.play(fb.tone.value)
-        self.feedback.setText(fb.text[:1].upper() + fb.text[1:])
-        if self.feedback.property("tone") != fb.tone.value:
-            self.feedback.setProperty("tone", fb.tone.value)
+        refused_page = self.mode == "refused" and self._supervisor_here()
+        text, tone = (texts.REFUSED_BANNER, "info") if refused_page else (fb.text[:1].upper() + fb.text[1:], fb.tone.value)
+        self.feedback.setText(text)
+        if self.feedback.property("tone") != tone:
+            self.feedback.setProperty("tone", tone)
             repolish(self.feedback)
         worker = snap.worker
         self.worker_label.setText(f"{worker.name}" + (" · supervisor" if worker.supervisor else "") if worker else "")
         self.logout_button.setVisible(worker is not None)
         view = snap.view
-        if worker is None:
+        if refused_page:
+            if self._refused_items is not None:
+                self.refused_page.show_items(self._refused_items)
+            self.stack.setCurrentWidget(self.refused_page)
+        elif worker is None:
             self.mode = ""
             self.stack.setCurrentWidget(self.login_page)
         elif view is None:
@@ -292,8 +346,12 @@ class StationWindow(QMainWindow):
         self.refresh()
 
     def _show_link(self, status: LinkStatus) -> None:
-        self.network.setText(status.text)
-        if self.network.property("tone") != status.tone:
-            self.network.setProperty("tone", status.tone)
+        supervisor = self._supervisor_here()
+        self.refused_button.setText(status.open_text)
+        shown = status.without_refused if supervisor else status
+        self.network.setText(shown.text)  # shorten the text before the button shows: the bar must not grow
+        self.refused_button.setVisible(bool(status.refused) and supervisor)
+        if self.network.property("tone") != shown.tone:
+            self.network.setProperty("tone", shown.tone)
             repolish(self.network)
         self.clock_label.setText(self.session.clock().astimezone(self.session.zone).strftime("%H:%M"))
