@@ -122,6 +122,40 @@ def test_a_supervisor_sees_the_refused_event_at_the_station_and_setting_it_aside
     assert handled.handled_by == "S-0001" and handled.body == body  # kept, with who
 
 
+def test_send_again_puts_the_event_back_on_the_wire_and_a_second_refusal_brings_it_back_to_the_list(
+        station_and_hub: tuple[Edge, HubService], qtbot: Any) -> None:
+    station, hub = station_and_hub
+    body = {"work_order": "WO-STILL-UNKNOWN", "operation": 10, "at": datetime.now(UTC).isoformat()}
+    event_id = station.send("op.started", body)
+    first = station.ack(event_id)
+    assert first.status == "rejected"
+    settings = load(environ={"FLOORLINK_STATION_DEMO_WORK_ORDERS": "1", "FLOORLINK_STATION_SOUND": "0",
+                             "FLOORLINK_NODE_DEVICE_ID": "st-wheel-1"})
+    session = build_session(settings, MemoryLedger())
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    win, wedge = build_window(settings, session, sync_link(station.sync), app)
+    win.attach_refused(RefusedEvents.for_sync(station.sync, session.name_of, session.zone))
+    qtbot.addWidget(win)
+    try:
+        win.show()
+        win.run(lambda: session.login_pin("9999"))
+        qtbot.waitUntil(lambda: win.refused_button.isVisible(), timeout=10000)
+        qtbot.mouseClick(win.refused_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: bool(win.refused_page.items), timeout=5000)
+        del station.acks[event_id]
+        (again,) = [b for b in win.refused_page.findChildren(QPushButton) if b.text() == "Send again"]
+        qtbot.mouseClick(again, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: win.refused_page.note.text().startswith("Sent again"), timeout=5000)
+        assert station.ack(event_id).status == "rejected"  # the hub answered the same event id again
+        qtbot.waitUntil(lambda: [i.event_id for i in win.refused_page.items or []] == [event_id], timeout=10000)
+    finally:
+        app.removeEventFilter(wedge)
+    (kept,) = station.sync.outbox.dead_letters()
+    assert kept.body == body and kept.handled_by == ""
+    assert len(hub.store.query("SELECT * FROM alerts WHERE kind = 'event_refused'")) >= 1
+
+
 def test_status_tone_puts_refused_before_offline() -> None:
     assert LinkStatus(online=False, pending=3, refused=2).tone == "refused"
     assert LinkStatus(online=False, pending=3).tone == "offline"
