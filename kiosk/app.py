@@ -95,6 +95,7 @@ def open_link(model: KioskModel, config: Settings, data_dir: Path) -> SyncLink |
         model.block(f"order store: {exc.message}")
         return None
     model.sink = link.sink()
+    model.status_source = link.read_status
     return link.start()
 
 

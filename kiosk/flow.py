@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from kiosk.customer import Customer, check_name, check_phone
 from kiosk.events import EventSink
 from kiosk.pinyin import PinyinComposer
+from kiosk.status import KioskStatus, memory_status
 from kiosk.texts import N_
 from sync.errors import ConfigurationError, FloorLinkError
 from sync.orders import PlacedOrder as HubOrder
@@ -182,6 +183,13 @@ class KioskModel:
         self.saving = False
         self.admin_entry = ""
         self.admin_error: str | None = None
+        self.admin_unlocked = False
+        """The right PIN was typed: the staff panel shows until Back."""
+        self.status_source: Callable[[Mapping[str, int]], KioskStatus] | None = None
+        """Reads the staff panel from the store (set by the sync link; runs on a worker thread)."""
+        self.staff_status: KioskStatus | None = None
+        self.status_wanted = False
+        """The window reads the status off the UI thread when this is set, then calls set_status."""
         self._admin_return = Screen.ATTRACT
         self.session_id = uuid.uuid4().hex
         self.last_touch = self.clock()
@@ -632,6 +640,7 @@ class KioskModel:
         self._admin_return = self.screen
         self.admin_entry = ""
         self.admin_error = None
+        self.admin_unlocked = False
         self.screen = Screen.ADMIN
         self._changed()
 
@@ -644,8 +653,12 @@ class KioskModel:
         self._changed()
 
     def admin_submit(self) -> bool:
+        """The right PIN opens the staff panel (status, refused orders, Leave the app)."""
         if self.admin_entry == self.admin_pin:
-            self.exit_requested = True
+            self.admin_entry = ""
+            self.admin_error = None
+            self.admin_unlocked = True
+            self.status_wanted = True
             self._changed()
             return True
         self.admin_entry = ""
@@ -653,6 +666,28 @@ class KioskModel:
         self._changed()
         return False
 
+    def leave_app(self) -> None:
+        """Close the kiosk: only from the staff panel, after the PIN."""
+        if self.admin_unlocked:
+            self.exit_requested = True
+            self._changed()
+
+    def refresh_status(self) -> None:
+        self.status_wanted = True
+        self._changed()
+
+    def status_reader(self) -> Callable[[], KioskStatus]:
+        """The read to run off the UI thread (revisions copied now, on the UI thread)."""
+        self.status_wanted = False
+        revisions = dict(self.revisions)
+        source = self.status_source
+        return (lambda: source(revisions)) if source is not None else (lambda: memory_status(revisions))
+
+    def set_status(self, status: KioskStatus) -> None:
+        self.staff_status = status
+        self._changed()
+
     def admin_cancel(self) -> None:
+        self.admin_unlocked = False
         self.screen = self._admin_return
         self._changed()

@@ -6,13 +6,16 @@ with a signal and polls its status every two seconds for the quiet indicator.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from kiosk.events import StoreSink
 from kiosk.flow import KioskModel
 from kiosk.qt import QObject, QTimer, Signal
+from kiosk.status import KioskStatus, read_status
 from sync.catalog.distribution import follow_catalog
+from sync.errors import FloorLinkError
 from sync.planning.estimate import CAPACITY_STREAM, follow_capacity, latest_capacity
 from sync.protocol.edge import EdgeSync, SyncStatus
 from sync.settings import Settings
@@ -63,6 +66,13 @@ class SyncLink(QObject):
         model.capacity = latest_capacity(store)
         model.zone = ZoneInfo(settings.get("node.time_zone"))  # checked when the settings load
         return cls(model, store, edge)
+
+    def read_status(self, revisions: Mapping[str, int]) -> KioskStatus:
+        """The staff panel's snapshot (worker thread); a store problem shows as the last error."""
+        try:
+            return read_status(self.store, self.edge.status(), self.model.zone, revisions)
+        except FloorLinkError as exc:
+            return KioskStatus(True, last_error=exc.message, revisions=dict(revisions))
 
     def sink(self) -> StoreSink:
         return StoreSink(self.store, wake=self.edge.wake)

@@ -23,6 +23,7 @@ from kiosk.qt import (
     QVBoxLayout,
     QWidget,
 )
+from kiosk.status import age_text
 from kiosk.texts import N_
 from kiosk.widgets import button, clear, image, label, restyle
 
@@ -636,8 +637,14 @@ ADMIN_KEYS = ("123", "456", "789")
 
 
 class AdminScreen(ScreenBase):
+    """The PIN pad, then the staff panel: link, waiting orders, revisions, refused events, leave."""
+
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model, "admin")
+        self.pin_page = QWidget()
+        self.pin_page.setObjectName("pinPage")
+        pin = QVBoxLayout(self.pin_page)
+        pin.setContentsMargins(0, 0, 0, 0)
         self.heading = label("", "heading")
         self.heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.entry = label("", "pinEntry")
@@ -645,7 +652,7 @@ class AdminScreen(ScreenBase):
         self.error = label("", "fieldError")
         self.error.setAlignment(Qt.AlignmentFlag.AlignCenter)
         for widget in (self.heading, self.entry, self.error):
-            self.root.addWidget(widget)
+            pin.addWidget(widget)
         pad = QGridLayout()
         pad.setSpacing(12)
         for row, keys in enumerate((*ADMIN_KEYS, "⌫0")):
@@ -658,18 +665,107 @@ class AdminScreen(ScreenBase):
         holder.addStretch(1)
         holder.addLayout(pad)
         holder.addStretch(1)
-        self.root.addLayout(holder)
-        self.root.addStretch(1)
+        pin.addLayout(holder)
+        pin.addStretch(1)
         self.cancel = button("", model.admin_cancel, "cancelButton")
         self.ok = button("", model.admin_submit, "pinOk", role="primary")
-        self.root.addLayout(nav_bar(self.cancel, self.ok))
+        pin.addLayout(nav_bar(self.cancel, self.ok))
+        self.root.addWidget(self.pin_page, 1)
+
+        self.panel = QWidget()
+        self.panel.setObjectName("staffPanel")
+        staff = QVBoxLayout(self.panel)
+        staff.setContentsMargins(0, 0, 0, 0)
+        staff.setSpacing(8)
+        self.panel_heading = label("", "heading")
+        self.link_line = label("", "staffLine")
+        self.waiting_line = label("", "staffLine")
+        self.revisions_line = label("", "staffLine")
+        self.refused_heading = label("", "refusedHeading")
+        for widget in (self.panel_heading, self.link_line, self.waiting_line, self.revisions_line,
+                       self.refused_heading):
+            staff.addWidget(widget)
+        self.refused_list = QVBoxLayout()
+        self.refused_list.setSpacing(8)
+        holder_widget = QWidget()
+        holder_widget.setLayout(self.refused_list)
+        scroll = QScrollArea()
+        scroll.setObjectName("refusedScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(holder_widget)
+        staff.addWidget(scroll, 1)
+        self.back = button("", model.admin_cancel, "staffBack")
+        self.reload = button("", model.refresh_status, "staffRefresh")
+        self.leave = button("", model.leave_app, "leaveApp", role="primary")
+        staff.addLayout(nav_bar(self.back, self.reload, self.leave, stretch_after=2))
+        self.root.addWidget(self.panel, 1)
 
     def refresh(self) -> None:
+        unlocked = self.model.admin_unlocked
+        self.pin_page.setVisible(not unlocked)
+        self.panel.setVisible(unlocked)
+        if unlocked:
+            self._refresh_panel()
+            return
         self.heading.setText(tr("Staff only: enter the PIN to leave"))
         self.entry.setText("●" * len(self.model.admin_entry) or " ")
         self.error.setText(tr(self.model.admin_error) if self.model.admin_error else "")
         self.cancel.setText(tr("Cancel"))
         self.ok.setText(tr("OK"))
+
+    def _refresh_panel(self) -> None:
+        status = self.model.staff_status
+        self.panel_heading.setText(tr("Kiosk status"))
+        self.back.setText(tr("Back"))
+        self.reload.setText(tr("Refresh"))
+        self.leave.setText(tr("Leave the app"))
+        clear(self.refused_list)
+        if status is None:
+            for line in (self.link_line, self.waiting_line, self.revisions_line, self.refused_heading):
+                line.setText("")
+            self.link_line.setText(tr("Reading the status..."))
+            return
+        if not status.store:
+            link = tr("No order store: orders stay in memory on this kiosk (demo).")
+        elif status.connected:
+            link = tr("Link to the hub: online")
+        else:
+            link = tr("Link to the hub: offline (orders wait on this kiosk)")
+        if status.last_error:
+            link += " · " + tr("last problem: {problem}").format(problem=status.last_error)
+        self.link_line.setText(link)
+        self.link_line.setProperty("tone", "info" if status.connected or not status.store else "warn")
+        restyle(self.link_line)
+        waiting = tr("Orders waiting to go up: {n}").format(n=status.pending)
+        template, amount = age_text(status.oldest_pending_s)
+        if status.pending and template:
+            waiting += " · " + tr(template).format(n=amount)
+        self.waiting_line.setText(waiting)
+        if status.revisions:
+            revisions = ", ".join(f"{product} r{number}" for product, number in sorted(status.revisions.items()))
+            self.revisions_line.setText(tr("Catalog revisions in use: {revisions}").format(revisions=revisions))
+        else:
+            self.revisions_line.setText(tr("Catalog in use: a draft folder (the hub refuses its orders)"))
+        if not status.refused:
+            self.refused_heading.setText(tr("Refused by the hub: none"))
+            self.refused_heading.setProperty("tone", "info")
+        else:
+            self.refused_heading.setText(tr("Refused by the hub: {n}. Please call each customer.")
+                                         .format(n=len(status.refused)))
+            self.refused_heading.setProperty("tone", "error")
+        restyle(self.refused_heading)
+        for event in status.refused:
+            item = QFrame()
+            item.setObjectName("refusedItem")
+            lines = QVBoxLayout(item)
+            lines.setContentsMargins(16, 8, 16, 8)
+            who = " · ".join(part for part in (event.headline(tr), event.customer, event.phone) if part)
+            lines.addWidget(label(who, "refusedWho"))
+            lines.addWidget(label(tr("{when} · the hub says: {reason}").format(when=event.when, reason=event.reason),
+                                  "refusedWhy"))
+            self.refused_list.addWidget(item)
+        self.refused_list.addStretch(1)
 
 
 SYNC_TEXT = {

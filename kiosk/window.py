@@ -147,6 +147,8 @@ class KioskWindow(QWidget):
 
             self._pinyin_ready = True
             self._run(shared_index, lambda _: None)
+        if model.status_wanted:  # the staff panel's read touches the database: off the UI thread
+            self._run(model.status_reader(), model.set_status)
         screen.refresh()
         self.stack.setCurrentWidget(screen)
         self.language.setText("中文" if model.language == "en" else "English")

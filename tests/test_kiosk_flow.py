@@ -253,7 +253,9 @@ def test_admin_pin_is_needed_to_leave(model: KioskModel) -> None:
     assert not model.admin_submit() and model.admin_error and not model.exit_requested
     for key in model.admin_pin:
         model.admin_key(key)
-    assert model.admin_submit() and model.exit_requested
+    assert model.admin_submit() and model.admin_unlocked and not model.exit_requested
+    model.leave_app()  # the staff panel's "Leave the app"
+    assert model.exit_requested
 
 
 def test_rough_estimate_waits_for_short_parts_and_counts_work_days(catalog: Catalog) -> None:

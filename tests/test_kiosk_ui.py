@@ -279,6 +279,8 @@ def test_leaving_needs_the_admin_pin(kiosk, qtbot, artifacts):
     for key in model.admin_pin:
         tap(qtbot, window, f"pin-{key}")
     tap(qtbot, window, "pinOk")
+    assert window.isVisible() and not model.exit_requested  # the staff panel first
+    tap(qtbot, window, "leaveApp")
     assert model.exit_requested and not window.isVisible()
 
 

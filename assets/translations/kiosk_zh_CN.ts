@@ -212,6 +212,22 @@
         <translation>确定</translation>
     </message>
     <message>
+        <source>Kiosk status</source>
+        <translation>本机状态</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Leave the app</source>
+        <translation>退出程序</translation>
+    </message>
+    <message>
+        <source>No order store: orders stay in memory on this kiosk (demo).</source>
+        <translation>没有订单存储：订单只保存在本机内存中（演示）。</translation>
+    </message>
+    <message>
         <source>See summary</source>
         <translation>查看汇总</translation>
     </message>
@@ -234,6 +250,30 @@
     <message>
         <source>The kiosk is getting ready.</source>
         <translation>本机正在准备。</translation>
+    </message>
+    <message>
+        <source>Reading the status...</source>
+        <translation>正在读取状态……</translation>
+    </message>
+    <message>
+        <source>Link to the hub: online</source>
+        <translation>与总部的连接：在线</translation>
+    </message>
+    <message>
+        <source>Link to the hub: offline (orders wait on this kiosk)</source>
+        <translation>与总部的连接：离线（订单暂存在本机）</translation>
+    </message>
+    <message>
+        <source>Orders waiting to go up: {n}</source>
+        <translation>等待上传的订单：{n} 个</translation>
+    </message>
+    <message>
+        <source>Catalog in use: a draft folder (the hub refuses its orders)</source>
+        <translation>使用中的目录：草稿文件夹（总部会拒收其订单）</translation>
+    </message>
+    <message>
+        <source>Refused by the hub: none</source>
+        <translation>总部拒收：无</translation>
     </message>
     <message>
         <source>Step {step} of {steps}</source>
@@ -280,6 +320,22 @@
         <translation>工厂已确认：{date} 完成</translation>
     </message>
     <message>
+        <source>last problem: {problem}</source>
+        <translation>最近的问题：{problem}</translation>
+    </message>
+    <message>
+        <source>Catalog revisions in use: {revisions}</source>
+        <translation>使用中的目录版本：{revisions}</translation>
+    </message>
+    <message>
+        <source>Refused by the hub: {n}. Please call each customer.</source>
+        <translation>总部拒收：{n} 个。请逐一致电顾客。</translation>
+    </message>
+    <message>
+        <source>{when} · the hub says: {reason}</source>
+        <translation>{when} · 总部原因：{reason}</translation>
+    </message>
+    <message>
         <source>Receipt printed on {printer}.</source>
         <translation>凭条已在 {printer} 打印。</translation>
     </message>
@@ -290,6 +346,18 @@
     <message>
         <source>The receipt could not be printed, please ask our staff. It is saved: {path}</source>
         <translation>凭条未能打印，请联系店员。已保存：{path}</translation>
+    </message>
+    <message>
+        <source>Event {type}</source>
+        <translation>事件 {type}</translation>
+    </message>
+    <message>
+        <source>oldest waits {n} h</source>
+        <translation>最早的已等 {n} 小时</translation>
+    </message>
+    <message>
+        <source>oldest waits {n} min</source>
+        <translation>最早的已等 {n} 分钟</translation>
     </message>
 </context>
 </TS>

@@ -1,0 +1,134 @@
+"""The staff panel behind the admin PIN: a real store with a refused order, read through sync, shown on screen."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from kiosk.events import StoreSink
+from kiosk.status import KioskStatus, age_text, read_status
+from sync.protocol.envelope import Ack
+from sync.store import Outbox, Store
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+REASON = "catalog revision 7 of EB-CITY is not released on the hub"
+
+
+def order_body(number: str, name: str, phone: str) -> dict:
+    return {"order_id": f"id-{number}", "number": number, "product": "EB-CITY", "revision": 7,
+            "customer": {"name": name, "phone": phone}, "placed_at": "2026-11-25T10:02:00Z"}
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    """A kiosk store where the hub refused one order (through the outbox's own ack path) and one waits."""
+    store = Store(tmp_path / "kiosk.db", device_id="kiosk-1")
+    sink = StoreSink(store)
+    sink.record("order.placed", order_body("K-0042", "王芳", "13812345678"))
+    sink.record("order.placed", order_body("K-0043", "Li Lei", "13900001111"))
+    outbox = Outbox(store)
+    refused = outbox.after(0, 1)[0]
+    records = outbox.acknowledge([Ack(refused.event_id, refused.seq, "rejected", REASON, code="rejected")])
+    assert [r.status for r in records] == ["rejected"] and outbox.dead_letter_count() == 1
+    yield store
+    store.close()
+
+
+def test_a_refused_order_reads_as_number_customer_phone_time_and_the_hubs_reason(store: Store) -> None:
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    status = read_status(store, None, SHANGHAI, {"EB-CITY": 7}, now=later)
+    assert status.store and not status.connected and status.pending == 1
+    assert status.oldest_pending_s is not None and 5 * 60 - 5 < status.oldest_pending_s < 5 * 60 + 60
+    assert status.revisions == {"EB-CITY": 7}
+    [refused] = status.refused
+    assert (refused.headline(), refused.customer, refused.phone) == ("Order K-0042", "王芳", "13812345678")
+    assert refused.when == "2026-11-25 18:02"  # placed 10:02 UTC, read in the store's time zone
+    assert refused.reason == REASON
+
+
+def test_a_refused_order_set_aside_leaves_the_panel(store: Store) -> None:
+    outbox = Outbox(store)
+    outbox.set_aside([d.event_id for d in outbox.dead_letters()], by="staff")
+    assert read_status(store, None, SHANGHAI, {}).refused == []
+
+
+def test_waiting_time_reads_in_minutes_then_hours() -> None:
+    assert age_text(None) == ("", 0)
+    assert age_text(59 * 60) == ("oldest waits {n} min", 59)
+    assert age_text(3 * 3600 + 10) == ("oldest waits {n} h", 3)
+
+
+def test_the_right_pin_opens_the_panel_and_only_it_leaves_the_app(store: Store) -> None:
+    from kiosk.flow import KioskModel
+
+    model = KioskModel(None, StoreSink(store), revisions={"EB-CITY": 7})
+    model.status_source = lambda revisions: read_status(store, None, SHANGHAI, revisions)
+    model.open_admin()
+    model.leave_app()
+    assert not model.exit_requested  # no PIN, no leaving
+    for key in model.admin_pin:
+        model.admin_key(key)
+    assert model.admin_submit() and model.admin_unlocked and model.status_wanted and not model.exit_requested
+    model.set_status(model.status_reader()())
+    assert not model.status_wanted and model.staff_status is not None
+    assert [r.order for r in model.staff_status.refused] == ["K-0042"]
+    model.leave_app()
+    assert model.exit_requested
+
+
+def test_staff_see_the_refused_order_after_the_pin_in_both_languages(store: Store, qtbot, artifacts: Path) -> None:
+    pytest.importorskip("PySide6")
+    from kiosk.app import style_application
+    from kiosk.flow import KioskModel, Screen
+    from kiosk.qt import QApplication, QLabel, QPushButton, Qt
+    from kiosk.window import KioskWindow
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    style_application(app)
+    model = KioskModel(None, StoreSink(store), revisions={"EB-CITY": 7}, catalog_problem="demo: no catalog")
+
+    def source(revisions: Mapping[str, int]) -> KioskStatus:
+        return read_status(store, None, SHANGHAI, revisions)
+
+    model.status_source = source
+    window = KioskWindow(model, receipts=store.path.parent / "receipts")
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+
+    def tap(name: str) -> None:
+        QApplication.processEvents()
+        [widget] = [w for w in window.findChildren(QPushButton, name) if w.isVisible()]
+        assert widget.width() >= 48 and widget.height() >= 48, f"{name} is {widget.width()}x{widget.height()}"
+        qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+    def texts(name: str) -> list[str]:
+        QApplication.processEvents()
+        return [w.text() for w in window.findChildren(QLabel, name) if w.isVisible()]
+
+    tap("staffCorner")
+    assert model.screen == Screen.ADMIN and texts("refusedWho") == []
+    for key in model.admin_pin:
+        tap(f"pin-{key}")
+    tap("pinOk")
+    qtbot.waitUntil(lambda: texts("refusedWho") != [], timeout=5000)
+    assert texts("refusedWho") == ["Order K-0042 · 王芳 · 13812345678"]
+    assert any(REASON in t and "2026-11-25 18:02" in t for t in texts("refusedWhy"))
+    assert any("waiting to go up: 1" in t for t in texts("staffLine"))
+    for name in ("staffBack", "staffRefresh", "leaveApp"):
+        assert [w for w in window.findChildren(QPushButton, name) if w.isVisible() and w.height() >= 48]
+    shots = artifacts / "kiosk"
+    shots.mkdir(parents=True, exist_ok=True)
+    assert window.grab().save(str(shots / "en-20-staff-panel-refused-order.png"))
+    model.set_language("zh_CN")
+    assert texts("refusedWho") == ["订单 K-0042 · 王芳 · 13812345678"]
+    assert any("总部拒收" in t for t in texts("refusedHeading"))
+    assert window.grab().save(str(shots / "zh_CN-20-staff-panel-refused-order.png"))
+    tap("leaveApp")
+    assert model.exit_requested and not window.isVisible()
