@@ -106,6 +106,8 @@ def age_text(seconds: float | None) -> tuple[str, int]:
     if seconds is None:
         return "", 0
     minutes = int(seconds // 60)
+    if minutes < 1:
+        return N_("oldest waits under a minute"), 0
     if minutes < 120:
         return N_("oldest waits {n} min"), minutes
     return N_("oldest waits {n} h"), minutes // 60

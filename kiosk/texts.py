@@ -97,6 +97,7 @@ ZH_CN: dict[str, str] = {
     'Link to the hub: offline (orders wait on this kiosk)': '与总部的连接：离线（订单暂存在本机）',
     'last problem: {problem}': '最近的问题：{problem}',
     'Orders waiting to go up: {n}': '等待上传的订单：{n} 个',
+    'oldest waits under a minute': '最早的已等不到 1 分钟',
     'oldest waits {n} min': '最早的已等 {n} 分钟',
     'oldest waits {n} h': '最早的已等 {n} 小时',
     'Catalog revisions in use: {revisions}': '使用中的目录版本：{revisions}',

@@ -58,6 +58,7 @@ def test_a_refused_order_set_aside_leaves_the_panel(store: Store) -> None:
 
 def test_waiting_time_reads_in_minutes_then_hours() -> None:
     assert age_text(None) == ("", 0)
+    assert age_text(20) == ("oldest waits under a minute", 0)
     assert age_text(59 * 60) == ("oldest waits {n} min", 59)
     assert age_text(3 * 3600 + 10) == ("oldest waits {n} h", 3)
 
@@ -120,7 +121,7 @@ def test_staff_see_the_refused_order_after_the_pin_in_both_languages(store: Stor
     qtbot.waitUntil(lambda: texts("refusedWho") != [], timeout=5000)
     assert texts("refusedWho") == ["Order K-0042 · 王芳 · 13812345678"]
     assert any(REASON in t and "2026-11-25 18:02" in t for t in texts("refusedWhy"))
-    assert any("waiting to go up: 1" in t for t in texts("staffLine"))
+    assert any("waiting to go up: 1 · oldest waits under a minute" in t for t in texts("staffLine"))
     for name in ("staffBack", "staffRefresh", "leaveApp"):
         assert [w for w in window.findChildren(QPushButton, name) if w.isVisible() and w.height() >= 48]
     shots = artifacts / "kiosk"

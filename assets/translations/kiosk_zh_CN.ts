@@ -356,6 +356,10 @@
         <translation>最早的已等 {n} 小时</translation>
     </message>
     <message>
+        <source>oldest waits under a minute</source>
+        <translation>最早的已等不到 1 分钟</translation>
+    </message>
+    <message>
         <source>oldest waits {n} min</source>
         <translation>最早的已等 {n} 分钟</translation>
     </message>
