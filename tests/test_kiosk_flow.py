@@ -45,6 +45,17 @@ def model(catalog: Catalog, clock: Clock) -> KioskModel:
     return KioskModel(catalog, MemorySink(), idle_timeout_s=60, clock=clock, today=lambda: date(2026, 11, 25))
 
 
+def fill_details(model: KioskModel, phone: str = "13800138000") -> None:
+    """A customer who takes the suggested options and types valid details, up to "place order"."""
+    model.start()
+    model.select_product(model.products()[0].code)
+    while model.screen == Screen.OPTIONS:
+        model.next()
+    model.to_details()
+    model.set_field("name", "Li Wei")
+    model.set_field("phone", phone)
+
+
 def find_conflict(model: KioskModel) -> tuple[str, str, str, str]:
     """(A, a, B, b): after choosing A=a, option b of B (same or a later screen) is unavailable."""
     assert model.product is not None
@@ -159,13 +170,7 @@ def test_names_in_any_script_are_accepted(raw: str) -> None:
 
 
 def test_order_is_not_placed_until_details_are_valid(model: KioskModel) -> None:
-    model.start()
-    model.select_product(model.products()[0].code)
-    while model.screen == Screen.OPTIONS:
-        model.next()
-    model.to_details()
-    model.set_field("name", "Li Wei")
-    model.set_field("phone", "123")
+    fill_details(model, phone="123")
     assert model.place_order() is None
     assert set(model.field_errors) == {"phone"} and model.sink.of_type("order.placed") == []  # type: ignore[attr-defined]
     model.set_field("phone", "13800138000")
@@ -182,13 +187,7 @@ def test_the_receipt_shows_when_the_order_was_placed_in_the_stores_time_zone(mod
     from kiosk.receipt import receipt_lines
 
     model.zone = ZoneInfo("Asia/Shanghai")
-    model.start()
-    model.select_product(model.products()[0].code)
-    while model.screen == Screen.OPTIONS:
-        model.next()
-    model.to_details()
-    model.set_field("name", "Li Wei")
-    model.set_field("phone", "13800138000")
+    fill_details(model)
     order = model.place_order()
     assert order is not None
     placed = datetime.fromisoformat(order.created_at)
@@ -206,13 +205,7 @@ class FullDisk:
 
 def test_a_store_failure_keeps_the_customer_on_details_with_the_reason(catalog: Catalog, clock: Clock) -> None:
     model = KioskModel(catalog, FullDisk(), clock=clock)
-    model.start()
-    model.select_product(model.products()[0].code)
-    while model.screen == Screen.OPTIONS:
-        model.next()
-    model.to_details()
-    model.set_field("name", "Li Wei")
-    model.set_field("phone", "13800138000")
+    fill_details(model)
     assert model.place_order() is None
     assert model.screen == Screen.DETAILS and model.name == "Li Wei" and not model.saving
     assert model.notice is not None and "disk is full" in model.notice.text("en")
@@ -286,13 +279,7 @@ def test_a_kiosk_without_an_order_store_stays_out_of_service_even_with_a_catalog
 
 
 def test_hub_answer_shows_only_for_the_customer_it_belongs_to(model: KioskModel) -> None:
-    model.start()
-    model.select_product(model.products()[0].code)
-    while model.screen == Screen.OPTIONS:
-        model.next()
-    model.to_details()
-    model.set_field("name", "Li Wei")
-    model.set_field("phone", "13800138000")
+    fill_details(model)
     order = model.place_order()
     assert order is not None
     model.order_acked("someone-else", "ok", {"promise_date": "2026-12-01"})
