@@ -238,3 +238,20 @@ def test_the_alert_tick_never_holds_up_ingest(hub: Hub) -> None:
     assert finished.is_set(), "ingest waited for the tick while the tick waited for ingest"
     ticker.join(10)
     assert not ticker.is_alive()
+
+
+def test_only_the_device_an_event_was_refused_to_can_set_it_aside(hub: Hub) -> None:
+    with hub.store.transaction() as tx:
+        raised = hub.core.on_event_refused(tx, "op.started", "st-assy-1", "ev-9", "unknown work order WO-9", MONDAY_8)
+    assert raised is not None and raised["kind"] == "event_refused"
+    for device, body, match in (("st-other", {"event_id": "ev-9", "by": "S-0001"}, "not refused to st-other"),
+                                ("st-assy-1", {"event_id": "ev-9", "by": " "}, "by")):
+        with pytest.raises(PlanningError, match=match), hub.store.transaction() as tx:
+            hub.core.on_set_aside(tx, device, body, MONDAY_8)
+    assert hub.store.query("SELECT state FROM alerts WHERE key = 'refused:ev-9'")[0]["state"] == "raised"
+    with hub.store.transaction() as tx:
+        assert hub.core.on_set_aside(tx, "st-assy-1", {"event_id": "ev-9", "by": "S-0001"}, MONDAY_8) == \
+            {"resolved": raised["id"]}
+    (row,) = hub.store.query("SELECT state, resolved_by FROM alerts WHERE key = 'refused:ev-9'")
+    assert row == {"state": "resolved", "resolved_by": "S-0001 at st-assy-1"}
+    assert ("alerts", "alert.changed") in [(stream, type_) for stream, type_, _ in hub.published]

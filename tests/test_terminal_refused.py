@@ -75,7 +75,7 @@ def test_a_refused_event_is_kept_turns_the_status_bar_red_and_alerts_the_supervi
 
 def test_a_supervisor_sees_the_refused_event_at_the_station_and_setting_it_aside_clears_the_red_status(
         station_and_hub: tuple[Edge, HubService], qtbot: Any, artifacts: Path) -> None:
-    station, _hub = station_and_hub
+    station, hub = station_and_hub
     body = {"work_order": "WO-NOT-RELEASED", "operation": 10, "at": datetime.now(UTC).isoformat(), "worker": "E-0042"}
     event_id = station.send("op.started", body)
     assert station.ack(event_id).status == "rejected"
@@ -120,6 +120,15 @@ def test_a_supervisor_sees_the_refused_event_at_the_station_and_setting_it_aside
         app.removeEventFilter(wedge)
     (handled,) = station.sync.outbox.dead_letters(handled=True)
     assert handled.handled_by == "S-0001" and handled.body == body  # kept, with who
+    # the hub's event_refused alert is resolved with who settled it, so the dashboard stops showing it
+    deadline = time.monotonic() + 10
+    alert: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        (alert,) = hub.store.query("SELECT * FROM alerts WHERE key = ?", [f"refused:{event_id}"])
+        if alert["state"] == "resolved":
+            break
+        time.sleep(0.05)
+    assert alert["state"] == "resolved" and alert["resolved_by"] == "S-0001 at st-wheel-1"
 
 
 def test_send_again_puts_the_event_back_on_the_wire_and_a_second_refusal_brings_it_back_to_the_list(

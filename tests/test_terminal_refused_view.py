@@ -98,7 +98,11 @@ def test_an_event_refused_again_after_being_set_aside_waits_again(store: Store) 
     outbox = Outbox(store)
     outbox.set_aside([event_id], "S-0001")
     outbox.requeue([event_id])
-    (envelope,) = outbox.after(0, 10)
+    pending = outbox.after(0, 10)
+    # the requeued event keeps its own (older) seq; the hub also hears who set it aside
+    assert [e.type for e in pending] == ["op.started", "dead_letter.set_aside"]
+    assert pending[1].body == {"event_id": event_id, "by": "S-0001"}
+    envelope = pending[0]
     outbox.acknowledge([Ack(event_id, envelope.seq, "rejected", "still no", code="rejected")])
     (dead,) = outbox.dead_letters()
     assert dead.reason == "still no" and dead.handled_by == "" and outbox.dead_letter_count() == 1

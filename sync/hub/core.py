@@ -361,6 +361,22 @@ class HubCore:
             message=f"{type_} from {device_id} was refused: {reason}; it waits on {device_id} for a supervisor",
             data={"device_id": device_id, "event_id": event_id, "type": type_, "reason": reason}), now)
 
+    def on_set_aside(self, tx: Transaction, device_id: str, body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+        """An edge's supervisor handled one of its refused events: resolve the alert with who did it."""
+        event_id, by = body.get("event_id"), body.get("by")
+        if not isinstance(event_id, str) or not event_id or not isinstance(by, str) or not by.strip():
+            raise PlanningError("event_id and by (who) are required", where="dead_letter.set_aside body")
+        row = tx.execute("SELECT id, data FROM alerts WHERE key = ? AND state != 'resolved'",
+                         [f"refused:{event_id}"]).fetchone()
+        if row is None:
+            return {"resolved": None}  # resolved on the dashboard already, or never raised
+        if json.loads(row[1]).get("device_id") != device_id:
+            raise PlanningError(f"event {event_id} was not refused to {device_id}", where="dead_letter.set_aside",
+                                fix="a device settles only its own refused events")
+        resolved = self.alerts.resolve(row[0], f"{by.strip()} at {device_id}", now)
+        self.publish(tx, "alerts", "alert.changed", _alert_body(resolved), False)
+        return {"resolved": row[0]}
+
     # ------------------------------------------------------------------ kiosk insights
     def on_insight_event(self, tx: Transaction, type_: str, body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         """Check a funnel or feedback body; a wish or flag that keeps coming back raises a feedback alert."""

@@ -28,6 +28,7 @@ from sync.protocol import topics
 from sync.protocol.envelope import Envelope, utc_now
 from sync.station.timing import EVENT_TYPES as OP_EVENT_TYPES
 from sync.store.database import Store, Transaction
+from sync.store.outbox import SET_ASIDE
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,11 @@ class HubService:
         def refused(tx: Transaction, env: Envelope, reason: str) -> None:
             core.on_event_refused(tx, env.type, env.device_id, env.event_id, reason, now())
 
+        def set_aside(tx: Transaction, env: Envelope) -> dict[str, Any]:
+            return core.on_set_aside(tx, env.device_id, env.body, now())
+
         self.ingest.on_refused = refused
+        self.ingest.on(SET_ASIDE, set_aside)
         self.ingest.on("kiosk.funnel", insight)
         self.ingest.on("kiosk.feedback", insight)
         self.ingest.on("alert.acknowledged", alert_command)

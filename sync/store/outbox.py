@@ -35,6 +35,10 @@ class AckRecord:
     code: str = ""
 
 
+#: the event telling the hub a refused event was handled at the edge (sync.hub resolves its alert)
+SET_ASIDE = "dead_letter.set_aside"
+
+
 @dataclass(frozen=True)
 class DeadLetter:
     """An event the hub refused, kept whole at the edge with the hub's reason (``code``: why, short)."""
@@ -181,8 +185,11 @@ class Outbox:
         now = utc_now()
         with self.store.transaction("setting dead letters aside") as tx:
             for event_id in event_ids:
-                marked += tx.execute("UPDATE dead_letters SET handled_by = ?, handled_at = ? "
+                changed = tx.execute("UPDATE dead_letters SET handled_by = ?, handled_at = ? "
                                      "WHERE event_id = ? AND handled_at IS NULL", [by.strip(), now, event_id]).rowcount
+                if changed:  # the hub resolves its event_refused alert with who, in the same commit as here
+                    tx.outbox(SET_ASIDE, {"event_id": event_id, "by": by.strip()})
+                marked += changed
         return marked
 
     def requeue(self, event_ids: Iterable[str]) -> int:
