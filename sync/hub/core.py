@@ -32,11 +32,11 @@ from sync.hub.alerts import (
 )
 from sync.hub.insights import (
     FEEDBACK,
-    FUNNEL,
     FeedbackThresholds,
     check_body,
     feedback_warnings,
     insight_report,
+    stored_rows,
 )
 from sync.hub.progress import OrderProgress, PlannedOp, order_progress, work_order_progress
 from sync.orders import PlacedOrder
@@ -383,12 +383,10 @@ class HubCore:
         check_body(type_, body)
         if type_ != FEEDBACK:
             return {}
-        days = self.options.feedback.days
+        since = now - timedelta(days=self.options.feedback.days)
         # this event is already stored in tx: the report counts it
-        rows = tx.execute("SELECT type, device_id, occurred_at, body, status FROM events WHERE type = ?",
-                          [FEEDBACK]).fetchall()
-        report = insight_report(({"type": r[0], "device_id": r[1], "occurred_at": r[2], "body": r[3], "status": r[4]}
-                                 for r in rows), now - timedelta(days=days), now + timedelta(minutes=5))
+        rows = stored_rows(tx.db.query, since, (FEEDBACK,))
+        report = insight_report(rows, since, now + timedelta(minutes=5))
         raised = []
         for warning in feedback_warnings(report, self.options.feedback):
             row = self._raise(tx, Candidate(warning["key"], "feedback", "info", warning["subject"], warning["message"],
@@ -399,9 +397,7 @@ class HubCore:
 
     def insights(self, since: datetime, until: datetime) -> dict[str, Any]:
         """Funnel, wished-for combinations and unclear options over [since, until) (sync.hub.insights)."""
-        rows = self.store.query("SELECT type, device_id, occurred_at, body, status FROM events WHERE type IN (?, ?)",
-                                [FUNNEL, FEEDBACK])
-        return insight_report(rows, since, until)
+        return insight_report(stored_rows(self.store.query, since), since, until)
 
     # ------------------------------------------------------------------ time-driven checks
     def tick(self, now: datetime) -> list[dict[str, Any]]:
