@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,9 @@ from sync.settings import load
 from sync.station.ledger import MemoryLedger
 from terminal.app import build_session, build_window, sync_link
 from terminal.station.refused import RefusedEvents
+from terminal.station.session import StationSession
 from terminal.station.status import LinkStatus
+from terminal.ui.window import StationWindow
 from tests.test_hub_service import Edge, running  # noqa: F401 - the hub fixture
 
 pytestmark = pytest.mark.broker
@@ -31,6 +34,28 @@ def station_and_hub(running: tuple[HubService, int], tmp_path: Path) -> Iterator
     edge.sync.start()
     yield edge, hub
     edge.sync.stop()
+
+
+@contextmanager
+def station_window(station: Edge, qtbot: Any, *, refused_page: bool = True,
+                   **env: str) -> Iterator[tuple[StationWindow, StationSession]]:
+    """The real station window on ``station``'s sync, shown at 1280×800 (``env``: more FLOORLINK_ settings)."""
+    settings = load(environ={"FLOORLINK_STATION_DEMO_WORK_ORDERS": "1", "FLOORLINK_STATION_SOUND": "0",
+                             "FLOORLINK_NODE_DEVICE_ID": "st-wheel-1", **env})
+    session = build_session(settings, MemoryLedger())
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    win, wedge = build_window(settings, session, sync_link(station.sync), app)
+    if refused_page:
+        win.attach_refused(RefusedEvents.for_sync(station.sync, session.name_of, session.zone))
+    qtbot.addWidget(win)
+    try:
+        win.resize(1280, 800)
+        win.show()
+        qtbot.waitExposed(win)
+        yield win, session
+    finally:
+        app.removeEventFilter(wedge)
 
 
 def test_a_refused_event_is_kept_turns_the_status_bar_red_and_alerts_the_supervisor(
@@ -52,25 +77,12 @@ def test_a_refused_event_is_kept_turns_the_status_bar_red_and_alerts_the_supervi
     (kept,) = station.sync.outbox.dead_letters()
     assert kept.body == body  # the worker's record, whole, for the supervisor
 
-    settings = load(environ={"FLOORLINK_STATION_DEMO_WORK_ORDERS": "1", "FLOORLINK_STATION_SOUND": "0",
-                             "FLOORLINK_NODE_DEVICE_ID": "st-wheel-1", "FLOORLINK_NODE_TIME_ZONE": "Asia/Shanghai"})
-    ledger = MemoryLedger()
-    session = build_session(settings, ledger)
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    win, wedge = build_window(settings, session, link, app)
-    qtbot.addWidget(win)
-    try:
-        win.resize(1280, 800)
-        win.show()
-        qtbot.waitExposed(win)
+    with station_window(station, qtbot, refused_page=False, FLOORLINK_NODE_TIME_ZONE="Asia/Shanghai") as (win, session):
         qtbot.waitUntil(lambda: "refused" in win.network.text(), timeout=5000)
         assert win.network.property("tone") == "refused"
         shanghai = datetime.now(UTC).astimezone(session.zone).strftime("%H:%M")
         assert win.clock_label.text() == shanghai  # the site's clock, not the machine's
         assert win.grab().save(str(artifacts / "terminal_17_refused.png"))
-    finally:
-        app.removeEventFilter(wedge)
 
 
 def test_a_supervisor_sees_the_refused_event_at_the_station_and_setting_it_aside_clears_the_red_status(
@@ -79,18 +91,7 @@ def test_a_supervisor_sees_the_refused_event_at_the_station_and_setting_it_aside
     body = {"work_order": "WO-NOT-RELEASED", "operation": 10, "at": datetime.now(UTC).isoformat(), "worker": "E-0042"}
     event_id = station.send("op.started", body)
     assert station.ack(event_id).status == "rejected"
-    settings = load(environ={"FLOORLINK_STATION_DEMO_WORK_ORDERS": "1", "FLOORLINK_STATION_SOUND": "0",
-                             "FLOORLINK_NODE_DEVICE_ID": "st-wheel-1"})
-    session = build_session(settings, MemoryLedger())
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    win, wedge = build_window(settings, session, sync_link(station.sync), app)
-    win.attach_refused(RefusedEvents.for_sync(station.sync, session.name_of, session.zone))
-    qtbot.addWidget(win)
-    try:
-        win.resize(1280, 800)
-        win.show()
-        qtbot.waitExposed(win)
+    with station_window(station, qtbot) as (win, session):
         win.run(lambda: session.login_pin("4242"))  # a worker: the red status is not theirs to settle
         qtbot.waitUntil(lambda: win.network.property("tone") == "refused" and "Li Wei" in win.worker_label.text(),
                         timeout=10000)
@@ -116,8 +117,6 @@ def test_a_supervisor_sees_the_refused_event_at_the_station_and_setting_it_aside
         assert win.refused_page.note.text() == "Set aside by Zhang Min"
         qtbot.waitUntil(lambda: win.refused_page.items == [], timeout=5000)
         assert win.grab().save(str(artifacts / "terminal_19_refused_set_aside.png"))
-    finally:
-        app.removeEventFilter(wedge)
     (handled,) = station.sync.outbox.dead_letters(handled=True)
     assert handled.handled_by == "S-0001" and handled.body == body  # kept, with who
     # the hub's event_refused alert is resolved with who settled it, so the dashboard stops showing it
@@ -138,16 +137,7 @@ def test_send_again_puts_the_event_back_on_the_wire_and_a_second_refusal_brings_
     event_id = station.send("op.started", body)
     first = station.ack(event_id)
     assert first.status == "rejected"
-    settings = load(environ={"FLOORLINK_STATION_DEMO_WORK_ORDERS": "1", "FLOORLINK_STATION_SOUND": "0",
-                             "FLOORLINK_NODE_DEVICE_ID": "st-wheel-1"})
-    session = build_session(settings, MemoryLedger())
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    win, wedge = build_window(settings, session, sync_link(station.sync), app)
-    win.attach_refused(RefusedEvents.for_sync(station.sync, session.name_of, session.zone))
-    qtbot.addWidget(win)
-    try:
-        win.show()
+    with station_window(station, qtbot) as (win, session):
         win.run(lambda: session.login_pin("9999"))
         qtbot.waitUntil(lambda: win.refused_button.isVisible(), timeout=10000)
         qtbot.mouseClick(win.refused_button, Qt.MouseButton.LeftButton)
@@ -158,8 +148,6 @@ def test_send_again_puts_the_event_back_on_the_wire_and_a_second_refusal_brings_
         qtbot.waitUntil(lambda: win.refused_page.note.text().startswith("Sent again"), timeout=5000)
         assert station.ack(event_id).status == "rejected"  # the hub answered the same event id again
         qtbot.waitUntil(lambda: [i.event_id for i in win.refused_page.items or []] == [event_id], timeout=10000)
-    finally:
-        app.removeEventFilter(wedge)
     (kept,) = station.sync.outbox.dead_letters()
     assert kept.body == body and kept.handled_by == ""
     assert len(hub.store.query("SELECT * FROM alerts WHERE kind = 'event_refused'")) >= 1
