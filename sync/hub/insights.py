@@ -194,26 +194,25 @@ def insight_report(rows: Iterable[Mapping[str, Any]], since: datetime, until: da
 
 def feedback_warnings(report: Mapping[str, Any], thresholds: FeedbackThresholds) -> list[dict[str, Any]]:
     """Wishes and flags that came in often enough to tell engineering and marketing (alert candidates)."""
+
+    def wish_message(w: Mapping[str, Any]) -> str:
+        return (f"customers asked {w['count']} times in {thresholds.days} days for {w['attribute']}={w['option']} "
+                f"on {w['product']}, which the rules refuse"
+                + (f" (mostly with {w['with'][0]['choice']})" if w["with"] else ""))
+
+    def unclear_message(u: Mapping[str, Any]) -> str:
+        return (f"customers flagged {u['attribute']}={u['option']} on {u['product']} as unclear "
+                f"{u['count']} times in {thresholds.days} days: its label or help needs work")
+
     found = []
-    for wish in report["combination_requests"]:
-        if wish["count"] >= thresholds.combination_requests:
-            found.append({
-                "key": f"feedback:wish:{wish['product']}:{wish['attribute']}={wish['option']}",
-                "subject": f"{wish['product']} {wish['attribute']}={wish['option']}",
-                "message": (f"customers asked {wish['count']} times in {thresholds.days} days for "
-                            f"{wish['attribute']}={wish['option']} on {wish['product']}, which the rules refuse"
-                            + (f" (mostly with {wish['with'][0]['choice']})" if wish["with"] else "")),
-                "data": wish,
-            })
-    for flag in report["unclear_options"]:
-        if flag["count"] >= thresholds.unclear_flags:
-            found.append({
-                "key": f"feedback:unclear:{flag['product']}:{flag['attribute']}={flag['option']}",
-                "subject": f"{flag['product']} {flag['attribute']}={flag['option']}",
-                "message": (f"customers flagged {flag['attribute']}={flag['option']} on {flag['product']} as unclear "
-                            f"{flag['count']} times in {thresholds.days} days: its label or help needs work"),
-                "data": flag,
-            })
+    for kind, entries, threshold, message in (
+            ("wish", report["combination_requests"], thresholds.combination_requests, wish_message),
+            ("unclear", report["unclear_options"], thresholds.unclear_flags, unclear_message)):
+        for entry in entries:
+            if entry["count"] >= threshold:
+                subject = f"{entry['product']} {entry['attribute']}={entry['option']}"
+                found.append({"key": f"feedback:{kind}:{subject.replace(' ', ':', 1)}", "subject": subject,
+                              "message": message(entry), "data": entry})
     return found
 
 
