@@ -153,7 +153,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_dashboard(settings, args)
         camera_settings = source_settings(settings, args.source)
-        site_zone(settings)  # every setting checked before anything is opened or written
         ledger = open_ledger(settings)
         session = build_session(settings, ledger)
     except FloorLinkError as exc:

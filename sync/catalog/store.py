@@ -237,10 +237,15 @@ class CatalogStore:
                                fix="submit, approve and release one")
         return self._row_to_revision(row)
 
+    def released_numbers(self) -> dict[str, int]:
+        """The latest released revision number of every product, without reading any snapshot."""
+        return {r["product"]: r["number"] for r in self.db.query(
+            "SELECT product, MAX(number) AS number FROM revisions WHERE state = 'released' "
+            "GROUP BY product ORDER BY product")}
+
     def released_products(self) -> dict[str, Revision]:
         """The latest released revision of every product."""
-        codes = [r["product"] for r in self.db.query("SELECT DISTINCT product FROM revisions WHERE state = 'released'")]
-        return {code: self.latest_released(code) for code in sorted(codes)}
+        return {code: self.revision(code, number) for code, number in self.released_numbers().items()}
 
     def revisions(self, product_code: str | None = None) -> list[Revision]:
         where, args = ("product = ?", [product_code]) if product_code else (None, [])

@@ -437,11 +437,6 @@ class DiagramBackend:
                 return named(quickxplain(consistent, prefix))
         return ()
 
-    def _touching(self, assignment: Mapping[str, str]) -> list[int]:
-        """Rules on the assigned variables, small diagrams first."""
-        found = {i for name in assignment for i in self._rules_on[name]}
-        return sorted(found, key=self._rule_rank.__getitem__)
-
     def _rule_cofactor(self, i: int, assignment: Mapping[str, str]) -> Any:
         """Rule ``i`` with the assigned values in its scope fixed (cached: conflicts repeat values)."""
         rule = self._rules[i]

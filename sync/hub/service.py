@@ -24,6 +24,7 @@ from sync.hub.api import ApiServer, create_app
 from sync.hub.core import HubCore, HubOptions
 from sync.hub.ingest import Ingest, register_device
 from sync.hub.notify import Notifier, NotifyConfig, load_config
+from sync.planning.estimate import CAPACITY_MESSAGE, CAPACITY_STREAM
 from sync.protocol import topics
 from sync.protocol.envelope import Envelope, utc_now
 from sync.station.timing import EVENT_TYPES as OP_EVENT_TYPES
@@ -143,11 +144,12 @@ class HubService:
 
         catalog = CatalogStore(self.config.catalog_db)  # a fresh connection: the catalog file is edited elsewhere
         try:
-            released = catalog.released_products()
+            # numbers first: a snapshot is read (and parsed) only for a revision not sent yet
+            sent = {(r["product"], r["number"]) for r in self.store.query("SELECT product, number FROM catalog_published")}
+            fresh = [catalog.revision(code, number) for code, number in catalog.released_numbers().items()
+                     if (code, number) not in sent]
         finally:
             catalog.close()
-        sent = {(r["product"], r["number"]) for r in self.store.query("SELECT product, number FROM catalog_published")}
-        fresh = [r for r in released.values() if (r.product_code, r.number) not in sent]
         for revision in fresh:
             with self.store.transaction(f"publishing {revision.ref}") as tx:
                 for stream, type_, body in revision_messages(revision):
@@ -226,7 +228,7 @@ class HubService:
 
     def _write_capacity(self, tx: Transaction, now: datetime) -> None:
         """The retained capacity and stock snapshot kiosks estimate offline with (sync.planning.estimate)."""
-        self._write_down(tx, "kiosk/capacity", "capacity.snapshot", self.core.capacity_snapshot(now), True)
+        self._write_down(tx, CAPACITY_STREAM, CAPACITY_MESSAGE, self.core.capacity_snapshot(now), True)
 
     def publish_snapshot(self, now: datetime, *, with_kpis: bool = False) -> None:
         """Retained dashboard state: orders, alerts, load and KPIs, and one board per work centre."""

@@ -223,11 +223,6 @@ def merge_boards(groups: Mapping[str, StationGroups]) -> list[StationBoard]:
     return boards
 
 
-def station_boards(centres: Mapping[str, list[OperationRow]]) -> list[StationBoard]:
-    """The operations of every work centre regrouped per station (see :func:`merge_boards`)."""
-    return merge_boards({code: group_by_station(code, rows) for code, rows in centres.items()})
-
-
 def parse_orders(body: dict[str, Any]) -> dict[str, Any]:
     """The orders snapshot as the state's ``orders``, ``load`` and ``kpis``."""
     orders = [OrderRow(str(o.get("id")), str(o.get("product") or ""), int(o.get("quantity") or 0),
