@@ -94,9 +94,9 @@ def serve(config_path: Path, exit_with_parent: bool = False) -> None:
 
 
 class EmbeddedBroker(BrokerProcess):
-    _label = "the embedded broker"
-
     """rumqttd in a child process on ``host:port`` (``port=0``: a free one), MQTT 5, no persistence."""
+
+    _label = "the embedded broker"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, data_dir: str | os.PathLike[str] | None = None,
                  *, max_payload_size: int = 1_048_576, max_inflight_count: int = 100,

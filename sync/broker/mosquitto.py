@@ -97,7 +97,6 @@ class Mosquitto(BrokerProcess):
     def persistence_path(self) -> Path:
         return self.folder / "mosquitto.db"
 
-
     # --- configuration ----------------------------------------------------------------------
     def config_text(self) -> str:
         """The generated mosquitto.conf (one listener, persistence, raised queue limits)."""

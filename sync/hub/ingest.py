@@ -36,6 +36,7 @@ from sync.protocol.envelope import (
     BATCH_TYPE,
     BATCH_VERSION,
     MAX_PAYLOAD_BYTES,
+    RESEND_TYPE,
     SCHEMA_VERSION,
     Ack,
     AckMessage,
@@ -65,7 +66,6 @@ DEVICE_MISMATCH = "device_mismatch"
 TYPE_MISMATCH = "type_mismatch"
 SEQ_CONFLICT = "seq_conflict"
 REJECTED = "rejected"  # well-formed, stored, but refused by a handler (unknown work order, unreleased revision...)
-RESEND_TYPE = "sync.resend"  # an edge missing down messages: {"stream": ..., "from_seq": n}
 RESEND_LIMIT = 1000
 _BATCH_SUFFIX = "/" + BATCH_TYPE
 _parse_up = functools.lru_cache(maxsize=4096)(topics.parse_up)  # a few topics per device, parsed per event
@@ -365,10 +365,8 @@ class Ingest:
             acks[envelope.device_id].append(ack)
             if ack.status == "rejected" and stats.duplicates == duplicates:
                 # refused by the hub's rules (first time only): kept for a person to look at
-                tx.execute("INSERT INTO quarantine (received_at, topic, reason, detail, device_id, event_id, "
-                           "payload, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           [now, topic, REJECTED, ack.reason, envelope.device_id, envelope.event_id,
-                            self._raw(message), envelope.seq])
+                _insert_quarantine(tx, now, topic, REJECTED, ack.reason, envelope.device_id, envelope.event_id,
+                                   self._raw(message), envelope.seq)
         except Quarantined as q:
             stats.quarantined += 1
             stats.by_reason[q.reason] += 1
@@ -408,9 +406,7 @@ class Ingest:
             if tx.execute("SELECT 1 FROM quarantine WHERE event_id = ? AND device_id = ? AND reason = ? LIMIT 1",
                           [event_id, device_id, q.reason]).fetchone():
                 return  # sent again (our answer was lost or is on its way): one row is enough
-        tx.execute("INSERT INTO quarantine (received_at, topic, reason, detail, device_id, event_id, payload, seq) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   [now, topic, q.reason, q.detail, device_id, event_id, payload[: self.max_payload], seq])
+        _insert_quarantine(tx, now, topic, q.reason, q.detail, device_id, event_id, payload[: self.max_payload], seq)
 
     def _add(self, stats: IngestStats) -> None:
         s = self.stats
@@ -546,3 +542,10 @@ class Ingest:
                 contiguous = seq
             tx.execute("UPDATE devices SET contiguous_seq = ? WHERE device_id = ?", [contiguous, device_id])
         return contiguous + 1 if max_seq > contiguous else None
+
+
+def _insert_quarantine(tx: Transaction, now: str, topic: str, reason: str, detail: str, device_id: str | None,
+                       event_id: str | None, payload: bytes, seq: int | None) -> None:
+    """One quarantine row: what came, where from, and why it was not taken as it is."""
+    tx.execute("INSERT INTO quarantine (received_at, topic, reason, detail, device_id, event_id, payload, seq) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [now, topic, reason, detail, device_id, event_id, payload, seq])

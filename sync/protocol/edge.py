@@ -21,7 +21,7 @@ from typing import Any
 from sync.errors import FloorLinkError
 from sync.protocol import topics
 from sync.protocol.client import MqttLink
-from sync.protocol.envelope import BATCH_TYPE, AckMessage, decode, encode_batch
+from sync.protocol.envelope import BATCH_TYPE, RESEND_TYPE, AckMessage, decode, encode_batch
 from sync.store import AckRecord, Inbox, Outbox, Store
 
 log = logging.getLogger(__name__)
@@ -209,7 +209,7 @@ class EdgeSync:
         for stream, missing in gaps.items():
             asked = self._asked.get((stream, missing))
             if self._gaps_seen.get(stream) == missing and (asked is None or now - asked > 5 * self.gap_check):
-                Outbox.record(self._store, "sync.resend", {"stream": stream, "from_seq": missing})
+                Outbox.record(self._store, RESEND_TYPE, {"stream": stream, "from_seq": missing})
                 self._asked[(stream, missing)] = now
         self._gaps_seen = gaps
 

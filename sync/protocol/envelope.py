@@ -258,6 +258,7 @@ class AckMessage:
 ACK_VERSIONS = (1, 2)
 BATCH_VERSION = 2
 BATCH_TYPE = "sync.batch"  # the topic's last level for a batch: up/{device_id}/sync.batch
+RESEND_TYPE = "sync.resend"  # an edge missing down messages: {"stream": ..., "from_seq": n}
 
 
 def encode_batch(events: list[bytes]) -> bytes:

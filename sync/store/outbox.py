@@ -115,14 +115,6 @@ class Outbox:
         return [(seq, type_, encode_stored(event_id, device, seq, at, type_, body))
                 for seq, event_id, at, type_, body in rows]
 
-    def get(self, seqs: Iterable[int]) -> list[Envelope]:
-        wanted = list(seqs)
-        if not wanted:
-            return []
-        marks = ",".join("?" * len(wanted))
-        rows = self.store.query(f"SELECT * FROM outbox WHERE seq IN ({marks}) ORDER BY seq", wanted)
-        return [self._envelope(r) for r in rows]
-
     def acknowledge(self, acks: Iterable[Ack], ok_ids: Iterable[str] = ()) -> list[AckRecord]:
         """Forget acked events and keep the hub's answer; duplicates and unknown acks are ignored.
 
