@@ -329,3 +329,17 @@ def test_pages_left_on_the_broker_by_an_older_revision_are_not_kept(tmp_path: Pa
         inbox.receive(envelope)
     assert inbox.store.query("SELECT count(*) AS n FROM catalog_pages")[0]["n"] == 0
     assert inbox.failures() == []
+
+
+def test_storing_one_products_revision_keeps_pages_staged_for_a_product_with_a_similar_code(
+        tmp_path: Path, big: Revision) -> None:
+    inbox, catalog_db = edge_inbox(tmp_path)
+    others = ["bike@3:abc", "BIKEX@2:def"]  # another case; '_'/'%' were wildcards to LIKE
+    with inbox.store.transaction() as tx:
+        for paged_id in others:
+            tx.execute("INSERT INTO catalog_pages VALUES (?, 0, 'x', '2026-11-25T10:00:00Z')", [paged_id])
+    for envelope in envelopes(revision_messages(big)):
+        inbox.receive(envelope)
+    assert released_number(catalog_db) == big.number
+    kept = [r["paged_id"] for r in inbox.store.query("SELECT paged_id FROM catalog_pages ORDER BY paged_id")]
+    assert kept == sorted(others)

@@ -160,7 +160,8 @@ def _assemble(tx: Transaction, catalog_db: Path, paged_id: str, where: str) -> b
                            fix="the hub publishes it again; the last good revision stays in use") from None
     store_into(catalog_db, body)
     product = _product_of(paged_id, where)
-    tx.execute("DELETE FROM catalog_pages WHERE paged_id = ? OR paged_id LIKE ?", [paged_id, product + "@%"])
+    # every page of this product (LIKE would read _ and % in a code as wildcards and ignore case)
+    tx.execute("DELETE FROM catalog_pages WHERE substr(paged_id, 1, length(?1)) = ?1", [product + "@"])
     tx.execute("DELETE FROM catalog_manifests WHERE product = ?", [product])
     return True
 
@@ -183,8 +184,8 @@ def follow_catalog(inbox: Inbox, catalog_db: Path) -> None:
         if manifest["type"] != MESSAGE:
             raise CatalogError(f"catalog manifest carries {manifest['type']!r}, not {MESSAGE}", where=where)
         product = _product_of(manifest["paged_id"], where)
-        tx.execute("DELETE FROM catalog_pages WHERE paged_id LIKE ? AND paged_id != ?",  # older revisions' pages
-                   [product + "@%", manifest["paged_id"]])
+        tx.execute("DELETE FROM catalog_pages WHERE substr(paged_id, 1, length(?1)) = ?1 AND paged_id != ?2",
+                   [product + "@", manifest["paged_id"]])  # older revisions' pages
         tx.execute("DELETE FROM catalog_manifests WHERE product = ?", [product])
         tx.execute("INSERT INTO catalog_manifests VALUES (?, ?, ?, ?)",
                    [manifest["paged_id"], product, json.dumps(manifest), _now()])
