@@ -76,13 +76,13 @@ def store_released(catalog: CatalogStore, body: Mapping[str, Any]) -> bool:
     if not isinstance(snapshot, dict) or content_hash(snapshot) != digest:
         raise CatalogError("snapshot does not match its content hash", where=where,
                            fix="the hub sends it again; the last good revision stays in use")
-    product_from_snapshot(snapshot)  # it must load as a product before anyone sells it
     rows = list(catalog.db.table("revisions").rows_where("product = ? AND number = ?", [code, number]))
     if rows:
         if rows[0]["content_hash"] != digest:
             raise CatalogError("a different revision with this number is already stored", where=where,
                                fix="revisions never change: check which hub this node follows")
-        return False
+        return False  # retained, so re-delivered on every reconnect: the stored copy loaded when it came
+    product_from_snapshot(snapshot)  # it must load as a product before anyone sells it
     with catalog.db.conn:
         catalog.db.table("revisions").insert({
             "product": code, "number": number, "state": "released", "content_hash": digest,
