@@ -269,8 +269,13 @@ class StationWindow(QMainWindow):
             return
         if then is not None:
             then(result)
-        if not snapshot or self._snapshot_again:
-            self._snapshot_again = False
+        if snapshot:
+            if self._snapshot_again:
+                self._snapshot_again = False
+                self.refresh()
+        elif not self._snapshot_pending:
+            # a snapshot still pending was queued on the (one, in-order) core thread after this call: it sees
+            # the call's result already, so a second read would show the same thing
             self.refresh()
 
     def _close_if_ok(self, feedback: Feedback) -> None:
