@@ -62,7 +62,7 @@ class HubConfig:
     notify_config: Path | None = None
     zone: tzinfo = UTC
     tick_seconds: float = 1.0
-    silent_station_s: int = 660
+    silent_station_s: int = int(HubOptions.silent_after.total_seconds())
     link_options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -78,7 +78,8 @@ class HubService:
         self.catalog = CatalogStore(config.catalog_db)
         notify = load_config(config.notify_config) if config.notify_config else NotifyConfig()
         self.notifier = Notifier(self.store.db, notify)
-        self.core = HubCore(self.store, self.catalog, publish=self._write_down, options=HubOptions(zone=config.zone, silent_after=timedelta(seconds=config.silent_station_s)),
+        options = HubOptions(zone=config.zone, silent_after=timedelta(seconds=config.silent_station_s))
+        self.core = HubCore(self.store, self.catalog, publish=self._write_down, options=options,
                             on_alert=lambda row: self.notifier.enqueue(row, self.clock()))
         self.ingest = Ingest(self.store, site=config.site, host=config.host, port=config.port,
                              client_id=config.client_id, register_unknown_devices=config.register_unknown_devices,
