@@ -2,13 +2,17 @@
 
 The timer asks a :class:`WorkingTime` for the working intervals inside a span; anything that
 answers that (the catalog's work-centre calendar, a fixed shift pattern) can be used.
+
+Shifts are read in the site's zone but every interval handed out is in UTC: Python subtracts
+and compares two datetimes of the SAME zone in wall-clock time, so a Berlin night shift across
+the autumn clock change would count 8 hours instead of 9 (and the spring one 8 instead of 7).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Protocol
 
 from sync.errors import CatalogError
@@ -27,6 +31,7 @@ class AlwaysWorking:
     """Every second counts: the default when a work centre has no calendar."""
 
     def working_intervals(self, start: datetime, end: datetime) -> Iterable[Interval]:
+        start, end = utc(start), utc(end)
         return [(start, end)] if end > start else []
 
 
@@ -62,6 +67,7 @@ class WeeklyShifts:
         return cls(shifts, zone, holidays)
 
     def working_intervals(self, start: datetime, end: datetime) -> Iterable[Interval]:
+        start, end = utc(start), utc(end)
         if end <= start:
             return []
         found: list[Interval] = []
@@ -76,7 +82,7 @@ class WeeklyShifts:
         return merge(found)
 
     def _day(self, day: date) -> list[Interval]:
-        """The shifts starting on ``day`` as aware datetimes; the planner asks for the same days again and again."""
+        """The shifts starting on ``day`` as UTC instants; the planner asks for the same days again and again."""
         cache: dict[date, list[Interval]] = self.__dict__.setdefault("_days", {})
         found = cache.get(day)
         if found is None:
@@ -86,18 +92,23 @@ class WeeklyShifts:
                     if day.weekday() not in shift.weekdays:
                         continue
                     e_day = day if shift.end > shift.start else day + timedelta(days=1)
-                    found.append((datetime.combine(day, shift.start, self.zone),
-                                  datetime.combine(e_day, shift.end, self.zone)))
+                    found.append((utc(datetime.combine(day, shift.start, self.zone)),
+                                  utc(datetime.combine(e_day, shift.end, self.zone))))
             if len(cache) > 4096:
                 cache.clear()
             cache[day] = found
         return found
 
 
+def utc(at: datetime) -> datetime:
+    """``at`` as a UTC instant (a time without a zone is taken as UTC), so arithmetic counts real seconds."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
-    """Sorted, non-overlapping union of ``intervals``."""
+    """Sorted, non-overlapping union of ``intervals`` (as UTC instants)."""
     out: list[Interval] = []
-    for s, e in sorted(intervals):
+    for s, e in sorted((utc(s), utc(e)) for s, e in intervals):
         if e <= s:
             continue
         if out and s <= out[-1][1]:
