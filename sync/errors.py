@@ -11,13 +11,15 @@ class FloorLinkError(Exception):
     """Base of every error FloorLink raises on purpose.
 
     ``what`` says what failed, ``where`` names the place (a file and line, a field,
-    a device), ``fix`` tells the reader what to do about it.
+    a device), ``fix`` tells the reader what to do about it. ``code`` names the refusal for a
+    machine (the hub's ack carries it, docs/hub.md lists them); empty when there is none.
     """
 
-    def __init__(self, what: str, *, where: str | None = None, fix: str | None = None) -> None:
+    def __init__(self, what: str, *, where: str | None = None, fix: str | None = None, code: str = "") -> None:
         self.what = what
         self.where = where
         self.fix = fix
+        self.code = code
         super().__init__(self.message)
 
     @property
@@ -70,6 +72,6 @@ class StationError(FloorLinkError):
     """
 
     def __init__(self, what: str, *, where: str | None = None, fix: str | None = None,
-                 overridable: bool = False) -> None:
-        super().__init__(what, where=where, fix=fix)
+                 overridable: bool = False, code: str = "") -> None:
+        super().__init__(what, where=where, fix=fix, code=code)
         self.overridable = overridable

@@ -268,3 +268,51 @@ def test_station_missing_a_down_message_asks_the_hub_and_gets_it_again(
         assert sync.inbox.gaps() == {}
     finally:
         sync.stop()
+
+
+def test_a_reused_event_id_with_another_body_is_refused_as_a_conflict_never_dropped(
+        hub: Ingest, device: Callable[[str], RawDevice]) -> None:
+    st = device("st-1")
+    first = st.envelope(1, work_order="WO-1", operation=10, good=1)
+    st.send(first.encode())
+    assert st.wait_acks(1)[0].status == "ok"
+    other = Envelope(first.event_id, first.device_id, first.seq, first.occurred_at, first.type,
+                     {"work_order": "WO-1", "operation": 10, "good": 2})
+    st.send(other.encode())
+    st.send(first.encode())  # the very same event again: a plain duplicate, acked ok as before
+    acks = st.wait_acks(3)
+    assert [(a.status, a.code) for a in acks[1:]] == [("rejected", "event_conflict"), ("ok", "")]
+    assert "used before for another event" in acks[1].reason
+    (kept,) = [q for q in quarantine(hub) if q["reason"] == "event_conflict"]
+    assert kept["device_id"] == "st-1"  # the second body is kept for a person, not silently dropped
+    (stored,) = hub.store.query("SELECT body FROM events")
+    assert json.loads(stored["body"])["good"] == 1
+
+
+def test_an_event_refused_by_the_rules_runs_its_handler_again_when_sent_again(
+        hub: Ingest, device: Callable[[str], RawDevice]) -> None:
+    released: set[str] = set()
+    calls: list[str] = []
+    retried: list[str] = []
+
+    def start(tx: Transaction, env: Envelope) -> dict[str, Any]:
+        calls.append(env.event_id)
+        if env.body["work_order"] not in released:
+            raise PlanningError(f"unknown work order {env.body['work_order']}", code="unknown_work_order")
+        return {"accepted": True}
+
+    hub.on("op.started", start)
+    hub.on_retry_accepted = lambda tx, env: retried.append(env.event_id)
+    st = device("st-1")
+    event = st.envelope(1, work_order="WO-7")
+    st.send(event.encode())
+    (refused,) = st.wait_acks(1)
+    assert (refused.status, refused.code) == ("rejected", "unknown_work_order")
+    released.add("WO-7")  # the cause is fixed
+    st.send(event.encode())  # "send again": same event id, same body
+    acks = st.wait_acks(2)
+    assert (acks[1].status, acks[1].result) == ("ok", {"accepted": True})
+    assert calls == [event.event_id, event.event_id] and retried == [event.event_id]
+    assert hub.store.query("SELECT status, reason FROM events") == [{"status": "ok", "reason": ""}]
+    st.send(event.encode())  # once accepted, a duplicate is answered from the store, the handler not run again
+    assert st.wait_acks(3)[2].status == "ok" and len(calls) == 2

@@ -3,6 +3,7 @@ status bar says so in red until a supervisor deals with it (real Mosquitto, real
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -157,3 +158,70 @@ def test_status_tone_puts_refused_before_offline() -> None:
     assert LinkStatus(online=False, pending=3, refused=2).tone == "refused"
     assert LinkStatus(online=False, pending=3).tone == "offline"
     assert LinkStatus(online=True, pending=0).text == "Online · all sent"
+
+
+def planned_work_order(tmp_path: Path, order_id: str, work_centre: str) -> tuple[str, int]:
+    """The work order id and operation number the hub will give ``order_id``'s step at ``work_centre``
+    (planned on a scratch hub over the same catalog: ids come from the planner, not from this test)."""
+    from sync.catalog.store import CatalogStore
+    from sync.hub.core import HubCore
+    from sync.store import Store
+    from tests.test_hub_service import order_body
+
+    scratch = Store(tmp_path / "scratch-hub.db", device_id="hub", kind="hub")
+    catalog = CatalogStore(tmp_path / "catalog.db")
+    try:
+        core = HubCore(scratch, catalog)
+        with scratch.transaction() as tx:
+            core.on_order_placed(tx, "scratch", "kiosk-1", order_body(order_id), datetime.now(UTC))
+        for row in scratch.query("SELECT id, body FROM work_orders ORDER BY id"):
+            for op in json.loads(row["body"])["operations"]:
+                if op["work_centre"] == work_centre:
+                    return row["id"], int(op["number"])
+    finally:
+        scratch.close()
+        catalog.close()
+    raise AssertionError(f"order {order_id} has no step at {work_centre}")
+
+
+def test_send_again_after_the_work_order_was_released_is_accepted(
+        station_and_hub: tuple[Edge, HubService], qtbot: Any, tmp_path: Path) -> None:
+    """Unknown work order -> refused -> the order is placed (its work order released) -> "Send again" -> accepted.
+
+    On the old hub the re-sent event id replayed the stored rejection without running the handler again."""
+    from tests.test_hub_service import order_body
+
+    station, hub = station_and_hub
+    wo_id, op_no = planned_work_order(tmp_path, "K1-0300", "WHEEL")
+    body = {"work_order": wo_id, "operation": op_no, "at": datetime.now(UTC).isoformat(), "worker": "E-0042",
+            "station": "st-wheel-1"}
+    event_id = station.send("op.started", body)
+    first = station.ack(event_id)
+    assert first.status == "rejected" and f"unknown work order {wo_id}" in first.reason
+    assert hub.store.query("SELECT state FROM alerts WHERE key = ?", [f"refused:{event_id}"])[0]["state"] == "raised"
+
+    kiosk = Edge(tmp_path, "kiosk-1", hub.config.port)
+    kiosk.sync.start()
+    try:
+        placed = kiosk.ack(kiosk.send("order.placed", order_body("K1-0300")))
+        assert placed.status == "ok" and wo_id in placed.result["work_orders"], placed.reason
+    finally:
+        kiosk.sync.stop()
+
+    with station_window(station, qtbot) as (win, session):
+        win.run(lambda: session.login_pin("9999"))  # the supervisor
+        qtbot.waitUntil(lambda: win.refused_button.isVisible(), timeout=10000)
+        qtbot.mouseClick(win.refused_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: bool(win.refused_page.items), timeout=5000)
+        del station.acks[event_id]
+        (again,) = [b for b in win.refused_page.findChildren(QPushButton) if b.text() == "Send again"]
+        qtbot.mouseClick(again, Qt.MouseButton.LeftButton)
+        ack = station.ack(event_id)
+        assert ack.status == "ok", ack.reason
+        qtbot.waitUntil(lambda: not win.refused_button.isVisible(), timeout=10000)
+    assert station.sync.outbox.dead_letters() == []
+    (stored,) = hub.store.query("SELECT type, body FROM op_events WHERE event_id = ?", [event_id])
+    assert stored["type"] == "op.started" and json.loads(stored["body"]) == body
+    (alert,) = hub.store.query("SELECT state, resolved_by FROM alerts WHERE key = ?", [f"refused:{event_id}"])
+    assert alert["state"] == "resolved" and "sent it again" in alert["resolved_by"]
+    assert hub.store.query("SELECT status FROM events WHERE event_id = ?", [event_id])[0]["status"] == "ok"

@@ -361,6 +361,13 @@ class HubCore:
             message=f"{type_} from {device_id} was refused: {reason}; it waits on {device_id} for a supervisor",
             data={"device_id": device_id, "event_id": event_id, "type": type_, "reason": reason}), now)
 
+    def on_accepted_again(self, tx: Transaction, device_id: str, event_id: str, now: datetime) -> None:
+        """A refused event sent again was accepted (its cause was fixed): its event_refused alert is settled."""
+        row = tx.execute("SELECT id FROM alerts WHERE key = ? AND state != 'resolved'", [f"refused:{event_id}"]).fetchone()
+        if row is not None:
+            resolved = self.alerts.resolve(row[0], f"accepted when {device_id} sent it again", now)
+            self.publish(tx, "alerts", "alert.changed", _alert_body(resolved), False)
+
     def on_set_aside(self, tx: Transaction, device_id: str, body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         """An edge's supervisor handled one of its refused events: resolve the alert with who did it."""
         event_id, by = body.get("event_id"), body.get("by")

@@ -1,7 +1,9 @@
 """Hub ingest: every edge event stored exactly once, acked only after the commit.
 
 Messages from ``up/#`` are taken in batches, each batch in one transaction: a duplicate event
-id is answered with the stored ack again, a new event is stored and passed to the handler
+id is answered with the stored ack again (an event the hub's rules refused runs its handler
+again: "send again" after the cause was fixed; the same id with another body is refused as
+``event_conflict``), a new event is stored and passed to the handler
 registered for its type (``ingest.on("order.placed", plan_order)``), whose returned dict is
 the ack's ``result`` and whose :class:`FloorLinkError` becomes a rejection with that reason.
 Anything that does not belong (malformed JSON, unknown schema version, oversized, unknown
@@ -54,6 +56,8 @@ log = logging.getLogger(__name__)
 EventHandler = Callable[[Transaction, Envelope], dict[str, Any] | None]
 #: told, in the ingest transaction after the handler's work was rolled back, of an event its handler refused
 RefusalListener = Callable[[Transaction, Envelope, str], None]
+#: told, in the ingest transaction, of a refused event its handler accepted when it was sent again
+RetryListener = Callable[[Transaction, Envelope], None]
 
 # Why a message went to quarantine (the ``reason`` column; docs/protocol.md explains each).
 MALFORMED_JSON = "malformed_json"
@@ -65,6 +69,7 @@ UNKNOWN_DEVICE = "unknown_device"
 DEVICE_MISMATCH = "device_mismatch"
 TYPE_MISMATCH = "type_mismatch"
 SEQ_CONFLICT = "seq_conflict"
+EVENT_CONFLICT = "event_conflict"  # an event id stored before, sent again with another body
 REJECTED = "rejected"  # well-formed, stored, but refused by a handler (unknown work order, unreleased revision...)
 RESEND_LIMIT = 1000
 _BATCH_SUFFIX = "/" + BATCH_TYPE
@@ -122,6 +127,7 @@ class Ingest:
         self.register_unknown_devices = register_unknown_devices
         self.handlers: dict[str, EventHandler] = {}
         self.on_refused: RefusalListener | None = None
+        self.on_retry_accepted: RetryListener | None = None
         self.stats = IngestStats()
         self._queue: queue.SimpleQueue[tuple[str, bytes] | None] = queue.SimpleQueue()
         self._stop = threading.Event()
@@ -490,42 +496,61 @@ class Ingest:
             "VALUES (?, ?, ?, ?, ?, ?, ?, 'ok')",
             [env.event_id, env.device_id, env.seq, env.type, env.occurred_at, now,
              compact_json(env.body)]).rowcount
+        handler = self.handlers.get(env.type)
+        retry = False
         if not inserted:
-            row = tx.execute("SELECT status, reason, result FROM events WHERE event_id = ?", [env.event_id]).fetchone()
+            row = tx.execute("SELECT status, reason, result, device_id, seq, type, occurred_at, body FROM events "
+                             "WHERE event_id = ?", [env.event_id]).fetchone()
             if row is None:
                 raise Quarantined(SEQ_CONFLICT, f"device {env.device_id!r} sent seq {env.seq} again with another "
                                   "event id", env, (env.device_id, env.event_id, env.seq))
+            if (row[3], row[4], row[5], row[6]) != (env.device_id, env.seq, env.type, env.occurred_at) \
+                    or json.loads(row[7]) != env.body:
+                # Never drop the second body silently: its sender is told, and it stays in quarantine.
+                raise Quarantined(EVENT_CONFLICT, f"event id {env.event_id} was used before for another event "
+                                  f"({row[5]} seq {row[4]} from {row[3]}); this {env.type} seq {env.seq} is not "
+                                  "the same event", env, (env.device_id, env.event_id, env.seq))
             stats.duplicates += 1
-            return Ack(env.event_id, env.seq, row[0], row[1], json.loads(row[2]), REJECTED if row[0] != "ok" else "")
-        stats.stored += 1
-        status, reason, result = "ok", "", {}
-        handler = self.handlers.get(env.type)
+            if row[0] == "ok" or handler is None:
+                return Ack(env.event_id, env.seq, row[0], row[1], json.loads(row[2]), REJECTED if row[0] != "ok" else "")
+            retry = True  # refused before and sent again (a supervisor's "send again"): the cause may be fixed
+        else:
+            stats.stored += 1
+        status, reason, code, result = "ok", "", "", {}
         if handler is not None:
             tx.execute("SAVEPOINT ingest_handler")
             try:
                 result = handler(tx, env) or {}
             except FloorLinkError as exc:
-                status, reason = "rejected", str(exc)
+                status, reason, code = "rejected", str(exc), exc.code or REJECTED
             except Exception as exc:  # a hub bug must not stop ingest; the event stays stored and marked
                 log.exception("ingest: handler for %s failed", env.type)
-                status, reason = "rejected", f"hub handler failed: {type(exc).__name__}: {exc}"
+                status, reason, code = "rejected", f"hub handler failed: {type(exc).__name__}: {exc}", REJECTED
             if status != "ok":
                 tx.execute("ROLLBACK TO SAVEPOINT ingest_handler")
                 result = {}
                 stats.rejected += 1
             tx.execute("RELEASE SAVEPOINT ingest_handler")
-            if status != "ok" and self.on_refused is not None:
-                tx.execute("SAVEPOINT ingest_refused")
-                try:
-                    self.on_refused(tx, env, reason)
-                except Exception:  # telling people must never cost the event its answer
-                    log.exception("ingest: refusal listener failed for %s", env.event_id)
-                    tx.execute("ROLLBACK TO SAVEPOINT ingest_refused")
-                tx.execute("RELEASE SAVEPOINT ingest_refused")
-            if status != "ok" or result:
+            refused, accepted = self.on_refused, self.on_retry_accepted
+            if status != "ok" and refused is not None:
+                self._tell(tx, functools.partial(refused, tx, env, reason), env)
+            if status == "ok" and retry and accepted is not None:
+                self._tell(tx, functools.partial(accepted, tx, env), env)
+            if status != "ok" or result or retry:
                 tx.execute("UPDATE events SET status = ?, reason = ?, result = ? WHERE event_id = ?",
                            [status, reason, json.dumps(result), env.event_id])
-        return Ack(env.event_id, env.seq, status, reason, result, REJECTED if status != "ok" else "")  # type: ignore[arg-type]
+        return Ack(env.event_id, env.seq, status, reason, result, code)  # type: ignore[arg-type]
+
+    @staticmethod
+    def _tell(tx: Transaction, listener: Callable[[], object], env: Envelope) -> None:
+        """Run a listener in its own savepoint: telling people must never cost the event its answer."""
+        tx.execute("SAVEPOINT ingest_listener")
+        try:
+            listener()
+        except Exception:
+            log.exception("ingest: listener failed for %s", env.event_id)
+            tx.execute("ROLLBACK TO SAVEPOINT ingest_listener")
+        tx.execute("RELEASE SAVEPOINT ingest_listener")
 
     def _advance(self, tx: Transaction, device_id: str, now: str) -> int | None:
         """Move the device's contiguous mark over stored and answered-refused events; the first missing

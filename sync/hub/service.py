@@ -122,7 +122,11 @@ class HubService:
         def set_aside(tx: Transaction, env: Envelope) -> dict[str, Any]:
             return core.on_set_aside(tx, env.device_id, env.body, now())
 
+        def accepted_again(tx: Transaction, env: Envelope) -> None:
+            core.on_accepted_again(tx, env.device_id, env.event_id, now())
+
         self.ingest.on_refused = refused
+        self.ingest.on_retry_accepted = accepted_again
         self.ingest.on(SET_ASIDE, set_aside)
         self.ingest.on("kiosk.funnel", insight)
         self.ingest.on("kiosk.feedback", insight)
