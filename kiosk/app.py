@@ -17,7 +17,7 @@ from kiosk.catalog_source import read_catalog, read_source
 from kiosk.catalog_watch import CatalogWatcher
 from kiosk.events import EventSink, MemorySink
 from kiosk.flow import KioskModel
-from kiosk.qt import QApplication, QFont, QFontDatabase, QThreadPool
+from kiosk.qt import QApplication, QFont, QFontDatabase
 from kiosk.window import KioskWindow
 
 if TYPE_CHECKING:  # heavy: imported once the first screen shows
@@ -137,8 +137,8 @@ def main(argv: Sequence[str] | None = None, sink: EventSink | None = None) -> in
 
         QTimer.singleShot(args.quit_after_ms, app.quit)
     code = app.exec()
-    watcher.stop()
-    QThreadPool.globalInstance().waitForDone(10_000)  # a catalog read or order write in flight ends first
+    watcher.stop()  # a catalog read in flight ends first
+    window.ops.close(wait=True)  # so does an order or receipt write
     if link is not None:
         link.stop()
     return int(code)

@@ -7,35 +7,23 @@ service when there is none).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk.catalog_source import fingerprint, read_source
 from kiosk.flow import KioskModel
-from kiosk.qt import QObject, QRunnable, QThreadPool, QTimer, Signal
+from kiosk.qt import QObject, QTimer, ui_post
+from sync.ops import OpRunner
 
 if TYPE_CHECKING:
     from sync.catalog import Catalog
 
-
-class _Load(QRunnable):
-    def __init__(self, path: Path, watcher: CatalogWatcher) -> None:
-        super().__init__()
-        self.path = path
-        self.watcher = watcher
-
-    def run(self) -> None:
-        result = read_source(self.path)
-        try:
-            self.watcher.loaded.emit(*result)
-        except RuntimeError:  # the app quit while this read: nobody is left to tell
-            pass
+log = logging.getLogger(__name__)
 
 
 class CatalogWatcher(QObject):
     """``CatalogWatcher(model, path).start()``: first load now, then a check every ``interval_ms``."""
-
-    loaded = Signal(object, object, object)
 
     def __init__(self, model: KioskModel, path: Path, interval_ms: int = 30_000) -> None:
         super().__init__()
@@ -43,7 +31,7 @@ class CatalogWatcher(QObject):
         self.path = path
         self.busy = False
         self._seen: tuple[int, int, int] | None = None
-        self.loaded.connect(self._apply)
+        self.ops = OpRunner(ui_post(self), self._failed, name="kiosk-catalog", logger=log)
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.check)
@@ -54,7 +42,9 @@ class CatalogWatcher(QObject):
         return self
 
     def stop(self) -> None:
+        """No more checks; a read in flight ends first."""
         self.timer.stop()
+        self.ops.close(wait=True)
 
     def check(self) -> bool:
         """Load the catalog if it changed since the last load; True when a load started."""
@@ -63,7 +53,9 @@ class CatalogWatcher(QObject):
             return False
         self._seen = current
         self.busy = True
-        QThreadPool.globalInstance().start(_Load(self.path, self))
+        if not self.ops.run(lambda: read_source(self.path), lambda result: self._apply(*result), what="catalog read"):
+            self.busy = False
+            return False
         return True
 
     def _apply(self, catalog: Catalog | None, revisions: dict[str, int], problem: str | None) -> None:
@@ -72,3 +64,8 @@ class CatalogWatcher(QObject):
             self.model.set_catalog(catalog, revisions)
         else:
             self.model.set_catalog_problem(problem or "catalog not readable")
+
+    def _failed(self, message: str, _exc: BaseException) -> None:
+        """The read itself crashed (the log has the traceback): like a broken catalog, the last good
+        one stays (none yet: out of service, saying why) and the next change is read again."""
+        self._apply(None, {}, f"catalog {self.path}: {message}")

@@ -617,6 +617,13 @@ class KioskModel:
             self._end_session("placed")
         self._changed()
 
+    def background_failed(self, problem: str) -> None:
+        """Work off the UI thread failed (its traceback is in the log): say so plainly, the detail for staff."""
+        self.saving = False
+        self.notice = Notice(N_("Something went wrong. Please ask our staff. ({problem})"),
+                             {"problem": {"en": problem, "zh_CN": problem}}, "error")
+        self._changed()
+
     def order_acked(self, order_id: str, status: str, result: Mapping[str, Any], reason: str = "") -> None:
         """The hub answered an order: a firm date (shown if that customer is still here) or a refusal."""
         if self.order is None or self.order.id != order_id:

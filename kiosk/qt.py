@@ -5,6 +5,8 @@ Keeping Qt behind one door makes the layering test simple and lets the view-mode
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import (
     QByteArray,
     QCoreApplication,
@@ -20,8 +22,10 @@ from PySide6.QtCore import (
     QTimer,
     QTranslator,
     Signal,
+    Slot,
 )
 from PySide6.QtGui import (
+    QCloseEvent,
     QFont,
     QFontDatabase,
     QGuiApplication,
@@ -49,10 +53,36 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+
+class _UiPost(QObject):
+    """Runs callables on the thread it lives on (the UI thread), whichever thread posts them."""
+
+    posted = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.posted.connect(self._call)
+
+    @Slot(object)
+    def _call(self, function: object) -> None:
+        function()  # type: ignore[operator]
+
+
+def ui_post(parent: QObject | None = None) -> Callable[[Callable[[], None]], None]:
+    """The "post to the UI thread" callable :class:`sync.ops.OpRunner` needs (create it on the UI
+    thread; once ``parent`` is gone, posting raises RuntimeError and the runner drops the callback)."""
+    poster = _UiPost(parent)
+
+    def post(function: Callable[[], None]) -> None:
+        poster.posted.emit(function)  # the closure keeps the poster alive as long as its runner
+
+    return post
+
+
 __all__ = [
-    "QApplication", "QByteArray", "QCoreApplication", "QEvent", "QFont", "QFontDatabase", "QFrame",
+    "QApplication", "QByteArray", "QCloseEvent", "QCoreApplication", "QEvent", "QFont", "QFontDatabase", "QFrame",
     "QGridLayout", "QGuiApplication", "QHBoxLayout", "QImage", "QLabel", "QLayout", "QLineEdit", "QMarginsF",
     "QObject", "QPageSize", "QPainter", "QPdfWriter", "QPixmap", "QPrinter", "QPrinterInfo", "QPushButton", "QRectF", "QRunnable",
     "QScrollArea", "QSize", "QSizeF", "QSizePolicy", "QStackedWidget", "QSvgRenderer", "QThreadPool",
-    "QTimer", "QTranslator", "QVBoxLayout", "QWidget", "Qt", "Signal",
+    "QTimer", "QTranslator", "QVBoxLayout", "QWidget", "Qt", "Signal", "ui_post",
 ]

@@ -573,6 +573,8 @@ class ReceiptScreen(ScreenBase):
         """The printer queue the last receipt went to (empty: PDF only)."""
         self.print_problem: str | None = None
         """Why it did not print (for staff: the printer named, what to do)."""
+        self.save_problem: str | None = None
+        """Why the PDF could not be written (for staff: the file, what failed)."""
 
     def _print(self) -> None:
         self.on_print()
@@ -593,7 +595,9 @@ class ReceiptScreen(ScreenBase):
         lines.insert(0, tr("Show this code in the store to collect your bike."))
         lines.insert(1, "")
         self.text.setText("\n".join(lines))
-        if not self.printed_path:
+        if self.save_problem:
+            self.printed.setText(tr("The receipt could not be saved, please ask our staff.") + "\n" + self.save_problem)
+        elif not self.printed_path:
             self.printed.setText("")
         elif self.print_problem:
             self.printed.setText(tr("The receipt could not be printed, please ask our staff. It is saved: {path}")
@@ -602,7 +606,7 @@ class ReceiptScreen(ScreenBase):
             self.printed.setText(tr("Receipt printed on {printer}.").format(printer=self.printer))
         else:
             self.printed.setText(tr("Receipt saved for printing: {path}").format(path=self.printed_path))
-        self.printed.setProperty("tone", "error" if self.print_problem else "info")
+        self.printed.setProperty("tone", "error" if self.print_problem or self.save_problem else "info")
         restyle(self.printed)
         self.print.setText(tr("Print receipt"))
         self.done.setText(tr("Done"))

@@ -9,23 +9,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from kiosk.flow import KioskModel, PlacedOrder, Screen
 from kiosk.i18n import Languages, languages, tr
 from kiosk.qt import (
     QApplication,
+    QCloseEvent,
     QEvent,
     QFrame,
     QHBoxLayout,
     QObject,
-    QRunnable,
     QStackedWidget,
-    QThreadPool,
     QTimer,
     QVBoxLayout,
     QWidget,
     Signal,
+    ui_post,
 )
 from kiosk.screens import (
     SYNC_TEXT,
@@ -41,24 +40,9 @@ from kiosk.screens import (
 )
 from kiosk.widgets import button, label, restyle
 from sync.errors import FloorLinkError
+from sync.ops import OpRunner, plain_message
 
 log = logging.getLogger(__name__)
-
-
-class _Relay(QObject):
-    """Carries a worker's result back to the UI thread."""
-
-    done = Signal(object)
-
-
-class _Job(QRunnable):
-    def __init__(self, work: Callable[[], Any], relay: _Relay) -> None:
-        super().__init__()
-        self.work = work
-        self.relay = relay
-
-    def run(self) -> None:
-        self.relay.done.emit(self.work())
 
 
 SCREENS: dict[Screen, Callable[[KioskModel], ScreenBase]] = {
@@ -88,7 +72,9 @@ class KioskWindow(QWidget):
         """System printer queue receipts also go to (setting kiosk.printer); empty: PDF only."""
         self.languages = shared or languages()
         self.languages.use(model.language)
-        self._jobs: list[_Relay] = []
+        self.ops = OpRunner(ui_post(self), lambda message, _exc: model.background_failed(message),
+                            name="kiosk-ops", workers=2, logger=log)
+        """Disk and database work off the UI thread; a failure is logged and told on screen."""
         self._pinyin_ready = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -141,14 +127,14 @@ class KioskWindow(QWidget):
         screen = self.screen_for(model.screen)
         receipt = self.screens.get(Screen.RECEIPT)
         if model.screen != Screen.RECEIPT and isinstance(receipt, ReceiptScreen):
-            receipt.printed_path, receipt.print_problem = "", None
+            receipt.printed_path, receipt.print_problem, receipt.save_problem = "", None, None
         if model.input_mode == "pinyin" and not self._pinyin_ready:  # build the candidate index off the UI thread
             from kiosk.pinyin import shared_index
 
             self._pinyin_ready = True
-            self._run(shared_index, lambda _: None)
+            self.ops.run(shared_index, what="pinyin index")
         if model.status_wanted:  # the staff panel's read touches the database: off the UI thread
-            self._run(model.status_reader(), model.set_status)
+            self.ops.run(model.status_reader(), model.set_status, what="staff panel read")
         screen.refresh()
         self.stack.setCurrentWidget(screen)
         self.language.setText("中文" if model.language == "en" else "English")
@@ -168,23 +154,13 @@ class KioskWindow(QWidget):
         return False
 
     # --- work off the UI thread ----------------------------------------------------------------------------
-    def _run(self, work: Callable[[], Any], then: Callable[[Any], None]) -> None:
-        relay = _Relay()
-        self._jobs.append(relay)
-
-        def finish(result: Any) -> None:
-            self._jobs.remove(relay)
-            then(result)
-
-        relay.done.connect(finish)
-        QThreadPool.globalInstance().start(_Job(work, relay))
-
     def place_order(self) -> None:
         order = self.model.begin_order()
         if order is None:
             return
-        self._run(lambda: self.model.save_order(order),
-                  lambda problem: self.model.finish_order(order, problem))
+        self.ops.run(lambda: self.model.save_order(order),
+                     lambda problem: self.model.finish_order(order, problem),
+                     lambda exc: self.model.finish_order(order, plain_message(exc)), what="saving an order")
 
     def print_receipt(self) -> None:
         order: PlacedOrder | None = self.model.order
@@ -206,14 +182,20 @@ class KioskWindow(QWidget):
                     return path, exc.message
             return path, None
 
-        def done(result: Any) -> None:
+        def show(path: str, print_problem: str | None, save_problem: str | None) -> None:
             receipt = self.screen_for(Screen.RECEIPT)
             assert isinstance(receipt, ReceiptScreen)
-            receipt.printed_path, receipt.print_problem = str(result[0]), result[1]
+            receipt.printed_path, receipt.print_problem, receipt.save_problem = path, print_problem, save_problem
             receipt.printer = printer
             self.refresh()
 
-        self._run(work, done)
+        self.ops.run(work, lambda result: show(str(result[0]), result[1], None),
+                     lambda exc: show("", None, plain_message(exc)), what=f"receipt {order.number}")
 
     def busy(self) -> bool:
-        return bool(self._jobs)
+        return not self.ops.idle
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.idle.stop()
+        self.ops.close(wait=True)
+        super().closeEvent(event)

@@ -6,6 +6,8 @@ QtMultimedia needs system audio libraries (libpulse) that a headless box may lac
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 # supervisor dashboard (terminal.dashboard): tables, charts, dialogs
 from PySide6.QtCharts import (
     QBarCategoryAxis,
@@ -78,11 +80,36 @@ def cpp_pointer(obj: QObject | QEvent) -> int:
     return int(getCppPointer(obj)[0])
 
 
+class _UiPost(QObject):
+    """Runs callables on the thread it lives on (the UI thread), whichever thread posts them."""
+
+    posted = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.posted.connect(self._call)
+
+    @Slot(object)
+    def _call(self, function: object) -> None:
+        function()  # type: ignore[operator]
+
+
+def ui_post(parent: QObject | None = None) -> Callable[[Callable[[], None]], None]:
+    """The "post to the UI thread" callable :class:`sync.ops.OpRunner` needs (create it on the UI
+    thread; once ``parent`` is gone, posting raises RuntimeError and the runner drops the callback)."""
+    poster = _UiPost(parent)
+
+    def post(function: Callable[[], None]) -> None:
+        poster.posted.emit(function)  # the closure keeps the poster alive as long as its runner
+
+    return post
+
+
 __all__ = [
     "QApplication", "QCloseEvent", "QColor", "QDialog", "QEvent", "QEventLoop", "QFont", "QFrame", "QGridLayout", "QHBoxLayout", "QImage",
     "QKeyEvent", "QLabel", "QLineEdit", "QMainWindow", "QObject", "QPainter", "QPixmap", "QPoint", "QPushButton",
     "QRect", "QSize", "QSizePolicy", "QSoundEffect", "QStackedWidget", "QTextBrowser", "QThread", "QTimer", "QUrl", "QVBoxLayout",
-    "QWidget", "Qt", "Signal", "Slot", "cpp_pointer",
+    "QWidget", "Qt", "Signal", "ui_post", "Slot", "cpp_pointer",
     "QAbstractItemView", "QAbstractTableModel", "QBarCategoryAxis", "QBarSeries", "QBarSet", "QChart", "QChartView",
     "QComboBox", "QHeaderView", "QInputDialog", "QLineSeries", "QMargins", "QModelIndex", "QPersistentModelIndex",
     "QScrollArea", "QStyle", "QStyleOptionProgressBar", "QStyleOptionViewItem", "QStyledItemDelegate", "QTabWidget",

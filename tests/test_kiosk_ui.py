@@ -485,3 +485,27 @@ def test_a_receipt_goes_to_a_real_printer_queue_when_one_is_set_up(qtbot, tmp_pa
     assert notice == [f"Receipt printed on {names[0]}."]
     if shutil.which("lpstat"):
         assert jobs() == before + 1, "the queue got the job"
+
+
+def test_a_receipt_that_cannot_be_written_says_so_on_screen_and_logs_why(qtbot, tmp_path, artifacts, caplog):
+    """The receipts folder is a file: writing the PDF fails. The screen says so (it used to wait forever,
+    busy and blank), the kiosk is not left busy, and the log has the traceback."""
+    blocker = tmp_path / "receipts"
+    blocker.write_text("not a folder")
+    catalog, _ = read_catalog(kiosk_catalog_folder())
+    model = KioskModel(catalog, MemorySink())
+    window = KioskWindow(model, receipts=blocker)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    order_placed(qtbot, window, model)
+    with caplog.at_level("ERROR"):
+        tap(qtbot, window, "printButton")
+        qtbot.waitUntil(lambda: not window.busy(), timeout=10000)
+    notice = [w for w in visible(window, QLabel, "notice") if w.text()]
+    assert len(notice) == 1 and notice[0].property("tone") == "error"
+    assert notice[0].text().startswith("The receipt could not be saved, please ask our staff.")
+    assert str(blocker) in notice[0].text()
+    failures = [r for r in caplog.records if r.exc_info and "receipt" in r.getMessage()]
+    assert failures and failures[0].exc_info[0] in (FileExistsError, NotADirectoryError)
+    shot(window, artifacts, "en-18-receipt-not-saved")

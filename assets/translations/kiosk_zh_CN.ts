@@ -68,6 +68,10 @@
         <translation>正在提交订单……</translation>
     </message>
     <message>
+        <source>Something went wrong. Please ask our staff. ({problem})</source>
+        <translation>出了点问题，请联系店员。（{problem}）</translation>
+    </message>
+    <message>
         <source>{option} is not available with your current choices.</source>
         <translation>{option}与您当前的选择不兼容。</translation>
     </message>
@@ -318,6 +322,10 @@
     <message>
         <source>Confirmed by the factory: ready on {date}</source>
         <translation>工厂已确认：{date} 完成</translation>
+    </message>
+    <message>
+        <source>The receipt could not be saved, please ask our staff.</source>
+        <translation>凭条未能保存，请联系店员。</translation>
     </message>
     <message>
         <source>last problem: {problem}</source>

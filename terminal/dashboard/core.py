@@ -8,16 +8,18 @@ merge into it, so a burst of events costs one read, not one per event.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from sync.errors import FloorLinkError
-from terminal.dashboard.model import DashboardModel
-from terminal.qt import QObject, Signal
+from sync.ops import OpRunner
+from terminal.dashboard.model import DashboardModel, DashboardState
+from terminal.qt import QObject, Signal, ui_post
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 
 class DashboardCore(QObject):
@@ -27,24 +29,21 @@ class DashboardCore(QObject):
     changed = Signal(object, object)
     #: why a read failed (the store locked, full or damaged), on the UI thread; the screen keeps its last state
     failed = Signal(str)
-    _done = Signal(object, object)  # (then, result) of a :meth:`run` call, on the UI thread
 
     def __init__(self, model: DashboardModel | None = None, name: str = "dashboard-core") -> None:
         super().__init__()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self.ops = OpRunner(ui_post(self), lambda message, _exc: self.failed.emit(message), name=name, logger=log)
+        """The one core thread (sync.ops): failures are logged with their traceback and reach ``failed``."""
         self._lock = threading.Lock()
         self._queued = False
         self._target = 0
-        self._pending = 0
-        self._closed = False
         self.model: DashboardModel | None = None
-        self._done.connect(self._finish)
         if model is not None:
             self.attach(model)
 
     def call(self, function: Callable[[], T]) -> T:
         """Run ``function`` on the core thread and wait for it (start-up: opening the store, migrating)."""
-        return self._pool.submit(function).result()
+        return self.ops.call(function)
 
     def attach(self, model: DashboardModel) -> None:
         """Follow ``model``'s cache: each revision its inbox handlers write leads to one read."""
@@ -56,71 +55,48 @@ class DashboardCore(QObject):
         """Read the cache once ``revision`` is committed (any thread; merged with a read still queued)."""
         with self._lock:
             self._target = max(self._target, revision)
-            if self._queued or self._closed:
+            if self._queued:
                 return
             self._queued = True
-            self._pending += 1
-        try:
-            self._pool.submit(self._read)
-        except RuntimeError:  # shut down meanwhile
+        if not self.ops.run(self._read, self._show, what="dashboard read"):  # closed meanwhile
             with self._lock:
                 self._queued = False
-                self._pending -= 1
 
-    def _read(self) -> None:
+    def _read(self) -> tuple[DashboardState, set[str]] | None:
         with self._lock:
             self._queued = False
             target = self._target
-        try:
-            model = self.model
-            if model is None:
-                return
-            if target:
-                model.cache.wait_visible(target)
-            state, parts = model.read()
-            if parts:
-                self.changed.emit(state, parts)
-        except FloorLinkError as exc:  # StoreError names the file and what to do; the next event tries again
-            self.failed.emit(str(exc))
-        finally:
-            with self._lock:
-                self._pending -= 1
+        model = self.model
+        if model is None:
+            return None
+        if target:
+            model.cache.wait_visible(target)
+        return model.read()
+
+    def _show(self, result: tuple[DashboardState, set[str]] | None) -> None:
+        if result is not None and result[1]:
+            self.changed.emit(*result)
 
     # --- commands -----------------------------------------------------------------------------------
     def run(self, call: Callable[[], Any], then: Callable[[Any], None] | None = None) -> None:
         """Run ``call`` on the core thread, then ``then(result or exception)`` on the UI thread and a read."""
-        with self._lock:
-            if self._closed:
-                return
-            self._pending += 1
 
-        def job() -> None:
+        def finish(result: object) -> None:
             try:
-                result: object = call()
-            except Exception as exc:  # noqa: BLE001 - shown on screen; the core thread must go on
-                result = exc
-            self._done.emit(then, result)
-            self.request_read()  # before this job counts as done, so ``idle`` never lies in between
-            with self._lock:
-                self._pending -= 1
+                if then is not None:
+                    then(result)
+            finally:
+                self.request_read()  # before this call counts as done, so ``idle`` never lies in between
 
-        self._pool.submit(job)
-
-    def _finish(self, then: Callable[[Any], None] | None, result: object) -> None:
-        if then is not None:
-            then(result)
+        self.ops.run(call, finish, finish, what="dashboard command")
 
     @property
     def idle(self) -> bool:
-        """Nothing queued or running on the core thread (tests, shutdown)."""
-        with self._lock:
-            return self._pending == 0
+        """Nothing queued or running on the core thread, nor waiting to be shown (tests, shutdown)."""
+        return self.ops.idle
 
     def close(self) -> None:
         """Finish what is queued and stop the thread; later requests are ignored."""
-        with self._lock:
-            self._closed = True
         if self.model is not None and self.request_read in self.model.cache.listeners:
             self.model.cache.listeners.remove(self.request_read)
-        self._pool.shutdown(wait=True)
-
+        self.ops.close(wait=True)

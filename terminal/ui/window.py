@@ -6,13 +6,14 @@ fresh view on every change and every second (timers are derived from events, not
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from sync.errors import FloorLinkError
+from sync.ops import OpRunner, plain_message
 from terminal.qt import (
     QApplication,
     QCloseEvent,
@@ -27,6 +28,7 @@ from terminal.qt import (
     QVBoxLayout,
     QWidget,
     Signal,
+    ui_post,
 )
 from terminal.station import texts
 from terminal.station.refused import RefusedEvents, RefusedItem
@@ -38,10 +40,10 @@ from terminal.ui.parts import TapLabel, button, label, repolish
 from terminal.ui.refused_page import RefusedPage
 from terminal.ui.sounds import Speaker
 
+log = logging.getLogger(__name__)
 
 class StationWindow(QMainWindow):
     changed = Signal()
-    _finished = Signal(object, object, bool)  # (then, result, is snapshot) of a core call, on the UI thread
 
     def __init__(self, session: StationSession, link: Callable[[], LinkStatus], speaker: Speaker | None = None,
                  tick_ms: int = 1000, sop_folder: Path = Path(".")) -> None:
@@ -77,16 +79,15 @@ class StationWindow(QMainWindow):
             self.stack.addWidget(page)
         box.addWidget(self.stack, 1)
         self.setCentralWidget(central)
-        # Every core call (rules + SQLite write) runs here, one at a time, never on the UI thread;
-        # the session's change listener and ``_finished`` come back to the UI thread as queued signals.
-        self._core = ThreadPoolExecutor(max_workers=1, thread_name_prefix="station-core")
-        self._pending = 0
+        # Every core call (rules + SQLite write) runs on this one thread, in order, never on the UI thread;
+        # results and failures come back to the UI thread (failures logged with their traceback).
+        self.ops = OpRunner(ui_post(self), lambda message, _exc: self.show_error(message),
+                            name="station-core", logger=log)
         self._snapshot_pending = False
         self._snapshot_again = False
         self._snap: Snapshot | None = None
         self._status: LinkStatus | None = None
         self._refused_items: list[RefusedItem] | None = None
-        self._finished.connect(self._on_finished)
         self._connect()
 
         self._listener = self.changed.emit
@@ -227,25 +228,41 @@ class StationWindow(QMainWindow):
 
     def run(self, call: Callable[[], object], then: Callable[[Any], None] | None = None, *,
             snapshot: bool = False) -> None:
-        """Run a session call on the core thread; ``then(result)`` afterwards on the UI thread."""
-        self._pending += 1
+        """Run a session call on the core thread; ``then(result)`` afterwards on the UI thread.
 
-        def job() -> None:
-            try:
-                result: object = call()
-            except Exception as exc:  # noqa: BLE001 - shown on screen; the core thread must go on
-                result = exc
-            self._finished.emit(then, result, snapshot)
+        A call that raises is logged with its traceback and shown in the banner in a plain sentence."""
 
-        try:
-            self._core.submit(job)
-        except RuntimeError:  # the window closed (core thread shut down): nothing left to draw
-            self._pending -= 1
+        def done(result: Any) -> None:
+            if snapshot:
+                self._snapshot_pending = False
+            if then is not None:
+                then(result)
+            if snapshot:
+                if self._snapshot_again:
+                    self._snapshot_again = False
+                    self.refresh()
+            elif not self._snapshot_pending:
+                # a snapshot still pending was queued on the (one, in-order) core thread after this call: it
+                # sees the call's result already, so a second read would show the same thing
+                self.refresh()
+
+        def failed(exc: BaseException) -> None:
+            if snapshot:
+                self._snapshot_pending = False
+            self.show_error(("Cannot read the station database: " if snapshot else "") + plain_message(exc))
+
+        self.ops.run(call, done, failed, what="station snapshot" if snapshot else "station action")
+
+    def show_error(self, message: str) -> None:
+        """A call failed: say so in the banner (the log has the traceback)."""
+        self.feedback.setText(message[:1].upper() + message[1:])
+        self.feedback.setProperty("tone", "error")
+        repolish(self.feedback)
 
     @property
     def idle(self) -> bool:
         """No core call waiting or running (tests wait for this after a tap)."""
-        return self._pending == 0
+        return self.ops.idle
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Process events until the core thread is idle and the screen drawn (tests, screenshots)."""
@@ -256,27 +273,6 @@ class StationWindow(QMainWindow):
             QApplication.processEvents()
             time.sleep(0.002)
         return True
-
-    def _on_finished(self, then: Callable[[Any], None] | None, result: object, snapshot: bool) -> None:
-        self._pending -= 1
-        if snapshot:
-            self._snapshot_pending = False
-        if isinstance(result, Exception):
-            what = "Cannot read the station database" if snapshot else "Unexpected error"
-            self.feedback.setText(f"{what}: {result}")
-            self.feedback.setProperty("tone", "error")
-            repolish(self.feedback)
-            return
-        if then is not None:
-            then(result)
-        if snapshot:
-            if self._snapshot_again:
-                self._snapshot_again = False
-                self.refresh()
-        elif not self._snapshot_pending:
-            # a snapshot still pending was queued on the (one, in-order) core thread after this call: it sees
-            # the call's result already, so a second read would show the same thing
-            self.refresh()
 
     def _close_if_ok(self, feedback: Feedback) -> None:
         if feedback.tone.value == "ok":
@@ -341,7 +337,7 @@ class StationWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         self.ticker.stop()
-        self._core.shutdown(wait=True)
+        self.ops.close(wait=True)
         if self._listener in self.session.listeners:
             self.session.listeners.remove(self._listener)
         super().closeEvent(event)
