@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPushButton,
     QScrollArea,
+    QScroller,
     QSizePolicy,
     QStackedWidget,
     QStyle,
@@ -112,6 +113,6 @@ __all__ = [
     "QWidget", "Qt", "Signal", "ui_post", "Slot", "cpp_pointer",
     "QAbstractItemView", "QAbstractTableModel", "QBarCategoryAxis", "QBarSeries", "QBarSet", "QChart", "QChartView",
     "QComboBox", "QHeaderView", "QInputDialog", "QLineSeries", "QMargins", "QModelIndex", "QPersistentModelIndex",
-    "QScrollArea", "QStyle", "QStyleOptionProgressBar", "QStyleOptionViewItem", "QStyledItemDelegate", "QTabWidget",
+    "QScrollArea", "QScroller", "QStyle", "QStyleOptionProgressBar", "QStyleOptionViewItem", "QStyledItemDelegate", "QTabWidget",
     "QTableView", "QTreeWidget", "QTreeWidgetItem", "QValueAxis",
 ]

@@ -284,7 +284,8 @@ def test_sop_document_opens_from_the_operation_and_goes_back(qtbot, window: Stat
 
 def test_wedge_scan_into_the_focused_code_field_counts_once_and_leaves_it_empty(qtbot, window: StationWindow) -> None:  # type: ignore[no-untyped-def]
     wedge_scan(qtbot, window, badge("E-0042"))
-    field = window.scan_page.code
+    tap(qtbot, window, window.scan_page.type_button)
+    field = window.code_page.code
     field.setFocus()
     played = len(window.speaker.played)
     qtbot.keyClicks(field, wo("WO-1001", 10))
@@ -297,7 +298,8 @@ def test_wedge_scan_into_the_focused_code_field_counts_once_and_leaves_it_empty(
 
 def test_a_code_typed_by_hand_into_the_field_is_read_on_enter(qtbot, window: StationWindow) -> None:  # type: ignore[no-untyped-def]
     wedge_scan(qtbot, window, badge("E-0042"))
-    field = window.scan_page.code
+    tap(qtbot, window, window.scan_page.type_button)
+    field = window.code_page.code
     field.setFocus()
     field.setText(wo("WO-1001", 10).lower())  # typed slowly, Caps Lock off
     qtbot.wait(120)

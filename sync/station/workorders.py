@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, tzinfo
+from datetime import UTC, datetime, tzinfo
 from types import SimpleNamespace
 from typing import Any
 
@@ -38,9 +38,15 @@ class RoutedOperation:
     sop: str | None = None
     predecessor: int | None = None
     hub_status: str | None = None  # the hub's last word on it (e.g. done at another station)
+    planned_start: datetime | None = None  # the hub's plan: the station lists its work in this order
 
     def standard_seconds(self, quantity: int) -> float:
         return standard_seconds(self.setup_minutes, self.run_minutes, quantity)
+
+    def to_body(self) -> dict[str, Any]:
+        body = dict(self.__dict__)
+        body["planned_start"] = self.planned_start.isoformat() if self.planned_start else None
+        return body
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,7 @@ class RoutedWorkOrder:
             "demo": self.demo, "cancelled": self.cancelled,
             "configuration": [list(pair) for pair in self.configuration],
             "materials": [m.__dict__ for m in self.materials],
-            "operations": [o.__dict__ for o in self.operations],
+            "operations": [o.to_body() for o in self.operations],
             "calendars": {wc: dict(spec) for wc, spec in self.calendars.items()},
         }
 
@@ -155,7 +161,21 @@ def _operation(body: Mapping[str, Any], where: str) -> RoutedOperation:
         sop=body.get("sop"),
         predecessor=pred,
         hub_status=body.get("hub_status"),
+        planned_start=_moment(body.get("planned_start"), f"{where}: planned_start"),
     )
+
+
+def _moment(value: Any, where: str) -> datetime | None:
+    """An ISO 8601 time with a zone, or None when the hub sent none."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise StationError(f"{value!r} is not an ISO 8601 time", where=where) from None
+    if moment.tzinfo is None:
+        raise StationError(f"{value!r} has no time zone", where=where, fix="send UTC, e.g. 2026-11-25T08:00:00+00:00")
+    return moment
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from sync import labels
 from sync.errors import FloorLinkError, StationError
 from sync.labels import BadgeLabel, WorkOrderLabel
 from sync.station.calendar import AlwaysWorking, WorkingTime
-from sync.station.ledger import StationLedger, event_body, operation_state, pin_hash
+from sync.station.ledger import RecordedEvent, StationLedger, event_body, operation_state, pin_hash
 from sync.station.timing import OperationState, Status, TimerColour, derive
 from sync.station.workorders import RoutedOperation, RoutedWorkOrder, Worker
 from terminal.station.quantities import parse_quantity
@@ -113,6 +113,25 @@ class StationSession:
                 return self._badge(label.badge_id)
             return self._work_order_label(label)
         except FloorLinkError as exc:  # a malformed code, or the store cannot be read: nothing recorded
+            return self._refuse(exc)
+
+    def enter_code(self, text: str) -> Feedback:
+        """A code typed on the keypad: a whole label, or the work-order number printed on the traveler
+        (its next operation here is chosen, as for the traveler's header label)."""
+        clean = text.strip().upper()
+        if clean.startswith(labels.PREFIX + labels.SEPARATOR):
+            return self.scan(clean)
+        if not labels.ID_PATTERN.fullmatch(clean):
+            return self._refuse(StationError(f"{clean or 'nothing'} is not a work-order number",
+                                             where="typed code",
+                                             fix="type the number printed on the traveler, e.g. WO-1001"))
+        return self.open_operation(clean, None)
+
+    def open_operation(self, work_order: str, operation: int | None) -> Feedback:
+        """A tapped row of the work list (or a typed number): exactly the rules of scanning that label."""
+        try:
+            return self._work_order_label(WorkOrderLabel(work_order, operation))
+        except FloorLinkError as exc:  # the store cannot be read: nothing recorded
             return self._refuse(exc)
 
     def _find_worker(self, badge: str) -> Worker | None:
@@ -349,10 +368,32 @@ class RoutedLine:
     wo: RoutedWorkOrder
     op: RoutedOperation
     state: OperationState
+    waits_for: int | None = None  # the predecessor not done yet (a tap then asks for a supervisor)
+
+
+_LIST_ORDER = {Status.RUNNING: 0, Status.PAUSED: 1, Status.QUEUED: 2, Status.DONE: 3}
+_NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+def _line_key(line: RoutedLine) -> tuple[int, bool, datetime, str, int]:
+    """Work in hand first, then what is ready before what waits, each by planned start (unplanned last)."""
+    planned = line.op.planned_start or _NEVER
+    return (_LIST_ORDER[line.state.status], line.waits_for is not None, planned, line.wo.id, line.op.number)
+
+
+def _state_in(session: StationSession, wo: RoutedWorkOrder, op: RoutedOperation, events: list[RecordedEvent],
+              states: dict[int, OperationState], now: datetime) -> OperationState:
+    """The state of ``op`` from its work order's events, derived once per list."""
+    if op.number not in states:
+        calendar = wo.calendar(op.work_centre, session.zone) or session.calendar_for(op.work_centre)
+        states[op.number] = derive((e.op_event() for e in events if e.operation == op.number), now,
+                                   standard=op.standard_seconds(wo.quantity), calendar=calendar)
+    return states[op.number]
 
 
 def routed_here(session: StationSession) -> list[RoutedLine]:
-    """This station's operations of every routed work order, open ones first."""
+    """This station's operations of every routed work order: running and paused ones first, then
+    the queued ones by planned start (ready before waiting), done ones last."""
     now = session.clock()
     lines = []
     for wo in session.ledger.work_orders():
@@ -360,13 +401,18 @@ def routed_here(session: StationSession) -> list[RoutedLine]:
         if wo.cancelled or not here:
             continue
         events = session.ledger.events(wo.id)  # one read per work order, split per operation below
+        states: dict[int, OperationState] = {}
         for op in here:
-            calendar = wo.calendar(op.work_centre, session.zone) or session.calendar_for(op.work_centre)
-            state = derive((e.op_event() for e in events if e.operation == op.number), now,
-                           standard=op.standard_seconds(wo.quantity), calendar=calendar)
-            lines.append(RoutedLine(wo, op, state))
-    order = {Status.RUNNING: 0, Status.PAUSED: 1, Status.QUEUED: 2, Status.DONE: 3}
-    return sorted(lines, key=lambda line: (order[line.state.status], line.wo.id, line.op.number))
+            pred = wo.operation(op.predecessor) if op.predecessor is not None else None
+            waits = pred is not None and pred.hub_status != "done" and \
+                _state_in(session, wo, pred, events, states, now).status is not Status.DONE
+            lines.append(RoutedLine(wo, op, _state_in(session, wo, op, events, states, now),
+                                    pred.number if waits and pred else None))
+    return sorted(lines, key=_line_key)
+
+
+#: rows the work list shows at most (the rest are reached by scan or typed number)
+WORK_LIST_ROWS = 40
 
 
 @dataclass(frozen=True)
@@ -385,7 +431,8 @@ def snapshot(session: StationSession) -> Snapshot:
     feedback, worker = session.feedback, session.worker
     view = session.view()
     started = session.started_quantity(view.wo, view.op) if view is not None else None
-    lines = tuple(routed_here(session)) if worker is not None and view is None else ()
+    lines = tuple(line for line in routed_here(session)
+                  if line.state.status is not Status.DONE)[:WORK_LIST_ROWS] if worker is not None and view is None else ()
     names = {w.badge: w.name for w in session.ledger.workers()} if view is not None else {}
     return Snapshot(feedback, worker, view, started, lines, names)
 

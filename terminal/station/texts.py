@@ -2,6 +2,37 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+LANGUAGES = ("en", "zh_CN")
+_current = {"language": "en"}
+
+#: the terminal's own catalogue: English source text -> Simplified Chinese (placeholders kept as they are)
+ZH_CN: dict[str, str] = {}
+
+
+def use(language: str) -> None:
+    """Show every later text in ``language`` (``en`` or ``zh_CN``)."""
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}")
+    _current["language"] = language
+
+
+def language() -> str:
+    return _current["language"]
+
+
+def tr(text: str) -> str:
+    """The current language's version of an English source text (English when the catalogue lacks it)."""
+    return ZH_CN.get(text, text) if _current["language"] == "zh_CN" else text
+
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def weekday(moment: datetime) -> str:
+    return tr(_WEEKDAYS[moment.weekday()])
+
 PAUSE_REASONS = ("Break", "Material missing", "Machine fault", "Waiting for QC", "Tool change", "Other job")
 SCRAP_REASONS = ("Damaged part", "Wrong part", "Assembly fault", "Paint defect", "Out of tolerance")
 DEFECT_CODES = ("D-01 Scratch", "D-02 Loose fastener", "D-03 Wiring fault", "D-04 Misalignment", "D-05 Paint defect",

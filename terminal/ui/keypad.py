@@ -1,32 +1,40 @@
-"""A big on-screen number pad: gloved hands cannot use a small keyboard."""
+"""Big on-screen keypads: gloved hands cannot use a small keyboard, and a station may have none."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from terminal.qt import QGridLayout, QLineEdit, QPushButton, QWidget
+
+DIGITS = ("7", "8", "9", "4", "5", "6", "1", "2", "3", "C", "0", "⌫")
+#: a work-order number as printed on the traveler: digits, letters and the dash (A-Z 0-9 - of the label syntax)
+CLEAR, CODE_CLEAR, BACKSPACE = "C", "Clear", "⌫"  # the letter C is a key of its own on the code keypad
+CODE_KEYS = tuple("1234567890ABCDEFGHIJKLMNOPQRSTUVWXYZ-.") + (BACKSPACE, CODE_CLEAR)
 
 
 class Keypad(QWidget):
-    """Digits, clear and backspace into whichever field is ``target``."""
+    """Keys that type into whichever field is ``target``; ``clear`` empties it, ``⌫`` deletes one character."""
 
-    def __init__(self, target: QLineEdit, parent: QWidget | None = None) -> None:
+    def __init__(self, target: QLineEdit, parent: QWidget | None = None, keys: Sequence[str] = DIGITS,
+                 columns: int = 3, name: str = "key", clear: str = CLEAR) -> None:
         super().__init__(parent)
         self.target = target
+        self.clear = clear
         grid = QGridLayout(self)
         grid.setSpacing(8)
         grid.setContentsMargins(0, 0, 0, 0)
-        keys = ["7", "8", "9", "4", "5", "6", "1", "2", "3", "C", "0", "⌫"]
         self.buttons: dict[str, QPushButton] = {}
         for i, key in enumerate(keys):
             button = QPushButton(key)
-            button.setObjectName("key")
+            button.setObjectName(name)
             button.clicked.connect(lambda _=False, k=key: self.press(k))
-            grid.addWidget(button, i // 3, i % 3)
+            grid.addWidget(button, i // columns, i % columns)
             self.buttons[key] = button
 
     def press(self, key: str) -> None:
-        if key == "C":
+        if key == self.clear:
             self.target.clear()
-        elif key == "⌫":
+        elif key == BACKSPACE:
             self.target.backspace()
         else:
             self.target.insert(key)

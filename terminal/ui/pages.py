@@ -7,9 +7,11 @@ from pathlib import Path
 
 from terminal.qt import QHBoxLayout, QLineEdit, Qt, QTextBrowser, QVBoxLayout, QWidget, Signal
 from terminal.station import texts
-from terminal.station.session import OperationView, RoutedLine
-from terminal.ui.keypad import Keypad
+from terminal.station.session import OperationView
+from terminal.station.worklist import WorkRow
+from terminal.ui.keypad import CODE_CLEAR, CODE_KEYS, Keypad
 from terminal.ui.parts import Choices, Field, Panel, button, label, repolish
+from terminal.ui.worklist import WorkList
 
 
 class LoginPage(QWidget):
@@ -50,53 +52,79 @@ class LoginPage(QWidget):
 
 
 class ScanPage(QWidget):
-    code_typed = Signal(str)
+    """Scan a traveler, tap a row of the work routed here, or open the keypad to type the number."""
+
+    opened = Signal(str, int)  # a tapped row: work order, operation
+    type_code = Signal()
 
     def __init__(self) -> None:
         super().__init__()
         box = QVBoxLayout(self)
-        box.setContentsMargins(40, 24, 40, 24)
-        box.setSpacing(16)
+        box.setContentsMargins(30, 16, 30, 16)
+        box.setSpacing(12)
         top = QHBoxLayout()
         prompts = QVBoxLayout()
-        prompts.addWidget(label("Scan a work order", "prompt"))
-        prompts.addWidget(label("Camera or hand scanner — or type the code from the traveler", "hint"))
-        prompts.addStretch(1)
+        self.prompt = label(texts.tr("Scan a work order or tap it below"), "prompt")
+        self.hint = label(texts.tr("Camera or hand scanner. No scanner? Type the number from the traveler."), "hint")
+        prompts.addWidget(self.prompt)
+        prompts.addWidget(self.hint)
         top.addLayout(prompts, 1)
         self.preview = label("", "preview", wrap=False)
         self.preview.setVisible(False)
         top.addWidget(self.preview)
+        self.type_button = button(texts.tr("Type a number"), "complete")
+        self.type_button.clicked.connect(self.type_code.emit)
+        top.addWidget(self.type_button, 0, Qt.AlignmentFlag.AlignTop)
         box.addLayout(top)
+        self.caption = label(texts.tr("Work at this station"), "caption")
+        box.addWidget(self.caption)
+        self.work_list = WorkList()
+        self.work_list.opened.connect(self.opened.emit)
+        box.addWidget(self.work_list, 1)
+
+    def show_rows(self, rows: list[WorkRow]) -> None:
+        self.work_list.show_rows(rows, texts.tr("No work routed here yet. Scan the traveler or type its number."))
+
+
+class CodePage(QWidget):
+    """A work-order number on big letter and digit keys (no keyboard, gloves on), or a whole label."""
+
+    code_typed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        box = QVBoxLayout(self)
+        box.setContentsMargins(30, 12, 30, 12)
+        box.setSpacing(10)
         row = QHBoxLayout()
+        self.prompt = label(texts.tr("Work-order number"), "value", wrap=False)
+        row.addWidget(self.prompt)
         self.code = QLineEdit()
-        self.code.setPlaceholderText("FL1:WO:…")
+        self.code.setPlaceholderText("WO-1001")
         self.code.returnPressed.connect(self._submit)
         row.addWidget(self.code, 1)
-        go = button("Enter", "complete")
-        go.clicked.connect(self._submit)
-        row.addWidget(go)
         box.addLayout(row)
-        self.list_panel = Panel()
-        self.list_panel.box.addWidget(label("Work at this station", "caption"))
-        self.lines = label("", "detail")
-        self.list_panel.box.addWidget(self.lines)
-        self.list_panel.box.addStretch(1)
-        box.addWidget(self.list_panel, 1)
+        self.keypad = Keypad(self.code, keys=CODE_KEYS, columns=10, name="codekey", clear=CODE_CLEAR)
+        box.addWidget(self.keypad, 1)
+        buttons = QHBoxLayout()
+        self.cancel = button(texts.tr("Cancel"))
+        self.cancel.clicked.connect(self.cancelled.emit)
+        self.ok = button(texts.tr("Open"), "complete")
+        self.ok.clicked.connect(self._submit)
+        buttons.addWidget(self.cancel)
+        buttons.addWidget(self.ok)
+        box.addLayout(buttons)
+
+    def reset(self) -> None:
+        self.code.clear()
+        self.code.setFocus()
 
     def _submit(self) -> None:
         text = self.code.text().strip()
         self.code.clear()
         if text:
             self.code_typed.emit(text)
-
-    def show_lines(self, lines: list[RoutedLine]) -> None:
-        rows = []
-        for line in lines[:10]:
-            state = line.state
-            rows.append(f"{line.wo.id}  ·  op {line.op.number} {line.op.name}  ·  {line.wo.product} ×{line.wo.quantity}"
-                        f"  ·  {state.status.value.upper()}"
-                        + (f"  {texts.duration(state.elapsed_seconds)}" if state.started_at else ""))
-        self.lines.setText("\n".join(rows) if rows else "No work orders routed here yet.")
 
 
 class OperationPage(QWidget):

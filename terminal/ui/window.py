@@ -34,8 +34,9 @@ from terminal.station import texts
 from terminal.station.refused import RefusedEvents, RefusedItem
 from terminal.station.session import Feedback, Snapshot, StationSession, snapshot
 from terminal.station.status import LinkStatus
+from terminal.station.worklist import work_rows
 from terminal.ui.camera import CameraBridge
-from terminal.ui.pages import CompletePage, LoginPage, OperationPage, ReasonPage, ScanPage, SopPage
+from terminal.ui.pages import CodePage, CompletePage, LoginPage, OperationPage, ReasonPage, ScanPage, SopPage
 from terminal.ui.parts import TapLabel, button, label, repolish
 from terminal.ui.refused_page import RefusedPage
 from terminal.ui.sounds import Speaker
@@ -52,7 +53,7 @@ class StationWindow(QMainWindow):
         self.session = session
         self.link = link
         self.speaker = speaker or Speaker(enabled=False)
-        self.mode = ""  # "", "pause", "complete", "fail", "sop", "refused"
+        self.mode = ""  # "", "code", "pause", "complete", "fail", "sop", "refused"
         self.refused: RefusedEvents | None = None  # set by attach_refused when a hub link runs
         self.camera: CameraBridge | None = None
         self._last_feedback: Feedback | None = session.feedback
@@ -68,13 +69,14 @@ class StationWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.login_page = LoginPage()
         self.scan_page = ScanPage()
+        self.code_page = CodePage()
         self.op_page = OperationPage()
         self.pause_page = ReasonPage("Why pause?", texts.PAUSE_REASONS, "Pause", "pause")
         self.complete_page = CompletePage()
         self.fail_page = ReasonPage("QC failed — which defect?", texts.DEFECT_CODES, "Record fail", "fail")
         self.sop_page = SopPage()
         self.refused_page = RefusedPage()
-        for page in (self.login_page, self.scan_page, self.op_page, self.pause_page, self.complete_page,
+        for page in (self.login_page, self.scan_page, self.code_page, self.op_page, self.pause_page, self.complete_page,
                      self.fail_page, self.sop_page, self.refused_page):
             self.stack.addWidget(page)
         box.addWidget(self.stack, 1)
@@ -129,7 +131,10 @@ class StationWindow(QMainWindow):
     def _connect(self) -> None:
         s = self.session
         self.login_page.pin_entered.connect(lambda pin: self.run(lambda: s.login_pin(pin)))
-        self.scan_page.code_typed.connect(self.scan)
+        self.scan_page.opened.connect(self.open_operation)
+        self.scan_page.type_code.connect(lambda: self._open("code"))
+        self.code_page.code_typed.connect(self.enter_code)
+        self.code_page.cancelled.connect(lambda: self._open(""))
         op = self.op_page
         op.start.connect(lambda: self.run(s.start))
         op.resume.connect(lambda: self.run(s.resume))
@@ -207,6 +212,19 @@ class StationWindow(QMainWindow):
         self.mode = ""
         self.run(lambda: self.session.scan(text))
 
+    def open_operation(self, work_order: str, operation: int) -> None:
+        """A tapped row of the work list: the session applies the rules of a scan of that label."""
+        self.mode = ""
+        self.run(lambda: self.session.open_operation(work_order, operation))
+
+    def enter_code(self, text: str) -> None:
+        """A number typed on the keypad; a refused one keeps the keypad open to type it again."""
+        self.run(lambda: self.session.enter_code(text), self._close_unless_refused)
+
+    def _close_unless_refused(self, feedback: Feedback) -> None:
+        if feedback.tone.value != "error":
+            self.mode = ""
+
     def other_work_order(self) -> None:
         self.mode = ""
         self.run(self.session.clear_selection)
@@ -219,6 +237,8 @@ class StationWindow(QMainWindow):
             self.pause_page.reset()
         elif mode == "fail":
             self.fail_page.reset()
+        elif mode == "code":
+            self.code_page.reset()
         elif mode == "sop" and view is not None and view.op.sop:
             self.sop_page.show_document(f"SOP · {view.op.number} {view.op.name}", self.sop_folder / view.op.sop)
         elif mode == "complete" and view is not None and self._snap is not None:
@@ -324,9 +344,12 @@ class StationWindow(QMainWindow):
             self.mode = ""
             self.stack.setCurrentWidget(self.login_page)
         elif view is None:
-            self.mode = ""
-            self.scan_page.show_lines(list(snap.lines))
-            self.stack.setCurrentWidget(self.scan_page)
+            if self.mode == "code":
+                self.stack.setCurrentWidget(self.code_page)
+            else:
+                self.mode = ""
+                self.scan_page.show_rows(work_rows(list(snap.lines), self.session.zone, self.session.clock()))
+                self.stack.setCurrentWidget(self.scan_page)
         else:
             self.op_page.show_view(view, lambda badge: snap.names.get(badge, badge))
             page = {"pause": self.pause_page, "complete": self.complete_page, "fail": self.fail_page,
