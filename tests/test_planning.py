@@ -174,3 +174,71 @@ def test_a_catalog_product_plans_through_its_resolved_structure() -> None:
     rim = next(r for r in plan.requisitions if r.item == "RIM-28")
     assert rim.qty == 2 and rim.supplier == "Rims Co"
     assert {wo.item for wo in plan.work_orders} == {"BIKE", "WHEEL-SET", "WHEEL"}
+
+
+def _overlaps(planner: Planner, centre: str) -> list[tuple[str, str]]:
+    ops = sorted((op.start, op.end, f"{op.work_order}/{op.op}") for wo in planner.work_orders()
+                 for op in wo.operations if op.work_centre == centre)
+    return [(a[2], b[2]) for a, b in zip(ops, ops[1:], strict=False) if b[0] < a[1]]
+
+
+def test_a_later_order_fills_an_earlier_gap_without_moving_the_first_promise() -> None:
+    # O1's frame waits a week for a bought gusset, so the weld centre is free until then; O2 needs none.
+    plain = bike()
+    frame = plain.children[0]
+    gusseted = StructureNode("BIKE", 1, (StructureNode("FRAME", 1, (*frame.children, StructureNode("GUSSET", 1)),
+                                                       frame.routing), *plain.children[1:]), plain.routing)
+    for scheduling, fills_gap in (("insert", True), ("forward", False)):
+        planner = Planner(items(GUSSET=ItemSpec("GUSSET", "purchased", lead_time_days=7, supplier="Alu Co")),
+                          centres(), scheduling=scheduling)
+        first = planner.plan("O1", gusseted, 1, MONDAY_8, ship_from_stock=False)
+        promised = first.promise
+        second = planner.plan("O2", plain, 1, MONDAY_8 + timedelta(hours=1), ship_from_stock=False)
+        assert planner.plans["O1"].promise == promised, "a new order never moves an earlier promise"
+        assert (second.promise < promised) is fills_gap, scheduling
+        if fills_gap:
+            assert second.promise < MONDAY_8 + timedelta(days=1), "the weld centre was idle all week"
+
+
+def test_parallel_slots_run_side_by_side_and_never_more_than_capacity() -> None:
+    planner = Planner(items(), centres(capacity=2))
+    plans = [planner.plan(f"O{i}", bike(), 1, MONDAY_8, ship_from_stock=False) for i in range(3)]
+    welds = [p.work_orders[0].operations[0] for p in plans]
+    assert welds[0].start == welds[1].start == MONDAY_8 and {welds[0].lane, welds[1].lane} == {0, 1}
+    assert welds[2].start >= min(welds[0].end, welds[1].end)
+    running = [w for w in welds if w.start < welds[2].start + timedelta(seconds=1) < w.end]
+    assert len(running) <= 1
+
+
+def test_no_new_order_makes_an_earlier_promise_later() -> None:
+    import random
+
+    rng = random.Random(4)
+    planner = Planner(items(TUBE=ItemSpec("TUBE", "purchased", stock=40, safety_stock=2, lead_time_days=7,
+                                          supplier="Alu Co")), centres())
+    promised: dict[str, datetime] = {}
+    at = MONDAY_8
+    for i in range(60):
+        at += timedelta(minutes=rng.randrange(0, 300))
+        plan = planner.plan(f"O{i}", bike(tubes=rng.choice((1, 3, 5)), coat=rng.random() < 0.3), rng.choice((1, 2)),
+                            at, ship_from_stock=False)
+        for order_id, before in promised.items():
+            assert planner.plans[order_id].promise <= before, f"O{i} moved {order_id}"
+        promised[plan.order_id] = plan.promise
+    assert not _overlaps(planner, "WELD") and not _overlaps(planner, "ASSY")
+
+
+def test_an_operation_started_early_keeps_its_place_and_others_plan_around_it() -> None:
+    # Three orders queue on the single weld slot; a worker starts the last one's weld first.
+    for scheduling in ("insert", "forward"):
+        planner = Planner(items(), centres(), scheduling=scheduling)
+        plans = [planner.plan(f"O{i}", bike(), 1, MONDAY_8, ship_from_stock=False) for i in range(3)]
+        last_weld = plans[2].work_orders[0]
+        planner.record_progress(last_weld.id, 10, started=MONDAY_8)
+        planner.reschedule(MONDAY_8 + timedelta(minutes=10))
+        clash = _overlaps(planner, "WELD")
+        if scheduling == "insert":
+            assert clash == [], "the running weld is pinned where it runs"
+            assert planner.plans["O2"].work_orders[0].operations[0].start == MONDAY_8
+        else:
+            assert clash, "the old forward scheduler put the running job on top of another (the bug)"

@@ -30,6 +30,7 @@ def capacity_snapshot(planner: Planner, now: datetime) -> dict[str, Any]:
         centres[code] = {
             "capacity": centre.capacity,
             "free_at": [max(lane, now).isoformat() for lane in lanes],
+            "busy": [[[a.isoformat(), b.isoformat()] for a, b in slot] for slot in planner.bookings(code, now)],
             "calendar": None if shifts is None else {
                 "shifts": [[s.start.isoformat("minutes"), s.end.isoformat("minutes"), sorted(s.weekdays)]
                            for s in shifts],
@@ -49,7 +50,11 @@ def planner_from_snapshot(snapshot: Mapping[str, Any], zone: tzinfo) -> Planner:
                  for code, i in snapshot["items"].items()}
         centres: dict[str, CentreSpec] = {}
         lanes: dict[str, list[datetime]] = {}
+        busy: dict[str, list[list[tuple[datetime, datetime]]]] = {}
         for code, c in snapshot["centres"].items():
+            if "busy" in c:
+                busy[code] = [[(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in slot]
+                              for slot in c["busy"]]
             cal = c.get("calendar")
             calendar = None
             if cal is not None:
@@ -60,7 +65,12 @@ def planner_from_snapshot(snapshot: Mapping[str, Any], zone: tzinfo) -> Planner:
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PlanningError(f"capacity snapshot is malformed: {exc!r}", where="kiosk/capacity",
                             fix="wait for the hub's next snapshot") from None
-    planner = Planner(items, centres)
+    if busy:  # the hub's booked intervals: the kiosk fills the same gaps the hub would
+        planner = Planner(items, centres)
+        planner.book(busy)
+        return planner
+    # An older hub's snapshot only says when each slot frees up: plan forward from there.
+    planner = Planner(items, centres, scheduling="forward")
     planner.lanes = lanes
     return planner
 

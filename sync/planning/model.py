@@ -76,6 +76,7 @@ class PlannedWorkOrder:
     qty: float
     operations: list[PlannedOperation]
     parent: str | None = None
+    materials_ready: datetime | None = None  # when its bought parts are all in (None: in stock)
 
     @property
     def start(self) -> datetime:

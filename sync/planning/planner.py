@@ -1,7 +1,11 @@
-"""The planner: stock netting, work orders, requisitions, finite-capacity forward scheduling.
+"""The planner: stock netting, work orders, requisitions, finite-capacity insertion scheduling.
 
 Orders are planned one after another in the order they arrive; each takes stock and capacity
-that later orders then no longer see. Work orders, once created, keep their ids: replanning
+that later orders then no longer see. Each operation goes into the earliest gap of its work
+centre's calendar that holds it (setup and run, on any of the centre's parallel slots), after its
+predecessors and its materials; what earlier orders booked never moves for a later order, so a new
+order cannot make an earlier promise later. (``scheduling="forward"`` keeps the old rule, one
+queue per slot that only moves forward, for the benchmark's baseline.) Work orders, once created, keep their ids: replanning
 (an operation finished early or late, an order cancelled) moves their operations in time but
 never renumbers them, because stations already hold them.
 """
@@ -9,6 +13,7 @@ never renumbers them, because stations already hold them.
 from __future__ import annotations
 
 import copy
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,7 +28,7 @@ from sync.planning.model import (
     Requisition,
     StructureNode,
 )
-from sync.planning.timeline import add_working_minutes, next_working_moment
+from sync.planning.timeline import WorkAxis, add_working_minutes, next_working_moment
 
 _EPS = 1e-9
 
@@ -57,10 +62,51 @@ class _WorkOrderState:
     constraint: _Constraint | None = None
 
 
-class Planner:
-    """Plans orders against one stock position and one set of work-centre lanes."""
+class _Slot:
+    """One parallel slot of a work centre: its booked intervals in working minutes, sorted and merged."""
 
-    def __init__(self, items: Mapping[str, ItemSpec], centres: Mapping[str, CentreSpec]) -> None:
+    __slots__ = ("starts", "ends")
+
+    def __init__(self, starts: list[float] | None = None, ends: list[float] | None = None) -> None:
+        self.starts: list[float] = starts if starts is not None else []
+        self.ends: list[float] = ends if ends is not None else []
+
+    def copy(self) -> _Slot:
+        return _Slot(list(self.starts), list(self.ends))
+
+    def fit(self, ready: float, minutes: float) -> float:
+        """The earliest start at or after ``ready`` with ``minutes`` free."""
+        i = bisect_right(self.ends, ready)
+        at = ready
+        while i < len(self.starts):
+            if self.starts[i] >= at + minutes - _EPS:
+                break
+            if self.ends[i] > at:
+                at = self.ends[i]
+            i += 1
+        return at
+
+    def add(self, lo: float, hi: float) -> None:
+        i = bisect_left(self.starts, lo)
+        j = i
+        if i > 0 and self.ends[i - 1] >= lo - _EPS:
+            i -= 1
+            lo, hi = self.starts[i], max(hi, self.ends[i])
+        while j < len(self.starts) and self.starts[j] <= hi + _EPS:
+            hi = max(hi, self.ends[j])
+            j += 1
+        self.starts[i:j] = [lo]
+        self.ends[i:j] = [hi]
+
+
+class Planner:
+    """Plans orders against one stock position and one set of work-centre calendars."""
+
+    def __init__(self, items: Mapping[str, ItemSpec], centres: Mapping[str, CentreSpec], *,
+                 scheduling: str = "insert") -> None:
+        if scheduling not in ("insert", "forward"):
+            raise PlanningError(f"unknown scheduling {scheduling!r}", fix="insert or forward")
+        self.scheduling = scheduling
         self.items = dict(items)
         self.centres = dict(centres)
         self.on_hand: dict[str, float] = {code: spec.stock for code, spec in self.items.items()}
@@ -72,6 +118,10 @@ class Planner:
         self._orders: list[str] = []
         self._work_orders: dict[str, _WorkOrderState] = {}
         self._top: dict[str, str] = {}
+        self._axes: dict[str, WorkAxis] = {}
+        self._slots: dict[str, list[_Slot]] = {}
+        self._pinned: dict[tuple[str, int], tuple[datetime, datetime, int]] = {}
+        self._origin: datetime | None = None
 
     # ------------------------------------------------------------------ public
     def learn(self, items: Mapping[str, ItemSpec], centres: Mapping[str, CentreSpec]) -> None:
@@ -102,6 +152,7 @@ class Planner:
         scratch.lots = {k: [_Lot(lot.due, lot.free) for lot in v] for k, v in self.lots.items()}
         scratch.replenishing = dict(self.replenishing)
         scratch.lanes = {k: list(v) for k, v in self.lanes.items()}
+        scratch._slots = {k: [slot.copy() for slot in v] for k, v in self._slots.items()}
         scratch._work_orders = dict(self._work_orders)
         scratch._top = dict(self._top)
         return scratch._plan(order_id, structure, qty, now, ship_from_stock)
@@ -139,8 +190,17 @@ class Planner:
             state.running_ops[op] = started
 
     def reschedule(self, now: datetime) -> None:
-        """Schedule every open operation again from ``now``, orders in their arrival sequence."""
+        """Schedule every open operation again from ``now``, orders in their arrival sequence.
+
+        Running operations are booked first, where they run: they hold their slot whatever order
+        they belong to, so nothing is planned on top of them."""
         self.lanes = {}
+        self._slots = {}
+        self._pinned = {}
+        if self.scheduling == "insert":
+            for order_id in self._orders:
+                for wo in self.plans[order_id].work_orders:
+                    self._pin_running(self._work_orders[wo.id], now)
         for order_id in self._orders:
             plan = self.plans[order_id]
             if plan.ships_from_stock:
@@ -150,6 +210,32 @@ class Planner:
             plan.promise = end
             plan.reason = _describe(constraint, end)
             self._refresh_requisitions(plan)
+
+    def bookings(self, centre: str, after: datetime) -> list[list[tuple[datetime, datetime]]]:
+        """Each slot's booked intervals of ``centre`` that end after ``after`` (for the kiosks' snapshot)."""
+        axis, spec = self._axes.get(centre), self.centres.get(centre)
+        if axis is None or spec is None:
+            return []
+        floor = axis.minute(after)
+        out = []
+        for slot in self._slots.get(centre, []):
+            out.append([(axis.moment(max(lo, floor), start=True), axis.moment(hi, start=False))
+                        for lo, hi in zip(slot.starts, slot.ends, strict=True) if hi > floor])
+        return out
+
+    def book(self, busy: Mapping[str, list[list[tuple[datetime, datetime]]]]) -> None:
+        """Take booked intervals per centre and slot as they are (a snapshot of another planner)."""
+        for code, slots in busy.items():
+            centre = self.centres.get(code)
+            if centre is None:
+                continue
+            found = [_Slot() for _ in range(max(centre.capacity, len(slots), 1))]
+            for k, intervals in enumerate(slots):
+                for a, b in intervals:
+                    axis = self._axis(centre, a)
+                    found[k].add(axis.minute(a), axis.minute(b))
+                    self._free_after(centre, k, b)
+            self._slots[code] = found
 
     def work_orders(self) -> Iterable[PlannedWorkOrder]:
         return (state.plan for state in self._work_orders.values())
@@ -231,7 +317,8 @@ class Planner:
                 if child_wo is not None:
                     children.append(child_wo)
         wo = PlannedWorkOrder(id=wo_id, order_id=plan.order_id, item=node.item, qty=need,
-                              operations=[], parent=parent)
+                              operations=[], parent=parent,
+                              materials_ready=materials_ready if material_constraint is not None else None)
         plan.work_orders.append(wo)
         self._work_orders[wo_id] = _WorkOrderState(wo, tuple(node.routing), materials_ready,
                                                    material_constraint, children)
@@ -307,6 +394,20 @@ class Planner:
                     binding = _Constraint("subcontract", spec.supplier or spec.work_centre, end)
                 t = end
                 continue
+            if self.scheduling == "insert":
+                pinned = self._pinned.get((wo.id, spec.op))
+                if pinned is None and spec.op in state.running_ops:
+                    pinned = self._pin(wo.id, spec.op, centre, state.running_ops[spec.op], standard, now)
+                if pinned is not None:
+                    start, end, lane = pinned
+                else:
+                    start, end, lane = self._book(centre, t, standard)
+                    if start > next_working_moment(centre.calendar, t):
+                        binding = _Constraint("centre", centre.code, start)
+                wo.operations.append(PlannedOperation(wo.id, spec.op, spec.code, spec.work_centre, start, end,
+                                                      standard, False, lane))
+                t = max(end, t)
+                continue
             lanes = self.lanes.setdefault(centre.code, [now] * max(centre.capacity, 1))
             running_since = state.running_ops.get(spec.op)
             lane = min(range(len(lanes)), key=lambda i: max(lanes[i], t))
@@ -325,6 +426,60 @@ class Planner:
                                                   standard, False, lane))
             t = end
         return t, binding
+
+    def _axis(self, centre: CentreSpec, at: datetime) -> WorkAxis:
+        axis = self._axes.get(centre.code)
+        if axis is None:
+            if self._origin is None:
+                self._origin = at - timedelta(days=60)  # running operations may have started earlier
+            axis = self._axes[centre.code] = WorkAxis(centre.calendar, self._origin)
+        return axis
+
+    def _book(self, centre: CentreSpec, ready: datetime, minutes: float) -> tuple[datetime, datetime, int]:
+        """Book ``minutes`` of working time in the earliest gap at or after ``ready`` on any slot."""
+        axis = self._axis(centre, ready)
+        slots = self._slots.setdefault(centre.code, [_Slot() for _ in range(max(centre.capacity, 1))])
+        r = axis.minute(ready)
+        best, lane = slots[0].fit(r, minutes), 0
+        for k in range(1, len(slots)):
+            at = slots[k].fit(r, minutes)
+            if at < best - _EPS:
+                best, lane = at, k
+        if minutes > 0:
+            slots[lane].add(best, best + minutes)
+        start = axis.moment(best, start=True)
+        end = axis.moment(best + minutes, start=False) if minutes > 0 else start
+        self._free_after(centre, lane, end)
+        return start, end, lane
+
+    def _free_after(self, centre: CentreSpec, lane: int, end: datetime) -> None:
+        """Keep ``lanes`` (when each slot's last booking ends) for the kiosks' offline estimate."""
+        lanes = self.lanes.setdefault(centre.code, [end] * max(centre.capacity, 1))
+        lanes[lane] = max(lanes[lane], end)
+
+    def _pin_running(self, state: _WorkOrderState, now: datetime) -> None:
+        for spec in state.routing:
+            since = state.running_ops.get(spec.op)
+            centre = self.centres.get(spec.work_centre)
+            if since is None or spec.op in state.done_ops or spec.outsourced or centre is None:
+                continue
+            self._pin(state.plan.id, spec.op, centre, since, spec.setup_min + spec.run_min * state.plan.qty, now)
+
+    def _pin(self, wo_id: str, op: int, centre: CentreSpec, since: datetime, standard: float,
+             now: datetime) -> tuple[datetime, datetime, int]:
+        """A running operation holds a slot from its real start until its standard time is used up (or now)."""
+        axis = self._axis(centre, min(since, now))
+        lo, at_now = axis.minute(since), axis.minute(now)
+        hi = max(at_now, lo + standard)
+        slots = self._slots.setdefault(centre.code, [_Slot() for _ in range(max(centre.capacity, 1))])
+        lane = next((k for k, slot in enumerate(slots) if slot.fit(lo, hi - lo) <= lo + _EPS), 0)
+        if hi > lo:
+            slots[lane].add(lo, hi)
+        end = max(axis.moment(hi, start=False), now) if hi > lo else now
+        pinned = (since, end, lane)
+        self._pinned[(wo_id, op)] = pinned
+        self._free_after(centre, lane, end)
+        return pinned
 
     # ------------------------------------------------------------------ stock
     def _spec(self, code: str) -> ItemSpec:

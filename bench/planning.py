@@ -1,0 +1,190 @@
+"""Planning benchmark: how close promise dates come to the best the workshop could do.
+
+    .venv/bin/python bench/planning.py [--quick] [--orders N] [--seed S]
+
+Random valid orders from the demo catalog (``assets/catalog``: each attribute in random order takes
+an option the configurator still allows) arrive steadily, about 17 a day from Monday 06:00 site
+time; quantities 1-2. Each is planned when it arrives, like the hub does. Two schedulers plan the
+same order sequence in the same run (stock netting and purchases are identical for both):
+
+- ``insert``: today's planner (each operation in the earliest gap of its centre that fits);
+- ``forward``: the scheduler before issue 12 (one queue per slot that only moves forward), kept
+  reachable as ``Planner(..., scheduling="forward")`` for this baseline.
+
+Lower bounds, computed here from the orders alone (never from either plan's timing):
+- an order's critical path: its work orders with unlimited capacity, each after its own parts and
+  bought materials (the same purchase due dates both schedulers see), on the centres' calendars;
+- a centre's load bound: the first arrival plus its total standard minutes divided by its capacity,
+  laid on its calendar.
+Figures: ``makespan_ratio`` = (last promise - first arrival) / (the largest bound - first arrival);
+``lead_time_ratio`` = mean(promise - arrival) / mean(critical path) over the built orders.
+Targets: both <= 1.3 for ``insert``; 1,000 orders planned <= 10 s (planner alone; bench/hub.py
+measures the same through the hub's store). ``--quick`` (500 orders) runs in under 50 s.
+The last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from sync.catalog import load_catalog  # noqa: E402
+from sync.catalog.compile import product_problem  # noqa: E402
+from sync.catalog.model import Product  # noqa: E402
+from sync.configurator.engine import Engine  # noqa: E402
+from sync.planning import Planner, StructureNode, from_catalog  # noqa: E402
+from sync.planning.model import CentreSpec, OrderPlan  # noqa: E402
+from sync.planning.timeline import add_working_minutes, next_working_moment  # noqa: E402
+
+CATALOG = REPO / "assets" / "catalog"
+ZONE = ZoneInfo("Asia/Shanghai")
+START = datetime(2026, 11, 23, 6, 0, tzinfo=ZONE)
+EVERY = timedelta(hours=24) / 17
+
+
+def random_configuration(rng: random.Random, product: Product, engine: Engine) -> dict[str, str]:
+    session = engine.new_session()
+    attrs = [a.code for a in product.attributes]
+    rng.shuffle(attrs)
+    for code in attrs:
+        allowed = sorted(v for v, ok in session.domains()[code].items() if ok)
+        if allowed:
+            session.choose(code, rng.choice(allowed))
+    return session.complete()
+
+
+def orders(count: int, seed: int) -> tuple[list[tuple[str, StructureNode, float, datetime, bool]], list[Product]]:
+    """The order stream: id, resolved structure, quantity, arrival, ships-from-stock allowed."""
+    catalog = load_catalog(CATALOG)
+    products = sorted(catalog.products.values(), key=lambda p: p.code)
+    engines = {p.code: Engine(product_problem(p)) for p in products}
+    rng = random.Random(seed)
+    out = []
+    for i in range(count):
+        product = rng.choice(products)
+        config = random_configuration(rng, product, engines[product.code])
+        out.append((f"O{i:05d}", from_catalog.structure(product, config), float(rng.choice((1, 1, 1, 2))),
+                    START + i * EVERY, config == product.defaults()))
+    return out, products
+
+
+def planner(products: list[Product], scheduling: str) -> Planner:
+    p = Planner({}, {}, scheduling=scheduling)
+    for product in products:
+        p.learn(from_catalog.items(product), from_catalog.centres(product, ZONE))
+    return p
+
+
+def run(stream: list[Any], products: list[Product], scheduling: str) -> tuple[Planner, dict[str, OrderPlan], float]:
+    p = planner(products, scheduling)
+    plans = {}
+    began = time.perf_counter()
+    for order_id, tree, qty, at, stocked in stream:
+        plans[order_id] = p.plan(order_id, tree, qty, at, ship_from_stock=stocked)
+    return p, plans, time.perf_counter() - began
+
+
+def critical_path(plan: OrderPlan, centres: dict[str, CentreSpec], arrival: datetime, tree: StructureNode) -> datetime:
+    """The order's end with unlimited capacity: work orders after their parts and materials."""
+    routing: dict[str, Any] = {}
+
+    def walk(node: StructureNode) -> None:
+        if node.routing:
+            routing[node.item] = node.routing
+        for child in node.children:
+            walk(child)
+
+    walk(tree)
+    ends: dict[str, datetime] = {}
+    # work orders are listed children first (each is created after the parts it needs)
+    for wo in plan.work_orders:
+        t = max(arrival, wo.materials_ready or arrival)
+        for child in plan.work_orders:
+            if child.parent == wo.id:
+                t = max(t, ends[child.id])
+        for spec in routing[wo.item]:
+            if spec.outsourced:
+                t = t + timedelta(days=spec.lead_time_days)
+                continue
+            cal = centres[spec.work_centre].calendar
+            t = add_working_minutes(cal, next_working_moment(cal, t), spec.setup_min + spec.run_min * wo.qty)
+        ends[wo.id] = t
+    return max(ends.values()) if ends else arrival
+
+
+def measure(stream: list[Any], products: list[Product], scheduling: str) -> dict[str, Any]:
+    p, plans, seconds = run(stream, products, scheduling)
+    first = stream[0][3]
+    leads, paths = [], []
+    bound = first
+    load: dict[str, float] = {}
+    for order_id, tree, _qty, arrival, _ in stream:
+        plan = plans[order_id]
+        if plan.ships_from_stock:
+            continue
+        cp = critical_path(plan, p.centres, arrival, tree)
+        bound = max(bound, cp)
+        leads.append((plan.promise - arrival).total_seconds())
+        paths.append((cp - arrival).total_seconds())
+        for wo in plan.work_orders:
+            for op in wo.operations:
+                if not op.outsourced:
+                    load[op.work_centre] = load.get(op.work_centre, 0) + op.standard_min
+    centre_bounds = {}
+    for code, minutes in load.items():
+        centre = p.centres[code]
+        at = add_working_minutes(centre.calendar, next_working_moment(centre.calendar, first), minutes / centre.capacity)
+        centre_bounds[code] = at
+        bound = max(bound, at)
+    last = max(plan.promise for plan in plans.values())
+    busiest = max(centre_bounds, key=lambda c: centre_bounds[c])
+    return {
+        "scheduling": scheduling, "orders": len(stream), "built": len(leads), "seconds": round(seconds, 2),
+        "makespan_days": round((last - first).total_seconds() / 86400, 2),
+        "makespan_bound_days": round((bound - first).total_seconds() / 86400, 2),
+        "makespan_ratio": round((last - first) / (bound - first), 3),
+        "mean_lead_days": round(statistics.fmean(leads) / 86400, 2),
+        "mean_critical_path_days": round(statistics.fmean(paths) / 86400, 2),
+        "lead_time_ratio": round(statistics.fmean(leads) / statistics.fmean(paths), 3),
+        "mean_of_per_order_ratios": round(statistics.fmean(a / b for a, b in zip(leads, paths, strict=True) if b > 0), 3),
+        "busiest_centre": busiest, "scheduled_operations": p.scheduled_operations(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python bench/planning.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one stream of 500 orders (under 50 s)")
+    parser.add_argument("--orders", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=12)
+    args = parser.parse_args()
+    seeds = [args.seed] if args.quick else [args.seed, args.seed + 1, args.seed + 2]
+    streams = []
+    for seed in seeds:
+        stream, products = orders(args.orders, seed)
+        streams.append({"seed": seed, "insert": measure(stream, products, "insert"),
+                        "forward_baseline": measure(stream, products, "forward")})
+        print(json.dumps(streams[-1]), file=sys.stderr)
+    big, products = orders(1000, args.seed + 100)
+    _, _, seconds = run(big, products, "insert")
+    timing = {"orders": 1000, "seconds": round(seconds, 2), "target_s": 10, "met": seconds <= 10}
+    worst_makespan = max(s["insert"]["makespan_ratio"] for s in streams)
+    worst_lead = max(s["insert"]["lead_time_ratio"] for s in streams)
+    result = {"bench": "planning", "quick": args.quick, "streams": streams, "plan_1000": timing,
+              "worst_makespan_ratio": worst_makespan, "worst_lead_time_ratio": worst_lead, "target_ratio": 1.3,
+              "met": worst_makespan <= 1.3 and worst_lead <= 1.3 and timing["met"]}
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
