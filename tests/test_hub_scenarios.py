@@ -71,6 +71,10 @@ def test_a_cargo_bike_is_built_and_its_frame_goes_out_for_powder_coating(hub: De
     assert "subcontract" in kinds
     streams = {stream for stream, type_, _ in hub.published if type_ == "workorder.released"}
     assert {"station/st-weld-1", "station/st-assy-1"} <= streams
+    # the coater has no station: the released step says so, and the stations it comes back to record it
+    coating = {(op["work_centre"], op["outsourced"]) for _, type_, body in hub.published
+               if type_ == "workorder.released" and body["order_id"] == result["order_id"] for op in body["operations"]}
+    assert ("COAT", True) in coating and ("QC", False) in coating
 
 
 def test_premium_parts_short_of_stock_raise_purchases_and_name_the_material(hub: DemoHub) -> None:

@@ -413,3 +413,33 @@ def test_work_order_with_an_unreadable_calendar_is_refused() -> None:
     body = demo_work_orders()[0].to_body() | {"calendars": {"ASSY": {"workdays": ["mon"], "shifts": [["8h", "12:00"]]}}}
     with pytest.raises(StationError, match="calendar cannot be read"):
         RoutedWorkOrder.from_body(body)
+
+
+def test_an_outsourced_step_is_recorded_by_the_station_its_parts_come_back_to(clock: Clock) -> None:
+    """No supplier has a station: the powder coater's step is scanned in when the frame comes back, at the
+    station of the next step (incoming inspection), without a supervisor; the sending station may not."""
+    from sync.station.workorders import RoutedOperation
+
+    frame = RoutedWorkOrder("K7Q2-03", "CITY", 1, (
+        RoutedOperation(10, "Mask threads", "KIT", 5, 10),
+        RoutedOperation(20, "Powder coating", "COAT", 0, 0, predecessor=10, outsourced=True),
+        RoutedOperation(30, "Incoming inspection", "QC", 0, 6, qc=True, predecessor=20)))
+    assert RoutedWorkOrder.from_body(json.loads(json.dumps(frame.to_body()))) == frame
+    kit, qc = MemoryLedger(), MemoryLedger()
+    sessions = {}
+    for name, ledger, centre in (("st-kit-1", kit, "KIT"), ("st-qc-1", qc, "QC")):
+        seed_demo(ledger)
+        ledger.put_work_order(frame)
+        sessions[name] = StationSession(ledger, name, frozenset({centre}), clock=clock)
+        sessions[name].scan(badge("E-0042"))
+    kit_session, qc_session = sessions["st-kit-1"], sessions["st-qc-1"]
+    assert kit_session.scan(wo("K7Q2-03", 20)).tone is Tone.OVERRIDE  # sending it out is not getting it back
+    assert kit_session.scan(wo("K7Q2-03", 10)).tone is Tone.OK
+    kit_session.start()
+    assert kit_session.complete("1", "0").tone is Tone.OK
+    qc.put_work_order(RoutedWorkOrder(frame.id, frame.product, 1, tuple(
+        RoutedOperation(**{**o.__dict__, "hub_status": "done"}) if o.number == 10 else o for o in frame.operations)))
+    assert qc_session.scan(wo("K7Q2-03")).text.endswith("20 Powder coating")  # the header label: next step here
+    assert qc_session.start().tone is Tone.OK and qc_session.complete("1", "0").tone is Tone.OK
+    assert qc_session.scan(wo("K7Q2-03", 30)).tone is Tone.OK
+    assert [type_ for type_, _ in qc.outbox] == ["op.started", "op.completed"]

@@ -235,7 +235,8 @@ class HubCore:
                     number=op.op, name=spec.name.get("en", op.code) if spec else op.code, work_centre=op.work_centre,
                     setup_minutes=float(spec.setup_min) if spec else 0.0,
                     run_minutes=float(spec.run_min) if spec else 0.0, qc=bool(spec.qc) if spec else False,
-                    sop=spec.sop if spec else None, predecessor=previous, planned_start=op.start))
+                    sop=spec.sop if spec else None, predecessor=previous, planned_start=op.start,
+                    outsourced=op.outsourced))
                 previous = op.op
                 op_rows.append({
                     "work_order": wo.id, "op": op.op, "code": op.code, "work_centre": op.work_centre,

@@ -70,7 +70,8 @@ def traveler_pdf(work_order: Mapping[str, Any]) -> bytes:
         canvas.setFont("Helvetica", 9)
         standard = op.get("setup_minutes", 0) + op.get("run_minutes", 0) * work_order["quantity"]
         qc = "   QC step" if op.get("qc") else ""
-        canvas.drawString(MARGIN + 70 * mm, y - 5 * mm, f"{op['work_centre']}   {standard:g} min standard{qc}")
+        away = "   outsourced: scan it when the parts come back" if op.get("outsourced") else ""
+        canvas.drawString(MARGIN + 70 * mm, y - 5 * mm, f"{op['work_centre']}   {standard:g} min standard{qc}{away}")
         _codes(canvas, label_text(WorkOrderLabel(work_order["id"], op["number"])), MARGIN, y - ROW_HEIGHT + 2 * mm)
         y -= ROW_HEIGHT
     canvas.showPage()

@@ -39,6 +39,7 @@ class RoutedOperation:
     predecessor: int | None = None
     hub_status: str | None = None  # the hub's last word on it (e.g. done at another station)
     planned_start: datetime | None = None  # the hub's plan: the station lists its work in this order
+    outsourced: bool = False  # done by a supplier: recorded by the station its parts come back to (the next step's)
 
     def standard_seconds(self, quantity: int) -> float:
         return standard_seconds(self.setup_minutes, self.run_minutes, quantity)
@@ -162,6 +163,7 @@ def _operation(body: Mapping[str, Any], where: str) -> RoutedOperation:
         predecessor=pred,
         hub_status=body.get("hub_status"),
         planned_start=_moment(body.get("planned_start"), f"{where}: planned_start"),
+        outsourced=bool(body.get("outsourced", False)),
     )
 
 

@@ -214,7 +214,7 @@ class StationSession:
         return self._say(Tone.OK, f"{wo.id} · {op.number} {op.name}")
 
     def _next_operation(self, wo: RoutedWorkOrder) -> int:
-        here = [o for o in wo.operations if o.work_centre in self.work_centres]
+        here = [o for o in wo.operations if self.works_here(wo, o)]
         if not here:
             raise StationError(f"work order {wo.id} has no operation at this station",
                                fix="take it to the station of its next operation")
@@ -222,6 +222,14 @@ class StationSession:
             if self._state(wo, op).status is not Status.DONE:
                 return op.number
         raise StationError(f"work order {wo.id} is already complete at this station")
+
+    def works_here(self, wo: RoutedWorkOrder, op: RoutedOperation) -> bool:
+        """An operation of this station's work centres, or an outsourced one whose parts come back here (its
+        next operation is here): no supplier has a station, so receiving records the supplier's step."""
+        if op.work_centre in self.work_centres:
+            return True
+        after = next((o for o in wo.operations if o.predecessor == op.number), None)
+        return op.outsourced and after is not None and after.work_centre in self.work_centres
 
     def _state(self, wo: RoutedWorkOrder, op: RoutedOperation) -> OperationState:
         calendar = wo.calendar(op.work_centre, self.zone) or self.calendar_for(op.work_centre)
@@ -237,7 +245,7 @@ class StationSession:
         if wo.cancelled and self._state(wo, op).status is Status.QUEUED:
             raise StationError(f"work order {wo.id} was cancelled" + (f" with order {wo.order_id}" if wo.order_id else ""),
                                fix="put the parts aside and ask the supervisor")
-        if op.work_centre not in self.work_centres:
+        if not self.works_here(wo, op):
             raise StationError(f"operation {op.number} of {wo.id} is routed to {op.work_centre}, not this station",
                                overridable=True)
         if op.predecessor is not None and not self._is_done(wo, wo.operation(op.predecessor)):
@@ -397,7 +405,7 @@ def routed_here(session: StationSession) -> list[RoutedLine]:
     now = session.clock()
     lines = []
     for wo in session.ledger.work_orders():
-        here = [op for op in wo.operations if op.work_centre in session.work_centres]
+        here = [op for op in wo.operations if session.works_here(wo, op)]
         if wo.cancelled or not here:
             continue
         events = session.ledger.events(wo.id)  # one read per work order, split per operation below
