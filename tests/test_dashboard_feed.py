@@ -44,6 +44,18 @@ def test_centre_boards_show_who_runs_what_on_which_station(hub: Hub) -> None:
     assert running[0]["station"] == "st-assy-1" and running[0]["elapsed_s"] == 1200
 
 
+def test_a_done_operation_carries_when_it_actually_started_and_finished_to_the_dashboard_model(hub: Hub) -> None:
+    from terminal.dashboard.model import parse_centre
+
+    wheel = hub.order("O1")["work_orders"][0]
+    hub.op("op.started", wheel, 10, MONDAY_8)
+    hub.op("op.completed", wheel, 10, MONDAY_8 + timedelta(minutes=35), good=2, scrap=0)
+    now = MONDAY_8 + timedelta(hours=1)
+    _code, rows, _raw = parse_centre(centre_bodies(hub.core, hub.core.orders_progress(now), now)["WHEEL"])
+    (done,) = [r for r in rows if r.work_order == wheel and r.op == 10]
+    assert (done.status, done.started_at, done.completed_at) == ("done", MONDAY_8, MONDAY_8 + timedelta(minutes=35))
+
+
 def test_kpi_trend_has_one_point_per_day(hub: Hub) -> None:
     wo = hub.order("O1")["work_orders"][0]
     hub.op("op.started", wo, 10, MONDAY_8)

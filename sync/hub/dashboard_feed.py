@@ -95,5 +95,6 @@ def centre_bodies(core: HubCore, progress: list[OrderProgress], now: datetime) -
                     "elapsed_s": round(st.elapsed_seconds), "standard_s": round(op.planned.standard_seconds),
                     "good": st.good, "scrap": st.scrap, "planned_start": _iso(op.planned.planned_start),
                     "eta": _iso(op.eta), "station": devices.get((wo.id, op.planned.op)),
+                    "started_at": _iso(st.started_at), "completed_at": _iso(st.completed_at),
                 })
     return {code: {"at": now.isoformat(), "work_centre": code, "operations": rows} for code, rows in ops.items()}

@@ -62,6 +62,8 @@ class OperationRow(NamedTuple):
     work_centre: str
     planned_start: datetime | None
     eta: datetime | None
+    started_at: datetime | None = None  # actual times, from the stations' events
+    completed_at: datetime | None = None
 
     @property
     def over_standard(self) -> bool:
@@ -255,7 +257,8 @@ def _operation(o: dict[str, Any], code: str) -> OperationRow:
                         str(o.get("status") or "queued"), tuple(o.get("workers") or ()),
                         int(o.get("elapsed_s") or 0), int(o.get("standard_s") or 0), int(o.get("good") or 0),
                         int(o.get("scrap") or 0), str(o.get("station") or ""), code,
-                        _time(o.get("planned_start")), _time(o.get("eta")))
+                        _time(o.get("planned_start")), _time(o.get("eta")), _time(o.get("started_at")),
+                        _time(o.get("completed_at")))
 
 
 def parse_centre(body: dict[str, Any], previous: RawRows | None = None) -> tuple[str, list[OperationRow], RawRows]:
