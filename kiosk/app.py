@@ -23,6 +23,7 @@ from kiosk.window import KioskWindow
 if TYPE_CHECKING:  # heavy: imported once the first screen shows
     from kiosk.link import SyncLink
     from sync.settings import Settings
+from sync import logs
 from sync import settings as settings_module
 from sync.errors import FloorLinkError
 
@@ -38,6 +39,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--windowed", action="store_true", help="a 1280x800 window instead of fullscreen")
     parser.add_argument("--no-sync", action="store_true",
                         help="keep events in memory, no store and no broker (demos, benchmarks)")
+    logs.add_log_argument(parser)
     parser.add_argument("--quit-after-ms", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--report-ready", action="store_true",
                         help="print READY with timings once the first interactive screen shows, then quit (bench)")
@@ -110,6 +112,7 @@ def main(argv: Sequence[str] | None = None, sink: EventSink | None = None) -> in
     if not folder.is_absolute() and not folder.exists():
         folder = REPO / folder
     data_dir = Path(str(config.get("node.data_dir"))).expanduser()
+    logs.setup(config.get("node.device_id"), config, level=args.log_level)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     style_application(app)

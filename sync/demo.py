@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from sync import logs
 from sync.broker.embedded import EmbeddedBroker
 from sync.broker.ports import free_port, port_in_use
 from sync.catalog import load_catalog
@@ -107,6 +108,9 @@ class Demo:
                          FLOORLINK_HUB_API_TOKENS="demo", FLOORLINK_NODE_TIME_ZONE="Asia/Shanghai")
         assert hub.stdout is not None
         line = hub.stdout.readline()
+        while line and not line.startswith(("hub ready", "hub:")):  # log lines (stderr joins stdout) come first
+            print(f"  {line.rstrip()}", flush=True)
+            line = hub.stdout.readline()
         print(f"  {line.strip()}", flush=True)
         if "ready" not in line:
             raise FloorLinkError(f"the hub did not start: {line.strip() or 'no output'}",
@@ -204,6 +208,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--station", default=None, help="device id of the demo station terminal (default: an assembly station)")
     p.add_argument("--fresh", action="store_true", help="delete the --data folder first")
     p.add_argument("--check", action="store_true", help="no windows: place one order end to end and exit")
+    logs.add_log_argument(p)
     return p
 
 
@@ -214,6 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         shutil.rmtree(data)
     port, api_port = (p if p and not port_in_use("127.0.0.1", p) else free_port("127.0.0.1")
                       for p in (args.port, args.api_port))
+    logs.setup("demo", level=args.log_level, data_dir=data)
     demo = Demo(data, catalog, port, api_port)
     try:
         demo.start_core()

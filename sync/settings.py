@@ -126,6 +126,13 @@ DECLARATIONS: list[Setting] = [
     Setting("node", "time_zone", str, "UTC",
             "Time zone of the site: work-centre shifts and promise days are read in it.",
             check=time_zone_problem, check_doc="An IANA name such as `Asia/Shanghai`."),
+    Setting("node", "log_level", str, "info",
+            "How much this node logs (to stderr and {data_dir}/logs/{node}.log); `--log-level` overrides it for one run.",
+            choices=("debug", "info", "warning", "error")),
+    Setting("node", "log_file_mb", float, 10.0, "Size of one log file before it rotates, in MB.",
+            minimum=0.1, maximum=1000.0),
+    Setting("node", "log_files", int, 5, "How many rotated log files to keep beside the current one.",
+            minimum=1, maximum=100),
     # --- mqtt: how to reach the broker ------------------------------------------------------
     Setting("mqtt", "host", str, "127.0.0.1", "Broker host name or address."),
     Setting("mqtt", "port", int, 1883, "Broker TCP port.", minimum=1, maximum=65535),

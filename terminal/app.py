@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sync import logs
 from sync import settings as settings_module
 from sync.errors import FloorLinkError, SettingsError
 from sync.protocol.edge import EdgeSync
@@ -105,7 +106,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--windowed", action="store_true", help="run in a window instead of full screen")
     parser.add_argument("--source", default=None,
                         help="camera | folder:PATH | video:PATH | none (default: setting camera.source, else the camera)")
-    parser.add_argument("--dashboard", action="store_true", help="supervisor dashboard mode (issue 7)")
+    parser.add_argument("--dashboard", action="store_true", help="supervisor dashboard mode")
+    logs.add_log_argument(parser)
     return parser.parse_args(list(argv))
 
 
@@ -148,6 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         settings = settings_module.load(args.config)
+        logs.setup(settings.get("node.device_id"), settings, level=args.log_level)
         if args.dashboard:
             from terminal.dashboard.app import run as run_dashboard
 

@@ -21,6 +21,7 @@ import time
 import uuid
 from pathlib import Path
 
+from sync import logs
 from sync import settings as settings_module
 from sync.broker.access import BrokerUser, read_password_file, write_access_files
 from sync.broker.configured import broker_dir, broker_from_settings
@@ -166,6 +167,7 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m sync.broker", description=__doc__,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     top.add_argument("--config-file", help="FloorLink settings TOML (else $FLOORLINK_CONFIG)")
+    logs.add_log_argument(top)
     sub = top.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the broker [broker] kind names (embedded, mosquitto or none)")
@@ -216,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         values = settings_module.load(args.config_file)
+        logs.setup("broker", values, level=args.log_level, file=args.command in ("run", "embedded", "mosquitto"))
         command = {"run": run_configured, "embedded": run_embedded, "mosquitto": run_mosquitto, "passwd": run_passwd, "certs": run_certs,
                    "check": run_check, "compare": run_compare}[args.command]
         return command(args, values)

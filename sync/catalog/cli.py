@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sync import logs
 from sync.catalog.diff import change_dict, diff_snapshots
 from sync.catalog.explore import explore_problem_folder, explore_product, is_renault_folder, parse_choices
 from sync.catalog.loader import inspect_catalog, load_catalog
@@ -124,6 +125,7 @@ def cmd_users(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m sync.catalog", description=__doc__)
     p.add_argument("--db", help="catalog database file (default: setting catalog.database)")
+    logs.add_log_argument(p)
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("check", help="check a catalog folder; exit 1 on errors")
@@ -184,6 +186,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    logs.setup("catalog", level=args.log_level, file=False)  # a short command: its log lines go to stderr
     try:
         return int(args.run(args))
     except FloorLinkError as exc:

@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sync import logs
 from sync import settings as settings_module
 from sync.errors import FloorLinkError
 from sync.hub.service import HubConfig, HubService
@@ -28,6 +29,7 @@ def parser() -> argparse.ArgumentParser:
                    help="register any device on its first event (demo only; production registers them)")
     p.add_argument("--api-port", type=int, help="serve the read API on this port (0: off)")
     p.add_argument("--client-id", default="hub", help="MQTT client id (one persistent session per hub)")
+    logs.add_log_argument(p)
     return p
 
 
@@ -62,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = settings_module.load(args.config)
         config = config_from(settings, args)
+        logs.setup("hub", settings, level=args.log_level, data_dir=config.db.parent)
         hub = HubService(config).start()
     except FloorLinkError as exc:
         print(f"hub: {exc}", file=sys.stderr)

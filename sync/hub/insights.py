@@ -249,6 +249,7 @@ def _time(text: str, option: str) -> datetime:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m sync.hub.insights``: print the kiosk insight report from the hub database."""
+    from sync import logs
     from sync import settings as settings_module
     from sync.hub.__main__ import hub_database
     from sync.store import Store
@@ -260,9 +261,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--since", help="start, ISO 8601 (default: 30 days before --until); UTC without a zone")
     parser.add_argument("--until", help="end, ISO 8601 (default: now); UTC without a zone")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    logs.add_log_argument(parser)
     args = parser.parse_args(argv)
     try:
         settings = settings_module.load(args.config)
+        logs.setup("insights", settings, level=args.log_level, file=False)
         path = hub_database(settings, args.db)
         if not path.is_file():
             raise StoreError("no hub database here", where=str(path),

@@ -10,7 +10,9 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 
+from sync import logs
 from sync import settings as settings_module
 from sync.errors import FloorLinkError
 from sync.protocol.edge import EdgeSync
@@ -26,10 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-tx", type=int, default=100, help="demo events per transaction")
     parser.add_argument("--until-drained", action="store_true", help="exit once the outbox is empty")
     parser.add_argument("--resend-after", type=float, default=10.0, help="seconds before an unacked event is re-sent")
+    logs.add_log_argument(parser)
     args = parser.parse_args(argv)
     sys.setswitchinterval(0.0005)  # the MQTT thread and the sync thread hand over quickly
     try:
         settings = settings_module.load(args.config)
+        logs.setup(settings.get("node.device_id"), settings, level=args.log_level, data_dir=Path(args.db).parent)
         store = Store(args.db, device_id=settings.get("node.device_id"))
         sync = EdgeSync(store, site=settings.get("node.site"), host=settings.get("mqtt.host"),
                         port=settings.get("mqtt.port"), resend_after=args.resend_after).start()

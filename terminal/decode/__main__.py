@@ -15,6 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from sync import logs
 from sync.errors import DecodeError, FloorLinkError
 from sync.settings import load
 from terminal.decode.chain import DEFAULT_FORMATS, DecodeChain
@@ -42,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--formats", default=",".join(DEFAULT_FORMATS),
                         help="comma-separated zxing-cpp format names (default: %(default)s)")
     parser.add_argument("--no-retries", action="store_true", help="only zxing-cpp then zbar on the image as it is")
+    logs.add_log_argument(parser)
     args = parser.parse_args(argv)
+    logs.setup("decode", level=args.log_level, file=False)  # a short command: its log lines go to stderr
     if args.live:
         return live(args.config)
     if not args.paths:

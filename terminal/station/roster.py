@@ -14,6 +14,7 @@ import re
 import sys
 from collections.abc import Sequence
 
+from sync import logs
 from sync import settings as settings_module
 from sync.errors import FloorLinkError, StationError
 from sync.labels import ID_PATTERN
@@ -40,6 +41,7 @@ def make_worker(badge: str, name: str, pin: str, supervisor: bool) -> Worker:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m terminal.station.roster", description=__doc__.splitlines()[0])
     parser.add_argument("--config", help="TOML settings file (node.data_dir and node.device_id name the store)")
+    logs.add_log_argument(parser)
     sub = parser.add_subparsers(dest="command", required=True)
     add = sub.add_parser("add", help="add or update a worker")
     add.add_argument("badge")
@@ -50,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     try:
         settings = settings_module.load(args.config)
+        logs.setup("roster", settings, level=args.log_level, file=False)
         if args.command == "add":
             worker = make_worker(args.badge, args.name, args.pin, args.supervisor)
             open_ledger(settings).put_worker(worker)
