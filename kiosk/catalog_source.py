@@ -5,6 +5,7 @@ Qt-free. Every failure becomes one line the out-of-service screen can show (file
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,8 @@ from sync.errors import FloorLinkError
 
 if TYPE_CHECKING:  # sync.catalog loads in the background, after the first screen
     from sync.catalog import Catalog
+
+log = logging.getLogger(__name__)
 
 
 def read_catalog(folder: Path) -> tuple[Catalog | None, str | None]:
@@ -37,20 +40,44 @@ def read_source(path: Path) -> tuple[Catalog | None, dict[str, int], str | None]
 
 
 def _released(path: Path) -> tuple[Catalog | None, dict[str, int], str | None]:
+    """The newest released revision of every product, named as the shop names itself in them, with their
+    pictures written out by hash beside the database (once; a revision without them shows none)."""
     from sync.catalog import Catalog
+    from sync.catalog.snapshot import snapshot_images
     from sync.catalog.store import CatalogStore
 
     store = CatalogStore(path)
     try:
         released = store.released_products()
+        folder = path.parent / f"{path.stem}-pictures"
+        pictures: dict[str, dict[str, Path]] = {}
+        products = {code: revision.product() for code, revision in released.items()}
+        for code, revision in released.items():
+            for rel, sha in snapshot_images(revision.snapshot, products[code]).items():
+                file = folder / f"{sha}{Path(rel).suffix.lower()}"
+                if not file.is_file():
+                    data = store.file(sha)
+                    if data is None:
+                        continue
+                    try:
+                        folder.mkdir(parents=True, exist_ok=True)
+                        part = file.with_name(file.name + ".part")
+                        part.write_bytes(data)
+                        part.replace(file)  # never a half-written picture under its final name
+                    except OSError:  # a full disk costs the picture, not the kiosk
+                        log.warning("kiosk: picture %s not written to %s", rel, folder, exc_info=True)
+                        continue
+                pictures.setdefault(code, {})[rel] = file
     finally:
         store.close()
     if not released:
         return None, {}, f"catalog {path}: no released product revision"
-    products = {code: revision.product() for code, revision in released.items()}
+    newest = max(released.values(), key=lambda r: r.created_at)
+    head = newest.snapshot["catalog"]
     first = next(iter(products.values()))
-    catalog = Catalog(name={"en": "FloorLink", "zh_CN": "FloorLink"}, currency=first.currency,
-                      languages=("en", "zh_CN"), work_centres={}, items={}, assemblies={}, products=products)
+    catalog = Catalog(name=dict(head["name"]), currency=first.currency,
+                      languages=tuple(head.get("languages") or ("en", "zh_CN")), work_centres={}, items={},
+                      assemblies={}, products=products, pictures=pictures)
     return catalog, {code: revision.number for code, revision in released.items()}, None
 
 

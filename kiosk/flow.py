@@ -300,10 +300,15 @@ class KioskModel:
     def products(self) -> list[ProductCard]:
         if self.catalog is None:
             return []
-        root = self.catalog.root
         return [ProductCard(p.code, dict(p.name), dict(p.description) if p.description else None,
-                            (root / p.image) if (root and p.image) else None, p.base_price, p.currency)
+                            self.catalog.picture(p.code, p.image), p.base_price, p.currency)
                 for p in self.catalog.products.values()]
+
+    def picture(self, path: str | None) -> Path | None:
+        """The file of a picture of the current product (a folder's file or a released revision's)."""
+        if self.catalog is None or self.product is None:
+            return None
+        return self.catalog.picture(self.product.code, path)
 
     def select_product(self, code: str) -> None:
         if self.catalog is None or code not in self.catalog.products:

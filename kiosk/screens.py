@@ -101,6 +101,7 @@ class GalleryScreen(ScreenBase):
             box = QVBoxLayout(tile)
             box.setContentsMargins(16, 16, 16, 16)
             picture = QLabel()
+            picture.setObjectName("cardImage")
             picture.setPixmap(image(card.image, 300, 200))
             picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
             picture.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
@@ -241,12 +242,11 @@ class OptionsScreen(ScreenBase):
     def _picture_path(self, views: list[AttributeView]):  # type: ignore[no-untyped-def]
         model = self.model
         assert model.product is not None
-        root = model.catalog.root if model.catalog else None
         for view in views:
             for option in view.options:
-                if option.chosen and option.image and root:
-                    return root / option.image
-        return (root / model.product.image) if (root and model.product.image) else None
+                if option.chosen and option.image:
+                    return model.picture(option.image)
+        return model.picture(model.product.image)
 
     def _update_tiles(self, view: AttributeView) -> None:
         model = self.model
@@ -349,8 +349,7 @@ class SummaryScreen(ScreenBase):
         lang = model.language
         product = model.product
         self.heading.setText(tr("Your {product}").format(product=pick(dict(product.name), lang)))
-        root = model.catalog.root if model.catalog else None
-        self.picture.setPixmap(image(root / product.image if (root and product.image) else None, 340, 250))
+        self.picture.setPixmap(image(model.picture(product.image), 340, 250))
         price = model.price()
         clear(self.lines)
         self.lines.addWidget(label(tr("Base price"), "lineLabel"), 0, 0)

@@ -16,46 +16,89 @@ hash) is retained on ``catalog/{product}`` last. Retained messages may reach a l
 order, so the edge keeps pages and manifests in ``catalog_pages`` / ``catalog_manifests`` of its
 store until a manifest has all its pages, then checks every page and the whole and stores the
 revision. A missing page leaves it waiting; a corrupt one refuses it: the last good revision stays.
+
+The pictures a kiosk shows (product, group and option images) travel beside the revision, by
+content: each file is paged the same way (``catalog.file`` manifest on ``catalog/files/{sha256}``,
+``catalog.file_page`` pages on ``catalog/files/{sha256}/page/{index}``, all retained, pages
+first), and its manifest's SHA-256 of the whole is the file's own hash. The revision body names
+them (``images``: catalog path -> SHA-256, each checked against the snapshot's ``files``, which
+the content hash covers). The hub sends a file once, whichever revisions show it; the edge stores
+it once in the ``files`` table of its catalog database. A revision whose pictures are not all in
+waits in ``catalog_waiting`` and goes live when the last one is stored: a missing or corrupt
+picture page keeps the last good revision, as a revision page does.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Container, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sync.catalog.snapshot import canonical_json, content_hash, product_from_snapshot
+from sync.catalog.snapshot import canonical_json, content_hash, product_from_snapshot, snapshot_images
 from sync.catalog.store import CatalogStore, Revision, _now
 from sync.errors import CatalogError, FloorLinkError
 from sync.protocol import paging
 from sync.protocol.envelope import MAX_PAYLOAD_BYTES, Envelope
 from sync.store import Inbox, Transaction
 
+log = logging.getLogger(__name__)
+
 STREAM_PREFIX = "catalog/"
 MESSAGE = "catalog.revision"
 MANIFEST = "catalog.manifest"
 PAGE = "catalog.page"
+FILE = "catalog.file"
+"""A picture's page manifest (retained on ``catalog/files/{sha256}``)."""
+FILE_PAGE = "catalog.file_page"
+FILES_PREFIX = STREAM_PREFIX + "files/"
 PAGED_ABOVE = MAX_PAYLOAD_BYTES - 16 * 1024
 """A body larger than this (JSON bytes) is paged: the envelope around it must stay under the limit."""
 PAGE_BYTES = 128 * 1024
 """Page size before base64 (x4/3): a page message stays well under the broker's 256 KiB."""
 
 
-def revision_body(revision: Revision) -> dict[str, Any]:
-    """What travels: the released revision as stored, with its content hash."""
+def revision_body(revision: Revision, images: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """What travels: the released revision as stored, with its content hash and the pictures sent with it."""
     return {"product": revision.product_code, "number": revision.number, "content_hash": revision.content_hash,
-            "created_by": revision.created_by, "created_at": revision.created_at, "snapshot": revision.snapshot}
+            "created_by": revision.created_by, "created_at": revision.created_at, "snapshot": revision.snapshot,
+            "images": dict(images or {})}
 
 
-def revision_messages(revision: Revision, *, paged_above: int = PAGED_ABOVE,
+def file_messages(sha256: str, data: bytes, page_bytes: int = PAGE_BYTES) -> list[tuple[str, str, dict[str, Any]]]:
+    """One picture, paged (however small): its pages, then its manifest, retained on streams named by its hash."""
+    paged = paging.split_bytes(sha256, FILE, data, page_bytes)
+    stream = FILES_PREFIX + sha256
+    return [(f"{stream}/page/{part['index']}", FILE_PAGE, part) for part in paged.parts] + [(stream, FILE, paged.manifest)]
+
+
+def revision_messages(revision: Revision, catalog: CatalogStore | None = None, *, sent_files: Container[str] = (),
+                      paged_above: int = PAGED_ABOVE,
                       page_bytes: int = PAGE_BYTES) -> list[tuple[str, str, dict[str, Any]]]:
     """``(stream, type, body)`` to publish, retained and in this order, for one released revision.
 
-    One ``catalog.revision`` when it fits a message; else its pages, then the manifest naming them."""
-    body = revision_body(revision)
+    First the pictures it shows that ``catalog`` holds and that are not in ``sent_files`` (sent with an
+    earlier revision: retained already); then one ``catalog.revision`` when it fits a message, else its
+    pages and the manifest naming them."""
+    messages: list[tuple[str, str, dict[str, Any]]] = []
+    images: dict[str, str] = {}
+    if catalog is not None:
+        for rel, sha in snapshot_images(revision.snapshot).items():
+            data = catalog.file(sha)
+            if data is None:  # submitted before pictures were kept: the kiosk shows none for it
+                continue
+            images[rel] = sha
+            if sha not in sent_files and not any(m[0] == FILES_PREFIX + sha for m in messages):
+                messages += file_messages(sha, data, page_bytes)
+    return messages + _revision_only(revision, images, paged_above, page_bytes)
+
+
+def _revision_only(revision: Revision, images: Mapping[str, str], paged_above: int,
+                   page_bytes: int) -> list[tuple[str, str, dict[str, Any]]]:
+    body = revision_body(revision, images)
     stream = STREAM_PREFIX + revision.product_code
     if len(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")) <= paged_above:
         return [(stream, MESSAGE, body)]
@@ -76,6 +119,11 @@ def store_released(catalog: CatalogStore, body: Mapping[str, Any]) -> bool:
     if not isinstance(snapshot, dict) or content_hash(snapshot) != digest:
         raise CatalogError("snapshot does not match its content hash", where=where,
                            fix="the hub sends it again; the last good revision stays in use")
+    images = _images_of(body, snapshot, where)
+    missing = catalog.missing_files(images.values())
+    if missing:
+        raise CatalogError(f"{len(missing)} picture(s) of this revision are not stored yet", where=where,
+                           fix="it waits for them; the last good revision stays in use")
     rows = list(catalog.db.table("revisions").rows_where("product = ? AND number = ?", [code, number]))
     if rows:
         if rows[0]["content_hash"] != digest:
@@ -93,23 +141,44 @@ def store_released(catalog: CatalogStore, body: Mapping[str, Any]) -> bool:
     return True
 
 
-def store_into(catalog_db: Path, body: Mapping[str, Any], attempts: int = 50) -> bool:
-    """:func:`store_released` into the file ``catalog_db``, waiting out a reader that holds it locked.
+def _images_of(body: Mapping[str, Any], snapshot: Mapping[str, Any], where: str) -> dict[str, str]:
+    """The body's ``images``, each checked against the snapshot's file hashes (which its content hash covers)."""
+    images = body.get("images") or {}
+    files = snapshot.get("files") or {}
+    if not isinstance(images, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in images.items()):
+        raise CatalogError("images is not a map of picture path to SHA-256", where=where)
+    wrong = sorted(rel for rel, sha in images.items() if files.get(rel) != sha)
+    if wrong:
+        raise CatalogError(f"picture {wrong[0]} does not match the revision's file hash", where=where,
+                           fix="the hub sends it again; the last good revision stays in use")
+    return dict(images)
 
-    The kiosk opens the same file to read what it sells; a revision that failed on a passing lock
+
+_T = TypeVar("_T")
+
+
+def _with_catalog(catalog_db: Path, work: Callable[[CatalogStore], _T], attempts: int = 50) -> _T:
+    """``work`` on the catalog file ``catalog_db``, waiting out a reader that holds it locked.
+
+    The kiosk opens the same file to read what it sells; a message that failed on a passing lock
     would be lost on a latest-only stream (the retained copy is a duplicate on the next delivery)."""
     for attempt in range(attempts):
         try:
             catalog = CatalogStore(catalog_db)
             try:
-                return store_released(catalog, body)
+                return work(catalog)
             finally:
                 catalog.close()
         except (CatalogError, sqlite3.OperationalError) as exc:
             if "locked" not in str(exc) or attempt + 1 == attempts:
                 raise
             time.sleep(0.1)
-    return False
+    raise CatalogError("catalog database stayed locked", where=str(catalog_db))  # pragma: no cover - loop raises
+
+
+def store_into(catalog_db: Path, body: Mapping[str, Any], attempts: int = 50) -> bool:
+    """:func:`store_released` into the file ``catalog_db``, waiting out a reader that holds it locked."""
+    return _with_catalog(catalog_db, lambda catalog: store_released(catalog, body), attempts)
 
 
 def _paging_1(db: Any) -> None:
@@ -117,6 +186,42 @@ def _paging_1(db: Any) -> None:
                "manifest TEXT NOT NULL, received_at TEXT NOT NULL)")
     db.execute("CREATE TABLE catalog_pages (paged_id TEXT NOT NULL, idx INTEGER NOT NULL, part TEXT NOT NULL, "
                "received_at TEXT NOT NULL, PRIMARY KEY (paged_id, idx))")
+
+
+def _paging_2(db: Any) -> None:
+    db.execute("CREATE TABLE catalog_file_manifests (sha256 TEXT PRIMARY KEY, manifest TEXT NOT NULL, "
+               "received_at TEXT NOT NULL)")
+    db.execute("CREATE TABLE catalog_file_pages (sha256 TEXT NOT NULL, idx INTEGER NOT NULL, part TEXT NOT NULL, "
+               "received_at TEXT NOT NULL, PRIMARY KEY (sha256, idx))")
+    db.execute("CREATE TABLE catalog_waiting (product TEXT NOT NULL, number INTEGER NOT NULL, body TEXT NOT NULL, "
+               "received_at TEXT NOT NULL, PRIMARY KEY (product, number))")
+
+
+def offer(tx: Transaction, catalog_db: Path, body: Mapping[str, Any], where: str) -> bool:
+    """Store a received revision now if its pictures are all in, else keep it waiting; True when stored."""
+    snapshot = body.get("snapshot")
+    if not isinstance(snapshot, dict):
+        return store_into(catalog_db, body)  # refused with the full message
+    images = _images_of(body, snapshot, where)
+    missing = _with_catalog(catalog_db, lambda catalog: catalog.missing_files(images.values()))
+    if not missing:
+        stored = store_into(catalog_db, body)
+        tx.execute("DELETE FROM catalog_waiting WHERE product = ? AND number <= ?",
+                   [str(body.get("product")), int(body.get("number", 0))])
+        return stored
+    if content_hash(snapshot) != body.get("content_hash"):
+        raise CatalogError("snapshot does not match its content hash", where=where,
+                           fix="the hub sends it again; the last good revision stays in use")
+    tx.execute("INSERT OR REPLACE INTO catalog_waiting VALUES (?, ?, ?, ?)",
+               [str(body["product"]), int(body["number"]), json.dumps(body, ensure_ascii=False), _now()])
+    return False
+
+
+def _release_waiting(tx: Transaction, catalog_db: Path) -> None:
+    """A picture came in: store every waiting revision that now has all of its pictures."""
+    for product, number, text in tx.execute(
+            "SELECT product, number, body FROM catalog_waiting ORDER BY product, number").fetchall():
+        offer(tx, catalog_db, json.loads(text), f"catalog.revision {product}@{number} (waiting for pictures)")
 
 
 def _product_of(paged_id: object, where: str) -> str:
@@ -158,7 +263,7 @@ def _assemble(tx: Transaction, catalog_db: Path, paged_id: str, where: str) -> b
     except (FloorLinkError, KeyError, ValueError) as exc:
         raise CatalogError(f"paged revision {paged_id} refused: {exc}", where=where,
                            fix="the hub publishes it again; the last good revision stays in use") from None
-    store_into(catalog_db, body)
+    offer(tx, catalog_db, body, where)
     product = _product_of(paged_id, where)
     # every page of this product (LIKE would read _ and % in a code as wildcards and ignore case)
     tx.execute("DELETE FROM catalog_pages WHERE substr(paged_id, 1, length(?1)) = ?1", [product + "@"])
@@ -169,10 +274,74 @@ def _assemble(tx: Transaction, catalog_db: Path, paged_id: str, where: str) -> b
 def follow_catalog(inbox: Inbox, catalog_db: Path) -> None:
     """Let an edge's inbox store released revisions into ``catalog_db`` (its local catalog database)."""
     inbox.latest_only(STREAM_PREFIX)
-    inbox.store.migrate("catalog_paging", [_paging_1])
+    inbox.store.migrate("catalog_paging", [_paging_1, _paging_2])
 
     def keep(tx: Transaction, envelope: Envelope) -> None:
-        store_into(catalog_db, envelope.body)
+        offer(tx, catalog_db, envelope.body, f"stream {envelope.stream} seq {envelope.seq}")
+
+    def assemble_file(tx: Transaction, sha: str, where: str) -> None:
+        row = tx.execute("SELECT manifest FROM catalog_file_manifests WHERE sha256 = ?", [sha]).fetchone()
+        if row is None:
+            return
+        manifest = json.loads(row[0])
+        parts = {int(r[0]): json.loads(r[1]) for r in tx.execute(
+            "SELECT idx, part FROM catalog_file_pages WHERE sha256 = ?", [sha]).fetchall()}
+        if len(parts) < manifest["count"]:
+            return
+        tx.execute("DELETE FROM catalog_file_pages WHERE sha256 = ?", [sha])
+        tx.execute("DELETE FROM catalog_file_manifests WHERE sha256 = ?", [sha])
+        try:
+            data = paging.join_bytes(manifest, [paging.page_data(manifest, parts[i], where)
+                                                for i in range(manifest["count"])], where)
+        except (FloorLinkError, KeyError) as exc:
+            raise CatalogError(f"picture {sha[:12]}… refused: {exc}", where=where,
+                               fix="the hub publishes it again; the last good revision stays in use") from None
+        _with_catalog(catalog_db, lambda catalog: catalog.keep_file(data, sha))
+        _release_waiting(tx, catalog_db)
+
+    def stored(sha: str) -> bool:
+        return not _with_catalog(catalog_db, lambda catalog: catalog.missing_files([sha]))
+
+    def keep_file_manifest(tx: Transaction, envelope: Envelope) -> None:
+        where = f"stream {envelope.stream} seq {envelope.seq}"
+        manifest = envelope.body
+        try:
+            paging.check_manifest(manifest, where)
+        except FloorLinkError as exc:
+            raise CatalogError(exc.what, where=where) from None
+        sha = manifest["paged_id"]
+        if manifest["type"] != FILE or manifest["sha256"] != sha or envelope.stream != FILES_PREFIX + sha:
+            raise CatalogError("picture manifest is not named by the picture's own hash", where=where)
+        if stored(sha):  # shown by an earlier revision already
+            _release_waiting(tx, catalog_db)
+            return
+        tx.execute("INSERT OR REPLACE INTO catalog_file_manifests VALUES (?, ?, ?)", [sha, json.dumps(manifest), _now()])
+        for idx, text in tx.execute("SELECT idx, part FROM catalog_file_pages WHERE sha256 = ?", [sha]).fetchall():
+            try:  # pages that came before the manifest are checked now; a bad one is dropped and waited for
+                paging.page_data(manifest, json.loads(text), where)
+            except FloorLinkError:
+                log.warning("%s: picture %s page %s does not match its hash: dropped, waiting for a good copy",
+                            where, sha, idx, exc_info=True)
+                tx.execute("DELETE FROM catalog_file_pages WHERE sha256 = ? AND idx = ?", [sha, idx])
+        assemble_file(tx, sha, where)
+
+    def keep_file_page(tx: Transaction, envelope: Envelope) -> None:
+        where = f"stream {envelope.stream} seq {envelope.seq}"
+        part = envelope.body
+        sha, index = part.get("paged_id"), part.get("index")
+        if not isinstance(sha, str) or not envelope.stream.startswith(f"{FILES_PREFIX}{sha}/page/") \
+                or not isinstance(index, int) or index < 0 or not isinstance(part.get("data"), str):
+            raise CatalogError("picture page lacks its hash, index or data", where=where)
+        if stored(sha):
+            return
+        known = tx.execute("SELECT manifest FROM catalog_file_manifests WHERE sha256 = ?", [sha]).fetchone()
+        if known is not None:
+            try:
+                paging.page_data(json.loads(known[0]), part, where)
+            except FloorLinkError as exc:
+                raise CatalogError(exc.what, where=where, fix="the revision waits for a good copy of this page") from None
+        tx.execute("INSERT OR REPLACE INTO catalog_file_pages VALUES (?, ?, ?, ?)", [sha, index, json.dumps(part), _now()])
+        assemble_file(tx, sha, where)
 
     def keep_manifest(tx: Transaction, envelope: Envelope) -> None:
         where = f"stream {envelope.stream} seq {envelope.seq}"
@@ -213,3 +382,5 @@ def follow_catalog(inbox: Inbox, catalog_db: Path) -> None:
     inbox.on(MESSAGE, keep)
     inbox.on(MANIFEST, keep_manifest)
     inbox.on(PAGE, keep_page)
+    inbox.on(FILE, keep_file_manifest)
+    inbox.on(FILE_PAGE, keep_file_page)

@@ -242,3 +242,13 @@ class Catalog:
     root: Path | None = None
     raw: Mapping[str, object] = field(default_factory=dict, compare=False, repr=False)
     """The validated source data (per file) that revisions snapshot."""
+    pictures: Mapping[str, Mapping[str, Path]] = field(default_factory=dict, compare=False, repr=False)
+    """Released revisions (no folder): product code -> catalog path of a picture -> its file on disk."""
+
+    def picture(self, product_code: str, path: str | None) -> Path | None:
+        """Where the picture ``path`` (as the catalog names it) of a product is on disk, or None."""
+        if not path:
+            return None
+        if self.root is not None:
+            return self.root / path
+        return self.pictures.get(product_code, {}).get(path)

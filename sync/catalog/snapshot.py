@@ -35,9 +35,7 @@ def content_hash(data: Mapping[str, Any]) -> str:
 
 def _files(root: Path | None, product: Product) -> dict[str, str]:
     """sha256 of every image and SOP the product shows, so a changed picture is a changed revision."""
-    paths = {product.image, *(g.image for g in product.groups)}
-    paths |= {o.image for a in product.attributes for o in a.options}
-    paths |= {i.image for i in product.items.values()}
+    paths = shown_images(product) | {i.image for i in product.items.values()}
     ops = list(product.routing) + [op for asm in product.assemblies.values() for op in asm.routing]
     paths |= {op.sop for op in ops}
     out = {}
@@ -46,6 +44,22 @@ def _files(root: Path | None, product: Product) -> dict[str, str]:
         if file is not None and file.is_file():
             out[rel] = hashlib.sha256(file.read_bytes()).hexdigest()
     return out
+
+
+def shown_images(product: Product) -> set[str]:
+    """The pictures a kiosk shows for ``product`` (its own, its groups', its options'), as catalog paths."""
+    paths = {product.image, *(g.image for g in product.groups)}
+    paths |= {o.image for a in product.attributes for o in a.options}
+    return {p for p in paths if p}
+
+
+def snapshot_images(snapshot: Mapping[str, Any], product: Product | None = None) -> dict[str, str]:
+    """``{catalog path: sha256}`` of the shown pictures a revision's snapshot names (hash-covered by its
+    content hash through ``files``); a picture missing from the folder at submit has no hash and is left out.
+    ``product``: the snapshot's product when already built (it is not built twice)."""
+    files: Mapping[str, str] = snapshot.get("files") or {}
+    shown = shown_images(product if product is not None else product_from_snapshot(snapshot))
+    return {rel: files[rel] for rel in sorted(shown) if rel in files}
 
 
 def product_snapshot(catalog: Catalog, product_code: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ alter what orders were configured against.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,7 +20,13 @@ from typing import Any
 import sqlite_utils
 
 from sync.catalog.model import Catalog, Product
-from sync.catalog.snapshot import canonical_json, content_hash, product_from_snapshot, product_snapshot
+from sync.catalog.snapshot import (
+    canonical_json,
+    content_hash,
+    product_from_snapshot,
+    product_snapshot,
+    shown_images,
+)
 from sync.errors import CatalogError
 
 STATES = ("draft", "engineering_approved", "marketing_approved", "finance_approved", "released")
@@ -119,6 +126,10 @@ class CatalogStore:
             {"id": int, "at": str, "user": str, "action": str, "product": str, "number": int, "detail": str},
             pk="id", if_not_exists=True,
         )
+        # pictures by content: shared by every revision that shows them, so a new revision with the same
+        # pictures adds no bytes (the hub sends each once; an edge stores each once)
+        db.execute("CREATE TABLE IF NOT EXISTS files (sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, "
+                   "data BLOB NOT NULL, added_at TEXT NOT NULL)")
         db.executescript(_TRIGGERS)
 
     # --- users ---------------------------------------------------------------------------------
@@ -149,6 +160,39 @@ class CatalogStore:
                                fix="add it with `python -m sync.catalog users add NAME --role ROLE`")
         return [r["role"] for r in self.db.table("user_roles").rows_where("user = ?", [user])]
 
+    # --- pictures --------------------------------------------------------------------------------
+    def keep_file(self, data: bytes, sha256: str | None = None) -> str:
+        """Store ``data`` under its SHA-256 (once); CatalogError when it does not match ``sha256``."""
+        digest = hashlib.sha256(data).hexdigest()
+        if sha256 is not None and digest != sha256:
+            raise CatalogError(f"picture {sha256[:12]}… does not match its hash", where=str(self.path),
+                               fix="the hub sends it again; the last good revision stays in use")
+        with self.db.conn:
+            self.db.execute("INSERT OR IGNORE INTO files VALUES (?, ?, ?, ?)", [digest, len(data), data, _now()])
+        return digest
+
+    def file(self, sha256: str) -> bytes | None:
+        """The bytes stored under ``sha256``, or None."""
+        row = self.db.execute("SELECT data FROM files WHERE sha256 = ?", [sha256]).fetchone()
+        return bytes(row[0]) if row else None
+
+    def missing_files(self, hashes: Iterable[str]) -> set[str]:
+        """Which of ``hashes`` are not stored here."""
+        wanted = set(hashes)
+        have = {r[0] for r in self.db.execute(
+            f"SELECT sha256 FROM files WHERE sha256 IN ({', '.join('?' for _ in wanted)})", list(wanted))} \
+            if wanted else set()
+        return wanted - have
+
+    def _keep_shown_images(self, catalog: Catalog, product_code: str) -> None:
+        """Store the pictures the kiosk shows for a product, from the catalog folder, for the hub to send."""
+        if catalog.root is None:
+            return
+        for rel in sorted(shown_images(catalog.products[product_code])):
+            file = catalog.root / rel
+            if file.is_file():
+                self.keep_file(file.read_bytes())
+
     # --- revisions -----------------------------------------------------------------------------
     def submit(self, catalog: Catalog, product_code: str, user: str) -> Revision:
         """Snapshot ``product_code`` of a checked catalog into a new draft revision."""
@@ -158,6 +202,7 @@ class CatalogStore:
                                fix=f"one of: {', '.join(sorted(catalog.products))}")
         snapshot = product_snapshot(catalog, product_code)
         digest = content_hash(snapshot)
+        self._keep_shown_images(catalog, product_code)  # also for an unchanged product: older files may lack them
         with self.db.conn:
             latest = self._latest_row(product_code)
             if latest is not None and latest["content_hash"] == digest:

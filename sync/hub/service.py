@@ -39,6 +39,10 @@ def _catalog_published_1(db: Any) -> None:
                "content_hash TEXT NOT NULL, PRIMARY KEY (product, number))")
 
 
+def _catalog_published_2(db: Any) -> None:
+    db.execute("CREATE TABLE catalog_files_published (sha256 TEXT PRIMARY KEY)")
+
+
 def _down_published_1(db: Any) -> None:
     db.execute("CREATE TABLE down_published (id INTEGER PRIMARY KEY CHECK (id = 1), last_rowid INTEGER NOT NULL)")
     db.execute("INSERT INTO down_published VALUES (1, 0)")
@@ -72,7 +76,7 @@ class HubService:
         self.clock = clock
         self.store = Store(config.db, device_id=config.client_id, kind="hub")
         self.store.migrate("down_published", [_down_published_1])
-        self.store.migrate("catalog_published", [_catalog_published_1])
+        self.store.migrate("catalog_published", [_catalog_published_1, _catalog_published_2])
         for device in config.devices:
             register_device(self.store, device)
         self.catalog = CatalogStore(config.catalog_db)
@@ -144,8 +148,9 @@ class HubService:
     # ------------------------------------------------------------------ running
     def publish_catalog(self) -> int:
         """Send every released revision not sent yet, retained on ``catalog/{product}`` (sync.catalog.distribution;
-        a large one as pages, then its manifest)."""
-        from sync.catalog.distribution import revision_messages
+        the pictures it shows first, each once whichever revisions show it; a large revision as pages, then its
+        manifest)."""
+        from sync.catalog.distribution import FILE, revision_messages
 
         catalog = CatalogStore(self.config.catalog_db)  # a fresh connection: the catalog file is edited elsewhere
         try:
@@ -153,14 +158,18 @@ class HubService:
             sent = {(r["product"], r["number"]) for r in self.store.query("SELECT product, number FROM catalog_published")}
             fresh = [catalog.revision(code, number) for code, number in catalog.released_numbers().items()
                      if (code, number) not in sent]
+            for revision in fresh:
+                sent_files = {r["sha256"] for r in self.store.query("SELECT sha256 FROM catalog_files_published")}
+                messages = revision_messages(revision, catalog, sent_files=sent_files)
+                with self.store.transaction(f"publishing {revision.ref}") as tx:
+                    for stream, type_, body in messages:
+                        self._write_down(tx, stream, type_, body, True)
+                        if type_ == FILE:
+                            tx.execute("INSERT OR IGNORE INTO catalog_files_published VALUES (?)", [body["sha256"]])
+                    tx.execute("INSERT INTO catalog_published VALUES (?, ?, ?)",
+                               [revision.product_code, revision.number, revision.content_hash])
         finally:
             catalog.close()
-        for revision in fresh:
-            with self.store.transaction(f"publishing {revision.ref}") as tx:
-                for stream, type_, body in revision_messages(revision):
-                    self._write_down(tx, stream, type_, body, True)
-                tx.execute("INSERT INTO catalog_published VALUES (?, ?, ?)",
-                           [revision.product_code, revision.number, revision.content_hash])
         return len(fresh)
 
     def start(self) -> HubService:

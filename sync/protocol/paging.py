@@ -28,9 +28,14 @@ class Paged:
 
 def split(paged_id: str, type: str, body: dict[str, Any], page_bytes: int = DEFAULT_PAGE_BYTES) -> Paged:
     """Cut the JSON of ``body`` into pages of at most ``page_bytes`` (before base64)."""
+    return split_bytes(paged_id, type, json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8"),
+                       page_bytes)
+
+
+def split_bytes(paged_id: str, type: str, data: bytes, page_bytes: int = DEFAULT_PAGE_BYTES) -> Paged:
+    """Cut raw ``data`` (an image) into pages: the manifest's ``sha256`` is then the data's own hash."""
     if page_bytes < 1:
         raise ProtocolError(f"page size must be positive, got {page_bytes}", where="paging")
-    data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     chunks = [data[i:i + page_bytes] for i in range(0, len(data), page_bytes)] or [b""]
     manifest = {"paged_id": paged_id, "type": type, "count": len(chunks), "size": len(data),
                 "sha256": hashlib.sha256(data).hexdigest(),
@@ -64,12 +69,17 @@ def page_data(manifest: dict[str, Any], part: dict[str, Any], where: str) -> byt
     return data
 
 
-def join(manifest: dict[str, Any], pages: list[bytes], where: str) -> dict[str, Any]:
-    """Reassemble and verify the whole; the carried message's body."""
+def join_bytes(manifest: dict[str, Any], pages: list[bytes], where: str) -> bytes:
+    """Reassemble and verify the whole, as bytes."""
     data = b"".join(pages)
     if len(data) != manifest["size"] or hashlib.sha256(data).hexdigest() != manifest["sha256"]:
         raise ProtocolError(f"paged message {manifest['paged_id']} does not match the manifest hash", where=where)
-    body = json.loads(data)
+    return data
+
+
+def join(manifest: dict[str, Any], pages: list[bytes], where: str) -> dict[str, Any]:
+    """Reassemble and verify the whole; the carried message's body."""
+    body = json.loads(join_bytes(manifest, pages, where))
     if not isinstance(body, dict):
         raise ProtocolError("paged message is not a JSON object", where=where)
     return body
