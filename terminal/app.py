@@ -59,7 +59,7 @@ def start_sync(settings: Settings, ledger: StoredLedger) -> EdgeSync:
     mqtt = settings.section("mqtt")
     device = settings.get("node.device_id")
     sync = EdgeSync(ledger.store, site=settings.get("node.site"), host=mqtt["host"], port=mqtt["port"],
-                    streams=[f"station/{device}"],
+                    streams=[f"station/{device}"], catch_up=[f"station/{device}"],
                     link_options={"username": mqtt["username"], "password": mqtt["password"], "tls": mqtt["tls"],
                                   "ca_file": mqtt["ca_file"], "keepalive": mqtt["keepalive"],
                                   "session_expiry": mqtt["session_expiry"]})

@@ -18,6 +18,7 @@ import pytest
 from sync import labels
 from sync.hub.ingest import Ingest, register_device
 from sync.labels import BadgeLabel, WorkOrderLabel
+from sync.protocol.envelope import RESEND_TYPE
 from sync.settings import load
 from sync.station.stored import WORK_ORDER_MESSAGE
 from sync.station.timing import OpEvent, Status, derive
@@ -81,6 +82,9 @@ def test_a_shift_offline_then_every_event_reaches_the_hub_once_and_in_order(
             assert sync.wait_drained(30)
             wait_for(lambda: link().online and link().pending == 0)
             rows = hub_store.query("SELECT seq, type, body FROM events WHERE device_id = 'ST-ASM-1' ORDER BY seq")
+            # at connect the station also asked for its work-order stream (a catch-up), after the shift's events
+            assert [r["type"] for r in rows[recorded:]] == [RESEND_TYPE]
+            rows = rows[:recorded]
             assert [r["seq"] for r in rows] == list(range(1, recorded + 1))
             local = ledger.events("WO-1001")
             assert [r["type"] for r in rows] == [e.type for e in local]

@@ -125,6 +125,7 @@ class Ingest:
         self.backlog_hint = 16  # messages found queued at once: a backlog...
         self.backlog_wait = 0.004  # ...worth waiting this long (s) for more before the commit
         self.register_unknown_devices = register_unknown_devices
+        self.resend_limit = RESEND_LIMIT  # down messages re-sent per sync.resend request at most
         self.handlers: dict[str, EventHandler] = {}
         self.on_refused: RefusalListener | None = None
         self.on_retry_accepted: RetryListener | None = None
@@ -207,9 +208,15 @@ class Ingest:
         return {}
 
     def republish(self, stream: str, from_seq: int) -> int:
-        """Publish stored down messages of ``stream`` from ``from_seq`` again (at most RESEND_LIMIT)."""
+        """Publish stored down messages of ``stream`` from ``from_seq`` again (at most ``resend_limit``).
+
+        When more are stored than that, the stream's newest message follows: the edge then sees a
+        gap after the ones sent and asks for the rest, so a long stream arrives in rounds."""
         rows = self.store.query("SELECT envelope, retain FROM down_log WHERE stream = ? AND seq >= ? ORDER BY seq "
-                                "LIMIT ?", [stream, from_seq, RESEND_LIMIT])
+                                "LIMIT ?", [stream, from_seq, self.resend_limit])
+        if len(rows) == self.resend_limit:
+            rows += self.store.query("SELECT envelope, retain FROM down_log WHERE stream = ? AND seq > ? "
+                                     "ORDER BY seq DESC LIMIT 1", [stream, from_seq + self.resend_limit - 1])
         for row in rows:
             self.link.publish(topics.down(self.site, stream), row["envelope"].encode("utf-8"),
                               retain=bool(row["retain"]))

@@ -4,7 +4,9 @@ It publishes outbox events in order with a bounded in-flight window, re-sends wh
 not acked after ``resend_after`` seconds (or at once when the hub reports a gap), removes an
 event only on the hub's application ack, and applies down messages through the :class:`Inbox`;
 a down stream gap that lasts past ``gap_check`` seconds becomes a ``sync.resend`` event asking the
-hub to send that stream again from the missing message.
+hub to send that stream again from the missing message. Streams named in ``catch_up`` are asked
+for the same way at every connect, from the message after the last one applied: a station that
+connects for the first time, or after its broker session expired, gets the work released meanwhile.
 Duplicates this causes are harmless: the hub stores by event id. The UI reads :meth:`status`.
 """
 
@@ -54,7 +56,7 @@ class EdgeSync:
     def __init__(self, store: Store, *, site: str, host: str = "127.0.0.1", port: int = 1883,
                  streams: Sequence[str] = (), window: int = 1000, resend_after: float = 10.0,
                  tick: float = 0.02, gap_check: float = 2.0, batch_max: int = 500,
-                 link_options: dict[str, Any] | None = None) -> None:
+                 catch_up: Sequence[str] = (), link_options: dict[str, Any] | None = None) -> None:
         self.device_id = store.device_id
         self.site = site
         self.window = window
@@ -91,6 +93,11 @@ class EdgeSync:
         self._topics: dict[str, str] = {}
         self.last_error = ""
         self._reset = threading.Event()
+        unknown = set(catch_up) - set(streams)
+        if unknown:
+            raise ValueError(f"catch_up streams {sorted(unknown)} are not among the streams followed")
+        self.catch_up = tuple(catch_up)
+        self._catch_up_due = threading.Event()
         subscriptions = [topics.ack(site, self.device_id)] + [topics.down(site, s) for s in streams]
         self.link = MqttLink(client_id=self.device_id, site=site, host=host, port=port, subscriptions=subscriptions,
                              on_message=self._on_message, on_connection=self._on_connection,
@@ -146,6 +153,8 @@ class EdgeSync:
 
     def _on_connection(self, up: bool) -> None:
         self._reset.set()  # after any (re)connect, send everything unacked again
+        if up:
+            self._catch_up_due.set()
         self._wake.set()
 
     # --- sync thread ------------------------------------------------------------------------------
@@ -174,6 +183,9 @@ class EdgeSync:
             self._counted_at = now
         if not self.link.connected:
             return
+        if self._catch_up_due.is_set():
+            self._catch_up_due.clear()
+            self._ask_to_catch_up()
         if now - self._gaps_checked_at >= self.gap_check:
             self._gaps_checked_at = now
             self._ask_for_missing(now)
@@ -212,6 +224,18 @@ class EdgeSync:
                 Outbox.record(self._store, RESEND_TYPE, {"stream": stream, "from_seq": missing})
                 self._asked[(stream, missing)] = now
         self._gaps_seen = gaps
+
+    def _ask_to_catch_up(self) -> None:
+        """At connect: ask the hub for each ``catch_up`` stream from the message after the last applied.
+
+        Messages published while this device had no broker session (first start, session expired)
+        were never queued for it, and without a later message it could not even see a gap. One
+        request per stream waits in the outbox at most: a flapping link does not pile them up."""
+        for stream in self.catch_up:
+            waiting = self._store.query("SELECT 1 FROM outbox WHERE type = ? AND json_extract(body, '$.stream') = ?",
+                                        [RESEND_TYPE, stream])
+            if not waiting:
+                Outbox.record(self._store, RESEND_TYPE, {"stream": stream, "from_seq": self.inbox.applied_seq(stream) + 1})
 
     def _send(self, rows: list[tuple[int, str, bytes]], now: float) -> None:
         """Publish ``(seq, type, payload)`` rows in order: in batch messages where the hub takes them."""
