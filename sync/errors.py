@@ -49,6 +49,10 @@ class StoreError(FloorLinkError):
     """A local database cannot be opened, migrated or written."""
 
 
+class CorruptDatabase(StoreError):
+    """The database file is damaged: retrying cannot help, a person must restore or move it."""
+
+
 class BrokerError(FloorLinkError):
     """An MQTT broker cannot be configured, started or reached (bad config, port in use, binary missing)."""
 

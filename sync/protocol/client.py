@@ -17,6 +17,7 @@ import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from sync.errors import BrokerError
 from sync.protocol import topics
@@ -33,7 +34,7 @@ class MqttLink:
                  on_connection: Callable[[bool], None] | None = None, username: str = "", password: str = "",
                  tls: bool = False, ca_file: str = "", keepalive: int = 15, session_expiry: int = 7 * 24 * 3600,
                  state_device: str | None = None, reconnect_min: float = 0.1, reconnect_max: float = 0.5,
-                 max_inflight: int = 1000) -> None:
+                 max_inflight: int = 1000, on_retained: MessageHandler | None = None) -> None:
         self.client_id = client_id
         self.site = site
         self.host = host
@@ -41,6 +42,9 @@ class MqttLink:
         self.subscriptions = list(subscriptions)
         self.on_message = on_message
         self.on_connection = on_connection
+        # Given: the broker sends no retained copies when we subscribe (retain handling 2), and a
+        # message published with the retain flag goes here instead of on_message (retain as published).
+        self.on_retained = on_retained
         self.keepalive = keepalive
         self.session_expiry = session_expiry
         self.state_topic = topics.state(site, state_device) if state_device else None
@@ -125,7 +129,10 @@ class MqttLink:
             self.last_error = f"broker refused the connection: {reason}"
             return
         for topic in self.subscriptions:
-            client.subscribe(topic, qos=1)
+            if self.on_retained is not None:
+                client.subscribe(topic, options=SubscribeOptions(qos=1, retainAsPublished=True, retainHandling=2))
+            else:
+                client.subscribe(topic, qos=1)
         if self.state_topic:
             client.publish(self.state_topic, topics.ONLINE, qos=1, retain=True)
         self.last_error = ""
@@ -146,5 +153,7 @@ class MqttLink:
             self.on_connection(False)
 
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
-        if self.on_message:
+        if message.retain and self.on_retained is not None:
+            self.on_retained(message.topic, bytes(message.payload))
+        elif self.on_message:
             self.on_message(message.topic, bytes(message.payload))

@@ -23,10 +23,63 @@ _TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _STREAM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./-]{0,127}$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+#: an ISO 8601 time with a zone, years 2000-2099 (docs/schemas/envelope.schema.json says the same): year 1 or
+#: 9999 overflowed the hub's calendar arithmetic, and a time without a zone means nothing on another machine
+TIME_PATTERN = r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})$"
+_TIME = re.compile(TIME_PATTERN)
+#: SQLite's largest integer: a larger seq overflowed the hub's insert (OverflowError) and stopped ingest
+MAX_SEQ = 2**63 - 1
+#: containers nested deeper than this are refused (a 100,000-deep payload raised RecursionError)
+MAX_DEPTH = 32
 AckStatus = Literal["ok", "rejected"]
 # One encoder made once: json.dumps(..., separators=..., ensure_ascii=False) builds a new one per call,
 # which was a visible share of the hub's time per event in a backlog.
 compact_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+#: json.loads refusing NaN and Infinity (Python's default reads them; the hub then answered invalid JSON)
+loads = json.JSONDecoder(parse_constant=_no_constant).decode
+
+
+def parse(payload: bytes | str) -> Any:
+    """Strict JSON (UTF-8, no NaN/Infinity, nesting at most :data:`MAX_DEPTH`); ValueError names what is wrong.
+
+    Every parse of something a device sent goes through here: a RecursionError or a lone
+    surrogate must never escape as anything but a refusal.
+    """
+    try:
+        text = payload.decode("utf-8") if isinstance(payload, bytes) else payload
+        data = loads(text)
+    except RecursionError:
+        raise ValueError(f"nested deeper than {MAX_DEPTH} levels") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8: {exc}") from None
+    if (text.count("{") + text.count("[")) > MAX_DEPTH:  # only then can it be too deep: walk it
+        check_depth(data)
+    return data
+
+
+def check_depth(data: Any, limit: int = MAX_DEPTH) -> None:
+    """ValueError when containers in ``data`` nest deeper than ``limit`` (iterative: no recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            raise ValueError(f"nested deeper than {limit} levels")
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+
+
+def check_time(text: str) -> datetime:
+    """An aware datetime from an envelope or body time; ValueError for another form, no zone or a year
+    outside 2000-2099."""
+    if not _TIME.match(text):
+        raise ValueError(f"{text!r} is not an ISO 8601 time with a zone in the years 2000-2099")
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def utc_now() -> str:
@@ -96,8 +149,8 @@ def decode(payload: bytes, *, where: str = "payload", max_bytes: int = MAX_PAYLO
     if len(payload) > max_bytes:
         raise ProtocolError(f"payload is {len(payload)} bytes, above the limit of {max_bytes}", where=where)
     try:
-        data = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = parse(payload)
+    except ValueError as exc:
         raise ProtocolError(f"payload is not valid JSON: {exc}", where=where) from None
     return from_dict(data, where=where)
 
@@ -108,9 +161,9 @@ def from_dict(data: Any, *, where: str = "payload") -> Envelope:
         event_id, device_id, seq, occurred_at = data["event_id"], data["device_id"], data["seq"], data["occurred_at"]
         kind, body = data["type"], data["body"]
         if (data["v"] == SCHEMA_VERSION and type(data["v"]) is int and type(event_id) is str and _UUID.match(event_id)
-                and type(device_id) is str and _ID.match(device_id) and type(seq) is int and seq >= 1
-                and type(occurred_at) is str and type(kind) is str and _TYPE.match(kind) and type(body) is dict
-                and "stream" not in data):
+                and type(device_id) is str and _ID.match(device_id) and type(seq) is int and 1 <= seq <= MAX_SEQ
+                and type(occurred_at) is str and _TIME.match(occurred_at) and type(kind) is str and _TYPE.match(kind)
+                and type(body) is dict and "stream" not in data):
             datetime.fromisoformat(occurred_at.replace("Z", "+00:00"))
             return Envelope(event_id, device_id, seq, occurred_at, kind, body, device_id)
     except (KeyError, TypeError, ValueError):
@@ -136,14 +189,13 @@ def _checked(data: Any, where: str) -> Envelope:
     if not _ID.match(device_id):
         raise ProtocolError(f"envelope field 'device_id' is not a valid device id: {device_id!r}", where=where)
     seq = _field(data, "seq", int, where)
-    if seq < 1:
-        raise ProtocolError(f"envelope field 'seq' must be >= 1, got {seq}", where=where)
+    if not 1 <= seq <= MAX_SEQ:
+        raise ProtocolError(f"envelope field 'seq' must be from 1 to 2^63-1, got {seq}", where=where)
     occurred_at = _field(data, "occurred_at", str, where)
     try:
-        datetime.fromisoformat(occurred_at.replace("Z", "+00:00"))
-    except ValueError:
-        raise ProtocolError(f"envelope field 'occurred_at' is not an ISO 8601 time: {occurred_at!r}",
-                            where=where) from None
+        check_time(occurred_at)
+    except ValueError as exc:
+        raise ProtocolError(f"envelope field 'occurred_at': {exc}", where=where) from None
     kind = _field(data, "type", str, where)
     if not _TYPE.match(kind):
         raise ProtocolError(f"envelope field 'type' is not a dotted lower-case name: {kind!r}", where=where)
@@ -165,7 +217,7 @@ def address_of(data: Any) -> tuple[str, str, int] | None:
     device_id, event_id, seq = data.get("device_id"), data.get("event_id"), data.get("seq")
     if not isinstance(device_id, str) or not isinstance(event_id, str) or not 0 < len(event_id) <= 64:
         return None
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
         return None
     return device_id, event_id, seq
 
@@ -273,8 +325,8 @@ def encode_batch(events: list[bytes]) -> bytes:
 def decode_batch(payload: bytes, *, where: str = "batch") -> list[Any]:
     """The (still unchecked) envelopes of a batch; :class:`ProtocolError` if it is not one."""
     try:
-        data = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = parse(payload)
+    except ValueError as exc:
         raise ProtocolError(f"batch is not valid JSON: {exc}", where=where) from None
     if not isinstance(data, dict):
         raise ProtocolError("batch is not a JSON object", where=where)

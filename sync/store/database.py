@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 from sqlite_utils.db import Table
 
-from sync.errors import StoreError
+from sync.errors import CorruptDatabase, StoreError
 
 if TYPE_CHECKING:
     from sync.protocol.envelope import Envelope
@@ -36,7 +36,7 @@ def store_error(exc: BaseException, path: Path | str, doing: str) -> StoreError:
     if "full" in low or "no space" in low:
         return StoreError(f"disk is full while {doing}", where=str(path), fix="free disk space; nothing was lost")
     if "not a database" in low or "malformed" in low or "corrupt" in low:
-        return StoreError(f"database file is corrupt ({text}) while {doing}", where=str(path),
+        return CorruptDatabase(f"database file is corrupt ({text}) while {doing}", where=str(path),
                           fix="restore it from a backup or move it away to start empty")
     if isinstance(exc, OSError) or "unable to open" in low or "readonly" in low:
         return StoreError(f"cannot open or write the database ({text}) while {doing}", where=str(path),
