@@ -87,7 +87,7 @@ class HubService:
                             on_alert=lambda row: self.notifier.enqueue(row, self.clock()))
         self.ingest = Ingest(self.store, site=config.site, host=config.host, port=config.port,
                              client_id=config.client_id, register_unknown_devices=config.register_unknown_devices,
-                             link_options=config.link_options)
+                             link_options=config.link_options, clock=clock)
         self._register_handlers()
         self._stop = threading.Event()
         self._wake = threading.Event()
