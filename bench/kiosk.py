@@ -177,8 +177,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer runs (< 50 s)")
     args = parser.parse_args()
     runs = 1 if args.quick else 3
+    from sync.pin import hash_pin
+
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO),
-               FLOORLINK_NODE_DATA_DIR=tempfile.mkdtemp())
+               FLOORLINK_NODE_DATA_DIR=tempfile.mkdtemp(), FLOORLINK_KIOSK_ADMIN_PIN_HASH=hash_pin("2468"))
     python = sys.executable
     baseline = best_of(runs, [python, "-c", BARE], env)
     print(f"bare QApplication+QLabel: first paint {baseline['first_screen_s']} s, rss {baseline['rss_mb']} MB")

@@ -7,6 +7,7 @@ becomes usable when it is in. A missing or broken catalog puts the kiosk out of 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from collections.abc import Sequence
@@ -113,11 +114,17 @@ def main(argv: Sequence[str] | None = None, sink: EventSink | None = None) -> in
         folder = REPO / folder
     data_dir = Path(str(config.get("node.data_dir"))).expanduser()
     logs.setup(config.get("node.device_id"), config, level=args.log_level)
+    if not config.get("kiosk.admin_pin_hash"):
+        print("kiosk: no staff PIN is set, so the kiosk does not start: anyone could open the staff panel "
+              "(customers' names and phones). Run `python -m sync.pin`, put the line it prints under [kiosk] "
+              "in the settings file (kiosk.admin_pin_hash) and start again.", file=sys.stderr)
+        logging.getLogger("kiosk").error("no staff PIN set (kiosk.admin_pin_hash): not starting")
+        return 2
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     style_application(app)
     model = KioskModel(None, MemorySink(), idle_timeout_s=config.get("kiosk.idle_timeout_s"),
-                       admin_pin=config.get("kiosk.admin_pin"), language=config.get("node.language"))
+                       admin_pin_hash=config.get("kiosk.admin_pin_hash"), language=config.get("node.language"))
     window = KioskWindow(model, receipts=data_dir / "receipts", printer=config.get("kiosk.printer"))
     window.setWindowTitle("FloorLink kiosk")
     if args.windowed:

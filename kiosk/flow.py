@@ -25,6 +25,7 @@ from kiosk.status import KioskStatus, memory_status
 from kiosk.texts import N_
 from sync.errors import ConfigurationError, FloorLinkError
 from sync.orders import PlacedOrder as HubOrder
+from sync.pin import PinGuard
 
 if TYPE_CHECKING:  # the catalog and engine load with the first catalog, not at start-up
     from kiosk.estimate import RoughEstimate
@@ -33,6 +34,7 @@ if TYPE_CHECKING:  # the catalog and engine load with the first catalog, not at 
 
 Label = dict[str, str]
 LANGUAGES = ("en", "zh_CN")
+LOCKED = N_("Too many wrong PINs. Try again in {seconds} s.")
 
 
 class Screen(StrEnum):
@@ -127,12 +129,13 @@ class KioskModel:
     """State and rules of one kiosk; one customer session at a time."""
 
     def __init__(self, catalog: Catalog | None, sink: EventSink, *, idle_timeout_s: float = 90.0,
-                 admin_pin: str = "2468", language: str = "en", catalog_problem: str | None = None,
+                 admin_pin_hash: str = "", language: str = "en", catalog_problem: str | None = None,
                  revisions: Mapping[str, int] | None = None, clock: Callable[[], float] = time.monotonic,
                  today: Callable[[], date] = date.today) -> None:
         self.sink = sink
         self.idle_timeout_s = idle_timeout_s
-        self.admin_pin = admin_pin
+        self.admin_guard = PinGuard(admin_pin_hash, clock=clock)
+        """The staff PIN, kept only as its hash; 5 wrong tries lock the pad (sync.pin)."""
         self.language = language if language in LANGUAGES else "en"
         self.clock = clock
         self.today = today
@@ -226,7 +229,12 @@ class KioskModel:
         self.last_touch = self.clock()
 
     def tick(self) -> bool:
-        """Called every second: clear an idle session. True when it did."""
+        """Called every second: clear an idle session (True when it did); count a PIN lockout down."""
+        if self.screen == Screen.ADMIN and self.admin_error == LOCKED and not self.admin_guard.locked_for():
+            self.admin_error = None
+            self._changed()
+        elif self.screen == Screen.ADMIN and self.admin_guard.locked_for():
+            self._changed()  # the countdown on the PIN pad
         if self.screen in (Screen.ATTRACT, Screen.OUT_OF_SERVICE) or self.saving:
             return False
         if self.clock() - self.last_touch < self.idle_timeout_s:
@@ -651,7 +659,7 @@ class KioskModel:
     def open_admin(self) -> None:
         self._admin_return = self.screen
         self.admin_entry = ""
-        self.admin_error = None
+        self.admin_error = LOCKED if self.admin_guard.locked_for() else None
         self.admin_unlocked = False
         self.screen = Screen.ADMIN
         self._changed()
@@ -664,9 +672,14 @@ class KioskModel:
             self.admin_entry += key
         self._changed()
 
+    def admin_locked_for(self) -> int:
+        """Seconds until the PIN pad takes PINs again after too many wrong ones (0: open)."""
+        return self.admin_guard.locked_for()
+
     def admin_submit(self) -> bool:
-        """The right PIN opens the staff panel (status, refused orders, Leave the app)."""
-        if self.admin_entry == self.admin_pin:
+        """The right PIN opens the staff panel (status, refused orders, Leave the app); 5 wrong in a row
+        lock the pad for a minute (longer each time), with the seconds left on screen."""
+        if self.admin_guard.check(self.admin_entry):
             self.admin_entry = ""
             self.admin_error = None
             self.admin_unlocked = True
@@ -674,7 +687,7 @@ class KioskModel:
             self._changed()
             return True
         self.admin_entry = ""
-        self.admin_error = N_("Wrong PIN.")
+        self.admin_error = LOCKED if self.admin_guard.locked_for() else N_("Wrong PIN.")
         self._changed()
         return False
 

@@ -713,7 +713,8 @@ class AdminScreen(ScreenBase):
             return
         self.heading.setText(tr("Staff only: enter the PIN to leave"))
         self.entry.setText("●" * len(self.model.admin_entry) or " ")
-        self.error.setText(tr(self.model.admin_error) if self.model.admin_error else "")
+        locked = self.model.admin_locked_for()
+        self.error.setText(tr(self.model.admin_error).format(seconds=locked) if self.model.admin_error else "")
         self.cancel.setText(tr("Cancel"))
         self.ok.setText(tr("OK"))
 

@@ -87,6 +87,7 @@ ZH_CN: dict[str, str] = {
     'The receipt could not be printed, please ask our staff. It is saved: {path}': '凭条未能打印，请联系店员。已保存：{path}',
     'Receipt printed on {printer}.': '凭条已在 {printer} 打印。',
     'The receipt could not be saved, please ask our staff.': '凭条未能保存，请联系店员。',
+    'Too many wrong PINs. Try again in {seconds} s.': 'PIN 错误次数过多，请 {seconds} 秒后再试。',
     'Something went wrong. Please ask our staff. ({problem})': '出了点问题，请联系店员。（{problem}）',
     'Confirmed by the factory: ready on {date}': '工厂已确认：{date} 完成',
     'The factory needs to check this order; our staff will call you.': '工厂需要核对此订单，店员会与您联系。',

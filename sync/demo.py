@@ -33,10 +33,13 @@ from sync.broker.ports import free_port, port_in_use
 from sync.catalog import load_catalog
 from sync.catalog.store import CatalogStore
 from sync.errors import CatalogError, FloorLinkError
+from sync.pin import hash_pin
 
 REPO = Path(__file__).resolve().parent.parent
 SITE = "demo"
 KIOSK = "kiosk-1"
+DEMO_ADMIN_PIN = "2468"
+"""The demo kiosk's staff PIN (a real kiosk has none until one is set: kiosk.admin_pin_hash)."""
 DEMO_USERS = {"erin": ["engineering"], "mark": ["marketing"], "fay": ["finance", "release"]}
 NEXT_APPROVAL = {"draft": ("erin", "engineering"), "engineering_approved": ("mark", "marketing"),
                  "marketing_approved": ("fay", "finance")}
@@ -133,7 +136,8 @@ class Demo:
 
     def start_apps(self, station: str) -> None:
         kiosk = self.spawn("kiosk", [sys.executable, "-m", "kiosk", "--windowed", "--catalog",
-                                     str(self.data / "catalog.db")], KIOSK)
+                                     str(self.data / "catalog.db")], KIOSK,
+                           FLOORLINK_KIOSK_ADMIN_PIN_HASH=hash_pin(DEMO_ADMIN_PIN))
         centre = next((wc.code for wc in load_catalog(self.catalog, deep=False).work_centres.values()
                        if station in wc.stations), "ASSY")
         terminal = self.spawn("terminal", [sys.executable, "-m", "terminal", "--windowed"], station,

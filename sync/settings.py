@@ -113,8 +113,17 @@ def time_zone_problem(name: str) -> str | None:
     return None
 
 
+def _pin_hash_problem(value: str) -> str | None:
+    from sync.pin import hash_problem
+
+    return hash_problem(value)
+
+
 #: settings that moved: an old key in a file is refused with a pointer to the new one
 MOVED = {"station.time_zone": "node.time_zone"}
+#: settings that are gone: an old key in a file or the environment is refused with what to do instead
+GONE = {"kiosk.admin_pin": "a plain PIN is no longer read: put its hash in kiosk.admin_pin_hash "
+                           "(python -m sync.pin prints the line)"}
 
 
 DECLARATIONS: list[Setting] = [
@@ -169,7 +178,11 @@ DECLARATIONS: list[Setting] = [
     Setting("kiosk", "idle_timeout_s", int, 90,
             "Seconds without a touch before the kiosk clears the session and returns to the attract screen.",
             minimum=10, maximum=3600),
-    Setting("kiosk", "admin_pin", str, "2468", "PIN an operator types to leave the kiosk app."),
+    Setting("kiosk", "admin_pin_hash", str, "",
+            "Hash of the staff PIN (opens the staff panel and leaves the app); `python -m sync.pin` makes one. "
+            "Empty: the kiosk does not start (the demo sets its own).",
+            check=lambda value: _pin_hash_problem(value) if value else None,
+            check_doc="The line `python -m sync.pin` prints (`pbkdf2_sha256$...`)."),
     Setting("kiosk", "printer", str, "",
             "System printer queue (lpstat -p) the receipt is also sent to; empty: the receipt PDF only."),
     # --- station: the station terminal (terminal/) -----------------------------------------------
@@ -293,6 +306,8 @@ def load(path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] 
                 raise SettingsError(f"top-level key {section!r} must be a [section] table", where=str(file))
             for name, raw in table.items():
                 key = f"{section}.{name}"
+                if key in GONE:
+                    raise SettingsError(f"setting {key!r} is no longer read", where=str(file), fix=GONE[key])
                 if key in MOVED:
                     raise SettingsError(f"setting {key!r} has moved to {MOVED[key]!r}", where=str(file),
                                         fix=f"write it as {MOVED[key].split('.')[1]} under [{MOVED[key].split('.')[0]}]")
@@ -302,6 +317,10 @@ def load(path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] 
                 values[key] = decls[key].convert(raw, f"{file} [{section}] {name}")
                 sources[key] = str(file)
 
+    for key, fix in GONE.items():
+        env_var = "FLOORLINK_" + key.replace(".", "_").upper()
+        if env_var in environ:
+            raise SettingsError(f"setting {key!r} is no longer read", where=f"environment variable {env_var}", fix=fix)
     for key, decl in decls.items():
         if decl.env_var in environ:
             values[key] = decl.convert(environ[decl.env_var], f"environment variable {decl.env_var}")

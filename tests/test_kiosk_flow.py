@@ -17,6 +17,7 @@ from kiosk.translations import source_strings
 from sync.catalog import Catalog, load_catalog
 from sync.configurator.product import ProductConfigurator
 from sync.errors import StoreError
+from tests.staff_pin import STAFF_HASH, STAFF_PIN
 
 REPO = Path(__file__).resolve().parent.parent
 SMALL = REPO / "tests" / "catalogs" / "small"
@@ -42,7 +43,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def model(catalog: Catalog, clock: Clock) -> KioskModel:
-    return KioskModel(catalog, MemorySink(), idle_timeout_s=60, clock=clock, today=lambda: date(2026, 11, 25))
+    return KioskModel(catalog, MemorySink(), idle_timeout_s=60, clock=clock, today=lambda: date(2026, 11, 25), admin_pin_hash=STAFF_HASH)
 
 
 def fill_details(model: KioskModel, phone: str = "13800138000") -> None:
@@ -244,7 +245,7 @@ def test_admin_pin_is_needed_to_leave(model: KioskModel) -> None:
     for key in "1111":
         model.admin_key(key)
     assert not model.admin_submit() and model.admin_error and not model.exit_requested
-    for key in model.admin_pin:
+    for key in STAFF_PIN:
         model.admin_key(key)
     assert model.admin_submit() and model.admin_unlocked and not model.exit_requested
     model.leave_app()  # the staff panel's "Leave the app"

@@ -13,6 +13,7 @@ from kiosk.events import StoreSink
 from kiosk.status import KioskStatus, age_text, read_status
 from sync.protocol.envelope import Ack
 from sync.store import Outbox, Store
+from tests.staff_pin import STAFF_HASH, STAFF_PIN
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REASON = "catalog revision 7 of EB-CITY is not released on the hub"
@@ -66,12 +67,12 @@ def test_waiting_time_reads_in_minutes_then_hours() -> None:
 def test_the_right_pin_opens_the_panel_and_only_it_leaves_the_app(store: Store) -> None:
     from kiosk.flow import KioskModel
 
-    model = KioskModel(None, StoreSink(store), revisions={"EB-CITY": 7})
+    model = KioskModel(None, StoreSink(store), revisions={"EB-CITY": 7}, admin_pin_hash=STAFF_HASH)
     model.status_source = lambda revisions: read_status(store, None, SHANGHAI, revisions)
     model.open_admin()
     model.leave_app()
     assert not model.exit_requested  # no PIN, no leaving
-    for key in model.admin_pin:
+    for key in STAFF_PIN:
         model.admin_key(key)
     assert model.admin_submit() and model.admin_unlocked and model.status_wanted and not model.exit_requested
     model.set_status(model.status_reader()())
@@ -91,7 +92,7 @@ def test_staff_see_the_refused_order_after_the_pin_in_both_languages(store: Stor
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     style_application(app)
-    model = KioskModel(None, StoreSink(store), revisions={"EB-CITY": 7}, catalog_problem="demo: no catalog")
+    model = KioskModel(None, StoreSink(store), revisions={"EB-CITY": 7}, catalog_problem="demo: no catalog", admin_pin_hash=STAFF_HASH)
 
     def source(revisions: Mapping[str, int]) -> KioskStatus:
         return read_status(store, None, SHANGHAI, revisions)
@@ -115,7 +116,7 @@ def test_staff_see_the_refused_order_after_the_pin_in_both_languages(store: Stor
 
     tap("staffCorner")
     assert model.screen == Screen.ADMIN and texts("refusedWho") == []
-    for key in model.admin_pin:
+    for key in STAFF_PIN:
         tap(f"pin-{key}")
     tap("pinOk")
     qtbot.waitUntil(lambda: texts("refusedWho") != [], timeout=5000)

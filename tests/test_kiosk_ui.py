@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.staff_pin import STAFF_HASH, STAFF_PIN
+
 pytest.importorskip("PySide6")
 
 from kiosk.app import read_catalog, style_application  # noqa: E402
@@ -32,7 +34,7 @@ def kiosk(qtbot, tmp_path):
     catalog, problem = read_catalog(kiosk_catalog_folder())
     assert catalog is not None, problem
     sink = MemorySink()
-    model = KioskModel(catalog, sink, idle_timeout_s=60)
+    model = KioskModel(catalog, sink, idle_timeout_s=60, admin_pin_hash=STAFF_HASH)
     window = KioskWindow(model, receipts=tmp_path / "receipts")
     qtbot.addWidget(window)
     window.resize(1280, 800)
@@ -276,7 +278,7 @@ def test_leaving_needs_the_admin_pin(kiosk, qtbot, artifacts):
     tap(qtbot, window, "pinOk")
     assert window.isVisible() and not model.exit_requested
     shot(window, artifacts, "en-11-admin-wrong-pin")
-    for key in model.admin_pin:
+    for key in STAFF_PIN:
         tap(qtbot, window, f"pin-{key}")
     tap(qtbot, window, "pinOk")
     assert window.isVisible() and not model.exit_requested  # the staff panel first

@@ -53,10 +53,13 @@ def test_the_hub_logs_to_its_data_folder_at_the_level_asked_for(mosquitto, tmp_p
 
 def test_the_kiosk_logs_under_its_device_id(tmp_path: Path) -> None:
     pytest.importorskip("PySide6")
+    from sync.pin import hash_pin
+
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "kiosk", "--windowed", "--no-sync", "--report-ready",
                            "--log-level", "warning"], cwd=REPO,
-                          env=env(tmp_path, FLOORLINK_NODE_DEVICE_ID="kiosk-7"), capture_output=True, text=True,
+                          env=env(tmp_path, FLOORLINK_NODE_DEVICE_ID="kiosk-7",
+                                  FLOORLINK_KIOSK_ADMIN_PIN_HASH=hash_pin("2468")), capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - started < 120

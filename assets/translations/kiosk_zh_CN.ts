@@ -44,8 +44,8 @@
         <translation>姓名只能包含文字、空格、- 和 '。</translation>
     </message>
     <message>
-        <source>Wrong PIN.</source>
-        <translation>PIN 码错误。</translation>
+        <source>Too many wrong PINs. Try again in {seconds} s.</source>
+        <translation>PIN 错误次数过多，请 {seconds} 秒后再试。</translation>
     </message>
     <message>
         <source>Switched to {option}. Removed: {removed}.</source>
@@ -70,6 +70,10 @@
     <message>
         <source>Something went wrong. Please ask our staff. ({problem})</source>
         <translation>出了点问题，请联系店员。（{problem}）</translation>
+    </message>
+    <message>
+        <source>Wrong PIN.</source>
+        <translation>PIN 码错误。</translation>
     </message>
     <message>
         <source>{option} is not available with your current choices.</source>
