@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # heavy: imported once the first screen shows
 from sync import logs
 from sync import settings as settings_module
 from sync.errors import FloorLinkError
+from sync.numbers import order_prefix
 
 REPO = Path(__file__).resolve().parent.parent
 STYLE = REPO / "assets" / "styles" / "kiosk.qss"
@@ -124,7 +125,8 @@ def main(argv: Sequence[str] | None = None, sink: EventSink | None = None) -> in
     assert isinstance(app, QApplication)
     style_application(app)
     model = KioskModel(None, MemorySink(), idle_timeout_s=config.get("kiosk.idle_timeout_s"),
-                       admin_pin_hash=config.get("kiosk.admin_pin_hash"), language=config.get("node.language"))
+                       admin_pin_hash=config.get("kiosk.admin_pin_hash"), language=config.get("node.language"),
+                       number_prefix=order_prefix(config.get("node.device_id"), config.get("kiosk.order_prefix")))
     window = KioskWindow(model, receipts=data_dir / "receipts", printer=config.get("kiosk.printer"))
     window.setWindowTitle("FloorLink kiosk")
     if args.windowed:

@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from sync.numbers import COUNTER_STREAM, order_number
+from sync.store.outbox import next_seq
+
 if TYPE_CHECKING:
     from sync.store import Store
 
@@ -18,15 +21,26 @@ class EventSink(Protocol):
     def record(self, type: str, body: dict[str, Any]) -> None:
         """Store the event durably (raise a FloorLinkError when that is impossible)."""
 
+    def record_order(self, prefix: str, body: Callable[[str], dict[str, Any]]) -> str:
+        """Take this kiosk's next order number (``sync.numbers``) and store the ``order.placed`` event
+        ``body(number)`` with it, both or neither; the number, which the receipt then prints."""
+
 
 class MemorySink:
     """Keeps events in a list: tests, benchmarks and demos without a data folder."""
 
     def __init__(self) -> None:
         self.events: list[tuple[str, dict[str, Any]]] = []
+        self.orders_numbered = 0  # in memory only: numbers start again with the process (never sent to a hub)
 
     def record(self, type: str, body: dict[str, Any]) -> None:
         self.events.append((type, body))
+
+    def record_order(self, prefix: str, body: Callable[[str], dict[str, Any]]) -> str:
+        self.orders_numbered += 1
+        number = order_number(prefix, self.orders_numbered)
+        self.record("order.placed", body(number))
+        return number
 
     def of_type(self, type: str) -> list[dict[str, Any]]:
         return [body for kind, body in self.events if kind == type]
@@ -48,3 +62,13 @@ class StoreSink:
             tx.outbox(type, body)
         if self.wake is not None:
             self.wake()
+
+    def record_order(self, prefix: str, body: Callable[[str], dict[str, Any]]) -> str:
+        """The counter lives in this store and moves in the order's own transaction: a number is never
+        given twice (not after a crash, not on another day), and a failed write takes its number back."""
+        with self.store.transaction("recording order.placed") as tx:
+            number = order_number(prefix, next_seq(tx, COUNTER_STREAM))
+            tx.outbox("order.placed", body(number))
+        if self.wake is not None:
+            self.wake()
+        return number

@@ -11,7 +11,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from enum import StrEnum
@@ -131,7 +131,7 @@ class KioskModel:
     def __init__(self, catalog: Catalog | None, sink: EventSink, *, idle_timeout_s: float = 90.0,
                  admin_pin_hash: str = "", language: str = "en", catalog_problem: str | None = None,
                  revisions: Mapping[str, int] | None = None, clock: Callable[[], float] = time.monotonic,
-                 today: Callable[[], date] = date.today) -> None:
+                 today: Callable[[], date] = date.today, number_prefix: str = "K1") -> None:
         self.sink = sink
         self.idle_timeout_s = idle_timeout_s
         self.admin_guard = PinGuard(admin_pin_hash, clock=clock)
@@ -145,6 +145,8 @@ class KioskModel:
         """The hub's newest capacity snapshot (sync.planning.estimate), set by the sync link."""
         self.zone: tzinfo = UTC
         """Released revision number per product; empty for a draft catalog folder (demo)."""
+        self.number_prefix = number_prefix
+        """This kiosk's order-number prefix (``sync.numbers.order_prefix``): K1 numbers K1-0001, K1-0002..."""
         self.catalog_problem = catalog_problem
         self.loading = catalog is None and catalog_problem is None
         """Waiting for the first catalog: the out-of-service screen says "one moment" instead."""
@@ -603,20 +605,22 @@ class KioskModel:
         self.notice = Notice(N_("Placing your order..."))
         self._changed()
         now = datetime.now(UTC)
-        return PlacedOrder(order_id, order_id[:8].upper(), self.product.code, dict(self.product.name),
+        # numbered by the sink as it is stored (save_order): the kiosk's own counter, so offline is final too
+        return PlacedOrder(order_id, "", self.product.code, dict(self.product.name),
                            dict(config.choices), config.price(), customer,
                            now.isoformat(timespec="seconds"), self.language, self.estimate(),
                            self.revisions.get(self.product.code, 0),
                            {a.code: dict(a.label) for a in self.product.attributes},
                            now.astimezone(self.zone).strftime("%Y-%m-%d %H:%M"))
 
-    def save_order(self, order: PlacedOrder) -> str | None:
-        """Write the order (call off the UI thread); the problem text when it could not be stored."""
+    def save_order(self, order: PlacedOrder) -> tuple[PlacedOrder, str | None]:
+        """Number and write the order (call off the UI thread): the numbered order, and the problem
+        text when it could not be stored."""
         try:
-            self.sink.record("order.placed", order.body())
+            number = self.sink.record_order(self.number_prefix, lambda n: replace(order, number=n).body())
         except FloorLinkError as exc:
-            return exc.message
-        return None
+            return order, exc.message
+        return replace(order, number=number), None
 
     def finish_order(self, order: PlacedOrder, problem: str | None) -> None:
         self.saving = False
@@ -652,7 +656,7 @@ class KioskModel:
         order = self.begin_order()
         if order is None:
             return None
-        self.finish_order(order, self.save_order(order))
+        self.finish_order(*self.save_order(order))
         return self.order
 
     # --- admin --------------------------------------------------------------------------------------------------

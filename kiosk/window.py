@@ -159,7 +159,7 @@ class KioskWindow(QWidget):
         if order is None:
             return
         self.ops.run(lambda: self.model.save_order(order),
-                     lambda problem: self.model.finish_order(order, problem),
+                     lambda saved: self.model.finish_order(*saved),
                      lambda exc: self.model.finish_order(order, plain_message(exc)), what="saving an order")
 
     def print_receipt(self) -> None:

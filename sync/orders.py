@@ -30,6 +30,7 @@ class PlacedOrder:
     currency: str = "CNY"
     customer: Mapping[str, str] = field(default_factory=dict)
     estimate: str | None = None  # the kiosk's offline promise estimate (ISO date), if it showed one
+    number: str = ""  # the receipt's number (sync.numbers); the hub keeps it when usable and free
 
     def to_body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -39,6 +40,8 @@ class PlacedOrder:
         }
         if self.estimate:
             body["estimate"] = self.estimate
+        if self.number:
+            body["number"] = self.number
         return body
 
     @classmethod
@@ -69,5 +72,7 @@ class PlacedOrder:
         if not isinstance(customer, dict):
             raise PlanningError("customer must be an object", where=f"{where}: customer")
         estimate = body.get("estimate")
+        number = body.get("number")
         return cls(order_id, product, revision, dict(config), quantity, price, str(body.get("currency", "CNY")),
-                   {str(k): str(v) for k, v in customer.items()}, str(estimate) if estimate else None)
+                   {str(k): str(v) for k, v in customer.items()}, str(estimate) if estimate else None,
+                   number if isinstance(number, str) else "")

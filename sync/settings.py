@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sync.errors import SettingsError
+from sync.numbers import prefix_problem
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,10 @@ DECLARATIONS: list[Setting] = [
             "Empty: the kiosk does not start (the demo sets its own).",
             check=lambda value: _pin_hash_problem(value) if value else None,
             check_doc="The line `python -m sync.pin` prints (`pbkdf2_sha256$...`)."),
+    Setting("kiosk", "order_prefix", str, "",
+            "Prefix of this kiosk's order numbers (K1 numbers K1-0001, K1-0002...); empty: made from node.device_id "
+            "(kiosk-1 -> K1). Give every kiosk of a site its own.", check=prefix_problem,
+            check_doc="A letter, then up to 5 letters or digits."),
     Setting("kiosk", "printer", str, "",
             "System printer queue (lpstat -p) the receipt is also sent to; empty: the receipt PDF only."),
     # --- station: the station terminal (terminal/) -----------------------------------------------

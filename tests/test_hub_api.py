@@ -82,3 +82,18 @@ def test_a_work_orders_traveler_comes_as_a_pdf(api: tuple[str, Hub]) -> None:
     assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert get(f"{base}/work-orders/NOPE/traveler.pdf").status_code == 404
+
+
+def test_orders_and_travelers_are_found_by_the_number_people_read(api: tuple[str, Hub]) -> None:
+    base, hub = api
+    result = hub.order("56336fe2-6246-4c2e-9d3b-6f1d2a7c9e02", number="K1-0042")
+    order = get(f"{base}/orders/k1-0042")  # typed off the receipt, any case
+    assert order.status_code == 200 and order.json()["id"] == "56336fe2-6246-4c2e-9d3b-6f1d2a7c9e02"
+    assert order.json()["number"] == "K1-0042"
+    assert {wo["order_number"] for wo in order.json()["work_orders"]} == {"K1-0042"}
+    assert get(f"{base}/orders/56336fe2-6246-4c2e-9d3b-6f1d2a7c9e02").json()["number"] == "K1-0042"
+    wo = result["work_orders"][0]
+    response = get(f"{base}/work-orders/{wo.lower()}/traveler.pdf")  # a 500 when work orders were <uuid>-01
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert wo in response.headers["Content-Disposition"]
+    assert get(f"{base}/orders/K9-0001").status_code == 404

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -53,13 +54,21 @@ class Hub:
         self.core = HubCore(self.store, self.catalog,
                             publish=lambda tx, stream, type_, body, retain: self.published.append((stream, type_, body)))
 
-    def order(self, order_id: str, now: datetime = MONDAY_8, revision: int = 1, **config: str) -> dict[str, Any]:
+    def order(self, order_id: str, now: datetime = MONDAY_8, revision: int = 1, number: str | None = None,
+              device: str = "kiosk-1", **config: str) -> dict[str, Any]:
         configuration = {"motor": "hub", "battery": "b400", "wheel_size": "28", "colour": "black", "rider": "short"}
         configuration.update(config)
         body = {"order_id": order_id, "product": "BIKE", "revision": revision, "configuration": configuration,
                 "quantity": 1, "price": "5000", "customer": {"name": "Li Wei", "phone": "13800138000"}}
-        with self.store.transaction() as tx:
-            return self.core.on_order_placed(tx, f"ev-{order_id}", "kiosk-1", body, now)
+        if number is not None:
+            body["number"] = number
+        self.events += 1
+        event_id = f"ev-{order_id}-{self.events}"
+        with self.store.transaction() as tx:  # stored as ingest would, so a migration can read the body
+            tx.execute("INSERT INTO events (event_id, device_id, seq, type, occurred_at, received_at, body, status) "
+                       "VALUES (?, ?, ?, 'order.placed', ?, ?, ?, 'ok')",
+                       [event_id, device, self.events, now.isoformat(), now.isoformat(), json.dumps(body)])
+            return self.core.on_order_placed(tx, event_id, device, body, now)
 
     def op(self, type_: str, wo: str, op: int, at: datetime, **fields: Any) -> dict[str, Any]:
         self.events += 1

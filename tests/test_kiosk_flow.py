@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -201,6 +202,9 @@ def test_the_receipt_shows_when_the_order_was_placed_in_the_stores_time_zone(mod
 
 class FullDisk:
     def record(self, type: str, body: dict) -> None:
+        raise StoreError("database or disk is full", where="/data/kiosk.db")
+
+    def record_order(self, prefix: str, body: Callable[[str], dict]) -> str:
         raise StoreError("database or disk is full", where="/data/kiosk.db")
 
 

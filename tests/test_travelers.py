@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import random
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -10,6 +15,7 @@ import pytest
 
 from sync.hub.travelers import traveler_pdf
 from sync.labels import WorkOrderLabel, parse
+from sync.labels import format as format_label
 
 WORK_ORDER = {
     "id": "K1-0007-02", "product": "CITY", "quantity": 2, "order_id": "K1-0007",
@@ -69,3 +75,120 @@ def test_a_long_routing_continues_on_more_pages(tmp_path: Path) -> None:
 def test_a_work_order_without_operations_fields_is_refused() -> None:
     with pytest.raises(KeyError):
         traveler_pdf({"id": "X"})
+
+
+# --- every work order the planner issues for the demo products -------------------------------------------------
+DEMO_CATALOG = Path(__file__).resolve().parent.parent / "assets" / "catalog"
+CONFIGURATIONS = 200
+RENDERED_BY_DEFAULT = 4  # configurations whose travelers the default run renders; -m slow renders all 200
+
+
+def page_images(pdf: bytes, scale: float = 2.0) -> list[np.ndarray]:
+    """Each page as printed (on white), in memory: 144 dpi keeps a 0.42 mm bar at 2.4 px."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize
+    from PySide6.QtGui import QImage
+    from PySide6.QtPdf import QPdfDocument
+
+    data = QByteArray(pdf)  # held here: the buffer does not keep its bytes alive
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    document = QPdfDocument()
+    document.load(buffer)
+    assert document.status() == QPdfDocument.Status.Ready, document.error()
+    pages = []
+    for index in range(document.pageCount()):
+        size = document.pagePointSize(index)
+        image = document.render(index, QSize(int(size.width() * scale), int(size.height() * scale)))
+        image = image.convertToFormat(QImage.Format.Format_ARGB32)
+        rgba = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)
+        rgba = rgba[:, : image.width()]
+        alpha = rgba[:, :, 3:4].astype(np.float32) / 255.0
+        pages.append((rgba[:, :, :3] * alpha + 255 * (1 - alpha)).astype(np.uint8))
+    document.close()
+    return pages
+
+
+@pytest.fixture(scope="module")
+def demo_orders(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """200 random valid configurations of the demo products, each ordered at a kiosk and planned by a hub."""
+    from sync.catalog.store import CatalogStore
+    from sync.demo import release_catalog
+    from sync.hub.core import HubCore
+    from sync.store import Store
+
+    folder = tmp_path_factory.mktemp("demo-orders")
+    released = release_catalog(DEMO_CATALOG, folder / "catalog.db")
+    store = Store(folder / "hub.db", device_id="hub", kind="hub")
+    core = HubCore(store, CatalogStore(folder / "catalog.db"))
+    rng = random.Random(20261202)
+    orders = []
+    for index in range(CONFIGURATIONS):
+        code = sorted(released)[index % len(released)]
+        _, engine = core.product(code, released[code])
+        configuration = random_configuration(engine, rng)
+        number = f"K{index % 3 + 1}-{index + 1:04d}"  # three kiosks
+        body = {"order_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "number": number, "product": code,
+                "revision": released[code], "configuration": configuration, "quantity": rng.randint(1, 3),
+                "price": "1", "customer": {"name": "Li Wei"}}
+        with store.transaction() as tx:
+            result = core.on_order_placed(tx, f"ev-{index}", f"kiosk-{index % 3 + 1}", body,
+                                          datetime(2026, 11, 23, 8, tzinfo=UTC) + timedelta(minutes=index))
+        assert result["number"] == number
+        orders.append((code, configuration, result["work_orders"]))
+    bodies = {r["id"]: json.loads(r["body"]) for r in store.query("SELECT id, body FROM work_orders")}
+    store.close()
+    return orders, bodies
+
+
+def random_configuration(engine: Any, rng: random.Random) -> dict[str, str]:
+    """A uniformly drawn choice per attribute, in random order, each among what the engine still allows."""
+    session = engine.new_session()
+    names = [v.name for v in engine.problem.variables]
+    rng.shuffle(names)
+    for name in names:
+        session.choose(name, rng.choice(sorted(v for v, ok in session.domains()[name].items() if ok)))
+    assert engine.is_valid(session.choices)
+    return session.choices
+
+
+def test_every_work_order_of_200_random_demo_orders_fits_the_label_syntax(demo_orders: Any) -> None:
+    orders, bodies = demo_orders
+    assert {code for code, _, _ in orders} == {"CARGO", "CITY", "MTB"}
+    assert len({tuple(sorted(c.items())) for _, c, _ in orders}) > 100, "the draw covers many configurations"
+    issued = [wo for _, _, wos in orders for wo in wos]
+    assert len(issued) == len(set(issued)) == len(bodies), "no two work orders share a number"
+    for wo in issued:
+        for op in [None, *(o["number"] for o in bodies[wo]["operations"])]:
+            label = WorkOrderLabel(wo, op)
+            assert parse(format_label(label)) == label
+
+
+def check_travelers(orders: list[Any], bodies: dict[str, Any]) -> int:
+    """Render each traveler and read every label back with the station's decoder; how many travelers."""
+    from terminal.decode.chain import DecodeChain
+
+    chain = DecodeChain(formats=("Code128", "QRCode"))
+    formats: set[str] = set()
+    count = 0
+    for _, _, work_orders in orders:
+        for wo in work_orders:
+            body = bodies[wo]
+            found = {(code.format, code.text) for page in page_images(traveler_pdf(body)) for code in chain.decode(page)}
+            formats |= {fmt for fmt, _ in found}
+            expected = {WorkOrderLabel(wo)} | {WorkOrderLabel(wo, op["number"]) for op in body["operations"]}
+            assert {parse(text) for _, text in found} == expected, f"traveler {wo}"
+            count += 1
+    assert formats == {"Code128", "QRCode"}
+    return count
+
+
+def test_the_travelers_of_random_demo_orders_render_and_decode(demo_orders: Any) -> None:
+    orders, bodies = demo_orders
+    assert check_travelers(orders[:RENDERED_BY_DEFAULT], bodies) >= RENDERED_BY_DEFAULT
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(3600)
+def test_the_travelers_of_all_200_random_demo_orders_render_and_decode(demo_orders: Any) -> None:
+    orders, bodies = demo_orders
+    assert check_travelers(orders, bodies) == len(bodies)

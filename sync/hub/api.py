@@ -23,9 +23,9 @@ from sync.hub.progress import OrderProgress, WorkOrderProgress, work_in_progress
 from sync.hub.travelers import traveler_pdf
 
 
-def _wo_json(wo: WorkOrderProgress) -> dict[str, Any]:
+def _wo_json(wo: WorkOrderProgress, order_number: str = "") -> dict[str, Any]:
     return {
-        "id": wo.id, "order_id": wo.order_id, "item": wo.item, "qty": wo.qty, "status": wo.status,
+        "id": wo.id, "order_id": wo.order_id, "order_number": order_number, "item": wo.item, "qty": wo.qty, "status": wo.status,
         "percent": wo.percent, "good": wo.good, "scrap": wo.scrap, "eta": wo.eta.isoformat(),
         "operations": [{
             "op": op.planned.op, "code": op.planned.code, "work_centre": op.planned.work_centre,
@@ -39,12 +39,12 @@ def _wo_json(wo: WorkOrderProgress) -> dict[str, Any]:
 
 def _order_json(order: OrderProgress, detail: bool = False) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "id": order.id, "status": order.status, "percent": order.percent, "late": order.late,
+        "id": order.id, "number": order.number, "status": order.status, "percent": order.percent, "late": order.late,
         "promise": order.promise.isoformat() if order.promise else None,
         "eta": order.eta.isoformat() if order.eta else None,
     }
     if detail:
-        data["work_orders"] = [_wo_json(wo) for wo in order.work_orders]
+        data["work_orders"] = [_wo_json(wo, order.number) for wo in order.work_orders]
     return data
 
 
@@ -81,25 +81,29 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
         rows.sort(key=lambda o: (not o["late"], o["promise"] or ""))
         return jsonify(rows)
 
-    @app.get("/api/v1/orders/<order_id>")
-    def order(order_id: str) -> Response:
-        found = core.orders_progress(now(), [order_id])
+    @app.get("/api/v1/orders/<key>")
+    def order(key: str) -> Response:
+        """``key``: the order's number (``K1-0042``, as on the receipt) or its internal id."""
+        order_id = core.order_id_for(key)
+        found = core.orders_progress(now(), [order_id]) if order_id else []
         if not found:
-            return error(404, f"no order {order_id}")
+            return error(404, f"no order {key}")
         return jsonify(_order_json(found[0], detail=True))
 
     @app.get("/api/v1/work-orders")
     def work_orders() -> Response:
         status = request.args.get("status")
-        rows = [_wo_json(wo) for o in core.orders_progress(now()) for wo in o.work_orders
+        rows = [_wo_json(wo, o.number) for o in core.orders_progress(now()) for wo in o.work_orders
                 if status is None or wo.status == status]
         return jsonify(rows)
 
     @app.get("/api/v1/work-orders/<wo_id>/traveler.pdf")
     def traveler(wo_id: str) -> Response:
-        rows = core.store.query("SELECT body FROM work_orders WHERE id = ?", [wo_id])
+        """``wo_id``: the work order's number (``K1-0042-01``, any case), which is its id."""
+        rows = core.store.query("SELECT body FROM work_orders WHERE id IN (?, ?)", [wo_id, wo_id.upper()])
         if not rows:
             return error(404, f"no work order {wo_id}")
+        wo_id = json.loads(rows[0]["body"])["id"]
         pdf = traveler_pdf(json.loads(rows[0]["body"]))
         return Response(pdf, mimetype="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="traveler-{wo_id}.pdf"'})

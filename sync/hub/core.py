@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -39,6 +39,7 @@ from sync.hub.insights import (
     stored_rows,
 )
 from sync.hub.progress import OrderProgress, PlannedOp, order_progress, work_order_progress
+from sync.numbers import HUB_PREFIX, is_order_number, order_number, work_order_number
 from sync.orders import PlacedOrder
 from sync.planning import Planner, from_catalog
 from sync.station.calendar import WorkingTime
@@ -81,7 +82,58 @@ def _alerts_1(db: Any) -> None:
     AlertBook(db)
 
 
-MIGRATIONS = {"hub_plan": [_plan_1], "hub_alerts": [_alerts_1]}
+def _numbers_1(db: Any) -> None:
+    """Orders get their human number (``sync.numbers``), and work orders are renamed after it.
+
+    Before, a work order was named ``<order UUID>-01``: too long for a label, so no station could
+    scan it. An order keeps the number its kiosk printed on the receipt when that one is usable and
+    free, else it gets the hub's ``H-<seq>``; its work orders become ``<number>-01``... in every
+    table that names them (ids of demo-style work orders that were never from an order stay).
+    """
+    db.execute("ALTER TABLE orders ADD COLUMN number TEXT")
+    taken: set[str] = set()
+    renames: dict[str, str] = {}
+    for order_id, seq, event_id in db.execute("SELECT order_id, seq, event_id FROM orders ORDER BY seq").fetchall():
+        row = db.execute("SELECT body FROM events WHERE event_id = ?", [event_id]).fetchone()
+        try:
+            sent = json.loads(row[0]).get("number") if row else None
+        except (ValueError, AttributeError):
+            sent = None
+        number = sent if is_order_number(sent) and sent not in taken else _hub_number(seq, taken)
+        taken.add(number)
+        db.execute("UPDATE orders SET number = ? WHERE order_id = ?", [number, order_id])
+        for (wo_id,) in db.execute("SELECT id FROM work_orders WHERE order_id = ?", [order_id]).fetchall():
+            index = wo_id.rsplit("-", 1)[-1]
+            renames[wo_id] = work_order_number(number, int(index)) if index.isdigit() else wo_id
+    for old, new in renames.items():
+        if old == new:
+            continue
+        body = json.loads(db.execute("SELECT body FROM work_orders WHERE id = ?", [old]).fetchone()[0])
+        body["id"] = new
+        db.execute("UPDATE work_orders SET id = ?, body = ? WHERE id = ?", [new, json.dumps(body), old])
+        db.execute("UPDATE work_orders SET parent = ? WHERE parent = ?", [new, old])
+        for table in ("wo_ops", "op_events"):
+            db.execute(f"UPDATE {table} SET work_order = ? WHERE work_order = ?", [new, old])
+        db.execute("UPDATE requisitions SET work_order = ? WHERE work_order = ?", [new, old])
+    for event_id, text in db.execute("SELECT event_id, body FROM op_events").fetchall():
+        body = json.loads(text)
+        if body.get("work_order") in renames:
+            body["work_order"] = renames[body["work_order"]]
+            db.execute("UPDATE op_events SET body = ? WHERE event_id = ?", [json.dumps(body), event_id])
+    db.execute("CREATE UNIQUE INDEX orders_number ON orders (number)")
+
+
+def _hub_number(seq: int, taken: set[str] | Callable[[str], bool]) -> str:
+    """The hub's own number for an order that came without a usable one: ``H-<seq>``, the first free."""
+    used = taken.__contains__ if isinstance(taken, set) else taken
+    candidate = order_number(HUB_PREFIX, seq)
+    while used(candidate):
+        seq += 1
+        candidate = order_number(HUB_PREFIX, seq)
+    return candidate
+
+
+MIGRATIONS = {"hub_plan": [_plan_1], "hub_alerts": [_alerts_1], "hub_numbers": [_numbers_1]}
 
 
 @dataclass(frozen=True)
@@ -165,30 +217,58 @@ class HubCore:
     def on_order_placed(self, tx: Transaction, event_id: str, device_id: str, body: Mapping[str, Any],
                         now: datetime) -> dict[str, Any]:
         order = PlacedOrder.from_body(body)
-        existing = tx.execute("SELECT promise, promise_reason, ships_from_stock FROM orders WHERE order_id = ?",
+        existing = tx.execute("SELECT promise, promise_reason, ships_from_stock, number FROM orders WHERE order_id = ?",
                               [order.order_id]).fetchone()
         if existing:  # the same order sent again under a new event id: answer as before
-            return {"order_id": order.order_id, "promise": existing[0], "promise_date": existing[0][:10],
-                    "reason": existing[1],
+            return {"order_id": order.order_id, "number": existing[3], "promise": existing[0],
+                    "promise_date": existing[0][:10], "reason": existing[1],
                     "ships_from_stock": bool(existing[2]), "duplicate": True}
         with self._lock:
             product, engine = self.product(order.product, order.revision)
             self._check_configuration(order, product, engine)
-            plan = self._plan(order, product, now)
-            promise = self.promise_of(plan.promise)
             seq = (tx.execute("SELECT COALESCE(MAX(seq), 0) FROM orders").fetchone()[0] or 0) + 1
+            number = self._number_for(tx, order, device_id, seq, now)
+            plan = self._plan(order, product, now, number)
+            promise = self.promise_of(plan.promise)
             tx.table("orders").insert({
-                "order_id": order.order_id, "seq": seq, "event_id": event_id, "device_id": device_id,
+                "order_id": order.order_id, "number": number, "seq": seq, "event_id": event_id, "device_id": device_id,
                 "product": order.product, "revision": order.revision,
                 "configuration": json.dumps(dict(order.configuration), sort_keys=True),
                 "quantity": order.quantity, "price": str(order.price), "currency": order.currency,
                 "customer": json.dumps(dict(order.customer), ensure_ascii=False), "placed_at": _iso(now),
                 "promise": _iso(promise), "promise_reason": plan.reason,
                 "ships_from_stock": int(plan.ships_from_stock)})
-            self._store_plan(tx, order, product, plan)
-        return {"order_id": order.order_id, "promise": _iso(promise), "promise_date": promise.date().isoformat(),
+            self._store_plan(tx, order, product, plan, number)
+        return {"order_id": order.order_id, "number": number, "promise": _iso(promise),
+                "promise_date": promise.date().isoformat(),
                 "ready_at": _iso(plan.promise), "reason": plan.reason, "ships_from_stock": plan.ships_from_stock,
                 "work_orders": [wo.id for wo in plan.work_orders]}
+
+    def _number_for(self, tx: Transaction, order: PlacedOrder, device_id: str, seq: int, now: datetime) -> str:
+        """The receipt's number when it is usable and free; else the hub's own (a clash raises an alert)."""
+        sent = (order.number or "").upper()
+
+        def taken(number: str) -> bool:
+            return tx.execute("SELECT 1 FROM orders WHERE number = ?", [number]).fetchone() is not None
+
+        if is_order_number(sent) and not taken(sent):
+            return sent
+        number = _hub_number(seq, taken)
+        if is_order_number(sent):
+            holder = tx.execute("SELECT device_id FROM orders WHERE number = ?", [sent]).fetchone()[0]
+            self._raise(tx, Candidate(
+                key=f"number:{order.order_id}", kind="order_number", severity="warning", subject=f"{device_id} {sent}",
+                message=f"order number {sent} from {device_id} was already used by an order from {holder}; "
+                        f"this order is {number} (the customer's receipt says {sent}): give every kiosk its own "
+                        f"kiosk.order_prefix",
+                data={"order_id": order.order_id, "receipt": sent, "number": number, "device_id": device_id,
+                      "holder": holder}), now)
+        return number
+
+    def order_id_for(self, key: str) -> str | None:
+        """The internal id of the order ``key`` names: its number (any case) or its id."""
+        rows = self.store.query("SELECT order_id FROM orders WHERE number = ? OR order_id = ?", [key.upper(), key])
+        return str(rows[0]["order_id"]) if rows else None
 
     def promise_of(self, ready_at: datetime) -> datetime:
         """Customers are promised a day, not a minute: the end of the day the schedule finishes."""
@@ -210,12 +290,12 @@ class HubCore:
             raise PlanningError("the configuration breaks the product's rules", where=f"order {order.order_id}",
                                 fix="configure it again on a kiosk with the current catalog")
 
-    def _plan(self, order: PlacedOrder, product: Product, now: datetime) -> Any:
+    def _plan(self, order: PlacedOrder, product: Product, now: datetime, number: str) -> Any:
         tree = from_catalog.structure(product, order.configuration)
         stocked = dict(order.configuration) == product.defaults()
-        return self.planner.plan(order.order_id, tree, order.quantity, now, ship_from_stock=stocked)
+        return self.planner.plan(order.order_id, tree, order.quantity, now, ship_from_stock=stocked, number=number)
 
-    def _store_plan(self, tx: Transaction, order: PlacedOrder, product: Product, plan: Any) -> None:
+    def _store_plan(self, tx: Transaction, order: PlacedOrder, product: Product, plan: Any, number: str) -> None:
         bom = resolve_bom(product, order.configuration)
         ops_by_item = {(o.item, o.op): o for o in resolve_routing(product, order.configuration, bom)}
         children = _children_by_parent(product, bom)
@@ -255,7 +335,8 @@ class HubCore:
             routed = RoutedWorkOrder(id=wo.id, product=order.product, quantity=max(int(round(wo.qty)), 1),
                                      operations=tuple(routed_ops),
                                      configuration=tuple(sorted(order.configuration.items())),
-                                     materials=materials, order_id=order.order_id, calendars=calendars)
+                                     materials=materials, order_id=order.order_id, calendars=calendars,
+                                     order_number=number)
             body = routed.to_body()
             wo_rows.append({"id": wo.id, "order_id": order.order_id, "item": wo.item, "qty": wo.qty,
                             "parent": wo.parent, "stations": json.dumps(stations), "body": json.dumps(body)})
@@ -270,11 +351,14 @@ class HubCore:
 
     def on_order_cancelled(self, tx: Transaction, event_id: str, body: Mapping[str, Any],
                            now: datetime) -> dict[str, Any]:
-        order_id = body.get("order_id")
-        if not isinstance(order_id, str):
-            raise PlanningError(f"order_id {order_id!r} is not an order id", where="order.cancelled body")
-        if tx.execute("SELECT 1 FROM orders WHERE order_id = ?", [order_id]).fetchone() is None:
-            raise PlanningError(f"unknown order {order_id}", where="order.cancelled")
+        key = body.get("order_id")
+        if not isinstance(key, str):
+            raise PlanningError(f"order_id {key!r} is not an order id", where="order.cancelled body")
+        # the order's id, or its number as a person reads it off the receipt
+        found = tx.execute("SELECT order_id FROM orders WHERE order_id = ? OR number = ?", [key, key.upper()]).fetchone()
+        if found is None:
+            raise PlanningError(f"unknown order {key}", where="order.cancelled")
+        order_id = str(found[0])
         if tx.execute("SELECT 1 FROM order_cancellations WHERE order_id = ?", [order_id]).fetchone():
             return {"order_id": order_id, "cancelled": True, "duplicate": True}
         with self._lock:
@@ -468,7 +552,7 @@ class HubCore:
 
     def orders_progress(self, now: datetime, order_ids: Iterable[str] | None = None) -> list[OrderProgress]:
         """Progress of orders derived from the op events (all orders, or the ones named)."""
-        orders = self.store.query("SELECT o.order_id, o.promise, o.ships_from_stock, c.order_id AS cancelled "
+        orders = self.store.query("SELECT o.order_id, o.number, o.promise, o.ships_from_stock, c.order_id AS cancelled "
                                   "FROM orders o LEFT JOIN order_cancellations c USING (order_id) ORDER BY o.seq")
         wanted = set(order_ids) if order_ids is not None else None
         ops: dict[str, list[PlannedOp]] = {}
@@ -488,8 +572,9 @@ class HubCore:
         for o in orders:
             if wanted is not None and o["order_id"] not in wanted:
                 continue
-            out.append(order_progress(o["order_id"], _at(o["promise"]), wos.get(o["order_id"], []), now,
-                                      cancelled=o["cancelled"] is not None, shipped_from_stock=bool(o["ships_from_stock"])))
+            progress = order_progress(o["order_id"], _at(o["promise"]), wos.get(o["order_id"], []), now,
+                                      cancelled=o["cancelled"] is not None, shipped_from_stock=bool(o["ships_from_stock"]))
+            out.append(replace(progress, number=o["number"] or ""))
         return out
 
     # ------------------------------------------------------------------ restart
@@ -506,7 +591,7 @@ class HubCore:
                 continue
             order = PlacedOrder(row["order_id"], row["product"], row["revision"], json.loads(row["configuration"]),
                                 row["quantity"])
-            self._plan(order, product, _at(row["placed_at"]))
+            self._plan(order, product, _at(row["placed_at"]), row["number"])
             if row["order_id"] in cancelled:
                 self.planner.cancel(row["order_id"], cancelled[row["order_id"]])
         for row in self.store.query("SELECT work_order, op, type, body FROM op_events ORDER BY rowid"):

@@ -26,7 +26,7 @@ def orders_body(core: HubCore, progress: list[OrderProgress], now: datetime,
                 kpis: dict[str, Any] | None) -> dict[str, Any]:
     placed = {r["order_id"]: r for r in core.store.query("SELECT order_id, product, placed_at, quantity FROM orders")}
     orders = [{
-        "id": o.id, "product": placed.get(o.id, {}).get("product"), "quantity": placed.get(o.id, {}).get("quantity"),
+        "id": o.id, "number": o.number, "product": placed.get(o.id, {}).get("product"), "quantity": placed.get(o.id, {}).get("quantity"),
         "placed_at": placed.get(o.id, {}).get("placed_at"), "status": o.status, "percent": o.percent,
         "promise": _iso(o.promise), "eta": _iso(o.eta), "late": o.late,
     } for o in progress]
@@ -90,7 +90,7 @@ def centre_bodies(core: HubCore, progress: list[OrderProgress], now: datetime) -
             for op in wo.operations:
                 st = op.state
                 ops.setdefault(op.planned.work_centre, []).append({
-                    "order_id": order.id, "work_order": wo.id, "item": wo.item, "qty": wo.qty, "op": op.planned.op,
+                    "order_id": order.id, "order_number": order.number, "work_order": wo.id, "item": wo.item, "qty": wo.qty, "op": op.planned.op,
                     "code": op.planned.code, "status": st.status.value, "workers": list(st.workers),
                     "elapsed_s": round(st.elapsed_seconds), "standard_s": round(op.planned.standard_seconds),
                     "good": st.good, "scrap": st.scrap, "planned_start": _iso(op.planned.planned_start),

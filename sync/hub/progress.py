@@ -68,6 +68,7 @@ class OrderProgress:
     eta: datetime | None
     late: bool
     work_orders: tuple[WorkOrderProgress, ...] = field(default=())
+    number: str = ""  # the order's human number (sync.numbers); ``id`` is the internal UUID
 
 
 def _status(statuses: Sequence[Status]) -> str:

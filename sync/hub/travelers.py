@@ -24,15 +24,22 @@ ROW_HEIGHT = 40 * mm
 MARGIN = 15 * mm
 
 
+QR_SIZE = 30 * mm
+BAR_WIDTH = 0.42 * mm
+
+
 def _codes(canvas: Canvas, text: str, x: float, y: float) -> None:
     """Code128 (left) and QR (right) of ``text``, bottom-left corner at (x, y)."""
-    bars = code128.Code128(text, barHeight=16 * mm, barWidth=0.42 * mm, quiet=True)
+    bars = code128.Code128(text, barHeight=16 * mm, barWidth=BAR_WIDTH, quiet=True)
+    room = A4[0] - MARGIN - QR_SIZE - 6 * mm - x
+    if bars.width > room:  # a long id (the label syntax allows 32 characters): narrower bars, never over the QR
+        bars = code128.Code128(text, barHeight=16 * mm, barWidth=BAR_WIDTH * room / bars.width, quiet=True)
     bars.drawOn(canvas, x, y + 6 * mm)
     canvas.setFont("Helvetica", 8)
     canvas.drawString(x + 6 * mm, y + 1.5 * mm, text)
     widget = qr.QrCodeWidget(text, barLevel="M")
     left, bottom, right, top = widget.getBounds()
-    size = 30 * mm
+    size = QR_SIZE
     drawing = Drawing(size, size, transform=[size / (right - left), 0, 0, size / (top - bottom), 0, 0])
     drawing.add(widget)
     renderPDF.draw(drawing, canvas, A4[0] - MARGIN - size, y)
@@ -51,7 +58,8 @@ def traveler_pdf(work_order: Mapping[str, Any]) -> bytes:
         canvas.setFont("Helvetica-Bold", 16)
         canvas.drawString(MARGIN, top - 6 * mm, f"Work order {work_order['id']}")
         canvas.setFont("Helvetica", 10)
-        canvas.drawString(MARGIN, top - 12 * mm, f"Order {work_order.get('order_id') or '-'}   Product "
+        order = work_order.get("order_number") or work_order.get("order_id") or "-"
+        canvas.drawString(MARGIN, top - 12 * mm, f"Order {order}   Product "
                                                  f"{work_order['product']}   Quantity {work_order['quantity']}")
         config = ", ".join(f"{k}={v}" for k, v in work_order.get("configuration", []))
         canvas.setFont("Helvetica", 8)

@@ -114,3 +114,5 @@ class OrderPlan:
     reserved: dict[str, float] = field(default_factory=dict)
     work_orders: list[PlannedWorkOrder] = field(default_factory=list)
     requisitions: list[Requisition] = field(default_factory=list)
+    number: str = ""
+    """The order's human number (``sync.numbers``): its work orders are ``<number>-01``..."""

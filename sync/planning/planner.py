@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sync.errors import PlanningError
+from sync.numbers import work_order_number
 from sync.planning.model import (
     CentreSpec,
     ItemSpec,
@@ -134,17 +135,21 @@ class Planner:
             self.centres.setdefault(code, centre)
 
     def plan(self, order_id: str, structure: StructureNode, qty: float, now: datetime,
-             *, ship_from_stock: bool = True) -> OrderPlan:
-        """Plan and book an order: it takes stock and capacity from later orders."""
+             *, ship_from_stock: bool = True, number: str = "") -> OrderPlan:
+        """Plan and book an order: it takes stock and capacity from later orders.
+
+        ``number`` (the order's human number, ``sync.numbers``) names its work orders ``<number>-01``...;
+        without one they are named after ``order_id``.
+        """
         if order_id in self.plans:
             raise PlanningError(f"order {order_id} is already planned", fix="cancel it first to plan it again")
-        plan = self._plan(order_id, structure, qty, now, ship_from_stock)
+        plan = self._plan(order_id, structure, qty, now, ship_from_stock, number)
         self.plans[order_id] = plan
         self._orders.append(order_id)
         return plan
 
     def promise(self, order_id: str, structure: StructureNode, qty: float, now: datetime,
-                *, ship_from_stock: bool = True) -> OrderPlan:
+                *, ship_from_stock: bool = True, number: str = "") -> OrderPlan:
         """What :meth:`plan` would answer, without booking anything (a quote)."""
         scratch = copy.copy(self)
         scratch.on_hand = dict(self.on_hand)
@@ -155,7 +160,7 @@ class Planner:
         scratch._slots = {k: [slot.copy() for slot in v] for k, v in self._slots.items()}
         scratch._work_orders = dict(self._work_orders)
         scratch._top = dict(self._top)
-        return scratch._plan(order_id, structure, qty, now, ship_from_stock)
+        return scratch._plan(order_id, structure, qty, now, ship_from_stock, number)
 
     def cancel(self, order_id: str, now: datetime) -> None:
         """Drop an order: its reservations go back to stock and the rest is rescheduled."""
@@ -245,11 +250,11 @@ class Planner:
 
     # ------------------------------------------------------------------ planning
     def _plan(self, order_id: str, structure: StructureNode, qty: float, now: datetime,
-              ship_from_stock: bool) -> OrderPlan:
+              ship_from_stock: bool, number: str = "") -> OrderPlan:
         if qty <= 0:
             raise PlanningError(f"order {order_id}: quantity must be positive, got {qty}")
         self._spec(structure.item)
-        plan = OrderPlan(order_id=order_id, ships_from_stock=False, promise=now, reason="")
+        plan = OrderPlan(order_id=order_id, ships_from_stock=False, promise=now, reason="", number=number)
         need = qty * structure.qty_per
         if ship_from_stock and self._usable(structure.item) + _EPS >= need:
             self._reserve(plan, structure.item, need)
@@ -298,7 +303,7 @@ class Planner:
             raise PlanningError(f"item {node.item} is made but has no routing",
                                 fix="give its assembly a routing in assemblies.yaml")
         counter[0] += 1
-        wo_id = f"{plan.order_id}-{counter[0]:02d}"
+        wo_id = work_order_number(plan.number or plan.order_id, counter[0])
         materials_ready = now
         material_constraint: _Constraint | None = None
         children: list[str] = []

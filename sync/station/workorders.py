@@ -66,6 +66,7 @@ class RoutedWorkOrder:
     # work centre -> its calendar as the catalog holds it: {"workdays": [...], "shifts": [[start, end]...],
     # "holidays": [...]}; the hub sends it so station timers count only working time
     calendars: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    order_number: str | None = None  # the order's human number (sync.numbers), what the customer's receipt says
 
     def calendar(self, work_centre: str, zone: tzinfo) -> WeeklyShifts | None:
         """The shifts of ``work_centre`` in the site's zone, when the hub sent its calendar."""
@@ -90,6 +91,7 @@ class RoutedWorkOrder:
             "materials": [m.__dict__ for m in self.materials],
             "operations": [o.to_body() for o in self.operations],
             "calendars": {wc: dict(spec) for wc, spec in self.calendars.items()},
+            "order_number": self.order_number,
         }
 
     @classmethod
@@ -118,7 +120,8 @@ class RoutedWorkOrder:
             wo = cls(id=wo_id, product=_text(body, "product", where), quantity=quantity, operations=ops,
                      configuration=config, materials=materials, order_id=body.get("order_id"),
                      demo=bool(body.get("demo", False)), calendars=calendars,
-                     cancelled=bool(body.get("cancelled", False)))
+                     cancelled=bool(body.get("cancelled", False)),
+                     order_number=str(body["order_number"]) if body.get("order_number") else None)
             for wc in calendars:
                 try:
                     wo.calendar(wc, UTC)

@@ -243,7 +243,8 @@ class StationSession:
         if self._is_done(wo, op):
             raise StationError(f"operation {op.number} of {wo.id} is already complete")
         if wo.cancelled and self._state(wo, op).status is Status.QUEUED:
-            raise StationError(f"work order {wo.id} was cancelled" + (f" with order {wo.order_id}" if wo.order_id else ""),
+            order = wo.order_number or wo.order_id
+            raise StationError(f"work order {wo.id} was cancelled" + (f" with order {order}" if order else ""),
                                fix="put the parts aside and ask the supervisor")
         if not self.works_here(wo, op):
             raise StationError(f"operation {op.number} of {wo.id} is routed to {op.work_centre}, not this station",

@@ -200,7 +200,8 @@ class OperationPage(QWidget):
 
     def show_view(self, view: OperationView, names: Callable[[str], str] = str) -> None:
         wo, op, state = view.wo, view.op, view.state
-        self.work_order.set(f"{wo.id}" + (f"  ·  order {wo.order_id}" if wo.order_id else "")
+        order = wo.order_number or wo.order_id  # the number the customer's receipt says
+        self.work_order.set(f"{wo.id}" + (f"  ·  order {order}" if order else "")
                             + ("  ·  DEMO" if wo.demo else ""))
         self.product.set(f"{wo.product}  ×{wo.quantity}")
         self.configuration.set("   ".join(f"{k}: {v}" for k, v in wo.configuration) or "—")
