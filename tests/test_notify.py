@@ -149,7 +149,7 @@ def test_email_goes_through_a_real_smtp_server(tmp_path: Path) -> None:
     controller.start()
     try:
         cfg = tmp_path / "mail.toml"
-        cfg.write_text(f'[channels.mail]\nkind = "smtp"\nhost = "127.0.0.1"\nport = {port}\n'
+        cfg.write_text(f'[channels.mail]\nkind = "smtp"\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
                        f'sender = "hub@shop.example"\nto = ["lead@shop.example"]\n'
                        '[[routes]]\nchannels = ["mail"]\n', encoding="utf-8")
         notifier = Notifier(sqlite_utils.Database(tmp_path / "hub.db"), load_config(cfg))
@@ -165,6 +165,10 @@ def test_email_goes_through_a_real_smtp_server(tmp_path: Path) -> None:
     ('[channels.x]\nkind = "webhook"\nurl = "ftp://a"\n', "must start with http"),
     ('[channels.x]\nkind = "webhook"\nurl = "http://a"\n[[routes]]\nchannels = ["y"]\n', "not defined"),
     ('[channels.x]\nkind = "smtp"\nhost = "m"\n', "needs host, sender and to"),
+    ('[channels.x]\nkind = "smtp"\nhost = "m"\nsender = "a@b"\nto = "c@d"\nsecurity = "tls1"\n', "not one of"),
+    ('[channels.x]\nkind = "smtp"\nhost = "m"\nsender = "a@b"\nto = "c@d"\nsecurity = "none"\n'
+     'username = "u"\npassword = "p"\n', "password in clear"),
+    ('[channels.x]\nkind = "smtp"\nhost = "m"\nsender = "a@b"\nto = "c@d"\nusername = "u"\n', "go together"),
     ("[channels.x\n", "not valid TOML"),
 ])
 def test_a_wrong_notification_config_names_the_file_and_the_problem(tmp_path: Path, text: str, problem: str) -> None:
@@ -173,3 +177,89 @@ def test_a_wrong_notification_config_names_the_file_and_the_problem(tmp_path: Pa
     with pytest.raises(SettingsError, match=problem) as err:
         load_config(cfg)
     assert str(cfg) in str(err.value)
+
+
+# --- e-mail over TLS with a login (aiosmtpd, a private CA from sync.broker.tls) ----------------------
+
+class MailServer:
+    """A real SMTP server on loopback: STARTTLS or TLS from the start, login required."""
+
+    def __init__(self, tmp_path: Path, mode: str) -> None:
+        import ssl
+
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult
+
+        from sync.broker.tls import make_certificates
+
+        self.files = make_certificates(tmp_path / "mail-tls", ["127.0.0.1"])
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.files.cert, self.files.key)
+        self.got: list[bytes] = []
+        self.logins: list[tuple[str, str]] = []
+        server = self
+
+        class Handler:
+            async def handle_DATA(self, _server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+                server.got.append(envelope.content)
+                return "250 OK"
+
+        def authenticate(_server: Any, _session: Any, _envelope: Any, _mechanism: str, data: Any) -> Any:
+            who = (data.login.decode(), data.password.decode())
+            self.logins.append(who)
+            return AuthResult(success=who == ("hub", "s3cret"))
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        options: dict[str, Any] = {"authenticator": authenticate, "auth_required": True}
+        if mode == "ssl":  # TLS from the first byte; aiosmtpd offers AUTH only after STARTTLS unless told
+            options.update(ssl_context=context, auth_require_tls=False)
+        else:
+            options.update(tls_context=context, require_starttls=True)
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, server_hostname="127.0.0.1",
+                                     **options)
+
+    def config(self, tmp_path: Path, security: str, password: str = "s3cret", ca: bool = True) -> Path:
+        tmp_path.mkdir(parents=True, exist_ok=True)
+        cfg = tmp_path / f"mail-{security}.toml"
+        ca_line = f'ca_file = "{self.files.ca}"\n' if ca else ""
+        cfg.write_text(f'[channels.mail]\nkind = "smtp"\nhost = "127.0.0.1"\nport = {self.port}\n'
+                       f'security = "{security}"\nusername = "hub"\npassword = "{password}"\n{ca_line}'
+                       'sender = "hub@shop.example"\nto = ["lead@shop.example"]\n'
+                       '[[routes]]\nchannels = ["mail"]\n', encoding="utf-8")
+        return cfg
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # the ssl server is TLS throughout
+@pytest.mark.parametrize("mode", ["starttls", "ssl"])
+def test_email_goes_over_tls_with_a_login(tmp_path: Path, mode: str) -> None:
+    pytest.importorskip("aiosmtpd")
+    mail = MailServer(tmp_path, mode)
+    mail.controller.start()
+    try:
+        notifier = Notifier(sqlite_utils.Database(tmp_path / "hub.db"), load_config(mail.config(tmp_path, mode)))
+        notifier.enqueue(alert(7), T0)
+        assert notifier.deliver_due(T0) == 1
+    finally:
+        mail.controller.stop()
+    assert mail.logins == [("hub", "s3cret")]
+    assert len(mail.got) == 1 and b"alert 7" in mail.got[0]
+
+
+def test_mail_is_not_sent_in_clear_nor_to_an_unknown_certificate_nor_with_a_wrong_password(tmp_path: Path) -> None:
+    pytest.importorskip("aiosmtpd")
+    mail = MailServer(tmp_path, "starttls")
+    mail.controller.start()
+    try:
+        for name, cfg in (("unknown CA", mail.config(tmp_path / "a", "starttls", ca=False)),
+                          ("wrong password", mail.config(tmp_path / "b", "starttls", password="guess"))):
+            notifier = Notifier(sqlite_utils.Database(tmp_path / f"{name}.db"), load_config(cfg))
+            notifier.enqueue(alert(8), T0)
+            assert notifier.deliver_due(T0) == 0, name
+            row = next(iter(notifier.table.rows))
+            assert row["state"] == "pending" and row["last_error"], name
+    finally:
+        mail.controller.stop()
+    assert mail.got == []
+    assert ("hub", "guess") in mail.logins and ("hub", "s3cret") not in mail.logins

@@ -19,7 +19,11 @@ Routes say which alert goes where, in a TOML file (the ``hub.notify_config`` set
     [channels.supervisors]
     kind = "smtp"
     host = "mail.local"
-    port = 25
+    port = 587
+    security = "starttls"                  # starttls (default) | ssl (port 465) | none (a trusted relay only)
+    username = "floorlink@shop.example"    # optional login; needs starttls or ssl
+    password = "..."
+    ca_file = "/etc/floorlink/mail-ca.pem" # optional: trust a private CA instead of the system's
     sender = "floorlink@shop.example"
     to = ["lead@shop.example"]
 
@@ -36,6 +40,7 @@ import hashlib
 import hmac
 import json
 import smtplib
+import ssl
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
@@ -52,6 +57,7 @@ from sync.errors import SettingsError
 from sync.settings import read_toml
 
 KINDS = ("webhook", "dingtalk", "wecom", "smtp")
+SMTP_SECURITY = ("starttls", "ssl", "none")
 SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
 
 
@@ -66,6 +72,11 @@ class Channel:
     sender: str = ""
     to: tuple[str, ...] = ()
     timeout: float = 5.0
+    security: str = "starttls"
+    """How the mail connection is protected: STARTTLS on a plain port, TLS from the start, or none."""
+    username: str = ""
+    password: str = ""
+    ca_file: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,15 +119,30 @@ def load_config(path: str | Path) -> NotifyConfig:
         if kind == "smtp":
             if not raw.get("host") or not raw.get("sender") or not raw.get("to"):
                 raise SettingsError("an smtp channel needs host, sender and to", where=where)
+            security = raw.get("security", "starttls")
+            if security not in SMTP_SECURITY:
+                raise SettingsError(f"security is {security!r}, not one of {', '.join(SMTP_SECURITY)}", where=where)
+            if raw.get("username") and security == "none":
+                raise SettingsError("a login over an unprotected connection would send the password in clear",
+                                    where=where, fix='set security = "starttls" or "ssl"')
+            if bool(raw.get("username")) != bool(raw.get("password")):
+                raise SettingsError("username and password go together", where=where)
+            if raw.get("ca_file") and not Path(str(raw["ca_file"])).expanduser().is_file():
+                raise SettingsError(f"ca_file {raw['ca_file']!r} not found", where=where)
         elif not str(raw.get("url", "")).startswith(("http://", "https://")):
             raise SettingsError(f"url {raw.get('url')!r} must start with http:// or https://", where=where)
-        unknown = set(raw) - {"kind", "url", "secret", "host", "port", "sender", "to", "timeout"}
+        unknown = set(raw) - {"kind", "url", "secret", "host", "port", "sender", "to", "timeout", "security",
+                              "username", "password", "ca_file"}
         if unknown:
             raise SettingsError(f"unknown keys {sorted(unknown)}", where=where)
         to = raw.get("to", [])
+        security = str(raw.get("security", "starttls"))
+        default_port = 465 if security == "ssl" else 587 if security == "starttls" else 25
         channels[name] = Channel(name, kind, str(raw.get("url", "")), str(raw.get("secret", "")),
-                                 str(raw.get("host", "")), int(raw.get("port", 25)), str(raw.get("sender", "")),
-                                 tuple([to] if isinstance(to, str) else to), float(raw.get("timeout", 5.0)))
+                                 str(raw.get("host", "")), int(raw.get("port", default_port)),
+                                 str(raw.get("sender", "")), tuple([to] if isinstance(to, str) else to),
+                                 float(raw.get("timeout", 5.0)), security, str(raw.get("username", "")),
+                                 str(raw.get("password", "")), str(raw.get("ca_file", "")))
     routes: list[Route] = []
     for i, raw in enumerate(data.get("routes") or []):
         where = f"{file} routes[{i}]"
@@ -157,11 +183,11 @@ class Notifier:
     def __init__(self, db: sqlite_utils.Database, config: NotifyConfig, *,
                  max_attempts: int = 8, base_delay: float = 2.0, max_delay: float = 600.0,
                  session: requests.Session | None = None,
-                 smtp_factory: Callable[[str, int], smtplib.SMTP] = smtplib.SMTP) -> None:
+                 smtp_factory: Callable[[Channel], smtplib.SMTP] | None = None) -> None:
         self.db, self.config = db, config
         self.max_attempts, self.base_delay, self.max_delay = max_attempts, base_delay, max_delay
         self.http = session or requests.Session()
-        self.smtp_factory = smtp_factory
+        self.smtp_factory = smtp_factory or smtp_connection
         self.table = db.table("notifications")
         if not self.table.exists():
             self.table.create({"id": int, "alert_id": int, "channel": str, "alert": str, "state": str,
@@ -213,7 +239,9 @@ class Notifier:
             msg["To"] = ", ".join(channel.to)
             msg["X-FloorLink-Delivery"] = str(delivery)
             msg.set_content(json.dumps(dict(alert), indent=2, ensure_ascii=False, default=str))
-            with self.smtp_factory(channel.host, channel.port) as smtp:
+            with self.smtp_factory(channel) as smtp:
+                if channel.username:
+                    smtp.login(channel.username, channel.password)
                 smtp.send_message(msg)
             return
         url, body = request_for(channel, alert)
@@ -228,6 +256,21 @@ class Notifier:
                 code = 0
             if code:
                 raise DeliveryRefused(f"{channel.name}: robot answered errcode {code}")
+
+
+def smtp_connection(channel: Channel) -> smtplib.SMTP:
+    """A connection protected as the channel says; the server's certificate is always checked."""
+    context = ssl.create_default_context(cafile=str(Path(channel.ca_file).expanduser()) if channel.ca_file else None)
+    if channel.security == "ssl":
+        return smtplib.SMTP_SSL(channel.host, channel.port, timeout=channel.timeout, context=context)
+    smtp = smtplib.SMTP(channel.host, channel.port, timeout=channel.timeout)
+    if channel.security == "starttls":
+        try:
+            smtp.starttls(context=context)  # refuses (SMTPNotSupportedError) a server that offers no STARTTLS
+        except BaseException:
+            smtp.close()
+            raise
+    return smtp
 
 
 class DeliveryRefused(Exception):
