@@ -207,7 +207,7 @@ def test_timer_survives_closing_the_app_and_starting_a_new_one_over_the_same_dat
     wedge_scan(qtbot, second, badge("E-0042"))
     wedge_scan(qtbot, second, wo("WO-1001", 10))
     assert second.op_page.timer.text() == "0:07:00"
-    assert "RUNNING" in second.op_page.status.text() and "Li Wei" in second.op_page.workers.text()
+    assert "RUNNING" in second.op_page.timer_caption.text() and "Li Wei" in second.op_page.workers.text()
     assert "2 waiting" not in second.network.text() and "1 waiting" in second.network.text()
     shot(second, artifacts, "12_after_restart")
     app.removeEventFilter(wedge)  # type: ignore[arg-type]

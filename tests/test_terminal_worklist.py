@@ -233,3 +233,54 @@ def test_cancel_on_the_keypad_goes_back_to_the_list(qtbot, window: StationWindow
     drawn(window)
     assert window.stack.currentWidget() is window.scan_page
     assert window.session.selection is None
+
+
+# --- the timer block: one look per state ---------------------------------------------------------------
+
+def test_timer_block_is_grey_green_amber_red_striped_and_blue_by_state(qtbot, window: StationWindow,  # type: ignore[no-untyped-def]
+                                                                       artifacts: Path) -> None:
+    clock = window.session.clock
+    assert isinstance(clock, Clock)
+    window.scan(badge("E-0042"))
+    window.open_operation("WO-1001", 10)  # standard 9 min, the default alert at 120 %
+    assert window.wait_idle()
+    block = window.op_page.timer_block
+
+    def look() -> str:
+        drawn(window)
+        return str(block.property("look"))
+
+    assert look() == "queued" and window.op_page.timer_caption.text() == "NOT STARTED"
+    tap(qtbot, window, window.op_page.start_button)
+    clock.now += timedelta(minutes=4)
+    assert look() == "running" and "44% of standard" in window.op_page.timer_caption.text()
+    assert window.grab().save(str(artifacts / "terminal_18_timer_running.png"))
+    clock.now += timedelta(minutes=5, seconds=30)
+    assert look() == "amber"
+    clock.now += timedelta(minutes=1)  # 116 %: still amber
+    assert look() == "amber"
+    clock.now += timedelta(minutes=1)  # 127 %
+    assert look() == "red"
+    tap(qtbot, window, window.op_page.pause_button)
+    tap(qtbot, window, window.pause_page.choices.buttons["Break"])
+    tap(qtbot, window, window.pause_page.ok)
+    assert look() == "paused" and window.op_page.timer_caption.text().startswith("PAUSED")
+    assert window.grab().save(str(artifacts / "terminal_19_timer_paused.png"))
+    # the paused block is striped: two rows of its pixels differ along the diagonal, a flat colour would not
+    image = block.grab().toImage()
+    colours = {image.pixelColor(x, 8).name() for x in range(4, image.width() - 4, 3)}
+    assert len(colours) >= 2, colours
+
+
+def test_the_timer_turns_red_at_the_work_centres_alert_threshold_sent_by_the_hub() -> None:
+    from sync.station.timing import OpEvent, derive
+    from terminal.station.look import Look, timer_look
+
+    started = [OpEvent("op.started", T0, "E-0042")]
+    standard = 600.0
+    at = lambda minutes: derive(started, T0 + timedelta(minutes=minutes), standard=standard)  # noqa: E731
+    assert timer_look(at(5)) is Look.RUNNING
+    assert timer_look(at(10)) is Look.AMBER
+    assert timer_look(at(12.5)) is Look.RED  # default 120 %
+    assert timer_look(at(12.5), alert_at=1.5) is Look.AMBER  # this work centre alerts at 150 %
+    assert timer_look(at(15), alert_at=1.5) is Look.RED

@@ -316,6 +316,7 @@ class HubCore:
                     setup_minutes=float(spec.setup_min) if spec else 0.0,
                     run_minutes=float(spec.run_min) if spec else 0.0, qc=bool(spec.qc) if spec else False,
                     sop=spec.sop if spec else None, predecessor=previous, planned_start=op.start,
+                    alert_at=float(centre.overrun_threshold) if centre else None,
                     outsourced=op.outsourced))
                 previous = op.op
                 op_rows.append({

@@ -39,6 +39,9 @@ class RoutedOperation:
     predecessor: int | None = None
     hub_status: str | None = None  # the hub's last word on it (e.g. done at another station)
     planned_start: datetime | None = None  # the hub's plan: the station lists its work in this order
+    # share of standard time at which the hub raises an overrun alert (the work centre's threshold);
+    # the station's timer turns red there too. None: the default (sync.station.timing.RED_AT)
+    alert_at: float | None = None
     outsourced: bool = False  # done by a supplier: recorded by the station its parts come back to (the next step's)
 
     def standard_seconds(self, quantity: int) -> float:
@@ -166,6 +169,7 @@ def _operation(body: Mapping[str, Any], where: str) -> RoutedOperation:
         predecessor=pred,
         hub_status=body.get("hub_status"),
         planned_start=_moment(body.get("planned_start"), f"{where}: planned_start"),
+        alert_at=None if body.get("alert_at") is None else _number(body["alert_at"], f"{where}: alert_at", 1),
         outsourced=bool(body.get("outsourced", False)),
     )
 

@@ -19,6 +19,7 @@ from sync.station.calendar import AlwaysWorking, WorkingTime
 from sync.station.ledger import RecordedEvent, StationLedger, event_body, operation_state, pin_hash
 from sync.station.timing import OperationState, Status, TimerColour, derive
 from sync.station.workorders import RoutedOperation, RoutedWorkOrder, Worker
+from terminal.station.look import Look, timer_look
 from terminal.station.quantities import parse_quantity
 
 
@@ -71,6 +72,10 @@ class OperationView:
     @property
     def colour(self) -> TimerColour:
         return self.state.colour
+
+    @property
+    def look(self) -> Look:
+        return timer_look(self.state, self.op.alert_at)
 
 
 def clock_utc() -> datetime:

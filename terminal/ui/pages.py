@@ -5,8 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from terminal.qt import QHBoxLayout, QLineEdit, Qt, QTextBrowser, QVBoxLayout, QWidget, Signal
+from terminal.qt import (
+    QFrame,
+    QHBoxLayout,
+    QLineEdit,
+    QSizePolicy,
+    Qt,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
 from terminal.station import texts
+from terminal.station.look import timer_caption
 from terminal.station.session import OperationView
 from terminal.station.worklist import WorkRow
 from terminal.ui.keypad import CODE_CLEAR, CODE_KEYS, Keypad
@@ -159,10 +170,22 @@ class OperationPage(QWidget):
 
         side = QVBoxLayout()
         side.setSpacing(10)
+        self.timer_block = QFrame()
+        self.timer_block.setObjectName("timerblock")
+        self.timer_block.setProperty("look", "queued")
+        block = QVBoxLayout(self.timer_block)
+        block.setContentsMargins(12, 6, 12, 4)
+        block.setSpacing(0)
+        self.timer_caption = label("", "timercaption", wrap=False)
+        self.timer_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # the words never widen the column (the buttons below keep their place); a long one is cut, not the layout
+        self.timer_caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.timer = label("0:00:00", "timer", wrap=False)
-        self.timer.setProperty("colour", "normal")
+        self.timer.setProperty("colour", "queued")
         self.timer.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        side.addWidget(self.timer)
+        block.addWidget(self.timer_caption)
+        block.addWidget(self.timer)
+        side.addWidget(self.timer_block)
         self.status = label("", "status")
         side.addWidget(self.status)
         self.workers = label("", "detail")
@@ -224,24 +247,30 @@ class OperationPage(QWidget):
         self.fail_button.setEnabled(view.can_record_qc)
 
     def show_timer(self, view: OperationView) -> None:
-        state = view.state
+        """The timer block's colour and words follow the state: see terminal.station.look."""
+        state, look = view.state, view.look
         self.timer.setText(texts.duration(state.elapsed_seconds))
-        if self.timer.property("colour") != view.colour.value:
-            self.timer.setProperty("colour", view.colour.value)
-            repolish(self.timer)
-        percent = f"  ·  {state.ratio:.0%} of standard" if state.standard_seconds else ""
-        status = state.status.value.upper() + percent
+        self.timer_caption.setText(timer_caption(state, look))
+        if self.timer.property("colour") != look.value:
+            for part in (self.timer_block, self.timer_caption, self.timer):
+                part.setProperty("look", look.value)
+            self.timer.setProperty("colour", look.value)
+            for part in (self.timer_block, self.timer_caption, self.timer):
+                repolish(part)
+        lines = []
         if state.pause_reason:
-            status += f"\nPaused: {state.pause_reason}"
+            lines.append(texts.tr("Paused: {reason}").format(reason=texts.tr(state.pause_reason)))
         if state.good is not None:
-            status += f"\nGood {state.good}  ·  scrap {state.scrap or 0}" + (
-                f" ({state.scrap_reason})" if state.scrap_reason else "")
+            lines.append(texts.tr("Good {good}  ·  scrap {scrap}").format(good=state.good, scrap=state.scrap or 0)
+                         + (f" ({texts.tr(state.scrap_reason)})" if state.scrap_reason else ""))
         if state.qc is not None:
-            status += "\nQC " + ("passed" if state.qc.passed else f"failed: {state.qc.defect}")
-        self.status.setText(status)
-        names = ", ".join(self.names(w) for w in state.workers) or "nobody"
-        extra = f"\nAllowed by {self.names(view.override_by)}" if view.override_by else ""
-        self.workers.setText(f"On it: {names}{extra}")
+            lines.append(texts.tr("QC passed") if state.qc.passed
+                         else texts.tr("QC failed: {defect}").format(defect=texts.tr(state.qc.defect or "")))
+        self.status.setText("\n".join(lines))
+        self.status.setVisible(bool(lines))
+        names = ", ".join(self.names(w) for w in state.workers) or texts.tr("nobody")
+        extra = "\n" + texts.tr("Allowed by {name}").format(name=self.names(view.override_by)) if view.override_by else ""
+        self.workers.setText(texts.tr("On it: {names}").format(names=names) + extra)
 
 
 class ReasonPage(QWidget):
