@@ -78,7 +78,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"hub ready: broker {where}, db {config.db}{api}", flush=True)
     else:
         print(f"hub: broker at {where} not reached yet; retrying in the background", flush=True)
-    done.wait()
+    while not done.wait(0.5):
+        if hub.stopped.is_set():  # a damaged database: one clear line, not an error every half second
+            print(f"hub: stopped: {hub.fatal}", file=sys.stderr, flush=True)
+            hub.stop()
+            return 3
     hub.stop()
     return 0
 

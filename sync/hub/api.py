@@ -48,8 +48,10 @@ def _order_json(order: OrderProgress, detail: bool = False) -> dict[str, Any]:
     return data
 
 
-def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> Flask:
-    """The API over one hub; ``tokens`` are the accepted bearer tokens (none: every request refused)."""
+def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime] = lambda: datetime.now(UTC),
+               health: Callable[[], tuple[bool, dict[str, Any]]] | None = None) -> Flask:
+    """The API over one hub; ``tokens`` are the accepted bearer tokens (none: every request refused);
+    ``health`` reports the hub's loops (``HubService.health``): not ok answers 503."""
     accepted = [t.encode() for t in tokens if t]
     app = Flask("floorlink.hub.api")
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -72,8 +74,11 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
         return None
 
     @app.get("/api/v1/health")
-    def health() -> Response:
-        return jsonify({"ok": True, "time": now().isoformat()})
+    def health_route() -> Response:
+        ok, details = health() if health is not None else (True, {})
+        response = jsonify({"ok": ok, "time": now().isoformat(), **details})
+        response.status_code = 200 if ok else 503
+        return response
 
     @app.get("/api/v1/orders")
     def orders() -> Response:

@@ -538,6 +538,10 @@ class HubCore:
             self.alerts.resolve_cleared(active, {"overrun", "silent_station", "order_late", "material_short"}, now)
         return raised
 
+    def raise_alert(self, tx: Transaction, candidate: Candidate, now: datetime) -> dict[str, Any] | None:
+        """Raise an alert the hub itself found (a restarted loop): stored, sent down, notified like the others."""
+        return self._raise(tx, candidate, now)
+
     def _raise(self, tx: Transaction, candidate: Candidate, now: datetime) -> dict[str, Any] | None:
         row = self.alerts.raise_(candidate, now)
         if row is not None:

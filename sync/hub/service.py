@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -19,7 +20,8 @@ from typing import Any
 import uuid6
 
 from sync.catalog.store import CatalogStore
-from sync.errors import FloorLinkError
+from sync.errors import CorruptDatabase, FloorLinkError
+from sync.hub.alerts import Candidate
 from sync.hub.api import ApiServer, create_app
 from sync.hub.core import HubCore, HubOptions
 from sync.hub.ingest import Ingest, register_device
@@ -46,6 +48,15 @@ def _catalog_published_2(db: Any) -> None:
 def _down_published_1(db: Any) -> None:
     db.execute("CREATE TABLE down_published (id INTEGER PRIMARY KEY CHECK (id = 1), last_rowid INTEGER NOT NULL)")
     db.execute("INSERT INTO down_published VALUES (1, 0)")
+
+
+@dataclass
+class JobState:
+    """One periodic job's record for the health check: when it last succeeded, how often it failed."""
+
+    last_ok_at: float | None = None
+    errors: int = 0
+    last_error: str = ""
 
 
 @dataclass
@@ -92,7 +103,17 @@ class HubService:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._tick_thread: threading.Thread | None = None
         self.api: ApiServer | None = None
+        # liveness (health(), the watchdog): each periodic job's last success and failures
+        self.jobs: dict[str, JobState] = {name: JobState() for name in ("tick", "notifications", "capacity",
+                                                                       "snapshots")}
+        self.last_tick_at = time.time()
+        self.restarts: dict[str, int] = {"ingest": 0, "tick": 0}
+        self.stuck_after = 30.0  # seconds with messages waiting and no batch done (or no tick): stuck
+        #: set when the hub cannot go on (a damaged database); ``python -m sync.hub`` then exits with this line
+        self.fatal: FloorLinkError | None = None
+        self.stopped = threading.Event()  # set on a fatal error too
         self._kpis: dict[str, Any] | None = None
 
     # ------------------------------------------------------------------ wiring
@@ -175,22 +196,28 @@ class HubService:
     def start(self) -> HubService:
         self.publish_catalog()
         self.ingest.start()
-        for target, name in ((self._publish_loop, "hub-down"), (self._tick_loop, "hub-tick")):
+        for target, name in ((self._publish_loop, "hub-down"), (self._watchdog, "hub-watchdog")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
+        self._start_tick()
         if self.config.api_port is not None:
-            self.api = ApiServer(create_app(self.core, self.config.api_tokens, now=self.clock),
+            self.api = ApiServer(create_app(self.core, self.config.api_tokens, now=self.clock, health=self.health),
                                  self.config.api_host, self.config.api_port).start()
         return self
 
     def wait_ready(self, timeout: float = 10.0) -> bool:
         return self.ingest.wait_ready(timeout)
 
+    def _start_tick(self) -> None:
+        self.last_tick_at = time.time()
+        self._tick_thread = threading.Thread(target=self._tick_loop, name="hub-tick", daemon=True)
+        self._tick_thread.start()
+
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        for thread in self._threads:
+        for thread in [*self._threads, *([self._tick_thread] if self._tick_thread else [])]:
             thread.join(5)
         if self.api is not None:
             self.api.stop()
@@ -205,6 +232,8 @@ class HubService:
             self._wake.clear()
             try:
                 self.publish_pending()
+            except CorruptDatabase as exc:
+                self._fail(exc)
             except Exception:  # keep publishing after a passing error (broker or database)
                 log.exception("hub: publishing down messages failed; retrying")
                 self._stop.wait(0.5)
@@ -225,20 +254,92 @@ class HubService:
     def _tick_loop(self) -> None:
         snapshot_every = max(int(5 / max(self.config.tick_seconds, 0.01)), 1)
         ticks = 0
-        while not self._stop.wait(self.config.tick_seconds):
-            try:
-                now = self.clock()
-                self.core.tick(now)
-                self.notifier.deliver_due(now)
-                ticks += 1
-                if ticks % (snapshot_every * 6) == 0:
-                    with self.store.transaction("publishing capacity") as tx:
-                        self._write_capacity(tx, now)
-                    self.publish_catalog()  # revisions released since the last look
-                if ticks % snapshot_every == 0:
-                    self.publish_snapshot(now, with_kpis=ticks % (snapshot_every * 12) == 0)
-            except Exception:
-                log.exception("hub: periodic checks failed; trying again next tick")
+        while not self._stop.wait(self.config.tick_seconds) and self.fatal is None:
+            now = self.clock()
+            ticks += 1
+            # each job fails alone: a tick that cannot plan must not stop notifications or dashboard state
+            self._job("tick", self.core.tick, now)
+            self._job("notifications", self.notifier.deliver_due, now)
+            if ticks % (snapshot_every * 6) == 0:
+                self._job("capacity", self._publish_capacity, now)
+            if ticks % snapshot_every == 0:
+                self._job("snapshots", self.publish_snapshot, now, with_kpis=ticks % (snapshot_every * 12) == 0)
+            self.last_tick_at = time.time()
+
+    def _job(self, name: str, run: Callable[..., object], *args: Any, **kwargs: Any) -> None:
+        state = self.jobs[name]
+        try:
+            run(*args, **kwargs)
+        except CorruptDatabase as exc:
+            self._fail(exc)
+        except Exception as exc:
+            state.errors += 1
+            state.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            log.exception("hub: periodic job %s failed; trying again next time", name)
+        else:
+            state.last_ok_at = time.time()
+
+    def _publish_capacity(self, now: datetime) -> None:
+        with self.store.transaction("publishing capacity") as tx:
+            self._write_capacity(tx, now)
+        self.publish_catalog()  # revisions released since the last look
+
+    # ------------------------------------------------------------------ liveness
+    def _fail(self, exc: FloorLinkError) -> None:
+        """The hub cannot go on (a damaged database): say so once and stop, instead of failing every 0.5 s."""
+        if self.fatal is None:
+            self.fatal = exc
+            log.critical("hub: stopping: %s", exc)
+        self.stopped.set()
+
+    def _watchdog(self, every: float = 1.0) -> None:
+        """Restart a dead ingest or tick loop and raise an alert about it; stop the hub on a fatal error."""
+        while not self._stop.wait(every):
+            if self.ingest.fatal is not None:
+                self._fail(self.ingest.fatal)
+            if self.fatal is not None:
+                continue
+            if not self.ingest.alive:
+                self.restarts["ingest"] += 1
+                self.ingest.restart_loop()
+                self._alert_restart("ingest", "the hub's ingest loop had stopped and was restarted; "
+                                    "devices' events are being stored again")
+            if self._tick_thread is not None and not self._tick_thread.is_alive():
+                self.restarts["tick"] += 1
+                self._start_tick()
+                self._alert_restart("tick", "the hub's periodic checks had stopped and were restarted")
+
+    def _alert_restart(self, loop: str, message: str) -> None:
+        log.error("hub: watchdog: %s", message)
+        try:
+            with self.store.transaction(f"raising an alert: {loop} restarted") as tx:
+                self.core.raise_alert(tx, Candidate(f"hub_restart:{loop}:{self.restarts[loop]}", "hub_fault",
+                                                    "critical", f"hub {loop}", message,
+                                                    {"loop": loop, "restarts": self.restarts[loop]}), self.clock())
+        except Exception:
+            log.exception("hub: could not raise the restart alert")
+
+    def health(self) -> tuple[bool, dict[str, Any]]:
+        """Ingest and tick liveness for ``/api/v1/health``; False (503) when either is dead or stuck."""
+        now = time.time()
+        ingest, depth = self.ingest, self.ingest.queue_depth()
+        ingest_ok = ingest.alive and ingest.fatal is None and not (depth and now - ingest.last_batch_at > self.stuck_after)
+        tick_alive = self._tick_thread is not None and self._tick_thread.is_alive()
+        tick_limit = max(self.stuck_after, 10 * self.config.tick_seconds)
+        tick_ok = tick_alive and now - self.last_tick_at <= tick_limit
+        details = {
+            "ingest": {"alive": ingest.alive, "queue_depth": depth, "last_batch_s_ago": round(now - ingest.last_batch_at, 1),
+                       "restarts": self.restarts["ingest"], "batch_errors": ingest.loop_errors,
+                       "last_error": ingest.last_error, "stored": ingest.stats.stored,
+                       "quarantined": ingest.stats.quarantined, "ok": ingest_ok},
+            "tick": {"alive": tick_alive, "last_tick_s_ago": round(now - self.last_tick_at, 1),
+                     "restarts": self.restarts["tick"], "ok": tick_ok,
+                     "jobs": {name: {"errors": j.errors, "last_error": j.last_error,
+                                     "last_ok_s_ago": round(now - j.last_ok_at, 1) if j.last_ok_at else None}
+                              for name, j in self.jobs.items()}},
+            "fatal": str(self.fatal) if self.fatal else None,
+        }
+        return ingest_ok and tick_ok and self.fatal is None, details
 
     def _write_capacity(self, tx: Transaction, now: datetime) -> None:
         """The retained capacity and stock snapshot kiosks estimate offline with (sync.planning.estimate)."""
