@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -56,6 +57,44 @@ def test_production_config_starts_and_refuses_a_device_publishing_as_another(tmp
             assert hub.received.wait_for(1, 5)
             hub.received.wait_for(2, 0.5)
             assert hub.received.payloads == [b"own"]
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_a_device_cannot_take_the_hubs_session_in_the_production_config(tmp_path: Path) -> None:
+    """use_username_as_clientid: st-1 asking for client id "hub" gets its own session, so the hub is
+    not thrown off while connected, and its queued messages survive an impostor's clean start."""
+    binary = find_mosquitto()
+    if binary is None:
+        pytest.skip("mosquitto binary not found")
+    site = "plant-a"
+    users = [BrokerUser("hub", "h", role="hub"), BrokerUser("st-1", "s1"), BrokerUser("st-2", "s2")]
+    write_access_files(tmp_path, users, site)
+    port = free_port()
+    conf = tmp_path / "mosquitto.conf"
+    conf.write_text(localised(PRODUCTION.read_text(), port, tmp_path))
+    process = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    up = f"floorlink/v1/{site}/up"
+    try:
+        assert wait_for_port("127.0.0.1", port, 10, still_alive=lambda: process.poll() is None)
+        hub = ProbeClient("127.0.0.1", port, "hub", username="hub", password="h")
+        hub.subscribe(f"{up}/#")
+        impostor = ProbeClient("127.0.0.1", port, "hub", username="st-1", password="s1")
+        time.sleep(0.5)
+        assert hub.client.is_connected(), "the hub was thrown off by a device using its client id"
+        impostor.publish(f"{up}/st-1/op.started", b"own")
+        assert hub.received.wait_for(1, 5) and hub.received.payloads == [b"own"]
+        impostor.close()
+        hub.close()  # the hub goes away; its persistent session keeps queueing
+        with ProbeClient("127.0.0.1", port, "st-2", username="st-2", password="s2") as st2:
+            for n in range(5):
+                st2.publish(f"{up}/st-2/op.started", f"queued-{n}".encode())
+        with ProbeClient("127.0.0.1", port, "hub", username="st-1", password="s1", persistent=False):
+            pass  # a clean start under the hub's id: would discard the hub's queue without the setting
+        with ProbeClient("127.0.0.1", port, "hub", username="hub", password="h") as back:
+            assert back.received.wait_for(5, 5), back.received.payloads
+            assert back.received.payloads == [f"queued-{n}".encode() for n in range(5)]
     finally:
         process.terminate()
         process.wait(10)
