@@ -173,6 +173,9 @@ def latency_bench(folder: Path, triggers: int, load_rate: int) -> dict[str, Any]
         loader = threading.Thread(target=background, daemon=True)
         loader.start()
         qc = Sender(broker.port, "st-qc-1")
+        # the hub checks the station's rules: a QC result needs its operation started (sync.station.rules)
+        qc.send("op.started", {"work_order": wo, "operation": op, "at": datetime.now(UTC).isoformat(),
+                               "worker": "ann"}, wait=True)
         latencies: list[float] = []
         seen = attempts = missing = 0
 

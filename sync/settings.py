@@ -194,7 +194,8 @@ DECLARATIONS: list[Setting] = [
     # --- hub: the planning and ingest service ---------------------------------------------
     Setting("hub", "database", str, "", "Hub database file; empty for {node.data_dir}/hub.db."),
     Setting("hub", "devices", list, [],
-            "Device ids allowed to send events (kiosks, stations, dashboards); others are quarantined."),
+            "Devices allowed to send events, as kind:id (kiosk:kiosk-1, station:st-assy-1, dashboard:dash-1); each "
+            "kind sends only its own events. A bare id takes the kind of its first event. Others are quarantined."),
     Setting("hub", "allow_unknown_devices", bool, False,
             "Register any device on its first event instead of quarantining it (demo only)."),
     Setting("hub", "api_port", int, 0, "Port of the read-only HTTP API; 0 turns the API off.", minimum=0,

@@ -41,7 +41,7 @@ def test_centre_boards_show_who_runs_what_on_which_station(hub: Hub) -> None:
     boards = centre_bodies(hub.core, hub.core.orders_progress(now), now)
     running = [o for o in boards["WHEEL"]["operations"] if o["status"] == "running"]
     assert len(running) == 1 and running[0]["workers"] == ["ann"]
-    assert running[0]["station"] == "st-assy-1" and running[0]["elapsed_s"] == 1200
+    assert running[0]["station"] == "st-wheel-1" and running[0]["elapsed_s"] == 1200  # the station of WHEEL
 
 
 def test_a_done_operation_carries_when_it_actually_started_and_finished_to_the_dashboard_model(hub: Hub) -> None:

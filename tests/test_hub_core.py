@@ -13,7 +13,7 @@ import pytest
 
 from sync.catalog import load_catalog
 from sync.catalog.store import CatalogStore
-from sync.errors import CatalogError, PlanningError
+from sync.errors import CatalogError, PlanningError, StationError
 from sync.hub.core import HubCore
 from sync.store.database import Store
 
@@ -70,11 +70,21 @@ class Hub:
                        [event_id, device, self.events, now.isoformat(), now.isoformat(), json.dumps(body)])
             return self.core.on_order_placed(tx, event_id, device, body, now)
 
-    def op(self, type_: str, wo: str, op: int, at: datetime, **fields: Any) -> dict[str, Any]:
+    def op(self, type_: str, wo: str, op: int, at: datetime, *, device: str | None = None,
+           **fields: Any) -> dict[str, Any]:
+        """An operation event from ``device``, by default the first station its work centre lists."""
         self.events += 1
         body = {"work_order": wo, "operation": op, "at": at.isoformat(), "worker": "ann", **fields}
         with self.store.transaction() as tx:
-            return self.core.on_op_event(tx, f"op-{self.events}", "st-assy-1", type_, body, at)
+            return self.core.on_op_event(tx, f"op-{self.events}", device or self.station_for(wo, op), type_, body, at)
+
+    def station_for(self, wo: str, op: int) -> str:
+        rows = self.store.query("SELECT work_centre FROM wo_ops WHERE work_order = ? AND op = ?", [wo, op])
+        return sorted(self.core._stations[rows[0]["work_centre"]])[0] if rows else "st-assy-1"
+
+    def is_qc(self, wo: str, op: int) -> bool:
+        (row,) = self.store.query("SELECT body FROM work_orders WHERE id = ?", [wo])
+        return any(o["number"] == op and o["qc"] for o in json.loads(row["body"])["operations"])
 
 
 @pytest.fixture
@@ -128,8 +138,9 @@ def test_events_for_unknown_work_orders_or_too_many_good_parts_are_rejected(hub:
     with pytest.raises(PlanningError, match="unknown work order WO-404"):
         hub.op("op.started", "WO-404", 10, MONDAY_8)
     hub.op("op.started", wo, 10, MONDAY_8)
-    with pytest.raises(PlanningError, match="3 good parts reported"):
+    with pytest.raises(StationError, match="3 good is more than the 1 started") as refused:
         hub.op("op.completed", wo, 10, MONDAY_8 + timedelta(hours=1), good=3, scrap=0)
+    assert refused.value.code == "too_many"
     assert hub.store.query("SELECT COUNT(*) AS n FROM op_events")[0]["n"] == 1
 
 
@@ -159,6 +170,7 @@ def test_the_qc_alert_fires_when_the_fail_rate_passes_the_threshold(hub: Hub) ->
     pair_wos = [ids[1] for ids in wos]  # WHEEL-SET, op 10 PAIR is a QC step
     alerts = []
     for i, wo in enumerate(pair_wos):
+        hub.op("op.started", wo, 10, MONDAY_8)
         hub.op("qc.recorded", wo, 10, MONDAY_8 + timedelta(minutes=i), passed=i % 2 == 0, defect="D1" if i % 2 else None)
         alerts = hub.core.alerts.open_alerts()
     assert [a["kind"] for a in alerts] == ["qc_rate"]
@@ -187,6 +199,8 @@ def test_progress_follows_events_and_a_restarted_hub_derives_the_same(hub: Hub) 
             if wo == top and op == 20:
                 continue
             hub.op("op.started", wo, op, MONDAY_8)
+            if hub.is_qc(wo, op):
+                hub.op("qc.recorded", wo, op, MONDAY_8 + timedelta(minutes=20), passed=True)
             hub.op("op.completed", wo, op, MONDAY_8 + timedelta(minutes=30), good=1, scrap=0)
     now = MONDAY_8 + timedelta(hours=1)
     (before,) = hub.core.orders_progress(now)
@@ -238,7 +252,8 @@ def test_the_alert_tick_never_holds_up_ingest(hub: Hub) -> None:
             time.sleep(0.3)  # the tick now waits for the store
             body = {"work_order": wo, "operation": 10, "at": (MONDAY_8 + timedelta(minutes=5)).isoformat(),
                     "worker": "ann", "reason": "break"}
-            hub.core.on_op_event(tx, "op-paused", "st-assy-1", "op.paused", body, MONDAY_8 + timedelta(minutes=5))
+            hub.core.on_op_event(tx, "op-paused", hub.station_for(wo, 10), "op.paused", body,
+                                 MONDAY_8 + timedelta(minutes=5))
         finished.set()
 
     worker = threading.Thread(target=ingest_like, daemon=True)

@@ -114,7 +114,8 @@ def test_overrun_fires_past_the_threshold_while_running_on_a_demo_operation(hub:
     threshold = float(hub.revisions["CARGO"].product().work_centres[row["work_centre"]].overrun_threshold)
     start = datetime(2026, 11, 23, 6, 0, tzinfo=UTC).astimezone(hub.core.options.zone).replace(hour=6)
     with hub.store.transaction() as tx:
-        hub.core.on_op_event(tx, "ov-1", "st-x", "op.started", {"work_order": row["work_order"], "operation": row["op"],
+        station = sorted(hub.revisions["CARGO"].product().work_centres[row["work_centre"]].stations)[0]
+        hub.core.on_op_event(tx, "ov-1", station, "op.started", {"work_order": row["work_order"], "operation": row["op"],
                                                                  "at": start.isoformat(), "worker": "ann"}, start)
     standard = timedelta(seconds=row["standard_seconds"])
     early = [a for a in hub.core.tick(start + standard * (threshold - 0.02)) if a["kind"] == "overrun"]

@@ -316,3 +316,34 @@ def test_an_event_refused_by_the_rules_runs_its_handler_again_when_sent_again(
     assert hub.store.query("SELECT status, reason FROM events") == [{"status": "ok", "reason": ""}]
     st.send(event.encode())  # once accepted, a duplicate is answered from the store, the handler not run again
     assert st.wait_acks(3)[2].status == "ok" and len(calls) == 2
+
+
+def test_each_kind_of_device_sends_only_its_own_events(hub: Ingest, device: Callable[[str], RawDevice]) -> None:
+    """A kiosk may not start operations or resolve alerts; only dashboards settle alerts (old hub: all ok)."""
+    register_device(hub.store, "kiosk-2", "kiosk")
+    register_device(hub.store, "st-2", "station")
+    register_device(hub.store, "dash-3", "dashboard")
+    sent = {"kiosk-2": ["op.started", "alert.resolved", "kiosk.funnel"],
+            "st-2": ["alert.resolved", "op.started"],
+            "dash-3": ["op.completed", "alert.acknowledged"]}
+    for device_id, types in sent.items():
+        d = device(device_id)
+        for seq, type_ in enumerate(types, 1):
+            d.send(d.envelope(seq, type_).encode(), type=type_)
+        acks = {a.seq: a for a in d.wait_acks(len(types))}
+        results = [(types[seq - 1], acks[seq].status, acks[seq].code) for seq in sorted(acks)]
+        allowed = {"kiosk-2": {"kiosk.funnel"}, "st-2": {"op.started"}, "dash-3": {"alert.acknowledged"}}[device_id]
+        assert results == [(t, "ok", "") if t in allowed else (t, "rejected", "wrong_device_kind") for t in types]
+    reasons = [q["detail"] for q in quarantine(hub)]
+    assert any("kiosk-2 is registered as a kiosk, and only a station may send op.started" in r for r in reasons)
+    assert any("only a dashboard may send alert.resolved" in r for r in reasons)
+
+
+def test_a_device_registered_without_a_kind_takes_the_kind_of_its_first_event(
+        hub: Ingest, device: Callable[[str], RawDevice]) -> None:
+    kiosk = device("kiosk-1")  # registered as a bare id by the fixture
+    kiosk.send(kiosk.envelope(1, "order.placed").encode(), type="order.placed")
+    kiosk.send(kiosk.envelope(2, "op.started").encode(), type="op.started")
+    acks = sorted(kiosk.wait_acks(2), key=lambda a: a.seq)
+    assert [(a.status, a.code) for a in acks] == [("ok", ""), ("rejected", "wrong_device_kind")]
+    assert hub.store.query("SELECT kind FROM devices WHERE device_id = 'kiosk-1'") == [{"kind": "kiosk"}]

@@ -24,7 +24,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="TOML settings file (else $FLOORLINK_CONFIG)")
     p.add_argument("--db", help="hub database (default: hub.database, else {node.data_dir}/hub.db)")
     p.add_argument("--catalog-db", help="catalog revision database (default: catalog.database)")
-    p.add_argument("--device", action="append", default=[], help="register a device id (repeatable)")
+    p.add_argument("--device", action="append", default=[],
+                   help="register a device as kind:id, e.g. station:st-assy-1 (kiosk, station or dashboard; "
+                        "repeatable)")
     p.add_argument("--allow-unknown-devices", action="store_true",
                    help="register any device on its first event (demo only; production registers them)")
     p.add_argument("--api-port", type=int, help="serve the read API on this port (0: off)")

@@ -20,7 +20,7 @@ from sync.catalog.model import Product
 from sync.catalog.store import CatalogStore
 from sync.configurator.engine import Engine
 from sync.configurator.product import ResolvedBomLine, resolve_bom, resolve_routing
-from sync.errors import CatalogError, FloorLinkError, PlanningError
+from sync.errors import CatalogError, FloorLinkError, PlanningError, StationError
 from sync.hub.alerts import (
     AlertBook,
     Candidate,
@@ -42,6 +42,7 @@ from sync.hub.progress import OrderProgress, PlannedOp, order_progress, work_ord
 from sync.numbers import HUB_PREFIX, is_order_number, order_number, work_order_number
 from sync.orders import PlacedOrder
 from sync.planning import Planner, from_catalog
+from sync.station import rules
 from sync.station.calendar import WorkingTime
 from sync.station.stored import OPERATION_STATUS, WORK_ORDER_CANCELLED, WORK_ORDER_MESSAGE
 from sync.station.timing import EVENT_TYPES as OP_EVENT_TYPES
@@ -179,6 +180,7 @@ class HubCore:
         self._open_ops: dict[tuple[str, int], list[OpEvent]] = {}
         self._thresholds: dict[str, float] = {}
         self._calendars: dict[str, WorkingTime] = {}
+        self._stations: dict[str, frozenset[str]] = {}  # work centre -> the stations that serve it
         self._dirty = False
         self._replanned_at = datetime.min.replace(tzinfo=UTC)
         self._lock = threading.RLock()
@@ -203,6 +205,7 @@ class HubCore:
             self.planner.learn(from_catalog.items(product), from_catalog.centres(product, self.options.zone))
             for wc_code, wc in product.work_centres.items():
                 self._thresholds[wc_code] = float(wc.overrun_threshold)
+                self._stations[wc_code] = frozenset(wc.stations)
                 self._calendars[wc_code] = self.planner.centres[wc_code].calendar
         return self._products[key]
 
@@ -374,26 +377,46 @@ class HubCore:
     # ------------------------------------------------------------------ shop-floor events
     def on_op_event(self, tx: Transaction, event_id: str, device_id: str, type_: str, body: Mapping[str, Any],
                     now: datetime) -> dict[str, Any]:
+        """A station's operation event, checked with the station's own rules (sync.station.rules) against
+        what the hub knows: the released work order, the events recorded before it, the routing."""
         if type_ not in OP_EVENT_TYPES:
-            raise PlanningError(f"unknown operation event {type_}")
+            raise PlanningError(f"unknown operation event {type_}", code="unknown_type")
         wo_id, op_no = body.get("work_order"), body.get("operation")
         if not isinstance(wo_id, str) or isinstance(op_no, bool) or not isinstance(op_no, int):
-            raise PlanningError("work_order and operation are required", where=f"{type_} body")
-        row = tx.execute("SELECT qty FROM work_orders WHERE id = ?", [wo_id]).fetchone()
+            raise PlanningError("work_order and operation are required", where=f"{type_} body", code="invalid_body")
+        row = tx.execute("SELECT body, order_id, stations FROM work_orders WHERE id = ?", [wo_id]).fetchone()
         if row is None:
             raise PlanningError(f"unknown work order {wo_id}", where=f"{type_} from {device_id}",
-                                fix="scan a label the hub released")
-        op_row = tx.execute("SELECT work_centre FROM wo_ops WHERE work_order = ? AND op = ?", [wo_id, op_no]).fetchone()
-        if op_row is None:
-            raise PlanningError(f"work order {wo_id} has no operation {op_no}", where=f"{type_} from {device_id}")
+                                fix="scan a label the hub released", code="unknown_work_order")
+        routed_wo = RoutedWorkOrder.from_body(json.loads(row[0]), "stored work order")
+        op = next((o for o in routed_wo.operations if o.number == op_no), None)
+        if op is None:
+            raise PlanningError(f"work order {wo_id} has no operation {op_no}", where=f"{type_} from {device_id}",
+                                code="unknown_operation")
         event = OpEvent.from_body(type_, body)
-        if type_ == "op.completed":
-            good, scrap = event.good or 0, event.scrap or 0
-            if good < 0 or scrap < 0:
-                raise PlanningError("good and scrap quantities cannot be negative", where=f"{type_} {wo_id}/{op_no}")
-            if good > row[0]:
-                raise PlanningError(f"{good} good parts reported but the work order is for {row[0]:g}",
-                                    where=f"{type_} {wo_id}/{op_no}", fix="correct the quantity at the station")
+        before = [OpEvent.from_body(r[0], json.loads(r[1]), i) for i, r in enumerate(tx.execute(
+            "SELECT type, body FROM op_events WHERE work_order = ? AND op = ? ORDER BY rowid", [wo_id, op_no]))]
+        # the state when the event happened: a late event from an offline station is judged in its own time
+        state = derive([e for e in before if e.at <= event.at], event.at)
+        quantity_in = routed_wo.quantity
+        if op.predecessor is not None:
+            previous = derive([OpEvent.from_body(r[0], json.loads(r[1]), i) for i, r in enumerate(tx.execute(
+                "SELECT type, body FROM op_events WHERE work_order = ? AND op = ? ORDER BY rowid",
+                [wo_id, op.predecessor]))], now)
+            quantity_in = previous.good if previous.good is not None else quantity_in
+        cancelled = tx.execute("SELECT 1 FROM order_cancellations WHERE order_id = ?", [row[1]]).fetchone() is not None
+        with self._lock:
+            known = op.work_centre in self._stations
+            centres = {wc for wc, stations in self._stations.items() if device_id in stations}
+        # the catalog's stations of each work centre; the work order's stations if its product is not loaded
+        routed = rules.serves(routed_wo, op, centres) if known else device_id in json.loads(row[2])
+        try:
+            rules.check(type_, body, state, rules.OperationFacts(wo_id, op_no, qc=op.qc, quantity_in=quantity_in,
+                                                                 cancelled=cancelled, routed=routed,
+                                                                 work_centre=op.work_centre))
+        except StationError as exc:
+            raise StationError(exc.what, where=f"{type_} {wo_id}/{op_no} from {device_id}", fix=exc.fix,
+                               code=exc.code) from None
         tx.table("op_events").insert({"event_id": event_id, "work_order": wo_id, "op": op_no, "type": type_,
                                       "at": _iso(event.at), "device_id": device_id, "body": json.dumps(dict(body))})
         if type_ == "op.completed":  # a later operation may now start at another station
@@ -406,7 +429,7 @@ class HubCore:
             if type_ == "op.completed":  # an early or late finish moves what follows
                 self._dirty = True
             if type_ == "qc.recorded" and event.passed is not None:
-                centre = op_row[0]
+                centre = op.work_centre
                 window = self._qc.setdefault(centre, QcWindow(self.options.qc_window, threshold=self.options.qc_threshold,
                                                               minimum=self.options.qc_minimum))
                 window.add(event.at, bool(event.passed))

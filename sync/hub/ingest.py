@@ -33,6 +33,7 @@ import uuid6
 
 from sync.broker.access import check_name
 from sync.errors import CorruptDatabase, FloorLinkError, ProtocolError
+from sync.hub import devices
 from sync.protocol import topics
 from sync.protocol.client import MqttLink
 from sync.protocol.envelope import (
@@ -72,6 +73,7 @@ UNKNOWN_DEVICE = "unknown_device"
 DEVICE_MISMATCH = "device_mismatch"
 TYPE_MISMATCH = "type_mismatch"
 SEQ_CONFLICT = "seq_conflict"
+WRONG_DEVICE_KIND = "wrong_device_kind"  # e.g. a kiosk sending op.started (sync.hub.devices)
 EVENT_CONFLICT = "event_conflict"  # an event id stored before, sent again with another body
 INVALID_BODY = "invalid_body"  # the body breaks its type's schema, or its time is outside the hub's window
 RETAINED = "retained"  # published with the retain flag: the broker would hand it back on every reconnect
@@ -111,12 +113,17 @@ class IngestStats:
     by_reason: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
-def register_device(store: Store, device_id: str, kind: str = "edge") -> None:
-    """Allow ``device_id`` to send events (unregistered devices are quarantined)."""
+def register_device(store: Store, device_id: str, kind: str = devices.UNKNOWN) -> None:
+    """Allow ``device_id`` to send events of its ``kind`` (sync.hub.devices; unregistered devices are
+    quarantined). Naming a kind again changes it; registering without one keeps what the device had."""
     check_name(device_id, "device id")
+    if kind != devices.UNKNOWN and kind not in devices.KINDS:
+        raise ProtocolError(f"unknown device kind {kind!r}", where=f"device {device_id}",
+                            fix=f"one of {', '.join(devices.KINDS)}")
     with store.transaction(f"registering device {device_id}") as tx:
-        tx.execute("INSERT OR IGNORE INTO devices (device_id, kind, registered_at) VALUES (?, ?, ?)",
-                   [device_id, kind, utc_now()])
+        tx.execute("INSERT INTO devices (device_id, kind, registered_at) VALUES (?, ?, ?) ON CONFLICT(device_id) "
+                   "DO UPDATE SET kind = excluded.kind WHERE excluded.kind != ?",
+                   [device_id, kind, utc_now(), devices.UNKNOWN])
 
 
 class Ingest:
@@ -149,7 +156,7 @@ class Ingest:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._checkpointer: threading.Thread | None = None
-        self._devices: dict[str, bool] = {}
+        self._devices: dict[str, str] = {}  # registered device -> its kind
         self._republish: list[tuple[str, int]] = []
         self._clear_retained: list[str] = []
         # liveness, read by the hub's health check and watchdog (sync.hub.service)
@@ -560,9 +567,13 @@ class Ingest:
         if envelope.type != topic_type:
             raise Quarantined(TYPE_MISMATCH, f"topic says {topic_type!r}, envelope says {envelope.type!r}", envelope,
                               address)
-        if not self._known(tx, envelope.device_id):
+        kind = self._kind(tx, envelope.device_id)
+        if kind is None:
             raise Quarantined(UNKNOWN_DEVICE, f"device {envelope.device_id!r} is not registered at the hub", envelope,
                               address)
+        if not devices.allowed(kind, envelope.type):
+            raise Quarantined(WRONG_DEVICE_KIND, f"{envelope.device_id} is registered as a {kind}, and only a "
+                              f"{devices.kind_of_event(envelope.type)} may send {envelope.type}", envelope, address)
         try:
             body = compact_json(envelope.body)
             body.encode("utf-8")  # a lone surrogate ("\\ud800") parses but cannot be stored
@@ -572,6 +583,11 @@ class Ingest:
         at = envelope.body.get("at")
         if at is not None:
             self._check_at(at, envelope, address)
+        if kind == devices.UNKNOWN and (owner := devices.kind_of_event(envelope.type)) is not None:
+            # registered without a kind: its first kind-specific event names it, for good
+            tx.execute("UPDATE devices SET kind = ? WHERE device_id = ?", [owner, envelope.device_id])
+            self._devices[envelope.device_id] = owner
+            log.info("hub: device %s is a %s (its first %s)", envelope.device_id, owner, envelope.type)
         return Checked(envelope, body, topic, message)
 
     def _check_at(self, at: Any, envelope: Envelope, address: tuple[str, str, int]) -> None:
@@ -611,17 +627,21 @@ class Ingest:
             return UNKNOWN_VERSION
         return INVALID_ENVELOPE
 
-    def _known(self, tx: Transaction, device_id: str) -> bool:
-        if self._devices.get(device_id):
-            return True
-        known = tx.execute("SELECT 1 FROM devices WHERE device_id = ?", [device_id]).fetchone() is not None
-        if not known and self.register_unknown_devices:
-            tx.execute("INSERT INTO devices (device_id, kind, registered_at) VALUES (?, 'edge', ?)",
-                       [device_id, utc_now()])
-            known = True
-        if known:
-            self._devices[device_id] = True
-        return known
+    def _kind(self, tx: Transaction, device_id: str) -> str | None:
+        """The registered device's kind (sync.hub.devices), None when it is not registered."""
+        kind = self._devices.get(device_id)
+        if kind is not None:
+            return kind
+        row = tx.execute("SELECT kind FROM devices WHERE device_id = ?", [device_id]).fetchone()
+        if row is None and self.register_unknown_devices:
+            tx.execute("INSERT INTO devices (device_id, kind, registered_at) VALUES (?, ?, ?)",
+                       [device_id, devices.UNKNOWN, utc_now()])
+            row = (devices.UNKNOWN,)
+        if row is None:
+            return None
+        kind = row[0] if row[0] in devices.KINDS else devices.UNKNOWN
+        self._devices[device_id] = kind
+        return kind
 
     def _store_event(self, tx: Transaction, env: Envelope, body: str, now: str, stats: IngestStats) -> Ack:
         inserted = tx.execute(

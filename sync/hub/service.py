@@ -24,6 +24,7 @@ from sync.errors import CorruptDatabase, FloorLinkError
 from sync.hub.alerts import Candidate
 from sync.hub.api import ApiServer, create_app
 from sync.hub.core import HubCore, HubOptions
+from sync.hub.devices import parse_device
 from sync.hub.ingest import Ingest, register_device
 from sync.hub.notify import Notifier, NotifyConfig, load_config
 from sync.planning.estimate import CAPACITY_MESSAGE, CAPACITY_STREAM
@@ -88,8 +89,8 @@ class HubService:
         self.store = Store(config.db, device_id=config.client_id, kind="hub")
         self.store.migrate("down_published", [_down_published_1])
         self.store.migrate("catalog_published", [_catalog_published_1, _catalog_published_2])
-        for device in config.devices:
-            register_device(self.store, device)
+        for spec in config.devices:  # "station:st-assy-1", or a bare id whose first event names its kind
+            register_device(self.store, *parse_device(spec))
         self.catalog = CatalogStore(config.catalog_db)
         notify = load_config(config.notify_config) if config.notify_config else NotifyConfig()
         self.notifier = Notifier(self.store.db, notify)

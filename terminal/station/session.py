@@ -15,8 +15,10 @@ from enum import StrEnum
 from sync import labels
 from sync.errors import FloorLinkError, StationError
 from sync.labels import BadgeLabel, WorkOrderLabel
+from sync.station import rules
 from sync.station.calendar import AlwaysWorking, WorkingTime
 from sync.station.ledger import RecordedEvent, StationLedger, event_body, operation_state, pin_hash
+from sync.station.rules import OperationFacts
 from sync.station.timing import OperationState, Status, TimerColour, derive
 from sync.station.workorders import RoutedOperation, RoutedWorkOrder, Worker
 from terminal.station.look import Look, timer_look
@@ -231,10 +233,7 @@ class StationSession:
     def works_here(self, wo: RoutedWorkOrder, op: RoutedOperation) -> bool:
         """An operation of this station's work centres, or an outsourced one whose parts come back here (its
         next operation is here): no supplier has a station, so receiving records the supplier's step."""
-        if op.work_centre in self.work_centres:
-            return True
-        after = next((o for o in wo.operations if o.predecessor == op.number), None)
-        return op.outsourced and after is not None and after.work_centre in self.work_centres
+        return rules.serves(wo, op, self.work_centres)
 
     def _state(self, wo: RoutedWorkOrder, op: RoutedOperation) -> OperationState:
         calendar = wo.calendar(op.work_centre, self.zone) or self.calendar_for(op.work_centre)
@@ -259,6 +258,12 @@ class StationSession:
                                overridable=True)
 
     # --- what the screen shows -------------------------------------------------------------------
+    def _facts(self, wo: RoutedWorkOrder, op: RoutedOperation, *, with_quantity: bool = False) -> OperationFacts:
+        """The work order's side of the rules (sync.station.rules, the same the hub applies)."""
+        return OperationFacts(wo.id, op.number, qc=op.qc, cancelled=wo.cancelled,
+                              quantity_in=self.started_quantity(wo, op) if with_quantity else wo.quantity,
+                              routed=self.works_here(wo, op), work_centre=op.work_centre)
+
     def view(self) -> OperationView | None:
         if self.selection is None:
             return None
@@ -268,20 +273,24 @@ class StationSession:
         op = wo.operation(self.selection.operation)
         state = self._state(wo, op)
         me = self.worker.badge if self.worker else None
-        open_ = state.status in (Status.RUNNING, Status.PAUSED) and me is not None
+        facts = self._facts(wo, op)
+
+        def may(type_: str) -> bool:
+            return me is not None and rules.permits(type_, me, state, facts)
+
         return OperationView(
             wo=wo, op=op, state=state,
-            can_start=me is not None and not wo.cancelled and state.status is not Status.DONE and me not in state.workers
-            and me not in state.paused_workers and state.status is not Status.PAUSED,
-            can_pause=me is not None and me in state.workers,
-            can_resume=open_ and not wo.cancelled and me not in state.workers and (me in state.paused_workers or state.status is Status.PAUSED),
-            can_complete=open_,
-            can_record_qc=open_ and op.qc,
+            can_start=may("op.started"),
+            can_pause=may("op.paused"),
+            can_resume=may("op.resumed"),
+            can_complete=may("op.completed"),
+            can_record_qc=op.qc and may("qc.recorded"),
             override_by=self.selection.override_by,
         )
 
     # --- actions ---------------------------------------------------------------------------------
-    def _act(self, action: str, check: Callable[[OperationView], None], type_: str, **fields: object) -> Feedback:
+    def _act(self, action: str, type_: str, **fields: object) -> Feedback:
+        """Check the action with the shared rules, then record it; a refusal records nothing."""
         if self.worker is None:
             return self._refuse(StationError("log in first", fix="scan your badge or type your PIN"))
         try:
@@ -290,36 +299,23 @@ class StationSession:
                 raise StationError("scan a work order first")
             if self.selection.override_by is None and type_ == "op.started":
                 self._check_selectable(view.wo, view.op)  # the state may have changed since the scan
-            elif view.state.status is Status.DONE:
-                raise StationError(f"operation {view.op.number} of {view.wo.id} is already complete")
-            check(view)
             body = event_body(view.wo.id, view.op.number, self.clock(), self.worker.badge, station=self.station,
                               override_by=self.selection.override_by,
                               override_reason=self.selection.override_reason, **fields)
+            rules.check(type_, body, view.state, self._facts(view.wo, view.op, with_quantity=type_ == "op.completed"))
             self.ledger.record(type_, body)
         except FloorLinkError as exc:  # refused, or the store failed: either way nothing was recorded
             return self._refuse(exc)
         return self._say(Tone.OK, f"{action}: {view.wo.id} · {view.op.number} {view.op.name}")
 
     def start(self) -> Feedback:
-        def check(v: OperationView) -> None:
-            if not v.can_start:
-                raise StationError(_why_not("start", v))
-        return self._act("Started", check, "op.started")
+        return self._act("Started", "op.started")
 
     def pause(self, reason: str) -> Feedback:
-        def check(v: OperationView) -> None:
-            if not v.can_pause:
-                raise StationError(_why_not("pause", v))
-            if not reason.strip():
-                raise StationError("choose a reason for the pause")
-        return self._act("Paused", check, "op.paused", reason=reason.strip())
+        return self._act("Paused", "op.paused", reason=reason.strip())
 
     def resume(self) -> Feedback:
-        def check(v: OperationView) -> None:
-            if not v.can_resume:
-                raise StationError(_why_not("resume", v))
-        return self._act("Resumed", check, "op.resumed")
+        return self._act("Resumed", "op.resumed")
 
     def complete(self, good_text: str, scrap_text: str, scrap_reason: str = "") -> Feedback:
         try:
@@ -327,32 +323,10 @@ class StationSession:
             scrap = parse_quantity(scrap_text, "scrap quantity")
         except StationError as exc:
             return self._refuse(exc)
-
-        def check(v: OperationView) -> None:
-            if not v.can_complete:
-                raise StationError(_why_not("complete", v))
-            started = self.started_quantity(v.wo, v.op)
-            if good > started:
-                raise StationError(f"{good} good is more than the {started} started", where="good quantity field")
-            if good + scrap > started:
-                raise StationError(f"{good} good + {scrap} scrap is more than the {started} started",
-                                   where="scrap quantity field")
-            if scrap > 0 and not scrap_reason.strip():
-                raise StationError("choose a scrap reason", where="scrap reason")
-            if v.op.qc and v.state.qc is None:
-                raise StationError("record the QC result first")
-        return self._act("Completed", check, "op.completed", good=good, scrap=scrap,
-                         reason=scrap_reason.strip() or None)
+        return self._act("Completed", "op.completed", good=good, scrap=scrap, reason=scrap_reason.strip() or None)
 
     def record_qc(self, passed: bool, defect: str = "") -> Feedback:
-        def check(v: OperationView) -> None:
-            if not v.op.qc:
-                raise StationError(f"operation {v.op.number} has no QC step")
-            if not v.can_record_qc:
-                raise StationError(_why_not("record QC on", v))
-            if not passed and not defect.strip():
-                raise StationError("choose a defect code for a failed check")
-        return self._act("QC " + ("pass" if passed else "fail"), check, "qc.recorded", passed=passed,
+        return self._act("QC " + ("pass" if passed else "fail"), "qc.recorded", passed=passed,
                          defect=defect.strip() or None)
 
     def started_quantity(self, wo: RoutedWorkOrder, op: RoutedOperation) -> int:
@@ -362,17 +336,6 @@ class StationSession:
             if pred.good is not None:
                 return pred.good
         return wo.quantity
-
-
-def _why_not(action: str, v: OperationView) -> str:
-    status = v.state.status
-    if status is Status.DONE:
-        return f"operation {v.op.number} of {v.wo.id} is already complete"
-    if v.wo.cancelled and action in ("start", "resume"):
-        return f"work order {v.wo.id} was cancelled: nothing new may start on it"
-    if status is Status.QUEUED:
-        return f"cannot {action} operation {v.op.number}: it has not been started"
-    return f"cannot {action} operation {v.op.number} now: it is {status.value}"
 
 
 @dataclass(frozen=True)
