@@ -140,3 +140,4 @@ def test_devices_are_registered_as_kind_and_id() -> None:
         parse_device("printer:p-1")
     assert not allowed("kiosk", "op.started") and not allowed("station", "alert.resolved")
     assert allowed("dashboard", "alert.resolved") and allowed("kiosk", "dead_letter.set_aside")
+

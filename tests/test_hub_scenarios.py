@@ -121,3 +121,31 @@ def test_overrun_fires_past_the_threshold_while_running_on_a_demo_operation(hub:
     early = [a for a in hub.core.tick(start + standard * (threshold - 0.02)) if a["kind"] == "overrun"]
     late = [a for a in hub.core.tick(start + standard * (threshold + 0.02)) if a["kind"] == "overrun"]
     assert early == [] and [a["subject"] for a in late] == [f"{row['work_order']}/{row['op']}"]
+
+
+def test_the_hub_takes_an_outsourced_step_from_the_station_its_parts_come_back_to(hub: DemoHub) -> None:
+    """No coater has a station: the next step's station records the coating (sync.station.rules.serves);
+    a station of another work centre is refused as not routed."""
+    import json
+
+    from sync.errors import StationError
+
+    result = hub.order("CARGO")
+    found = []
+    for row in hub.store.query("SELECT id, body FROM work_orders WHERE order_id = ?", [result["order_id"]]):
+        ops = json.loads(row["body"])["operations"]
+        for op in ops:
+            after = next((o for o in ops if o["predecessor"] == op["number"]), None)
+            if op["outsourced"] and after is not None:
+                found.append((row["id"], op["number"], after["work_centre"]))
+    assert found, "the cargo frame goes out for coating and comes back to one of our work centres"
+    wo, number, back_to = found[0]
+    centres = hub.revisions["CARGO"].product().work_centres
+    receiving = sorted(centres[back_to].stations)[0]
+    elsewhere = next(st for code, wc in centres.items() if code != back_to for st in wc.stations)
+    body = {"work_order": wo, "operation": number, "at": MONDAY.isoformat(), "worker": "ann"}
+    with pytest.raises(StationError) as refused, hub.store.transaction() as tx:
+        hub.core.on_op_event(tx, "coat-1", elsewhere, "op.started", body, MONDAY)
+    assert refused.value.code == "not_routed"
+    with hub.store.transaction() as tx:
+        hub.core.on_op_event(tx, "coat-2", receiving, "op.started", body, MONDAY)
