@@ -225,3 +225,36 @@ def test_send_again_after_the_work_order_was_released_is_accepted(
     (alert,) = hub.store.query("SELECT state, resolved_by FROM alerts WHERE key = ?", [f"refused:{event_id}"])
     assert alert["state"] == "resolved" and "sent it again" in alert["resolved_by"]
     assert hub.store.query("SELECT status FROM events WHERE event_id = ?", [event_id])[0]["status"] == "ok"
+
+
+def test_a_completion_the_hub_rules_refuse_reaches_the_supervisors_refused_list_with_its_code(
+        station_and_hub: tuple[Edge, HubService], tmp_path: Path) -> None:
+    """The hub applies the station's rules: completing an operation nobody started is refused with
+    ``not_started`` and a plain sentence, and waits on the station's refused list (the old hub acked it)."""
+    from tests.test_hub_service import order_body
+
+    station, hub = station_and_hub
+    kiosk = Edge(tmp_path, "kiosk-1", hub.config.port)
+    kiosk.sync.start()
+    try:
+        placed = kiosk.ack(kiosk.send("order.placed", order_body("K1-0400")))
+        assert placed.status == "ok", placed.reason
+    finally:
+        kiosk.sync.stop()
+    wheel = next(r["id"] for r in hub.store.query("SELECT id, body FROM work_orders WHERE order_id = 'K1-0400' "
+                                                  "ORDER BY id")
+                 if any(op["work_centre"] == "WHEEL" and op["number"] == 10
+                        for op in json.loads(r["body"])["operations"]))
+    body = {"work_order": wheel, "operation": 10, "at": datetime.now(UTC).isoformat(), "worker": "E-0042",
+            "good": 1, "scrap": 0}
+    event_id = station.send("op.completed", body)
+    ack = station.ack(event_id)
+    assert (ack.status, ack.code) == ("rejected", "not_started") and "has not been started" in ack.reason
+    refused = RefusedEvents.for_sync(station.sync, {"E-0042": "Li Wei"}.get)
+    deadline = time.monotonic() + 10
+    while not refused.items() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (item,) = refused.items()
+    assert (item.event_id, item.who) == (event_id, "Li Wei") and item.what.startswith(f"Complete {wheel} · 10")
+    assert "it has not been started" in item.reason
+    assert hub.store.query("SELECT COUNT(*) AS n FROM op_events")[0]["n"] == 0
