@@ -202,6 +202,9 @@ DECLARATIONS: list[Setting] = [
             maximum=65535),
     Setting("hub", "api_host", str, "127.0.0.1", "Address the HTTP API listens on."),
     Setting("hub", "api_tokens", list, [], "Bearer tokens the HTTP API accepts (comma-separated in the environment)."),
+    Setting("hub", "api_max_days", int, 366,
+            "Longest period one API request may cover (`since` to `until`, KPIs and insights); longer ones are "
+            "refused with 400, so one request cannot hold the hub's CPU for minutes.", minimum=1, maximum=3660),
     Setting("hub", "notify_config", str, "",
             "TOML file with notification channels and routes (see docs/hub.md); empty for none."),
     Setting("hub", "silent_station_s", int, 660,

@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -97,3 +98,83 @@ def test_orders_and_travelers_are_found_by_the_number_people_read(api: tuple[str
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     assert wo in response.headers["Content-Disposition"]
     assert get(f"{base}/orders/K9-0001").status_code == 404
+
+
+@pytest.mark.parametrize("query, problem", [
+    ("since=0002-01-01T00:00:00%2B00:00", "between 2000-01-01 and 2100-01-01"),  # took 32 s of CPU
+    ("since=0001-01-01T00:00:00%2B00:00", "between 2000-01-01 and 2100-01-01"),  # answered 500
+    ("since=2024-01-01T00:00:00%2B00:00", "at most 366 days per request"),
+    ("since=2026-11-24T00:00:00%2B00:00&until=2026-11-23T00:00:00%2B00:00", "since must be before until"),
+    ("since=9999-01-01T00:00:00%2B00:00&until=9999-12-31T00:00:00%2B00:00", "between"),
+])
+def test_a_period_beyond_the_declared_window_is_refused_at_once(api: tuple[str, Hub], query: str,
+                                                                  problem: str) -> None:
+    import time
+
+    base, _ = api
+    for route in ("kpis", "kpis/oee.csv", "insights"):
+        started = time.monotonic()
+        answer = get(f"{base}/{route}?{query}")
+        assert answer.status_code == 400 and problem in answer.json()["error"], (route, answer.text[:200])
+        assert time.monotonic() - started < 5
+
+
+def test_a_full_year_is_still_answered(api: tuple[str, Hub]) -> None:
+    base, _ = api
+    answer = get(f"{base}/kpis?since=2025-11-23T09:00:00%2B00:00&until=2026-11-23T09:00:00%2B00:00")
+    assert answer.status_code == 200 and answer.json()["since"].startswith("2025-11-23")
+
+
+def test_the_api_reads_on_its_own_connection_so_ingest_and_api_never_wait_for_each_other(tmp_path: Path,
+                                                                                          mosquitto) -> None:
+    """The service gives the API a second connection: a long API read does not hold the lock ingest
+    writes under, and an open ingest transaction does not stall the API."""
+    import threading
+
+    from sync.hub.service import HubConfig, HubService
+    from tests.test_hub_core import released_catalog
+
+    released_catalog(tmp_path / "catalog.db").close()
+    hub = HubService(HubConfig(db=tmp_path / "hub.db", catalog_db=tmp_path / "catalog.db", port=mosquitto.port,
+                               api_port=0, api_tokens=[TOKEN])).start()
+    try:
+        assert hub.api is not None and hub.core.reads is not hub.store
+        base = f"http://127.0.0.1:{hub.api.port}/api/v1"
+        release = threading.Event()
+        held = threading.Event()
+
+        def hold(lock: Any) -> None:
+            with lock:
+                held.set()
+                release.wait(10)
+
+        # an ingest transaction is open (the store lock held): the API still answers
+        writer = threading.Thread(target=hold, args=(hub.store._lock,))
+        writer.start()
+        held.wait(5)
+        try:
+            assert get(f"{base}/orders").status_code == 200
+        finally:
+            release.set()
+            writer.join()
+        # an API read is running (its connection's lock held): ingest still commits
+        release.clear()
+        held.clear()
+        reader = threading.Thread(target=hold, args=(hub.core.reads._lock,))
+        reader.start()
+        held.wait(5)
+        try:
+            done = threading.Event()
+
+            def write() -> None:
+                with hub.store.transaction("a test write") as tx:
+                    tx.execute("SELECT 1")
+                done.set()
+
+            threading.Thread(target=write, daemon=True).start()
+            assert done.wait(5), "ingest waited for an API read"
+        finally:
+            release.set()
+            reader.join()
+    finally:
+        hub.stop()

@@ -48,11 +48,18 @@ def _order_json(order: OrderProgress, detail: bool = False) -> dict[str, Any]:
     return data
 
 
+OLDEST, NEWEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+"""Times outside these are refused: no shop floor data lies there, and far dates overflow the calendars."""
+REPORT_WAIT_S = 30.0
+
+
 def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime] = lambda: datetime.now(UTC),
-               health: Callable[[], tuple[bool, dict[str, Any]]] | None = None) -> Flask:
+               health: Callable[[], tuple[bool, dict[str, Any]]] | None = None, max_days: int = 366) -> Flask:
     """The API over one hub; ``tokens`` are the accepted bearer tokens (none: every request refused);
-    ``health`` reports the hub's loops (``HubService.health``): not ok answers 503."""
+    ``health`` reports the hub's loops (``HubService.health``): not ok answers 503; a period longer
+    than ``max_days`` (setting hub.api_max_days) is refused with 400."""
     accepted = [t.encode() for t in tokens if t]
+    reports = threading.BoundedSemaphore(1)  # one period report computes at a time: the rest of the hub keeps its CPU
     app = Flask("floorlink.hub.api")
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
@@ -105,7 +112,7 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
     @app.get("/api/v1/work-orders/<wo_id>/traveler.pdf")
     def traveler(wo_id: str) -> Response:
         """``wo_id``: the work order's number (``K1-0042-01``, any case), which is its id."""
-        rows = core.store.query("SELECT body FROM work_orders WHERE id IN (?, ?)", [wo_id, wo_id.upper()])
+        rows = core.reads.query("SELECT body FROM work_orders WHERE id IN (?, ?)", [wo_id, wo_id.upper()])
         if not rows:
             return error(404, f"no work order {wo_id}")
         wo_id = json.loads(rows[0]["body"])["id"]
@@ -122,9 +129,8 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
         state = request.args.get("state", "open")
         if state not in ("open", "all"):
             return error(400, f"state must be open or all, not {state!r}")
-        # through the store's lock: the ingest thread shares the connection and may be mid-transaction
         where = "WHERE state != 'resolved' " if state == "open" else ""
-        rows = core.store.query(f"SELECT * FROM alerts {where}ORDER BY id")
+        rows = core.reads.query(f"SELECT * FROM alerts {where}ORDER BY id")
         return jsonify(rows)
 
     def period() -> tuple[datetime, datetime] | Response:
@@ -135,28 +141,51 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
             return error(400, f"since/until must be ISO 8601 times: {exc}")
         if since.tzinfo is None or until.tzinfo is None:
             return error(400, "since/until need a time zone, e.g. 2026-11-23T00:00:00+08:00")
+        if not (OLDEST <= since <= NEWEST and OLDEST <= until <= NEWEST):
+            return error(400, f"since/until must lie between {OLDEST.date()} and {NEWEST.date()}")
+        if since >= until:
+            return error(400, "since must be before until")
+        if until - since > timedelta(days=max_days):
+            return error(400, f"the period is {(until - since).days} days; at most {max_days} days per request "
+                              "(hub.api_max_days): ask for it in pieces")
         return since, until
+
+    def report(make: Callable[[], Any]) -> Any:
+        """Run one period report at a time; 503 when another holds the hub too long."""
+        if not reports.acquire(timeout=REPORT_WAIT_S):
+            response = error(503, "another report is being computed; try again in a moment")
+            response.headers["Retry-After"] = "10"
+            return response
+        try:
+            return make()
+        finally:
+            reports.release()
 
     @app.get("/api/v1/kpis")
     def kpi() -> Response:
         span = period()
         if isinstance(span, Response):
             return span
-        return jsonify(kpi_report(core, *span))
+        result = report(lambda: kpi_report(core, *span))
+        return result if isinstance(result, Response) else jsonify(result)
 
     @app.get("/api/v1/insights")
     def insights() -> Response:
         span = period()
         if isinstance(span, Response):
             return span
-        return jsonify(core.insights(*span))
+        result = report(lambda: core.insights(*span))
+        return result if isinstance(result, Response) else jsonify(result)
 
     @app.get("/api/v1/kpis/oee.csv")
     def oee_csv() -> Response:
         span = period()
         if isinstance(span, Response):
             return span
-        rows = kpi_report(core, *span)["oee"]
+        result = report(lambda: kpi_report(core, *span))
+        if isinstance(result, Response):
+            return result
+        rows = result["oee"]
         return Response(kpis.export(rows, "csv"), mimetype="text/csv")
 
     return app

@@ -167,6 +167,9 @@ class HubCore:
                  options: HubOptions | None = None,
                  on_alert: Callable[[dict[str, Any]], object] | None = None) -> None:
         self.store = store
+        self.reads: Store = store
+        """The connection read paths (progress, KPIs, the API) use; the service gives the API its own,
+        so a long read never holds the store lock ingest needs (WAL: readers see the last commit)."""
         self.catalog = catalog
         self.options = options or HubOptions()
         self.publish: Publish = publish or (lambda tx, stream, type_, body, retain: None)
@@ -270,7 +273,7 @@ class HubCore:
 
     def order_id_for(self, key: str) -> str | None:
         """The internal id of the order ``key`` names: its number (any case) or its id."""
-        rows = self.store.query("SELECT order_id FROM orders WHERE number = ? OR order_id = ?", [key.upper(), key])
+        rows = self.reads.query("SELECT order_id FROM orders WHERE number = ? OR order_id = ?", [key.upper(), key])
         return str(rows[0]["order_id"]) if rows else None
 
     def promise_of(self, ready_at: datetime) -> datetime:
@@ -513,7 +516,7 @@ class HubCore:
 
     def insights(self, since: datetime, until: datetime) -> dict[str, Any]:
         """Funnel, wished-for combinations and unclear options over [since, until) (sync.hub.insights)."""
-        return insight_report(stored_rows(self.store.query, since), since, until)
+        return insight_report(stored_rows(self.reads.query, since), since, until)
 
     # ------------------------------------------------------------------ time-driven checks
     def tick(self, now: datetime) -> list[dict[str, Any]]:
@@ -580,17 +583,17 @@ class HubCore:
 
     def orders_progress(self, now: datetime, order_ids: Iterable[str] | None = None) -> list[OrderProgress]:
         """Progress of orders derived from the op events (all orders, or the ones named)."""
-        orders = self.store.query("SELECT o.order_id, o.number, o.promise, o.ships_from_stock, c.order_id AS cancelled "
+        orders = self.reads.query("SELECT o.order_id, o.number, o.promise, o.ships_from_stock, c.order_id AS cancelled "
                                   "FROM orders o LEFT JOIN order_cancellations c USING (order_id) ORDER BY o.seq")
         wanted = set(order_ids) if order_ids is not None else None
         ops: dict[str, list[PlannedOp]] = {}
-        for row in self.store.query("SELECT * FROM wo_ops ORDER BY work_order, op"):
+        for row in self.reads.query("SELECT * FROM wo_ops ORDER BY work_order, op"):
             ops.setdefault(row["work_order"], []).append(_planned(row))
         events: dict[tuple[str, int], list[OpEvent]] = {}
-        for row in self.store.query("SELECT work_order, op, type, body FROM op_events ORDER BY rowid"):
+        for row in self.reads.query("SELECT work_order, op, type, body FROM op_events ORDER BY rowid"):
             events.setdefault((row["work_order"], row["op"]), []).append(OpEvent.from_body(row["type"], json.loads(row["body"])))
         wos: dict[str, list[Any]] = {}
-        for row in self.store.query("SELECT id, order_id, item, qty FROM work_orders ORDER BY rowid"):
+        for row in self.reads.query("SELECT id, order_id, item, qty FROM work_orders ORDER BY rowid"):
             if wanted is not None and row["order_id"] not in wanted:
                 continue
             wos.setdefault(row["order_id"], []).append(work_order_progress(
@@ -671,7 +674,7 @@ def kpi_report(core: HubCore, since: datetime, until: datetime,
                                                         st.elapsed_seconds, st.good or 0, st.scrap or 0, wo.id,
                                                         op.planned.op))
     planned = {code: working_seconds(cal, [(since, until)]) for code, cal in core._calendars.items()}
-    orders = core.store.query("SELECT order_id, placed_at, promise, product, price, configuration, revision "
+    orders = core.reads.query("SELECT order_id, placed_at, promise, product, price, configuration, revision "
                               "FROM orders ORDER BY seq")
     done_at = {p.id: max((op.state.completed_at for wo in p.work_orders for op in wo.operations
                           if op.state.completed_at), default=None) if p.status == "done" else None

@@ -75,6 +75,7 @@ class HubConfig:
     api_host: str = "127.0.0.1"
     api_port: int | None = None  # None: no API
     api_tokens: list[str] = field(default_factory=list)
+    api_max_days: int = 366
     notify_config: Path | None = None
     zone: tzinfo = UTC
     tick_seconds: float = 1.0
@@ -203,7 +204,9 @@ class HubService:
             self._threads.append(thread)
         self._start_tick()
         if self.config.api_port is not None:
-            self.api = ApiServer(create_app(self.core, self.config.api_tokens, now=self.clock, health=self.health),
+            self.core.reads = self.store.sibling()  # API reads never wait for ingest's connection, nor it for them
+            self.api = ApiServer(create_app(self.core, self.config.api_tokens, now=self.clock, health=self.health,
+                                            max_days=self.config.api_max_days),
                                  self.config.api_host, self.config.api_port).start()
         return self
 
@@ -223,6 +226,8 @@ class HubService:
         if self.api is not None:
             self.api.stop()
         self.ingest.stop()
+        if self.core.reads is not self.store:
+            self.core.reads.close()
         self.store.close()
         self.catalog.close()
 
