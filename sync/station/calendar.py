@@ -102,6 +102,8 @@ class WeeklyShifts:
 
 def utc(at: datetime) -> datetime:
     """``at`` as a UTC instant (a time without a zone is taken as UTC), so arithmetic counts real seconds."""
+    if at.tzinfo is UTC:  # the common case (every interval this module hands out): no new object
+        return at
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
