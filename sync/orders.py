@@ -76,3 +76,46 @@ class PlacedOrder:
         return cls(order_id, product, revision, dict(config), quantity, price, str(body.get("currency", "CNY")),
                    {str(k): str(v) for k, v in customer.items()}, str(estimate) if estimate else None,
                    number if isinstance(number, str) else "")
+
+
+# two-character Chinese family names: the rest of the name is the given name
+_COMPOUND_SURNAMES = frozenset(
+    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 钟离 端木 轩辕 独孤 南宫 西门 百里 呼延 闻人 申屠 太史 澹台".split())
+_SEPARATORS = re.compile(r"[\s·]+")
+
+
+def _is_han(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
+
+
+def _initial(part: str) -> str:
+    """The first letter of a name part; a Chinese one by its pinyin (王 -> W), as people spell it out."""
+    first = part[:1]
+    if first and _is_han(first):
+        from pypinyin import Style, lazy_pinyin
+
+        letters = lazy_pinyin(first, style=Style.FIRST_LETTER, errors="ignore")
+        return letters[0][:1].upper() if letters and letters[0] else first
+    return first.upper()
+
+
+def short_name(name: str) -> str:
+    """The customer as a wall board may show them: given name and the family name's initial.
+
+    ``Anna Schmidt`` -> ``Anna S.``; ``阿依古丽·买买提`` -> ``阿依古丽 M.`` (the first part is the
+    given name); a Chinese name without a separator is family name first: ``王伟`` -> ``伟 W.``,
+    ``欧阳娜娜`` -> ``娜娜 O.``. A one-part Latin name stays as it is; a single Chinese character
+    becomes its initial. Latin names typed family-first (``Li Wei``) cannot be told apart and read
+    ``Li W.``: still never the whole name. The full name and phone stay at the hub.
+    """
+    parts = [p for p in _SEPARATORS.split(name.strip()) if p]
+    if not parts:
+        return ""
+    if len(parts) > 1:
+        return f"{parts[0]} {_initial(parts[-1])}."
+    word = parts[0]
+    if all(_is_han(c) for c in word):
+        family = word[:2] if len(word) > 2 and word[:2] in _COMPOUND_SURNAMES else word[:1]
+        given = word[len(family):]
+        return f"{given} {_initial(family)}." if given else f"{_initial(family)}."
+    return word

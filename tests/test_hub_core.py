@@ -14,7 +14,7 @@ import pytest
 from sync.catalog import load_catalog
 from sync.catalog.store import CatalogStore
 from sync.errors import CatalogError, PlanningError, StationError
-from sync.hub.core import HubCore
+from sync.hub.core import HubCore, HubOptions
 from sync.store.database import Store
 
 SMALL = Path(__file__).parent / "catalogs" / "small"
@@ -41,8 +41,9 @@ def released_catalog(path: Path) -> CatalogStore:
 class Hub:
     """A HubCore over real files, with what it published kept for the assertions."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, options: HubOptions | None = None) -> None:
         self.tmp_path = tmp_path
+        self.options = options
         self.catalog = released_catalog(tmp_path / "catalog.db") if not (tmp_path / "catalog.db").exists() \
             else CatalogStore(tmp_path / "catalog.db")
         self.published: list[tuple[str, str, dict[str, Any]]] = []
@@ -51,7 +52,7 @@ class Hub:
 
     def open(self) -> None:
         self.store = Store(self.tmp_path / "hub.db", device_id="hub", kind="hub")
-        self.core = HubCore(self.store, self.catalog,
+        self.core = HubCore(self.store, self.catalog, options=self.options,
                             publish=lambda tx, stream, type_, body, retain: self.published.append((stream, type_, body)))
 
     def order(self, order_id: str, now: datetime = MONDAY_8, revision: int = 1, number: str | None = None,

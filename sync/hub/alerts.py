@@ -93,18 +93,22 @@ def silent_stations(last_seen: Mapping[str, datetime], now: datetime,
     ]
 
 
-def late_orders(orders: Iterable[tuple[str, datetime, datetime | None, bool]], now: datetime) -> list[Candidate]:
-    """Open orders past their promise, or whose ETA lies past it: (order, promise, eta, done)."""
+def late_orders(orders: Iterable[tuple[str, datetime, datetime | None, bool]], now: datetime,
+                numbers: Mapping[str, str] | None = None) -> list[Candidate]:
+    """Open orders past their promise, or whose ETA lies past it: (order, promise, eta, done).
+
+    ``numbers`` (order id -> its number, ``sync.numbers``) names them as people know them."""
     found = []
     for order_id, promise, eta, done in orders:
         if done:
             continue
         if now > promise or (eta is not None and eta > promise):
             late_by = max(now, eta or now) - promise
+            name = (numbers or {}).get(order_id) or order_id
             found.append(Candidate(
                 key=f"late:{order_id}", kind="order_late", severity="critical" if now > promise else "warning",
-                subject=order_id,
-                message=f"order {order_id} will miss its promise of {promise:%Y-%m-%d %H:%M} "
+                subject=name,
+                message=f"order {name} will miss its promise of {promise:%Y-%m-%d %H:%M} "
                         f"by {late_by.total_seconds() / 3600:.1f} h",
                 data={"order": order_id, "promise": promise.isoformat(), "eta": eta.isoformat() if eta else None},
             ))

@@ -548,8 +548,9 @@ class HubCore:
             "SELECT device_id, last_seen_at FROM devices WHERE last_seen_at IS NOT NULL AND device_id IN "
             "(SELECT DISTINCT device_id FROM events WHERE type = 'device.heartbeat')")}
         candidates += silent_stations(seen, now, self.options.silent_after)
+        progress = self.orders_progress(now)
         candidates += late_orders(((p.id, p.promise, p.eta, p.status in ("done", "cancelled", "ready"))
-                                   for p in self.orders_progress(now) if p.promise), now)
+                                   for p in progress if p.promise), now, {p.id: p.number for p in progress})
         # work orders that wait for purchased parts still on their way
         waiting = self.store.query(
             "SELECT r.work_order, r.item, r.due_date FROM requisitions r WHERE r.kind = 'purchase' "

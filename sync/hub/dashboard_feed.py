@@ -9,12 +9,14 @@ Dashboards keep the newest of each (``Inbox.latest_only``) in their local cache.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sync.hub.core import HubCore, kpi_report
 from sync.hub.progress import OrderProgress
+from sync.orders import short_name
 from sync.station.calendar import working_seconds
 
 
@@ -22,17 +24,33 @@ def _iso(at: datetime | None) -> str | None:
     return at.isoformat() if at else None
 
 
+def zone_name(zone: tzinfo) -> str:
+    """The IANA name dashboards show times in (``Asia/Shanghai``): the hub's ``node.time_zone``."""
+    return str(getattr(zone, "key", None) or zone.tzname(None) or "UTC")
+
+
+def _customer(stored: str | None) -> str:
+    """Given name and initial only: the wall board never gets the full name or the phone."""
+    try:
+        customer = json.loads(stored) if stored else {}
+    except ValueError:
+        return ""
+    return short_name(str(customer.get("name") or "")) if isinstance(customer, dict) else ""
+
+
 def orders_body(core: HubCore, progress: list[OrderProgress], now: datetime,
                 kpis: dict[str, Any] | None) -> dict[str, Any]:
-    placed = {r["order_id"]: r for r in core.store.query("SELECT order_id, product, placed_at, quantity FROM orders")}
+    placed = {r["order_id"]: r for r in core.store.query(
+        "SELECT order_id, product, placed_at, quantity, customer FROM orders")}
     orders = [{
-        "id": o.id, "number": o.number, "product": placed.get(o.id, {}).get("product"), "quantity": placed.get(o.id, {}).get("quantity"),
+        "id": o.id, "number": o.number, "customer": _customer(placed.get(o.id, {}).get("customer")),
+        "product": placed.get(o.id, {}).get("product"), "quantity": placed.get(o.id, {}).get("quantity"),
         "placed_at": placed.get(o.id, {}).get("placed_at"), "status": o.status, "percent": o.percent,
         "promise": _iso(o.promise), "eta": _iso(o.eta), "late": o.late,
     } for o in progress]
     orders.sort(key=lambda o: (not o["late"], o["status"] in ("done", "cancelled", "ready"), o["promise"] or ""))
     alerts = core.store.query("SELECT * FROM alerts WHERE state != 'resolved' ORDER BY id")  # under the store lock
-    return {"at": now.isoformat(), "orders": orders, "alerts": alerts,
+    return {"at": now.isoformat(), "zone": zone_name(core.options.zone), "orders": orders, "alerts": alerts,
             "load": load(core, progress, now), "kpis": kpis or {}}
 
 

@@ -13,8 +13,9 @@ import math
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sync.dashboard_cache import DashboardCache, utc_clock
 
@@ -36,6 +37,13 @@ class OrderRow:
     promise: datetime | None
     eta: datetime | None
     late: bool
+    number: str = ""  # the order's number (K1-0042, as on the receipt); ``id`` is the internal UUID
+    customer: str = ""  # given name and initial only ("Anna S.", "伟 W."): the hub never sends more
+
+    @property
+    def label(self) -> str:
+        """How people name the order: its number (an order from before numbers: its id)."""
+        return self.number or self.id
 
     @property
     def slip(self) -> timedelta | None:
@@ -150,6 +158,7 @@ class DashboardState:
     raw_rows: Mapping[str, RawRows] = field(default_factory=dict)  # per centre, for parse_centre
     stations: list[StationBoard] = field(default_factory=list)
     snapshot_at: datetime | None = None
+    zone: tzinfo | None = None  # the hub's site time zone (node.time_zone), from its orders snapshot
 
 
 @dataclass(frozen=True)
@@ -229,7 +238,8 @@ def parse_orders(body: dict[str, Any]) -> dict[str, Any]:
     """The orders snapshot as the state's ``orders``, ``load`` and ``kpis``."""
     orders = [OrderRow(str(o.get("id")), str(o.get("product") or ""), int(o.get("quantity") or 0),
                        str(o.get("status") or ""), float(o.get("percent") or 0), _time(o.get("promise")),
-                       _time(o.get("eta")), bool(o.get("late")))
+                       _time(o.get("eta")), bool(o.get("late")), str(o.get("number") or ""),
+                       str(o.get("customer") or ""))
               for o in body.get("orders", []) if isinstance(o, dict)]
     orders.sort(key=lambda o: (not o.late, o.status in ("done", "cancelled", "ready")))
     load = body.get("load") or {}
@@ -248,7 +258,22 @@ def parse_orders(body: dict[str, Any]) -> dict[str, Any]:
         oee_trend={wc: [_num((h.get("oee") or {}).get(wc)) for h in history] for wc in centres},
         otd_trend=[_num(h.get("on_time_delivery")) for h in history],
         fpy_trend=[_num(h.get("first_pass_yield")) for h in history])
-    return {"orders": orders, "load": loads, "kpis": kpis}
+    return {"orders": orders, "load": loads, "kpis": kpis, "zone": _zone(body.get("zone"))}
+
+
+def _zone(name: Any) -> tzinfo | None:
+    """The hub's zone by its IANA name; None (keep this node's own) for a missing or unknown one."""
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def site_time(at: datetime | None, zone: tzinfo) -> str:
+    """``Mon 23 Nov 16:00`` in the site's zone; a dash for no time."""
+    return at.astimezone(zone).strftime("%a %d %b %H:%M") if at else "—"
 
 
 def _operation(o: dict[str, Any], code: str) -> OperationRow:
@@ -416,6 +441,27 @@ class DashboardModel:
         return [WorkOrderDrill(wo, ops[0].item, ops[0].qty, tuple(sorted(ops, key=lambda r: r.op)))
                 for wo, ops in sorted(found.items())]
 
+    @property
+    def site_zone(self) -> tzinfo:
+        """The zone every time on the board is shown in: the hub's (what the site's clocks say), else
+        this node's ``node.time_zone``, else UTC."""
+        return self.state.zone or self.zone or UTC
+
+    def when(self, at: datetime | None) -> str:
+        """A time as the board shows it: in the site's zone (never the machine's)."""
+        return site_time(at, self.site_zone)
+
+    def when_short(self, at: datetime | None) -> str:
+        """``16:05`` today, ``23 Nov 16:05`` another day (site time): for tables with many times."""
+        if at is None:
+            return "—"
+        local = at.astimezone(self.site_zone)
+        same_day = local.date() == self.clock().astimezone(self.site_zone).date()
+        return local.strftime("%H:%M" if same_day else "%d %b %H:%M")
+
+    def order(self, order_id: str) -> OrderRow | None:
+        return next((o for o in self.orders if o.id == order_id), None)
+
     def stale_since(self) -> datetime | None:
         """When the shown state was last fresh, if it is stale now (old snapshot or link down)."""
         last = self.state.snapshot_at
@@ -432,7 +478,7 @@ class DashboardModel:
             return ""
         if self.state.snapshot_at is None:
             return "No data from the hub yet" + ("" if self.link_up() else " — hub link is down")
-        local = since.astimezone(self.zone) if self.zone else since.astimezone()
+        local = since.astimezone(self.site_zone)
         reason = "hub link is down" if not self.link_up() else "no update from the hub"
         return f"Stale since {local:%H:%M} — {reason}; showing the last known state"
 

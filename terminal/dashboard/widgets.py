@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sync.errors import FloorLinkError
@@ -89,10 +89,6 @@ def minutes(seconds: int) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def when(at: datetime | None) -> str:
-    return at.astimezone().strftime("%a %d %b %H:%M") if at else "—"
-
-
 class RowsModel(QAbstractTableModel):
     """A table over plain rows: ``columns`` are (header, cell text function, cell colour function)."""
 
@@ -166,24 +162,28 @@ class OrdersPanel(QWidget):
         self.model = model
         late = lambda o: LATE if o.late else None  # noqa: E731
         self.rows = RowsModel([
-            ("Order", lambda o: o.id, late), ("Product", lambda o: f"{o.product} ×{o.quantity}", _none),
+            ("Order", lambda o: o.label, late), ("Customer", lambda o: o.customer or "—", _none),
+            ("Product", lambda o: f"{o.product} ×{o.quantity}", _none),
             ("Status", lambda o: "LATE" if o.late else o.status.replace("_", " "), late),
-            ("Progress", lambda o: round(o.percent), _none), ("Promise", lambda o: when(o.promise), _none),
-            ("ETA", lambda o: when(o.eta), late),
+            ("Progress", lambda o: round(o.percent), _none), ("Promise", lambda o: model.when(o.promise), _none),
+            ("ETA", lambda o: model.when(o.eta), late),
             ("ETA vs promise", lambda o: "—" if o.slip is None else
              (f"+{age_text(o.slip)} late" if o.slip.total_seconds() > 0 else "on time"), late),
         ])
         self.view = table(self.rows)
-        self.view.setItemDelegateForColumn(3, ProgressDelegate(self.view))
+        self.view.setItemDelegateForColumn(4, ProgressDelegate(self.view))
         self.view.doubleClicked.connect(lambda index: on_open(self.rows.rows[index.row()].id))
         layout = QVBoxLayout(self)
-        hint = QLabel("Double-tap an order for its work orders and operations")
-        hint.setObjectName("hint")
-        layout.addWidget(hint)
+        self.hint = QLabel()
+        self.hint.setObjectName("hint")
+        layout.addWidget(self.hint)
         layout.addWidget(self.view)
 
     def update_view(self) -> None:
         self.rows.set_rows(self.model.orders)
+        zone = self.model.site_zone
+        self.hint.setText("Double-tap an order for its work orders and operations  ·  times are "
+                          f"{getattr(zone, 'key', None) or zone} time")
 
 
 def operation_columns() -> list[tuple[str, Callable[[Any], Any], Callable[[Any], QColor | None]]]:
@@ -642,21 +642,25 @@ class DrillDown(QDialog):
 
     def __init__(self, model: DashboardModel, order_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Order {order_id}")
+        order = model.order(order_id)
+        name = (order.label + (f" · {order.customer}" if order.customer else "")) if order else order_id
+        self.setWindowTitle(f"Order {name}")
         self.setObjectName("drillDown")
-        self.resize(1100, 600)
+        self.resize(1240, 600)
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Work order / operation", "Status", "Operators", "Elapsed / standard",
-                                   "Good / scrap", "Station"])
+                                   "Good / scrap", "Station", "Started", "Finished"])
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         drill = model.drill_down(order_id)
         for wo in drill:
-            top = QTreeWidgetItem([f"{wo.id}  {wo.item} ×{wo.qty}", self._wo_status(wo.operations), "", "", "", ""])
+            top = QTreeWidgetItem([f"{wo.id}  {wo.item} ×{wo.qty}", self._wo_status(wo.operations), "", "", "", "",
+                                   "", ""])
             for op in wo.operations:
                 item = QTreeWidgetItem([f"{op.op} {op.code} ({op.work_centre})", op.status,
                                         ", ".join(op.workers) or "—",
                                         f"{minutes(op.elapsed_s)} / {minutes(op.standard_s)}",
-                                        f"{op.good} / {op.scrap}", op.station or "—"])
+                                        f"{op.good} / {op.scrap}", op.station or "—",
+                                        model.when_short(op.started_at), model.when_short(op.completed_at)])
                 item.setForeground(1, QColor(STATUS_COLOURS.get(op.status, "#000")))
                 if op.scrap:
                     item.setForeground(4, LATE)
@@ -667,7 +671,7 @@ class DrillDown(QDialog):
         close.setMinimumHeight(56)
         close.clicked.connect(self.accept)
         layout = QVBoxLayout(self)
-        title = QLabel(f"Order {order_id}" + ("" if drill else " — no open work orders on the boards"))
+        title = QLabel(f"Order {name}" + ("" if drill else " — no open work orders on the boards"))
         title.setObjectName("drillTitle")
         layout.addWidget(title)
         layout.addWidget(self.tree)
