@@ -8,6 +8,7 @@ and redraw on the ``changed`` callback; the clock is injected so idle resets are
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -21,11 +22,14 @@ from typing import TYPE_CHECKING, Any
 from kiosk.customer import Customer, check_name, check_phone
 from kiosk.events import EventSink
 from kiosk.pinyin import PinyinComposer
+from kiosk.promise import DateStory, firm_date
 from kiosk.status import KioskStatus, memory_status
-from kiosk.texts import N_
+from kiosk.texts import N_, money
 from sync.errors import ConfigurationError, FloorLinkError
 from sync.orders import PlacedOrder as HubOrder
 from sync.pin import PinGuard
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # the catalog and engine load with the first catalog, not at start-up
     from kiosk.estimate import RoughEstimate
@@ -60,6 +64,17 @@ class Notice:
     def text(self, language: str, translate: Callable[[str], str] = lambda s: s) -> str:
         values = {k: v.get(language) or v.get("en", "") for k, v in self.args.items()}
         return translate(self.template).format(**values)
+
+
+@dataclass(frozen=True)
+class Picked:
+    """An option the kiosk filled in because the customer moved on without choosing (announced when priced)."""
+
+    attribute: str
+    option: str
+    attribute_label: Label
+    option_label: Label
+    price: Decimal
 
 
 @dataclass(frozen=True)
@@ -174,6 +189,10 @@ class KioskModel:
         self.step = 0
         self.focus: tuple[str, str] | None = None
         self.notice: Notice | None = None
+        self.filled: dict[str, str] = {}
+        """Attribute -> option the kiosk filled in (not the customer) and still chosen: "picked for you"."""
+        self.picked: list[Picked] = []
+        """Priced options the last Next filled in: announced with their price and a Change button each."""
         self.name = ""
         self.phone = ""
         self.active_field = "name"
@@ -185,6 +204,8 @@ class KioskModel:
         self.confirmed: str | None = None
         """The hub's firm promise date (ISO) once it acked the order; None until then."""
         self.refused: str | None = None
+        self._early_ack: tuple[str, str, Mapping[str, Any], str] | None = None
+        """The hub's answer to the order being saved, when it came before the save finished on this thread."""
         self.saving = False
         self.admin_entry = ""
         self.admin_error: str | None = None
@@ -385,6 +406,9 @@ class KioskModel:
             else:
                 config.choose(attribute, option)
             self.notice = None
+            self.picked = []
+        if state.available:
+            self.filled.pop(attribute, None)  # the customer's own choice now, even when it is the same option
         self._changed()
 
     def switch_to(self, attribute: str, option: str) -> dict[str, str]:
@@ -392,6 +416,8 @@ class KioskModel:
         config = self._config()
         self.touch()
         dropped = config.switch(attribute, option)
+        self.filled.pop(attribute, None)
+        self.picked = []
         self.focus = (attribute, option)
         names = [self._labels(a, o)[1] for a, o in dropped.items()]
         removed = {lang: ", ".join(n.get(lang, "") for n in names) for lang in LANGUAGES}
@@ -403,8 +429,10 @@ class KioskModel:
     def undo(self) -> None:
         config = self._config()
         self.touch()
+        self.picked = []
         try:
             config.undo()
+            self.filled = {a: o for a, o in self.filled.items() if config.choices.get(a) == o}
             self.notice = Notice(N_("Undone."))
         except ConfigurationError:
             self.notice = Notice(N_("Nothing to undo."))
@@ -433,21 +461,37 @@ class KioskModel:
                              {"option": self._labels(attribute, option)[1]})
         self._changed()
 
-    def _fill_group(self) -> None:
-        """Take the suggested option for every attribute of this group the customer left open."""
+    def _fill_group(self) -> list[Picked]:
+        """Take the suggested option for every attribute of this group the customer left open; what was taken."""
         config = self._config()
         assert self.product is not None
         group = self.groups[self.step].code
         suggested = config.complete()
+        taken = []
         for attr in self.product.attributes:
             if attr.group == group and attr.code not in config.choices:
-                config.choose(attr.code, suggested[attr.code])
+                code = suggested[attr.code]
+                config.choose(attr.code, code)
+                self.filled[attr.code] = code
+                option = attr.option(code)
+                taken.append(Picked(attr.code, code, dict(attr.label),
+                                    dict(option.label) if option else {"en": code, "zh_CN": code},
+                                    option.price if option else Decimal(0)))
+        return taken
 
     def next(self) -> None:
         self.touch()
-        self._fill_group()
+        taken = self._fill_group()
         self.focus = None
         self.notice = None
+        self.picked = [p for p in taken if p.price]  # a free default is no surprise; a price is
+        if self.picked:
+            currency = self.product.currency if self.product else "CNY"
+            names = {lang: ("、" if lang == "zh_CN" else ", ").join(f"{p.option_label.get(lang) or p.option_label.get('en', '')} "
+                                     f"{money(p.price, currency, sign=True)}" for p in self.picked)
+                     for lang in LANGUAGES}
+            self.notice = Notice(N_("We picked for you: {options}. Tap Change to choose another."),
+                                 {"options": names}, "warn")
         if self.step + 1 < len(self.groups):
             self._go(Screen.OPTIONS)
             self.step += 1
@@ -455,9 +499,26 @@ class KioskModel:
             self._go(Screen.SUMMARY)
         self._changed()
 
+    def change(self, attribute: str) -> None:
+        """The customer's one tap on "Change" for an option the kiosk picked: back to its step, focused on it."""
+        assert self.product is not None
+        self.touch()
+        attr = self.product.attribute(attribute)
+        if attr is None:
+            raise ConfigurationError(f"unknown attribute {attribute!r}", where="kiosk")
+        step = next(i for i, g in enumerate(self.groups) if g.code == attr.group)
+        self._go(Screen.OPTIONS)
+        self.step = step
+        chosen = self._config().choices.get(attribute)
+        self.focus = (attribute, chosen) if chosen else None
+        self.picked = []
+        self.notice = None
+        self._changed()
+
     def back(self) -> None:
         self.touch()
         self.notice = None
+        self.picked = []
         self.focus = None
         self.field_errors = {}
         if self.screen == Screen.OPTIONS:
@@ -491,6 +552,17 @@ class KioskModel:
             if found is not None:
                 return found
         return rough_estimate(self.product, config.choices, self.today())
+
+    def date_story(self) -> DateStory:
+        """The one delivery date story: "about" from the kiosk until the hub's firm date replaces it."""
+        if self.order is not None:  # after ordering: what the summary showed, and the hub's answer
+            shown = self.order.estimate
+            return DateStory(shown.ready_by if shown else None, shown.working_days if shown else None,
+                             firm_date(self.confirmed), self.refused is not None)
+        if self.configurator is None or self.product is None:
+            return DateStory(None)
+        estimate = self.estimate()
+        return DateStory(estimate.ready_by, estimate.working_days) if estimate else DateStory(None)
 
     def to_details(self) -> None:
         self.touch()
@@ -632,6 +704,10 @@ class KioskModel:
             self.notice = None
             self._go(Screen.RECEIPT)
             self._end_session("placed")
+            early, self._early_ack = self._early_ack, None
+            if early is not None and early[0] == order.id:
+                self.order_acked(*early)
+                return
         self._changed()
 
     def background_failed(self, problem: str) -> None:
@@ -643,10 +719,15 @@ class KioskModel:
 
     def order_acked(self, order_id: str, status: str, result: Mapping[str, Any], reason: str = "") -> None:
         """The hub answered an order: a firm date (shown if that customer is still here) or a refusal."""
+        if self.order is None and self.saving:  # answered before the save came back to this thread
+            self._early_ack = (order_id, status, dict(result), reason)
+            return
         if self.order is None or self.order.id != order_id:
             return
         if status == "ok":
             self.confirmed = str(result.get("promise_date") or "") or None
+            if self.confirmed is not None and firm_date(self.confirmed) is None:
+                log.warning("kiosk: the hub's promise_date %r for order %s is not a date", self.confirmed, order_id)
         else:
             self.refused = reason or "refused"
         self._changed()

@@ -6,10 +6,12 @@ strings translated through the installed ``QTranslator``.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 from kiosk.qt import QCoreApplication, QTranslator
+from kiosk.texts import SYMBOLS, money
+
+__all__ = ["SYMBOLS", "Languages", "languages", "money", "pick", "tr"]
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "assets" / "translations"
 CONTEXT = "kiosk"
@@ -66,11 +68,3 @@ def languages() -> Languages:
     return _SHARED
 
 
-SYMBOLS = {"CNY": "¥", "EUR": "€", "USD": "$"}
-
-
-def money(amount: Decimal, currency: str, *, sign: bool = False) -> str:
-    symbol = SYMBOLS.get(currency, currency + " ")
-    digits = f"{abs(amount):,.0f}" if amount == amount.to_integral_value() else f"{abs(amount):,.2f}"
-    prefix = ("+" if amount >= 0 else "−") if sign else ("−" if amount < 0 else "")
-    return f"{prefix}{symbol}{digits}"

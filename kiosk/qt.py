@@ -34,6 +34,7 @@ from PySide6.QtGui import (
     QPainter,
     QPdfWriter,
     QPixmap,
+    QShowEvent,
 )
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 from PySide6.QtSvg import QSvgRenderer
@@ -83,6 +84,6 @@ __all__ = [
     "QApplication", "QByteArray", "QCloseEvent", "QCoreApplication", "QEvent", "QFont", "QFontDatabase", "QFrame",
     "QGridLayout", "QGuiApplication", "QHBoxLayout", "QImage", "QLabel", "QLayout", "QLineEdit", "QMarginsF",
     "QObject", "QPageSize", "QPainter", "QPdfWriter", "QPixmap", "QPrinter", "QPrinterInfo", "QPushButton", "QRectF", "QRunnable",
-    "QScrollArea", "QSize", "QSizeF", "QSizePolicy", "QStackedWidget", "QSvgRenderer", "QThreadPool",
+    "QScrollArea", "QShowEvent", "QSize", "QSizeF", "QSizePolicy", "QStackedWidget", "QSvgRenderer", "QThreadPool",
     "QTimer", "QTranslator", "QVBoxLayout", "QWidget", "Qt", "Signal", "ui_post",
 ]

@@ -13,6 +13,7 @@ import segno
 
 from kiosk.flow import PlacedOrder
 from kiosk.i18n import money, pick, tr
+from kiosk.promise import DateStory
 from kiosk.qt import (
     QImage,
     QMarginsF,
@@ -42,17 +43,22 @@ def qr_pixmap(payload: str, size: int) -> QPixmap:
         size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
 
 
-def receipt_lines(order: PlacedOrder, language: str) -> list[str]:
-    """What the receipt says: the essentials first (number, total, date), then the breakdown."""
+def receipt_lines(order: PlacedOrder, language: str, story: DateStory | None = None) -> list[str]:
+    """What the receipt says: the essentials first (number, total, one date), then the breakdown.
+
+    ``story``: the kiosk's date story now (the hub's firm date once it answered); without it, the order's
+    own "about" date."""
     currency = order.price.currency
     lines = [
         tr("Order {number}").format(number=order.number),
         pick(order.product_name, language),
         f"{tr('Total')}: {money(order.price.total, currency)}",
     ]
-    if order.estimate is not None:
-        lines.append(tr("Rough estimate: ready around {date} (the factory confirms the date)").format(
-            date=order.estimate.ready_by.isoformat()))
+    if story is None:
+        story = DateStory(order.estimate.ready_by if order.estimate else None)
+    date_line = story.receipt_line(tr)
+    if date_line:
+        lines.append(date_line)
     lines.append(f"{tr('Name')}: {order.customer.name}   {tr('Phone')}: {order.customer.phone}")
     lines.append(order.placed_local or order.created_at)
     lines.append("")
@@ -64,7 +70,7 @@ def receipt_lines(order: PlacedOrder, language: str) -> list[str]:
     return lines
 
 
-def write_pdf(order: PlacedOrder, language: str, path: Path) -> Path:
+def write_pdf(order: PlacedOrder, language: str, path: Path, story: DateStory | None = None) -> Path:
     """An A6 receipt PDF with the order lines and its QR code."""
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = QPdfWriter(str(path))
@@ -72,7 +78,7 @@ def write_pdf(order: PlacedOrder, language: str, path: Path) -> Path:
     writer.setPageMargins(QMarginsF(8, 8, 8, 8))
     writer.setResolution(300)
     writer.setTitle(f"FloorLink order {order.number}")
-    paint_receipt(writer, order, language)
+    paint_receipt(writer, order, language, story)
     return path
 
 
@@ -90,14 +96,15 @@ def printer_for(name: str) -> QPrinter:
     return printer
 
 
-def print_receipt(order: PlacedOrder, language: str, printer_name: str) -> None:
+def print_receipt(order: PlacedOrder, language: str, printer_name: str, story: DateStory | None = None) -> None:
     """Send the receipt to the printer queue ``printer_name`` (call off the UI thread)."""
     printer = printer_for(printer_name)
     printer.setDocName(f"FloorLink order {order.number}")
-    paint_receipt(printer, order, language)
+    paint_receipt(printer, order, language, story)
 
 
-def paint_receipt(device: QPdfWriter | QPrinter, order: PlacedOrder, language: str) -> None:
+def paint_receipt(device: QPdfWriter | QPrinter, order: PlacedOrder, language: str,
+                  story: DateStory | None = None) -> None:
     """Draw the receipt on a PDF writer or a printer: the QR first, then the lines, more pages if needed."""
     painter = QPainter()
     if not painter.begin(device):
@@ -113,7 +120,7 @@ def paint_receipt(device: QPdfWriter | QPrinter, order: PlacedOrder, language: s
         side = int(width * 0.45)  # the QR first, large enough to scan from a phone
         painter.drawImage(QRectF((width - side) / 2, 0, side, side), qr_image(order.qr_payload(), 10))
         y = side + height
-        for text in receipt_lines(order, language):
+        for text in receipt_lines(order, language, story):
             rows = 2 if painter.fontMetrics().horizontalAdvance(text) > width else 1
             if y + height * rows > page_height:  # a long configuration continues on the next page
                 device.newPage()

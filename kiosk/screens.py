@@ -18,6 +18,7 @@ from kiosk.qt import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QShowEvent,
     Qt,
     QTimer,
     QVBoxLayout,
@@ -160,6 +161,8 @@ class OptionsScreen(ScreenBase):
         self.next = button("", model.next, "nextButton", role="primary")
         self.root.addLayout(nav_bar(self.back, self.undo, self.next, stretch_after=2))
         self._layout_key: tuple[object, ...] = ()
+        self._shown_focus: tuple[str, str] | None = None
+        self._stale: set[QPushButton] = set()
         self._tiles: dict[tuple[str, str], QPushButton] = {}
         self._pages: dict[tuple[object, ...], tuple[QWidget, dict[tuple[str, str], QPushButton]]] = {}
         """Built group pages of the current product (and language): Back/Next swap them in."""
@@ -195,12 +198,27 @@ class OptionsScreen(ScreenBase):
         for view in views:  # after a tap: only texts and states change (fast)
             self._update_tiles(view)
         self._refresh_detail()
+        if model.focus != self._shown_focus:  # e.g. "Change" on an option the kiosk picked: bring it into view
+            self._shown_focus = model.focus
+            tile = self._tiles.get(model.focus) if model.focus else None
+            if tile is not None:
+                QTimer.singleShot(0, partial(self._reveal, tile))
+
+    def _reveal(self, tile: QPushButton) -> None:
+        if tile.isVisible():
+            self.scroller.ensureWidgetVisible(tile, 0, 24)
 
     def _prebuild(self, step: int) -> None:
         if self.model.product is not None and step < len(self.model.groups):
             self._page(step)
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self._stale:
+            QTimer.singleShot(0, self._polish_stale)
+
     def _drop_pages(self, keep: QWidget | None) -> None:
+        self._stale.clear()
         for page, _ in self._pages.values():
             if page is not keep:
                 page.deleteLater()
@@ -271,6 +289,17 @@ class OptionsScreen(ScreenBase):
                 tile.setProperty("focused", focused)
                 if tile.isVisible():  # a new tile is polished with its properties when first shown
                     restyle(tile)
+                else:  # a cached page's tile (or this screen) is hidden now: polish it once it shows
+                    self._stale.add(tile)
+        if self._stale:
+            QTimer.singleShot(0, self._polish_stale)
+
+    def _polish_stale(self) -> None:
+        """Tiles whose state changed while hidden (e.g. the kiosk filled them on Next) show it once visible."""
+        for tile in list(self._stale):
+            if tile.isVisible():
+                restyle(tile)
+                self._stale.discard(tile)
 
     def _refresh_detail(self) -> None:
         model = self.model
@@ -280,6 +309,8 @@ class OptionsScreen(ScreenBase):
             notice = label(model.notice.text(lang, tr), "notice")
             notice.setProperty("tone", model.notice.tone)
             self.detail_layout.addWidget(notice)
+        if model.picked:
+            self.detail_layout.addLayout(change_row(model))
         if model.focus is None:
             self.detail.setVisible(model.notice is not None)
             return
@@ -312,13 +343,28 @@ class OptionsScreen(ScreenBase):
         self.detail_layout.addLayout(row)
 
 
+def change_row(model: KioskModel) -> QGridLayout:
+    """One "Change …" button per option the kiosk picked (with a price) when the customer tapped Next,
+    three to a row so a long list never widens the screen."""
+    grid = QGridLayout()
+    for index, picked in enumerate(model.picked):
+        grid.addWidget(button(tr("Change {attribute}").format(attribute=pick(picked.attribute_label, model.language)),
+                              partial(model.change, picked.attribute), f"change-{picked.attribute}"),
+                       index // 3, index % 3)
+    grid.setColumnStretch(3, 1)
+    return grid
+
+
 class SummaryScreen(ScreenBase):
+    """The price breakdown (scrolls), the total (never scrolls), what the kiosk picked, the date, Order."""
+
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model, "summary")
         self.heading = label("", "heading")
         self.root.addWidget(self.heading)
         body = QHBoxLayout()
         self.picture = QLabel()
+        self.picture.setObjectName("summaryImage")
         self.picture.setFixedSize(360, 260)
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         body.addWidget(self.picture, 0, Qt.AlignmentFlag.AlignTop)
@@ -330,12 +376,25 @@ class SummaryScreen(ScreenBase):
         holder = QVBoxLayout(lines_box)
         holder.addLayout(self.lines)
         holder.addStretch(1)
-        scroller = QScrollArea()  # fifteen attributes scroll instead of pushing the buttons off screen
-        scroller.setWidgetResizable(True)
-        scroller.setFrameShape(QFrame.Shape.NoFrame)
-        scroller.setWidget(lines_box)
-        body.addWidget(scroller, 1)
+        self.scroller = QScrollArea()  # fifteen attributes scroll instead of pushing the buttons off screen
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setWidget(lines_box)
+        column = QVBoxLayout()
+        column.addWidget(self.scroller, 1)
+        total_row = QHBoxLayout()  # outside the scroller: the total is always in view
+        self.total_label = label("", "totalLabel", wrap=False)
+        self.total = label("", "totalAmount", wrap=False)
+        total_row.addWidget(self.total_label)
+        total_row.addStretch(1)
+        total_row.addWidget(self.total)
+        column.addLayout(total_row)
+        body.addLayout(column, 1)
         self.root.addLayout(body, 1)
+        self.picked_box = QFrame()
+        self.picked_box.setObjectName("detailPanel")
+        self.picked_layout = QVBoxLayout(self.picked_box)
+        self.root.addWidget(self.picked_box)
         self.estimate = label("", "estimate")
         self.root.addWidget(self.estimate)
         self.back = button("", model.back, "backButton")
@@ -358,20 +417,23 @@ class SummaryScreen(ScreenBase):
             attribute = product.attribute(line.attribute)
             self.lines.addWidget(label(pick(dict(attribute.label), lang) if attribute else line.attribute,
                                        "lineAttribute"), row, 0)
-            self.lines.addWidget(label(pick(line.label, lang), "lineLabel"), row, 1)
+            text = pick(line.label, lang)
+            if line.delta and model.filled.get(line.attribute) == line.option:
+                text += " · " + tr("picked for you")
+            self.lines.addWidget(label(text, "lineLabel"), row, 1)
             amount = money(line.delta, price.currency, sign=True) if line.delta else tr("included")
             self.lines.addWidget(label(amount, "lineAmount"), row, 2)
-        last = len(price.lines) + 1
-        self.lines.addWidget(label(tr("Total"), "totalLabel"), last, 0)
-        self.lines.addWidget(label(money(price.total, price.currency), "totalAmount"), last, 2)
-        estimate = model.estimate()
-        if estimate is None:
-            self.estimate.setText(tr("Delivery date: estimate pending"))
-        else:
-            self.estimate.setText(
-                tr("Rough estimate: ready around {date} (about {days} working days). "
-                   "The factory confirms the date after your order.").format(
-                    date=estimate.ready_by.isoformat(), days=estimate.working_days))
+        self.total_label.setText(tr("Total"))
+        self.total.setText(money(price.total, price.currency))
+        clear(self.picked_layout)
+        if model.notice is not None:
+            notice = label(model.notice.text(lang, tr), "notice")
+            notice.setProperty("tone", model.notice.tone)
+            self.picked_layout.addWidget(notice)
+        if model.picked:
+            self.picked_layout.addLayout(change_row(model))
+        self.picked_box.setVisible(model.notice is not None or bool(model.picked))
+        self.estimate.setText(model.date_story().summary_text(tr))
         self.back.setText(tr("Back"))
         self.order.setText(tr("Order now"))
 
@@ -561,6 +623,10 @@ class ReceiptScreen(ScreenBase):
         scroller.setWidget(self.text)
         body.addWidget(scroller, 1)
         self.root.addLayout(body, 1)
+        self.date_notice = label("", "notice")  # a firm date later than the one shown: said before they leave
+        self.date_notice.setObjectName("dateChange")
+        self.date_notice.setProperty("tone", "warn")
+        self.root.addWidget(self.date_notice)
         self.printed = label("", "notice")
         self.root.addWidget(self.printed)
         self.print = button("", self._print, "printButton")
@@ -586,11 +652,13 @@ class ReceiptScreen(ScreenBase):
             return
         self.heading.setText(tr("Thank you! Your order is placed."))
         self.qr.setPixmap(qr_pixmap(order.qr_payload(), 300))
-        lines = receipt_lines(order, self.model.language)
-        if self.model.confirmed:
-            lines.insert(3, tr("Confirmed by the factory: ready on {date}").format(date=self.model.confirmed))
-        elif self.model.refused:
+        story = self.model.date_story()
+        lines = receipt_lines(order, self.model.language, story)  # one date: "about", then the hub's firm one
+        if self.model.refused:
             lines.insert(3, tr("The factory needs to check this order; our staff will call you."))
+        change = story.change_text(tr)
+        self.date_notice.setText(change or "")
+        self.date_notice.setVisible(change is not None)
         lines.insert(0, tr("Show this code in the store to collect your bike."))
         lines.insert(1, "")
         self.text.setText("\n".join(lines))

@@ -8,6 +8,18 @@ a test fails when a marked string has no translation.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+SYMBOLS = {"CNY": "¥", "EUR": "€", "USD": "$"}
+
+
+def money(amount: Decimal, currency: str, *, sign: bool = False) -> str:
+    """``¥13,299``, ``+¥260`` with ``sign`` (Qt-free: the view-model builds notices with prices)."""
+    symbol = SYMBOLS.get(currency, currency + " ")
+    digits = f"{abs(amount):,.0f}" if amount == amount.to_integral_value() else f"{abs(amount):,.2f}"
+    prefix = ("+" if amount >= 0 else "−") if sign else ("−" if amount < 0 else "")
+    return f"{prefix}{symbol}{digits}"
+
 
 def N_(text: str) -> str:  # noqa: N802 - the gettext convention, so the string scanner finds it
     """Mark ``text`` for translation without translating it here (view-models are Qt-free)."""
@@ -42,7 +54,6 @@ ZH_CN: dict[str, str] = {
     'Total': '合计',
     'Name': '姓名',
     'Phone': '电话',
-    'Rough estimate: ready around {date} (the factory confirms the date)': '粗略估计：约 {date} 完成（以工厂确认的日期为准）',
     'Orders saved on this kiosk': '订单保存在本机',
     'Connected': '已连接',
     'Offline: orders wait on this kiosk': '离线：订单暂存在本机',
@@ -70,7 +81,6 @@ ZH_CN: dict[str, str] = {
     'Next': '下一步',
     'included': '已含',
     'This option is unclear': '这个选项看不懂',
-    'Delivery date: estimate pending': '交付日期：待估算',
     'Place order': '提交订单',
     'One moment, please': '请稍候',
     'The kiosk is getting ready.': '本机正在准备。',
@@ -82,14 +92,12 @@ ZH_CN: dict[str, str] = {
     'Your {product}': '您的{product}',
     'from {price}': '{price} 起',
     'recommended': '推荐',
-    'Rough estimate: ready around {date} (about {days} working days). The factory confirms the date after your order.': '粗略估计：约 {date} 完成（约 {days} 个工作日）。下单后以工厂确认的日期为准。',
     'Receipt saved for printing: {path}': '凭条已保存待打印：{path}',
     'The receipt could not be printed, please ask our staff. It is saved: {path}': '凭条未能打印，请联系店员。已保存：{path}',
     'Receipt printed on {printer}.': '凭条已在 {printer} 打印。',
     'The receipt could not be saved, please ask our staff.': '凭条未能保存，请联系店员。',
     'Too many wrong PINs. Try again in {seconds} s.': 'PIN 错误次数过多，请 {seconds} 秒后再试。',
     'Something went wrong. Please ask our staff. ({problem})': '出了点问题，请联系店员。（{problem}）',
-    'Confirmed by the factory: ready on {date}': '工厂已确认：{date} 完成',
     'The factory needs to check this order; our staff will call you.': '工厂需要核对此订单，店员会与您联系。',
     'Kiosk status': '本机状态',
     'Refresh': '刷新',
@@ -109,5 +117,17 @@ ZH_CN: dict[str, str] = {
     'Refused by the hub: {n}. Please call each customer.': '总部拒收：{n} 个。请逐一致电顾客。',
     '{when} · the hub says: {reason}': '{when} · 总部原因：{reason}',
     'Event {type}': '事件 {type}',
+    'We picked for you: {options}. Tap Change to choose another.': '已为您选择：{options}。点“更改”可换成其他选项。',
+    'Change {attribute}': '更改{attribute}',
+    'picked for you': '为您选择',
+    'Ready on {date}, confirmed by the factory.': '{date} 完成，工厂已确认。',
+    'Delivery date: the factory confirms it once you order.': '交付日期：下单后由工厂确认。',
+    'Ready in about {days} working days: about {date}. The factory confirms the date once you order.':
+        '大约 {days} 个工作日，约 {date} 完成。下单后由工厂确认日期。',
+    'Ready on {date} (confirmed by the factory)': '{date} 完成（工厂已确认）',
+    'Delivery date: our staff will call you with it': '交付日期：店员会致电告知您',
+    'Ready about {date} (the factory is confirming the date)': '约 {date} 完成（工厂正在确认日期）',
+    'Please note: the factory can finish your bike on {firm}, {days} days later than the {about} we showed you. If that does not suit you, please talk to our staff before you leave.':
+        '请注意：工厂可在 {firm} 完成您的车，比我们之前显示的 {about} 晚 {days} 天。如不合适，请在离店前与店员沟通。',
 }
 

@@ -171,12 +171,13 @@ class KioskWindow(QWidget):
         language = self.model.language
         path = self.receipts / f"receipt-{order.number}.pdf"
         printer = self.printer
+        story = self.model.date_story()  # one date on paper: the hub's, once it answered
 
         def work() -> tuple[Path, str | None]:
-            write_pdf(order, language, path)
+            write_pdf(order, language, path, story)
             if printer:
                 try:
-                    print_receipt(order, language, printer)
+                    print_receipt(order, language, printer, story)
                 except FloorLinkError as exc:
                     log.warning("kiosk: receipt %s not printed: %s", order.number, exc)
                     return path, exc.message

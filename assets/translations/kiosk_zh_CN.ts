@@ -84,6 +84,10 @@
         <translation>已撤销。</translation>
     </message>
     <message>
+        <source>We picked for you: {options}. Tap Change to choose another.</source>
+        <translation>已为您选择：{options}。点“更改”可换成其他选项。</translation>
+    </message>
+    <message>
         <source>Your order could not be saved, nothing was charged. Please ask our staff. ({problem})</source>
         <translation>订单未能保存，未产生任何费用。请联系店员。（{problem}）</translation>
     </message>
@@ -94,6 +98,34 @@
     <message>
         <source>Please check the fields marked in red.</source>
         <translation>请检查标红的栏目。</translation>
+    </message>
+    <message>
+        <source>Delivery date: the factory confirms it once you order.</source>
+        <translation>交付日期：下单后由工厂确认。</translation>
+    </message>
+    <message>
+        <source>Delivery date: our staff will call you with it</source>
+        <translation>交付日期：店员会致电告知您</translation>
+    </message>
+    <message>
+        <source>Ready in about {days} working days: about {date}. The factory confirms the date once you order.</source>
+        <translation>大约 {days} 个工作日，约 {date} 完成。下单后由工厂确认日期。</translation>
+    </message>
+    <message>
+        <source>Ready about {date} (the factory is confirming the date)</source>
+        <translation>约 {date} 完成（工厂正在确认日期）</translation>
+    </message>
+    <message>
+        <source>Please note: the factory can finish your bike on {firm}, {days} days later than the {about} we showed you. If that does not suit you, please talk to our staff before you leave.</source>
+        <translation>请注意：工厂可在 {firm} 完成您的车，比我们之前显示的 {about} 晚 {days} 天。如不合适，请在离店前与店员沟通。</translation>
+    </message>
+    <message>
+        <source>Ready on {date}, confirmed by the factory.</source>
+        <translation>{date} 完成，工厂已确认。</translation>
+    </message>
+    <message>
+        <source>Ready on {date} (confirmed by the factory)</source>
+        <translation>{date} 完成（工厂已确认）</translation>
     </message>
     <message>
         <source>included</source>
@@ -118,10 +150,6 @@
     <message>
         <source>Base price</source>
         <translation>基础价格</translation>
-    </message>
-    <message>
-        <source>Rough estimate: ready around {date} (the factory confirms the date)</source>
-        <translation>粗略估计：约 {date} 完成（以工厂确认的日期为准）</translation>
     </message>
     <message>
         <source>Orders saved on this kiosk</source>
@@ -244,12 +272,12 @@
         <translation>下一步</translation>
     </message>
     <message>
-        <source>Delivery date: estimate pending</source>
-        <translation>交付日期：待估算</translation>
-    </message>
-    <message>
         <source>Place order</source>
         <translation>提交订单</translation>
+    </message>
+    <message>
+        <source>The factory needs to check this order; our staff will call you.</source>
+        <translation>工厂需要核对此订单，店员会与您联系。</translation>
     </message>
     <message>
         <source>One moment, please</source>
@@ -308,8 +336,8 @@
         <translation>您的{product}</translation>
     </message>
     <message>
-        <source>The factory needs to check this order; our staff will call you.</source>
-        <translation>工厂需要核对此订单，店员会与您联系。</translation>
+        <source>picked for you</source>
+        <translation>为您选择</translation>
     </message>
     <message>
         <source>from {price}</source>
@@ -320,12 +348,8 @@
         <translation>推荐</translation>
     </message>
     <message>
-        <source>Rough estimate: ready around {date} (about {days} working days). The factory confirms the date after your order.</source>
-        <translation>粗略估计：约 {date} 完成（约 {days} 个工作日）。下单后以工厂确认的日期为准。</translation>
-    </message>
-    <message>
-        <source>Confirmed by the factory: ready on {date}</source>
-        <translation>工厂已确认：{date} 完成</translation>
+        <source>Change {attribute}</source>
+        <translation>更改{attribute}</translation>
     </message>
     <message>
         <source>The receipt could not be saved, please ask our staff.</source>

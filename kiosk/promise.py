@@ -1,0 +1,82 @@
+"""One date story for the customer: "about …" until the hub answers, then the hub's firm date only.
+
+The summary shows the kiosk's own estimate, plainly as "about" (the hub's capacity snapshot or the
+catalog's rough estimate, :mod:`kiosk.estimate`). The order's ack carries the hub planner's promise;
+from then on the screen and the printed receipt show that date and nothing else, so a receipt never
+holds two dates that contradict each other. A firm date later than the one shown is said in so many
+words on the receipt screen, while the customer is still in the store. Qt-free: texts are English
+templates marked ``N_`` that the widgets translate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from kiosk.texts import N_
+
+Translate = Callable[[str], str]
+
+
+def _same(text: str) -> str:
+    return text
+
+
+@dataclass(frozen=True)
+class DateStory:
+    about: date | None
+    """What the kiosk showed before the hub answered (None: it could not estimate)."""
+    working_days: int | None = None
+    firm: date | None = None
+    """The hub's promise from the order's ack."""
+    refused: bool = False
+    """The hub refused the order: staff call the customer, there is no firm date."""
+
+    @property
+    def later_by(self) -> int:
+        """Calendar days the firm date is after the one shown (0 when not later or not known)."""
+        if self.firm is None or self.about is None:
+            return 0
+        return max(0, (self.firm - self.about).days)
+
+    def summary_text(self, translate: Translate = _same) -> str:
+        """The summary's date line, before the order: an estimate, called one."""
+        if self.firm is not None:
+            return translate(N_("Ready on {date}, confirmed by the factory.")).format(date=self.firm.isoformat())
+        if self.about is None:
+            return translate(N_("Delivery date: the factory confirms it once you order."))
+        return translate(N_("Ready in about {days} working days: about {date}. "
+                            "The factory confirms the date once you order.")).format(
+            days=self.working_days if self.working_days is not None else "?", date=self.about.isoformat())
+
+    def receipt_line(self, translate: Translate = _same) -> str | None:
+        """The one date line of the receipt (screen and paper): the firm date once known, else "about"."""
+        if self.firm is not None:
+            return translate(N_("Ready on {date} (confirmed by the factory)")).format(date=self.firm.isoformat())
+        if self.refused:
+            return translate(N_("Delivery date: our staff will call you with it"))
+        if self.about is None:
+            return None
+        return translate(N_("Ready about {date} (the factory is confirming the date)")).format(
+            date=self.about.isoformat())
+
+    def change_text(self, translate: Translate = _same) -> str | None:
+        """What the receipt screen says when the firm date is later than the one shown, else None."""
+        if not self.later_by:
+            return None
+        assert self.firm is not None and self.about is not None
+        return translate(N_("Please note: the factory can finish your bike on {firm}, {days} days later than the "
+                            "{about} we showed you. If that does not suit you, please talk to our staff before "
+                            "you leave.")).format(firm=self.firm.isoformat(), days=self.later_by,
+                                                  about=self.about.isoformat())
+
+
+def firm_date(text: str | None) -> date | None:
+    """The hub's ``promise_date`` (ISO); None when it is missing or not a date."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(str(text)[:10])
+    except ValueError:
+        return None

@@ -1,0 +1,133 @@
+"""What the customer is told, as plain state: options the kiosk picked (with their price and a way back),
+and one delivery date story ("about …" until the hub's firm date replaces it)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from kiosk.events import MemorySink
+from kiosk.flow import KioskModel, Screen
+from kiosk.promise import DateStory
+from kiosk.texts import ZH_CN
+from sync.catalog import Catalog, load_catalog
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "assets" / "catalog"
+TODAY = date(2026, 11, 27)
+
+
+@pytest.fixture(scope="module")
+def demo() -> Catalog:
+    return load_catalog(DEMO, deep=False)
+
+
+def to_group(model: KioskModel, product: str, group: str) -> None:
+    model.start()
+    model.select_product(product)
+    while model.groups[model.step].code != group:
+        model.next()
+
+
+def summary_with_the_box(demo: Catalog) -> KioskModel:
+    model = KioskModel(demo, MemorySink(), today=lambda: TODAY)
+    to_group(model, "CARGO", "carry")
+    model.tap_option("cargo_box", "box")  # the wooden box needs the wide stand (+¥260), left open
+    model.next()
+    return model
+
+
+def test_next_announces_a_priced_option_it_picked_with_its_price_and_change_goes_back_to_it(demo: Catalog) -> None:
+    model = summary_with_the_box(demo)
+    assert model.screen == Screen.SUMMARY
+    assert [(p.attribute, p.option, p.price) for p in model.picked] == [("kickstand", "wide", Decimal(260))]
+    assert model.notice is not None
+    assert "Wide centre stand +¥260" in model.notice.text("en")
+    chinese = model.notice.text("zh_CN", lambda s: ZH_CN[s])
+    assert "宽幅中置脚撑 +¥260" in chinese and "更改" in chinese
+    assert model.filled.get("lights") == "std" and "lights" not in [p.attribute for p in model.picked], \
+        "a free default is filled quietly"
+    model.change("kickstand")
+    assert model.screen == Screen.OPTIONS and model.groups[model.step].code == "carry"
+    assert model.focus == ("kickstand", "wide") and model.picked == [] and model.notice is None
+    model.tap_option("kickstand", "wide")  # the customer keeps it: now their own choice
+    assert "kickstand" not in model.filled
+
+
+def test_undo_and_a_new_choice_keep_picked_for_you_true(demo: Catalog) -> None:
+    model = summary_with_the_box(demo)
+    model.back()
+    assert model.picked == [] and model.notice is None
+    assert model.filled.get("lock") == "none"
+    model.undo()  # the last thing done was the kiosk filling the lock
+    assert "lock" not in model._config().choices and "lock" not in model.filled
+    model.tap_option("cargo_box", "bags")  # the wide stand is no longer needed but stays, still the kiosk's pick
+    assert model.filled.get("kickstand") == "wide"
+    model.tap_option("kickstand", "centre")
+    assert "kickstand" not in model.filled
+
+
+def test_the_summary_says_about_and_the_hubs_later_date_replaces_it_and_is_said(demo: Catalog) -> None:
+    model = summary_with_the_box(demo)
+    story = model.date_story()
+    estimate = model.estimate()
+    assert estimate is not None and story == DateStory(estimate.ready_by, estimate.working_days)
+    about = estimate.ready_by.isoformat()
+    assert f"about {about}" in story.summary_text() and "once you order" in story.summary_text()
+    model.to_details()
+    model.set_field("name", "Li Wei")
+    model.set_field("phone", "13800138000")
+    order = model.place_order()
+    assert order is not None and model.screen == Screen.RECEIPT
+    assert model.date_story().receipt_line() == f"Ready about {about} (the factory is confirming the date)"
+    firm = estimate.ready_by + timedelta(days=11)
+    model.order_acked(order.id, "ok", {"promise_date": firm.isoformat()})
+    story = model.date_story()
+    assert story.firm == firm and story.later_by == 11
+    assert story.receipt_line() == f"Ready on {firm.isoformat()} (confirmed by the factory)"
+    change = story.change_text()
+    assert change is not None and firm.isoformat() in change and "11 days later" in change and about in change
+
+    from kiosk.receipt import receipt_lines
+
+    lines = receipt_lines(order, "en", story)
+    dates = {d for line in lines for d in re.findall(r"\d{4}-\d{2}-\d{2}", line) if not line.startswith(d)}
+    assert dates == {firm.isoformat()}, f"one delivery date on the receipt: {lines}"
+    assert not any(about in line for line in lines)
+
+
+def test_a_firm_date_no_later_than_shown_replaces_it_without_a_warning(demo: Catalog) -> None:
+    shown = DateStory(date(2026, 12, 10), 9)
+    assert DateStory(date(2026, 12, 10), 9, firm=date(2026, 12, 8)).change_text() is None
+    assert DateStory(date(2026, 12, 10), 9, firm=date(2026, 12, 10)).change_text() is None
+    assert shown.change_text() is None
+    assert DateStory(None, firm=date(2026, 12, 8)).receipt_line() == "Ready on 2026-12-08 (confirmed by the factory)"
+    assert "staff will call" in (DateStory(date(2026, 12, 10), refused=True).receipt_line() or "")
+
+
+def test_an_answer_that_beats_the_save_back_to_the_screen_is_kept(demo: Catalog) -> None:
+    model = summary_with_the_box(demo)
+    model.to_details()
+    model.set_field("name", "Li Wei")
+    model.set_field("phone", "13800138000")
+    order = model.begin_order()
+    assert order is not None
+    model.order_acked(order.id, "ok", {"promise_date": "2026-12-21"})  # the hub was faster than this thread
+    model.finish_order(order, model.save_order(order))
+    assert model.confirmed == "2026-12-21" and model.date_story().firm == date(2026, 12, 21)
+
+
+def test_a_promise_that_is_not_a_date_keeps_about(demo: Catalog, caplog: pytest.LogCaptureFixture) -> None:
+    model = summary_with_the_box(demo)
+    model.to_details()
+    model.set_field("name", "Li Wei")
+    model.set_field("phone", "13800138000")
+    order = model.place_order()
+    assert order is not None
+    model.order_acked(order.id, "ok", {"promise_date": "soon"})
+    assert model.date_story().firm is None and "about" in (model.date_story().receipt_line() or "")
+    assert "not a date" in caplog.text

@@ -1,0 +1,166 @@
+"""The real kiosk widgets, offscreen at 1280x800: the total in view on the summary, the picked option
+announced with a Change button, and the hub's later date said on the receipt screen (screenshots)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+from kiosk.app import read_catalog, style_application  # noqa: E402
+from kiosk.events import MemorySink  # noqa: E402
+from kiosk.flow import KioskModel, Screen  # noqa: E402
+from kiosk.i18n import languages  # noqa: E402
+from kiosk.qt import QApplication, QLabel, QPushButton, QScrollArea, QThreadPool  # noqa: E402
+from kiosk.window import KioskWindow  # noqa: E402
+from tests.test_kiosk_ui import render_pdf, shot, tap, visible  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+TODAY = date(2026, 11, 27)
+
+
+@pytest.fixture
+def kiosk(qtbot, tmp_path):
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    style_application(app)
+    catalog, problem = read_catalog(REPO / "assets" / "catalog")
+    assert catalog is not None, problem
+    model = KioskModel(catalog, MemorySink(), idle_timeout_s=600, today=lambda: TODAY)
+    window = KioskWindow(model, receipts=tmp_path / "receipts")
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window, model
+    QThreadPool.globalInstance().waitForDone(5000)
+    languages().use("en")
+
+
+def in_view(window, widget) -> bool:
+    """Painted on the window now: not clipped away by a scroller, inside 1280x800."""
+    QApplication.processEvents()
+    if not widget.isVisible() or widget.visibleRegion().isEmpty():
+        return False
+    bottom = widget.mapTo(window, widget.rect().bottomRight())
+    return 0 <= bottom.y() <= window.height() and 0 <= bottom.x() <= window.width()
+
+
+def looks_chosen(tile) -> bool:
+    """The tile is painted in the chosen colour (#0f6e5c), not white."""
+    colour = tile.grab().toImage().pixelColor(12, tile.height() // 2)
+    return colour.red() < 60 and 80 < colour.green() < 150
+
+
+def to_carry(qtbot, window, model: KioskModel, language: str) -> None:
+    model.reset()
+    if model.language != language:
+        model.set_language(language)
+    tap(qtbot, window, "startButton")
+    tap(qtbot, window, "product-CARGO")
+    while model.groups[model.step].code != "carry":
+        tap(qtbot, window, "nextButton")
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_the_picked_option_is_announced_with_its_price_and_the_total_is_in_view(kiosk, qtbot, artifacts,
+                                                                                language) -> None:
+    window, model = kiosk
+    to_carry(qtbot, window, model, language)
+    tap(qtbot, window, "option-cargo_box-box")
+    tap(qtbot, window, "nextButton")  # leaves the stand open: the box needs the wide one (+¥260)
+    assert model.screen == Screen.SUMMARY
+    total = visible(window, QLabel, "totalAmount")
+    assert len(total) == 1 and total[0].text() == "¥" + f"{model.price().total:,.0f}"
+    assert in_view(window, total[0]), "the total shows without scrolling at 1280x800"
+    scroller = window.findChildren(QScrollArea)
+    assert not any(s.isAncestorOf(total[0]) for s in scroller), "the total is outside the scrolling lines"
+    notices = [w.text() for w in visible(window, QLabel, "notice")]
+    wide = {"en": "Wide centre stand +¥260", "zh_CN": "宽幅中置脚撑 +¥260"}[language]
+    assert any(wide in text for text in notices), notices
+    change = visible(window, QPushButton, "change-kickstand")
+    assert len(change) == 1 and in_view(window, change[0])
+    assert change[0].text() == {"en": "Change Stand", "zh_CN": "更改脚撑"}[language]
+    assert any("picked for you" in w.text() or "为您选择" in w.text() for w in visible(window, QLabel, "lineLabel"))
+    estimate = visible(window, QLabel, "estimate")[0].text()
+    assert {"en": "about", "zh_CN": "约"}[language] in estimate and in_view(window, visible(window, QLabel, "estimate")[0])
+    shot(window, artifacts, f"{language}-23-summary-picked-for-you")
+    tap(qtbot, window, "change-kickstand")
+    assert model.screen == Screen.OPTIONS and model.focus == ("kickstand", "wide")
+    stand = visible(window, QPushButton, "option-kickstand-wide")
+    qtbot.waitUntil(lambda: in_view(window, stand[0]), timeout=5000)  # scrolled to the option to change
+    qtbot.waitUntil(lambda: looks_chosen(stand[0]), timeout=5000)  # drawn as chosen, though filled while hidden
+    shot(window, artifacts, f"{language}-24-change-picked-option")
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_a_later_firm_date_replaces_about_and_is_said_before_the_customer_leaves(kiosk, qtbot, artifacts, tmp_path,
+                                                                                 language) -> None:
+    window, model = kiosk
+    to_carry(qtbot, window, model, language)
+    tap(qtbot, window, "nextButton")
+    shown = model.estimate()
+    assert shown is not None
+    about = shown.ready_by.isoformat()
+    model.to_details()
+    model.set_field("name", "Li Wei")
+    model.set_field("phone", "13800138000")
+    tap(qtbot, window, "placeButton")
+    qtbot.waitUntil(lambda: model.screen == Screen.RECEIPT, timeout=10000)
+    text = visible(window, QLabel, "receiptText")[0]
+    assert about in text.text(), "before the hub answers: about"
+    assert not visible(window, QLabel, "dateChange")
+    assert model.order is not None
+    firm = (shown.ready_by + timedelta(days=11)).isoformat()
+    model.order_acked(model.order.id, "ok", {"promise_date": firm})  # what the sync link does with the ack
+    QApplication.processEvents()
+    receipt = text.text()
+    assert firm in receipt and about not in receipt, "the firm date replaces about: one date"
+    warning = visible(window, QLabel, "dateChange")
+    assert len(warning) == 1 and in_view(window, warning[0])
+    assert firm in warning[0].text() and about in warning[0].text() and "11" in warning[0].text()
+    shot(window, artifacts, f"{language}-25-receipt-later-date")
+
+    tap(qtbot, window, "printButton")
+    qtbot.waitUntil(lambda: not window.busy(), timeout=10000)
+    pdf = tmp_path / "receipts" / f"receipt-{model.order.number}.pdf"
+    from PySide6.QtPdf import QPdfDocument
+
+    document = QPdfDocument()
+    assert document.load(str(pdf)) == QPdfDocument.Error.None_
+    paper = " ".join(document.getAllText(page).text() for page in range(document.pageCount()))
+    delivery = set(re.findall(r"\d{4}-\d{2}-\d{2}", paper)) - {model.order.placed_local[:10]}
+    assert delivery == {firm}, f"one delivery date on paper: {paper}"
+    render_pdf(pdf, artifacts / "kiosk" / f"{language}-26-receipt-pdf-firm-date.png")
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_options_the_next_step_inherits_are_announced_on_it_with_one_change_each(kiosk, qtbot, artifacts,
+                                                                                 language) -> None:
+    window, model = kiosk
+    model.reset()
+    if model.language != language:
+        model.set_language(language)
+    tap(qtbot, window, "startButton")
+    tap(qtbot, window, "product-CARGO")
+    tap(qtbot, window, "nextButton")
+    assert model.groups[model.step].code == "drive"
+    tap(qtbot, window, "option-battery-dual")  # two batteries: the strong motor, controller and charger follow
+    tap(qtbot, window, "nextButton")
+    assert model.groups[model.step].code == "ride"
+    notice = " ".join(w.text() for w in visible(window, QLabel, "notice"))
+    motor = {"en": "Mid-drive, 85 Nm +¥3,000", "zh_CN": "中置 85 牛·米 +¥3,000"}[language]
+    assert motor in notice, notice
+    QApplication.processEvents()
+    buttons = {b.objectName() for b in window.findChildren(QPushButton)
+               if b.isVisible() and b.objectName().startswith("change-")}
+    assert buttons == {"change-motor", "change-controller", "change-charger"}
+    for name in buttons:
+        assert in_view(window, visible(window, QPushButton, name)[0])
+    shot(window, artifacts, f"{language}-27-options-picked-for-you")
+    tap(qtbot, window, "change-motor")
+    assert model.groups[model.step].code == "drive" and model.focus == ("motor", "mid85")
