@@ -117,7 +117,7 @@ def test_an_answer_that_beats_the_save_back_to_the_screen_is_kept(demo: Catalog)
     order = model.begin_order()
     assert order is not None
     model.order_acked(order.id, "ok", {"promise_date": "2026-12-21"})  # the hub was faster than this thread
-    model.finish_order(order, model.save_order(order))
+    model.finish_order(*model.save_order(order))
     assert model.confirmed == "2026-12-21" and model.date_story().firm == date(2026, 12, 21)
 
 
