@@ -7,6 +7,7 @@ import io
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -73,3 +74,66 @@ def test_export_as_csv_and_json_round_trips() -> None:
     assert json.loads(export(rows, "json"))[0]["availability"] == 0.5
     with pytest.raises(ValueError, match="unknown export format"):
         export(rows, "xlsx")
+
+
+# --- kpi_report over a real hub: each figure respects its window ----------------------------------
+
+def finish_order(hub: Any, result: dict[str, Any], at: datetime, *, fail_qc_first: bool = False) -> datetime:
+    """Start and complete every operation of an order from ``at`` on (QC recorded where due)."""
+    for wo in result["work_orders"]:
+        qty = int(hub.store.query("SELECT qty FROM work_orders WHERE id = ?", [wo])[0]["qty"])
+        for row in hub.store.query("SELECT op FROM wo_ops WHERE work_order = ? ORDER BY op", [wo]):
+            op = row["op"]
+            hub.op("op.started", wo, op, at)
+            if hub.is_qc(wo, op):
+                if fail_qc_first:
+                    hub.op("qc.recorded", wo, op, at + timedelta(minutes=3), passed=False, defect="scratch")
+                hub.op("qc.recorded", wo, op, at + timedelta(minutes=4), passed=True)
+            hub.op("op.completed", wo, op, at + timedelta(minutes=5), good=qty, scrap=0)
+            at += timedelta(minutes=10)
+    return at
+
+
+@pytest.fixture
+def two_weeks(tmp_path: Any) -> Any:
+    """Last week: an order placed, built and first failing QC; this week: one placed and built, QC passing."""
+    from tests.test_hub_core import MONDAY_8, Hub
+
+    hub = Hub(tmp_path)
+    last_week = MONDAY_8 - timedelta(days=7)
+    finish_order(hub, hub.order("OLD", now=last_week), last_week + timedelta(hours=1), fail_qc_first=True)
+    finish_order(hub, hub.order("NEW", now=MONDAY_8, motor="mid", battery="b625"), MONDAY_8 + timedelta(hours=2))
+    yield hub, MONDAY_8
+    hub.store.close()
+
+
+def test_the_report_counts_only_orders_and_inspections_of_its_window(two_weeks: Any) -> None:
+    from sync.hub.core import kpi_report
+
+    hub, monday = two_weeks
+    this_week = kpi_report(hub.core, monday, monday + timedelta(days=7))
+    last_week = kpi_report(hub.core, monday - timedelta(days=7), monday)
+    assert this_week["cycle_time_hours"]["orders"] == 1 and last_week["cycle_time_hours"]["orders"] == 1
+    assert this_week["cycle_time_hours"]["median"] != last_week["cycle_time_hours"]["median"]
+    assert this_week["first_pass_yield"] == 1.0, "only this week's units, each passing first"
+    assert last_week["first_pass_yield"] == 0.0, "last week's units failed their first inspection"
+    assert [p["revenue"] for p in this_week["profit_contribution"]["products"]] == ["5000"]
+    assert [p["revenue"] for p in last_week["profit_contribution"]["products"]] == ["5000"]
+    nothing = kpi_report(hub.core, monday - timedelta(days=30), monday - timedelta(days=20))
+    assert nothing["cycle_time_hours"]["orders"] == 0 and nothing["first_pass_yield"] is None
+    assert nothing["on_time_delivery"] is None and nothing["profit_contribution"]["products"] == []
+
+
+def test_option_contribution_subtracts_the_bom_cost_the_option_adds(two_weeks: Any) -> None:
+    """The mid motor adds MOTOR-MID (1800) for a price of 1500; the 625 Wh battery adds BATT-L (1400)
+    for 800.50; 28-inch wheels add two RIM-28 (95) and 72 spokes (0.8) at no price."""
+    from sync.hub.core import kpi_report
+
+    hub, monday = two_weeks
+    options = {o["key"]: o for o in kpi_report(hub.core, monday, monday + timedelta(days=7))
+               ["profit_contribution"]["options"]}
+    assert (options["BIKE:motor=mid"]["cost"], options["BIKE:motor=mid"]["contribution"]) == ("1800.0", "-300.0")
+    assert options["BIKE:battery=b625"]["contribution"] == "-599.50"
+    assert Decimal(options["BIKE:wheel_size=28"]["cost"]) == 2 * (95 + 36 * Decimal("0.8"))
+    product = kpi_report(hub.core, monday, monday + timedelta(days=7))["profit_contribution"]["products"][0]
+    assert Decimal(product["cost"]) == 1800 + 1400 + 2 * (95 + 36 * Decimal("0.8")) + 4 * Decimal("0.1")

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
+from decimal import Decimal
 from typing import Any
 
 from sync.catalog.compile import product_problem
@@ -655,52 +656,72 @@ def _children_by_parent(product: Product, bom: Iterable[ResolvedBomLine]) -> dic
 
 def kpi_report(core: HubCore, since: datetime, until: datetime,
                progress: list[OrderProgress] | None = None) -> dict[str, Any]:
-    """Every KPI of docs/kpis.md over [since, until), from the hub's events and orders."""
-    from decimal import Decimal
+    """Every KPI of docs/kpis.md over [since, until), from the hub's events and orders.
 
+    Each figure counts only what happened in the period: operations and orders completed in it
+    (OEE, standard vs actual, on-time delivery, cycle time), units first inspected in it
+    (first-pass yield), orders placed in it (profit contribution)."""
     from sync.hub import kpis
     from sync.station.calendar import working_seconds
 
+    def inside(at: datetime | None) -> bool:
+        return at is not None and since <= at < until
+
     progress = core.orders_progress(until) if progress is None else progress
     records: list[kpis.OperationRecord] = []
-    qc: list[tuple[str, bool]] = []
     for order in progress:
         for wo in order.work_orders:
             for op in wo.operations:
                 st = op.state
-                if st.qc is not None:
-                    qc.append((wo.id, st.qc.passed))
-                if st.completed_at is not None and since <= st.completed_at < until:
+                if inside(st.completed_at):
                     records.append(kpis.OperationRecord(op.planned.work_centre, op.planned.standard_seconds,
                                                         st.elapsed_seconds, st.good or 0, st.scrap or 0, wo.id,
                                                         op.planned.op))
+    first_qc: dict[str, tuple[datetime, bool]] = {}  # a unit's first result, whenever it came
+    for row in core.reads.query("SELECT work_order, body FROM op_events WHERE type = 'qc.recorded' ORDER BY rowid"):
+        body = json.loads(row["body"])
+        if "passed" in body and "at" in body:
+            first_qc.setdefault(row["work_order"], (_at(body["at"]), bool(body["passed"])))
+    qc = [(unit, passed) for unit, (at, passed) in first_qc.items() if inside(at)]
     planned = {code: working_seconds(cal, [(since, until)]) for code, cal in core._calendars.items()}
     orders = core.reads.query("SELECT order_id, placed_at, promise, product, price, configuration, revision "
                               "FROM orders ORDER BY seq")
     done_at = {p.id: max((op.state.completed_at for wo in p.work_orders for op in wo.operations
                           if op.state.completed_at), default=None) if p.status == "done" else None
                for p in progress}
+    completed = [(r, done_at[r["order_id"]]) for r in orders if inside(done_at.get(r["order_id"]))]
     sold = []
     for row in orders:
+        if not inside(_at(row["placed_at"])):
+            continue
         try:
             product, _ = core.product(row["product"], row["revision"])
         except FloorLinkError:
             continue
         config = json.loads(row["configuration"])
-        cost = sum((line.qty * line.unit_cost for line in resolve_bom(product, config)
-                    if line.kind == "purchased"), Decimal(0))
+        cost = bom_cost(product, config)
         options = {}
         for attr in product.attributes:
             opt = attr.option(config.get(attr.code, ""))
-            if opt is not None and opt.price:
-                options[f"{attr.code}={opt.code}"] = (opt.price, Decimal(0))
+            if opt is None:
+                continue
+            # what the option adds: the purchased BOM lines that apply only because of this choice
+            added = cost - bom_cost(product, {k: v for k, v in config.items() if k != attr.code})
+            if opt.price or added:
+                options[f"{attr.code}={opt.code}"] = (Decimal(opt.price or 0), added)
         sold.append(kpis.SoldLine(row["product"], Decimal(row["price"]), cost, options))
     return {
         "since": _iso(since), "until": _iso(until),
         "oee": kpis.oee_rows(kpis.oee(records, planned)),
-        "on_time_delivery": kpis.on_time_delivery((_at(r["promise"]), done_at.get(r["order_id"])) for r in orders),
-        "cycle_time_hours": kpis.cycle_time_hours((_at(r["placed_at"]), done_at.get(r["order_id"])) for r in orders),
+        "on_time_delivery": kpis.on_time_delivery((_at(r["promise"]), done) for r, done in completed),
+        "cycle_time_hours": kpis.cycle_time_hours((_at(r["placed_at"]), done) for r, done in completed),
         "first_pass_yield": kpis.first_pass_yield(qc),
         "standard_vs_actual": kpis.standard_vs_actual(records),
         "profit_contribution": kpis.profit_contribution(sold),
     }
+
+
+def bom_cost(product: Product, configuration: Mapping[str, str]) -> Decimal:
+    """Standard material cost of a configuration: its purchased BOM lines at unit cost."""
+    return sum((line.qty * line.unit_cost for line in resolve_bom(product, configuration)
+                if line.kind == "purchased"), Decimal(0))
