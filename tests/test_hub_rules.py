@@ -94,7 +94,7 @@ def test_more_than_reached_the_operation_is_refused(hub: Hub) -> None:
 def test_a_device_not_serving_the_work_centre_needs_a_named_override(hub: Hub) -> None:
     wo = bike(hub)  # ASSY: st-assy-1 and st-assy-2
     error = refused(hub, "op.started", wo, 10, device="st-wheel-1")
-    assert error.code == rules.NOT_ROUTED and "routed to ASSY" in error.what and "st-wheel-1" in str(error)
+    assert error.code == rules.NOT_ROUTED and "routed to ASSY" in error.what
     assert refused(hub, "op.started", wo, 10, device="kiosk-1").code == rules.NOT_ROUTED
     hub.op("op.started", wo, 10, MONDAY_8, device="st-wheel-1", override_by="S-0001",
            override_reason="operation 10 is routed to ASSY")

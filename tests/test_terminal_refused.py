@@ -228,7 +228,7 @@ def test_send_again_after_the_work_order_was_released_is_accepted(
 
 
 def test_a_completion_the_hub_rules_refuse_reaches_the_supervisors_refused_list_with_its_code(
-        station_and_hub: tuple[Edge, HubService], tmp_path: Path) -> None:
+        station_and_hub: tuple[Edge, HubService], tmp_path: Path, qtbot: Any, artifacts: Path) -> None:
     """The hub applies the station's rules: completing an operation nobody started is refused with
     ``not_started`` and a plain sentence, and waits on the station's refused list (the old hub acked it)."""
     from tests.test_hub_service import order_body
@@ -257,4 +257,12 @@ def test_a_completion_the_hub_rules_refuse_reaches_the_supervisors_refused_list_
     (item,) = refused.items()
     assert (item.event_id, item.who) == (event_id, "Li Wei") and item.what.startswith(f"Complete {wheel} · 10")
     assert "it has not been started" in item.reason
+    assert "op.completed" not in item.reason and "st-wheel-1" not in item.reason  # a plain sentence for a person
     assert hub.store.query("SELECT COUNT(*) AS n FROM op_events")[0]["n"] == 0
+    with station_window(station, qtbot) as (win, session):
+        win.run(lambda: session.login_pin("9999"))
+        qtbot.waitUntil(lambda: win.refused_button.isVisible(), timeout=10000)
+        qtbot.mouseClick(win.refused_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: bool(win.refused_page.items), timeout=5000)
+        assert win.wait_idle()
+        assert win.grab().save(str(artifacts / "terminal_20_refused_by_rule.png"))

@@ -9,6 +9,7 @@ ack then carries the reason and nothing else changes.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -50,6 +51,8 @@ from sync.station.timing import EVENT_TYPES as OP_EVENT_TYPES
 from sync.station.timing import OpEvent, Status, derive
 from sync.station.workorders import Material, RoutedOperation, RoutedWorkOrder
 from sync.store.database import Store, Transaction
+
+log = logging.getLogger(__name__)
 
 # (tx, stream, type, body, retain): how a down message leaves with the same commit.
 Publish = Callable[[Transaction, str, str, dict[str, Any], bool], None]
@@ -419,8 +422,10 @@ class HubCore:
                                                                  cancelled=cancelled, routed=routed,
                                                                  work_centre=op.work_centre))
         except StationError as exc:
-            raise StationError(exc.what, where=f"{type_} {wo_id}/{op_no} from {device_id}", fix=exc.fix,
-                               code=exc.code) from None
+            # the plain sentence only: the supervisor's refused list already shows what and where it was, and
+            # the event_refused alert names the device and the event
+            log.info("hub: %s %s/%s from %s refused (%s): %s", type_, wo_id, op_no, device_id, exc.code, exc)
+            raise StationError(exc.what, fix=exc.fix, code=exc.code) from None
         tx.table("op_events").insert({"event_id": event_id, "work_order": wo_id, "op": op_no, "type": type_,
                                       "at": _iso(event.at), "device_id": device_id, "body": json.dumps(dict(body))})
         if type_ == "op.completed":  # a later operation may now start at another station

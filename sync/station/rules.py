@@ -100,20 +100,20 @@ def check_transition(type_: str, worker: str | None, state: OperationState, fact
         if worker is not None and worker in state.workers:
             raise refuse(ALREADY_ON_IT, f"{worker} is already on operation {op} of {wo}")
         if status is Status.PAUSED or (worker is not None and worker in state.paused_workers):
-            raise refuse(PAUSED, f"cannot start operation {op} now: it is paused", fix="resume it")
+            raise refuse(PAUSED, f"cannot start operation {op} of {wo} now: it is paused", fix="resume it")
         return
     if status is Status.QUEUED:
-        raise refuse(NOT_STARTED, f"cannot {verb} operation {op}: it has not been started", fix="start it first")
+        raise refuse(NOT_STARTED, f"cannot {verb} operation {op} of {wo}: it has not been started", fix="start it first")
     if type_ == "op.paused":
         if worker is not None and worker not in state.workers:
-            raise refuse(NOT_ON_IT, f"cannot pause operation {op} now: {worker} is not on it")
+            raise refuse(NOT_ON_IT, f"cannot pause operation {op} of {wo} now: {worker} is not on it")
         if worker is None and status is not Status.RUNNING:
-            raise refuse(NOT_ON_IT, f"cannot pause operation {op} now: it is {status.value}")
+            raise refuse(NOT_ON_IT, f"cannot pause operation {op} of {wo} now: it is {status.value}")
     elif type_ == "op.resumed":
         if worker is not None and worker in state.workers:
-            raise refuse(NOT_PAUSED, f"cannot resume operation {op} now: {worker} is on it")
+            raise refuse(NOT_PAUSED, f"cannot resume operation {op} of {wo} now: {worker} is on it")
         if status is not Status.PAUSED and (worker is None or worker not in state.paused_workers):
-            raise refuse(NOT_PAUSED, f"cannot resume operation {op} now: it is {status.value}",
+            raise refuse(NOT_PAUSED, f"cannot resume operation {op} of {wo} now: it is {status.value}",
                          fix="start it to join the workers on it")
 
 
@@ -126,20 +126,18 @@ def check_fields(type_: str, body: Mapping[str, Any], state: OperationState, fac
         scrap = quantity(body.get("scrap", 0), "scrap quantity")
         started = facts.quantity_in
         if good > started:
-            raise refuse(TOO_MANY, f"{good} good is more than the {started} started", where="good quantity field",
-                         fix="count again")
+            raise refuse(TOO_MANY, f"{good} good is more than the {started} started", fix="count again")
         if good + scrap > started:
             raise refuse(TOO_MANY, f"{good} good + {scrap} scrap is more than the {started} started",
-                         where="scrap quantity field", fix="count again")
+                         fix="count again")
         if scrap > 0 and not _text(body.get("reason")):
-            raise refuse(SCRAP_NO_REASON, "choose a scrap reason", where="scrap reason")
+            raise refuse(SCRAP_NO_REASON, "choose a scrap reason")
         if facts.qc and state.qc is None:
             raise refuse(QC_MISSING, "record the QC result first")
     elif type_ == "qc.recorded":
         passed = body.get("passed")
         if not isinstance(passed, bool):
-            raise refuse(QC_NO_RESULT, "a QC result must say pass or fail", where="passed",
-                         fix="send passed: true or false")
+            raise refuse(QC_NO_RESULT, "a QC result must say pass or fail")
         if not passed and not _text(body.get("defect")):
             raise refuse(QC_NO_DEFECT, "choose a defect code for a failed check")
 
@@ -148,10 +146,9 @@ def quantity(value: Any, field: str) -> int:
     """A count as recorded: a whole number from 0 to MAX_QUANTITY (not text, not 1.5, not NaN)."""
     if isinstance(value, bool) or not isinstance(value, int | float) or isinstance(value, float) and (
             not math.isfinite(value) or not value.is_integer()):
-        raise refuse(BAD_QUANTITY, f"{field} {value!r} is not a whole number", where=field,
-                     fix="send a whole number, 0 or more")
+        raise refuse(BAD_QUANTITY, f"{field} {value!r} is not a whole number", fix="count again: a whole number, 0 or more")
     if not 0 <= value <= MAX_QUANTITY:
-        raise refuse(BAD_QUANTITY, f"{field} {value:g} is not between 0 and {MAX_QUANTITY}", where=field)
+        raise refuse(BAD_QUANTITY, f"{field} {value:g} is not between 0 and {MAX_QUANTITY}", fix="count again")
     return int(value)
 
 
