@@ -16,6 +16,8 @@ from sync.errors import StationError
 from sync.protocol.edge import EdgeSync
 from sync.station.workorders import Worker
 from sync.store import DeadLetter, Outbox
+from terminal.station import texts
+from terminal.station.texts import Msg
 
 _VERBS = {"op.started": "Start", "op.paused": "Pause", "op.resumed": "Resume", "op.completed": "Complete",
           "qc.recorded": "QC"}
@@ -39,13 +41,14 @@ def describe(type_: str, body: dict[str, Any]) -> str:
         return type_
     if type_ == "qc.recorded":
         verb = "QC pass" if body.get("passed") else "QC fail"
-    text = f"{verb} {body['work_order']} · {body.get('operation', '?')}"
+    text = f"{texts.tr(verb)} {body['work_order']} · {body.get('operation', '?')}"
     if type_ == "op.completed":
-        text += f": {body.get('good', '?')} good, {body.get('scrap', 0)} scrap"
+        text += ": " + texts.tr("{good} good, {scrap} scrap").format(good=body.get("good", "?"),
+                                                                    scrap=body.get("scrap", 0))
     elif type_ == "op.paused" and body.get("reason"):
-        text += f" ({body['reason']})"
+        text += f" ({texts.tr(str(body['reason']))})"
     elif type_ == "qc.recorded" and body.get("defect"):
-        text += f" ({body['defect']})"
+        text += f" ({texts.tr(str(body['defect']))})"
     return text
 
 
@@ -58,7 +61,10 @@ def when(dead: DeadLetter, zone: tzinfo) -> str:
         return str(raw)  # an old or broken row: show it as it is rather than hide the event
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(zone).strftime("%d %b %H:%M")
+    local = moment.astimezone(zone)
+    if texts.language() == "zh_CN":
+        return f"{local.month}月{local.day}日 {local:%H:%M}"
+    return local.strftime("%d %b %H:%M")
 
 
 class RefusedEvents:
@@ -84,20 +90,20 @@ class RefusedEvents:
 
     def send_again(self, event_id: str, by: Worker | None) -> str:
         """Put the event back in the outbox unchanged (the hub was fixed, e.g. the work order released)."""
-        _check_supervisor(by, "send a refused event again")
+        _check_supervisor(by, Msg("send a refused event again"))
         if self.requeue([event_id]) == 0:
-            raise StationError("this refused event is no longer waiting", fix="it was already handled")
-        return "Sent again: the hub answers in a moment"
+            raise StationError(Msg("this refused event is no longer waiting"), fix=Msg("it was already handled"))
+        return Msg("Sent again: the hub answers in a moment")
 
     def set_aside(self, event_id: str, by: Worker | None) -> str:
         """The supervisor handled it another way: kept, marked with their badge and the time, no longer red."""
-        supervisor = _check_supervisor(by, "set a refused event aside")
+        supervisor = _check_supervisor(by, Msg("set a refused event aside"))
         if self.outbox.set_aside([event_id], supervisor.badge) == 0:
-            raise StationError("this refused event is no longer waiting", fix="it was already handled")
-        return f"Set aside by {supervisor.name}"
+            raise StationError(Msg("this refused event is no longer waiting"), fix=Msg("it was already handled"))
+        return Msg("Set aside by {name}", name=supervisor.name)
 
 
-def _check_supervisor(worker: Worker | None, action: str) -> Worker:
+def _check_supervisor(worker: Worker | None, action: Msg) -> Worker:
     if worker is None or not worker.supervisor:
-        raise StationError(f"only a supervisor may {action}", fix="scan a supervisor badge")
+        raise StationError(Msg("only a supervisor may {action}", action=action), fix=Msg("scan a supervisor badge"))
     return worker

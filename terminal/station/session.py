@@ -23,6 +23,7 @@ from sync.station.timing import OperationState, Status, TimerColour, derive
 from sync.station.workorders import RoutedOperation, RoutedWorkOrder, Worker
 from terminal.station.look import Look, timer_look
 from terminal.station.quantities import parse_quantity
+from terminal.station.texts import Msg, said
 
 
 class Tone(StrEnum):
@@ -95,7 +96,7 @@ class StationSession:
     worker: Worker | None = None
     selection: Selection | None = None
     pending_override: PendingOverride | None = None
-    feedback: Feedback = field(default_factory=lambda: Feedback(Tone.INFO, "Scan your badge or type your PIN"))
+    feedback: Feedback = field(default_factory=lambda: Feedback(Tone.INFO, Msg("Scan your badge or type your PIN")))
     listeners: list[Callable[[], None]] = field(default_factory=list)
 
     # --- plumbing --------------------------------------------------------------------------------
@@ -109,7 +110,7 @@ class StationSession:
         return self.feedback
 
     def _refuse(self, error: FloorLinkError) -> Feedback:
-        return self._say(Tone.ERROR, error.what + (f" — {error.fix}" if error.fix else ""))
+        return self._say(Tone.ERROR, said(error))
 
     # --- scanning and login ----------------------------------------------------------------------
     def scan(self, text: str) -> Feedback:
@@ -129,9 +130,9 @@ class StationSession:
         if clean.startswith(labels.PREFIX + labels.SEPARATOR):
             return self.scan(clean)
         if not labels.ID_PATTERN.fullmatch(clean):
-            return self._refuse(StationError(f"{clean or 'nothing'} is not a work-order number",
+            return self._refuse(StationError(Msg("{code} is not a work-order number", code=clean or "…"),
                                              where="typed code",
-                                             fix="type the number printed on the traveler, e.g. WO-1001"))
+                                             fix=Msg("type the number printed on the traveler, e.g. WO-1001")))
         return self.open_operation(clean, None)
 
     def open_operation(self, work_order: str, operation: int | None) -> Feedback:
@@ -152,8 +153,8 @@ class StationSession:
     def _badge(self, badge: str) -> Feedback:
         worker = self._find_worker(badge)
         if worker is None:
-            return self._refuse(StationError(f"badge {badge} is not on this station's roster",
-                                             fix="ask a supervisor to add it"))
+            return self._refuse(StationError(Msg("badge {badge} is not on this station's roster", badge=badge),
+                                             fix=Msg("ask a supervisor to add it")))
         if self.pending_override is not None and worker.supervisor:
             return self._approve(worker)
         return self._login(worker)
@@ -167,7 +168,7 @@ class StationSession:
             return self._refuse(exc)
         worker = next((w for w in workers if w.pin_hash and w.pin_hash == pin_hash(w.badge, pin)), None)
         if worker is None:
-            return self._refuse(StationError("unknown PIN", fix="type it again or scan your badge"))
+            return self._refuse(StationError(Msg("unknown PIN"), fix=Msg("type it again or scan your badge")))
         if self.pending_override is not None and worker.supervisor:
             return self._approve(worker)
         return self._login(worker)
@@ -175,21 +176,22 @@ class StationSession:
     def _login(self, worker: Worker) -> Feedback:
         self.worker = worker
         self.pending_override = None
-        role = " (supervisor)" if worker.supervisor else ""
-        return self._say(Tone.OK, f"Hello {worker.name}{role} — scan a work order")
+        if worker.supervisor:
+            return self._say(Tone.OK, Msg("Hello {name} (supervisor) — scan a work order", name=worker.name))
+        return self._say(Tone.OK, Msg("Hello {name} — scan a work order", name=worker.name))
 
     def logout(self) -> Feedback:
         self.worker = None
         self.selection = None
         self.pending_override = None
-        return self._say(Tone.INFO, "Scan your badge or type your PIN")
+        return self._say(Tone.INFO, Msg("Scan your badge or type your PIN"))
 
     def _approve(self, supervisor: Worker) -> Feedback:
         pending = self.pending_override
         assert pending is not None
         self.pending_override = None
         self.selection = Selection(pending.work_order, pending.operation, supervisor.badge, pending.reason)
-        return self._say(Tone.OK, f"Allowed by {supervisor.name}: {pending.reason}")
+        return self._say(Tone.OK, Msg("Allowed by {name}: {reason}", name=supervisor.name, reason=pending.reason))
 
     def clear_selection(self) -> None:
         """Back to "scan a work order" (nothing is recorded)."""
@@ -200,13 +202,13 @@ class StationSession:
     # --- choosing an operation -------------------------------------------------------------------
     def _work_order_label(self, label: WorkOrderLabel) -> Feedback:
         if self.worker is None:
-            return self._refuse(StationError("log in first", fix="scan your badge or type your PIN"))
+            return self._refuse(StationError(Msg("log in first"), fix=Msg("scan your badge or type your PIN")))
         self.pending_override = None
         wo = self.ledger.work_order(label.work_order)
         if wo is None:
             self.selection = None
-            return self._refuse(StationError(f"work order {label.work_order} is not routed to this station",
-                                             fix="check the traveler, or ask the supervisor to release it here"))
+            return self._refuse(StationError(Msg("work order {wo} is not routed to this station", wo=label.work_order),
+                                             fix=Msg("check the traveler, or ask the supervisor to release it here")))
         try:
             number = label.operation if label.operation is not None else self._next_operation(wo)
             op = wo.operation(number)
@@ -215,20 +217,20 @@ class StationSession:
             self.selection = None
             if exc.overridable:
                 self.pending_override = PendingOverride(wo.id, number, exc.what)
-                return self._say(Tone.OVERRIDE, f"{exc.what} — a supervisor badge or PIN can allow it")
+                return self._say(Tone.OVERRIDE, Msg("{what} — a supervisor badge or PIN can allow it", what=said(exc)))
             return self._refuse(exc)
         self.selection = Selection(wo.id, op.number)
-        return self._say(Tone.OK, f"{wo.id} · {op.number} {op.name}")
+        return self._say(Tone.OK, Msg("{wo} · {op} {name}", wo=wo.id, op=op.number, name=op.name))
 
     def _next_operation(self, wo: RoutedWorkOrder) -> int:
         here = [o for o in wo.operations if self.works_here(wo, o)]
         if not here:
-            raise StationError(f"work order {wo.id} has no operation at this station",
-                               fix="take it to the station of its next operation")
+            raise StationError(Msg("work order {wo} has no operation at this station", wo=wo.id),
+                               fix=Msg("take it to the station of its next operation"))
         for op in here:
             if self._state(wo, op).status is not Status.DONE:
                 return op.number
-        raise StationError(f"work order {wo.id} is already complete at this station")
+        raise StationError(Msg("work order {wo} is already complete at this station", wo=wo.id))
 
     def works_here(self, wo: RoutedWorkOrder, op: RoutedOperation) -> bool:
         """An operation of this station's work centres, or an outsourced one whose parts come back here (its
@@ -245,16 +247,19 @@ class StationSession:
     def _check_selectable(self, wo: RoutedWorkOrder, op: RoutedOperation) -> None:
         """Refusals in order of importance: done or cancelled (never allowed), then the overridable ones."""
         if self._is_done(wo, op):
-            raise StationError(f"operation {op.number} of {wo.id} is already complete")
+            raise StationError(Msg("operation {op} of {wo} is already complete", op=op.number, wo=wo.id))
         if wo.cancelled and self._state(wo, op).status is Status.QUEUED:
             order = wo.order_number or wo.order_id
-            raise StationError(f"work order {wo.id} was cancelled" + (f" with order {order}" if order else ""),
-                               fix="put the parts aside and ask the supervisor")
+            what = Msg("work order {wo} was cancelled with order {order}", wo=wo.id, order=order) if order \
+                else Msg("work order {wo} was cancelled", wo=wo.id)
+            raise StationError(what, fix=Msg("put the parts aside and ask the supervisor"), code="cancelled")
         if not self.works_here(wo, op):
-            raise StationError(f"operation {op.number} of {wo.id} is routed to {op.work_centre}, not this station",
+            raise StationError(Msg("operation {op} of {wo} is routed to {centre}, not this station", op=op.number,
+                                   wo=wo.id, centre=op.work_centre),
                                overridable=True)
         if op.predecessor is not None and not self._is_done(wo, wo.operation(op.predecessor)):
-            raise StationError(f"operation {op.number} of {wo.id} waits for operation {op.predecessor}, not done yet",
+            raise StationError(Msg("operation {op} of {wo} waits for operation {before}, not done yet", op=op.number,
+                                   wo=wo.id, before=op.predecessor),
                                overridable=True)
 
     # --- what the screen shows -------------------------------------------------------------------
@@ -292,11 +297,11 @@ class StationSession:
     def _act(self, action: str, type_: str, **fields: object) -> Feedback:
         """Check the action with the shared rules, then record it; a refusal records nothing."""
         if self.worker is None:
-            return self._refuse(StationError("log in first", fix="scan your badge or type your PIN"))
+            return self._refuse(StationError(Msg("log in first"), fix=Msg("scan your badge or type your PIN")))
         try:
             view = self.view()
             if view is None or self.selection is None:
-                raise StationError("scan a work order first")
+                raise StationError(Msg("scan a work order first"))
             if self.selection.override_by is None and type_ == "op.started":
                 self._check_selectable(view.wo, view.op)  # the state may have changed since the scan
             body = event_body(view.wo.id, view.op.number, self.clock(), self.worker.badge, station=self.station,
@@ -306,7 +311,8 @@ class StationSession:
             self.ledger.record(type_, body)
         except FloorLinkError as exc:  # refused, or the store failed: either way nothing was recorded
             return self._refuse(exc)
-        return self._say(Tone.OK, f"{action}: {view.wo.id} · {view.op.number} {view.op.name}")
+        return self._say(Tone.OK, Msg("{action}: {wo} · {op} {name}", action=Msg(action), wo=view.wo.id,
+                                      op=view.op.number, name=view.op.name))
 
     def start(self) -> Feedback:
         return self._act("Started", "op.started")
@@ -326,7 +332,7 @@ class StationSession:
         return self._act("Completed", "op.completed", good=good, scrap=scrap, reason=scrap_reason.strip() or None)
 
     def record_qc(self, passed: bool, defect: str = "") -> Feedback:
-        return self._act("QC " + ("pass" if passed else "fail"), "qc.recorded", passed=passed,
+        return self._act("QC pass" if passed else "QC fail", "qc.recorded", passed=passed,
                          defect=defect.strip() or None)
 
     def started_quantity(self, wo: RoutedWorkOrder, op: RoutedOperation) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from terminal.station import texts
+
 
 @dataclass(frozen=True)
 class LinkStatus:
@@ -15,9 +17,9 @@ class LinkStatus:
 
     @property
     def text(self) -> str:
-        state = "Online" if self.online else "Offline"
-        waiting = f" · {self.pending} waiting" if self.pending else " · all sent"
-        refused = f" · {self.refused} refused: call a supervisor" if self.refused else ""
+        state = texts.tr("Online") if self.online else texts.tr("Offline")
+        waiting = " · " + (texts.tr("{count} waiting").format(count=self.pending) if self.pending else texts.tr("all sent"))
+        refused = " · " + texts.tr("{count} refused: call a supervisor").format(count=self.refused) if self.refused else ""
         return state + waiting + refused
 
     @property
@@ -33,4 +35,4 @@ class LinkStatus:
 
     @property
     def open_text(self) -> str:
-        return f"{self.refused} refused"
+        return texts.tr("{count} refused").format(count=self.refused)

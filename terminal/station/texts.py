@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
+
+from sync.errors import DecodeError, FloorLinkError
+from terminal.station.zh_cn import ZH_CN
 
 LANGUAGES = ("en", "zh_CN")
+#: the button that picks each language, written in that language
+LANGUAGE_NAMES = {"en": "English", "zh_CN": "中文"}
 _current = {"language": "en"}
-
-#: the terminal's own catalogue: English source text -> Simplified Chinese (placeholders kept as they are)
-ZH_CN: dict[str, str] = {}
 
 
 def use(language: str) -> None:
@@ -27,11 +30,86 @@ def tr(text: str) -> str:
     return ZH_CN.get(text, text) if _current["language"] == "zh_CN" else text
 
 
+class Msg(str):
+    """A sentence for a worker that keeps its English source and values, so the screen can show it in
+    the language chosen now, even after a switch. As a ``str`` it is the English sentence (what tests,
+    logs and recorded reasons use); ``english`` replaces that when a more detailed English text exists
+    (a rule's own message) while ``template`` is the plain sentence the catalogue translates."""
+
+    template: str
+    params: dict[str, Any]
+
+    def __new__(cls, template: str, /, english: str | None = None, **params: Any) -> Msg:
+        text = english if english is not None else (template.format(**params) if params else template)
+        made = super().__new__(cls, text)
+        made.template = template
+        made.params = params
+        return made
+
+
+def local(text: str) -> str:
+    """``text`` in the current language: a :class:`Msg` is rendered from its template (its Msg values
+    too), a plain text is looked up whole (choice lists), anything else is shown as it is."""
+    if not isinstance(text, Msg):
+        return tr(text)
+    if _current["language"] == "en":
+        return str(text)
+    if not text.params:
+        return tr(text.template)
+    values = {k: local(v) if isinstance(v, Msg) else v for k, v in text.params.items()}
+    return tr(text.template).format(**values)
+
+
+def said(error: FloorLinkError) -> Msg:
+    """A refusal as a worker reads it. Its English is the error's own words (what — fix); in another
+    language: the station's own sentences as they are, a rule's refusal by its code, an unreadable code
+    as one plain sentence, anything else as a plain "ask the supervisor" (its detail stays in English,
+    in the log)."""
+    what, fix = error.what, error.fix
+    english = f"{what} — {fix}" if fix else str(what)
+    if isinstance(what, Msg):
+        if not fix:
+            return what
+        return Msg("{what} — {fix}", english=english, what=what, fix=fix if isinstance(fix, Msg) else Msg(fix))
+    if error.code in REFUSALS:
+        return Msg(REFUSALS[error.code], english=english)
+    if isinstance(error, DecodeError):
+        return Msg(UNREADABLE, english=english)
+    if english in ZH_CN:
+        return Msg(english)
+    return Msg(SOMETHING_WRONG, english=english)
+
+
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def weekday(moment: datetime) -> str:
     return tr(_WEEKDAYS[moment.weekday()])
+
+
+#: plain sentences for the rules' refusal codes (sync.station.rules): shown in Chinese instead of the
+#: rule's detailed English message, which stays the English text and goes to the log
+REFUSALS = {
+    "not_routed": "This operation belongs to another station: a supervisor badge or PIN can allow it here",
+    "already_complete": "This operation is already complete",
+    "cancelled": "This work order was cancelled: nothing new may start on it. Ask the supervisor",
+    "not_started": "This operation has not been started: start it first",
+    "already_on_it": "You are already working on this operation",
+    "paused": "This operation is paused: resume it",
+    "not_on_it": "You are not working on this operation now",
+    "not_paused": "This operation is not paused",
+    "pause_no_reason": "Choose a reason for the pause",
+    "bad_quantity": "Type a whole number, 0 or more",
+    "too_many": "More parts than reached this operation: check good and scrap",
+    "scrap_no_reason": "Choose a scrap reason",
+    "qc_missing": "Record the QC result first",
+    "not_a_qc_step": "This operation has no QC step",
+    "qc_no_result": "A QC result must say pass or fail",
+    "qc_no_defect": "Choose a defect code for a failed check",
+}
+UNREADABLE = "This code cannot be read here: scan a badge or a traveler label, or type the number"
+SOMETHING_WRONG = "This cannot be done now. Ask the supervisor"
+
 
 PAUSE_REASONS = ("Break", "Material missing", "Machine fault", "Waiting for QC", "Tool change", "Other job")
 SCRAP_REASONS = ("Damaged part", "Wrong part", "Assembly fault", "Paint defect", "Out of tolerance")
@@ -53,6 +131,6 @@ def minutes(seconds: float) -> str:
     """A standard time as people say it: ``45 min`` or ``1 h 30 min``."""
     total = round(seconds / 60)
     if total < 60:
-        return f"{total} min"
+        return tr("{minutes} min").format(minutes=total)
     hours, mins = divmod(total, 60)
-    return f"{hours} h {mins} min" if mins else f"{hours} h"
+    return tr("{hours} h {minutes} min").format(hours=hours, minutes=mins) if mins else tr("{hours} h").format(hours=hours)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from terminal.qt import QGridLayout, QLineEdit, QPushButton, QWidget
+from terminal.station import texts
+from terminal.ui.parts import SOURCE
 
 DIGITS = ("7", "8", "9", "4", "5", "6", "1", "2", "3", "C", "0", "⌫")
 #: a work-order number as printed on the traveler: digits, letters and the dash (A-Z 0-9 - of the label syntax)
@@ -25,7 +27,8 @@ class Keypad(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         self.buttons: dict[str, QPushButton] = {}
         for i, key in enumerate(keys):
-            button = QPushButton(key)
+            button = QPushButton(texts.tr(key))
+            button.setProperty(SOURCE, key)  # "Clear" changes with the language; the characters do not
             button.setObjectName(name)
             button.clicked.connect(lambda _=False, k=key: self.press(k))
             grid.addWidget(button, i // columns, i % columns)

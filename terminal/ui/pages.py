@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from terminal.qt import (
     QFrame,
     QHBoxLayout,
     QLineEdit,
+    QPushButton,
     QSizePolicy,
     Qt,
     QTextBrowser,
@@ -24,9 +26,12 @@ from terminal.ui.keypad import CODE_CLEAR, CODE_KEYS, Keypad
 from terminal.ui.parts import Choices, Field, Panel, button, label, repolish
 from terminal.ui.worklist import WorkList
 
+log = logging.getLogger(__name__)
+
 
 class LoginPage(QWidget):
     pin_entered = Signal(str)
+    language_chosen = Signal(str)  # "en" or "zh_CN", from the buttons above the PIN
 
     def __init__(self) -> None:
         super().__init__()
@@ -47,6 +52,17 @@ class LoginPage(QWidget):
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setPlaceholderText("PIN")
         self.pin.returnPressed.connect(self._submit)
+        languages = QHBoxLayout()
+        self.language_buttons: dict[str, QPushButton] = {}
+        for code, name in texts.LANGUAGE_NAMES.items():  # each written in its own language: never translated
+            choice = QPushButton(name)
+            choice.setObjectName("language")
+            choice.setCheckable(True)
+            choice.setChecked(code == texts.language())
+            choice.clicked.connect(lambda _=False, c=code: self.language_chosen.emit(c))
+            languages.addWidget(choice)
+            self.language_buttons[code] = choice
+        right.addLayout(languages)
         right.addWidget(self.pin)
         self.keypad = Keypad(self.pin)
         right.addWidget(self.keypad)
@@ -75,19 +91,19 @@ class ScanPage(QWidget):
         box.setSpacing(12)
         top = QHBoxLayout()
         prompts = QVBoxLayout()
-        self.prompt = label(texts.tr("Scan a work order or tap it below"), "prompt")
-        self.hint = label(texts.tr("Camera or hand scanner. No scanner? Type the number from the traveler."), "hint")
+        self.prompt = label("Scan a work order or tap it below", "prompt")
+        self.hint = label("Camera or hand scanner. No scanner? Type the number from the traveler.", "hint")
         prompts.addWidget(self.prompt)
         prompts.addWidget(self.hint)
         top.addLayout(prompts, 1)
         self.preview = label("", "preview", wrap=False)
         self.preview.setVisible(False)
         top.addWidget(self.preview)
-        self.type_button = button(texts.tr("Type a number"), "complete")
+        self.type_button = button("Type a number", "complete")
         self.type_button.clicked.connect(self.type_code.emit)
         top.addWidget(self.type_button, 0, Qt.AlignmentFlag.AlignTop)
         box.addLayout(top)
-        self.caption = label(texts.tr("Work at this station"), "caption")
+        self.caption = label("Work at this station", "caption")
         box.addWidget(self.caption)
         self.work_list = WorkList()
         self.work_list.opened.connect(self.opened.emit)
@@ -109,7 +125,7 @@ class CodePage(QWidget):
         box.setContentsMargins(30, 12, 30, 12)
         box.setSpacing(10)
         row = QHBoxLayout()
-        self.prompt = label(texts.tr("Work-order number"), "value", wrap=False)
+        self.prompt = label("Work-order number", "value", wrap=False)
         row.addWidget(self.prompt)
         self.code = QLineEdit()
         self.code.setPlaceholderText("WO-1001")
@@ -119,9 +135,9 @@ class CodePage(QWidget):
         self.keypad = Keypad(self.code, keys=CODE_KEYS, columns=10, name="codekey", clear=CODE_CLEAR)
         box.addWidget(self.keypad, 1)
         buttons = QHBoxLayout()
-        self.cancel = button(texts.tr("Cancel"))
+        self.cancel = button("Cancel")
         self.cancel.clicked.connect(self.cancelled.emit)
-        self.ok = button(texts.tr("Open"), "complete")
+        self.ok = button("Open", "complete")
         self.ok.clicked.connect(self._submit)
         buttons.addWidget(self.cancel)
         buttons.addWidget(self.ok)
@@ -224,16 +240,17 @@ class OperationPage(QWidget):
     def show_view(self, view: OperationView, names: Callable[[str], str] = str) -> None:
         wo, op, state = view.wo, view.op, view.state
         order = wo.order_number or wo.order_id  # the number the customer's receipt says
-        self.work_order.set(f"{wo.id}" + (f"  ·  order {order}" if order else "")
-                            + ("  ·  DEMO" if wo.demo else ""))
+        self.work_order.set(f"{wo.id}" + ("  ·  " + texts.tr("order {order}").format(order=order) if order else "")
+                            + ("  ·  " + texts.tr("DEMO") if wo.demo else ""))
         self.product.set(f"{wo.product}  ×{wo.quantity}")
         self.configuration.set("   ".join(f"{k}: {v}" for k, v in wo.configuration) or "—")
         self.operation.set(f"{op.number}  {op.name}" + ("  ·  QC" if op.qc else ""))
-        self.standard.set(f"{texts.minutes(state.standard_seconds)}   (setup {op.setup_minutes:g} + "
-                          f"{op.run_minutes:g} × {wo.quantity} min)")
+        self.standard.set(texts.minutes(state.standard_seconds) + "   " + texts.tr(
+            "(setup {setup} + {run} × {quantity} min)").format(setup=f"{op.setup_minutes:g}", run=f"{op.run_minutes:g}",
+                                                                quantity=wo.quantity))
         self.sop_field.set(op.sop or "—")
         self.sop_button.setEnabled(bool(op.sop))
-        self.materials.set("\n".join(f"{m.quantity:g} {m.unit}  {m.item}  {m.description}" for m in wo.materials)
+        self.materials.set("\n".join(f"{m.quantity:g} {texts.tr(m.unit)}  {m.item}  {m.description}" for m in wo.materials)
                            or "—")
         self.names = names
         self.show_timer(view)
@@ -381,5 +398,5 @@ class SopPage(QWidget):
         try:
             self.text.setMarkdown(path.read_text(encoding="utf-8"))
         except OSError as exc:
-            self.text.setPlainText(f"The SOP document cannot be opened: {path}\n({exc.strerror})\n\n"
-                                   "Ask the supervisor for the printed SOP.")
+            log.warning("SOP document %s cannot be opened: %s", path, exc)
+            self.text.setPlainText(texts.tr("The SOP document cannot be opened. Ask the supervisor for the printed SOP."))

@@ -5,20 +5,36 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from terminal.qt import QFrame, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget, Signal
+from terminal.station import texts
+
+SOURCE = "source"  # the dynamic property that keeps a widget's English text for a language switch
 
 
 def label(text: str = "", name: str = "detail", wrap: bool = True) -> QLabel:
-    widget = QLabel(text)
+    """A label showing ``text`` (English source) in the current language; :func:`retranslate` redoes it."""
+    widget = QLabel(texts.tr(text))
+    if text:
+        widget.setProperty(SOURCE, text)
     widget.setObjectName(name)
     widget.setWordWrap(wrap)
     return widget
 
 
 def button(text: str, name: str = "") -> QPushButton:
-    widget = QPushButton(text)
+    widget = QPushButton(texts.tr(text))
+    widget.setProperty(SOURCE, text)
     if name:
         widget.setObjectName(name)
     return widget
+
+
+def retranslate(root: QWidget) -> None:
+    """Show every fixed text under ``root`` in the current language (after :func:`texts.use`); texts that
+    change with the state are drawn again from the next snapshot."""
+    for widget in [root, *root.findChildren(QWidget)]:
+        source = widget.property(SOURCE)
+        if isinstance(source, str) and source and isinstance(widget, QLabel | QPushButton):
+            widget.setText(texts.tr(source))
 
 
 def repolish(widget: QWidget) -> None:

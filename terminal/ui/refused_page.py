@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from terminal.qt import QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget, Signal
+from terminal.station import texts
 from terminal.station.refused import RefusedItem
 from terminal.ui.parts import Panel, button, label
 
@@ -68,7 +69,7 @@ class RefusedPage(QWidget):
         text = QVBoxLayout()
         text.addWidget(label(item.what, "value"))
         text.addWidget(label(item.when + (f"  ·  {item.who}" if item.who else ""), "detail"))
-        text.addWidget(label(f"Hub: {item.reason}", "detail"))
+        text.addWidget(label(texts.tr("Hub: {reason}").format(reason=item.reason), "detail"))
         line.addLayout(text, 1)
         again = button("Send again", "complete")
         again.clicked.connect(lambda: self.send_again.emit(item.event_id))

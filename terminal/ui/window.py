@@ -34,10 +34,11 @@ from terminal.station import texts
 from terminal.station.refused import RefusedEvents, RefusedItem
 from terminal.station.session import Feedback, Snapshot, StationSession, snapshot
 from terminal.station.status import LinkStatus
+from terminal.station.texts import Msg, said
 from terminal.station.worklist import work_rows
 from terminal.ui.camera import CameraBridge
 from terminal.ui.pages import CodePage, CompletePage, LoginPage, OperationPage, ReasonPage, ScanPage, SopPage
-from terminal.ui.parts import TapLabel, button, label, repolish
+from terminal.ui.parts import TapLabel, button, label, repolish, retranslate
 from terminal.ui.refused_page import RefusedPage
 from terminal.ui.sounds import Speaker
 
@@ -131,6 +132,7 @@ class StationWindow(QMainWindow):
     def _connect(self) -> None:
         s = self.session
         self.login_page.pin_entered.connect(lambda pin: self.run(lambda: s.login_pin(pin)))
+        self.login_page.language_chosen.connect(self.set_language)
         self.scan_page.opened.connect(self.open_operation)
         self.scan_page.type_code.connect(lambda: self._open("code"))
         self.code_page.code_typed.connect(self.enter_code)
@@ -155,6 +157,15 @@ class StationWindow(QMainWindow):
         self.refused_page.back.connect(lambda: self._open(""))
         self.refused_page.send_again.connect(lambda event_id: self._settle("send_again", event_id))
         self.refused_page.set_aside.connect(lambda event_id: self._settle("set_aside", event_id))
+
+    def set_language(self, language: str) -> None:
+        """Every screen in ``language`` at once: fixed texts now, the rest (banner, rows, timer words) with the
+        redraw; what was said before the switch is said again in the new language."""
+        texts.use(language)
+        retranslate(self)
+        for code, choice in self.login_page.language_buttons.items():
+            choice.setChecked(code == language)
+        self.refresh()
 
     def attach_refused(self, refused: RefusedEvents) -> None:
         """Events the hub refused become reachable for a supervisor (tap the red status or "Refused")."""
@@ -183,8 +194,8 @@ class StationWindow(QMainWindow):
                 do = refused.send_again if action == "send_again" else refused.set_aside
                 return do(event_id, session.worker)
             except FloorLinkError as exc:  # e.g. already handled on another tap: say so, nothing changed
-                return exc.what + (f" — {exc.fix}" if exc.fix else "")
-        self.run(call, self.refused_page.say)
+                return said(exc)
+        self.run(call, lambda text: self.refused_page.say(texts.local(text)))
 
     def attach_camera(self, bridge: CameraBridge) -> None:
         """Camera scans act like any scan; the preview shows on the login and scan pages."""
@@ -197,7 +208,8 @@ class StationWindow(QMainWindow):
         """The camera is gone: say so where the preview was; the hand scanner and typed codes still work."""
         for page in (self.login_page, self.scan_page):
             page.preview.clear()
-            page.preview.setText(f"{why[:1].upper()}{why[1:]}\nUse the hand scanner or type the code.")
+            page.preview.setText(texts.local(Msg("The camera stopped.", english=f"{why[:1].upper()}{why[1:]}")) + "\n"
+                                 + texts.tr("Use the hand scanner or type the code."))
             page.preview.setVisible(True)
 
     def show_preview(self, image: QImage) -> None:
@@ -240,10 +252,11 @@ class StationWindow(QMainWindow):
         elif mode == "code":
             self.code_page.reset()
         elif mode == "sop" and view is not None and view.op.sop:
-            self.sop_page.show_document(f"SOP · {view.op.number} {view.op.name}", self.sop_folder / view.op.sop)
+            self.sop_page.show_document(f"{texts.tr('SOP')} · {view.op.number} {view.op.name}",
+                                        self.sop_folder / view.op.sop)
         elif mode == "complete" and view is not None and self._snap is not None:
             started = self._snap.started if self._snap.started is not None else view.wo.quantity
-            self.complete_page.reset(started, f"Complete {view.wo.id} · {view.op.number}")
+            self.complete_page.reset(started, texts.tr("Complete {wo} · {op}").format(wo=view.wo.id, op=view.op.number))
         self._apply()
 
     def run(self, call: Callable[[], object], then: Callable[[Any], None] | None = None, *,
@@ -275,6 +288,8 @@ class StationWindow(QMainWindow):
 
     def show_error(self, message: str) -> None:
         """A call failed: say so in the banner (the log has the traceback)."""
+        message = texts.local(Msg("Something went wrong. Ask the supervisor: the details are in the log.",
+                                  english=message))
         self.feedback.setText(message[:1].upper() + message[1:])
         self.feedback.setProperty("tone", "error")
         repolish(self.feedback)
@@ -327,13 +342,17 @@ class StationWindow(QMainWindow):
             self._last_feedback = fb
             self.speaker.play(fb.tone.value)
         refused_page = self.mode == "refused" and self._supervisor_here()
-        text, tone = (texts.REFUSED_BANNER, "info") if refused_page else (fb.text[:1].upper() + fb.text[1:], fb.tone.value)
+        shown = texts.local(fb.text)
+        text, tone = (texts.tr(texts.REFUSED_BANNER), "info") if refused_page else (shown[:1].upper() + shown[1:],
+                                                                                   fb.tone.value)
         self.feedback.setText(text)
         if self.feedback.property("tone") != tone:
             self.feedback.setProperty("tone", tone)
             repolish(self.feedback)
         worker = snap.worker
-        self.worker_label.setText(f"{worker.name}" + (" · supervisor" if worker.supervisor else "") if worker else "")
+        self.station_label.setText(texts.tr("Station {station}").format(station=self.session.station))
+        self.worker_label.setText("" if worker is None else texts.tr("{name} · supervisor").format(name=worker.name)
+                                   if worker.supervisor else worker.name)
         self.logout_button.setVisible(worker is not None)
         view = snap.view
         if refused_page:

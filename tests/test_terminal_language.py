@@ -1,0 +1,220 @@
+"""Simplified Chinese on every station screen: the catalogue covers every text the terminal's code
+writes, and a worker who taps 中文 on the login screen works a whole operation in Chinese."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from sync import labels
+from sync.errors import DecodeError, StationError
+from sync.labels import BadgeLabel
+from sync.settings import load
+from sync.station.ledger import MemoryLedger
+from terminal.app import build_session, build_window, memory_link
+from terminal.qt import QApplication, QLabel, QPushButton, Qt, QWidget
+from terminal.station import texts
+from terminal.station.texts import Msg, local, said
+from terminal.station.zh_cn import ZH_CN
+from terminal.ui.window import StationWindow
+from tests.test_terminal_worklist import Clock
+
+REPO = Path(__file__).resolve().parent.parent
+#: calls whose first literal argument is shown to a worker (ReasonPage: prompt, options, button)
+SHOWN = {"tr": 1, "Msg": 1, "label": 1, "button": 1, "Field": 1, "_act": 1, "ReasonPage": 3}
+#: module-level tables of shown texts
+TABLES = {"PAUSE_REASONS", "SCRAP_REASONS", "DEFECT_CODES", "REFUSED_BANNER", "UNREADABLE", "SOMETHING_WRONG",
+          "_WEEKDAYS", "_CAPTIONS", "_VERBS", "REFUSALS", "CODE_CLEAR"}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _literals(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.IfExp):
+        return _literals(node.body) + _literals(node.orelse)
+    if isinstance(node, ast.Tuple | ast.List):
+        return [t for e in node.elts for t in _literals(e)]
+    if isinstance(node, ast.Dict):
+        return [t for v in node.values if v is not None for t in _literals(v)]
+    return []
+
+
+def source_texts() -> set[str]:
+    """Every English text terminal/station and terminal/ui hand to a worker's screen."""
+    found: set[str] = set()
+    for folder in ("terminal/station", "terminal/ui"):
+        for path in sorted((REPO / folder).glob("*.py")):
+            if path.name == "zh_cn.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call):
+                    name = node.func.id if isinstance(node.func, ast.Name) else \
+                        node.func.attr if isinstance(node.func, ast.Attribute) else ""
+                    for arg in node.args[:SHOWN.get(name, 0)]:
+                        found.update(_literals(arg))
+                elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in TABLES
+                                                          for t in node.targets):
+                    found.update(_literals(node.value))
+    return {t for t in found if re.search("[A-Za-z]", t)}
+
+
+def test_every_text_a_worker_can_see_has_its_chinese_with_the_same_placeholders() -> None:
+    found = source_texts()
+    assert len(found) > 120, "the scan found too little: is the collector broken?"
+    missing = sorted(t for t in found if t not in ZH_CN)
+    assert not missing, missing
+    for english, chinese in ZH_CN.items():
+        assert set(re.findall(r"{(\w+)}", english)) == set(re.findall(r"{(\w+)}", chinese)), english
+        words = re.sub(r"{\w+}", "", english)
+        assert CJK.search(chinese) or not re.search("[A-Za-z]{2}", words), english
+
+
+def test_a_refusal_reads_in_plain_chinese_and_keeps_its_english_detail() -> None:
+    texts.use("zh_CN")
+    try:
+        coded = said(StationError("cannot pause operation 10 now: it is queued", code="not_on_it"))
+        assert str(coded) == "cannot pause operation 10 now: it is queued"  # English for logs and tests
+        assert local(coded) == "您当前未在进行此工序"
+        unreadable = said(DecodeError("label 'FL9:X' does not start with FL1", fix="scan a FloorLink label"))
+        assert local(unreadable) == ZH_CN[texts.UNREADABLE]
+        own = said(StationError(Msg("work order {wo} is not routed to this station", wo="K1-0042-01"),
+                                fix=Msg("check the traveler, or ask the supervisor to release it here")))
+        assert local(own) == "工单 K1-0042-01 未分配到本工位 — 请核对流转卡，或请主管下发到本工位"
+        unknown = said(StationError("disk I/O error", where="station.db"))
+        assert local(unknown) == ZH_CN[texts.SOMETHING_WRONG]
+    finally:
+        texts.use("en")
+    assert local(own).startswith("work order K1-0042-01 is not routed")
+
+
+# --- every screen, in Chinese -------------------------------------------------------------------------
+
+@pytest.fixture
+def window(qtbot) -> Iterator[StationWindow]:  # type: ignore[no-untyped-def]
+    settings = load(environ={"FLOORLINK_STATION_DEMO_WORK_ORDERS": "1", "FLOORLINK_STATION_SOUND": "0",
+                             "FLOORLINK_NODE_DEVICE_ID": "ST-ASM-1"})
+    session = build_session(settings, MemoryLedger(), clock=Clock())
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    win, wedge = build_window(settings, session, memory_link(session.ledger), app)
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    assert win.wait_idle()
+    yield win
+    app.removeEventFilter(wedge)
+    texts.use("en")
+
+
+def tap(qtbot, win: StationWindow, widget: QWidget) -> None:  # type: ignore[no-untyped-def]
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.idle, timeout=5000)
+
+
+def english_left(win: StationWindow) -> list[str]:
+    """Visible texts of the current page and the banner that are still an English catalogue entry."""
+    page = win.stack.currentWidget()
+    shown = [w.text() for w in [win.feedback, *page.findChildren(QLabel), *page.findChildren(QPushButton)]
+             if w.isVisible() and w.text()]
+    return [t for t in shown if t in ZH_CN and ZH_CN[t] != t]
+
+
+def screen(win: StationWindow, artifacts: Path, name: str) -> None:
+    win.refresh()
+    assert win.wait_idle()
+    assert not english_left(win), english_left(win)
+    assert CJK.search(win.feedback.text()), win.feedback.text()
+    assert win.grab().save(str(artifacts / f"terminal_zh_{name}.png"))
+
+
+def test_a_worker_does_a_whole_operation_in_chinese_after_tapping_the_switch(  # type: ignore[no-untyped-def]
+        qtbot, window: StationWindow, artifacts: Path) -> None:
+    login = window.login_page
+    assert login.language_buttons["zh_CN"].text() == "中文" and login.language_buttons["en"].text() == "English"
+    tap(qtbot, window, login.language_buttons["zh_CN"])
+    assert login.ok.text() == "登录" and login.keypad.buttons["C"].text() == "C"
+    screen(window, artifacts, "1_login")
+    assert window.feedback.text() == "请扫描工牌或输入 PIN 码"
+
+    window.scan(labels.format(BadgeLabel("E-0042")))
+    assert window.wait_idle()
+    screen(window, artifacts, "2_work_list")
+    rows = [r for r in window.scan_page.work_list.rows if r.isVisible()]
+    assert rows[0].state.text() == "可开始" and rows[0].standard.text() == "9 分钟"
+
+    tap(qtbot, window, window.scan_page.type_button)
+    assert window.code_page.keypad.buttons["Clear"].text() == "清除"
+    screen(window, artifacts, "3_type_number")
+    for key in "WO-1009":
+        tap(qtbot, window, window.code_page.keypad.buttons[key])
+    tap(qtbot, window, window.code_page.ok)
+    screen(window, artifacts, "4_unknown_number")
+    assert "WO-1009" in window.feedback.text()
+    tap(qtbot, window, window.code_page.cancel)
+
+    tap(qtbot, window, rows[0])
+    assert window.stack.currentWidget() is window.op_page
+    tap(qtbot, window, window.op_page.start_button)
+    clock = window.session.clock
+    assert isinstance(clock, Clock)
+    clock.now += timedelta(minutes=10)
+    screen(window, artifacts, "5_running_over")
+    assert window.op_page.timer_caption.text().startswith("已超标准工时")
+    tap(qtbot, window, window.op_page.pause_button)
+    screen(window, artifacts, "6_pause_reason")
+    tap(qtbot, window, window.pause_page.choices.buttons["Material missing"])
+    assert window.pause_page.choices.buttons["Material missing"].text() == "缺料"
+    tap(qtbot, window, window.pause_page.ok)
+    screen(window, artifacts, "7_paused")
+    assert "缺料" in window.op_page.status.text()
+    assert window.session.ledger.events("WO-1001")[-1].body["reason"] == "Material missing"  # data stays English
+    tap(qtbot, window, window.op_page.resume_button)
+    tap(qtbot, window, window.op_page.complete_button)
+    screen(window, artifacts, "8_complete")
+    tap(qtbot, window, window.complete_page.scrap_button)
+    tap(qtbot, window, window.complete_page.keypad.buttons["C"])
+    tap(qtbot, window, window.complete_page.keypad.buttons["1"])
+    tap(qtbot, window, window.complete_page.ok)
+    assert window.feedback.text() == "数量超过到达本工序的零件数：请核对合格和报废数"  # 2 good + 1 scrap of 2
+    tap(qtbot, window, window.complete_page.good_button)
+    tap(qtbot, window, window.complete_page.keypad.buttons["C"])
+    tap(qtbot, window, window.complete_page.keypad.buttons["1"])
+    tap(qtbot, window, window.complete_page.ok)
+    assert window.feedback.text() == "请选择报废原因"  # the rule's refusal, in plain Chinese
+    tap(qtbot, window, window.complete_page.reasons.buttons["Damaged part"])
+    tap(qtbot, window, window.complete_page.ok)
+    screen(window, artifacts, "9_done")
+    assert window.op_page.timer_caption.text().startswith("已完成")
+    tap(qtbot, window, window.op_page.sop_button)
+    screen(window, artifacts, "10_sop")
+
+    # and back: every fixed text and the banner return to English at once
+    tap(qtbot, window, window.logout_button)
+    tap(qtbot, window, login.language_buttons["en"])
+    window.refresh()
+    assert window.wait_idle()
+    assert login.ok.text() == "Log in" and window.feedback.text() == "Scan your badge or type your PIN"
+    assert not CJK.search(" ".join(w.text() for w in login.findChildren(QLabel)))
+
+
+def test_the_qc_fail_page_and_the_override_banner_in_chinese(qtbot, window: StationWindow,  # type: ignore[no-untyped-def]
+                                                             artifacts: Path) -> None:
+    tap(qtbot, window, window.login_page.language_buttons["zh_CN"])
+    window.scan(labels.format(BadgeLabel("E-0042")))
+    window.open_operation("WO-1001", 30)  # waits for 20: a supervisor may allow it
+    assert window.wait_idle()
+    assert window.feedback.property("tone") == "override"
+    screen(window, artifacts, "11_override")
+    assert "主管" in window.feedback.text()
+    window.scan(labels.format(BadgeLabel("S-0001")))
+    assert window.wait_idle()
+    tap(qtbot, window, window.op_page.start_button)
+    tap(qtbot, window, window.op_page.fail_button)
+    screen(window, artifacts, "12_qc_fail")
