@@ -813,6 +813,8 @@ class AdminScreen(ScreenBase):
         template, amount = age_text(status.oldest_pending_s)
         if status.pending and template:
             waiting += " · " + tr(template).format(n=amount)
+        if status.waiting:  # the receipts' numbers: what a customer reads out at the counter
+            waiting += " · " + ", ".join(status.waiting) + (" …" if status.waiting_more else "")
         self.waiting_line.setText(waiting)
         if status.revisions:
             revisions = ", ".join(f"{product} r{number}" for product, number in sorted(status.revisions.items()))

@@ -48,6 +48,14 @@ class KioskStatus:
     last_error: str = ""
     revisions: dict[str, int] = field(default_factory=dict)
     refused: list[RefusedEvent] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)
+    """Numbers of the orders still waiting to go up, oldest first (the first WAITING_SHOWN of them)."""
+    waiting_more: bool = False
+    """More orders wait than ``waiting`` names."""
+
+
+WAITING_SHOWN = 12
+WAITING_SCAN = 500  # outbox rows looked at for them: an offline day of funnel events stays cheap to read
 
 
 def _parse(stamp: str) -> datetime | None:
@@ -92,8 +100,12 @@ def read_status(store: Store, link: SyncStatus | None, zone: tzinfo, revisions: 
         if placed is not None:
             age = max(0.0, ((now or datetime.now(UTC)) - placed).total_seconds())
     refused = [refused_event(d, zone) for d in outbox.dead_letters(limit=200)]
+    # the receipts a customer may ask about that the hub has not seen yet (funnel events wait beside them)
+    waiting = [str(env.body.get("number") or env.body.get("order_id"))
+               for env in outbox.after(0, WAITING_SCAN) if env.type == "order.placed"]
     return KioskStatus(True, bool(link and link.connected), pending, age, link.last_error if link else "",
-                       dict(revisions), refused)
+                       dict(revisions), refused, waiting[:WAITING_SHOWN],
+                       len(waiting) > WAITING_SHOWN or (pending > WAITING_SCAN and bool(waiting)))
 
 
 def memory_status(revisions: Mapping[str, int]) -> KioskStatus:

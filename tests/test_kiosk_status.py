@@ -45,6 +45,7 @@ def test_a_refused_order_reads_as_number_customer_phone_time_and_the_hubs_reason
     assert status.store and not status.connected and status.pending == 1
     assert status.oldest_pending_s is not None and 5 * 60 - 5 < status.oldest_pending_s < 5 * 60 + 60
     assert status.revisions == {"EB-CITY": 7}
+    assert status.waiting == ["K-0043"], "the order still waiting, by its receipt number"
     [refused] = status.refused
     assert (refused.headline(), refused.customer, refused.phone) == ("Order K-0042", "王芳", "13812345678")
     assert refused.when == "2026-11-25 18:02"  # placed 10:02 UTC, read in the store's time zone
@@ -122,7 +123,7 @@ def test_staff_see_the_refused_order_after_the_pin_in_both_languages(store: Stor
     qtbot.waitUntil(lambda: texts("refusedWho") != [], timeout=5000)
     assert texts("refusedWho") == ["Order K-0042 · 王芳 · 13812345678"]
     assert any(REASON in t and "2026-11-25 18:02" in t for t in texts("refusedWhy"))
-    assert any("waiting to go up: 1 · oldest waits under a minute" in t for t in texts("staffLine"))
+    assert any("waiting to go up: 1 · oldest waits under a minute · K-0043" in t for t in texts("staffLine"))
     for name in ("staffBack", "staffRefresh", "leaveApp"):
         assert [w for w in window.findChildren(QPushButton, name) if w.isVisible() and w.height() >= 48]
     shots = artifacts / "kiosk"
