@@ -158,3 +158,9 @@ def test_a_hub_database_from_before_numbers_is_migrated(tmp_path: Path) -> None:
                for op in w.operations if op.state.status.value == "running"]
     assert [(op.planned.work_order, op.planned.op) for op in running] == [(wo, 10)], "the started operation kept its events"
     store.close()
+
+
+def test_the_documented_work_order_label_is_what_format_prints() -> None:
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "labels.md").read_text(encoding="utf-8")
+    printed = labels.format(labels.WorkOrderLabel("K1-0042-01", 20))
+    assert f"`{printed}`" in docs
