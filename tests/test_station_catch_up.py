@@ -75,6 +75,10 @@ def test_work_released_before_a_station_ever_connected_is_listed_once_it_starts(
         listed = {line.wo.id for line in routed_here(session)}
         assert listed == set(released)
         assert all(line.op.planned_start is not None for line in routed_here(session))
+        # what the screens need travels with it: the catalog's Chinese names and the alert threshold
+        for wo in ledger.work_orders():
+            assert wo.product_names.get("zh_CN") == "测试车"
+            assert all(op.names.get("zh_CN") and op.alert_at == 1.2 for op in wo.operations if op.work_centre == "WHEEL")
         wait_for(lambda: sync.status().pending == 0)  # the catch-up request was acked, not kept
     finally:
         sync.stop()

@@ -148,6 +148,7 @@ def test_a_worker_does_a_whole_operation_in_chinese_after_tapping_the_switch(  #
     screen(window, artifacts, "2_work_list")
     rows = [r for r in window.scan_page.work_list.rows if r.isVisible()]
     assert rows[0].state.text() == "可开始" and rows[0].standard.text() == "9 分钟"
+    assert rows[0].step.text() == "10  车架准备" and rows[0].product.text() == "旅行电助力车  ×2"  # catalog names
 
     tap(qtbot, window, window.scan_page.type_button)
     assert window.code_page.keypad.buttons["Clear"].text() == "清除"

@@ -258,6 +258,14 @@ def test_a_completion_the_hub_rules_refuse_reaches_the_supervisors_refused_list_
     assert (item.event_id, item.who) == (event_id, "Li Wei") and item.what.startswith(f"Complete {wheel} · 10")
     assert "it has not been started" in item.reason
     assert "op.completed" not in item.reason and "st-wheel-1" not in item.reason  # a plain sentence for a person
+    from terminal.station import texts
+
+    texts.use("zh_CN")  # a Chinese supervisor reads the rule's plain sentence, found by its code
+    try:
+        (item,) = refused.items()
+        assert item.reason == "此工序尚未开始：请先开始" and item.what.startswith(f"完成 {wheel} · 10")
+    finally:
+        texts.use("en")
     assert hub.store.query("SELECT COUNT(*) AS n FROM op_events")[0]["n"] == 0
     with station_window(station, qtbot) as (win, session):
         win.run(lambda: session.login_pin("9999"))

@@ -327,6 +327,7 @@ class HubCore:
                     run_minutes=float(spec.run_min) if spec else 0.0, qc=bool(spec.qc) if spec else False,
                     sop=spec.sop if spec else None, predecessor=previous, planned_start=op.start,
                     alert_at=float(centre.overrun_threshold) if centre else None,
+                    names=dict(spec.name) if spec else {},
                     outsourced=op.outsourced))
                 previous = op.op
                 op_rows.append({
@@ -347,7 +348,7 @@ class HubCore:
                                      operations=tuple(routed_ops),
                                      configuration=tuple(sorted(order.configuration.items())),
                                      materials=materials, order_id=order.order_id, calendars=calendars,
-                                     order_number=number)
+                                     order_number=number, product_names=dict(product.name))
             body = routed.to_body()
             wo_rows.append({"id": wo.id, "order_id": order.order_id, "item": wo.item, "qty": wo.qty,
                             "parent": wo.parent, "stations": json.dumps(stations), "body": json.dumps(body)})

@@ -42,6 +42,7 @@ class RoutedOperation:
     # share of standard time at which the hub raises an overrun alert (the work centre's threshold);
     # the station's timer turns red there too. None: the default (sync.station.timing.RED_AT)
     alert_at: float | None = None
+    names: Mapping[str, str] = field(default_factory=dict)  # language -> name, from the catalog (e.g. zh_CN)
     outsourced: bool = False  # done by a supplier: recorded by the station its parts come back to (the next step's)
 
     def standard_seconds(self, quantity: int) -> float:
@@ -50,6 +51,7 @@ class RoutedOperation:
     def to_body(self) -> dict[str, Any]:
         body = dict(self.__dict__)
         body["planned_start"] = self.planned_start.isoformat() if self.planned_start else None
+        body["names"] = dict(self.names)
         return body
 
 
@@ -70,6 +72,7 @@ class RoutedWorkOrder:
     # "holidays": [...]}; the hub sends it so station timers count only working time
     calendars: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     order_number: str | None = None  # the order's human number (sync.numbers), what the customer's receipt says
+    product_names: Mapping[str, str] = field(default_factory=dict)  # language -> the product's name, from the catalog
 
     def calendar(self, work_centre: str, zone: tzinfo) -> WeeklyShifts | None:
         """The shifts of ``work_centre`` in the site's zone, when the hub sent its calendar."""
@@ -95,6 +98,7 @@ class RoutedWorkOrder:
             "operations": [o.to_body() for o in self.operations],
             "calendars": {wc: dict(spec) for wc, spec in self.calendars.items()},
             "order_number": self.order_number,
+            "product_names": dict(self.product_names),
         }
 
     @classmethod
@@ -124,7 +128,8 @@ class RoutedWorkOrder:
                      configuration=config, materials=materials, order_id=body.get("order_id"),
                      demo=bool(body.get("demo", False)), calendars=calendars,
                      cancelled=bool(body.get("cancelled", False)),
-                     order_number=str(body["order_number"]) if body.get("order_number") else None)
+                     order_number=str(body["order_number"]) if body.get("order_number") else None,
+                     product_names=_names(body.get("product_names"), f"{where}: product_names"))
             for wc in calendars:
                 try:
                     wo.calendar(wc, UTC)
@@ -170,8 +175,18 @@ def _operation(body: Mapping[str, Any], where: str) -> RoutedOperation:
         hub_status=body.get("hub_status"),
         planned_start=_moment(body.get("planned_start"), f"{where}: planned_start"),
         alert_at=None if body.get("alert_at") is None else _number(body["alert_at"], f"{where}: alert_at", 1),
+        names=_names(body.get("names"), f"{where}: names"),
         outsourced=bool(body.get("outsourced", False)),
     )
+
+
+def _names(value: Any, where: str) -> dict[str, str]:
+    """Names by language (``{"zh_CN": "车架准备"}``); none sent: empty."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise StationError(f"{value!r} is not a map of language to name", where=where)
+    return dict(value)
 
 
 def _moment(value: Any, where: str) -> datetime | None:

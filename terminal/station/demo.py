@@ -25,10 +25,11 @@ def demo_work_orders() -> list[RoutedWorkOrder]:
     def ops(first_at_assembly: bool) -> tuple[RoutedOperation, ...]:
         return (
             RoutedOperation(10, "Frame prep", "ASSY" if first_at_assembly else "WELD", 5, 2,
-                            sop="sop/frame-prep.md"),
+                            sop="sop/frame-prep.md", names={"zh_CN": "车架准备"}),
             RoutedOperation(20, "Drive unit & battery", "ASSY", 10, 6, sop="sop/final-assembly.md",
-                            predecessor=10),
-            RoutedOperation(30, "Final QC", "ASSY", 2, 3, qc=True, sop="sop/final-inspection.md", predecessor=20),
+                            predecessor=10, names={"zh_CN": "驱动单元与电池"}),
+            RoutedOperation(30, "Final QC", "ASSY", 2, 3, qc=True, sop="sop/final-inspection.md", predecessor=20,
+                            names={"zh_CN": "终检"}),
         )
 
     config = (("Frame", "Trekking 52 cm"), ("Motor", "Mid-drive 85 Nm"), ("Battery", "625 Wh"),
@@ -36,9 +37,10 @@ def demo_work_orders() -> list[RoutedWorkOrder]:
     materials = (Material("FR-TRK-52", "Trekking frame 52 cm", 1), Material("MD-85", "Mid-drive unit 85 Nm", 1),
                  Material("BAT-625", "Battery 625 Wh", 1), Material("SCR-M5", "Screw M5×12", 8))
     return [
-        RoutedWorkOrder("WO-1001", "E-bike Trekking", 2, ops(True), config, materials, order_id="ORD-501", demo=True),
+        RoutedWorkOrder("WO-1001", "E-bike Trekking", 2, ops(True), config, materials, order_id="ORD-501", demo=True,
+                        product_names={"zh_CN": "旅行电助力车"}),
         RoutedWorkOrder("WO-1002", "E-bike City", 1, ops(False), (("Frame", "City 48 cm"), ("Battery", "500 Wh")),
-                        materials[2:], order_id="ORD-502", demo=True),
+                        materials[2:], order_id="ORD-502", demo=True, product_names={"zh_CN": "城市电助力车"}),
     ]
 
 

@@ -67,6 +67,14 @@ def when(dead: DeadLetter, zone: tzinfo) -> str:
     return local.strftime("%d %b %H:%M")
 
 
+def reason(dead: DeadLetter) -> str:
+    """The hub's reason: a rule's refusal as its plain sentence in the chosen language (the hub's own
+    English words in English), anything else as the hub wrote it (a supervisor may act on the detail)."""
+    if dead.code in texts.REFUSALS:
+        return texts.local(Msg(texts.REFUSALS[dead.code], english=dead.reason))
+    return dead.reason
+
+
 class RefusedEvents:
     """``RefusedEvents.for_sync(sync, names, zone)``: list, send again, set aside."""
 
@@ -85,7 +93,7 @@ class RefusedEvents:
     def items(self) -> list[RefusedItem]:
         """The refused events still waiting for a supervisor, oldest first."""
         return [RefusedItem(d.event_id, describe(d.type, d.body), when(d, self.zone),
-                            self.names(str(d.body["worker"])) if d.body.get("worker") else "", d.reason)
+                            self.names(str(d.body["worker"])) if d.body.get("worker") else "", reason(d))
                 for d in self.outbox.dead_letters()]
 
     def send_again(self, event_id: str, by: Worker | None) -> str:

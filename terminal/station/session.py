@@ -23,7 +23,7 @@ from sync.station.timing import OperationState, Status, TimerColour, derive
 from sync.station.workorders import RoutedOperation, RoutedWorkOrder, Worker
 from terminal.station.look import Look, timer_look
 from terminal.station.quantities import parse_quantity
-from terminal.station.texts import Msg, said
+from terminal.station.texts import Msg, Named, said
 
 
 class Tone(StrEnum):
@@ -220,7 +220,7 @@ class StationSession:
                 return self._say(Tone.OVERRIDE, Msg("{what} — a supervisor badge or PIN can allow it", what=said(exc)))
             return self._refuse(exc)
         self.selection = Selection(wo.id, op.number)
-        return self._say(Tone.OK, Msg("{wo} · {op} {name}", wo=wo.id, op=op.number, name=op.name))
+        return self._say(Tone.OK, Msg("{wo} · {op} {name}", wo=wo.id, op=op.number, name=Named(op.name, op.names)))
 
     def _next_operation(self, wo: RoutedWorkOrder) -> int:
         here = [o for o in wo.operations if self.works_here(wo, o)]
@@ -312,7 +312,7 @@ class StationSession:
         except FloorLinkError as exc:  # refused, or the store failed: either way nothing was recorded
             return self._refuse(exc)
         return self._say(Tone.OK, Msg("{action}: {wo} · {op} {name}", action=Msg(action), wo=view.wo.id,
-                                      op=view.op.number, name=view.op.name))
+                                      op=view.op.number, name=Named(view.op.name, view.op.names)))
 
     def start(self) -> Feedback:
         return self._act("Started", "op.started")

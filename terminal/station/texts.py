@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -47,16 +48,30 @@ class Msg(str):
         return made
 
 
+class Named(str):
+    """A name from the catalog (product, operation) with its other languages: shown in the chosen one
+    when the catalog has it, else as it is (as a ``str`` it is the English, or only, name)."""
+
+    names: Mapping[str, str]
+
+    def __new__(cls, name: str, names: Mapping[str, str] | None = None) -> Named:
+        made = super().__new__(cls, name)
+        made.names = dict(names or {})
+        return made
+
+
 def local(text: str) -> str:
     """``text`` in the current language: a :class:`Msg` is rendered from its template (its Msg values
     too), a plain text is looked up whole (choice lists), anything else is shown as it is."""
+    if isinstance(text, Named):
+        return text.names.get(_current["language"]) or str(text)
     if not isinstance(text, Msg):
         return tr(text)
     if _current["language"] == "en":
         return str(text)
     if not text.params:
         return tr(text.template)
-    values = {k: local(v) if isinstance(v, Msg) else v for k, v in text.params.items()}
+    values = {k: local(v) if isinstance(v, Msg | Named) else v for k, v in text.params.items()}
     return tr(text.template).format(**values)
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, tzinfo
 from sync.station.timing import Status
 from terminal.station import texts
 from terminal.station.session import RoutedLine
+from terminal.station.texts import Named
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def work_rows(lines: list[RoutedLine], zone: tzinfo, now: datetime) -> list[Work
         else:
             words, tone = texts.tr("Ready"), "ready"
         rows.append(WorkRow(
-            work_order=wo.id, operation=op.number, number=wo.id, step=f"{op.number}  {op.name}",
-            product=f"{wo.product}  ×{wo.quantity}", standard=texts.minutes(op.standard_seconds(wo.quantity)),
+            work_order=wo.id, operation=op.number, number=wo.id, step=f"{op.number}  {texts.local(Named(op.name, op.names))}",
+            product=f"{texts.local(Named(wo.product, wo.product_names))}  ×{wo.quantity}", standard=texts.minutes(op.standard_seconds(wo.quantity)),
             state=words, planned=_planned(op.planned_start, zone, now), tone=tone))
     return rows

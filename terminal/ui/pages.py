@@ -21,6 +21,7 @@ from terminal.qt import (
 from terminal.station import texts
 from terminal.station.look import timer_caption
 from terminal.station.session import OperationView
+from terminal.station.texts import Named
 from terminal.station.worklist import WorkRow
 from terminal.ui.keypad import CODE_CLEAR, CODE_KEYS, Keypad
 from terminal.ui.parts import Choices, Field, Panel, button, label, repolish
@@ -242,9 +243,10 @@ class OperationPage(QWidget):
         order = wo.order_number or wo.order_id  # the number the customer's receipt says
         self.work_order.set(f"{wo.id}" + ("  ·  " + texts.tr("order {order}").format(order=order) if order else "")
                             + ("  ·  " + texts.tr("DEMO") if wo.demo else ""))
-        self.product.set(f"{wo.product}  ×{wo.quantity}")
+        self.product.set(f"{texts.local(Named(wo.product, wo.product_names))}  ×{wo.quantity}")
         self.configuration.set("   ".join(f"{k}: {v}" for k, v in wo.configuration) or "—")
-        self.operation.set(f"{op.number}  {op.name}" + ("  ·  QC" if op.qc else ""))
+        self.operation.set(f"{op.number}  {texts.local(Named(op.name, op.names))}"
+                           + ("  ·  " + texts.tr("QC") if op.qc else ""))
         self.standard.set(texts.minutes(state.standard_seconds) + "   " + texts.tr(
             "(setup {setup} + {run} × {quantity} min)").format(setup=f"{op.setup_minutes:g}", run=f"{op.run_minutes:g}",
                                                                 quantity=wo.quantity))

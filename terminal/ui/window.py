@@ -252,7 +252,8 @@ class StationWindow(QMainWindow):
         elif mode == "code":
             self.code_page.reset()
         elif mode == "sop" and view is not None and view.op.sop:
-            self.sop_page.show_document(f"{texts.tr('SOP')} · {view.op.number} {view.op.name}",
+            name = texts.local(texts.Named(view.op.name, view.op.names))
+            self.sop_page.show_document(f"{texts.tr('SOP')} · {view.op.number} {name}",
                                         self.sop_folder / view.op.sop)
         elif mode == "complete" and view is not None and self._snap is not None:
             started = self._snap.started if self._snap.started is not None else view.wo.quantity
