@@ -10,6 +10,7 @@ from functools import partial
 
 from kiosk.flow import AttributeView, KioskModel
 from kiosk.i18n import money, pick, tr
+from kiosk.promise import DateStory
 from kiosk.qt import (
     QFrame,
     QGridLayout,
@@ -638,6 +639,8 @@ class ReceiptScreen(ScreenBase):
         """The printer queue the last receipt went to (empty: PDF only)."""
         self.print_problem: str | None = None
         """Why it did not print (for staff: the printer named, what to do)."""
+        self.printed_story: DateStory | None = None
+        """The date story the last receipt was printed with (to tell when the date changed since)."""
         self.save_problem: str | None = None
         """Why the PDF could not be written (for staff: the file, what failed)."""
 
@@ -673,6 +676,10 @@ class ReceiptScreen(ScreenBase):
             self.printed.setText(tr("Receipt printed on {printer}.").format(printer=self.printer))
         else:
             self.printed.setText(tr("Receipt saved for printing: {path}").format(path=self.printed_path))
+        if self.printed_path and self.printed_story is not None \
+                and self.printed_story.receipt_line() != story.receipt_line() and story.firm is not None:
+            self.printed.setText(self.printed.text() + "\n" + tr(
+                "The factory confirmed the date after you printed: tap Print receipt for a receipt with it."))
         self.printed.setProperty("tone", "error" if self.print_problem or self.save_problem else "info")
         restyle(self.printed)
         self.print.setText(tr("Print receipt"))

@@ -128,6 +128,7 @@ class KioskWindow(QWidget):
         receipt = self.screens.get(Screen.RECEIPT)
         if model.screen != Screen.RECEIPT and isinstance(receipt, ReceiptScreen):
             receipt.printed_path, receipt.print_problem, receipt.save_problem = "", None, None
+            receipt.printed_story = None
         if model.input_mode == "pinyin" and not self._pinyin_ready:  # build the candidate index off the UI thread
             from kiosk.pinyin import shared_index
 
@@ -187,6 +188,7 @@ class KioskWindow(QWidget):
             receipt = self.screen_for(Screen.RECEIPT)
             assert isinstance(receipt, ReceiptScreen)
             receipt.printed_path, receipt.print_problem, receipt.save_problem = path, print_problem, save_problem
+            receipt.printed_story = story
             receipt.printer = printer
             self.refresh()
 

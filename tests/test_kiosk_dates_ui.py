@@ -164,3 +164,26 @@ def test_options_the_next_step_inherits_are_announced_on_it_with_one_change_each
     shot(window, artifacts, f"{language}-27-options-picked-for-you")
     tap(qtbot, window, "change-motor")
     assert model.groups[model.step].code == "drive" and model.focus == ("motor", "mid85")
+
+
+def test_a_receipt_printed_before_the_hub_answered_is_offered_again_with_the_firm_date(kiosk, qtbot, tmp_path) -> None:
+    window, model = kiosk
+    to_carry(qtbot, window, model, "en")
+    tap(qtbot, window, "nextButton")
+    model.to_details()
+    model.set_field("name", "Li Wei")
+    model.set_field("phone", "13800138000")
+    tap(qtbot, window, "placeButton")
+    qtbot.waitUntil(lambda: model.screen == Screen.RECEIPT, timeout=10000)
+    tap(qtbot, window, "printButton")  # printed with "about"
+    qtbot.waitUntil(lambda: not window.busy(), timeout=10000)
+    printed = visible(window, QLabel, "notice")
+    assert not any("after you printed" in w.text() for w in printed)
+    assert model.order is not None
+    model.order_acked(model.order.id, "ok", {"promise_date": "2026-12-30"})
+    QApplication.processEvents()
+    assert any("after you printed" in w.text() for w in visible(window, QLabel, "notice")), "print again, says so"
+    tap(qtbot, window, "printButton")
+    qtbot.waitUntil(lambda: not window.busy(), timeout=10000)
+    QApplication.processEvents()
+    assert not any("after you printed" in w.text() for w in visible(window, QLabel, "notice"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,9 @@ def test_order_placed_offline_reaches_the_hub_when_the_broker_comes_up(qtbot, tm
         hub.start()
         try:
             qtbot.waitUntil(lambda: model.confirmed == "2026-12-04", timeout=30000)
+            story = model.date_story()  # the ack's date replaces "about" on the receipt
+            assert story.firm == date(2026, 12, 4)
+            assert story.receipt_line() == "Ready on 2026-12-04 (confirmed by the factory)"
             qtbot.waitUntil(lambda: model.sync_state == "online", timeout=10000)
         finally:
             hub.stop()

@@ -340,6 +340,10 @@
         <translation>为您选择</translation>
     </message>
     <message>
+        <source>The factory confirmed the date after you printed: tap Print receipt for a receipt with it.</source>
+        <translation>您打印后工厂已确认日期：请点“打印凭条”获取带确认日期的凭条。</translation>
+    </message>
+    <message>
         <source>from {price}</source>
         <translation>{price} 起</translation>
     </message>
