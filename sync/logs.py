@@ -90,7 +90,7 @@ def setup(node: str, settings: Settings | None = None, *, level: str | None = No
     _install_hooks()
     if problem:
         log.warning(problem)
-    log.info("%s logging at %s to %s", node, chosen.lower(), path or "stderr")
+    log.debug("%s logging at %s to %s", node, chosen.lower(), path or "stderr")  # debug: first lines stay the apps own
     return path
 
 
