@@ -1,9 +1,11 @@
 """Kiosk benchmark: cold start, tap to updated screen, resident memory; each with a bare-Qt baseline.
 
-* Cold start: ``python -m kiosk --report-ready`` as a subprocess, from launch to the first screen
-  painted and to the attract screen taking taps (catalog loaded). Measured for the demo catalog
-  folder (YAML, the editable draft) and for a catalog database holding released revisions (what a
-  kiosk runs from). Baseline: a bare QApplication + QLabel process, launch to first paint.
+* Cold start: ``python -m kiosk --windowed --report-ready --catalog DB`` as a subprocess, as a kiosk
+  runs: a catalog database of released revisions, the order store opened and sync started against a
+  real Mosquitto (none installed: an unreachable port, said in the JSON). From launch to the first
+  screen painted and to the attract screen taking taps. The target is judged on this run. Also
+  measured, and labelled so: the demo catalog folder with ``--no-sync`` (no store, no sync).
+  Baseline: a bare QApplication + QLabel process, launch to first paint.
 * Tap: a real offscreen KioskWindow on the demo catalog; a simulated mouse click on an option
   tile (or Next), the model update, pending events (new tiles shown, old deleted) and a full
   repaint; p50/p95 over alternating options, wall and CPU time (the CPU figure separates our work from waiting on a busy machine).
@@ -186,13 +188,25 @@ def main() -> None:
     print(f"bare QApplication+QLabel: first paint {baseline['first_screen_s']} s, rss {baseline['rss_mb']} MB")
     folder = best_of(runs, [python, "-m", "kiosk", "--no-sync", "--windowed", "--report-ready",
                             "--catalog", str(DEMO)], env)
-    print(f"kiosk, demo catalog folder: first screen {folder['first_screen_s']} s, "
+    print(f"kiosk --no-sync (no store, no sync), demo catalog folder: first screen {folder['first_screen_s']} s, "
           f"interactive {folder['interactive_s']} s, rss {folder['rss_mb']} MB {folder['problem']}")
+    from sync.broker import Mosquitto, find_mosquitto, free_port
+
     with tempfile.TemporaryDirectory() as tmp:
         database = released_database(Path(tmp))
-        released = best_of(runs, [python, "-m", "kiosk", "--no-sync", "--windowed", "--report-ready",
-                                  "--catalog", str(database)], env)
-    print(f"kiosk, released catalog database: first screen {released['first_screen_s']} s, "
+        broker = Mosquitto(Path(tmp) / "mq").start() if find_mosquitto() else None
+        synced = dict(env, FLOORLINK_MQTT_HOST="127.0.0.1",
+                      FLOORLINK_MQTT_PORT=str(broker.port if broker is not None else free_port()))
+        try:
+            released = best_of(runs, [python, "-m", "kiosk", "--windowed", "--report-ready",
+                                      "--catalog", str(database)], synced)
+        finally:
+            if broker is not None:
+                broker.stop()
+    released["store_and_sync"] = True
+    released["broker"] = "mosquitto" if broker is not None else "none installed (sync offline)"
+    print(f"kiosk with its order store and sync ({released['broker']}), released catalog database: "
+          f"first screen {released['first_screen_s']} s, "
           f"interactive {released['interactive_s']} s, rss {released['rss_mb']} MB {released['problem']}")
     taps = tap_latency(60 if args.quick else 300)
     print(f"tap to updated screen: p50 {taps['p50_ms']} ms, p95 {taps['p95_ms']} ms "
@@ -202,7 +216,7 @@ def main() -> None:
     load = os.getloadavg()[0]
     result = {
         "bench": "kiosk", "quick": args.quick, "load_average_1m": round(load, 2), "cpus": os.cpu_count(),
-        "cold_start": {"released_database": released, "catalog_folder": folder},
+        "cold_start": {"released_database_with_store_and_sync": released, "catalog_folder_no_sync": folder},
         "tap": taps,
         "baseline": {"bare_qt_start_s": baseline["first_screen_s"], "bare_qt_rss_mb": baseline["rss_mb"],
                      "bare_styled_repaint_p95_ms": taps["baseline_styled_repaint_p95_ms"]},

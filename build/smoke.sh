@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Smoke test of a frozen build: each program starts from the bundle alone (offscreen), shows
-# its first screen or answers, and exits cleanly. Usage: build/smoke.sh build/dist/floorlink
+# its first screen or answers, and exits cleanly; the terminal also decodes a label image. Usage: build/smoke.sh build/dist/floorlink
 set -euo pipefail
 dist=$(cd "${1:?usage: build/smoke.sh DIST_FOLDER}" && pwd)
 export QT_QPA_PLATFORM=offscreen
@@ -36,6 +36,12 @@ grep -q "^READY" "$work/kiosk.out" || { cat "$work/kiosk.out"; exit 1; }
 # the bundled demo catalog loaded: no out-of-service problem reported
 grep -q "problem=$" "$work/kiosk.out" || { echo "kiosk is out of service:"; cat "$work/kiosk.out"; exit 1; }
 
-echo "smoke: terminal starts and quits"
+echo "smoke: terminal starts offscreen, shows its station screen and decodes a badge label from an image"
 "$dist/floorlink-terminal" --help | grep -q -- "--dashboard"
+mkdir -p "$work/camera"
+cp "$(cd "$(dirname "$0")" && pwd)/smoke-badge.png" "$work/camera/"   # a QR badge label, E-0042
+FLOORLINK_MQTT_PORT=$port "$dist/floorlink-terminal" --windowed --source "folder:$work/camera" --report-ready \
+  > "$work/terminal.out" 2>&1 || { echo "terminal failed:"; cat "$work/terminal.out"; exit 1; }
+grep -q "^READY" "$work/terminal.out" || { echo "terminal showed no screen:"; cat "$work/terminal.out"; exit 1; }
+grep -q "^SCANNED FL1:BADGE:E-0042:A$" "$work/terminal.out" || { echo "terminal decoded nothing:"; cat "$work/terminal.out"; exit 1; }
 echo "smoke: all passed"

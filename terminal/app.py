@@ -107,6 +107,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--source", default=None,
                         help="camera | folder:PATH | video:PATH | none (default: setting camera.source, else the camera)")
     parser.add_argument("--dashboard", action="store_true", help="supervisor dashboard mode")
+    parser.add_argument("--report-ready", action="store_true",
+                        help="print READY once the station screen shows and, with a camera source, SCANNED and the "
+                             "text of the first confirmed scan, then quit (smoke test)")
     logs.add_log_argument(parser)
     return parser.parse_args(list(argv))
 
@@ -182,4 +185,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.show()
     else:
         window.showFullScreen()
+    if args.report_ready:
+        report_ready(app, window, camera)
     return app.exec()
+
+
+def report_ready(app: QApplication, window: StationWindow, camera: CameraBridge | None) -> None:
+    """READY when the first snapshot is drawn; with a camera, SCANNED <text> at the first confirmed scan
+    (exit 1 when none comes within a minute); then quit."""
+
+    def ready() -> None:
+        window.wait_idle(10)
+        print(f"READY station={window.session.station}", flush=True)
+        if camera is None:
+            app.quit()
+
+    def scanned(text: str) -> None:
+        print(f"SCANNED {text}", flush=True)
+        QTimer.singleShot(0, app.quit)
+
+    def no_scan() -> None:
+        print("NO SCAN within 60 s", flush=True)
+        app.exit(1)
+
+    if camera is not None:
+        camera.scanned.connect(scanned)
+        QTimer.singleShot(60_000, no_scan)
+    QTimer.singleShot(0, ready)
