@@ -93,6 +93,7 @@ def build_window(settings: Settings, session: StationSession, link: Callable[[],
     if not sop_folder.is_absolute():
         sop_folder = STYLE.parents[2] / sop_folder  # relative to the repository / install folder
     window = StationWindow(session, link, Speaker(enabled=settings.get("station.sound")), sop_folder=sop_folder)
+    window.set_language(settings.get("node.language"))  # the site's language at start; the login screen switches
     wedge = WedgeFilter()
     wedge.buffer = WedgeBuffer(max_gap=settings.get("station.wedge_max_gap_ms") / 1000)
     wedge.scanned.connect(window.scan)

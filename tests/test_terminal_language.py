@@ -219,3 +219,52 @@ def test_the_qc_fail_page_and_the_override_banner_in_chinese(qtbot, window: Stat
     tap(qtbot, window, window.op_page.start_button)
     tap(qtbot, window, window.op_page.fail_button)
     screen(window, artifacts, "12_qc_fail")
+
+
+def test_a_station_starts_in_the_sites_language_from_node_language(qtbot) -> None:  # type: ignore[no-untyped-def]
+    settings = load(environ={"FLOORLINK_STATION_DEMO_WORK_ORDERS": "1", "FLOORLINK_STATION_SOUND": "0",
+                             "FLOORLINK_NODE_DEVICE_ID": "ST-ASM-1", "FLOORLINK_NODE_LANGUAGE": "zh_CN"})
+    session = build_session(settings, MemoryLedger(), clock=Clock())
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    win, wedge = build_window(settings, session, memory_link(session.ledger), app)
+    qtbot.addWidget(win)
+    try:
+        assert win.wait_idle()
+        assert win.login_page.ok.text() == "登录" and win.feedback.text() == "请扫描工牌或输入 PIN 码"
+        assert win.login_page.language_buttons["zh_CN"].isChecked()
+    finally:
+        app.removeEventFilter(wedge)
+        texts.use("en")
+
+
+def test_the_supervisors_refused_list_in_chinese(qtbot, window: StationWindow, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                 artifacts: Path) -> None:
+    from zoneinfo import ZoneInfo
+
+    from sync.protocol.envelope import Ack
+    from sync.store import Outbox, Store
+    from terminal.station.refused import RefusedEvents
+
+    store = Store(tmp_path / "st.db", device_id="ST-ASM-1")
+    for type_, body, code, reason in (
+            ("op.completed", {"work_order": "WO-1001", "operation": 10, "at": "2026-11-25T02:03:00+00:00",
+                              "worker": "E-0042", "good": 2, "scrap": 0}, "not_started",
+             "cannot complete operation 10 of WO-1001: it has not been started (start it first)"),
+            ("op.started", {"work_order": "WO-7", "operation": 10, "at": "2026-11-25T02:05:00+00:00"}, "rejected",
+             "unknown work order WO-7")):
+        envelope = Outbox.record(store, type_, body)
+        Outbox(store).acknowledge([Ack(envelope.event_id, envelope.seq, "rejected", reason, code=code)])
+    outbox = Outbox(store)
+    window.attach_refused(RefusedEvents(outbox, outbox.requeue, window.session.name_of, ZoneInfo("Asia/Shanghai")))
+    tap(qtbot, window, window.login_page.language_buttons["zh_CN"])
+    window.run(lambda: window.session.login_pin("9999"))
+    assert window.wait_idle()
+    window.open_refused()
+    qtbot.waitUntil(lambda: bool(window.refused_page.items), timeout=5000)
+    screen(window, artifacts, "13_refused")
+    first, second = window.refused_page.items or []
+    assert first.what == "完成 WO-1001 · 10: 合格 2，报废 0" and first.when == "11月25日 10:03" and first.who == "Li Wei"
+    assert first.reason == "此工序尚未开始：请先开始"
+    assert second.reason == "unknown work order WO-7"  # the hub's own words when no rule names it
+    store.close()
