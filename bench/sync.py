@@ -55,14 +55,18 @@ def env_for(port: int, data_dir: Path, device: str = "hub") -> dict[str, str]:
 
 
 def serve_hub(port: int, db: Path, client_id: str) -> None:
-    """The hub's ingest layer alone (``Ingest``, no planning handlers) in this process until SIGTERM."""
+    """The hub's ingest layer alone (``Ingest`` with the schema checks, no planning handlers) until SIGTERM."""
     from sync.hub.ingest import Ingest
     from sync.store import Store
 
     sys.setswitchinterval(0.0005)  # MQTT thread and ingest thread hand over quickly: ack latency
+    from sync.protocol.schemas import load
+
     store = Store(db, device_id=client_id, kind="hub")
+    protocol = load()  # with the hub's schema checks (docs/schemas), as the real hub runs them
     connecting = time.time()  # queued messages may flow from here on: the rate is measured from this
-    ingest = Ingest(store, site=SITE, port=port, client_id=client_id, register_unknown_devices=True).start()
+    ingest = Ingest(store, site=SITE, port=port, client_id=client_id, register_unknown_devices=True,
+                    protocol=protocol).start()
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     if ingest.wait_ready(30):
@@ -104,7 +108,8 @@ def hub_count(db: Path) -> int:
 
 def payloads(device: str, count: int) -> list[bytes]:
     return [Envelope(str(uuid6.uuid7()), device, seq, utc_now(), "op.completed",
-                     {"work_order": "WO-1", "op": 10, "good": 1, "scrap": 0}).encode() for seq in range(1, count + 1)]
+                     {"work_order": "WO-1", "operation": 10, "at": utc_now(), "good": 1, "scrap": 0}).encode()
+            for seq in range(1, count + 1)]
 
 
 def edge_load(port: int, per_edge: int, want_acks: bool, result: Any, tag: str) -> None:

@@ -54,6 +54,7 @@ from sync.protocol.envelope import (
     parse,
     utc_now,
 )
+from sync.protocol.schemas import Protocol
 from sync.store import Store, Transaction
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ TYPE_MISMATCH = "type_mismatch"
 SEQ_CONFLICT = "seq_conflict"
 WRONG_DEVICE_KIND = "wrong_device_kind"  # e.g. a kiosk sending op.started (sync.hub.devices)
 EVENT_CONFLICT = "event_conflict"  # an event id stored before, sent again with another body
+UNKNOWN_TYPE = "unknown_type"  # no schema in docs/schemas/events for this type: the hub does not know it
 INVALID_BODY = "invalid_body"  # the body breaks its type's schema, or its time is outside the hub's window
 RETAINED = "retained"  # published with the retain flag: the broker would hand it back on every reconnect
 HUB_ERROR = "hub_error"  # checking or storing it failed in the hub itself (a bug): kept, answered, ingest goes on
@@ -133,8 +135,11 @@ class Ingest:
                  client_id: str = "hub", max_payload: int = MAX_PAYLOAD_BYTES, batch_max: int = 1000,
                  commit_bytes: int = 1 << 20, edge_batch_max: int = 500,
                  register_unknown_devices: bool = False, link_options: dict[str, Any] | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), protocol: Protocol | None = None) -> None:
         self.store = store
+        # the documented schemas (sync.protocol.schemas.load()): an event of another type or whose body breaks
+        # its type's schema is refused; None (transport tests) takes any type and body
+        self.protocol = protocol
         self.clock = clock
         # a body's ``at`` (it drives timers and planning) must lie in [now - max_age, now + max_ahead]
         self.max_age = timedelta(days=400)
@@ -161,6 +166,7 @@ class Ingest:
         self._clear_retained: list[str] = []
         # liveness, read by the hub's health check and watchdog (sync.hub.service)
         self.last_batch_at = time.time()  # when the loop last finished a batch (or started)
+        self.busy_since: float | None = None  # when the batch in hand was taken (None: waiting for messages)
         self.loop_errors = 0  # batches the loop could not store even one by one
         self.last_error = ""
         self.fatal: FloorLinkError | None = None  # the database is damaged: the hub must stop
@@ -199,6 +205,13 @@ class Ingest:
 
     def queue_depth(self) -> int:
         return self._queue.qsize()
+
+    def stuck_for(self) -> float:
+        """Seconds the loop has made no progress while there was work: one batch in hand, or messages waiting."""
+        now = time.time()
+        if self.busy_since is not None:
+            return now - self.busy_since
+        return now - self.last_batch_at if self.queue_depth() else 0.0
 
     def stop(self) -> None:
         self.link.stop()
@@ -287,6 +300,7 @@ class Ingest:
                 # sleeps the MQTT thread does not wait for the GIL. A trickle (one message) never waits.
                 time.sleep(self.backlog_wait)
                 size = self._take(batch, size)
+            self.busy_since = time.time()
             try:
                 self.ingest_batch(batch)
             except Exception as exc:  # never let one batch end the loop: store what can be, one by one
@@ -294,6 +308,7 @@ class Ingest:
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 self._one_by_one(batch)
             self.last_batch_at = time.time()
+            self.busy_since = None
 
     def _take(self, batch: list[tuple[str, bytes]], size: int) -> int:
         """Add what is queued to ``batch`` (up to the limits); returns the payload bytes in it."""
@@ -580,6 +595,15 @@ class Ingest:
         except UnicodeEncodeError:
             raise Quarantined(INVALID_ENVELOPE, "the body holds text that is not valid Unicode (a lone surrogate "
                               "such as \\ud800)", envelope, address) from None
+        if self.protocol is not None:
+            schema = self.protocol.events.get(envelope.type)
+            if schema is None:
+                raise Quarantined(UNKNOWN_TYPE, f"event type {envelope.type!r} is not one the hub handles (see "
+                                  "docs/protocol.md for the types)", envelope, address)
+            if not schema.check(envelope.body):
+                error = self.protocol.body_error(envelope.type, envelope.body)
+                if error is not None:
+                    raise Quarantined(INVALID_BODY, f"{envelope.type} {error}", envelope, address)
         at = envelope.body.get("at")
         if at is not None:
             self._check_at(at, envelope, address)

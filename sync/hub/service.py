@@ -28,7 +28,7 @@ from sync.hub.devices import parse_device
 from sync.hub.ingest import Ingest, register_device
 from sync.hub.notify import Notifier, NotifyConfig, load_config
 from sync.planning.estimate import CAPACITY_MESSAGE, CAPACITY_STREAM
-from sync.protocol import topics
+from sync.protocol import schemas, topics
 from sync.protocol.envelope import Envelope, utc_now
 from sync.station.timing import EVENT_TYPES as OP_EVENT_TYPES
 from sync.store.database import Store, Transaction
@@ -100,7 +100,7 @@ class HubService:
                             on_alert=lambda row: self.notifier.enqueue(row, self.clock()))
         self.ingest = Ingest(self.store, site=config.site, host=config.host, port=config.port,
                              client_id=config.client_id, register_unknown_devices=config.register_unknown_devices,
-                             link_options=config.link_options, clock=clock)
+                             link_options=config.link_options, clock=clock, protocol=schemas.load())
         self._register_handlers()
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -329,12 +329,14 @@ class HubService:
         """Ingest and tick liveness for ``/api/v1/health``; False (503) when either is dead or stuck."""
         now = time.time()
         ingest, depth = self.ingest, self.ingest.queue_depth()
-        ingest_ok = ingest.alive and ingest.fatal is None and not (depth and now - ingest.last_batch_at > self.stuck_after)
+        stuck = ingest.stuck_for()
+        ingest_ok = ingest.alive and ingest.fatal is None and stuck <= self.stuck_after
         tick_alive = self._tick_thread is not None and self._tick_thread.is_alive()
         tick_limit = max(self.stuck_after, 10 * self.config.tick_seconds)
         tick_ok = tick_alive and now - self.last_tick_at <= tick_limit
         details = {
             "ingest": {"alive": ingest.alive, "queue_depth": depth, "last_batch_s_ago": round(now - ingest.last_batch_at, 1),
+                       "stuck_s": round(stuck, 1),
                        "restarts": self.restarts["ingest"], "batch_errors": ingest.loop_errors,
                        "last_error": ingest.last_error, "stored": ingest.stats.stored,
                        "quarantined": ingest.stats.quarantined, "ok": ingest_ok},
