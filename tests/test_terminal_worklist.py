@@ -284,3 +284,20 @@ def test_the_timer_turns_red_at_the_work_centres_alert_threshold_sent_by_the_hub
     assert timer_look(at(12.5)) is Look.RED  # default 120 %
     assert timer_look(at(12.5), alert_at=1.5) is Look.AMBER  # this work centre alerts at 150 %
     assert timer_look(at(15), alert_at=1.5) is Look.RED
+
+
+def test_the_list_scrolls_by_dragging_and_keeps_rows_tall(qtbot, window: StationWindow) -> None:  # type: ignore[no-untyped-def]
+    """A gloved finger drags the list (QScroller on its viewport; an 18 px scrollbar is no use), and
+    every row stays ≥ 64 px however many there are."""
+    from terminal.qt import QScroller
+
+    ledger = window.session.ledger
+    for i in range(12):
+        ledger.put_work_order(replace(demo_work_orders()[0], id=f"K1-{i:04d}-01"))
+    window.scan(badge("E-0042"))
+    drawn(window)
+    work_list = window.scan_page.work_list
+    assert QScroller.hasScroller(work_list.viewport())
+    rows = [r for r in work_list.rows if r.isVisible()]
+    assert len(rows) == 40 and all(r.height() >= 64 for r in rows)  # WORK_LIST_ROWS at most
+    assert work_list.verticalScrollBar().maximum() > 0
