@@ -65,6 +65,19 @@ def test_work_orders_wip_and_alerts(api: tuple[str, Hub]) -> None:
     assert get(f"{base}/alerts?state=bogus").status_code == 400
 
 
+def test_an_unknown_work_order_status_is_refused_naming_the_valid_ones(api: tuple[str, Hub]) -> None:
+    """``?status=runing`` (or any word not a status) matched nothing and answered [] as if all were fine."""
+    base, _ = api
+    refused = get(f"{base}/work-orders?status=runing")
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "status must be one of queued, running, paused, in_progress, done, not 'runing'"
+    every = get(f"{base}/work-orders").json()
+    assert every and {w["status"] for w in every} <= {"queued", "running", "paused", "in_progress", "done"}
+    for status in ("queued", "running", "paused", "in_progress", "done"):
+        rows = get(f"{base}/work-orders?status={status}").json()
+        assert [w["id"] for w in rows] == [w["id"] for w in every if w["status"] == status]
+
+
 def test_kpis_as_json_and_oee_as_csv(api: tuple[str, Hub]) -> None:
     base, _ = api
     report = get(f"{base}/kpis?since=2026-11-23T00:00:00%2B00:00").json()

@@ -19,7 +19,7 @@ from waitress.server import create_server
 
 from sync.hub import kpis
 from sync.hub.core import HubCore, kpi_report
-from sync.hub.progress import OrderProgress, WorkOrderProgress, work_in_progress
+from sync.hub.progress import WORK_ORDER_STATUSES, OrderProgress, WorkOrderProgress, work_in_progress
 from sync.hub.travelers import traveler_pdf
 
 
@@ -105,6 +105,8 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
     @app.get("/api/v1/work-orders")
     def work_orders() -> Response:
         status = request.args.get("status")
+        if status is not None and status not in WORK_ORDER_STATUSES:  # it used to match nothing, silently
+            return error(400, f"status must be one of {', '.join(WORK_ORDER_STATUSES)}, not {status!r}")
         rows = [_wo_json(wo, o.number) for o in core.orders_progress(now()) for wo in o.work_orders
                 if status is None or wo.status == status]
         return jsonify(rows)

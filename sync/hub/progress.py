@@ -71,6 +71,12 @@ class OrderProgress:
     number: str = ""  # the order's human number (sync.numbers); ``id`` is the internal UUID
 
 
+#: every status a work order can have (the API refuses a filter on anything else), in the order of the work
+WORK_ORDER_STATUSES = ("queued", "running", "paused", "in_progress", "done")
+#: every status an order can have
+ORDER_STATUSES = ("queued", "in_progress", "done")
+
+
 def _status(statuses: Sequence[Status]) -> str:
     if statuses and all(s is Status.DONE for s in statuses):
         return "done"
