@@ -48,8 +48,30 @@ def station_settings(tmp_path: Path, port: int, device: str = "st-wheel-1") -> A
                          "FLOORLINK_STATION_WORK_CENTRES": "WHEEL"})
 
 
+def shot_work_list(settings: Any, session: Any, sync: Any, artifacts: Path, qtbot: Any) -> None:
+    """The real station window over that store: the work list a worker sees (terminal_21_late_station.png)."""
+    from terminal.app import build_window, sync_link
+    from terminal.qt import QApplication
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    win, wedge = build_window(settings, session, sync_link(sync), app)
+    qtbot.addWidget(win)
+    try:
+        win.resize(1280, 800)
+        win.show()
+        win.refresh()
+        assert win.wait_idle()
+        rows = [r.row for r in win.scan_page.work_list.rows if r.isVisible() and r.row]
+        assert {r.work_order for r in rows} == {line.wo.id for line in routed_here(session)}
+        assert win.grab().save(str(artifacts / "terminal_21_late_station.png"))
+    finally:
+        app.removeEventFilter(wedge)
+        win.close()
+
+
 def test_work_released_before_a_station_ever_connected_is_listed_once_it_starts(
-        hub: HubService, tmp_path: Path) -> None:
+        hub: HubService, tmp_path: Path, artifacts: Path, qtbot: Any) -> None:
     port = hub.config.port
     kiosk = Edge(tmp_path, "kiosk-1", port)
     kiosk.sync.start()
@@ -80,6 +102,7 @@ def test_work_released_before_a_station_ever_connected_is_listed_once_it_starts(
             assert wo.product_names.get("zh_CN") == "测试车"
             assert all(op.names.get("zh_CN") and op.alert_at == 1.2 for op in wo.operations if op.work_centre == "WHEEL")
         wait_for(lambda: sync.status().pending == 0)  # the catch-up request was acked, not kept
+        shot_work_list(settings, session, sync, artifacts, qtbot)
     finally:
         sync.stop()
 
