@@ -828,6 +828,10 @@ class AdminScreen(ScreenBase):
             self.revisions_line.setText(tr("Catalog revisions in use: {revisions}").format(revisions=revisions))
         else:
             self.revisions_line.setText(tr("Catalog in use: a draft folder (the hub refuses its orders)"))
+        if status.catalog_waiting:  # received but not sold yet: a picture is missing or came damaged
+            self.revisions_line.setText(self.revisions_line.text() + "\n" + tr(
+                "Waiting for pictures before use: {revisions}").format(
+                revisions=", ".join(f"{product} r{number}" for product, number in status.catalog_waiting)))
         if not status.refused:
             self.refused_heading.setText(tr("Refused by the hub: none"))
             self.refused_heading.setProperty("tone", "info")

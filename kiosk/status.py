@@ -52,6 +52,8 @@ class KioskStatus:
     """Numbers of the orders still waiting to go up, oldest first (the first WAITING_SHOWN of them)."""
     waiting_more: bool = False
     """More orders wait than ``waiting`` names."""
+    catalog_waiting: list[tuple[str, int]] = field(default_factory=list)
+    """Released revisions received but not in use yet, (product, number): their pictures have not all arrived."""
 
 
 WAITING_SHOWN = 12
@@ -103,9 +105,12 @@ def read_status(store: Store, link: SyncStatus | None, zone: tzinfo, revisions: 
     # the receipts a customer may ask about that the hub has not seen yet (funnel events wait beside them)
     waiting = [str(env.body.get("number") or env.body.get("order_id"))
                for env in outbox.after(0, WAITING_SCAN) if env.type == "order.placed"]
+    from sync.catalog.distribution import waiting_revisions
+
     return KioskStatus(True, bool(link and link.connected), pending, age, link.last_error if link else "",
                        dict(revisions), refused, waiting[:WAITING_SHOWN],
-                       len(waiting) > WAITING_SHOWN or (pending > WAITING_SCAN and bool(waiting)))
+                       len(waiting) > WAITING_SHOWN or (pending > WAITING_SCAN and bool(waiting)),
+                       waiting_revisions(store))
 
 
 def memory_status(revisions: Mapping[str, int]) -> KioskStatus:

@@ -131,5 +131,6 @@ ZH_CN: dict[str, str] = {
         '请注意：工厂可在 {firm} 完成您的车，比我们之前显示的 {about} 晚 {days} 天。如不合适，请在离店前与店员沟通。',
     'The factory confirmed the date after you printed: tap Print receipt for a receipt with it.':
         '您打印后工厂已确认日期：请点“打印凭条”获取带确认日期的凭条。',
+    'Waiting for pictures before use: {revisions}': '等待图片到齐后启用：{revisions}',
 }
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import hashlib
 import random
 import shutil
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kiosk.catalog_source import read_source
+from kiosk.status import read_status
 from sync.catalog import load_catalog
-from sync.catalog.distribution import FILE, FILE_PAGE, MESSAGE, revision_messages
+from sync.catalog.distribution import FILE, FILE_PAGE, MESSAGE, revision_messages, waiting_revisions
 from sync.catalog.store import CatalogStore, Revision
 from sync.hub.service import HubConfig, HubService
 from sync.protocol.envelope import MAX_PAYLOAD_BYTES
@@ -115,8 +117,11 @@ def test_a_missing_picture_page_keeps_the_last_good_revision_until_it_comes(tmp_
         inbox.receive(envelope)
     assert inbox.failures() == []
     assert released_number(catalog_db) == 1, "waits for its picture; sells revision 1 meanwhile"
+    staff = read_status(inbox.store, None, UTC, {"BIKE": 1})
+    assert staff.catalog_waiting == [("BIKE", revision.number)], "the staff panel says what waits"
     inbox.receive(envelopes([messages[held]], first_seq=2)[0])
     assert released_number(catalog_db) == revision.number, "the late page completes the picture and the revision"
+    assert waiting_revisions(inbox.store) == []
 
 
 @pytest.mark.parametrize("manifest_first", [False, True])

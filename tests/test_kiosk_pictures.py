@@ -98,3 +98,31 @@ def test_a_kiosk_fed_by_the_hub_shows_the_shops_name_and_the_option_pictures(qtb
         assert orange.red() > 200 and orange.blue() < 120, orange.name()
         shot(window, artifacts, f"{language}-22-live-options-picture")
     QThreadPool.globalInstance().waitForDone(5000)  # the window's background reads end before it goes
+
+
+def test_staff_see_a_revision_that_waits_for_its_pictures(qtbot, tmp_path: Path, artifacts: Path) -> None:
+    from kiosk.app import read_catalog
+    from kiosk.status import KioskStatus
+    from tests.staff_pin import STAFF_HASH, STAFF_PIN
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    style_application(app)
+    catalog, _ = read_catalog(DEMO)
+    assert catalog is not None
+    model = KioskModel(catalog, MemorySink(), revisions={"CARGO": 1}, admin_pin_hash=STAFF_HASH)
+    model.status_source = lambda revisions: KioskStatus(True, revisions=dict(revisions), catalog_waiting=[("CARGO", 2)])
+    window = KioskWindow(model, receipts=tmp_path / "receipts")
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    tap(qtbot, window, "staffCorner")
+    for key in STAFF_PIN:
+        tap(qtbot, window, f"pin-{key}")
+    tap(qtbot, window, "pinOk")
+    qtbot.waitUntil(lambda: any("CARGO r2" in w.text() for w in visible(window, QLabel, "staffLine")), timeout=5000)
+    lines = [w.text() for w in visible(window, QLabel, "staffLine")]
+    assert any("Waiting for pictures before use: CARGO r2" in t and "CARGO r1" in t for t in lines), lines
+    shot(window, artifacts, "en-28-staff-revision-waits-for-pictures")
+    QThreadPool.globalInstance().waitForDone(5000)

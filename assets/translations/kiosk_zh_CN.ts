@@ -372,6 +372,10 @@
         <translation>总部拒收：{n} 个。请逐一致电顾客。</translation>
     </message>
     <message>
+        <source>Waiting for pictures before use: {revisions}</source>
+        <translation>等待图片到齐后启用：{revisions}</translation>
+    </message>
+    <message>
         <source>{when} · the hub says: {reason}</source>
         <translation>{when} · 总部原因：{reason}</translation>
     </message>

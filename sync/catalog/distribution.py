@@ -43,7 +43,7 @@ from sync.catalog.store import CatalogStore, Revision, _now
 from sync.errors import CatalogError, FloorLinkError
 from sync.protocol import paging
 from sync.protocol.envelope import MAX_PAYLOAD_BYTES, Envelope
-from sync.store import Inbox, Transaction
+from sync.store import Inbox, Store, Transaction
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +215,15 @@ def offer(tx: Transaction, catalog_db: Path, body: Mapping[str, Any], where: str
     tx.execute("INSERT OR REPLACE INTO catalog_waiting VALUES (?, ?, ?, ?)",
                [str(body["product"]), int(body["number"]), json.dumps(body, ensure_ascii=False), _now()])
     return False
+
+
+def waiting_revisions(store: Store) -> list[tuple[str, int]]:
+    """``(product, number)`` of received revisions still waiting for pictures (for the staff panel); empty
+    when this store does not follow the catalog."""
+    if store.version("catalog_paging") < 2:
+        return []
+    return [(str(r["product"]), int(r["number"])) for r in store.query(
+        "SELECT product, number FROM catalog_waiting ORDER BY product, number")]
 
 
 def _release_waiting(tx: Transaction, catalog_db: Path) -> None:
