@@ -12,12 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlite_utils
 
 from sync.errors import SettingsError
 from sync.hub.notify import Notifier, load_config, request_for
+from sync.store import Store
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+def hub_store(path: Path) -> Store:
+    """A connection of the notifier's own, as the hub gives it (Store.sibling)."""
+    return Store(path, device_id="hub", kind="")
 
 
 class Receiver:
@@ -88,9 +93,9 @@ def alert(alert_id: int, kind: str = "overrun", severity: str = "warning") -> di
 
 
 def test_each_alert_arrives_once_after_the_receiver_first_fails_with_500(tmp_path: Path, receiver: Receiver) -> None:
-    notifier = Notifier(sqlite_utils.Database(tmp_path / "hub.db"), load_config(write_config(tmp_path, receiver.url)))
+    notifier = Notifier(hub_store(tmp_path / "hub.db"), load_config(write_config(tmp_path, receiver.url)))
     assert notifier.enqueue(alert(1), T0) == 2
-    assert notifier.enqueue(alert(1), T0) == 2 and notifier.table.count == 2, "queued once per channel"
+    assert notifier.enqueue(alert(1), T0) == 2 and len(notifier.rows) == 2, "queued once per channel"
     assert notifier.deliver_due(T0) == 0, "both attempts meet a 500"
     assert notifier.deliver_due(T0) == 0, "not due again before the backoff"
     sent = notifier.deliver_due(T0 + timedelta(seconds=3))
@@ -103,7 +108,7 @@ def test_each_alert_arrives_once_after_the_receiver_first_fails_with_500(tmp_pat
 def test_robot_channels_get_their_own_message_format_and_dingtalk_is_signed(tmp_path: Path,
                                                                             receiver: Receiver) -> None:
     receiver.failures = 0
-    notifier = Notifier(sqlite_utils.Database(tmp_path / "hub.db"), load_config(write_config(tmp_path, receiver.url)))
+    notifier = Notifier(hub_store(tmp_path / "hub.db"), load_config(write_config(tmp_path, receiver.url)))
     notifier.enqueue(alert(7, kind="qc_rate", severity="critical"), T0)
     notifier.deliver_due(T0)
     ((path, body, _),) = receiver.received
@@ -116,20 +121,20 @@ def test_robot_channels_get_their_own_message_format_and_dingtalk_is_signed(tmp_
 def test_queued_notifications_survive_a_hub_restart(tmp_path: Path, receiver: Receiver) -> None:
     receiver.failures = 100
     config = load_config(write_config(tmp_path, receiver.url))
-    Notifier(sqlite_utils.Database(tmp_path / "hub.db"), config).enqueue(alert(3), T0)
+    Notifier(hub_store(tmp_path / "hub.db"), config).enqueue(alert(3), T0)
     receiver.failures = 0
-    restarted = Notifier(sqlite_utils.Database(tmp_path / "hub.db"), config)
+    restarted = Notifier(hub_store(tmp_path / "hub.db"), config)
     assert restarted.deliver_due(T0) == 2
 
 
 def test_a_receiver_that_never_recovers_ends_failed_with_the_error_kept(tmp_path: Path, receiver: Receiver) -> None:
     receiver.failures = 1000
-    notifier = Notifier(sqlite_utils.Database(tmp_path / "hub.db"), load_config(write_config(tmp_path, receiver.url)),
+    notifier = Notifier(hub_store(tmp_path / "hub.db"), load_config(write_config(tmp_path, receiver.url)),
                         max_attempts=3)
     notifier.enqueue(alert(1), T0)
     for minutes in range(5):
         notifier.deliver_due(T0 + timedelta(minutes=minutes))
-    rows = list(notifier.table.rows)
+    rows = list(notifier.rows)
     assert {r["state"] for r in rows} == {"failed"} and all("HTTP 500" in r["last_error"] for r in rows)
 
 
@@ -152,7 +157,7 @@ def test_email_goes_through_a_real_smtp_server(tmp_path: Path) -> None:
         cfg.write_text(f'[channels.mail]\nkind = "smtp"\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
                        f'sender = "hub@shop.example"\nto = ["lead@shop.example"]\n'
                        '[[routes]]\nchannels = ["mail"]\n', encoding="utf-8")
-        notifier = Notifier(sqlite_utils.Database(tmp_path / "hub.db"), load_config(cfg))
+        notifier = Notifier(hub_store(tmp_path / "hub.db"), load_config(cfg))
         notifier.enqueue(alert(5), T0)
         assert notifier.deliver_due(T0) == 1
     finally:
@@ -238,7 +243,7 @@ def test_email_goes_over_tls_with_a_login(tmp_path: Path, mode: str) -> None:
     mail = MailServer(tmp_path, mode)
     mail.controller.start()
     try:
-        notifier = Notifier(sqlite_utils.Database(tmp_path / "hub.db"), load_config(mail.config(tmp_path, mode)))
+        notifier = Notifier(hub_store(tmp_path / "hub.db"), load_config(mail.config(tmp_path, mode)))
         notifier.enqueue(alert(7), T0)
         assert notifier.deliver_due(T0) == 1
     finally:
@@ -254,12 +259,53 @@ def test_mail_is_not_sent_in_clear_nor_to_an_unknown_certificate_nor_with_a_wron
     try:
         for name, cfg in (("unknown CA", mail.config(tmp_path / "a", "starttls", ca=False)),
                           ("wrong password", mail.config(tmp_path / "b", "starttls", password="guess"))):
-            notifier = Notifier(sqlite_utils.Database(tmp_path / f"{name}.db"), load_config(cfg))
+            notifier = Notifier(hub_store(tmp_path / f"{name}.db"), load_config(cfg))
             notifier.enqueue(alert(8), T0)
             assert notifier.deliver_due(T0) == 0, name
-            row = next(iter(notifier.table.rows))
+            row = next(iter(notifier.rows))
             assert row["state"] == "pending" and row["last_error"], name
     finally:
         mail.controller.stop()
     assert mail.got == []
     assert ("hub", "guess") in mail.logins and ("hub", "s3cret") not in mail.logins
+
+
+def test_one_delivery_per_alert_and_channel_while_a_hub_transaction_rolls_back(tmp_path: Path, mosquitto: Any) -> None:
+    """A hub as the service builds it: alert A is committed; then an ingest transaction raises alert B
+    and is still open when the notifier sends (the tick thread), then rolls back; a later tick sends
+    again. A reaches each of its two channels exactly once; B, which never existed, reaches nobody."""
+
+    from sync.hub.alerts import Candidate
+    from sync.hub.service import HubConfig, HubService
+    from tests.test_hub_core import released_catalog
+
+    receiver = Receiver(failures=0)
+    released_catalog(tmp_path / "catalog.db").close()
+    hub = HubService(HubConfig(db=tmp_path / "hub.db", catalog_db=tmp_path / "catalog.db", port=mosquitto.port,
+                               notify_config=write_config(tmp_path, receiver.url), tick_seconds=3600)).start()
+
+    class IngestFailed(Exception):
+        pass
+
+    try:
+        now = datetime.now(UTC)
+        with hub.store.transaction("raising A") as tx:
+            a = hub.core.raise_alert(tx, Candidate("overrun:WO-A:10", "overrun", "warning", "WO-A", "A overran"), now)
+        assert a is not None
+        sender = threading.Thread(target=hub.notifier.deliver_due, args=(now + timedelta(seconds=5),))
+        with pytest.raises(IngestFailed), hub.store.transaction("an ingest batch that fails") as tx:
+            b = hub.core.raise_alert(tx, Candidate("overrun:WO-B:10", "overrun", "warning", "WO-B", "B overran"), now)
+            assert b is not None
+            sender.start()  # the tick thread reaches the notifier while this transaction is open
+            sender.join(2.0)
+            raise IngestFailed
+        sender.join(15)
+        hub.notifier.deliver_due(now + timedelta(seconds=6))  # the next tick
+        hub.notifier.deliver_due(now + timedelta(seconds=7))
+    finally:
+        hub.stop()
+        receiver.server.shutdown()
+    texts = [json.dumps(body) for _, body, _ in receiver.received]
+    assert sorted(path.split("?")[0] for path, _, _ in receiver.received) == ["/erp", "/robot/send"], texts
+    assert not any("B overran" in text for text in texts), texts
+    assert len({header for _, _, header in receiver.received}) == 2

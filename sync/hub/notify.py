@@ -40,6 +40,7 @@ import hashlib
 import hmac
 import json
 import smtplib
+import sqlite3
 import ssl
 import time
 import urllib.parse
@@ -55,6 +56,7 @@ import sqlite_utils
 
 from sync.errors import SettingsError
 from sync.settings import read_toml
+from sync.store.database import Store
 
 KINDS = ("webhook", "dingtalk", "wecom", "smtp")
 SMTP_SECURITY = ("starttls", "ssl", "none")
@@ -177,57 +179,97 @@ def request_for(channel: Channel, alert: Mapping[str, Any], now_ms: int | None =
     return channel.url, {"type": "floorlink.alert", "alert": dict(alert)}
 
 
-class Notifier:
-    """The durable delivery queue and its sender."""
+def _notifications_1(db: sqlite_utils.Database) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS notifications (id INTEGER PRIMARY KEY, alert_id INTEGER, "
+               "channel TEXT NOT NULL, alert TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL, "
+               "next_attempt_at TEXT, last_error TEXT, sent_at TEXT)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_notifications_state_next_attempt_at "
+               "ON notifications (state, next_attempt_at)")
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_notifications_alert_id_channel "
+               "ON notifications (alert_id, channel)")
 
-    def __init__(self, db: sqlite_utils.Database, config: NotifyConfig, *,
+
+class Notifier:
+    """The durable delivery queue and its sender, on a connection of its own.
+
+    Deliveries are queued in the transaction that raises the alert (:meth:`enqueue` with that
+    transaction's connection) and sent from the notifier's own connection, each state change in its
+    own committed transaction: a rollback of the hub's transaction can never undo a "sent" mark (the
+    alert would be sent again) and a mark never commits half of the hub's work. A row is claimed
+    (``sending``) before it goes out, so two senders never send it twice; one left ``sending`` by a
+    crash goes out again at the next start (the receiver drops it by ``X-FloorLink-Delivery``)."""
+
+    def __init__(self, store: Store, config: NotifyConfig, *,
                  max_attempts: int = 8, base_delay: float = 2.0, max_delay: float = 600.0,
                  session: requests.Session | None = None,
                  smtp_factory: Callable[[Channel], smtplib.SMTP] | None = None) -> None:
-        self.db, self.config = db, config
+        self.store, self.config = store, config
         self.max_attempts, self.base_delay, self.max_delay = max_attempts, base_delay, max_delay
         self.http = session or requests.Session()
         self.smtp_factory = smtp_factory or smtp_connection
-        self.table = db.table("notifications")
-        if not self.table.exists():
-            self.table.create({"id": int, "alert_id": int, "channel": str, "alert": str, "state": str,
-                               "attempts": int, "next_attempt_at": str, "last_error": str, "sent_at": str},
-                              pk="id", not_null={"channel", "alert", "state", "attempts"})
-            self.table.create_index(["state", "next_attempt_at"])
-            self.table.create_index(["alert_id", "channel"], unique=True)
+        store.migrate("notifications", [_notifications_1])
+        with store.transaction("requeueing notifications left mid-send") as tx:
+            tx.execute("UPDATE notifications SET state = 'pending' WHERE state = 'sending'")
 
-    def enqueue(self, alert: Mapping[str, Any], now: datetime) -> int:
-        """Queue the alert for every channel its routes name; an alert is queued once per channel."""
-        rows = [{"alert_id": alert["id"], "channel": ch.name, "alert": json.dumps(dict(alert), default=str),
-                 "state": "pending", "attempts": 0, "next_attempt_at": now.isoformat()}
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """Every queued delivery, oldest first (tests, the staff view)."""
+        return self.store.query("SELECT * FROM notifications ORDER BY id")
+
+    def enqueue(self, alert: Mapping[str, Any], now: datetime, into: sqlite3.Connection | None = None) -> int:
+        """Queue the alert once per channel its routes name. ``into``: the connection whose open
+        transaction raised the alert (the row commits or rolls back with it); none: a transaction of its own."""
+        rows = [[alert["id"], ch.name, json.dumps(dict(alert), default=str), now.isoformat()]
                 for ch in self.config.targets(alert)]
-        if rows:
-            self.table.insert_all(rows, ignore=True)
+        if not rows:
+            return 0
+        sql = ("INSERT OR IGNORE INTO notifications (alert_id, channel, alert, state, attempts, next_attempt_at) "
+               "VALUES (?, ?, ?, 'pending', 0, ?)")
+        if into is not None:
+            into.executemany(sql, rows)  # no commit here: the caller's transaction decides
+        else:
+            with self.store.transaction("queueing notifications") as tx:
+                tx.db.conn.executemany(sql, rows)
         return len(rows)
+
+    def _claim(self, row_id: int) -> bool:
+        with self.store.transaction("claiming a notification") as tx:
+            return tx.execute("UPDATE notifications SET state = 'sending' WHERE id = ? AND state = 'pending'",
+                              [row_id]).rowcount == 1
+
+    def _settle(self, row_id: int, values: Mapping[str, Any]) -> None:
+        names = ", ".join(f"{k} = ?" for k in values)
+        with self.store.transaction("recording a delivery") as tx:
+            tx.execute(f"UPDATE notifications SET {names} WHERE id = ?", [*values.values(), row_id])
 
     def deliver_due(self, now: datetime) -> int:
         """Send what is due; failures are retried later with backoff. Returns how many were sent."""
         sent = 0
-        due = list(self.table.rows_where("state = 'pending' and next_attempt_at <= ?", [now.isoformat()],
-                                         order_by="id"))
+        due = self.store.query("SELECT * FROM notifications WHERE state = 'pending' AND next_attempt_at <= ? "
+                               "ORDER BY id", [now.isoformat()])
         for row in due:
             channel = self.config.channels.get(row["channel"])
             if channel is None:
-                self.table.update(row["id"], {"state": "failed", "last_error": "channel no longer configured"})
+                self._settle(row["id"], {"state": "failed", "last_error": "channel no longer configured"})
                 continue
+            if not self._claim(row["id"]):
+                continue  # another sender has it, or it was settled meanwhile
             alert = json.loads(row["alert"])
             try:
                 self._send(channel, alert, row["id"])
             except (requests.RequestException, OSError, smtplib.SMTPException, DeliveryRefused) as exc:
                 attempts = row["attempts"] + 1
                 delay = min(self.base_delay * 2 ** (attempts - 1), self.max_delay)
-                self.table.update(row["id"], {
+                self._settle(row["id"], {
                     "attempts": attempts, "last_error": str(exc)[:500],
                     "state": "failed" if attempts >= self.max_attempts else "pending",
                     "next_attempt_at": (now + timedelta(seconds=delay)).isoformat()})
                 continue
-            self.table.update(row["id"], {"state": "sent", "attempts": row["attempts"] + 1,
-                                          "sent_at": now.isoformat(), "last_error": None})
+            except BaseException:
+                self._settle(row["id"], {"state": "pending"})  # an unexpected failure: try again, never lose it
+                raise
+            self._settle(row["id"], {"state": "sent", "attempts": row["attempts"] + 1,
+                                     "sent_at": now.isoformat(), "last_error": None})
             sent += 1
         return sent
 

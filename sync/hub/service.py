@@ -94,10 +94,10 @@ class HubService:
             register_device(self.store, *parse_device(spec))
         self.catalog = CatalogStore(config.catalog_db)
         notify = load_config(config.notify_config) if config.notify_config else NotifyConfig()
-        self.notifier = Notifier(self.store.db, notify)
+        self.notifier = Notifier(self.store.sibling(), notify)  # its own connection: see Notifier
         options = HubOptions(zone=config.zone, silent_after=timedelta(seconds=config.silent_station_s))
         self.core = HubCore(self.store, self.catalog, publish=self._write_down, options=options,
-                            on_alert=lambda row: self.notifier.enqueue(row, self.clock()))
+                            on_alert=lambda row: self.notifier.enqueue(row, self.clock(), into=self.store.db.conn))
         self.ingest = Ingest(self.store, site=config.site, host=config.host, port=config.port,
                              client_id=config.client_id, register_unknown_devices=config.register_unknown_devices,
                              link_options=config.link_options, clock=clock, protocol=schemas.load())
@@ -228,6 +228,7 @@ class HubService:
         self.ingest.stop()
         if self.core.reads is not self.store:
             self.core.reads.close()
+        self.notifier.store.close()
         self.store.close()
         self.catalog.close()
 
