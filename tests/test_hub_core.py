@@ -280,3 +280,46 @@ def test_only_the_device_an_event_was_refused_to_can_set_it_aside(hub: Hub) -> N
     (row,) = hub.store.query("SELECT state, resolved_by FROM alerts WHERE key = 'refused:ev-9'")
     assert row == {"state": "resolved", "resolved_by": "S-0001 at st-assy-1"}
     assert ("alerts", "alert.changed") in [(stream, type_) for stream, type_, _ in hub.published]
+
+
+def _stored_ops(hub: Hub, order_id: str) -> list[tuple[str, int, str, str]]:
+    return [(r["work_order"], r["op"], r["planned_start"], r["planned_end"]) for r in hub.store.query(
+        "SELECT o.* FROM wo_ops o JOIN work_orders w ON w.id = o.work_order WHERE w.order_id = ? "
+        "ORDER BY o.work_order, o.op", [order_id])]
+
+
+def _planned_ops(hub: Hub, order_id: str) -> list[tuple[str, int, str, str]]:
+    plan = hub.core.planner.plans[order_id]
+    return sorted((op.work_order, op.op, op.start.isoformat(), op.end.isoformat())
+                  for wo in plan.work_orders for op in wo.operations)
+
+
+def test_a_cancellation_pulls_later_orders_in_and_stores_it_with_the_event(hub: Hub) -> None:
+    hub.order("O1")
+    hub.order("O2")
+    before = _stored_ops(hub, "O2")
+    with hub.store.transaction() as tx:
+        hub.core.on_order_cancelled(tx, "ev-cancel", {"order_id": "O1"}, MONDAY_8 + timedelta(minutes=5))
+    after = _stored_ops(hub, "O2")
+    assert after != before and min(a[2] for a in after) < min(b[2] for b in before), "O2 moves into O1's place"
+    assert after == _planned_ops(hub, "O2"), "the stored plan is the one the hub plans with"
+
+
+def test_a_late_finish_moves_a_promise_later_stores_it_and_raises_an_alert(hub: Hub) -> None:
+    result = hub.order("O1")
+    promised = hub.store.query("SELECT promise FROM orders WHERE order_id = 'O1'")[0]["promise"]
+    wo = result["work_orders"][0]
+    first = hub.store.query("SELECT op FROM wo_ops WHERE work_order = ? ORDER BY op", [wo])[0]["op"]
+    hub.op("op.started", wo, first, MONDAY_8)
+    late = MONDAY_8 + timedelta(days=3)
+    hub.op("op.completed", wo, first, late, good=1, scrap=0)
+    row = hub.store.query("SELECT promise, promise_reason FROM orders WHERE order_id = 'O1'")[0]
+    assert row["promise"] > promised
+    assert _stored_ops(hub, "O1") == _planned_ops(hub, "O1")
+    changed = [body for _, type_, body in hub.published if type_ == "order.promise_changed"]
+    assert changed and changed[-1]["order_id"] == "O1" and changed[-1]["promise"] == row["promise"]
+    alerts = hub.store.query("SELECT kind, subject, message FROM alerts WHERE kind = 'promise_later'")
+    assert [a["subject"] for a in alerts] == ["O1"] and "tell the customer" in alerts[0]["message"]
+    # the moved work orders went to their stations again with the new planned starts
+    released = [body for stream, type_, body in hub.published if type_ == "workorder.released"]
+    assert any(body["id"] != wo and body["operations"][0]["planned_start"] >= late.isoformat() for body in released)

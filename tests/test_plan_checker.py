@@ -6,6 +6,7 @@ Each planted fault breaks exactly one rule in a copy of a real stored plan; the 
 from __future__ import annotations
 
 import copy
+import json
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -180,3 +181,149 @@ def test_the_check_does_not_import_the_planner() -> None:
     modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     assert modules and not {m for m in modules if m and m.startswith(("sync.planning", "sync.hub", "sync.station"))}
+
+
+def _op_body(wo: str, op: int, at: datetime, **extra: Any) -> dict[str, Any]:
+    return {"work_order": wo, "operation": op, "at": at.isoformat(), "worker": "w1", **extra}
+
+
+class Shopfloor:
+    """Workers on the random hub: they start what the plan says is next (some early), finish it after
+    about its standard time (some late), never run more jobs on a centre than it has slots."""
+
+    def __init__(self, hub: RandomHub) -> None:
+        self.hub = hub
+        self.running: dict[tuple[str, int], tuple[datetime, float]] = {}
+        self.done: set[tuple[str, int]] = set()
+        self.events = 0
+
+    def send(self, type_: str, wo: str, op: int, at: datetime, **extra: Any) -> None:
+        self.events += 1
+        with self.hub.store.transaction() as tx:
+            self.hub.core.on_op_event(tx, f"op-{self.events}", "st-x", type_, _op_body(wo, op, at, **extra), at)
+
+    def step(self, now: datetime) -> None:
+        rng, q = self.hub.rng, self.hub.store.query
+        for (wo, op), (since, seconds) in sorted(self.running.items()):
+            if since + timedelta(seconds=seconds) <= now:
+                qty = q("SELECT qty FROM work_orders WHERE id = ?", [wo])[0]["qty"]
+                self.send("op.completed", wo, op, now, good=int(qty), scrap=0)
+                del self.running[(wo, op)]
+                self.done.add((wo, op))
+        if now.weekday() >= 5 or not 6 <= now.hour < 21:
+            return
+        cancelled = {r["order_id"] for r in q("SELECT order_id FROM order_cancellations")}
+        rows = q("SELECT o.*, w.order_id, w.parent, c.capacity FROM wo_ops o JOIN work_orders w ON w.id = o.work_order "
+                 "LEFT JOIN (SELECT 1 AS capacity) c ORDER BY o.planned_start")
+        ops: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:
+            if r["order_id"] not in cancelled:
+                ops.setdefault(r["work_order"], []).append(r)
+        # parts still on their way (for any order): a work order needing them waits for its planned start
+        arriving = {r["item"] for r in q("SELECT item FROM requisitions WHERE kind = 'purchase' AND due_date > ?",
+                                        [now.isoformat()])}
+        waits = {r["id"] for r in q("SELECT id, body FROM work_orders")
+                 if {m["item"] for m in json.loads(r["body"]).get("materials", [])} & arriving}
+        parents = {r["id"]: r["parent"] for r in q("SELECT id, parent FROM work_orders")}
+        children_open = {parents[wo] for wo, rs in ops.items() if parents.get(wo)
+                         and any((wo, r["op"]) not in self.done for r in rs)}
+        capacity = {code: wc.capacity for p, _ in self.hub.products for code, wc in p.work_centres.items()}
+        busy: dict[str, int] = {}
+        for (wo, op) in self.running:
+            centre = next(r["work_centre"] for r in ops[wo] if r["op"] == op)
+            busy[centre] = busy.get(centre, 0) + 1
+        for wo, rs in sorted(ops.items(), key=lambda kv: min(r["planned_start"] for r in kv[1])):
+            rs.sort(key=lambda r: r["op"])
+            nxt = next((r for r in rs if (wo, r["op"]) not in self.done), None)
+            if nxt is None or (wo, nxt["op"]) in self.running or wo in children_open or nxt["outsourced"]:
+                continue
+            first = nxt is rs[0]
+            planned = datetime.fromisoformat(nxt["planned_start"])
+            early_ok = not (first and wo in waits)
+            if planned > now and not (early_ok and rng.random() < 0.3):
+                continue
+            centre = nxt["work_centre"]
+            if busy.get(centre, 0) >= capacity[centre]:
+                continue
+            busy[centre] = busy.get(centre, 0) + 1
+            self.send("op.started", wo, nxt["op"], now)
+            self.running[(wo, nxt["op"])] = (now, nxt["standard_seconds"] * rng.uniform(0.6, 1.5))
+        # outsourced operations come back when planned
+        for wo, rs in ops.items():
+            for r in rs:
+                if r["outsourced"] and (wo, r["op"]) not in self.done and wo not in children_open \
+                        and all((wo, p["op"]) in self.done for p in rs if p["op"] < r["op"]) \
+                        and datetime.fromisoformat(r["planned_end"]) <= now:
+                    self.send("op.started", wo, r["op"], datetime.fromisoformat(r["planned_start"]))
+                    self.send("op.completed", wo, r["op"], now, good=1, scrap=0)
+                    self.done.add((wo, r["op"]))
+
+
+def _live_plan(core: HubCore) -> dict[str, Any]:
+    return {oid: (p.promise.isoformat(), p.reason, [(o.work_order, o.op, o.start.isoformat(), o.end.isoformat(), o.lane)
+                                                    for wo in p.work_orders for o in wo.operations])
+            for oid, p in core.planner.plans.items()}
+
+
+def _stored_plan(store: Store) -> list[tuple[Any, ...]]:
+    return [tuple(r.values()) for r in store.query(
+        "SELECT o.work_order, o.op, o.planned_start, o.planned_end, o.lane FROM wo_ops o JOIN work_orders w "
+        "ON w.id = o.work_order WHERE w.order_id NOT IN (SELECT order_id FROM order_cancellations) "
+        "ORDER BY o.work_order, o.op")]
+
+
+def test_random_orders_progress_and_cancellations_stay_true_and_a_restart_equals_live(
+        tmp_path: Path) -> None:
+    hub = RandomHub(tmp_path, seed=7)
+    floor = Shopfloor(hub)
+    zone = hub.core.options.zone
+    cancels = 0
+    try:
+        for step in range(72):
+            hub.place()
+            now = hub.now
+            floor.step(now)
+            if step % 9 == 4:  # a customer cancels an order nobody has started on
+                started = {r["work_order"] for r in hub.store.query("SELECT work_order FROM op_events")}
+                open_orders = [r["order_id"] for r in hub.store.query(
+                    "SELECT order_id FROM orders WHERE ships_from_stock = 0 AND order_id NOT IN "
+                    "(SELECT order_id FROM order_cancellations) AND order_id NOT IN "
+                    "(SELECT order_id FROM work_orders WHERE id IN (SELECT work_order FROM op_events))")]
+                assert started is not None
+                if open_orders:
+                    with hub.store.transaction() as tx:
+                        hub.core.on_order_cancelled(tx, f"cancel-{step}", {"order_id": hub.rng.choice(open_orders)}, now)
+                    cancels += 1
+            if step % 18 == 17:
+                assert check(hub.tables(), zone) == [], f"after step {step}"
+        assert floor.events > 50 and cancels >= 5 and floor.done, "the mix must really exercise replans"
+        assert check(hub.tables(), zone) == []
+        live = _live_plan(hub.core)
+        stored = [(wo, op, s, e, lane) for _, (_, _, ops) in sorted(live.items()) for wo, op, s, e, lane in ops]
+        assert sorted(stored) == _stored_plan(hub.store), "what the hub stored is what it plans with"
+        for oid, (promise, reason, _) in live.items():
+            row = hub.store.query("SELECT promise, promise_reason FROM orders WHERE order_id = ?", [oid])[0]
+            assert row["promise"] == hub.core.promise_of(datetime.fromisoformat(promise)).isoformat()
+            assert row["promise_reason"] == reason
+
+        # a restart on a copy of the store: the same plan, and the next order lands in the same gaps
+        copy_dir = tmp_path / "restart"
+        copy_dir.mkdir()
+        hub.store.db.conn.execute("VACUUM INTO ?", [str(copy_dir / "hub.db")])
+        restarted_store = Store(copy_dir / "hub.db", device_id="hub", kind="hub")
+        try:
+            restarted = HubCore(restarted_store, hub.catalog)
+            assert _live_plan(restarted) == live
+            product, number = hub.products[0]
+            body = {"order_id": "NEXT", "product": product.code, "revision": number, "quantity": 1,
+                    "configuration": random_configuration(hub.rng, product, hub.engines[product.code])}
+            answers = []
+            for store, core in ((hub.store, hub.core), (restarted_store, restarted)):
+                with store.transaction() as tx:
+                    answers.append(core.on_order_placed(tx, "ev-next", "kiosk-1", dict(body), hub.now))
+            assert answers[0] == answers[1]
+            assert _live_plan(restarted) == _live_plan(hub.core)
+        finally:
+            restarted_store.close()
+    finally:
+        hub.close()

@@ -52,6 +52,9 @@ from sync.station.timing import OpEvent, Status, derive
 from sync.station.workorders import Material, RoutedOperation, RoutedWorkOrder
 from sync.store.database import Store, Transaction
 
+#: down message on stream ``orders`` when a replan changes an order's promise
+PROMISE_CHANGED = "order.promise_changed"
+
 log = logging.getLogger(__name__)
 
 # (tx, stream, type, body, retain): how a down message leaves with the same commit.
@@ -81,6 +84,13 @@ def _plan_1(db: Any) -> None:
         event_id TEXT PRIMARY KEY, work_order TEXT NOT NULL, op INTEGER NOT NULL, type TEXT NOT NULL,
         at TEXT NOT NULL, device_id TEXT NOT NULL, body TEXT NOT NULL)""")
     db.execute("CREATE INDEX op_events_op ON op_events (work_order, op)")
+
+
+def _plan_2(db: Any) -> None:
+    # lane: which parallel slot of its centre an operation holds, so a restart rebuilds the same gaps;
+    # after_seq: the last order placed before a cancellation, so a restart replays them in their order.
+    db.execute("ALTER TABLE wo_ops ADD COLUMN lane INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE order_cancellations ADD COLUMN after_seq INTEGER")
 
 
 def _alerts_1(db: Any) -> None:
@@ -138,7 +148,7 @@ def _hub_number(seq: int, taken: set[str] | Callable[[str], bool]) -> str:
     return candidate
 
 
-MIGRATIONS = {"hub_plan": [_plan_1], "hub_alerts": [_alerts_1], "hub_numbers": [_numbers_1]}
+MIGRATIONS = {"hub_plan": [_plan_1, _plan_2], "hub_alerts": [_alerts_1], "hub_numbers": [_numbers_1]}
 
 
 @dataclass(frozen=True)
@@ -148,7 +158,6 @@ class HubOptions:
     qc_threshold: float = 0.2
     qc_window: int = 20
     qc_minimum: int = 5
-    replan_every: timedelta = timedelta(seconds=30)  # rescheduling all open work is not free
     feedback: FeedbackThresholds = FeedbackThresholds()
 
 
@@ -188,8 +197,6 @@ class HubCore:
         self._thresholds: dict[str, float] = {}
         self._calendars: dict[str, WorkingTime] = {}
         self._stations: dict[str, frozenset[str]] = {}  # work centre -> the stations that serve it
-        self._dirty = False
-        self._replanned_at = datetime.min.replace(tzinfo=UTC)
         self._lock = threading.RLock()
         self._replay()
 
@@ -333,7 +340,7 @@ class HubCore:
                 op_rows.append({
                     "work_order": wo.id, "op": op.op, "code": op.code, "work_centre": op.work_centre,
                     "standard_seconds": op.standard_min * 60, "outsourced": int(op.outsourced),
-                    "planned_start": _iso(op.start), "planned_end": _iso(op.end)})
+                    "planned_start": _iso(op.start), "planned_end": _iso(op.end), "lane": op.lane})
             materials = tuple(Material(line.item, line.name.get("en", line.item), float(line.qty_per) * wo.qty,
                                        line.unit)
                               for line in children.get(wo.item, ()))
@@ -361,6 +368,73 @@ class HubCore:
                 "operation": req.operation} for req in plan.requisitions])):
             tx.insert_rows(table, rows)
 
+    def _persist_plan(self, tx: Transaction, now: datetime) -> None:
+        """Write what a replan moved (operations, work orders, promises, requisition dates) in ``tx``,
+        re-release moved work orders to their stations, publish each changed promise, and raise an
+        alert when a promise moves later. Called under the planning lock, in the event's transaction."""
+        stored = {(r[0], r[1]): (r[2], r[3], r[4]) for r in tx.execute(
+            "SELECT work_order, op, planned_start, planned_end, lane FROM wo_ops").fetchall()}
+        promised = {r[0]: (r[1], r[2]) for r in tx.execute(
+            "SELECT order_id, promise, promise_reason FROM orders WHERE ships_from_stock = 0").fetchall()}
+        op_rows: list[tuple[Any, ...]] = []
+        moved: dict[str, dict[int, datetime]] = {}
+        for order_id, plan in self.planner.plans.items():
+            if plan.ships_from_stock or order_id not in promised:
+                continue
+            touched = False
+            for wo in plan.work_orders:
+                for op in wo.operations:
+                    new = (_iso(op.start), _iso(op.end), op.lane)
+                    if stored.get((wo.id, op.op)) != new:
+                        op_rows.append((*new, wo.id, op.op))
+                        moved.setdefault(wo.id, {})[op.op] = op.start
+                        touched = True
+            if touched:
+                for req in plan.requisitions:
+                    if req.kind == "subcontract":
+                        tx.execute("UPDATE requisitions SET need_date = ?, due_date = ? WHERE kind = 'subcontract' "
+                                   "AND work_order = ? AND operation = ?",
+                                   [_iso(req.need_date), _iso(req.due_date), req.work_order, req.operation])
+                    else:
+                        tx.execute("UPDATE requisitions SET need_date = ? WHERE kind = 'purchase' AND order_id = ? "
+                                   "AND work_order IS ? AND item = ?",
+                                   [_iso(req.need_date), order_id, req.work_order, req.item])
+            promise = _iso(self.promise_of(plan.promise))
+            before, reason = promised[order_id]
+            if (promise, plan.reason) != (before, reason):
+                tx.execute("UPDATE orders SET promise = ?, promise_reason = ? WHERE order_id = ?",
+                           [promise, plan.reason, order_id])
+            if promise != before:
+                self._promise_moved(tx, order_id, _at(before), _at(promise), plan.reason, now)
+        if op_rows:
+            tx.db.conn.executemany("UPDATE wo_ops SET planned_start = ?, planned_end = ?, lane = ? "
+                                   "WHERE work_order = ? AND op = ?", op_rows)
+        for wo_id, starts in moved.items():
+            row = tx.execute("SELECT body, stations FROM work_orders WHERE id = ?", [wo_id]).fetchone()
+            if row is None:
+                continue
+            body = json.loads(row[0])
+            for op_body in body.get("operations", []):
+                if op_body.get("number") in starts:
+                    op_body["planned_start"] = _iso(starts[op_body["number"]])
+            tx.execute("UPDATE work_orders SET body = ? WHERE id = ?", [json.dumps(body), wo_id])
+            for st in json.loads(row[1]):
+                self.publish(tx, f"station/{st}", WORK_ORDER_MESSAGE, body, False)
+
+    def _promise_moved(self, tx: Transaction, order_id: str, before: datetime, after: datetime, reason: str,
+                       now: datetime) -> None:
+        """Tell the dashboards (and kiosks) a promise changed; a later one is an alert someone must act on."""
+        self.publish(tx, "orders", PROMISE_CHANGED, {"order_id": order_id, "promise": _iso(after),
+                                                     "promise_date": after.date().isoformat(),
+                                                     "was": _iso(before), "reason": reason}, False)
+        if after.date() > before.date():
+            self._raise(tx, Candidate(
+                key=f"promise_later:{order_id}:{after.date().isoformat()}", kind="promise_later", severity="warning",
+                subject=order_id,
+                message=f"order {order_id} will be ready {after:%a %d %b} instead of {before:%a %d %b}: {reason}; "
+                        "tell the customer",
+                data={"order_id": order_id, "was": _iso(before), "promise": _iso(after), "reason": reason}), now)
+
     def on_order_cancelled(self, tx: Transaction, event_id: str, body: Mapping[str, Any],
                            now: datetime) -> dict[str, Any]:
         key = body.get("order_id")
@@ -373,10 +447,12 @@ class HubCore:
         order_id = str(found[0])
         if tx.execute("SELECT 1 FROM order_cancellations WHERE order_id = ?", [order_id]).fetchone():
             return {"order_id": order_id, "cancelled": True, "duplicate": True}
-        with self._lock:
-            self.planner.cancel(order_id, now)
+        after_seq = tx.execute("SELECT COALESCE(MAX(seq), 0) FROM orders").fetchone()[0]
         tx.table("order_cancellations").insert({"order_id": order_id, "at": _iso(now), "event_id": event_id,
-                                                 "reason": str(body.get("reason", ""))})
+                                                 "reason": str(body.get("reason", "")), "after_seq": after_seq})
+        with self._lock:
+            self.planner.cancel(order_id, now)  # later orders move into what it held
+            self._persist_plan(tx, now)
         for row in tx.execute("SELECT id, stations FROM work_orders WHERE order_id = ?", [order_id]).fetchall():
             for st in json.loads(row[1]):
                 self.publish(tx, f"station/{st}", WORK_ORDER_CANCELLED, {"id": row[0], "order_id": order_id}, False)
@@ -435,9 +511,13 @@ class HubCore:
                 self.publish(tx, f"station/{st}", OPERATION_STATUS,
                              {"id": wo_id, "operation": op_no, "status": "done"}, False)
         with self._lock:
+            first_start = type_ == "op.started" and not any(
+                e.type == "op.started" for e in self._open_ops.get((wo_id, op_no), ()))
             self._apply_op_event(wo_id, op_no, event)
-            if type_ == "op.completed":  # an early or late finish moves what follows
-                self._dirty = True
+            if type_ == "op.completed" or first_start:
+                # An early or late start or finish moves what follows: plan again and store it now, with the event.
+                self.planner.reschedule(now)
+                self._persist_plan(tx, now)
             if type_ == "qc.recorded" and event.passed is not None:
                 centre = op.work_centre
                 window = self._qc.setdefault(centre, QcWindow(self.options.qc_window, threshold=self.options.qc_threshold,
@@ -529,11 +609,6 @@ class HubCore:
     def tick(self, now: datetime) -> list[dict[str, Any]]:
         """Replan if events moved things, then raise overrun, silent-station and late-order alerts."""
         raised: list[dict[str, Any]] = []
-        if self._dirty and now - self._replanned_at >= self.options.replan_every:
-            with self._lock:
-                self.planner.reschedule(now)
-                self._dirty = False
-                self._replanned_at = now
         # Detect on reads (WAL readers do not block ingest), then write the alerts in one short transaction.
         # Lock order everywhere: the store first, then this core's lock (ingest holds its transaction when
         # it reaches the core); so nothing here touches the store while holding the core's lock.
@@ -618,12 +693,28 @@ class HubCore:
 
     # ------------------------------------------------------------------ restart
     def _replay(self) -> None:
-        """Rebuild the in-memory planner from the stored orders, cancellations and op events."""
+        """Rebuild the in-memory planner after a restart so it is the live one exactly.
+
+        Orders and cancellations are replayed in the order they happened (a cancelled order held its
+        stock until it was cancelled, and orders placed meanwhile planned without it), then the progress,
+        then the schedule is taken as stored instead of planned again: the promises, the operations and
+        the gaps the next order can use are those of the live hub when it stopped."""
         orders = self.store.query("SELECT * FROM orders ORDER BY seq")
         if not orders:
             return
-        cancelled = {r["order_id"]: _at(r["at"]) for r in self.store.query("SELECT * FROM order_cancellations")}
-        for row in orders:
+        steps: list[tuple[float, int, Mapping[str, Any]]] = [(float(r["seq"]), 0, r) for r in orders]
+        for r in self.store.query("SELECT * FROM order_cancellations"):
+            after = r.get("after_seq")
+            if after is None:  # cancelled before the hub stored when: after the orders placed until then
+                after = max((o["seq"] for o in orders if _at(o["placed_at"]) <= _at(r["at"])), default=0)
+            steps.append((after + 0.5, 1, r))
+        steps.sort(key=lambda s: (s[0], s[1]))
+        planned: set[str] = set()
+        for _, kind, row in steps:
+            if kind == 1:
+                if row["order_id"] in planned:
+                    self.planner.cancel(row["order_id"], _at(row["at"]), reschedule=False)
+                continue
             try:
                 product, _ = self.product(row["product"], row["revision"])
             except FloorLinkError:
@@ -631,14 +722,20 @@ class HubCore:
             order = PlacedOrder(row["order_id"], row["product"], row["revision"], json.loads(row["configuration"]),
                                 row["quantity"])
             self._plan(order, product, _at(row["placed_at"]), row["number"])
-            if row["order_id"] in cancelled:
-                self.planner.cancel(row["order_id"], cancelled[row["order_id"]])
+            planned.add(row["order_id"])
         for row in self.store.query("SELECT work_order, op, type, body FROM op_events ORDER BY rowid"):
             try:
                 self._apply_op_event(row["work_order"], row["op"], OpEvent.from_body(row["type"], json.loads(row["body"])))
             except FloorLinkError:
                 continue
-        self._dirty = True
+        booked = {(r["work_order"], r["op"]): (_at(r["planned_start"]), _at(r["planned_end"]), r["lane"])
+                  for r in self.store.query("SELECT work_order, op, planned_start, planned_end, lane FROM wo_ops")}
+        reasons = {r["order_id"]: r["promise_reason"] for r in orders}
+        try:
+            self.planner.restore(booked, reasons)
+        except PlanningError:
+            log.exception("hub: the stored plan does not match the orders; planning everything again")
+            self.planner.reschedule(datetime.now(UTC))
 
 
 def _planned(row: Mapping[str, Any]) -> PlannedOp:

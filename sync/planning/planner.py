@@ -143,6 +143,8 @@ class Planner:
         """
         if order_id in self.plans:
             raise PlanningError(f"order {order_id} is already planned", fix="cancel it first to plan it again")
+        if self._origin is None:  # working-minute lines start here: the same after a restart's replay
+            self._origin = now - timedelta(days=60)
         plan = self._plan(order_id, structure, qty, now, ship_from_stock, number)
         self.plans[order_id] = plan
         self._orders.append(order_id)
@@ -162,8 +164,9 @@ class Planner:
         scratch._top = dict(self._top)
         return scratch._plan(order_id, structure, qty, now, ship_from_stock, number)
 
-    def cancel(self, order_id: str, now: datetime) -> None:
-        """Drop an order: its reservations go back to stock and the rest is rescheduled."""
+    def cancel(self, order_id: str, now: datetime, *, reschedule: bool = True) -> None:
+        """Drop an order: its reservations go back to stock and the rest is rescheduled
+        (``reschedule=False`` when a restart replays it and takes the stored schedule instead)."""
         plan = self.plans.pop(order_id, None)
         if plan is None:
             raise PlanningError(f"order {order_id} is not planned", fix="check the order id")
@@ -177,7 +180,8 @@ class Planner:
             if req.kind == "purchase":
                 # Bought stock still arrives: it becomes free for the next orders.
                 self.lots.setdefault(req.item, []).append(_Lot(req.due_date, req.qty - req.safety_topup))
-        self.reschedule(now)
+        if reschedule:
+            self.reschedule(now)
 
     def record_progress(self, work_order: str, op: int, *, started: datetime | None = None,
                         finished: datetime | None = None) -> None:
@@ -214,6 +218,45 @@ class Planner:
             end, constraint = self._schedule_tree(top, now)
             plan.promise = end
             plan.reason = _describe(constraint, end)
+            self._refresh_requisitions(plan)
+
+    def restore(self, booked: Mapping[tuple[str, int], tuple[datetime, datetime, int]],
+                reasons: Mapping[str, str]) -> None:
+        """Take the schedule as it was stored (work order, operation -> start, end, slot) instead of
+        planning again: after a restart the plan is the live one exactly, and the next order finds
+        the same gaps. Orders, cancellations and progress must have been replayed first."""
+        self.lanes, self._slots, self._pinned = {}, {}, {}
+        for order_id in self._orders:
+            plan = self.plans[order_id]
+            if plan.ships_from_stock:
+                continue
+            for wo in plan.work_orders:
+                state = self._work_orders[wo.id]
+                operations = []
+                for spec in state.routing:
+                    found = booked.get((wo.id, spec.op))
+                    if found is None:
+                        raise PlanningError(f"the stored plan has no operation {spec.op} of {wo.id}",
+                                            fix="the hub plans everything again on its next change")
+                    start, end, lane = found
+                    standard = spec.setup_min + spec.run_min * wo.qty
+                    operations.append(PlannedOperation(wo.id, spec.op, spec.code, spec.work_centre, start, end,
+                                                       standard, spec.outsourced, lane))
+                    centre = self.centres.get(spec.work_centre)
+                    if spec.outsourced or spec.op in state.done_ops or centre is None:
+                        continue
+                    slots = self._slots.setdefault(centre.code, [_Slot() for _ in range(max(centre.capacity, 1))])
+                    axis = self._axis(centre, start)
+                    if end > start and lane < len(slots):
+                        slots[lane].add(axis.minute(start), axis.minute(end))
+                    if spec.op in state.running_ops:
+                        self._pinned[(wo.id, spec.op)] = (start, end, lane)
+                    self._free_after(centre, min(lane, len(slots) - 1), end)
+                wo.operations = operations
+            top = self._work_orders[self._top[order_id]].plan
+            if top.operations:
+                plan.promise = top.end
+            plan.reason = reasons.get(order_id, plan.reason)
             self._refresh_requisitions(plan)
 
     def bookings(self, centre: str, after: datetime) -> list[list[tuple[datetime, datetime]]]:
@@ -450,10 +493,11 @@ class Planner:
             at = slots[k].fit(r, minutes)
             if at < best - _EPS:
                 best, lane = at, k
-        if minutes > 0:
-            slots[lane].add(best, best + minutes)
-        start = axis.moment(best, start=True)
-        end = axis.moment(best + minutes, start=False) if minutes > 0 else start
+        # Whole seconds, and the slot keeps exactly what is stored: a restart rebuilds the same gaps.
+        start = _whole_second(axis.moment(best, start=True))
+        end = _whole_second(axis.moment(best + minutes, start=False)) if minutes > 0 else start
+        if end > start:
+            slots[lane].add(axis.minute(start), axis.minute(end))
         self._free_after(centre, lane, end)
         return start, end, lane
 
@@ -478,9 +522,9 @@ class Planner:
         hi = max(at_now, lo + standard)
         slots = self._slots.setdefault(centre.code, [_Slot() for _ in range(max(centre.capacity, 1))])
         lane = next((k for k, slot in enumerate(slots) if slot.fit(lo, hi - lo) <= lo + _EPS), 0)
-        if hi > lo:
-            slots[lane].add(lo, hi)
-        end = max(axis.moment(hi, start=False), now) if hi > lo else now
+        end = max(_whole_second(axis.moment(hi, start=False)), now) if hi > lo else now
+        if end > since:
+            slots[lane].add(lo, axis.minute(end))
         pinned = (since, end, lane)
         self._pinned[(wo_id, op)] = pinned
         self._free_after(centre, lane, end)
@@ -500,6 +544,11 @@ class Planner:
     def _reserve(self, plan: OrderPlan, code: str, qty: float) -> None:
         self.reserved[code] = self.reserved.get(code, 0) + qty
         plan.reserved[code] = plan.reserved.get(code, 0) + qty
+
+
+def _whole_second(at: datetime) -> datetime:
+    """Round up to the second (planned times are stored and compared as text)."""
+    return at if not at.microsecond else at.replace(microsecond=0) + timedelta(seconds=1)
 
 
 def _describe(constraint: _Constraint | None, end: datetime) -> str:
