@@ -197,17 +197,29 @@ class Shopfloor:
         self.done: set[tuple[str, int]] = set()
         self.events = 0
 
+    def station(self, wo: str, op: int) -> str:
+        """A station of the operation's centre (an outsourced step is received where its next one runs)."""
+        rows = self.hub.store.query("SELECT op, work_centre FROM wo_ops WHERE work_order = ? ORDER BY op", [wo])
+        stations = {code: wc.stations for p, _ in self.hub.products for code, wc in p.work_centres.items()}
+        for row in [r for r in rows if r["op"] >= op]:
+            if stations.get(row["work_centre"]):
+                return stations[row["work_centre"]][0]
+        raise AssertionError(f"no station records {wo}/{op}")
+
     def send(self, type_: str, wo: str, op: int, at: datetime, **extra: Any) -> None:
         self.events += 1
         with self.hub.store.transaction() as tx:
-            self.hub.core.on_op_event(tx, f"op-{self.events}", "st-x", type_, _op_body(wo, op, at, **extra), at)
+            self.hub.core.on_op_event(tx, f"op-{self.events}", self.station(wo, op), type_,
+                                      _op_body(wo, op, at, **extra), at)
 
     def step(self, now: datetime) -> None:
         rng, q = self.hub.rng, self.hub.store.query
         for (wo, op), (since, seconds) in sorted(self.running.items()):
             if since + timedelta(seconds=seconds) <= now:
-                qty = q("SELECT qty FROM work_orders WHERE id = ?", [wo])[0]["qty"]
-                self.send("op.completed", wo, op, now, good=int(qty), scrap=0)
+                row = q("SELECT qty, body FROM work_orders WHERE id = ?", [wo])[0]
+                if any(o["number"] == op and o["qc"] for o in json.loads(row["body"])["operations"]):
+                    self.send("qc.recorded", wo, op, now, passed=True)
+                self.send("op.completed", wo, op, now, good=int(row["qty"]), scrap=0)
                 del self.running[(wo, op)]
                 self.done.add((wo, op))
         if now.weekday() >= 5 or not 6 <= now.hour < 21:
