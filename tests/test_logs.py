@@ -73,3 +73,31 @@ def test_a_wrong_log_level_setting_is_refused_with_the_key(tmp_path: Path) -> No
 
     with pytest.raises(SettingsError, match="node.log_level"):
         load(environ={"FLOORLINK_NODE_LOG_LEVEL": "loud"})
+
+
+def test_a_camera_loop_that_crashes_logs_its_traceback_and_says_why(tmp_path: Path,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """The station shows "camera stopped: ..." and the log keeps the traceback (it was only kept in memory)."""
+    import cv2
+    import numpy as np
+
+    from terminal.decode.sources import CaptureWorker, ImageFolderSource
+    from terminal.station.camera_scan import CameraScanner
+
+    cv2.imwrite(str(tmp_path / "frame.png"), np.full((120, 160, 3), 200, np.uint8))
+
+    class BrokenChain:
+        def decode(self, _image: object) -> list[object]:
+            raise ValueError("decoder state lost")
+
+    told: list[str] = []
+    scanner = CameraScanner(CaptureWorker(ImageFolderSource(tmp_path, repeat=2), fps=20), BrokenChain(),  # type: ignore[arg-type]
+                            lambda _scan: None, on_stopped=told.append)
+    with caplog.at_level("ERROR"):
+        scanner.start()
+        deadline = time.monotonic() + 10
+        while not told and time.monotonic() < deadline:
+            time.sleep(0.02)
+    scanner.stop()
+    assert told == ["camera stopped: decoder state lost"]
+    assert any(r.exc_info and r.exc_info[0] is ValueError for r in caplog.records), "the traceback is logged"

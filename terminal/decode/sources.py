@@ -8,6 +8,7 @@ No Qt here.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +21,8 @@ import numpy as np
 
 from sync.errors import DecodeError
 from sync.settings import Settings
+
+log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm"}
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg"}
@@ -207,6 +210,7 @@ class CaptureWorker:
                 if self.fps:
                     self._stop.wait(max(0.0, 1 / self.fps - (time.perf_counter() - began)))
         except Exception as error:  # noqa: BLE001 - kept for the consumer to show, the thread must end cleanly
+            log.error("frame capture stopped", exc_info=error)
             self.error = error
         finally:
             self.finished.set()

@@ -7,6 +7,7 @@ callbacks; the Qt layer turns them into queued signals. No Qt here.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -16,6 +17,8 @@ import numpy as np
 from terminal.decode.chain import DecodeChain
 from terminal.decode.confirm import ConfirmedScan, ScanConfirmer
 from terminal.decode.sources import CaptureWorker
+
+log = logging.getLogger(__name__)
 
 
 class CameraScanner:
@@ -66,6 +69,7 @@ class CameraScanner:
                 for scan in self.confirmer.feed_frame(self.chain.decode(frame.image)):
                     self.on_scan(scan)
         except Exception as error:  # noqa: BLE001 - kept for the screen to show; the thread ends cleanly
+            log.error("camera scan loop stopped", exc_info=error)
             self.error = error
             if self.on_stopped is not None:
                 self.on_stopped(f"camera stopped: {error}")
