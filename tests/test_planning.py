@@ -242,3 +242,19 @@ def test_an_operation_started_early_keeps_its_place_and_others_plan_around_it() 
             assert planner.plans["O2"].work_orders[0].operations[0].start == MONDAY_8
         else:
             assert clash, "the old forward scheduler put the running job on top of another (the bug)"
+
+
+def test_the_reason_names_the_wait_that_costs_most_with_its_share() -> None:
+    # eight identical orders at once: the single weld slot is the wait, and the reason says so
+    planner = Planner(items(TUBE=ItemSpec("TUBE", "purchased", stock=100)), centres())
+    plans = [planner.plan(f"O{i}", bike(), 1, MONDAY_8, ship_from_stock=False) for i in range(8)]
+    assert plans[0].reason.startswith("capacity and materials are free")
+    last = plans[-1]
+    assert last.reason.startswith("WELD is booked until "), last.reason
+    total = (last.promise - MONDAY_8) / timedelta(days=1)
+    waited, of = (int(x) for x in last.reason.rsplit("(", 1)[1].split(" days")[0].split(" of "))
+    assert of == round(total) and 0 < waited <= of
+    # a bought part that takes a week: the part, its supplier, the day it arrives
+    short = Planner(items(TUBE=ItemSpec("TUBE", "purchased", stock=0, lead_time_days=7, supplier="Alu Co")), centres())
+    plan = short.plan("O1", bike(), 1, MONDAY_8, ship_from_stock=False)
+    assert plan.reason.startswith("TUBE from Alu Co arrives Mon 30 Nov ("), plan.reason

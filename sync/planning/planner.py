@@ -61,6 +61,8 @@ class _WorkOrderState:
     done_ops: dict[int, tuple[datetime, datetime]] = field(default_factory=dict)
     running_ops: dict[int, datetime] = field(default_factory=dict)
     constraint: _Constraint | None = None
+    #: waits on the critical chain up to this work order's end: (kind, what) -> (how long, until when)
+    delays: dict[tuple[str, str], tuple[timedelta, datetime]] = field(default_factory=dict)
 
 
 class _Slot:
@@ -217,7 +219,7 @@ class Planner:
             top = self._top[order_id]
             end, constraint = self._schedule_tree(top, now)
             plan.promise = end
-            plan.reason = _describe(constraint, end)
+            plan.reason = self._explain(top, constraint, now, end)
             self._refresh_requisitions(plan)
 
     def restore(self, booked: Mapping[tuple[str, int], tuple[datetime, datetime, int]],
@@ -311,7 +313,7 @@ class Planner:
         self._top[order_id] = top
         end, constraint = self._schedule_tree(top, now)
         plan.promise = end
-        plan.reason = _describe(constraint, end)
+        plan.reason = self._explain(top, constraint, now, end)
         self._refresh_requisitions(plan)
         return plan
 
@@ -406,10 +408,15 @@ class Planner:
         state = self._work_orders[wo_id]
         earliest = max(now, state.materials_ready)
         constraint = state.material_constraint if state.materials_ready > now else _Constraint("now", "", now)
+        delays: dict[tuple[str, str], tuple[timedelta, datetime]] = {}
+        if state.material_constraint is not None and state.materials_ready > now:
+            delays[("material", state.material_constraint.ref)] = (state.materials_ready - now, state.materials_ready)
         for child in state.children:
             child_end, child_constraint = self._schedule_tree(child, now)
             if child_end > earliest:
                 earliest, constraint = child_end, child_constraint
+                delays = dict(self._work_orders[child].delays)
+        state.delays = delays
         end, op_constraint = self._schedule_ops(state, earliest, now)
         if op_constraint is not None:
             constraint = op_constraint
@@ -450,8 +457,11 @@ class Planner:
                     start, end, lane = pinned
                 else:
                     start, end, lane = self._book(centre, t, standard)
-                    if start > next_working_moment(centre.calendar, t):
+                    could = next_working_moment(centre.calendar, t)
+                    if start > could:
                         binding = _Constraint("centre", centre.code, start)
+                        waited, _ = state.delays.get(("centre", centre.code), (timedelta(0), start))
+                        state.delays[("centre", centre.code)] = (waited + (start - could), start)
                 wo.operations.append(PlannedOperation(wo.id, spec.op, spec.code, spec.work_centre, start, end,
                                                       standard, False, lane))
                 t = max(end, t)
@@ -530,6 +540,22 @@ class Planner:
         self._free_after(centre, lane, end)
         return pinned
 
+    def _explain(self, top: str, constraint: _Constraint | None, now: datetime, end: datetime) -> str:
+        """The wait that accounts for most of the order's time beyond its own routing, with its share:
+        "QC is booked until Thu 10 Dec (41 of 49 days)", "TUBE-AL-HYDRO from AluTech Ningbo arrives ..."."""
+        delays = self._work_orders[top].delays if self.scheduling == "insert" else {}
+        if not delays:
+            return _describe(constraint, end)
+        (kind, ref), (waited, until) = max(delays.items(), key=lambda kv: kv[1][0])
+        if waited < timedelta(hours=1):
+            return _describe(constraint, end)
+        share = _share(waited, end - now)
+        if kind == "centre":
+            return f"{ref} is booked until {until:%a %d %b} ({share})"
+        supplier = self.items[ref].supplier if ref in self.items else None
+        source = f"{ref} from {supplier}" if supplier else ref
+        return f"{source} arrives {until:%a %d %b} ({share})"
+
     # ------------------------------------------------------------------ stock
     def _spec(self, code: str) -> ItemSpec:
         spec = self.items.get(code)
@@ -544,6 +570,13 @@ class Planner:
     def _reserve(self, plan: OrderPlan, code: str, qty: float) -> None:
         self.reserved[code] = self.reserved.get(code, 0) + qty
         plan.reserved[code] = plan.reserved.get(code, 0) + qty
+
+
+def _share(part: timedelta, whole: timedelta) -> str:
+    """"41 of 49 days" (or hours, for an order of less than two days)."""
+    if whole >= timedelta(days=2):
+        return f"{max(round(part / timedelta(days=1)), 1)} of {round(whole / timedelta(days=1))} days"
+    return f"{max(round(part / timedelta(hours=1)), 1)} of {max(round(whole / timedelta(hours=1)), 1)} hours"
 
 
 def _whole_second(at: datetime) -> datetime:
