@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -137,13 +138,16 @@ def test_a_hub_database_from_before_numbers_is_migrated(tmp_path: Path) -> None:
             tx.execute("UPDATE op_events SET body = ? WHERE event_id = ?", [json.dumps(body), event_id])
         tx.execute("DROP INDEX orders_number")
         tx.execute("ALTER TABLE orders DROP COLUMN number")
+        tx.execute("DROP TABLE work_order_renames")
         tx.execute("DELETE FROM schema_versions WHERE component = 'hub_numbers'")
     assert all(len(old) > 32 for old in renamed.values()), "the old names do not fit a label"
     del db
     hub.store.close()
 
     store = Store(tmp_path / "hub.db", device_id="hub", kind="hub")
-    core = HubCore(store, hub.catalog)  # migrates, then replays the planner with the new names
+    published: list[tuple[str, str, dict[str, Any]]] = []
+    core = HubCore(store, hub.catalog,  # migrates, then replays the planner with the new names
+                   publish=lambda tx, stream, type_, body, retain: published.append((stream, type_, body)))
     numbers = {r["order_id"]: r["number"] for r in store.query("SELECT order_id, number FROM orders")}
     assert numbers == {old_id: "K1-0007", "9a1b7c3d-0000-4000-8000-000000000001": "H-0002"}
     ids = {r["id"] for r in store.query("SELECT id FROM work_orders")}
@@ -157,6 +161,19 @@ def test_a_hub_database_from_before_numbers_is_migrated(tmp_path: Path) -> None:
     running = [op for p in core.orders_progress(MONDAY_8 + timedelta(hours=3)) for w in p.work_orders
                for op in w.operations if op.state.status.value == "running"]
     assert [(op.planned.work_order, op.planned.op) for op in running] == [(wo, 10)], "the started operation kept its events"
+    stations = {r["id"]: json.loads(r["stations"]) for r in store.query("SELECT id, stations FROM work_orders")}
+    expected = []
+    for new, old in renamed.items():  # in release order: each station drops the old copy, then gets the new one
+        for st in stations[new]:
+            expected += [(f"station/{st}", "workorder.cancelled", old), (f"station/{st}", "workorder.released", new)]
+    sent = [(stream, type_, body["id"]) for stream, type_, body in published]
+    assert sorted(sent) == sorted(expected)
+    assert all(body["order_number"] for _, type_, body in published if type_ == "workorder.released")
+    store.close()
+    published.clear()
+    store = Store(tmp_path / "hub.db", device_id="hub", kind="hub")
+    HubCore(store, hub.catalog, publish=lambda tx, stream, type_, body, retain: published.append((stream, type_, body)))
+    assert published == [], "sent once, not at every start"
     store.close()
 
 

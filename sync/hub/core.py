@@ -106,6 +106,8 @@ def _numbers_1(db: Any) -> None:
     table that names them (ids of demo-style work orders that were never from an order stay).
     """
     db.execute("ALTER TABLE orders ADD COLUMN number TEXT")
+    # stations hold the old names: HubCore sends each work order again under its number, once
+    db.execute("CREATE TABLE work_order_renames (old TEXT PRIMARY KEY, new TEXT NOT NULL, announced_at TEXT)")
     taken: set[str] = set()
     renames: dict[str, str] = {}
     for order_id, seq, event_id in db.execute("SELECT order_id, seq, event_id FROM orders ORDER BY seq").fetchall():
@@ -125,11 +127,13 @@ def _numbers_1(db: Any) -> None:
             continue
         body = json.loads(db.execute("SELECT body FROM work_orders WHERE id = ?", [old]).fetchone()[0])
         body["id"] = new
+        body["order_number"] = new.rsplit("-", 1)[0]
         db.execute("UPDATE work_orders SET id = ?, body = ? WHERE id = ?", [new, json.dumps(body), old])
         db.execute("UPDATE work_orders SET parent = ? WHERE parent = ?", [new, old])
         for table in ("wo_ops", "op_events"):
             db.execute(f"UPDATE {table} SET work_order = ? WHERE work_order = ?", [new, old])
         db.execute("UPDATE requisitions SET work_order = ? WHERE work_order = ?", [new, old])
+        db.execute("INSERT INTO work_order_renames (old, new) VALUES (?, ?)", [old, new])
     for event_id, text in db.execute("SELECT event_id, body FROM op_events").fetchall():
         body = json.loads(text)
         if body.get("work_order") in renames:
@@ -198,7 +202,27 @@ class HubCore:
         self._calendars: dict[str, WorkingTime] = {}
         self._stations: dict[str, frozenset[str]] = {}  # work centre -> the stations that serve it
         self._lock = threading.RLock()
+        self._announce_renames()
         self._replay()
+
+    def _announce_renames(self) -> None:
+        """Work orders renamed by the numbers migration reach their stations under the new name, once:
+        the old copy is withdrawn (no station could scan its too-long name) and the renamed one released."""
+        rows = self.store.query(
+            "SELECT r.old, r.new, w.order_id, w.stations, w.body, c.order_id AS cancelled FROM work_order_renames r "
+            "JOIN work_orders w ON w.id = r.new LEFT JOIN order_cancellations c ON c.order_id = w.order_id "
+            "WHERE r.announced_at IS NULL ORDER BY w.rowid")
+        if not rows:
+            return
+        with self.store.transaction("sending renamed work orders to their stations") as tx:
+            for row in rows:
+                for station in json.loads(row["stations"]):
+                    self.publish(tx, f"station/{station}", WORK_ORDER_CANCELLED,
+                                 {"id": row["old"], "order_id": row["order_id"], "renamed_to": row["new"]}, False)
+                    if row["cancelled"] is None:
+                        self.publish(tx, f"station/{station}", WORK_ORDER_MESSAGE, json.loads(row["body"]), False)
+                tx.execute("UPDATE work_order_renames SET announced_at = ? WHERE old = ?",
+                           [_iso(datetime.now(UTC)), row["old"]])
 
     # ------------------------------------------------------------------ catalog
     def product(self, code: str, number: int) -> tuple[Product, Engine]:
