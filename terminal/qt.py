@@ -20,8 +20,11 @@ from PySide6.QtCharts import (
 )
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QBuffer,
+    QByteArray,
     QEvent,
     QEventLoop,
+    QIODevice,
     QMargins,
     QModelIndex,
     QObject,
@@ -37,6 +40,7 @@ from PySide6.QtCore import (
     Slot,
 )
 from PySide6.QtGui import QCloseEvent, QColor, QFont, QImage, QKeyEvent, QPainter, QPixmap
+from PySide6.QtPdf import QPdfDocument  # travelers (PDF) rendered for the decoder: terminal.decode.pdf
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -115,4 +119,5 @@ __all__ = [
     "QComboBox", "QHeaderView", "QInputDialog", "QLineSeries", "QMargins", "QModelIndex", "QPersistentModelIndex",
     "QScrollArea", "QScroller", "QStyle", "QStyleOptionProgressBar", "QStyleOptionViewItem", "QStyledItemDelegate", "QTabWidget",
     "QTableView", "QTreeWidget", "QTreeWidgetItem", "QValueAxis",
+    "QBuffer", "QByteArray", "QIODevice", "QPdfDocument",
 ]

@@ -192,3 +192,27 @@ def test_the_travelers_of_random_demo_orders_render_and_decode(demo_orders: Any)
 def test_the_travelers_of_all_200_random_demo_orders_render_and_decode(demo_orders: Any) -> None:
     orders, bodies = demo_orders
     assert check_travelers(orders, bodies) == len(bodies)
+
+
+def test_each_label_cut_out_of_the_rendered_page_reads_alone_as_its_own_label(tmp_path: Path) -> None:
+    """What the demo puts in front of a station camera: one picture per label, from the real PDF."""
+    from terminal.decode.chain import DecodeChain
+    from terminal.decode.pdf import read_labels, render_pdf, write_label_images
+    from terminal.decode.sources import read_image
+
+    printed = read_labels(render_pdf(traveler_pdf(WORK_ORDER)))
+    assert [p.label for p in printed] == [WorkOrderLabel("K1-0007-02"), WorkOrderLabel("K1-0007-02", 10),
+                                          WorkOrderLabel("K1-0007-02", 20)]
+    paths = write_label_images(printed, tmp_path)
+    assert [p.name for p in paths] == ["K1-0007-02.png", "K1-0007-02-0010.png", "K1-0007-02-0020.png"]
+    chain = DecodeChain(formats=("Code128", "QRCode"))
+    for path, item in zip(paths, printed, strict=True):
+        assert {code.text for code in chain.decode(read_image(path))} == {item.text}
+
+
+def test_a_file_that_is_not_a_pdf_is_refused_with_where_it_came_from() -> None:
+    from sync.errors import DecodeError
+    from terminal.decode.pdf import render_pdf
+
+    with pytest.raises(DecodeError, match="traveler of K1-0007-02.*not a readable PDF"):
+        render_pdf(b"<html>502 Bad Gateway</html>", where="traveler of K1-0007-02")
