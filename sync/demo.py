@@ -9,13 +9,18 @@ What it starts, each as its own process with its own SQLite database under ``--d
 
 Before that it releases every product of the demo catalog (``assets/catalog``) through the whole
 approval chain with demo users, so kiosks sell and the hub plans from released revisions.
-``--check`` runs the same set-up without windows, places one order through the broker and exits 0
-when the hub answered it with a promise date: a smoke test of the whole chain.
+``--check`` runs the same set-up without windows and the loop once: a customer configures a bike that
+must be built (``python -m kiosk.scripted``: the kiosk's flow, store and sync), the hub plans it, each
+traveler is fetched from the API into ``--data``/travelers and worked at every station it names
+(``python -m terminal.scripted``: one station session each, badge scan, the station decoder on the printed
+page, start, QC, complete); it prints the order's number, promise, every operation's station and times and
+the finish, and exits 0 when the hub says the order is done.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -23,9 +28,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+from zoneinfo import ZoneInfo
 
 from sync import logs
 from sync.broker.embedded import EmbeddedBroker
@@ -37,9 +46,13 @@ from sync.pin import hash_pin
 
 REPO = Path(__file__).resolve().parent.parent
 SITE = "demo"
+SITE_ZONE = "Asia/Shanghai"
+API_TOKEN = "demo"
 KIOSK = "kiosk-1"
 DEMO_ADMIN_PIN = "2468"
 """The demo kiosk's staff PIN (a real kiosk has none until one is set: kiosk.admin_pin_hash)."""
+#: what the check's customer orders: a colour the shop-window bike does not have, so it must be built
+CHECK_PRODUCT, CHECK_CHOICES = "CITY", ("colour=sage",)
 DEMO_USERS = {"erin": ["engineering"], "mark": ["marketing"], "fay": ["finance", "release"]}
 NEXT_APPROVAL = {"draft": ("erin", "engineering"), "engineering_approved": ("mark", "marketing"),
                  "marketing_approved": ("fay", "finance")}
@@ -108,7 +121,7 @@ class Demo:
         print(f"embedded broker on 127.0.0.1:{self.broker.port}", flush=True)
         hub = self.spawn("hub", [sys.executable, "-m", "sync.hub", "--allow-unknown-devices",
                                  "--api-port", str(self.api_port)], "hub",
-                         FLOORLINK_HUB_API_TOKENS="demo", FLOORLINK_NODE_TIME_ZONE="Asia/Shanghai")
+                         FLOORLINK_HUB_API_TOKENS=API_TOKEN, FLOORLINK_NODE_TIME_ZONE=SITE_ZONE)
         assert hub.stdout is not None
         line = hub.stdout.readline()
         while line and not line.startswith(("hub ready", "hub:")):  # log lines (stderr joins stdout) come first
@@ -120,12 +133,33 @@ class Demo:
                                  fix=f"see {self.data / 'hub.log'}")
         threading.Thread(target=self._drain, args=("hub", hub), daemon=True).start()
 
-    def spawn(self, name: str, args: list[str], device: str, **env: str) -> subprocess.Popen[str]:
+    def spawn(self, name: str, args: list[str], device: str, *, stdin: bool = False, **env: str) -> subprocess.Popen[str]:
+        """A child process on the demo's broker; with ``stdin`` it reads what we write and its stderr goes to
+        ``<name>.log`` (its stdout is then for :meth:`lines`), else both are drained into the log."""
         assert self.broker is not None
+        env.setdefault("FLOORLINK_NODE_TIME_ZONE", SITE_ZONE)
+        errors: IO[str] | int = subprocess.STDOUT
+        if stdin:
+            errors = (self.data / f"{name}.log").open("a", encoding="utf-8")
         proc = subprocess.Popen(args, cwd=REPO, env=child_env(self.data, self.broker.port, device, **env), text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+                                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=errors, start_new_session=True)
         self.children.append((name, proc))
         return proc
+
+    @staticmethod
+    def lines(proc: subprocess.Popen[str]) -> Iterator[str]:
+        """What a child prints, line by line, until it ends."""
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            yield line.strip()
+
+    def failed(self, what: str, name: str) -> int:
+        """Say what failed and show the end of the child's log; the check's exit code."""
+        log = self.data / f"{name}.log"
+        tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:] if log.exists() else []
+        print(f"check: {what} (see {log})", *tail, sep="\n", file=sys.stderr)
+        return 1
 
     def _drain(self, name: str, proc: subprocess.Popen[str]) -> None:
         assert proc.stdout is not None
@@ -141,10 +175,10 @@ class Demo:
         centre = next((wc.code for wc in load_catalog(self.catalog, deep=False).work_centres.values()
                        if station in wc.stations), "ASSY")
         terminal = self.spawn("terminal", [sys.executable, "-m", "terminal", "--windowed"], station,
-                              FLOORLINK_NODE_TIME_ZONE="Asia/Shanghai", FLOORLINK_STATION_DEMO_ROSTER="true",
+                              FLOORLINK_STATION_DEMO_ROSTER="true",
                               FLOORLINK_STATION_WORK_CENTRES=centre)
         dashboard = self.spawn("dashboard", [sys.executable, "-m", "terminal", "--dashboard", "--windowed"],
-                               "dashboard-1", FLOORLINK_NODE_TIME_ZONE="Asia/Shanghai")
+                               "dashboard-1")
         for name, proc in (("kiosk", kiosk), ("terminal", terminal), ("dashboard", dashboard)):
             threading.Thread(target=self._drain, args=(name, proc), daemon=True).start()
 
@@ -161,45 +195,94 @@ class Demo:
             self.broker.stop()
 
 
-def check(demo: Demo) -> int:
-    """Place one order of the first product with its defaults through the broker; 0 when the hub acks it."""
-    from sync.orders import PlacedOrder
-    from sync.protocol.edge import EdgeSync
-    from sync.store import Store
+def station_centres(folder: Path) -> dict[str, str]:
+    """Every station of the catalog and its work centre."""
+    catalog = load_catalog(folder, deep=False)
+    return {st: wc.code for wc in catalog.work_centres.values() for st in wc.stations}
 
-    released = CatalogStore(demo.data / "catalog.db")
-    try:
-        revisions = released.released_products()
-    finally:
-        released.close()
-    code, revision = next(iter(revisions.items()))
-    product = revision.product()
-    order = PlacedOrder(f"CHECK-{int(time.time())}", code, revision.number, product.defaults(), 1, product.base_price)
+
+class Api:
+    """The hub's read API with the demo token, as an ERP or the person printing travelers uses it."""
+
+    def __init__(self, port: int, token: str = API_TOKEN) -> None:
+        self.base, self.token = f"http://127.0.0.1:{port}/api/v1", token
+
+    def get(self, path: str) -> bytes:
+        request = urllib.request.Request(self.base + path, headers={"Authorization": f"Bearer {self.token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return bytes(response.read())
+        except urllib.error.HTTPError as exc:
+            raise FloorLinkError(f"the hub answered {exc.code} to GET {path}: {exc.read()[:300]!r}",
+                                 where=self.base, fix="see hub.log in the demo's data folder") from None
+        except OSError as exc:
+            raise FloorLinkError(f"the hub's API did not answer GET {path}: {exc}", where=self.base) from None
+
+    def json(self, path: str) -> Any:
+        return json.loads(self.get(path))
+
+
+def check(demo: Demo, timeout: float = 120.0) -> int:
+    """The loop once, headless: a customer orders a bike that must be built (kiosk flow, ``kiosk.scripted``),
+    the hub plans it, each traveler is printed from the API and worked at every station it names
+    (``terminal.scripted``: one station session each, badge, decoder, start, QC, complete), and the hub
+    reports the order done. Prints the order's number, promise, each operation's station and times and its
+    finish; 0 when the hub says done."""
     assert demo.broker is not None
-    store = Store(demo.data / "check-kiosk.db", device_id="check-kiosk")
-    acks: dict[str, Any] = {}
-    sync = EdgeSync(store, site=SITE, port=demo.broker.port)
-    sync.on_ack(lambda ack: acks.__setitem__(ack.event_id, ack))
-    sync.start()
-    try:
-        with store.transaction() as tx:
-            event_id = tx.outbox("order.placed", order.to_body()).event_id
-        sync.wake()
-        deadline = time.monotonic() + 60
-        while event_id not in acks and time.monotonic() < deadline:
-            time.sleep(0.05)
-    finally:
-        sync.stop()
-        store.close()
-    ack = acks.get(event_id)
-    if ack is None:
-        print("check: the hub did not answer the order within 60 s", file=sys.stderr)
-        return 1
-    if ack.status != "ok":
-        print(f"check: the hub rejected the order: {ack.reason}", file=sys.stderr)
-        return 1
-    print(f"check: order {order.order_id} for {code}@{revision.number} promised for "
-          f"{ack.result.get('promise_date')} ({ack.result.get('reason')})", flush=True)
+    api, zone = Api(demo.api_port), ZoneInfo(SITE_ZONE)
+
+    def local(at: str | None) -> str:
+        return datetime.fromisoformat(at).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if at else "-"
+
+    centres = station_centres(demo.catalog)
+    floor = demo.spawn("stations", [sys.executable, "-m", "terminal.scripted", "--stations",
+                                    ",".join(f"{st}={wc}" for st, wc in centres.items()),
+                                    "--timeout", "60"], "floor", stdin=True)
+    lines = demo.lines(floor)
+    if next(lines, None) != "ready":
+        return demo.failed("the stations did not come up", "stations")
+    print(f"check: {len(centres)} stations up, worker E-0042 badged in at each", flush=True)
+    kiosk = demo.spawn("kiosk", [sys.executable, "-m", "kiosk.scripted", "--catalog", str(demo.data / "catalog.db"),
+                                 "--product", CHECK_PRODUCT, *(f"--choose={c}" for c in CHECK_CHOICES)], KIOSK)
+    placed_line = next(demo.lines(kiosk), None)
+    if placed_line is None or kiosk.wait(timeout) != 0:
+        return demo.failed("the kiosk did not place the order", "kiosk")
+    placed = json.loads(placed_line)
+    order = api.json(f"/orders/{placed['order_id']}")
+    number = placed["number"]
+    choices = ", ".join(f"{a}={o}" for a, o in sorted(placed["configuration"].items()) if a in dict(
+        c.split("=", 1) for c in CHECK_CHOICES))
+    print(f"check: order {number} ({placed['product']}, {choices}) placed at the kiosk; "
+          f"promised for {placed['promise_date']} ({local(order['promise'])} site time)", flush=True)
+    work_orders = sorted(order["work_orders"], key=lambda wo: min(op["planned_start"] for op in wo["operations"]))
+    folder = demo.data / "travelers" / number
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"check: {len(work_orders)} work orders; travelers printed to {folder}", flush=True)
+    assert floor.stdin is not None
+    for index, wo in enumerate(work_orders, 1):
+        pdf = folder / f"{index:02d}-{wo['id']}.pdf"
+        pdf.write_bytes(api.get(f"/work-orders/{wo['id']}/traveler.pdf"))
+        floor.stdin.write(f"{pdf}\n")
+        floor.stdin.flush()
+        for line in lines:
+            if line == "traveler done":
+                break
+            step = json.loads(line)
+            print(f"check:   {step['work_order']} op {step['operation']:>3} {step['name'][:34]:<34} "
+                  f"{step['station']:<10} {local(step['started_at'])} -> {local(step['completed_at'])[11:]}",
+                  flush=True)
+        else:
+            return demo.failed(f"the stations stopped on {wo['id']}", "stations")
+    floor.stdin.close()
+    deadline = time.monotonic() + timeout
+    while (order := api.json(f"/orders/{placed['order_id']}"))["status"] != "done":
+        if time.monotonic() > deadline:
+            print(f"check: the hub still says {order['status']} ({order['percent']} %)", file=sys.stderr)
+            return 1
+        time.sleep(0.5)
+    finished = max(op["completed_at"] for wo in order["work_orders"] for op in wo["operations"])
+    print(f"check: order {number} done at {local(finished)} site time, promised for {placed['promise_date']}",
+          flush=True)
     return 0
 
 
@@ -211,7 +294,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--api-port", type=int, default=8750, help="port of the hub's read API (a free one when taken or 0)")
     p.add_argument("--station", default=None, help="device id of the demo station terminal (default: an assembly station)")
     p.add_argument("--fresh", action="store_true", help="delete the --data folder first")
-    p.add_argument("--check", action="store_true", help="no windows: place one order end to end and exit")
+    p.add_argument("--check", action="store_true",
+                   help="no windows: a kiosk order built at every station it needs until the hub says done, then exit")
     logs.add_log_argument(p)
     return p
 
@@ -237,7 +321,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             demo.start_apps(station)
             print(f"kiosk, station terminal ({station}) and dashboard started; logs in {data}. Ctrl-C stops.",
                   flush=True)
-        print(f"hub API: curl -H 'Authorization: Bearer demo' http://127.0.0.1:{api_port}/api/v1/orders", flush=True)
+        print(f"hub API: curl -H 'Authorization: Bearer {API_TOKEN}' http://127.0.0.1:{api_port}/api/v1/orders",
+              flush=True)
         done = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: done.set())
         signal.signal(signal.SIGINT, lambda *_: done.set())

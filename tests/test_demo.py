@@ -1,12 +1,19 @@
-"""The demo command works end to end: catalog released, embedded broker, hub, one order promised."""
+"""The demo's check runs the loop end to end: catalog released, embedded broker, hub, a kiosk order built at
+every station it needs, and what it prints is what the hub recorded."""
 
 from __future__ import annotations
 
+import json
+import re
+import sqlite3
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sync.catalog.store import CatalogStore
+from sync.demo import station_centres
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -16,10 +23,47 @@ def run_check(data: Path) -> subprocess.CompletedProcess[str]:
                            "--api-port", "0"], cwd=REPO, capture_output=True, text=True, timeout=240)
 
 
-def test_demo_check_places_an_order_through_broker_and_hub_and_gets_a_promise(tmp_path: Path) -> None:
+ORDER = re.compile(r"^check: order (?P<number>\S+) \((?P<product>\w+), (?P<choices>[^)]*)\) placed at the kiosk; "
+                   r"promised for (?P<promise>\d{4}-\d\d-\d\d) ", re.M)
+STEP = re.compile(r"^check:   (?P<wo>\S+) op +(?P<op>\d+) .{34} (?P<station>st-[a-z]+-\d) +"
+                  r"(?P<start>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) -> (?P<end>\d\d:\d\d:\d\d)$", re.M)
+DONE = re.compile(r"^check: order (?P<number>\S+) done at (?P<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) site time, "
+                  r"promised for (?P<promise>\S+)$", re.M)
+
+
+def test_demo_check_builds_a_kiosk_order_at_every_station_until_the_hub_says_done(tmp_path: Path) -> None:
     result = run_check(tmp_path / "demo")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "promised for" in result.stdout
+    out = result.stdout
+    placed, done = ORDER.search(out), DONE.search(out)
+    assert placed and done, out
+    assert placed["product"] == "CITY" and placed["choices"] == "colour=sage"
+    assert (done["number"], done["promise"]) == (placed["number"], placed["promise"])
+
+    # what it printed is what the hub recorded: every planned operation once, at a station of its work centre
+    hub = sqlite3.connect(tmp_path / "demo" / "hub.db")
+    order_id, promise = hub.execute("SELECT order_id, promise FROM orders").fetchone()
+    routings = {wo: json.loads(body)["operations"] for wo, body in hub.execute(
+        "SELECT id, body FROM work_orders WHERE order_id = ?", [order_id])}
+    events = hub.execute("SELECT work_order, op, type, at, device_id FROM op_events").fetchall()
+    hub.close()
+    assert promise.startswith(placed["promise"]) and len(routings) > 2
+    steps = {(m["wo"], int(m["op"])): m for m in STEP.finditer(out)}
+    assert set(steps) == {(wo, op["number"]) for wo, ops in routings.items() for op in ops}
+    assert all(wo.startswith(placed["number"]) for wo, _ in steps)
+    centres = station_centres(REPO / "assets" / "catalog")
+    for wo, ops in routings.items():
+        for op, after in zip(ops, [*ops[1:], None], strict=True):
+            station = steps[(wo, op["number"])]["station"]
+            # an outsourced step is scanned in where its parts come back: at the next step's station
+            assert centres[station] == (after["work_centre"] if op.get("outsourced") else op["work_centre"])
+            recorded = {(device, type_) for w, o, type_, _, device in events if (w, o) == (wo, op["number"])}
+            assert recorded == {(station, "op.started"), (station, "op.completed")} | (
+                {(station, "qc.recorded")} if op["qc"] else set())
+    zone = ZoneInfo("Asia/Shanghai")
+    finished = max(datetime.fromisoformat(at) for _, _, type_, at, _ in events if type_ == "op.completed")
+    assert done["at"] == finished.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+
     store = CatalogStore(tmp_path / "demo" / "catalog.db")
     try:
         assert {code: r.state for code, r in store.released_products().items()} == {
