@@ -232,7 +232,8 @@ DECLARATIONS: list[Setting] = [
     Setting("camera", "width", int, 1280, "Capture width asked of the camera, in pixels.", minimum=160, maximum=7680),
     Setting("camera", "height", int, 720, "Capture height asked of the camera, in pixels.", minimum=120, maximum=4320),
     Setting("camera", "source", str, "",
-            "A video file or image folder to read instead of the camera (demos, tests); empty for the camera."),
+            "A video file or image folder to read instead of the camera (demos, tests), or drop:FOLDER (each picture "
+            "dropped into FOLDER is scanned once: the demo); empty for the camera."),
     Setting("camera", "formats", list, ["Code128", "QRCode"],
             "Barcode formats the decoder looks for (zxing-cpp names); fewer is faster and reads less by mistake."),
     Setting("camera", "confirm_frames", int, 2,

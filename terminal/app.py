@@ -106,7 +106,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--config", help="TOML settings file (see docs/settings.md)")
     parser.add_argument("--windowed", action="store_true", help="run in a window instead of full screen")
     parser.add_argument("--source", default=None,
-                        help="camera | folder:PATH | video:PATH | none (default: setting camera.source, else the camera)")
+                        help="camera | folder:PATH | drop:PATH (pictures dropped in are scanned once) | video:PATH | none "
+                             "(default: setting camera.source, else the camera)")
     parser.add_argument("--dashboard", action="store_true", help="supervisor dashboard mode")
     parser.add_argument("--report-ready", action="store_true",
                         help="print READY once the station screen shows and, with a camera source, SCANNED and the "
@@ -124,12 +125,12 @@ def source_settings(settings: Settings, source: str | None) -> Settings | None:
     if source == "camera":
         return settings.with_overrides(camera__source="")
     kind, _, path = source.partition(":")
-    if kind not in ("folder", "video") or not path:
+    if kind not in ("folder", "video", "drop") or not path:
         raise SettingsError(f"--source {source!r} is not understood", where="--source",
-                            fix="use camera, folder:PATH, video:PATH or none")
+                            fix="use camera, folder:PATH, drop:PATH, video:PATH or none")
     if not Path(path).expanduser().exists():
         raise SettingsError(f"no such {kind}: {path}", where="--source")
-    return settings.with_overrides(camera__source=path)
+    return settings.with_overrides(camera__source=source if kind == "drop" else path)
 
 
 def start_camera(settings: Settings | None) -> tuple[CameraBridge | None, str]:

@@ -133,3 +133,41 @@ def test_capture_worker_keeps_the_source_error() -> None:
     assert worker.latest(timeout=0.05) is None
     assert isinstance(worker.error, DecodeError)
     worker.stop()
+
+
+def test_a_picture_dropped_into_the_drop_folder_is_scanned_once_and_old_ones_never(tmp_path: Path) -> None:
+    """The demo's camera: copying a label's picture into the folder scans it once; dropping it again scans
+    it again; what was there before the start and what is not an image are never scans."""
+    from terminal.decode.sources import DropFolderSource
+
+    old = labels.format(labels.WorkOrderLabel("WO-000111", 10))
+    cv2.imwrite(str(tmp_path / "old.png"), make_frame(2, "QRCode", old).image)
+    source = open_source(load(environ={"FLOORLINK_CAMERA_SOURCE": f"drop:{tmp_path}"}))
+    assert isinstance(source, DropFolderSource)
+    source.idle_s = 0.01
+    chain, confirmer = DecodeChain(formats=("QRCode",)), ScanConfirmer()
+
+    def scans(frames: int) -> list[str]:
+        found = []
+        for _ in range(frames):
+            frame = source.read()
+            assert frame is not None
+            found += [scan.text for scan in confirmer.feed_frame(chain.decode(frame))]
+        return found
+
+    assert scans(5) == []
+    cv2.imwrite(str(tmp_path / "label.png"), make_frame(3, "QRCode", TEXT).image)
+    (tmp_path / "half-copied.png").write_bytes(b"\x89PNG")
+    assert scans(12) == [TEXT]
+    assert len(source.skipped) == 1 and "half-copied.png" in str(source.skipped[0])
+    (tmp_path / "label.png").unlink()
+    time.sleep(0.01)
+    cv2.imwrite(str(tmp_path / "label.png"), make_frame(3, "QRCode", TEXT).image)  # dropped again
+    assert scans(12) == [TEXT]
+    source.close()
+    assert source.read() is None
+
+
+def test_a_drop_folder_that_does_not_exist_is_refused_with_its_path(tmp_path: Path) -> None:
+    with pytest.raises(DecodeError, match="no such folder"):
+        open_source(load(environ={"FLOORLINK_CAMERA_SOURCE": f"drop:{tmp_path / 'nope'}"}))

@@ -25,6 +25,7 @@ from sync.settings import Settings
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm"}
+DROP_PREFIX = "drop:"  # camera.source "drop:FOLDER": pictures dropped into FOLDER are shown once (DropFolderSource)
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg"}
 
 
@@ -100,6 +101,58 @@ class ImageFolderSource:
         self._frames = iter(())
 
 
+class DropFolderSource:
+    """A folder a person drops label pictures into: each image that appears after the start is shown for
+    ``repeat`` frames, then a blank sheet, like a label held up to the camera and taken away again.
+
+    Why: on a machine without a camera (the demo) a newcomer scans a traveler's label by copying its
+    picture into the folder. Images already there at the start are not shown (a restart re-scans nothing);
+    an image replaced under the same name counts as new. While nothing new comes it gives a blank frame
+    every ``idle_s`` seconds, so the capture never ends and the scan confirmer sees the view empty.
+    """
+
+    def __init__(self, path: str | Path, *, repeat: int = 5, idle_s: float = 0.2) -> None:
+        self.path = Path(path)
+        if not self.path.is_dir():
+            raise DecodeError("no such folder", where=str(self.path), fix="create it, then drop label pictures into it")
+        self.name = f"drop folder {self.path}"
+        self.repeat = max(1, repeat)
+        self.idle_s = idle_s
+        self.skipped: list[DecodeError] = []
+        self._seen = self._listing()
+        self._queue: list[np.ndarray] = []
+        self._blank = np.full((240, 320, 3), 255, np.uint8)
+        self._closed = threading.Event()
+
+    def _listing(self) -> dict[Path, int]:
+        try:
+            return {p: p.stat().st_mtime_ns for p in image_files(self.path)}
+        except (DecodeError, OSError):  # the folder went away: nothing new until it is back
+            return {}
+
+    def read(self) -> np.ndarray | None:
+        while not self._queue:
+            if self._closed.is_set():
+                return None
+            listing = self._listing()
+            fresh = sorted(p for p, mtime in listing.items() if self._seen.get(p) != mtime)
+            self._seen = listing
+            for file in fresh:
+                try:
+                    image = read_image(file)
+                except DecodeError as error:  # half-written or not an image: said, and skipped
+                    self.skipped.append(error)
+                    continue
+                self._queue += [image] * self.repeat + [self._blank] * 2
+            if not self._queue:
+                self._closed.wait(self.idle_s)
+                return self._blank
+        return self._queue.pop(0)
+
+    def close(self) -> None:
+        self._closed.set()
+
+
 class VideoFileSource:
     """Frames of a video file (any container OpenCV's FFmpeg reads)."""
 
@@ -146,8 +199,11 @@ class CameraSource:
 
 
 def open_source(settings: Settings) -> FrameSource:
-    """The frame source settings name: ``camera.source`` (file or folder) or else camera ``camera.index``."""
+    """The frame source settings name: ``camera.source`` (file or folder, ``drop:FOLDER``) or else camera
+    ``camera.index``."""
     camera = settings.section("camera")
+    if camera["source"].startswith(DROP_PREFIX):
+        return DropFolderSource(Path(camera["source"][len(DROP_PREFIX):]).expanduser())
     if camera["source"]:
         path = Path(camera["source"]).expanduser()
         if path.is_dir() or path.suffix.lower() in IMAGE_SUFFIXES:
