@@ -174,13 +174,29 @@ class Demo:
                            FLOORLINK_KIOSK_ADMIN_PIN_HASH=hash_pin(DEMO_ADMIN_PIN))
         centre = next((wc.code for wc in load_catalog(self.catalog, deep=False).work_centres.values()
                        if station in wc.stations), "ASSY")
-        terminal = self.spawn("terminal", [sys.executable, "-m", "terminal", "--windowed"], station,
+        self.camera.mkdir(parents=True, exist_ok=True)
+        terminal = self.spawn("terminal", [sys.executable, "-m", "terminal", "--windowed", "--source",
+                                           f"drop:{self.camera}"], station,
                               FLOORLINK_STATION_DEMO_ROSTER="true",
                               FLOORLINK_STATION_WORK_CENTRES=centre)
         dashboard = self.spawn("dashboard", [sys.executable, "-m", "terminal", "--dashboard", "--windowed"],
                                "dashboard-1")
         for name, proc in (("kiosk", kiosk), ("terminal", terminal), ("dashboard", dashboard)):
             threading.Thread(target=self._drain, args=(name, proc), daemon=True).start()
+
+    @property
+    def camera(self) -> Path:
+        """The demo station's camera: pictures dropped here are scanned once (``--source drop:``)."""
+        return self.data / "camera"
+
+    def start_floor(self, hand_station: str) -> subprocess.Popen[str]:
+        """The rest of the shop, played by ``terminal.scripted``: every station but the person's; operations of
+        the person's work centre are left to them and what follows waits (up to four hours) until they are done."""
+        centres = station_centres(self.catalog)
+        others = ",".join(f"{st}={wc}" for st, wc in centres.items() if st != hand_station)
+        return self.spawn("stations", [sys.executable, "-m", "terminal.scripted", "--stations", others, "--by-hand",
+                                       centres.get(hand_station, "ASSY"), "--label-pictures", "--timeout", "14400"],
+                          "floor", stdin=True)
 
     def stop(self) -> None:
         for _, proc in reversed(self.children):
@@ -286,6 +302,93 @@ def check(demo: Demo, timeout: float = 120.0) -> int:
     return 0
 
 
+class Walkthrough:
+    """The live demo's guide: each order placed at the kiosk gets its travelers printed from the API into
+    ``travelers/<number>/`` and handed to the rest of the shop; the console says which labels are the
+    person's (their pictures go into the station's camera folder) and when the hub says the order is done."""
+
+    def __init__(self, demo: Demo, floor: subprocess.Popen[str], hand_station: str) -> None:
+        self.demo, self.floor, self.hand_station = demo, floor, hand_station
+        self.hand_centre = station_centres(demo.catalog).get(hand_station, "ASSY")
+        self.api = Api(demo.api_port)
+        self.zone = ZoneInfo(SITE_ZONE)
+        self.seen: set[str] = set()
+        self.open: dict[str, str] = {}  # order id -> number, until the hub says done
+        self.stop = threading.Event()
+
+    def start(self) -> None:
+        for target, name in ((self._follow, "demo-orders"), (self._relay, "demo-floor")):
+            threading.Thread(target=target, name=name, daemon=True).start()
+
+    def _follow(self) -> None:
+        first = True
+        while not self.stop.wait(0 if first else 2):
+            try:
+                orders = self.api.json("/orders")
+                if first:  # orders of an earlier run are not handed out again
+                    self.seen = {o["id"] for o in orders}
+                    first = False
+                    continue
+                for order in orders:
+                    if order["id"] not in self.seen:
+                        self.seen.add(order["id"])
+                        self.hand_out(self.api.json(f"/orders/{order['id']}"))
+                for order_id, number in list(self.open.items()):
+                    self._done(order_id, number)
+            except FloorLinkError as exc:  # the hub restarting: try again at the next look
+                print(f"demo: {exc.what}", flush=True)
+
+    def hand_out(self, order: dict[str, Any]) -> None:
+        number = str(order.get("number") or order["id"])
+        work_orders = sorted(order["work_orders"], key=lambda wo: min(op["planned_start"] for op in wo["operations"]))
+        if not work_orders:
+            print(f"\norder {number}: ships from stock, nothing to build. Order another colour or size to see "
+                  f"the shop build one.", flush=True)
+            return
+        folder = self.demo.data / "travelers" / number
+        folder.mkdir(parents=True, exist_ok=True)
+        pdfs = []
+        for index, wo in enumerate(work_orders, 1):
+            pdf = folder / f"{index:02d}-{wo['id']}.pdf"
+            pdf.write_bytes(self.api.get(f"/work-orders/{wo['id']}/traveler.pdf"))
+            pdfs.append(pdf)
+        mine = [(pdf, wo, op) for pdf, wo in zip(pdfs, work_orders, strict=True) for op in wo["operations"]
+                if op["work_centre"] == self.hand_centre]
+        promise = datetime.fromisoformat(order["promise"]).astimezone(self.zone).date() if order["promise"] else "-"
+        print(f"\norder {number}: {len(work_orders)} work orders, promised for {promise}; travelers (PDF) in "
+              f"{folder}", f"  also at {self.api.base}/work-orders/<number>/traveler.pdf (token {API_TOKEN})",
+              f"  the other stations work their steps; yours at {self.hand_station} ({self.hand_centre}):",
+              *(f"    {wo['id']} op {op['op']} {op['code']}: copy {pdf.with_suffix('')}/{wo['id']}-{op['op']:04d}.png "
+                f"into {self.demo.camera}/" for pdf, wo, op in mine),
+              "  log in first: PIN 0707 (Anna Berg) on the station's keypad; then start and complete each step",
+              sep="\n", flush=True)
+        self.open[order["id"]] = number
+        assert self.floor.stdin is not None
+        for pdf in pdfs:
+            self.floor.stdin.write(f"{pdf}\n")
+        self.floor.stdin.flush()
+
+    def _done(self, order_id: str, number: str) -> None:
+        order = self.api.json(f"/orders/{order_id}")
+        if order["status"] == "done":
+            del self.open[order_id]
+            finished = max(op["completed_at"] for wo in order["work_orders"] for op in wo["operations"])
+            at = datetime.fromisoformat(finished).astimezone(self.zone)
+            print(f"order {number}: done at {at:%Y-%m-%d %H:%M:%S} site time (see the dashboard)", flush=True)
+
+    def _relay(self) -> None:
+        """What the other stations did, one line each (their log has the rest)."""
+        for line in self.demo.lines(self.floor):
+            if line.startswith("{"):
+                step = json.loads(line)
+                print(f"  {step['station']}: {step['work_order']} op {step['operation']} {step['name']} done",
+                      flush=True)
+            elif line == "ready":
+                print("the other stations are up (worked by a script, worker E-0042)", flush=True)
+        if not self.stop.is_set():
+            print(f"demo: the scripted stations stopped; see {self.demo.data / 'stations.log'}", flush=True)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m sync.demo", description=__doc__.splitlines()[0])
     p.add_argument("--data", default=str(REPO / "demo-data"), help="folder for every demo database and log")
@@ -309,6 +412,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                       for p in (args.port, args.api_port))
     logs.setup("demo", level=args.log_level, data_dir=data)
     demo = Demo(data, catalog, port, api_port)
+    walkthrough: Walkthrough | None = None
     try:
         demo.start_core()
         if args.check:
@@ -319,8 +423,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             station = args.station or next((s for s in stations(catalog) if "assy" in s), "st-assy-1")
             demo.start_apps(station)
-            print(f"kiosk, station terminal ({station}) and dashboard started; logs in {data}. Ctrl-C stops.",
-                  flush=True)
+            walkthrough = Walkthrough(demo, demo.start_floor(station), station)
+            walkthrough.start()
+            print(f"kiosk, station terminal ({station}, camera folder {demo.camera}) and dashboard started; "
+                  f"logs in {data}. Order a bike on the kiosk in another colour or size than the shop window's. "
+                  f"Ctrl-C stops.", flush=True)
         print(f"hub API: curl -H 'Authorization: Bearer {API_TOKEN}' http://127.0.0.1:{api_port}/api/v1/orders",
               flush=True)
         done = threading.Event()
@@ -332,6 +439,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"demo: {exc}", file=sys.stderr)
         return 2
     finally:
+        if walkthrough is not None:
+            walkthrough.stop.set()
         demo.stop()
 
 

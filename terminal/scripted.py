@@ -18,7 +18,7 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +29,7 @@ from sync.protocol.edge import EdgeSync
 from sync.settings import Settings
 from sync.station.stored import StoredLedger, open_ledger
 from sync.station.workorders import RoutedOperation, RoutedWorkOrder
-from terminal.decode.pdf import PrintedLabel, read_labels, render_pdf
+from terminal.decode.pdf import PrintedLabel, read_labels, render_pdf, write_label_images
 from terminal.station.session import Feedback, StationSession, Tone
 
 #: refusals that only mean "not yet": the hub's message has not reached this station
@@ -100,9 +100,13 @@ def read_traveler(pdf: bytes, where: str = "traveler") -> list[PrintedLabel]:
 class Floor:
     """The stations an order passes through; :meth:`work` carries one traveler through them."""
 
-    def __init__(self, stations: Sequence[Station], timeout: float = 30.0) -> None:
+    def __init__(self, stations: Sequence[Station], timeout: float = 30.0, by_hand: Iterable[str] = ()) -> None:
         self.stations = list(stations)
         self.timeout = timeout
+        self.by_hand = frozenset(by_hand)
+        """Work centres a person works (the live demo's station): their operations are left to them, and
+        what follows waits until the hub says they are done."""
+        self.left: list[tuple[str, int]] = []
 
     def close(self) -> None:
         for station in self.stations:
@@ -136,18 +140,29 @@ class Floor:
                                    fix="check the work order's routing and the stations' work centres")
             time.sleep(0.1)
 
-    def work(self, traveler: Sequence[PrintedLabel]) -> list[Step]:
-        """Every operation label of one traveler, in routing order: scan, start, QC pass where needed, complete."""
+    def work(self, traveler: Sequence[PrintedLabel], on_step: Callable[[Step], None] = lambda _step: None) -> list[Step]:
+        """Every operation label of one traveler, in routing order: scan, start, QC pass where needed, complete
+        (``on_step`` hears each as soon as the hub confirmed it)."""
         ops = sorted((p for p in traveler if isinstance(p.label, labels.WorkOrderLabel) and p.label.operation is not None),
                      key=lambda p: p.label.operation or 0)  # type: ignore[union-attr]
         if not ops:
             raise StationError("the traveler has no operation label the decoder could read", where="traveler")
-        return [self.work_operation(printed) for printed in ops]
+        done = []
+        for printed in ops:
+            step = self.work_operation(printed)
+            if step is not None:
+                on_step(step)
+                done.append(step)
+        return done
 
-    def work_operation(self, printed: PrintedLabel) -> Step:
+    def work_operation(self, printed: PrintedLabel) -> Step | None:
+        """One operation done, or None when it is left to a person (:attr:`by_hand`)."""
         label = printed.label
         assert isinstance(label, labels.WorkOrderLabel) and label.operation is not None
         station, wo, op = self.station_for(label.work_order, label.operation)
+        if station_centre(wo, op) in self.by_hand:
+            self.left.append((wo.id, op.number))
+            return None
         session = station.session
         self._scan(station, printed.text)
         _ok(station, session.start(), "start")
@@ -180,6 +195,12 @@ class Floor:
             time.sleep(0.1)
 
 
+def station_centre(wo: RoutedWorkOrder, op: RoutedOperation) -> str:
+    """The work centre whose station records ``op``: its own, or for an outsourced step the next step's."""
+    after = next((o for o in wo.operations if o.predecessor == op.number), None)
+    return after.work_centre if op.outsourced and after is not None else op.work_centre
+
+
 def _ok(station: Station, feedback: Feedback, what: str) -> None:
     if feedback.tone is not Tone.OK:
         raise StationError(f"{what} refused: {feedback.text}", where=station.device)
@@ -192,6 +213,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--travelers", help="folder of traveler PDFs, worked in name order (default: paths on stdin)")
     p.add_argument("--badge", default="E-0042", help="the worker's badge (default: the demo roster's Li Wei)")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the hub at each step")
+    p.add_argument("--by-hand", default="", metavar="CENTRE[,CENTRE]",
+                   help="work centres a person works: their operations are left to them and what follows waits")
+    p.add_argument("--label-pictures", action="store_true",
+                   help="write one picture per label of each traveler beside it (FOLDER named after the PDF)")
     return p.parse_args(argv)
 
 
@@ -206,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for item in args.stations.split(","):
             device, _, centres = item.partition("=")
             stations.append(Station.open(base, device.strip(), centres.split("+")))
-        floor = Floor(stations, args.timeout)
+        floor = Floor(stations, args.timeout, by_hand=[c.strip() for c in args.by_hand.split(",") if c.strip()])
         floor.wait_connected()
         floor.log_in(badge_card(args.badge))
         print("ready", flush=True)
@@ -217,8 +242,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 data = pdf.read_bytes()
             except OSError as exc:
                 raise StationError(f"cannot read the traveler: {exc.strerror}", where=str(pdf)) from None
-            for step in floor.work(read_traveler(data, str(pdf))):
-                print(json.dumps(step.to_json()), flush=True)
+            traveler = read_traveler(data, str(pdf))
+            if args.label_pictures:
+                write_label_images(traveler, pdf.with_suffix(""))
+            floor.work(traveler, lambda step: print(json.dumps(step.to_json()), flush=True))
             print("traveler done", flush=True)
     except FloorLinkError as exc:
         print(f"terminal.scripted: {exc}", file=sys.stderr)

@@ -121,7 +121,7 @@ class DropFolderSource:
         self.skipped: list[DecodeError] = []
         self._seen = self._listing()
         self._queue: list[np.ndarray] = []
-        self._blank = np.full((240, 320, 3), 255, np.uint8)
+        self._blank = np.full((360, 640, 3), 235, np.uint8)  # nothing in view: a light grey 16:9 frame
         self._closed = threading.Event()
 
     def _listing(self) -> dict[Path, int]:
