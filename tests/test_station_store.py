@@ -162,6 +162,26 @@ def test_predecessor_done_at_another_station_per_the_hub_lets_the_next_operation
     assert "no operation 77" in json.dumps(inbox.failures())
 
 
+def test_a_replanned_work_order_released_again_keeps_what_the_hub_said_was_done_elsewhere(tmp_path: Path) -> None:
+    """A replan re-releases a work order with new planned starts but without the operations' statuses: the
+    predecessor done at another station stays done here (the QC step waited forever for the welding)."""
+    from sync.station.stored import OPERATION_STATUS
+
+    ledger = open_ledger(tmp_path / "station.db")
+    seed_demo(ledger)
+    inbox = Inbox(ledger.store)
+    register(inbox)
+    session = StationSession(ledger, "ST-ASM-1", DEMO_WORK_CENTRES, clock=lambda: T0)
+    session.scan(labels.format(BadgeLabel("E-0042")))
+    released = next(wo for wo in demo_work_orders() if wo.id == "WO-1002").to_body()
+    for seq, (type_, body) in enumerate([(OPERATION_STATUS, {"id": "WO-1002", "operation": 10, "status": "done"}),
+                                         (WORK_ORDER_MESSAGE, {**released, "demo": False})], 1):
+        inbox.receive(Envelope(f"0192f0c0-0000-7000-8000-00000000010{seq}", "hub", seq, "2026-11-25T08:00:00Z",
+                               type_, body, stream="station/ST-ASM-1"))
+    assert inbox.failures() == []
+    assert session.scan(labels.format(WorkOrderLabel("WO-1002", 20))).tone is Tone.OK
+
+
 def test_heartbeat_tells_the_hub_who_is_logged_in_and_what_runs(tmp_path: Path) -> None:
     from terminal.station.session import heartbeat_body
 
