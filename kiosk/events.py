@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sync.numbers import COUNTER_STREAM, order_number
-from sync.store.outbox import next_seq
+from sync.numbers import order_number, take_order_number
 
 if TYPE_CHECKING:
     from sync.store import Store
@@ -67,7 +66,7 @@ class StoreSink:
         """The counter lives in this store and moves in the order's own transaction: a number is never
         given twice (not after a crash, not on another day), and a failed write takes its number back."""
         with self.store.transaction("recording order.placed") as tx:
-            number = order_number(prefix, next_seq(tx, COUNTER_STREAM))
+            number = take_order_number(tx, prefix)
             tx.outbox("order.placed", body(number))
         if self.wake is not None:
             self.wake()

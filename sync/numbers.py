@@ -12,6 +12,10 @@ aloud without doubt, and fit the label syntax (``sync.labels``: 1-32 characters 
 * **Work-order number** ``<order number>-<nn>``: the planner's sequence within the order
   (``K1-0042-01`` is the finished item, ``-02``... its made sub-assemblies). It is the work
   order's id everywhere: station, traveler label, operation events, API.
+* A kiosk whose store was wiped (reinstalled) would count from 1 again: the hub's retained capacity
+  snapshot for kiosks carries the highest counter it has seen per prefix, and the kiosk's counter
+  never stays below it (:func:`take_order_number`). A kiosk must hear from the hub once anyway
+  before it sells (the released catalog comes the same way).
 * The hub checks every number at ingest: a number that is missing, malformed, or already used by
   another order (two kiosks set to the same prefix) is replaced by the hub's own ``H-<seq>`` and
   an alert names the clash; the ack carries the number the order really has.
@@ -20,10 +24,15 @@ aloud without doubt, and fit the label syntax (``sync.labels``: 1-32 characters 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-from typing import TypeGuard
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypeGuard
 
 from sync.errors import SettingsError
+
+if TYPE_CHECKING:
+    from sync.store.database import Transaction
 
 #: a kiosk prefix: a letter, then up to five letters or digits (no ``-``: it separates the counter)
 PREFIX_PATTERN = re.compile(r"[A-Z][A-Z0-9]{0,5}")
@@ -79,3 +88,33 @@ def work_order_number(order: str, index: int) -> str:
 def is_order_number(text: object) -> TypeGuard[str]:
     """True for a number the hub accepts from a kiosk (``K1-0042``; upper case, as printed)."""
     return isinstance(text, str) and ORDER_NUMBER.fullmatch(text) is not None
+
+
+def highest_numbers(numbers: Iterable[object]) -> dict[str, int]:
+    """The highest counter per prefix among order numbers (others ignored): ``{"K1": 42}``."""
+    high: dict[str, int] = {}
+    for number in numbers:
+        if is_order_number(number):
+            prefix, counter = number.rsplit("-", 1)
+            high[prefix] = max(high.get(prefix, 0), int(counter))
+    return high
+
+
+def take_order_number(tx: Transaction, prefix: str) -> str:
+    """The kiosk's next order number, inside the transaction that stores the order.
+
+    The counter moves with that transaction (a failed write takes its number back; a crash never
+    gives one twice) and never stays below what the hub last said it has seen for this prefix.
+    """
+    from sync.store.outbox import next_seq
+
+    if tx.execute("SELECT 1 FROM sqlite_master WHERE name = 'capacity_snapshot'").fetchone():
+        row = tx.execute("SELECT body FROM capacity_snapshot WHERE id = 1").fetchone()
+        try:
+            seen = json.loads(row[0]).get("order_numbers", {}).get(prefix) if row else None
+        except (ValueError, AttributeError):
+            seen = None
+        if isinstance(seen, int) and not isinstance(seen, bool) and seen > 0:
+            tx.execute("INSERT INTO sequences (stream, last_seq) VALUES (?, ?) ON CONFLICT(stream) "
+                       "DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)", [COUNTER_STREAM, seen])
+    return order_number(prefix, next_seq(tx, COUNTER_STREAM))

@@ -181,3 +181,26 @@ def test_the_documented_work_order_label_is_what_format_prints() -> None:
     docs = (Path(__file__).resolve().parent.parent / "docs" / "labels.md").read_text(encoding="utf-8")
     printed = labels.format(labels.WorkOrderLabel("K1-0042-01", 20))
     assert f"`{printed}`" in docs
+
+
+def test_a_reinstalled_kiosk_goes_on_from_the_highest_number_the_hub_has_seen(tmp_path: Path) -> None:
+    from sync.planning.estimate import follow_capacity
+    from sync.protocol.envelope import Envelope
+    from sync.store import Inbox
+
+    hub = Hub(tmp_path / "hub")
+    hub.order("O1", number="K1-0041")
+    hub.order("O2")  # H-0002
+    snapshot = hub.core.capacity_snapshot(MONDAY_8)
+    assert snapshot["order_numbers"] == {"K1": 41, "H": 2}
+    hub.store.close()
+
+    store = Store(tmp_path / "kiosk.db", device_id="kiosk-1")  # a wiped kiosk: its counter starts again
+    inbox = Inbox(store)
+    follow_capacity(store, inbox)
+    inbox.receive(Envelope("cap-1", "hub", 1, MONDAY_8.isoformat(), "capacity.snapshot", snapshot, "kiosk/capacity"))
+    model = kiosk(store)
+    order_something(model)
+    order = model.place_order()
+    assert order is not None and order.number == "K1-0042", "not K1-0001, which the hub already has"
+    store.close()

@@ -41,7 +41,7 @@ from sync.hub.insights import (
     stored_rows,
 )
 from sync.hub.progress import OrderProgress, PlannedOp, order_progress, work_order_progress
-from sync.numbers import HUB_PREFIX, is_order_number, order_number, work_order_number
+from sync.numbers import HUB_PREFIX, highest_numbers, is_order_number, order_number, work_order_number
 from sync.orders import PlacedOrder
 from sync.planning import Planner, from_catalog
 from sync.station import rules
@@ -248,11 +248,13 @@ class HubCore:
         return self._products[key]
 
     def capacity_snapshot(self, now: datetime) -> dict[str, Any]:
-        """What kiosks estimate offline with: the planner's capacity and stock, read under the planning lock."""
+        """What kiosks estimate offline with: the planner's capacity and stock, read under the planning lock;
+        plus the highest order number per kiosk prefix, so a reinstalled kiosk goes on from there."""
         from sync.planning.estimate import capacity_snapshot
 
+        numbers = highest_numbers(r["number"] for r in self.store.query("SELECT number FROM orders"))
         with self._lock:
-            return capacity_snapshot(self.planner, now)
+            return {**capacity_snapshot(self.planner, now), "order_numbers": numbers}
 
     # ------------------------------------------------------------------ orders
     def on_order_placed(self, tx: Transaction, event_id: str, device_id: str, body: Mapping[str, Any],
