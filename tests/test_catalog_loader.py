@@ -186,3 +186,19 @@ def test_image_path_outside_the_catalog_folder_is_refused(tmp_path: Path) -> Non
     folder = variant(tmp_path, "products/bike.yaml", "image: images/bike.svg", "image: ../../outside.svg")
     (tmp_path / "outside.svg").write_text("<svg/>", encoding="utf-8")
     assert "products/bike.yaml:4 image: path '../../outside.svg' leaves the catalog folder" in errors_of(folder)
+
+
+def test_an_items_purchasing_policy_is_read_and_a_wrong_one_is_named(tmp_path: Path) -> None:
+    folder = variant(tmp_path, "items.yaml", "lead_time_days: 5, supplier: Spokes Ltd}",
+                     "lead_time_days: 5, supplier: Spokes Ltd, purchasing: {policy: reorder_point, reorder_point: 150, "
+                     "order_qty: 1000, multiple: 250}}")
+    spoke = load_catalog(folder).items["SPOKE"].purchasing
+    assert (spoke.policy, spoke.reorder_point, spoke.order_qty, spoke.multiple) == (
+        "reorder_point", Decimal(150), Decimal(1000), Decimal(250))
+    assert load_catalog(SMALL).items["SPOKE"].purchasing.policy == "lot_for_lot", "the default"
+    wrong = variant(tmp_path / "wrong", "items.yaml", "lead_time_days: 5, supplier: Spokes Ltd}",
+                    "lead_time_days: 5, supplier: Spokes Ltd, purchasing: {policy: weekly}}")
+    assert any("items.yaml:7" in e and "purchasing.policy" in e for e in errors_of(wrong)), errors_of(wrong)
+    half = variant(tmp_path / "half", "items.yaml", "lead_time_days: 5, supplier: Spokes Ltd}",
+                   "lead_time_days: 5, supplier: Spokes Ltd, purchasing: {policy: reorder_point}}")
+    assert any("reorder_point" in e for e in errors_of(half)), errors_of(half)

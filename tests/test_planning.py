@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 import pytest
 
@@ -258,3 +259,52 @@ def test_the_reason_names_the_wait_that_costs_most_with_its_share() -> None:
     short = Planner(items(TUBE=ItemSpec("TUBE", "purchased", stock=0, lead_time_days=7, supplier="Alu Co")), centres())
     plan = short.plan("O1", bike(), 1, MONDAY_8, ship_from_stock=False)
     assert plan.reason.startswith("TUBE from Alu Co arrives Mon 30 Nov ("), plan.reason
+
+
+def _with_nuts(spec: ItemSpec) -> tuple[Planner, StructureNode]:
+    planner = Planner(items(NUT=spec, TUBE=ItemSpec("TUBE", "purchased", stock=100)), centres(capacity=3))
+    plain = bike()
+    frame = plain.children[0]
+    tree = StructureNode("BIKE", 1, (StructureNode("FRAME", 1, (*frame.children, StructureNode("NUT", 30)),
+                                                   frame.routing), *plain.children[1:]), plain.routing)
+    return planner, tree
+
+
+def _bought(plan: Any) -> list[tuple[str, float, str | None]]:
+    return [(r.item, r.qty, r.work_order) for r in plan.requisitions if r.kind == "purchase"]
+
+
+def test_a_minimum_order_quantity_is_bought_once_and_serves_later_orders() -> None:
+    planner, tree = _with_nuts(ItemSpec("NUT", "purchased", lead_time_days=7, supplier="Fasteners",
+                                        min_qty=450, multiple=100))
+    first = planner.plan("O1", tree, 1, MONDAY_8, ship_from_stock=False)
+    assert _bought(first) == [("NUT", 500, "O1-02")], "at least 450, in hundreds"
+    later = [planner.plan(f"O{i}", tree, 1, MONDAY_8 + timedelta(hours=i), ship_from_stock=False) for i in range(2, 18)]
+    assert [p.order_id for p in later if _bought(p)] == ["O17"], "16 orders x 30 = 480 of the 500, then a new lot"
+    assert later[0].work_orders[0].start >= MONDAY_8 + timedelta(days=7), "they wait for the same delivery"
+    planner.cancel("O1", MONDAY_8)
+    free = sum(lot.free for lot in planner.lots["NUT"])
+    assert free == 500 + 500 - 16 * 30, "cancelling gives back what O1 used, its surplus is not counted twice"
+
+
+def test_a_reorder_point_buys_the_reorder_quantity_before_anyone_runs_short() -> None:
+    planner, tree = _with_nuts(ItemSpec("NUT", "purchased", stock=100, lead_time_days=7, supplier="Fasteners",
+                                        policy="reorder_point", reorder_point=50, order_qty=200))
+    assert _bought(planner.plan("O1", tree, 1, MONDAY_8, ship_from_stock=False)) == []  # 70 left
+    second = planner.plan("O2", tree, 1, MONDAY_8, ship_from_stock=False)  # 40 left: at or below 50
+    assert _bought(second) == [("NUT", 200, None)], "a replenishment, not tied to a work order"
+    third = planner.plan("O3", tree, 1, MONDAY_8, ship_from_stock=False)
+    assert _bought(third) == [] and third.work_orders[0].start < MONDAY_8 + timedelta(days=1), "still in stock"
+
+
+def test_period_batching_buys_a_suppliers_needs_of_a_week_together() -> None:
+    planner, tree = _with_nuts(ItemSpec("NUT", "purchased", lead_time_days=7, supplier="Fasteners", policy="period"))
+    monday = planner.plan("O1", tree, 1, MONDAY_8, ship_from_stock=False)
+    wednesday = planner.plan("O2", tree, 2, MONDAY_8 + timedelta(days=2), ship_from_stock=False)
+    dues = {r.due_date for p in (monday, wednesday) for r in p.requisitions if r.kind == "purchase"}
+    # ordered at the end of the week (Monday 30 Nov 00:00 UTC), here a week later
+    assert dues == {datetime(2026, 12, 7, tzinfo=UTC)}
+    (po,) = planner.purchase_orders()
+    assert po["supplier"] == "Fasteners" and po["lines"] == {"NUT": 90}
+    next_week = planner.plan("O3", tree, 1, MONDAY_8 + timedelta(days=7), ship_from_stock=False)
+    assert {r.due_date for r in next_week.requisitions if r.kind == "purchase"} == {datetime(2026, 12, 14, tzinfo=UTC)}

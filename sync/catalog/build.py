@@ -23,6 +23,7 @@ from sync.catalog.model import (
     Operation,
     Option,
     Product,
+    Purchasing,
     QtyBy,
     RangeRule,
     RequiresRule,
@@ -100,7 +101,19 @@ def build_item(raw: Mapping[str, Any], where: Where, path: tuple[Any, ...]) -> I
         lead_time_days=int(raw.get("lead_time_days", 0)),
         supplier=raw.get("supplier"),
         image=raw.get("image"),
+        purchasing=build_purchasing(raw.get("purchasing") or {}),
         where=where(path),
+    )
+
+
+def build_purchasing(raw: Mapping[str, Any]) -> Purchasing:
+    return Purchasing(
+        policy=str(raw.get("policy", "lot_for_lot")),
+        min_qty=dec(raw.get("min_qty"), Decimal(0)),
+        multiple=dec(raw.get("multiple"), Decimal(0)),
+        reorder_point=dec(raw.get("reorder_point"), Decimal(0)),
+        order_qty=dec(raw.get("order_qty"), Decimal(0)),
+        period_days=int(raw.get("period_days", 7)),
     )
 
 

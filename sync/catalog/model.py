@@ -43,6 +43,21 @@ class WorkCentre:
 
 
 @dataclass(frozen=True)
+class Purchasing:
+    """How a purchased item is bought (docs/catalog-format.md): ``lot_for_lot`` buys what an order lacks,
+    ``reorder_point`` buys ``order_qty`` whenever stock on hand and on order falls to ``reorder_point``,
+    ``period`` gathers a supplier's needs of ``period_days`` into one requisition; every requisition is
+    at least ``min_qty`` and a multiple of ``multiple``, and what it brings beyond the need serves later orders."""
+
+    policy: str = "lot_for_lot"  # lot_for_lot | reorder_point | period
+    min_qty: Decimal = Decimal(0)
+    multiple: Decimal = Decimal(0)
+    reorder_point: Decimal = Decimal(0)
+    order_qty: Decimal = Decimal(0)
+    period_days: int = 7
+
+
+@dataclass(frozen=True)
 class Item:
     code: str
     name: Label
@@ -54,6 +69,7 @@ class Item:
     lead_time_days: int = 0
     supplier: str | None = None
     image: str | None = None
+    purchasing: Purchasing = field(default_factory=Purchasing)
     where: str = field(default="", compare=False)
 
 

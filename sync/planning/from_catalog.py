@@ -38,7 +38,9 @@ def structure(product: Product, configuration: Mapping[str, str]) -> StructureNo
 
 def items(product: Product) -> dict[str, ItemSpec]:
     return {code: ItemSpec(code, it.kind, float(it.stock), float(it.safety_stock), it.lead_time_days, it.supplier,
-                           float(it.unit_cost))
+                           float(it.unit_cost), it.purchasing.policy, float(it.purchasing.min_qty),
+                           float(it.purchasing.multiple), float(it.purchasing.reorder_point),
+                           float(it.purchasing.order_qty), it.purchasing.period_days)
             for code, it in product.items.items()}
 
 

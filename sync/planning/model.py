@@ -19,6 +19,13 @@ class ItemSpec:
     lead_time_days: int = 0
     supplier: str | None = None
     unit_cost: float = 0
+    # how it is bought (sync.catalog.model.Purchasing): lot_for_lot | reorder_point | period
+    policy: str = "lot_for_lot"
+    min_qty: float = 0
+    multiple: float = 0
+    reorder_point: float = 0
+    order_qty: float = 0
+    period_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,7 @@ class Requisition:
     work_order: str | None = None
     operation: int | None = None
     safety_topup: float = 0
+    surplus: float = 0  # bought beyond this order's need (lot size, reorder quantity): free for later orders
 
 
 @dataclass

@@ -13,10 +13,11 @@ never renumbers them, because stations already hold them.
 from __future__ import annotations
 
 import copy
+import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sync.errors import PlanningError
 from sync.numbers import work_order_number
@@ -180,8 +181,8 @@ class Planner:
         self._top.pop(order_id, None)
         for req in plan.requisitions:
             if req.kind == "purchase":
-                # Bought stock still arrives: it becomes free for the next orders.
-                self.lots.setdefault(req.item, []).append(_Lot(req.due_date, req.qty - req.safety_topup))
+                # Bought stock still arrives: it becomes free for the next orders (its surplus already is).
+                self.lots.setdefault(req.item, []).append(_Lot(req.due_date, req.qty - req.safety_topup - req.surplus))
         if reschedule:
             self.reschedule(now)
 
@@ -382,6 +383,7 @@ class Planner:
         if usable > _EPS:
             self._reserve(plan, spec.code, usable)
             need -= usable
+        # open requisitions of earlier orders (a lot size's or a reorder's surplus) serve this one first
         for lot in sorted(self.lots.get(spec.code, []), key=lambda lot: lot.due):
             if need <= _EPS:
                 break
@@ -391,16 +393,59 @@ class Planner:
                 need -= take
                 ready = max(ready, lot.due)
         if need > _EPS:
-            due = now + timedelta(days=spec.lead_time_days)
+            due = self._due(spec, now)
             # Stock below safety stock is bought back up once, not again by every later order.
             projected = self.on_hand.get(spec.code, 0) - self.reserved.get(spec.code, 0)
             topup = max(0.0, spec.safety_stock - max(projected, 0.0) - self.replenishing.get(spec.code, 0))
             self.replenishing[spec.code] = self.replenishing.get(spec.code, 0) + topup
-            plan.requisitions.append(Requisition("purchase", plan.order_id, spec.code, need + topup, spec.supplier,
+            wanted = need + topup
+            if spec.policy == "reorder_point":
+                wanted = max(wanted, spec.order_qty)
+            qty = _lot_size(spec, wanted)
+            surplus = qty - need - topup
+            if surplus > _EPS:
+                self.lots.setdefault(spec.code, []).append(_Lot(due, surplus))
+            plan.requisitions.append(Requisition("purchase", plan.order_id, spec.code, qty, spec.supplier,
                                                  need_date=now, due_date=due, work_order=wo_id,
-                                                 safety_topup=topup))
+                                                 safety_topup=topup, surplus=max(surplus, 0.0)))
             ready = max(ready, due)
+        if spec.policy == "reorder_point":
+            self._reorder(plan, spec, now)
         return ready
+
+    def _due(self, spec: ItemSpec, now: datetime) -> datetime:
+        """When a requisition raised now arrives: after the lead time, or for period batching after the
+        lead time counted from the end of the period (one order per supplier and period)."""
+        if spec.policy != "period":
+            return now + timedelta(days=spec.lead_time_days)
+        period = timedelta(days=max(spec.period_days, 1))
+        ordered = _PERIOD_EPOCH + ((now - _PERIOD_EPOCH) // period + 1) * period
+        return ordered + timedelta(days=spec.lead_time_days)
+
+    def _reorder(self, plan: OrderPlan, spec: ItemSpec, now: datetime) -> None:
+        """Reorder point: while stock on hand and on order (not yet promised) is at or below the point, buy
+        the reorder quantity; it is free for whichever order comes next."""
+        for _ in range(100):
+            position = (self.on_hand.get(spec.code, 0) - self.reserved.get(spec.code, 0)
+                        + sum(lot.free for lot in self.lots.get(spec.code, [])))
+            if position > spec.reorder_point + _EPS or spec.order_qty <= 0:
+                return
+            qty = _lot_size(spec, spec.order_qty)
+            due = self._due(spec, now)
+            self.lots.setdefault(spec.code, []).append(_Lot(due, qty))
+            plan.requisitions.append(Requisition("purchase", plan.order_id, spec.code, qty, spec.supplier,
+                                                 need_date=due, due_date=due, surplus=qty))
+
+    def purchase_orders(self) -> list[dict[str, object]]:
+        """Open purchase requisitions consolidated per supplier and due date (what a buyer sends)."""
+        grouped: dict[tuple[str, datetime], dict[str, float]] = {}
+        for plan in self.plans.values():
+            for req in plan.requisitions:
+                if req.kind == "purchase":
+                    lines = grouped.setdefault((req.supplier or "", req.due_date), {})
+                    lines[req.item] = lines.get(req.item, 0) + req.qty
+        return [{"supplier": supplier, "due_date": due, "lines": dict(sorted(lines.items()))}
+                for (supplier, due), lines in sorted(grouped.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
 
     # ------------------------------------------------------------------ scheduling
     def _schedule_tree(self, wo_id: str, now: datetime) -> tuple[datetime, _Constraint | None]:
@@ -570,6 +615,18 @@ class Planner:
     def _reserve(self, plan: OrderPlan, code: str, qty: float) -> None:
         self.reserved[code] = self.reserved.get(code, 0) + qty
         plan.reserved[code] = plan.reserved.get(code, 0) + qty
+
+
+#: period batching counts periods from a Monday, so every period of 7 days is a calendar week
+_PERIOD_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def _lot_size(spec: ItemSpec, qty: float) -> float:
+    """At least the minimum order quantity, rounded up to the order multiple."""
+    qty = max(qty, spec.min_qty)
+    if spec.multiple > 0:
+        qty = math.ceil(qty / spec.multiple - 1e-9) * spec.multiple
+    return qty
 
 
 def _share(part: timedelta, whole: timedelta) -> str:
