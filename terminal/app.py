@@ -133,8 +133,10 @@ def source_settings(settings: Settings, source: str | None) -> Settings | None:
     return settings.with_overrides(camera__source=source if kind == "drop" else path)
 
 
-def start_camera(settings: Settings | None) -> tuple[CameraBridge | None, str]:
-    """The camera scan loop for these settings, or None and why (the wedge scanner still works)."""
+def start_camera(settings: Settings | None, before_start: Callable[[CameraBridge], object] | None = None,
+                 ) -> tuple[CameraBridge | None, str]:
+    """The camera scan loop for these settings, or None and why (the wedge scanner still works).
+    ``before_start`` connects to the bridge before the first frame is read (no scan can be missed)."""
     if settings is None:
         return None, "camera off"
     try:
@@ -145,6 +147,8 @@ def start_camera(settings: Settings | None) -> tuple[CameraBridge | None, str]:
         scanner = CameraScanner(capture, chain, lambda _scan: None,
                                 confirmer=ScanConfirmer(frames_needed=settings.get("camera.confirm_frames")))
         bridge.attach(scanner)
+        if before_start is not None:
+            before_start(bridge)
         scanner.start()
         return bridge, source.name
     except FloorLinkError as exc:
@@ -177,7 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     heartbeat = QTimer(window)
     heartbeat.timeout.connect(lambda: send_heartbeat(window, ledger, sync))
     heartbeat.start(settings.get("station.heartbeat_seconds") * 1000)
-    camera, camera_note = start_camera(camera_settings)
+    reporter = ReadyReport(app) if args.report_ready else None
+    camera, camera_note = start_camera(camera_settings, reporter.watch if reporter is not None else None)
     if camera is not None:
         window.attach_camera(camera)
         app.aboutToQuit.connect(camera.stop)
@@ -187,30 +192,52 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.show()
     else:
         window.showFullScreen()
-    if args.report_ready:
-        report_ready(app, window, camera)
+    if reporter is not None:
+        reporter.start(window, camera is not None)
     return app.exec()
 
 
-def report_ready(app: QApplication, window: StationWindow, camera: CameraBridge | None) -> None:
-    """READY when the first snapshot is drawn; with a camera, SCANNED <text> at the first confirmed scan
-    (exit 1 when none comes within a minute); then quit."""
+class ReadyReport:
+    """``--report-ready``: READY when the first snapshot is drawn; with a camera, SCANNED <text> at the
+    first confirmed scan (exit 1 when none comes within a minute); then quit."""
 
-    def ready() -> None:
-        window.wait_idle(10)
-        print(f"READY station={window.session.station}", flush=True)
-        if camera is None:
-            app.quit()
+    def __init__(self, app: QApplication) -> None:
+        self.app = app
+        self.scans: list[str] = []
+        self.ready = False
+        self.camera = False
+        self.done = False
 
-    def scanned(text: str) -> None:
-        print(f"SCANNED {text}", flush=True)
-        QTimer.singleShot(0, app.quit)
+    def watch(self, bridge: CameraBridge) -> None:
+        """Connected before the camera starts: the first scan may come before the screen is drawn."""
+        bridge.scanned.connect(self._scanned)
 
-    def no_scan() -> None:
-        print("NO SCAN within 60 s", flush=True)
-        app.exit(1)
+    def start(self, window: StationWindow, camera: bool) -> None:
+        self.camera = camera
 
-    if camera is not None:
-        camera.scanned.connect(scanned)
-        QTimer.singleShot(60_000, no_scan)
-    QTimer.singleShot(0, ready)
+        def ready() -> None:
+            window.wait_idle(10)
+            print(f"READY station={window.session.station}", flush=True)
+            self.ready = True
+            self._maybe_quit()
+
+        def no_scan() -> None:
+            print("NO SCAN within 60 s", flush=True)
+            self.app.exit(1)
+
+        if camera:
+            QTimer.singleShot(60_000, no_scan)
+        QTimer.singleShot(0, ready)
+
+    def _scanned(self, text: str) -> None:
+        if not self.scans:
+            self.scans.append(text)
+        self._maybe_quit()
+
+    def _maybe_quit(self) -> None:
+        if self.done or not self.ready or (self.camera and not self.scans):
+            return
+        self.done = True
+        if self.scans:
+            print(f"SCANNED {self.scans[0]}", flush=True)
+        QTimer.singleShot(0, self.app.quit)
