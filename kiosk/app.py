@@ -96,6 +96,7 @@ def open_link(model: KioskModel, config: Settings, data_dir: Path) -> SyncLink |
     try:
         link = SyncLink.open(model, config, data_dir)
     except FloorLinkError as exc:
+        logging.getLogger("kiosk").error("no order store, taking no orders: %s", exc.message)
         model.block(f"order store: {exc.message}")
         return None
     model.sink = link.sink()

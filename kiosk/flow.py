@@ -690,7 +690,8 @@ class KioskModel:
         text when it could not be stored."""
         try:
             number = self.sink.record_order(self.number_prefix, lambda n: replace(order, number=n).body())
-        except FloorLinkError as exc:
+        except FloorLinkError as exc:  # shown to the customer and staff; the log keeps it with the time
+            log.error("order not stored: %s", exc.message)
             return order, exc.message
         return replace(order, number=number), None
 
