@@ -317,3 +317,28 @@ def test_wedge_scan_while_a_button_has_focus_is_read_once(qtbot, window: Station
     settle(qtbot, window)
     assert window.session.worker is not None and window.session.worker.badge == "E-0042"
     assert window.login_page.pin.text() == ""
+
+
+def test_a_work_order_with_many_materials_scrolls_inside_the_screen_instead_of_growing_the_window(
+        qtbot, window: StationWindow, ledger: MemoryLedger, artifacts: Path) -> None:  # type: ignore[no-untyped-def]
+    """A whole bike's final assembly lists ~30 materials: the window grew past the screen when such a work
+    order opened and pushed Other work order and Complete out of reach."""
+    from dataclasses import replace
+
+    from sync.station.workorders import Material
+
+    demo = ledger.work_order("WO-1001")
+    assert demo is not None
+    parts = tuple(Material(f"PART-{n:02d}", f"Part number {n} of the final assembly", 1) for n in range(32))
+    ledger.put_work_order(replace(demo, id="WO-2001", materials=parts, demo=False))
+    wedge_scan(qtbot, window, badge("E-0042"))
+    before = window.size()
+    wedge_scan(qtbot, window, wo("WO-2001", 10))
+    assert window.stack.currentWidget() is window.op_page
+    qtbot.wait(200)
+    assert window.size() == before
+    page = window.op_page
+    for button in (page.complete_button, page.other_button):
+        bottom_right = button.mapTo(window, button.rect().bottomRight())
+        assert window.rect().contains(bottom_right), f"{button.text()} is outside the window"
+    shot(window, artifacts, "many_materials")

@@ -11,6 +11,7 @@ from terminal.qt import (
     QHBoxLayout,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     Qt,
     QTextBrowser,
@@ -183,7 +184,14 @@ class OperationPage(QWidget):
                   self.materials):
             info.box.addWidget(f)
         info.box.addStretch(1)
-        row.addWidget(info, 5)
+        # a whole bike's assembly lists thirty materials: they scroll here instead of growing the window past
+        # the screen (which pushed Complete and Other work order out of reach)
+        self.info_scroll = QScrollArea()
+        self.info_scroll.setObjectName("opinfo")
+        self.info_scroll.setWidgetResizable(True)
+        self.info_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.info_scroll.setWidget(info)
+        row.addWidget(self.info_scroll, 5)
 
         side = QVBoxLayout()
         side.setSpacing(10)
@@ -231,10 +239,10 @@ class OperationPage(QWidget):
         bottom = QHBoxLayout()
         self.sop_button = button("SOP", "small")
         self.sop_button.clicked.connect(self.sop.emit)
-        other = button("Other work order", "small")
-        other.clicked.connect(self.other.emit)
+        self.other_button = button("Other work order", "small")
+        self.other_button.clicked.connect(self.other.emit)
         bottom.addWidget(self.sop_button)
-        bottom.addWidget(other, 1)
+        bottom.addWidget(self.other_button, 1)
         side.addLayout(bottom)
         row.addLayout(side, 4)
 
