@@ -10,6 +10,7 @@ Clients speak MQTT 5 (clean_start off, session expiry) where the broker can; amq
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -145,14 +146,15 @@ def measure(name: str, folder: Path, quick: bool) -> dict[str, Any]:
         return {"error": str(exc)}
 
 
+#: how to add a candidate that is not installed (amqtt is in no extra: see pyproject.toml)
+INSTALL = {"mosquitto": "apt-get install mosquitto", "iotcore": "pip install 'floorlink[demo]'",
+           "amqtt": "pip install amqtt"}
+
+
 def available(name: str) -> bool:
     if name == "mosquitto":
         return find_mosquitto() is not None
-    try:
-        __import__(name)
-        return True
-    except ImportError:
-        return False
+    return importlib.util.find_spec(name) is not None
 
 
 def main(quick: bool = False, candidates: list[str] | None = None) -> int:
@@ -164,7 +166,7 @@ def main(quick: bool = False, candidates: list[str] | None = None) -> int:
                 print(f"unknown broker {name!r}; choose from {', '.join(CANDIDATES)}", file=sys.stderr)
                 return 2
             if not available(name):
-                results[name] = {"error": "not installed"}
+                results[name] = {"error": f"not installed (to measure it: {INSTALL[name]})"}
                 continue
             results[name] = measure(name, Path(tmp), quick)
             print(f"{name}: {json.dumps(results[name])}", flush=True)
