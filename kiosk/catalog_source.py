@@ -82,9 +82,16 @@ def _released(path: Path) -> tuple[Catalog | None, dict[str, int], str | None]:
 
 
 def fingerprint(path: Path) -> tuple[int, int, int]:
-    """Cheap change detection: (files, newest mtime in ns, total size) of a file or folder."""
+    """Cheap change detection: (files, newest mtime in ns, total size) of a file or folder.
+
+    A database's write-ahead log counts too: while another program holds the file open (the hub, in the
+    demo) a newly released revision sits in ``catalog.db-wal`` and the database file itself is unchanged."""
     try:
-        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+        if path.is_file():
+            wal = path.with_name(path.name + "-wal")
+            files = [path, wal] if wal.is_file() else [path]
+        else:
+            files = [p for p in path.rglob("*") if p.is_file()]
         stats = [f.stat() for f in files]
     except OSError:
         return (0, 0, 0)

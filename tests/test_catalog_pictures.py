@@ -14,7 +14,14 @@ import pytest
 from kiosk.catalog_source import read_source
 from kiosk.status import read_status
 from sync.catalog import load_catalog
-from sync.catalog.distribution import FILE, FILE_PAGE, MESSAGE, revision_messages, waiting_revisions
+from sync.catalog.distribution import (
+    FILE,
+    FILE_PAGE,
+    FILES_PREFIX,
+    MESSAGE,
+    revision_messages,
+    waiting_revisions,
+)
 from sync.catalog.store import CatalogStore, Revision
 from sync.hub.service import HubConfig, HubService
 from sync.protocol.envelope import MAX_PAYLOAD_BYTES
@@ -189,3 +196,28 @@ def test_the_hub_sends_a_picture_once_whichever_revisions_show_it(tmp_path: Path
     finally:
         hub.store.close()
         hub.catalog.close()
+
+
+def test_the_kiosk_notices_a_release_while_another_program_holds_the_database_open(tmp_path: Path,
+                                                                                   hub_catalog: CatalogStore) -> None:
+    from kiosk.catalog_source import fingerprint
+
+    held = CatalogStore(tmp_path / "hub-catalog.db")  # the hub keeps its connection: nothing checkpoints the log
+    try:
+        before = fingerprint(tmp_path / "hub-catalog.db")
+        release(hub_catalog, 2)
+        assert fingerprint(tmp_path / "hub-catalog.db") != before, "the watcher sees revision 2 and reloads"
+    finally:
+        held.close()
+
+
+def test_a_picture_manifest_not_named_by_its_own_hash_is_refused(tmp_path: Path, hub_catalog: CatalogStore) -> None:
+    inbox, catalog_db = edge_inbox(tmp_path)
+    messages = revision_messages(hub_catalog.revision("BIKE", 1), hub_catalog)
+    page, (stream, type_, manifest), revision = messages
+    other = "0" * 64
+    for envelope in envelopes([page, (FILES_PREFIX + other, type_, {**manifest, "paged_id": other}), revision]):
+        inbox.receive(envelope)
+    errors = [f["error"] for f in inbox.failures()]
+    assert len(errors) == 1 and "not named by the picture's own hash" in errors[0], errors
+    assert released_number(catalog_db) is None, "no revision without its picture"
