@@ -308,3 +308,20 @@ def test_period_batching_buys_a_suppliers_needs_of_a_week_together() -> None:
     assert po["supplier"] == "Fasteners" and po["lines"] == {"NUT": 90}
     next_week = planner.plan("O3", tree, 1, MONDAY_8 + timedelta(days=7), ship_from_stock=False)
     assert {r.due_date for r in next_week.requisitions if r.kind == "purchase"} == {datetime(2026, 12, 14, tzinfo=UTC)}
+
+
+def test_a_finished_order_keeps_its_real_times_through_later_replans() -> None:
+    planner = Planner(items(), centres())
+    plan = planner.plan("O1", bike(), 1, MONDAY_8, ship_from_stock=False)
+    at = MONDAY_8
+    for wo in plan.work_orders:
+        for op in list(wo.operations):
+            planner.record_progress(wo.id, op.op, started=at, finished=at + timedelta(minutes=20))
+            at += timedelta(minutes=20)
+    planner.reschedule(at)
+    assert planner.plans["O1"].promise == at, "the last real finish"
+    planner.plan("O2", bike(), 1, at, ship_from_stock=False)
+    planner.reschedule(at + timedelta(days=3))
+    assert planner.plans["O1"].promise == at
+    assert [(o.start, o.end) for wo in planner.plans["O1"].work_orders for o in wo.operations] == [
+        (MONDAY_8, MONDAY_8 + timedelta(minutes=20)), (MONDAY_8 + timedelta(minutes=20), at)]

@@ -126,6 +126,7 @@ class Planner:
         self._slots: dict[str, list[_Slot]] = {}
         self._pinned: dict[tuple[str, int], tuple[datetime, datetime, int]] = {}
         self._origin: datetime | None = None
+        self._settled: set[str] = set()  # finished orders, their real times already in their plan
 
     # ------------------------------------------------------------------ public
     def learn(self, items: Mapping[str, ItemSpec], centres: Mapping[str, CentreSpec]) -> None:
@@ -174,6 +175,7 @@ class Planner:
         if plan is None:
             raise PlanningError(f"order {order_id} is not planned", fix="check the order id")
         self._orders.remove(order_id)
+        self._settled.discard(order_id)
         for item, qty in plan.reserved.items():
             self.reserved[item] = self.reserved.get(item, 0) - qty
         for wo in plan.work_orders:
@@ -215,13 +217,22 @@ class Planner:
                     self._pin_running(self._work_orders[wo.id], now)
         for order_id in self._orders:
             plan = self.plans[order_id]
-            if plan.ships_from_stock:
-                continue
+            if plan.ships_from_stock or order_id in self._settled:
+                continue  # a finished order's times are what happened: nothing to plan again
             top = self._top[order_id]
             end, constraint = self._schedule_tree(top, now)
+            if self._finished(plan):
+                self._settled.add(order_id)
             plan.promise = end
             plan.reason = self._explain(top, constraint, now, end)
             self._refresh_requisitions(plan)
+
+    def _finished(self, plan: OrderPlan) -> bool:
+        for wo in plan.work_orders:
+            state = self._work_orders[wo.id]
+            if any(spec.op not in state.done_ops for spec in state.routing):
+                return False
+        return True
 
     def restore(self, booked: Mapping[tuple[str, int], tuple[datetime, datetime, int]],
                 reasons: Mapping[str, str]) -> None:
@@ -502,7 +513,8 @@ class Planner:
                     start, end, lane = pinned
                 else:
                     start, end, lane = self._book(centre, t, standard)
-                    could = next_working_moment(centre.calendar, t)
+                    axis = self._axes[centre.code]
+                    could = axis.moment(axis.minute(t), start=True)  # the calendar alone would allow this
                     if start > could:
                         binding = _Constraint("centre", centre.code, start)
                         waited, _ = state.delays.get(("centre", centre.code), (timedelta(0), start))
