@@ -87,6 +87,9 @@ class HubService:
     def __init__(self, config: HubConfig, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.config = config
         self.clock = clock
+        # before HubCore: on an upgraded database it announces renamed work orders, which wakes the publisher
+        self._stop = threading.Event()
+        self._wake = threading.Event()
         self.store = Store(config.db, device_id=config.client_id, kind="hub")
         self.store.migrate("down_published", [_down_published_1])
         self.store.migrate("catalog_published", [_catalog_published_1, _catalog_published_2])
@@ -102,8 +105,6 @@ class HubService:
                              client_id=config.client_id, register_unknown_devices=config.register_unknown_devices,
                              link_options=config.link_options, clock=clock, protocol=schemas.load())
         self._register_handlers()
-        self._stop = threading.Event()
-        self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
         self._tick_thread: threading.Thread | None = None
         self.api: ApiServer | None = None
