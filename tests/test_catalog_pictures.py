@@ -221,3 +221,27 @@ def test_a_picture_manifest_not_named_by_its_own_hash_is_refused(tmp_path: Path,
     errors = [f["error"] for f in inbox.failures()]
     assert len(errors) == 1 and "not named by the picture's own hash" in errors[0], errors
     assert released_number(catalog_db) is None, "no revision without its picture"
+
+
+def test_a_waiting_revision_that_can_never_be_stored_does_not_block_its_pictures(
+        tmp_path: Path, hub_catalog: CatalogStore, caplog: pytest.LogCaptureFixture) -> None:
+    inbox, catalog_db = edge_inbox(tmp_path)
+    messages = revision_messages(hub_catalog.revision("BIKE", 1), hub_catalog)
+    page, manifest, (stream, type_, body) = messages
+    for envelope in envelopes([(stream, type_, body)]):  # the revision first: it waits for its picture
+        inbox.receive(envelope)
+    assert waiting_revisions(inbox.store) == [("BIKE", 1)]
+    other = hub_catalog.revision("BIKE", 2)  # meanwhile another BIKE@1 reached this edge's database
+    edge = CatalogStore(catalog_db)
+    edge.keep_file((SMALL / PICTURE).read_bytes())
+    from sync.catalog.distribution import store_released
+
+    store_released(edge, {**revision_messages(other, hub_catalog)[-1][2], "number": 1})
+    edge.db.execute("DELETE FROM files")
+    edge.db.conn.commit()
+    edge.close()
+    for envelope in envelopes([page, manifest], first_seq=1):
+        inbox.receive(envelope)
+    assert inbox.failures() == [], "the picture itself is fine and is kept"
+    assert waiting_revisions(inbox.store) == [] and "is refused" in caplog.text
+    assert CatalogStore(catalog_db).file(hashlib.sha256((SMALL / PICTURE).read_bytes()).hexdigest()) is not None

@@ -230,7 +230,11 @@ def _release_waiting(tx: Transaction, catalog_db: Path) -> None:
     """A picture came in: store every waiting revision that now has all of its pictures."""
     for product, number, text in tx.execute(
             "SELECT product, number, body FROM catalog_waiting ORDER BY product, number").fetchall():
-        offer(tx, catalog_db, json.loads(text), f"catalog.revision {product}@{number} (waiting for pictures)")
+        try:
+            offer(tx, catalog_db, json.loads(text), f"catalog.revision {product}@{number} (waiting for pictures)")
+        except CatalogError:  # it can never be stored (e.g. another revision took its number): not the picture's fault
+            log.exception("catalog revision %s@%s waited for its pictures and is refused", product, number)
+            tx.execute("DELETE FROM catalog_waiting WHERE product = ? AND number = ?", [product, number])
 
 
 def _product_of(paged_id: object, where: str) -> str:
