@@ -87,6 +87,9 @@ POISONS: list[tuple[str, bytes, str, str]] = [
     ("deep body", json.dumps(raw(body={"x": json.loads("[" * 200 + "]" * 200)})).encode(), "op.started",
      "malformed_json"),
     ("lone surrogate", json.dumps(raw(body={"note": "\ud800"})).encode(), "op.started", "invalid_envelope"),
+    ("lone surrogate in event_id", json.dumps(raw(event_id="\ud800")).encode(), "op.started", "invalid_envelope"),
+    ("lone surrogate in a batch item's event_id", b'{"v": 2, "events": [' + json.dumps(raw(event_id="x\udfff")).encode()
+     + b"]}", "sync.batch", "invalid_envelope"),
     ("NaN", json.dumps(raw(type="op.completed", body={"good": float("nan")})).encode(), "op.completed",
      "malformed_json"),
     ("Infinity", json.dumps(raw(type="op.completed", body={"scrap": float("inf")})).encode(), "op.completed",

@@ -534,8 +534,8 @@ class Ingest:
         seq: int | None = None
         if q.address is not None:
             device_id, event_id, seq = q.address
-            answers[device_id].append(Ack(event_id, seq, "rejected", f"quarantined ({q.reason}): {q.detail}",
-                                          code=q.reason))
+            reason = _storable(f"quarantined ({q.reason}): {q.detail}") or ""
+            answers[device_id].append(Ack(event_id, seq, "rejected", reason, code=q.reason))
             if tx.execute("SELECT 1 FROM quarantine WHERE event_id = ? AND device_id = ? AND reason = ? LIMIT 1",
                           [event_id, device_id, q.reason]).fetchone():
                 return  # sent again (our answer was lost or is on its way): one row is enough
@@ -755,8 +755,21 @@ class Checked:
     message: Any
 
 
+def _storable(text: str | None) -> str | None:
+    """Text SQLite and JSON can hold: a lone surrogate a device sent (in an event id, a detail quoting it)
+    becomes its escape instead of failing the insert or the ack."""
+    if text is None:
+        return None
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _insert_quarantine(tx: Transaction, now: str, topic: str, reason: str, detail: str, device_id: str | None,
                        event_id: str | None, payload: bytes, seq: int | None) -> None:
     """One quarantine row: what came, where from, and why it was not taken as it is."""
     tx.execute("INSERT INTO quarantine (received_at, topic, reason, detail, device_id, event_id, payload, seq) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [now, topic, reason, detail, device_id, event_id, payload, seq])
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [now, topic, reason, _storable(detail), _storable(device_id),
+                                                   _storable(event_id), payload, seq])

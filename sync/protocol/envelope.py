@@ -214,6 +214,11 @@ def address_of(data: Any) -> tuple[str, str, int] | None:
     device_id, event_id, seq = data.get("device_id"), data.get("event_id"), data.get("seq")
     if not isinstance(device_id, str) or not isinstance(event_id, str) or not 0 < len(event_id) <= 64:
         return None
+    try:  # an id that cannot travel as UTF-8 (a lone surrogate) cannot be answered either
+        event_id.encode("utf-8")
+        device_id.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
     if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
         return None
     return device_id, event_id, seq
