@@ -122,7 +122,10 @@ def messages(draw: st.DrawFn) -> tuple[str, bytes]:
     if draw(st.booleans()):
         data = draw(envelopes())
         device, type_ = data.get("device_id"), data.get("type")
-        if isinstance(device, str) and isinstance(type_, str) and device in DEVICES and "/" not in type_ and type_:
+        # only a type the broker takes as a topic level (Mosquitto drops a client publishing control characters
+        # in a topic, and paho sends the same message again after reconnecting: the fuzzer would stall)
+        if isinstance(device, str) and isinstance(type_, str) and device in DEVICES and type_.isascii() \
+                and type_.isprintable() and type_ and not set(type_) & set("/+#"):
             return f"floorlink/v1/{SITE}/up/{device}/{type_}", _dumps(data)
     return draw(up_topics()), draw(payloads())
 
@@ -160,7 +163,9 @@ def _throw(port: int, examples: int) -> int:
 
 
 def _fuzz_then_good_events(hub: HubService, port: int, tmp_path: Path, examples: int) -> None:
+    started = time.monotonic()
     thrown = _throw(port, examples)
+    thrown_in = time.monotonic() - started
     assert thrown > examples // 2
     edge_store = Store(tmp_path / f"{GOOD}.db", device_id=GOOD)
     with edge_store.transaction() as tx:
@@ -181,7 +186,8 @@ def _fuzz_then_good_events(hub: HubService, port: int, tmp_path: Path, examples:
         "SELECT reason, count(*) AS n FROM quarantine GROUP BY reason")}
     assert "hub_error" not in reasons, hub.store.query("SELECT detail FROM quarantine WHERE reason = 'hub_error'")
     assert sum(reasons.values()) > 0
-    print("fuzz:", thrown, "thrown;", reasons)
+    print(f"fuzz: {thrown} thrown in {thrown_in:.1f} s, 1,000 good events after {time.monotonic() - started:.1f} s;",
+          reasons)
     ok, health = hub.health()
     assert ok, health
     deadline = time.monotonic() + 10  # the hub cleared what the fuzzer left retained on up/
