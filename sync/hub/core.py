@@ -23,6 +23,7 @@ from sync.catalog.store import CatalogStore
 from sync.configurator.engine import Engine
 from sync.configurator.product import ResolvedBomLine, resolve_bom, resolve_routing
 from sync.errors import CatalogError, FloorLinkError, PlanningError, StationError
+from sync.hub import stock
 from sync.hub.alerts import (
     AlertBook,
     Candidate,
@@ -152,7 +153,8 @@ def _hub_number(seq: int, taken: set[str] | Callable[[str], bool]) -> str:
     return candidate
 
 
-MIGRATIONS = {"hub_plan": [_plan_1, _plan_2], "hub_alerts": [_alerts_1], "hub_numbers": [_numbers_1]}
+MIGRATIONS = {"hub_plan": [_plan_1, _plan_2], "hub_alerts": [_alerts_1], "hub_numbers": [_numbers_1],
+              **stock.MIGRATIONS}
 
 
 @dataclass(frozen=True)
@@ -202,8 +204,12 @@ class HubCore:
         self._calendars: dict[str, WorkingTime] = {}
         self._stations: dict[str, frozenset[str]] = {}  # work centre -> the stations that serve it
         self._lock = threading.RLock()
+        self.inventory = stock.Inventory(self)
+        """The stock ledger and the requisitions' lifecycle (sync.hub.stock); the planner nets against it."""
         self._announce_renames()
         self._replay()
+        with store.transaction("writing opening stock balances") as tx, self._lock:
+            self.inventory.openings(tx, datetime.now(UTC))
 
     def _announce_renames(self) -> None:
         """Work orders renamed by the numbers migration reach their stations under the new name, once:
@@ -247,6 +253,20 @@ class HubCore:
                 self._calendars[wc_code] = self.planner.centres[wc_code].calendar
         return self._products[key]
 
+    def learn_released(self) -> None:
+        """Load the latest released revision of every product, so the planner knows all their items
+        (a stock count may name an item no order used yet)."""
+        catalog = CatalogStore(self.catalog.path)
+        try:
+            numbers = catalog.released_numbers()
+        finally:
+            catalog.close()
+        for code, number in numbers.items():
+            try:
+                self.product(code, number)
+            except FloorLinkError:
+                log.exception("hub: cannot load %s@%s to learn its items", code, number)
+
     def capacity_snapshot(self, now: datetime) -> dict[str, Any]:
         """What kiosks estimate offline with: the planner's capacity and stock, read under the planning lock;
         plus the highest order number per kiosk prefix, so a reinstalled kiosk goes on from there."""
@@ -282,6 +302,7 @@ class HubCore:
                 "promise": _iso(promise), "promise_reason": plan.reason,
                 "ships_from_stock": int(plan.ships_from_stock)})
             self._store_plan(tx, order, product, plan, number)
+            self.inventory.openings(tx, now)
         return {"order_id": order.order_id, "number": number, "promise": _iso(promise),
                 "promise_date": promise.date().isoformat(),
                 "ready_at": _iso(plan.promise), "reason": plan.reason, "ships_from_stock": plan.ships_from_stock,
@@ -478,6 +499,7 @@ class HubCore:
                                                  "reason": str(body.get("reason", "")), "after_seq": after_seq})
         with self._lock:
             self.planner.cancel(order_id, now)  # later orders move into what it held
+            self.inventory.order_cancelled(tx, order_id)
             self._persist_plan(tx, now)
         for row in tx.execute("SELECT id, stations FROM work_orders WHERE order_id = ?", [order_id]).fetchall():
             for st in json.loads(row[1]):
@@ -540,6 +562,11 @@ class HubCore:
             first_start = type_ == "op.started" and not any(
                 e.type == "op.started" for e in self._open_ops.get((wo_id, op_no), ()))
             self._apply_op_event(wo_id, op_no, event)
+            # the ledger: materials leave stock when the first operation starts, goods come in when the last ends
+            if first_start and op_no == routed_wo.operations[0].number:
+                self.inventory.work_order_started(tx, wo_id, row[1], routed_wo.materials, device_id, event.at)
+            if type_ == "op.completed" and op_no == routed_wo.operations[-1].number:
+                self.inventory.work_order_completed(tx, wo_id, row[1], event.good, device_id, event.at)
             if type_ == "op.completed" or first_start:
                 # An early or late start or finish moves what follows: plan again and store it now, with the event.
                 self.planner.reschedule(now)
@@ -726,20 +753,37 @@ class HubCore:
         then the schedule is taken as stored instead of planned again: the promises, the operations and
         the gaps the next order can use are those of the live hub when it stopped."""
         orders = self.store.query("SELECT * FROM orders ORDER BY seq")
-        if not orders:
+        moves = self.inventory.replay_steps()
+        if not orders and not moves:
             return
-        steps: list[tuple[float, int, Mapping[str, Any]]] = [(float(r["seq"]), 0, r) for r in orders]
+        # the products learnt in the order the live hub learnt them, before the ledger's opening balances apply
+        for product_code, revision in dict.fromkeys((r["product"], r["revision"]) for r in orders):
+            try:
+                self.product(product_code, revision)
+            except FloorLinkError:
+                continue
+        if moves:
+            self.learn_released()
+        self.inventory.opening_stock()
+        # orders, cancellations and stock movements the plans did not count on, in the order they happened
+        first = datetime(1970, 1, 1, tzinfo=UTC)
+        steps: list[tuple[float, datetime, int, Mapping[str, Any]]] = [(float(r["seq"]), first, 0, r) for r in orders]
         for r in self.store.query("SELECT * FROM order_cancellations"):
             after = r.get("after_seq")
             if after is None:  # cancelled before the hub stored when: after the orders placed until then
                 after = max((o["seq"] for o in orders if _at(o["placed_at"]) <= _at(r["at"])), default=0)
-            steps.append((after + 0.5, 1, r))
-        steps.sort(key=lambda s: (s[0], s[1]))
+            steps.append((after + 0.5, _at(r["at"]), 1, r))
+        steps += moves
+        steps.sort(key=lambda s: (s[0], s[1], s[2]))
         planned: set[str] = set()
-        for _, kind, row in steps:
+        for _, _, kind, row in steps:
+            if kind == 2:
+                self.inventory.replay_movement(row)
+                continue
             if kind == 1:
                 if row["order_id"] in planned:
                     self.planner.cancel(row["order_id"], _at(row["at"]), reschedule=False)
+                    self.inventory.replay_cancelled(row["order_id"])
                 continue
             try:
                 product, _ = self.product(row["product"], row["revision"])
@@ -754,6 +798,7 @@ class HubCore:
                 self._apply_op_event(row["work_order"], row["op"], OpEvent.from_body(row["type"], json.loads(row["body"])))
             except FloorLinkError:
                 continue
+        self.inventory.replay_dues()
         booked = {(r["work_order"], r["op"]): (_at(r["planned_start"]), _at(r["planned_end"]), r["lane"])
                   for r in self.store.query("SELECT work_order, op, planned_start, planned_end, lane FROM wo_ops")}
         reasons = {r["order_id"]: r["promise_reason"] for r in orders}

@@ -127,6 +127,8 @@ class Planner:
         self._pinned: dict[tuple[str, int], tuple[datetime, datetime, int]] = {}
         self._origin: datetime | None = None
         self._settled: set[str] = set()  # finished orders, their real times already in their plan
+        #: the supplier a buyer confirmed per item (a requisition's confirmation): reasons name it
+        self.suppliers: dict[str, str] = {}
 
     # ------------------------------------------------------------------ public
     def learn(self, items: Mapping[str, ItemSpec], centres: Mapping[str, CentreSpec]) -> None:
@@ -609,9 +611,46 @@ class Planner:
         share = _share(waited, end - now)
         if kind == "centre":
             return f"{ref} is booked until {until:%a %d %b} ({share})"
-        supplier = self.items[ref].supplier if ref in self.items else None
+        supplier = self.suppliers.get(ref) or (self.items[ref].supplier if ref in self.items else None)
         source = f"{ref} from {supplier}" if supplier else ref
         return f"{source} arrives {until:%a %d %b} ({share})"
+
+    # ------------------------------------------------------------------ stock ledger (sync.hub.stock)
+    def adjust_stock(self, code: str, delta: float) -> float:
+        """A stock movement no plan counted on (a count, an over-delivery, parts used by a cancelled
+        order): on hand moves by ``delta``. Returns how much of what orders reserved is no longer there."""
+        self._spec(code)
+        self.on_hand[code] = self.on_hand.get(code, 0) + delta
+        return max(0.0, self.reserved.get(code, 0) - self.on_hand[code])
+
+    def requisition_due(self, order_id: str, item: str, work_order: str | None, index: int, due: datetime,
+                        supplier: str | None = None) -> bool:
+        """A purchase requisition now arrives at ``due`` (a supplier's confirmed date, or received in full):
+        the work order waiting for it gets its materials then. ``index`` picks among the order's requisitions
+        of the same item and work order, in the order they were raised. :meth:`reschedule` then moves what
+        follows. False when the planner holds no such requisition."""
+        plan = self.plans.get(order_id)
+        if plan is None:
+            return False
+        same = [r for r in plan.requisitions if r.kind == "purchase" and r.item == item and r.work_order == work_order]
+        if index >= len(same):
+            return False
+        same[index].due_date = due
+        if supplier:
+            self.suppliers[item] = supplier
+        state = self._work_orders.get(work_order) if work_order else None
+        if state is None:
+            return True
+        own = [r for r in plan.requisitions if r.kind == "purchase" and r.work_order == work_order]
+        latest = max(own, key=lambda r: r.due_date)
+        ready, ref = latest.due_date, latest.item
+        held = state.material_constraint
+        if held is not None and held.ref not in {r.item for r in own} and state.materials_ready > ready:
+            ready, ref = state.materials_ready, held.ref  # stock on order for an earlier order decides
+        state.materials_ready = ready
+        state.material_constraint = _Constraint("material", ref, ready)
+        state.plan.materials_ready = ready
+        return True
 
     # ------------------------------------------------------------------ stock
     def _spec(self, code: str) -> ItemSpec:

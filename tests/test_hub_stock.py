@@ -1,0 +1,163 @@
+"""The hub's stock ledger and requisition lifecycle (sync.hub.stock) on real SQLite files with an injected clock."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from sync.hub.stock import StockError, on_hand, requisitions
+from tests.test_hub_core import MONDAY_8, Hub
+
+#: the small test catalog's stock (tests/catalogs/small/items.yaml), read by the test on its own
+CATALOG_STOCK = {"RIM-26": 10.0, "RIM-28": 4.0, "SPOKE": 500.0, "BATT-S": 0.0, "BIKE": 0.0}
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[Hub]:
+    h = Hub(tmp_path)
+    yield h
+    h.store.close()
+
+
+def _req(hub: Hub, item: str) -> dict:
+    return next(r for r in requisitions(hub.store.query) if r["item"] == item)
+
+
+def _ledger(hub: Hub) -> dict[str, float]:
+    return on_hand(hub.store.query)
+
+
+def test_every_movement_is_a_row_and_on_hand_is_their_sum_before_and_after_a_restart(hub: Hub) -> None:
+    expected = dict(CATALOG_STOCK)  # this test's own arithmetic, movement by movement
+    result = hub.order("O1")  # a black 28" bike with a small battery: BATT-S must be bought
+    batt = _req(hub, "BATT-S")
+    assert batt["status"] == "open" and batt["received"] == 0
+    at = MONDAY_8 + timedelta(minutes=5)
+    with hub.store.transaction() as tx:  # part of the batteries come first
+        hub.core.inventory.receive(tx, batt["id"], 0.5, "gate", "first box", at)
+    expected["BATT-S"] += 0.5
+    assert _req(hub, "BATT-S")["status"] == "received" and _req(hub, "BATT-S")["received"] == 0.5
+    with hub.store.transaction() as tx:  # the rest and one more than ordered
+        done = hub.core.inventory.receive(tx, batt["id"], batt["qty"] - 0.5 + 1, "gate", "", at)
+    expected["BATT-S"] += batt["qty"] - 0.5 + 1
+    assert done["status"] == "closed" and len(done["movements"]) == 2, "the extra one is a movement of its own"
+    with hub.store.transaction() as tx:
+        hub.core.inventory.receive(tx, None, 20, "gate", "spare spokes", at, item="SPOKE")
+        hub.core.inventory.count(tx, "RIM-26", 7, "ann", "cycle count", at)
+    expected["SPOKE"] += 20
+    expected["RIM-26"] = 7
+    # the work orders run: each one's first operation issues its materials, its last brings its goods in
+    materials = {}
+    for row in hub.store.query("SELECT id, body FROM work_orders ORDER BY rowid"):
+        body = json.loads(row["body"])
+        materials[row["id"]] = [(m["item"], m["quantity"]) for m in body["materials"]]
+    t = at
+    for wo in result["work_orders"]:
+        ops = [r["op"] for r in hub.store.query("SELECT op FROM wo_ops WHERE work_order = ? ORDER BY op", [wo])]
+        for op in ops:
+            t += timedelta(minutes=30)
+            hub.op("op.started", wo, op, t)
+            if hub.is_qc(wo, op):
+                hub.op("qc.recorded", wo, op, t + timedelta(minutes=1), passed=True)
+            qty = hub.store.query("SELECT qty FROM work_orders WHERE id = ?", [wo])[0]["qty"]
+            hub.op("op.completed", wo, op, t + timedelta(minutes=20), good=int(qty), scrap=0)
+        for item, qty in materials[wo]:
+            expected[item] = expected.get(item, 0) - qty
+        item, qty = hub.store.query("SELECT item, qty FROM work_orders WHERE id = ?", [wo])[0].values()
+        expected[item] = expected.get(item, 0) + qty
+    with hub.store.transaction() as tx:
+        hub.core.inventory.ship(tx, result["number"], "dock", "", t + timedelta(hours=1))
+    expected["BIKE"] -= 1
+    ledger = _ledger(hub)
+    for item, qty in expected.items():
+        assert ledger.get(item, 0) == pytest.approx(qty), item
+    kinds = {r["kind"] for r in hub.store.query("SELECT kind FROM stock_movements")}
+    assert kinds == {"opening", "receipt", "issue", "finished", "shipment", "count"}
+    assert all(r["by"] and r["reason"] and r["at"] for r in hub.store.query("SELECT * FROM stock_movements"))
+    planner_before = dict(hub.core.planner.on_hand)
+    hub.store.close()
+    hub.open()
+    assert _ledger(hub) == ledger
+    assert hub.core.planner.on_hand == pytest.approx(planner_before), "the restarted planner nets the same stock"
+    with pytest.raises(StockError, match="shipped already"), hub.store.transaction() as tx:
+        hub.core.inventory.ship(tx, result["number"], "dock", "", t + timedelta(hours=2))
+
+
+def test_the_ledger_is_append_only(hub: Hub) -> None:
+    hub.order("O1")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        hub.store.db.execute("UPDATE stock_movements SET qty = 99")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        hub.store.db.execute("DELETE FROM stock_movements")
+
+
+def test_a_count_is_netted_by_the_planner_and_a_shortfall_raises_an_alert(hub: Hub) -> None:
+    hub.order("O1")
+    reserved = hub.core.planner.reserved["RIM-28"]
+    assert reserved == 2
+    with hub.store.transaction() as tx:
+        hub.core.inventory.count(tx, "RIM-28", 1, "ann", "two were bent", MONDAY_8 + timedelta(minutes=1))
+    assert hub.core.planner.on_hand["RIM-28"] == 1 == _ledger(hub)["RIM-28"]
+    (alert,) = [a for a in hub.core.alerts.open_alerts() if a["kind"] == "stock_short"]
+    assert "RIM-28" in alert["message"] and "1 fewer" in alert["message"]
+    # the next order no longer finds rims in stock: it buys them
+    hub.order("O2")
+    assert any(r["item"] == "RIM-28" for r in requisitions(hub.store.query))
+
+
+def test_a_later_confirmed_date_moves_the_promise_with_the_supplier_as_the_reason(hub: Hub) -> None:
+    first = hub.order("O1")
+    batt = _req(hub, "BATT-S")
+    late = MONDAY_8 + timedelta(days=30)
+    with hub.store.transaction() as tx:
+        answer = hub.core.inventory.confirm(tx, batt["id"], "PO-778", "Shenzhen Cells", late, "buyer",
+                                            MONDAY_8 + timedelta(minutes=2))
+    assert answer["late"] and answer["orders_moved"] == [first["number"]]
+    row = _req(hub, "BATT-S")
+    assert (row["status"], row["po_number"], row["confirmed_supplier"]) == ("ordered", "PO-778", "Shenzhen Cells")
+    order = hub.store.query("SELECT promise, promise_reason FROM orders")[0]
+    assert order["promise"] > first["promise"] and order["promise"][:10] >= late.date().isoformat()
+    assert "BATT-S from Shenzhen Cells" in order["promise_reason"]
+    changed = [b for _, t, b in hub.published if t == "order.promise_changed"]
+    assert changed and "Shenzhen Cells" in changed[-1]["reason"]
+    # a restart waits for the same confirmed date
+    hub.store.close()
+    hub.open()
+    with hub.store.transaction() as tx:  # any replan after the restart still waits for the confirmed batteries
+        hub.core.inventory.count(tx, "SPOKE", 450, "ann", "", MONDAY_8 + timedelta(minutes=3))
+    assert hub.store.query("SELECT promise FROM orders")[0]["promise"] == order["promise"]
+    # received early in full: the promise comes back
+    with hub.store.transaction() as tx:
+        hub.core.inventory.receive(tx, batt["id"], batt["qty"], "gate", "", MONDAY_8 + timedelta(minutes=10))
+    assert hub.store.query("SELECT promise FROM orders")[0]["promise"] < order["promise"]
+
+
+@pytest.mark.parametrize("item, counted, message", [
+    ("RIM-28", -1, "counted must be a finite non-negative number"),
+    ("RIM-28", float("nan"), "finite"),
+    ("RIM-28", "7", "counted must be a number"),
+    ("RIM-99", 3, "unknown item 'RIM-99'"),
+    ("", 3, "item must be a text"),
+])
+def test_hostile_counts_are_refused_with_the_field_and_change_nothing(hub: Hub, item: str, counted: object,
+                                                                      message: str) -> None:
+    hub.order("O1")
+    before = _ledger(hub)
+    with pytest.raises(StockError, match=message), hub.store.transaction() as tx:
+        hub.core.inventory.count(tx, item, counted, "ann", "", MONDAY_8)
+    assert _ledger(hub) == before
+
+
+def test_a_cancelled_requisition_takes_no_receipt(hub: Hub) -> None:
+    hub.order("O1")
+    batt = _req(hub, "BATT-S")
+    with hub.store.transaction() as tx:
+        hub.core.inventory.cancel(tx, batt["id"], "buyer", "bought elsewhere", MONDAY_8)
+    with pytest.raises(StockError, match="is cancelled") as refused, hub.store.transaction() as tx:
+        hub.core.inventory.receive(tx, batt["id"], 1, "gate", "", MONDAY_8)
+    assert refused.value.status == 409
