@@ -248,8 +248,15 @@ DECLARATIONS: list[Setting] = [
     Setting("dashboard", "time_refresh_s", float, 5.0,
             "Seconds between repaints of what changes with time alone (alert ages, the stale banner); "
             "data changes repaint at once.", minimum=0.5, maximum=300),
-    Setting("dashboard", "default_tab", str, "orders", "Tab shown at start.",
-            choices=("orders", "stations", "centres", "load", "alerts", "kpis")),
+    Setting("dashboard", "default_tab", str, "overview",
+            "Tab shown at start; overview is the wall board (late and at-risk orders, stations, open alerts).",
+            choices=("overview", "orders", "stations", "centres", "load", "alerts", "kpis")),
+    Setting("dashboard", "cycle_s", int, 0,
+            "Wall board: seconds each of overview, stations and alerts stays before the next shows; 0 keeps the "
+            "chosen tab fixed. A tap on the screen holds the cycle for two rounds.", minimum=0, maximum=3600),
+    Setting("dashboard", "at_risk_h", float, 8.0,
+            "An open order whose ETA comes within this many hours of its promise shows as at risk.",
+            minimum=0, maximum=720),
     Setting("dashboard", "work_centre", str, "",
             "Work centre the Stations and Work centres tabs start on (e.g. WHEEL); empty for all."),
 ]

@@ -15,6 +15,7 @@ from PySide6.QtCharts import (
     QBarSet,
     QChart,
     QChartView,
+    QHorizontalBarSeries,
     QLineSeries,
     QValueAxis,
 )
@@ -39,9 +40,10 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QCloseEvent, QColor, QFont, QImage, QKeyEvent, QPainter, QPixmap
+from PySide6.QtGui import QCloseEvent, QColor, QFont, QFontMetrics, QImage, QKeyEvent, QPainter, QPixmap
 from PySide6.QtPdf import QPdfDocument  # travelers (PDF) rendered for the decoder: terminal.decode.pdf
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QApplication,
     QComboBox,
@@ -111,11 +113,11 @@ def ui_post(parent: QObject | None = None) -> Callable[[Callable[[], None]], Non
 
 
 __all__ = [
-    "QApplication", "QCloseEvent", "QColor", "QDialog", "QEvent", "QEventLoop", "QFont", "QFrame", "QGridLayout", "QHBoxLayout", "QImage",
+    "QApplication", "QCloseEvent", "QColor", "QDialog", "QEvent", "QEventLoop", "QFont", "QFontMetrics", "QFrame", "QGridLayout", "QHBoxLayout", "QImage",
     "QKeyEvent", "QLabel", "QLineEdit", "QMainWindow", "QObject", "QPainter", "QPixmap", "QPoint", "QPushButton",
     "QRect", "QSize", "QSizePolicy", "QSoundEffect", "QStackedWidget", "QTextBrowser", "QThread", "QTimer", "QUrl", "QVBoxLayout",
     "QWidget", "Qt", "Signal", "ui_post", "Slot", "cpp_pointer",
-    "QAbstractItemView", "QAbstractTableModel", "QBarCategoryAxis", "QBarSeries", "QBarSet", "QChart", "QChartView",
+    "QAbstractButton", "QAbstractItemView", "QAbstractTableModel", "QBarCategoryAxis", "QBarSeries", "QBarSet", "QHorizontalBarSeries", "QChart", "QChartView",
     "QComboBox", "QHeaderView", "QInputDialog", "QLineSeries", "QMargins", "QModelIndex", "QPersistentModelIndex",
     "QScrollArea", "QScroller", "QStyle", "QStyleOptionProgressBar", "QStyleOptionViewItem", "QStyledItemDelegate", "QTabWidget",
     "QTableView", "QTreeWidget", "QTreeWidgetItem", "QValueAxis",

@@ -243,7 +243,7 @@ def test_acknowledge_offline_queues_the_event_shows_pending_and_a_stale_banner(
     (event,) = Outbox(screen.store).after(0, 10)
     assert event.type == "alert.acknowledged" and event.body == {"alert_id": 1, "by": "Mei"}
     assert "acknowledge pending" in card.text.text() and not card.acknowledge.isEnabled()
-    assert win.alerts.message.text() == "Acknowledge of alert 1 sent as Mei"
+    assert win.alerts.message.text() == "Acknowledgement of alert 1 sent as Mei"
     save(screen, qtbot, artifacts, "alerts", "offline")
     with qtbot.waitSignal(win.repainted, timeout=5000):
         screen.feed.send("alerts", "alert.changed", alert(1, state="acknowledged", acknowledged_by="Mei"))

@@ -46,6 +46,17 @@ def pin_hash(badge: str, pin: str) -> str:
     return hashlib.pbkdf2_hmac("sha256", pin.encode(), f"floorlink:{badge}".encode(), 20_000).hex()
 
 
+def by_badge(workers: Iterable[Worker], badge: str) -> Worker | None:
+    """The roster entry of a scanned badge (the station's login and the dashboard's acknowledgement)."""
+    return next((w for w in workers if w.badge == badge), None)
+
+
+def by_pin(workers: Iterable[Worker], pin: str) -> Worker | None:
+    """The roster entry whose PIN this is; badge-only entries (no PIN) never match."""
+    pin = pin.strip()
+    return next((w for w in workers if w.pin_hash and w.pin_hash == pin_hash(w.badge, pin)), None) if pin else None
+
+
 class StationLedger(Protocol):
     def work_order(self, wo_id: str) -> RoutedWorkOrder | None: ...
 

@@ -12,12 +12,13 @@ from zoneinfo import ZoneInfo
 from sync.dashboard_cache import DashboardCache
 from sync.protocol.edge import EdgeSync
 from sync.settings import Settings
-from sync.station.stored import database_path
+from sync.station.stored import StoredLedger, database_path
 from sync.store import Store
 from terminal.dashboard.core import DashboardCore
 from terminal.dashboard.model import DashboardModel
 from terminal.dashboard.widgets import DashboardWindow
 from terminal.qt import QApplication
+from terminal.station import texts
 
 STYLE = Path(__file__).resolve().parents[2] / "assets" / "styles" / "dashboard.qss"
 
@@ -46,18 +47,23 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     app.setStyleSheet(STYLE.read_text(encoding="utf-8"))
     core = DashboardCore()
 
-    def open_node() -> tuple[Store, DashboardCache, EdgeSync]:
+    def open_node() -> tuple[Store, DashboardCache, EdgeSync, StoredLedger]:
         store = Store(database_path(settings), device_id=settings.get("node.device_id"))
         cache = DashboardCache(store)
-        return store, cache, start_sync(settings, store, cache)
+        # who may acknowledge: the roster in this node's store, filled as a station's is
+        # (python -m terminal.station.roster --config ... add BADGE NAME --pin ...)
+        return store, cache, start_sync(settings, store, cache), StoredLedger(store)
 
-    store, cache, sync = core.call(open_node)
+    store, cache, sync, roster = core.call(open_node)
+    texts.use(settings.get("node.language"))  # the site's language at start; the board's 中文/English switches
     model = DashboardModel(cache, link_up=lambda: sync.status().connected, wake=sync.wake,
                            zone=ZoneInfo(settings.get("node.time_zone")),  # "stale since" in the site's time
-                           stale_after=timedelta(seconds=dash["stale_after_s"]))
+                           stale_after=timedelta(seconds=dash["stale_after_s"]),
+                           at_risk=timedelta(hours=dash["at_risk_h"]), roster=roster.workers)
     core.attach(model)
     window = DashboardWindow(model, core=core, time_refresh_ms=round(dash["time_refresh_s"] * 1000),
-                             default_tab=dash["default_tab"], work_centre=dash["work_centre"])
+                             default_tab=dash["default_tab"], work_centre=dash["work_centre"],
+                             cycle_s=dash["cycle_s"])
 
     def close() -> None:
         app.aboutToQuit.disconnect(close)  # once: a later event loop in the same process must not run it again
@@ -68,7 +74,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
     app.aboutToQuit.connect(close)
     if args.windowed:
-        window.resize(1280, 800)
+        window.resize(1920, 1080)
         window.show()
     else:
         window.showFullScreen()

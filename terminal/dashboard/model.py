@@ -17,9 +17,18 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sync import labels
 from sync.dashboard_cache import DashboardCache, utc_clock
+from sync.errors import DecodeError
+from sync.labels import BadgeLabel
+from sync.station.ledger import by_badge, by_pin
+from sync.station.workorders import Worker
+from terminal.station import texts
+from terminal.station.texts import tr
 
 STALE_AFTER = timedelta(seconds=15)  # the declared default of dashboard.stale_after_s
+AT_RISK = timedelta(hours=8)  # the declared default of dashboard.at_risk_h
+CLOSED = ("done", "cancelled", "ready")  # order states with nothing left to make
 ORDERS_STREAM = "dashboard/orders"
 CENTRE_PREFIX = "dashboard/centre/"
 STATUS_ORDER = ("running", "paused", "queued", "done")
@@ -183,13 +192,23 @@ def _num(value: Any) -> float | None:
 
 
 def age_text(age: timedelta) -> str:
+    """How long, as the board says it in the current language (``42 min``, ``3 h 05 min``, ``1 d 6 h``)."""
     minutes = int(age.total_seconds() // 60)
     if minutes < 1:
-        return "just now"
+        return tr("just now")
     if minutes < 60:
-        return f"{minutes} min"
+        return tr("{minutes} min").format(minutes=minutes)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if hours < 24 else f"{hours // 24} d {hours % 24} h"
+    if hours < 24:
+        return tr("{hours} h {minutes} min").format(hours=hours, minutes=f"{minutes:02d}")
+    return tr("{days} d {hours} h").format(days=hours // 24, hours=hours % 24)
+
+
+def minutes(seconds: int) -> str:
+    """``m:ss`` under an hour, ``H h MM`` above (an operation left running overnight stays readable)."""
+    if seconds >= 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60:02d}"
+    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def _order_key(row: OperationRow) -> tuple[int, float]:
@@ -241,7 +260,7 @@ def parse_orders(body: dict[str, Any]) -> dict[str, Any]:
                        _time(o.get("eta")), bool(o.get("late")), str(o.get("number") or ""),
                        str(o.get("customer") or ""))
               for o in body.get("orders", []) if isinstance(o, dict)]
-    orders.sort(key=lambda o: (not o.late, o.status in ("done", "cancelled", "ready")))
+    orders.sort(key=lambda o: (not o.late, o.status in CLOSED))
     load = body.get("load") or {}
     loads = [LoadRow(code, float(v.get("today_min", 0)), float(v.get("today_capacity_min", 0)),
                      float(v.get("week_min", 0)), float(v.get("week_capacity_min", 0)))
@@ -272,8 +291,13 @@ def _zone(name: Any) -> tzinfo | None:
 
 
 def site_time(at: datetime | None, zone: tzinfo) -> str:
-    """``Mon 23 Nov 16:00`` in the site's zone; a dash for no time."""
-    return at.astimezone(zone).strftime("%a %d %b %H:%M") if at else "—"
+    """``Mon 23 Nov 16:00`` in the site's zone (``11月23日 周一 16:00`` in Chinese); a dash for no time."""
+    if at is None:
+        return "—"
+    local = at.astimezone(zone)
+    if texts.language() == "zh_CN":
+        return f"{local.month}月{local.day}日 {texts.weekday(local)} {local:%H:%M}"
+    return local.strftime("%a %d %b %H:%M")
 
 
 def _operation(o: dict[str, Any], code: str) -> OperationRow:
@@ -315,13 +339,16 @@ class DashboardModel:
 
     def __init__(self, cache: DashboardCache, *, link_up: Callable[[], bool] = lambda: True,
                  clock: Callable[[], datetime] = utc_clock, zone: tzinfo | None = None,
-                 wake: Callable[[], None] = lambda: None, stale_after: timedelta = STALE_AFTER) -> None:
+                 wake: Callable[[], None] = lambda: None, stale_after: timedelta = STALE_AFTER,
+                 at_risk: timedelta = AT_RISK, roster: Callable[[], list[Worker]] = list) -> None:
         self.cache = cache
         self.link_up = link_up
         self.clock = clock
         self.zone = zone
         self.wake = wake
         self.stale_after = stale_after
+        self.at_risk = at_risk
+        self.roster = roster  # this node's roster (the station roster's table in its store): core thread only
         self.state = DashboardState()  # shown (UI thread)
         self._last_read = DashboardState()  # last read (core thread)
 
@@ -457,7 +484,21 @@ class DashboardModel:
             return "—"
         local = at.astimezone(self.site_zone)
         same_day = local.date() == self.clock().astimezone(self.site_zone).date()
-        return local.strftime("%H:%M" if same_day else "%d %b %H:%M")
+        if same_day:
+            return local.strftime("%H:%M")
+        return f"{local.month}月{local.day}日 {local:%H:%M}" if texts.language() == "zh_CN" else local.strftime(
+            "%d %b %H:%M")
+
+    def late_orders(self) -> list[OrderRow]:
+        """Open orders the hub says are late, furthest behind first (the wall board's first column)."""
+        rows = [o for o in self.orders if o.late and o.status not in CLOSED]
+        return sorted(rows, key=lambda o: -(o.slip or timedelta()).total_seconds())
+
+    def at_risk_orders(self) -> list[OrderRow]:
+        """Open orders not late yet whose ETA comes within ``at_risk`` of the promise, least slack first."""
+        rows = [o for o in self.orders if not o.late and o.status not in CLOSED and o.slip is not None
+                and -o.slip < self.at_risk]
+        return sorted(rows, key=lambda o: -(o.slip or timedelta()).total_seconds())
 
     def order(self, order_id: str) -> OrderRow | None:
         return next((o for o in self.orders if o.id == order_id), None)
@@ -477,12 +518,23 @@ class DashboardModel:
         if since is None:
             return ""
         if self.state.snapshot_at is None:
-            return "No data from the hub yet" + ("" if self.link_up() else " — hub link is down")
+            return tr("No data from the hub yet") + ("" if self.link_up() else tr(" — hub link is down"))
         local = since.astimezone(self.site_zone)
-        reason = "hub link is down" if not self.link_up() else "no update from the hub"
-        return f"Stale since {local:%H:%M} — {reason}; showing the last known state"
+        reason = tr("hub link is down") if not self.link_up() else tr("no update from the hub")
+        return tr("Stale since {time} — {reason}; showing the last known state").format(time=f"{local:%H:%M}",
+                                                                                          reason=reason)
 
     # --- commands (core thread: they write the outbox) --------------------------------------------
+    def identify(self, code: str) -> Worker | None:
+        """Who acknowledges: a scanned badge label or a typed PIN, looked up in the roster as the station's
+        login does (``sync.station.ledger.by_badge`` / ``by_pin``); None when nobody on it matches."""
+        code = code.strip()
+        try:
+            label = labels.parse(code)
+        except DecodeError:
+            return by_pin(self.roster(), code) if code.isdigit() else None
+        return by_badge(self.roster(), label.badge_id) if isinstance(label, BadgeLabel) else None
+
     def acknowledge(self, alert_id: int, by: str) -> str:
         return self._command(alert_id, "acknowledge", by)
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sync.errors import FloorLinkError
+from terminal.dashboard import look
 from terminal.dashboard.core import DashboardCore
 from terminal.dashboard.model import (
     STATUS_ORDER,
@@ -22,13 +22,14 @@ from terminal.dashboard.model import (
     OperationRow,
     StationBoard,
     age_text,
+    minutes,
 )
+from terminal.dashboard.overview import OverviewPanel
 from terminal.qt import (
     QAbstractItemView,
     QAbstractTableModel,
     QApplication,
     QBarCategoryAxis,
-    QBarSeries,
     QBarSet,
     QChart,
     QChartView,
@@ -36,16 +37,19 @@ from terminal.qt import (
     QColor,
     QComboBox,
     QDialog,
+    QEvent,
     QFont,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
+    QHorizontalBarSeries,
     QLabel,
+    QLineEdit,
     QLineSeries,
     QMainWindow,
     QModelIndex,
+    QObject,
     QPainter,
     QPersistentModelIndex,
     QPushButton,
@@ -66,27 +70,26 @@ from terminal.qt import (
     QWidget,
     Signal,
 )
+from terminal.station import texts
+from terminal.station.texts import tr
+from terminal.ui.keypad import Keypad
+from terminal.ui.parts import button, label, retranslate
 
 Index = QModelIndex | QPersistentModelIndex
 Run = Callable[[Callable[[], Any], Callable[[Any], None] | None], None]  # DashboardCore.run
-TABS = (("orders", "Orders"), ("stations", "Stations"), ("centres", "Work centres"), ("load", "Load"),
+TABS = (("overview", "Overview"), ("orders", "Orders"), ("stations", "Stations"), ("centres", "Work centres"), ("load", "Load"),
         ("alerts", "Alerts"), ("kpis", "KPIs"))  # keys are the choices of dashboard.default_tab
-SEVERITY_COLOURS = {"critical": "#c62828", "high": "#e65100", "warning": "#f9a825", "info": "#1565c0"}
-STATUS_COLOURS = {"running": "#2e7d32", "paused": "#ef6c00", "queued": "#546e7a", "done": "#9e9e9e"}
-LATE = QColor("#c62828")
-LINE_COLOURS = ("#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#ad1457")
+STATUS_COLOURS = look.STATUS
+LATE = QColor(look.LATE)
+PENDING = {"acknowledge": "acknowledge pending", "resolve": "resolve pending"}
+#: values the hub sends that the board shows translated (tr falls back to the value itself)
+VALUES = ("planned", "in progress", "ready", "done", "cancelled", "released", "running", "paused", "queued",
+          "CRITICAL", "HIGH", "WARNING", "INFO", "raised", "acknowledged", "resolved")
+CYCLE = ("overview", "stations", "alerts")  # what a cycling wall board shows in turn (dashboard.cycle_s)
 
 
 def age_ago(age: timedelta) -> str:
-    text = age_text(age)
-    return text if text == "just now" else f"{text} ago"
-
-
-def minutes(seconds: int) -> str:
-    """``m:ss`` under an hour, ``H h MM`` above (an operation left running overnight stays readable)."""
-    if seconds >= 3600:
-        return f"{seconds // 3600} h {seconds % 3600 // 60:02d}"
-    return f"{seconds // 60}:{seconds % 60:02d}"
+    return age_text(age) if age < timedelta(minutes=1) else tr("{time} ago").format(time=age_text(age))
 
 
 class RowsModel(QAbstractTableModel):
@@ -119,7 +122,7 @@ class RowsModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.columns[section][0]
+            return tr(self.columns[section][0])
         return None
 
 
@@ -164,15 +167,15 @@ class OrdersPanel(QWidget):
         self.rows = RowsModel([
             ("Order", lambda o: o.label, late), ("Customer", lambda o: o.customer or "—", _none),
             ("Product", lambda o: f"{o.product} ×{o.quantity}", _none),
-            ("Status", lambda o: "LATE" if o.late else o.status.replace("_", " "), late),
+            ("Status", lambda o: tr("LATE") if o.late else tr(o.status.replace("_", " ")), late),
             ("Progress", lambda o: round(o.percent), _none), ("Promise", lambda o: model.when(o.promise), _none),
             ("ETA", lambda o: model.when(o.eta), late),
             ("ETA vs promise", lambda o: "—" if o.slip is None else
-             (f"+{age_text(o.slip)} late" if o.slip.total_seconds() > 0 else "on time"), late),
+             (tr("{time} late").format(time=age_text(o.slip)) if o.slip.total_seconds() > 0 else tr("on time")), late),
         ])
         self.view = table(self.rows)
         self.view.setItemDelegateForColumn(4, ProgressDelegate(self.view))
-        self.view.doubleClicked.connect(lambda index: on_open(self.rows.rows[index.row()].id))
+        self.view.clicked.connect(lambda index: on_open(self.rows.rows[index.row()].id))  # one tap opens
         layout = QVBoxLayout(self)
         self.hint = QLabel()
         self.hint.setObjectName("hint")
@@ -182,16 +185,16 @@ class OrdersPanel(QWidget):
     def update_view(self) -> None:
         self.rows.set_rows(self.model.orders)
         zone = self.model.site_zone
-        self.hint.setText("Double-tap an order for its work orders and operations  ·  times are "
-                          f"{getattr(zone, 'key', None) or zone} time")
+        self.hint.setText(tr("Tap an order for its work orders and operations  ·  times are {zone} time")
+                          .format(zone=getattr(zone, "key", None) or zone))
 
 
 def operation_columns() -> list[tuple[str, Callable[[Any], Any], Callable[[Any], QColor | None]]]:
     """Columns of an operations table: status, station, operator, what, elapsed against standard, yield."""
-    status_colour = lambda r: QColor(STATUS_COLOURS.get(r.status, "#000"))  # noqa: E731
+    status_colour = lambda r: QColor(STATUS_COLOURS.get(r.status, look.MUTED))  # noqa: E731
     over = lambda r: LATE if r.over_standard else None  # noqa: E731
     return [
-        ("Status", lambda r: r.status, status_colour), ("Station", lambda r: r.station or "—", _none),
+        ("Status", lambda r: tr(r.status), status_colour), ("Station", lambda r: r.station or "—", _none),
         ("Operator", lambda r: ", ".join(r.workers) or "—", _none),
         ("Work order", lambda r: f"{r.work_order} / {r.op} {r.code}", _none),
         ("Item", lambda r: f"{r.item} ×{r.qty}", _none),
@@ -214,12 +217,12 @@ class CentresPanel(QWidget):
         self.rows = RowsModel(operation_columns())
         self.view = table(self.rows)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Work centre"))
+        top.addWidget(label("Work centre", "plain", wrap=False))
         top.addWidget(self.centre)
-        for status, label in self.counts.items():
-            label.setObjectName("count")
-            label.setStyleSheet(f"color: {STATUS_COLOURS[status]}")
-            top.addWidget(label)
+        for status, label_ in self.counts.items():
+            label_.setObjectName("count")
+            label_.setStyleSheet(f"color: {STATUS_COLOURS[status]}")
+            top.addWidget(label_)
         top.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -238,8 +241,8 @@ class CentresPanel(QWidget):
                 self.centre.setCurrentText(self.preferred)
             self.centre.blockSignals(False)
         groups = self.model.groups(self.centre.currentText())
-        for status, label in self.counts.items():
-            label.setText(f"{status} {len(groups.get(status, []))}")
+        for status, count in self.counts.items():
+            count.setText(f"{tr(status)} {len(groups.get(status, []))}")
         self.rows.set_rows([r for s in STATUS_ORDER for r in groups.get(s, [])])
 
 
@@ -281,7 +284,7 @@ class StationCard(QFrame):
 
     def show_board(self, board: StationBoard) -> None:
         cells = "".join(f"<td width='25%' align='center' style='color:{STATUS_COLOURS[s]}'>"
-                        f"<span style='font-size:30px'><b>{board.counts.get(s, 0)}</b></span><br>{s}</td>"
+                        f"<span style='font-size:30px'><b>{board.counts.get(s, 0)}</b></span><br>{tr(s)}</td>"
                         for s in STATUS_ORDER)
         counts = f"<table width='100%' cellspacing='0'><tr>{cells}</tr></table>"
         shown = (board.title, counts, self._lines(board))
@@ -295,23 +298,25 @@ class StationCard(QFrame):
     def _lines(self, board: StationBoard) -> str:
         if board.unassigned:
             queued = [r for r in board.operations if r.status == "queued"][:self.RUNNING_LINES]
-            lines = [f"next: {r.work_order} / {r.op} {r.code} · {r.item} ×{r.qty}" for r in queued]
-            return "<br>".join(lines) or "<span style='color:#78909c'>nothing waiting</span>"
+            lines = [tr("next: {job}").format(job=f"{r.work_order} / {r.op} {r.code} · {r.item} ×{r.qty}")
+                     for r in queued]
+            return "<br>".join(lines) or f"<span style='color:{look.MUTED}'>{tr('nothing waiting')}</span>"
         running = board.running
         shown = running or tuple(r for r in board.operations if r.status == "paused")  # paused: who stopped what
         lines = []
         for r in shown[:self.RUNNING_LINES]:
-            colour = (SEVERITY_COLOURS["critical"] if r.over_standard else
+            colour = (look.LATE if r.over_standard else
                       STATUS_COLOURS["running"] if r.status == "running" else STATUS_COLOURS["paused"])
             share = f" ({r.elapsed_s * 100 // r.standard_s} %)" if r.standard_s else ""
-            paused = "" if r.status == "running" else " paused"
+            paused = "" if r.status == "running" else " " + tr("paused")
+            of = tr("{elapsed} of {standard} standard").format(elapsed=f"<b>{minutes(r.elapsed_s)}</b>",
+                                                                standard=minutes(r.standard_s))
             lines.append(f"<b>{', '.join(r.workers) or '—'}</b> · {r.work_order} / {r.op} {r.code}<br>"
-                         f"&nbsp;&nbsp;<span style='color:{colour}'><b>{minutes(r.elapsed_s)}</b> of "
-                         f"{minutes(r.standard_s)} standard{share}{paused}</span>")
+                         f"&nbsp;&nbsp;<span style='color:{colour}'>{of}{share}{paused}</span>")
         if len(shown) > self.RUNNING_LINES:
-            more = "running" if running else "paused"
-            lines.append(f"<span style='color:#546e7a'>+ {len(shown) - self.RUNNING_LINES} more {more}</span>")
-        return "<br>".join(lines) or "<span style='color:#78909c'>nobody working here now</span>"
+            more = tr("+ {count} more running" if running else "+ {count} more paused")
+            lines.append(f"<span style='color:{look.MUTED}'>{more.format(count=len(shown) - self.RUNNING_LINES)}</span>")
+        return "<br>".join(lines) or f"<span style='color:{look.MUTED}'>{tr('nobody working here now')}</span>"
 
 
 class StationBoardPanel(QWidget):
@@ -332,18 +337,15 @@ class StationBoardPanel(QWidget):
         self.centre.setObjectName("centre")
         self.centre.currentTextChanged.connect(lambda _t: self.update_view())
         top = QHBoxLayout()
-        top.addWidget(QLabel("Work centre"))
+        top.addWidget(label("Work centre", "plain", wrap=False))
         top.addWidget(self.centre)
-        hint = QLabel("Tap a station for its work orders")
-        hint.setObjectName("hint")
-        top.addWidget(hint)
+        top.addWidget(label("Tap a station for its work orders", "hint", wrap=False))
         top.addStretch(1)
         self.inner = inner = QWidget()
         self.grid = QGridLayout(inner)
         self.grid.setSpacing(12)
         self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.empty = QLabel("No work on any station yet")
-        self.empty.setObjectName("empty")
+        self.empty = label("No work on any station yet", "empty", wrap=False)
         self.grid.addWidget(self.empty, 0, 0)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -363,17 +365,17 @@ class StationBoardPanel(QWidget):
         self.update_view()
 
     def update_view(self) -> None:
-        codes = ["All"] + sorted({wc for b in self.model.stations for wc in b.work_centres})
+        codes = [tr("All")] + sorted({wc for b in self.model.stations for wc in b.work_centres})
         if [self.centre.itemText(i) for i in range(self.centre.count())] != codes:
             current = self.centre.currentText()
             self.centre.blockSignals(True)
             self.centre.clear()
             self.centre.addItems(codes)
             self.centre.setCurrentText(current if current in codes else
-                                      self.preferred if self.preferred in codes else "All")
+                                      self.preferred if self.preferred in codes else codes[0])
             self.centre.blockSignals(False)
         centre = self.centre.currentText()
-        boards = self.model.station_boards("" if centre in ("", "All") else centre)
+        boards = self.model.station_boards("" if self.centre.currentIndex() <= 0 else centre)
         keys = [b.title for b in boards]
         for key in [k for k in self.cards if k not in keys]:
             self.cards.pop(key).deleteLater()
@@ -404,16 +406,25 @@ class StationBoardPanel(QWidget):
                 card.style().polish(card)
         chosen = next((b for b in boards if b.title == self.selected), None)
         count = len(chosen.operations) if chosen else 0
-        self.detail.setText(f"{chosen.title}: {count} operation{'' if count == 1 else 's'}" if chosen else "")
+        self.detail.setText(tr("{station}: {count} operations" if count != 1 else "{station}: 1 operation")
+                            .format(station=chosen.title, count=count) if chosen else "")
         self.rows.set_rows(list(chosen.operations) if chosen else [])
 
 
-def chart_view(chart: QChart) -> QChartView:
-    chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
+def chart_font(pixels: int, bold: bool = False) -> QFont:
     font = QFont()
-    font.setPointSize(14)
-    chart.setTitleFont(font)
-    chart.legend().setFont(font)
+    font.setPixelSize(pixels)
+    font.setBold(bold)
+    return font
+
+
+def chart_view(chart: QChart) -> QChartView:
+    """A chart read from a few metres: 24 px title, 20 px legend below the plot (a legend beside it
+    is squeezed and elides the series names)."""
+    chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
+    chart.setTitleFont(chart_font(24, bold=True))
+    chart.legend().setFont(chart_font(20))
+    chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
     view = QChartView(chart)
     view.setRenderHint(QPainter.RenderHint.Antialiasing)
     view.setMinimumHeight(300)
@@ -421,14 +432,14 @@ def chart_view(chart: QChart) -> QChartView:
 
 
 def axis_font(*axes: QBarCategoryAxis | QValueAxis) -> None:
-    font = QFont()
-    font.setPointSize(12)
     for axis in axes:
-        axis.setLabelsFont(font)
+        axis.setLabelsFont(chart_font(20))
 
 
 class LoadPanel(QWidget):
-    """Planned minutes against capacity per work centre, today and this week (bar charts)."""
+    """Planned hours against capacity per work centre, today and this week: horizontal bars, so each
+    centre's code sits whole on the left axis however many centres there are (below narrow vertical
+    bars QtCharts cut them to "WE…")."""
 
     def __init__(self, model: DashboardModel) -> None:
         super().__init__()
@@ -447,14 +458,14 @@ class LoadPanel(QWidget):
             chart.removeAllSeries()
             for axis in chart.axes():
                 chart.removeAxis(axis)
-            chart.setTitle(title)
-            planned = QBarSet("Planned")
+            chart.setTitle(tr(title))
+            planned = QBarSet(tr("Planned"))
             planned.append([b / 60 for b in booked])
-            planned.setColor(QColor("#1565c0"))
-            cap = QBarSet("Capacity")
+            planned.setColor(QColor(look.SERIES[0]))
+            cap = QBarSet(tr("Capacity"))
             cap.append([c / 60 for c in capacity])
-            cap.setColor(QColor("#b0bec5"))
-            series = QBarSeries()
+            cap.setColor(QColor(look.CAPACITY))
+            series = QHorizontalBarSeries()
             series.append(planned)
             series.append(cap)
             chart.addSeries(series)
@@ -465,8 +476,8 @@ class LoadPanel(QWidget):
             y.setLabelFormat("%.0f")
             y.applyNiceNumbers()
             axis_font(x, y)
-            chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
-            chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
+            chart.addAxis(x, Qt.AlignmentFlag.AlignLeft)
+            chart.addAxis(y, Qt.AlignmentFlag.AlignBottom)
             series.attachAxis(x)
             series.attachAxis(y)
 
@@ -483,10 +494,10 @@ class AlertCard(QFrame):
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setObjectName("alertText")
-        self.acknowledge = QPushButton("Acknowledge")
-        self.resolve = QPushButton("Resolve")
-        for button in (self.acknowledge, self.resolve):
-            button.setMinimumSize(170, 56)
+        self.acknowledge = button("Acknowledge")
+        self.resolve = button("Resolve")
+        for each in (self.acknowledge, self.resolve):
+            each.setMinimumSize(200, 72)
         self.acknowledge.clicked.connect(lambda: panel.act(alert_id, "acknowledge"))
         self.resolve.clicked.connect(lambda: panel.act(alert_id, "resolve"))
         layout = QHBoxLayout(self)
@@ -509,8 +520,7 @@ class AlertsPanel(QWidget):
         self.order: list[int] = []  # alert ids in the order their cards sit in the layout
         self.message = QLabel()
         self.message.setObjectName("message")
-        self.empty = QLabel("No open alerts")
-        self.empty.setObjectName("empty")
+        self.empty = label("No open alerts", "empty", wrap=False)
         inner = QWidget()
         self.list = QVBoxLayout(inner)
         self.list.addWidget(self.empty)
@@ -526,21 +536,21 @@ class AlertsPanel(QWidget):
         if not self.supervisor:
             self.supervisor = (self.ask_name(self) or "").strip()
             if not self.supervisor:
-                self.message.setText("Enter your name to acknowledge or resolve alerts")
+                self.message.setText(tr("Scan your badge or type your PIN to acknowledge or resolve alerts"))
                 return
         who, model = self.supervisor, self.model
         command = model.acknowledge if action == "acknowledge" else model.resolve
-        self.message.setText(f"Queueing {action} of alert {alert_id} …")
+        self.message.setText(tr("Sending …"))
         self.run(lambda: command(alert_id, who), lambda result: self._acted(alert_id, action, who, result))
 
     def _acted(self, alert_id: int, action: str, who: str, result: object) -> None:
         """After the core thread queued (or refused) the command; the read that follows shows it pending."""
-        if isinstance(result, FloorLinkError):
-            self.message.setText(str(result))
-        elif isinstance(result, Exception):
-            self.message.setText(f"Could not {action} alert {alert_id}: {result}")
+        if isinstance(result, Exception):  # the traceback is in the log (sync.ops); the screen says it plainly
+            self.message.setText(tr("Could not save this. The details are in the log."))
+        elif action == "acknowledge":
+            self.message.setText(tr("Acknowledgement of alert {alert} sent as {name}").format(alert=alert_id, name=who))
         else:
-            self.message.setText(f"{action.capitalize()} of alert {alert_id} sent as {who}")
+            self.message.setText(tr("Resolution of alert {alert} sent as {name}").format(alert=alert_id, name=who))
 
     def update_view(self) -> None:
         now = self.model.clock()
@@ -558,20 +568,22 @@ class AlertsPanel(QWidget):
                     self.order.remove(alert.id)
                 self.order.insert(position, alert.id)
                 self.list.insertWidget(position, card)
-            state = alert.state
+            state = tr(alert.state)
             if alert.acknowledged_by:
-                state += f" by {alert.acknowledged_by}"
+                state = tr("{state} by {name}").format(state=state, name=alert.acknowledged_by)
             if alert.pending:
-                state += " · " + ", ".join(f"{p} pending" for p in alert.pending)
-            text = (f"<b>{alert.subject}</b> — {alert.message}<br><span style='color:#607d8b'>{alert.kind} · "
-                    f"raised {age_ago(alert.age(now))} · {state}</span>")
+                state += " · " + ", ".join(tr(PENDING.get(p, p)) for p in alert.pending)
+            raised = tr("raised {age}").format(age=age_ago(alert.age(now)))
+            text = (f"<b>{alert.subject}</b> — {alert.message}<br><span style='color:{look.MUTED}'>{alert.kind} · "
+                    f"{raised} · {state}</span>")
             shown = (alert.severity, text, alert.state == "raised" and "acknowledge" not in alert.pending,
                      "resolve" not in alert.pending)
             if card.shown == shown:  # repaint only cards whose content moved
                 continue
             card.shown = shown
-            card.severity.setText(alert.severity.upper())
-            card.severity.setStyleSheet(f"background: {SEVERITY_COLOURS.get(alert.severity, '#455a64')}")
+            back, fore = look.SEVERITY.get(alert.severity, look.OTHER_SEVERITY)
+            card.severity.setText(tr(alert.severity.upper()))
+            card.severity.setStyleSheet(f"background: {back}; color: {fore}")
             card.text.setText(text)
             card.acknowledge.setEnabled(shown[2])
             card.resolve.setEnabled(shown[3])
@@ -600,12 +612,12 @@ class KpiPanel(QWidget):
         k = self.model.kpis
         pct = lambda v: "—" if v is None else f"{v * 100:.0f} %"  # noqa: E731
         oee = "   ".join(f"{wc} {pct(v)}" for wc, v in sorted(k.oee.items()))
-        self.figures.setText(f"OEE {oee or '—'}     On-time delivery {pct(k.on_time_delivery)}     "
-                             f"First-pass yield {pct(k.first_pass_yield)}")
+        self.figures.setText(f"OEE {oee or '—'}     {tr('On-time delivery')} {pct(k.on_time_delivery)}     "
+                             f"{tr('First-pass yield')} {pct(k.first_pass_yield)}")
         days = [d[5:] for d in k.dates]
-        self._lines(self.oee, "OEE per work centre (7 days)", days, k.oee_trend)
-        self._lines(self.delivery, "On-time delivery and first-pass yield (7 days)", days,
-                    {"On-time delivery": k.otd_trend, "First-pass yield": k.fpy_trend})
+        self._lines(self.oee, tr("OEE per work centre (7 days)"), days, k.oee_trend)
+        self._lines(self.delivery, tr("On-time delivery and first-pass yield (7 days)"), days,
+                    {tr("On-time delivery"): k.otd_trend, tr("First-pass yield"): k.fpy_trend})
 
     @staticmethod
     def _lines(chart: QChart, title: str, days: list[str], series: dict[str, list[float | None]]) -> None:
@@ -627,7 +639,7 @@ class KpiPanel(QWidget):
             line.setName(name)
             pen = line.pen()
             pen.setWidth(3)
-            pen.setColor(QColor(LINE_COLOURS[number % len(LINE_COLOURS)]))
+            pen.setColor(QColor(look.SERIES[number % len(look.SERIES)]))  # a colour of its own each
             line.setPen(pen)
             for i, v in enumerate(values):
                 if v is not None:
@@ -638,54 +650,110 @@ class KpiPanel(QWidget):
 
 
 class DrillDown(QDialog):
-    """Order → work orders → operations with operators, times and scrap."""
+    """Order → work orders → operations with operators, times and scrap.
+
+    It covers the dashboard window exactly (a touch screen has no room for a second, smaller window
+    that could hang off the edge) and its columns share the width, so nothing needs a sideways scroll."""
 
     def __init__(self, model: DashboardModel, order_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         order = model.order(order_id)
         name = (order.label + (f" · {order.customer}" if order.customer else "")) if order else order_id
-        self.setWindowTitle(f"Order {name}")
+        self.setWindowTitle(tr("Order {order}").format(order=name))
         self.setObjectName("drillDown")
-        self.resize(1240, 600)
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Work order / operation", "Status", "Operators", "Elapsed / standard",
-                                   "Good / scrap", "Station", "Started", "Finished"])
-        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.setHeaderLabels([tr(h) for h in ("Work order / operation", "Status", "Operators",
+                                                   "Elapsed / standard", "Good / scrap", "Station", "Started",
+                                                   "Finished")])
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         drill = model.drill_down(order_id)
         for wo in drill:
             top = QTreeWidgetItem([f"{wo.id}  {wo.item} ×{wo.qty}", self._wo_status(wo.operations), "", "", "", "",
                                    "", ""])
             for op in wo.operations:
-                item = QTreeWidgetItem([f"{op.op} {op.code} ({op.work_centre})", op.status,
+                item = QTreeWidgetItem([f"{op.op} {op.code} ({op.work_centre})", tr(op.status),
                                         ", ".join(op.workers) or "—",
                                         f"{minutes(op.elapsed_s)} / {minutes(op.standard_s)}",
                                         f"{op.good} / {op.scrap}", op.station or "—",
                                         model.when_short(op.started_at), model.when_short(op.completed_at)])
-                item.setForeground(1, QColor(STATUS_COLOURS.get(op.status, "#000")))
+                item.setForeground(1, QColor(STATUS_COLOURS.get(op.status, look.MUTED)))
                 if op.scrap:
                     item.setForeground(4, LATE)
                 top.addChild(item)
             self.tree.addTopLevelItem(top)
         self.tree.expandAll()
-        close = QPushButton("Close")
-        close.setMinimumHeight(56)
+        close = button("Close")
+        close.setMinimumHeight(72)
         close.clicked.connect(self.accept)
         layout = QVBoxLayout(self)
-        title = QLabel(f"Order {name}" + ("" if drill else " — no open work orders on the boards"))
+        title = QLabel(tr("Order {order}").format(order=name) if drill else
+                       tr("Order {order} — no open work orders on the boards").format(order=name))
         title.setObjectName("drillTitle")
         layout.addWidget(title)
         layout.addWidget(self.tree)
         layout.addWidget(close)
+        fit(self, parent)
 
     @staticmethod
     def _wo_status(ops: Sequence[OperationRow]) -> str:
         done = sum(op.status == "done" for op in ops)
-        return f"{done}/{len(ops)} operations done"
+        return tr("{done}/{total} operations done").format(done=done, total=len(ops))
 
 
-def ask_name_dialog(parent: QWidget) -> str | None:
-    name, ok = QInputDialog.getText(parent, "Who are you?", "Your name (recorded with acknowledgements):")
-    return name if ok else None
+def fit(dialog: QDialog, parent: QWidget | None) -> None:
+    """Lay ``dialog`` over its parent window, or over the screen it opens on: never past an edge."""
+    window = parent.window() if parent is not None else None
+    if window is not None and window.isVisible():
+        dialog.setGeometry(window.geometry())
+    else:
+        screen = dialog.screen() or QApplication.primaryScreen()
+        dialog.setGeometry(screen.availableGeometry())
+
+
+class WhoDialog(QDialog):
+    """Who acknowledges: scan a badge (the hand scanner types its label here and presses Enter) or type
+    a PIN on the big keypad; the name shown and recorded is the roster's, never typed."""
+
+    def __init__(self, identify: Callable[[str], str | None], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("who")
+        self.setWindowTitle(tr("Who acknowledges?"))
+        self.identify = identify
+        self.name: str | None = None
+        self.prompt = label("Scan your badge or type your PIN", "whoPrompt", wrap=True)
+        self.code = QLineEdit()
+        self.code.setObjectName("whoCode")
+        self.code.setEchoMode(QLineEdit.EchoMode.Password)  # a PIN is not for the room to read
+        self.code.returnPressed.connect(self.check)
+        self.pad = Keypad(self.code, name="whoKey")
+        ok, cancel = button("OK", "whoOk"), button("Cancel", "whoCancel")
+        ok.clicked.connect(self.check)
+        cancel.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addWidget(cancel)
+        buttons.addWidget(ok)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.prompt)
+        layout.addWidget(self.code)
+        layout.addWidget(self.pad, 1)
+        layout.addLayout(buttons)
+        self.resize(560, 760)
+
+    def check(self) -> None:
+        """The roster's name for what was scanned or typed; an unknown one says so and clears the field."""
+        name = self.identify(self.code.text())
+        self.code.clear()
+        if name is None:
+            self.prompt.setText(tr("Not on the roster. Scan your badge or type your PIN again"))
+            return
+        self.name = name
+        self.accept()
+
+    def ask(self) -> str | None:
+        return self.name if self.exec() == QDialog.DialogCode.Accepted else None
 
 
 class DashboardWindow(QMainWindow):
@@ -697,13 +765,13 @@ class DashboardWindow(QMainWindow):
     EAGER = frozenset({"alerts"})
 
     def __init__(self, model: DashboardModel, *, core: DashboardCore | None = None,
-                 ask_name: Callable[[QWidget], str | None] = ask_name_dialog, time_refresh_ms: int = 5000,
-                 default_tab: str = "orders", work_centre: str = "") -> None:
+                 ask_name: Callable[[QWidget], str | None] | None = None, time_refresh_ms: int = 5000,
+                 default_tab: str = "overview", work_centre: str = "", cycle_s: int = 0) -> None:
         super().__init__()
         self.model = model
         self.own_core = core is None
         self.core = core or DashboardCore(model)
-        self.setWindowTitle("FloorLink — supervisor dashboard")
+        self.setWindowTitle(tr("FloorLink — supervisor dashboard"))
         self.banner = QLabel()
         self.banner.setObjectName("staleBanner")
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -711,14 +779,28 @@ class DashboardWindow(QMainWindow):
         self.stations = StationBoardPanel(model, work_centre)
         self.centres = CentresPanel(model, work_centre)
         self.load = LoadPanel(model)
-        self.alerts = AlertsPanel(model, ask_name, self.core.run)
+        self.alerts = AlertsPanel(model, ask_name or self.ask_who, self.core.run)
         self.kpis = KpiPanel(model)
-        self.panels: dict[str, Any] = {"orders": self.orders, "stations": self.stations, "centres": self.centres,
+        self.overview = OverviewPanel(model, self.open_order, self.show_tab)
+        self.panels: dict[str, Any] = {"overview": self.overview, "orders": self.orders, "stations": self.stations, "centres": self.centres,
                                        "load": self.load, "alerts": self.alerts, "kpis": self.kpis}
         self.tabs = QTabWidget()
         for key, title in TABS:
-            self.tabs.addTab(self.panels[key], title)
+            self.tabs.addTab(self.panels[key], tr(title))
         self.tabs.setCurrentIndex(self.tab_index(default_tab))
+        self.languages = QWidget()
+        switch = QHBoxLayout(self.languages)
+        switch.setContentsMargins(0, 0, 8, 0)
+        self.language_buttons: dict[str, QPushButton] = {}
+        for code, name in texts.LANGUAGE_NAMES.items():  # each written in its own language, as on the station
+            choice = QPushButton(name)
+            choice.setObjectName("language")
+            choice.setCheckable(True)
+            choice.setChecked(code == texts.language())
+            choice.clicked.connect(lambda _=False, c=code: self.set_language(c))
+            switch.addWidget(choice)
+            self.language_buttons[code] = choice
+        self.tabs.setCornerWidget(self.languages, Qt.Corner.TopRightCorner)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.addWidget(self.banner)
@@ -734,12 +816,60 @@ class DashboardWindow(QMainWindow):
         self.timer = QTimer(self)  # only what changes with time alone: alert ages, the stale banner
         self.timer.timeout.connect(self.tick)
         self.timer.start(time_refresh_ms)
+        self.cycle = QTimer(self)  # the wall board's turn through CYCLE (dashboard.cycle_s; 0: fixed)
+        self.cycle.timeout.connect(self.next_tab)
+        if cycle_s > 0:
+            self.cycle.start(cycle_s * 1000)
+            app = QApplication.instance()
+            if app is not None:
+                app.installEventFilter(self)  # a touch anywhere holds the turn (see eventFilter)
         self.apply(set())
         self.core.request_read()  # the cached state, at once
 
     @staticmethod
     def tab_index(key: str) -> int:
         return [k for k, _title in TABS].index(key)
+
+    def show_tab(self, key: str) -> None:
+        self.tabs.setCurrentIndex(self.tab_index(key))
+
+    def next_tab(self) -> None:
+        """The cycling wall board's next tab (from any tab: back to the overview)."""
+        keys = [k for k, _title in TABS]
+        current = keys[self.tabs.currentIndex()]
+        self.show_tab(CYCLE[(CYCLE.index(current) + 1) % len(CYCLE)] if current in CYCLE else CYCLE[0])
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """A supervisor touching the board holds the cycle: it waits a full interval again."""
+        if event.type() == QEvent.Type.MouseButtonPress and self.cycle.isActive():
+            self.cycle.start()
+        return False
+
+    def set_language(self, language: str) -> None:
+        """Every panel in ``language`` at once (the station terminal's catalogue, terminal.station.texts)."""
+        texts.use(language)
+        for code, choice in self.language_buttons.items():
+            choice.setChecked(code == language)
+        self.setWindowTitle(tr("FloorLink — supervisor dashboard"))
+        for index, (_key, title) in enumerate(TABS):
+            self.tabs.setTabText(index, tr(title))
+        retranslate(self)
+        self.shown = None
+        for panel in self.panels.values():
+            panel.update_view()
+        self.dirty.clear()
+        self.tick()
+
+    def ask_who(self, parent: QWidget) -> str | None:
+        """The badge-or-PIN dialog; the roster is read on the core thread (the UI thread never reads SQLite)."""
+
+        def identify(code: str) -> str | None:
+            worker = self.core.call(lambda: self.model.identify(code))
+            return worker.name if worker is not None else None
+
+        dialog = WhoDialog(identify, parent)
+        fit(dialog, parent)
+        return dialog.ask()
 
     def on_changed(self, state: DashboardState, changed: set[str]) -> None:
         """The core read a new state (UI thread): show it and repaint the changed panels."""
@@ -749,7 +879,7 @@ class DashboardWindow(QMainWindow):
 
     def on_failed(self, why: str) -> None:
         """The local cache could not be read: say so in the banner; the last state stays on screen."""
-        self.problem = f"Cannot read the local cache: {why} — showing the last state"
+        self.problem = tr("Cannot read the local cache: {why} — showing the last state").format(why=why)
         self.tick(ages=False)
 
     def apply(self, changed: set[str]) -> None:
@@ -772,8 +902,11 @@ class DashboardWindow(QMainWindow):
         """Repaint what moves with time alone, from the state in memory (no store access)."""
         if ages and self.model.alerts:
             self.alerts.update_view()
+        if ages and self.tabs.currentWidget() is self.overview:  # alert ages and the clock
+            self.overview.update_view()
         count = sum(a.state == "raised" for a in self.model.alerts)
-        shown = (self.problem or self.model.stale_text(), f"Alerts ({count})" if count else "Alerts")
+        shown = (self.problem or self.model.stale_text(),
+                 tr("Alerts ({count})").format(count=count) if count else tr("Alerts"))
         if shown != self.shown:  # Qt calls only on change: an idle wall screen runs for hours
             self.shown = shown
             self.banner.setText(shown[0])

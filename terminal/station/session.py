@@ -17,7 +17,7 @@ from sync.errors import FloorLinkError, StationError
 from sync.labels import BadgeLabel, WorkOrderLabel
 from sync.station import rules
 from sync.station.calendar import AlwaysWorking, WorkingTime
-from sync.station.ledger import RecordedEvent, StationLedger, event_body, operation_state, pin_hash
+from sync.station.ledger import RecordedEvent, StationLedger, by_badge, by_pin, event_body, operation_state
 from sync.station.rules import OperationFacts
 from sync.station.timing import OperationState, Status, TimerColour, derive
 from sync.station.workorders import RoutedOperation, RoutedWorkOrder, Worker
@@ -143,7 +143,7 @@ class StationSession:
             return self._refuse(exc)
 
     def _find_worker(self, badge: str) -> Worker | None:
-        return next((w for w in self.ledger.workers() if w.badge == badge), None)
+        return by_badge(self.ledger.workers(), badge)
 
     def name_of(self, badge: str) -> str:
         """The roster name for a badge (the badge itself when unknown, e.g. a worker of another station)."""
@@ -166,7 +166,7 @@ class StationSession:
             workers = self.ledger.workers()
         except FloorLinkError as exc:
             return self._refuse(exc)
-        worker = next((w for w in workers if w.pin_hash and w.pin_hash == pin_hash(w.badge, pin)), None)
+        worker = by_pin(workers, pin)
         if worker is None:
             return self._refuse(StationError(Msg("unknown PIN"), fix=Msg("type it again or scan your badge")))
         if self.pending_override is not None and worker.supervisor:

@@ -1,0 +1,253 @@
+"""The wall board: what a supervisor must see from across the hall on one 1920×1080 screen.
+
+Three figures on top (late orders, orders at risk, open alerts), then three columns: the late and
+at-risk orders by their short number and customer, each station with its state and current job, and
+the open alerts. Figures are drawn at 48 px or more and every text at 28 px or more (the stylesheet's
+``wall*`` rules); each column shows as many rows as fit and says how many more there are. A tap on an
+order opens its detail, a tap on a station or an alert opens that tab.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from terminal.dashboard import look
+from terminal.dashboard.model import AlertRow, DashboardModel, OrderRow, StationBoard, age_text, minutes
+from terminal.qt import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, Qt, QVBoxLayout, QWidget
+from terminal.station.texts import tr
+
+ORDER_ROWS, STATION_ROWS, ALERT_ROWS = 5, 5, 4  # what fits a 1080 px high column at the wall sizes
+
+
+def _label(name: str, wrap: bool = False) -> QLabel:
+    label = QLabel()
+    label.setObjectName(name)
+    label.setWordWrap(wrap)
+    # a long text never widens its column: the elision test measures each label against its width
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    return label
+
+
+def slip_text(order: OrderRow) -> str:
+    """``2 d late`` / ``5 h to spare`` in whole hours or days (what a glance needs)."""
+    slip = order.slip or timedelta()
+    text = age_text(abs(slip))
+    return tr("{time} late").format(time=text) if slip > timedelta() else tr("{time} to spare").format(time=text)
+
+
+def _age(age: timedelta) -> str:
+    return age_text(age) if age < timedelta(minutes=1) else tr("{time} ago").format(time=age_text(age))
+
+
+class Tap(QFrame):
+    """A row of the board that is one touch target: a single tap (release) calls ``on_tap``."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.on_tap: Callable[[], Any] = lambda: None
+
+    def mouseReleaseEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        self.on_tap()
+        super().mouseReleaseEvent(event)
+
+
+class Figure(QFrame):
+    """A count and what it counts, e.g. ``3`` / ``Late orders``."""
+
+    def __init__(self, caption: str) -> None:
+        super().__init__()
+        self.setObjectName("wallFigure")
+        self.caption = caption
+        self.number = _label("wallNumber")
+        self.number.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text = _label("wallText")
+        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.number)
+        layout.addWidget(self.text)
+
+    def show_count(self, count: int, colour: str) -> None:
+        self.number.setText(str(count))
+        self.number.setStyleSheet(f"color: {colour}")
+        self.text.setText(tr(self.caption))
+
+
+class OrderLine(Tap):
+    def __init__(self) -> None:
+        super().__init__("wallRow")
+        self.number = _label("wallNumber")
+        self.slip = _label("wallText")
+        self.slip.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.who = _label("wallText")
+        grid = QGridLayout(self)
+        grid.addWidget(self.number, 0, 0)
+        grid.addWidget(self.slip, 0, 1)
+        grid.addWidget(self.who, 1, 0, 1, 2)
+
+    def show_order(self, order: OrderRow, late: bool) -> None:
+        colour = look.LATE if late else look.AT_RISK
+        self.number.setText(order.label)
+        self.number.setStyleSheet(f"color: {colour}")
+        self.slip.setText(slip_text(order))
+        self.slip.setStyleSheet(f"color: {colour}")
+        self.who.setText(" · ".join(p for p in (order.customer, f"{order.product} ×{order.quantity}") if p))
+
+
+class StationLine(Tap):
+    def __init__(self) -> None:
+        super().__init__("wallRow")
+        self.name = _label("wallTitle")
+        self.state = _label("wallState")
+        self.state.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.job = _label("wallText")
+        self.who = _label("wallMuted")
+        self.timer = _label("wallNumber")
+        self.timer.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        grid = QGridLayout(self)
+        grid.setVerticalSpacing(2)
+        grid.addWidget(self.name, 0, 0)
+        grid.addWidget(self.state, 0, 1)
+        grid.addWidget(self.job, 1, 0)
+        grid.addWidget(self.timer, 1, 1, 2, 1)
+        grid.addWidget(self.who, 2, 0)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+
+    def show_board(self, board: StationBoard) -> None:
+        running = board.running
+        paused = tuple(r for r in board.operations if r.status == "paused")
+        current = running[0] if running else paused[0] if paused else None
+        self.name.setText(board.station)
+        if current is None:
+            waiting = sum(r.status == "queued" for r in board.operations)
+            state, colour = tr("Idle"), look.MUTED
+            self.job.setText(tr("{count} waiting").format(count=waiting) if waiting else tr("nothing waiting"))
+            self.who.setText("")
+            self.timer.setText("")
+        else:
+            state = tr("Running") if running else tr("Paused")
+            colour = look.STATUS["running" if running else "paused"]
+            self.job.setText(f"{current.work_order} / {current.op} {current.code}")
+            self.who.setText(", ".join(current.workers))
+            self.timer.setText(minutes(current.elapsed_s))
+            self.timer.setStyleSheet(f"color: {look.LATE if current.over_standard else colour}")
+        extra = len(running) + len(paused) - 1
+        self.state.setText(state + (f" +{extra}" if extra > 0 else ""))
+        self.state.setStyleSheet(f"color: {colour}")
+
+
+class AlertLine(Tap):
+    def __init__(self) -> None:
+        super().__init__("wallRow")
+        self.severity = QLabel()
+        self.severity.setObjectName("wallBadge")
+        self.severity.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.severity.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)  # as wide as its word
+        self.subject = _label("wallTitle")
+        self.message = _label("wallText", wrap=True)
+        self.age = _label("wallMuted")
+        grid = QGridLayout(self)
+        grid.addWidget(self.severity, 0, 0)
+        grid.addWidget(self.subject, 0, 1)
+        grid.addWidget(self.message, 1, 0, 1, 2)
+        grid.addWidget(self.age, 2, 0, 1, 2)
+        grid.setColumnStretch(1, 1)
+
+    def show_alert(self, alert: AlertRow, age: timedelta) -> None:
+        back, text = look.SEVERITY.get(alert.severity, look.OTHER_SEVERITY)
+        self.severity.setText(tr(alert.severity.upper()))
+        self.severity.setStyleSheet(f"background: {back}; color: {text}")
+        self.subject.setText(alert.subject)
+        self.message.setText(alert.message)
+        state = tr("acknowledged") if alert.state == "acknowledged" else tr("not acknowledged")
+        self.age.setText(f"{_age(age)} · {state}")
+
+
+class Column(QFrame):
+    """A titled column with ``rows`` reusable lines and a ``+ N more`` line."""
+
+    def __init__(self, title: str, make: Callable[[], Tap], rows: int) -> None:
+        super().__init__()
+        self.setObjectName("wallColumn")
+        self.title_source = title
+        self.title = _label("wallHeading")
+        self.lines = [make() for _ in range(rows)]
+        self.more = _label("wallMuted")
+        self.empty = _label("wallMuted", wrap=True)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        layout.addWidget(self.title)
+        for line in self.lines:
+            layout.addWidget(line)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.more)
+        layout.addStretch(1)
+
+    def fill(self, items: list[Any], show: Callable[[Any, Any], None], empty: str) -> None:
+        self.title.setText(tr(self.title_source))
+        for i, line in enumerate(self.lines):
+            line.setVisible(i < len(items))
+            if i < len(items):
+                show(line, items[i])
+        hidden = len(items) - len(self.lines)
+        self.more.setText(tr("+ {count} more").format(count=hidden) if hidden > 0 else "")
+        self.more.setVisible(hidden > 0)
+        self.empty.setText(tr(empty))
+        self.empty.setVisible(not items)
+
+
+class OverviewPanel(QWidget):
+    """The wall board; ``on_order(id)`` opens an order, ``on_tab(key)`` shows another tab."""
+
+    def __init__(self, model: DashboardModel, on_order: Callable[[str], Any], on_tab: Callable[[str], Any]) -> None:
+        super().__init__()
+        self.setObjectName("overview")
+        self.model = model
+        self.late = Figure("Late orders")
+        self.risk = Figure("At risk")
+        self.open_alerts = Figure("Open alerts")
+        self.clock = _label("wallNumber")
+        self.clock.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        figures = QHBoxLayout()
+        for figure in (self.late, self.risk, self.open_alerts):
+            figures.addWidget(figure, 1)
+        figures.addWidget(self.clock, 1)
+        self.orders = Column("Late and at-risk orders", OrderLine, ORDER_ROWS)
+        self.stations = Column("Stations", StationLine, STATION_ROWS)
+        self.alerts = Column("Open alerts", AlertLine, ALERT_ROWS)
+        for line in self.stations.lines:
+            line.on_tap = lambda: on_tab("stations")
+        for line in self.alerts.lines:
+            line.on_tap = lambda: on_tab("alerts")
+        self.on_order = on_order
+        columns = QHBoxLayout()
+        for column in (self.orders, self.stations, self.alerts):
+            columns.addWidget(column, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(figures)
+        layout.addLayout(columns, 1)
+
+    def update_view(self) -> None:
+        model = self.model
+        late, risky = model.late_orders(), model.at_risk_orders()
+        now = model.clock()
+        alerts = [a for a in model.alerts if a.state != "resolved"]
+        self.late.show_count(len(late), look.LATE if late else look.STATUS["running"])
+        self.risk.show_count(len(risky), look.AT_RISK if risky else look.STATUS["running"])
+        raised = [a for a in alerts if a.state == "raised"]
+        self.open_alerts.show_count(len(alerts), look.LATE if raised else look.STATUS["running"])
+        self.clock.setText(now.astimezone(model.site_zone).strftime("%H:%M"))
+        orders = [(o, True) for o in late] + [(o, False) for o in risky]
+
+        def show_order(line: OrderLine, item: tuple[OrderRow, bool]) -> None:
+            line.show_order(*item)
+            line.on_tap = lambda: self.on_order(item[0].id)
+
+        self.orders.fill(orders, show_order, "No order is late or at risk")
+        boards = [b for b in model.stations if not b.unassigned]
+        self.stations.fill(boards, StationLine.show_board, "No station has reported yet")
+        self.alerts.fill(alerts, lambda line, a: line.show_alert(a, a.age(now)), "No open alerts")

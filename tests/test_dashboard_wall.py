@@ -1,0 +1,276 @@
+"""The dashboard as a wall board on a 1920×1080 screen, in English and Simplified Chinese: the overview's
+figures and texts are big enough for 3 m, nothing on any screen is elided or clipped (measured with
+QFontMetrics on the real widgets), one tap opens an order whose detail fits the screen, and an alert is
+acknowledged by badge or PIN with the roster's name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sync import labels
+from sync.labels import BadgeLabel
+from sync.station.ledger import pin_hash
+from sync.station.workorders import Worker
+from sync.store import Outbox
+from terminal.dashboard.widgets import DrillDown, WhoDialog
+from terminal.qt import (
+    QAbstractButton,
+    QApplication,
+    QFontMetrics,
+    QLabel,
+    QPoint,
+    Qt,
+    QTableView,
+    QTabWidget,
+    QWidget,
+)
+from terminal.station import texts
+from tests.test_dashboard_model import NOW
+from tests.test_dashboard_ui import Screen, open_screen
+
+WIDTH, HEIGHT = 1920, 1080
+ROSTER = [Worker("S-0001", "Chen Jie", pin_hash("S-0001", "2468"), True), Worker("E-0042", "Li Wei", "", False)]
+
+
+def order(i: int, number: str, customer: str, product: str, hours_late: float, status: str = "in_progress",
+          ) -> dict[str, Any]:
+    promise = NOW + timedelta(days=2)
+    return {"id": f"O{i}", "number": number, "customer": customer, "product": product, "quantity": 1 + i % 2,
+            "placed_at": NOW.isoformat(), "status": status, "percent": 10.0 * i, "promise": promise.isoformat(),
+            "eta": (promise + timedelta(hours=hours_late)).isoformat(), "late": hours_late > 0}
+
+
+def wall_orders() -> dict[str, Any]:
+    """A morning in the demo shop: two late orders, two at risk, one comfortably on time."""
+    alerts = [
+        {"id": 1, "key": "k1", "kind": "overrun", "severity": "warning", "subject": "WO-1042",
+         "message": "Wheel build over standard time at st-wheel-1", "state": "raised",
+         "raised_at": (NOW - timedelta(minutes=42)).isoformat(), "acknowledged_by": None},
+        {"id": 2, "key": "k2", "kind": "promise_later", "severity": "critical", "subject": "K1-0042",
+         "message": "Promise moved to Fri 27 Nov", "state": "raised",
+         "raised_at": (NOW - timedelta(hours=3)).isoformat(), "acknowledged_by": None},
+        {"id": 3, "key": "k3", "kind": "silent_station", "severity": "high", "subject": "st-paint-1",
+         "message": "No heartbeat for 12 minutes", "state": "acknowledged",
+         "raised_at": (NOW - timedelta(hours=1)).isoformat(), "acknowledged_by": "Chen Jie"},
+    ]
+    return {"at": NOW.isoformat(), "zone": "Asia/Shanghai",
+            "orders": [order(1, "K1-0042", "Anna S.", "CARGO", 30), order(2, "K1-0051", "伟 W.", "CITY", 5),
+                       order(3, "K1-0057", "Mei L.", "CARGO", -3), order(4, "K1-0060", "Jonas B.", "TREKKING", -6),
+                       order(5, "K1-0061", "Li N.", "CITY", -48)],
+            "alerts": alerts,
+            "load": {wc: {"today_min": 300 + 40 * i, "week_min": 1500 + 200 * i, "today_capacity_min": 480,
+                          "week_capacity_min": 2400} for i, wc in enumerate(("ASSY", "PAINT", "QC", "WELD", "WHEEL"))},
+            "kpis": {"oee": [{"work_centre": wc, "oee": 0.6 + i / 20} for i, wc in
+                             enumerate(("ASSY", "PAINT", "QC", "WELD", "WHEEL"))],
+                     "on_time_delivery": 0.86, "first_pass_yield": 0.94,
+                     "history": [{"date": f"2026-11-{16 + d}", "oee": {wc: 0.5 + (d + i) / 30 for i, wc in
+                                                                       enumerate(("ASSY", "PAINT", "QC", "WELD", "WHEEL"))},
+                                  "on_time_delivery": 0.8 + d / 50, "first_pass_yield": 0.9} for d in range(7)]}}
+
+
+def centre(code: str, station: str, ops: list[tuple[str, int, str, list[str], int]]) -> dict[str, Any]:
+    return {"at": NOW.isoformat(), "work_centre": code, "operations": [
+        {"order_id": "O1", "work_order": wo, "item": "WHEEL-28", "qty": 2, "op": n, "code": code, "status": status,
+         "workers": workers, "elapsed_s": elapsed, "standard_s": 1800, "good": 0, "scrap": 0,
+         "planned_start": NOW.isoformat(), "eta": None, "station": station if status != "queued" else ""}
+        for wo, n, status, workers, elapsed in ops]}
+
+
+def open_wall(qtbot: Any, tmp_path: Path, language: str) -> Screen:
+    texts.use(language)
+    screen = open_screen(qtbot, tmp_path)
+    win = screen.win
+    win.model.roster = lambda: ROSTER
+    win.resize(WIDTH, HEIGHT)
+    with qtbot.waitSignal(win.repainted, timeout=5000):
+        screen.feed.send("dashboard/orders", "dashboard.orders", wall_orders())
+    for code, station, ops in (
+            ("WHEEL", "st-wheel-1", [("WO-1042", 20, "running", ["Li Wei"], 2400), ("WO-1043", 10, "queued", [], 0)]),
+            ("ASSY", "st-assy-1", [("WO-1044", 30, "running", ["Zhang Min"], 900)]),
+            ("PAINT", "st-paint-1", [("WO-1045", 10, "paused", ["Sun Li"], 600)]),
+            ("QC", "st-qc-1", [("WO-1046", 40, "done", ["Wang Fang"], 1200)])):
+        with qtbot.waitSignal(win.repainted, timeout=5000):
+            screen.feed.send(f"dashboard/centre/{code}", "dashboard.centre", centre(code, station, ops))
+    assert win.wait_idle()
+    win.set_language(language)
+    return screen
+
+
+@pytest.fixture(params=["en", "zh_CN"])
+def wall(request: pytest.FixtureRequest, qtbot: Any, tmp_path: Path) -> Iterator[Screen]:
+    s = open_wall(qtbot, tmp_path, request.param)
+    yield s
+    s.win.close()
+    s.feed.inbox.store.close()
+    texts.use("en")
+
+
+def pixel_size(widget: QWidget) -> int:
+    return widget.fontInfo().pixelSize()
+
+
+def clipped(root: QWidget) -> list[str]:
+    """Every visible text under ``root`` that does not fit its widget: single-line labels and buttons
+    measured with QFontMetrics against their width, wrapped labels by the height their text needs,
+    tab titles against their tab, table cells against their column."""
+    found: list[str] = []
+    for widget in [root, *root.findChildren(QWidget)]:
+        if not widget.isVisibleTo(root) or widget.width() <= 0:
+            continue
+        metrics = QFontMetrics(widget.font())
+        if isinstance(widget, QLabel) and widget.text():
+            rich = "<" in widget.text()  # rich text: measured by the layout Qt gives it, not by characters
+            if widget.wordWrap() or rich and "<br>" in widget.text():
+                if widget.heightForWidth(widget.width()) > widget.height() + 1:
+                    found.append(f"{widget.objectName()}: {widget.text()!r} needs "
+                                 f"{widget.heightForWidth(widget.width())} px high, has {widget.height()}")
+            else:
+                room = widget.contentsRect().width() - 2 * widget.margin()
+                needed = widget.sizeHint().width() - 2 * widget.margin() if rich else \
+                    max(metrics.horizontalAdvance(line) for line in widget.text().split("\n"))
+                if needed > room:
+                    found.append(f"{widget.objectName()}: {widget.text()!r} needs {needed} px, has {room}")
+                if metrics.height() > widget.contentsRect().height() + 1:
+                    found.append(f"{widget.objectName()}: {widget.text()!r} is cut at the bottom")
+        elif isinstance(widget, QAbstractButton) and widget.text():
+            needed = metrics.horizontalAdvance(widget.text())
+            if needed > widget.contentsRect().width() - 8:
+                found.append(f"button {widget.text()!r} needs {needed} px, has {widget.width()}")
+        elif isinstance(widget, QTabWidget):
+            bar = widget.tabBar()
+            bar_metrics = QFontMetrics(bar.font())
+            for i in range(bar.count()):
+                if bar_metrics.horizontalAdvance(bar.tabText(i)) > bar.tabRect(i).width():
+                    found.append(f"tab {bar.tabText(i)!r}")
+        elif isinstance(widget, QTableView) and widget.model() is not None:
+            model = widget.model()
+            for column in range(model.columnCount()):
+                width = widget.columnWidth(column)
+                header = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+                if QFontMetrics(widget.horizontalHeader().font()).horizontalAdvance(header) + 12 > width:
+                    found.append(f"header {header!r} needs more than {width} px")
+                for row in range(model.rowCount()):
+                    text = model.index(row, column).data()
+                    if isinstance(text, str) and metrics.horizontalAdvance(text) + 8 > width:
+                        found.append(f"cell {text!r} needs more than {width} px")
+    return found
+
+
+def save(screen: Screen, qtbot: Any, artifacts: Path, tab: str, language: str) -> QWidget:
+    win = screen.win
+    win.show_tab(tab)
+    qtbot.wait(30)
+    image = win.grab()
+    assert (image.width(), image.height()) == (WIDTH, HEIGHT)
+    image.save(str(artifacts / f"dashboard_wall_{tab}_{language}.png"))
+    return win
+
+
+def test_the_overview_shows_late_and_at_risk_orders_stations_and_alerts_big_enough_for_the_hall(
+        wall: Screen, qtbot: Any, artifacts: Path) -> None:
+    win = wall.win
+    language = texts.language()
+    save(wall, qtbot, artifacts, "overview", language)
+    overview = win.overview
+    shown = [line.number.text() for line in overview.orders.lines if line.isVisible()]
+    assert shown == ["K1-0042", "K1-0051", "K1-0057", "K1-0060"]  # late (furthest first), then at risk
+    assert "Anna S." in overview.orders.lines[0].who.text() and "伟 W." in overview.orders.lines[1].who.text()
+    assert overview.late.number.text() == "2" and overview.risk.number.text() == "2"
+    assert overview.open_alerts.number.text() == "3"
+    stations = {line.name.text(): line for line in overview.stations.lines if line.isVisible()}
+    assert set(stations) == {"st-wheel-1", "st-assy-1", "st-paint-1", "st-qc-1"}
+    assert stations["st-wheel-1"].timer.text() == "40:00" and "WO-1042" in stations["st-wheel-1"].job.text()
+    assert stations["st-paint-1"].state.text() == texts.tr("Paused")
+    figures = [w for w in overview.findChildren(QLabel) if w.objectName() == "wallNumber" and w.isVisible()]
+    words = [w for w in overview.findChildren(QLabel) if w.objectName().startswith("wall") and w.isVisible()
+             and w.objectName() != "wallNumber" and w.text()]
+    assert len(figures) >= 8 and words
+    assert min(pixel_size(w) for w in figures) >= 48
+    assert min(pixel_size(w) for w in words) >= 28
+    assert not clipped(overview)
+
+
+def test_no_text_is_elided_or_clipped_on_any_dashboard_screen(wall: Screen, qtbot: Any, artifacts: Path) -> None:
+    win = wall.win
+    language = texts.language()
+    problems: dict[str, list[str]] = {}
+    for tab in ("overview", "orders", "stations", "centres", "load", "alerts", "kpis"):
+        save(wall, qtbot, artifacts, tab, language)
+        found = clipped(win)
+        if found:
+            problems[tab] = found
+    assert not problems, problems
+
+
+def test_one_tap_opens_an_order_and_its_detail_fits_the_screen(wall: Screen, qtbot: Any, artifacts: Path) -> None:
+    win = wall.win
+    win.show_tab("orders")
+    view = win.orders.view
+    rect = view.visualRect(view.model().index(0, 0))
+    assert win.drill is None
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    drill = win.drill
+    assert isinstance(drill, DrillDown) and drill.isVisible(), "a single tap must open the order"
+    qtbot.wait(30)
+    screen = QApplication.primaryScreen().availableGeometry()
+    assert drill.geometry() == win.geometry() and screen.contains(drill.geometry().topLeft())
+    assert drill.tree.horizontalScrollBar().maximum() == 0, "the detail needs a sideways scroll"
+    assert not clipped(drill)
+    drill.grab().save(str(artifacts / f"dashboard_wall_drilldown_{texts.language()}.png"))
+    drill.close()
+
+
+def test_an_order_on_the_overview_opens_with_one_tap(wall: Screen, qtbot: Any) -> None:
+    win = wall.win
+    opened: list[str] = []
+    win.overview.on_order = opened.append
+    win.show_tab("overview")
+    line = win.overview.orders.lines[1]
+    qtbot.mouseClick(line, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
+    assert opened == ["O2"]
+
+
+@pytest.mark.parametrize("code, name", [(labels.format(BadgeLabel("S-0001")), "Chen Jie"), ("2468", "Chen Jie"),
+                                        (labels.format(BadgeLabel("E-0042")), "Li Wei")])
+def test_an_alert_is_acknowledged_by_badge_or_pin_with_the_name_from_the_roster(
+        qtbot: Any, tmp_path: Path, artifacts: Path, code: str, name: str) -> None:
+    screen = open_wall(qtbot, tmp_path, "en")
+    win = screen.win
+    try:
+        assert win.model.identify("1357") is None and win.model.identify("FL1:WO:WO-1:X") is None
+        asked: list[WhoDialog] = []
+
+        def ask(parent: QWidget) -> str | None:  # the real dialog, driven as a scanner or a finger would
+            identify = lambda text: (lambda w: w.name if w else None)(  # noqa: E731
+                win.core.call(lambda: win.model.identify(text)))
+            dialog = WhoDialog(identify, parent)
+            dialog.setStyleSheet(win.styleSheet())
+            asked.append(dialog)
+            for key in "1357":  # a wrong PIN first: refused, nothing recorded
+                dialog.pad.buttons[key].click()
+            dialog.check()
+            assert dialog.name is None and dialog.prompt.text().startswith("Not on the roster")
+            if code.isdigit():
+                for key in code:
+                    dialog.pad.buttons[key].click()
+                dialog.grab().save(str(artifacts / "dashboard_wall_who.png"))
+            else:
+                qtbot.keyClicks(dialog.code, code)
+            dialog.check()
+            return dialog.name
+
+        win.alerts.ask_name = ask
+        win.show_tab("alerts")
+        with qtbot.waitSignal(win.repainted, timeout=5000):
+            win.alerts.cards[1].acknowledge.click()
+        (event,) = Outbox(screen.store).after(0, 10)
+        assert event.type == "alert.acknowledged" and event.body == {"alert_id": 1, "by": name}
+        assert asked and win.alerts.message.text() == f"Acknowledgement of alert 1 sent as {name}"
+    finally:
+        win.close()
+        screen.feed.inbox.store.close()
