@@ -194,6 +194,11 @@ class Mosquitto(BrokerProcess):
     def _address_in_use(self) -> bool:
         return "address already in use" in self.log_tail().lower()
 
+    @property
+    def pid(self) -> int | None:
+        """The running broker's process id (for a SIGHUP reload), None when it is not running."""
+        return self._process.pid if self._process is not None else None
+
     def stop(self, timeout: float = 30.0) -> None:
         """SIGTERM and wait: mosquitto writes its persistence file (a big queue takes a while) and exits."""
         if self._process is None:

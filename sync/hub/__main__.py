@@ -1,5 +1,8 @@
 """``python -m sync.hub``: run the hub (ingest, planning, alerts, notifications, API) until SIGTERM or Ctrl-C.
 
+``python -m sync.hub enroll DEVICE --kind KIND`` adds a device (broker account, ACL, registration,
+pairing code) and ``enroll DEVICE --revoke`` takes it out: see sync/hub/enroll.py.
+
 Broker, site and data folder come from sync.settings ([mqtt], [node], [hub], [catalog]); the
 options below override them for one run.
 """
@@ -62,6 +65,11 @@ def config_from(settings: settings_module.Settings, args: argparse.Namespace) ->
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["enroll"]:  # python -m sync.hub enroll DEVICE ...: see sync/hub/enroll.py
+        from sync.hub.enroll import main as enroll
+
+        return enroll(argv[1:])
     args = parser().parse_args(argv)
     sys.setswitchinterval(0.0005)  # the MQTT and ingest threads hand over quickly: ack latency
     try:
