@@ -29,8 +29,12 @@ SITE = "demo"
 #: columns the running node itself moves on: same row, newer value (everything else must stay as it was)
 LIVE_COLUMNS: dict[str, set[str]] = {
     "devices": {"last_seen_at"},  # the hub notes when a device was last heard
-    "down_published": {"last_rowid"},  # the publisher's cursor over down_log
     "schema_versions": {"version"},  # what the migration moves on
+}
+#: counters the running node moves on: never backwards (a lower sequence would send a number twice)
+COUNTERS: dict[str, set[str]] = {
+    "sequences": {"last_seq"},  # an edge's outbox numbering (the station sends on start)
+    "down_published": {"last_rowid"},  # the hub publisher's cursor over down_log
 }
 
 
@@ -100,10 +104,12 @@ def assert_every_row_kept(before: dict[str, list[dict[str, Any]]], after_path: P
     kept = 0
     for table, old_rows in before.items():
         live = LIVE_COLUMNS.get(table, set())
+        counters = COUNTERS.get(table, set())
         new_rows = after.get(table, [])
         for old in old_rows:
-            want = {k: v for k, v in old.items() if k not in live}
-            if any(all(k in new and same(v, new[k], renames) for k, v in want.items()) for new in new_rows):
+            want = {k: v for k, v in old.items() if k not in live | counters}
+            if any(all(k in new and same(v, new[k], renames) for k, v in want.items())
+                   and all(new[c] >= old[c] for c in counters) for new in new_rows):
                 kept += 1
             else:
                 lost.setdefault(table, []).append(want)
