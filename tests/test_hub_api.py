@@ -191,3 +191,18 @@ def test_the_api_reads_on_its_own_connection_so_ingest_and_api_never_wait_for_ea
             reader.join()
     finally:
         hub.stop()
+
+
+def test_purchase_orders_are_consolidated_per_supplier_and_due_date(api: tuple[str, Hub]) -> None:
+    base, hub = api
+    rows = hub.store.query("SELECT supplier, due_date, item, qty FROM requisitions WHERE kind = 'purchase'")
+    assert rows, "the sample orders buy something"
+    expected: dict[tuple[str, str], dict[str, float]] = {}
+    for r in rows:
+        lines = expected.setdefault((r["supplier"], r["due_date"]), {})
+        lines[r["item"]] = lines.get(r["item"], 0) + r["qty"]
+    found = get(f"{base}/purchase-orders").json()
+    assert {(p["supplier"], p["due_date"]): {line["item"]: line["qty"] for line in p["lines"]} for p in found} == expected
+    assert len(found) == len(expected), "one entry per supplier and due date"
+    assert get(f"{base}/purchase-orders?since=2027-01-01T00:00:00%2B00:00").json() == [], "none due that late"
+    assert get(f"{base}/purchase-orders?since=tomorrow").status_code == 400

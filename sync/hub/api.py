@@ -127,6 +127,27 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
         return Response(pdf, mimetype="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="traveler-{wo_id}.pdf"'})
 
+    @app.get("/api/v1/purchase-orders")
+    def purchase_orders() -> Response:
+        """Purchase requisitions due from ``since`` on (default: a week ago), one entry per supplier and due
+        date: what a buyer sends and chases."""
+        try:
+            at = datetime.fromisoformat(request.args["since"]) if "since" in request.args else now() - timedelta(days=7)
+        except ValueError as exc:
+            return error(400, f"since must be an ISO 8601 time: {exc}")
+        if at.tzinfo is None:
+            return error(400, "since needs a time zone, e.g. 2026-11-23T00:00:00+08:00")
+        grouped: dict[tuple[str, str], dict[str, float]] = {}
+        for row in core.reads.query("SELECT supplier, due_date, item, qty FROM requisitions WHERE kind = 'purchase'"):
+            if datetime.fromisoformat(row["due_date"]) < at:
+                continue
+            lines = grouped.setdefault((row["supplier"] or "", row["due_date"]), {})
+            lines[row["item"]] = lines.get(row["item"], 0) + row["qty"]
+        return jsonify([{"supplier": supplier, "due_date": due,
+                         "lines": [{"item": item, "qty": qty} for item, qty in sorted(lines.items())]}
+                        for (supplier, due), lines in sorted(grouped.items(),
+                                                             key=lambda kv: (datetime.fromisoformat(kv[0][1]), kv[0][0]))])
+
     @app.get("/api/v1/wip")
     def wip() -> Response:
         return jsonify(work_in_progress(wo for o in core.orders_progress(now()) for wo in o.work_orders))
