@@ -22,6 +22,7 @@ from sync.broker.tls import TlsFiles, make_certificates
 from sync.errors import BrokerError, SettingsError
 from sync.hub.__main__ import main
 from sync.hub.enroll import Pairing, acl_with, acl_without, ca_fingerprint
+from sync.settings import load
 
 SITE = "plant-a"
 
@@ -76,6 +77,13 @@ def test_enrolled_device_connects_keeps_to_its_topics_and_a_revoke_takes_it_out(
         assert (pairing.site, pairing.device, pairing.kind, pairing.centres) == (SITE, "st-weld-2", "station", ("WELD",))
         assert (pairing.host, pairing.port) == (broker.host, broker.port)
         assert pairing.ca_sha256 == ca_fingerprint(certificates.ca) and pairing.password not in printed
+        # the settings file written beside it is what the station loads (docs/install.md copies it over)
+        toml = png.with_suffix(".toml")
+        assert toml.stat().st_mode & 0o077 == 0
+        station = load(toml, environ={})
+        assert (station.get("node.device_id"), station.get("mqtt.password"), station.get("mqtt.port"),
+                station.get("mqtt.tls"), station.get("station.work_centres")) == \
+            ("st-weld-2", pairing.password, broker.port, True, ["WELD"])
 
         with client(broker, "st-weld-2", certificates.ca, username=pairing.username, password=pairing.password) as st:
             st.publish(f"{up}/st-weld-1/op.completed", b"forged")  # another station's topic: dropped by the ACL

@@ -34,6 +34,7 @@ from sync.hub import devices
 DEFAULT_BROKER_DIR = Path("/etc/mosquitto/floorlink")
 DEFAULT_CA = Path("/etc/mosquitto/certs/ca.crt")
 DEFAULT_PID_FILE = Path("/run/mosquitto/mosquitto.pid")
+DEVICE_CA = "/etc/floorlink/ca.crt"  # where docs/install.md puts the CA on a device
 PAIRING_VERSION = 1
 
 
@@ -59,6 +60,17 @@ class Pairing:
         if self.centres:
             body["centres"] = list(self.centres)
         return json.dumps(body, separators=(",", ":"))
+
+    def settings_toml(self, ca_file: str = DEVICE_CA) -> str:
+        """The device's settings file (docs/settings.md) for this pairing; the CA file is copied beside it."""
+        lines = ["# Written by `python -m sync.hub enroll`: this device's identity and broker account.",
+                 "[node]", f"device_id = {json.dumps(self.device)}", f"site = {json.dumps(self.site)}", "",
+                 "[mqtt]", f"host = {json.dumps(self.host)}", f"port = {self.port}", "tls = true",
+                 f"ca_file = {json.dumps(ca_file)}  # CA SHA-256 {self.ca_sha256}",
+                 f"username = {json.dumps(self.username)}", f"password = {json.dumps(self.password)}", ""]
+        if self.kind == devices.STATION and self.centres:
+            lines += ["[station]", f"work_centres = {json.dumps(list(self.centres))}", ""]
+        return "\n".join(lines)
 
     @classmethod
     def from_json(cls, text: str) -> Pairing:
@@ -156,7 +168,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--ca-file", type=Path, help=f"the CA certificate (default: mqtt.ca_file, else {DEFAULT_CA})")
     p.add_argument("--pid-file", type=Path, default=DEFAULT_PID_FILE,
                    help=f"Mosquitto's pid file, for the SIGHUP (default {DEFAULT_PID_FILE}; else systemctl reload)")
-    p.add_argument("--png", type=Path, help="where to write the pairing code (default {data_dir}/pairing/DEVICE.png)")
+    p.add_argument("--png", type=Path, help="where to write the pairing code (default {data_dir}/pairing/DEVICE.png; "
+                                             "the settings file goes beside it as DEVICE.toml)")
     return p
 
 
@@ -225,10 +238,13 @@ def print_pairing(pairing: Pairing, png: Path) -> None:
     buffer = io.BytesIO()
     code.save(buffer, kind="png", scale=8, border=4)
     write_private(png, buffer.getvalue())
+    toml = png.with_suffix(".toml")
+    write_private(toml, pairing.settings_toml())
     out = io.StringIO()
     code.terminal(out=out, compact=True)
     print(out.getvalue(), end="")
     centres = f", centres {', '.join(pairing.centres)}" if pairing.centres else ""
     print(f"{pairing.device} enrolled as a {pairing.kind} of site {pairing.site}{centres}\n"
           f"broker {pairing.host}:{pairing.port} (TLS), CA SHA-256 {pairing.ca_sha256}\n"
-          f"pairing code also in {png} (it holds the device's password: delete it once the device is paired)")
+          f"pairing code also in {png}, the device's settings file in {toml}\n"
+          "(both hold the device's password: delete them once the device is paired)")
