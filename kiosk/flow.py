@@ -39,6 +39,8 @@ if TYPE_CHECKING:  # the catalog and engine load with the first catalog, not at 
 Label = dict[str, str]
 LANGUAGES = ("en", "zh_CN")
 LOCKED = N_("Too many wrong PINs. Try again in {seconds} s.")
+PICKED_KEY = "picked"
+"""Placeholder in a choice's text for the translated "picked for you" (filled in by Notice.text)."""
 
 
 class Screen(StrEnum):
@@ -62,7 +64,9 @@ class Notice:
     tone: str = "info"  # info | warn | error
 
     def text(self, language: str, translate: Callable[[str], str] = lambda s: s) -> str:
-        values = {k: v.get(language) or v.get("en", "") for k, v in self.args.items()}
+        picked = translate(N_("picked for you"))
+        values = {k: (v.get(language) or v.get("en", "")).replace("{" + PICKED_KEY + "}", picked)
+                  for k, v in self.args.items()}
         return translate(self.template).format(**values)
 
 
@@ -411,11 +415,53 @@ class KioskModel:
             self.filled.pop(attribute, None)  # the customer's own choice now, even when it is the same option
         self._changed()
 
+    def _own_first(self) -> list[str]:
+        """The customer's own choices (kept first when a switch must drop some), then the kiosk's."""
+        return [a for a in self._config().choices if a not in self.filled]
+
+    def _choice_text(self, attribute: str, option: str) -> Label:
+        """``Motor: Mid-drive, 65 Nm``, with "(picked for you)" when the kiosk filled it in, not the customer."""
+        attr_label, opt_label = self._labels(attribute, option)
+        picked = self.filled.get(attribute) == option
+        out = {}
+        for lang in LANGUAGES:
+            colon = "：" if lang == "zh_CN" else ": "
+            text = f"{attr_label.get(lang) or attr_label.get('en', '')}{colon}{opt_label.get(lang) or opt_label.get('en', '')}"
+            out[lang] = text + f" ({{{PICKED_KEY}}})" if picked else text
+        return out
+
+    def why(self, attribute: str, option: str) -> list[Notice]:
+        """What the reason panel says about an unavailable option, every line true of this customer's screen:
+        the choices it does not go with (the kiosk's own picks called that), the rules' own sentences (a table
+        rule's sentence about the whole table is left out), and what "Switch to this" will remove."""
+        config = self._config()
+        state = self.option_state(attribute, option)
+        if state.available or state.reason is None:
+            return []
+        reason = state.reason
+        lines = []
+        if reason.choices:
+            joined = {lang: ("、" if lang == "zh_CN" else ", ").join(self._choice_text(a, o)[lang]
+                                                                   for a, o in reason.choices.items())
+                      for lang in LANGUAGES}
+            lines.append(Notice(N_("It does not go with: {choices}."), {"choices": joined}))
+        else:
+            lines.append(Notice(N_("We do not build this at the moment.")))
+        lines.extend(Notice("{rule}", {"rule": dict(message)}) for message in reason.rule_messages)
+        dropped = config.switch_drops(attribute, option, self._own_first())
+        if dropped:
+            removed = {lang: ("、" if lang == "zh_CN" else ", ").join(self._choice_text(a, o)[lang]
+                                                                    for a, o in dropped.items())
+                       for lang in LANGUAGES}
+            lines.append(Notice(N_("Switch to this removes: {removed}."), {"removed": removed}))
+        return lines
+
     def switch_to(self, attribute: str, option: str) -> dict[str, str]:
-        """Take an unavailable option and drop the fewest earlier choices that conflict with it."""
+        """Take an unavailable option and drop the fewest earlier choices that conflict with it
+        (the customer's own choices are kept before the kiosk's picks), as the reason panel said."""
         config = self._config()
         self.touch()
-        dropped = config.switch(attribute, option)
+        dropped = config.switch(attribute, option, self._own_first())
         self.filled.pop(attribute, None)
         self.picked = []
         self.focus = (attribute, option)

@@ -320,8 +320,8 @@ class OptionsScreen(ScreenBase):
         state = model.option_state(attribute, option)
         actions = []
         if not state.available and state.reason is not None:
-            for message in state.reason.messages:
-                self.detail_layout.addWidget(label("• " + pick(message, lang), "reason"))
+            for line in model.why(attribute, option):
+                self.detail_layout.addWidget(label("• " + line.text(lang, tr), "reason"))
             actions.append(button(tr("Switch to this"), lambda: model.switch_to(attribute, option),
                                   "switchButton", role="primary"))
             actions.append(button(tr("Ask for this combination"), lambda: model.ask_for_combination(attribute, option),

@@ -131,6 +131,9 @@ ZH_CN: dict[str, str] = {
         '请注意：工厂可在 {firm} 完成您的车，比我们之前显示的 {about} 晚 {days} 天。如不合适，请在离店前与店员沟通。',
     'The factory confirmed the date after you printed: tap Print receipt for a receipt with it.':
         '您打印后工厂已确认日期：请点“打印凭条”获取带确认日期的凭条。',
+    'It does not go with: {choices}.': '与以下选项不兼容：{choices}。',
+    'We do not build this at the moment.': '目前暂不生产此选项。',
+    'Switch to this removes: {removed}.': '换成这个将移除：{removed}。',
     'Waiting for pictures before use: {revisions}': '等待图片到齐后启用：{revisions}',
 }
 

@@ -193,7 +193,8 @@ def test_conflict_shows_the_reason_and_switch_to_this_resolves_it(kiosk, qtbot, 
     assert model.configurator is not None and model.configurator.choices.get(b) != b_opt
     reasons = [w.text() for w in visible(window, QLabel, "reason")]
     expected = model.option_state(b, b_opt).reason
-    assert expected is not None and reasons == ["• " + m["en"] for m in expected.messages]
+    assert expected is not None and reasons == ["• " + n.text("en") for n in model.why(b, b_opt)]
+    assert reasons[0].startswith("• It does not go with: ") and all("• " + m["en"] in reasons for m in expected.rule_messages)
     for language in ("en", "zh_CN"):
         model.set_language(language)
         shot(window, artifacts, f"{language}-08-conflict")

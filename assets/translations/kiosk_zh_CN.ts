@@ -48,6 +48,10 @@
         <translation>PIN 错误次数过多，请 {seconds} 秒后再试。</translation>
     </message>
     <message>
+        <source>picked for you</source>
+        <translation>为您选择</translation>
+    </message>
+    <message>
         <source>Switched to {option}. Removed: {removed}.</source>
         <translation>已换成{option}。已移除：{removed}。</translation>
     </message>
@@ -90,6 +94,18 @@
     <message>
         <source>Your order could not be saved, nothing was charged. Please ask our staff. ({problem})</source>
         <translation>订单未能保存，未产生任何费用。请联系店员。（{problem}）</translation>
+    </message>
+    <message>
+        <source>It does not go with: {choices}.</source>
+        <translation>与以下选项不兼容：{choices}。</translation>
+    </message>
+    <message>
+        <source>We do not build this at the moment.</source>
+        <translation>目前暂不生产此选项。</translation>
+    </message>
+    <message>
+        <source>Switch to this removes: {removed}.</source>
+        <translation>换成这个将移除：{removed}。</translation>
     </message>
     <message>
         <source>Nothing to undo.</source>
@@ -334,10 +350,6 @@
     <message>
         <source>Your {product}</source>
         <translation>您的{product}</translation>
-    </message>
-    <message>
-        <source>picked for you</source>
-        <translation>为您选择</translation>
     </message>
     <message>
         <source>The factory confirmed the date after you printed: tap Print receipt for a receipt with it.</source>

@@ -290,8 +290,18 @@ class Session:
         known.append(found)
         return found
 
-    def switch(self, variable: str, value: str) -> dict[str, str]:
-        """Apply the value and drop a minimal set of conflicting choices (older choices are kept first)."""
+    def switch(self, variable: str, value: str, keep_first: Sequence[str] = ()) -> dict[str, str]:
+        """Apply the value and drop a minimal set of conflicting choices (see :meth:`switch_drops`)."""
+        dropped = self.switch_drops(variable, value, keep_first)
+        others = self._without(variable)
+        self._set({**{k: v for k, v in others.items() if k not in dropped}, variable: value})
+        return dropped
+
+    def switch_drops(self, variable: str, value: str, keep_first: Sequence[str] = ()) -> dict[str, str]:
+        """The choices :meth:`switch` would drop, without switching: so a screen can say it before the tap.
+
+        Choices named in ``keep_first`` are kept first, then the older ones (e.g. a customer's own choices
+        before the ones a kiosk filled in)."""
         self.engine.check(variable, value)
         backend = self.engine.backend
         if not backend.consistent({variable: value}):
@@ -301,16 +311,14 @@ class Session:
                 where="configurator",
             )
         others = self._without(variable)
-        kept: dict[str, str] = {}
         if backend.consistent({**others, variable: value}):
-            kept = others
-        else:
-            for name, chosen in others.items():
-                if backend.consistent({**kept, name: chosen, variable: value}):
-                    kept[name] = chosen
-        dropped = {k: v for k, v in others.items() if k not in kept}
-        self._set({**kept, variable: value})
-        return dropped
+            return {}
+        order = [k for k in keep_first if k in others] + [k for k in others if k not in keep_first]
+        kept: dict[str, str] = {}
+        for name in order:
+            if backend.consistent({**kept, name: others[name], variable: value}):
+                kept[name] = others[name]
+        return {k: v for k, v in others.items() if k not in kept}
 
     def complete(self, preferred: Mapping[str, str] | None = None) -> dict[str, str]:
         """A full valid assignment keeping the choices and taking ``preferred`` values where possible."""

@@ -24,6 +24,10 @@ class Reason:
     choices: dict[str, str]
     rules: tuple[str, ...]
     messages: list[dict[str, str]]
+    """The rules' own sentences that hold for these choices, else one naming the conflicting choices."""
+    rule_messages: list[dict[str, str]] = field(default_factory=list)
+    """Only the rules' own sentences. A table rule's sentence is left out: it speaks of the whole table
+    (e.g. "two batteries need the fast charger") and so names options the customer may not have chosen."""
 
 
 @dataclass(frozen=True)
@@ -139,9 +143,14 @@ class ProductConfigurator:
     def undo(self) -> None:
         self.session.undo()
 
-    def switch(self, attribute: str, option: str) -> dict[str, str]:
+    def switch(self, attribute: str, option: str, keep_first: Sequence[str] = ()) -> dict[str, str]:
         self._check(attribute, option)
-        return self.session.switch(attribute, option)
+        return self.session.switch(attribute, option, keep_first)
+
+    def switch_drops(self, attribute: str, option: str, keep_first: Sequence[str] = ()) -> dict[str, str]:
+        """What :meth:`switch` would drop, said before the customer taps it."""
+        self._check(attribute, option)
+        return self.session.switch_drops(attribute, option, keep_first)
 
     # --- what the screen shows -----------------------------------------------------------------
     def _session_for(self, attribute: str) -> Session:
@@ -187,12 +196,11 @@ class ProductConfigurator:
         messages: list[dict[str, str]] = []
         for rule_id in explanation.rules:
             rule = self.product.rule(rule_id)
-            if rule is not None and rule.message:
+            if rule is not None and rule.message and rule.kind != "table":
                 if dict(rule.message) not in messages:
                     messages.append(dict(rule.message))
-        if not messages:
-            messages.append(self._conflict_sentence(explanation.choices))
-        return Reason(dict(explanation.choices), tuple(explanation.rules), messages)
+        shown = list(messages) or [self._conflict_sentence(explanation.choices)]
+        return Reason(dict(explanation.choices), tuple(explanation.rules), shown, messages)
 
     def _conflict_sentence(self, choices: Mapping[str, str]) -> dict[str, str]:
         if not choices:
