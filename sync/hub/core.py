@@ -94,6 +94,13 @@ def _plan_2(db: Any) -> None:
     db.execute("ALTER TABLE order_cancellations ADD COLUMN after_seq INTEGER")
 
 
+def _plan_3(db: Any) -> None:
+    # first_promise: what the customer was promised when ordering; replans move ``promise``, on-time
+    # delivery is still measured against the first one
+    db.execute("ALTER TABLE orders ADD COLUMN first_promise TEXT")
+    db.execute("UPDATE orders SET first_promise = promise")
+
+
 def _alerts_1(db: Any) -> None:
     AlertBook(db)
 
@@ -153,7 +160,7 @@ def _hub_number(seq: int, taken: set[str] | Callable[[str], bool]) -> str:
     return candidate
 
 
-MIGRATIONS = {"hub_plan": [_plan_1, _plan_2], "hub_alerts": [_alerts_1], "hub_numbers": [_numbers_1],
+MIGRATIONS = {"hub_plan": [_plan_1, _plan_2, _plan_3], "hub_alerts": [_alerts_1], "hub_numbers": [_numbers_1],
               **stock.MIGRATIONS}
 
 
@@ -299,7 +306,7 @@ class HubCore:
                 "configuration": json.dumps(dict(order.configuration), sort_keys=True),
                 "quantity": order.quantity, "price": str(order.price), "currency": order.currency,
                 "customer": json.dumps(dict(order.customer), ensure_ascii=False), "placed_at": _iso(now),
-                "promise": _iso(promise), "promise_reason": plan.reason,
+                "promise": _iso(promise), "first_promise": _iso(promise), "promise_reason": plan.reason,
                 "ships_from_stock": int(plan.ships_from_stock)})
             self._store_plan(tx, order, product, plan, number)
             self.inventory.openings(tx, now)
@@ -858,7 +865,8 @@ def kpi_report(core: HubCore, since: datetime, until: datetime,
             first_qc.setdefault(row["work_order"], (_at(body["at"]), bool(body["passed"])))
     qc = [(unit, passed) for unit, (at, passed) in first_qc.items() if inside(at)]
     planned = {code: working_seconds(cal, [(since, until)]) for code, cal in core._calendars.items()}
-    orders = core.reads.query("SELECT order_id, placed_at, promise, product, price, configuration, revision "
+    orders = core.reads.query("SELECT order_id, placed_at, COALESCE(first_promise, promise) AS promise, product, "
+                              "price, configuration, revision "
                               "FROM orders ORDER BY seq")
     done_at = {p.id: max((op.state.completed_at for wo in p.work_orders for op in wo.operations
                           if op.state.completed_at), default=None) if p.status == "done" else None
