@@ -567,8 +567,7 @@ class Ingest:
             if isinstance(message, bytes):
                 envelope = decode(message, where=f"topic {topic}", max_bytes=self.max_payload)
             else:  # one event of a batch: its own type, not the topic's
-                seq = message.get("seq", "?") if isinstance(message, dict) else "?"
-                envelope = from_dict(message, where=f"topic {topic} event {seq!r:.40}")
+                envelope = from_dict(message, where=f"topic {topic}")
                 topic_type = envelope.type
         except ProtocolError as exc:
             data = self._parse(message) if isinstance(message, bytes) else message
