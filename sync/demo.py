@@ -48,6 +48,7 @@ REPO = Path(__file__).resolve().parent.parent
 SITE = "demo"
 SITE_ZONE = "Asia/Shanghai"
 API_TOKEN = "demo"
+ERP_TOKEN = "demo-erp"  # the integrate scope: receipts, counts, confirmations (docs/hub.md "HTTP API")
 KIOSK = "kiosk-1"
 DEMO_ADMIN_PIN = "2468"
 """The demo kiosk's staff PIN (a real kiosk has none until one is set: kiosk.admin_pin_hash)."""
@@ -121,7 +122,8 @@ class Demo:
         print(f"embedded broker on 127.0.0.1:{self.broker.port}", flush=True)
         hub = self.spawn("hub", [sys.executable, "-m", "sync.hub", "--allow-unknown-devices",
                                  "--api-port", str(self.api_port)], "hub",
-                         FLOORLINK_HUB_API_TOKENS=API_TOKEN, FLOORLINK_NODE_TIME_ZONE=SITE_ZONE)
+                         FLOORLINK_HUB_API_TOKENS=API_TOKEN, FLOORLINK_HUB_API_INTEGRATE_TOKENS=ERP_TOKEN,
+                         FLOORLINK_NODE_TIME_ZONE=SITE_ZONE)
         assert hub.stdout is not None
         line = hub.stdout.readline()
         while line and not line.startswith(("hub ready", "hub:")):  # log lines (stderr joins stdout) come first

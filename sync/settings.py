@@ -201,7 +201,11 @@ DECLARATIONS: list[Setting] = [
     Setting("hub", "api_port", int, 0, "Port of the read-only HTTP API; 0 turns the API off.", minimum=0,
             maximum=65535),
     Setting("hub", "api_host", str, "127.0.0.1", "Address the HTTP API listens on."),
-    Setting("hub", "api_tokens", list, [], "Bearer tokens the HTTP API accepts (comma-separated in the environment)."),
+    Setting("hub", "api_tokens", list, [],
+            "Bearer tokens of the HTTP API's read scope: every GET (comma-separated in the environment)."),
+    Setting("hub", "api_integrate_tokens", list, [],
+            "Bearer tokens of the HTTP API's integrate scope: they read, and write stock counts, receipts, shipments "
+            "and requisition confirmations (an ERP's; comma-separated in the environment)."),
     Setting("hub", "api_max_days", int, 366,
             "Longest period one API request may cover (`since` to `until`, KPIs and insights); longer ones are "
             "refused with 400, so one request cannot hold the hub's CPU for minutes.", minimum=1, maximum=3660),

@@ -56,6 +56,7 @@ def config_from(settings: settings_module.Settings, args: argparse.Namespace) ->
         client_id=args.client_id, devices=[*settings.get("hub.devices"), *args.device],
         register_unknown_devices=args.allow_unknown_devices or settings.get("hub.allow_unknown_devices"),
         api_host=settings.get("hub.api_host"), api_port=api_port or None, api_tokens=settings.get("hub.api_tokens"),
+        api_integrate_tokens=settings.get("hub.api_integrate_tokens"),
         api_max_days=settings.get("hub.api_max_days"),
         notify_config=Path(notify).expanduser() if notify else None, zone=zone,
         tick_seconds=settings.get("hub.tick_seconds"), silent_station_s=settings.get("hub.silent_station_s"),

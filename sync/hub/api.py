@@ -1,26 +1,34 @@
-"""The hub's read-only HTTP JSON API for ERP/MES integration (Flask, served by waitress).
+"""The hub's HTTP JSON API for ERP/MES integration (Flask, served by waitress); docs/openapi.yaml describes it.
 
-Every route but ``/api/v1/health`` needs ``Authorization: Bearer <token>`` with one of the
-tokens of the ``hub.api_tokens`` setting. Nothing here writes: commands to the hub go over
-MQTT like every other event, so they are logged, ordered and acknowledged the same way.
+Every route but ``/api/v1/health`` needs ``Authorization: Bearer <token>``: a token of ``hub.api_tokens``
+(read scope) may GET; a token of ``hub.api_integrate_tokens`` (integrate scope) may also POST the writes an
+ERP makes: stock counts, goods receipts, shipments, requisition confirmations, and their CSV imports. A write
+needs an ``Idempotency-Key`` header: the same key with the same body gets the first answer again (nothing is
+done twice), the same key with another body a 409. Workers' and stations' events still come over MQTT.
 """
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import hmac
+import io
 import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from waitress.server import create_server
 
-from sync.hub import kpis
+from sync.errors import FloorLinkError
+from sync.hub import kpis, stock
 from sync.hub.core import HubCore, kpi_report
 from sync.hub.progress import WORK_ORDER_STATUSES, OrderProgress, WorkOrderProgress, work_in_progress
+from sync.hub.stock import StockError
 from sync.hub.travelers import traveler_pdf
+from sync.store.database import Transaction
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -59,11 +67,14 @@ REPORT_WAIT_S = 30.0
 
 
 def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime] = lambda: datetime.now(UTC),
-               health: Callable[[], tuple[bool, dict[str, Any]]] | None = None, max_days: int = 366) -> Flask:
-    """The API over one hub; ``tokens`` are the accepted bearer tokens (none: every request refused);
-    ``health`` reports the hub's loops (``HubService.health``): not ok answers 503; a period longer
-    than ``max_days`` (setting hub.api_max_days) is refused with 400."""
-    accepted = [t.encode() for t in tokens if t]
+               health: Callable[[], tuple[bool, dict[str, Any]]] | None = None, max_days: int = 366,
+               integrate_tokens: Iterable[str] = ()) -> Flask:
+    """The API over one hub; ``tokens`` are the read scope's bearer tokens, ``integrate_tokens`` the
+    integrate scope's (read and write; none of either: every request refused); ``health`` reports the
+    hub's loops (``HubService.health``): not ok answers 503; a period longer than ``max_days`` (setting
+    hub.api_max_days) is refused with 400."""
+    writers = [t.encode() for t in integrate_tokens if t]
+    accepted = [t.encode() for t in tokens if t] + writers
     reports = threading.BoundedSemaphore(1)  # one period report computes at a time: the rest of the hub keeps its CPU
     app = Flask("floorlink.hub.api")
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -83,6 +94,8 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
             response = error(401, "missing or wrong bearer token (see hub.api_tokens in docs/settings.md)")
             response.headers["WWW-Authenticate"] = "Bearer"
             return response
+        if request.method not in ("GET", "HEAD") and not any(hmac.compare_digest(given, t) for t in writers):
+            return error(403, "this token may only read: writes need a token of hub.api_integrate_tokens")
         return None
 
     @app.get("/api/v1/health")
@@ -216,7 +229,206 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
         rows = result["oee"]
         return Response(kpis.export(rows, "csv"), mimetype="text/csv")
 
+    _integration_routes(app, core, now, error)
     return app
+
+
+def _integration_routes(app: Flask, core: HubCore, now: Callable[[], datetime],
+                        error: Callable[[int, str], Response]) -> None:
+    """Stock, requisitions and shipments: what an ERP reads and writes (sync.hub.stock)."""
+
+    def write(handler: Callable[[Transaction, Any, datetime], dict[str, Any]], *, csv_body: bool = False) -> Response:
+        """Run one write in one transaction of the hub's store, at most once per Idempotency-Key."""
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key or len(key) > 200:
+            return error(400, "the Idempotency-Key header is required (1-200 characters): send a new unique key "
+                              "per write, and the same key when you retry it")
+        raw = request.get_data()
+        if csv_body:
+            try:
+                body: Any = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                return error(400, "the CSV body is not UTF-8 text: export it as UTF-8")
+            digest = hashlib.sha256(raw).hexdigest()
+        else:
+            try:
+                body = json.loads(raw or b"null")
+            except ValueError:
+                return error(400, "the body is not JSON: send a JSON object (Content-Type: application/json)")
+            if not isinstance(body, dict):
+                return error(400, "the body must be a JSON object")
+            digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+        digest = hashlib.sha256(f"{request.method} {request.path} {digest}".encode()).hexdigest()
+        at = now()
+        try:
+            with core.store.transaction("an API write") as tx:
+                seen = tx.execute("SELECT digest, status, response FROM api_requests WHERE key = ?", [key]).fetchone()
+                if seen is not None:
+                    if seen[0] != digest:
+                        return error(409, f"Idempotency-Key {key!r} was already used for another request: "
+                                          "use a new key for a new write")
+                    replay = Response(seen[2], status=seen[1], mimetype="application/json")
+                    replay.headers["Idempotent-Replayed"] = "true"
+                    return replay
+                result = handler(tx, body, at)
+                text = json.dumps(result, default=str)
+                tx.execute("INSERT INTO api_requests (key, digest, status, response, at) VALUES (?, ?, ?, ?, ?)",
+                           [key, digest, 201, text, at.isoformat()])
+        except StockError as exc:
+            return error(exc.status, exc.message)
+        except FloorLinkError as exc:
+            return error(422, exc.message)
+        return Response(text, status=201, mimetype="application/json")
+
+    def field(body: dict[str, Any], name: str, required: bool = True) -> Any:
+        if required and name not in body:
+            raise StockError(f"{name} is missing", where=name, fix=f"send {name} in the JSON body", status=400)
+        return body.get(name)
+
+    def who(body: dict[str, Any]) -> str:
+        return stock.text(field(body, "by"), "by", limit=100)
+
+    def why(body: dict[str, Any]) -> str:
+        return stock.text(body.get("reason"), "reason", required=False, limit=300)
+
+    @app.get("/api/v1/stock")
+    def stock_list() -> Response:
+        """On hand per item (the sum of its ledger movements)."""
+        item = request.args.get("item")
+        rows = stock.on_hand(core.reads.query, item)
+        if item is not None and not rows:
+            return error(404, f"no movements of item {item!r}: check the item code")
+        return jsonify([{"item": code, "on_hand": qty} for code, qty in rows.items()])
+
+    @app.get("/api/v1/stock.csv")
+    def stock_csv() -> Response:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["item", "on_hand"])
+        for code, qty in stock.on_hand(core.reads.query).items():
+            writer.writerow([code, f"{qty:g}"])
+        return Response(out.getvalue(), mimetype="text/csv")
+
+    @app.get("/api/v1/stock/movements")
+    def stock_movements() -> Response:
+        """The ledger, newest first (``item``: one item's; ``limit``: at most 1-10000 rows)."""
+        limit_text = request.args.get("limit", "1000")
+        if not limit_text.isdigit() or not 1 <= int(limit_text) <= 10000:
+            return error(400, f"limit must be a whole number from 1 to 10000, not {limit_text!r}")
+        return jsonify(stock.movements(core.reads.query, request.args.get("item"), int(limit_text)))
+
+    @app.post("/api/v1/stock/counts")
+    def stock_count() -> Response:
+        return write(lambda tx, body, at: core.inventory.count(tx, field(body, "item"), field(body, "counted"),
+                                                               who(body), why(body), at))
+
+    @app.post("/api/v1/stock/counts.csv")
+    def stock_count_csv() -> Response:
+        """Counts as CSV (``item,counted,by[,reason]``): all rows or none."""
+        def handler(tx: Transaction, body: Any, at: datetime) -> dict[str, Any]:
+            results = []
+            for number, row in _csv_rows(body, ("item", "counted", "by")):
+                try:
+                    results.append(core.inventory.count(tx, row["item"], _csv_number(row["counted"], "counted"),
+                                                        stock.text(row["by"], "by"),
+                                                        stock.text(row.get("reason"), "reason", required=False), at))
+                except StockError as exc:
+                    raise StockError(f"row {number}: {exc.message}", status=exc.status) from None
+            return {"counted": len(results), "results": results}
+        return write(handler, csv_body=True)
+
+    @app.post("/api/v1/receipts")
+    def receipt() -> Response:
+        """Goods in: ``requisition`` (its id) or ``item``, and ``qty``."""
+        return write(lambda tx, body, at: core.inventory.receive(
+            tx, body.get("requisition"), field(body, "qty"), who(body), why(body), at, item=body.get("item")))
+
+    @app.post("/api/v1/orders/<key>/shipment")
+    def shipment(key: str) -> Response:
+        return write(lambda tx, body, at: core.inventory.ship(tx, key, who(body), why(body), at))
+
+    @app.get("/api/v1/requisitions")
+    def requisitions() -> Response:
+        """Purchase requisitions; ``status`` (default ``open``: what is still to buy) or ``all``."""
+        status = request.args.get("status", "open")
+        if status not in (*stock.REQUISITION_STATES, "all"):
+            return error(400, f"status must be one of {', '.join(stock.REQUISITION_STATES)} or all, not {status!r}")
+        return jsonify(stock.requisitions(core.reads.query, None if status == "all" else status))
+
+    @app.get("/api/v1/requisitions.csv")
+    def requisitions_csv() -> Response:
+        status = request.args.get("status", "open")
+        if status not in (*stock.REQUISITION_STATES, "all"):
+            return error(400, f"status must be one of {', '.join(stock.REQUISITION_STATES)} or all, not {status!r}")
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(REQUISITION_COLUMNS)
+        for row in stock.requisitions(core.reads.query, None if status == "all" else status):
+            writer.writerow(["" if row[c] is None else row[c] for c in REQUISITION_COLUMNS])
+        return Response(out.getvalue(), mimetype="text/csv")
+
+    def confirm(tx: Transaction, requisition: Any, body: Mapping[str, Any], at: datetime) -> dict[str, Any]:
+        confirmed = stock.moment(field(dict(body), "confirmed_date"), "confirmed_date", core.options.zone, now=at)
+        return core.inventory.confirm(tx, requisition, field(dict(body), "po_number"), field(dict(body), "supplier"),
+                                      confirmed, stock.text(body.get("by"), "by", limit=100), at)
+
+    @app.post("/api/v1/requisitions/<int:req_id>/confirmation")
+    def confirmation(req_id: int) -> Response:
+        """The buyer's order: ``po_number``, ``supplier``, ``confirmed_date`` (the supplier's), ``by``."""
+        return write(lambda tx, body, at: confirm(tx, req_id, body, at))
+
+    @app.post("/api/v1/requisitions/confirmations.csv")
+    def confirmations_csv() -> Response:
+        """Confirmations as CSV (``id,po_number,supplier,confirmed_date,by``): all rows or none."""
+        def handler(tx: Transaction, body: Any, at: datetime) -> dict[str, Any]:
+            results = []
+            for number, row in _csv_rows(body, ("id", "po_number", "supplier", "confirmed_date", "by")):
+                try:
+                    if not row["id"].strip().isdigit():
+                        raise StockError(f"id must be a requisition number, not {row['id']!r}", where="id")
+                    results.append(confirm(tx, int(row["id"]), row, at))
+                except StockError as exc:
+                    raise StockError(f"row {number}: {exc.message}", status=exc.status) from None
+            return {"confirmed": len(results), "results": results}
+        return write(handler, csv_body=True)
+
+    @app.post("/api/v1/requisitions/<int:req_id>/cancellation")
+    def cancellation(req_id: int) -> Response:
+        return write(lambda tx, body, at: core.inventory.cancel(tx, req_id, who(body), why(body), at))
+
+    @app.post("/api/v1/requisitions/<int:req_id>/closing")
+    def closing(req_id: int) -> Response:
+        """Close a requisition received in part: the supplier sends no more."""
+        return write(lambda tx, body, at: core.inventory.close(tx, req_id, who(body), why(body), at))
+
+
+REQUISITION_COLUMNS = ("id", "item", "qty", "received", "status", "supplier", "need_date", "due_date", "po_number",
+                       "confirmed_supplier", "confirmed_date", "order_number", "work_order")
+MAX_CSV_ROWS = 10_000
+
+
+def _csv_rows(body: str, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """The data rows of a CSV import with their line numbers; a missing column or too many rows is refused."""
+    reader = csv.DictReader(io.StringIO(body))
+    missing = [c for c in required if c not in (reader.fieldnames or [])]
+    if missing:
+        raise StockError(f"the CSV has no column {', '.join(missing)}", where="CSV header",
+                         fix=f"the first line must name the columns: {','.join(required)}", status=400)
+    rows: list[tuple[int, dict[str, str]]] = []
+    for row in reader:
+        if len(rows) >= MAX_CSV_ROWS:
+            raise StockError(f"more than {MAX_CSV_ROWS} rows", where="CSV", fix="send it in pieces", status=400)
+        rows.append((reader.line_num, {k: (v or "") for k, v in row.items() if isinstance(k, str)}))
+    if not rows:
+        raise StockError("the CSV has no rows", where="CSV", fix="one line per item after the header", status=400)
+    return rows
+
+
+def _csv_number(value: str, name: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise StockError(f"{name} must be a number, not {value!r}", where=name, fix="write it like 12 or 2.5") from None
 
 
 class ApiServer:

@@ -200,6 +200,9 @@ class HubCore:
         self.options = options or HubOptions()
         self.publish: Publish = publish or (lambda tx, stream, type_, body, retain: None)
         self.on_alert = on_alert
+        self.on_event: Callable[[Transaction, str, dict[str, Any]], object] | None = None
+        """Business events for the ERP (sync.hub.notify.EVENT_TYPES), called in the transaction that made them
+        (the service queues them as signed webhooks with the notifier's durable retries)."""
         for component, steps in MIGRATIONS.items():
             store.migrate(component, steps)
         self.alerts = AlertBook(store.db)
@@ -310,10 +313,24 @@ class HubCore:
                 "ships_from_stock": int(plan.ships_from_stock)})
             self._store_plan(tx, order, product, plan, number)
             self.inventory.openings(tx, now)
+        self._emit(tx, "order.placed", {"order_id": order.order_id, "number": number, "product": order.product,
+                                        "revision": order.revision, "configuration": dict(order.configuration),
+                                        "quantity": order.quantity, "promise": _iso(promise),
+                                        "ships_from_stock": plan.ships_from_stock})
+        for wo in plan.work_orders:
+            self._emit(tx, "workorder.released", {"id": wo.id, "order_id": order.order_id, "order_number": number,
+                                                  "item": wo.item, "qty": wo.qty,
+                                                  "start": _iso(wo.start) if wo.operations else None})
+        for req in stock.requisitions(tx.db.query, order_id=order.order_id):
+            self._emit(tx, "requisition.created", req)
         return {"order_id": order.order_id, "number": number, "promise": _iso(promise),
                 "promise_date": promise.date().isoformat(),
                 "ready_at": _iso(plan.promise), "reason": plan.reason, "ships_from_stock": plan.ships_from_stock,
                 "work_orders": [wo.id for wo in plan.work_orders]}
+
+    def _emit(self, tx: Transaction, type_: str, body: dict[str, Any]) -> None:
+        if self.on_event is not None:
+            self.on_event(tx, type_, body)
 
     def _number_for(self, tx: Transaction, order: PlacedOrder, device_id: str, seq: int, now: datetime) -> str:
         """The receipt's number when it is usable and free; else the hub's own (a clash raises an alert)."""
@@ -478,9 +495,11 @@ class HubCore:
     def _promise_moved(self, tx: Transaction, order_id: str, before: datetime, after: datetime, reason: str,
                        now: datetime) -> None:
         """Tell the dashboards (and kiosks) a promise changed; a later one is an alert someone must act on."""
-        self.publish(tx, "orders", PROMISE_CHANGED, {"order_id": order_id, "promise": _iso(after),
-                                                     "promise_date": after.date().isoformat(),
-                                                     "was": _iso(before), "reason": reason}, False)
+        changed = {"order_id": order_id, "promise": _iso(after), "promise_date": after.date().isoformat(),
+                   "was": _iso(before), "reason": reason}
+        self.publish(tx, "orders", PROMISE_CHANGED, changed, False)
+        number = tx.execute("SELECT number FROM orders WHERE order_id = ?", [order_id]).fetchone()
+        self._emit(tx, PROMISE_CHANGED, {**changed, "number": number[0] if number else None})
         if after.date() > before.date():
             self._raise(tx, Candidate(
                 key=f"promise_later:{order_id}:{after.date().isoformat()}", kind="promise_later", severity="warning",
@@ -574,6 +593,10 @@ class HubCore:
                 self.inventory.work_order_started(tx, wo_id, row[1], routed_wo.materials, device_id, event.at)
             if type_ == "op.completed" and op_no == routed_wo.operations[-1].number:
                 self.inventory.work_order_completed(tx, wo_id, row[1], event.good, device_id, event.at)
+                top = tx.execute("SELECT 1 FROM work_orders WHERE id = ? AND parent IS NULL", [wo_id]).fetchone()
+                if top and row[1]:
+                    self._emit(tx, "order.done", {"order_id": row[1], "number": routed_wo.order_number,
+                                                  "work_order": wo_id, "good": event.good, "at": _iso(event.at)})
             if type_ == "op.completed" or first_start:
                 # An early or late start or finish moves what follows: plan again and store it now, with the event.
                 self.planner.reschedule(now)

@@ -16,6 +16,12 @@ Routes say which alert goes where, in a TOML file (the ``hub.notify_config`` set
     kind = "webhook"
     url = "http://erp.local/hooks/floorlink"
 
+    [channels.erp-events]
+    kind = "erp"                           # business events, signed (see erp_signature)
+    url = "https://erp.local/hooks/floorlink-events"
+    secret = "a long random string"        # HMAC-SHA256 key, shared with the ERP
+    events = ["order.placed", "order.done"] # omit for all of EVENT_TYPES
+
     [channels.supervisors]
     kind = "smtp"
     host = "mail.local"
@@ -58,7 +64,11 @@ from sync.errors import SettingsError
 from sync.settings import read_toml
 from sync.store.database import Store
 
-KINDS = ("webhook", "dingtalk", "wecom", "smtp")
+KINDS = ("webhook", "dingtalk", "wecom", "smtp", "erp")
+#: business events an ``erp`` channel receives (HubCore.on_event emits them in the transaction that made them)
+EVENT_TYPES = ("order.placed", "order.promise_changed", "workorder.released", "order.done", "requisition.created")
+#: the headers of a signed ERP delivery
+SIGNATURE_HEADER, TIMESTAMP_HEADER, EVENT_HEADER = "X-FloorLink-Signature", "X-FloorLink-Timestamp", "X-FloorLink-Event"
 SMTP_SECURITY = ("starttls", "ssl", "none")
 SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
 
@@ -79,6 +89,17 @@ class Channel:
     username: str = ""
     password: str = ""
     ca_file: str = ""
+    events: frozenset[str] = frozenset(EVENT_TYPES)
+    """Which business events an ``erp`` channel receives."""
+
+
+def erp_signature(secret: str, timestamp: str, body: bytes) -> str:
+    """``sha256=<hex>``: HMAC-SHA256 with the channel's secret over ``<timestamp>.<body>`` (the raw bytes sent).
+
+    The receiver recomputes it from the ``X-FloorLink-Timestamp`` header and the body as received, compares in
+    constant time, and drops a delivery whose timestamp is older than it tolerates (a replay)."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
 
 
 @dataclass(frozen=True)
@@ -133,8 +154,14 @@ def load_config(path: str | Path) -> NotifyConfig:
                 raise SettingsError(f"ca_file {raw['ca_file']!r} not found", where=where)
         elif not str(raw.get("url", "")).startswith(("http://", "https://")):
             raise SettingsError(f"url {raw.get('url')!r} must start with http:// or https://", where=where)
+        if kind == "erp" and len(str(raw.get("secret", ""))) < 16:
+            raise SettingsError("an erp channel needs a secret of at least 16 characters to sign its deliveries",
+                                where=where, fix='add secret = "<a long random string shared with the ERP>"')
+        events = raw.get("events", list(EVENT_TYPES))
+        if not isinstance(events, list) or not set(events) <= set(EVENT_TYPES):
+            raise SettingsError(f"events {events!r} must be a list of {', '.join(EVENT_TYPES)}", where=where)
         unknown = set(raw) - {"kind", "url", "secret", "host", "port", "sender", "to", "timeout", "security",
-                              "username", "password", "ca_file"}
+                              "username", "password", "ca_file", "events"}
         if unknown:
             raise SettingsError(f"unknown keys {sorted(unknown)}", where=where)
         to = raw.get("to", [])
@@ -144,7 +171,7 @@ def load_config(path: str | Path) -> NotifyConfig:
                                  str(raw.get("host", "")), int(raw.get("port", default_port)),
                                  str(raw.get("sender", "")), tuple([to] if isinstance(to, str) else to),
                                  float(raw.get("timeout", 5.0)), security, str(raw.get("username", "")),
-                                 str(raw.get("password", "")), str(raw.get("ca_file", "")))
+                                 str(raw.get("password", "")), str(raw.get("ca_file", "")), frozenset(events))
     routes: list[Route] = []
     for i, raw in enumerate(data.get("routes") or []):
         where = f"{file} routes[{i}]"
@@ -232,6 +259,24 @@ class Notifier:
                 tx.db.conn.executemany(sql, rows)
         return len(rows)
 
+    def enqueue_event(self, type_: str, body: Mapping[str, Any], now: datetime,
+                      into: sqlite3.Connection | None = None) -> int:
+        """Queue a business event (``EVENT_TYPES``) for every ``erp`` channel that takes it, with the same
+        durable retries as alerts; ``into`` as for :meth:`enqueue`."""
+        payload = {"type": type_, "occurred_at": now.isoformat(), "data": dict(body)}
+        rows = [[None, ch.name, json.dumps(payload, default=str, ensure_ascii=False), now.isoformat()]
+                for ch in self.config.channels.values() if ch.kind == "erp" and type_ in ch.events]
+        if not rows:
+            return 0
+        sql = ("INSERT INTO notifications (alert_id, channel, alert, state, attempts, next_attempt_at) "
+               "VALUES (?, ?, ?, 'pending', 0, ?)")
+        if into is not None:
+            into.executemany(sql, rows)
+        else:
+            with self.store.transaction("queueing events") as tx:
+                tx.db.conn.executemany(sql, rows)
+        return len(rows)
+
     def _claim(self, row_id: int) -> bool:
         with self.store.transaction("claiming a notification") as tx:
             return tx.execute("UPDATE notifications SET state = 'sending' WHERE id = ? AND state = 'pending'",
@@ -285,6 +330,18 @@ class Notifier:
                 if channel.username:
                     smtp.login(channel.username, channel.password)
                 smtp.send_message(msg)
+            return
+        if channel.kind == "erp":
+            payload = alert if "type" in alert and "data" in alert else {"type": "alert", "data": dict(alert)}
+            raw = json.dumps({**payload, "delivery": delivery}, default=str, ensure_ascii=False,
+                             separators=(",", ":")).encode()
+            stamp = str(int(time.time()))
+            response = self.http.post(channel.url, data=raw, timeout=channel.timeout, headers={
+                "Content-Type": "application/json", "X-FloorLink-Delivery": str(delivery),
+                TIMESTAMP_HEADER: stamp, SIGNATURE_HEADER: erp_signature(channel.secret, stamp, raw),
+                EVENT_HEADER: str(payload["type"])})
+            if response.status_code >= 300:
+                raise DeliveryRefused(f"{channel.name}: HTTP {response.status_code}")
             return
         url, body = request_for(channel, alert)
         response = self.http.post(url, json=body, timeout=channel.timeout,

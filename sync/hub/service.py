@@ -75,6 +75,7 @@ class HubConfig:
     api_host: str = "127.0.0.1"
     api_port: int | None = None  # None: no API
     api_tokens: list[str] = field(default_factory=list)
+    api_integrate_tokens: list[str] = field(default_factory=list)
     api_max_days: int = 366
     notify_config: Path | None = None
     zone: tzinfo = UTC
@@ -101,6 +102,9 @@ class HubService:
         options = HubOptions(zone=config.zone, silent_after=timedelta(seconds=config.silent_station_s))
         self.core = HubCore(self.store, self.catalog, publish=self._write_down, options=options,
                             on_alert=lambda row: self.notifier.enqueue(row, self.clock(), into=self.store.db.conn))
+        # business events for the ERP: signed webhooks queued with the transaction that made them
+        self.core.on_event = lambda tx, type_, body: self.notifier.enqueue_event(type_, body, self.clock(),
+                                                                                 into=tx.db.conn)
         self.ingest = Ingest(self.store, site=config.site, host=config.host, port=config.port,
                              client_id=config.client_id, register_unknown_devices=config.register_unknown_devices,
                              link_options=config.link_options, clock=clock, protocol=schemas.load())
@@ -206,7 +210,7 @@ class HubService:
         self._start_tick()
         if self.config.api_port is not None:
             self.core.reads = self.store.sibling()  # API reads never wait for ingest's connection, nor it for them
-            self.api = ApiServer(create_app(self.core, self.config.api_tokens, now=self.clock, health=self.health,
+            self.api = ApiServer(create_app(self.core, self.config.api_tokens, integrate_tokens=self.config.api_integrate_tokens, now=self.clock, health=self.health,
                                             max_days=self.config.api_max_days),
                                  self.config.api_host, self.config.api_port).start()
         return self

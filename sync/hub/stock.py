@@ -67,7 +67,13 @@ def _stock_1(db: Any) -> None:
         by TEXT NOT NULL, detail TEXT NOT NULL)""")
 
 
-MIGRATIONS = {"hub_stock": [_stock_1]}
+def _api_1(db: Any) -> None:
+    # a write the API did, by its client's Idempotency-Key: a retry gets the same answer, nothing is done twice
+    db.execute("""CREATE TABLE api_requests (key TEXT PRIMARY KEY, digest TEXT NOT NULL, status INTEGER NOT NULL,
+        response TEXT NOT NULL, at TEXT NOT NULL)""")
+
+
+MIGRATIONS = {"hub_stock": [_stock_1], "hub_api": [_api_1]}
 
 
 def _iso(at: datetime) -> str:
@@ -138,9 +144,11 @@ def movements(query: Any, item: str | None = None, limit: int = 1000) -> list[di
                       f"FROM stock_movements {where}ORDER BY id DESC LIMIT ?", [*args, int(limit)]))
 
 
-def requisitions(query: Any, status: str | None = None) -> list[dict[str, Any]]:
+def requisitions(query: Any, status: str | None = None, order_id: str | None = None) -> list[dict[str, Any]]:
     """Purchase requisitions with what was received against them (derived from the ledger)."""
     where, args = ("AND r.status = ? ", [status]) if status else ("", [])
+    if order_id is not None:
+        where, args = where + "AND r.order_id = ? ", [*args, order_id]
     return [dict(r) for r in query(
         "SELECT r.id, r.item, r.qty, r.supplier, r.need_date, r.due_date, r.status, r.po_number, "
         "r.confirmed_supplier, r.confirmed_date, r.order_id, o.number AS order_number, r.work_order, "
