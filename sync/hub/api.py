@@ -151,7 +151,8 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
         if at.tzinfo is None:
             return error(400, "since needs a time zone, e.g. 2026-11-23T00:00:00+08:00")
         grouped: dict[tuple[str, str], dict[str, float]] = {}
-        for row in core.reads.query("SELECT supplier, due_date, item, qty FROM requisitions WHERE kind = 'purchase'"):
+        for row in core.reads.query("SELECT supplier, due_date, item, qty FROM requisitions WHERE kind = 'purchase' "
+                                    "AND status != 'cancelled'"):
             if datetime.fromisoformat(row["due_date"]) < at:
                 continue
             lines = grouped.setdefault((row["supplier"] or "", row["due_date"]), {})
