@@ -246,6 +246,11 @@ class CentresPanel(QWidget):
         self.rows.set_rows([r for s in STATUS_ORDER for r in groups.get(s, [])])
 
 
+def shown_title(board: StationBoard) -> str:
+    """A board's title in the current language (``WHEEL · not started`` for work no station took yet)."""
+    return tr("{centre} · not started").format(centre=board.station) if board.unassigned else board.station
+
+
 class StationCard(QFrame):
     """One station, readable across the hall: its name, counts per status and who runs what against standard.
 
@@ -287,7 +292,7 @@ class StationCard(QFrame):
                         f"<span style='font-size:30px'><b>{board.counts.get(s, 0)}</b></span><br>{tr(s)}</td>"
                         for s in STATUS_ORDER)
         counts = f"<table width='100%' cellspacing='0'><tr>{cells}</tr></table>"
-        shown = (board.title, counts, self._lines(board))
+        shown = (shown_title(board), counts, self._lines(board))
         if shown == self.shown:  # Qt calls only when the card's content moved
             return
         self.shown = shown
@@ -407,7 +412,7 @@ class StationBoardPanel(QWidget):
         chosen = next((b for b in boards if b.title == self.selected), None)
         count = len(chosen.operations) if chosen else 0
         self.detail.setText(tr("{station}: {count} operations" if count != 1 else "{station}: 1 operation")
-                            .format(station=chosen.title, count=count) if chosen else "")
+                            .format(station=shown_title(chosen), count=count) if chosen else "")
         self.rows.set_rows(list(chosen.operations) if chosen else [])
 
 
