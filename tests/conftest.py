@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import traceback
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if {"mosquitto", "mosquitto_factory"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.broker)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """One contact sheet per app from the screenshots in the artifacts folder (tests/contact_sheet.py),
+    so a person reviews every screen at a glance; a failure here is reported, never fails the run."""
+    if not ARTIFACTS.is_dir() or getattr(session.config, "workerinput", None) is not None:
+        return
+    from tests import contact_sheet
+
+    if not any(contact_sheet.screenshots(ARTIFACTS, app) for app in contact_sheet.APPS):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    say = reporter.write_line if reporter is not None else print
+    try:
+        written = contact_sheet.build(ARTIFACTS)
+    except Exception:  # noqa: BLE001 - the sheets are a convenience: say why with the traceback, keep the result
+        say("contact sheets not written:\n" + traceback.format_exc())
+        return
+    say("contact sheets: " + ", ".join(str(p) for p in written))

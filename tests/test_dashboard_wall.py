@@ -24,6 +24,7 @@ from terminal.qt import (
     QFontMetrics,
     QLabel,
     QPoint,
+    QStyle,
     Qt,
     QTableView,
     QTabWidget,
@@ -149,6 +150,8 @@ def clipped(root: QWidget) -> list[str]:
                     found.append(f"tab {bar.tabText(i)!r}")
         elif isinstance(widget, QTableView) and widget.model() is not None:
             model = widget.model()
+            # Qt elides a cell's text when it is wider than the column less the focus frame on each side
+            inset = 2 * (widget.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, widget) + 1)
             for column in range(model.columnCount()):
                 width = widget.columnWidth(column)
                 header = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
@@ -156,7 +159,7 @@ def clipped(root: QWidget) -> list[str]:
                     found.append(f"header {header!r} needs more than {width} px")
                 for row in range(model.rowCount()):
                     text = model.index(row, column).data()
-                    if isinstance(text, str) and metrics.horizontalAdvance(text) + 8 > width:
+                    if isinstance(text, str) and metrics.horizontalAdvance(text) + inset > width:
                         found.append(f"cell {text!r} needs more than {width} px")
     return found
 
@@ -274,3 +277,22 @@ def test_an_alert_is_acknowledged_by_badge_or_pin_with_the_name_from_the_roster(
     finally:
         win.close()
         screen.feed.inbox.store.close()
+
+
+def test_on_a_1280_desk_screen_every_tab_title_and_panel_still_fits(wall: Screen, qtbot: Any, artifacts: Path) -> None:
+    """The wall board is for 1920×1080; the other tabs also serve a supervisor's 1280×800 screen."""
+    win = wall.win
+    win.resize(1280, 800)
+    problems: dict[str, list[str]] = {}
+    for tab in ("orders", "stations", "centres", "load", "alerts", "kpis"):
+        win.show_tab(tab)
+        qtbot.wait(30)
+        bar = win.tabs.tabBar()
+        last = bar.tabRect(bar.count() - 1)
+        if last.right() > bar.width() or bar.width() + win.languages.width() > win.tabs.width():
+            problems.setdefault(tab, []).append("the tab bar does not fit beside the language buttons")
+        found = clipped(win)
+        if found:
+            problems.setdefault(tab, []).extend(found)
+        win.grab().save(str(artifacts / f"dashboard_desk_{tab}_{texts.language()}.png"))
+    assert not problems, problems

@@ -54,6 +54,7 @@ from terminal.qt import (
     QPersistentModelIndex,
     QPushButton,
     QScrollArea,
+    QSize,
     QSizePolicy,
     QStyle,
     QStyledItemDelegate,
@@ -129,6 +130,12 @@ class RowsModel(QAbstractTableModel):
 class ProgressDelegate(QStyledItemDelegate):
     """Paints a number 0–100 as a progress bar (the order table's progress column)."""
 
+    WIDTH = 150  # the bar's column, sized to the bar rather than to the number behind it
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802 - Qt's name
+        hint = super().sizeHint(option, index)
+        return QSize(max(hint.width(), self.WIDTH), hint.height())
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         bar = QStyleOptionProgressBar()
         bar.rect = option.rect.adjusted(6, 8, -6, -8)  # type: ignore[attr-defined]
@@ -152,7 +159,9 @@ def table(model: RowsModel) -> QTableView:
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.verticalHeader().setVisible(False)
     view.verticalHeader().setDefaultSectionSize(44)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # no cell cut at 1280 px or in Chinese
+    header.setStretchLastSection(True)  # the last column takes what is left
     view.setAlternatingRowColors(True)
     return view
 
