@@ -176,6 +176,8 @@ class KioskModel:
         """Why the kiosk must take no orders whatever the catalog (e.g. no order store)."""
         self.sync_state = "local"  # local | online | offline | syncing
         self.sync_pending = 0
+        self.staff_notes: list[str] = []
+        """Technical detail of recent problems, newest first: for the staff panel, never the customer's screen."""
         self._reset_session()
         self.screen = Screen.ATTRACT if catalog is not None else Screen.OUT_OF_SERVICE
 
@@ -237,6 +239,13 @@ class KioskModel:
         if self.screen == Screen.OPTIONS and self.product is not None:
             return f"options:{self.groups[self.step].code}"
         return str(self.screen)
+
+    def note_for_staff(self, problem: str) -> None:
+        """A problem's technical detail (a path, a setting, a command): the log and the staff panel get it;
+        the customer sees only a plain sentence from kiosk.texts."""
+        log.warning("kiosk: %s", problem)
+        stamp = datetime.now(self.zone).strftime("%H:%M")
+        self.staff_notes = [f"{stamp} {problem}", *self.staff_notes][:10]
 
     def _record(self, type: str, body: dict[str, Any]) -> None:
         """Funnel and feedback are best effort: a failing store must not stop a customer."""
@@ -744,8 +753,9 @@ class KioskModel:
     def finish_order(self, order: PlacedOrder, problem: str | None) -> None:
         self.saving = False
         if problem is not None:
-            self.notice = Notice(N_("Your order could not be saved, nothing was charged. Please ask our staff. ({problem})"),
-                                 {"problem": {"en": problem, "zh_CN": problem}}, "error")
+            self.note_for_staff(f"order not stored: {problem}")
+            self.notice = Notice(N_("Your order could not be saved, nothing was charged. Please ask our staff."),
+                                 tone="error")
         else:
             self.order = order
             self.notice = None
@@ -760,8 +770,8 @@ class KioskModel:
     def background_failed(self, problem: str) -> None:
         """Work off the UI thread failed (its traceback is in the log): say so plainly, the detail for staff."""
         self.saving = False
-        self.notice = Notice(N_("Something went wrong. Please ask our staff. ({problem})"),
-                             {"problem": {"en": problem, "zh_CN": problem}}, "error")
+        self.note_for_staff(problem)
+        self.notice = Notice(N_("Something went wrong. Please ask our staff."), tone="error")
         self._changed()
 
     def order_acked(self, order_id: str, status: str, result: Mapping[str, Any], reason: str = "") -> None:

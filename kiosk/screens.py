@@ -665,17 +665,17 @@ class ReceiptScreen(ScreenBase):
         lines.insert(0, tr("Show this code in the store to collect your bike."))
         lines.insert(1, "")
         self.text.setText("\n".join(lines))
+        # plain sentences only: the file, the printer queue and what failed are in the log and the staff panel
         if self.save_problem:
-            self.printed.setText(tr("The receipt could not be saved, please ask our staff.") + "\n" + self.save_problem)
+            self.printed.setText(tr("The receipt could not be saved, please ask our staff."))
         elif not self.printed_path:
             self.printed.setText("")
         elif self.print_problem:
-            self.printed.setText(tr("The receipt could not be printed, please ask our staff. It is saved: {path}")
-                                 .format(path=self.printed_path) + "\n" + self.print_problem)
+            self.printed.setText(tr("The receipt could not be printed, please ask our staff: they can print it for you."))
         elif self.printer:
-            self.printed.setText(tr("Receipt printed on {printer}.").format(printer=self.printer))
+            self.printed.setText(tr("Your receipt is printing."))
         else:
-            self.printed.setText(tr("Receipt saved for printing: {path}").format(path=self.printed_path))
+            self.printed.setText(tr("Your receipt is ready: our staff can print it for you."))
         if self.printed_path and self.printed_story is not None \
                 and self.printed_story.receipt_line() != story.receipt_line() and story.firm is not None:
             self.printed.setText(self.printed.text() + "\n" + tr(
@@ -693,10 +693,8 @@ class OutOfServiceScreen(ScreenBase):
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.text = label("", "attractSubtitle")
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.detail = label("", "problem")  # for staff: the first problem, file:line first
-        self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.root.addStretch(1)
-        for widget in (self.title, self.text, self.detail):
+        self.root.addStretch(1)  # why it is out of service is for staff: the log and the staff panel
+        for widget in (self.title, self.text):
             self.root.addWidget(widget)
         self.root.addStretch(1)
 
@@ -704,11 +702,9 @@ class OutOfServiceScreen(ScreenBase):
         if self.model.loading:
             self.title.setText(tr("One moment, please"))
             self.text.setText(tr("The kiosk is getting ready."))
-            self.detail.setText("")
             return
         self.title.setText(tr("Out of service"))
         self.text.setText(tr("This kiosk is resting. Please ask our staff, we are happy to help."))
-        self.detail.setText(self.model.blocked or self.model.catalog_problem or "")
 
 
 ADMIN_KEYS = ("123", "456", "789")
@@ -759,9 +755,12 @@ class AdminScreen(ScreenBase):
         self.link_line = label("", "staffLine")
         self.waiting_line = label("", "staffLine")
         self.revisions_line = label("", "staffLine")
+        self.problems_line = label("", "staffLine")
+        """Technical detail for staff: why the kiosk is out of service, receipts not printed, orders not stored."""
+        self.problems_line.setObjectName("staffProblems")
         self.refused_heading = label("", "refusedHeading")
         for widget in (self.panel_heading, self.link_line, self.waiting_line, self.revisions_line,
-                       self.refused_heading):
+                       self.problems_line, self.refused_heading):
             staff.addWidget(widget)
         self.refused_list = QVBoxLayout()
         self.refused_list.setSpacing(8)
@@ -794,6 +793,9 @@ class AdminScreen(ScreenBase):
         self.ok.setText(tr("OK"))
 
     def _refresh_panel(self) -> None:
+        problems = [p for p in (self.model.blocked, self.model.catalog_problem) if p] + self.model.staff_notes
+        self.problems_line.setText("\n".join(problems))
+        self.problems_line.setVisible(bool(problems))
         status = self.model.staff_status
         self.panel_heading.setText(tr("Kiosk status"))
         self.back.setText(tr("Back"))

@@ -179,15 +179,16 @@ class KioskWindow(QWidget):
             if printer:
                 try:
                     print_receipt(order, language, printer, story)
-                except FloorLinkError as exc:
-                    log.warning("kiosk: receipt %s not printed: %s", order.number, exc)
-                    return path, exc.message
+                except FloorLinkError as exc:  # the log and the staff panel get the detail
+                    return path, f"receipt {order.number} not printed (saved as {path}): {exc}"
             return path, None
 
         def show(path: str, print_problem: str | None, save_problem: str | None) -> None:
             receipt = self.screen_for(Screen.RECEIPT)
             assert isinstance(receipt, ReceiptScreen)
             receipt.printed_path, receipt.print_problem, receipt.save_problem = path, print_problem, save_problem
+            if print_problem or save_problem:
+                self.model.note_for_staff(print_problem or f"receipt {order.number} not saved: {save_problem}")
             receipt.printed_story = story
             receipt.printer = printer
             self.refresh()

@@ -209,11 +209,14 @@ class FullDisk:
 
 
 def test_a_store_failure_keeps_the_customer_on_details_with_the_reason(catalog: Catalog, clock: Clock) -> None:
+    """The customer reads a plain sentence; the reason is for staff (staff panel and log)."""
     model = KioskModel(catalog, FullDisk(), clock=clock)
     fill_details(model)
     assert model.place_order() is None
     assert model.screen == Screen.DETAILS and model.name == "Li Wei" and not model.saving
-    assert model.notice is not None and "disk is full" in model.notice.text("en")
+    assert model.notice is not None and "disk is full" not in model.notice.text("en")
+    assert model.notice.text("en") == "Your order could not be saved, nothing was charged. Please ask our staff."
+    assert any("disk is full" in note for note in model.staff_notes)
 
 
 def test_new_catalog_waits_for_the_session_to_end(model: KioskModel, catalog: Catalog) -> None:

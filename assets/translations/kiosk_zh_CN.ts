@@ -72,8 +72,8 @@
         <translation>正在提交订单……</translation>
     </message>
     <message>
-        <source>Something went wrong. Please ask our staff. ({problem})</source>
-        <translation>出了点问题，请联系店员。（{problem}）</translation>
+        <source>Something went wrong. Please ask our staff.</source>
+        <translation>出了点问题，请联系店员。</translation>
     </message>
     <message>
         <source>Wrong PIN.</source>
@@ -92,8 +92,8 @@
         <translation>已为您选择：{options}。点“更改”可换成其他选项。</translation>
     </message>
     <message>
-        <source>Your order could not be saved, nothing was charged. Please ask our staff. ({problem})</source>
-        <translation>订单未能保存，未产生任何费用。请联系店员。（{problem}）</translation>
+        <source>Your order could not be saved, nothing was charged. Please ask our staff.</source>
+        <translation>订单未能保存，未产生任何费用。请联系店员。</translation>
     </message>
     <message>
         <source>It does not go with: {choices}.</source>
@@ -296,6 +296,10 @@
         <translation>工厂需要核对此订单，店员会与您联系。</translation>
     </message>
     <message>
+        <source>The receipt could not be saved, please ask our staff.</source>
+        <translation>凭条未能保存，请联系店员。</translation>
+    </message>
+    <message>
         <source>One moment, please</source>
         <translation>请稍候</translation>
     </message>
@@ -368,8 +372,8 @@
         <translation>更改{attribute}</translation>
     </message>
     <message>
-        <source>The receipt could not be saved, please ask our staff.</source>
-        <translation>凭条未能保存，请联系店员。</translation>
+        <source>The receipt could not be printed, please ask our staff: they can print it for you.</source>
+        <translation>凭条未能打印，请联系店员为您打印。</translation>
     </message>
     <message>
         <source>last problem: {problem}</source>
@@ -384,24 +388,20 @@
         <translation>总部拒收：{n} 个。请逐一致电顾客。</translation>
     </message>
     <message>
+        <source>Your receipt is printing.</source>
+        <translation>正在打印凭条。</translation>
+    </message>
+    <message>
+        <source>Your receipt is ready: our staff can print it for you.</source>
+        <translation>凭条已备好：店员可为您打印。</translation>
+    </message>
+    <message>
         <source>Waiting for pictures before use: {revisions}</source>
         <translation>等待图片到齐后启用：{revisions}</translation>
     </message>
     <message>
         <source>{when} · the hub says: {reason}</source>
         <translation>{when} · 总部原因：{reason}</translation>
-    </message>
-    <message>
-        <source>Receipt printed on {printer}.</source>
-        <translation>凭条已在 {printer} 打印。</translation>
-    </message>
-    <message>
-        <source>Receipt saved for printing: {path}</source>
-        <translation>凭条已保存待打印：{path}</translation>
-    </message>
-    <message>
-        <source>The receipt could not be printed, please ask our staff. It is saved: {path}</source>
-        <translation>凭条未能打印，请联系店员。已保存：{path}</translation>
     </message>
     <message>
         <source>Event {type}</source>
