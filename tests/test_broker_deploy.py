@@ -1,4 +1,4 @@
-"""The production Mosquitto config in deploy/ starts and enforces the per-device ACL."""
+"""The production Mosquitto config in deploy/ starts, takes devices over TLS and enforces the per-device ACL."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 
 from sync.broker import BrokerUser, find_mosquitto, free_port, wait_for_port, write_access_files
 from sync.broker.probe import ProbeClient
+from sync.broker.tls import make_certificates
 
 REPO = Path(__file__).resolve().parent.parent
 PRODUCTION = REPO / "deploy" / "mosquitto" / "mosquitto.conf"
@@ -19,10 +20,16 @@ PRODUCTION = REPO / "deploy" / "mosquitto" / "mosquitto.conf"
 pytestmark = pytest.mark.broker
 
 
-def localised(config: str, port: int, folder: Path) -> str:
-    """The production config with its paths and port moved into ``folder`` (nothing else changed)."""
+def localised(config: str, port: int, folder: Path, tls_port: int | None = None) -> str:
+    """The production config with its paths and ports moved into ``folder`` (nothing else changed);
+    the TLS listener gets a private CA and certificate made there, on ``tls_port`` (a free one if None)."""
+    tls = make_certificates(folder / "certs", ["127.0.0.1"])
     replaced = {
-        r"^listener 1883$": f"listener {port} 127.0.0.1",
+        r"^listener 1883 127.0.0.1$": f"listener {port} 127.0.0.1",
+        r"^listener 8883$": f"listener {tls_port or free_port()} 127.0.0.1",
+        r"^certfile .*$": f"certfile {tls.cert}",
+        r"^keyfile .*$": f"keyfile {tls.key}",
+        r"^cafile .*$": f"cafile {tls.ca}",
         r"^password_file .*$": f"password_file {folder / 'passwd'}",
         r"^acl_file .*$": f"acl_file {folder / 'acl'}",
         r"^persistence_location .*$": f"persistence_location {folder}/",
@@ -41,9 +48,9 @@ def test_production_config_starts_and_refuses_a_device_publishing_as_another(tmp
     site = "plant-a"
     users = [BrokerUser("hub", "h", role="hub"), BrokerUser("st-1", "s1"), BrokerUser("st-2", "s2")]
     write_access_files(tmp_path, users, site)
-    port = free_port()
+    port, tls_port = free_port(), free_port()
     conf = tmp_path / "mosquitto.conf"
-    conf.write_text(localised(PRODUCTION.read_text(), port, tmp_path))
+    conf.write_text(localised(PRODUCTION.read_text(), port, tmp_path, tls_port))
     process = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         assert wait_for_port("127.0.0.1", port, 10, still_alive=lambda: process.poll() is None), \
@@ -57,6 +64,12 @@ def test_production_config_starts_and_refuses_a_device_publishing_as_another(tmp
             assert hub.received.wait_for(1, 5)
             hub.received.wait_for(2, 0.5)
             assert hub.received.payloads == [b"own"]
+            # devices come in over the TLS listener, trusting the site's CA
+            assert wait_for_port("127.0.0.1", tls_port, 10)
+            with ProbeClient("127.0.0.1", tls_port, "st-2", username="st-2", password="s2",
+                             ca_file=str(tmp_path / "certs" / "ca.crt")) as st2:
+                st2.publish(f"{up}/st-2/op.completed", b"over tls")
+                assert hub.received.wait_for(2, 5) and hub.received.payloads == [b"own", b"over tls"]
     finally:
         process.terminate()
         process.wait(10)

@@ -35,6 +35,7 @@ DEFAULT_BROKER_DIR = Path("/etc/mosquitto/floorlink")
 DEFAULT_CA = Path("/etc/mosquitto/certs/ca.crt")
 DEFAULT_PID_FILE = Path("/run/mosquitto/mosquitto.pid")
 DEVICE_CA = "/etc/floorlink/ca.crt"  # where docs/install.md puts the CA on a device
+DEVICE_DATA = "/var/lib/floorlink"  # the StateDirectory of deploy/systemd's units
 PAIRING_VERSION = 1
 
 
@@ -61,10 +62,12 @@ class Pairing:
             body["centres"] = list(self.centres)
         return json.dumps(body, separators=(",", ":"))
 
-    def settings_toml(self, ca_file: str = DEVICE_CA) -> str:
+    def settings_toml(self, *, time_zone: str = "UTC", ca_file: str = DEVICE_CA,
+                      data_dir: str = DEVICE_DATA) -> str:
         """The device's settings file (docs/settings.md) for this pairing; the CA file is copied beside it."""
         lines = ["# Written by `python -m sync.hub enroll`: this device's identity and broker account.",
-                 "[node]", f"device_id = {json.dumps(self.device)}", f"site = {json.dumps(self.site)}", "",
+                 "[node]", f"device_id = {json.dumps(self.device)}", f"site = {json.dumps(self.site)}",
+                 f"time_zone = {json.dumps(time_zone)}", f"data_dir = {json.dumps(data_dir)}", "",
                  "[mqtt]", f"host = {json.dumps(self.host)}", f"port = {self.port}", "tls = true",
                  f"ca_file = {json.dumps(ca_file)}  # CA SHA-256 {self.ca_sha256}",
                  f"username = {json.dumps(self.username)}", f"password = {json.dumps(self.password)}", ""]
@@ -145,12 +148,20 @@ def reload_broker(pid_file: Path | None) -> str:
 
 
 def write_private(path: Path, data: bytes | str) -> None:
-    """Write ``path`` readable by its owner only (it holds a password)."""
+    """Write ``path`` readable by its owner only (it holds a password); an existing file keeps its owner,
+    so the broker's files stay readable by the mosquitto user when root enrolls."""
+    before = path.stat() if path.exists() else None
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(data.encode("utf-8") if isinstance(data, str) else data)
     path.chmod(0o600)
+    keep_owner(path, before)
+
+
+def keep_owner(path: Path, before: os.stat_result | None) -> None:
+    if before is not None and os.geteuid() == 0 and (before.st_uid, before.st_gid) != (0, 0):
+        os.chown(path, before.st_uid, before.st_gid)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -190,7 +201,9 @@ def main(argv: list[str] | None = None) -> int:
             known = passwd.exists() and any(line.split(":", 1)[0] == device
                                             for line in passwd.read_text(encoding="utf-8").splitlines())
             if known:
+                owner = passwd.stat()
                 mosquitto_passwd(passwd, "-D", str(passwd), device)
+                keep_owner(passwd, owner)
             write_private(acl, acl_without(acl_before, device))
             print(reload_broker(args.pid_file))
             print(f"{device} revoked: the broker refuses it from now on" if known else
@@ -208,7 +221,9 @@ def main(argv: list[str] | None = None) -> int:
         password = secrets.token_urlsafe(18)
         if not passwd.exists():
             write_private(passwd, "")
+        owner = passwd.stat()
         mosquitto_passwd(passwd, "-b", str(passwd), device, password)
+        keep_owner(passwd, owner)
         write_private(acl, acl_with(acl_before, device, site))
         reloaded = reload_broker(args.pid_file)
         store = Store(hub_database(settings, args.db), device_id="hub", kind="hub")
@@ -218,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
             store.close()
         pairing = Pairing(site, device, args.kind, tuple(args.centre), host, port, fingerprint, device, password)
         png = args.png or Path(settings.get("node.data_dir")).expanduser() / "pairing" / f"{device}.png"
-        print_pairing(pairing, png)
+        print_pairing(pairing, png, settings.get("node.time_zone"))
         print(reloaded)
         if host in ("127.0.0.1", "localhost", "::1"):
             print(f"note: the code names broker host {host}, which only this machine reaches; "
@@ -229,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def print_pairing(pairing: Pairing, png: Path) -> None:
+def print_pairing(pairing: Pairing, png: Path, time_zone: str) -> None:
     import io
 
     import segno
@@ -239,7 +254,7 @@ def print_pairing(pairing: Pairing, png: Path) -> None:
     code.save(buffer, kind="png", scale=8, border=4)
     write_private(png, buffer.getvalue())
     toml = png.with_suffix(".toml")
-    write_private(toml, pairing.settings_toml())
+    write_private(toml, pairing.settings_toml(time_zone=time_zone))
     out = io.StringIO()
     code.terminal(out=out, compact=True)
     print(out.getvalue(), end="")
