@@ -164,6 +164,7 @@ class Ingest:
         self._devices: dict[str, str] = {}  # registered device -> its kind
         self._republish: list[tuple[str, int]] = []
         self._clear_retained: list[str] = []
+        self._at_window = (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC), datetime.now(UTC))
         # liveness, read by the hub's health check and watchdog (sync.hub.service)
         self.last_batch_at = time.time()  # when the loop last finished a batch (or started)
         self.busy_since: float | None = None  # when the batch in hand was taken (None: waiting for messages)
@@ -389,6 +390,8 @@ class Ingest:
         batched: set[str] = set()  # devices that sent batch messages: they read v2 acks
         stats = IngestStats()
         now = utc_now()
+        clock = self.clock()
+        self._at_window = (clock - self.max_age, clock + self.max_ahead, clock)  # once per batch, not per event
         plain: list[Checked] = []  # checked, no handler: stored together
         with self.store.transaction(f"ingesting a batch of {len(batch)}") as tx:
             for topic, payload in batch:
@@ -621,8 +624,8 @@ class Ingest:
             raise Quarantined(INVALID_BODY, f"body field 'at': {exc}", envelope, address) from None
         if when is None:
             raise Quarantined(INVALID_BODY, f"body field 'at' is not a time: {at!r:.60}", envelope, address)
-        now = self.clock()
-        if not now - self.max_age <= when <= now + self.max_ahead:
+        earliest, latest, now = self._at_window
+        if not earliest <= when <= latest:
             raise Quarantined(INVALID_BODY, f"body field 'at' ({at}) is more than {self.max_age.days} days before or "
                               f"{self.max_ahead.total_seconds() / 3600:g} hours after the hub's clock ({now.isoformat()})",
                               envelope, address)
