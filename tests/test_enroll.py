@@ -21,7 +21,8 @@ from sync.broker.probe import ProbeClient
 from sync.broker.tls import TlsFiles, make_certificates
 from sync.errors import BrokerError, SettingsError
 from sync.hub.__main__ import main
-from sync.hub.enroll import Pairing, acl_with, acl_without, ca_fingerprint
+from sync.hub.enroll import acl_with, acl_without
+from sync.pairing import Pairing, ca_fingerprint
 from sync.settings import load
 
 SITE = "plant-a"
@@ -127,3 +128,35 @@ def test_a_pairing_code_that_is_not_ours_is_named_plainly() -> None:
         Pairing.from_json('{"hello": 1}')
     with pytest.raises(SettingsError, match="not a FloorLink pairing code"):
         Pairing.from_json("WO-0001-02")
+
+
+def test_a_station_pairs_from_the_code_only_with_the_sites_own_ca(certificates: TlsFiles, tmp_path: Path) -> None:
+    from sync.pairing import PairingProblem, pair
+
+    code = Pairing("plant-a", "st-weld-2", "station", ("WELD",), "192.168.1.10", 8883, ca_fingerprint(certificates.ca),
+                   "st-weld-2", "s3cret", "Asia/Shanghai").to_json()
+    config = tmp_path / "etc" / "terminal.toml"
+    ca = tmp_path / "etc" / "ca.crt"
+    with pytest.raises(PairingProblem) as missing:
+        pair(code, config, kind="station", ca_file=ca)
+    assert missing.value.code == "no_ca" and not config.exists()
+    ca.parent.mkdir(parents=True)
+    shutil.copy(make_certificates(tmp_path / "other", ["127.0.0.1"]).ca, ca)  # another site's CA
+    with pytest.raises(PairingProblem) as foreign:
+        pair(code, config, kind="station", ca_file=ca)
+    assert foreign.value.code == "ca_mismatch" and not config.exists()
+    with pytest.raises(PairingProblem) as kiosk:
+        pair(code, config, kind="kiosk", ca_file=ca)
+    assert kiosk.value.code == "wrong_kind"
+    with pytest.raises(PairingProblem) as label:
+        pair("H-0001-02/10", config, kind="station", ca_file=ca)
+    assert label.value.code == "not_pairing"
+
+    shutil.copy(certificates.ca, ca)
+    assert pair(code, config, kind="station", ca_file=ca).device == "st-weld-2"
+    assert config.stat().st_mode & 0o077 == 0
+    settings = load(config, environ={})
+    assert (settings.get("node.device_id"), settings.get("node.site"), settings.get("node.time_zone"),
+            settings.get("mqtt.host"), settings.get("mqtt.port"), settings.get("mqtt.tls"), settings.get("mqtt.ca_file"),
+            settings.get("mqtt.username"), settings.get("mqtt.password"), settings.get("station.work_centres")) == \
+        ("st-weld-2", "plant-a", "Asia/Shanghai", "192.168.1.10", 8883, True, str(ca), "st-weld-2", "s3cret", ["WELD"])

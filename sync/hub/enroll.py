@@ -13,94 +13,23 @@ numbers); without a broker account nothing of it reaches the hub.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import os
 import re
 import secrets
 import shutil
 import signal
-import ssl
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sync.broker.access import BrokerUser, acl_text, check_name
 from sync.errors import BrokerError, FloorLinkError, SettingsError
 from sync.hub import devices
+from sync.pairing import Pairing, ca_fingerprint
 
 DEFAULT_BROKER_DIR = Path("/etc/mosquitto/floorlink")
 DEFAULT_CA = Path("/etc/mosquitto/certs/ca.crt")
 DEFAULT_PID_FILE = Path("/run/mosquitto/mosquitto.pid")
-DEVICE_CA = "/etc/floorlink/ca.crt"  # where docs/install.md puts the CA on a device
-DEVICE_DATA = "/var/lib/floorlink"  # the StateDirectory of deploy/systemd's units
-PAIRING_VERSION = 1
-
-
-@dataclass(frozen=True)
-class Pairing:
-    """What a device needs to join the site; the QR code holds it as compact JSON."""
-
-    site: str
-    device: str
-    kind: str
-    centres: tuple[str, ...]
-    host: str
-    port: int
-    ca_sha256: str
-    username: str
-    password: str
-
-    def to_json(self) -> str:
-        body: dict[str, Any] = {"floorlink": PAIRING_VERSION, "site": self.site, "device": self.device,
-                                "kind": self.kind, "mqtt": {"host": self.host, "port": self.port, "tls": True,
-                                                            "ca_sha256": self.ca_sha256, "username": self.username,
-                                                            "password": self.password}}
-        if self.centres:
-            body["centres"] = list(self.centres)
-        return json.dumps(body, separators=(",", ":"))
-
-    def settings_toml(self, *, time_zone: str = "UTC", ca_file: str = DEVICE_CA,
-                      data_dir: str = DEVICE_DATA) -> str:
-        """The device's settings file (docs/settings.md) for this pairing; the CA file is copied beside it."""
-        lines = ["# Written by `python -m sync.hub enroll`: this device's identity and broker account.",
-                 "[node]", f"device_id = {json.dumps(self.device)}", f"site = {json.dumps(self.site)}",
-                 f"time_zone = {json.dumps(time_zone)}", f"data_dir = {json.dumps(data_dir)}", "",
-                 "[mqtt]", f"host = {json.dumps(self.host)}", f"port = {self.port}", "tls = true",
-                 f"ca_file = {json.dumps(ca_file)}  # CA SHA-256 {self.ca_sha256}",
-                 f"username = {json.dumps(self.username)}", f"password = {json.dumps(self.password)}", ""]
-        if self.kind == devices.STATION and self.centres:
-            lines += ["[station]", f"work_centres = {json.dumps(list(self.centres))}", ""]
-        return "\n".join(lines)
-
-    @classmethod
-    def from_json(cls, text: str) -> Pairing:
-        """The pairing a scanned code holds; SettingsError naming what is wrong with it."""
-        try:
-            body = json.loads(text)
-            mqtt = body["mqtt"]
-            if body.get("floorlink") != PAIRING_VERSION:
-                raise ValueError(f"version {body.get('floorlink')!r}")
-            return cls(str(body["site"]), str(body["device"]), str(body["kind"]), tuple(body.get("centres", ())),
-                       str(mqtt["host"]), int(mqtt["port"]), str(mqtt["ca_sha256"]), str(mqtt["username"]),
-                       str(mqtt["password"]))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise SettingsError(f"not a FloorLink pairing code ({exc})", where="pairing code",
-                                fix="scan the code `python -m sync.hub enroll` printed for this device") from None
-
-
-def ca_fingerprint(ca_file: Path) -> str:
-    """SHA-256 of the CA certificate (DER), as AA:BB:...; the device checks the broker's chain against it."""
-    try:
-        pem = ca_file.read_text(encoding="ascii")
-        der = ssl.PEM_cert_to_DER_cert(pem)
-    except (OSError, ValueError) as exc:
-        raise BrokerError(f"cannot read the CA certificate ({exc})", where=str(ca_file),
-                          fix="give the CA that signed the broker's certificate (python -m sync.broker certs)") from None
-    digest = hashlib.sha256(der).hexdigest().upper()
-    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
 
 
 def mosquitto_passwd(passwd: Path, *args: str) -> None:
@@ -231,9 +160,10 @@ def main(argv: list[str] | None = None) -> int:
             register_device(store, device, args.kind)
         finally:
             store.close()
-        pairing = Pairing(site, device, args.kind, tuple(args.centre), host, port, fingerprint, device, password)
+        pairing = Pairing(site, device, args.kind, tuple(args.centre), host, port, fingerprint, device, password,
+                          settings.get("node.time_zone"))
         png = args.png or Path(settings.get("node.data_dir")).expanduser() / "pairing" / f"{device}.png"
-        print_pairing(pairing, png, settings.get("node.time_zone"))
+        print_pairing(pairing, png)
         print(reloaded)
         if host in ("127.0.0.1", "localhost", "::1"):
             print(f"note: the code names broker host {host}, which only this machine reaches; "
@@ -244,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def print_pairing(pairing: Pairing, png: Path, time_zone: str) -> None:
+def print_pairing(pairing: Pairing, png: Path) -> None:
     import io
 
     import segno
@@ -254,7 +184,7 @@ def print_pairing(pairing: Pairing, png: Path, time_zone: str) -> None:
     code.save(buffer, kind="png", scale=8, border=4)
     write_private(png, buffer.getvalue())
     toml = png.with_suffix(".toml")
-    write_private(toml, pairing.settings_toml(time_zone=time_zone))
+    write_private(toml, pairing.settings_toml())
     out = io.StringIO()
     code.terminal(out=out, compact=True)
     print(out.getvalue(), end="")
