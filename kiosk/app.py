@@ -135,7 +135,8 @@ def main(argv: Sequence[str] | None = None, sink: EventSink | None = None) -> in
     style_application(app)
     model = KioskModel(None, MemorySink(), idle_timeout_s=config.get("kiosk.idle_timeout_s"),
                        admin_pin_hash=config.get("kiosk.admin_pin_hash"), language=config.get("node.language"),
-                       number_prefix=order_prefix(config.get("node.device_id"), config.get("kiosk.order_prefix")))
+                       number_prefix=order_prefix(config.get("node.device_id"), config.get("kiosk.order_prefix")),
+                       shop_address=config.get("kiosk.shop_address"))
     window = KioskWindow(model, receipts=data_dir / "receipts", printer=config.get("kiosk.printer"))
     window.setWindowTitle("FloorLink kiosk")
     if args.windowed:

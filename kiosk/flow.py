@@ -121,6 +121,10 @@ class PlacedOrder:
     """Attribute code -> label, so the receipt can say "Battery: 625 Wh" in either language."""
     placed_local: str = ""
     """When it was placed, as the customer reads a clock in the store (site time zone, to the minute)."""
+    shop_name: Label = field(default_factory=dict)
+    """The shop's name from the catalog (the released revision carries it): the receipt's heading."""
+    shop_address: str = ""
+    """The store's address (setting kiosk.shop_address), under the name on the receipt."""
 
     def body(self) -> dict[str, Any]:
         """The ``order.placed`` event body: :class:`sync.orders.PlacedOrder` plus receipt details."""
@@ -150,7 +154,7 @@ class KioskModel:
     def __init__(self, catalog: Catalog | None, sink: EventSink, *, idle_timeout_s: float = 90.0,
                  admin_pin_hash: str = "", language: str = "en", catalog_problem: str | None = None,
                  revisions: Mapping[str, int] | None = None, clock: Callable[[], float] = time.monotonic,
-                 today: Callable[[], date] = date.today, number_prefix: str = "K1") -> None:
+                 today: Callable[[], date] = date.today, number_prefix: str = "K1", shop_address: str = "") -> None:
         self.sink = sink
         self.idle_timeout_s = idle_timeout_s
         self.admin_guard = PinGuard(admin_pin_hash, clock=clock)
@@ -165,6 +169,8 @@ class KioskModel:
         self.zone: tzinfo = UTC
         """Released revision number per product; empty for a draft catalog folder (demo)."""
         self.number_prefix = number_prefix
+        self.shop_address = shop_address
+        """The store's address for receipts (setting kiosk.shop_address)."""
         """This kiosk's order-number prefix (``sync.numbers.order_prefix``): K1 numbers K1-0001, K1-0002..."""
         self.catalog_problem = catalog_problem
         self.loading = catalog is None and catalog_problem is None
@@ -738,7 +744,8 @@ class KioskModel:
                            now.isoformat(timespec="seconds"), self.language, self.estimate(),
                            self.revisions.get(self.product.code, 0),
                            {a.code: dict(a.label) for a in self.product.attributes},
-                           now.astimezone(self.zone).strftime("%Y-%m-%d %H:%M"))
+                           now.astimezone(self.zone).strftime("%Y-%m-%d %H:%M"),
+                           dict(self.catalog.name) if self.catalog is not None else {}, self.shop_address)
 
     def save_order(self, order: PlacedOrder) -> tuple[PlacedOrder, str | None]:
         """Number and write the order (call off the UI thread): the numbered order, and the problem

@@ -1,12 +1,13 @@
 """The receipt: a QR code of the order (segno) and a printable PDF (QPdfWriter).
 
-The receipt is always written as a PDF; with ``kiosk.printer`` set it also goes to that system
-printer queue (QPrinter). Both run off the UI thread.
+The receipt is always written as a one-page A6 PDF; with ``kiosk.printer`` set it also goes to that
+system printer queue (QPrinter). Both run off the UI thread.
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import segno
@@ -71,13 +72,13 @@ def receipt_lines(order: PlacedOrder, language: str, story: DateStory | None = N
 
 
 def write_pdf(order: PlacedOrder, language: str, path: Path, story: DateStory | None = None) -> Path:
-    """An A6 receipt PDF with the order lines and its QR code."""
+    """A one-page A6 receipt PDF: shop, order number and QR, lines, total, date."""
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = QPdfWriter(str(path))
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A6))
-    writer.setPageMargins(QMarginsF(8, 8, 8, 8))
+    writer.setPageMargins(QMarginsF(6, 6, 6, 6))
     writer.setResolution(300)
-    writer.setTitle(f"FloorLink order {order.number}")
+    writer.setTitle(f"{pick(order.shop_name, 'en') or 'Receipt'} {order.number}")
     paint_receipt(writer, order, language, story)
     return path
 
@@ -103,29 +104,106 @@ def print_receipt(order: PlacedOrder, language: str, printer_name: str, story: D
     paint_receipt(printer, order, language, story)
 
 
+@dataclass(frozen=True)
+class Row:
+    """One row of the paper receipt: text on the left, an amount on the right, its size in points."""
+
+    text: str
+    size: float
+    bold: bool = False
+    amount: str = ""
+    centre: bool = False
+
+
+def receipt_rows(order: PlacedOrder, language: str, story: DateStory | None = None) -> tuple[list[Row], list[Row], Row]:
+    """The paper receipt: beside the QR (number large, product, date, customer), the option lines, the total."""
+    currency = order.price.currency
+    if story is None:
+        story = DateStory(order.estimate.ready_by if order.estimate else None)
+    beside = [Row(tr("Order {number}").format(number=order.number), 15, True),
+              Row(pick(order.product_name, language), 9, True)]
+    date_line = story.receipt_line(tr)
+    if date_line:
+        beside.append(Row(date_line, 8, True))
+    beside += [Row(order.customer.name, 8), Row(order.customer.phone, 8), Row(order.placed_local or order.created_at, 7)]
+    lines = [Row(tr("Base price"), 7, amount=money(order.price.base, currency))]
+    for line in order.price.lines:
+        attribute = pick(order.attribute_labels.get(line.attribute), language) or line.attribute
+        amount = money(line.delta, currency, sign=True) if line.delta else tr("included")
+        lines.append(Row(f"{attribute}: {pick(line.label, language)}", 7, amount=amount))
+    total = Row(tr("Total"), 12, True, money(order.price.total, currency))
+    return beside, lines, total
+
+
 def paint_receipt(device: QPdfWriter | QPrinter, order: PlacedOrder, language: str,
                   story: DateStory | None = None) -> None:
-    """Draw the receipt on a PDF writer or a printer: the QR first, then the lines, more pages if needed."""
+    """Draw the receipt on one page of a PDF writer or a printer: shop name and address, the QR with the
+    order number large beside it, product, one date, customer, the option lines and a closing total.
+
+    Everything is scaled down together until it fits the page, so a long configuration never spills
+    onto a second sheet."""
     painter = QPainter()
     if not painter.begin(device):
         where = "kiosk.printer" if isinstance(device, QPrinter) else "receipt"
         raise SettingsError("the receipt could not be started on the printer or file", where=where,
                             fix="check that the printer is online and accepts jobs (lpstat -p)")
     try:
-        font = painter.font()
-        font.setPointSizeF(9)
-        painter.setFont(font)
-        height = painter.fontMetrics().height()
         width, page_height = device.width(), device.height()
-        side = int(width * 0.45)  # the QR first, large enough to scan from a phone
-        painter.drawImage(QRectF((width - side) / 2, 0, side, side), qr_image(order.qr_payload(), 10))
-        y = side + height
-        for text in receipt_lines(order, language, story):
-            rows = 2 if painter.fontMetrics().horizontalAdvance(text) > width else 1
-            if y + height * rows > page_height:  # a long configuration continues on the next page
-                device.newPage()
-                y = 0
-            painter.drawText(QRectF(0, y, width, height * rows), Qt.TextFlag.TextWordWrap, text)
-            y += int(height * rows * 1.15)
+        head = [Row(pick(order.shop_name, language), 12, True, centre=True)] if order.shop_name else []
+        if order.shop_address:
+            head.append(Row(order.shop_address, 7, centre=True))
+        beside, lines, total = receipt_rows(order, language, story)
+        scale = 1.0
+        while scale > 0.5 and _layout(painter, width, head, beside, lines, total, scale, draw=False) > page_height:
+            scale -= 0.05
+        _layout(painter, width, head, beside, lines, total, scale, draw=True, qr=qr_image(order.qr_payload(), 10))
     finally:
         painter.end()
+
+
+def _layout(painter: QPainter, width: int, head: list[Row], beside: list[Row], lines: list[Row], total: Row,
+            scale: float, *, draw: bool, qr: QImage | None = None) -> float:
+    """Lay the receipt out at ``scale`` (drawing it when ``draw``); the height it takes."""
+    y = 0.0
+
+    def row(item: Row, left: float, span: float) -> float:
+        font = painter.font()
+        font.setPointSizeF(item.size * scale)
+        font.setBold(item.bold)
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        height = float(metrics.height())
+        if item.amount:  # text elided to leave the amount its room on the right
+            room = span - metrics.horizontalAdvance(item.amount + "  ")
+            if draw:
+                painter.drawText(QRectF(left, y, room, height), Qt.AlignmentFlag.AlignLeft,
+                                 metrics.elidedText(item.text, Qt.TextElideMode.ElideRight, int(room)))
+                painter.drawText(QRectF(left, y, span, height), Qt.AlignmentFlag.AlignRight, item.amount)
+            return height * 1.1
+        flags = int(Qt.TextFlag.TextWordWrap) | int(Qt.AlignmentFlag.AlignHCenter if item.centre else Qt.AlignmentFlag.AlignLeft)
+        box = painter.boundingRect(QRectF(left, y, span, 10_000), flags, item.text)
+        if draw:
+            painter.drawText(QRectF(left, y, span, box.height()), flags, item.text)
+        return box.height() * 1.05
+
+    for item in head:
+        y += row(item, 0, width)
+    y += 12 * scale
+    side = width * 0.42 * scale  # the QR, large enough to scan from a phone
+    if draw and qr is not None:
+        painter.drawImage(QRectF(0, y, side, side), qr)
+    top, gap = y, width * 0.03
+    for item in beside:
+        y += row(item, side + gap, width - side - gap)
+    y = max(y, top + side) + 10 * scale
+    if draw:
+        painter.drawLine(0, int(y), width, int(y))
+    y += 10 * scale
+    for item in lines:
+        y += row(item, 0, width)
+    y += 8 * scale
+    if draw:
+        painter.drawLine(0, int(y), width, int(y))
+    y += 8 * scale
+    y += row(total, 0, width)
+    return y

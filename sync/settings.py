@@ -190,6 +190,9 @@ DECLARATIONS: list[Setting] = [
             check_doc="A letter, then up to 5 letters or digits."),
     Setting("kiosk", "printer", str, "",
             "System printer queue (lpstat -p) the receipt is also sent to; empty: the receipt PDF only."),
+    Setting("kiosk", "shop_address", str, "",
+            "The store's address printed under the shop's name (from the released catalog) on every receipt; "
+            "empty: no address line."),
     # --- station: the station terminal (terminal/) -----------------------------------------------
     # --- hub: the planning and ingest service ---------------------------------------------
     Setting("hub", "database", str, "", "Hub database file; empty for {node.data_dir}/hub.db."),
