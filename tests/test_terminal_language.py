@@ -168,6 +168,7 @@ def test_a_worker_does_a_whole_operation_in_chinese_after_tapping_the_switch(  #
     clock.now += timedelta(minutes=10)
     screen(window, artifacts, "5_running_over")
     assert window.op_page.timer_caption.text().startswith("已超标准工时")
+    assert "旅行车架 52 cm" in window.op_page.materials.value.text()  # the catalog's Chinese for the parts
     tap(qtbot, window, window.op_page.pause_button)
     screen(window, artifacts, "6_pause_reason")
     tap(qtbot, window, window.pause_page.choices.buttons["Material missing"])

@@ -413,7 +413,7 @@ class HubCore:
                     "standard_seconds": op.standard_min * 60, "outsourced": int(op.outsourced),
                     "planned_start": _iso(op.start), "planned_end": _iso(op.end), "lane": op.lane})
             materials = tuple(Material(line.item, line.name.get("en", line.item), float(line.qty_per) * wo.qty,
-                                       line.unit)
+                                       line.unit, dict(line.name))
                               for line in children.get(wo.item, ()))
             calendars = {}
             for op in wo.operations:

@@ -23,6 +23,7 @@ class Material:
     description: str
     quantity: float
     unit: str = "pcs"
+    names: Mapping[str, str] = field(default_factory=dict)  # language -> description, from the catalog
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class RoutedWorkOrder:
             "id": self.id, "product": self.product, "quantity": self.quantity, "order_id": self.order_id,
             "demo": self.demo, "cancelled": self.cancelled,
             "configuration": [list(pair) for pair in self.configuration],
-            "materials": [m.__dict__ for m in self.materials],
+            "materials": [m.__dict__ | {"names": dict(m.names)} for m in self.materials],
             "operations": [o.to_body() for o in self.operations],
             "calendars": {wc: dict(spec) for wc, spec in self.calendars.items()},
             "order_number": self.order_number,
@@ -122,7 +123,8 @@ class RoutedWorkOrder:
                                        where=f"{where}: operations")
             config = tuple((str(k), str(v)) for k, v in body.get("configuration", []))
             materials = tuple(Material(str(m["item"]), str(m.get("description", "")), float(m["quantity"]),
-                                       str(m.get("unit", "pcs"))) for m in body.get("materials", []))
+                                       str(m.get("unit", "pcs")), _names(m.get("names"), f"{where}: materials"))
+                              for m in body.get("materials", []))
             calendars = {str(wc): dict(spec) for wc, spec in dict(body.get("calendars") or {}).items()}
             wo = cls(id=wo_id, product=_text(body, "product", where), quantity=quantity, operations=ops,
                      configuration=config, materials=materials, order_id=body.get("order_id"),

@@ -34,8 +34,10 @@ def demo_work_orders() -> list[RoutedWorkOrder]:
 
     config = (("Frame", "Trekking 52 cm"), ("Motor", "Mid-drive 85 Nm"), ("Battery", "625 Wh"),
               ("Colour", "Signal red"))
-    materials = (Material("FR-TRK-52", "Trekking frame 52 cm", 1), Material("MD-85", "Mid-drive unit 85 Nm", 1),
-                 Material("BAT-625", "Battery 625 Wh", 1), Material("SCR-M5", "Screw M5×12", 8))
+    materials = (Material("FR-TRK-52", "Trekking frame 52 cm", 1, names={"zh_CN": "旅行车架 52 cm"}),
+                 Material("MD-85", "Mid-drive unit 85 Nm", 1, names={"zh_CN": "中置电机 85 Nm"}),
+                 Material("BAT-625", "Battery 625 Wh", 1, names={"zh_CN": "电池 625 Wh"}),
+                 Material("SCR-M5", "Screw M5×12", 8, names={"zh_CN": "螺钉 M5×12"}))
     return [
         RoutedWorkOrder("WO-1001", "E-bike Trekking", 2, ops(True), config, materials, order_id="ORD-501", demo=True,
                         product_names={"zh_CN": "旅行电助力车"}),

@@ -91,6 +91,7 @@ ZH_CN: dict[str, str] = {
     "DEMO": "演示",
     "(setup {setup} + {run} × {quantity} min)": "（准备 {setup} + {run} × {quantity} 分钟）",
     "pcs": "件",
+    "set": "套",
     "Start": "开始",
     "Pause": "暂停",
     "Resume": "继续",

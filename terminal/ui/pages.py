@@ -260,7 +260,8 @@ class OperationPage(QWidget):
                                                                 quantity=wo.quantity))
         self.sop_field.set(op.sop or "—")
         self.sop_button.setEnabled(bool(op.sop))
-        self.materials.set("\n".join(f"{m.quantity:g} {texts.tr(m.unit)}  {m.item}  {m.description}" for m in wo.materials)
+        self.materials.set("\n".join(f"{m.quantity:g} {texts.tr(m.unit)}  {m.item}  {texts.local(Named(m.description, m.names))}"
+                                     for m in wo.materials)
                            or "—")
         self.names = names
         self.show_timer(view)
