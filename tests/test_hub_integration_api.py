@@ -210,6 +210,16 @@ def test_csv_export_matches_the_json_and_a_bad_import_row_changes_nothing(api: A
     bad = api.call("POST", "/api/v1/stock/counts.csv", data="item,counted,by\nSPOKE,480,ann\nRIM-26,lots,ann\n")
     assert bad.status_code == 422 and "row 3" in bad.json()["error"] and "counted" in bad.json()["error"]
     assert api.call("GET", "/api/v1/stock").json() == before, "all rows or none"
+    planned = dict(api.hub.core.planner.on_hand)
+    bad = api.call("POST", "/api/v1/stock/counts.csv", data="item,counted,by\nSPOKE,480,ann\nRIM-77,1,ann\n")
+    assert bad.status_code == 422 and "row 3" in bad.json()["error"] and "RIM-77" in bad.json()["error"]
+    assert api.hub.core.planner.on_hand == planned, "the planner nets nothing of a refused import either"
+    batt = _batt(api)
+    due = api.hub.core.planner.plans["O1"].requisitions[0].due_date
+    bad = api.call("POST", "/api/v1/requisitions/confirmations.csv", data=(
+        f"id,po_number,supplier,confirmed_date,by\n{batt['id']},PO-5,Cells Inc,2026-12-30,b\n9999,PO-6,X,2026-12-30,b\n"))
+    assert bad.status_code == 404 and "row 3" in bad.json()["error"]
+    assert _batt(api)["status"] == "open" and api.hub.core.planner.plans["O1"].requisitions[0].due_date == due
     no_column = api.call("POST", "/api/v1/stock/counts.csv", data="item,qty\nSPOKE,1\n")
     assert no_column.status_code == 400 and "counted" in no_column.json()["error"]
     requisitions = list(csv.DictReader(io.StringIO(api.call("GET", "/api/v1/requisitions.csv").text)))
@@ -303,3 +313,34 @@ def test_business_events_go_to_the_erp_signed_and_survive_a_receiver_that_is_dow
     assert types.count("workorder.released") == len(result["work_orders"])
     placed = next(json.loads(b) for _, b in _Receiver.got if json.loads(b)["type"] == "order.placed")
     assert placed["data"]["number"] == result["number"]
+
+
+def test_the_hub_service_queues_business_events_for_its_erp_channels_with_the_order(tmp_path: Path) -> None:
+    """The service wires HubCore.on_event to the notifier: an order placed queues its events for the erp
+    channel in the order's own transaction (not started: no broker needed to place one by hand)."""
+    from sync.hub.service import HubConfig, HubService
+    from tests.test_hub_core import released_catalog
+
+    released_catalog(tmp_path / "catalog.db").close()
+    config = tmp_path / "notify.toml"
+    config.write_text('[channels.erp]\nkind = "erp"\nurl = "http://127.0.0.1:9/hook"\n'
+                      'secret = "0123456789abcdef0123"\nevents = ["order.placed", "requisition.created"]\n',
+                      encoding="utf-8")
+    service = HubService(HubConfig(db=tmp_path / "hub.db", catalog_db=tmp_path / "catalog.db", notify_config=config))
+    try:
+        body = {"order_id": "O1", "product": "BIKE", "revision": 1, "quantity": 1, "price": "5000",
+                "configuration": {"motor": "hub", "battery": "b400", "wheel_size": "28", "colour": "black",
+                                  "rider": "short"}, "customer": {"name": "Li Wei", "phone": "13800138000"}}
+        with pytest.raises(RuntimeError), service.store.transaction() as tx:  # a rolled-back order sends nothing
+            service.core.on_order_placed(tx, "ev-0", "kiosk-1", body, MONDAY_8)
+            raise RuntimeError("the ack could not be written")
+        assert service.notifier.rows == []
+        with service.store.transaction() as tx:
+            service.core.on_order_placed(tx, "ev-1", "kiosk-1", {**body, "order_id": "O2"}, MONDAY_8)
+        queued = [json.loads(r["alert"])["type"] for r in service.notifier.rows]
+        assert queued[0] == "order.placed" and "requisition.created" in queued
+        assert "workorder.released" not in queued, "the channel's events list picks"
+    finally:
+        service.store.close()
+        service.notifier.store.close()
+        service.catalog.close()

@@ -276,9 +276,14 @@ def _integration_routes(app: Flask, core: HubCore, now: Callable[[], datetime],
                 tx.execute("INSERT INTO api_requests (key, digest, status, response, at) VALUES (?, ?, ?, ?, ?)",
                            [key, digest, 201, text, at.isoformat()])
         except StockError as exc:
+            core.inventory.resync()  # a write refused half-way (a CSV row) left nothing in the ledger
             return error(exc.status, exc.message)
         except FloorLinkError as exc:
+            core.inventory.resync()
             return error(422, exc.message)
+        except BaseException:
+            core.inventory.resync()
+            raise
         return Response(text, status=201, mimetype="application/json")
 
     def field(body: dict[str, Any], name: str, required: bool = True) -> Any:
@@ -327,14 +332,15 @@ def _integration_routes(app: Flask, core: HubCore, now: Callable[[], datetime],
     def stock_count_csv() -> Response:
         """Counts as CSV (``item,counted,by[,reason]``): all rows or none."""
         def handler(tx: Transaction, body: Any, at: datetime) -> dict[str, Any]:
-            results = []
-            for number, row in _csv_rows(body, ("item", "counted", "by")):
+            checked = []
+            for number, row in _csv_rows(body, ("item", "counted", "by")):  # every row checked before any is written
                 try:
-                    results.append(core.inventory.count(tx, row["item"], _csv_number(row["counted"], "counted"),
-                                                        stock.text(row["by"], "by"),
-                                                        stock.text(row.get("reason"), "reason", required=False), at))
+                    item, counted = core.inventory.check_count(row["item"], _csv_number(row["counted"], "counted"))
+                    checked.append((item, counted, stock.text(row["by"], "by"),
+                                    stock.text(row.get("reason"), "reason", required=False)))
                 except StockError as exc:
                     raise StockError(f"row {number}: {exc.message}", status=exc.status) from None
+            results = [core.inventory.count(tx, item, counted, by, reason, at) for item, counted, by, reason in checked]
             return {"counted": len(results), "results": results}
         return write(handler, csv_body=True)
 
@@ -382,14 +388,21 @@ def _integration_routes(app: Flask, core: HubCore, now: Callable[[], datetime],
     def confirmations_csv() -> Response:
         """Confirmations as CSV (``id,po_number,supplier,confirmed_date,by``): all rows or none."""
         def handler(tx: Transaction, body: Any, at: datetime) -> dict[str, Any]:
-            results = []
-            for number, row in _csv_rows(body, ("id", "po_number", "supplier", "confirmed_date", "by")):
+            rows = _csv_rows(body, ("id", "po_number", "supplier", "confirmed_date", "by"))
+            for number, row in rows:  # every row checked before any is written
                 try:
                     if not row["id"].strip().isdigit():
                         raise StockError(f"id must be a requisition number, not {row['id']!r}", where="id")
-                    results.append(confirm(tx, int(row["id"]), row, at))
+                    stock.moment(row["confirmed_date"], "confirmed_date", core.options.zone, now=at)
+                    for name in ("po_number", "supplier", "by"):
+                        stock.text(row[name], name)
+                    found = core.inventory._requisition(tx, int(row["id"]))
+                    if found["status"] not in ("open", "ordered"):
+                        raise StockError(f"requisition {found['id']} is {found['status']}: only open or ordered ones "
+                                         "are confirmed", where="id", status=409)
                 except StockError as exc:
                     raise StockError(f"row {number}: {exc.message}", status=exc.status) from None
+            results = [confirm(tx, int(row["id"]), row, at) for _, row in rows]
             return {"confirmed": len(results), "results": results}
         return write(handler, csv_body=True)
 

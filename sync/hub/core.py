@@ -313,16 +313,17 @@ class HubCore:
                 "ships_from_stock": int(plan.ships_from_stock)})
             self._store_plan(tx, order, product, plan, number)
             self.inventory.openings(tx, now)
-        self._emit(tx, "order.placed", {"order_id": order.order_id, "number": number, "product": order.product,
-                                        "revision": order.revision, "configuration": dict(order.configuration),
-                                        "quantity": order.quantity, "promise": _iso(promise),
-                                        "ships_from_stock": plan.ships_from_stock})
-        for wo in plan.work_orders:
-            self._emit(tx, "workorder.released", {"id": wo.id, "order_id": order.order_id, "order_number": number,
-                                                  "item": wo.item, "qty": wo.qty,
-                                                  "start": _iso(wo.start) if wo.operations else None})
-        for req in stock.requisitions(tx.db.query, order_id=order.order_id):
-            self._emit(tx, "requisition.created", req)
+        if self.on_event is not None:  # nothing to build when no ERP listens
+            self._emit(tx, "order.placed", {"order_id": order.order_id, "number": number, "product": order.product,
+                                            "revision": order.revision, "configuration": dict(order.configuration),
+                                            "quantity": order.quantity, "promise": _iso(promise),
+                                            "ships_from_stock": plan.ships_from_stock})
+            for wo in plan.work_orders:
+                self._emit(tx, "workorder.released", {"id": wo.id, "order_id": order.order_id, "order_number": number,
+                                                      "item": wo.item, "qty": wo.qty,
+                                                      "start": _iso(wo.start) if wo.operations else None})
+            for req in stock.requisitions(tx.db.query, order_id=order.order_id):
+                self._emit(tx, "requisition.created", req)
         return {"order_id": order.order_id, "number": number, "promise": _iso(promise),
                 "promise_date": promise.date().isoformat(),
                 "ready_at": _iso(plan.promise), "reason": plan.reason, "ships_from_stock": plan.ships_from_stock,

@@ -73,7 +73,12 @@ def _api_1(db: Any) -> None:
         response TEXT NOT NULL, at TEXT NOT NULL)""")
 
 
-MIGRATIONS = {"hub_stock": [_stock_1], "hub_api": [_api_1]}
+def _stock_2(db: Any) -> None:
+    # the ERP's requisition.created events read an order's requisitions as it is placed
+    db.execute("CREATE INDEX IF NOT EXISTS requisitions_order ON requisitions (order_id)")
+
+
+MIGRATIONS = {"hub_stock": [_stock_1, _stock_2], "hub_api": [_api_1]}
 
 
 def _iso(at: datetime) -> str:
@@ -400,6 +405,23 @@ class Inventory:
             raise StockError(f"requisition {row['id']} is {row['status']} already", where="requisition", status=409)
         self._set_status(tx, row["id"], "closed", by, at, reason or f"closed with {self._received(tx, row['id']):g} received")
         return {"requisition": row["id"], "status": "closed"}
+
+    def resync(self) -> None:
+        """Set the planner's stock from the ledger again (after a write that failed half-way was rolled back):
+        the opening balance plus every movement no live plan counts on."""
+        rows = self.core.store.query(
+            "SELECT item, SUM(qty) AS qty FROM stock_movements WHERE kind = 'opening' OR in_plan = 0 OR (kind IN "
+            "('issue', 'finished', 'shipment') AND order_id IN (SELECT order_id FROM order_cancellations)) "
+            "GROUP BY item")
+        with self.core._lock:
+            for r in rows:
+                if r["item"] in self.core.planner.items:
+                    self.core.planner.on_hand[r["item"]] = float(r["qty"])
+
+    def check_count(self, item: Any, counted: Any) -> tuple[str, float]:
+        """What :meth:`count` refuses, checked without writing (a CSV import checks every row first)."""
+        with self.core._lock:
+            return self._known(item), quantity(counted, "counted", allow_zero=True)
 
     # ------------------------------------------------------------------ restart (HubCore._replay)
     def opening_stock(self) -> None:
