@@ -216,3 +216,19 @@ def test_a_file_that_is_not_a_pdf_is_refused_with_where_it_came_from() -> None:
 
     with pytest.raises(DecodeError, match="traveler of K1-0007-02.*not a readable PDF"):
         render_pdf(b"<html>502 Bad Gateway</html>", where="traveler of K1-0007-02")
+
+
+def test_a_whole_bikes_configuration_is_printed_in_full_on_the_traveler() -> None:
+    """The header cut the configuration at 150 characters: the worker lost half a bike's options."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+    from PySide6.QtPdf import QPdfDocument
+
+    configuration = [[f"attribute_{n:02d}", f"option{n:02d}"] for n in range(25)]  # a City bike has 23
+    data = QByteArray(traveler_pdf({**WORK_ORDER, "configuration": configuration}))
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    document = QPdfDocument()
+    document.load(buffer)
+    text = " ".join(document.getAllText(0).text().split())
+    assert all(f"{k}={v}" in text for k, v in configuration), text
+    document.close()

@@ -15,6 +15,7 @@ from reportlab.graphics.barcode import code128, qr
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from sync.labels import WorkOrderLabel
@@ -45,6 +46,30 @@ def _codes(canvas: Canvas, text: str, x: float, y: float) -> None:
     renderPDF.draw(drawing, canvas, A4[0] - MARGIN - size, y)
 
 
+CONFIG_LINES = 5  # what fits between the header's text and its codes: the last two beside the QR
+
+
+def _wrapped(pairs: list[str], rooms: list[float]) -> list[str]:
+    """``pairs`` joined by commas into one line per width of ``rooms`` (8 pt Helvetica), ``…`` when they do
+    not all fit (a whole bike's configuration is some 25 pairs: cut at 150 characters, the traveler lost
+    half of it)."""
+    out: list[str] = []
+    current = ""
+    for index, pair in enumerate(pairs):
+        candidate = f"{current}, {pair}" if current else pair
+        if current and stringWidth(candidate + ",", "Helvetica", 8) > rooms[len(out)]:
+            out.append(current + ",")
+            current = pair
+            if len(out) == len(rooms):
+                out[-1] = out[-1].rstrip(",") + " …"
+                return out
+        else:
+            current = candidate
+        if index == len(pairs) - 1:
+            out.append(current)
+    return out
+
+
 def traveler_pdf(work_order: Mapping[str, Any]) -> bytes:
     """The traveler of a work order given as its ``workorder.released`` body (RoutedWorkOrder.to_body())."""
     buffer = io.BytesIO()
@@ -61,9 +86,11 @@ def traveler_pdf(work_order: Mapping[str, Any]) -> bytes:
         order = work_order.get("order_number") or work_order.get("order_id") or "-"
         canvas.drawString(MARGIN, top - 12 * mm, f"Order {order}   Product "
                                                  f"{work_order['product']}   Quantity {work_order['quantity']}")
-        config = ", ".join(f"{k}={v}" for k, v in work_order.get("configuration", []))
         canvas.setFont("Helvetica", 8)
-        canvas.drawString(MARGIN, top - 17 * mm, config[:150])
+        pairs = [f"{k}={v}" for k, v in work_order.get("configuration", [])]
+        full, beside_qr = width - 2 * MARGIN, width - 2 * MARGIN - QR_SIZE - 4 * mm
+        for line_no, line in enumerate(_wrapped(pairs, [full] * (CONFIG_LINES - 2) + [beside_qr] * 2)):
+            canvas.drawString(MARGIN, top - (17 + 3.4 * line_no) * mm, line)
         _codes(canvas, label_text(WorkOrderLabel(work_order["id"])), MARGIN, top - 55 * mm)
         return top - 60 * mm
 
