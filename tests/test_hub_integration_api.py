@@ -136,6 +136,10 @@ def test_every_route_of_the_app_is_described_and_every_described_route_answers_t
                     data=f"id,po_number,supplier,confirmed_date,by\n{other['id']},PO-2,Cells Inc,2026-12-01,buyer\n"
                     ).status_code == 201
     assert api.call("POST", "/api/v1/orders/NOPE/shipment", json_body={"by": "dock"}).status_code == 404
+    early = api.call("POST", f"/api/v1/orders/{number}/shipment", json_body={"by": "dock"})
+    assert early.status_code == 409 and "0 on hand" in early.json()["error"], "nothing made yet: nothing to ship"
+    assert api.call("POST", "/api/v1/stock/counts", json_body={"item": "BIKE", "counted": 1, "by": "ann",
+                                                               "reason": "a returned demo bike"}).status_code == 201
     assert api.call("POST", f"/api/v1/orders/{number}/shipment", json_body={"by": "dock"}).status_code == 201
     assert api.call("POST", f"/api/v1/orders/{number}/shipment", json_body={"by": "dock"}).status_code == 409
     missed = described - api.seen

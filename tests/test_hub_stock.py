@@ -51,6 +51,10 @@ def test_every_movement_is_a_row_and_on_hand_is_their_sum_before_and_after_a_res
         hub.core.inventory.count(tx, "RIM-26", 7, "ann", "cycle count", at)
     expected["SPOKE"] += 20
     expected["RIM-26"] = 7
+    before_work = dict(expected)
+    with pytest.raises(StockError, match="0 on hand") as refused, hub.store.transaction() as tx:
+        hub.core.inventory.ship(tx, result["number"], "dock", "", at)
+    assert refused.value.status == 409, "nothing made yet: nothing to ship"
     # the work orders run: each one's first operation issues its materials, its last brings its goods in
     materials = {}
     for row in hub.store.query("SELECT id, body FROM work_orders ORDER BY rowid"):
@@ -79,6 +83,9 @@ def test_every_movement_is_a_row_and_on_hand_is_their_sum_before_and_after_a_res
     kinds = {r["kind"] for r in hub.store.query("SELECT kind FROM stock_movements")}
     assert kinds == {"opening", "receipt", "issue", "finished", "shipment", "count"}
     assert all(r["by"] and r["reason"] and r["at"] for r in hub.store.query("SELECT * FROM stock_movements"))
+    then = on_hand(hub.store.query, at=at + timedelta(minutes=1))  # as of before the work started
+    for item, qty in before_work.items():
+        assert then.get(item, 0) == pytest.approx(qty), item
     planner_before = dict(hub.core.planner.on_hand)
     hub.store.close()
     hub.open()

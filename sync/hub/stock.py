@@ -133,13 +133,25 @@ def moment(value: Any, field: str, zone: Any, *, now: datetime, future_days: int
 
 
 # ---------------------------------------------------------------------- reading
-def on_hand(query: Any, item: str | None = None) -> dict[str, float]:
-    """On hand per item: the sum of its movements (all items, or the one named)."""
-    if item is None:
-        rows = query("SELECT item, SUM(qty) AS qty FROM stock_movements GROUP BY item ORDER BY item")
-    else:
-        rows = query("SELECT item, SUM(qty) AS qty FROM stock_movements WHERE item = ? GROUP BY item", [item])
-    return {r["item"]: round(float(r["qty"]), 9) for r in rows}
+def on_hand(query: Any, item: str | None = None, at: datetime | None = None) -> dict[str, float]:
+    """On hand per item: the sum of its movements (all items, or the one named; as of ``at``, or now).
+
+    ``query`` is a ``Store.query`` or a transaction's ``tx.db.query``: what forecasting and reports read."""
+    where, args = [], []
+    if item is not None:
+        where, args = ["item = ?"], [item]
+    rows = query(f"SELECT item, SUM(qty) AS qty FROM stock_movements "
+                 f"{'WHERE ' + ' AND '.join(where) if where else ''} GROUP BY item ORDER BY item", args) \
+        if at is None else query(
+        "SELECT item, qty, at FROM stock_movements" + (" WHERE item = ?" if item is not None else "") + " ORDER BY id",
+        args)
+    if at is None:
+        return {r["item"]: round(float(r["qty"]), 9) for r in rows}
+    sums: dict[str, float] = {}
+    for r in rows:  # times carry zones: compared as moments, not as text
+        if _at(r["at"]) <= at:
+            sums[r["item"]] = sums.get(r["item"], 0.0) + float(r["qty"])
+    return {code: round(qty, 9) for code, qty in sorted(sums.items())}
 
 
 def movements(query: Any, item: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
@@ -293,6 +305,10 @@ class Inventory:
         with self.core._lock:
             product, _ = self.core.product(row[2], row[3])
             self.openings(tx, at)
+            have = on_hand(tx.db.query, product.item).get(product.item, 0.0)
+            if have + 1e-9 < float(row[4]):
+                raise StockError(f"order {row[1]} needs {row[4]:g} {product.item}, {have:g} on hand: it ships once its "
+                                 "work orders are done (or after a receipt or count)", where="order", status=409)
             movement = self._record(tx, product.item, -float(row[4]), "shipment", by, reason or f"order {row[1]} shipped",
                                     at, in_plan=row[0] in self.core.planner.plans, order_id=row[0])
         return {"movement": movement, "order": row[1], "item": product.item, "qty": row[4],
