@@ -1,11 +1,15 @@
 """Pinyin input for the on-screen keyboard: Latin letters in, pages of Chinese candidates out.
 
-Customers who switch the kiosk to Chinese type their name in Chinese. The data comes from
+Customers who switch the kiosk to Chinese type their name in Chinese. The readings come from
 pypinyin (its per-character readings and its phrase dictionary), inverted once to
-syllable -> characters. Candidates are ranked so a name is found on the first page or two:
-GB2312 level-1 characters (the 3,755 common ones) before level-2 ones, a character's main reading
-before its other readings, then characters that occur in more dictionary phrases first. Only
-GB2312 characters are offered: the rest are rare and would bury the common ones.
+syllable -> characters. Candidates are ranked by common use, so a name is found on the first page:
+a character's main reading before its other readings, then by how much the character is used, from
+wordfreq's Chinese word list (a maintained package that ships frequencies merged from Wikipedia,
+subtitles, news, books and the web; pypinyin ships none) in two shares of equal weight: its part in
+all the text, and its part in the given names of that list's three-character words that begin with
+one of the 100 most common surnames (王伟, 李娜 …). Text alone puts 伟 ninth for ``wei`` behind
+为 位 未 委 …; with the names it is second. Only GB2312 characters are offered: the rest are rare and
+would bury the common ones.
 
 No Qt here: :class:`PinyinComposer` is the state the keyboard widget draws and tests drive.
 """
@@ -66,6 +70,37 @@ def pypinyin_data(name: str) -> dict[str, Any]:
     return {str(k): v for k, v in getattr(module, name).items()}
 
 
+#: the 100 most common Chinese surnames (the national household register's list): a three-character word
+#: of the frequency list that begins with one is taken as a full name, and its other two as a given name
+SURNAMES = frozenset("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
+                     "魏苏吕丁任沈姚卢傅钟姜崔谭廖范汪陆金石戴贾韦夏邱方侯邹熊孟秦白江阎薛尹段雷黎史龙陶贺顾毛"
+                     "郝龚邵万钱严覃武")
+
+
+def common_use() -> tuple[dict[str, float], dict[str, float]]:
+    """(character -> share of use, word -> frequency) from wordfreq's large Chinese list.
+
+    A character's share is half its part in all the text (each word's frequency counted for every
+    character in it) and half its part in the given names (each name counted once, not by how famous
+    its bearer is), so the characters parents choose stand beside the ones texts use most."""
+    from wordfreq import get_frequency_list  # loaded for the build only: the index keeps the ranks
+
+    text: dict[str, float] = {}
+    names: Counter[str] = Counter()
+    words: dict[str, float] = {}
+    for bucket, found in enumerate(get_frequency_list("zh", wordlist="large")):
+        frequency = 10 ** (-bucket / 100)  # wordfreq's centibel buckets
+        words.update(dict.fromkeys(found, frequency))
+        for char in "".join(found):  # one pass over the bucket's characters (plain dict: the build's hot loop)
+            text[char] = text.get(char, 0.0) + frequency
+        names.update(char for word in found if len(word) == 3 and word[0] in SURNAMES for char in set(word[1:]))
+    text_total, name_total = sum(text.values()) or 1.0, sum(names.values()) or 1
+    share = {c: f / text_total for c, f in text.items()}
+    for char, count in names.items():
+        share[char] = share.get(char, 0.0) + count / name_total
+    return share, words
+
+
 @dataclass(frozen=True)
 class Candidate:
     text: str
@@ -79,10 +114,8 @@ class PinyinIndex:
     def __init__(self) -> None:
         pinyin_dict = {int(code): readings for code, readings in pypinyin_data("pinyin_dict").items()}
         phrases_dict = pypinyin_data("phrases_dict")
-        uses: Counter[str] = Counter()
-        for phrase in phrases_dict:
-            uses.update(phrase)
-        ranked: dict[str, list[tuple[tuple[int, int, int, int], str]]] = defaultdict(list)
+        uses, words = common_use()
+        ranked: dict[str, list[tuple[tuple[int, float, int, int], str]]] = defaultdict(list)
         for code, readings in pinyin_dict.items():
             char = chr(code)
             level = gb2312_level(char)
@@ -94,11 +127,11 @@ class PinyinIndex:
                 if syllable in seen or not syllable.isalpha():
                     continue
                 seen.add(syllable)
-                ranked[syllable].append(((level, min(order, 1), -uses[char], code), char))
+                ranked[syllable].append(((min(order, 1), -uses.get(char, 0.0), level, code), char))
         self.characters: dict[str, list[str]] = {s: [c for _, c in sorted(found)] for s, found in ranked.items()}
         self.syllables = frozenset(self.characters)
         self.prefixes = frozenset(s[:n] for s in self.syllables for n in range(1, len(s) + 1))
-        phrases: dict[tuple[str, ...], list[tuple[tuple[int, int], str]]] = defaultdict(list)
+        phrases: dict[tuple[str, ...], list[tuple[tuple[float, int, float], str]]] = defaultdict(list)
         for phrase, phrase_readings in phrases_dict.items():
             if len(phrase) < 2 or len(phrase_readings) != len(phrase):
                 continue
@@ -106,7 +139,8 @@ class PinyinIndex:
             if 0 in levels:
                 continue
             key = tuple(plain_syllable(r[0]) for r in phrase_readings)
-            phrases[key].append(((max(levels), -sum(uses[c] for c in phrase)), phrase))
+            phrases[key].append(((-words.get(phrase, 0.0), max(levels), -sum(uses.get(c, 0.0) for c in phrase)),
+                                 phrase))
         self.phrases: dict[tuple[str, ...], list[str]] = {k: [p for _, p in sorted(v)] for k, v in phrases.items()}
         gb2312_level.cache_clear()  # only the build needs them
         plain_syllable.cache_clear()

@@ -23,10 +23,31 @@ def test_typing_wang_offers_wang_characters_common_ones_first() -> None:
     texts = [c.text for c in composer.candidates()]
     assert "王" in [c.text for c in composer.visible()], texts[:8]
     assert {"王", "网", "望", "忘", "往"} <= set(texts)
-    levels = [gb2312_level(t) for t in texts]
-    assert levels == sorted(levels), "level-1 (common) characters come before level-2 ones"
-    assert all(level in (1, 2) for level in levels)
+    assert all(gb2312_level(t) in (1, 2) for t in texts)
     assert texts.index("王") < texts.index("汪") < len(texts)
+
+
+#: the characters of China's most common given names (伟 of 张伟 and 王伟, 芳, 娜, 秀英 …), by their pinyin
+COMMON_GIVEN_NAMES = {"wei": "伟", "fang": "芳", "na": "娜", "min": "敏", "jing": "静", "li": "丽", "qiang": "强",
+                      "lei": "磊", "jun": "军", "yang": "洋", "yong": "勇", "jie": "杰", "juan": "娟", "tao": "涛",
+                      "ming": "明", "chao": "超", "xia": "霞", "ping": "平", "gang": "刚", "gui": "桂",
+                      "ying": "英", "hua": "华", "ling": "玲", "bin": "斌", "hui": "辉", "peng": "鹏", "hong": "红",
+                      "fei": "飞", "jian": "建", "bo": "波", "yu": "宇", "hao": "浩", "ting": "婷", "xin": "欣",
+                      "feng": "峰", "xue": "雪", "lin": "琳", "xiu": "秀", "lan": "兰", "mei": "梅"}
+
+
+@pytest.mark.parametrize("letters, name", sorted(COMMON_GIVEN_NAMES.items()))
+def test_common_given_names_are_on_the_first_page(letters: str, name: str) -> None:
+    composer = composer_with(letters)
+    assert name in [c.text for c in composer.visible()], [c.text for c in composer.candidates()][:16]
+
+
+def test_ranking_follows_common_use_not_the_gb2312_level() -> None:
+    wei = [c.text for c in composer_with("wei").visible()]
+    assert wei[:2] == ["为", "伟"], wei  # was page 3, behind 尾 微 危 (more dictionary phrases)
+    ting = [c.text for c in composer_with("ting").visible()]
+    assert "婷" in ting and gb2312_level("婷") == 2  # a level-2 character people name their daughters
+    assert [c.text for c in composer_with("de").visible()][0] == "的"  # the most used character of all
 
 
 def test_candidates_are_paged_with_next_and_previous() -> None:

@@ -369,6 +369,8 @@ def test_candidate_pages_turn_with_next_and_previous(kiosk, qtbot, artifacts):
     for key in "wei":
         tap(qtbot, window, f"key-{key}")
     first = candidate_texts(window)
+    assert "伟" in first, "the common given name is on the first page (candidates ranked by common use)"
+    shot(window, artifacts, "zh_CN-14-pinyin-wei-first-page")
     assert not visible(window, QPushButton, "candidatePrevious")[0].isEnabled()
     tap(qtbot, window, "candidateNext")
     second = candidate_texts(window)
