@@ -12,6 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from sync.catalog.store import CatalogStore
 from sync.demo import station_centres
 
@@ -77,3 +79,65 @@ def test_running_the_demo_again_reuses_the_released_revisions(tmp_path: Path) ->
     again = run_check(tmp_path / "demo")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "CARGO@1, CITY@1, MTB@1" in again.stdout
+
+
+def test_live_demo_a_person_follows_the_printed_steps_at_st_assy_1_while_the_script_works_the_rest(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The live demo without its windows: the walk-through hands the order's travelers to the scripted
+    stations, prints which label pictures are the person's; following those lines (each picture read by the
+    station decoder at st-assy-1, started and completed) finishes the order, and the console says so."""
+    import time
+
+    from sync.broker.ports import free_port
+    from sync.demo import KIOSK, Demo, Walkthrough
+    from sync.settings import load
+    from terminal.decode.pdf import read_labels
+    from terminal.decode.sources import read_image
+    from terminal.scripted import Floor, Station, badge_card
+
+    demo = Demo(tmp_path / "demo", REPO / "assets" / "catalog", free_port(), free_port())
+    person: Floor | None = None
+    walkthrough: Walkthrough | None = None
+    try:
+        demo.start_core()
+        assert demo.broker is not None
+        base = load(environ={"FLOORLINK_NODE_SITE": "demo", "FLOORLINK_NODE_DATA_DIR": str(demo.data),
+                             "FLOORLINK_MQTT_HOST": "127.0.0.1", "FLOORLINK_MQTT_PORT": str(demo.broker.port),
+                             "FLOORLINK_NODE_TIME_ZONE": "Asia/Shanghai"})
+        person = Floor([Station.open(base, "st-assy-1", ["ASSY"])], timeout=120)
+        person.wait_connected()
+        person.log_in(badge_card("E-0007"))
+        walkthrough = Walkthrough(demo, demo.start_floor("st-assy-1"), "st-assy-1")
+        walkthrough.start()
+        kiosk = demo.spawn("kiosk", [sys.executable, "-m", "kiosk.scripted", "--catalog", str(demo.data / "catalog.db"),
+                                     "--product", "CITY", "--choose=frame_type=step_through"], KIOSK)
+        assert kiosk.wait(120) == 0
+        deadline, printed = time.monotonic() + 120, ""
+        while "log in first" not in printed:
+            assert time.monotonic() < deadline, printed
+            time.sleep(0.5)
+            printed += capsys.readouterr().out
+        pictures = [Path(p) for p in re.findall(r"copy (\S+\.png) into ", printed)]
+        assert pictures and all(str(demo.camera) in line for line in printed.splitlines() if "copy " in line)
+        done = []
+        for picture in pictures:  # the scripted stations write each traveler's pictures as they reach it
+            while not picture.exists():
+                assert time.monotonic() < deadline + 240, f"{picture} never appeared"
+                time.sleep(0.5)
+            (label,) = read_labels([read_image(picture)])
+            step = person.work_operation(label)
+            assert step is not None and step.station == "st-assy-1" and step.worker == "E-0007"
+            done.append((step.work_order, step.operation))
+        while "done at" not in printed:
+            assert time.monotonic() < deadline + 360, printed
+            time.sleep(0.5)
+            printed += capsys.readouterr().out
+        number = re.search(r"^order (\S+): \d+ work orders", printed, re.M)
+        assert number and re.search(rf"^order {number[1]}: done at \d{{4}}-", printed, re.M)
+        assert len(done) == len(pictures) == 4  # cockpit, frame prep, final assembly, e-system
+    finally:
+        if walkthrough is not None:
+            walkthrough.stop.set()
+        if person is not None:
+            person.close()
+        demo.stop()
