@@ -168,3 +168,24 @@ def test_a_cancelled_requisition_takes_no_receipt(hub: Hub) -> None:
     with pytest.raises(StockError, match="is cancelled") as refused, hub.store.transaction() as tx:
         hub.core.inventory.receive(tx, batt["id"], 1, "gate", "", MONDAY_8)
     assert refused.value.status == 409
+
+
+def test_a_count_that_takes_promised_stock_buys_it_again_and_moves_the_promise(hub: Hub) -> None:
+    first = hub.order("O1")
+    reserved = hub.core.planner.reserved["SPOKE"]
+    assert reserved > 30, "the wheels take their spokes from stock"
+    with hub.store.transaction() as tx:
+        hub.core.inventory.count(tx, "SPOKE", reserved - 30, "ann", "a box was empty", MONDAY_8 + timedelta(minutes=1))
+    (bought,) = [r for r in hub.store.query("SELECT * FROM requisitions WHERE movement IS NOT NULL")]
+    assert (bought["item"], bought["rebought"], bought["supplier"]) == ("SPOKE", 30, "Spokes Ltd")
+    order = hub.store.query("SELECT promise, promise_reason FROM orders")[0]
+    assert order["promise"][:10] > first["promise"][:10], "5 days' lead time for the spokes bought again"
+    assert "SPOKE from Spokes Ltd" in order["promise_reason"]
+    assert any(t == "order.promise_changed" for _, t, _ in hub.published)
+    reserved_after = dict(hub.core.planner.reserved)
+    hub.store.close()
+    hub.open()
+    assert hub.core.planner.reserved == pytest.approx(reserved_after), "a restart buys the same again"
+    with hub.store.transaction() as tx:  # a replan after the restart still waits for the spokes
+        hub.core.inventory.count(tx, "RIM-26", 10, "ann", "", MONDAY_8 + timedelta(minutes=2))
+    assert hub.store.query("SELECT promise FROM orders")[0]["promise"] == order["promise"]

@@ -19,6 +19,7 @@ or a supplier's confirmed date, moves the requisition's due date in the plan
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
@@ -78,7 +79,13 @@ def _stock_2(db: Any) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS requisitions_order ON requisitions (order_id)")
 
 
-MIGRATIONS = {"hub_stock": [_stock_1, _stock_2], "hub_api": [_api_1]}
+def _stock_3(db: Any) -> None:
+    # a requisition raised because a movement (a count) took stock an order was promised: which one, for how much
+    db.execute("ALTER TABLE requisitions ADD COLUMN movement INTEGER")
+    db.execute("ALTER TABLE requisitions ADD COLUMN rebought REAL")
+
+
+MIGRATIONS = {"hub_stock": [_stock_1, _stock_2, _stock_3], "hub_api": [_api_1]}
 
 
 def _iso(at: datetime) -> str:
@@ -193,11 +200,49 @@ class Inventory:
             "INSERT INTO stock_movements (item, qty, kind, at, by, reason, order_id, work_order, requisition, counted, "
             "after_seq, in_plan) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [item, qty, kind, _iso(at), by, reason, order_id, work_order, requisition, counted, after_seq, int(in_plan)])
+        movement = int(cursor.lastrowid or 0)
         if not in_plan and item in self.core.planner.items:
             short = self.core.planner.adjust_stock(item, qty)
             if short > 1e-9:
+                self._rebuy(tx, movement, item, short, at)
                 self._short(tx, item, short, at)
-        return int(cursor.lastrowid or 0)
+        return movement
+
+    def _rebuy(self, tx: Transaction, movement: int, item: str, short: float, at: datetime) -> None:
+        """Stock promised to orders is gone: the latest orders whose work orders have not taken it yet buy it
+        again (a requisition each, stored with the movement that caused it); the replan moves their promises."""
+        planner = self.core.planner
+        issued = {r[0] for r in tx.execute("SELECT DISTINCT work_order FROM stock_movements WHERE kind = 'issue' "
+                                           "AND item = ?", [item])}
+        for order_id in reversed(list(planner.plans)):
+            if short <= 1e-9:
+                return
+            plan = planner.plans[order_id]
+            if plan.ships_from_stock or plan.reserved.get(item, 0.0) <= 1e-9:
+                continue
+            for wo_id, body in tx.execute("SELECT id, body FROM work_orders WHERE order_id = ? ORDER BY rowid",
+                                          [order_id]).fetchall():
+                uses = sum(float(m.get("quantity", 0)) for m in json.loads(body).get("materials", [])
+                           if m.get("item") == item)
+                if uses <= 1e-9 or wo_id in issued:
+                    continue
+                req = planner.rebuy(order_id, wo_id, item, min(short, uses), at)
+                if req is None:
+                    break
+                rebought = min(short, uses)
+                short -= rebought
+                self._store_rebuy(tx, req, movement, rebought)
+                if short <= 1e-9:
+                    return
+
+    def _store_rebuy(self, tx: Transaction, req: Any, movement: int, rebought: float) -> None:
+        cursor = tx.execute(
+            "INSERT INTO requisitions (kind, order_id, item, qty, supplier, need_date, due_date, work_order, movement, "
+            "rebought) VALUES ('purchase', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [req.order_id, req.item, req.qty, req.supplier, _iso(req.need_date), _iso(req.due_date), req.work_order,
+             movement, rebought])
+        self.core._emit(tx, "requisition.created", next(
+            r for r in requisitions(tx.db.query, order_id=req.order_id) if r["id"] == cursor.lastrowid))
 
     def openings(self, tx: Transaction, now: datetime) -> None:
         """The catalog's stock of every item the planner knows and the ledger does not yet: its first movement."""
@@ -452,9 +497,14 @@ class Inventory:
             "SELECT id, item, qty, at, after_seq FROM stock_movements WHERE in_plan = 0 ORDER BY id")]
 
     def replay_movement(self, row: Mapping[str, Any]) -> None:
-        """A movement no plan counted on, applied to the planner at its place among the orders."""
+        """A movement no plan counted on, applied to the planner at its place among the orders, with the
+        requisitions it made orders buy again."""
         if row["item"] in self.core.planner.items:
             self.core.planner.adjust_stock(row["item"], float(row["qty"]))
+        for req in self.core.store.query("SELECT order_id, work_order, item, rebought FROM requisitions "
+                                         "WHERE movement = ? ORDER BY id", [row["id"]]):
+            self.core.planner.rebuy(req["order_id"], req["work_order"], req["item"], float(req["rebought"]),
+                                    _at(row["at"]))
 
     def replay_cancelled(self, order_id: str) -> None:
         for r in self.core.store.query("SELECT item, SUM(qty) AS qty FROM stock_movements WHERE order_id = ? AND "

@@ -623,6 +623,32 @@ class Planner:
         self.on_hand[code] = self.on_hand.get(code, 0) + delta
         return max(0.0, self.reserved.get(code, 0) - self.on_hand[code])
 
+    def rebuy(self, order_id: str, work_order: str, item: str, qty: float, now: datetime) -> Requisition | None:
+        """Stock an order was promised is gone (a count found less): up to ``qty`` of its reservation of
+        ``item`` is bought again for ``work_order``, which now waits for it (:meth:`reschedule` moves the
+        promise, the reason names the supplier). None when the order holds none of it."""
+        plan, state = self.plans.get(order_id), self._work_orders.get(work_order)
+        if plan is None or state is None:
+            return None
+        spec = self._spec(item)
+        take = min(qty, plan.reserved.get(item, 0.0))
+        if take <= _EPS:
+            return None
+        plan.reserved[item] -= take
+        self.reserved[item] = self.reserved.get(item, 0.0) - take
+        due = self._due(spec, now)
+        lot = _lot_size(spec, take)
+        if lot - take > _EPS:
+            self.lots.setdefault(item, []).append(_Lot(due, lot - take))
+        req = Requisition("purchase", order_id, item, lot, spec.supplier, need_date=now, due_date=due,
+                          work_order=work_order, surplus=max(lot - take, 0.0))
+        plan.requisitions.append(req)
+        if due > state.materials_ready or state.material_constraint is None:
+            state.materials_ready = max(due, state.materials_ready)
+            state.material_constraint = _Constraint("material", item, state.materials_ready)
+            state.plan.materials_ready = state.materials_ready
+        return req
+
     def requisition_due(self, order_id: str, item: str, work_order: str | None, index: int, due: datetime,
                         supplier: str | None = None) -> bool:
         """A purchase requisition now arrives at ``due`` (a supplier's confirmed date, or received in full):
