@@ -12,6 +12,7 @@ import pytest
 
 from sync import settings as settings_module
 from sync.errors import SettingsError
+from terminal.station import roster
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -57,7 +58,10 @@ def look():
     (window,) = [w for w in qapp.topLevelWidgets() if isinstance(w, DashboardWindow)]
     seen.update(tab=window.tabs.currentWidget() is window.alerts, refresh=window.timer.interval(),
                 stale=window.model.stale_after.total_seconds(), centre=window.stations.preferred,
-                banner=window.banner.text())
+                banner=window.banner.text(), cycle=window.cycle.interval() if window.cycle.isActive() else 0,
+                zh=window.tabs.tabText(0), size=[window.width(), window.height()])
+    worker = window.core.call(lambda: window.model.identify("2468"))  # the roster in this node's store
+    seen.update(who=worker.name if worker else None)
     qapp.quit()
 
 QTimer.singleShot(1500, look)
@@ -70,13 +74,16 @@ def test_the_dashboard_app_starts_with_the_configured_tab_centre_and_timings(tmp
     """The real entry point in its own process (app.exec() would end this one's event loop for later tests):
     store and sync opened on the core thread, the hub unreachable, the settings reach the screen."""
     config = tmp_path / "site.toml"
-    config.write_text(f'[node]\ndata_dir = "{tmp_path / "node"}"\n[mqtt]\nport = 1\n'
+    config.write_text(f'[node]\ndata_dir = "{tmp_path / "node"}"\nlanguage = "zh_CN"\n[mqtt]\nport = 1\n'
                       '[dashboard]\ndefault_tab = "alerts"\nwork_centre = "WHEEL"\nstale_after_s = 20\n'
-                      'time_refresh_s = 2.5\n', encoding="utf-8")
+                      'time_refresh_s = 2.5\ncycle_s = 30\n', encoding="utf-8")
+    # who may acknowledge: added with the station's roster tool into the dashboard node's own store
+    assert roster.main(["--config", str(config), "add", "S-0001", "Chen Jie", "--pin", "2468", "--supervisor"]) == 0
     done = subprocess.run([sys.executable, "-c", SCREEN_PROBE, str(config)], cwd=REPO, capture_output=True,
                           text=True, timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {
         "code": 0, "tab": True, "refresh": 2500, "stale": 20.0, "centre": "WHEEL",
-        "banner": "No data from the hub yet — hub link is down"}
+        "banner": "尚未收到服务器数据 — 与服务器的连接已断开", "cycle": 30_000, "zh": "总览", "size": [1920, 1080],
+        "who": "Chen Jie"}
     assert (tmp_path / "node").is_dir()

@@ -196,6 +196,13 @@ def test_the_overview_shows_late_and_at_risk_orders_stations_and_alerts_big_enou
     assert min(pixel_size(w) for w in figures) >= 48
     assert min(pixel_size(w) for w in words) >= 28
     assert not clipped(overview)
+    wall.link["up"] = False  # the stale banner takes its line: the board still fits the screen
+    wall.clock.now = NOW + timedelta(minutes=5)
+    win.tick()
+    qtbot.wait(30)
+    assert win.banner.isVisible() and (win.width(), win.height()) == (WIDTH, HEIGHT)
+    assert not clipped(overview)
+    win.grab().save(str(artifacts / f"dashboard_wall_overview_stale_{language}.png"))
 
 
 def test_no_text_is_elided_or_clipped_on_any_dashboard_screen(wall: Screen, qtbot: Any, artifacts: Path) -> None:

@@ -173,6 +173,9 @@ class Column(QFrame):
     def __init__(self, title: str, make: Callable[[], Tap], rows: int) -> None:
         super().__init__()
         self.setObjectName("wallColumn")
+        # the screen's height decides, never the column's wrapped texts: a wrapped label measured at its
+        # narrowest would ask for more than 1080 px and push the board past the bottom of the screen
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
         self.title_source = title
         self.title = _label("wallHeading")
         self.lines = [make() for _ in range(rows)]
