@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sync import logs
 from sync import settings as settings_module
 from sync.errors import FloorLinkError, SettingsError
+from sync.pairing import DEVICE_CA
 from sync.protocol.edge import EdgeSync
 from sync.settings import Settings
 from sync.station.ledger import StationLedger
@@ -23,7 +25,7 @@ from sync.station.stored import StoredLedger, open_ledger, register
 from terminal.decode.chain import DecodeChain
 from terminal.decode.confirm import ScanConfirmer
 from terminal.decode.sources import CaptureWorker, open_source
-from terminal.qt import QApplication, QTimer
+from terminal.qt import QApplication, QEventLoop, QTimer, ui_post
 from terminal.station.camera_scan import CameraScanner
 from terminal.station.demo import seed_demo, seed_demo_roster
 from terminal.station.refused import RefusedEvents
@@ -109,6 +111,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                         help="camera | folder:PATH | drop:PATH (pictures dropped in are scanned once) | video:PATH | none "
                              "(default: setting camera.source, else the camera)")
     parser.add_argument("--dashboard", action="store_true", help="supervisor dashboard mode")
+    parser.add_argument("--pair", action="store_true",
+                        help="when the settings file (--config or FLOORLINK_CONFIG) does not exist yet: scan the hub's "
+                             "pairing code with the camera, write it, then start (deploy/systemd's unit does this)")
     parser.add_argument("--report-ready", action="store_true",
                         help="print READY once the station screen shows and, with a camera source, SCANNED and the "
                              "text of the first confirmed scan, then quit (smoke test)")
@@ -155,8 +160,64 @@ def start_camera(settings: Settings | None, before_start: Callable[[CameraBridge
         return None, f"no camera: {exc}"
 
 
+def pairing_screen(config_path: Path, camera: Settings, windowed: bool, ca_file: Path = Path(DEVICE_CA),
+                   quit_after_ms: int = 1500) -> int:
+    """First run (no settings file yet): the camera waits for the hub's pairing code (sync.pairing), which
+    writes the settings file; 0 once paired, 1 when the screen was closed first."""
+    from terminal.station.first_run import CodeReader, FirstRun
+    from terminal.ui.camera import preview_image
+    from terminal.ui.pairing_page import PairingPage
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setStyleSheet(STYLE.read_text(encoding="utf-8"))
+    page = PairingPage()
+    rule = FirstRun(config_path, ca_file)
+    post = ui_post(page)
+    loop = QEventLoop()  # its own loop, not app.exec(): the station's window runs in the app's loop afterwards
+    leave = QTimer(page)  # one timer, stopped on the way out: nothing left pending for a later event loop
+    leave.setSingleShot(True)
+    leave.timeout.connect(loop.quit)
+    closed: list[bool] = []
+
+    def scanned(text: str) -> None:
+        if closed:  # a read queued before the screen closed
+            return
+        page.say(rule.offer(text))
+        if rule.paired is not None and not leave.isActive():
+            leave.start(quit_after_ms)
+
+    reader = CodeReader(CaptureWorker(open_source(camera), fps=None if camera.get("camera.source") == "" else 10),
+                        DecodeChain.for_camera(camera), lambda text: post(lambda: scanned(text)),
+                        on_frame=lambda image: post(lambda: page.show_frame(preview_image(image))))
+    page.resize(1024, 768)
+    page.show() if windowed else page.showFullScreen()
+    reader.start()
+    try:
+        loop.exec()
+    finally:
+        closed.append(True)
+        leave.stop()
+        reader.stop()
+        page.close()
+    return 0 if rule.paired is not None else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    config = args.config or os.environ.get("FLOORLINK_CONFIG")
+    if args.pair and config and not args.dashboard and not Path(config).expanduser().exists():
+        # a new station: pair it with the code `python -m sync.hub enroll` printed (docs/install.md)
+        try:
+            scanning = source_settings(settings_module.load(None, environ={}), args.source)
+            if scanning is None:
+                raise SettingsError(f"no settings file at {config} and no camera to scan the pairing code",
+                                    where="--source", fix="start with a camera, or copy the settings file there")
+            if pairing_screen(Path(config).expanduser(), scanning, args.windowed) != 0:
+                return 1
+        except FloorLinkError as exc:
+            print(f"terminal: {exc}", file=sys.stderr)
+            return 2
     try:
         settings = settings_module.load(args.config)
         logs.setup(settings.get("node.device_id"), settings, level=args.log_level)

@@ -227,4 +227,16 @@ ZH_CN: dict[str, str] = {
     "hub link is down": "与服务器的连接已断开", "no update from the hub": "服务器没有更新",
     "Stale since {time} — {reason}; showing the last known state": "自 {time} 起数据未更新 — {reason}；显示最后已知状态",
     "Cannot read the local cache: {why} — showing the last state": "无法读取本地缓存：{why} — 显示最后状态",
+    # first run: pairing with the hub (terminal/station/first_run.py)
+    "Pair this station": "配对此工位",
+    "Hold the pairing code from the hub in front of the camera.": "请将服务器打印的配对码对准摄像头。",
+    "That is not a pairing code. Show the code the hub printed for this station.":
+        "这不是配对码。请出示服务器为此工位打印的配对码。",
+    "That code is for another device. Show the code the hub printed for this station.":
+        "此配对码属于其他设备。请出示服务器为此工位打印的配对码。",
+    "The site's certificate is missing. Copy ca.crt from the hub to {path}, then show the code again.":
+        "缺少本厂的证书。请将服务器上的 ca.crt 复制到 {path}，然后再次出示配对码。",
+    "The certificate here is not this site's. Copy ca.crt from this site's hub to {path}.":
+        "此处的证书不属于本厂。请将本厂服务器上的 ca.crt 复制到 {path}。",
+    "Paired as {device}. Starting…": "已配对为 {device}。正在启动…",
 }

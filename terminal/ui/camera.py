@@ -12,6 +12,16 @@ from terminal.station.camera_scan import CameraScanner
 PREVIEW_WIDTH = 360
 
 
+def preview_image(image: np.ndarray) -> QImage:
+    """A camera frame (BGR or grey) scaled to the preview width, as a QImage that owns its pixels."""
+    h, w = image.shape[:2]
+    scale = PREVIEW_WIDTH / max(1, w)
+    small = cv2.resize(image, (PREVIEW_WIDTH, max(1, int(h * scale))), interpolation=cv2.INTER_AREA)
+    rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB) if small.ndim == 3 else cv2.cvtColor(small, cv2.COLOR_GRAY2RGB)
+    rgb = np.ascontiguousarray(rgb)
+    return QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0], QImage.Format.Format_RGB888).copy()
+
+
 class CameraBridge(QObject):
     """Owns the scan loop; ``scanned`` and ``preview`` are emitted from its thread, delivered queued."""
 
@@ -33,13 +43,7 @@ class CameraBridge(QObject):
         self.scanned.emit(scan.text)
 
     def _frame(self, image: np.ndarray) -> None:
-        h, w = image.shape[:2]
-        scale = PREVIEW_WIDTH / max(1, w)
-        small = cv2.resize(image, (PREVIEW_WIDTH, max(1, int(h * scale))), interpolation=cv2.INTER_AREA)
-        rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB) if small.ndim == 3 else cv2.cvtColor(small, cv2.COLOR_GRAY2RGB)
-        rgb = np.ascontiguousarray(rgb)
-        qimage = QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0], QImage.Format.Format_RGB888).copy()
-        self.preview.emit(qimage)
+        self.preview.emit(preview_image(image))
 
     def stop(self) -> None:
         if self.scanner is not None:
