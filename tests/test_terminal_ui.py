@@ -342,3 +342,24 @@ def test_a_work_order_with_many_materials_scrolls_inside_the_screen_instead_of_g
         bottom_right = button.mapTo(window, button.rect().bottomRight())
         assert window.rect().contains(bottom_right), f"{button.text()} is outside the window"
     shot(window, artifacts, "many_materials")
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_every_page_of_the_station_fits_its_1280_by_800_screen(qtbot, language: str) -> None:  # type: ignore[no-untyped-def]
+    """The window is as large as its largest page: the typed-number keypad made it 1412 px wide and the
+    login page's language buttons 877 px high, so a 1280×800 terminal cut off the bottom and right edge."""
+    from terminal.station import texts
+
+    settings = load(environ={"FLOORLINK_STATION_DEMO_WORK_ORDERS": "1", "FLOORLINK_STATION_SOUND": "0",
+                             "FLOORLINK_NODE_LANGUAGE": language})
+    ledger = MemoryLedger()
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    try:
+        win, wedge = build_window(settings, build_session(settings, ledger), memory_link(ledger), app)
+        qtbot.addWidget(win)
+        app.removeEventFilter(wedge)
+        hint = win.minimumSizeHint()
+        assert hint.width() <= 1280 and hint.height() <= 800, hint
+    finally:
+        texts.use("en")

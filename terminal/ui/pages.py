@@ -38,7 +38,7 @@ class LoginPage(QWidget):
     def __init__(self) -> None:
         super().__init__()
         row = QHBoxLayout(self)
-        row.setContentsMargins(40, 16, 40, 16)
+        row.setContentsMargins(40, 8, 40, 8)
         row.setSpacing(40)
         left = QVBoxLayout()
         left.addStretch(1)
