@@ -348,3 +348,20 @@ def test_the_hub_service_queues_business_events_for_its_erp_channels_with_the_or
         service.store.close()
         service.notifier.store.close()
         service.catalog.close()
+
+
+def test_an_idempotency_key_outlives_a_hub_restart(api: Api) -> None:
+    body = {"item": "RIM-26", "counted": 8, "by": "ann"}
+    first = api.call("POST", "/api/v1/stock/counts", json_body=body, key="count-rim-1")
+    api.hub.store.close()
+    api.hub.open()  # the hub restarts; the ERP retries what it never saw answered
+    now = MONDAY_8 + timedelta(hours=2)
+    server = ApiServer(create_app(api.hub.core, [READ], now=lambda: now, integrate_tokens=[WRITE])).start()
+    try:
+        again = requests.post(f"http://127.0.0.1:{server.port}/api/v1/stock/counts", json=body, timeout=20,
+                              headers={"Authorization": f"Bearer {WRITE}", "Idempotency-Key": "count-rim-1"})
+    finally:
+        server.stop()
+    assert again.status_code == 201 and again.json() == first.json()
+    counts = api.hub.store.query("SELECT COUNT(*) AS n FROM stock_movements WHERE kind = 'count'")[0]["n"]
+    assert counts == 1, "counted once"
