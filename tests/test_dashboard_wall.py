@@ -17,11 +17,14 @@ from sync.labels import BadgeLabel
 from sync.station.ledger import pin_hash
 from sync.station.workorders import Worker
 from sync.store import Outbox
-from terminal.dashboard.widgets import DrillDown, WhoDialog
+from terminal.dashboard.look import contrast
+from terminal.dashboard.widgets import TABS, DrillDown, WhoDialog
 from terminal.qt import (
     QAbstractButton,
     QApplication,
+    QBarCategoryAxis,
     QFontMetrics,
+    QHorizontalBarSeries,
     QLabel,
     QPoint,
     QStyle,
@@ -35,6 +38,7 @@ from tests.test_dashboard_model import NOW
 from tests.test_dashboard_ui import Screen, open_screen
 
 WIDTH, HEIGHT = 1920, 1080
+TAB_KEYS = [key for key, _title in TABS]
 ROSTER = [Worker("S-0001", "Chen Jie", pin_hash("S-0001", "2468"), True), Worker("E-0042", "Li Wei", "", False)]
 
 
@@ -303,3 +307,37 @@ def test_on_a_1280_desk_screen_every_tab_title_and_panel_still_fits(wall: Screen
             problems.setdefault(tab, []).extend(found)
         win.grab().save(str(artifacts / f"dashboard_desk_{tab}_{texts.language()}.png"))
     assert not problems, problems
+
+
+def test_charts_name_every_centre_whole_and_give_each_line_its_own_colour(wall: Screen, qtbot: Any) -> None:
+    win = wall.win
+    win.show_tab("load")
+    (series,) = win.load.today.series()
+    assert isinstance(series, QHorizontalBarSeries)  # centre codes on the left axis: never cut to "WE…"
+    (axis,) = [a for a in win.load.today.axes() if isinstance(a, QBarCategoryAxis)]
+    assert axis.categories() == ["ASSY", "PAINT", "QC", "WELD", "WHEEL"]
+    assert axis.labelsFont().pixelSize() >= 20
+    win.show_tab("kpis")
+    lines = win.kpis.oee.series()
+    assert len(lines) == 5
+    colours = [line.pen().color().name() for line in lines]
+    assert len(set(colours)) == len(colours), colours  # WELD and WHEEL were one colour
+    assert min(contrast(c, "#ffffff") for c in colours) >= 4.5
+    assert win.kpis.oee.legend().alignment() == Qt.AlignmentFlag.AlignBottom  # room for whole names
+
+
+def test_a_cycling_board_turns_overview_stations_alerts_and_a_touch_holds_it(wall: Screen, qtbot: Any) -> None:
+    win = wall.win
+    win.show_tab("kpis")
+    shown = []
+    for _ in range(4):
+        win.next_tab()
+        shown.append(TAB_KEYS[win.tabs.currentIndex()])
+    assert shown == ["overview", "stations", "alerts", "overview"]
+    win.start_cycle(60)
+    qtbot.wait(600)
+    before = win.cycle.remainingTime()
+    assert before <= 59_500
+    qtbot.mouseClick(win.overview.orders.lines[0], Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
+    assert win.cycle.remainingTime() > before  # the touch started the interval again
+    win.cycle.stop()

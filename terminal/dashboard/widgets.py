@@ -831,12 +831,10 @@ class DashboardWindow(QMainWindow):
         self.timer.timeout.connect(self.tick)
         self.timer.start(time_refresh_ms)
         self.cycle = QTimer(self)  # the wall board's turn through CYCLE (dashboard.cycle_s; 0: fixed)
+        self.cycle.setTimerType(Qt.TimerType.PreciseTimer)
         self.cycle.timeout.connect(self.next_tab)
         if cycle_s > 0:
-            self.cycle.start(cycle_s * 1000)
-            app = QApplication.instance()
-            if app is not None:
-                app.installEventFilter(self)  # a touch anywhere holds the turn (see eventFilter)
+            self.start_cycle(cycle_s)
         self.apply(set())
         self.core.request_read()  # the cached state, at once
 
@@ -846,6 +844,13 @@ class DashboardWindow(QMainWindow):
 
     def show_tab(self, key: str) -> None:
         self.tabs.setCurrentIndex(self.tab_index(key))
+
+    def start_cycle(self, seconds: int) -> None:
+        """Turn through CYCLE every ``seconds``; a touch anywhere holds the turn (see eventFilter)."""
+        self.cycle.start(seconds * 1000)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
 
     def next_tab(self) -> None:
         """The cycling wall board's next tab (from any tab: back to the overview)."""
@@ -945,6 +950,10 @@ class DashboardWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         self.timer.stop()
+        self.cycle.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
         if self.own_core:
             self.core.close()
         super().closeEvent(event)
