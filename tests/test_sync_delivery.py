@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 SITE = "demo"
 
 
-def record(store: Store, count: int, per_tx: int = 250, type: str = "op.completed") -> None:
+def record(store: Store, count: int, per_tx: int = 250, type: str = "demo.tick") -> None:
     """Events as a station would write them, several per transaction (each commit is an fsync)."""
     done = 0
     while done < count:
