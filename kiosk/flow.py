@@ -262,9 +262,16 @@ class KioskModel:
 
     def _end_session(self, outcome: str) -> None:
         if self._funnel or outcome != "abandoned":
-            self._record("kiosk.funnel", {"session": self.session_id, "outcome": outcome,
-                                          "product": self.product.code if self.product else None,
-                                          "steps": list(self._funnel)})
+            body: dict[str, Any] = {"session": self.session_id, "outcome": outcome,
+                                    "product": self.product.code if self.product else None,
+                                    "steps": list(self._funnel)}
+            # what a customer who saw the summary had configured: the hub's demand sensing counts it
+            # as a weaker signal than an order (sync/hub/demand.py)
+            if (self.product is not None and self.configurator is not None
+                    and any(step["screen"] == "summary" for step in self._funnel)):
+                body["configuration"] = dict(self.configurator.choices)
+                body["revision"] = self.revisions.get(self.product.code, 0)
+            self._record("kiosk.funnel", body)
 
     # --- time and touches ---------------------------------------------------------------------------
     def touch(self) -> None:

@@ -219,6 +219,12 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
         result = report(lambda: core.insights(*span))
         return result if isinstance(result, Response) else jsonify(result)
 
+    @app.get("/api/v1/demand")
+    def demand() -> Response:
+        """The demand report as of now (sync.hub.demand; the same as python -m sync.hub.insights demand)."""
+        result = report(lambda: core.demand(now()))
+        return result if isinstance(result, Response) else jsonify(result)
+
     @app.get("/api/v1/kpis/oee.csv")
     def oee_csv() -> Response:
         span = period()

@@ -33,6 +33,7 @@ from sync.hub.alerts import (
     overruns,
     silent_stations,
 )
+from sync.hub.demand import DemandOptions, hub_demand_report
 from sync.hub.insights import (
     FEEDBACK,
     FeedbackThresholds,
@@ -172,6 +173,9 @@ class HubOptions:
     qc_window: int = 20
     qc_minimum: int = 5
     feedback: FeedbackThresholds = FeedbackThresholds()
+    demand: DemandOptions = DemandOptions()
+    demand_every: timedelta = timedelta(hours=1)
+    """How often the tick forecasts demand and raises purchasing and capacity warnings (sync.hub.demand)."""
 
 
 #: event types whose refusal raises an alert: what workers and customers did, not telemetry
@@ -214,6 +218,7 @@ class HubCore:
         self._calendars: dict[str, WorkingTime] = {}
         self._stations: dict[str, frozenset[str]] = {}  # work centre -> the stations that serve it
         self._lock = threading.RLock()
+        self._demand_at: datetime | None = None  # when the tick last forecast demand
         self.inventory = stock.Inventory(self)
         """The stock ledger and the requisitions' lifecycle (sync.hub.stock); the planner nets against it."""
         self._announce_renames()
@@ -689,6 +694,28 @@ class HubCore:
         """Funnel, wished-for combinations and unclear options over [since, until) (sync.hub.insights)."""
         return insight_report(stored_rows(self.reads.query, since), since, until)
 
+    def demand(self, now: datetime) -> dict[str, Any]:
+        """The demand report (sync.hub.demand): the API, the CLI and the tick's warnings read this one."""
+        return hub_demand_report(self.reads.query, self.catalog.path, now, self.options.zone, self.options.demand)
+
+    def demand_check(self, now: datetime, *, force: bool = False) -> list[dict[str, Any]]:
+        """Every ``demand_every``: forecast, raise the purchasing and capacity warnings not yet open, and
+        resolve the ones the forecast no longer gives."""
+        if not force and self._demand_at is not None and now - self._demand_at < self.options.demand_every:
+            return []
+        self._demand_at = now
+        report = self.demand(now)
+        candidates = [Candidate(w["key"], w["kind"], w["severity"], w["subject"], w["message"], w["data"])
+                      for w in report["warnings"]]
+        raised = []
+        with self.store.transaction("raising demand warnings") as tx, self._lock:
+            for candidate in candidates:
+                row = self._raise(tx, candidate, now)
+                if row:
+                    raised.append(row)
+            self.alerts.resolve_cleared({c.key for c in candidates}, {"demand_short", "demand_capacity"}, now)
+        return raised
+
     # ------------------------------------------------------------------ time-driven checks
     def tick(self, now: datetime) -> list[dict[str, Any]]:
         """Replan if events moved things, then raise overrun, silent-station and late-order alerts."""
@@ -729,6 +756,7 @@ class HubCore:
                     raised.append(row)
             active = {c.key for c in candidates}
             self.alerts.resolve_cleared(active, {"overrun", "silent_station", "order_late", "material_short"}, now)
+        raised += self.demand_check(now)
         return raised
 
     def raise_alert(self, tx: Transaction, candidate: Candidate, now: datetime) -> dict[str, Any] | None:

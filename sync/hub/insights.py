@@ -69,6 +69,11 @@ def check_body(type_: str, body: Mapping[str, Any]) -> None:
             seconds = step.get("seconds")
             if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
                 raise ProtocolError(f"{where}: step {number} seconds must be a number ≥ 0, got {seconds!r}")
+        if "configuration" in body:  # sessions that reached the summary: demand sensing's weaker signal
+            _pairs(body, "configuration", where)
+            revision = body.get("revision", 0)
+            if isinstance(revision, bool) or not isinstance(revision, int) or revision < 0:
+                raise ProtocolError(f"{where}: revision must be a whole number ≥ 0, got {revision!r}")
     elif type_ == FEEDBACK:
         kind = body.get("kind")
         if kind not in FEEDBACK_KINDS:
@@ -248,7 +253,13 @@ def _time(text: str, option: str) -> datetime:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m sync.hub.insights``: print the kiosk insight report from the hub database."""
+    """``python -m sync.hub.insights``: print the kiosk insight report from the hub database
+    (``python -m sync.hub.insights demand ...``: the demand report, sync.hub.demand)."""
+    args_in = sys.argv[1:] if argv is None else argv
+    if args_in[:1] == ["demand"]:
+        from sync.hub import demand
+
+        return demand.main(args_in[1:])
     from sync import logs
     from sync import settings as settings_module
     from sync.hub.__main__ import hub_database
@@ -262,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--until", help="end, ISO 8601 (default: now); UTC without a zone")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     logs.add_log_argument(parser)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args_in)
     try:
         settings = settings_module.load(args.config)
         logs.setup("insights", settings, level=args.log_level, file=False)

@@ -1,0 +1,200 @@
+"""Demand-sensing benchmark: a year of kiosk and order events through the hub's demand report.
+
+    .venv/bin/python bench/insights.py [--quick] [--events N] [--seed S]
+
+The demo catalog (``assets/catalog``) is released into a fresh catalog database; a hub database gets a
+year of events written as the hub stores them (``orders`` rows and ``kiosk.funnel`` events): 20 % placed
+orders, 30 % sessions that reached the summary and left (with their configuration), 50 % sessions that
+left earlier. Configurations come from a pool of valid ones per product (each attribute in random order
+takes an option the configurator still allows); arrivals follow a weekly pattern (busy Saturdays, quiet
+Sundays) and a yearly swell, and one option is planted to grow through the year.
+
+Figures, all measured in this run:
+- ``report_s``: :func:`sync.hub.demand.hub_demand_report` over the whole database (series, forecasts,
+  projected stock, capacity, make-to-stock and warnings), as the hub's tick, the API and the CLI run it.
+  Target: <= 60 s for 1,000,000 events (the full run); ``--quick`` (100,000 events) runs in under 50 s.
+- ``mape_forecast`` / ``mape_seasonal_naive``: forecast error on a held-out month (the last 28 days):
+  each product, option and component series with at least one unit a day on average is forecast from
+  the days before with :func:`sync.hub.demand.forecast` and with the seasonal-naive baseline (last
+  week repeated); the mean MAPE of each over the same series.
+The last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench.planning import random_configuration  # noqa: E402
+from sync.catalog import load_catalog  # noqa: E402
+from sync.catalog.compile import product_problem  # noqa: E402
+from sync.catalog.store import CatalogStore  # noqa: E402
+from sync.configurator.engine import Engine  # noqa: E402
+from sync.hub import demand  # noqa: E402
+from sync.hub.core import HubCore, HubOptions  # noqa: E402
+from sync.store import Store  # noqa: E402
+
+CATALOG = REPO / "assets" / "catalog"
+ZONE = ZoneInfo("Asia/Shanghai")
+END = datetime(2026, 12, 1, tzinfo=ZONE)
+DAYS = 365
+WEEK = (1.0, 0.9, 0.9, 1.0, 1.2, 1.8, 0.5)  # Monday .. Sunday
+
+
+def release_all(path: Path) -> list[Any]:
+    catalog = load_catalog(CATALOG)
+    store = CatalogStore(path)
+    store.add_user("erin", ["engineering"])
+    store.add_user("mark", ["marketing"])
+    store.add_user("fay", ["finance", "release"])
+    for code in catalog.products:
+        store.submit(catalog, code, "erin")
+        for user, role in (("erin", "engineering"), ("mark", "marketing"), ("fay", "finance")):
+            store.approve(code, 1, user, role)
+        store.release(code, 1, "fay")
+    store.close()
+    return list(catalog.products.values())
+
+
+def write_year(store: Store, products: list[Any], events: int, seed: int) -> dict[str, Any]:
+    """``events`` orders and funnel sessions over the year before END, in batches."""
+    rng = random.Random(seed)
+    engines = {p.code: Engine(product_problem(p)) for p in products}
+    pool = {p.code: [random_configuration(rng, p, engines[p.code]) for _ in range(60)] for p in products}
+    planted_product = products[0]
+    attribute = next(a for a in planted_product.attributes if len(a.options) > 1)
+    planted = (planted_product.code, attribute.code, attribute.options[-1].code)
+    popularity = {code: [1 / (i + 1) for i in range(len(configs))] for code, configs in pool.items()}
+    weights_by_day = []
+    for day in range(DAYS):
+        at = END - timedelta(days=DAYS - day)
+        weights_by_day.append(WEEK[at.weekday()] * (1 + 0.25 * math.sin(2 * math.pi * day / DAYS)))
+    total_weight = sum(weights_by_day)
+    seq = 0
+    order_rows: list[list[Any]] = []
+    event_rows: list[list[Any]] = []
+
+    def flush() -> None:
+        with store.transaction("bench year") as tx:
+            tx.db.conn.executemany(
+                "INSERT INTO orders (order_id, seq, event_id, device_id, product, revision, configuration, quantity, "
+                "price, currency, customer, placed_at, promise, promise_reason, ships_from_stock, first_promise, "
+                "number) VALUES (?, ?, ?, 'kiosk-1', ?, 1, ?, 1, '5000', 'CNY', '{}', ?, ?, 'plan', 0, ?, ?)",
+                order_rows)
+            tx.db.conn.executemany("INSERT INTO events (event_id, device_id, seq, type, occurred_at, received_at, body, "
+                           "status) VALUES (?, 'kiosk-1', ?, 'kiosk.funnel', ?, ?, ?, 'ok')", event_rows)
+        order_rows.clear()
+        event_rows.clear()
+
+    written = 0
+    for day in range(DAYS):
+        count = round(events * weights_by_day[day] / total_weight) if day < DAYS - 1 else events - written
+        date_start = (END - timedelta(days=DAYS - day)).replace(hour=9)
+        rise = day / DAYS
+        for _ in range(max(count, 0)):
+            product = products[rng.randrange(len(products))]
+            configs = pool[product.code]
+            weights = popularity[product.code]
+            if product.code == planted[0]:
+                weights = [w * (1 + 4 * rise if c.get(planted[1]) == planted[2] else 1) for w, c in zip(weights, configs, strict=True)]
+            config = rng.choices(configs, weights)[0]
+            at = date_start + timedelta(minutes=rng.randrange(11 * 60))
+            stamp = at.astimezone(UTC).isoformat()
+            kind = rng.random()
+            seq += 1
+            if kind < 0.2:
+                order_rows.append([uuid.UUID(int=rng.getrandbits(128)).hex, seq, f"e{seq}", product.code,
+                                   json.dumps(config, sort_keys=True), stamp, stamp, stamp, f"K1-{seq:07d}"])
+            else:
+                body: dict[str, Any] = {"session": f"s{seq}", "outcome": "abandoned", "product": product.code,
+                                        "steps": [{"screen": "summary", "seconds": 20}]}
+                if kind < 0.5:
+                    body.update(configuration=config, revision=1)
+                event_rows.append([f"e{seq}", seq, stamp, stamp, json.dumps(body)])
+            if len(order_rows) + len(event_rows) >= 50_000:
+                flush()
+        written += max(count, 0)
+    flush()
+    return {"events": seq, "planted": f"{planted[0]} {planted[1]}={planted[2]}"}
+
+
+def held_out_mape(store: Store, products: list[Any], now: datetime) -> dict[str, Any]:
+    """Forecast the last 28 days of each busy series from the days before; Holt-Winters vs seasonal naive."""
+    start = (now - timedelta(days=DAYS)).date()
+    since = datetime.combine(start, datetime.min.time(), ZONE)
+    until = datetime.combine(now.date(), datetime.min.time(), ZONE)
+    orders, sessions = demand.signal_rows(store.query, since, until)
+    by_code = {p.code: p for p in products}
+    series = demand.daily_demand(orders, sessions, lambda code, _n: by_code[code], start, DAYS, ZONE, 0.25)
+    ours, naive, methods = [], [], {}
+    for table in (series.products, series.options, series.components):
+        for y in table.values():
+            if y.mean() < 1:
+                continue
+            train, test = y[:-28], y[-28:]
+            f = demand.forecast(train, 28)
+            m, n = demand.mape(test, f.values), demand.mape(test, demand.seasonal_naive(train, 28))
+            if m is not None and n is not None:
+                ours.append(m)
+                naive.append(n)
+                methods[f.method] = methods.get(f.method, 0) + 1
+    return {"series": len(ours), "mape_forecast": round(sum(ours) / len(ours), 4) if ours else None,
+            "mape_seasonal_naive": round(sum(naive) / len(naive), 4) if naive else None, "methods": methods}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python bench/insights.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100,000 events (under 50 s)")
+    parser.add_argument("--events", type=int, help="events in the year (default 1,000,000; --quick 100,000)")
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+    events = args.events or (100_000 if args.quick else 1_000_000)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="floorlink-bench-insights-") as folder:
+        root = Path(folder)
+        products = release_all(root / "catalog.db")
+        catalog = CatalogStore(root / "catalog.db")
+        store = Store(root / "hub.db", device_id="hub", kind="hub")
+        core = HubCore(store, catalog, options=HubOptions(zone=ZONE))
+        core.learn_released()
+        with store.transaction("openings") as tx:
+            core.inventory.openings(tx, END - timedelta(days=DAYS + 1))
+        t = time.perf_counter()
+        written = write_year(store, products, events, args.seed)
+        write_s = time.perf_counter() - t
+        now = END + timedelta(hours=1)
+        t = time.perf_counter()
+        report = core.demand(now)
+        report_s = time.perf_counter() - t
+        t = time.perf_counter()
+        accuracy = held_out_mape(store, products, now)
+        mape_s = time.perf_counter() - t
+        store.close()
+        catalog.close()
+    result = {
+        "bench": "insights", "quick": args.quick, "seed": args.seed, **written, "write_s": round(write_s, 1),
+        "report_s": round(report_s, 2), "report_target_s": 60, "report_ok": report_s <= 60,
+        "products": len(report["products"]), "options": len(report["options"]),
+        "components": len(report["components"]), "warnings": len(report["warnings"]),
+        "warning_kinds": sorted({w["kind"] for w in report["warnings"]}),
+        "make_to_stock": len(report["make_to_stock"]), **accuracy, "mape_s": round(mape_s, 1),
+        "total_s": round(time.perf_counter() - started, 1),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
