@@ -251,3 +251,35 @@ def test_forecast_falls_back_on_short_series_and_follows_a_weekly_pattern() -> N
         assert int(np.argmax(f.values[:7])) == 5  # the busy Saturday of the pattern is the forecast's peak too
         error, flat = demand.mape(np.tile(week, 2), f.values), demand.mape(np.tile(week, 2), np.full(14, week.mean()))
         assert error is not None and flat is not None and error < flat
+
+
+def test_a_kiosk_session_that_saw_the_summary_sends_its_configuration_and_an_earlier_one_does_not() -> None:
+    from kiosk.events import MemorySink
+    from kiosk.flow import KioskModel, Screen
+    from sync.hub.insights import check_body
+    from tests.test_hub_core import SMALL
+    from tests.test_kiosk_flow import Clock
+
+    clock = Clock()
+    model = KioskModel(load_catalog(SMALL, deep=False), MemorySink(), idle_timeout_s=60, clock=clock,
+                       today=lambda: date(2026, 11, 25), revisions={"BIKE": 1})
+    model.start()
+    model.select_product(model.products()[0].code)
+    while model.screen == Screen.OPTIONS:
+        clock.now += 5
+        model.next()
+    assert model.screen == Screen.SUMMARY
+    chosen = dict(model._config().choices)
+    clock.now += 61
+    assert model.tick()  # walked away from the summary
+    model.start()
+    model.select_product(model.products()[0].code)
+    model.reset()  # left on the first options screen
+    sink = model.sink
+    assert isinstance(sink, MemorySink)
+    funnels = [b for t, b in sink.events if t == "kiosk.funnel"]
+    assert len(funnels) == 2
+    assert funnels[0]["configuration"] == chosen and funnels[0]["revision"] == 1
+    assert "configuration" not in funnels[1]
+    for body in funnels:
+        check_body("kiosk.funnel", body)

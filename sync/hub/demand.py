@@ -402,10 +402,15 @@ def demand_report(query: Query, products: Products, released: Mapping[str, int],
     component_rows, found_warnings = [], []
     for item, series in sorted(demand.components.items()):
         position = positions.get(item)
-        row, f = summary(series, optimize=position is not None)
+        row, f = summary(series)
         entry: dict[str, Any] = {"item": item, **row}
         if position is not None:
             projection = project(position, f.values, today)
+            if projection["order_by"] is not None and f.method == "holt_winters_fixed":
+                # a warning rests on this forecast: estimate its smoothing constants (slower) and look again
+                row, f = summary(series, optimize=True)
+                entry.update(row)
+                projection = project(position, f.values, today)
             entry.update(on_hand=round(position.on_hand, 3), committed=round(position.committed, 3),
                          incoming=[{"due": d.isoformat(), "qty": q} for d, q in position.incoming],
                          safety_stock=position.safety_stock, lead_time_days=position.lead_time_days,

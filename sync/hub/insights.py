@@ -266,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     from sync.store import Store
 
     parser = argparse.ArgumentParser(prog="python -m sync.hub.insights",
-                                     description="Kiosk funnel, wished-for combinations and unclear options.")
+                                     description="Kiosk funnel, wished-for combinations and unclear options. "
+                                                 "The demand report: python -m sync.hub.insights demand --help")
     parser.add_argument("--config", help="TOML settings file (else $FLOORLINK_CONFIG)")
     parser.add_argument("--db", help="hub database (default: hub.database, else {node.data_dir}/hub.db)")
     parser.add_argument("--since", help="start, ISO 8601 (default: 30 days before --until); UTC without a zone")
