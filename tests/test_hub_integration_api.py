@@ -109,7 +109,7 @@ def test_every_route_of_the_app_is_described_and_every_described_route_answers_t
     number = api.hub.store.query("SELECT number FROM orders")[0]["number"]
     for path in ("/api/v1/health", "/api/v1/orders", f"/api/v1/orders/{number}", "/api/v1/work-orders",
                  f"/api/v1/work-orders/{wo}/traveler.pdf", "/api/v1/wip", "/api/v1/alerts", "/api/v1/kpis",
-                 "/api/v1/kpis/oee.csv", "/api/v1/insights", "/api/v1/stock", "/api/v1/stock.csv",
+                 "/api/v1/kpis/oee.csv", "/api/v1/insights", "/api/v1/demand", "/api/v1/stock", "/api/v1/stock.csv",
                  "/api/v1/stock/movements", "/api/v1/requisitions", "/api/v1/requisitions.csv",
                  "/api/v1/purchase-orders"):
         assert api.call("GET", path).status_code == 200, path
