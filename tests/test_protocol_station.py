@@ -116,6 +116,10 @@ def test_a_third_party_station_works_an_order_from_the_docs_alone(hub: str, mosq
         station.publish(resumed)  # same event id, same seq
         assert station.ack(resumed["event_id"])["status"] == "ok"
 
+        for good, scrap in ((1.5, 0), ("2", 0), (1, 10**30)):  # stored as they came before (NaN is not JSON at all)
+            wrong = station.send("op.completed", {"work_order": wo, "operation": 10, "at": now(), "good": good,
+                                                  "scrap": scrap}, check=False)
+            assert (wrong["status"], wrong["code"]) == ("rejected", "invalid_body"), wrong
         assert op("op.completed", 10, good=1, scrap=0)["status"] == "ok"
         assert op("op.started", 20)["status"] == "ok"
         early = op("op.completed", 20, good=1, scrap=0)  # a QC step without its QC result: refused
