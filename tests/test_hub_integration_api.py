@@ -365,3 +365,31 @@ def test_an_idempotency_key_outlives_a_hub_restart(api: Api) -> None:
     assert again.status_code == 201 and again.json() == first.json()
     counts = api.hub.store.query("SELECT COUNT(*) AS n FROM stock_movements WHERE kind = 'count'")[0]["n"]
     assert counts == 1, "counted once"
+
+
+def test_the_openapi_description_is_well_formed() -> None:
+    """Every schema in docs/openapi.yaml is valid JSON Schema (2020-12, as OpenAPI 3.1 uses) and every $ref
+    points at something: a typo would otherwise only show when that answer is checked."""
+    assert SPEC["openapi"].startswith("3.1")
+    for schema in SPEC["components"]["schemas"].values():
+        jsonschema.Draft202012Validator.check_schema(schema)
+
+    def refs(node: Any) -> Iterator[str]:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "$ref":
+                    yield value
+                else:
+                    yield from refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from refs(value)
+
+    found = list(refs(SPEC))
+    assert found
+    for ref in found:
+        assert _resolve({"$ref": ref}), ref
+    for path, operations in SPEC["paths"].items():
+        for method, operation in operations.items():
+            assert operation.get("summary"), f"{method} {path} has no summary"
+            assert "200" in operation["responses"] or "201" in operation["responses"], f"{method} {path}"
