@@ -182,7 +182,7 @@ class Demo:
                               FLOORLINK_STATION_DEMO_ROSTER="true",
                               FLOORLINK_STATION_WORK_CENTRES=centre)
         dashboard = self.spawn("dashboard", [sys.executable, "-m", "terminal", "--dashboard", "--windowed"],
-                               "dashboard-1")
+                               "dashboard-1", FLOORLINK_STATION_DEMO_ROSTER="true")  # who acknowledges alerts
         for name, proc in (("kiosk", kiosk), ("terminal", terminal), ("dashboard", dashboard)):
             threading.Thread(target=self._drain, args=(name, proc), daemon=True).start()
 

@@ -224,7 +224,8 @@ DECLARATIONS: list[Setting] = [
     Setting("station", "demo_work_orders", bool, False,
             "Seed demo work orders and a demo roster locally (a demo fixture until a hub releases work)."),
     Setting("station", "demo_roster", bool, False,
-            "Seed only the demo roster (badges E-0042, E-0007, supervisor S-0001) for a demo with a real hub."),
+            "Seed only the demo roster (badges E-0042, E-0007, supervisor S-0001) for a demo with a real hub; on "
+            "the dashboard, the people who may acknowledge alerts."),
     Setting("station", "sound", bool, True, "Play a tone for every scan and action."),
     Setting("station", "sop_folder", str, "assets/catalog",
             "Folder the SOP document paths of operations are relative to (the catalog folder)."),

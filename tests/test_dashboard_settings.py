@@ -60,7 +60,7 @@ def look():
                 stale=window.model.stale_after.total_seconds(), centre=window.stations.preferred,
                 banner=window.banner.text(), cycle=window.cycle.interval() if window.cycle.isActive() else 0,
                 zh=window.tabs.tabText(0), size=[window.width(), window.height()])
-    worker = window.core.call(lambda: window.model.identify("2468"))  # the roster in this node's store
+    worker = window.core.call(lambda: window.model.identify(sys.argv[2]))  # the roster in this node's store
     seen.update(who=worker.name if worker else None)
     qapp.quit()
 
@@ -79,7 +79,7 @@ def test_the_dashboard_app_starts_with_the_configured_tab_centre_and_timings(tmp
                       'time_refresh_s = 2.5\ncycle_s = 30\n', encoding="utf-8")
     # who may acknowledge: added with the station's roster tool into the dashboard node's own store
     assert roster.main(["--config", str(config), "add", "S-0001", "Chen Jie", "--pin", "2468", "--supervisor"]) == 0
-    done = subprocess.run([sys.executable, "-c", SCREEN_PROBE, str(config)], cwd=REPO, capture_output=True,
+    done = subprocess.run([sys.executable, "-c", SCREEN_PROBE, str(config), "2468"], cwd=REPO, capture_output=True,
                           text=True, timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {
@@ -87,3 +87,14 @@ def test_the_dashboard_app_starts_with_the_configured_tab_centre_and_timings(tmp
         "banner": "尚未收到服务器数据 — 与服务器的连接已断开", "cycle": 30_000, "zh": "总览", "size": [1920, 1080],
         "who": "Chen Jie"}
     assert (tmp_path / "node").is_dir()
+
+
+def test_the_demo_dashboard_takes_the_demo_roster_for_acknowledgements(tmp_path: Path) -> None:
+    """sync.demo starts the dashboard with station.demo_roster: its supervisor's PIN names who acknowledges."""
+    config = tmp_path / "site.toml"
+    config.write_text(f'[node]\ndata_dir = "{tmp_path / "node"}"\n[mqtt]\nport = 1\n[station]\ndemo_roster = true\n',
+                      encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", SCREEN_PROBE, str(config), "9999"], cwd=REPO, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1])["who"] == "Zhang Min"

@@ -19,6 +19,7 @@ from terminal.dashboard.model import DashboardModel
 from terminal.dashboard.widgets import DashboardWindow
 from terminal.qt import QApplication
 from terminal.station import texts
+from terminal.station.demo import seed_demo_roster
 
 STYLE = Path(__file__).resolve().parents[2] / "assets" / "styles" / "dashboard.qss"
 
@@ -52,7 +53,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         cache = DashboardCache(store)
         # who may acknowledge: the roster in this node's store, filled as a station's is
         # (python -m terminal.station.roster --config ... add BADGE NAME --pin ...)
-        return store, cache, start_sync(settings, store, cache), StoredLedger(store)
+        roster = StoredLedger(store)
+        if settings.get("station.demo_roster"):  # the demo's badges and PINs acknowledge here too
+            seed_demo_roster(roster)
+        return store, cache, start_sync(settings, store, cache), roster
 
     store, cache, sync, roster = core.call(open_node)
     texts.use(settings.get("node.language"))  # the site's language at start; the board's 中文/English switches
