@@ -160,6 +160,8 @@ class KioskModel:
         self.admin_guard = PinGuard(admin_pin_hash, clock=clock)
         """The staff PIN, kept only as its hash; 5 wrong tries lock the pad (sync.pin)."""
         self.language = language if language in LANGUAGES else "en"
+        self.default_language = self.language
+        """The kiosk's own language (node.language): every new customer starts in it."""
         self.clock = clock
         self.today = today
         self.catalog: Catalog | None = catalog
@@ -299,6 +301,7 @@ class KioskModel:
                 self._end_session(outcome)
         if self._pending_catalog is not None:
             (self.catalog, self.revisions), self._pending_catalog = self._pending_catalog, None
+        self.language = self.default_language  # the next customer starts clean, in the kiosk's language
         self._reset_session()
         self.screen = Screen.ATTRACT if self.catalog is not None and not self.blocked else Screen.OUT_OF_SERVICE
         self._changed()

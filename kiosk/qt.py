@@ -48,6 +48,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QScroller,
+    QScrollerProperties,
     QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
@@ -84,6 +86,6 @@ __all__ = [
     "QApplication", "QByteArray", "QCloseEvent", "QCoreApplication", "QEvent", "QFont", "QFontDatabase", "QFrame",
     "QGridLayout", "QGuiApplication", "QHBoxLayout", "QImage", "QLabel", "QLayout", "QLineEdit", "QMarginsF",
     "QObject", "QPageSize", "QPainter", "QPdfWriter", "QPixmap", "QPrinter", "QPrinterInfo", "QPushButton", "QRectF", "QRunnable",
-    "QScrollArea", "QShowEvent", "QSize", "QSizeF", "QSizePolicy", "QStackedWidget", "QSvgRenderer", "QThreadPool",
+    "QScrollArea", "QScroller", "QScrollerProperties", "QShowEvent", "QSize", "QSizeF", "QSizePolicy", "QStackedWidget", "QSvgRenderer", "QThreadPool",
     "QTimer", "QTranslator", "QVBoxLayout", "QWidget", "Qt", "Signal", "ui_post",
 ]

@@ -199,14 +199,19 @@ class OptionsScreen(ScreenBase):
         for view in views:  # after a tap: only texts and states change (fast)
             self._update_tiles(view)
         self._refresh_detail()
-        if model.focus != self._shown_focus:  # e.g. "Change" on an option the kiosk picked: bring it into view
-            self._shown_focus = model.focus
-            tile = self._tiles.get(model.focus) if model.focus else None
-            if tile is not None:
-                QTimer.singleShot(0, partial(self._reveal, tile))
+        self._shown_focus = model.focus
+        tile = self._tiles.get(model.focus) if model.focus else None
+        if tile is not None:  # the reason panel takes room from the list: keep the tapped tile in view
+            self._reveal(tile)
+            QTimer.singleShot(0, partial(self._reveal, tile))
 
     def _reveal(self, tile: QPushButton) -> None:
         if tile.isVisible():
+            self.root.activate()  # the panel's height is applied now, so the list's viewport is its real size
+            page = self.scroller.widget()
+            inner = page.layout() if page is not None else None
+            if inner is not None:
+                inner.activate()
             self.scroller.ensureWidgetVisible(tile, 0, 24)
 
     def _prebuild(self, step: int) -> None:
@@ -439,7 +444,11 @@ class SummaryScreen(ScreenBase):
         self.order.setText(tr("Order now"))
 
 
-KEY_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+"""Letters for the name (a name has no digits); the phone field gets the number pad instead."""
+NUMPAD = ("123", "456", "789", "+0⌫")
+KEY_HEIGHT = 58
+"""Keys stay above the 56 px touch target, with room for a gloved or hurried finger."""
 CANDIDATE_SIZE = 64
 """Candidate characters are bigger than keys: they are what the customer reads and picks."""
 
@@ -477,30 +486,53 @@ class Keyboard(QFrame):
             page_key.setFixedSize(CANDIDATE_SIZE, CANDIDATE_SIZE)
             bar.addWidget(page_key)
         grid.addWidget(self.candidate_bar)
+        self.letters = QWidget()
+        self.letters.setObjectName("letterKeys")
+        letters = QVBoxLayout(self.letters)
+        letters.setContentsMargins(0, 0, 0, 0)
+        letters.setSpacing(4)
         for row in KEY_ROWS:
             line = QHBoxLayout()
             line.setSpacing(4)
             line.addStretch(1)
             for char in row:
                 key = button(char.upper(), partial(self._type, char), f"key-{char}", role="key")
-                key.setFixedSize(72, 50)
+                key.setFixedSize(80, KEY_HEIGHT)
                 line.addWidget(key)
             line.addStretch(1)
-            grid.addLayout(line)
+            letters.addLayout(line)
         last = QHBoxLayout()
         last.addStretch(1)
         self.mode = button("", model.toggle_input_mode, "key-mode", role="key")
-        self.mode.setFixedSize(120, 50)
+        self.mode.setFixedSize(140, KEY_HEIGHT)
         last.addWidget(self.mode)
         self.dot = button("·", partial(self.model.type_key, "·"), "key-dot", role="key")
-        self.dot.setFixedSize(64, 50)
+        self.dot.setFixedSize(72, KEY_HEIGHT)
         last.addWidget(self.dot)
-        for text, key_name, width in (("+", "+", 64), ("-", "-", 64), ("␣", "space", 300), ("⌫", "backspace", 120)):
+        for text, key_name, width in (("-", "-", 72), ("␣", "space", 320), ("⌫", "backspace", 140)):
             key = button(text, partial(self.model.type_key, key_name), f"key-{key_name}", role="key")
-            key.setFixedSize(width, 50)
+            key.setFixedSize(width, KEY_HEIGHT)
             last.addWidget(key)
         last.addStretch(1)
-        grid.addLayout(last)
+        letters.addLayout(last)
+        grid.addWidget(self.letters)
+        self.numpad = QWidget()  # the phone field: a number pad with big keys, nothing else to miss
+        self.numpad.setObjectName("numberPad")
+        pad = QVBoxLayout(self.numpad)
+        pad.setContentsMargins(0, 0, 0, 0)
+        pad.setSpacing(6)
+        for keys in NUMPAD:
+            line = QHBoxLayout()
+            line.setSpacing(6)
+            line.addStretch(1)
+            for char in keys:
+                name = "backspace" if char == "⌫" else char
+                key = button(char, partial(self.model.type_key, name), f"key-{name}", role="key")
+                key.setFixedSize(160, 64)
+                line.addWidget(key)
+            line.addStretch(1)
+            pad.addLayout(line)
+        grid.addWidget(self.numpad)
 
     def _type(self, char: str) -> None:
         current = getattr(self.model, self.model.active_field)
@@ -511,8 +543,11 @@ class Keyboard(QFrame):
     def refresh(self) -> None:
         """Show the input mode, and in 中 mode the typed pinyin and the page of candidates."""
         model = self.model
-        chinese = model.input_mode == "pinyin"
-        self.mode.setText("中 ⇄ EN" if chinese else "EN ⇄ 中")
+        phone = model.active_field == "phone"
+        self.numpad.setVisible(phone)
+        self.letters.setVisible(not phone)
+        chinese = model.input_mode == "pinyin" and not phone
+        self.mode.setText("中 ⇄ EN" if model.input_mode == "pinyin" else "EN ⇄ 中")
         if self.mode.property("mode") != model.input_mode:
             self.mode.setProperty("mode", model.input_mode)
             restyle(self.mode)
@@ -576,7 +611,7 @@ class DetailsScreen(ScreenBase):
     def eventFilter(self, watched, event):  # type: ignore[no-untyped-def]  # noqa: N802 - Qt API
         from kiosk.qt import QEvent
 
-        if event.type() == QEvent.Type.FocusIn or event.type() == QEvent.Type.MouseButtonPress:
+        if event.type() == QEvent.Type.MouseButtonPress:  # a tap, not Qt giving focus back to the last field
             field = "name" if watched is self.name_edit else "phone"
             if self.model.active_field != field:
                 self.model.focus_field(field)
@@ -589,6 +624,9 @@ class DetailsScreen(ScreenBase):
         self.phone_label.setText(tr("Mobile phone"))
         self.name_edit.setPlaceholderText(tr("Your name"))
         self.phone_edit.setPlaceholderText(tr("e.g. 138 0013 8000"))
+        wanted = self.name_edit if model.active_field == "name" else self.phone_edit
+        if not wanted.hasFocus():  # a new customer starts in the name field, whatever the last one left
+            wanted.setFocus(Qt.FocusReason.OtherFocusReason)
         for edit, value, field, error in ((self.name_edit, model.name, "name", self.name_error),
                                           (self.phone_edit, model.phone, "phone", self.phone_error)):
             if edit.text() != value:

@@ -19,6 +19,10 @@ from kiosk.qt import (
     QFrame,
     QHBoxLayout,
     QObject,
+    QScrollArea,
+    QScroller,
+    QScrollerProperties,
+    QSizePolicy,
     QStackedWidget,
     QTimer,
     QVBoxLayout,
@@ -57,6 +61,20 @@ SCREENS: dict[Screen, Callable[[KioskModel], ScreenBase]] = {
 }
 
 
+def drag_scrolling(area: QScrollArea) -> None:
+    """A finger drags the list, with momentum (QScroller); a tap on a tile inside still taps at once
+    (no press delay), and the list does not overshoot past its ends."""
+    QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
+    scroller = QScroller.scroller(area.viewport())
+    properties = scroller.scrollerProperties()
+    properties.setScrollMetric(QScrollerProperties.ScrollMetric.MousePressEventDelay, 0)
+    properties.setScrollMetric(QScrollerProperties.ScrollMetric.VerticalOvershootPolicy,
+                               QScrollerProperties.OvershootPolicy.OvershootAlwaysOff)
+    properties.setScrollMetric(QScrollerProperties.ScrollMetric.HorizontalOvershootPolicy,
+                               QScrollerProperties.OvershootPolicy.OvershootAlwaysOff)
+    scroller.setScrollerProperties(properties)
+
+
 class KioskWindow(QWidget):
     """The whole kiosk UI for one model."""
 
@@ -76,6 +94,8 @@ class KioskWindow(QWidget):
                             name="kiosk-ops", workers=2, logger=log)
         """Disk and database work off the UI thread; a failure is logged and told on screen."""
         self._pinyin_ready = False
+        self._place: tuple[object, ...] = ()
+        """Session, screen and step last drawn: scroll positions go back to the top when it changes."""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -94,6 +114,9 @@ class KioskWindow(QWidget):
         layout.addWidget(bar)
 
         self.stack = QStackedWidget()
+        # the window is the display (1280x800): a screen's wrapped text must not grow it past the glass
+        # (each screen's own fit is tested), so the stack's height follows the window, not its pages' hints
+        self.stack.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
         self.screens: dict[Screen, ScreenBase] = {}
         """Screens built so far: each is built the first time it shows (faster first screen)."""
         layout.addWidget(self.stack, 1)
@@ -118,6 +141,8 @@ class KioskWindow(QWidget):
                 made.on_print = self.print_receipt
             self.screens[which] = made
             self.stack.addWidget(made)
+            for area in made.findChildren(QScrollArea):
+                drag_scrolling(area)
         return self.screens[which]
 
     def refresh(self) -> None:
@@ -137,6 +162,12 @@ class KioskWindow(QWidget):
         if model.status_wanted:  # the staff panel's read touches the database: off the UI thread
             self.ops.run(model.status_reader(), model.set_status, what="staff panel read")
         screen.refresh()
+        place = (model.session_id, model.screen, model.step)
+        if place != self._place:  # a new customer or another step: every list starts at its top
+            self._place = place
+            for area in screen.findChildren(QScrollArea):
+                QScroller.scroller(area.viewport()).stop()
+                area.verticalScrollBar().setValue(0)
         self.stack.setCurrentWidget(screen)
         self.language.setText("中文" if model.language == "en" else "English")
         self.sync.setText(tr(SYNC_TEXT.get(model.sync_state, SYNC_TEXT["local"])) +

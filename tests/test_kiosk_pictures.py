@@ -79,9 +79,9 @@ def test_a_kiosk_fed_by_the_hub_shows_the_shops_name_and_the_option_pictures(qtb
     window.show()
     qtbot.waitExposed(window)
     for language in ("en", "zh_CN"):
+        model.reset()  # a new customer starts in the kiosk's language, then switches
         if model.language != language:
             model.set_language(language)
-        model.reset()
         title = visible(window, QLabel, "attractTitle")[0].text()
         assert title == {"en": "Pedal & Volt Workshop", "zh_CN": "踏板与伏特电动车工坊"}[language]
         shot(window, artifacts, f"{language}-20-live-attract")

@@ -158,8 +158,9 @@ def test_a_complete_purchase_by_taps_in_both_languages(kiosk, qtbot, artifacts):
         assert placed["configuration"] == model.configurator.choices
         assert placed["price"] == str(model.price().total)
         shot(window, artifacts, f"{language}-07-receipt")
-        hint = window.minimumSizeHint()  # every screen fits a 1280x800 kiosk display, nothing clipped
-        assert hint.width() <= 1280 and hint.height() <= 800, hint
+        hint = window.stack.currentWidget().minimumSizeHint()  # every screen fits a 1280x800 display, nothing clipped
+        assert window.size().width() == 1280 and window.size().height() == 800, window.size()
+        assert hint.width() <= 1280 and hint.height() <= window.stack.height(), hint
         tap(qtbot, window, "printButton")
         qtbot.waitUntil(lambda: not window.busy(), timeout=10000)
         pdf = Path(window.screens[Screen.RECEIPT].printed_path)  # type: ignore[attr-defined]
