@@ -216,41 +216,58 @@ class _Exploder:
 
 def daily_demand(orders: Iterable[Mapping[str, Any]], sessions: Iterable[Mapping[str, Any]], products: Products,
                  start: date, days: int, zone: tzinfo, session_weight: float) -> DailyDemand:
-    """The daily series from :func:`signal_rows`' groups: orders count their units, sessions ``session_weight``."""
+    """The daily series from :func:`signal_rows`' groups: orders count their units, sessions ``session_weight``.
+
+    The groups are first summed into one day vector per distinct configuration; each configuration is then
+    exploded once and added as whole vectors (a year of events has few configurations, many hours)."""
     demand = DailyDemand(start, days)
     explode = _Exploder(products)
-    centre_units: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    product_units: dict[str, float] = defaultdict(float)
+    days_of: dict[str, date | None] = {}
+    vectors: dict[tuple[str, str, int, str], np.ndarray] = {}
+    counts: Counter[tuple[str, str, int, str]] = Counter()
     for rows, kind in ((orders, "order"), (sessions, "session")):
         for row in rows:
-            day = _local_day(row["hour"], zone)
-            if day is None or not 0 <= (day - start).days < days or not isinstance(row["product"], str):
+            hour = row["hour"]
+            if hour not in days_of:
+                days_of[hour] = _local_day(hour, zone)
+            day = days_of[hour]
+            configuration = row["configuration"]
+            if day is None or not isinstance(row["product"], str) or not isinstance(configuration, str):
                 continue
             i = (day - start).days
-            configuration = row["configuration"]
-            if not isinstance(configuration, str):
+            if not 0 <= i < days:
                 continue
             revision = row["revision"] if isinstance(row["revision"], int) else 0
-            found = explode(row["product"], revision, configuration)
-            if found is None:
-                continue
-            parts, minutes, product = found
-            weight = float(row["units"]) if kind == "order" else session_weight * float(row["sessions"])
-            code = product.code
-            demand._series(demand.products, code)[i] += weight
-            table = demand.product_orders if kind == "order" else demand.product_sessions
-            demand._series(table, code)[i] += float(row["units"] if kind == "order" else row["sessions"])
-            config = json.loads(configuration)
-            for attribute, option in sorted(config.items()):
-                demand._series(demand.options, f"{code} {attribute}={option}")[i] += weight
-            for item, qty in parts.items():
-                demand._series(demand.components, item)[i] += weight * qty
+            key = (kind, row["product"], revision, configuration)
+            vector = vectors.get(key)
+            if vector is None:
+                vector = vectors[key] = np.zeros(days)
+            vector[i] += float(row["units"] if kind == "order" else row["sessions"])
             if kind == "order":
-                canonical = json.dumps(config, sort_keys=True)
-                demand.configurations[(code, canonical)] += int(row["orders"])
-                product_units[code] += weight
-                for centre, per_unit in minutes.items():
-                    centre_units[code][centre] += weight * per_unit
+                counts[key] += int(row["orders"])
+    centre_units: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    product_units: dict[str, float] = defaultdict(float)
+    for key, vector in vectors.items():
+        kind, code_sent, revision, configuration = key
+        found = explode(code_sent, revision, configuration)
+        if found is None:
+            continue
+        parts, minutes, product = found
+        code = product.code
+        weighted = vector if kind == "order" else vector * session_weight
+        demand._series(demand.products, code)[:] += weighted
+        demand._series(demand.product_orders if kind == "order" else demand.product_sessions, code)[:] += vector
+        config = json.loads(configuration)
+        for attribute, option in sorted(config.items()):
+            demand._series(demand.options, f"{code} {attribute}={option}")[:] += weighted
+        for item, qty in parts.items():
+            demand._series(demand.components, item)[:] += weighted * qty
+        if kind == "order":
+            demand.configurations[(code, json.dumps(config, sort_keys=True))] += counts[key]
+            units = float(vector.sum())
+            product_units[code] += units
+            for centre, per_unit in minutes.items():
+                centre_units[code][centre] += units * per_unit
     demand.centre_minutes = {code: {c: m / product_units[code] for c, m in centres.items()}
                              for code, centres in centre_units.items() if product_units[code] > 0}
     return demand
@@ -406,7 +423,8 @@ def demand_report(query: Query, products: Products, released: Mapping[str, int],
         entry: dict[str, Any] = {"item": item, **row}
         if position is not None:
             projection = project(position, f.values, today)
-            if projection["order_by"] is not None and f.method == "holt_winters_fixed":
+            if (projection["order_by"] is not None and f.method == "holt_winters_fixed"
+                    and (date.fromisoformat(projection["order_by"]) - today).days <= 2 * opts.notice_days):
                 # a warning rests on this forecast: estimate its smoothing constants (slower) and look again
                 row, f = summary(series, optimize=True)
                 entry.update(row)
