@@ -179,3 +179,18 @@ def test_every_customer_screen_has_big_targets_and_readable_text(kiosk, qtbot, l
     qtbot.mouseClick(window.findChild(QLineEdit, "phoneField"), Qt.MouseButton.LeftButton)
     measure("details, phone")
     assert not problems, "\n".join(problems)
+
+
+def test_the_benchmark_counts_the_taps_of_a_real_scripted_order(qapp):
+    """bench/kiosk.py's taps_to_order: every tap on the real window other than typing letters and digits,
+    for a mid-range cargo bike; the total on the summary is in view without a scroll."""
+    import bench.kiosk as bench
+
+    from sync.catalog import load_catalog
+
+    result = bench.taps_to_order()
+    product = load_catalog(bench.DEMO, deep=False).products["CARGO"]
+    catalog_groups = len({a.group for a in product.attributes})  # one Next each
+    expected = 2 + len(bench.MID_RANGE) + catalog_groups + 3  # start + product, choices, Next, order + phone + place
+    assert result["taps_to_order"] == expected and result["typing_keys"] == len("li wei") + len("13800138000")
+    assert result["scrolls"] == 0 and result["total_in_view_on_summary"]
