@@ -31,6 +31,7 @@ from terminal.qt import (
     Qt,
     QTableView,
     QTabWidget,
+    QTimer,
     QWidget,
 )
 from terminal.station import texts
@@ -259,12 +260,16 @@ def test_an_alert_is_acknowledged_by_badge_or_pin_with_the_name_from_the_roster(
         assert win.model.identify("1357") is None and win.model.identify("FL1:WO:WO-1:X") is None
         asked: list[WhoDialog] = []
 
-        def ask(parent: QWidget) -> str | None:  # the real dialog, driven as a scanner or a finger would
-            identify = lambda text: (lambda w: w.name if w else None)(  # noqa: E731
-                win.core.call(lambda: win.model.identify(text)))
-            dialog = WhoDialog(identify, parent)
-            dialog.setStyleSheet(win.styleSheet())
+        def drive() -> None:  # the window's own dialog, open and modal: driven as a scanner or a finger would
+            dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, WhoDialog) and w.isVisible())
             asked.append(dialog)
+            try:
+                use(dialog)
+            finally:
+                if dialog.isVisible():  # a failed check must not leave the modal loop waiting forever
+                    dialog.reject()
+
+        def use(dialog: WhoDialog) -> None:
             for key in "1357":  # a wrong PIN first: refused, nothing recorded
                 dialog.pad.buttons[key].click()
             dialog.check()
@@ -273,12 +278,13 @@ def test_an_alert_is_acknowledged_by_badge_or_pin_with_the_name_from_the_roster(
                 for key in code:
                     dialog.pad.buttons[key].click()
                 dialog.grab().save(str(artifacts / "dashboard_wall_who.png"))
-            else:
+                dialog.findChild(QAbstractButton, "whoOk").click()
+            else:  # a hand scanner types the label and presses Enter
                 qtbot.keyClicks(dialog.code, code)
-            dialog.check()
-            return dialog.name
+                qtbot.keyClick(dialog.code, Qt.Key.Key_Return)
 
-        win.alerts.ask_name = ask
+        win.alerts.ask_name = win.ask_who  # the default: badge or PIN against the roster (not a typed name)
+        QTimer.singleShot(50, drive)
         win.show_tab("alerts")
         with qtbot.waitSignal(win.repainted, timeout=5000):
             win.alerts.cards[1].acknowledge.click()

@@ -886,9 +886,7 @@ class DashboardWindow(QMainWindow):
             worker = self.core.call(lambda: self.model.identify(code))
             return worker.name if worker is not None else None
 
-        dialog = WhoDialog(identify, parent)
-        fit(dialog, parent)
-        return dialog.ask()
+        return WhoDialog(identify, parent).ask()  # 560x760, over the board: a keypad, not a wall of keys
 
     def on_changed(self, state: DashboardState, changed: set[str]) -> None:
         """The core read a new state (UI thread): show it and repaint the changed panels."""
