@@ -129,6 +129,10 @@ def test_every_route_of_the_app_is_described_and_every_described_route_answers_t
                     ).status_code == 409
     assert api.call("POST", "/api/v1/requisitions/9999/cancellation", json_body={"by": "buyer"}).status_code == 404
     assert api.call("POST", "/api/v1/requisitions/9999/closing", json_body={"by": "buyer"}).status_code == 404
+    huge = api.call("POST", f"/api/v1/requisitions/{10**30}/closing", json_body={"by": "buyer"})
+    assert huge.status_code == 422 and "requisition" in huge.json()["error"], "no 500 for a number SQLite cannot hold"
+    huge = api.call("POST", "/api/v1/receipts", json_body={"requisition": 10**30, "qty": 1, "by": "gate"})
+    assert huge.status_code == 422 and "requisition" in huge.json()["error"]
     api.hub.order("O2")
     other = max((r for r in api.call("GET", "/api/v1/requisitions").json() if r["item"] == "BATT-S"),
                 key=lambda r: r["id"])

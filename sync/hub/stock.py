@@ -394,7 +394,7 @@ class Inventory:
 
     # ------------------------------------------------------------------ requisitions
     def _requisition(self, tx: Transaction, key: Any) -> dict[str, Any]:
-        if isinstance(key, bool) or not isinstance(key, int) or key <= 0:
+        if isinstance(key, bool) or not isinstance(key, int) or not 0 < key < 2**63:
             raise StockError(f"requisition must be a requisition number, not {key!r}", where="requisition",
                              fix="send the id GET /api/v1/requisitions lists")
         cursor = tx.execute("SELECT * FROM requisitions WHERE id = ? AND kind = 'purchase'", [key])
