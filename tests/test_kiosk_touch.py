@@ -185,7 +185,6 @@ def test_the_benchmark_counts_the_taps_of_a_real_scripted_order(qapp):
     """bench/kiosk.py's taps_to_order: every tap on the real window other than typing letters and digits,
     for a mid-range cargo bike; the total on the summary is in view without a scroll."""
     import bench.kiosk as bench
-
     from sync.catalog import load_catalog
 
     result = bench.taps_to_order()
