@@ -12,9 +12,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pytest
 import requests
 
 from sync.catalog import load_catalog
@@ -283,3 +285,26 @@ def test_a_kiosk_session_that_saw_the_summary_sends_its_configuration_and_an_ear
     assert "configuration" not in funnels[1]
     for body in funnels:
         check_body("kiosk.funnel", body)
+
+
+@pytest.mark.broker
+def test_the_running_hub_raises_the_warning_as_an_alert_on_its_own(tmp_path: Path, mosquitto: Any) -> None:
+    """The hub service's demand thread, not a test call, finds the planted rise and raises the alert."""
+    from sync.hub.service import HubConfig, HubService
+
+    q = simulate(tmp_path, rising=True, check_every=200)  # traffic only
+    q.store.close()
+    at = datetime.combine(START + timedelta(days=75), time(1), ZONE)
+    service = HubService(HubConfig(db=tmp_path / "hub.db", catalog_db=tmp_path / "catalog.db", port=mosquitto.port,
+                                   tick_seconds=0.1, zone=ZONE), clock=lambda: at).start()
+    try:
+        assert service.wait_ready(20)
+        deadline = datetime.now(UTC) + timedelta(seconds=90)
+        found: list[dict[str, Any]] = []
+        while not found and datetime.now(UTC) < deadline:
+            found = [a for a in service.store.query("SELECT * FROM alerts WHERE kind = 'demand_short'")]
+            service._stop.wait(0.5)
+        assert [a["subject"] for a in found] == ["BATT-L"], service.jobs["demand"]
+        assert service.jobs["demand"].errors == 0
+    finally:
+        service.stop()

@@ -175,7 +175,8 @@ class HubOptions:
     feedback: FeedbackThresholds = FeedbackThresholds()
     demand: DemandOptions = DemandOptions()
     demand_every: timedelta = timedelta(hours=1)
-    """How often the tick forecasts demand and raises purchasing and capacity warnings (sync.hub.demand)."""
+    """How often the hub forecasts demand and raises purchasing and capacity warnings (sync.hub.demand;
+    the service runs it on its own thread beside the tick)."""
 
 
 #: event types whose refusal raises an alert: what workers and customers did, not telemetry
@@ -218,7 +219,7 @@ class HubCore:
         self._calendars: dict[str, WorkingTime] = {}
         self._stations: dict[str, frozenset[str]] = {}  # work centre -> the stations that serve it
         self._lock = threading.RLock()
-        self._demand_at: datetime | None = None  # when the tick last forecast demand
+        self._demand_at: datetime | None = None  # when demand_check last forecast demand
         self.inventory = stock.Inventory(self)
         """The stock ledger and the requisitions' lifecycle (sync.hub.stock); the planner nets against it."""
         self._announce_renames()
@@ -695,7 +696,7 @@ class HubCore:
         return insight_report(stored_rows(self.reads.query, since), since, until)
 
     def demand(self, now: datetime) -> dict[str, Any]:
-        """The demand report (sync.hub.demand): the API, the CLI and the tick's warnings read this one."""
+        """The demand report (sync.hub.demand): the API, the CLI and the demand warnings read this one."""
         return hub_demand_report(self.reads.query, self.catalog.path, now, self.options.zone, self.options.demand)
 
     def demand_check(self, now: datetime, *, force: bool = False) -> list[dict[str, Any]]:
@@ -756,7 +757,6 @@ class HubCore:
                     raised.append(row)
             active = {c.key for c in candidates}
             self.alerts.resolve_cleared(active, {"overrun", "silent_station", "order_late", "material_short"}, now)
-        raised += self.demand_check(now)
         return raised
 
     def raise_alert(self, tx: Transaction, candidate: Candidate, now: datetime) -> dict[str, Any] | None:

@@ -16,8 +16,8 @@ hand, less what released work orders will still take, plus open requisitions at 
 find the first day below safety stock; that day less the lead time is when to order. A purchasing
 warning is raised when that day is near (:attr:`DemandOptions.notice_days`); a capacity warning when a
 work centre's planned plus forecast minutes of a week reach :attr:`DemandOptions.capacity_threshold` of
-what its calendar offers. Both are alerts (``demand_short``, ``demand_capacity``) raised from the hub's
-tick (:meth:`sync.hub.core.HubCore.demand_check`), deduplicated by key and resolved when the forecast
+what its calendar offers. Both are alerts (``demand_short``, ``demand_capacity``) raised by the hub's periodic
+check (:meth:`sync.hub.core.HubCore.demand_check`, a thread beside the tick), deduplicated by key and resolved when the forecast
 no longer says so.
 
 :func:`demand_report` is the one report: ``python -m sync.hub.insights demand`` and

@@ -114,7 +114,7 @@ class HubService:
         self.api: ApiServer | None = None
         # liveness (health(), the watchdog): each periodic job's last success and failures
         self.jobs: dict[str, JobState] = {name: JobState() for name in ("tick", "notifications", "capacity",
-                                                                       "snapshots")}
+                                                                       "snapshots", "demand")}
         self.last_tick_at = time.time()
         self.restarts: dict[str, int] = {"ingest": 0, "tick": 0}
         self.stuck_after = 30.0  # seconds with messages waiting and no batch done (or no tick): stuck
@@ -203,7 +203,8 @@ class HubService:
     def start(self) -> HubService:
         self.publish_catalog()
         self.ingest.start()
-        for target, name in ((self._publish_loop, "hub-down"), (self._watchdog, "hub-watchdog")):
+        for target, name in ((self._publish_loop, "hub-down"), (self._watchdog, "hub-watchdog"),
+                             (self._demand_loop, "hub-demand")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -277,6 +278,13 @@ class HubService:
             if ticks % snapshot_every == 0:
                 self._job("snapshots", self.publish_snapshot, now, with_kpis=ticks % (snapshot_every * 12) == 0)
             self.last_tick_at = time.time()
+
+    def _demand_loop(self) -> None:
+        """The demand forecast and its purchasing and capacity warnings (HubCore.demand_check, every
+        ``HubOptions.demand_every``) on their own thread: a report over a year of events takes seconds,
+        which must not hold up the tick's alerts and notifications (nor look like a stuck tick)."""
+        while not self._stop.wait(min(60.0, max(self.config.tick_seconds, 1.0) * 10)) and self.fatal is None:
+            self._job("demand", self.core.demand_check, self.clock())
 
     def _job(self, name: str, run: Callable[..., object], *args: Any, **kwargs: Any) -> None:
         state = self.jobs[name]
