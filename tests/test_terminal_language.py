@@ -17,12 +17,12 @@ from sync.labels import BadgeLabel
 from sync.settings import load
 from sync.station.ledger import MemoryLedger
 from terminal.app import build_session, build_window, memory_link
-from terminal.qt import QApplication, QLabel, QPushButton, Qt, QWidget
+from terminal.qt import QApplication, QLabel, QPushButton
 from terminal.station import texts
 from terminal.station.texts import Msg, local, said
 from terminal.station.zh_cn import ZH_CN
 from terminal.ui.window import StationWindow
-from tests.test_terminal_worklist import Clock
+from tests.station_window import Clock, shown_window, station_settings, tap
 
 REPO = Path(__file__).resolve().parent.parent
 #: calls whose first literal argument is shown to a worker (ReasonPage: prompt, options, button)
@@ -97,25 +97,11 @@ def test_a_refusal_reads_in_plain_chinese_and_keeps_its_english_detail() -> None
 
 @pytest.fixture
 def window(qtbot) -> Iterator[StationWindow]:  # type: ignore[no-untyped-def]
-    settings = load(environ={"FLOORLINK_STATION_DEMO_WORK_ORDERS": "1", "FLOORLINK_STATION_SOUND": "0",
-                             "FLOORLINK_NODE_DEVICE_ID": "ST-ASM-1"})
+    settings = station_settings()
     session = build_session(settings, MemoryLedger(), clock=Clock())
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    win, wedge = build_window(settings, session, memory_link(session.ledger), app)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    assert win.wait_idle()
-    yield win
-    app.removeEventFilter(wedge)
+    with shown_window(qtbot, settings, session, memory_link(session.ledger)) as win:
+        yield win
     texts.use("en")
-
-
-def tap(qtbot, win: StationWindow, widget: QWidget) -> None:  # type: ignore[no-untyped-def]
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: win.idle, timeout=5000)
 
 
 def english_left(win: StationWindow) -> list[str]:

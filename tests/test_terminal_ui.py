@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from sync import labels
-from sync.labels import BadgeLabel, WorkOrderLabel
 from sync.settings import load
 from sync.station.ledger import MemoryLedger
 from sync.station.timing import Status
 from terminal.app import build_session, build_window, memory_link
 from terminal.qt import QApplication, QPushButton, Qt
 from terminal.ui.window import StationWindow
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, minutes: float) -> None:
-        self.now += timedelta(minutes=minutes)
+from tests.station_window import Clock, badge, shown_window, station_settings, wo
 
 
 @pytest.fixture
@@ -41,19 +28,9 @@ def ledger() -> MemoryLedger:
 
 @pytest.fixture
 def window(qtbot, ledger: MemoryLedger, clock: Clock) -> Iterator[StationWindow]:  # type: ignore[no-untyped-def]
-    settings = load(environ={"FLOORLINK_STATION_DEMO_WORK_ORDERS": "1", "FLOORLINK_STATION_SOUND": "0",
-                             "FLOORLINK_NODE_DEVICE_ID": "ST-ASM-1"})
-    session = build_session(settings, ledger, clock=clock)
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    win, wedge = build_window(settings, session, memory_link(ledger), app)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    assert win.wait_idle()
-    yield win
-    app.removeEventFilter(wedge)
+    settings = station_settings()
+    with shown_window(qtbot, settings, build_session(settings, ledger, clock=clock), memory_link(ledger)) as win:
+        yield win
 
 
 def shot(win: StationWindow, artifacts: Path, name: str) -> Path:
@@ -78,14 +55,6 @@ def settle(qtbot, win: StationWindow) -> None:  # type: ignore[no-untyped-def]
 def tap(qtbot, win: StationWindow, button: QPushButton) -> None:  # type: ignore[no-untyped-def]
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     settle(qtbot, win)
-
-
-def badge(b: str) -> str:
-    return labels.format(BadgeLabel(b))
-
-
-def wo(w: str, op: int | None = None) -> str:
-    return labels.format(WorkOrderLabel(w, op))
 
 
 def test_worker_flow_by_wedge_scanner_and_taps(qtbot, window: StationWindow, ledger: MemoryLedger,  # type: ignore[no-untyped-def]

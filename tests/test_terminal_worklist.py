@@ -11,32 +11,17 @@ from pathlib import Path
 import pytest
 
 from sync import labels
-from sync.labels import BadgeLabel, WorkOrderLabel
-from sync.settings import load
+from sync.labels import WorkOrderLabel
 from sync.station.ledger import MemoryLedger, StationLedger
 from sync.station.stored import StoredLedger
 from sync.station.workorders import RoutedWorkOrder
 from sync.store import Store
-from terminal.app import build_session, build_window, memory_link
-from terminal.qt import QApplication, Qt
+from terminal.app import build_session, memory_link
 from terminal.station.demo import DEMO_WORK_CENTRES, demo_work_orders, seed_demo
 from terminal.station.session import StationSession, Tone, routed_here, snapshot
 from terminal.station.worklist import work_rows
 from terminal.ui.window import StationWindow
-
-T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def badge(b: str) -> str:
-    return labels.format(BadgeLabel(b))
+from tests.station_window import T0, Clock, badge, shown_window, station_settings, tap
 
 
 def planned(wo: RoutedWorkOrder, start: datetime, new_id: str | None = None) -> RoutedWorkOrder:
@@ -140,27 +125,12 @@ def test_the_planned_start_travels_in_the_work_order_body_and_a_bad_one_is_refus
 
 @pytest.fixture
 def window(qtbot, tmp_path: Path) -> Iterator[StationWindow]:  # type: ignore[no-untyped-def]
-    settings = load(environ={"FLOORLINK_STATION_DEMO_WORK_ORDERS": "1", "FLOORLINK_STATION_SOUND": "0",
-                             "FLOORLINK_NODE_DEVICE_ID": "ST-ASM-1"})
+    settings = station_settings()
     ledger = MemoryLedger()
     seed_demo(ledger)
     ledger.put_work_order(planned(demo_work_orders()[0], T0 + timedelta(hours=1), "K7Q2-01"))
-    session = build_session(settings, ledger, clock=Clock())
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    win, wedge = build_window(settings, session, memory_link(ledger), app)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    assert win.wait_idle()
-    yield win
-    app.removeEventFilter(wedge)
-
-
-def tap(qtbot, win: StationWindow, widget) -> None:  # type: ignore[no-untyped-def]
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: win.idle, timeout=5000)
+    with shown_window(qtbot, settings, build_session(settings, ledger, clock=Clock()), memory_link(ledger)) as win:
+        yield win
 
 
 def drawn(win: StationWindow) -> None:
