@@ -212,6 +212,17 @@ DECLARATIONS: list[Setting] = [
     Setting("hub", "api_max_days", int, 366,
             "Longest period one API request may cover (`since` to `until`, KPIs and insights); longer ones are "
             "refused with 400, so one request cannot hold the hub's CPU for minutes.", minimum=1, maximum=3660),
+    Setting("hub", "demand_session_weight", float, 0.25,
+            "How many units a kiosk session that reached the summary and did not order counts in the demand "
+            "forecast (docs/insights.md); an order counts its quantity.", minimum=0, maximum=1),
+    Setting("hub", "demand_notice_days", int, 7,
+            "A purchasing warning is raised when the day to order an item (the day it runs short at the current "
+            "trend, less its lead time) is at most this many days away.", minimum=0, maximum=120),
+    Setting("hub", "demand_capacity_threshold", float, 1.0,
+            "A capacity warning is raised when a work centre's planned plus forecast load of a week reaches this "
+            "share of its hours.", minimum=0.1, maximum=10),
+    Setting("hub", "demand_every_s", int, 3600,
+            "Seconds between two demand forecasts (and their purchasing and capacity warnings).", minimum=60),
     Setting("hub", "notify_config", str, "",
             "TOML file with notification channels and routes (see docs/hub.md); empty for none."),
     Setting("hub", "silent_station_s", int, 660,

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sync import logs
 from sync import settings as settings_module
 from sync.errors import FloorLinkError
+from sync.hub.demand import DemandOptions
 from sync.hub.service import HubConfig, HubService
 
 
@@ -36,6 +37,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--client-id", default="hub", help="MQTT client id (one persistent session per hub)")
     logs.add_log_argument(p)
     return p
+
+
+def demand_options(settings: settings_module.Settings) -> DemandOptions:
+    """The demand forecast's figures from the settings: the hub and ``python -m sync.hub.insights demand`` share them."""
+    return DemandOptions(session_weight=settings.get("hub.demand_session_weight"),
+                         notice_days=settings.get("hub.demand_notice_days"),
+                         capacity_threshold=settings.get("hub.demand_capacity_threshold"))
 
 
 def hub_database(settings: settings_module.Settings, override: str | None = None) -> Path:
@@ -60,6 +68,7 @@ def config_from(settings: settings_module.Settings, args: argparse.Namespace) ->
         api_max_days=settings.get("hub.api_max_days"),
         notify_config=Path(notify).expanduser() if notify else None, zone=zone,
         tick_seconds=settings.get("hub.tick_seconds"), silent_station_s=settings.get("hub.silent_station_s"),
+        demand=demand_options(settings), demand_every_s=settings.get("hub.demand_every_s"),
         link_options={"username": settings.get("mqtt.username"), "password": settings.get("mqtt.password"),
                       "tls": settings.get("mqtt.tls"), "ca_file": settings.get("mqtt.ca_file")},
     )

@@ -605,7 +605,7 @@ def main(argv: list[str] | None = None) -> int:
     from sync import logs
     from sync import settings as settings_module
     from sync.errors import StoreError
-    from sync.hub.__main__ import hub_database
+    from sync.hub.__main__ import demand_options, hub_database
     from sync.hub.insights import _time
     from sync.store import Store
 
@@ -633,7 +633,8 @@ def main(argv: list[str] | None = None) -> int:
         now = _time(args.at, "--at") if args.at else datetime.now(UTC)
         store = Store(path, device_id="insights", kind="hub")
         try:
-            report = hub_demand_report(store.query, catalog_db, now, ZoneInfo(settings.get("node.time_zone")))
+            report = hub_demand_report(store.query, catalog_db, now, ZoneInfo(settings.get("node.time_zone")),
+                                       demand_options(settings))
         finally:
             store.close()
     except FloorLinkError as exc:

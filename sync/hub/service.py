@@ -24,6 +24,7 @@ from sync.errors import CorruptDatabase, FloorLinkError
 from sync.hub.alerts import Candidate
 from sync.hub.api import ApiServer, create_app
 from sync.hub.core import HubCore, HubOptions
+from sync.hub.demand import DemandOptions
 from sync.hub.devices import parse_device
 from sync.hub.ingest import Ingest, register_device
 from sync.hub.notify import Notifier, NotifyConfig, load_config
@@ -81,6 +82,8 @@ class HubConfig:
     zone: tzinfo = UTC
     tick_seconds: float = 1.0
     silent_station_s: int = int(HubOptions.silent_after.total_seconds())
+    demand: DemandOptions = DemandOptions()
+    demand_every_s: int = 3600
     link_options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -99,7 +102,8 @@ class HubService:
         self.catalog = CatalogStore(config.catalog_db)
         notify = load_config(config.notify_config) if config.notify_config else NotifyConfig()
         self.notifier = Notifier(self.store.sibling(), notify)  # its own connection: see Notifier
-        options = HubOptions(zone=config.zone, silent_after=timedelta(seconds=config.silent_station_s))
+        options = HubOptions(zone=config.zone, silent_after=timedelta(seconds=config.silent_station_s),
+                             demand=config.demand, demand_every=timedelta(seconds=config.demand_every_s))
         self.core = HubCore(self.store, self.catalog, publish=self._write_down, options=options,
                             on_alert=lambda row: self.notifier.enqueue(row, self.clock(), into=self.store.db.conn))
         # business events for the ERP: signed webhooks queued with the transaction that made them
