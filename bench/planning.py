@@ -57,6 +57,8 @@ EVERY = timedelta(hours=24) / 17
 
 
 def random_configuration(rng: random.Random, product: Product, engine: Engine) -> dict[str, str]:
+    """A valid configuration drawn at random: each attribute in random order takes an option still open
+    (also the random orders of bench/insights.py and tests/test_plan_checker.py)."""
     session = engine.new_session()
     attrs = [a.code for a in product.attributes]
     rng.shuffle(attrs)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from sync.catalog.model import Product
+from bench.planning import random_configuration
 from sync.catalog.store import CatalogStore
 from sync.configurator.engine import Engine
 from sync.configurator.product import product_problem
@@ -27,18 +27,6 @@ from tests.plan_checker import PlanTables, check, read_tables
 DEMO = Path(__file__).resolve().parent.parent / "assets" / "catalog"
 START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 EVERY = timedelta(hours=24) / 17  # steady arrivals, about 17 orders a day
-
-
-def random_configuration(rng: random.Random, product: Product, engine: Engine) -> dict[str, str]:
-    """A valid configuration drawn at random: each attribute in random order takes an option still open."""
-    session = engine.new_session()
-    attrs = [a.code for a in product.attributes]
-    rng.shuffle(attrs)
-    for code in attrs:
-        open_ = sorted(v for v, ok in session.domains()[code].items() if ok)
-        if open_:
-            session.choose(code, rng.choice(open_))
-    return session.complete()
 
 
 class RandomHub:
