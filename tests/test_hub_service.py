@@ -68,6 +68,16 @@ def order_body(order_id: str, revision: int = 1) -> dict[str, Any]:
                               "rider": "short"}, "customer": {"name": "Li Wei", "phone": "13800138000"}}
 
 
+def kiosk_order(tmp_path: Path, port: int, order_id: str) -> AckRecord:
+    """The hub's answer to ``order_id`` placed by a kiosk node started (and stopped) just for it."""
+    kiosk = Edge(tmp_path, "kiosk-1", port)
+    kiosk.sync.start()
+    try:
+        return kiosk.ack(kiosk.send("order.placed", order_body(order_id)))
+    finally:
+        kiosk.sync.stop()
+
+
 def test_a_kiosk_order_gets_a_firm_promise_and_its_work_orders_reach_the_station(
         running: tuple[HubService, int], tmp_path: Path) -> None:
     hub, port = running

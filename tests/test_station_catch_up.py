@@ -20,7 +20,7 @@ from terminal.app import build_session, open_ledger, start_sync
 from terminal.station.demo import demo_work_orders, seed_demo_roster
 from terminal.station.session import routed_here
 from tests.test_hub_core import released_catalog
-from tests.test_hub_service import Edge, order_body
+from tests.test_hub_service import kiosk_order
 
 pytestmark = pytest.mark.broker
 
@@ -73,13 +73,8 @@ def shot_work_list(settings: Any, session: Any, sync: Any, artifacts: Path, qtbo
 def test_work_released_before_a_station_ever_connected_is_listed_once_it_starts(
         hub: HubService, tmp_path: Path, artifacts: Path, qtbot: Any) -> None:
     port = hub.config.port
-    kiosk = Edge(tmp_path, "kiosk-1", port)
-    kiosk.sync.start()
-    try:
-        ack = kiosk.ack(kiosk.send("order.placed", order_body("K1-0001")))
-        assert ack.status == "ok", ack.reason
-    finally:
-        kiosk.sync.stop()
+    ack = kiosk_order(tmp_path, port, "K1-0001")
+    assert ack.status == "ok", ack.reason
     released = [r["id"] for r in hub.store.query("SELECT id, stations FROM work_orders")
                 if "st-wheel-1" in r["stations"]]
     assert released, "the order routed nothing to the wheel station"

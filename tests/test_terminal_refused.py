@@ -23,7 +23,7 @@ from terminal.station.refused import RefusedEvents
 from terminal.station.session import StationSession
 from terminal.station.status import LinkStatus
 from terminal.ui.window import StationWindow
-from tests.test_hub_service import Edge, running  # noqa: F401 - the hub fixture
+from tests.test_hub_service import Edge, kiosk_order, running  # noqa: F401 - the hub fixture
 
 pytestmark = pytest.mark.broker
 
@@ -189,8 +189,6 @@ def test_send_again_after_the_work_order_was_released_is_accepted(
     """Unknown work order -> refused -> the order is placed (its work order released) -> "Send again" -> accepted.
 
     On the old hub the re-sent event id replayed the stored rejection without running the handler again."""
-    from tests.test_hub_service import order_body
-
     station, hub = station_and_hub
     wo_id, op_no = planned_work_order(tmp_path, "K1-0300", "WHEEL")
     body = {"work_order": wo_id, "operation": op_no, "at": datetime.now(UTC).isoformat(), "worker": "E-0042",
@@ -200,13 +198,8 @@ def test_send_again_after_the_work_order_was_released_is_accepted(
     assert first.status == "rejected" and f"unknown work order {wo_id}" in first.reason
     assert hub.store.query("SELECT state FROM alerts WHERE key = ?", [f"refused:{event_id}"])[0]["state"] == "raised"
 
-    kiosk = Edge(tmp_path, "kiosk-1", hub.config.port)
-    kiosk.sync.start()
-    try:
-        placed = kiosk.ack(kiosk.send("order.placed", order_body("K1-0300")))
-        assert placed.status == "ok" and wo_id in placed.result["work_orders"], placed.reason
-    finally:
-        kiosk.sync.stop()
+    placed = kiosk_order(tmp_path, hub.config.port, "K1-0300")
+    assert placed.status == "ok" and wo_id in placed.result["work_orders"], placed.reason
 
     with station_window(station, qtbot) as (win, session):
         win.run(lambda: session.login_pin("9999"))  # the supervisor
@@ -231,16 +224,9 @@ def test_a_completion_the_hub_rules_refuse_reaches_the_supervisors_refused_list_
         station_and_hub: tuple[Edge, HubService], tmp_path: Path, qtbot: Any, artifacts: Path) -> None:
     """The hub applies the station's rules: completing an operation nobody started is refused with
     ``not_started`` and a plain sentence, and waits on the station's refused list (the old hub acked it)."""
-    from tests.test_hub_service import order_body
-
     station, hub = station_and_hub
-    kiosk = Edge(tmp_path, "kiosk-1", hub.config.port)
-    kiosk.sync.start()
-    try:
-        placed = kiosk.ack(kiosk.send("order.placed", order_body("K1-0400")))
-        assert placed.status == "ok", placed.reason
-    finally:
-        kiosk.sync.stop()
+    placed = kiosk_order(tmp_path, hub.config.port, "K1-0400")
+    assert placed.status == "ok", placed.reason
     wheel = next(r["id"] for r in hub.store.query("SELECT id, body FROM work_orders WHERE order_id = 'K1-0400' "
                                                   "ORDER BY id")
                  if any(op["work_centre"] == "WHEEL" and op["number"] == 10
