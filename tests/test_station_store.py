@@ -14,7 +14,13 @@ from sync.errors import StoreError
 from sync.labels import BadgeLabel, WorkOrderLabel
 from sync.protocol.envelope import Envelope
 from sync.station.ledger import event_body, operation_state
-from sync.station.stored import WORK_ORDER_CANCELLED, WORK_ORDER_MESSAGE, StoredLedger, register
+from sync.station.stored import (
+    OPERATION_STATUS,
+    WORK_ORDER_CANCELLED,
+    WORK_ORDER_MESSAGE,
+    StoredLedger,
+    register,
+)
 from sync.station.timing import Status
 from sync.store import Inbox, Store
 from terminal.station.demo import DEMO_WORK_CENTRES, demo_work_orders, seed_demo
@@ -25,6 +31,17 @@ T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
 def open_ledger(path: Path) -> StoredLedger:
     return StoredLedger(Store(path, device_id="ST-ASM-1"))
+
+
+def logged_in(tmp_path: Path) -> tuple[StoredLedger, Inbox, StationSession]:
+    """A demo station over SQLite, taking the hub's messages through its inbox, with worker E-0042 logged in."""
+    ledger = open_ledger(tmp_path / "station.db")
+    seed_demo(ledger)
+    inbox = Inbox(ledger.store)
+    register(inbox)
+    session = StationSession(ledger, "ST-ASM-1", DEMO_WORK_CENTRES, clock=lambda: T0)
+    session.scan(labels.format(BadgeLabel("E-0042")))
+    return ledger, inbox, session
 
 
 def test_recorded_event_lands_in_the_log_and_the_outbox_together(tmp_path: Path) -> None:
@@ -118,12 +135,7 @@ def test_when_the_database_fails_the_action_is_refused_with_the_reason_and_nothi
 
 
 def test_cancelled_work_order_cannot_be_started_but_running_work_can_be_finished(tmp_path: Path) -> None:
-    ledger = open_ledger(tmp_path / "station.db")
-    seed_demo(ledger)
-    inbox = Inbox(ledger.store)
-    register(inbox)
-    session = StationSession(ledger, "ST-ASM-1", DEMO_WORK_CENTRES, clock=lambda: T0)
-    session.scan(labels.format(BadgeLabel("E-0042")))
+    ledger, inbox, session = logged_in(tmp_path)
     session.scan(labels.format(WorkOrderLabel("WO-1001", 10)))
     session.start()
     inbox.receive(Envelope("0192f0c0-0000-7000-8000-000000000003", "hub", 1, "2026-11-25T08:00:00Z",
@@ -142,14 +154,7 @@ def test_cancelled_work_order_cannot_be_started_but_running_work_can_be_finished
 
 
 def test_predecessor_done_at_another_station_per_the_hub_lets_the_next_operation_start(tmp_path: Path) -> None:
-    from sync.station.stored import OPERATION_STATUS
-
-    ledger = open_ledger(tmp_path / "station.db")
-    seed_demo(ledger)
-    inbox = Inbox(ledger.store)
-    register(inbox)
-    session = StationSession(ledger, "ST-ASM-1", DEMO_WORK_CENTRES, clock=lambda: T0)
-    session.scan(labels.format(BadgeLabel("E-0042")))
+    ledger, inbox, session = logged_in(tmp_path)
     assert session.scan(labels.format(WorkOrderLabel("WO-1002", 20))).tone is Tone.OVERRIDE  # op 10 is at WELD
     inbox.receive(Envelope("0192f0c0-0000-7000-8000-000000000004", "hub", 1, "2026-11-25T08:00:00Z",
                            OPERATION_STATUS, {"id": "WO-1002", "operation": 10, "status": "done"},
@@ -165,14 +170,7 @@ def test_predecessor_done_at_another_station_per_the_hub_lets_the_next_operation
 def test_a_replanned_work_order_released_again_keeps_what_the_hub_said_was_done_elsewhere(tmp_path: Path) -> None:
     """A replan re-releases a work order with new planned starts but without the operations' statuses: the
     predecessor done at another station stays done here (the QC step waited forever for the welding)."""
-    from sync.station.stored import OPERATION_STATUS
-
-    ledger = open_ledger(tmp_path / "station.db")
-    seed_demo(ledger)
-    inbox = Inbox(ledger.store)
-    register(inbox)
-    session = StationSession(ledger, "ST-ASM-1", DEMO_WORK_CENTRES, clock=lambda: T0)
-    session.scan(labels.format(BadgeLabel("E-0042")))
+    ledger, inbox, session = logged_in(tmp_path)
     released = next(wo for wo in demo_work_orders() if wo.id == "WO-1002").to_body()
     for seq, (type_, body) in enumerate([(OPERATION_STATUS, {"id": "WO-1002", "operation": 10, "status": "done"}),
                                          (WORK_ORDER_MESSAGE, {**released, "demo": False})], 1):
