@@ -59,6 +59,14 @@ def station_window(station: Edge, qtbot: Any, *, refused_page: bool = True,
         app.removeEventFilter(wedge)
 
 
+def supervisor_opens_refused(qtbot: Any, win: StationWindow, session: StationSession) -> None:
+    """The supervisor logs in by PIN, taps the refused button once it shows, and the list is filled."""
+    win.run(lambda: session.login_pin("9999"))
+    qtbot.waitUntil(lambda: win.refused_button.isVisible(), timeout=10000)
+    qtbot.mouseClick(win.refused_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(win.refused_page.items), timeout=5000)
+
+
 def test_a_refused_event_is_kept_turns_the_status_bar_red_and_alerts_the_supervisor(
         station_and_hub: tuple[Edge, HubService], qtbot: Any, artifacts: Path) -> None:
     station, hub = station_and_hub
@@ -139,10 +147,7 @@ def test_send_again_puts_the_event_back_on_the_wire_and_a_second_refusal_brings_
     first = station.ack(event_id)
     assert first.status == "rejected"
     with station_window(station, qtbot) as (win, session):
-        win.run(lambda: session.login_pin("9999"))
-        qtbot.waitUntil(lambda: win.refused_button.isVisible(), timeout=10000)
-        qtbot.mouseClick(win.refused_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: bool(win.refused_page.items), timeout=5000)
+        supervisor_opens_refused(qtbot, win, session)
         del station.acks[event_id]
         (again,) = [b for b in win.refused_page.findChildren(QPushButton) if b.text() == "Send again"]
         qtbot.mouseClick(again, Qt.MouseButton.LeftButton)
@@ -202,10 +207,7 @@ def test_send_again_after_the_work_order_was_released_is_accepted(
     assert placed.status == "ok" and wo_id in placed.result["work_orders"], placed.reason
 
     with station_window(station, qtbot) as (win, session):
-        win.run(lambda: session.login_pin("9999"))  # the supervisor
-        qtbot.waitUntil(lambda: win.refused_button.isVisible(), timeout=10000)
-        qtbot.mouseClick(win.refused_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: bool(win.refused_page.items), timeout=5000)
+        supervisor_opens_refused(qtbot, win, session)
         del station.acks[event_id]
         (again,) = [b for b in win.refused_page.findChildren(QPushButton) if b.text() == "Send again"]
         qtbot.mouseClick(again, Qt.MouseButton.LeftButton)
@@ -254,9 +256,6 @@ def test_a_completion_the_hub_rules_refuse_reaches_the_supervisors_refused_list_
         texts.use("en")
     assert hub.store.query("SELECT COUNT(*) AS n FROM op_events")[0]["n"] == 0
     with station_window(station, qtbot) as (win, session):
-        win.run(lambda: session.login_pin("9999"))
-        qtbot.waitUntil(lambda: win.refused_button.isVisible(), timeout=10000)
-        qtbot.mouseClick(win.refused_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: bool(win.refused_page.items), timeout=5000)
+        supervisor_opens_refused(qtbot, win, session)
         assert win.wait_idle()
         assert win.grab().save(str(artifacts / "terminal_20_refused_by_rule.png"))
