@@ -6,6 +6,8 @@ import re
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from sync.broker.tls import make_certificates
 
 REPO = Path(__file__).resolve().parent.parent
 PRODUCTION = REPO / "deploy" / "mosquitto" / "mosquitto.conf"
+SITE = "plant-a"
 
 pytestmark = pytest.mark.broker
 
@@ -41,21 +44,32 @@ def localised(config: str, port: int, folder: Path, tls_port: int | None = None)
     return config + "user root\n"
 
 
-def test_production_config_starts_and_refuses_a_device_publishing_as_another(tmp_path: Path) -> None:
+@contextmanager
+def production_broker(folder: Path, tls_port: int | None = None) -> Iterator[int]:
+    """Mosquitto on the production config moved into ``folder``, with users hub, st-1 and st-2 (passwords
+    h, s1, s2) of site SITE: its plain port, once it listens; stopped afterwards."""
     binary = find_mosquitto()
     if binary is None:
         pytest.skip("mosquitto binary not found")
-    site = "plant-a"
     users = [BrokerUser("hub", "h", role="hub"), BrokerUser("st-1", "s1"), BrokerUser("st-2", "s2")]
-    write_access_files(tmp_path, users, site)
-    port, tls_port = free_port(), free_port()
-    conf = tmp_path / "mosquitto.conf"
-    conf.write_text(localised(PRODUCTION.read_text(), port, tmp_path, tls_port))
+    write_access_files(folder, users, SITE)
+    port = free_port()
+    conf = folder / "mosquitto.conf"
+    conf.write_text(localised(PRODUCTION.read_text(), port, folder, tls_port))
     process = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         assert wait_for_port("127.0.0.1", port, 10, still_alive=lambda: process.poll() is None), \
             process.stderr.read().decode() if process.stderr and process.poll() is not None else "no listener"
-        up = f"floorlink/v1/{site}/up"
+        yield port
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_production_config_starts_and_refuses_a_device_publishing_as_another(tmp_path: Path) -> None:
+    tls_port = free_port()
+    with production_broker(tmp_path, tls_port) as port:
+        up = f"floorlink/v1/{SITE}/up"
         with ProbeClient("127.0.0.1", port, f"hub-{uuid.uuid4().hex[:6]}", username="hub", password="h") as hub, \
                 ProbeClient("127.0.0.1", port, "st-1", username="st-1", password="s1") as st1:
             hub.subscribe(f"{up}/#")
@@ -70,27 +84,13 @@ def test_production_config_starts_and_refuses_a_device_publishing_as_another(tmp
                              ca_file=str(tmp_path / "certs" / "ca.crt")) as st2:
                 st2.publish(f"{up}/st-2/op.completed", b"over tls")
                 assert hub.received.wait_for(2, 5) and hub.received.payloads == [b"own", b"over tls"]
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def test_a_device_cannot_take_the_hubs_session_in_the_production_config(tmp_path: Path) -> None:
     """use_username_as_clientid: st-1 asking for client id "hub" gets its own session, so the hub is
     not thrown off while connected, and its queued messages survive an impostor's clean start."""
-    binary = find_mosquitto()
-    if binary is None:
-        pytest.skip("mosquitto binary not found")
-    site = "plant-a"
-    users = [BrokerUser("hub", "h", role="hub"), BrokerUser("st-1", "s1"), BrokerUser("st-2", "s2")]
-    write_access_files(tmp_path, users, site)
-    port = free_port()
-    conf = tmp_path / "mosquitto.conf"
-    conf.write_text(localised(PRODUCTION.read_text(), port, tmp_path))
-    process = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    up = f"floorlink/v1/{site}/up"
-    try:
-        assert wait_for_port("127.0.0.1", port, 10, still_alive=lambda: process.poll() is None)
+    up = f"floorlink/v1/{SITE}/up"
+    with production_broker(tmp_path) as port:
         hub = ProbeClient("127.0.0.1", port, "hub", username="hub", password="h")
         hub.subscribe(f"{up}/#")
         impostor = ProbeClient("127.0.0.1", port, "hub", username="st-1", password="s1")
@@ -108,6 +108,3 @@ def test_a_device_cannot_take_the_hubs_session_in_the_production_config(tmp_path
         with ProbeClient("127.0.0.1", port, "hub", username="hub", password="h") as back:
             assert back.received.wait_for(5, 5), back.received.payloads
             assert back.received.payloads == [f"queued-{n}".encode() for n in range(5)]
-    finally:
-        process.terminate()
-        process.wait(10)
