@@ -65,7 +65,7 @@ class DemandOptions:
     mts_top: int = 3
     """Make-to-stock suggestions: at most this many configurations..."""
     mts_min_share: float = 0.15
-    """...each at least this share of its product's orders in the last 28 days."""
+    """...each at least this share of its product's orders over the history window (and 3 orders)."""
     season: int = 7
     min_history_days: int = 14
     """No purchasing warning from a series younger than this (first demand to today): too little to trend."""
