@@ -190,7 +190,7 @@ def taps_to_order(choices: dict[str, str] | None = None, product: str = "CARGO")
     from kiosk.app import read_catalog, style_application
     from kiosk.events import MemorySink
     from kiosk.flow import KioskModel, Screen
-    from kiosk.qt import QApplication, QLabel, QLineEdit, QPushButton, QScrollArea, Qt, QWidget
+    from kiosk.qt import QApplication, QLabel, QPushButton, QScrollArea, Qt, QWidget
     from kiosk.window import KioskWindow
 
     wanted = dict(MID_RANGE if choices is None else choices)
@@ -240,8 +240,7 @@ def taps_to_order(choices: dict[str, str] | None = None, product: str = "CARGO")
     tap("orderButton")
     for key in "li wei":
         tap("key-space" if key == " " else f"key-{key}")
-    tap("phoneField", QLineEdit)
-    for key in "13800138000":
+    for key in "13800138000":  # the number pad is beside the letters: no tap on the phone field
         tap(f"key-{key}")
     tap("placeButton")
     deadline = time.monotonic() + 20

@@ -692,6 +692,15 @@ class KioskModel:
             self.composer.previous_page()
         self._changed()
 
+    def type_into(self, field: str, key: str) -> None:
+        """A key of the letters (``name``) or of the number pad (``phone``): it goes to its own field, which
+        becomes the active one; letters still waiting for a Chinese character stay in the name as letters."""
+        if field != self.active_field:
+            if self.composing():
+                self.name += self.composer.take_letters()
+            self.active_field = field
+        self.type_key(key)
+
     def type_key(self, key: str) -> None:
         """A key of the on-screen keyboard: a character, ``backspace`` or ``space``.
 

@@ -447,6 +447,8 @@ class SummaryScreen(ScreenBase):
 KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 """Letters for the name (a name has no digits); the phone field gets the number pad instead."""
 NUMPAD = ("123", "456", "789", "+0⌫")
+"""Beside the letters, always: digits can only be the phone number, letters only the name, so each
+key goes to its field and the customer never has to tap the phone field first."""
 KEY_HEIGHT = 58
 """Keys stay above the 56 px touch target, with room for a gloved or hurried finger."""
 CANDIDATE_SIZE = 64
@@ -497,7 +499,7 @@ class Keyboard(QFrame):
             line.addStretch(1)
             for char in row:
                 key = button(char.upper(), partial(self._type, char), f"key-{char}", role="key")
-                key.setFixedSize(80, KEY_HEIGHT)
+                key.setFixedSize(78, KEY_HEIGHT)
                 line.addWidget(key)
             line.addStretch(1)
             letters.addLayout(line)
@@ -506,47 +508,46 @@ class Keyboard(QFrame):
         self.mode = button("", model.toggle_input_mode, "key-mode", role="key")
         self.mode.setFixedSize(140, KEY_HEIGHT)
         last.addWidget(self.mode)
-        self.dot = button("·", partial(self.model.type_key, "·"), "key-dot", role="key")
+        self.dot = button("·", partial(self.model.type_into, "name", "·"), "key-dot", role="key")
         self.dot.setFixedSize(72, KEY_HEIGHT)
         last.addWidget(self.dot)
-        for text, key_name, width in (("-", "-", 72), ("␣", "space", 320), ("⌫", "backspace", 140)):
-            key = button(text, partial(self.model.type_key, key_name), f"key-{key_name}", role="key")
+        for text, key_name, width in (("-", "-", 72), ("␣", "space", 280), ("⌫", "backspace", 120)):
+            key = button(text, partial(self.model.type_into, "name", key_name), f"key-{key_name}", role="key")
             key.setFixedSize(width, KEY_HEIGHT)
             last.addWidget(key)
         last.addStretch(1)
         letters.addLayout(last)
-        grid.addWidget(self.letters)
-        self.numpad = QWidget()  # the phone field: a number pad with big keys, nothing else to miss
+        blocks = QHBoxLayout()
+        blocks.setSpacing(24)
+        blocks.addWidget(self.letters, 1)
+        self.numpad = QWidget()  # the phone number's pad, beside the letters
         self.numpad.setObjectName("numberPad")
         pad = QVBoxLayout(self.numpad)
         pad.setContentsMargins(0, 0, 0, 0)
-        pad.setSpacing(6)
+        pad.setSpacing(4)
         for keys in NUMPAD:
             line = QHBoxLayout()
             line.setSpacing(6)
-            line.addStretch(1)
             for char in keys:
-                name = "backspace" if char == "⌫" else char
-                key = button(char, partial(self.model.type_key, name), f"key-{name}", role="key")
-                key.setFixedSize(160, 64)
+                key_name = "backspace" if char == "⌫" else char
+                key = button(char, partial(self.model.type_into, "phone", key_name),
+                             "key-phone-backspace" if char == "⌫" else f"key-{char}", role="key")
+                key.setFixedSize(96, KEY_HEIGHT)
                 line.addWidget(key)
-            line.addStretch(1)
             pad.addLayout(line)
-        grid.addWidget(self.numpad)
+        blocks.addWidget(self.numpad, 0, Qt.AlignmentFlag.AlignTop)
+        grid.addLayout(blocks)
 
     def _type(self, char: str) -> None:
-        current = getattr(self.model, self.model.active_field)
+        current = self.model.name
         if self.model.input_mode == "latin" and char.isalpha() and (not current or current.endswith(" ")):
             char = char.upper()
-        self.model.type_key(char)
+        self.model.type_into("name", char)
 
     def refresh(self) -> None:
         """Show the input mode, and in 中 mode the typed pinyin and the page of candidates."""
         model = self.model
-        phone = model.active_field == "phone"
-        self.numpad.setVisible(phone)
-        self.letters.setVisible(not phone)
-        chinese = model.input_mode == "pinyin" and not phone
+        chinese = model.input_mode == "pinyin"
         self.mode.setText("中 ⇄ EN" if model.input_mode == "pinyin" else "EN ⇄ 中")
         if self.mode.property("mode") != model.input_mode:
             self.mode.setProperty("mode", model.input_mode)

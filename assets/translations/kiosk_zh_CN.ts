@@ -144,16 +144,20 @@
         <translation>{date} 完成（工厂已确认）</translation>
     </message>
     <message>
+        <source>Total</source>
+        <translation>合计</translation>
+    </message>
+    <message>
         <source>included</source>
         <translation>已含</translation>
     </message>
     <message>
-        <source>Order {number}</source>
-        <translation>订单 {number}</translation>
+        <source>Base price</source>
+        <translation>基础价格</translation>
     </message>
     <message>
-        <source>Total</source>
-        <translation>合计</translation>
+        <source>Order {number}</source>
+        <translation>订单 {number}</translation>
     </message>
     <message>
         <source>Name</source>
@@ -162,10 +166,6 @@
     <message>
         <source>Phone</source>
         <translation>电话</translation>
-    </message>
-    <message>
-        <source>Base price</source>
-        <translation>基础价格</translation>
     </message>
     <message>
         <source>Orders saved on this kiosk</source>
