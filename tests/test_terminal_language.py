@@ -14,7 +14,6 @@ import pytest
 from sync import labels
 from sync.errors import DecodeError, StationError
 from sync.labels import BadgeLabel
-from sync.settings import load
 from sync.station.ledger import MemoryLedger
 from terminal.app import build_session, build_window, memory_link
 from terminal.qt import QApplication, QLabel, QPushButton
@@ -209,8 +208,7 @@ def test_the_qc_fail_page_and_the_override_banner_in_chinese(qtbot, window: Stat
 
 
 def test_a_station_starts_in_the_sites_language_from_node_language(qtbot) -> None:  # type: ignore[no-untyped-def]
-    settings = load(environ={"FLOORLINK_STATION_DEMO_WORK_ORDERS": "1", "FLOORLINK_STATION_SOUND": "0",
-                             "FLOORLINK_NODE_DEVICE_ID": "ST-ASM-1", "FLOORLINK_NODE_LANGUAGE": "zh_CN"})
+    settings = station_settings(FLOORLINK_NODE_LANGUAGE="zh_CN")
     session = build_session(settings, MemoryLedger(), clock=Clock())
     app = QApplication.instance()
     assert isinstance(app, QApplication)

@@ -16,13 +16,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from sync.hub.service import HubService
-from sync.settings import load
 from sync.station.ledger import MemoryLedger
 from terminal.app import build_session, build_window, sync_link
 from terminal.station.refused import RefusedEvents
 from terminal.station.session import StationSession
 from terminal.station.status import LinkStatus
 from terminal.ui.window import StationWindow
+from tests.station_window import station_settings
 from tests.test_hub_service import Edge, kiosk_order, running  # noqa: F401 - the hub fixture
 
 pytestmark = pytest.mark.broker
@@ -41,8 +41,7 @@ def station_and_hub(running: tuple[HubService, int], tmp_path: Path) -> Iterator
 def station_window(station: Edge, qtbot: Any, *, refused_page: bool = True,
                    **env: str) -> Iterator[tuple[StationWindow, StationSession]]:
     """The real station window on ``station``'s sync, shown at 1280×800 (``env``: more FLOORLINK_ settings)."""
-    settings = load(environ={"FLOORLINK_STATION_DEMO_WORK_ORDERS": "1", "FLOORLINK_STATION_SOUND": "0",
-                             "FLOORLINK_NODE_DEVICE_ID": "st-wheel-1", **env})
+    settings = station_settings(**{"FLOORLINK_NODE_DEVICE_ID": "st-wheel-1", **env})
     session = build_session(settings, MemoryLedger())
     app = QApplication.instance()
     assert isinstance(app, QApplication)

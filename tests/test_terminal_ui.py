@@ -146,8 +146,7 @@ def test_timer_survives_closing_the_app_and_starting_a_new_one_over_the_same_dat
 ) -> None:
     from terminal.app import open_ledger
 
-    settings = load(environ={"FLOORLINK_STATION_DEMO_WORK_ORDERS": "1", "FLOORLINK_STATION_SOUND": "0",
-                             "FLOORLINK_NODE_DATA_DIR": str(tmp_path), "FLOORLINK_NODE_DEVICE_ID": "ST-ASM-1"})
+    settings = station_settings(FLOORLINK_NODE_DATA_DIR=str(tmp_path))
     app = QApplication.instance()
     assert isinstance(app, QApplication)
 
