@@ -46,6 +46,7 @@ from sync.catalog import load_catalog  # noqa: E402
 from sync.catalog.compile import product_problem  # noqa: E402
 from sync.catalog.store import CatalogStore  # noqa: E402
 from sync.configurator.engine import Engine  # noqa: E402
+from sync.demo import release_catalog  # noqa: E402
 from sync.hub import demand  # noqa: E402
 from sync.hub.core import HubCore, HubOptions  # noqa: E402
 from sync.store import Store  # noqa: E402
@@ -58,18 +59,9 @@ WEEK = (1.0, 0.9, 0.9, 1.0, 1.2, 1.8, 0.5)  # Monday .. Sunday
 
 
 def release_all(path: Path) -> list[Any]:
-    catalog = load_catalog(CATALOG)
-    store = CatalogStore(path)
-    store.add_user("erin", ["engineering"])
-    store.add_user("mark", ["marketing"])
-    store.add_user("fay", ["finance", "release"])
-    for code in catalog.products:
-        store.submit(catalog, code, "erin")
-        for user, role in (("erin", "engineering"), ("mark", "marketing"), ("fay", "finance")):
-            store.approve(code, 1, user, role)
-        store.release(code, 1, "fay")
-    store.close()
-    return list(catalog.products.values())
+    """The demo catalog released into ``path`` the way ``sync.demo`` does it; its products in catalog order."""
+    release_catalog(CATALOG, path)
+    return list(load_catalog(CATALOG).products.values())
 
 
 def write_year(store: Store, products: list[Any], events: int, seed: int) -> dict[str, Any]:
