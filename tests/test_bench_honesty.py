@@ -53,3 +53,21 @@ def test_the_decode_bench_scores_against_the_plain_chain_measured_in_the_run(tmp
     assert isinstance(reads, dict)
     assert reads["zxing-cpp then zbar"]["QRCode"] == 2 and reads["chain"]["QRCode"] == 2
     assert not hasattr(decode, "SOURCES_FIGURES"), "no figure copied from a file is scored"
+
+
+def test_the_insights_bench_scores_the_forecast_against_a_baseline_from_the_same_events() -> None:
+    """A small year through bench/insights.py: the report is timed, and both MAPEs come from the events it wrote
+    (a different seed gives different figures: nothing is read from a file)."""
+    import json
+    import subprocess
+
+    runs = []
+    for seed in ("3", "4"):
+        result = subprocess.run([sys.executable, str(REPO / "bench" / "insights.py"), "--events", "20000", "--seed", seed],
+                                cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
+        assert result.returncode == 0, result.stderr[-2000:]
+        runs.append(json.loads(result.stdout.strip().splitlines()[-1]))
+    for run in runs:
+        assert run["events"] == 20000 and run["report_s"] > 0 and run["series"] > 0
+        assert run["mape_forecast"] is not None and run["mape_seasonal_naive"] is not None
+    assert (runs[0]["mape_forecast"], runs[0]["mape_seasonal_naive"]) != (runs[1]["mape_forecast"], runs[1]["mape_seasonal_naive"])
