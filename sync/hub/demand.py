@@ -363,7 +363,9 @@ CentreHours = Callable[[str, datetime, datetime], float]
 
 
 def _weeks(today: date, count: int) -> list[date]:
-    monday = today - timedelta(days=today.weekday())
+    """The Mondays of the next ``count`` whole weeks: a week already under way would set a few days' hours
+    against a forecast that includes its weekend's orders."""
+    monday = today - timedelta(days=today.weekday()) + timedelta(weeks=1)
     return [monday + timedelta(weeks=w) for w in range(count)]
 
 
