@@ -13,6 +13,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from kiosk.texts import N_
+from sync.times import from_iso
 
 if TYPE_CHECKING:
     from sync.protocol.edge import SyncStatus
@@ -62,10 +63,9 @@ WAITING_SCAN = 500  # outbox rows looked at for them: an offline day of funnel e
 
 def _parse(stamp: str) -> datetime | None:
     try:
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        return from_iso(stamp)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def site_time(stamp: str, zone: tzinfo) -> str:

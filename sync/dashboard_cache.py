@@ -25,6 +25,7 @@ import sqlite_utils
 from sync.errors import ProtocolError
 from sync.protocol.envelope import Envelope
 from sync.store import Inbox, Store, Transaction
+from sync.times import from_iso
 
 COMPONENT = "dashboard_cache"
 ACTIONS = {"acknowledge": "alert.acknowledged", "resolve": "alert.resolved"}
@@ -184,7 +185,7 @@ class DashboardCache:
 
     def last_received(self) -> datetime | None:
         rows = self.store.query("SELECT max(received_at) AS at FROM dashboard_snapshots")
-        return datetime.fromisoformat(rows[0]["at"]) if rows and rows[0]["at"] else None
+        return from_iso(rows[0]["at"]) if rows and rows[0]["at"] else None
 
     def alerts(self) -> list[dict[str, Any]]:
         return [json.loads(r["body"]) for r in self.store.query("SELECT body FROM dashboard_alerts ORDER BY id")]

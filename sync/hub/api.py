@@ -29,10 +29,7 @@ from sync.hub.progress import WORK_ORDER_STATUSES, OrderProgress, WorkOrderProgr
 from sync.hub.stock import StockError
 from sync.hub.travelers import traveler_pdf
 from sync.store.database import Transaction
-
-
-def _iso(at: datetime | None) -> str | None:
-    return at.isoformat() if at else None
+from sync.times import to_iso
 
 
 def _wo_json(wo: WorkOrderProgress, order_number: str = "") -> dict[str, Any]:
@@ -45,7 +42,7 @@ def _wo_json(wo: WorkOrderProgress, order_number: str = "") -> dict[str, Any]:
             "elapsed_seconds": round(op.state.elapsed_seconds, 1), "workers": list(op.state.workers),
             "good": op.state.good, "scrap": op.state.scrap, "planned_start": op.planned.planned_start.isoformat(),
             "planned_end": op.planned.planned_end.isoformat(), "eta": op.eta.isoformat(),
-            "started_at": _iso(op.state.started_at), "completed_at": _iso(op.state.completed_at),
+            "started_at": to_iso(op.state.started_at), "completed_at": to_iso(op.state.completed_at),
         } for op in wo.operations],
     }
 

@@ -53,6 +53,7 @@ from sync.station.timing import EVENT_TYPES as OP_EVENT_TYPES
 from sync.station.timing import OpEvent, Status, derive
 from sync.station.workorders import Material, RoutedOperation, RoutedWorkOrder
 from sync.store.database import Store, Transaction
+from sync.times import from_iso, to_iso
 
 #: down message on stream ``orders`` when a replan changes an order's promise
 PROMISE_CHANGED = "order.promise_changed"
@@ -183,14 +184,6 @@ class HubOptions:
 REFUSAL_ALERT_TYPES = frozenset({"order.placed", "order.cancelled", "qc.recorded", *OP_EVENT_TYPES})
 
 
-def _iso(at: datetime) -> str:
-    return at.isoformat()
-
-
-def _at(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 class HubCore:
     """Orders, plans, progress and alerts over the hub store and the catalog revisions."""
 
@@ -244,7 +237,7 @@ class HubCore:
                     if row["cancelled"] is None:
                         self.publish(tx, f"station/{station}", WORK_ORDER_MESSAGE, json.loads(row["body"]), False)
                 tx.execute("UPDATE work_order_renames SET announced_at = ? WHERE old = ?",
-                           [_iso(datetime.now(UTC)), row["old"]])
+                           [to_iso(datetime.now(UTC)), row["old"]])
 
     # ------------------------------------------------------------------ catalog
     def product(self, code: str, number: int) -> tuple[Product, Engine]:
@@ -314,25 +307,25 @@ class HubCore:
                 "product": order.product, "revision": order.revision,
                 "configuration": json.dumps(dict(order.configuration), sort_keys=True),
                 "quantity": order.quantity, "price": str(order.price), "currency": order.currency,
-                "customer": json.dumps(dict(order.customer), ensure_ascii=False), "placed_at": _iso(now),
-                "promise": _iso(promise), "first_promise": _iso(promise), "promise_reason": plan.reason,
+                "customer": json.dumps(dict(order.customer), ensure_ascii=False), "placed_at": to_iso(now),
+                "promise": to_iso(promise), "first_promise": to_iso(promise), "promise_reason": plan.reason,
                 "ships_from_stock": int(plan.ships_from_stock)})
             self._store_plan(tx, order, product, plan, number)
             self.inventory.openings(tx, now)
         if self.on_event is not None:  # nothing to build when no ERP listens
             self._emit(tx, "order.placed", {"order_id": order.order_id, "number": number, "product": order.product,
                                             "revision": order.revision, "configuration": dict(order.configuration),
-                                            "quantity": order.quantity, "promise": _iso(promise),
+                                            "quantity": order.quantity, "promise": to_iso(promise),
                                             "ships_from_stock": plan.ships_from_stock})
             for wo in plan.work_orders:
                 self._emit(tx, "workorder.released", {"id": wo.id, "order_id": order.order_id, "order_number": number,
                                                       "item": wo.item, "qty": wo.qty,
-                                                      "start": _iso(wo.start) if wo.operations else None})
+                                                      "start": to_iso(wo.start) if wo.operations else None})
             for req in stock.requisitions(tx.db.query, order_id=order.order_id):
                 self._emit(tx, "requisition.created", req)
-        return {"order_id": order.order_id, "number": number, "promise": _iso(promise),
+        return {"order_id": order.order_id, "number": number, "promise": to_iso(promise),
                 "promise_date": promise.date().isoformat(),
-                "ready_at": _iso(plan.promise), "reason": plan.reason, "ships_from_stock": plan.ships_from_stock,
+                "ready_at": to_iso(plan.promise), "reason": plan.reason, "ships_from_stock": plan.ships_from_stock,
                 "work_orders": [wo.id for wo in plan.work_orders]}
 
     def _emit(self, tx: Transaction, type_: str, body: dict[str, Any]) -> None:
@@ -418,7 +411,7 @@ class HubCore:
                 op_rows.append({
                     "work_order": wo.id, "op": op.op, "code": op.code, "work_centre": op.work_centre,
                     "standard_seconds": op.standard_min * 60, "outsourced": int(op.outsourced),
-                    "planned_start": _iso(op.start), "planned_end": _iso(op.end), "lane": op.lane})
+                    "planned_start": to_iso(op.start), "planned_end": to_iso(op.end), "lane": op.lane})
             materials = tuple(Material(line.item, line.name.get("en", line.item), float(line.qty_per) * wo.qty,
                                        line.unit, dict(line.name))
                               for line in children.get(wo.item, ()))
@@ -442,7 +435,7 @@ class HubCore:
         # one batch per table: row-by-row inserts were most of the cost of planning an order
         for table, rows in (("wo_ops", op_rows), ("work_orders", wo_rows), ("requisitions", [{
                 "kind": req.kind, "order_id": req.order_id, "item": req.item, "qty": req.qty, "supplier": req.supplier,
-                "need_date": _iso(req.need_date), "due_date": _iso(req.due_date), "work_order": req.work_order,
+                "need_date": to_iso(req.need_date), "due_date": to_iso(req.due_date), "work_order": req.work_order,
                 "operation": req.operation} for req in plan.requisitions])):
             tx.insert_rows(table, rows)
 
@@ -462,7 +455,7 @@ class HubCore:
             touched = False
             for wo in plan.work_orders:
                 for op in wo.operations:
-                    new = (_iso(op.start), _iso(op.end), op.lane)
+                    new = (to_iso(op.start), to_iso(op.end), op.lane)
                     if stored.get((wo.id, op.op)) != new:
                         op_rows.append((*new, wo.id, op.op))
                         moved.setdefault(wo.id, {})[op.op] = op.start
@@ -472,18 +465,18 @@ class HubCore:
                     if req.kind == "subcontract":
                         tx.execute("UPDATE requisitions SET need_date = ?, due_date = ? WHERE kind = 'subcontract' "
                                    "AND work_order = ? AND operation = ?",
-                                   [_iso(req.need_date), _iso(req.due_date), req.work_order, req.operation])
+                                   [to_iso(req.need_date), to_iso(req.due_date), req.work_order, req.operation])
                     else:
                         tx.execute("UPDATE requisitions SET need_date = ? WHERE kind = 'purchase' AND order_id = ? "
                                    "AND work_order IS ? AND item = ?",
-                                   [_iso(req.need_date), order_id, req.work_order, req.item])
-            promise = _iso(self.promise_of(plan.promise))
+                                   [to_iso(req.need_date), order_id, req.work_order, req.item])
+            promise = to_iso(self.promise_of(plan.promise))
             before, reason = promised[order_id]
             if (promise, plan.reason) != (before, reason):
                 tx.execute("UPDATE orders SET promise = ?, promise_reason = ? WHERE order_id = ?",
                            [promise, plan.reason, order_id])
             if promise != before:
-                self._promise_moved(tx, order_id, _at(before), _at(promise), plan.reason, now)
+                self._promise_moved(tx, order_id, from_iso(before), from_iso(promise), plan.reason, now)
         if op_rows:
             tx.db.conn.executemany("UPDATE wo_ops SET planned_start = ?, planned_end = ?, lane = ? "
                                    "WHERE work_order = ? AND op = ?", op_rows)
@@ -494,7 +487,7 @@ class HubCore:
             body = json.loads(row[0])
             for op_body in body.get("operations", []):
                 if op_body.get("number") in starts:
-                    op_body["planned_start"] = _iso(starts[op_body["number"]])
+                    op_body["planned_start"] = to_iso(starts[op_body["number"]])
             tx.execute("UPDATE work_orders SET body = ? WHERE id = ?", [json.dumps(body), wo_id])
             for st in json.loads(row[1]):
                 self.publish(tx, f"station/{st}", WORK_ORDER_MESSAGE, body, False)
@@ -502,8 +495,8 @@ class HubCore:
     def _promise_moved(self, tx: Transaction, order_id: str, before: datetime, after: datetime, reason: str,
                        now: datetime) -> None:
         """Tell the dashboards (and kiosks) a promise changed; a later one is an alert someone must act on."""
-        changed = {"order_id": order_id, "promise": _iso(after), "promise_date": after.date().isoformat(),
-                   "was": _iso(before), "reason": reason}
+        changed = {"order_id": order_id, "promise": to_iso(after), "promise_date": after.date().isoformat(),
+                   "was": to_iso(before), "reason": reason}
         self.publish(tx, "orders", PROMISE_CHANGED, changed, False)
         number = tx.execute("SELECT number FROM orders WHERE order_id = ?", [order_id]).fetchone()
         self._emit(tx, PROMISE_CHANGED, {**changed, "number": number[0] if number else None})
@@ -513,7 +506,7 @@ class HubCore:
                 subject=order_id,
                 message=f"order {order_id} will be ready {after:%a %d %b} instead of {before:%a %d %b}: {reason}; "
                         "tell the customer",
-                data={"order_id": order_id, "was": _iso(before), "promise": _iso(after), "reason": reason}), now)
+                data={"order_id": order_id, "was": to_iso(before), "promise": to_iso(after), "reason": reason}), now)
 
     def on_order_cancelled(self, tx: Transaction, event_id: str, body: Mapping[str, Any],
                            now: datetime) -> dict[str, Any]:
@@ -528,7 +521,7 @@ class HubCore:
         if tx.execute("SELECT 1 FROM order_cancellations WHERE order_id = ?", [order_id]).fetchone():
             return {"order_id": order_id, "cancelled": True, "duplicate": True}
         after_seq = tx.execute("SELECT COALESCE(MAX(seq), 0) FROM orders").fetchone()[0]
-        tx.table("order_cancellations").insert({"order_id": order_id, "at": _iso(now), "event_id": event_id,
+        tx.table("order_cancellations").insert({"order_id": order_id, "at": to_iso(now), "event_id": event_id,
                                                  "reason": str(body.get("reason", "")), "after_seq": after_seq})
         with self._lock:
             self.planner.cancel(order_id, now)  # later orders move into what it held
@@ -585,7 +578,7 @@ class HubCore:
             log.info("hub: %s %s/%s from %s refused (%s): %s", type_, wo_id, op_no, device_id, exc.code, exc)
             raise StationError(exc.what, fix=exc.fix, code=exc.code) from None
         tx.table("op_events").insert({"event_id": event_id, "work_order": wo_id, "op": op_no, "type": type_,
-                                      "at": _iso(event.at), "device_id": device_id, "body": json.dumps(dict(body))})
+                                      "at": to_iso(event.at), "device_id": device_id, "body": json.dumps(dict(body))})
         if type_ == "op.completed":  # a later operation may now start at another station
             stations = json.loads(tx.execute("SELECT stations FROM work_orders WHERE id = ?", [wo_id]).fetchone()[0])
             for st in stations:
@@ -603,7 +596,7 @@ class HubCore:
                 top = tx.execute("SELECT 1 FROM work_orders WHERE id = ? AND parent IS NULL", [wo_id]).fetchone()
                 if top and row[1]:
                     self._emit(tx, "order.done", {"order_id": row[1], "number": routed_wo.order_number,
-                                                  "work_order": wo_id, "good": event.good, "at": _iso(event.at)})
+                                                  "work_order": wo_id, "good": event.good, "at": to_iso(event.at)})
             if type_ == "op.completed" or first_start:
                 # An early or late start or finish moves what follows: plan again and store it now, with the event.
                 self.planner.reschedule(now)
@@ -738,7 +731,7 @@ class HubCore:
                 running.append((wo_id, op_no, planned.work_centre, state))
         candidates: list[Candidate] = overruns(running, thresholds)
         # Stations are the devices that send heartbeats; kiosks and dashboards may rightly go quiet.
-        seen = {r["device_id"]: _at(r["last_seen_at"]) for r in self.store.query(
+        seen = {r["device_id"]: from_iso(r["last_seen_at"]) for r in self.store.query(
             "SELECT device_id, last_seen_at FROM devices WHERE last_seen_at IS NOT NULL AND device_id IN "
             "(SELECT DISTINCT device_id FROM events WHERE type = 'device.heartbeat')")}
         candidates += silent_stations(seen, now, self.options.silent_after)
@@ -749,7 +742,7 @@ class HubCore:
         waiting = self.store.query(
             "SELECT r.work_order, r.item, r.due_date FROM requisitions r WHERE r.kind = 'purchase' "
             "AND r.work_order IS NOT NULL AND r.order_id NOT IN (SELECT order_id FROM order_cancellations)")
-        candidates += material_shortages((r["work_order"], now, r["item"], _at(r["due_date"])) for r in waiting)
+        candidates += material_shortages((r["work_order"], now, r["item"], from_iso(r["due_date"])) for r in waiting)
         with self.store.transaction("raising alerts") as tx, self._lock:
             for candidate in candidates:
                 row = self._raise(tx, candidate, now)
@@ -798,7 +791,7 @@ class HubCore:
         for o in orders:
             if wanted is not None and o["order_id"] not in wanted:
                 continue
-            progress = order_progress(o["order_id"], _at(o["promise"]), wos.get(o["order_id"], []), now,
+            progress = order_progress(o["order_id"], from_iso(o["promise"]), wos.get(o["order_id"], []), now,
                                       cancelled=o["cancelled"] is not None, shipped_from_stock=bool(o["ships_from_stock"]))
             out.append(replace(progress, number=o["number"] or ""))
         return out
@@ -830,8 +823,8 @@ class HubCore:
         for r in self.store.query("SELECT * FROM order_cancellations"):
             after = r.get("after_seq")
             if after is None:  # cancelled before the hub stored when: after the orders placed until then
-                after = max((o["seq"] for o in orders if _at(o["placed_at"]) <= _at(r["at"])), default=0)
-            steps.append((after + 0.5, _at(r["at"]), 1, r))
+                after = max((o["seq"] for o in orders if from_iso(o["placed_at"]) <= from_iso(r["at"])), default=0)
+            steps.append((after + 0.5, from_iso(r["at"]), 1, r))
         steps += moves
         steps.sort(key=lambda s: (s[0], s[1], s[2]))
         planned: set[str] = set()
@@ -841,7 +834,7 @@ class HubCore:
                 continue
             if kind == 1:
                 if row["order_id"] in planned:
-                    self.planner.cancel(row["order_id"], _at(row["at"]), reschedule=False)
+                    self.planner.cancel(row["order_id"], from_iso(row["at"]), reschedule=False)
                     self.inventory.replay_cancelled(row["order_id"])
                 continue
             try:
@@ -850,7 +843,7 @@ class HubCore:
                 continue
             order = PlacedOrder(row["order_id"], row["product"], row["revision"], json.loads(row["configuration"]),
                                 row["quantity"])
-            self._plan(order, product, _at(row["placed_at"]), row["number"])
+            self._plan(order, product, from_iso(row["placed_at"]), row["number"])
             planned.add(row["order_id"])
         for row in self.store.query("SELECT work_order, op, type, body FROM op_events ORDER BY rowid"):
             try:
@@ -858,7 +851,7 @@ class HubCore:
             except FloorLinkError:
                 continue
         self.inventory.replay_dues()
-        booked = {(r["work_order"], r["op"]): (_at(r["planned_start"]), _at(r["planned_end"]), r["lane"])
+        booked = {(r["work_order"], r["op"]): (from_iso(r["planned_start"]), from_iso(r["planned_end"]), r["lane"])
                   for r in self.store.query("SELECT work_order, op, planned_start, planned_end, lane FROM wo_ops")}
         reasons = {r["order_id"]: r["promise_reason"] for r in orders}
         try:
@@ -870,7 +863,7 @@ class HubCore:
 
 def _planned(row: Mapping[str, Any]) -> PlannedOp:
     return PlannedOp(row["work_order"], row["op"], row["code"], row["work_centre"], row["standard_seconds"],
-                     _at(row["planned_start"]), _at(row["planned_end"]), bool(row["outsourced"]))
+                     from_iso(row["planned_start"]), from_iso(row["planned_end"]), bool(row["outsourced"]))
 
 
 def _alert_body(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -914,7 +907,7 @@ def kpi_report(core: HubCore, since: datetime, until: datetime,
     for row in core.reads.query("SELECT work_order, body FROM op_events WHERE type = 'qc.recorded' ORDER BY rowid"):
         body = json.loads(row["body"])
         if "passed" in body and "at" in body:
-            first_qc.setdefault(row["work_order"], (_at(body["at"]), bool(body["passed"])))
+            first_qc.setdefault(row["work_order"], (from_iso(body["at"]), bool(body["passed"])))
     qc = [(unit, passed) for unit, (at, passed) in first_qc.items() if inside(at)]
     planned = {code: working_seconds(cal, [(since, until)]) for code, cal in core._calendars.items()}
     orders = core.reads.query("SELECT order_id, placed_at, COALESCE(first_promise, promise) AS promise, product, "
@@ -926,7 +919,7 @@ def kpi_report(core: HubCore, since: datetime, until: datetime,
     completed = [(r, done_at[r["order_id"]]) for r in orders if inside(done_at.get(r["order_id"]))]
     sold = []
     for row in orders:
-        if not inside(_at(row["placed_at"])):
+        if not inside(from_iso(row["placed_at"])):
             continue
         try:
             product, _ = core.product(row["product"], row["revision"])
@@ -945,10 +938,10 @@ def kpi_report(core: HubCore, since: datetime, until: datetime,
                 options[f"{attr.code}={opt.code}"] = (Decimal(opt.price or 0), added)
         sold.append(kpis.SoldLine(row["product"], Decimal(row["price"]), cost, options))
     return {
-        "since": _iso(since), "until": _iso(until),
+        "since": to_iso(since), "until": to_iso(until),
         "oee": kpis.oee_rows(kpis.oee(records, planned)),
-        "on_time_delivery": kpis.on_time_delivery((_at(r["promise"]), done) for r, done in completed),
-        "cycle_time_hours": kpis.cycle_time_hours((_at(r["placed_at"]), done) for r, done in completed),
+        "on_time_delivery": kpis.on_time_delivery((from_iso(r["promise"]), done) for r, done in completed),
+        "cycle_time_hours": kpis.cycle_time_hours((from_iso(r["placed_at"]), done) for r, done in completed),
         "first_pass_yield": kpis.first_pass_yield(qc),
         "standard_vs_actual": kpis.standard_vs_actual(records),
         "profit_contribution": kpis.profit_contribution(sold),

@@ -18,10 +18,7 @@ from sync.hub.core import HubCore, kpi_report
 from sync.hub.progress import OrderProgress
 from sync.orders import short_name
 from sync.station.calendar import working_seconds
-
-
-def _iso(at: datetime | None) -> str | None:
-    return at.isoformat() if at else None
+from sync.times import to_iso
 
 
 def zone_name(zone: tzinfo) -> str:
@@ -46,7 +43,7 @@ def orders_body(core: HubCore, progress: list[OrderProgress], now: datetime,
         "id": o.id, "number": o.number, "customer": _customer(placed.get(o.id, {}).get("customer")),
         "product": placed.get(o.id, {}).get("product"), "quantity": placed.get(o.id, {}).get("quantity"),
         "placed_at": placed.get(o.id, {}).get("placed_at"), "status": o.status, "percent": o.percent,
-        "promise": _iso(o.promise), "eta": _iso(o.eta), "late": o.late,
+        "promise": to_iso(o.promise), "eta": to_iso(o.eta), "late": o.late,
     } for o in progress]
     orders.sort(key=lambda o: (not o["late"], o["status"] in ("done", "cancelled", "ready"), o["promise"] or ""))
     alerts = core.store.query("SELECT * FROM alerts WHERE state != 'resolved' ORDER BY id")  # under the store lock
@@ -111,8 +108,8 @@ def centre_bodies(core: HubCore, progress: list[OrderProgress], now: datetime) -
                     "order_id": order.id, "order_number": order.number, "work_order": wo.id, "item": wo.item, "qty": wo.qty, "op": op.planned.op,
                     "code": op.planned.code, "status": st.status.value, "workers": list(st.workers),
                     "elapsed_s": round(st.elapsed_seconds), "standard_s": round(op.planned.standard_seconds),
-                    "good": st.good, "scrap": st.scrap, "planned_start": _iso(op.planned.planned_start),
-                    "eta": _iso(op.eta), "station": devices.get((wo.id, op.planned.op)),
-                    "started_at": _iso(st.started_at), "completed_at": _iso(st.completed_at),
+                    "good": st.good, "scrap": st.scrap, "planned_start": to_iso(op.planned.planned_start),
+                    "eta": to_iso(op.eta), "station": devices.get((wo.id, op.planned.op)),
+                    "started_at": to_iso(st.started_at), "completed_at": to_iso(st.completed_at),
                 })
     return {code: {"at": now.isoformat(), "work_centre": code, "operations": rows} for code, rows in ops.items()}

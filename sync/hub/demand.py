@@ -41,6 +41,7 @@ import numpy as np
 from sync.catalog.model import Product
 from sync.configurator.product import resolve_bom, resolve_routing
 from sync.errors import FloorLinkError
+from sync.times import from_iso
 
 log = logging.getLogger(__name__)
 
@@ -313,7 +314,7 @@ def stock_positions(query: Query, products: Iterable[Product], zone: tzinfo) -> 
             continue
         remaining = float(r["qty"]) - float(r["received"] or 0)
         if remaining > 1e-9:
-            due = datetime.fromisoformat(str(r["confirmed_date"] or r["due_date"]).replace("Z", "+00:00"))
+            due = from_iso(str(r["confirmed_date"] or r["due_date"]))
             incoming[r["item"]].append((due.astimezone(zone).date(), remaining))
     return {code: StockPosition(
         code, ledger.get(code, float(it.stock)), committed.get(code, 0.0), tuple(sorted(incoming.get(code, []))),
@@ -462,7 +463,7 @@ def demand_report(query: Query, products: Products, released: Mapping[str, int],
         for r in query("SELECT w.work_centre, w.planned_start, w.standard_seconds FROM wo_ops w JOIN work_orders o "
                        "ON o.id = w.work_order WHERE o.order_id NOT IN (SELECT order_id FROM order_cancellations) "
                        "AND w.outsourced = 0 AND w.planned_end >= ?", [until.astimezone(UTC).isoformat()]):
-            day = datetime.fromisoformat(r["planned_start"].replace("Z", "+00:00")).astimezone(zone).date()
+            day = from_iso(r["planned_start"]).astimezone(zone).date()
             if weeks[0] <= day < end:
                 planned[(r["work_centre"], day - timedelta(days=day.weekday()))] += float(r["standard_seconds"]) / 60
         centres = sorted({c for per in demand.centre_minutes.values() for c in per} | {c for c, _ in planned})

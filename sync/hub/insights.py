@@ -22,6 +22,7 @@ from statistics import median
 from typing import Any
 
 from sync.errors import FloorLinkError, ProtocolError, SettingsError, StoreError
+from sync.times import from_iso
 
 FUNNEL = "kiosk.funnel"
 FEEDBACK = "kiosk.feedback"
@@ -123,7 +124,7 @@ def events_between(rows: Iterable[Mapping[str, Any]], since: datetime, until: da
         if row.get("status", "ok") != "ok" or row["type"] not in (FUNNEL, FEEDBACK):
             continue
         try:
-            at = datetime.fromisoformat(str(row["occurred_at"]).replace("Z", "+00:00"))
+            at = from_iso(str(row["occurred_at"]))
         except ValueError:
             continue
         if since <= at < until:
@@ -245,11 +246,10 @@ def format_report(report: Mapping[str, Any]) -> str:
 
 def _time(text: str, option: str) -> datetime:
     try:
-        at = datetime.fromisoformat(text)
+        return from_iso(text)
     except ValueError:
         raise SettingsError(f"{option} {text!r} is not an ISO 8601 time", where="command line",
                             fix="e.g. 2026-11-01 or 2026-11-01T08:00:00+08:00") from None
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from sync.errors import FloorLinkError, PlanningError
 from sync.hub.alerts import Candidate
 from sync.store.database import Transaction
+from sync.times import from_iso, to_iso
 
 if TYPE_CHECKING:
     from sync.hub.core import HubCore
@@ -86,14 +87,6 @@ def _stock_3(db: Any) -> None:
 
 
 MIGRATIONS = {"hub_stock": [_stock_1, _stock_2, _stock_3], "hub_api": [_api_1]}
-
-
-def _iso(at: datetime) -> str:
-    return at.isoformat()
-
-
-def _at(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 # ---------------------------------------------------------------------- checking hostile input
@@ -156,7 +149,7 @@ def on_hand(query: Any, item: str | None = None, at: datetime | None = None) -> 
         return {r["item"]: round(float(r["qty"]), 9) for r in rows}
     sums: dict[str, float] = {}
     for r in rows:  # times carry zones: compared as moments, not as text
-        if _at(r["at"]) <= at:
+        if from_iso(r["at"]) <= at:
             sums[r["item"]] = sums.get(r["item"], 0.0) + float(r["qty"])
     return {code: round(qty, 9) for code, qty in sorted(sums.items())}
 
@@ -199,7 +192,7 @@ class Inventory:
         cursor = tx.execute(
             "INSERT INTO stock_movements (item, qty, kind, at, by, reason, order_id, work_order, requisition, counted, "
             "after_seq, in_plan) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [item, qty, kind, _iso(at), by, reason, order_id, work_order, requisition, counted, after_seq, int(in_plan)])
+            [item, qty, kind, to_iso(at), by, reason, order_id, work_order, requisition, counted, after_seq, int(in_plan)])
         movement = int(cursor.lastrowid or 0)
         if not in_plan and item in self.core.planner.items:
             short = self.core.planner.adjust_stock(item, qty)
@@ -239,7 +232,7 @@ class Inventory:
         cursor = tx.execute(
             "INSERT INTO requisitions (kind, order_id, item, qty, supplier, need_date, due_date, work_order, movement, "
             "rebought) VALUES ('purchase', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [req.order_id, req.item, req.qty, req.supplier, _iso(req.need_date), _iso(req.due_date), req.work_order,
+            [req.order_id, req.item, req.qty, req.supplier, to_iso(req.need_date), to_iso(req.due_date), req.work_order,
              movement, rebought])
         self.core._emit(tx, "requisition.created", next(
             r for r in requisitions(tx.db.query, order_id=req.order_id) if r["id"] == cursor.lastrowid))
@@ -261,7 +254,7 @@ class Inventory:
         planner = self.core.planner
         holders = [p.number or oid for oid, p in planner.plans.items() if p.reserved.get(item, 0) > 1e-9]
         self.core.raise_alert(tx, Candidate(
-            key=f"stock_short:{item}:{_iso(at)}", kind="stock_short", severity="warning", subject=item,
+            key=f"stock_short:{item}:{to_iso(at)}", kind="stock_short", severity="warning", subject=item,
             message=f"{item}: {planner.on_hand.get(item, 0):g} on hand after the last movement, {short:g} fewer than "
                     f"orders {', '.join(holders[-5:]) or '-'} were promised; buy or move them",
             data={"item": item, "short": short, "orders": holders}), at)
@@ -412,11 +405,11 @@ class Inventory:
     def _set_status(self, tx: Transaction, req_id: int, status: str, by: str, at: datetime, detail: str) -> None:
         tx.execute("UPDATE requisitions SET status = ? WHERE id = ?", [status, req_id])
         tx.execute("INSERT INTO requisition_log (requisition, status, at, by, detail) VALUES (?, ?, ?, ?, ?)",
-                   [req_id, status, _iso(at), by, detail])
+                   [req_id, status, to_iso(at), by, detail])
 
     @staticmethod
     def _effective_due(row: Mapping[str, Any]) -> datetime:
-        return _at(row["confirmed_date"] or row["due_date"])
+        return from_iso(row["confirmed_date"] or row["due_date"])
 
     def _index(self, tx: Transaction, row: Mapping[str, Any]) -> int:
         ids = [r[0] for r in tx.execute("SELECT id FROM requisitions WHERE kind = 'purchase' AND order_id = ? AND "
@@ -440,7 +433,7 @@ class Inventory:
                 raise StockError(f"requisition {row['id']} is {row['status']}: only open or ordered ones are confirmed",
                                  where="requisition", status=409)
             tx.execute("UPDATE requisitions SET po_number = ?, confirmed_supplier = ?, confirmed_date = ? WHERE id = ?",
-                       [po, who, _iso(confirmed), row["id"]])
+                       [po, who, to_iso(confirmed), row["id"]])
             self._set_status(tx, row["id"], "ordered", by, at, f"PO {po} at {who}, confirmed for {confirmed.date()}")
             self._move_due(tx, row, confirmed, who)
             before = {oid: p.promise for oid, p in self.core.planner.plans.items()}
@@ -448,7 +441,7 @@ class Inventory:
             moved = sorted(p.number or oid for oid, p in self.core.planner.plans.items()
                            if oid in before and p.promise != before[oid])
         return {"requisition": row["id"], "status": "ordered", "po_number": po, "supplier": who,
-                "confirmed_date": _iso(confirmed), "late": confirmed > _at(row["need_date"]), "orders_moved": moved}
+                "confirmed_date": to_iso(confirmed), "late": confirmed > from_iso(row["need_date"]), "orders_moved": moved}
 
     def cancel(self, tx: Transaction, requisition: Any, by: str, reason: str, at: datetime) -> dict[str, Any]:
         """The buyer will not buy it: cancelled (the plan still needs the parts; a new requisition or a receipt
@@ -493,7 +486,7 @@ class Inventory:
 
     def replay_steps(self) -> list[tuple[float, datetime, int, Mapping[str, Any]]]:
         """Movements the plans did not count on, placed among the orders as they happened (kind 2)."""
-        return [(r["after_seq"] + 0.5, _at(r["at"]), 2, r) for r in self.core.store.query(
+        return [(r["after_seq"] + 0.5, from_iso(r["at"]), 2, r) for r in self.core.store.query(
             "SELECT id, item, qty, at, after_seq FROM stock_movements WHERE in_plan = 0 ORDER BY id")]
 
     def replay_movement(self, row: Mapping[str, Any]) -> None:
@@ -504,7 +497,7 @@ class Inventory:
         for req in self.core.store.query("SELECT order_id, work_order, item, rebought FROM requisitions "
                                          "WHERE movement = ? ORDER BY id", [row["id"]]):
             self.core.planner.rebuy(req["order_id"], req["work_order"], req["item"], float(req["rebought"]),
-                                    _at(row["at"]))
+                                    from_iso(row["at"]))
 
     def replay_cancelled(self, order_id: str) -> None:
         for r in self.core.store.query("SELECT item, SUM(qty) AS qty FROM stock_movements WHERE order_id = ? AND "
@@ -521,8 +514,8 @@ class Inventory:
             "r.status = 'closed') ORDER BY r.id")
         for row in rows:
             due = self._effective_due(row)
-            if row["status"] == "closed" and row["last_receipt"] and _at(row["last_receipt"]) < due:
-                due = _at(row["last_receipt"])
+            if row["status"] == "closed" and row["last_receipt"] and from_iso(row["last_receipt"]) < due:
+                due = from_iso(row["last_receipt"])
             ids = [r["id"] for r in self.core.store.query(
                 "SELECT id FROM requisitions WHERE kind = 'purchase' AND order_id = ? AND item = ? AND work_order IS ? "
                 "ORDER BY id", [row["order_id"], row["item"], row["work_order"]])]

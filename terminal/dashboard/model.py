@@ -23,6 +23,7 @@ from sync.errors import DecodeError
 from sync.labels import BadgeLabel
 from sync.station.ledger import by_badge, by_pin
 from sync.station.workorders import Worker
+from sync.times import from_iso
 from terminal.station import texts
 from terminal.station.texts import tr
 
@@ -182,7 +183,7 @@ def _time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return from_iso(value)
     except ValueError:
         return None
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, tzinfo
 from typing import Any
 
 from sync.errors import StationError
 from sync.protocol.edge import EdgeSync
 from sync.station.workorders import Worker
 from sync.store import DeadLetter, Outbox
+from sync.times import from_iso
 from terminal.station import texts
 from terminal.station.texts import Msg
 
@@ -56,11 +57,9 @@ def when(dead: DeadLetter, zone: tzinfo) -> str:
     """The moment the worker acted (the body's ``at``, else when the event was written), site time."""
     raw = dead.body.get("at") or dead.occurred_at
     try:
-        moment = datetime.fromisoformat(str(raw))
+        moment = from_iso(str(raw))
     except ValueError:
         return str(raw)  # an old or broken row: show it as it is rather than hide the event
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(zone)
     if texts.language() == "zh_CN":
         return f"{local.month}月{local.day}日 {local:%H:%M}"
