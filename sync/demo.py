@@ -31,7 +31,6 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -43,6 +42,7 @@ from sync.catalog import load_catalog
 from sync.catalog.store import CatalogStore
 from sync.errors import CatalogError, FloorLinkError
 from sync.pin import hash_pin
+from sync.times import from_iso
 
 REPO = Path(__file__).resolve().parent.parent
 SITE = "demo"
@@ -250,7 +250,7 @@ def check(demo: Demo, timeout: float = 120.0) -> int:
     api, zone = Api(demo.api_port), ZoneInfo(SITE_ZONE)
 
     def local(at: str | None) -> str:
-        return datetime.fromisoformat(at).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if at else "-"
+        return from_iso(at).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if at else "-"
 
     centres = station_centres(demo.catalog)
     floor = demo.spawn("stations", [sys.executable, "-m", "terminal.scripted", "--stations",
@@ -356,7 +356,7 @@ class Walkthrough:
             pdfs.append(pdf)
         mine = [(pdf, wo, op) for pdf, wo in zip(pdfs, work_orders, strict=True) for op in wo["operations"]
                 if op["work_centre"] == self.hand_centre]
-        promise = datetime.fromisoformat(order["promise"]).astimezone(self.zone).date() if order["promise"] else "-"
+        promise = from_iso(order["promise"]).astimezone(self.zone).date() if order["promise"] else "-"
         print(f"\norder {number}: {len(work_orders)} work orders, promised for {promise}; travelers (PDF) in "
               f"{folder}", f"  also at {self.api.base}/work-orders/<number>/traveler.pdf (token {API_TOKEN})",
               f"  the other stations work their steps; yours at {self.hand_station} ({self.hand_centre}):",
@@ -375,7 +375,7 @@ class Walkthrough:
         if order["status"] == "done":
             del self.open[order_id]
             finished = max(op["completed_at"] for wo in order["work_orders"] for op in wo["operations"])
-            at = datetime.fromisoformat(finished).astimezone(self.zone)
+            at = from_iso(finished).astimezone(self.zone)
             print(f"order {number}: done at {at:%Y-%m-%d %H:%M:%S} site time (see the dashboard)", flush=True)
 
     def _relay(self) -> None:
