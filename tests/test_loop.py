@@ -157,6 +157,8 @@ def test_a_kiosk_order_is_built_at_every_station_and_finishes_on_the_dashboard_a
         # --- the hub: the order is done, each operation with the times the stations recorded -------------
         result = api.json(f"/orders/{order.id}")
         assert result["status"] == "done" and result["percent"] == 100.0 and not result["late"]
+        # finishing early moves the plan, not the date the customer holds from the kiosk
+        assert result["promise"][:10] == model.confirmed
         hub_ops = {(wo["id"], op["op"]): op for wo in result["work_orders"] for op in wo["operations"]}
         assert set(hub_ops) == {(s.work_order, s.operation) for s in steps}
         assert all(op["status"] == "done" for op in hub_ops.values())
@@ -172,6 +174,7 @@ def test_a_kiosk_order_is_built_at_every_station_and_finishes_on_the_dashboard_a
         row = next(o for o in dashboard.orders if o.id == order.id)
         assert row.percent == 100.0 and not row.late and row.eta == finished_at
         assert row.promise is not None and row.eta <= row.promise
+        assert row.promise.date().isoformat() == model.confirmed
         drilled = {(wo.id, op.op): op for wo in dashboard.drill_down(order.id) for op in wo.operations}
         assert set(drilled) == set(hub_ops)
         for s in steps:

@@ -771,7 +771,10 @@ class HubCore:
 
     def orders_progress(self, now: datetime, order_ids: Iterable[str] | None = None) -> list[OrderProgress]:
         """Progress of orders derived from the op events (all orders, or the ones named)."""
-        orders = self.reads.query("SELECT o.order_id, o.number, o.promise, o.ships_from_stock, c.order_id AS cancelled "
+        # The date shown and judged is the one the customer holds: the kiosk's, or a later one they were told of
+        # (a promise_later alert). A replan that finishes earlier moves the plan and the ETA, not that date.
+        orders = self.reads.query("SELECT o.order_id, o.number, MAX(o.promise, COALESCE(o.first_promise, o.promise)) "
+                                  "AS promise, o.ships_from_stock, c.order_id AS cancelled "
                                   "FROM orders o LEFT JOIN order_cancellations c USING (order_id) ORDER BY o.seq")
         wanted = set(order_ids) if order_ids is not None else None
         ops: dict[str, list[PlannedOp]] = {}
