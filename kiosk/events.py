@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from kiosk.status import prepare, remember_order
 from sync.numbers import order_number, take_order_number
 
 if TYPE_CHECKING:
@@ -55,10 +56,13 @@ class StoreSink:
     def __init__(self, store: Store, wake: Callable[[], None] | None = None) -> None:
         self.store = store
         self.wake = wake
+        prepare(store)
 
     def record(self, type: str, body: dict[str, Any]) -> None:
         with self.store.transaction(f"recording {type}") as tx:
             tx.outbox(type, body)
+            if type == "order.placed":  # who to call if the hub later moves its promise (kiosk.status)
+                remember_order(tx, body)
         if self.wake is not None:
             self.wake()
 
@@ -67,7 +71,9 @@ class StoreSink:
         given twice (not after a crash, not on another day), and a failed write takes its number back."""
         with self.store.transaction("recording order.placed") as tx:
             number = take_order_number(tx, prefix)
-            tx.outbox("order.placed", body(number))
+            placed = body(number)
+            tx.outbox("order.placed", placed)
+            remember_order(tx, placed)  # who to call if the hub later moves its promise (kiosk.status)
         if self.wake is not None:
             self.wake()
         return number

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from kiosk.events import StoreSink
 from kiosk.flow import KioskModel
 from kiosk.qt import QObject, QTimer, Signal
-from kiosk.status import KioskStatus, read_status
+from kiosk.status import ORDERS_STREAM, KioskStatus, follow_promises, read_status
 from sync.catalog.distribution import follow_catalog
 from sync.errors import FloorLinkError
 from sync.planning.estimate import CAPACITY_STREAM, follow_capacity, latest_capacity
@@ -54,7 +54,7 @@ class SyncLink(QObject):
         database cannot be opened)."""
         store = Store(data_dir / "kiosk.db", device_id=settings.get("node.device_id"))
         edge = EdgeSync(store, site=settings.get("node.site"), host=settings.get("mqtt.host"),
-                        port=settings.get("mqtt.port"), streams=[CATALOG_STREAMS, CAPACITY_STREAM],
+                        port=settings.get("mqtt.port"), streams=[CATALOG_STREAMS, CAPACITY_STREAM, ORDERS_STREAM],
                         link_options={"username": settings.get("mqtt.username"),
                                       "password": settings.get("mqtt.password"),
                                       "tls": settings.get("mqtt.tls"), "ca_file": settings.get("mqtt.ca_file"),
@@ -65,6 +65,8 @@ class SyncLink(QObject):
         follow_catalog(edge.inbox, Path(settings.get("catalog.database") or data_dir / "catalog.db").expanduser())
         model.capacity = latest_capacity(store)
         model.zone = ZoneInfo(settings.get("node.time_zone"))  # checked when the settings load
+        # the hub's promise changes of every kiosk's orders: this kiosk keeps its own for the staff panel
+        follow_promises(store, edge.inbox, model.zone)
         return cls(model, store, edge)
 
     def read_status(self, revisions: Mapping[str, int]) -> KioskStatus:

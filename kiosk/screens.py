@@ -750,7 +750,8 @@ ADMIN_KEYS = ("123", "456", "789")
 
 
 class AdminScreen(ScreenBase):
-    """The PIN pad, then the staff panel: link, waiting orders, revisions, refused events, leave."""
+    """The PIN pad, then the staff panel: link, waiting orders, revisions, refused events, promises moved
+    later, leave."""
 
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model, "admin")
@@ -891,6 +892,21 @@ class AdminScreen(ScreenBase):
             lines.addWidget(label(tr("{when} · the hub says: {reason}").format(when=event.when, reason=event.reason),
                                   "refusedWhy"))
             self.refused_list.addWidget(item)
+        if status.moved:  # the hub will finish these later than the customer was told
+            heading = label(tr("Ready later than promised: {n}. Please call each customer.").format(
+                n=len(status.moved)), "movedHeading")
+            self.refused_list.addWidget(heading)
+            for moved in status.moved:
+                item = QFrame()
+                item.setObjectName("movedItem")
+                lines = QVBoxLayout(item)
+                lines.setContentsMargins(16, 8, 16, 8)
+                who = " · ".join(part for part in (tr("Order {number}").format(number=moved.order), moved.customer,
+                                                   moved.phone) if part)
+                lines.addWidget(label(who, "movedWho"))
+                lines.addWidget(label(tr("{was} → {promise} · the hub says: {reason}").format(
+                    was=moved.was, promise=moved.promise, reason=moved.reason), "movedWhy"))
+                self.refused_list.addWidget(item)
         self.refused_list.addStretch(1)
 
 

@@ -1,23 +1,31 @@
-"""What the staff panel behind the admin PIN shows: link, waiting orders, revisions, refused events.
+"""What the staff panel behind the admin PIN shows: link, waiting orders, revisions, refused events,
+promises moved later.
 
 A plain snapshot read from the store through ``sync`` (never SQLite directly) on a worker thread;
 the model keeps the latest one and the admin screen only draws it. Refused events come from
 ``Outbox.dead_letters()``: the hub will not take them as they are, so staff must call the customer.
+Promises moved later come from the hub's ``order.promise_changed`` on the down stream ``orders``
+(every kiosk's orders): :func:`follow_promises` keeps those of this kiosk's own orders, known from
+``kiosk_orders``, which :func:`remember_order` fills in the order's own transaction (after the ack
+the outbox no longer holds the customer's name and phone).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from kiosk.texts import N_
-from sync.times import from_iso
+from sync.errors import ProtocolError
+from sync.times import from_iso, to_iso
 
 if TYPE_CHECKING:
     from sync.protocol.edge import SyncStatus
-    from sync.store import DeadLetter, Store
+    from sync.protocol.envelope import Envelope
+    from sync.store import DeadLetter, Inbox, Store
+    from sync.store.database import Transaction
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,21 @@ class RefusedEvent:
 
 
 @dataclass(frozen=True)
+class MovedPromise:
+    """One of this kiosk's orders the hub will finish later than the customer was told: call them."""
+
+    order: str
+    customer: str
+    phone: str
+    was: str
+    """The date the customer was told (the first promise before it moved), site time, ``2026-11-27``."""
+    promise: str
+    """The hub's new date, site time."""
+    reason: str
+    """The hub's own words (not translated), e.g. the late supplier."""
+
+
+@dataclass(frozen=True)
 class KioskStatus:
     """A snapshot for staff; ``store`` False means this kiosk keeps orders in memory only (demo)."""
 
@@ -55,10 +78,77 @@ class KioskStatus:
     """More orders wait than ``waiting`` names."""
     catalog_waiting: list[tuple[str, int]] = field(default_factory=list)
     """Released revisions received but not in use yet, (product, number): their pictures have not all arrived."""
+    moved: list[MovedPromise] = field(default_factory=list)
+    """This kiosk's orders whose promise the hub moved later, newest change first."""
 
 
 WAITING_SHOWN = 12
 WAITING_SCAN = 500  # outbox rows looked at for them: an offline day of funnel events stays cheap to read
+ORDERS_STREAM = "orders"  # the hub's down stream of order changes, every kiosk's (sync.hub.core)
+PROMISE_CHANGED = "order.promise_changed"
+MOVED_SHOWN = 50
+KEEP_ORDERS = timedelta(days=180)  # a customer's phone is kept no longer than an order can still move
+
+
+def _kiosk_orders_1(db: Any) -> None:
+    db.execute("CREATE TABLE kiosk_orders (order_id TEXT PRIMARY KEY, number TEXT NOT NULL, name TEXT NOT NULL, "
+               "phone TEXT NOT NULL, placed_at TEXT NOT NULL)")
+    db.execute("CREATE INDEX kiosk_orders_placed ON kiosk_orders (placed_at)")
+    db.execute("CREATE TABLE promise_moves (order_id TEXT PRIMARY KEY, was TEXT NOT NULL, promise TEXT NOT NULL, "
+               "reason TEXT NOT NULL, changed_at TEXT NOT NULL)")
+
+
+def prepare(store: Store) -> None:
+    """Create this kiosk's order and promise tables (idempotent: each start calls it)."""
+    store.migrate("kiosk_orders", [_kiosk_orders_1])
+
+
+def remember_order(tx: Transaction, body: Mapping[str, Any], now: datetime | None = None) -> None:
+    """Keep who to call about an order this kiosk placed, in the order's own transaction; forget old ones."""
+    customer = body.get("customer")
+    customer = customer if isinstance(customer, dict) else {}
+    at = now or datetime.now(UTC)
+    tx.execute("INSERT OR REPLACE INTO kiosk_orders VALUES (?, ?, ?, ?, ?)",
+               [str(body.get("order_id", "")), str(body.get("number") or body.get("order_id", "")),
+                str(customer.get("name", "")), str(customer.get("phone", "")), to_iso(at)])
+    tx.execute("DELETE FROM kiosk_orders WHERE placed_at < ?", [to_iso(at - KEEP_ORDERS)])
+    tx.execute("DELETE FROM promise_moves WHERE order_id NOT IN (SELECT order_id FROM kiosk_orders)")
+
+
+def follow_promises(store: Store, inbox: Inbox, zone: tzinfo) -> None:
+    """Keep the hub's promise changes of this kiosk's own orders; another kiosk's are ignored.
+
+    Per order the date the customer was told stays (the first ``was``); a promise back on or before
+    that day takes the order off the list: nobody needs a call any more."""
+    prepare(store)
+
+    def changed(tx: Transaction, envelope: Envelope) -> None:
+        body = envelope.body
+        order_id, promise, was = body.get("order_id"), body.get("promise"), body.get("was")
+        if not all(isinstance(v, str) for v in (order_id, promise, was)):
+            raise ProtocolError(f"{PROMISE_CHANGED} needs order_id, promise and was as text, got {dict(body)!r}",
+                                where=f"stream {envelope.stream} seq {envelope.seq}")
+        if tx.execute("SELECT 1 FROM kiosk_orders WHERE order_id = ?", [order_id]).fetchone() is None:
+            return  # another kiosk's order
+        row = tx.execute("SELECT was FROM promise_moves WHERE order_id = ?", [order_id]).fetchone()
+        told = str(row[0]) if row else str(was)
+        if from_iso(str(promise)).astimezone(zone).date() > from_iso(told).astimezone(zone).date():
+            tx.execute("INSERT OR REPLACE INTO promise_moves VALUES (?, ?, ?, ?, ?)",
+                       [order_id, told, promise, str(body.get("reason", "")), to_iso(datetime.now(UTC))])
+        else:
+            tx.execute("DELETE FROM promise_moves WHERE order_id = ?", [order_id])
+
+    inbox.on(PROMISE_CHANGED, changed)
+
+
+def moved_promises(store: Store, zone: tzinfo) -> list[MovedPromise]:
+    """This kiosk's orders promised later than told, newest change first (none before the table exists)."""
+    if store.version("kiosk_orders") == 0:
+        return []
+    rows = store.query("SELECT o.number, o.name, o.phone, m.was, m.promise, m.reason FROM promise_moves m "
+                       "JOIN kiosk_orders o USING (order_id) ORDER BY m.changed_at DESC LIMIT ?", [MOVED_SHOWN])
+    return [MovedPromise(r["number"], r["name"], r["phone"], site_date(r["was"], zone), site_date(r["promise"], zone),
+                         r["reason"]) for r in rows]
 
 
 def _parse(stamp: str) -> datetime | None:
@@ -72,6 +162,12 @@ def site_time(stamp: str, zone: tzinfo) -> str:
     """``2026-11-25 18:02`` in the store's time zone; the raw text when it is not a timestamp."""
     moment = _parse(stamp)
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else stamp
+
+
+def site_date(stamp: str, zone: tzinfo) -> str:
+    """``2026-11-27`` in the store's time zone; the raw text when it is not a timestamp."""
+    moment = _parse(stamp)
+    return moment.astimezone(zone).date().isoformat() if moment else stamp
 
 
 def refused_event(dead: DeadLetter, zone: tzinfo) -> RefusedEvent:
@@ -110,7 +206,7 @@ def read_status(store: Store, link: SyncStatus | None, zone: tzinfo, revisions: 
     return KioskStatus(True, bool(link and link.connected), pending, age, link.last_error if link else "",
                        dict(revisions), refused, waiting[:WAITING_SHOWN],
                        len(waiting) > WAITING_SHOWN or (pending > WAITING_SCAN and bool(waiting)),
-                       waiting_revisions(store))
+                       waiting_revisions(store), moved_promises(store, zone))
 
 
 def memory_status(revisions: Mapping[str, int]) -> KioskStatus:

@@ -135,5 +135,7 @@ ZH_CN: dict[str, str] = {
     'We do not build this at the moment.': '目前暂不生产此选项。',
     'Switch to this removes: {removed}.': '换成这个将移除：{removed}。',
     'Waiting for pictures before use: {revisions}': '等待图片到齐后启用：{revisions}',
+    'Ready later than promised: {n}. Please call each customer.': '晚于承诺日期完成：{n} 个。请逐一致电顾客。',
+    '{was} → {promise} · the hub says: {reason}': '{was} → {promise} · 总部原因：{reason}',
 }
 

@@ -388,6 +388,10 @@
         <translation>总部拒收：{n} 个。请逐一致电顾客。</translation>
     </message>
     <message>
+        <source>Ready later than promised: {n}. Please call each customer.</source>
+        <translation>晚于承诺日期完成：{n} 个。请逐一致电顾客。</translation>
+    </message>
+    <message>
         <source>Your receipt is printing.</source>
         <translation>正在打印凭条。</translation>
     </message>
@@ -402,6 +406,10 @@
     <message>
         <source>{when} · the hub says: {reason}</source>
         <translation>{when} · 总部原因：{reason}</translation>
+    </message>
+    <message>
+        <source>{was} → {promise} · the hub says: {reason}</source>
+        <translation>{was} → {promise} · 总部原因：{reason}</translation>
     </message>
     <message>
         <source>Event {type}</source>
