@@ -387,6 +387,15 @@ class HubCore:
         bom = resolve_bom(product, order.configuration)
         ops_by_item = {(o.item, o.op): o for o in resolve_routing(product, order.configuration, bom)}
         children = _children_by_parent(product, bom)
+        attribute_names: dict[str, dict[str, str]] = {}
+        option_names: dict[str, dict[str, str]] = {}
+        for code, chosen in order.configuration.items():
+            attribute = product.attribute(code)
+            option = attribute.option(chosen) if attribute else None
+            if attribute is not None:
+                attribute_names[code] = dict(attribute.label)
+            if option is not None:
+                option_names[code] = dict(option.label)
         op_rows: list[dict[str, Any]] = []
         wo_rows: list[dict[str, Any]] = []
         for wo in plan.work_orders:
@@ -426,7 +435,8 @@ class HubCore:
                                      operations=tuple(routed_ops),
                                      configuration=tuple(sorted(order.configuration.items())),
                                      materials=materials, order_id=order.order_id, calendars=calendars,
-                                     order_number=number, product_names=dict(product.name))
+                                     order_number=number, product_names=dict(product.name),
+                                     attribute_names=attribute_names, option_names=option_names)
             body = routed.to_body()
             wo_rows.append({"id": wo.id, "order_id": order.order_id, "item": wo.item, "qty": wo.qty,
                             "parent": wo.parent, "stations": json.dumps(stations), "body": json.dumps(body)})

@@ -74,6 +74,10 @@ class RoutedWorkOrder:
     calendars: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     order_number: str | None = None  # the order's human number (sync.numbers), what the customer's receipt says
     product_names: Mapping[str, str] = field(default_factory=dict)  # language -> the product's name, from the catalog
+    # attribute code -> language -> the attribute's name / the chosen option's name, from the catalog, so a worker
+    # reads "Battery: 400 Wh (60 km)" in their language, not "battery: b400"; a body without them shows the codes
+    attribute_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    option_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def calendar(self, work_centre: str, zone: tzinfo) -> WeeklyShifts | None:
         """The shifts of ``work_centre`` in the site's zone, when the hub sent its calendar."""
@@ -100,6 +104,8 @@ class RoutedWorkOrder:
             "calendars": {wc: dict(spec) for wc, spec in self.calendars.items()},
             "order_number": self.order_number,
             "product_names": dict(self.product_names),
+            "attribute_names": {k: dict(v) for k, v in self.attribute_names.items()},
+            "option_names": {k: dict(v) for k, v in self.option_names.items()},
         }
 
     @classmethod
@@ -131,7 +137,9 @@ class RoutedWorkOrder:
                      demo=bool(body.get("demo", False)), calendars=calendars,
                      cancelled=bool(body.get("cancelled", False)),
                      order_number=str(body["order_number"]) if body.get("order_number") else None,
-                     product_names=_names(body.get("product_names"), f"{where}: product_names"))
+                     product_names=_names(body.get("product_names"), f"{where}: product_names"),
+                     attribute_names=_names_by_code(body.get("attribute_names"), f"{where}: attribute_names"),
+                     option_names=_names_by_code(body.get("option_names"), f"{where}: option_names"))
             for wc in calendars:
                 try:
                     wo.calendar(wc, UTC)
@@ -189,6 +197,15 @@ def _names(value: Any, where: str) -> dict[str, str]:
     if not isinstance(value, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         raise StationError(f"{value!r} is not a map of language to name", where=where)
     return dict(value)
+
+
+def _names_by_code(value: Any, where: str) -> dict[str, dict[str, str]]:
+    """Names by language for each attribute code (``{"battery": {"en": "Battery"}}``); none sent: empty."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise StationError(f"{value!r} is not a map of attribute to names", where=where)
+    return {k: _names(v, f"{where}.{k}") for k, v in value.items()}
 
 
 def _moment(value: Any, where: str) -> datetime | None:

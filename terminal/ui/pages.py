@@ -252,7 +252,9 @@ class OperationPage(QWidget):
         self.work_order.set(f"{wo.id}" + ("  ·  " + texts.tr("order {order}").format(order=order) if order else "")
                             + ("  ·  " + texts.tr("DEMO") if wo.demo else ""))
         self.product.set(f"{texts.local(Named(wo.product, wo.product_names))}  ×{wo.quantity}")
-        self.configuration.set("   ".join(f"{k}: {v}" for k, v in wo.configuration) or "—")
+        self.configuration.set("  ·  ".join(
+            f"{texts.local(Named(k, wo.attribute_names.get(k)))}: {texts.local(Named(v, wo.option_names.get(k)))}"
+            for k, v in wo.configuration) or "—")
         self.operation.set(f"{op.number}  {texts.local(Named(op.name, op.names))}"
                            + ("  ·  " + texts.tr("QC") if op.qc else ""))
         self.standard.set(texts.minutes(state.standard_seconds) + "   " + texts.tr(
