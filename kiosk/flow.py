@@ -168,6 +168,8 @@ class KioskModel:
         self.revisions: dict[str, int] = dict(revisions or {})
         self.capacity: dict[str, Any] | None = None
         """The hub's newest capacity snapshot (sync.planning.estimate), set by the sync link."""
+        self._estimated: tuple[tuple[object, ...], dict[str, Any] | None, RoughEstimate] | None = None
+        """The last estimate: (product and choices, the snapshot it used, the estimate)."""
         self.zone: tzinfo = UTC
         """Released revision number per product; empty for a draft catalog folder (demo)."""
         self.number_prefix = number_prefix
@@ -612,27 +614,43 @@ class KioskModel:
     def price(self) -> PriceBreakdown:
         return self._config().price()
 
-    def estimate(self) -> RoughEstimate | None:
+    def estimate(self, so_far: bool = False) -> RoughEstimate | None:
+        """The summary's estimate; with ``so_far`` also while choosing (the choices so far, catalog
+        defaults for the rest), so the options side panel shows the same date the summary will.
+        Computed once per set of choices (the snapshot planner is not free): a tap on the same
+        choices, a language switch or a Back/Next reuses it."""
         from kiosk.estimate import rough_estimate, snapshot_estimate
 
         config = self._config()
-        if self.product is None or not config.is_complete():
+        if self.product is None:
             return None
+        if config.is_complete():
+            choices = config.choices
+        elif so_far:
+            choices = config.complete()
+        else:
+            return None
+        key = (self.product.code, tuple(sorted(choices.items())), self.today())
+        if self._estimated is not None and self._estimated[0] == key and self._estimated[1] is self.capacity:
+            return self._estimated[2]
+        found = None
         if self.capacity is not None:  # the hub's capacity snapshot: its own planner, offline
-            found = snapshot_estimate(self.capacity, self.product, config.choices, self.today(), self.zone)
-            if found is not None:
-                return found
-        return rough_estimate(self.product, config.choices, self.today())
+            found = snapshot_estimate(self.capacity, self.product, choices, self.today(), self.zone)
+        if found is None:
+            found = rough_estimate(self.product, choices, self.today())
+        self._estimated = (key, self.capacity, found)
+        return found
 
-    def date_story(self) -> DateStory:
-        """The one delivery date story: "about" from the kiosk until the hub's firm date replaces it."""
+    def date_story(self, so_far: bool = False) -> DateStory:
+        """The one delivery date story: "about" from the kiosk until the hub's firm date replaces it
+        (``so_far``: while choosing, see :meth:`estimate`)."""
         if self.order is not None:  # after ordering: what the summary showed, and the hub's answer
             shown = self.order.estimate
             return DateStory(shown.ready_by if shown else None, shown.working_days if shown else None,
                              firm_date(self.confirmed), self.refused is not None)
         if self.configurator is None or self.product is None:
             return DateStory(None)
-        estimate = self.estimate()
+        estimate = self.estimate(so_far)
         return DateStory(estimate.ready_by, estimate.working_days) if estimate else DateStory(None)
 
     def to_details(self) -> None:

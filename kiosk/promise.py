@@ -50,6 +50,12 @@ class DateStory:
                             "The factory confirms the date once you order.")).format(
             days=self.working_days if self.working_days is not None else "?", date=self.about.isoformat())
 
+    def side_text(self, translate: Translate = _same) -> str:
+        """The options side panel's short date line while choosing: "about", like the summary."""
+        if self.about is None:
+            return translate(N_("Delivery date: the factory confirms it once you order."))
+        return translate(N_("Ready about {date}")).format(date=self.about.isoformat())
+
     def receipt_line(self, translate: Translate = _same) -> str | None:
         """The one date line of the receipt (screen and paper): the firm date once known, else "about"."""
         if self.firm is not None:

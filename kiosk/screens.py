@@ -134,7 +134,9 @@ class OptionsScreen(ScreenBase):
         self.product_name = label("", "sideTitle")
         self.step_label = label("", "stepLabel")
         self.total = label("", "runningTotal")
-        for widget in (self.picture, self.product_name, self.step_label, self.total):
+        self.ready = label("", "runningDate")
+        self.ready.setWordWrap(True)
+        for widget in (self.picture, self.product_name, self.step_label, self.total, self.ready):
             self.side.addWidget(widget)
         self.side.addStretch(1)
         side_box = QWidget()
@@ -180,6 +182,7 @@ class OptionsScreen(ScreenBase):
         self.step_label.setText(tr("Step {step} of {steps}").format(step=model.step + 1, steps=len(model.groups)))
         price = model.price()
         self.total.setText(tr("Total so far: {price}").format(price=money(price.total, price.currency)))
+        self.ready.setText(model.date_story(so_far=True).side_text(tr))
         self.picture.setPixmap(image(self._picture_path(views), 320, 230))
         self.back.setText(tr("Back"))
         self.undo.setText(tr("Undo"))

@@ -124,6 +124,7 @@ ZH_CN: dict[str, str] = {
     'Delivery date: the factory confirms it once you order.': '交付日期：下单后由工厂确认。',
     'Ready in about {days} working days: about {date}. The factory confirms the date once you order.':
         '大约 {days} 个工作日，约 {date} 完成。下单后由工厂确认日期。',
+    'Ready about {date}': '约 {date} 完成',
     'Ready on {date} (confirmed by the factory)': '{date} 完成（工厂已确认）',
     'Delivery date: our staff will call you with it': '交付日期：店员会致电告知您',
     'Ready about {date} (the factory is confirming the date)': '约 {date} 完成（工厂正在确认日期）',

@@ -100,6 +100,36 @@ def test_the_summary_says_about_and_the_hubs_later_date_replaces_it_and_is_said(
     assert not any(about in line for line in lines)
 
 
+def test_the_date_while_choosing_follows_choices_and_a_new_capacity_snapshot(demo: Catalog) -> None:
+    """The side panel's date is the summary's estimate of the choices so far; it is kept per set of
+    choices (the snapshot planner costs ~15 ms), so a newer hub snapshot must not be hidden by that."""
+    from datetime import UTC, datetime
+
+    from sync.planning import Planner, from_catalog
+    from sync.planning.estimate import capacity_snapshot
+
+    model = KioskModel(demo, MemorySink(), today=lambda: TODAY)
+    to_group(model, "CARGO", "drive")
+    assert model.estimate() is None and model.date_story(so_far=True).about is not None
+    rough = model.date_story(so_far=True).about
+    model.tap_option("motor", "mid85")  # bought with a long lead time
+    longer = model.date_story(so_far=True).about
+    assert rough is not None and longer is not None and longer > rough
+    assert "Ready about " + longer.isoformat() == model.date_story(so_far=True).side_text()
+    cargo = demo.products["CARGO"]
+    busy = Planner({}, {})
+    busy.learn(from_catalog.items(cargo), from_catalog.centres(cargo, model.zone))
+    now = datetime.combine(TODAY, datetime.min.time(), UTC)
+    for i in range(40):
+        busy.plan(f"O{i}", from_catalog.structure(cargo, cargo.defaults()), 1, now, ship_from_stock=False)
+    model.capacity = capacity_snapshot(busy, now)
+    planned = model.date_story(so_far=True).about
+    assert planned is not None and planned != longer, "the hub's snapshot replaces the rough estimate at once"
+    while model.screen == Screen.OPTIONS:
+        model.next()
+    assert model.date_story().about == planned, "the summary shows the date the side panel showed"
+
+
 def test_a_firm_date_no_later_than_shown_replaces_it_without_a_warning(demo: Catalog) -> None:
     shown = DateStory(date(2026, 12, 10), 9)
     assert DateStory(date(2026, 12, 10), 9, firm=date(2026, 12, 8)).change_text() is None

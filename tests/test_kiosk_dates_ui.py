@@ -187,3 +187,38 @@ def test_a_receipt_printed_before_the_hub_answered_is_offered_again_with_the_fir
     qtbot.waitUntil(lambda: not window.busy(), timeout=10000)
     QApplication.processEvents()
     assert not any("after you printed" in w.text() for w in visible(window, QLabel, "notice"))
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_the_options_side_panel_shows_the_about_date_and_it_moves_with_a_long_lead_time_choice(
+        kiosk, qtbot, artifacts, language) -> None:
+    window, model = kiosk
+    model.reset()
+    if model.language != language:
+        model.set_language(language)
+    tap(qtbot, window, "startButton")
+    tap(qtbot, window, "product-CARGO")
+    tap(qtbot, window, "nextButton")
+    assert model.groups[model.step].code == "drive"
+
+    def side_date() -> str:
+        shown = visible(window, QLabel, "runningDate")
+        assert len(shown) == 1 and in_view(window, shown[0]), "the date is in the side panel at 1280x800"
+        found = re.findall(r"\d{4}-\d{2}-\d{2}", shown[0].text())
+        assert len(found) == 1, shown[0].text()
+        assert {"en": "Ready about", "zh_CN": "约"}[language] in shown[0].text()
+        return found[0]
+
+    before = side_date()
+    assert model.estimate() is None, "not complete yet: the side panel still has the summary's date so far"
+    shot(window, artifacts, f"{language}-28-options-side-date")
+    tap(qtbot, window, "option-motor-mid85")  # the strong motor is bought with a long lead time
+    QApplication.processEvents()
+    after = side_date()
+    assert after > before, (before, after)
+    shot(window, artifacts, f"{language}-29-options-side-date-later")
+    while model.screen == Screen.OPTIONS:
+        tap(qtbot, window, "nextButton")
+    assert model.screen == Screen.SUMMARY
+    estimate = visible(window, QLabel, "estimate")[0].text()
+    assert after in estimate, "the side panel showed the date the summary shows: one date story"

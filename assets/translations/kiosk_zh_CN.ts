@@ -128,6 +128,10 @@
         <translation>大约 {days} 个工作日，约 {date} 完成。下单后由工厂确认日期。</translation>
     </message>
     <message>
+        <source>Ready about {date}</source>
+        <translation>约 {date} 完成</translation>
+    </message>
+    <message>
         <source>Ready about {date} (the factory is confirming the date)</source>
         <translation>约 {date} 完成（工厂正在确认日期）</translation>
     </message>
