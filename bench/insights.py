@@ -27,13 +27,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import random
 import sys
 import tempfile
 import time
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,21 +38,18 @@ from zoneinfo import ZoneInfo
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.planning import random_configuration  # noqa: E402
 from sync.catalog import load_catalog  # noqa: E402
-from sync.catalog.compile import product_problem  # noqa: E402
 from sync.catalog.store import CatalogStore  # noqa: E402
-from sync.configurator.engine import Engine  # noqa: E402
 from sync.demo import release_catalog  # noqa: E402
 from sync.hub import demand  # noqa: E402
 from sync.hub.core import HubCore, HubOptions  # noqa: E402
+from sync.hub.demand_traffic import write_traffic  # noqa: E402
 from sync.store import Store  # noqa: E402
 
 CATALOG = REPO / "assets" / "catalog"
 ZONE = ZoneInfo("Asia/Shanghai")
 END = datetime(2026, 12, 1, tzinfo=ZONE)
 DAYS = 365
-WEEK = (1.0, 0.9, 0.9, 1.0, 1.2, 1.8, 0.5)  # Monday .. Sunday
 
 
 def release_all(path: Path) -> list[Any]:
@@ -65,65 +59,8 @@ def release_all(path: Path) -> list[Any]:
 
 
 def write_year(store: Store, products: list[Any], events: int, seed: int) -> dict[str, Any]:
-    """``events`` orders and funnel sessions over the year before END, in batches."""
-    rng = random.Random(seed)
-    engines = {p.code: Engine(product_problem(p)) for p in products}
-    pool = {p.code: [random_configuration(rng, p, engines[p.code]) for _ in range(60)] for p in products}
-    planted_product = products[0]
-    attribute = next(a for a in planted_product.attributes if len(a.options) > 1)
-    planted = (planted_product.code, attribute.code, attribute.options[-1].code)
-    popularity = {code: [1 / (i + 1) for i in range(len(configs))] for code, configs in pool.items()}
-    weights_by_day = []
-    for day in range(DAYS):
-        at = END - timedelta(days=DAYS - day)
-        weights_by_day.append(WEEK[at.weekday()] * (1 + 0.25 * math.sin(2 * math.pi * day / DAYS)))
-    total_weight = sum(weights_by_day)
-    seq = 0
-    order_rows: list[list[Any]] = []
-    event_rows: list[list[Any]] = []
-
-    def flush() -> None:
-        with store.transaction("bench year") as tx:
-            tx.db.conn.executemany(
-                "INSERT INTO orders (order_id, seq, event_id, device_id, product, revision, configuration, quantity, "
-                "price, currency, customer, placed_at, promise, promise_reason, ships_from_stock, first_promise, "
-                "number) VALUES (?, ?, ?, 'kiosk-1', ?, 1, ?, 1, '5000', 'CNY', '{}', ?, ?, 'plan', 0, ?, ?)",
-                order_rows)
-            tx.db.conn.executemany("INSERT INTO events (event_id, device_id, seq, type, occurred_at, received_at, body, "
-                           "status) VALUES (?, 'kiosk-1', ?, 'kiosk.funnel', ?, ?, ?, 'ok')", event_rows)
-        order_rows.clear()
-        event_rows.clear()
-
-    written = 0
-    for day in range(DAYS):
-        count = round(events * weights_by_day[day] / total_weight) if day < DAYS - 1 else events - written
-        date_start = (END - timedelta(days=DAYS - day)).replace(hour=9)
-        rise = day / DAYS
-        for _ in range(max(count, 0)):
-            product = products[rng.randrange(len(products))]
-            configs = pool[product.code]
-            weights = popularity[product.code]
-            if product.code == planted[0]:
-                weights = [w * (1 + 4 * rise if c.get(planted[1]) == planted[2] else 1) for w, c in zip(weights, configs, strict=True)]
-            config = rng.choices(configs, weights)[0]
-            at = date_start + timedelta(minutes=rng.randrange(11 * 60))
-            stamp = at.astimezone(UTC).isoformat()
-            kind = rng.random()
-            seq += 1
-            if kind < 0.2:
-                order_rows.append([uuid.UUID(int=rng.getrandbits(128)).hex, seq, f"e{seq}", product.code,
-                                   json.dumps(config, sort_keys=True), stamp, stamp, stamp, f"K1-{seq:07d}"])
-            else:
-                body: dict[str, Any] = {"session": f"s{seq}", "outcome": "abandoned", "product": product.code,
-                                        "steps": [{"screen": "summary", "seconds": 20}]}
-                if kind < 0.5:
-                    body.update(configuration=config, revision=1)
-                event_rows.append([f"e{seq}", seq, stamp, stamp, json.dumps(body)])
-            if len(order_rows) + len(event_rows) >= 50_000:
-                flush()
-        written += max(count, 0)
-    flush()
-    return {"events": seq, "planted": f"{planted[0]} {planted[1]}={planted[2]}"}
+    """``events`` orders and funnel sessions over the year before END (sync.hub.demand_traffic, as the demo)."""
+    return write_traffic(store, products, events, seed, end=END, days=DAYS)
 
 
 def stock_for(store: Store, products: list[Any], now: datetime, days: int = 45) -> int:

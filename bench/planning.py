@@ -46,6 +46,7 @@ from sync.catalog import load_catalog  # noqa: E402
 from sync.catalog.compile import product_problem  # noqa: E402
 from sync.catalog.model import Product  # noqa: E402
 from sync.configurator.engine import Engine  # noqa: E402
+from sync.hub.demand_traffic import random_configuration  # noqa: E402,F401
 from sync.planning import Planner, StructureNode, from_catalog  # noqa: E402
 from sync.planning.model import CentreSpec, OrderPlan  # noqa: E402
 from sync.planning.timeline import add_working_minutes, next_working_moment  # noqa: E402
@@ -54,19 +55,6 @@ CATALOG = REPO / "assets" / "catalog"
 ZONE = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 11, 23, 6, 0, tzinfo=ZONE)
 EVERY = timedelta(hours=24) / 17
-
-
-def random_configuration(rng: random.Random, product: Product, engine: Engine) -> dict[str, str]:
-    """A valid configuration drawn at random: each attribute in random order takes an option still open
-    (also the random orders of bench/insights.py and tests/test_plan_checker.py)."""
-    session = engine.new_session()
-    attrs = [a.code for a in product.attributes]
-    rng.shuffle(attrs)
-    for code in attrs:
-        allowed = sorted(v for v, ok in session.domains()[code].items() if ok)
-        if allowed:
-            session.choose(code, rng.choice(allowed))
-    return session.complete()
 
 
 def orders(count: int, seed: int) -> tuple[list[tuple[str, StructureNode, float, datetime, bool]], list[Product]]:

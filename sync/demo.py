@@ -31,6 +31,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -41,7 +42,10 @@ from sync.broker.ports import free_port, port_in_use
 from sync.catalog import load_catalog
 from sync.catalog.store import CatalogStore
 from sync.errors import CatalogError, FloorLinkError
+from sync.hub.core import HubCore, HubOptions
+from sync.hub.demand_traffic import stock_for_days, write_traffic
 from sync.pin import hash_pin
+from sync.store import Store
 from sync.times import from_iso
 
 REPO = Path(__file__).resolve().parent.parent
@@ -94,6 +98,35 @@ def release_catalog(folder: Path, database: Path) -> dict[str, int]:
         store.close()
 
 
+#: the quarter of kiosk history ``--demand-history`` seeds: sessions, seed, and the device they came from
+HISTORY_SESSIONS, HISTORY_DAYS, HISTORY_SEED, HISTORY_DEVICE = 12_000, 91, 11, "kiosk-history"
+#: the option the history makes grow: the 750 Wh battery of the mountain bike (its own BAT-750, 42 days to buy)
+HISTORY_PLANTED = ("MTB", "battery", "b750")
+
+
+def seed_demand_history(folder: Path, data: Path, now: datetime) -> str | None:
+    """Before the hub starts: a quarter of kiosk sessions that reached the summary, with a planted rise in
+    one option (sync.hub.demand_traffic, as bench/insights.py), so the hub's first demand check raises a
+    purchasing warning. Sessions only, from their own device: the planner never replays them, so no
+    station gets work and ``--check`` is untouched. Once per data folder; returns the planted option."""
+    store = Store(data / "hub.db", device_id="hub", kind="hub")
+    catalog = CatalogStore(data / "catalog.db")
+    try:
+        if store.query("SELECT 1 FROM events WHERE device_id = ? LIMIT 1", [HISTORY_DEVICE]):
+            return None
+        zone = ZoneInfo(SITE_ZONE)
+        core = HubCore(store, catalog, options=HubOptions(zone=zone))  # its tables, the catalog's openings
+        core.learn_released()
+        products = list(load_catalog(folder).products.values())
+        written = write_traffic(store, products, HISTORY_SESSIONS, HISTORY_SEED, end=now, days=HISTORY_DAYS,
+                                order_share=0.0, device=HISTORY_DEVICE, swell=0.0, planted=HISTORY_PLANTED, growth=6.0)
+        stock_for_days(core, products, now, HISTORY_DAYS, zone)
+        return str(written["planted"])
+    finally:
+        store.close()
+        catalog.close()
+
+
 def stations(folder: Path) -> list[str]:
     catalog = load_catalog(folder, deep=False)
     return [st for wc in catalog.work_centres.values() for st in wc.stations]
@@ -108,8 +141,10 @@ def child_env(data: Path, port: int, device: str, **extra: str) -> dict[str, str
 
 
 class Demo:
-    def __init__(self, data: Path, catalog: Path, broker_port: int, api_port: int) -> None:
+    def __init__(self, data: Path, catalog: Path, broker_port: int, api_port: int, *,
+                 demand_history: bool = False) -> None:
         self.data, self.catalog = data, catalog
+        self.demand_history = demand_history
         self.broker_port, self.api_port = broker_port, api_port
         self.broker: EmbeddedBroker | None = None
         self.children: list[tuple[str, subprocess.Popen[str]]] = []
@@ -118,12 +153,19 @@ class Demo:
         self.data.mkdir(parents=True, exist_ok=True)
         released = release_catalog(self.catalog, self.data / "catalog.db")
         print("catalog released: " + ", ".join(f"{code}@{n}" for code, n in released.items()), flush=True)
+        demand_env: dict[str, str] = {}
+        if self.demand_history:
+            planted = seed_demand_history(self.catalog, self.data, datetime.now(ZoneInfo(SITE_ZONE)))
+            if planted:
+                print(f"demand history: {HISTORY_SESSIONS} kiosk sessions over {HISTORY_DAYS} days, "
+                      f"{planted} rising", flush=True)
+            demand_env["FLOORLINK_HUB_DEMAND_EVERY_S"] = "60"  # the shortest: the warnings follow the demo's own orders
         self.broker = EmbeddedBroker(port=self.broker_port, data_dir=self.data / "broker").start()
         print(f"embedded broker on 127.0.0.1:{self.broker.port}", flush=True)
         hub = self.spawn("hub", [sys.executable, "-m", "sync.hub", "--allow-unknown-devices",
                                  "--api-port", str(self.api_port)], "hub",
                          FLOORLINK_HUB_API_TOKENS=API_TOKEN, FLOORLINK_HUB_API_INTEGRATE_TOKENS=ERP_TOKEN,
-                         FLOORLINK_NODE_TIME_ZONE=SITE_ZONE)
+                         FLOORLINK_NODE_TIME_ZONE=SITE_ZONE, **demand_env)
         assert hub.stdout is not None
         line = hub.stdout.readline()
         while line and not line.startswith(("hub ready", "hub:")):  # log lines (stderr joins stdout) come first
@@ -399,6 +441,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--api-port", type=int, default=8750, help="port of the hub's read API (a free one when taken or 0)")
     p.add_argument("--station", default=None, help="device id of the demo station terminal (default: an assembly station)")
     p.add_argument("--fresh", action="store_true", help="delete the --data folder first")
+    p.add_argument("--demand-history", action="store_true",
+                   help="seed a quarter of kiosk sessions with one option rising, so a purchasing warning shows")
     p.add_argument("--check", action="store_true",
                    help="no windows: a kiosk order built at every station it needs until the hub says done, then exit")
     logs.add_log_argument(p)
@@ -413,7 +457,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     port, api_port = (p if p and not port_in_use("127.0.0.1", p) else free_port("127.0.0.1")
                       for p in (args.port, args.api_port))
     logs.setup("demo", level=args.log_level, data_dir=data)
-    demo = Demo(data, catalog, port, api_port)
+    demo = Demo(data, catalog, port, api_port, demand_history=args.demand_history)
     walkthrough: Walkthrough | None = None
     try:
         demo.start_core()
