@@ -153,19 +153,19 @@ class Demo:
         self.data.mkdir(parents=True, exist_ok=True)
         released = release_catalog(self.catalog, self.data / "catalog.db")
         print("catalog released: " + ", ".join(f"{code}@{n}" for code, n in released.items()), flush=True)
-        demand_env: dict[str, str] = {}
+        # with the history, the demand check every minute (the shortest): warnings follow the demo's own orders
+        every = "60" if self.demand_history else os.environ.get("FLOORLINK_HUB_DEMAND_EVERY_S", "3600")
         if self.demand_history:
             planted = seed_demand_history(self.catalog, self.data, datetime.now(ZoneInfo(SITE_ZONE)))
             if planted:
                 print(f"demand history: {HISTORY_SESSIONS} kiosk sessions over {HISTORY_DAYS} days, "
                       f"{planted} rising", flush=True)
-            demand_env["FLOORLINK_HUB_DEMAND_EVERY_S"] = "60"  # the shortest: the warnings follow the demo's own orders
         self.broker = EmbeddedBroker(port=self.broker_port, data_dir=self.data / "broker").start()
         print(f"embedded broker on 127.0.0.1:{self.broker.port}", flush=True)
         hub = self.spawn("hub", [sys.executable, "-m", "sync.hub", "--allow-unknown-devices",
                                  "--api-port", str(self.api_port)], "hub",
                          FLOORLINK_HUB_API_TOKENS=API_TOKEN, FLOORLINK_HUB_API_INTEGRATE_TOKENS=ERP_TOKEN,
-                         FLOORLINK_NODE_TIME_ZONE=SITE_ZONE, **demand_env)
+                         FLOORLINK_NODE_TIME_ZONE=SITE_ZONE, FLOORLINK_HUB_DEMAND_EVERY_S=every)
         assert hub.stdout is not None
         line = hub.stdout.readline()
         while line and not line.startswith(("hub ready", "hub:")):  # log lines (stderr joins stdout) come first

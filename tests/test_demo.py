@@ -141,3 +141,48 @@ def test_live_demo_a_person_follows_the_printed_steps_at_st_assy_1_while_the_scr
         if person is not None:
             person.close()
         demo.stop()
+
+
+def test_demand_history_raises_the_planted_purchasing_warning_without_giving_stations_work(tmp_path: Path) -> None:
+    """``--demand-history``: the seeded quarter makes the hub's own demand thread raise the purchasing
+    warning of the planted option's part (MTB battery=b750 -> BAT-750) within its first minute, while the
+    sessions plan no order (stations get nothing)."""
+    import os
+    import signal
+    import time
+    import urllib.request
+
+    from sync.demo import API_TOKEN, HISTORY_PLANTED
+
+    assert HISTORY_PLANTED == ("MTB", "battery", "b750")
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    proc = subprocess.Popen([sys.executable, "-m", "sync.demo", "--demand-history", "--data", str(tmp_path / "demo"),
+                             "--port", "0", "--api-port", "0"], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout is not None
+        api = None
+        started = time.monotonic()
+        for line in proc.stdout:
+            found = re.search(r"API on (http://127\.0\.0\.1:\d+/api/v1)", line)
+            if found:
+                api = found[1]
+                break
+        assert api, "the demo never said where its API is"
+
+        def get(path: str) -> object:
+            request = urllib.request.Request(api + path, headers={"Authorization": f"Bearer {API_TOKEN}"})
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return json.loads(response.read())
+
+        alerts: list[dict[str, object]] = []
+        while time.monotonic() - started < 90 and not any(a["subject"] == "BAT-750" for a in alerts):
+            time.sleep(1)
+            alerts = [a for a in get("/alerts") if a["kind"] == "demand_short"]  # type: ignore[attr-defined]
+        warning = next((a for a in alerts if a["subject"] == "BAT-750"), None)
+        assert warning is not None, alerts
+        assert "runs short" in str(warning["message"]) and "order" in str(warning["message"])
+        assert get("/orders") == [] and get("/requisitions") == []  # history is not work
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
