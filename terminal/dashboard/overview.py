@@ -252,5 +252,5 @@ class OverviewPanel(QWidget):
 
         self.orders.fill(orders, show_order, "No order is late or at risk")
         boards = [b for b in model.stations if not b.unassigned]
-        self.stations.fill(boards, StationLine.show_board, "No station has reported yet")
+        self.stations.fill(boards, StationLine.show_board, "No work at any station yet")
         self.alerts.fill(alerts, lambda line, a: line.show_alert(a, a.age(now)), "No open alerts")

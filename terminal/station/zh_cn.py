@@ -192,7 +192,7 @@ ZH_CN: dict[str, str] = {
     "+ {count} more": "另有 {count} 项", "+ {count} more running": "另有 {count} 项进行中",
     "+ {count} more paused": "另有 {count} 项已暂停",
     "not acknowledged": "未确认", "No order is late or at risk": "没有延误或有风险的订单",
-    "No station has reported yet": "暂无工位上报", "No open alerts": "没有未关闭的警报",
+    "No work at any station yet": "各工位暂无工作", "No open alerts": "没有未关闭的警报",
     "Order": "订单", "Customer": "客户", "Status": "状态", "Progress": "进度",
     "Promise": "承诺交期", "ETA": "预计完成", "ETA vs promise": "预计与承诺", "LATE": "延误", "on time": "准时",
     "Tap an order for its work orders and operations  ·  times are {zone} time": "点按订单查看其工单和工序  ·  时间为 {zone} 时间",
