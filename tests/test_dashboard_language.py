@@ -4,7 +4,6 @@ placeholders, and a switch to 中文 redraws every tab in Chinese."""
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from terminal.station import texts
 from terminal.station.zh_cn import ZH_CN
 from tests.test_dashboard_ui import Screen
 from tests.test_dashboard_wall import open_wall
-from tests.test_terminal_language import CJK, _literals
+from tests.test_terminal_language import CJK, shown_texts
 
 FOLDER = Path(__file__).resolve().parent.parent / "terminal" / "dashboard"
 SHOWN = {"tr": 1, "label": 1, "button": 1, "Figure": 1, "Column": 1}
@@ -29,26 +28,9 @@ def dashboard_texts() -> set[str]:
     """Every English text terminal/dashboard hands to the screen: arguments of tr() and the panel
     builders, the tables of tab titles and hub values, table column titles (``(title, lambda, …)``)
     and the headers translated in a loop (``tr(h) for h in (…)``)."""
-    found: set[str] = set()
-    for path in sorted(FOLDER.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call):
-                name = node.func.id if isinstance(node.func, ast.Name) else \
-                    node.func.attr if isinstance(node.func, ast.Attribute) else ""
-                for arg in node.args[:SHOWN.get(name, 0)]:
-                    found.update(_literals(arg))
-            elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in TABLES
-                                                      for t in node.targets):
-                found.update(_literals(node.value))
-            elif isinstance(node, ast.Tuple) and len(node.elts) == 3 and isinstance(node.elts[1], ast.Lambda) \
-                    and isinstance(node.elts[0], ast.Constant):
-                found.update(_literals(node.elts[0]))
-            elif isinstance(node, ast.GeneratorExp | ast.ListComp) and isinstance(node.elt, ast.Call) \
-                    and getattr(node.elt.func, "id", "") == "tr":
-                for generator in node.generators:
-                    found.update(_literals(generator.iter))
+    found = shown_texts(sorted(FOLDER.glob("*.py")), SHOWN, TABLES, columns=True)
     keys = {key for key, _title in TABS} | {"acknowledge", "resolve"}  # tab and command keys, never shown
-    return {t for t in found if re.search("[A-Za-z]", t) and t not in keys}
+    return {t for t in found if t not in keys}
 
 
 def test_every_dashboard_text_has_its_chinese_with_the_same_placeholders() -> None:

@@ -44,23 +44,36 @@ def _literals(node: ast.AST) -> list[str]:
     return []
 
 
+def shown_texts(paths: list[Path], shown: dict[str, int], tables: set[str], *, columns: bool = False) -> set[str]:
+    """The literal texts ``paths`` hand to a screen: the first ``shown[name]`` arguments of each call named
+    in ``shown`` and the values assigned to the ``tables``; with ``columns`` also table column titles
+    (``(title, lambda, …)``) and texts translated in a loop (``tr(h) for h in (…)``)."""
+    found: set[str] = set()
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = node.func.id if isinstance(node.func, ast.Name) else \
+                    node.func.attr if isinstance(node.func, ast.Attribute) else ""
+                for arg in node.args[:shown.get(name, 0)]:
+                    found.update(_literals(arg))
+            elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in tables
+                                                      for t in node.targets):
+                found.update(_literals(node.value))
+            elif columns and isinstance(node, ast.Tuple) and len(node.elts) == 3 \
+                    and isinstance(node.elts[1], ast.Lambda) and isinstance(node.elts[0], ast.Constant):
+                found.update(_literals(node.elts[0]))
+            elif columns and isinstance(node, ast.GeneratorExp | ast.ListComp) and isinstance(node.elt, ast.Call) \
+                    and getattr(node.elt.func, "id", "") == "tr":
+                for generator in node.generators:
+                    found.update(_literals(generator.iter))
+    return {t for t in found if re.search("[A-Za-z]", t)}
+
+
 def source_texts() -> set[str]:
     """Every English text terminal/station and terminal/ui hand to a worker's screen."""
-    found: set[str] = set()
-    for folder in ("terminal/station", "terminal/ui"):
-        for path in sorted((REPO / folder).glob("*.py")):
-            if path.name == "zh_cn.py":
-                continue
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.Call):
-                    name = node.func.id if isinstance(node.func, ast.Name) else \
-                        node.func.attr if isinstance(node.func, ast.Attribute) else ""
-                    for arg in node.args[:SHOWN.get(name, 0)]:
-                        found.update(_literals(arg))
-                elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in TABLES
-                                                          for t in node.targets):
-                    found.update(_literals(node.value))
-    return {t for t in found if re.search("[A-Za-z]", t)}
+    paths = [path for folder in ("terminal/station", "terminal/ui")
+             for path in sorted((REPO / folder).glob("*.py")) if path.name != "zh_cn.py"]
+    return shown_texts(paths, SHOWN, TABLES)
 
 
 def test_every_text_a_worker_can_see_has_its_chinese_with_the_same_placeholders() -> None:
