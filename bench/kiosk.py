@@ -88,13 +88,12 @@ def released_database(folder: Path) -> Path:
     return folder / "catalog.db"
 
 
-def tap_latency(taps: int) -> dict[str, Any]:
-    from PySide6.QtTest import QTest
-
+def demo_window() -> tuple[Any, Any, Any, Any]:
+    """The styled application and a real 1280x800 kiosk window on the demo catalog, shown offscreen."""
     from kiosk.app import read_catalog, style_application
     from kiosk.events import MemorySink
     from kiosk.flow import KioskModel
-    from kiosk.qt import QApplication, QGridLayout, QPushButton, Qt, QWidget
+    from kiosk.qt import QApplication
     from kiosk.window import KioskWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -107,6 +106,15 @@ def tap_latency(taps: int) -> dict[str, Any]:
     window.resize(1280, 800)
     window.show()
     app.processEvents()
+    return app, catalog, model, window
+
+
+def tap_latency(taps: int) -> dict[str, Any]:
+    from PySide6.QtTest import QTest
+
+    from kiosk.qt import QGridLayout, QPushButton, Qt, QWidget
+
+    app, catalog, model, window = demo_window()
     model.start()
     model.select_product(next(iter(catalog.products)))
     app.processEvents()
@@ -187,23 +195,11 @@ def taps_to_order(choices: dict[str, str] | None = None, product: str = "CARGO")
     many scrolls were needed (a tile out of view is scrolled to and counted; the total must be in view)."""
     from PySide6.QtTest import QTest
 
-    from kiosk.app import read_catalog, style_application
-    from kiosk.events import MemorySink
-    from kiosk.flow import KioskModel, Screen
-    from kiosk.qt import QApplication, QLabel, QPushButton, QScrollArea, Qt, QWidget
-    from kiosk.window import KioskWindow
+    from kiosk.flow import Screen
+    from kiosk.qt import QLabel, QPushButton, QScrollArea, Qt, QWidget
 
     wanted = dict(MID_RANGE if choices is None else choices)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    style_application(app)  # type: ignore[arg-type]
-    catalog, problem = read_catalog(DEMO)
-    if catalog is None:
-        raise SystemExit(f"demo catalog not loadable: {problem}")
-    model = KioskModel(catalog, MemorySink(), idle_timeout_s=3600)
-    window = KioskWindow(model, receipts=Path(tempfile.mkdtemp()))
-    window.resize(1280, 800)
-    window.show()
-    app.processEvents()
+    app, catalog, model, window = demo_window()
     counts = {"taps": 0, "typing": 0, "scrolls": 0}
 
     def in_view(widget: QWidget) -> bool:
