@@ -79,6 +79,21 @@ class Hub:
         with self.store.transaction() as tx:
             return self.core.on_op_event(tx, f"op-{self.events}", device or self.station_for(wo, op), type_, body, at)
 
+    def build_parts(self, wo: str, at: datetime = MONDAY_8 - timedelta(hours=4)) -> datetime:
+        """Make every part work order of ``wo`` (its BOM children, deepest first), each step started and completed
+        (with a passed check on a QC step), so that ``wo``'s first operation may start; when the last ended."""
+        for row in self.store.query("SELECT id FROM work_orders WHERE parent = ? ORDER BY id", [wo]):
+            at = self.build_parts(row["id"], at)
+            (body,) = self.store.query("SELECT body FROM work_orders WHERE id = ?", [row["id"]])
+            for operation in json.loads(body["body"])["operations"]:
+                at += timedelta(minutes=1)
+                self.op("op.started", row["id"], operation["number"], at)
+                if operation["qc"]:
+                    self.op("qc.recorded", row["id"], operation["number"], at, passed=True)
+                at += timedelta(minutes=1)
+                self.op("op.completed", row["id"], operation["number"], at, good=1, scrap=0)
+        return at
+
     def station_for(self, wo: str, op: int) -> str:
         rows = self.store.query("SELECT work_centre FROM wo_ops WHERE work_order = ? AND op = ?", [wo, op])
         return sorted(self.core._stations[rows[0]["work_centre"]])[0] if rows else "st-assy-1"
@@ -136,17 +151,21 @@ def test_a_configuration_that_breaks_the_rules_is_rejected(hub: Hub) -> None:
 
 def test_events_for_unknown_work_orders_or_too_many_good_parts_are_rejected(hub: Hub) -> None:
     wo = hub.order("O1")["work_orders"][-1]
+    hub.build_parts(wo)
     with pytest.raises(PlanningError, match="unknown work order WO-404"):
         hub.op("op.started", "WO-404", 10, MONDAY_8)
     hub.op("op.started", wo, 10, MONDAY_8)
+    recorded = hub.store.query("SELECT COUNT(*) AS n FROM op_events")[0]["n"]
     with pytest.raises(StationError, match="3 good is more than the 1 started") as refused:
         hub.op("op.completed", wo, 10, MONDAY_8 + timedelta(hours=1), good=3, scrap=0)
     assert refused.value.code == "too_many"
-    assert hub.store.query("SELECT COUNT(*) AS n FROM op_events")[0]["n"] == 1
+    assert hub.store.query("SELECT COUNT(*) AS n FROM op_events")[0]["n"] == recorded
 
 
 def test_a_completed_operation_is_announced_to_every_station_of_its_work_order(hub: Hub) -> None:
     wo = hub.order("O1")["work_orders"][-1]  # the bike: ASSY op 10 then QC op 20 at the assembly stations
+    hub.build_parts(wo)
+    hub.published.clear()
     hub.op("op.started", wo, 10, MONDAY_8)
     hub.op("op.completed", wo, 10, MONDAY_8 + timedelta(hours=1), good=1, scrap=0)
     done = [(stream, body) for stream, type_, body in hub.published if type_ == "workorder.operation_status"]
@@ -169,6 +188,8 @@ def test_the_overrun_alert_fires_at_121_percent_while_the_operation_still_runs(h
 def test_the_qc_alert_fires_when_the_fail_rate_passes_the_threshold(hub: Hub) -> None:
     wos = [hub.order(f"O{i}")["work_orders"] for i in range(6)]
     pair_wos = [ids[1] for ids in wos]  # WHEEL-SET, op 10 PAIR is a QC step
+    for wo in pair_wos:
+        hub.build_parts(wo)
     alerts = []
     for i, wo in enumerate(pair_wos):
         hub.op("op.started", wo, 10, MONDAY_8)

@@ -6,6 +6,7 @@ station's topic, and a station offline meets a state it could not see.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 
 from sync.errors import FloorLinkError, StationError
 from sync.station import rules
+from sync.station.stored import WORK_ORDER_MESSAGE
 from tests.test_hub_core import MONDAY_8, Hub
 
 
@@ -34,8 +36,10 @@ def refused(hub: Hub, type_: str, wo: str, op: int, minutes: float = 30, **field
 
 
 def bike(hub: Hub) -> str:
-    """The bike's work order: ASSY op 10, then QC op 20, one piece."""
-    return str(hub.order("O1")["work_orders"][-1])
+    """The bike's work order: ASSY op 10, then QC op 20, one piece; its parts made, so it may start."""
+    wo = str(hub.order("O1")["work_orders"][-1])
+    hub.build_parts(wo)
+    return wo
 
 
 def test_completing_an_operation_never_started_is_refused(hub: Hub) -> None:
@@ -113,6 +117,37 @@ def test_state_is_judged_at_the_event_time_and_start_pause_resume_follow_the_sta
     hub.op("op.resumed", wo, 10, MONDAY_8 + timedelta(minutes=15))
     # a late event from an offline station, timed before the pause, is judged in its own time
     hub.op("op.started", wo, 10, MONDAY_8 + timedelta(minutes=2), worker="bob")
+
+
+def test_an_operation_waits_for_its_predecessor_unless_a_supervisor_allows_it(hub: Hub) -> None:
+    wo = bike(hub)
+    error = refused(hub, "op.started", wo, 20)
+    assert error.code == rules.WAITS and "waits for operation 10" in error.what and error.overridable
+    hub.op("op.started", wo, 20, MONDAY_8, override_by="S-0001", override_reason="operation 20 waits for 10")
+    hub.op("op.started", wo, 20, MONDAY_8 + timedelta(minutes=1), worker="bob")  # joining is not out of order
+
+
+def test_a_work_order_waits_for_the_parts_made_for_it_and_its_stations_hear_when_they_are_done(hub: Hub) -> None:
+    # red paint: the bike needs a wheel set, and the wheel set a wheel laced here and trued by a supplier
+    top, wheel_set, wheel = (str(w) for w in hub.order("O1", colour="red")["work_orders"][::-1])
+    assert refused(hub, "op.started", top, 10).code == rules.WAITS
+    error = refused(hub, "op.started", wheel_set, 10)
+    assert error.code == rules.WAITS and wheel in error.what and error.overridable
+    hub.op("op.started", wheel, 10, MONDAY_8)
+    hub.op("op.completed", wheel, 10, MONDAY_8 + timedelta(minutes=30), good=1, scrap=0)
+    assert refused(hub, "op.started", wheel_set, 10, minutes=31).code == rules.WAITS, "not done until its last step"
+    hub.published.clear()
+    back = {"device": "st-wheel-1", "override_by": "S-0001"}  # the supplier's step, booked where the wheel comes back
+    hub.op("op.started", wheel, 20, MONDAY_8 + timedelta(minutes=40), **back)
+    hub.op("op.completed", wheel, 20, MONDAY_8 + timedelta(minutes=50), good=1, scrap=0, **back)
+    told = [body for stream, type_, body in hub.published if type_ == WORK_ORDER_MESSAGE and body["id"] == wheel_set]
+    assert told and told[-1]["parts"] == {wheel: "done"}, "the wheel set's stations learn the wheel is done"
+    stored = json.loads(hub.store.query("SELECT body FROM work_orders WHERE id = ?", [wheel_set])[0]["body"])
+    assert stored["parts"] == {wheel: "done"}, "and a later re-release carries it"
+    hub.op("op.started", wheel_set, 10, MONDAY_8 + timedelta(minutes=55))
+    assert refused(hub, "op.started", top, 10, minutes=56).code == rules.WAITS
+    hub.op("op.started", top, 10, MONDAY_8 + timedelta(minutes=57), override_by="S-0001",
+           override_reason="the wheels are on the rack")
 
 
 def test_nothing_new_starts_on_a_cancelled_order(hub: Hub) -> None:

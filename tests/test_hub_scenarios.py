@@ -46,6 +46,35 @@ class DemoHub:
         with self.store.transaction() as tx:
             return self.core.on_order_placed(tx, f"ev-{self.n}", "kiosk-1", body, now)
 
+    def build_up_to(self, wo: str, at: datetime, operation: int | None = None) -> datetime:
+        """Make every part work order of ``wo`` (deepest first) and ``wo``'s steps before ``operation`` (all of them
+        when None), each at its work centre's first station (an outsourced one at the station its parts come back
+        to), so that ``operation`` may start; when the last step ended."""
+        import json
+
+        for part in self.store.query("SELECT id FROM work_orders WHERE parent = ? ORDER BY id", [wo]):
+            at = self.build_up_to(part["id"], at)
+        (row,) = self.store.query("SELECT body FROM work_orders WHERE id = ?", [wo])
+        product = self.revisions[json.loads(row["body"])["product"]].product()
+        ops = json.loads(row["body"])["operations"]
+        for op in ops:
+            if op["number"] == operation:
+                break
+            after = next((o for o in ops if o["predecessor"] == op["number"]), op)
+            centre = product.work_centres.get(op["work_centre"])
+            station = sorted(centre.stations if centre and centre.stations
+                             else product.work_centres[after["work_centre"]].stations)[0]
+            for type_, fields in (("op.started", {}), ("qc.recorded", {"passed": True}),
+                                  ("op.completed", {"good": 1, "scrap": 0})):
+                if type_ == "qc.recorded" and not op["qc"]:
+                    continue
+                at += timedelta(minutes=1)
+                self.n += 1
+                body = {"work_order": wo, "operation": op["number"], "at": at.isoformat(), "worker": "ann", **fields}
+                with self.store.transaction() as tx:
+                    self.core.on_op_event(tx, f"step-{self.n}", station, type_, body, at)
+        return at
+
     def requisitions(self, order_id: str) -> list[dict[str, Any]]:
         return self.store.query("SELECT * FROM requisitions WHERE order_id = ?", [order_id])
 
@@ -146,9 +175,10 @@ def test_the_hub_takes_an_outsourced_step_from_the_station_its_parts_come_back_t
     centres = hub.revisions["CARGO"].product().work_centres
     receiving = sorted(centres[back_to].stations)[0]
     elsewhere = next(st for code, wc in centres.items() if code != back_to for st in wc.stations)
-    body = {"work_order": wo, "operation": number, "at": MONDAY.isoformat(), "worker": "ann"}
+    start = hub.build_up_to(wo, MONDAY, number)
+    body = {"work_order": wo, "operation": number, "at": start.isoformat(), "worker": "ann"}
     with pytest.raises(StationError) as refused, hub.store.transaction() as tx:
-        hub.core.on_op_event(tx, "coat-1", elsewhere, "op.started", body, MONDAY)
+        hub.core.on_op_event(tx, "coat-1", elsewhere, "op.started", body, start)
     assert refused.value.code == "not_routed"
     with hub.store.transaction() as tx:
-        hub.core.on_op_event(tx, "coat-2", receiving, "op.started", body, MONDAY)
+        hub.core.on_op_event(tx, "coat-2", receiving, "op.started", body, start)

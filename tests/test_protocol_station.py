@@ -102,7 +102,11 @@ def test_a_third_party_station_works_an_order_from_the_docs_alone(hub: str, mosq
 
         assert station.send("device.heartbeat", {"at": now(), "station": "st-assy-1", "worker": "B-0042",
                                                  "running": []})["status"] == "ok"
-        started = op("op.started", 10)
+        # the bike's wheel set is a part work order made at another station: the first step waits for it
+        assert released["parts"] and set(released["parts"].values()) == {"open"}, released
+        waits = op("op.started", 10)
+        assert (waits["status"], waits["code"]) == ("rejected", "waits"), waits
+        started = op("op.started", 10, override_by="S-0001", override_reason="the wheel set is on the rack")
         assert started["status"] == "ok", started
         assert op("op.paused", 10, reason="material missing")["status"] == "ok"
 

@@ -180,6 +180,37 @@ def test_a_replanned_work_order_released_again_keeps_what_the_hub_said_was_done_
     assert session.scan(labels.format(WorkOrderLabel("WO-1002", 20))).tone is Tone.OK
 
 
+def test_a_work_order_waits_for_its_parts_until_the_hub_says_they_are_done(tmp_path: Path) -> None:
+    """The bike's first step waits for the frame welded for it (a part work order made elsewhere): listed as
+    waiting, a scan asks for a supervisor; the hub's re-release with the part done makes it ready, and a later
+    replan's re-release (which may still say open) does not make it wait again."""
+    from terminal.station.session import routed_here
+    from terminal.station.worklist import work_rows
+
+    ledger, inbox, session = logged_in(tmp_path)
+    released = next(wo for wo in demo_work_orders() if wo.id == "WO-1001").to_body()
+
+    def release(seq: int, state: str) -> None:
+        inbox.receive(Envelope(f"0192f0c0-0000-7000-8000-00000000020{seq}", "hub", seq, "2026-11-25T08:00:00Z",
+                               WORK_ORDER_MESSAGE, {**released, "demo": False, "parts": {"WO-1001-02": state}},
+                               stream="station/ST-ASM-1"))
+        assert inbox.failures() == []
+
+    def row() -> str:
+        return next(r.state for r in work_rows(routed_here(session), UTC, T0) if (r.work_order, r.operation) == ("WO-1001", 10))
+
+    release(1, "open")
+    assert row() == "Waits for parts WO-1001-02"
+    feedback = session.scan(labels.format(WorkOrderLabel("WO-1001", 10)))
+    assert feedback.tone is Tone.OVERRIDE and "waits for parts not made yet: WO-1001-02" in feedback.text
+    release(2, "done")
+    assert row() == "Ready"
+    release(3, "open")
+    assert row() == "Ready", "a part done stays done"
+    assert session.scan(labels.format(WorkOrderLabel("WO-1001", 10))).tone is Tone.OK
+    assert session.start().tone is Tone.OK
+
+
 def test_heartbeat_tells_the_hub_who_is_logged_in_and_what_runs(tmp_path: Path) -> None:
     from terminal.station.session import heartbeat_body
 

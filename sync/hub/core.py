@@ -436,7 +436,8 @@ class HubCore:
                                      configuration=tuple(sorted(order.configuration.items())),
                                      materials=materials, order_id=order.order_id, calendars=calendars,
                                      order_number=number, product_names=dict(product.name),
-                                     attribute_names=attribute_names, option_names=option_names)
+                                     attribute_names=attribute_names, option_names=option_names,
+                                     parts={part.id: "open" for part in plan.work_orders if part.parent == wo.id})
             body = routed.to_body()
             wo_rows.append({"id": wo.id, "order_id": order.order_id, "item": wo.item, "qty": wo.qty,
                             "parent": wo.parent, "stations": json.dumps(stations), "body": json.dumps(body)})
@@ -567,6 +568,7 @@ class HubCore:
         # the state when the event happened: a late event from an offline station is judged in its own time
         state = derive([e for e in before if e.at <= event.at], event.at)
         quantity_in = routed_wo.quantity
+        previous = None
         if op.predecessor is not None:
             previous = derive([OpEvent.from_body(r[0], json.loads(r[1]), i) for i, r in enumerate(tx.execute(
                 "SELECT type, body FROM op_events WHERE work_order = ? AND op = ? ORDER BY rowid",
@@ -578,15 +580,17 @@ class HubCore:
             centres = {wc for wc, stations in self._stations.items() if device_id in stations}
         # the catalog's stations of each work centre; the work order's stations if its product is not loaded
         routed = rules.serves(routed_wo, op, centres) if known else device_id in json.loads(row[2])
+        waits = op.predecessor if previous is not None and previous.status is not Status.DONE else None
         try:
             rules.check(type_, body, state, rules.OperationFacts(wo_id, op_no, qc=op.qc, quantity_in=quantity_in,
                                                                  cancelled=cancelled, routed=routed,
-                                                                 work_centre=op.work_centre))
+                                                                 work_centre=op.work_centre, waits_for_operation=waits,
+                                                                 waits_for_parts=rules.parts_open(routed_wo, op)))
         except StationError as exc:
             # the plain sentence only: the supervisor's refused list already shows what and where it was, and
             # the event_refused alert names the device and the event
             log.info("hub: %s %s/%s from %s refused (%s): %s", type_, wo_id, op_no, device_id, exc.code, exc)
-            raise StationError(exc.what, fix=exc.fix, code=exc.code) from None
+            raise StationError(exc.what, fix=exc.fix, code=exc.code, overridable=exc.overridable) from None
         tx.table("op_events").insert({"event_id": event_id, "work_order": wo_id, "op": op_no, "type": type_,
                                       "at": to_iso(event.at), "device_id": device_id, "body": json.dumps(dict(body))})
         if type_ == "op.completed":  # a later operation may now start at another station
@@ -603,6 +607,7 @@ class HubCore:
                 self.inventory.work_order_started(tx, wo_id, row[1], routed_wo.materials, device_id, event.at)
             if type_ == "op.completed" and op_no == routed_wo.operations[-1].number:
                 self.inventory.work_order_completed(tx, wo_id, row[1], event.good, device_id, event.at)
+                self._part_done(tx, wo_id)
                 top = tx.execute("SELECT 1 FROM work_orders WHERE id = ? AND parent IS NULL", [wo_id]).fetchone()
                 if top and row[1]:
                     self._emit(tx, "order.done", {"order_id": row[1], "number": routed_wo.order_number,
@@ -620,6 +625,18 @@ class HubCore:
                 if candidate is not None:
                     self._raise(tx, candidate, now)
         return {"work_order": wo_id, "operation": op_no}
+
+    def _part_done(self, tx: Transaction, wo_id: str) -> None:
+        """A part work order is done: its parent's first operation may start; tell the parent's stations."""
+        row = tx.execute("SELECT p.id, p.body, p.stations FROM work_orders p JOIN work_orders c ON c.parent = p.id "
+                         "WHERE c.id = ?", [wo_id]).fetchone()
+        if row is None:
+            return
+        body = json.loads(row[1])
+        body["parts"] = {**(body.get("parts") or {}), wo_id: "done"}
+        tx.execute("UPDATE work_orders SET body = ? WHERE id = ?", [json.dumps(body), row[0]])
+        for st in json.loads(row[2]):
+            self.publish(tx, f"station/{st}", WORK_ORDER_MESSAGE, body, False)
 
     def _apply_op_event(self, wo_id: str, op_no: int, event: OpEvent) -> None:
         events = self._open_ops.setdefault((wo_id, op_no), [])

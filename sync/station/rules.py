@@ -39,6 +39,7 @@ QC_MISSING = "qc_missing"
 NOT_A_QC_STEP = "not_a_qc_step"
 QC_NO_RESULT = "qc_no_result"
 QC_NO_DEFECT = "qc_no_defect"
+WAITS = "waits"  # an earlier step or a part made in the shop is not done yet (a supervisor may allow it)
 
 #: the largest quantity a count may say (a work order is never near it; 10^30 is a typo or an attack)
 MAX_QUANTITY = 1_000_000
@@ -58,6 +59,17 @@ class OperationFacts:
     cancelled: bool = False  # its order was cancelled: nothing new may start
     routed: bool = True  # the recording device serves the operation's work centre
     work_centre: str = ""
+    waits_for_operation: int | None = None  # the predecessor, while it is not done
+    waits_for_parts: tuple[str, ...] = ()  # part work orders not done yet (see parts_open)
+
+
+def parts_open(wo: RoutedWorkOrder, op: RoutedOperation) -> tuple[str, ...]:
+    """The part work orders ``op`` waits for: the first operation of a work order uses its parts (the welded
+    frame, the built wheels), so it waits until each part work order is done; later operations wait only
+    for their predecessor."""
+    if op.number != wo.operations[0].number:
+        return ()
+    return tuple(sorted(part for part, state in wo.parts.items() if state != "done"))
 
 
 def serves(wo: RoutedWorkOrder, op: RoutedOperation, work_centres: Collection[str]) -> bool:
@@ -80,8 +92,22 @@ def check(type_: str, body: Mapping[str, Any], state: OperationState, facts: Ope
         raise refuse(NOT_ROUTED, f"operation {facts.operation} of {facts.work_order} is routed to "
                      f"{facts.work_centre or 'another work centre'}, not this station", overridable=True,
                      fix="take it to a station of that work centre, or have a supervisor allow it")
+    if type_ == "op.started" and state.status is Status.QUEUED and not _text(body.get("override_by")):
+        check_sequence(facts)  # the first start only: a worker joining a running operation is not out of order
     check_transition(type_, _text(body.get("worker")) or None, state, facts)
     check_fields(type_, body, state, facts)
+
+
+def check_sequence(facts: OperationFacts) -> None:
+    """An operation starts after its predecessor and, if it is the first, after its part work orders;
+    out of order only with a supervisor's override (the event then names ``override_by``)."""
+    op, wo = facts.operation, facts.work_order
+    if facts.waits_for_operation is not None:
+        raise refuse(WAITS, f"operation {op} of {wo} waits for operation {facts.waits_for_operation}, not done yet",
+                     overridable=True, fix="finish that operation first, or have a supervisor allow it")
+    if facts.waits_for_parts:
+        raise refuse(WAITS, f"operation {op} of {wo} waits for parts not made yet: {', '.join(facts.waits_for_parts)}",
+                     overridable=True, fix="finish those work orders first, or have a supervisor allow it")
 
 
 def check_transition(type_: str, worker: str | None, state: OperationState, facts: OperationFacts) -> None:

@@ -126,14 +126,15 @@ def apply_work_order(tx: Transaction, envelope: Envelope) -> None:
     """Inbox handler: a work order released (or updated) for this station by the hub.
 
     A re-release (the hub replanned it: new planned starts) carries the plan, not what happened since: the
-    hub's word that an operation is done elsewhere (``workorder.operation_status``) and a cancellation are
-    kept, or the next step here would wait again for a predecessor already done at another station."""
+    hub's word that an operation is done elsewhere (``workorder.operation_status``), a part work order done and a
+    cancellation are kept, or the next step here would wait again for a predecessor already done at another station."""
     wo = RoutedWorkOrder.from_body(envelope.body, f"{envelope.type} message {envelope.event_id}")
     row = tx.execute("SELECT body FROM station_work_orders WHERE id = ?", [wo.id]).fetchone()
     if row is not None:
         known = RoutedWorkOrder.from_body(json.loads(row[0]), "stored work order")
         status = {o.number: o.hub_status for o in known.operations if o.hub_status}
-        wo = replace(wo, cancelled=wo.cancelled or known.cancelled, operations=tuple(
+        done_parts = {part: "done" for part, state in known.parts.items() if state == "done" and part in wo.parts}
+        wo = replace(wo, cancelled=wo.cancelled or known.cancelled, parts={**wo.parts, **done_parts}, operations=tuple(
             replace(o, hub_status=status[o.number]) if o.hub_status is None and o.number in status else o
             for o in wo.operations))
     _put_work_order(tx, wo)

@@ -78,6 +78,9 @@ class RoutedWorkOrder:
     # reads "Battery: 400 Wh (60 km)" in their language, not "battery: b400"; a body without them shows the codes
     attribute_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     option_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # part work order id -> "open" | "done": the BOM children made in the shop for this one (a frame welded
+    # for the bike); its first operation waits for them (sync.station.rules.parts_open)
+    parts: Mapping[str, str] = field(default_factory=dict)
 
     def calendar(self, work_centre: str, zone: tzinfo) -> WeeklyShifts | None:
         """The shifts of ``work_centre`` in the site's zone, when the hub sent its calendar."""
@@ -106,6 +109,7 @@ class RoutedWorkOrder:
             "product_names": dict(self.product_names),
             "attribute_names": {k: dict(v) for k, v in self.attribute_names.items()},
             "option_names": {k: dict(v) for k, v in self.option_names.items()},
+            "parts": dict(self.parts),
         }
 
     @classmethod
@@ -139,7 +143,8 @@ class RoutedWorkOrder:
                      order_number=str(body["order_number"]) if body.get("order_number") else None,
                      product_names=_names(body.get("product_names"), f"{where}: product_names"),
                      attribute_names=_names_by_code(body.get("attribute_names"), f"{where}: attribute_names"),
-                     option_names=_names_by_code(body.get("option_names"), f"{where}: option_names"))
+                     option_names=_names_by_code(body.get("option_names"), f"{where}: option_names"),
+                     parts=_parts(body.get("parts"), f"{where}: parts"))
             for wc in calendars:
                 try:
                     wo.calendar(wc, UTC)
@@ -188,6 +193,18 @@ def _operation(body: Mapping[str, Any], where: str) -> RoutedOperation:
         names=_names(body.get("names"), f"{where}: names"),
         outsourced=bool(body.get("outsourced", False)),
     )
+
+
+PART_STATES = ("open", "done")
+
+
+def _parts(value: Any, where: str) -> dict[str, str]:
+    """Part work orders and their state (``{"K1-0042-02": "done"}``); none sent: no parts."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) and v in PART_STATES for k, v in value.items()):
+        raise StationError(f"{value!r} is not a map of work order to {' or '.join(PART_STATES)}", where=where)
+    return dict(value)
 
 
 def _names(value: Any, where: str) -> dict[str, str]:

@@ -260,14 +260,22 @@ class StationSession:
         if op.predecessor is not None and not self._is_done(wo, wo.operation(op.predecessor)):
             raise StationError(Msg("operation {op} of {wo} waits for operation {before}, not done yet", op=op.number,
                                    wo=wo.id, before=op.predecessor),
-                               overridable=True)
+                               overridable=True, code=rules.WAITS)
+        parts = rules.parts_open(wo, op)
+        if parts:
+            raise StationError(Msg("operation {op} of {wo} waits for parts not made yet: {parts}", op=op.number,
+                                   wo=wo.id, parts=", ".join(parts)),
+                               overridable=True, code=rules.WAITS)
 
     # --- what the screen shows -------------------------------------------------------------------
     def _facts(self, wo: RoutedWorkOrder, op: RoutedOperation, *, with_quantity: bool = False) -> OperationFacts:
         """The work order's side of the rules (sync.station.rules, the same the hub applies)."""
+        waits = op.predecessor if op.predecessor is not None and not self._is_done(
+            wo, wo.operation(op.predecessor)) else None
         return OperationFacts(wo.id, op.number, qc=op.qc, cancelled=wo.cancelled,
                               quantity_in=self.started_quantity(wo, op) if with_quantity else wo.quantity,
-                              routed=self.works_here(wo, op), work_centre=op.work_centre)
+                              routed=self.works_here(wo, op), work_centre=op.work_centre,
+                              waits_for_operation=waits, waits_for_parts=rules.parts_open(wo, op))
 
     def view(self) -> OperationView | None:
         if self.selection is None:
@@ -352,6 +360,7 @@ class RoutedLine:
     op: RoutedOperation
     state: OperationState
     waits_for: int | None = None  # the predecessor not done yet (a tap then asks for a supervisor)
+    waits_for_parts: tuple[str, ...] = ()  # part work orders not done yet (sync.station.rules.parts_open)
 
 
 _LIST_ORDER = {Status.RUNNING: 0, Status.PAUSED: 1, Status.QUEUED: 2, Status.DONE: 3}
@@ -361,7 +370,8 @@ _NEVER = datetime.max.replace(tzinfo=UTC)
 def _line_key(line: RoutedLine) -> tuple[int, bool, datetime, str, int]:
     """Work in hand first, then what is ready before what waits, each by planned start (unplanned last)."""
     planned = line.op.planned_start or _NEVER
-    return (_LIST_ORDER[line.state.status], line.waits_for is not None, planned, line.wo.id, line.op.number)
+    waiting = line.waits_for is not None or bool(line.waits_for_parts)
+    return (_LIST_ORDER[line.state.status], waiting, planned, line.wo.id, line.op.number)
 
 
 def _state_in(session: StationSession, wo: RoutedWorkOrder, op: RoutedOperation, events: list[RecordedEvent],
@@ -390,7 +400,7 @@ def routed_here(session: StationSession) -> list[RoutedLine]:
             waits = pred is not None and pred.hub_status != "done" and \
                 _state_in(session, wo, pred, events, states, now).status is not Status.DONE
             lines.append(RoutedLine(wo, op, _state_in(session, wo, op, events, states, now),
-                                    pred.number if waits and pred else None))
+                                    pred.number if waits and pred else None, rules.parts_open(wo, op)))
     return sorted(lines, key=_line_key)
 
 

@@ -121,6 +121,7 @@ REFUSALS = {
     "not_a_qc_step": "This operation has no QC step",
     "qc_no_result": "A QC result must say pass or fail",
     "qc_no_defect": "Choose a defect code for a failed check",
+    "waits": "An earlier step or a part is not done yet: a supervisor badge or PIN can allow it",
 }
 UNREADABLE = "This code cannot be read here: scan a badge or a traveler label, or type the number"
 SOMETHING_WRONG = "This cannot be done now. Ask the supervisor"

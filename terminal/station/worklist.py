@@ -26,7 +26,7 @@ class WorkRow:
     step: str  # "20 Drive unit & battery"
     product: str  # "E-bike Trekking ×2"
     standard: str  # "40 min"
-    state: str  # "Running 0:12:03", "Ready", "Waits for op 10"
+    state: str  # "Running 0:12:03", "Ready", "Waits for op 10", "Waits for parts K1-0042-02"
     planned: str  # "planned 14:30", "planned Thu 08:00", "" when the hub sent no plan
     tone: str  # running | paused | ready | waiting (the row's colour)
 
@@ -53,6 +53,8 @@ def work_rows(lines: list[RoutedLine], zone: tzinfo, now: datetime) -> list[Work
             words, tone = texts.tr("Done"), "done"
         elif line.waits_for is not None:
             words, tone = texts.tr("Waits for op {operation}").format(operation=line.waits_for), "waiting"
+        elif line.waits_for_parts:
+            words, tone = texts.tr("Waits for parts {parts}").format(parts=", ".join(line.waits_for_parts)), "waiting"
         else:
             words, tone = texts.tr("Ready"), "ready"
         rows.append(WorkRow(
