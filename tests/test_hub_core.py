@@ -326,6 +326,22 @@ def test_a_cancellation_pulls_later_orders_in_and_stores_it_with_the_event(hub: 
     assert after == _planned_ops(hub, "O2"), "the stored plan is the one the hub plans with"
 
 
+def test_a_plan_that_moves_earlier_announces_no_date_before_the_one_the_customer_holds(hub: Hub) -> None:
+    for n in range(1, 7):
+        hub.order(f"O{n}")
+    held = hub.store.query("SELECT first_promise FROM orders WHERE order_id = 'O6'")[0]["first_promise"]
+    assert "SPOKE" in hub.store.query("SELECT promise_reason FROM orders WHERE order_id = 'O6'")[0]["promise_reason"]
+    hub.published.clear()
+    (top,) = hub.store.query("SELECT id FROM work_orders WHERE order_id = 'O6' AND parent IS NULL")
+    hub.build_parts(top["id"], MONDAY_8)  # its wheels made today after all
+    planned = hub.store.query("SELECT promise FROM orders WHERE order_id = 'O6'")[0]["promise"]
+    assert planned[:10] < held[:10], "the plan finishes O6 days earlier now"
+    changed = [body for _, type_, body in hub.published if type_ == "order.promise_changed" and body["order_id"] == "O6"]
+    assert changed == [], "the customer keeps the date the kiosk gave; no message tells of an earlier one"
+    (shown,) = [o for o in hub.core.orders_progress(MONDAY_8) if o.id == "O6"]
+    assert shown.promise is not None and shown.promise.isoformat() == held
+
+
 def test_a_late_finish_moves_a_promise_later_stores_it_and_raises_an_alert(hub: Hub) -> None:
     result = hub.order("O1")
     promised = hub.store.query("SELECT promise FROM orders WHERE order_id = 'O1'")[0]["promise"]

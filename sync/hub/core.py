@@ -456,8 +456,8 @@ class HubCore:
         alert when a promise moves later. Called under the planning lock, in the event's transaction."""
         stored = {(r[0], r[1]): (r[2], r[3], r[4]) for r in tx.execute(
             "SELECT work_order, op, planned_start, planned_end, lane FROM wo_ops").fetchall()}
-        promised = {r[0]: (r[1], r[2]) for r in tx.execute(
-            "SELECT order_id, promise, promise_reason FROM orders WHERE ships_from_stock = 0").fetchall()}
+        promised = {r[0]: (r[1], r[2], r[3] or r[1]) for r in tx.execute(
+            "SELECT order_id, promise, promise_reason, first_promise FROM orders WHERE ships_from_stock = 0").fetchall()}
         op_rows: list[tuple[Any, ...]] = []
         moved: dict[str, dict[int, datetime]] = {}
         for order_id, plan in self.planner.plans.items():
@@ -482,12 +482,16 @@ class HubCore:
                                    "AND work_order IS ? AND item = ?",
                                    [to_iso(req.need_date), order_id, req.work_order, req.item])
             promise = to_iso(self.promise_of(plan.promise))
-            before, reason = promised[order_id]
+            before, reason, first = promised[order_id]
             if (promise, plan.reason) != (before, reason):
                 tx.execute("UPDATE orders SET promise = ?, promise_reason = ? WHERE order_id = ?",
                            [promise, plan.reason, order_id])
-            if promise != before:
-                self._promise_moved(tx, order_id, from_iso(before), from_iso(promise), plan.reason, now)
+            # what the customer holds is the later of the first promise and the plan's (orders_progress): announce
+            # that date when it moves, never a plan date earlier than what the customer was told
+            shown_before = max(from_iso(before), from_iso(first))
+            shown_after = max(from_iso(promise), from_iso(first))
+            if shown_after != shown_before:
+                self._promise_moved(tx, order_id, shown_before, shown_after, plan.reason, now)
         if op_rows:
             tx.db.conn.executemany("UPDATE wo_ops SET planned_start = ?, planned_end = ?, lane = ? "
                                    "WHERE work_order = ? AND op = ?", op_rows)
