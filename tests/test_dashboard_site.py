@@ -54,12 +54,14 @@ def bodies(hub: Hub, now: Any) -> tuple[dict[str, Any], dict[str, dict[str, Any]
 
 def test_the_feed_carries_the_site_zone_numbers_and_short_names_never_the_full_name_or_phone(hub: Hub) -> None:
     now = MONDAY_8 + timedelta(days=30)  # both orders late: the alerts name them too
-    hub.core.tick(now)
+    late = {o.number for o in hub.core.orders_progress(now) if o.late}
+    assert late == {"K1-0042", "K2-0007"}
+    hub.core.tick(now)  # nothing started for a month: planned again, and someone must tell both customers
     orders, centres = bodies(hub, now)
     assert orders["zone"] == "Asia/Shanghai"
     assert {(o["number"], o["customer"]) for o in orders["orders"]} == {("K1-0042", "Anna S."), ("K2-0007", "伟 W.")}
-    late = {a["subject"] for a in orders["alerts"] if a["kind"] == "order_late"}
-    assert late == {"K1-0042", "K2-0007"}, "a late order is named by its number, not its UUID"
+    later = {a["subject"] for a in orders["alerts"] if a["kind"] == "promise_later"}
+    assert later == {"K1-0042", "K2-0007"}, "an order is named by its number, not its UUID"
     assert {o["order_number"] for c in centres.values() for o in c["operations"]} == {"K1-0042", "K2-0007"}
     sent = json.dumps([orders, centres], ensure_ascii=False)
     for secret in ("Schmidt", "王伟", "13800138000", "13912345678", "Li Wei"):

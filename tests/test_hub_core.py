@@ -342,6 +342,48 @@ def test_a_plan_that_moves_earlier_announces_no_date_before_the_one_the_customer
     assert shown.promise is not None and shown.promise.isoformat() == held
 
 
+def test_many_operation_events_in_one_transaction_plan_once_and_store_that_plan_with_them(hub: Hub) -> None:
+    orders = [hub.order(f"O{n}") for n in range(1, 4)]
+    replans: list[datetime] = []
+    reschedule = hub.core.planner.reschedule
+
+    def counted(now: datetime) -> None:
+        replans.append(now)
+        reschedule(now)
+
+    hub.core.planner.reschedule = counted  # type: ignore[method-assign]
+    at = MONDAY_8 + timedelta(minutes=1)
+    with hub.store.transaction() as tx:  # what ingest does with a batch: one transaction for all of it
+        for n, result in enumerate(orders):
+            for wo in result["work_orders"]:
+                first = hub.store.query("SELECT op FROM wo_ops WHERE work_order = ? ORDER BY op", [wo])[0]["op"]
+                parts = hub.store.query("SELECT 1 FROM work_orders WHERE parent = ?", [wo])
+                if parts:
+                    continue  # waits for its parts
+                body = {"work_order": wo, "operation": first, "at": (at + timedelta(minutes=n)).isoformat(),
+                        "worker": "ann"}
+                hub.core.on_op_event(tx, f"op-batch-{wo}", hub.station_for(wo, first), "op.started", body, at)
+        assert replans == [], "nothing planned while the batch is still being stored"
+    assert len(replans) == 1, "the batch planned once, before it committed"
+    for result in orders:
+        assert _stored_ops(hub, result["order_id"]) == _planned_ops(hub, result["order_id"])
+
+
+def test_work_not_started_in_time_is_planned_again_and_its_promise_moves(hub: Hub) -> None:
+    hub.order("O1")
+    first = min(op.start for wo in hub.core.planner.plans["O1"].work_orders for op in wo.operations)
+    assert hub.core.replan_if_stale(first) is False, "on time: nothing to do"
+    promised = hub.store.query("SELECT promise FROM orders")[0]["promise"]
+    idle = first + timedelta(days=2, hours=1)  # nobody started anything for two days
+    assert hub.core.replan_if_stale(idle) is True
+    starts = [row["planned_start"] for row in hub.store.query("SELECT planned_start FROM wo_ops")]
+    assert min(starts) >= idle.isoformat(), "no work planned in the past any more"
+    assert hub.store.query("SELECT promise FROM orders")[0]["promise"] > promised
+    assert [a["kind"] for a in hub.store.query("SELECT kind FROM alerts")] == ["promise_later"]
+    assert _stored_ops(hub, "O1") == _planned_ops(hub, "O1")
+    assert hub.core.replan_if_stale(idle + timedelta(minutes=1)) is False, "looked a minute ago"
+
+
 def test_a_late_finish_moves_a_promise_later_stores_it_and_raises_an_alert(hub: Hub) -> None:
     result = hub.order("O1")
     promised = hub.store.query("SELECT promise FROM orders WHERE order_id = 'O1'")[0]["promise"]
@@ -357,7 +399,8 @@ def test_a_late_finish_moves_a_promise_later_stores_it_and_raises_an_alert(hub: 
     changed = [body for _, type_, body in hub.published if type_ == "order.promise_changed"]
     assert changed and changed[-1]["order_id"] == "O1" and changed[-1]["promise"] == row["promise"]
     alerts = hub.store.query("SELECT kind, subject, message FROM alerts WHERE kind = 'promise_later'")
-    assert [a["subject"] for a in alerts] == ["O1"] and "tell the customer" in alerts[0]["message"]
+    number = hub.store.query("SELECT number FROM orders WHERE order_id = 'O1'")[0]["number"]
+    assert [a["subject"] for a in alerts] == [number] and "tell the customer" in alerts[0]["message"]
     # the moved work orders went to their stations again with the new planned starts
     released = [body for stream, type_, body in hub.published if type_ == "workorder.released"]
     assert any(body["id"] != wo and body["operations"][0]["planned_start"] >= late.isoformat() for body in released)

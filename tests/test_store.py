@@ -40,6 +40,37 @@ def test_event_commits_with_the_state_change_and_rolls_back_with_it(tmp_path: Pa
     assert [e.type for e in Outbox(store).after(0, 10)] == ["order.placed", "order.cancelled"]
 
 
+def test_work_asked_for_before_commit_runs_once_inside_the_transaction_and_fails_with_it(tmp_path: Path) -> None:
+    store = edge(tmp_path)
+    with store.transaction() as tx:
+        tx.execute("CREATE TABLE totals (n INTEGER)")
+    runs: list[int] = []
+
+    def settle(tx: Transaction) -> None:
+        runs.append(1)
+        count = tx.execute("SELECT COUNT(*) FROM orders").fetchone()[0]
+        tx.execute("INSERT INTO totals VALUES (?)", [count])
+
+    with store.transaction() as tx:
+        for n in range(3):
+            tx.table("orders").insert({"id": f"O-{n}", "total": n})
+            tx.before_commit("totals", lambda tx=tx: settle(tx))
+    assert runs == [1], "asked three times, done once"
+    assert store.query("SELECT n FROM totals") == [{"n": 3}], "it saw every write of the block"
+
+    def broken() -> None:
+        raise RuntimeError("the settling failed")
+
+    with pytest.raises(RuntimeError, match="settling failed"):
+        with store.transaction() as tx:
+            tx.table("orders").insert({"id": "O-9", "total": 9})
+            tx.before_commit("totals", broken)
+    assert store.query("SELECT COUNT(*) AS n FROM orders") == [{"n": 3}], "the block's writes rolled back with it"
+    with store.transaction() as tx:  # a later transaction starts with nothing asked for
+        tx.table("orders").insert({"id": "O-10", "total": 10})
+    assert runs == [1]
+
+
 def test_sequence_and_pending_events_survive_reopening(tmp_path: Path) -> None:
     store = edge(tmp_path)
     for i in range(3):

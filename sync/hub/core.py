@@ -175,6 +175,10 @@ class HubOptions:
     qc_minimum: int = 5
     feedback: FeedbackThresholds = FeedbackThresholds()
     demand: DemandOptions = DemandOptions()
+    overdue_grace: timedelta = timedelta(minutes=15)
+    """Planned work not started this long after its planned start makes the tick plan again (its promise moves)."""
+    overdue_every: timedelta = timedelta(minutes=5)
+    """How often the tick looks for such work."""
     demand_every: timedelta = timedelta(hours=1)
     """How often the hub forecasts demand and raises purchasing and capacity warnings (sync.hub.demand;
     the service runs it on its own thread beside the tick)."""
@@ -213,6 +217,9 @@ class HubCore:
         self._stations: dict[str, frozenset[str]] = {}  # work centre -> the stations that serve it
         self._lock = threading.RLock()
         self._demand_at: datetime | None = None  # when demand_check last forecast demand
+        #: operation events moved what follows and the plan was not made again yet (see _replan_before_commit)
+        self._replan_due: datetime | None = None
+        self._overdue_checked: datetime | None = None  # when tick last looked for planned work not started in time
         self.inventory = stock.Inventory(self)
         """The stock ledger and the requisitions' lifecycle (sync.hub.stock); the planner nets against it."""
         self._announce_renames()
@@ -300,6 +307,8 @@ class HubCore:
             self._check_configuration(order, product, engine)
             seq = (tx.execute("SELECT COALESCE(MAX(seq), 0) FROM orders").fetchone()[0] or 0) + 1
             number = self._number_for(tx, order, device_id, seq, now)
+            if self._replan_due is not None:  # a new order is planned on the true state of the workshop
+                self.replan(tx, now)
             plan = self._plan(order, product, now, number)
             promise = self.promise_of(plan.promise)
             tx.table("orders").insert({
@@ -450,6 +459,23 @@ class HubCore:
                 "operation": req.operation} for req in plan.requisitions])):
             tx.insert_rows(table, rows)
 
+    def replan(self, tx: Transaction, now: datetime) -> None:
+        """Plan every open order again from ``now`` and store what moved in ``tx`` (the caller holds the lock)."""
+        self.planner.reschedule(now)
+        self._persist_plan(tx, now)
+        self._replan_due = None
+
+    def _replan_before_commit(self, tx: Transaction, now: datetime) -> None:
+        """Plan again once, just before ``tx`` commits: an ingest batch of fifty starts and completions is one
+        transaction, and planning all open work after each of them made ingest wait fifty times as long."""
+        self._replan_due = max(now, self._replan_due or now)
+
+        def settle() -> None:
+            with self._lock:
+                if self._replan_due is not None:
+                    self.replan(tx, self._replan_due)
+        tx.before_commit("hub.replan", settle)
+
     def _persist_plan(self, tx: Transaction, now: datetime) -> None:
         """Write what a replan moved (operations, work orders, promises, requisition dates) in ``tx``,
         re-release moved work orders to their stations, publish each changed promise, and raise an
@@ -513,13 +539,15 @@ class HubCore:
         changed = {"order_id": order_id, "promise": to_iso(after), "promise_date": after.date().isoformat(),
                    "was": to_iso(before), "reason": reason}
         self.publish(tx, "orders", PROMISE_CHANGED, changed, False)
-        number = tx.execute("SELECT number FROM orders WHERE order_id = ?", [order_id]).fetchone()
-        self._emit(tx, PROMISE_CHANGED, {**changed, "number": number[0] if number else None})
+        row = tx.execute("SELECT number FROM orders WHERE order_id = ?", [order_id]).fetchone()
+        number = row[0] if row and row[0] else None
+        self._emit(tx, PROMISE_CHANGED, {**changed, "number": number})
         if after.date() > before.date():
+            name = number or order_id  # a supervisor reads the receipt's number, not the UUID
             self._raise(tx, Candidate(
                 key=f"promise_later:{order_id}:{after.date().isoformat()}", kind="promise_later", severity="warning",
-                subject=order_id,
-                message=f"order {order_id} will be ready {after:%a %d %b} instead of {before:%a %d %b}: {reason}; "
+                subject=name,
+                message=f"order {name} will be ready {after:%a %d %b} instead of {before:%a %d %b}: {reason}; "
                         "tell the customer",
                 data={"order_id": order_id, "was": to_iso(before), "promise": to_iso(after), "reason": reason}), now)
 
@@ -539,9 +567,9 @@ class HubCore:
         tx.table("order_cancellations").insert({"order_id": order_id, "at": to_iso(now), "event_id": event_id,
                                                  "reason": str(body.get("reason", "")), "after_seq": after_seq})
         with self._lock:
-            self.planner.cancel(order_id, now)  # later orders move into what it held
+            self.planner.cancel(order_id, now, reschedule=False)
             self.inventory.order_cancelled(tx, order_id)
-            self._persist_plan(tx, now)
+            self.replan(tx, now)  # later orders move into what it held
         for row in tx.execute("SELECT id, stations FROM work_orders WHERE order_id = ?", [order_id]).fetchall():
             for st in json.loads(row[1]):
                 self.publish(tx, f"station/{st}", WORK_ORDER_CANCELLED, {"id": row[0], "order_id": order_id}, False)
@@ -617,9 +645,8 @@ class HubCore:
                     self._emit(tx, "order.done", {"order_id": row[1], "number": routed_wo.order_number,
                                                   "work_order": wo_id, "good": event.good, "at": to_iso(event.at)})
             if type_ == "op.completed" or first_start:
-                # An early or late start or finish moves what follows: plan again and store it now, with the event.
-                self.planner.reschedule(now)
-                self._persist_plan(tx, now)
+                # An early or late start or finish moves what follows: plan again, stored with the event
+                self._replan_before_commit(tx, now)
             if type_ == "qc.recorded" and event.passed is not None:
                 centre = op.work_centre
                 window = self._qc.setdefault(centre, QcWindow(self.options.qc_window, threshold=self.options.qc_threshold,
@@ -744,6 +771,7 @@ class HubCore:
     # ------------------------------------------------------------------ time-driven checks
     def tick(self, now: datetime) -> list[dict[str, Any]]:
         """Replan if events moved things, then raise overrun, silent-station and late-order alerts."""
+        self.replan_if_stale(now)
         raised: list[dict[str, Any]] = []
         # Detect on reads (WAL readers do not block ingest), then write the alerts in one short transaction.
         # Lock order everywhere: the store first, then this core's lock (ingest holds its transaction when
@@ -782,6 +810,25 @@ class HubCore:
             active = {c.key for c in candidates}
             self.alerts.resolve_cleared(active, {"overrun", "silent_station", "order_late", "material_short"}, now)
         return raised
+
+    def replan_if_stale(self, now: datetime) -> bool:
+        """Plan again when the plan no longer tells the truth without any event saying so: work planned to start
+        ``overdue_grace`` ago has not started (the promises it feeds move later, and say so), or a replan an event
+        asked for was rolled back with its transaction. Returns whether it planned."""
+        with self._lock:  # lock order: the store, then this lock; so decide first, then take the store
+            due = self._replan_due is not None
+            if not due and (self._overdue_checked is None or now - self._overdue_checked >= self.options.overdue_every):
+                self._overdue_checked = now
+                late = self.planner.overdue(now, self.options.overdue_grace)
+                if late:
+                    log.info("hub: %d planned operations have not started (first %s op %s); planning again",
+                             len(late), *late[0])
+                due = bool(late)
+        if not due:
+            return False
+        with self.store.transaction("planning again") as tx, self._lock:
+            self.replan(tx, now)
+        return True
 
     def raise_alert(self, tx: Transaction, candidate: Candidate, now: datetime) -> dict[str, Any] | None:
         """Raise an alert the hub itself found (a restarted loop): stored, sent down, notified like the others."""

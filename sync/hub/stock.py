@@ -261,8 +261,7 @@ class Inventory:
 
     def _replan(self, tx: Transaction, now: datetime) -> None:
         """Plan again from now and store what moved (promises, operations), with the movement."""
-        self.core.planner.reschedule(now)
-        self.core._persist_plan(tx, now)
+        self.core.replan(tx, now)
 
     def _known(self, item: Any, field: str = "item") -> str:
         code = text(item, field, limit=100)

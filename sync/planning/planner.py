@@ -304,6 +304,19 @@ class Planner:
     def work_orders(self) -> Iterable[PlannedWorkOrder]:
         return (state.plan for state in self._work_orders.values())
 
+    def overdue(self, now: datetime, grace: timedelta) -> list[tuple[str, int]]:
+        """Operations of open orders planned to start more than ``grace`` before ``now`` that have not started
+        (bought-in steps aside: no station reports them): the plan promises work that is not happening."""
+        late = []
+        for order_id in self._orders:
+            if order_id in self._settled or self.plans[order_id].ships_from_stock:
+                continue
+            for wo in self.plans[order_id].work_orders:
+                state = self._work_orders[wo.id]
+                late += [(wo.id, op.op) for op in wo.operations if not op.outsourced and op.start < now - grace
+                         and op.op not in state.running_ops and op.op not in state.done_ops]
+        return late
+
     def scheduled_operations(self) -> int:
         return sum(len(s.plan.operations) for s in self._work_orders.values())
 

@@ -50,6 +50,19 @@ class Transaction:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.db = store.db
+        self._before_commit: dict[str, Callable[[], object]] = {}
+
+    def before_commit(self, key: str, work: Callable[[], object]) -> None:
+        """Run ``work`` once, inside this transaction, after the block's last statement and before
+        ``COMMIT`` (a later call with the same ``key`` is not added again). Work that many writes in
+        one transaction make necessary — the hub's replan after a batch of operation events — runs
+        once for all of them and commits with them; if it fails, the whole transaction rolls back."""
+        self._before_commit.setdefault(key, work)
+
+    def _finish(self) -> None:
+        while self._before_commit:  # work may ask for more work
+            key = next(iter(self._before_commit))
+            self._before_commit.pop(key)()
 
     def table(self, name: str) -> Table:
         return self.db.table(name)
@@ -167,7 +180,9 @@ class Store:
             except sqlite3.Error as exc:
                 raise store_error(exc, self.path, doing) from None
             try:
-                yield Transaction(self)
+                tx = Transaction(self)
+                yield tx
+                tx._finish()
             except BaseException as exc:
                 try:
                     self.db.rollback()
