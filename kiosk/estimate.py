@@ -41,7 +41,14 @@ def add_working_days(start: date, days: int) -> date:
 
 
 def rough_estimate(product: Product, configuration: Mapping[str, str], today: date) -> RoughEstimate:
-    """Days from ``today`` for a full ``configuration``: material wait + outsourcing + own work."""
+    """Days from ``today`` for a full ``configuration``: material wait + outsourcing + own work; none when the
+    catalog's stock has the build on the shelf (the hub ships it from stock the same way)."""
+    from sync.planning import from_catalog
+
+    finished = product.items.get(product.item)
+    if (finished is not None and from_catalog.ships_from_stock(product, configuration)
+            and finished.stock - finished.safety_stock >= 1):
+        return RoughEstimate(0, today, 0, 0, Decimal(0))
     needed: dict[str, Decimal] = {}
     for line in resolve_bom(product, configuration):
         if line.kind == "purchased":
@@ -73,7 +80,7 @@ def snapshot_estimate(snapshot: Mapping[str, object], product: Product, configur
 
     start = datetime.combine(today, time(0), zone)
     now = max(start, datetime.now(zone))
-    stocked = dict(configuration) == product.defaults()
+    stocked = from_catalog.ships_from_stock(product, configuration)
     try:
         ready, _reason = estimate(snapshot, from_catalog.structure(product, configuration), now, zone,
                                   ship_from_stock=stocked)

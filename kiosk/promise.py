@@ -46,6 +46,9 @@ class DateStory:
             return translate(N_("Ready on {date}, confirmed by the factory.")).format(date=self.firm.isoformat())
         if self.about is None:
             return translate(N_("Delivery date: the factory confirms it once you order."))
+        if self.working_days == 0:
+            return translate(N_("In stock: ready today, {date}. The factory confirms it once you order.")).format(
+                date=self.about.isoformat())
         return translate(N_("Ready in about {days} working days: about {date}. "
                             "The factory confirms the date once you order.")).format(
             days=self.working_days if self.working_days is not None else "?", date=self.about.isoformat())
@@ -54,6 +57,8 @@ class DateStory:
         """The options side panel's short date line while choosing: "about", like the summary."""
         if self.about is None:
             return translate(N_("Delivery date: the factory confirms it once you order."))
+        if self.working_days == 0:
+            return translate(N_("In stock: ready today"))
         return translate(N_("Ready about {date}")).format(date=self.about.isoformat())
 
     def receipt_line(self, translate: Translate = _same) -> str | None:

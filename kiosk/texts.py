@@ -125,6 +125,9 @@ ZH_CN: dict[str, str] = {
     'Ready in about {days} working days: about {date}. The factory confirms the date once you order.':
         '大约 {days} 个工作日，约 {date} 完成。下单后由工厂确认日期。',
     'Ready about {date}': '约 {date} 完成',
+    'In stock: ready today, {date}. The factory confirms it once you order.':
+        '有现货：今天（{date}）即可提车。下单后由工厂确认。',
+    'In stock: ready today': '有现货：今天即可提车',
     'Ready on {date} (confirmed by the factory)': '{date} 完成（工厂已确认）',
     'Delivery date: our staff will call you with it': '交付日期：店员会致电告知您',
     'Ready about {date} (the factory is confirming the date)': '约 {date} 完成（工厂正在确认日期）',

@@ -4,7 +4,7 @@ and one delivery date story ("about …" until the hub's firm date replaces it).
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -161,3 +161,39 @@ def test_a_promise_that_is_not_a_date_keeps_about(demo: Catalog, caplog: pytest.
     model.order_acked(order.id, "ok", {"promise_date": "soon"})
     assert model.date_story().firm is None and "about" in (model.date_story().receipt_line() or "")
     assert "not a date" in caplog.text
+
+
+def test_the_standard_build_on_the_shelf_is_ready_today_like_the_hub_ships_it(demo: Catalog) -> None:
+    from sync.planning import Planner, from_catalog
+
+    city = demo.products["CITY"]
+    assert city.items[city.item].stock >= 1, "the demo catalog keeps standard city bikes on the shelf"
+    model = KioskModel(demo, MemorySink(), today=lambda: TODAY)
+    model.start()
+    model.select_product("CITY")
+    while model.screen != Screen.SUMMARY:
+        model.next()
+    story = model.date_story()
+    assert story.summary_text() == f"In stock: ready today, {TODAY.isoformat()}. The factory confirms it once you order."
+    assert story.side_text() == "In stock: ready today"
+    assert story.summary_text(ZH_CN.get).startswith("有现货")
+    # the hub's planner, from the same catalog, takes it off the shelf too
+    planner = Planner(from_catalog.items(city), from_catalog.centres(city, UTC))
+    plan = planner.plan("O1", from_catalog.structure(city, model.configurator.choices), 1, datetime(2026, 11, 27, 9, tzinfo=UTC),
+                        ship_from_stock=from_catalog.ships_from_stock(city, model.configurator.choices))
+    assert plan.ships_from_stock
+
+
+def test_a_build_other_than_the_standard_one_is_made_and_its_date_says_about(demo: Catalog) -> None:
+    city = demo.products["CITY"]
+    model = KioskModel(demo, MemorySink(), today=lambda: TODAY)
+    model.start()
+    model.select_product("CITY")
+    attribute, options = next((a.code, a.options) for a in city.attributes if len(a.options) > 1)
+    other = next(o.code for o in options if o.code != city.defaults()[attribute])
+    model.tap_option(attribute, other)
+    while model.screen != Screen.SUMMARY:
+        model.next()
+    story = model.date_story()
+    assert story.working_days and story.working_days > 0
+    assert story.summary_text().startswith("Ready in about")

@@ -389,7 +389,7 @@ class HubCore:
 
     def _plan(self, order: PlacedOrder, product: Product, now: datetime, number: str) -> Any:
         tree = from_catalog.structure(product, order.configuration)
-        stocked = dict(order.configuration) == product.defaults()
+        stocked = from_catalog.ships_from_stock(product, order.configuration)
         return self.planner.plan(order.order_id, tree, order.quantity, now, ship_from_stock=stocked, number=number)
 
     def _store_plan(self, tx: Transaction, order: PlacedOrder, product: Product, plan: Any, number: str) -> None:

@@ -10,6 +10,12 @@ from sync.planning.model import CentreSpec, ItemSpec, OpSpec, StructureNode
 from sync.station.calendar import WeeklyShifts
 
 
+def ships_from_stock(product: Product, configuration: Mapping[str, str]) -> bool:
+    """Whether an order of ``configuration`` may take a finished unit off the shelf (the hub plans it so, the
+    kiosk estimates it so): only the product's standard build is kept in stock; any other build is made."""
+    return dict(configuration) == product.defaults()
+
+
 def structure(product: Product, configuration: Mapping[str, str]) -> StructureNode:
     """The configuration's BOM as a tree, with the routing of each made item (conditions evaluated)."""
 
