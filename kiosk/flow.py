@@ -26,6 +26,7 @@ from kiosk.promise import DateStory, firm_date
 from kiosk.status import KioskStatus, memory_status
 from kiosk.texts import N_, money
 from sync.errors import ConfigurationError, FloorLinkError
+from sync.numbers import is_order_number
 from sync.orders import PlacedOrder as HubOrder
 from sync.pin import PinGuard
 
@@ -220,6 +221,8 @@ class KioskModel:
         self.confirmed: str | None = None
         """The hub's firm promise date (ISO) once it acked the order; None until then."""
         self.refused: str | None = None
+        self.renumbered: str | None = None
+        """The number the kiosk gave the order when the hub had to give it another (two kiosks with one prefix)."""
         self._early_ack: tuple[str, str, Mapping[str, Any], str] | None = None
         """The hub's answer to the order being saved, when it came before the save finished on this thread."""
         self.saving = False
@@ -826,6 +829,13 @@ class KioskModel:
         if self.order is None or self.order.id != order_id:
             return
         if status == "ok":
+            number = result.get("number")
+            if is_order_number(number) and number != self.order.number:
+                # the hub found the kiosk's number taken (it raised an order_number alert for staff): the customer
+                # must hold the number the shop will look the order up by
+                log.warning("kiosk: the hub numbered order %s %s, not %s", order_id, number, self.order.number)
+                self.renumbered = self.order.number
+                self.order = replace(self.order, number=number)
             self.confirmed = str(result.get("promise_date") or "") or None
             if self.confirmed is not None and firm_date(self.confirmed) is None:
                 log.warning("kiosk: the hub's promise_date %r for order %s is not a date", self.confirmed, order_id)

@@ -683,6 +683,8 @@ class ReceiptScreen(ScreenBase):
         """Why it did not print (for staff: the printer named, what to do)."""
         self.printed_story: DateStory | None = None
         """The date story the last receipt was printed with (to tell when the date changed since)."""
+        self.printed_number = ""
+        """The order number the last receipt was printed with (the hub may give the order another)."""
         self.save_problem: str | None = None
         """Why the PDF could not be written (for staff: the file, what failed)."""
 
@@ -722,6 +724,10 @@ class ReceiptScreen(ScreenBase):
                 and self.printed_story.receipt_line() != story.receipt_line() and story.firm is not None:
             self.printed.setText(self.printed.text() + "\n" + tr(
                 "The factory confirmed the date after you printed: tap Print receipt for a receipt with it."))
+        if self.printed_path and self.model.renumbered and self.printed_number != order.number:
+            self.printed.setText(self.printed.text() + "\n" + tr(
+                "Your order number is now {number}: tap Print receipt for a receipt with it.").format(
+                number=order.number))
         self.printed.setProperty("tone", "error" if self.print_problem or self.save_problem else "info")
         restyle(self.printed)
         self.print.setText(tr("Print receipt"))

@@ -133,6 +133,8 @@ ZH_CN: dict[str, str] = {
     'Ready about {date} (the factory is confirming the date)': '约 {date} 完成（工厂正在确认日期）',
     'Please note: the factory can finish your bike on {firm}, {days} days later than the {about} we showed you. If that does not suit you, please talk to our staff before you leave.':
         '请注意：工厂可在 {firm} 完成您的车，比我们之前显示的 {about} 晚 {days} 天。如不合适，请在离店前与店员沟通。',
+    'Your order number is now {number}: tap Print receipt for a receipt with it.':
+        '您的订单号已改为 {number}：请点“打印凭条”获取新凭条。',
     'The factory confirmed the date after you printed: tap Print receipt for a receipt with it.':
         '您打印后工厂已确认日期：请点“打印凭条”获取带确认日期的凭条。',
     'It does not go with: {choices}.': '与以下选项不兼容：{choices}。',

@@ -153,7 +153,7 @@ class KioskWindow(QWidget):
         receipt = self.screens.get(Screen.RECEIPT)
         if model.screen != Screen.RECEIPT and isinstance(receipt, ReceiptScreen):
             receipt.printed_path, receipt.print_problem, receipt.save_problem = "", None, None
-            receipt.printed_story = None
+            receipt.printed_story, receipt.printed_number = None, ""
         if model.input_mode == "pinyin" and not self._pinyin_ready:  # build the candidate index off the UI thread
             from kiosk.pinyin import shared_index
 
@@ -221,6 +221,7 @@ class KioskWindow(QWidget):
             if print_problem or save_problem:
                 self.model.note_for_staff(print_problem or f"receipt {order.number} not saved: {save_problem}")
             receipt.printed_story = story
+            receipt.printed_number = order.number
             receipt.printer = printer
             self.refresh()
 

@@ -189,6 +189,37 @@ def test_a_receipt_printed_before_the_hub_answered_is_offered_again_with_the_fir
     assert not any("after you printed" in w.text() for w in visible(window, QLabel, "notice"))
 
 
+def test_a_number_the_hub_gave_instead_of_the_kiosks_is_what_the_customer_sees_and_can_print(
+        kiosk, qtbot, tmp_path, artifacts) -> None:
+    window, model = kiosk
+    to_carry(qtbot, window, model, "en")
+    tap(qtbot, window, "nextButton")
+    model.to_details()
+    model.set_field("name", "Li Wei")
+    model.set_field("phone", "13800138000")
+    tap(qtbot, window, "placeButton")
+    qtbot.waitUntil(lambda: model.screen == Screen.RECEIPT, timeout=10000)
+    tap(qtbot, window, "printButton")
+    qtbot.waitUntil(lambda: not window.busy(), timeout=10000)
+    assert model.order is not None
+    kiosks = model.order.number
+    hubs = "H-0042" if kiosks != "H-0042" else "H-0043"  # another kiosk with the same prefix had the number
+    model.order_acked(model.order.id, "ok", {"promise_date": "2026-12-30", "number": hubs})
+    QApplication.processEvents()
+    assert model.order.number == hubs and model.renumbered == kiosks
+    QApplication.processEvents()
+    shown = " ".join(w.text() for w in window.findChildren(QLabel) if w.isVisible())
+    assert f"Order {hubs}" in shown and f"Order {kiosks}" not in shown
+    assert f"Your order number is now {hubs}" in shown, "the printed receipt has the old number: print again"
+    shot(window, artifacts, "en-41-receipt-renumbered")
+    tap(qtbot, window, "printButton")
+    qtbot.waitUntil(lambda: not window.busy(), timeout=10000)
+    QApplication.processEvents()
+    assert not any("order number is now" in w.text() for w in window.findChildren(QLabel) if w.isVisible())
+    model.order_acked(model.order.id, "ok", {"promise_date": "2026-12-30", "number": "not a number"})
+    assert model.order.number == hubs, "an answer without a usable number changes nothing"
+
+
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 def test_the_options_side_panel_shows_the_about_date_and_it_moves_with_a_long_lead_time_choice(
         kiosk, qtbot, artifacts, language) -> None:
