@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import time
 import uuid
@@ -23,10 +24,30 @@ SITE = "plant-a"
 pytestmark = pytest.mark.broker
 
 
-def localised(config: str, port: int, folder: Path, tls_port: int | None = None) -> str:
+PLUGIN_SOURCE = REPO / "deploy" / "mosquitto" / "plugin"
+
+
+@pytest.fixture(scope="session")
+def plugin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """FloorLink's broker plugin built from deploy/ with its own Makefile (skips when it cannot be built here)."""
+    if shutil.which("make") is None or shutil.which("gcc") is None:
+        pytest.skip("no gcc or make: bash scripts/setup.sh installs them (as root) to build the broker plugin")
+    if not Path("/usr/include/mosquitto_broker.h").exists():
+        pytest.skip("no mosquitto-dev headers: bash scripts/setup.sh installs them (as root)")
+    out = tmp_path_factory.mktemp("plugin") / "floorlink_no_retain_up.so"
+    built = subprocess.run(["make", "-s", "-B", "-C", str(PLUGIN_SOURCE), f"OUT={out}"], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    return out
+
+
+def localised(config: str, port: int, folder: Path, tls_port: int | None = None, plugin: Path | None = None) -> str:
     """The production config with its paths and ports moved into ``folder`` (nothing else changed);
-    the TLS listener gets a private CA and certificate made there, on ``tls_port`` (a free one if None)."""
+    the TLS listener gets a private CA and certificate made there, on ``tls_port`` (a free one if None);
+    the plugin loads from ``plugin`` (without one its two lines are left out)."""
     tls = make_certificates(folder / "certs", ["127.0.0.1"])
+    if plugin is None:
+        config, count = re.subn(r"^plugin(_opt_\w+)? .*\n", "", config, flags=re.MULTILINE)
+        assert count == 2, "production config lost its plugin lines"
     replaced = {
         r"^listener 1883 127.0.0.1$": f"listener {port} 127.0.0.1",
         r"^listener 8883$": f"listener {tls_port or free_port()} 127.0.0.1",
@@ -37,6 +58,7 @@ def localised(config: str, port: int, folder: Path, tls_port: int | None = None)
         r"^acl_file .*$": f"acl_file {folder / 'acl'}",
         r"^persistence_location .*$": f"persistence_location {folder}/",
         r"^log_dest syslog$": f"log_dest file {folder / 'mosquitto.log'}",
+        **({r"^plugin /usr/lib/floorlink/floorlink_no_retain_up.so$": f"plugin {plugin}"} if plugin else {}),
     }
     for pattern, line in replaced.items():
         config, count = re.subn(pattern, line, config, flags=re.MULTILINE)
@@ -45,7 +67,7 @@ def localised(config: str, port: int, folder: Path, tls_port: int | None = None)
 
 
 @contextmanager
-def production_broker(folder: Path, tls_port: int | None = None) -> Iterator[int]:
+def production_broker(folder: Path, tls_port: int | None = None, plugin: Path | None = None) -> Iterator[int]:
     """Mosquitto on the production config moved into ``folder``, with users hub, st-1 and st-2 (passwords
     h, s1, s2) of site SITE: its plain port, once it listens; stopped afterwards."""
     binary = find_mosquitto()
@@ -55,7 +77,7 @@ def production_broker(folder: Path, tls_port: int | None = None) -> Iterator[int
     write_access_files(folder, users, SITE)
     port = free_port()
     conf = folder / "mosquitto.conf"
-    conf.write_text(localised(PRODUCTION.read_text(), port, folder, tls_port))
+    conf.write_text(localised(PRODUCTION.read_text(), port, folder, tls_port, plugin))
     process = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         assert wait_for_port("127.0.0.1", port, 10, still_alive=lambda: process.poll() is None), \
@@ -108,3 +130,33 @@ def test_a_device_cannot_take_the_hubs_session_in_the_production_config(tmp_path
         with ProbeClient("127.0.0.1", port, "hub", username="hub", password="h") as back:
             assert back.received.wait_for(5, 5), back.received.payloads
             assert back.received.payloads == [f"queued-{n}".encode() for n in range(5)]
+
+
+def test_the_production_broker_refuses_a_retained_publish_upward_and_keeps_every_other_retained_stream(
+        tmp_path: Path, plugin: Path) -> None:
+    """A device's ACL allows its own up/ topic; the plugin refuses the retain flag there, so no poison is kept
+    for the hub's next subscription. The retained down/ stream, state/ presence and the Last Will still work."""
+    up, down, state = (f"floorlink/v1/{SITE}/{part}" for part in ("up", "down", "state"))
+    with production_broker(tmp_path, plugin=plugin) as port:
+        with ProbeClient("127.0.0.1", port, "hub", username="hub", password="h") as hub, \
+                ProbeClient("127.0.0.1", port, "st-1", username="st-1", password="s1") as st1:
+            hub.subscribe(f"{up}/#")
+            st1.publish(f"{up}/st-1/op.started", b"poison", retain=True)
+            st1.publish(f"{up}/st-1/op.started", b"plain")
+            assert hub.received.wait_for(1, 5)
+            hub.received.wait_for(2, 0.5)
+            assert hub.received.payloads == [b"plain"], "the retained publish was not delivered"
+            assert st1.publish_results == [135, 0], "MQTT 5: not authorized, then success"
+            hub.publish(f"{down}/catalog/CARGO", b"revision 7", retain=True)
+            st1.publish(f"{state}/st-1", b"online", retain=True)
+        # a fresh subscriber gets what was kept: the down/ and state/ messages, never the up/ one
+        with ProbeClient("127.0.0.1", port, "st-2", username="st-2", password="s2", persistent=False) as late:
+            late.subscribe(f"{down}/#")
+            late.subscribe(f"{state}/#")
+            assert late.received.wait_for(2, 5), late.received.payloads
+            assert sorted(late.received.payloads) == [b"online", b"revision 7"]
+        with ProbeClient("127.0.0.1", port, "hub", username="hub", password="h", persistent=False) as again:
+            again.subscribe(f"{up}/#")
+            assert not again.received.wait_for(1, 1.0), "no retained event handed to a new subscription"
+        log = (tmp_path / "mosquitto.log").read_text()
+        assert "refused a retained publish from st-1" in log
