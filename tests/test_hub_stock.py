@@ -189,3 +189,44 @@ def test_a_count_that_takes_promised_stock_buys_it_again_and_moves_the_promise(h
     with hub.store.transaction() as tx:  # a replan after the restart still waits for the spokes
         hub.core.inventory.count(tx, "RIM-26", 10, "ann", "", MONDAY_8 + timedelta(minutes=2))
     assert hub.store.query("SELECT promise FROM orders")[0]["promise"] == order["promise"]
+
+
+def test_a_cancelled_requisition_the_order_still_needs_is_bought_again_and_the_promise_moves(hub: Hub) -> None:
+    for n in range(1, 7):
+        hub.order(f"O{n}")  # the sixth bike's wheels wait for spokes bought from Spokes Ltd (5 days)
+    spokes = _req(hub, "SPOKE")
+    (o6,) = hub.store.query("SELECT number, promise FROM orders WHERE order_id = 'O6'")
+    assert spokes["order_number"] == o6["number"]
+    later = MONDAY_8 + timedelta(days=3)  # the supplier cannot deliver after all
+    with hub.store.transaction() as tx:
+        answer = hub.core.inventory.cancel(tx, spokes["id"], "buyer", "supplier out of stock", later)
+    rows = {r["id"]: r for r in requisitions(hub.store.query) if r["item"] == "SPOKE"}
+    new = rows[answer["replaced_by"]]
+    assert rows[spokes["id"]]["status"] == "cancelled"
+    assert (new["status"], new["qty"], new["work_order"]) == ("open", spokes["qty"], spokes["work_order"])
+    lead = hub.core.planner.items["SPOKE"].lead_time_days
+    assert lead > 0 and new["due_date"] == (later + timedelta(days=lead)).isoformat(), "a lead time from now"
+    order = hub.store.query("SELECT promise, promise_reason FROM orders WHERE order_id = 'O6'")[0]
+    assert order["promise"][:10] > o6["promise"][:10] and "SPOKE" in order["promise_reason"]
+    assert o6["number"] in {a["subject"] for a in hub.store.query("SELECT subject FROM alerts WHERE kind = 'promise_later'")}
+    # a restart plans with the replacement as the live hub does
+    hub.store.close()
+    hub.open()
+    with hub.store.transaction() as tx:  # any replan after the restart
+        hub.core.inventory.count(tx, "RIM-26", 10, "ann", "", later + timedelta(minutes=1))
+    assert hub.store.query("SELECT promise FROM orders WHERE order_id = 'O6'")[0]["promise"] == order["promise"]
+    # the replacement comes in early: the promise comes back
+    with hub.store.transaction() as tx:
+        hub.core.inventory.receive(tx, new["id"], new["qty"], "gate", "", later + timedelta(hours=2))
+    assert hub.store.query("SELECT promise FROM orders WHERE order_id = 'O6'")[0]["promise"] < order["promise"]
+
+
+def test_a_cancelled_requisition_nothing_waits_for_is_not_bought_again(hub: Hub) -> None:
+    hub.order("O1")
+    batt = _req(hub, "BATT-S")
+    with hub.store.transaction() as tx:
+        hub.core.on_order_cancelled(tx, "ev-cancel", {"order_id": "O1"}, MONDAY_8 + timedelta(minutes=5))
+    with hub.store.transaction() as tx:
+        answer = hub.core.inventory.cancel(tx, batt["id"], "buyer", "order cancelled", MONDAY_8 + timedelta(hours=1))
+    assert answer["replaced_by"] is None
+    assert [r["status"] for r in requisitions(hub.store.query) if r["item"] == "BATT-S"] == ["cancelled"]

@@ -86,7 +86,22 @@ def _stock_3(db: Any) -> None:
     db.execute("ALTER TABLE requisitions ADD COLUMN rebought REAL")
 
 
-MIGRATIONS = {"hub_stock": [_stock_1, _stock_2, _stock_3], "hub_api": [_api_1]}
+def _stock_4(db: Any) -> None:
+    # a requisition raised because the buyer cancelled one the plan still needed: which one it stands in for
+    db.execute("ALTER TABLE requisitions ADD COLUMN replaces INTEGER")
+
+
+MIGRATIONS = {"hub_stock": [_stock_1, _stock_2, _stock_3, _stock_4], "hub_api": [_api_1]}
+
+
+def _in_plan_order(rows: list[Mapping[str, Any]]) -> list[int]:
+    """The ids of one order's purchase requisitions of one item and work order, in the order the planner holds
+    them: raised order, a replacement taking the place of the requisition it replaces."""
+    ids = [r["id"] for r in rows if r["replaces"] is None]
+    for r in rows:
+        if r["replaces"] is not None and r["replaces"] in ids:
+            ids[ids.index(r["replaces"])] = r["id"]
+    return ids
 
 
 # ---------------------------------------------------------------------- checking hostile input
@@ -410,15 +425,16 @@ class Inventory:
     def _effective_due(row: Mapping[str, Any]) -> datetime:
         return from_iso(row["confirmed_date"] or row["due_date"])
 
-    def _index(self, tx: Transaction, row: Mapping[str, Any]) -> int:
-        ids = [r[0] for r in tx.execute("SELECT id FROM requisitions WHERE kind = 'purchase' AND order_id = ? AND "
-                                        "item = ? AND work_order IS ? ORDER BY id",
-                                        [row["order_id"], row["item"], row["work_order"]])]
-        return ids.index(row["id"])
+    @staticmethod
+    def _index(query: Any, row: Mapping[str, Any]) -> int:
+        """Where ``row`` is among the planner's requisitions of its order, item and work order."""
+        rows = list(query("SELECT id, replaces FROM requisitions WHERE kind = 'purchase' AND order_id = ? AND item = ? "
+                     "AND work_order IS ? ORDER BY id", [row["order_id"], row["item"], row["work_order"]]))
+        return _in_plan_order(rows).index(row["id"])
 
     def _move_due(self, tx: Transaction, row: Mapping[str, Any], due: datetime, supplier: str | None) -> None:
-        self.core.planner.requisition_due(row["order_id"], row["item"], row["work_order"], self._index(tx, row), due,
-                                          supplier)
+        self.core.planner.requisition_due(row["order_id"], row["item"], row["work_order"],
+                                          self._index(tx.db.query, row), due, supplier)
 
     def confirm(self, tx: Transaction, requisition: Any, po_number: Any, supplier: Any, confirmed: datetime,
                 by: str, at: datetime) -> dict[str, Any]:
@@ -443,13 +459,36 @@ class Inventory:
                 "confirmed_date": to_iso(confirmed), "late": confirmed > from_iso(row["need_date"]), "orders_moved": moved}
 
     def cancel(self, tx: Transaction, requisition: Any, by: str, reason: str, at: datetime) -> dict[str, Any]:
-        """The buyer will not buy it: cancelled (the plan still needs the parts; a new requisition or a receipt
-        without one brings them)."""
-        row = self._requisition(tx, requisition)
-        if row["status"] in ("closed", "cancelled"):
-            raise StockError(f"requisition {row['id']} is {row['status']} already", where="requisition", status=409)
-        self._set_status(tx, row["id"], "cancelled", by, at, reason or "cancelled")
-        return {"requisition": row["id"], "status": "cancelled"}
+        """The buyer will not buy it (the supplier cannot deliver, the PO was withdrawn): cancelled. What is not
+        received yet no longer arrives in the plan. When a live order still waits for it, it is bought again:
+        a new open requisition for the rest, due a lead time from now, takes its place; the promises waiting
+        for it move (and say so: ``promise_later``), the reason names the item."""
+        with self.core._lock:
+            row = self._requisition(tx, requisition)
+            if row["status"] in ("closed", "cancelled"):
+                raise StockError(f"requisition {row['id']} is {row['status']} already", where="requisition",
+                                 status=409)
+            self._set_status(tx, row["id"], "cancelled", by, at, reason or "cancelled")
+            rest = row["qty"] - self._received(tx, row["id"])
+            planner = self.core.planner
+            needed = (rest > 1e-9 and row["order_id"] in planner.plans and not tx.execute(
+                "SELECT 1 FROM stock_movements WHERE work_order IS ? AND kind = 'issue'", [row["work_order"]]).fetchone()
+                and row["item"] in planner.items)
+            if not needed:
+                return {"requisition": row["id"], "status": "cancelled", "replaced_by": None}
+            due = planner.due_for(row["item"], at)
+            cursor = tx.execute(
+                "INSERT INTO requisitions (kind, order_id, item, qty, supplier, need_date, due_date, work_order, "
+                "replaces) VALUES ('purchase', ?, ?, ?, ?, ?, ?, ?, ?)",
+                [row["order_id"], row["item"], rest, row["supplier"], row["need_date"], to_iso(due), row["work_order"],
+                 row["id"]])
+            new = {**row, "id": cursor.lastrowid}
+            self._set_status(tx, new["id"], "open", "hub", at, f"bought again: requisition {row['id']} was cancelled")
+            self._move_due(tx, new, due, None)
+            self._replan(tx, at)
+        self.core._emit(tx, "requisition.created", next(
+            r for r in requisitions(tx.db.query, order_id=row["order_id"]) if r["id"] == new["id"]))
+        return {"requisition": row["id"], "status": "cancelled", "replaced_by": new["id"], "due_date": to_iso(due)}
 
     def close(self, tx: Transaction, requisition: Any, by: str, reason: str, at: datetime) -> dict[str, Any]:
         """Close a requisition received in part: the supplier sends no more."""
@@ -510,16 +549,17 @@ class Inventory:
         rows = self.core.store.query(
             "SELECT r.*, (SELECT MAX(m.at) FROM stock_movements m WHERE m.requisition = r.id AND m.kind = 'receipt') "
             "AS last_receipt FROM requisitions r WHERE r.kind = 'purchase' AND (r.confirmed_date IS NOT NULL OR "
-            "r.status = 'closed') ORDER BY r.id")
+            "r.status = 'closed' OR r.replaces IS NOT NULL) ORDER BY r.id")
         for row in rows:
             due = self._effective_due(row)
             if row["status"] == "closed" and row["last_receipt"] and from_iso(row["last_receipt"]) < due:
                 due = from_iso(row["last_receipt"])
-            ids = [r["id"] for r in self.core.store.query(
-                "SELECT id FROM requisitions WHERE kind = 'purchase' AND order_id = ? AND item = ? AND work_order IS ? "
-                "ORDER BY id", [row["order_id"], row["item"], row["work_order"]])]
             try:
-                self.core.planner.requisition_due(row["order_id"], row["item"], row["work_order"], ids.index(row["id"]),
+                index = self._index(self.core.store.query, row)
+            except ValueError:
+                continue  # cancelled and bought again: its replacement holds its place
+            try:
+                self.core.planner.requisition_due(row["order_id"], row["item"], row["work_order"], index,
                                                   due, row["confirmed_supplier"])
             except PlanningError:
                 continue

@@ -439,6 +439,10 @@ class Planner:
             self._reorder(plan, spec, now)
         return ready
 
+    def due_for(self, item: str, now: datetime) -> datetime:
+        """When ``item`` bought now arrives (its lead time, its purchasing policy)."""
+        return self._due(self._spec(item), now)
+
     def _due(self, spec: ItemSpec, now: datetime) -> datetime:
         """When a requisition raised now arrives: after the lead time, or for period batching after the
         lead time counted from the end of the period (one order per supplier and period)."""
