@@ -226,6 +226,16 @@ def waiting_revisions(store: Store) -> list[tuple[str, int]]:
         "SELECT product, number FROM catalog_waiting ORDER BY product, number")]
 
 
+def _checked_manifest(envelope: Envelope) -> tuple[str, dict[str, Any]]:
+    """Where a manifest message came from (for messages) and its body, refused as a CatalogError when malformed."""
+    where = f"stream {envelope.stream} seq {envelope.seq}"
+    try:
+        paging.check_manifest(envelope.body, where)
+    except FloorLinkError as exc:
+        raise CatalogError(exc.what, where=where) from None
+    return where, envelope.body
+
+
 def _release_waiting(tx: Transaction, catalog_db: Path) -> None:
     """A picture came in: store every waiting revision that now has all of its pictures."""
     for product, number, text in tx.execute(
@@ -316,12 +326,7 @@ def follow_catalog(inbox: Inbox, catalog_db: Path) -> None:
         return not _with_catalog(catalog_db, lambda catalog: catalog.missing_files([sha]))
 
     def keep_file_manifest(tx: Transaction, envelope: Envelope) -> None:
-        where = f"stream {envelope.stream} seq {envelope.seq}"
-        manifest = envelope.body
-        try:
-            paging.check_manifest(manifest, where)
-        except FloorLinkError as exc:
-            raise CatalogError(exc.what, where=where) from None
+        where, manifest = _checked_manifest(envelope)
         sha = manifest["paged_id"]
         if manifest["type"] != FILE or manifest["sha256"] != sha or envelope.stream != FILES_PREFIX + sha:
             raise CatalogError("picture manifest is not named by the picture's own hash", where=where)
@@ -357,12 +362,7 @@ def follow_catalog(inbox: Inbox, catalog_db: Path) -> None:
         assemble_file(tx, sha, where)
 
     def keep_manifest(tx: Transaction, envelope: Envelope) -> None:
-        where = f"stream {envelope.stream} seq {envelope.seq}"
-        manifest = envelope.body
-        try:
-            paging.check_manifest(manifest, where)
-        except FloorLinkError as exc:
-            raise CatalogError(exc.what, where=where) from None
+        where, manifest = _checked_manifest(envelope)
         if manifest["type"] != MESSAGE:
             raise CatalogError(f"catalog manifest carries {manifest['type']!r}, not {MESSAGE}", where=where)
         product = _product_of(manifest["paged_id"], where)
