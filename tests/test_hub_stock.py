@@ -230,3 +230,56 @@ def test_a_cancelled_requisition_nothing_waits_for_is_not_bought_again(hub: Hub)
         answer = hub.core.inventory.cancel(tx, batt["id"], "buyer", "order cancelled", MONDAY_8 + timedelta(hours=1))
     assert answer["replaced_by"] is None
     assert [r["status"] for r in requisitions(hub.store.query) if r["item"] == "BATT-S"] == ["cancelled"]
+def test_a_cancelled_requisition_is_bought_again_and_the_promise_moves_to_the_new_lead_time(hub: Hub) -> None:
+    first = hub.order("O1")
+    reserved = hub.core.planner.reserved["SPOKE"]
+    with hub.store.transaction() as tx:  # spokes short: the order buys 30 again, due in 5 days
+        hub.core.inventory.count(tx, "SPOKE", reserved - 30, "ann", "a box was empty", MONDAY_8 + timedelta(minutes=1))
+    (spokes,) = hub.store.query("SELECT * FROM requisitions WHERE movement IS NOT NULL")
+    waiting = hub.store.query("SELECT promise FROM orders")[0]["promise"]
+    cancelled_at = MONDAY_8 + timedelta(days=4)  # Friday: bought again, the spokes come on Wednesday
+    hub.published.clear()
+    with hub.store.transaction() as tx:
+        answer = hub.core.inventory.cancel(tx, spokes["id"], "buyer", "supplier gone", cancelled_at)
+    (again,) = hub.store.query("SELECT * FROM requisitions WHERE replaces = ?", [spokes["id"]])
+    assert answer["requisitions_raised"] == [again["id"]] and answer["orders_moved"] == [first["number"]]
+    assert (again["item"], again["status"], again["work_order"]) == ("SPOKE", "open", spokes["work_order"])
+    assert again["qty"] >= 30, "the 30 the order needs (and the safety stock the count left short)"
+    assert again["due_date"][:10] == (cancelled_at + timedelta(days=5)).date().isoformat()
+    order = hub.store.query("SELECT promise, promise_reason FROM orders")[0]
+    assert order["promise"][:10] >= again["due_date"][:10] > waiting[:10], "five days' lead time from the cancel"
+    assert "SPOKE from Spokes Ltd" in order["promise_reason"]
+    assert any(t == "order.promise_changed" for _, t, _ in hub.published)
+    assert _req(hub, "SPOKE")["status"] == "cancelled"
+    reserved_after, promise_after = dict(hub.core.planner.reserved), hub.core.planner.plans[first["order_id"]].promise
+    hub.store.close()
+    hub.open()
+    assert hub.core.planner.reserved == pytest.approx(reserved_after)
+    assert hub.core.planner.plans[first["order_id"]].promise == promise_after, "a restart withdraws it again"
+    with hub.store.transaction() as tx:  # a replan after the restart still waits for the new spokes
+        hub.core.inventory.count(tx, "RIM-26", 10, "ann", "", cancelled_at + timedelta(minutes=1))
+    assert hub.store.query("SELECT promise FROM orders")[0]["promise"] == order["promise"]
+
+
+def test_a_cancelled_requisition_lets_its_order_take_what_a_cancelled_order_no_longer_needs(hub: Hub) -> None:
+    first = hub.order("O1")
+    batt = _req(hub, "BATT-S")
+    late = MONDAY_8 + timedelta(days=30)
+    with hub.store.transaction() as tx:  # the supplier confirms the first battery a month out
+        hub.core.inventory.confirm(tx, batt["id"], "PO-1", "Cells Inc", late, "buyer", MONDAY_8 + timedelta(minutes=1))
+    second = hub.order("O2", MONDAY_8 + timedelta(minutes=2))
+    (other,) = [r for r in requisitions(hub.store.query) if r["order_id"] == second["order_id"] and r["item"] == "BATT-S"]
+    with hub.store.transaction() as tx:  # the second customer cancels: the battery bought for them is free
+        hub.core.on_order_cancelled(tx, "ev-cancel", {"order_id": second["order_id"]}, MONDAY_8 + timedelta(minutes=3))
+    waiting = hub.store.query("SELECT promise FROM orders WHERE order_id = ?", [first["order_id"]])[0]["promise"]
+    assert waiting[:10] >= late.date().isoformat()
+    with hub.store.transaction() as tx:
+        answer = hub.core.inventory.cancel(tx, batt["id"], "buyer", "too late", MONDAY_8 + timedelta(minutes=4))
+    assert answer["requisitions_raised"] == [], "the freed battery serves the first order: nothing bought again"
+    assert answer["orders_moved"] == [first["number"]]
+    promise = hub.store.query("SELECT promise FROM orders WHERE order_id = ?", [first["order_id"]])[0]["promise"]
+    assert promise[:10] < late.date().isoformat(), "no longer waits for the month-late battery"
+    assert other["status"] == "open"
+    hub.store.close()
+    hub.open()
+    assert hub.core.planner.plans[first["order_id"]].promise.isoformat()[:10] == promise[:10]

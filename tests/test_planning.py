@@ -325,3 +325,22 @@ def test_a_finished_order_keeps_its_real_times_through_later_replans() -> None:
     assert planner.plans["O1"].promise == at
     assert [(o.start, o.end) for wo in planner.plans["O1"].work_orders for o in wo.operations] == [
         (MONDAY_8, MONDAY_8 + timedelta(minutes=20)), (MONDAY_8 + timedelta(minutes=20), at)]
+
+
+def test_a_cancelled_requisition_leaves_the_orders_counting_on_its_surplus_to_buy_again() -> None:
+    planner = Planner(items(TUBE=ItemSpec("TUBE", "purchased", lead_time_days=7, supplier="Alu Co", min_qty=10)),
+                      centres())
+    first = planner.plan("O1", bike(tubes=2), 1, MONDAY_8, ship_from_stock=False)
+    (bought,) = [r for r in first.requisitions if r.kind == "purchase"]
+    assert (bought.qty, bought.surplus) == (10, 8), "a lot of ten: eight are free for later orders"
+    second = planner.plan("O2", bike(tubes=2), 1, MONDAY_8, ship_from_stock=False)
+    assert not [r for r in second.requisitions if r.kind == "purchase"], "the second order takes two of the eight"
+    cancelled_at = MONDAY_8 + timedelta(days=2)
+    raised = planner.cancel_requisition("O1", "TUBE", bought.work_order, 0, cancelled_at)
+    assert [(r.order_id, r.item) for r in raised] == [("O1", "TUBE")], "the first buys ten again (a lot)"
+    assert raised[0].due_date == cancelled_at + timedelta(days=7)
+    planner.reschedule(cancelled_at)
+    assert not [r for r in second.requisitions if r.kind == "purchase"], "the new lot's surplus serves the second"
+    for plan in (first, second):
+        assert plan.work_orders[0].start >= cancelled_at + timedelta(days=7), plan.order_id
+    assert [line["lines"] for line in planner.purchase_orders()] == [{"TUBE": 10}], "the cancelled one is not bought"

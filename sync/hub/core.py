@@ -887,7 +887,7 @@ class HubCore:
         then the schedule is taken as stored instead of planned again: the promises, the operations and
         the gaps the next order can use are those of the live hub when it stopped."""
         orders = self.store.query("SELECT * FROM orders ORDER BY seq")
-        moves = self.inventory.replay_steps()
+        moves = self.inventory.replay_steps() + self.inventory.replay_withdrawn_steps()
         if not orders and not moves:
             return
         # the products learnt in the order the live hub learnt them, before the ledger's opening balances apply
@@ -913,6 +913,9 @@ class HubCore:
         for _, _, kind, row in steps:
             if kind == 2:
                 self.inventory.replay_movement(row)
+                continue
+            if kind == 3:
+                self.inventory.replay_withdrawn(row)
                 continue
             if kind == 1:
                 if row["order_id"] in planned:

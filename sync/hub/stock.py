@@ -91,17 +91,15 @@ def _stock_4(db: Any) -> None:
     db.execute("ALTER TABLE requisitions ADD COLUMN replaces INTEGER")
 
 
-MIGRATIONS = {"hub_stock": [_stock_1, _stock_2, _stock_3, _stock_4], "hub_api": [_api_1]}
+def _stock_5(db: Any) -> None:
+    # a requisition cancelled (or closed short) is taken out of the plan at its place among the orders: a restart
+    # replays it there
+    db.execute("ALTER TABLE requisitions ADD COLUMN withdrawn_after INTEGER")
+    db.execute("ALTER TABLE requisitions ADD COLUMN withdrawn_at TEXT")
+    db.execute("ALTER TABLE requisitions ADD COLUMN withdrawn_received REAL")
 
 
-def _in_plan_order(rows: list[Mapping[str, Any]]) -> list[int]:
-    """The ids of one order's purchase requisitions of one item and work order, in the order the planner holds
-    them: raised order, a replacement taking the place of the requisition it replaces."""
-    ids = [r["id"] for r in rows if r["replaces"] is None]
-    for r in rows:
-        if r["replaces"] is not None and r["replaces"] in ids:
-            ids[ids.index(r["replaces"])] = r["id"]
-    return ids
+MIGRATIONS = {"hub_stock": [_stock_1, _stock_2, _stock_3, _stock_4, _stock_5], "hub_api": [_api_1]}
 
 
 # ---------------------------------------------------------------------- checking hostile input
@@ -243,14 +241,16 @@ class Inventory:
                 if short <= 1e-9:
                     return
 
-    def _store_rebuy(self, tx: Transaction, req: Any, movement: int, rebought: float) -> None:
+    def _store_rebuy(self, tx: Transaction, req: Any, movement: int | None, rebought: float | None,
+                     replaces: int | None = None) -> int:
         cursor = tx.execute(
             "INSERT INTO requisitions (kind, order_id, item, qty, supplier, need_date, due_date, work_order, movement, "
-            "rebought) VALUES ('purchase', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "rebought, replaces) VALUES ('purchase', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [req.order_id, req.item, req.qty, req.supplier, to_iso(req.need_date), to_iso(req.due_date), req.work_order,
-             movement, rebought])
+             movement, rebought, replaces])
         self.core._emit(tx, "requisition.created", next(
             r for r in requisitions(tx.db.query, order_id=req.order_id) if r["id"] == cursor.lastrowid))
+        return int(cursor.lastrowid or 0)
 
     def openings(self, tx: Transaction, now: datetime) -> None:
         """The catalog's stock of every item the planner knows and the ledger does not yet: its first movement."""
@@ -427,10 +427,12 @@ class Inventory:
 
     @staticmethod
     def _index(query: Any, row: Mapping[str, Any]) -> int:
-        """Where ``row`` is among the planner's requisitions of its order, item and work order."""
-        rows = list(query("SELECT id, replaces FROM requisitions WHERE kind = 'purchase' AND order_id = ? AND item = ? "
-                     "AND work_order IS ? ORDER BY id", [row["order_id"], row["item"], row["work_order"]]))
-        return _in_plan_order(rows).index(row["id"])
+        """Where ``row`` is among the planner's requisitions of its order, item and work order: the order they
+        were raised in (a cancelled one keeps its place, what was bought instead comes after it)."""
+        ids = [r["id"] for r in query("SELECT id FROM requisitions WHERE kind = 'purchase' AND order_id = ? AND "
+                                      "item = ? AND work_order IS ? ORDER BY id",
+                                      [row["order_id"], row["item"], row["work_order"]])]
+        return ids.index(row["id"])
 
     def _move_due(self, tx: Transaction, row: Mapping[str, Any], due: datetime, supplier: str | None) -> None:
         self.core.planner.requisition_due(row["order_id"], row["item"], row["work_order"],
@@ -459,44 +461,52 @@ class Inventory:
                 "confirmed_date": to_iso(confirmed), "late": confirmed > from_iso(row["need_date"]), "orders_moved": moved}
 
     def cancel(self, tx: Transaction, requisition: Any, by: str, reason: str, at: datetime) -> dict[str, Any]:
-        """The buyer will not buy it (the supplier cannot deliver, the PO was withdrawn): cancelled. What is not
-        received yet no longer arrives in the plan. When a live order still waits for it, it is bought again:
-        a new open requisition for the rest, due a lead time from now, takes its place; the promises waiting
-        for it move (and say so: ``promise_later``), the reason names the item."""
+        """The buyer will not buy it: cancelled, and taken out of the plan in the same transaction. The work
+        order that waited for it, and later orders counting on its surplus, take the part from free stock or
+        another requisition's lot, or buy it again (a new requisition, ``replaces`` naming this one); the replan
+        moves and publishes their promises."""
         with self.core._lock:
             row = self._requisition(tx, requisition)
             if row["status"] in ("closed", "cancelled"):
                 raise StockError(f"requisition {row['id']} is {row['status']} already", where="requisition",
                                  status=409)
             self._set_status(tx, row["id"], "cancelled", by, at, reason or "cancelled")
-            rest = row["qty"] - self._received(tx, row["id"])
-            planner = self.core.planner
-            needed = (rest > 1e-9 and row["order_id"] in planner.plans and not tx.execute(
-                "SELECT 1 FROM stock_movements WHERE work_order IS ? AND kind = 'issue'", [row["work_order"]]).fetchone()
-                and row["item"] in planner.items)
-            if not needed:
-                return {"requisition": row["id"], "status": "cancelled", "replaced_by": None}
-            due = planner.due_for(row["item"], at)
-            cursor = tx.execute(
-                "INSERT INTO requisitions (kind, order_id, item, qty, supplier, need_date, due_date, work_order, "
-                "replaces) VALUES ('purchase', ?, ?, ?, ?, ?, ?, ?, ?)",
-                [row["order_id"], row["item"], rest, row["supplier"], row["need_date"], to_iso(due), row["work_order"],
-                 row["id"]])
-            new = {**row, "id": cursor.lastrowid}
-            self._set_status(tx, new["id"], "open", "hub", at, f"bought again: requisition {row['id']} was cancelled")
-            self._move_due(tx, new, due, None)
-            self._replan(tx, at)
-        self.core._emit(tx, "requisition.created", next(
-            r for r in requisitions(tx.db.query, order_id=row["order_id"]) if r["id"] == new["id"]))
-        return {"requisition": row["id"], "status": "cancelled", "replaced_by": new["id"], "due_date": to_iso(due)}
+            return {"requisition": row["id"], "status": "cancelled", **self._withdraw(tx, row, at)}
 
     def close(self, tx: Transaction, requisition: Any, by: str, reason: str, at: datetime) -> dict[str, Any]:
-        """Close a requisition received in part: the supplier sends no more."""
-        row = self._requisition(tx, requisition)
-        if row["status"] in ("closed", "cancelled"):
-            raise StockError(f"requisition {row['id']} is {row['status']} already", where="requisition", status=409)
-        self._set_status(tx, row["id"], "closed", by, at, reason or f"closed with {self._received(tx, row['id']):g} received")
-        return {"requisition": row["id"], "status": "closed"}
+        """Close a requisition received in part: the supplier sends no more, and what did not come is taken out
+        of the plan as for :meth:`cancel` (the part received stays its order's)."""
+        with self.core._lock:
+            row = self._requisition(tx, requisition)
+            if row["status"] in ("closed", "cancelled"):
+                raise StockError(f"requisition {row['id']} is {row['status']} already", where="requisition",
+                                 status=409)
+            self._set_status(tx, row["id"], "closed", by, at,
+                             reason or f"closed with {self._received(tx, row['id']):g} received")
+            return {"requisition": row["id"], "status": "closed", **self._withdraw(tx, row, at)}
+
+    def _withdraw(self, tx: Transaction, row: Mapping[str, Any], at: datetime) -> dict[str, Any]:
+        """Take a requisition out of the plan, store what was bought instead, replan; what moved.
+
+        A work order that has started already took its materials: its order buys nothing again (what it still
+        lacks is for the shop floor to say)."""
+        received = self._received(tx, row["id"])
+        if tx.execute("SELECT 1 FROM stock_movements WHERE work_order IS ? AND kind = 'issue'",
+                      [row["work_order"]]).fetchone():
+            received = float(row["qty"])
+        after_seq = tx.execute("SELECT COALESCE(MAX(seq), 0) FROM orders").fetchone()[0]
+        tx.execute("UPDATE requisitions SET withdrawn_after = ?, withdrawn_at = ?, withdrawn_received = ? WHERE id = ?",
+                   [after_seq, to_iso(at), received, row["id"]])
+        before = {oid: p.promise for oid, p in self.core.planner.plans.items()}
+        raised = self.core.planner.cancel_requisition(row["order_id"], row["item"], row["work_order"],
+                                                      self._index(tx.db.query, row), at, received=received)
+        new = [(self._store_rebuy(tx, req, None, None, replaces=row["id"]), req) for req in raised]
+        self._replan(tx, at)
+        moved = sorted(p.number or oid for oid, p in self.core.planner.plans.items()
+                       if oid in before and p.promise != before[oid])
+        own = next(((rid, req) for rid, req in new if req.order_id == row["order_id"]), None)
+        return {"replaced_by": own[0] if own else None, **({"due_date": to_iso(own[1].due_date)} if own else {}),
+                "requisitions_raised": [rid for rid, _ in new], "orders_moved": moved}
 
     def resync(self) -> None:
         """Set the planner's stock from the ledger again (after a write that failed half-way was rolled back):
@@ -544,22 +554,31 @@ class Inventory:
             if r["item"] in self.core.planner.items:
                 self.core.planner.adjust_stock(r["item"], float(r["qty"]))
 
+    def replay_withdrawn_steps(self) -> list[tuple[float, datetime, int, Mapping[str, Any]]]:
+        """Requisitions cancelled or closed short, placed among the orders as they happened (kind 3)."""
+        return [(r["withdrawn_after"] + 0.5, from_iso(r["withdrawn_at"]), 3, r) for r in self.core.store.query(
+            "SELECT * FROM requisitions WHERE withdrawn_at IS NOT NULL ORDER BY id")]
+
+    def replay_withdrawn(self, row: Mapping[str, Any]) -> None:
+        """A requisition taken out of the plan: its orders source the part again as they did live."""
+        self.core.planner.cancel_requisition(row["order_id"], row["item"], row["work_order"],
+                                             self._index(self.core.store.query, row),
+                                             from_iso(row["withdrawn_at"]),
+                                             received=float(row["withdrawn_received"] or 0))
+
     def replay_dues(self) -> None:
         """Confirmed dates and full receipts moved requisitions: the replayed plans wait for the same dates."""
         rows = self.core.store.query(
             "SELECT r.*, (SELECT MAX(m.at) FROM stock_movements m WHERE m.requisition = r.id AND m.kind = 'receipt') "
             "AS last_receipt FROM requisitions r WHERE r.kind = 'purchase' AND (r.confirmed_date IS NOT NULL OR "
-            "r.status = 'closed' OR r.replaces IS NOT NULL) ORDER BY r.id")
+            "r.status = 'closed') ORDER BY r.id")
         for row in rows:
             due = self._effective_due(row)
             if row["status"] == "closed" and row["last_receipt"] and from_iso(row["last_receipt"]) < due:
                 due = from_iso(row["last_receipt"])
             try:
-                index = self._index(self.core.store.query, row)
-            except ValueError:
-                continue  # cancelled and bought again: its replacement holds its place
-            try:
-                self.core.planner.requisition_due(row["order_id"], row["item"], row["work_order"], index,
-                                                  due, row["confirmed_supplier"])
+                self.core.planner.requisition_due(row["order_id"], row["item"], row["work_order"],
+                                                  self._index(self.core.store.query, row), due,
+                                                  row["confirmed_supplier"])
             except PlanningError:
                 continue

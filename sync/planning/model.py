@@ -109,6 +109,12 @@ class Requisition:
     operation: int | None = None
     safety_topup: float = 0
     surplus: float = 0  # bought beyond this order's need (lot size, reorder quantity): free for later orders
+    cancelled: bool = False  # the buyer cancelled it: it brings nothing (kept so requisitions keep their places)
+
+    @property
+    def need(self) -> float:
+        """What of it the order's own work order waits for (not the safety top-up, not the surplus)."""
+        return max(self.qty - self.safety_topup - self.surplus, 0.0)
 
 
 @dataclass

@@ -41,6 +41,9 @@ class _Lot:
 
     due: datetime
     free: float
+    #: the requisition bringing it (None: a test's hand-made lot), and who counts on it: (order, work order, qty)
+    source: Requisition | None = None
+    takers: list[tuple[str, str, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -162,7 +165,8 @@ class Planner:
         scratch = copy.copy(self)
         scratch.on_hand = dict(self.on_hand)
         scratch.reserved = dict(self.reserved)
-        scratch.lots = {k: [_Lot(lot.due, lot.free) for lot in v] for k, v in self.lots.items()}
+        scratch.lots = {k: [_Lot(lot.due, lot.free, lot.source, list(lot.takers)) for lot in v]
+                        for k, v in self.lots.items()}
         scratch.replenishing = dict(self.replenishing)
         scratch.lanes = {k: list(v) for k, v in self.lanes.items()}
         scratch._slots = {k: [slot.copy() for slot in v] for k, v in self._slots.items()}
@@ -183,10 +187,15 @@ class Planner:
         for wo in plan.work_orders:
             self._work_orders.pop(wo.id, None)
         self._top.pop(order_id, None)
+        for lots in self.lots.values():  # what it counted on from other orders' lots is free again
+            for lot in lots:
+                kept = [t for t in lot.takers if t[0] != order_id]
+                lot.free += sum(t[2] for t in lot.takers) - sum(t[2] for t in kept)
+                lot.takers = kept
         for req in plan.requisitions:
-            if req.kind == "purchase":
+            if req.kind == "purchase" and not req.cancelled:
                 # Bought stock still arrives: it becomes free for the next orders (its surplus already is).
-                self.lots.setdefault(req.item, []).append(_Lot(req.due_date, req.qty - req.safety_topup - req.surplus))
+                self.lots.setdefault(req.item, []).append(_Lot(req.due_date, req.need, req))
         if reschedule:
             self.reschedule(now)
 
@@ -416,6 +425,7 @@ class Planner:
             take = min(lot.free, need)
             if take > _EPS:
                 lot.free -= take
+                lot.takers.append((plan.order_id, wo_id, take))
                 need -= take
                 ready = max(ready, lot.due)
         if need > _EPS:
@@ -429,19 +439,15 @@ class Planner:
                 wanted = max(wanted, spec.order_qty)
             qty = _lot_size(spec, wanted)
             surplus = qty - need - topup
+            req = Requisition("purchase", plan.order_id, spec.code, qty, spec.supplier, need_date=now, due_date=due,
+                              work_order=wo_id, safety_topup=topup, surplus=max(surplus, 0.0))
             if surplus > _EPS:
-                self.lots.setdefault(spec.code, []).append(_Lot(due, surplus))
-            plan.requisitions.append(Requisition("purchase", plan.order_id, spec.code, qty, spec.supplier,
-                                                 need_date=now, due_date=due, work_order=wo_id,
-                                                 safety_topup=topup, surplus=max(surplus, 0.0)))
+                self.lots.setdefault(spec.code, []).append(_Lot(due, surplus, req))
+            plan.requisitions.append(req)
             ready = max(ready, due)
         if spec.policy == "reorder_point":
             self._reorder(plan, spec, now)
         return ready
-
-    def due_for(self, item: str, now: datetime) -> datetime:
-        """When ``item`` bought now arrives (its lead time, its purchasing policy)."""
-        return self._due(self._spec(item), now)
 
     def _due(self, spec: ItemSpec, now: datetime) -> datetime:
         """When a requisition raised now arrives: after the lead time, or for period batching after the
@@ -462,16 +468,17 @@ class Planner:
                 return
             qty = _lot_size(spec, spec.order_qty)
             due = self._due(spec, now)
-            self.lots.setdefault(spec.code, []).append(_Lot(due, qty))
-            plan.requisitions.append(Requisition("purchase", plan.order_id, spec.code, qty, spec.supplier,
-                                                 need_date=due, due_date=due, surplus=qty))
+            req = Requisition("purchase", plan.order_id, spec.code, qty, spec.supplier, need_date=due, due_date=due,
+                              surplus=qty)
+            self.lots.setdefault(spec.code, []).append(_Lot(due, qty, req))
+            plan.requisitions.append(req)
 
     def purchase_orders(self) -> list[dict[str, object]]:
         """Open purchase requisitions consolidated per supplier and due date (what a buyer sends)."""
         grouped: dict[tuple[str, datetime], dict[str, float]] = {}
         for plan in self.plans.values():
             for req in plan.requisitions:
-                if req.kind == "purchase":
+                if req.kind == "purchase" and not req.cancelled:
                     lines = grouped.setdefault((req.supplier or "", req.due_date), {})
                     lines[req.item] = lines.get(req.item, 0) + req.qty
         return [{"supplier": supplier, "due_date": due, "lines": dict(sorted(lines.items()))}
@@ -655,10 +662,10 @@ class Planner:
         self.reserved[item] = self.reserved.get(item, 0.0) - take
         due = self._due(spec, now)
         lot = _lot_size(spec, take)
-        if lot - take > _EPS:
-            self.lots.setdefault(item, []).append(_Lot(due, lot - take))
         req = Requisition("purchase", order_id, item, lot, spec.supplier, need_date=now, due_date=due,
                           work_order=work_order, surplus=max(lot - take, 0.0))
+        if lot - take > _EPS:
+            self.lots.setdefault(item, []).append(_Lot(due, lot - take, req))
         plan.requisitions.append(req)
         if due > state.materials_ready or state.material_constraint is None:
             state.materials_ready = max(due, state.materials_ready)
@@ -681,19 +688,77 @@ class Planner:
         same[index].due_date = due
         if supplier:
             self.suppliers[item] = supplier
-        state = self._work_orders.get(work_order) if work_order else None
-        if state is None:
-            return True
-        own = [r for r in plan.requisitions if r.kind == "purchase" and r.work_order == work_order]
-        latest = max(own, key=lambda r: r.due_date)
-        ready, ref = latest.due_date, latest.item
-        held = state.material_constraint
-        if held is not None and held.ref not in {r.item for r in own} and state.materials_ready > ready:
-            ready, ref = state.materials_ready, held.ref  # stock on order for an earlier order decides
+        for lot in self.lots.get(item, []):
+            if lot.source is same[index]:
+                lot.due = due
+        for wo_id in {work_order, *(t[1] for lot in self.lots.get(item, []) if lot.source is same[index]
+                                    for t in lot.takers)}:
+            if wo_id is not None and wo_id in self._work_orders:
+                self._materials(self._work_orders[wo_id], due)
+        return True
+
+    def _materials(self, state: _WorkOrderState, now: datetime) -> None:
+        """When a work order's bought parts are all here, from what it waits for now: its own requisitions
+        (the part of each it needs) and the lots of other requisitions it counts on."""
+        waits: list[tuple[datetime, str]] = []
+        order = self.plans.get(state.plan.order_id)
+        for req in order.requisitions if order else ():
+            if (req.kind == "purchase" and req.work_order == state.plan.id and not req.cancelled
+                    and req.need > _EPS):
+                waits.append((req.due_date, req.item))
+        for code, lots in self.lots.items():
+            for lot in lots:
+                if any(t[1] == state.plan.id for t in lot.takers):
+                    waits.append((lot.due, code))
+        if not waits:
+            state.materials_ready, state.material_constraint = min(state.materials_ready, now), None
+            state.plan.materials_ready = None
+            return
+        ready, ref = max(waits)
         state.materials_ready = ready
         state.material_constraint = _Constraint("material", ref, ready)
         state.plan.materials_ready = ready
-        return True
+
+    def cancel_requisition(self, order_id: str, item: str, work_order: str | None, index: int,
+                           now: datetime, *, received: float = 0.0) -> list[Requisition]:
+        """A buyer cancelled a purchase requisition: what it was to bring does not come. The work order that
+        needed it, and every later order counting on its surplus, takes the part again from what is free
+        now (stock, other requisitions' lots) or buys it (the new requisitions are returned, in the order they
+        were raised, each appended to its order's plan). :meth:`reschedule` then moves the promises.
+        ``received`` of it already came (a requisition closed after part of it) and stays its order's."""
+        plan = self.plans.get(order_id)
+        if plan is None:
+            return []
+        same = [r for r in plan.requisitions if r.kind == "purchase" and r.item == item and r.work_order == work_order]
+        if index >= len(same) or same[index].cancelled:
+            return []
+        req = same[index]
+        return self._withdraw(req, order_id, now, received=received)
+
+    def _withdraw(self, req: Requisition, order_id: str, now: datetime, *, received: float) -> list[Requisition]:
+        spec = self._spec(req.item)
+        req.cancelled = True
+        self.replenishing[req.item] = max(0.0, self.replenishing.get(req.item, 0.0) - req.safety_topup)
+        short: list[tuple[str, str | None, float]] = []
+        if req.need - received > _EPS:
+            short.append((order_id, req.work_order, req.need - received))
+        kept = []
+        for lot in self.lots.get(req.item, []):
+            if lot.source is req:
+                short += [(o, w, q) for o, w, q in lot.takers]
+            else:
+                kept.append(lot)
+        self.lots[req.item] = kept
+        raised: list[Requisition] = []
+        for taker, wo_id, qty in sorted(short, key=lambda s: self._orders.index(s[0]) if s[0] in self._orders else -1):
+            plan, state = self.plans.get(taker), self._work_orders.get(wo_id or "")
+            if plan is None or state is None:
+                continue
+            before = len(plan.requisitions)
+            self._take_purchased(plan, spec, qty, now, state.plan.id)
+            raised += plan.requisitions[before:]
+            self._materials(state, now)
+        return raised
 
     # ------------------------------------------------------------------ stock
     def _spec(self, code: str) -> ItemSpec:
