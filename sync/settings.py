@@ -212,6 +212,10 @@ DECLARATIONS: list[Setting] = [
     Setting("hub", "api_max_days", int, 366,
             "Longest period one API request may cover (`since` to `until`, KPIs and insights); longer ones are "
             "refused with 400, so one request cannot hold the hub's CPU for minutes.", minimum=1, maximum=3660),
+    Setting("hub", "api_report_workers", int, 1,
+            "Worker processes that compute the API's heavy reports (KPIs, insights, demand, order and WIP lists), "
+            "each on its own read-only connection, so a long report never slows the storing of events; 0 computes "
+            "them in the hub process (one at a time).", minimum=0, maximum=16),
     Setting("hub", "demand_session_weight", float, 0.25,
             "How many units a kiosk session that reached the summary and did not order counts in the demand "
             "forecast (docs/insights.md); an order counts its quantity.", minimum=0, maximum=1),

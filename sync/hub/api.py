@@ -23,56 +23,29 @@ from flask import Flask, Response, jsonify, request
 from waitress.server import create_server
 
 from sync.errors import FloorLinkError
-from sync.hub import kpis, stock
-from sync.hub.core import HubCore, kpi_report
-from sync.hub.progress import WORK_ORDER_STATUSES, OrderProgress, WorkOrderProgress, work_in_progress
+from sync.hub import stock
+from sync.hub.core import HubCore
+from sync.hub.progress import WORK_ORDER_STATUSES
+from sync.hub.reports_pool import ReportPool, ReportUnavailable
 from sync.hub.stock import StockError
 from sync.hub.travelers import traveler_pdf
 from sync.store.database import Transaction
-from sync.times import to_iso
-
-
-def _wo_json(wo: WorkOrderProgress, order_number: str = "") -> dict[str, Any]:
-    return {
-        "id": wo.id, "order_id": wo.order_id, "order_number": order_number, "item": wo.item, "qty": wo.qty, "status": wo.status,
-        "percent": wo.percent, "good": wo.good, "scrap": wo.scrap, "eta": wo.eta.isoformat(),
-        "operations": [{
-            "op": op.planned.op, "code": op.planned.code, "work_centre": op.planned.work_centre,
-            "status": op.state.status.value, "standard_seconds": op.planned.standard_seconds,
-            "elapsed_seconds": round(op.state.elapsed_seconds, 1), "workers": list(op.state.workers),
-            "good": op.state.good, "scrap": op.state.scrap, "planned_start": op.planned.planned_start.isoformat(),
-            "planned_end": op.planned.planned_end.isoformat(), "eta": op.eta.isoformat(),
-            "started_at": to_iso(op.state.started_at), "completed_at": to_iso(op.state.completed_at),
-        } for op in wo.operations],
-    }
-
-
-def _order_json(order: OrderProgress, detail: bool = False) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": order.id, "number": order.number, "status": order.status, "percent": order.percent, "late": order.late,
-        "promise": order.promise.isoformat() if order.promise else None,
-        "eta": order.eta.isoformat() if order.eta else None,
-    }
-    if detail:
-        data["work_orders"] = [_wo_json(wo, order.number) for wo in order.work_orders]
-    return data
-
 
 OLDEST, NEWEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
 """Times outside these are refused: no shop floor data lies there, and far dates overflow the calendars."""
-REPORT_WAIT_S = 30.0
 
 
 def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime] = lambda: datetime.now(UTC),
                health: Callable[[], tuple[bool, dict[str, Any]]] | None = None, max_days: int = 366,
-               integrate_tokens: Iterable[str] = ()) -> Flask:
+               integrate_tokens: Iterable[str] = (), reports: ReportPool | None = None) -> Flask:
     """The API over one hub; ``tokens`` are the read scope's bearer tokens, ``integrate_tokens`` the
     integrate scope's (read and write; none of either: every request refused); ``health`` reports the
     hub's loops (``HubService.health``): not ok answers 503; a period longer than ``max_days`` (setting
-    hub.api_max_days) is refused with 400."""
+    hub.api_max_days) is refused with 400; ``reports``: where the heavy reports compute (sync.hub.reports_pool;
+    none: in this process, one at a time)."""
     writers = [t.encode() for t in integrate_tokens if t]
     accepted = [t.encode() for t in tokens if t] + writers
-    reports = threading.BoundedSemaphore(1)  # one period report computes at a time: the rest of the hub keeps its CPU
+    pool = reports if reports is not None else ReportPool(core, workers=0)
     app = Flask("floorlink.hub.api")
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
@@ -102,29 +75,37 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
         response.status_code = 200 if ok else 503
         return response
 
+    def report(name: str, **args: Any) -> Any:
+        """A report of sync.hub.reports_pool computed apart from ingest; 503 when it cannot be now."""
+        try:
+            return pool.run(name, **args)
+        except ReportUnavailable as exc:
+            response = error(503, exc.message)
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
+
+    def answer(result: Any) -> Response:
+        return result if isinstance(result, Response) else jsonify(result)
+
     @app.get("/api/v1/orders")
     def orders() -> Response:
-        rows = [_order_json(o) for o in core.orders_progress(now())]
-        rows.sort(key=lambda o: (not o["late"], o["promise"] or ""))
-        return jsonify(rows)
+        return answer(report("orders", now=now()))
 
     @app.get("/api/v1/orders/<key>")
     def order(key: str) -> Response:
         """``key``: the order's number (``K1-0042``, as on the receipt) or its internal id."""
         order_id = core.order_id_for(key)
-        found = core.orders_progress(now(), [order_id]) if order_id else []
-        if not found:
+        found = report("order", now=now(), order_id=order_id) if order_id else None
+        if found is None:
             return error(404, f"no order {key}")
-        return jsonify(_order_json(found[0], detail=True))
+        return answer(found)
 
     @app.get("/api/v1/work-orders")
     def work_orders() -> Response:
         status = request.args.get("status")
         if status is not None and status not in WORK_ORDER_STATUSES:  # it used to match nothing, silently
             return error(400, f"status must be one of {', '.join(WORK_ORDER_STATUSES)}, not {status!r}")
-        rows = [_wo_json(wo, o.number) for o in core.orders_progress(now()) for wo in o.work_orders
-                if status is None or wo.status == status]
-        return jsonify(rows)
+        return answer(report("work_orders", now=now(), status=status))
 
     @app.get("/api/v1/work-orders/<wo_id>/traveler.pdf")
     def traveler(wo_id: str) -> Response:
@@ -161,7 +142,7 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
 
     @app.get("/api/v1/wip")
     def wip() -> Response:
-        return jsonify(work_in_progress(wo for o in core.orders_progress(now()) for wo in o.work_orders))
+        return answer(report("wip", now=now()))
 
     @app.get("/api/v1/alerts")
     def alerts() -> Response:
@@ -189,49 +170,28 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
                               "(hub.api_max_days): ask for it in pieces")
         return since, until
 
-    def report(make: Callable[[], Any]) -> Any:
-        """Run one period report at a time; 503 when another holds the hub too long."""
-        if not reports.acquire(timeout=REPORT_WAIT_S):
-            response = error(503, "another report is being computed; try again in a moment")
-            response.headers["Retry-After"] = "10"
-            return response
-        try:
-            return make()
-        finally:
-            reports.release()
-
     @app.get("/api/v1/kpis")
     def kpi() -> Response:
         span = period()
-        if isinstance(span, Response):
-            return span
-        result = report(lambda: kpi_report(core, *span))
-        return result if isinstance(result, Response) else jsonify(result)
+        return span if isinstance(span, Response) else answer(report("kpis", since=span[0], until=span[1]))
 
     @app.get("/api/v1/insights")
     def insights() -> Response:
         span = period()
-        if isinstance(span, Response):
-            return span
-        result = report(lambda: core.insights(*span))
-        return result if isinstance(result, Response) else jsonify(result)
+        return span if isinstance(span, Response) else answer(report("insights", since=span[0], until=span[1]))
 
     @app.get("/api/v1/demand")
     def demand() -> Response:
         """The demand report as of now (sync.hub.demand; the same as python -m sync.hub.insights demand)."""
-        result = report(lambda: core.demand(now()))
-        return result if isinstance(result, Response) else jsonify(result)
+        return answer(report("demand", now=now()))
 
     @app.get("/api/v1/kpis/oee.csv")
     def oee_csv() -> Response:
         span = period()
         if isinstance(span, Response):
             return span
-        result = report(lambda: kpi_report(core, *span))
-        if isinstance(result, Response):
-            return result
-        rows = result["oee"]
-        return Response(kpis.export(rows, "csv"), mimetype="text/csv")
+        result = report("oee_csv", since=span[0], until=span[1])
+        return result if isinstance(result, Response) else Response(result, mimetype="text/csv")
 
     _integration_routes(app, core, now, error)
     return app

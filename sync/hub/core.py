@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sync.catalog.compile import product_problem
@@ -33,7 +34,7 @@ from sync.hub.alerts import (
     overruns,
     silent_stations,
 )
-from sync.hub.demand import DemandOptions, hub_demand_report
+from sync.hub.demand import DemandOptions, Query, hub_demand_report
 from sync.hub.insights import (
     FEEDBACK,
     FeedbackThresholds,
@@ -252,15 +253,7 @@ class HubCore:
         key = (code, number)
         if key not in self._products:
             # A fresh connection: the ingest, ticker and API threads all end up here.
-            catalog = CatalogStore(self.catalog.path)
-            try:
-                revision = catalog.revision(code, number)
-            finally:
-                catalog.close()
-            if revision.state != "released":
-                raise CatalogError(f"revision {code}@{number} is {revision.state}, not released",
-                                   fix="orders can only be placed against released revisions")
-            product = revision.product()
+            product = released_product(self.catalog.path, code, number)
             self._products[key] = (product, Engine(product_problem(product)))
             self.planner.learn(from_catalog.items(product), from_catalog.centres(product, self.options.zone))
             for wc_code, wc in product.work_centres.items():
@@ -850,33 +843,12 @@ class HubCore:
 
     def orders_progress(self, now: datetime, order_ids: Iterable[str] | None = None) -> list[OrderProgress]:
         """Progress of orders derived from the op events (all orders, or the ones named)."""
-        # The date shown and judged is the one the customer holds: the kiosk's, or a later one they were told of
-        # (a promise_later alert). A replan that finishes earlier moves the plan and the ETA, not that date.
-        orders = self.reads.query("SELECT o.order_id, o.number, MAX(o.promise, COALESCE(o.first_promise, o.promise)) "
-                                  "AS promise, o.ships_from_stock, c.order_id AS cancelled "
-                                  "FROM orders o LEFT JOIN order_cancellations c USING (order_id) ORDER BY o.seq")
-        wanted = set(order_ids) if order_ids is not None else None
-        ops: dict[str, list[PlannedOp]] = {}
-        for row in self.reads.query("SELECT * FROM wo_ops ORDER BY work_order, op"):
-            ops.setdefault(row["work_order"], []).append(_planned(row))
-        events: dict[tuple[str, int], list[OpEvent]] = {}
-        for row in self.reads.query("SELECT work_order, op, type, body FROM op_events ORDER BY rowid"):
-            events.setdefault((row["work_order"], row["op"]), []).append(OpEvent.from_body(row["type"], json.loads(row["body"])))
-        wos: dict[str, list[Any]] = {}
-        for row in self.reads.query("SELECT id, order_id, item, qty FROM work_orders ORDER BY rowid"):
-            if wanted is not None and row["order_id"] not in wanted:
-                continue
-            wos.setdefault(row["order_id"], []).append(work_order_progress(
-                row["id"], row["order_id"], row["item"], row["qty"], ops.get(row["id"], []), events, now,
-                self._calendars))
-        out = []
-        for o in orders:
-            if wanted is not None and o["order_id"] not in wanted:
-                continue
-            progress = order_progress(o["order_id"], from_iso(o["promise"]), wos.get(o["order_id"], []), now,
-                                      cancelled=o["cancelled"] is not None, shipped_from_stock=bool(o["ships_from_stock"]))
-            out.append(replace(progress, number=o["number"] or ""))
-        return out
+        return progress_of(self.reads.query, self._calendars, now, order_ids)
+
+    def calendars(self) -> dict[str, WorkingTime]:
+        """The work centres' calendars the reports count working time with: a copy (the report worker gets it),
+        taken without the planning lock so a report never waits for ingest (a dict copy is atomic)."""
+        return dict(self._calendars)
 
     # ------------------------------------------------------------------ restart
     def _replay(self) -> None:
@@ -946,6 +918,52 @@ class HubCore:
             self.planner.reschedule(datetime.now(UTC))
 
 
+def progress_of(query: Query, calendars: Mapping[str, WorkingTime], now: datetime,
+                order_ids: Iterable[str] | None = None) -> list[OrderProgress]:
+    """Progress of orders derived from the op events (all orders, or the ones named), read through ``query``
+    (the hub's read connection, or the report worker's); ``calendars``: the work centres' (HubCore.calendars)."""
+    # The date shown and judged is the one the customer holds: the kiosk's, or a later one they were told of
+    # (a promise_later alert). A replan that finishes earlier moves the plan and the ETA, not that date.
+    orders = query("SELECT o.order_id, o.number, MAX(o.promise, COALESCE(o.first_promise, o.promise)) "
+                   "AS promise, o.ships_from_stock, c.order_id AS cancelled "
+                   "FROM orders o LEFT JOIN order_cancellations c USING (order_id) ORDER BY o.seq")
+    wanted = set(order_ids) if order_ids is not None else None
+    ops: dict[str, list[PlannedOp]] = {}
+    for row in query("SELECT * FROM wo_ops ORDER BY work_order, op"):
+        ops.setdefault(row["work_order"], []).append(_planned(row))
+    events: dict[tuple[str, int], list[OpEvent]] = {}
+    for row in query("SELECT work_order, op, type, body FROM op_events ORDER BY rowid"):
+        events.setdefault((row["work_order"], row["op"]), []).append(OpEvent.from_body(row["type"], json.loads(row["body"])))
+    wos: dict[str, list[Any]] = {}
+    for row in query("SELECT id, order_id, item, qty FROM work_orders ORDER BY rowid"):
+        if wanted is not None and row["order_id"] not in wanted:
+            continue
+        wos.setdefault(row["order_id"], []).append(work_order_progress(
+            row["id"], row["order_id"], row["item"], row["qty"], ops.get(row["id"], []), events, now,
+            calendars))
+    out = []
+    for o in orders:
+        if wanted is not None and o["order_id"] not in wanted:
+            continue
+        progress = order_progress(o["order_id"], from_iso(o["promise"]), wos.get(o["order_id"], []), now,
+                                  cancelled=o["cancelled"] is not None, shipped_from_stock=bool(o["ships_from_stock"]))
+        out.append(replace(progress, number=o["number"] or ""))
+    return out
+
+
+def released_product(catalog_path: Path, code: str, number: int) -> Product:
+    """A released revision's product, read on a fresh connection to the catalog; CatalogError if not released."""
+    catalog = CatalogStore(catalog_path)
+    try:
+        revision = catalog.revision(code, number)
+    finally:
+        catalog.close()
+    if revision.state != "released":
+        raise CatalogError(f"revision {code}@{number} is {revision.state}, not released",
+                           fix="orders can only be placed against released revisions")
+    return revision.product()
+
+
 def _planned(row: Mapping[str, Any]) -> PlannedOp:
     return PlannedOp(row["work_order"], row["op"], row["code"], row["work_centre"], row["standard_seconds"],
                      from_iso(row["planned_start"]), from_iso(row["planned_end"]), bool(row["outsourced"]))
@@ -967,7 +985,16 @@ def _children_by_parent(product: Product, bom: Iterable[ResolvedBomLine]) -> dic
 
 def kpi_report(core: HubCore, since: datetime, until: datetime,
                progress: list[OrderProgress] | None = None) -> dict[str, Any]:
-    """Every KPI of docs/kpis.md over [since, until), from the hub's events and orders.
+    """Every KPI of docs/kpis.md over [since, until), from the hub's events and orders (period_kpis over the
+    hub's read connection)."""
+    return period_kpis(core.reads.query, core.calendars(), lambda code, number: core.product(code, number)[0],
+                       since, until, progress)
+
+
+def period_kpis(query: Query, calendars: Mapping[str, WorkingTime], product_of: Callable[[str, int], Product],
+                since: datetime, until: datetime, progress: list[OrderProgress] | None = None) -> dict[str, Any]:
+    """Every KPI of docs/kpis.md over [since, until), from the events and orders ``query`` reads; ``product_of``:
+    a released revision's product (a revision not released raises FloorLinkError and its orders are left out).
 
     Each figure counts only what happened in the period: operations and orders completed in it
     (OEE, standard vs actual, on-time delivery, cycle time), units first inspected in it
@@ -978,7 +1005,7 @@ def kpi_report(core: HubCore, since: datetime, until: datetime,
     def inside(at: datetime | None) -> bool:
         return at is not None and since <= at < until
 
-    progress = core.orders_progress(until) if progress is None else progress
+    progress = progress_of(query, calendars, until) if progress is None else progress
     records: list[kpis.OperationRecord] = []
     for order in progress:
         for wo in order.work_orders:
@@ -989,13 +1016,13 @@ def kpi_report(core: HubCore, since: datetime, until: datetime,
                                                         st.elapsed_seconds, st.good or 0, st.scrap or 0, wo.id,
                                                         op.planned.op))
     first_qc: dict[str, tuple[datetime, bool]] = {}  # a unit's first result, whenever it came
-    for row in core.reads.query("SELECT work_order, body FROM op_events WHERE type = 'qc.recorded' ORDER BY rowid"):
+    for row in query("SELECT work_order, body FROM op_events WHERE type = 'qc.recorded' ORDER BY rowid"):
         body = json.loads(row["body"])
         if "passed" in body and "at" in body:
             first_qc.setdefault(row["work_order"], (from_iso(body["at"]), bool(body["passed"])))
     qc = [(unit, passed) for unit, (at, passed) in first_qc.items() if inside(at)]
-    planned = {code: working_seconds(cal, [(since, until)]) for code, cal in core._calendars.items()}
-    orders = core.reads.query("SELECT order_id, placed_at, COALESCE(first_promise, promise) AS promise, product, "
+    planned = {code: working_seconds(cal, [(since, until)]) for code, cal in calendars.items()}
+    orders = query("SELECT order_id, placed_at, COALESCE(first_promise, promise) AS promise, product, "
                               "price, configuration, revision "
                               "FROM orders ORDER BY seq")
     done_at = {p.id: max((op.state.completed_at for wo in p.work_orders for op in wo.operations
@@ -1007,7 +1034,7 @@ def kpi_report(core: HubCore, since: datetime, until: datetime,
         if not inside(from_iso(row["placed_at"])):
             continue
         try:
-            product, _ = core.product(row["product"], row["revision"])
+            product = product_of(row["product"], row["revision"])
         except FloorLinkError:
             continue
         config = json.loads(row["configuration"])

@@ -11,10 +11,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sync.planning.timeline import add_working_minutes
 from sync.station.calendar import AlwaysWorking, WorkingTime
 from sync.station.timing import OperationState, OpEvent, Status, derive
+from sync.times import to_iso
 
 
 @dataclass(frozen=True)
@@ -146,3 +148,31 @@ def work_in_progress(work_orders: Iterable[WorkOrderProgress]) -> dict[str, dict
         for op in wo.operations:
             wip[op.planned.work_centre][op.state.status.value] += 1
     return dict(wip)
+
+
+def work_order_json(wo: WorkOrderProgress, order_number: str = "") -> dict[str, Any]:
+    """A work order as the API answers it (GET /work-orders, an order's detail)."""
+    return {
+        "id": wo.id, "order_id": wo.order_id, "order_number": order_number, "item": wo.item, "qty": wo.qty, "status": wo.status,
+        "percent": wo.percent, "good": wo.good, "scrap": wo.scrap, "eta": wo.eta.isoformat(),
+        "operations": [{
+            "op": op.planned.op, "code": op.planned.code, "work_centre": op.planned.work_centre,
+            "status": op.state.status.value, "standard_seconds": op.planned.standard_seconds,
+            "elapsed_seconds": round(op.state.elapsed_seconds, 1), "workers": list(op.state.workers),
+            "good": op.state.good, "scrap": op.state.scrap, "planned_start": op.planned.planned_start.isoformat(),
+            "planned_end": op.planned.planned_end.isoformat(), "eta": op.eta.isoformat(),
+            "started_at": to_iso(op.state.started_at), "completed_at": to_iso(op.state.completed_at),
+        } for op in wo.operations],
+    }
+
+
+def order_json(order: OrderProgress, detail: bool = False) -> dict[str, Any]:
+    """An order as the API answers it; ``detail``: with its work orders and their operations."""
+    data: dict[str, Any] = {
+        "id": order.id, "number": order.number, "status": order.status, "percent": order.percent, "late": order.late,
+        "promise": order.promise.isoformat() if order.promise else None,
+        "eta": order.eta.isoformat() if order.eta else None,
+    }
+    if detail:
+        data["work_orders"] = [work_order_json(wo, order.number) for wo in order.work_orders]
+    return data

@@ -28,6 +28,7 @@ from sync.hub.demand import DemandOptions
 from sync.hub.devices import parse_device
 from sync.hub.ingest import Ingest, register_device
 from sync.hub.notify import Notifier, NotifyConfig, load_config
+from sync.hub.reports_pool import ReportPool
 from sync.planning.estimate import CAPACITY_MESSAGE, CAPACITY_STREAM
 from sync.protocol import schemas, topics
 from sync.protocol.envelope import Envelope, utc_now
@@ -78,6 +79,7 @@ class HubConfig:
     api_tokens: list[str] = field(default_factory=list)
     api_integrate_tokens: list[str] = field(default_factory=list)
     api_max_days: int = 366
+    api_report_workers: int = 1  # processes for the API's heavy reports (sync.hub.reports_pool); 0: in-process
     notify_config: Path | None = None
     zone: tzinfo = UTC
     tick_seconds: float = 1.0
@@ -116,6 +118,7 @@ class HubService:
         self._threads: list[threading.Thread] = []
         self._tick_thread: threading.Thread | None = None
         self.api: ApiServer | None = None
+        self.reports: ReportPool | None = None
         # liveness (health(), the watchdog): each periodic job's last success and failures
         self.jobs: dict[str, JobState] = {name: JobState() for name in ("tick", "notifications", "capacity",
                                                                        "snapshots", "demand")}
@@ -215,8 +218,12 @@ class HubService:
         self._start_tick()
         if self.config.api_port is not None:
             self.core.reads = self.store.sibling()  # API reads never wait for ingest's connection, nor it for them
-            self.api = ApiServer(create_app(self.core, self.config.api_tokens, integrate_tokens=self.config.api_integrate_tokens, now=self.clock, health=self.health,
-                                            max_days=self.config.api_max_days),
+            # heavy reports in worker processes: they never hold the GIL ingest needs
+            self.reports = ReportPool(self.core, self.config.api_report_workers)
+            self.api = ApiServer(create_app(self.core, self.config.api_tokens,
+                                            integrate_tokens=self.config.api_integrate_tokens, now=self.clock,
+                                            health=self.health, max_days=self.config.api_max_days,
+                                            reports=self.reports),
                                  self.config.api_host, self.config.api_port).start()
         return self
 
@@ -235,6 +242,8 @@ class HubService:
             thread.join(5)
         if self.api is not None:
             self.api.stop()
+        if self.reports is not None:
+            self.reports.close()
         self.ingest.stop()
         if self.core.reads is not self.store:
             self.core.reads.close()

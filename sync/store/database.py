@@ -93,20 +93,29 @@ class Store:
 
     The built-in components for ``kind`` are migrated on open ("edge": outbox, inbox, acks;
     "hub": ingest). Other parts add theirs with :meth:`migrate`. One connection per Store;
-    give another thread its own with :meth:`sibling`.
+    give another thread its own with :meth:`sibling`. ``read_only``: a connection that cannot write (SQLite
+    ``mode=ro``, no migration), for readers in another process such as the hub's report worker
+    (sync.hub.reports_pool); the file must exist and be in WAL mode already.
     """
 
     def __init__(self, path: str | Path, *, device_id: str, kind: str = "edge", busy_timeout_ms: int = 10_000,
-                 check_same_thread: bool = False) -> None:
+                 check_same_thread: bool = False, read_only: bool = False) -> None:
         self.path = Path(path).expanduser()
         self.device_id = device_id
         self.kind = kind
         self.busy_timeout_ms = busy_timeout_ms
         self._lock = threading.RLock()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(self.path), timeout=busy_timeout_ms / 1000,
-                                   check_same_thread=check_same_thread)
+            if read_only:
+                if not self.path.is_file():
+                    raise StoreError("no database to read", where=str(self.path),
+                                     fix="start the program that creates it first")
+                conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                       timeout=busy_timeout_ms / 1000, check_same_thread=check_same_thread)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(str(self.path), timeout=busy_timeout_ms / 1000,
+                                       check_same_thread=check_same_thread)
             self.db = sqlite_utils.Database(conn)
             self.db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             mode = self.db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
@@ -120,6 +129,8 @@ class Store:
             raise
         except (sqlite3.Error, OSError) as exc:
             raise store_error(exc, self.path, "opening") from None
+        if read_only:
+            return
         from sync.store.schema import BUILTIN
 
         for component, migrations in BUILTIN.get(kind, {}).items():

@@ -1,0 +1,270 @@
+"""The API's heavy read-only reports, computed apart from ingest: in a worker process by default.
+
+A report over months of events (KPIs, the OEE CSV, insights, demand, the order, work order and WIP lists,
+which all read every operation event) is seconds of pure Python. In a thread of the hub it holds the GIL
+the MQTT and ingest threads need, so a request for a year of KPIs slowed the storing of workers' events.
+Here the hub only parses the request and submits (report name, checked arguments) to a
+``ProcessPoolExecutor`` (spawn, ``hub.api_report_workers`` processes, 1 by default); each worker opens its
+own read-only connection to the hub database (WAL: it reads the last commit and never blocks a writer)
+and answers a JSON-ready value the hub serialises. ``REPORTS`` is the one list of what may run there.
+
+A worker that dies or takes longer than ``timeout_s`` gives the caller :class:`ReportUnavailable` (the API
+answers 503 with its sentence), is logged with its traceback, and the pool is replaced: the hub never
+hangs on a report. ``workers=0`` computes in the hub process on its read connection (the old way, kept
+for a comparison in bench/api_load.py and for a machine with one core).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sync.errors import FloorLinkError
+
+if TYPE_CHECKING:
+    from sync.catalog.model import Product
+    from sync.hub.core import HubCore
+    from sync.hub.demand import DemandOptions, Query
+    from sync.station.calendar import WorkingTime
+
+log = logging.getLogger(__name__)
+
+WAIT_S = 30.0
+"""How long a request waits for a free worker before it is answered 503 (try again)."""
+TIMEOUT_S = 120.0
+"""How long one report may compute before its worker is stopped and the caller answered 503."""
+
+
+class ReportUnavailable(FloorLinkError):
+    """A report could not be computed now (workers busy, a worker died or overran): the API answers 503."""
+
+    def __init__(self, message: str, *, retry_after: int = 10) -> None:
+        super().__init__(message, where="hub API reports", fix="try again in a moment")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a report needs from the live hub beside the database: sent with every request (small, picklable)."""
+
+    calendars: Mapping[str, WorkingTime]
+    zone: tzinfo
+    demand: DemandOptions
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a report reads: the hub's read connection in-process, the worker's own read-only one in a worker."""
+
+    query: Query
+    product_of: Callable[[str, int], Product]
+    catalog_db: Path
+    context: Context
+
+
+# ---------------------------------------------------------------------- the reports (run in either place)
+def _kpis(src: Source, since: datetime, until: datetime) -> dict[str, Any]:
+    from sync.hub.core import period_kpis
+
+    return period_kpis(src.query, src.context.calendars, src.product_of, since, until)
+
+
+def _oee_csv(src: Source, since: datetime, until: datetime) -> str:
+    from sync.hub import kpis
+
+    return kpis.export(_kpis(src, since, until)["oee"], "csv")
+
+
+def _insights(src: Source, since: datetime, until: datetime) -> dict[str, Any]:
+    from sync.hub.insights import insight_report, stored_rows
+
+    return insight_report(stored_rows(src.query, since), since, until)
+
+
+def _demand(src: Source, now: datetime) -> dict[str, Any]:
+    from sync.hub.demand import hub_demand_report
+
+    return hub_demand_report(src.query, src.catalog_db, now, src.context.zone, src.context.demand)
+
+
+def _orders(src: Source, now: datetime) -> list[dict[str, Any]]:
+    from sync.hub.core import progress_of
+    from sync.hub.progress import order_json
+
+    rows = [order_json(o) for o in progress_of(src.query, src.context.calendars, now)]
+    rows.sort(key=lambda o: (not o["late"], o["promise"] or ""))
+    return rows
+
+
+def _order(src: Source, now: datetime, order_id: str) -> dict[str, Any] | None:
+    from sync.hub.core import progress_of
+    from sync.hub.progress import order_json
+
+    found = progress_of(src.query, src.context.calendars, now, [order_id])
+    return order_json(found[0], detail=True) if found else None
+
+
+def _work_orders(src: Source, now: datetime, status: str | None) -> list[dict[str, Any]]:
+    from sync.hub.core import progress_of
+    from sync.hub.progress import work_order_json
+
+    return [work_order_json(wo, o.number) for o in progress_of(src.query, src.context.calendars, now)
+            for wo in o.work_orders if status is None or wo.status == status]
+
+
+def _wip(src: Source, now: datetime) -> dict[str, dict[str, int]]:
+    from sync.hub.core import progress_of
+    from sync.hub.progress import work_in_progress
+
+    return work_in_progress(wo for o in progress_of(src.query, src.context.calendars, now) for wo in o.work_orders)
+
+
+REPORTS: dict[str, Callable[..., Any]] = {
+    "kpis": _kpis, "oee_csv": _oee_csv, "insights": _insights, "demand": _demand, "orders": _orders,
+    "order": _order, "work_orders": _work_orders, "wip": _wip,
+}
+"""The reports that may run out of the hub process: name -> function(source, **checked arguments)."""
+
+
+# ---------------------------------------------------------------------- the worker process
+_worker: tuple[Any, Path, dict[tuple[str, int], Any]] | None = None  # (read-only Store, catalog path, products)
+
+
+def _open(db: Path, catalog_db: Path) -> None:
+    """Pool initializer: the worker's own read-only connection to the hub database."""
+    global _worker
+    from sync.store.database import Store
+
+    _worker = (Store(db, device_id="hub-reports", kind="", read_only=True), catalog_db, {})
+
+
+def _compute(name: str, context: Context, args: dict[str, Any]) -> Any:
+    from sync.hub.core import released_product
+
+    if _worker is None:
+        raise RuntimeError("the report worker was not initialised")
+    store, catalog_db, products = _worker
+
+    def product_of(code: str, number: int) -> Product:
+        if (code, number) not in products:  # revisions never change once released
+            products[(code, number)] = released_product(catalog_db, code, number)
+        return products[(code, number)]  # type: ignore[no-any-return]
+
+    return REPORTS[name](Source(store.query, product_of, catalog_db, context), **args)
+
+
+def _ready() -> bool:
+    return _worker is not None
+
+
+# ---------------------------------------------------------------------- the hub side
+class ReportPool:
+    """Runs ``REPORTS`` for the API over one hub: ``run(name, **args)``; ``close()`` stops the workers."""
+
+    def __init__(self, core: HubCore, workers: int = 1, *, wait_s: float = WAIT_S, timeout_s: float = TIMEOUT_S) -> None:
+        self.core = core
+        self.workers = max(0, int(workers))
+        self.wait_s = wait_s
+        self.timeout_s = timeout_s
+        self._slots = threading.BoundedSemaphore(max(1, self.workers))  # one report per worker at a time
+        self._swap = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+        self.replaced = 0  # pools replaced after a crash or an overrun (for tests and the log)
+        if self.workers:
+            self._executor = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=_open, initargs=(self.core.store.path, self.core.catalog.path))
+        executor.submit(_ready)  # start the worker now: its imports are not paid by the first request
+        return executor
+
+    def _context(self) -> Context:
+        options = self.core.options
+        return Context(self.core.calendars(), options.zone, options.demand)
+
+    def run(self, name: str, **args: Any) -> Any:
+        """The report ``name`` of ``REPORTS`` with ``args`` (already checked by the API)."""
+        if name not in REPORTS:
+            raise KeyError(name)
+        if not self._slots.acquire(timeout=self.wait_s):
+            raise ReportUnavailable("another report is being computed; try again in a moment")
+        try:
+            if self.workers == 0:
+                core = self.core
+                source = Source(core.reads.query, lambda code, number: core.product(code, number)[0],
+                                core.catalog.path, self._context())
+                return REPORTS[name](source, **args)
+            return self._in_worker(name, args)
+        finally:
+            self._slots.release()
+
+    def _in_worker(self, name: str, args: dict[str, Any]) -> Any:
+        with self._swap:
+            executor = self._executor
+        if executor is None:
+            raise ReportUnavailable("the hub is stopping; try again when it is back")
+        try:
+            future: Future[Any] = executor.submit(_compute, name, self._context(), args)
+        except (BrokenProcessPool, RuntimeError):  # it broke before this request (or was shut down meanwhile)
+            log.exception("hub: the report worker had stopped; starting a new one")
+            self._replace(executor)
+            raise ReportUnavailable("the report could not be started; try again in a moment") from None
+        try:
+            return future.result(timeout=self.timeout_s)
+        except FutureTimeout:
+            log.error("hub: report %s took longer than %.0f s; its worker is stopped and replaced", name, self.timeout_s)
+            self._replace(executor)
+            raise ReportUnavailable(f"the report took longer than {self.timeout_s:.0f} seconds and was stopped; "
+                                    "ask for a shorter period") from None
+        except BrokenProcessPool:
+            log.exception("hub: the report worker stopped while computing %s; starting a new one", name)
+            self._replace(executor)
+            raise ReportUnavailable("the report could not be finished; try again in a moment") from None
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        """Stop ``broken``'s workers and put a new pool in its place (once, whoever notices first)."""
+        with self._swap:
+            if self._executor is not broken:
+                return
+            self._executor = self._new()
+            self.replaced += 1
+        _stop(broken, grace_s=0)
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes' ids (tests, and an operator reading the log)."""
+        with self._swap:
+            executor = self._executor
+        return [p.pid for p in _processes(executor) if p.pid is not None]
+
+    def close(self) -> None:
+        """Stop the workers (a report still computing is abandoned): no process is left behind."""
+        with self._swap:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            _stop(executor, grace_s=2.0)
+
+
+def _processes(executor: ProcessPoolExecutor | None) -> list[multiprocessing.process.BaseProcess]:
+    # the executor has no public list of its processes; it is the only way to stop one that overran
+    return list((getattr(executor, "_processes", None) or {}).values()) if executor is not None else []
+
+
+def _stop(executor: ProcessPoolExecutor, grace_s: float) -> None:
+    processes = _processes(executor)
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(grace_s)
+        if process.is_alive():
+            process.kill()
+            process.join(5)
+    executor.shutdown(wait=True)

@@ -1,0 +1,114 @@
+"""The API's heavy reports compute in a worker process (sync.hub.reports_pool): same answers as in the hub
+process, a dead worker costs one 503 and is replaced, and stopping the hub leaves no process behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+import requests
+
+from sync.hub.api import ApiServer, create_app
+from sync.hub.reports_pool import REPORTS, ReportPool
+from sync.hub.service import HubConfig, HubService
+from tests.test_hub_core import MONDAY_8, Hub, released_catalog
+
+TOKEN = "s3cret-token"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def get(url: str, timeout: float = 60) -> requests.Response:
+    return requests.get(url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=timeout)
+
+
+@pytest.fixture
+def two_apis(tmp_path: Path) -> Iterator[tuple[str, str, ReportPool]]:
+    """One hub with orders and operation events, served twice: reports in a worker process, and in-process."""
+    hub = Hub(tmp_path)
+    first = hub.order("O1")
+    hub.order("O2", colour="red")
+    wo = first["work_orders"][0]
+    hub.op("op.started", wo, 10, MONDAY_8)
+    hub.op("op.completed", wo, 10, MONDAY_8 + timedelta(minutes=40), good=2, scrap=0)
+    now = MONDAY_8 + timedelta(hours=1)
+    pool = ReportPool(hub.core, workers=1)
+    apart = ApiServer(create_app(hub.core, [TOKEN], now=lambda: now, reports=pool)).start()
+    inside = ApiServer(create_app(hub.core, [TOKEN], now=lambda: now, reports=ReportPool(hub.core, workers=0))).start()
+    yield f"http://127.0.0.1:{apart.port}/api/v1", f"http://127.0.0.1:{inside.port}/api/v1", pool
+    apart.stop()
+    inside.stop()
+    pool.close()
+    hub.store.close()
+
+
+def test_every_report_answers_the_same_from_the_worker_process_as_in_the_hub_process(
+        two_apis: tuple[str, str, ReportPool]) -> None:
+    apart, inside, pool = two_apis
+    week = "since=2026-11-20T00:00:00%2B00:00&until=2026-11-27T00:00:00%2B00:00"
+    paths = ["orders", "orders/O1", "orders/NOPE", "work-orders", "work-orders?status=done", "wip", f"kpis?{week}",
+             f"kpis/oee.csv?{week}", f"insights?{week}", "demand"]
+    for path in paths:
+        a, b = get(f"{apart}/{path}"), get(f"{inside}/{path}")
+        assert (a.status_code, a.content) == (b.status_code, b.content), path
+        assert a.status_code == (404 if path == "orders/NOPE" else 200), (path, a.text[:300])
+    assert get(f"{apart}/kpis?{week}").json()["oee"], "the week has a completed operation: the comparison saw data"
+    pids = pool.worker_pids()
+    assert pids and os.getpid() not in pids, "the reports ran in a worker process"
+    assert set(REPORTS) == {"kpis", "oee_csv", "insights", "demand", "orders", "order", "work_orders", "wip"}
+
+
+@pytest.fixture
+def service(tmp_path: Path, mosquitto: Any) -> Iterator[HubService]:
+    released_catalog(tmp_path / "catalog.db").close()
+    hub = HubService(HubConfig(db=tmp_path / "hub.db", catalog_db=tmp_path / "catalog.db", port=mosquitto.port,
+                               api_port=0, api_tokens=[TOKEN], api_report_workers=2)).start()
+    yield hub
+    hub.stop()
+
+
+def test_stopping_the_hub_stops_its_report_workers(service: HubService) -> None:
+    assert service.api is not None and service.reports is not None
+    base = f"http://127.0.0.1:{service.api.port}/api/v1"
+    assert get(f"{base}/kpis").status_code == 200
+    workers = [psutil.Process(pid) for pid in service.reports.worker_pids()]
+    assert len(workers) == 2 and all(w.is_running() for w in workers)
+    service.stop()
+    gone, alive = psutil.wait_procs(workers, timeout=1)
+    assert not alive, f"report workers left running: {alive}"
+
+
+def test_the_hub_program_leaves_no_process_behind_when_it_stops(tmp_path: Path, mosquitto: Any) -> None:
+    released_catalog(tmp_path / "catalog.db").close()
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        api_port = free.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "FLOORLINK_MQTT_PORT": str(mosquitto.port),
+           "FLOORLINK_NODE_DATA_DIR": str(tmp_path), "FLOORLINK_HUB_API_TOKENS": TOKEN}
+    proc = subprocess.Popen([sys.executable, "-m", "sync.hub", "--db", str(tmp_path / "hub.db"), "--catalog-db",
+                             str(tmp_path / "catalog.db"), "--api-port", str(api_port)],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        ready = proc.stdout.readline()
+        assert "hub ready" in ready, ready
+        base = ready.split("API on ")[1].strip()
+        assert get(f"{base}/kpis").status_code == 200
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert children, "the report worker runs as a child process"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+        gone, alive = psutil.wait_procs(children, timeout=5)
+        assert not alive, f"left running after the hub stopped: {[p.cmdline() for p in alive]}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
