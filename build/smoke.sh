@@ -25,7 +25,16 @@ for _ in $(seq 1 120); do grep -q "hub ready" "$work/hub.out" && break; sleep 0.
 grep -q "hub ready" "$work/hub.out" || { cat "$work/hub.out"; exit 1; }
 api=$(grep -o 'http://[^ ]*/api/v1' "$work/hub.out")
 curl -fsS "$api/health" > /dev/null || { echo "hub API did not answer at $api"; cat "$work/hub.out"; exit 1; }
+echo "smoke: hub computes a report in its worker process, and leaves no process behind when it stops"
+curl -fsS -H 'Authorization: Bearer smoke' "$api/kpis" > /dev/null || { echo "no KPIs from $api"; cat "$work/hub.out"; exit 1; }
+descendants() { local p; for p in $(pgrep -P "$1"); do echo "$p"; descendants "$p"; done; }
+children=$(descendants $hub)
+[ -n "$children" ] || { echo "the hub's report worker is not running"; cat "$work/hub.out"; exit 1; }
 kill -TERM $hub; wait $hub || { echo "hub did not stop cleanly"; cat "$work/hub.out"; exit 1; }
+sleep 1
+for p in $children; do
+  if kill -0 "$p" 2>/dev/null; then echo "process $p left running after the hub stopped"; ps -fp "$p"; exit 1; fi
+done
 
 echo "smoke: kiosk shows its first interactive screen"
 # a kiosk does not start without a staff PIN hash (kiosk.admin_pin_hash): a throw-away one here

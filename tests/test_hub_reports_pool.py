@@ -8,6 +8,8 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -66,6 +68,20 @@ def test_every_report_answers_the_same_from_the_worker_process_as_in_the_hub_pro
     assert set(REPORTS) == {"kpis", "oee_csv", "insights", "demand", "orders", "order", "work_orders", "wip"}
 
 
+def test_a_worker_that_died_between_requests_is_replaced_before_the_next_one(
+        two_apis: tuple[str, str, ReportPool]) -> None:
+    apart, _, pool = two_apis
+    assert get(f"{apart}/wip").status_code == 200
+    (pid,) = pool.worker_pids()
+    dead = psutil.Process(pid)
+    dead.kill()
+    dead.wait(10)
+    time.sleep(0.5)  # the executor notices its process is gone
+    answer = get(f"{apart}/wip")
+    assert answer.status_code == 200, answer.text
+    assert pool.replaced == 1 and pid not in pool.worker_pids()
+
+
 @pytest.fixture
 def service(tmp_path: Path, mosquitto: Any) -> Iterator[HubService]:
     released_catalog(tmp_path / "catalog.db").close()
@@ -84,6 +100,69 @@ def test_stopping_the_hub_stops_its_report_workers(service: HubService) -> None:
     service.stop()
     gone, alive = psutil.wait_procs(workers, timeout=1)
     assert not alive, f"report workers left running: {alive}"
+
+
+def test_a_report_worker_killed_mid_request_gives_503_and_the_next_request_is_answered(tmp_path: Path,
+                                                                                       mosquitto: Any) -> None:
+    from bench.api_load import heavy_history
+
+    heavy_history(tmp_path / "hub.db", tmp_path / "catalog.db", work_orders=5000)  # a year of KPIs: seconds
+    hub = HubService(HubConfig(db=tmp_path / "hub.db", catalog_db=tmp_path / "catalog.db", port=mosquitto.port,
+                               api_port=0, api_tokens=[TOKEN], api_report_workers=1)).start()
+    try:
+        assert hub.api is not None and hub.reports is not None
+        base = f"http://127.0.0.1:{hub.api.port}/api/v1"
+        year = "since=2025-12-01T00:00:00%2B00:00&until=2026-12-01T00:00:00%2B00:00"
+        started = time.monotonic()
+        assert get(f"{base}/kpis?{year}").status_code == 200
+        took = time.monotonic() - started
+        assert took > 1.0, f"the report took {took:.2f} s: too quick to be stopped in the middle"
+        (pid,) = hub.reports.worker_pids()
+        answers: list[requests.Response] = []
+        asking = threading.Thread(target=lambda: answers.append(get(f"{base}/kpis?{year}")))
+        asking.start()
+        worker = psutil.Process(pid)
+        busy_from = worker.cpu_times().user
+        while worker.cpu_times().user < busy_from + 0.2:  # the worker is computing this request
+            time.sleep(0.02)
+        os.kill(pid, signal.SIGKILL)
+        asking.join(30)
+        (answer,) = answers
+        assert answer.status_code == 503
+        assert answer.json()["error"] == "the report could not be finished; try again in a moment"
+        assert get(f"{base}/kpis?{year}").status_code == 200, "a new worker answers the next request"
+        assert hub.reports.replaced == 1 and pid not in hub.reports.worker_pids()
+    finally:
+        hub.stop()
+
+
+def test_a_report_that_overruns_gives_503_and_its_worker_is_replaced(tmp_path: Path) -> None:
+    from bench.api_load import END, heavy_history
+    from sync.catalog.store import CatalogStore
+    from sync.hub.core import HubCore
+    from sync.store import Store
+
+    heavy_history(tmp_path / "hub.db", tmp_path / "catalog.db", work_orders=3000)
+    store, catalog = Store(tmp_path / "hub.db", device_id="hub", kind="hub"), CatalogStore(tmp_path / "catalog.db")
+    pool = ReportPool(HubCore(store, catalog), workers=1, timeout_s=0.3)
+    server = ApiServer(create_app(pool.core, [TOKEN], now=lambda: END, reports=pool)).start()
+    try:
+        base = f"http://127.0.0.1:{server.port}/api/v1"
+        year = "since=2025-12-01T00:00:00%2B00:00&until=2026-12-01T00:00:00%2B00:00"
+        (first,) = pool.worker_pids()
+        started = time.monotonic()
+        answer = get(f"{base}/kpis?{year}")
+        assert answer.status_code == 503 and time.monotonic() - started < 10
+        assert answer.json()["error"] == "the report took longer than 0.3 seconds and was stopped; ask for a shorter period"
+        assert pool.replaced == 1 and first not in pool.worker_pids()
+        assert not psutil.pid_exists(first) or psutil.Process(first).status() == psutil.STATUS_ZOMBIE
+        pool.timeout_s = 120
+        assert get(f"{base}/kpis?{year}").status_code == 200, "the new worker answers"
+    finally:
+        server.stop()
+        pool.close()
+        store.close()
+        catalog.close()
 
 
 def test_the_hub_program_leaves_no_process_behind_when_it_stops(tmp_path: Path, mosquitto: Any) -> None:

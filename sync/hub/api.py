@@ -80,7 +80,7 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
         try:
             return pool.run(name, **args)
         except ReportUnavailable as exc:
-            response = error(503, exc.message)
+            response = error(503, exc.what)  # a plain sentence: it says what to do itself
             response.headers["Retry-After"] = str(exc.retry_after)
             return response
 

@@ -20,7 +20,7 @@ import logging
 import multiprocessing
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -215,17 +215,26 @@ class ReportPool:
             raise ReportUnavailable("the hub is stopping; try again when it is back")
         try:
             future: Future[Any] = executor.submit(_compute, name, self._context(), args)
-        except (BrokenProcessPool, RuntimeError):  # it broke before this request (or was shut down meanwhile)
+        except (BrokenProcessPool, RuntimeError):  # it died between requests (or was shut down meanwhile)
             log.exception("hub: the report worker had stopped; starting a new one")
             self._replace(executor)
-            raise ReportUnavailable("the report could not be started; try again in a moment") from None
+            with self._swap:
+                executor = self._executor
+            try:
+                if executor is None:
+                    raise RuntimeError("stopping")
+                future = executor.submit(_compute, name, self._context(), args)
+            except (BrokenProcessPool, RuntimeError):
+                raise ReportUnavailable("the report could not be started; try again in a moment") from None
         try:
             return future.result(timeout=self.timeout_s)
         except FutureTimeout:
-            log.error("hub: report %s took longer than %.0f s; its worker is stopped and replaced", name, self.timeout_s)
+            log.error("hub: report %s took longer than %g s; its worker is stopped and replaced", name, self.timeout_s)
             self._replace(executor)
-            raise ReportUnavailable(f"the report took longer than {self.timeout_s:.0f} seconds and was stopped; "
+            raise ReportUnavailable(f"the report took longer than {self.timeout_s:g} seconds and was stopped; "
                                     "ask for a shorter period") from None
+        except CancelledError:  # the hub is stopping: close() cancelled what was waiting
+            raise ReportUnavailable("the hub is stopping; try again when it is back") from None
         except BrokenProcessPool:
             log.exception("hub: the report worker stopped while computing %s; starting a new one", name)
             self._replace(executor)
