@@ -282,6 +282,9 @@ DECLARATIONS: list[Setting] = [
             minimum=0, maximum=720),
     Setting("dashboard", "work_centre", str, "",
             "Work centre the Stations and Work centres tabs start on (e.g. WHEEL); empty for all."),
+    Setting("dashboard", "camera", bool, False,
+            "Read badges with the camera (the camera.* settings) when someone acknowledges or resolves an alert; "
+            "off: a hand scanner or a PIN. `--source` starts it too."),
 ]
 
 

@@ -224,7 +224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.dashboard:
             from terminal.dashboard.app import run as run_dashboard
 
-            return run_dashboard(settings, args)
+            wanted = args.source is not None or settings.get("dashboard.camera")
+            return run_dashboard(settings, args, source_settings(settings, args.source) if wanted else None,
+                                 start_camera)
         camera_settings = source_settings(settings, args.source)
         ledger = open_ledger(settings)
         session = build_session(settings, ledger)

@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 def test_dashboard_defaults_are_declared_once() -> None:
     values = settings_module.load(environ={}).section("dashboard")
     assert values == {"stale_after_s": 15, "time_refresh_s": 5.0, "default_tab": "overview", "cycle_s": 0,
-                      "at_risk_h": 8.0, "work_centre": ""}
+                      "at_risk_h": 8.0, "work_centre": "", "camera": False}
 
 
 def test_a_stale_after_below_the_snapshot_period_names_the_setting_and_the_file(tmp_path: Path) -> None:

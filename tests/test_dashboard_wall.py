@@ -23,6 +23,7 @@ from terminal.qt import (
     QAbstractButton,
     QApplication,
     QBarCategoryAxis,
+    QDialog,
     QFontMetrics,
     QHorizontalBarSeries,
     QLabel,
@@ -347,3 +348,34 @@ def test_a_cycling_board_turns_overview_stations_alerts_and_a_touch_holds_it(wal
     qtbot.mouseClick(win.overview.orders.lines[0], Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
     assert win.cycle.remainingTime() > before  # the touch started the interval again
     win.cycle.stop()
+
+
+def test_a_badge_the_camera_reads_answers_who_acknowledges(qtbot: Any, tmp_path: Path, artifacts: Path) -> None:
+    """setting dashboard.camera: the real capture thread and decoders read a printed badge in front of the camera."""
+    import cv2
+
+    from sync.settings import load
+    from terminal.app import source_settings, start_camera
+    from terminal.station.label_images import bench, label_frame
+
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for i, image in enumerate([bench(1), label_frame(labels.format(BadgeLabel("S-0001")), "QRCode", 2), bench(3)]):
+        cv2.imwrite(str(folder / f"{i:02d}.png"), image)
+    bridge, note = start_camera(source_settings(load(environ={}), f"folder:{folder}"))
+    assert bridge is not None, note
+    roster = {labels.format(BadgeLabel("S-0001")): "Chen Jie"}
+    dialog = WhoDialog(roster.get, camera=bridge)
+    qtbot.addWidget(dialog)
+    try:
+        dialog.show()
+        assert dialog.preview.isVisible() and "camera" in dialog.prompt.text()
+        qtbot.waitUntil(lambda: dialog.name is not None or not dialog.isVisible(), timeout=20_000)
+        assert dialog.name == "Chen Jie" and dialog.result() == QDialog.DialogCode.Accepted
+        assert dialog.camera is None, "the camera lets go of a closed dialog"
+        bridge.scanned.emit(labels.format(BadgeLabel("S-0001")))  # a later scan reaches no closed dialog
+    finally:
+        bridge.stop()
+    plain = WhoDialog(roster.get)
+    qtbot.addWidget(plain)
+    assert not plain.preview.isVisibleTo(plain) and plain.prompt.text().startswith("Scan your badge")

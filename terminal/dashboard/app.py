@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,7 +22,9 @@ from terminal.dashboard.widgets import DashboardWindow
 from terminal.qt import QApplication
 from terminal.station import texts
 from terminal.station.demo import seed_demo_roster
+from terminal.ui.camera import CameraBridge
 
+log = logging.getLogger(__name__)
 STYLE = Path(__file__).resolve().parents[2] / "assets" / "styles" / "dashboard.qss"
 
 
@@ -36,8 +40,11 @@ def start_sync(settings: Settings, store: Store, cache: DashboardCache) -> EdgeS
     return sync.start()
 
 
-def run(settings: Settings, args: argparse.Namespace) -> int:
+def run(settings: Settings, args: argparse.Namespace, camera_settings: Settings | None = None,
+        start_camera: Callable[[Settings | None], tuple[CameraBridge | None, str]] | None = None) -> int:
     """Open the cache and start the sync on the core thread, then show the window (full screen unless ``--windowed``).
+    With ``camera_settings`` (setting ``dashboard.camera`` or ``--source``) ``start_camera`` (the station's,
+    terminal.app) reads badges for acknowledging alerts.
 
     The UI thread never touches SQLite: opening, migrating, reading and acknowledging all run on
     the dashboard's core thread; the screens repaint on its ``changed`` signal."""
@@ -77,6 +84,12 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         core.close()
 
     app.aboutToQuit.connect(close)
+    if camera_settings is not None and start_camera is not None:
+        camera, note = start_camera(camera_settings)
+        if camera is not None:
+            window.attach_camera(camera)
+            app.aboutToQuit.connect(camera.stop)
+        log.info("dashboard: %s", note)
     if args.windowed:
         window.resize(1920, 1080)
         window.show()

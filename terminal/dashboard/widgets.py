@@ -44,6 +44,7 @@ from terminal.qt import (
     QHBoxLayout,
     QHeaderView,
     QHorizontalBarSeries,
+    QImage,
     QLabel,
     QLineEdit,
     QLineSeries,
@@ -52,6 +53,7 @@ from terminal.qt import (
     QObject,
     QPainter,
     QPersistentModelIndex,
+    QPixmap,
     QPushButton,
     QScrollArea,
     QSize,
@@ -73,6 +75,7 @@ from terminal.qt import (
 )
 from terminal.station import texts
 from terminal.station.texts import tr
+from terminal.ui.camera import CameraBridge
 from terminal.ui.keypad import Keypad
 from terminal.ui.parts import button, label, retranslate
 
@@ -734,13 +737,25 @@ class WhoDialog(QDialog):
     """Who acknowledges: scan a badge (the hand scanner types its label here and presses Enter) or type
     a PIN on the big keypad; the name shown and recorded is the roster's, never typed."""
 
-    def __init__(self, identify: Callable[[str], str | None], parent: QWidget | None = None) -> None:
+    def __init__(self, identify: Callable[[str], str | None], parent: QWidget | None = None,
+                 camera: CameraBridge | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("who")
         self.setWindowTitle(tr("Who acknowledges?"))
         self.identify = identify
         self.name: str | None = None
-        self.prompt = label("Scan your badge or type your PIN", "whoPrompt", wrap=True)
+        self.camera = camera
+        self.prompt = label("Hold your badge to the camera, scan it or type your PIN" if camera is not None
+                            else "Scan your badge or type your PIN", "whoPrompt", wrap=True)
+        self.preview = QLabel()
+        self.preview.setObjectName("whoPreview")
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setFixedHeight(180)
+        self.preview.setVisible(camera is not None)
+        if camera is not None:  # while the dialog is open, a badge the camera reads answers it
+            camera.scanned.connect(self.scanned)
+            camera.preview.connect(self.show_preview)
+            self.finished.connect(self._release_camera)
         self.code = QLineEdit()
         self.code.setObjectName("whoCode")
         self.code.setEchoMode(QLineEdit.EchoMode.Password)  # a PIN is not for the room to read
@@ -754,10 +769,27 @@ class WhoDialog(QDialog):
         buttons.addWidget(ok)
         layout = QVBoxLayout(self)
         layout.addWidget(self.prompt)
+        layout.addWidget(self.preview)
         layout.addWidget(self.code)
         layout.addWidget(self.pad, 1)
         layout.addLayout(buttons)
-        self.resize(560, 760)
+        self.resize(560, 940 if camera is not None else 760)
+
+    def scanned(self, text: str) -> None:
+        """The camera read a code: checked like a scanned or typed one."""
+        if self.isVisible() and self.name is None:
+            self.code.setText(text)
+            self.check()
+
+    def show_preview(self, image: QImage) -> None:
+        self.preview.setPixmap(QPixmap.fromImage(image).scaled(
+            self.preview.width(), self.preview.height(), Qt.AspectRatioMode.KeepAspectRatio))
+
+    def _release_camera(self) -> None:
+        if self.camera is not None:
+            self.camera.scanned.disconnect(self.scanned)
+            self.camera.preview.disconnect(self.show_preview)
+            self.camera = None
 
     def check(self) -> None:
         """The roster's name for what was scanned or typed; an unknown one says so and clears the field."""
@@ -786,6 +818,7 @@ class DashboardWindow(QMainWindow):
                  default_tab: str = "overview", work_centre: str = "", cycle_s: int = 0) -> None:
         super().__init__()
         self.model = model
+        self.camera: CameraBridge | None = None
         self.own_core = core is None
         self.core = core or DashboardCore(model)
         self.setWindowTitle(tr("FloorLink — supervisor dashboard"))
@@ -882,6 +915,10 @@ class DashboardWindow(QMainWindow):
         self.dirty.clear()
         self.tick()
 
+    def attach_camera(self, bridge: CameraBridge) -> None:
+        """Badges the camera reads answer the who-acknowledges dialog (setting ``dashboard.camera``)."""
+        self.camera = bridge
+
     def ask_who(self, parent: QWidget) -> str | None:
         """The badge-or-PIN dialog; the roster is read on the core thread (the UI thread never reads SQLite)."""
 
@@ -889,7 +926,7 @@ class DashboardWindow(QMainWindow):
             worker = self.core.call(lambda: self.model.identify(code))
             return worker.name if worker is not None else None
 
-        return WhoDialog(identify, parent).ask()  # 560x760, over the board: a keypad, not a wall of keys
+        return WhoDialog(identify, parent, self.camera).ask()  # 560x760, over the board: a keypad, not a wall of keys
 
     def on_changed(self, state: DashboardState, changed: set[str]) -> None:
         """The core read a new state (UI thread): show it and repaint the changed panels."""

@@ -15,6 +15,7 @@ ZH_CN: dict[str, str] = {
     "Log out": "退出",
     "Clear": "清除",
     "Scan your badge or type your PIN": "请扫描工牌或输入 PIN 码",
+    "Hold your badge to the camera, scan it or type your PIN": "请把工牌对准摄像头、扫描工牌或输入 PIN 码",
     "scan your badge or type your PIN": "请扫描工牌或输入 PIN 码",
     "Hello {name} — scan a work order": "{name}，您好 — 请扫描工单",
     "Hello {name} (supervisor) — scan a work order": "{name}（主管），您好 — 请扫描工单",
