@@ -283,3 +283,63 @@ def test_a_cancelled_requisition_lets_its_order_take_what_a_cancelled_order_no_l
     hub.store.close()
     hub.open()
     assert hub.core.planner.plans[first["order_id"]].promise.isoformat()[:10] == promise[:10]
+
+
+def _spokes_needed(hub: Hub) -> float:
+    """Spokes every work order of every order uses, read from what the stations were sent (not the planner)."""
+    return sum(m["quantity"] for row in hub.store.query("SELECT body FROM work_orders")
+               for m in json.loads(row["body"])["materials"] if m["item"] == "SPOKE")
+
+
+def _spokes_still_bought(hub: Hub) -> float:
+    """What open and ordered spoke requisitions still bring for orders: their quantity less what the hub said
+    is surplus (requisition_surplus alerts)."""
+    surplus: dict[int, float] = {}
+    for a in hub.store.query("SELECT data FROM alerts WHERE kind = 'requisition_surplus'"):
+        data = json.loads(a["data"])
+        surplus[data["requisition"]] = surplus.get(data["requisition"], 0) + data["surplus"]
+    return sum(r["qty"] - surplus.get(r["id"], 0) for r in requisitions(hub.store.query)
+               if r["item"] == "SPOKE" and r["status"] in ("open", "ordered"))
+
+
+def test_more_stock_than_expected_serves_the_orders_waiting_for_a_requisition_and_buys_less(hub: Hub) -> None:
+    for n in range(1, 8):  # 400 spokes free above the safety stock of 100: the sixth and seventh bikes buy spokes
+        hub.order(f"O{n}")
+    safety = CATALOG_STOCK["SPOKE"] - 400
+    o6, o7 = (_req_of(hub, "SPOKE", order) for order in ("O6", "O7"))
+    assert _spokes_still_bought(hub) == _spokes_needed(hub) - (CATALOG_STOCK["SPOKE"] - safety) > 0
+    with hub.store.transaction() as tx:  # the seventh's spokes are on a PO already
+        hub.core.inventory.confirm(tx, o7["id"], "PO-9", "Spokes Ltd", MONDAY_8 + timedelta(days=5), "buyer",
+                                   MONDAY_8 + timedelta(minutes=1))
+    before = {r["order_id"]: r["promise"] for r in hub.store.query("SELECT order_id, promise FROM orders")}
+    found = 50  # a box nobody booked: enough for the sixth bike's 32, and 18 of the seventh's 72
+    at = MONDAY_8 + timedelta(minutes=2)
+    with hub.store.transaction() as tx:
+        hub.core.inventory.count(tx, "SPOKE", CATALOG_STOCK["SPOKE"] + found, "ann", "found a box", at)
+    on_shelf = _ledger(hub)["SPOKE"]
+    assert _spokes_still_bought(hub) == pytest.approx(max(0.0, _spokes_needed(hub) - (on_shelf - safety)))
+    assert _req_of(hub, "SPOKE", "O6")["status"] == "cancelled", "open, and nothing of it needed any more"
+    assert _req_of(hub, "SPOKE", "O7")["qty"] == o7["qty"], "on a PO: it comes in full"
+    (surplus,) = [a for a in hub.core.alerts.open_alerts() if a["kind"] == "requisition_surplus"]
+    assert "PO-9" in surplus["message"] and "18 of" in surplus["message"]
+    after = {r["order_id"]: r["promise"] for r in hub.store.query("SELECT order_id, promise FROM orders")}
+    assert after["O6"][:10] < before["O6"][:10], "the sixth bike no longer waits five days for spokes"
+    assert after["O7"] == before["O7"], "the seventh still waits for the rest of its spokes"
+    with hub.store.transaction() as tx:  # more spokes delivered without a requisition: the seventh is served too
+        hub.core.inventory.receive(tx, None, 60, "gate", "sample shipment", at + timedelta(minutes=1), item="SPOKE")
+    on_shelf = _ledger(hub)["SPOKE"]
+    assert _spokes_still_bought(hub) == pytest.approx(max(0.0, _spokes_needed(hub) - (on_shelf - safety))) == 0
+    served = {r["order_id"]: r["promise"] for r in hub.store.query("SELECT order_id, promise FROM orders")}
+    assert served["O7"][:10] < before["O7"][:10]
+    reserved = dict(hub.core.planner.reserved)
+    hub.store.close()
+    hub.open()
+    assert hub.core.planner.reserved == pytest.approx(reserved), "a restart serves the same orders from the stock"
+    with hub.store.transaction() as tx:  # a replan after the restart keeps the earlier promises
+        hub.core.inventory.count(tx, "RIM-26", 10, "ann", "", at + timedelta(minutes=5))
+    assert {r["order_id"]: r["promise"] for r in hub.store.query("SELECT order_id, promise FROM orders")} == served
+
+
+def _req_of(hub: Hub, item: str, order_id: str) -> dict:
+    return next(r for r in requisitions(hub.store.query, order_id=order_id)
+                if r["item"] == item)

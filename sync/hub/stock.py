@@ -11,8 +11,9 @@ The planner nets against the same ledger. Movements an order's plan already coun
 its work orders use, the goods they make and ship, a receipt up to its requisition's quantity) are marked
 ``in_plan``: the plan reserved that stock or waits for that requisition, so they do not change what is
 free. Everything else (a count, an over-delivery, a receipt without a requisition, what a cancelled order
-used) moves the planner's stock through :meth:`sync.planning.Planner.adjust_stock`, and a stock that no
-longer covers what orders reserved raises a ``stock_short`` alert. A receipt that completes a requisition,
+used) moves the planner's stock through :meth:`sync.planning.Planner.adjust_stock`; a stock that no
+longer covers what orders reserved raises a ``stock_short`` alert, and more than expected first serves
+the orders waiting for a requisition of the item (:meth:`sync.planning.Planner.use_stock`). A receipt that completes a requisition,
 or a supplier's confirmed date, moves the requisition's due date in the plan
 (:meth:`sync.planning.Planner.requisition_due`), which replans and moves the promises it affects.
 """
@@ -99,7 +100,14 @@ def _stock_5(db: Any) -> None:
     db.execute("ALTER TABLE requisitions ADD COLUMN withdrawn_received REAL")
 
 
-MIGRATIONS = {"hub_stock": [_stock_1, _stock_2, _stock_3, _stock_4, _stock_5], "hub_api": [_api_1]}
+def _stock_6(db: Any) -> None:
+    # more stock than expected served an order that waited for a requisition: how much, so a restart does the same
+    db.execute("""CREATE TABLE stock_pulls (id INTEGER PRIMARY KEY, movement INTEGER NOT NULL,
+        requisition INTEGER NOT NULL, taken REAL NOT NULL, ordered INTEGER NOT NULL)""")
+    db.execute("CREATE INDEX stock_pulls_movement ON stock_pulls (movement)")
+
+
+MIGRATIONS = {"hub_stock": [_stock_1, _stock_2, _stock_3, _stock_4, _stock_5, _stock_6], "hub_api": [_api_1]}
 
 
 # ---------------------------------------------------------------------- checking hostile input
@@ -212,7 +220,48 @@ class Inventory:
             if short > 1e-9:
                 self._rebuy(tx, movement, item, short, at)
                 self._short(tx, item, short, at)
+            elif qty > 1e-9:
+                self._pull_forward(tx, movement, item, at)
         return movement
+
+    def _pull_forward(self, tx: Transaction, movement: int, item: str, at: datetime) -> None:
+        """More stock than the plan expected: orders waiting for a requisition of ``item`` (nothing received on
+        it, their work order not started) take it, in the order they were placed; the replan the caller runs
+        moves their promises earlier. What they no longer need of an open requisition is not bought (its
+        quantity shrinks, or it is cancelled); of an ordered one it is surplus, and an alert tells the buyer."""
+        rows = tx.execute(
+            "SELECT r.*, o.number AS order_number FROM requisitions r JOIN orders o USING (order_id) "
+            "WHERE r.kind = 'purchase' AND r.item = ? "
+            "AND r.status IN ('open', 'ordered') AND r.work_order IS NOT NULL "
+            "AND r.order_id NOT IN (SELECT order_id FROM order_cancellations) "
+            "AND NOT EXISTS (SELECT 1 FROM stock_movements m WHERE m.requisition = r.id AND m.kind = 'receipt') "
+            "AND NOT EXISTS (SELECT 1 FROM stock_movements m WHERE m.work_order = r.work_order AND m.kind = 'issue') "
+            "ORDER BY o.seq, r.id", [item])
+        names = [d[0] for d in rows.description]
+        for found in rows.fetchall():
+            row = dict(zip(names, found, strict=True))
+            ordered = row["status"] == "ordered"
+            taken, req = self.core.planner.use_stock(row["order_id"], item, row["work_order"],
+                                                     self._index(tx.db.query, row), at, ordered=ordered)
+            if req is None:
+                continue
+            tx.execute("INSERT INTO stock_pulls (movement, requisition, taken, ordered) VALUES (?, ?, ?, ?)",
+                       [movement, row["id"], taken, int(ordered)])
+            why = f"{taken:g} {item} now on hand serve its order (movement {movement})"
+            if ordered:
+                self._set_status(tx, row["id"], "ordered", "hub", at, f"{taken:g} of it is surplus: {why}")
+                self.core.raise_alert(tx, Candidate(
+                    key=f"requisition_surplus:{row['id']}:{movement}", kind="requisition_surplus", severity="info",
+                    subject=item,
+                    message=f"{item}: {taken:g} of PO {row['po_number'] or '-'} (requisition {row['id']}) are no "
+                            f"longer needed, stock on hand serves order {row['order_number'] or row['order_id']}; "
+                            "reduce the PO or keep them as stock",
+                    data={"item": item, "requisition": row["id"], "surplus": taken}), at)
+            elif req.cancelled:
+                self._set_status(tx, row["id"], "cancelled", "hub", at, f"not needed: {why}")
+            else:
+                tx.execute("UPDATE requisitions SET qty = ? WHERE id = ?", [req.qty, row["id"]])
+                self._set_status(tx, row["id"], "open", "hub", at, f"reduced to {req.qty:g}: {why}")
 
     def _rebuy(self, tx: Transaction, movement: int, item: str, short: float, at: datetime) -> None:
         """Stock promised to orders is gone: the latest orders whose work orders have not taken it yet buy it
@@ -546,6 +595,11 @@ class Inventory:
                                          "WHERE movement = ? ORDER BY id", [row["id"]]):
             self.core.planner.rebuy(req["order_id"], req["work_order"], req["item"], float(req["rebought"]),
                                     from_iso(row["at"]))
+        for pull in self.core.store.query("SELECT r.*, p.taken, p.ordered FROM stock_pulls p JOIN requisitions r "
+                                          "ON r.id = p.requisition WHERE p.movement = ? ORDER BY p.id", [row["id"]]):
+            self.core.planner.use_stock(pull["order_id"], pull["item"], pull["work_order"],
+                                        self._index(self.core.store.query, pull), from_iso(row["at"]),
+                                        ordered=bool(pull["ordered"]), limit=float(pull["taken"]))
 
     def replay_cancelled(self, order_id: str) -> None:
         for r in self.core.store.query("SELECT item, SUM(qty) AS qty FROM stock_movements WHERE order_id = ? AND "

@@ -735,6 +735,44 @@ class Planner:
         req = same[index]
         return self._withdraw(req, order_id, now, received=received)
 
+    def use_stock(self, order_id: str, item: str, work_order: str | None, index: int, now: datetime, *,
+                  ordered: bool, limit: float = math.inf) -> tuple[float, Requisition | None]:
+        """More stock than the plan expected (a count up, a receipt beyond or without a requisition): the
+        order's work order waiting for this purchase requisition takes what is free now (up to ``limit``) and
+        waits for the requisition only for the rest. An ``ordered`` requisition still comes in full: what it
+        no longer brings for this order is surplus (free for later orders); an open one shrinks (to its lot
+        size; cancelled when nothing of it is needed). Returns how much was taken; :meth:`reschedule` then
+        moves the promise earlier. (0, None) when nothing changed."""
+        plan, state = self.plans.get(order_id), self._work_orders.get(work_order or "")
+        if plan is None or state is None:
+            return 0.0, None
+        same = [r for r in plan.requisitions if r.kind == "purchase" and r.item == item and r.work_order == work_order]
+        if index >= len(same) or same[index].cancelled:
+            return 0.0, None
+        req, spec = same[index], self._spec(item)
+        take = min(self._usable(item), req.need, limit)
+        if take <= _EPS:
+            return 0.0, None
+        self._reserve(plan, item, take)
+        lots = [lot for lot in self.lots.get(item, []) if lot.source is req]
+        others = sum(t[2] for lot in lots for t in lot.takers)
+        need = req.need - take
+        if ordered:
+            req.surplus += take
+        else:
+            floor = need + req.safety_topup + others
+            qty = max(_lot_size(spec, need + req.safety_topup), floor) if floor > _EPS else 0.0
+            req.surplus, req.qty = max(qty - need - req.safety_topup, 0.0), qty
+            if qty <= _EPS:
+                req.cancelled = True
+        free = req.surplus - others
+        if lots:
+            lots[0].free = free
+        elif free > _EPS:
+            self.lots.setdefault(item, []).append(_Lot(req.due_date, free, req))
+        self._materials(state, now)
+        return take, req
+
     def _withdraw(self, req: Requisition, order_id: str, now: datetime, *, received: float) -> list[Requisition]:
         spec = self._spec(req.item)
         req.cancelled = True
