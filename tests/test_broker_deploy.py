@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 import subprocess
 import time
 import uuid
@@ -11,10 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import paho.mqtt.client as mqtt
 import pytest
 
 from sync.broker import BrokerUser, find_mosquitto, free_port, wait_for_port, write_access_files
-from sync.broker.probe import ProbeClient
+from sync.broker.probe import ProbeClient, wait_until
 from sync.broker.tls import make_certificates
 
 REPO = Path(__file__).resolve().parent.parent
@@ -148,6 +150,8 @@ def test_the_production_broker_refuses_a_retained_publish_upward_and_keeps_every
             assert hub.received.payloads == [b"plain"], "the retained publish was not delivered"
             assert st1.publish_results == [135, 0], "MQTT 5: not authorized, then success"
             hub.publish(f"{down}/catalog/CARGO", b"revision 7", retain=True)
+            hub.publish(f"{up}/st-1/op.started", b"", retain=True)  # clearing a kept copy stays allowed
+            assert [code < 128 for code in hub.publish_results] == [True, True], hub.publish_results
             st1.publish(f"{state}/st-1", b"online", retain=True)
         # a fresh subscriber gets what was kept: the down/ and state/ messages, never the up/ one
         with ProbeClient("127.0.0.1", port, "st-2", username="st-2", password="s2", persistent=False) as late:
@@ -160,3 +164,40 @@ def test_the_production_broker_refuses_a_retained_publish_upward_and_keeps_every
             assert not again.received.wait_for(1, 1.0), "no retained event handed to a new subscription"
         log = (tmp_path / "mosquitto.log").read_text()
         assert "refused a retained publish from st-1" in log
+
+
+def dies_with_will(port: int, device: str, password: str, will_topic: str, will: bytes) -> None:
+    """``device`` connects as sync.protocol.client does (MQTT 5, a retained QoS 1 Last Will), then its
+    connection drops without a DISCONNECT, so the broker publishes the will."""
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=device, protocol=mqtt.MQTTv5)
+    client.username_pw_set(device, password)
+    client.will_set(will_topic, will, qos=1, retain=True)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    assert wait_until(client.is_connected, 5), f"{device} did not connect"
+    client.loop_stop()
+    sock = client.socket()
+    assert isinstance(sock, socket.socket)
+    sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
+
+
+def test_the_production_broker_keeps_a_retained_last_will_on_state_but_not_on_up(tmp_path: Path, plugin: Path) -> None:
+    """A Last Will is published by the broker, not in a PUBLISH: the plugin must refuse a retained one on up/
+    too, while the station's retained ``offline`` on state/ (its real Last Will) still works."""
+    up, state = f"floorlink/v1/{SITE}/up", f"floorlink/v1/{SITE}/state"
+    with production_broker(tmp_path, plugin=plugin) as port:
+        with ProbeClient("127.0.0.1", port, "hub", username="hub", password="h") as hub:
+            hub.subscribe(f"{up}/#")
+            hub.subscribe(f"{state}/#")
+            dies_with_will(port, "st-1", "s1", f"{up}/st-1/op.completed", b"poison will")
+            dies_with_will(port, "st-2", "s2", f"{state}/st-2", b"offline")
+            assert hub.received.wait_for(1, 5)
+            hub.received.wait_for(2, 1.0)
+            assert hub.received.payloads == [b"offline"], "the retained will on up/ was not delivered"
+        with ProbeClient("127.0.0.1", port, "hub", username="hub", password="h", persistent=False) as fresh:
+            fresh.subscribe(f"{up}/#")
+            fresh.subscribe(f"{state}/#")
+            assert fresh.received.wait_for(1, 5)
+            fresh.received.wait_for(2, 1.0)
+            assert fresh.received.payloads == [b"offline"], "only the state/ will is kept"

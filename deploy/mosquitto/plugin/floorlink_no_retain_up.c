@@ -4,8 +4,12 @@
  * grants topics, not the retain flag. A retained event there would be handed to the hub again on
  * every (re)subscribe; "retain_available false" would also switch off the retained down/ and state/
  * messages FloorLink needs. This plugin refuses a retained PUBLISH on matching topics (MQTT 5:
- * PUBACK "not authorized"; the message is neither delivered nor kept) and lets everything else
- * through to the password and ACL checks unchanged.
+ * PUBACK "not authorized"; the message is neither delivered nor kept), and a retained Last Will there
+ * (never published), and lets everything else through to the password and ACL checks unchanged.
+ * It is an ACL check (MOSQ_EVT_ACL_CHECK, which carries the retain flag) rather than a message
+ * callback because the broker publishes a Last Will without a PUBLISH: MOSQ_EVT_MESSAGE never sees it.
+ * An empty retained publish is let through: it keeps nothing, it only deletes a kept copy (one left
+ * from before the plugin was loaded; the hub clears what it is handed, mosquitto_pub -r -n too).
  *
  * Mosquitto 2.0 plugin API version 5. Options (mosquitto.conf):
  *     plugin /usr/lib/floorlink/floorlink_no_retain_up.so
@@ -42,17 +46,18 @@ static bool refused(const char *topic)
     return false;
 }
 
-static int on_message(int event, void *event_data, void *userdata)
+static int on_acl_check(int event, void *event_data, void *userdata)
 {
-    struct mosquitto_evt_message *msg = event_data;
+    struct mosquitto_evt_acl_check *acl = event_data;
     (void)event;
     (void)userdata;
-    if (msg->retain && msg->topic != NULL && refused(msg->topic)) {
+    if (acl->access == MOSQ_ACL_WRITE && acl->retain && acl->payloadlen > 0 && acl->topic != NULL
+        && refused(acl->topic)) {
         mosquitto_log_printf(MOSQ_LOG_NOTICE, "floorlink: refused a retained publish from %s on %s",
-                             mosquitto_client_id(msg->client), msg->topic);
+                             mosquitto_client_id(acl->client), acl->topic);
         return MOSQ_ERR_ACL_DENIED;
     }
-    return MOSQ_ERR_SUCCESS;
+    return MOSQ_ERR_PLUGIN_DEFER;  /* the password file and acl_file decide */
 }
 
 static void add_filters(const char *value)
@@ -100,7 +105,7 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata, st
     for (int i = 0; i < filters.count; i++) {
         mosquitto_log_printf(MOSQ_LOG_INFO, "floorlink: retained publishes refused on %s", filters.topic[i]);
     }
-    return mosquitto_callback_register(plugin_id, MOSQ_EVT_MESSAGE, on_message, NULL, NULL);
+    return mosquitto_callback_register(plugin_id, MOSQ_EVT_ACL_CHECK, on_acl_check, NULL, NULL);
 }
 
 int mosquitto_plugin_cleanup(void *userdata, struct mosquitto_opt *options, int option_count)
@@ -112,5 +117,5 @@ int mosquitto_plugin_cleanup(void *userdata, struct mosquitto_opt *options, int 
         free(filters.topic[i]);
     }
     filters.count = 0;
-    return mosquitto_callback_unregister(plugin_id, MOSQ_EVT_MESSAGE, on_message, NULL);
+    return mosquitto_callback_unregister(plugin_id, MOSQ_EVT_ACL_CHECK, on_acl_check, NULL);
 }
