@@ -136,6 +136,42 @@ def test_a_report_worker_killed_mid_request_gives_503_and_the_next_request_is_an
         hub.stop()
 
 
+def test_reports_asked_for_all_at_once_leave_the_api_free_for_health_and_other_routes(tmp_path: Path,
+                                                                                      mosquitto: Any) -> None:
+    """Waiting reports held every thread of the API's server: /health went unanswered while they waited."""
+    from bench.api_load import heavy_history
+    from sync.hub.reports_pool import QUEUE
+
+    heavy_history(tmp_path / "hub.db", tmp_path / "catalog.db", work_orders=1500)
+    hub = HubService(HubConfig(db=tmp_path / "hub.db", catalog_db=tmp_path / "catalog.db", port=mosquitto.port,
+                               api_port=0, api_tokens=[TOKEN], api_report_workers=1)).start()
+    try:
+        assert hub.api is not None
+        base = f"http://127.0.0.1:{hub.api.port}/api/v1"
+        year = "since=2025-12-01T00:00:00%2B00:00&until=2026-12-01T00:00:00%2B00:00"
+        answers: list[requests.Response] = []
+        asking = [threading.Thread(target=lambda: answers.append(get(f"{base}/kpis?{year}", timeout=120)))
+                  for _ in range(1 + QUEUE + 2)]
+        for thread in asking:
+            thread.start()
+        time.sleep(0.5)
+        started = time.monotonic()
+        assert requests.get(f"{base}/health", timeout=5).status_code == 200
+        assert get(f"{base}/alerts").status_code == 200
+        assert time.monotonic() - started < 2, "health and alerts waited for the reports"
+        for thread in asking:
+            thread.join(120)
+        assert len(answers) == 1 + QUEUE + 2 and any(a.status_code == 200 for a in answers)
+        too_many = [a for a in answers if a.status_code == 503
+                    and a.json()["error"] == "too many reports are being asked for at once; try again in a moment"]
+        assert len(too_many) == 2 and all(a.headers["Retry-After"] == "10" for a in too_many)
+        # the others were answered, or (a slow machine) waited their 30 s for the worker
+        assert all(a.status_code == 200 or a.json()["error"].startswith("another report") for a in answers
+                   if a not in too_many)
+    finally:
+        hub.stop()
+
+
 def test_a_report_that_overruns_gives_503_and_its_worker_is_replaced(tmp_path: Path) -> None:
     from bench.api_load import END, heavy_history
     from sync.catalog.store import CatalogStore

@@ -409,10 +409,11 @@ def _csv_number(value: str, name: str) -> float:
 
 
 class ApiServer:
-    """The API served by waitress on a background thread (``port=0`` picks a free port)."""
+    """The API served by waitress on a background thread (``port=0`` picks a free port); ``threads``: requests
+    served at once (the service gives ReportPool.threads: reports waiting never take them all)."""
 
-    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.server = create_server(app, host=host, port=port, threads=4)
+    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> None:
+        self.server = create_server(app, host=host, port=port, threads=threads)
         self.port = int(self.server.effective_port)  # type: ignore[union-attr]
         self.host = host
         self._closing = threading.Event()

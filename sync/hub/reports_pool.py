@@ -42,6 +42,9 @@ WAIT_S = 30.0
 """How long a request waits for a free worker before it is answered 503 (try again)."""
 TIMEOUT_S = 120.0
 """How long one report may compute before its worker is stopped and the caller answered 503."""
+QUEUE = 4
+"""Report requests that may wait for a worker at once; one more is answered 503 at once, so waiting reports
+never take every thread of the API's server (``ReportPool.threads``): health and the other routes answer."""
 
 
 class ReportUnavailable(FloorLinkError):
@@ -176,6 +179,8 @@ class ReportPool:
         self.wait_s = wait_s
         self.timeout_s = timeout_s
         self._slots = threading.BoundedSemaphore(max(1, self.workers))  # one report per worker at a time
+        self._asking = 0  # requests computing or waiting for a slot
+        self._count = threading.Lock()
         self._swap = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
         self.replaced = 0  # pools replaced after a crash or an overrun (for tests and the log)
@@ -196,6 +201,22 @@ class ReportPool:
         """The report ``name`` of ``REPORTS`` with ``args`` (already checked by the API)."""
         if name not in REPORTS:
             raise KeyError(name)
+        with self._count:
+            if self._asking >= max(1, self.workers) + QUEUE:
+                raise ReportUnavailable("too many reports are being asked for at once; try again in a moment")
+            self._asking += 1
+        try:
+            return self._run(name, args)
+        finally:
+            with self._count:
+                self._asking -= 1
+
+    @property
+    def threads(self) -> int:
+        """HTTP threads the API needs so that reports computing and waiting leave some for the other routes."""
+        return max(1, self.workers) + QUEUE + 3
+
+    def _run(self, name: str, args: dict[str, Any]) -> Any:
         if not self._slots.acquire(timeout=self.wait_s):
             raise ReportUnavailable("another report is being computed; try again in a moment")
         try:

@@ -224,7 +224,7 @@ class HubService:
                                             integrate_tokens=self.config.api_integrate_tokens, now=self.clock,
                                             health=self.health, max_days=self.config.api_max_days,
                                             reports=self.reports),
-                                 self.config.api_host, self.config.api_port).start()
+                                 self.config.api_host, self.config.api_port, threads=self.reports.threads).start()
         return self
 
     def wait_ready(self, timeout: float = 10.0) -> bool:
