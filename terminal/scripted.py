@@ -32,8 +32,9 @@ from sync.station.workorders import RoutedOperation, RoutedWorkOrder
 from terminal.decode.pdf import PrintedLabel, read_labels, render_pdf, write_label_images
 from terminal.station.session import Feedback, StationSession, Tone
 
-#: refusals that only mean "not yet": the hub's message has not reached this station
-NOT_YET = ("is not routed to this station", "waits for operation")
+#: refusals that only mean "not yet": the hub's message has not reached this station, or a person (--by-hand) has
+#: not finished the step or the part work order this one waits for
+NOT_YET = ("is not routed to this station", "waits for operation", "waits for parts")
 
 
 @dataclass
