@@ -201,7 +201,9 @@ def test_a_report_that_overruns_gives_503_and_its_worker_is_replaced(tmp_path: P
         catalog.close()
 
 
-def test_the_hub_program_leaves_no_process_behind_when_it_stops(tmp_path: Path, mosquitto: Any) -> None:
+@pytest.mark.parametrize("stop", ["SIGTERM", "Ctrl+C"])
+def test_the_hub_program_leaves_no_process_behind_when_it_stops(tmp_path: Path, mosquitto: Any, stop: str) -> None:
+    """SIGTERM (systemd) reaches the hub; Ctrl+C in its terminal reaches the hub and its workers alike."""
     released_catalog(tmp_path / "catalog.db").close()
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
@@ -210,17 +212,22 @@ def test_the_hub_program_leaves_no_process_behind_when_it_stops(tmp_path: Path, 
            "FLOORLINK_NODE_DATA_DIR": str(tmp_path), "FLOORLINK_HUB_API_TOKENS": TOKEN}
     proc = subprocess.Popen([sys.executable, "-m", "sync.hub", "--db", str(tmp_path / "hub.db"), "--catalog-db",
                              str(tmp_path / "catalog.db"), "--api-port", str(api_port)],
-                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     try:
-        assert proc.stdout is not None
+        assert proc.stdout is not None and proc.stderr is not None
         ready = proc.stdout.readline()
         assert "hub ready" in ready, ready
         base = ready.split("API on ")[1].strip()
         assert get(f"{base}/kpis").status_code == 200
         children = psutil.Process(proc.pid).children(recursive=True)
         assert children, "the report worker runs as a child process"
-        proc.send_signal(signal.SIGTERM)
+        if stop == "SIGTERM":
+            proc.send_signal(signal.SIGTERM)
+        else:  # the terminal sends SIGINT to the whole foreground process group
+            os.killpg(proc.pid, signal.SIGINT)
         assert proc.wait(30) == 0
+        assert "KeyboardInterrupt" not in proc.stderr.read()
         gone, alive = psutil.wait_procs(children, timeout=5)
         assert not alive, f"left running after the hub stopped: {[p.cmdline() for p in alive]}"
     finally:

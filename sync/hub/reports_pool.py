@@ -143,10 +143,14 @@ _worker: tuple[Any, Path, dict[tuple[str, int], Any]] | None = None  # (read-onl
 
 
 def _open(db: Path, catalog_db: Path) -> None:
-    """Pool initializer: the worker's own read-only connection to the hub database."""
+    """Pool initializer: the worker's own read-only connection to the hub database. Ctrl+C in the hub's
+    terminal reaches the worker too: it is ignored here, the hub stops its workers itself (ReportPool.close)."""
     global _worker
+    import signal
+
     from sync.store.database import Store
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker = (Store(db, device_id="hub-reports", kind="", read_only=True), catalog_db, {})
 
 
