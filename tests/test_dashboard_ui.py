@@ -120,6 +120,8 @@ def test_every_panel_renders_and_is_saved(screen: Screen, artifacts: Path, qtbot
     assert win.centres.rows.rowCount() == 4 and win.centres.rows.rows[0].status == "running"
     assert win.tabs.tabText(win.tab_index("alerts")) == "Alerts (2)"
     assert len(win.load.today.series()) == 1 and len(win.kpis.oee.series()) == 1
+    assert all(line.pointsVisible() for chart in (win.kpis.oee, win.kpis.delivery) for line in chart.series()), \
+        "a day with the only value is drawn as a point"
     assert not win.banner.isVisible()
 
 

@@ -661,6 +661,7 @@ class KpiPanel(QWidget):
             pen.setWidth(3)
             pen.setColor(QColor(look.SERIES[number % len(look.SERIES)]))  # a colour of its own each
             line.setPen(pen)
+            line.setPointsVisible(True)  # a day alone (the first finished order) is a point, not an invisible line
             for i, v in enumerate(values):
                 if v is not None:
                     line.append(i, v * 100)
