@@ -98,23 +98,40 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60
     raise RuntimeError(f"no healthy API at {url} within {timeout:.0f} s")
 
 
+#: hubs told to stop, waited for after the measurements (a hub takes seconds to stop: not what is measured)
+STOPPING: list[tuple[subprocess.Popen[bytes], dict[str, Any], tempfile.TemporaryDirectory[str]]] = []
+
+
 def start_hub(command: list[str], env: dict[str, str]) -> dict[str, Any]:
-    """Launch to a healthy API, then SIGTERM: seconds, and whether it stopped cleanly."""
+    """Launch to a healthy API, then SIGTERM; whether it stopped cleanly is filled in by :func:`stopped`."""
     from sync.broker import free_port
 
     port = free_port()
-    with tempfile.TemporaryDirectory(prefix="floorlink-bench-startup-") as data:
-        started = time.time()
-        process = subprocess.Popen([*command, "--allow-unknown-devices", "--api-port", str(port)], cwd=data,
-                                   env=dict(env, FLOORLINK_NODE_DATA_DIR=data), stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+    data = tempfile.TemporaryDirectory(prefix="floorlink-bench-startup-")
+    started = time.time()
+    process = subprocess.Popen([*command, "--allow-unknown-devices", "--api-port", str(port)], cwd=data.name,
+                               env=dict(env, FLOORLINK_NODE_DATA_DIR=data.name), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    result: dict[str, Any] = {"stopped_cleanly": None}
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}/api/v1/health", process)
+        result["healthy_api_s"] = round(time.time() - started, 3)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        STOPPING.append((process, result, data))
+    return result
+
+
+def stopped() -> None:
+    """Wait for the hubs told to stop: exit status 0 is a clean stop."""
+    while STOPPING:
+        process, result, data = STOPPING.pop()
         try:
-            wait_healthy(f"http://127.0.0.1:{port}/api/v1/health", process)
-            healthy = time.time() - started
-        finally:
-            process.send_signal(signal.SIGTERM)
-            code = process.wait(timeout=60)
-    return {"healthy_api_s": round(healthy, 3), "stopped_cleanly": code == 0}
+            result["stopped_cleanly"] = process.wait(timeout=60) == 0
+        except subprocess.TimeoutExpired:
+            process.kill()
+            result["stopped_cleanly"] = False
+        data.cleanup()
 
 
 def start_kiosk(command: list[str], env: dict[str, str]) -> dict[str, Any]:
@@ -208,6 +225,7 @@ def main() -> None:
                       f"{key} frozen {frozen[key]} s (first {frozen['first_s']} s) vs "
                       f"python -m {MODULES[app]} {unfrozen[key]} s (first {unfrozen['first_s']} s)", flush=True)
         finally:
+            stopped()
             if broker is not None:
                 broker.stop()
     met: dict[str, bool | None] = {}

@@ -4,7 +4,8 @@
 #   hub       answers its API: /api/v1/health, and /api/v1/orders with the bearer token (401 without);
 #             computes KPIs in its report worker and leaves no process behind
 #   kiosk     (offscreen) shows the gallery from a catalog database of released revisions, sync on
-#   terminal  (offscreen) shows its station screen and decodes a badge label from an image
+#   terminal  (offscreen) shows its station screen, decodes a badge label from an image (logging the
+#             worker in) and records an event naming her (a device.heartbeat in its outbox)
 # Usage: build/smoke.sh DIST_FOLDER [hub|kiosk|terminal|all]...   (DIST_FOLDER/floorlink-APP/floorlink-APP)
 set -euo pipefail
 dist=$(cd "${1:?usage: build/smoke.sh DIST_FOLDER [hub|kiosk|terminal|all]...}" && pwd)
@@ -96,10 +97,19 @@ smoke_terminal() {
   echo "smoke: terminal starts offscreen, shows its station screen and decodes a badge label from an image"
   "$terminal" --help | grep -q -- "--dashboard"
   cp "$here/smoke-badge.png" "$data/camera/"   # a QR badge label, E-0042
-  (cd "$data" && FLOORLINK_NODE_DATA_DIR="$data" "$terminal" --windowed --source "folder:$data/camera" --report-ready) \
-    > "$work/terminal.out" 2>&1 || { echo "terminal failed:"; cat "$work/terminal.out"; exit 1; }
+  # the demo roster knows badge E-0042: the scan logs Li Wei in, and the heartbeat recorded next names her
+  (cd "$data" && FLOORLINK_NODE_DATA_DIR="$data" FLOORLINK_NODE_DEVICE_ID=st-smoke FLOORLINK_STATION_DEMO_ROSTER=true \
+    "$terminal" --windowed --source "folder:$data/camera" --report-ready) \
+    > "$work/terminal.out" 2>&1 || { echo "terminal failed or did not stop cleanly:"; cat "$work/terminal.out"; exit 1; }
   grep -q "^READY" "$work/terminal.out" || { echo "terminal showed no screen:"; cat "$work/terminal.out"; exit 1; }
   grep -q "^SCANNED FL1:BADGE:E-0042:A$" "$work/terminal.out" || { echo "terminal decoded nothing:"; cat "$work/terminal.out"; exit 1; }
+  grep -q "^RECORDED device.heartbeat worker=E-0042$" "$work/terminal.out" \
+    || { echo "terminal recorded no event naming the badge:"; cat "$work/terminal.out"; exit 1; }
+  echo "smoke: terminal's event is in its outbox ($data/st-smoke.db)"
+  "$python" -c 'import json, sqlite3, sys
+rows = sqlite3.connect(sys.argv[1]).execute("SELECT body FROM outbox WHERE type = ?", ("device.heartbeat",)).fetchall()
+sys.exit(0 if any(json.loads(body).get("worker") == "E-0042" for (body,) in rows) else 1)' "$data/st-smoke.db" \
+    || { echo "no device.heartbeat naming E-0042 in the terminal's outbox"; exit 1; }
   echo "smoke: terminal passed"
 }
 

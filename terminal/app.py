@@ -116,7 +116,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                              "pairing code with the camera, write it, then start (deploy/systemd's unit does this)")
     parser.add_argument("--report-ready", action="store_true",
                         help="print READY once the station screen shows and, with a camera source, SCANNED and the "
-                             "text of the first confirmed scan, then quit (smoke test)")
+                             "text of the first confirmed scan, then RECORDED once a heartbeat naming who is logged in "
+                             "is in the outbox, then quit (smoke test)")
     logs.add_log_argument(parser)
     return parser.parse_args(list(argv))
 
@@ -244,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     heartbeat = QTimer(window)
     heartbeat.timeout.connect(lambda: send_heartbeat(window, ledger, sync))
     heartbeat.start(settings.get("station.heartbeat_seconds") * 1000)
-    reporter = ReadyReport(app) if args.report_ready else None
+    reporter = ReadyReport(app, ledger) if args.report_ready else None
     camera, camera_note = start_camera(camera_settings, reporter.watch if reporter is not None else None)
     if camera is not None:
         window.attach_camera(camera)
@@ -262,10 +263,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 class ReadyReport:
     """``--report-ready``: READY when the first snapshot is drawn; with a camera, SCANNED <text> at the
-    first confirmed scan (exit 1 when none comes within a minute); then quit."""
+    first confirmed scan (exit 1 when none comes within a minute), then RECORDED once the scan's effect is
+    an event in the outbox: a ``device.heartbeat`` naming who the scan logged in; then quit."""
 
-    def __init__(self, app: QApplication) -> None:
+    def __init__(self, app: QApplication, ledger: StoredLedger) -> None:
         self.app = app
+        self.ledger = ledger
+        self.window: StationWindow | None = None
         self.scans: list[str] = []
         self.ready = False
         self.camera = False
@@ -277,6 +281,7 @@ class ReadyReport:
 
     def start(self, window: StationWindow, camera: bool) -> None:
         self.camera = camera
+        self.window = window
 
         def ready() -> None:
             window.wait_idle(10)
@@ -301,6 +306,22 @@ class ReadyReport:
         if self.done or not self.ready or (self.camera and not self.scans):
             return
         self.done = True
-        if self.scans:
-            print(f"SCANNED {self.scans[0]}", flush=True)
-        QTimer.singleShot(0, self.app.quit)
+        if not self.scans:
+            QTimer.singleShot(0, self.app.quit)
+            return
+        print(f"SCANNED {self.scans[0]}", flush=True)
+        window = self.window
+        assert window is not None
+
+        def heartbeat() -> dict[str, object]:
+            body = heartbeat_body(window.session)
+            self.ledger.heartbeat(body)
+            return body
+
+        def recorded(body: dict[str, object]) -> None:
+            print(f"RECORDED device.heartbeat worker={body['worker']}", flush=True)
+            self.app.quit()
+
+        # after this turn of the loop: the window has queued the scan itself on the same one-thread runner,
+        # so the heartbeat is recorded after the scan took effect
+        QTimer.singleShot(0, lambda: window.run(heartbeat, recorded))

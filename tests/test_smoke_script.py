@@ -1,6 +1,6 @@
 """build/smoke.sh checks what it prints: run against the programs from source (wrappers standing in
 for the frozen bundles), the hub answers its API with its token, the kiosk shows released revisions and
-the terminal step really starts the station offscreen and decodes a label."""
+the terminal step really starts the station offscreen, decodes a label and records an event."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ def test_the_smoke_script_runs_each_app_and_the_terminal_decodes_a_label(tmp_pat
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "smoke: all passed" in done.stdout
     assert "decodes a badge label from an image" in done.stdout
+    assert "terminal's event is in its outbox" in done.stdout  # the scan logged the worker in, a heartbeat names her
     for app in ("hub", "kiosk", "terminal"):
         assert f"smoke: {app} passed" in done.stdout
 
