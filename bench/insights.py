@@ -60,7 +60,8 @@ def release_all(path: Path) -> list[Any]:
 
 def write_year(store: Store, products: list[Any], events: int, seed: int) -> dict[str, Any]:
     """``events`` orders and funnel sessions over the year before END (sync.hub.demand_traffic, as the demo)."""
-    return write_traffic(store, products, events, seed, end=END, days=DAYS)
+    written = write_traffic(store, products, events, seed, end=END, days=DAYS)
+    return {"events": written["events"], "planted": written["planted"]}
 
 
 def stock_for(store: Store, products: list[Any], now: datetime, days: int = 45) -> int:

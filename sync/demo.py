@@ -31,7 +31,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -43,7 +43,7 @@ from sync.catalog import load_catalog
 from sync.catalog.store import CatalogStore
 from sync.errors import CatalogError, FloorLinkError
 from sync.hub.core import HubCore, HubOptions
-from sync.hub.demand_traffic import stock_for_days, write_traffic
+from sync.hub.demand_traffic import place_history, stock_for_days, write_traffic
 from sync.pin import hash_pin
 from sync.store import Store
 from sync.times import from_iso
@@ -102,6 +102,8 @@ def release_catalog(folder: Path, database: Path) -> dict[str, int]:
 HISTORY_SESSIONS, HISTORY_DAYS, HISTORY_SEED, HISTORY_DEVICE = 12_000, 91, 11, "kiosk-history"
 #: the option the history makes grow: the 750 Wh battery of the mountain bike (its own BAT-750, 42 days to buy)
 HISTORY_PLANTED = ("MTB", "battery", "b750")
+#: past orders placed, built and shipped over the same quarter (three or four a week), from their own device
+HISTORY_ORDERS, HISTORY_ORDER_DEVICE = 40, "kiosk-history-orders"
 
 
 def seed_demand_history(folder: Path, data: Path, now: datetime) -> str | None:
@@ -120,8 +122,18 @@ def seed_demand_history(folder: Path, data: Path, now: datetime) -> str | None:
         products = list(load_catalog(folder).products.values())
         written = write_traffic(store, products, HISTORY_SESSIONS, HISTORY_SEED, end=now, days=HISTORY_DAYS,
                                 order_share=0.0, device=HISTORY_DEVICE, swell=0.0, planted=HISTORY_PLANTED, growth=6.0)
+        # the shop had the parts: a count at the start of the quarter, so the history buys nothing
+        start = now - timedelta(days=HISTORY_DAYS + 1)
+        with store.transaction("history opening count") as tx:
+            core.inventory.counts(tx, [(code, 100_000) for code in sorted(
+                {c for p in products for c, it in p.items.items() if it.kind == "purchased"})], "demo",
+                "count at the start of the history", start)
+        revisions = {p.code: max(r.number for r in catalog.revisions(p.code) if r.state == "released")
+                     for p in products}
+        placed = place_history(core, products, HISTORY_ORDERS, HISTORY_SEED + 1, end=now, days=HISTORY_DAYS,
+                      planted=HISTORY_PLANTED, growth=6.0, device=HISTORY_ORDER_DEVICE, revisions=revisions, pool=written["pool"])
         stock_for_days(core, products, now, HISTORY_DAYS, zone)
-        return str(written["planted"])
+        return f"{placed} past orders built and shipped, {written['planted']} rising"
     finally:
         store.close()
         catalog.close()
@@ -158,8 +170,8 @@ class Demo:
         if self.demand_history:
             planted = seed_demand_history(self.catalog, self.data, datetime.now(ZoneInfo(SITE_ZONE)))
             if planted:
-                print(f"demand history: {HISTORY_SESSIONS} kiosk sessions over {HISTORY_DAYS} days, "
-                      f"{planted} rising", flush=True)
+                print(f"demand history: {HISTORY_SESSIONS} kiosk sessions over {HISTORY_DAYS} days, {planted}",
+                      flush=True)
         self.broker = EmbeddedBroker(port=self.broker_port, data_dir=self.data / "broker").start()
         print(f"embedded broker on 127.0.0.1:{self.broker.port}", flush=True)
         hub = self.spawn("hub", [sys.executable, "-m", "sync.hub", "--allow-unknown-devices",

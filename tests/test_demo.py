@@ -8,7 +8,7 @@ import re
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -150,6 +150,7 @@ def test_demand_history_raises_the_planted_purchasing_warning_without_giving_sta
     import os
     import signal
     import time
+    import urllib.parse
     import urllib.request
 
     from sync.demo import API_TOKEN, HISTORY_PLANTED
@@ -170,9 +171,9 @@ def test_demand_history_raises_the_planted_purchasing_warning_without_giving_sta
                 break
         assert api, "the demo never said where its API is"
 
-        def get(path: str) -> object:
+        def get(path: str, timeout: float = 10) -> object:
             request = urllib.request.Request(api + path, headers={"Authorization": f"Bearer {API_TOKEN}"})
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
                 return json.loads(response.read())
 
         alerts: list[dict[str, object]] = []
@@ -182,7 +183,16 @@ def test_demand_history_raises_the_planted_purchasing_warning_without_giving_sta
         warning = next((a for a in alerts if a["subject"] == "BAT-750"), None)
         assert warning is not None, alerts
         assert "runs short" in str(warning["message"]) and "order" in str(warning["message"])
-        assert get("/orders") == [] and get("/requisitions") == []  # history is not work
+        orders = get("/orders")
+        assert isinstance(orders, list) and len(orders) >= 30, "a quarter of past orders"
+        assert {o["status"] for o in orders} == {"done"}, "history is built: no station gets work"
+        assert get("/requisitions") == [], "and bought nothing still open"
+        since = urllib.parse.quote((datetime.now(UTC) - timedelta(days=28)).isoformat())
+        kpis = get(f"/kpis?since={since}")  # the dashboard's KPIs read the orders done in the period
+        assert kpis["cycle_time_hours"]["orders"] >= 5, kpis  # type: ignore[index]
+        assert kpis["on_time_delivery"] is not None, kpis  # type: ignore[index]
+        report = get("/demand", timeout=120)  # forecasts every item: seconds on a busy machine
+        assert report["make_to_stock"], "the most ordered configurations"  # type: ignore[index]
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)

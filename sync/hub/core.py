@@ -220,6 +220,8 @@ class HubCore:
         self._demand_at: datetime | None = None  # when demand_check last forecast demand
         #: operation events moved what follows and the plan was not made again yet (see _replan_before_commit)
         self._replan_due: datetime | None = None
+        self._written_settled: set[str] = set()  # finished orders whose final times _persist_plan has written
+        self._routed: dict[str, tuple[str, RoutedWorkOrder]] = {}  # work order -> (stored body, parsed), recent ones
         self._overdue_checked: datetime | None = None  # when tick last looked for planned work not started in time
         self.inventory = stock.Inventory(self)
         """The stock ledger and the requisitions' lifecycle (sync.hub.stock); the planner nets against it."""
@@ -473,13 +475,22 @@ class HubCore:
         """Write what a replan moved (operations, work orders, promises, requisition dates) in ``tx``,
         re-release moved work orders to their stations, publish each changed promise, and raise an
         alert when a promise moves later. Called under the planning lock, in the event's transaction."""
-        stored = {(r[0], r[1]): (r[2], r[3], r[4]) for r in tx.execute(
-            "SELECT work_order, op, planned_start, planned_end, lane FROM wo_ops").fetchall()}
+        # an order finished and written once does not move again: only the others are compared (a hub with a
+        # quarter of done orders read every one of their operations on each replan)
+        live = [oid for oid in self.planner.plans if oid not in self._written_settled]
+        wo_ids = [wo.id for oid in live for wo in self.planner.plans[oid].work_orders]
+        stored: dict[tuple[str, int], tuple[Any, ...]] = {}
+        for i in range(0, len(wo_ids), 500):
+            chunk = wo_ids[i:i + 500]
+            stored.update({(r[0], r[1]): (r[2], r[3], r[4]) for r in tx.execute(
+                "SELECT work_order, op, planned_start, planned_end, lane FROM wo_ops WHERE work_order IN "
+                f"({','.join('?' * len(chunk))})", chunk).fetchall()})
         promised = {r[0]: (r[1], r[2], r[3] or r[1]) for r in tx.execute(
             "SELECT order_id, promise, promise_reason, first_promise FROM orders WHERE ships_from_stock = 0").fetchall()}
         op_rows: list[tuple[Any, ...]] = []
         moved: dict[str, dict[int, datetime]] = {}
-        for order_id, plan in self.planner.plans.items():
+        for order_id in live:
+            plan = self.planner.plans[order_id]
             if plan.ships_from_stock or order_id not in promised:
                 continue
             touched = False
@@ -514,6 +525,7 @@ class HubCore:
         if op_rows:
             tx.db.conn.executemany("UPDATE wo_ops SET planned_start = ?, planned_end = ?, lane = ? "
                                    "WHERE work_order = ? AND op = ?", op_rows)
+        self._written_settled.update(oid for oid in live if self.planner.settled(oid))
         for wo_id, starts in moved.items():
             row = tx.execute("SELECT body, stations FROM work_orders WHERE id = ?", [wo_id]).fetchone()
             if row is None:
@@ -582,7 +594,12 @@ class HubCore:
         if row is None:
             raise PlanningError(f"unknown work order {wo_id}", where=f"{type_} from {device_id}",
                                 fix="scan a label the hub released", code="unknown_work_order")
-        routed_wo = RoutedWorkOrder.from_body(json.loads(row[0]), "stored work order")
+        cached = self._routed.get(wo_id)
+        if cached is None or cached[0] != row[0]:  # parsed again only when the stored body changed
+            cached = self._routed[wo_id] = (row[0], RoutedWorkOrder.from_body(json.loads(row[0]), "stored work order"))
+            if len(self._routed) > 2000:
+                self._routed.pop(next(iter(self._routed)))
+        routed_wo = cached[1]
         op = next((o for o in routed_wo.operations if o.number == op_no), None)
         if op is None:
             raise PlanningError(f"work order {wo_id} has no operation {op_no}", where=f"{type_} from {device_id}",

@@ -338,16 +338,25 @@ class Inventory:
 
     def count(self, tx: Transaction, item: Any, counted: Any, by: str, reason: str, at: datetime) -> dict[str, Any]:
         """A stock count: the ledger moves by the difference to what it said; the planner nets the new stock."""
+        return self.counts(tx, [(item, counted)], by, reason, at)[0]
+
+    def counts(self, tx: Transaction, rows: list[tuple[Any, Any]], by: str, reason: str,
+               at: datetime) -> list[dict[str, Any]]:
+        """Several counts (item, counted) at once, each a movement as :meth:`count`, and one replan after them."""
+        answers = []
         with self.core._lock:
-            code = self._known(item)
-            figure = quantity(counted, "counted", allow_zero=True)
-            self.openings(tx, at)
-            before = on_hand(tx.db.query, code).get(code, 0.0)
-            delta = figure - before
-            movement = self._record(tx, code, delta, "count", by, reason or "stock count", at, in_plan=False,
-                                    counted=figure)
+            for item, counted in rows:
+                code = self._known(item)
+                figure = quantity(counted, "counted", allow_zero=True)
+                self.openings(tx, at)
+                before = on_hand(tx.db.query, code).get(code, 0.0)
+                delta = figure - before
+                movement = self._record(tx, code, delta, "count", by, reason or "stock count", at, in_plan=False,
+                                        counted=figure)
+                answers.append({"movement": movement, "item": code, "was": before, "on_hand": figure,
+                                "difference": delta})
             self._replan(tx, at)
-        return {"movement": movement, "item": code, "was": before, "on_hand": figure, "difference": delta}
+        return answers
 
     def receive(self, tx: Transaction, requisition: Any, qty: Any, by: str, reason: str, at: datetime,
                 item: Any = None) -> dict[str, Any]:

@@ -238,6 +238,10 @@ class Planner:
             plan.reason = self._explain(top, constraint, now, end)
             self._refresh_requisitions(plan)
 
+    def settled(self, order_id: str) -> bool:
+        """The order is finished: its times are what happened, no replan moves them again."""
+        return order_id in self._settled
+
     def _finished(self, plan: OrderPlan) -> bool:
         for wo in plan.work_orders:
             state = self._work_orders[wo.id]
