@@ -24,6 +24,7 @@ from kiosk.events import EventSink
 from kiosk.pinyin import PinyinComposer
 from kiosk.promise import DateStory, firm_date
 from kiosk.status import KioskStatus, memory_status
+from kiosk.steps import Page, paginate
 from kiosk.texts import N_, money
 from sync.errors import ConfigurationError, FloorLinkError
 from sync.numbers import is_order_number
@@ -99,7 +100,9 @@ class AttributeView:
     help: Label | None
     options: list[OptionState]
     suggested: str | None
-    """The option the kiosk takes when the customer moves on without choosing."""
+    """The option the kiosk takes when the customer moves on without choosing (shown preselected)."""
+    default: str | None = None
+    """The catalog's default option: marked "Recommended"."""
 
 
 @dataclass(frozen=True)
@@ -203,7 +206,10 @@ class KioskModel:
     def _reset_session(self) -> None:
         self.product: Product | None = None
         self.configurator: ProductConfigurator | None = None
-        self.step = 0
+        self.pages: list[Page] = []
+        """The product's option screens, one decision at a time (kiosk.steps.paginate)."""
+        self.at = 0
+        """Index of the options page shown (into :attr:`pages`)."""
         self.focus: tuple[str, str] | None = None
         self.notice: Notice | None = None
         self.filled: dict[str, str] = {}
@@ -250,7 +256,8 @@ class KioskModel:
 
     def _funnel_key(self) -> str:
         if self.screen == Screen.OPTIONS and self.product is not None:
-            return f"options:{self.groups[self.step].code}"
+            page = self.page
+            return f"options:{self.groups[page.step].code}" + (f".{page.index + 1}" if page.index else "")
         return str(self.screen)
 
     def note_for_staff(self, problem: str) -> None:
@@ -383,7 +390,8 @@ class KioskModel:
         self.touch()
         self.product = self.catalog.products[code]
         self.configurator = ProductConfigurator(self.product)
-        self.step = 0
+        self.pages = paginate(self.product, [g.code for g in self.groups])
+        self.at = 0
         self.focus = None
         self.notice = None
         self._go(Screen.OPTIONS)
@@ -397,20 +405,32 @@ class KioskModel:
         used = {a.group for a in self.product.attributes}
         return [g for g in self.product.groups if g.code in used]
 
+    @property
+    def page(self) -> Page:
+        """The options page shown."""
+        if not self.pages:
+            raise ConfigurationError("no product chosen", where="kiosk", fix="choose a product first")
+        return self.pages[self.at]
+
+    @property
+    def step(self) -> int:
+        """Index of the group (in :attr:`groups`) of the page shown."""
+        return self.pages[self.at].step if self.pages else 0
+
     def _config(self) -> ProductConfigurator:
         if self.configurator is None:
             raise ConfigurationError("no product chosen", where="kiosk", fix="choose a product first")
         return self.configurator
 
     def attributes(self) -> list[AttributeView]:
-        """The attributes of the current group with the state of every option."""
+        """The attributes of the page shown with the state of every option."""
         config = self._config()
         assert self.product is not None
-        group = self.groups[self.step].code
+        asked = self.page.attributes
         suggested = config.complete()
         return [AttributeView(a.code, dict(a.label), dict(a.help) if a.help else None,
-                              config.options(a.code), suggested.get(a.code))
-                for a in self.product.attributes if a.group == group]
+                              config.options(a.code), suggested.get(a.code), a.default or a.options[0].code)
+                for a in self.product.attributes if a.code in asked]
 
     def option_state(self, attribute: str, option: str) -> OptionState:
         for state in self._config().options(attribute):
@@ -537,15 +557,15 @@ class KioskModel:
                              {"option": self._labels(attribute, option)[1]})
         self._changed()
 
-    def _fill_group(self) -> list[Picked]:
-        """Take the suggested option for every attribute of this group the customer left open; what was taken."""
+    def _fill(self, pages: list[Page]) -> list[Picked]:
+        """Take the suggested option for every attribute of ``pages`` the customer left open; what was taken."""
         config = self._config()
         assert self.product is not None
-        group = self.groups[self.step].code
-        suggested = config.complete()
+        asked = {code for page in pages for code in page.attributes}
         taken = []
+        suggested = config.complete() if any(code not in config.choices for code in asked) else {}
         for attr in self.product.attributes:
-            if attr.group == group and attr.code not in config.choices:
+            if attr.code in asked and attr.code not in config.choices:
                 code = suggested[attr.code]
                 config.choose(attr.code, code)
                 self.filled[attr.code] = code
@@ -555,9 +575,8 @@ class KioskModel:
                                     option.price if option else Decimal(0)))
         return taken
 
-    def next(self) -> None:
-        self.touch()
-        taken = self._fill_group()
+    def _announce(self, taken: list[Picked]) -> None:
+        """Priced options the kiosk filled in are said with their price and a Change button; free ones are not."""
         self.focus = None
         self.notice = None
         self.picked = [p for p in taken if p.price]  # a free default is no surprise; a price is
@@ -568,11 +587,49 @@ class KioskModel:
                      for lang in LANGUAGES}
             self.notice = Notice(N_("We picked for you: {options}. Tap Change to choose another."),
                                  {"options": names}, "warn")
-        if self.step + 1 < len(self.groups):
+
+    def next(self) -> None:
+        """The page's open questions take their preselected option; on to the next page (or the summary)."""
+        self.touch()
+        self._announce(self._fill([self.page]))
+        if self.at + 1 < len(self.pages):
             self._go(Screen.OPTIONS)
-            self.step += 1
+            self.at += 1
         else:
             self._go(Screen.SUMMARY)
+        self._changed()
+
+    def jump(self, step: int) -> None:
+        """A tap on a group in the side panel's list of steps: its first page. Pages passed over on the
+        way forward take their preselected options, as Next would (announced when priced)."""
+        if not 0 <= step < len(self.groups):
+            raise ConfigurationError(f"no step {step}", where="kiosk", fix=f"0 to {len(self.groups) - 1}")
+        self.touch()
+        target = next(i for i, page in enumerate(self.pages) if page.step == step)
+        self._announce(self._fill(self.pages[self.at:target]) if target > self.at else [])
+        self._go(Screen.OPTIONS)
+        self.at = target
+        self._changed()
+
+    def can_finish(self) -> bool:
+        """Every question still open has an option the kiosk can preselect ("Looks good" may skip them)."""
+        if self.configurator is None or self.product is None:
+            return False
+        try:
+            suggested = self.configurator.complete()
+        except FloorLinkError:
+            return False
+        return all(a.code in suggested for a in self.product.attributes)
+
+    def finish(self) -> None:
+        """"Looks good — go to summary": every open question takes its preselected option (priced ones are
+        announced on the summary with a Change button each)."""
+        self.touch()
+        if not self.can_finish():
+            self.next()
+            return
+        self._announce(self._fill(self.pages[self.at:]))
+        self._go(Screen.SUMMARY)
         self._changed()
 
     def change(self, attribute: str) -> None:
@@ -582,9 +639,9 @@ class KioskModel:
         attr = self.product.attribute(attribute)
         if attr is None:
             raise ConfigurationError(f"unknown attribute {attribute!r}", where="kiosk")
-        step = next(i for i, g in enumerate(self.groups) if g.code == attr.group)
+        at = next(i for i, page in enumerate(self.pages) if attribute in page.attributes)
         self._go(Screen.OPTIONS)
-        self.step = step
+        self.at = at
         chosen = self._config().choices.get(attribute)
         self.focus = (attribute, chosen) if chosen else None
         self.picked = []
@@ -598,14 +655,14 @@ class KioskModel:
         self.focus = None
         self.field_errors = {}
         if self.screen == Screen.OPTIONS:
-            if self.step > 0:
+            if self.at > 0:
                 self._go(Screen.OPTIONS)
-                self.step -= 1
+                self.at -= 1
             else:
                 self._go(Screen.GALLERY)
         elif self.screen == Screen.SUMMARY:
             self._go(Screen.OPTIONS)
-            self.step = len(self.groups) - 1
+            self.at = len(self.pages) - 1
         elif self.screen == Screen.DETAILS:
             self._go(Screen.SUMMARY)
         elif self.screen == Screen.GALLERY:

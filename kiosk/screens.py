@@ -26,6 +26,7 @@ from kiosk.qt import (
     QWidget,
 )
 from kiosk.status import age_text
+from kiosk.steps import TILE_COLUMNS, tile_height
 from kiosk.texts import N_
 from kiosk.widgets import button, clear, image, label, restyle
 
@@ -130,7 +131,7 @@ class OptionsScreen(ScreenBase):
         self.picture = QLabel()
         self.picture.setObjectName("productImage")
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.picture.setFixedSize(340, 240)
+        self.picture.setFixedSize(340, 190)
         self.product_name = label("", "sideTitle")
         self.step_label = label("", "stepLabel")
         self.total = label("", "runningTotal")
@@ -138,7 +139,12 @@ class OptionsScreen(ScreenBase):
         self.ready.setWordWrap(True)
         for widget in (self.picture, self.product_name, self.step_label, self.total, self.ready):
             self.side.addWidget(widget)
+        self.steps = QVBoxLayout()  # the groups: a tap goes straight to one (pages passed take their defaults)
+        self.steps.setSpacing(6)
+        self.side.addSpacing(8)
+        self.side.addLayout(self.steps)
         self.side.addStretch(1)
+        self._steps_key: tuple[object, ...] = ()
         side_box = QWidget()
         side_box.setObjectName("sidePanel")
         side_box.setLayout(self.side)
@@ -161,8 +167,10 @@ class OptionsScreen(ScreenBase):
 
         self.back = button("", model.back, "backButton")
         self.undo = button("", model.undo, "undoButton")
+        self.finish = button("", model.finish, "finishButton")
+        """"Looks good — go to summary": every open question takes its preselected option."""
         self.next = button("", model.next, "nextButton", role="primary")
-        self.root.addLayout(nav_bar(self.back, self.undo, self.next, stretch_after=2))
+        self.root.addLayout(nav_bar(self.back, self.undo, self.finish, self.next, stretch_after=2))
         self._layout_key: tuple[object, ...] = ()
         self._shown_focus: tuple[str, str] | None = None
         self._stale: set[QPushButton] = set()
@@ -179,7 +187,8 @@ class OptionsScreen(ScreenBase):
         views = model.attributes()
         self.heading.setText(pick(dict(group.label), lang))
         self.product_name.setText(pick(dict(model.product.name), lang))
-        self.step_label.setText(tr("Step {step} of {steps}").format(step=model.step + 1, steps=len(model.groups)))
+        self.step_label.setText(tr("Step {step} of {steps}").format(step=model.at + 1, steps=len(model.pages)))
+        self._refresh_steps()
         price = model.price()
         self.total.setText(tr("Total so far: {price}").format(price=money(price.total, price.currency)))
         self.ready.setText(model.date_story(so_far=True).side_text(tr))
@@ -187,18 +196,20 @@ class OptionsScreen(ScreenBase):
         self.back.setText(tr("Back"))
         self.undo.setText(tr("Undo"))
         self.undo.setEnabled(model.can_undo())
-        last = model.step + 1 == len(model.groups)
+        last = model.at + 1 == len(model.pages)
         self.next.setText(tr("See summary") if last else tr("Next"))
-        layout_key = (model.product.code, model.step, lang)
-        if layout_key != self._layout_key:  # another group: swap its page in (built once)
+        self.finish.setText(tr("Looks good — go to summary"))
+        self.finish.setVisible(not last and model.can_finish())
+        layout_key = (model.product.code, model.at, lang)
+        if layout_key != self._layout_key:  # another page: swap it in (built once)
             if any(key[0] != model.product.code or key[2] != lang for key in self._pages):
                 self._drop_pages(keep=None)
             self._layout_key = layout_key
             self.scroller.takeWidget()  # keep the old page (cached) instead of deleting it
-            page, self._tiles = self._page(model.step)
+            page, self._tiles = self._page(model.at)
             self.scroller.setWidget(page)
-            if model.step + 1 < len(model.groups):  # build the next group while the customer reads
-                QTimer.singleShot(0, partial(self._prebuild, model.step + 1))
+            if model.at + 1 < len(model.pages):  # build the next page while the customer reads
+                QTimer.singleShot(0, partial(self._prebuild, model.at + 1))
         for view in views:  # after a tap: only texts and states change (fast)
             self._update_tiles(view)
         self._refresh_detail()
@@ -217,9 +228,25 @@ class OptionsScreen(ScreenBase):
                 inner.activate()
             self.scroller.ensureWidgetVisible(tile, 0, 24)
 
-    def _prebuild(self, step: int) -> None:
-        if self.model.product is not None and step < len(self.model.groups):
-            self._page(step)
+    def _prebuild(self, at: int) -> None:
+        if self.model.product is not None and at < len(self.model.pages):
+            self._page(at)
+
+    def _refresh_steps(self) -> None:
+        """The side panel's list of groups: done ones ticked, the current one highlighted; a tap jumps there."""
+        model = self.model
+        assert model.product is not None
+        key = (model.product.code, model.step, model.language)
+        if key == self._steps_key:
+            return
+        self._steps_key = key
+        clear(self.steps)
+        for index, group in enumerate(model.groups):
+            state = "current" if index == model.step else ("done" if index < model.step else "later")
+            text = ("✓ " if state == "done" else "") + pick(dict(group.label), model.language)
+            step = button(text, partial(model.jump, index), f"stepButton-{group.code}", role="step")
+            step.setProperty("state", state)
+            self.steps.addWidget(step)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
@@ -233,11 +260,11 @@ class OptionsScreen(ScreenBase):
                 page.deleteLater()
         self._pages = {}
 
-    def _page(self, step: int) -> tuple[QWidget, dict[tuple[str, str], QPushButton]]:
-        """The page of group ``step``: attribute titles, help and one tile per option."""
+    def _page(self, at: int) -> tuple[QWidget, dict[tuple[str, str], QPushButton]]:
+        """Options page ``at``: its questions' titles, help and one tile per option (kiosk.steps sizes)."""
         model = self.model
         assert model.product is not None
-        key = (model.product.code, step, model.language)
+        key = (model.product.code, at, model.language)
         if key in self._pages:
             return self._pages[key]
         lang = model.language
@@ -246,9 +273,9 @@ class OptionsScreen(ScreenBase):
         column = QVBoxLayout(page)
         column.setSpacing(12)
         tiles: dict[tuple[str, str], QPushButton] = {}
-        group = model.groups[step].code
+        asked = model.pages[at].attributes
         for attribute in model.product.attributes:
-            if attribute.group != group:
+            if attribute.code not in asked:
                 continue
             column.addWidget(label(pick(dict(attribute.label), lang), "attributeTitle"))
             if attribute.help:
@@ -258,9 +285,11 @@ class OptionsScreen(ScreenBase):
             for index, option in enumerate(attribute.options):
                 tile = button("", partial(model.tap_option, attribute.code, option.code),
                               f"option-{attribute.code}-{option.code}", role="option")
-                tile.setMinimumHeight(96)
+                tile.setFixedHeight(tile_height(attribute))
                 tiles[(attribute.code, option.code)] = tile
-                grid.addWidget(tile, index // 3, index % 3)
+                grid.addWidget(tile, index // TILE_COLUMNS, index % TILE_COLUMNS)
+            for column_index in range(TILE_COLUMNS):  # a two-option question keeps the tiles' width
+                grid.setColumnStretch(column_index, 1)
             column.addLayout(grid)
         column.addStretch(1)
         self._pages[key] = (page, tiles)
@@ -283,15 +312,17 @@ class OptionsScreen(ScreenBase):
         for option in view.options:
             tile = self._tiles[(view.code, option.code)]
             text = pick(option.label, lang)
-            if option.price:
-                text += "\n" + money(option.price, currency, sign=True)
+            text += "\n" + (money(option.price, currency, sign=True).replace("+", "+ ", 1) if option.price
+                            else tr("included"))
             if not option.available:
                 text += "\n" + tr("not with your choices")
-            elif not option.chosen and option.code == view.suggested and not chosen_here:
-                text += "\n" + tr("recommended")
+            elif option.code == view.default:
+                text += "\n" + tr("Recommended")
             if tile.text() != text:
                 tile.setText(text)
-            state = "chosen" if option.chosen else ("available" if option.available else "unavailable")
+            # the option the kiosk takes on Next shows chosen already: the customer changes only what matters
+            preselected = not chosen_here and option.available and option.code == view.suggested
+            state = "chosen" if option.chosen or preselected else ("available" if option.available else "unavailable")
             focused = "true" if model.focus == (view.code, option.code) else "false"
             if tile.property("state") != state or tile.property("focused") != focused:
                 tile.setProperty("state", state)

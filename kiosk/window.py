@@ -162,7 +162,7 @@ class KioskWindow(QWidget):
         if model.status_wanted:  # the staff panel's read touches the database: off the UI thread
             self.ops.run(model.status_reader(), model.set_status, what="staff panel read")
         screen.refresh()
-        place = (model.session_id, model.screen, model.step)
+        place = (model.session_id, model.screen, model.at)
         if place != self._place:  # a new customer or another step: every list starts at its top
             self._place = place
             for area in screen.findChildren(QScrollArea):

@@ -37,7 +37,7 @@ def summary_with_the_box(demo: Catalog) -> KioskModel:
     model = KioskModel(demo, MemorySink(), today=lambda: TODAY)
     to_group(model, "CARGO", "carry")
     model.tap_option("cargo_box", "box")  # the wooden box needs the wide stand (+¥260), left open
-    model.next()
+    model.finish()  # "Looks good — go to summary": the open questions take their preselected options
     return model
 
 

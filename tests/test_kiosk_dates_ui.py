@@ -72,7 +72,7 @@ def test_the_picked_option_is_announced_with_its_price_and_the_total_is_in_view(
     window, model = kiosk
     to_carry(qtbot, window, model, language)
     tap(qtbot, window, "option-cargo_box-box")
-    tap(qtbot, window, "nextButton")  # leaves the stand open: the box needs the wide one (+¥260)
+    tap(qtbot, window, "finishButton")  # leaves the stand open: the box needs the wide one (+¥260)
     assert model.screen == Screen.SUMMARY
     total = visible(window, QLabel, "totalAmount")
     assert len(total) == 1 and total[0].text() == "¥" + f"{model.price().total:,.0f}"
@@ -102,7 +102,7 @@ def test_a_later_firm_date_replaces_about_and_is_said_before_the_customer_leaves
                                                                                  language) -> None:
     window, model = kiosk
     to_carry(qtbot, window, model, language)
-    tap(qtbot, window, "nextButton")
+    tap(qtbot, window, "finishButton")
     shown = model.estimate()
     assert shown is not None
     about = shown.ready_by.isoformat()
@@ -147,10 +147,10 @@ def test_options_the_next_step_inherits_are_announced_on_it_with_one_change_each
         model.set_language(language)
     tap(qtbot, window, "startButton")
     tap(qtbot, window, "product-CARGO")
-    tap(qtbot, window, "nextButton")
+    tap(qtbot, window, "stepButton-drive")
     assert model.groups[model.step].code == "drive"
     tap(qtbot, window, "option-battery-dual")  # two batteries: the strong motor, controller and charger follow
-    tap(qtbot, window, "nextButton")
+    tap(qtbot, window, "stepButton-ride")  # passing the rest of the drive pages takes their preselected options
     assert model.groups[model.step].code == "ride"
     notice = " ".join(w.text() for w in visible(window, QLabel, "notice"))
     motor = {"en": "Mid-drive, 85 Nm +¥3,000", "zh_CN": "中置 85 牛·米 +¥3,000"}[language]
@@ -169,7 +169,7 @@ def test_options_the_next_step_inherits_are_announced_on_it_with_one_change_each
 def printed_receipt(qtbot, window, model) -> None:
     """A cargo bike ordered in English and its receipt printed, before the hub answered (it says "about")."""
     to_carry(qtbot, window, model, "en")
-    tap(qtbot, window, "nextButton")
+    tap(qtbot, window, "finishButton")
     model.to_details()
     model.set_field("name", "Li Wei")
     model.set_field("phone", "13800138000")
@@ -227,7 +227,7 @@ def test_the_options_side_panel_shows_the_about_date_and_it_moves_with_a_long_le
         model.set_language(language)
     tap(qtbot, window, "startButton")
     tap(qtbot, window, "product-CARGO")
-    tap(qtbot, window, "nextButton")
+    tap(qtbot, window, "stepButton-drive")
     assert model.groups[model.step].code == "drive"
 
     def side_date() -> str:

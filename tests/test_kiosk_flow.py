@@ -76,15 +76,21 @@ def find_conflict(model: KioskModel) -> tuple[str, str, str, str]:
     raise AssertionError("the catalog has no conflict to test with")
 
 
-def test_flow_goes_through_one_screen_per_group_then_summary(model: KioskModel) -> None:
+def test_flow_goes_through_every_group_a_page_or_two_each_then_summary(model: KioskModel) -> None:
     assert model.screen == Screen.ATTRACT
     model.start()
     model.select_product(model.products()[0].code)
-    seen = []
+    seen: list[str] = []
+    asked: list[str] = []
     while model.screen == Screen.OPTIONS:
-        seen.append(model.groups[model.step].code)
+        group = model.groups[model.step].code
+        if group not in seen:
+            seen.append(group)
+        asked += [view.code for view in model.attributes()]
+        assert 1 <= len(model.attributes()) <= 2, "one decision at a time: a page or two of questions"
         model.next()
     assert seen == [g.code for g in model.groups]
+    assert model.product is not None and asked == [a.code for a in model.product.attributes], "each asked once"
     assert model.screen == Screen.SUMMARY
     assert model.configurator is not None and model.configurator.is_complete()
     price = model.price()

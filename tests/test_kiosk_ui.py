@@ -118,9 +118,9 @@ def test_a_complete_purchase_by_taps_in_both_languages(kiosk, qtbot, artifacts):
         shot(window, artifacts, f"{language}-02-gallery")
         product = model.products()[0]
         tap(qtbot, window, f"product-{product.code}")
-        steps = len(model.groups)
+        steps = len(model.pages)
         for step in range(steps):
-            assert model.screen == Screen.OPTIONS and model.step == step
+            assert model.screen == Screen.OPTIONS and model.at == step
             view = model.attributes()[0]
             other = next((o for o in view.options if o.available and not o.chosen and o.code != view.suggested), None)
             if other is not None:

@@ -208,6 +208,10 @@
         <translation>撤销</translation>
     </message>
     <message>
+        <source>Looks good — go to summary</source>
+        <translation>就这样，查看汇总</translation>
+    </message>
+    <message>
         <source>This option is unclear</source>
         <translation>这个选项看不懂</translation>
     </message>
@@ -368,8 +372,8 @@
         <translation>{price} 起</translation>
     </message>
     <message>
-        <source>recommended</source>
-        <translation>推荐</translation>
+        <source>Recommended</source>
+        <translation>默认</translation>
     </message>
     <message>
         <source>Change {attribute}</source>

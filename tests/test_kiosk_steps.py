@@ -1,0 +1,127 @@
+"""One decision at a time: every options page of the demo catalogs fits 1280x800 without a scrollbar (the
+real widgets measured, both languages), defaults are preselected and marked, each tile has its price,
+the side panel's steps and "Looks good — go to summary" skip preselected pages (screenshots of every page)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+from kiosk.app import read_catalog, style_application  # noqa: E402
+from kiosk.events import MemorySink  # noqa: E402
+from kiosk.flow import KioskModel, Screen  # noqa: E402
+from kiosk.i18n import languages  # noqa: E402
+from kiosk.qt import QApplication, QLabel, QPushButton, QThreadPool  # noqa: E402
+from kiosk.steps import MAX_QUESTIONS  # noqa: E402
+from kiosk.window import KioskWindow  # noqa: E402
+from sync.catalog import load_catalog  # noqa: E402
+from tests.test_kiosk_ui import shot, tap, visible  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+CATALOGS = [REPO / "assets" / "catalog", REPO / "tests" / "catalogs" / "small"]
+
+
+def open_window(qtbot, tmp_path, folder: Path) -> tuple[KioskWindow, KioskModel]:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    style_application(app)
+    catalog, problem = read_catalog(folder)
+    assert catalog is not None, problem
+    model = KioskModel(catalog, MemorySink(), idle_timeout_s=600)
+    window = KioskWindow(model, receipts=tmp_path / "receipts")
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    return window, model
+
+
+@pytest.fixture
+def reset_language():
+    yield
+    QThreadPool.globalInstance().waitForDone(5000)
+    languages().use("en")
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+@pytest.mark.parametrize("folder", CATALOGS, ids=lambda p: p.name)
+def test_every_options_page_fits_the_screen_without_scrolling(qtbot, tmp_path, artifacts, reset_language,
+                                                               folder, language) -> None:
+    window, model = open_window(qtbot, tmp_path, folder)
+    measured = 0
+    for product in [card.code for card in model.products()]:
+        model.reset()  # back in the kiosk's own language
+        model.set_language(language)
+        model.start()
+        model.select_product(product)
+        while model.screen == Screen.OPTIONS:
+            QApplication.processEvents()
+            screen = window.screens[Screen.OPTIONS]
+            questions = model.attributes()
+            assert 1 <= len(questions) <= MAX_QUESTIONS, [q.code for q in questions]
+            area = screen.scroller  # type: ignore[attr-defined]
+            page = area.widget()
+            assert area.verticalScrollBar().maximum() == 0, f"{product} page {model.at + 1} scrolls"
+            assert page.sizeHint().height() <= area.viewport().height(), \
+                f"{product} page {model.at + 1}: {page.sizeHint().height()} px in {area.viewport().height()}"
+            assert (visible(window, QPushButton, "nextButton")[0].text() in ("Next", "See summary")) == (language == "en")
+            for name in ("runningTotal", "runningDate"):  # the running total and date always in view
+                shown = visible(window, QLabel, name)
+                assert len(shown) == 1 and shown[0].visibleRegion().boundingRect().height() == shown[0].height()
+            for view in questions:
+                for option in view.options:
+                    tile = visible(window, QPushButton, f"option-{view.code}-{option.code}")
+                    assert len(tile) == 1 and tile[0].height() >= 56 and tile[0].width() >= 56
+            if folder.name == "catalog" and product == "CARGO":
+                shot(window, artifacts, f"{language}-40-step-{model.at + 1:02d}-{model.groups[model.step].code}")
+            measured += 1
+            model.next()
+    assert measured >= (30 if folder.name == "catalog" else 3)
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_defaults_are_preselected_and_marked_and_every_tile_has_its_price(qtbot, tmp_path, reset_language,
+                                                                          language) -> None:
+    window, model = open_window(qtbot, tmp_path, CATALOGS[0])
+    model.set_language(language)
+    tap(qtbot, window, "startButton")
+    tap(qtbot, window, "product-CARGO")
+    tap(qtbot, window, "stepButton-drive")
+    motor = {o.code: visible(window, QPushButton, f"option-motor-{o.code}")[0] for o in model.attributes()[0].options}
+    recommended, included = {"en": ("Recommended", "included"), "zh_CN": ("默认", "已含")}[language]
+    assert motor["hub250r"].property("state") == "chosen", "the default is preselected"
+    assert recommended in motor["hub250r"].text() and included in motor["hub250r"].text()
+    assert "+ ¥1,500" in motor["mid65"].text() and recommended not in motor["mid65"].text()
+    assert "motor" not in model._config().choices, "preselected, not chosen: the kiosk fills it on Next"
+    tap(qtbot, window, "option-motor-mid65")
+    assert motor["mid65"].property("state") == "chosen" and motor["hub250r"].property("state") == "available"
+    assert recommended in motor["hub250r"].text(), "the mark stays on the catalog's default"
+
+
+def test_steps_and_looks_good_take_the_preselected_options_of_the_pages_passed(tmp_path) -> None:
+    model = KioskModel(load_catalog(CATALOGS[0], deep=False), MemorySink())
+    model.start()
+    model.select_product("CARGO")
+    assert model.can_finish()
+    model.tap_option("rider_height", "h180")
+    drive = next(i for i, g in enumerate(model.groups) if g.code == "drive")
+    model.jump(drive)
+    assert model.groups[model.step].code == "drive" and model.page.index == 0
+    passed = [a for page in model.pages if page.step < drive for a in page.attributes]
+    assert all(a in model.filled for a in passed if a != "rider_height") and "rider_height" not in model.filled
+    model.tap_option("battery", "dual")  # needs the 85 Nm motor, the 20 A controller and the fast charger
+    model.finish()
+    assert model.screen == Screen.SUMMARY and model._config().is_complete()
+    picked = {p.attribute: p.option for p in model.picked}
+    assert picked["motor"] == "mid85" and picked["charger"] == "fast", "priced picks are announced"
+    assert model.notice is not None and "+¥3,000" in model.notice.text("en")
+    assert model.price().total == model.price().base + sum(line.delta for line in model.price().lines)
+    assert sum(line.delta for line in model.price().lines) > Decimal(0)
+    model.back()  # from the summary: the last page, not the first of the last group
+    assert model.at == len(model.pages) - 1
+    model.jump(0)  # back to the start: nothing is filled or dropped on the way back
+    assert model.at == 0 and model._config().is_complete()
