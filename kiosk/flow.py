@@ -24,7 +24,7 @@ from kiosk.events import EventSink
 from kiosk.pinyin import PinyinComposer
 from kiosk.promise import DateStory, firm_date
 from kiosk.status import KioskStatus, memory_status
-from kiosk.steps import Page, paginate
+from kiosk.steps import BUILDS_HEIGHT, Page, paginate
 from kiosk.texts import N_, money
 from sync.errors import ConfigurationError, FloorLinkError
 from sync.numbers import is_order_number
@@ -91,6 +91,29 @@ class ProductCard:
     image: Path | None
     base_price: Decimal
     currency: str
+
+
+BUILD_NAMES = (N_("Most ordered"), N_("Also popular"), N_("Also popular"))
+STANDARD = N_("Standard")
+
+
+@dataclass(frozen=True)
+class Build:
+    """A starting point on the first options page: one of the product's most-ordered configurations (the
+    hub's ``kiosk/popular``, sync.hub.popular) or, without them, the catalog's defaults named "Standard"."""
+
+    name: str
+    """English source text, translated by the widget."""
+    configuration: dict[str, str]
+    total: Decimal
+    differs: list[Label]
+    """The options that differ from the Standard build (priced first), as the tile lists them."""
+    orders: int = 0
+
+    @property
+    def standard(self) -> bool:
+        """The catalog's defaults (offered when the hub has no popular build that fits)."""
+        return self.name == STANDARD
 
 
 @dataclass(frozen=True)
@@ -171,6 +194,9 @@ class KioskModel:
         self.catalog: Catalog | None = catalog
         self.revisions: dict[str, int] = dict(revisions or {})
         self.capacity: dict[str, Any] | None = None
+        self.popular: dict[str, Any] | None = None
+        """The hub's newest popular builds (sync.hub.popular), set by the sync link; None: none yet (offline)."""
+        self._builds: tuple[tuple[object, ...], list[Build]] | None = None
         """The hub's newest capacity snapshot (sync.planning.estimate), set by the sync link."""
         self._estimated: tuple[tuple[object, ...], dict[str, Any] | None, RoughEstimate] | None = None
         """The last estimate: (product and choices, the snapshot it used, the estimate)."""
@@ -206,6 +232,8 @@ class KioskModel:
     def _reset_session(self) -> None:
         self.product: Product | None = None
         self.configurator: ProductConfigurator | None = None
+        self.build: int | None = None
+        """Which of :meth:`builds` the customer loaded (None: none)."""
         self.pages: list[Page] = []
         """The product's option screens, one decision at a time (kiosk.steps.paginate)."""
         self.at = 0
@@ -390,11 +418,87 @@ class KioskModel:
         self.touch()
         self.product = self.catalog.products[code]
         self.configurator = ProductConfigurator(self.product)
-        self.pages = paginate(self.product, [g.code for g in self.groups])
+        self.pages = paginate(self.product, [g.code for g in self.groups], first_page_reserve=BUILDS_HEIGHT)
         self.at = 0
         self.focus = None
         self.notice = None
         self._go(Screen.OPTIONS)
+        self._changed()
+
+    # --- popular builds --------------------------------------------------------------------------------
+    def builds(self) -> list[Build]:
+        """Up to three starting points for the product: its most-ordered configurations that still fit the
+        catalog sold here, else (offline, no orders yet, none fitting) the catalog's defaults as "Standard"."""
+        from sync.configurator.product import ProductConfigurator
+        from sync.hub.popular import check_popular
+
+        if self.product is None:
+            return []
+        key = (self.product.code, id(self.product), id(self.popular))
+        if self._builds is not None and self._builds[0] == key:
+            return self._builds[1]
+        product = self.product
+        standard = ProductConfigurator(product).complete()
+        found: list[Build] = []
+        try:
+            offered = check_popular(self.popular).get(product.code, []) if self.popular is not None else []
+        except FloorLinkError as exc:  # a bad message: the Standard build, and the detail for staff
+            self.note_for_staff(f"popular builds ignored: {exc}")
+            offered = []
+        for entry in offered:
+            configuration = entry["configuration"]
+            config = ProductConfigurator(product)
+            try:
+                for attr in product.attributes:
+                    config.choose(attr.code, configuration[attr.code])
+            except (KeyError, FloorLinkError):
+                continue  # ordered against another revision: not offered
+            if configuration in [b.configuration for b in found]:
+                continue
+            found.append(self._build(BUILD_NAMES[len(found)], dict(config.choices), standard, entry["orders"]))
+            if len(found) == len(BUILD_NAMES):
+                break
+        if not found:
+            found = [self._build(STANDARD, standard, standard, 0)]
+        self._builds = (key, found)
+        return found
+
+    def _build(self, name: str, configuration: dict[str, str], standard: dict[str, str], orders: int) -> Build:
+        assert self.product is not None
+        from sync.configurator.product import ProductConfigurator
+
+        config = ProductConfigurator(self.product)
+        for attr in self.product.attributes:
+            config.choose(attr.code, configuration[attr.code])
+        differs: list[tuple[Decimal, Label]] = []
+        for attr in self.product.attributes:
+            if configuration[attr.code] != standard.get(attr.code):
+                option = attr.option(configuration[attr.code])
+                if option is not None:
+                    differs.append((option.price, dict(option.label)))
+        differs.sort(key=lambda d: -d[0])
+        return Build(name, configuration, config.price().total, [label for _price, label in differs], orders)
+
+    def load_build(self, index: int) -> None:
+        """The customer starts from build ``index``: its options become their choices (the Standard build:
+        nothing chosen, every default preselected); they stay on the first page to change what matters."""
+        from sync.configurator.product import ProductConfigurator
+
+        builds = self.builds()
+        if self.product is None or not 0 <= index < len(builds):
+            raise ConfigurationError(f"no build {index}", where="kiosk", fix=f"0 to {len(builds) - 1}")
+        self.touch()
+        build = builds[index]
+        self.configurator = ProductConfigurator(self.product)
+        if not build.standard:
+            for attr in self.product.attributes:
+                self.configurator.choose(attr.code, build.configuration[attr.code])
+        self.filled = {}
+        self.picked = []
+        self.focus = None
+        self.build = index
+        self.notice = None
+        self.at = 0
         self._changed()
 
     # --- option steps -------------------------------------------------------------------------------------

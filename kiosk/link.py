@@ -16,6 +16,7 @@ from kiosk.qt import QObject, QTimer, Signal
 from kiosk.status import ORDERS_STREAM, KioskStatus, follow_promises, read_status
 from sync.catalog.distribution import follow_catalog
 from sync.errors import FloorLinkError
+from sync.hub.popular import POPULAR_STREAM, follow_popular, latest_popular
 from sync.planning.estimate import CAPACITY_STREAM, follow_capacity, latest_capacity
 from sync.protocol.edge import EdgeSync, SyncStatus
 from sync.settings import Settings
@@ -54,7 +55,7 @@ class SyncLink(QObject):
         database cannot be opened)."""
         store = Store(data_dir / "kiosk.db", device_id=settings.get("node.device_id"))
         edge = EdgeSync(store, site=settings.get("node.site"), host=settings.get("mqtt.host"),
-                        port=settings.get("mqtt.port"), streams=[CATALOG_STREAMS, CAPACITY_STREAM, ORDERS_STREAM],
+                        port=settings.get("mqtt.port"), streams=[CATALOG_STREAMS, CAPACITY_STREAM, POPULAR_STREAM, ORDERS_STREAM],
                         link_options={"username": settings.get("mqtt.username"),
                                       "password": settings.get("mqtt.password"),
                                       "tls": settings.get("mqtt.tls"), "ca_file": settings.get("mqtt.ca_file"),
@@ -64,6 +65,9 @@ class SyncLink(QObject):
         # released revisions from the hub land in the local catalog database the kiosk can sell from
         follow_catalog(edge.inbox, Path(settings.get("catalog.database") or data_dir / "catalog.db").expanduser())
         model.capacity = latest_capacity(store)
+        # the products' most-ordered builds (sync.hub.popular): starting points on the first page, offline too
+        follow_popular(store, edge.inbox, on_builds=lambda body: setattr(model, "popular", body))
+        model.popular = latest_popular(store)
         model.zone = ZoneInfo(settings.get("node.time_zone"))  # checked when the settings load
         # the hub's promise changes of every kiosk's orders: this kiosk keeps its own for the staff panel
         follow_promises(store, edge.inbox, model.zone)

@@ -26,7 +26,7 @@ from kiosk.qt import (
     QWidget,
 )
 from kiosk.status import age_text
-from kiosk.steps import TILE_COLUMNS, tile_height
+from kiosk.steps import TILE_COLUMNS, TILE_HEIGHT, tile_height
 from kiosk.texts import N_
 from kiosk.widgets import button, clear, image, label, restyle
 
@@ -200,7 +200,7 @@ class OptionsScreen(ScreenBase):
         self.next.setText(tr("See summary") if last else tr("Next"))
         self.finish.setText(tr("Looks good — go to summary"))
         self.finish.setVisible(not last and model.can_finish())
-        layout_key = (model.product.code, model.at, lang)
+        layout_key = (model.product.code, model.at, lang, id(model.popular) if model.at == 0 else None)
         if layout_key != self._layout_key:  # another page: swap it in (built once)
             if any(key[0] != model.product.code or key[2] != lang for key in self._pages):
                 self._drop_pages(keep=None)
@@ -212,6 +212,8 @@ class OptionsScreen(ScreenBase):
                 QTimer.singleShot(0, partial(self._prebuild, model.at + 1))
         for view in views:  # after a tap: only texts and states change (fast)
             self._update_tiles(view)
+        if model.at == 0:
+            self._update_builds()
         self._refresh_detail()
         self._shown_focus = model.focus
         tile = self._tiles.get(model.focus) if model.focus else None
@@ -264,7 +266,7 @@ class OptionsScreen(ScreenBase):
         """Options page ``at``: its questions' titles, help and one tile per option (kiosk.steps sizes)."""
         model = self.model
         assert model.product is not None
-        key = (model.product.code, at, model.language)
+        key = (model.product.code, at, model.language, id(model.popular) if at == 0 else None)
         if key in self._pages:
             return self._pages[key]
         lang = model.language
@@ -273,6 +275,18 @@ class OptionsScreen(ScreenBase):
         column = QVBoxLayout(page)
         column.setSpacing(12)
         tiles: dict[tuple[str, str], QPushButton] = {}
+        if at == 0:  # popular builds to start from (the catalog's Standard build without the hub's)
+            column.addWidget(label(tr("Start from a popular build"), "attributeTitle"))
+            strip = QGridLayout()
+            strip.setSpacing(12)
+            for index, _build in enumerate(model.builds()):
+                tile = button("", partial(model.load_build, index), f"build-{index}", role="option")
+                tile.setFixedHeight(TILE_HEIGHT)
+                tiles[("", str(index))] = tile
+                strip.addWidget(tile, 0, index)
+            for column_index in range(TILE_COLUMNS):
+                strip.setColumnStretch(column_index, 1)
+            column.addLayout(strip)
         asked = model.pages[at].attributes
         for attribute in model.product.attributes:
             if attribute.code not in asked:
@@ -333,6 +347,27 @@ class OptionsScreen(ScreenBase):
                     self._stale.add(tile)
         if self._stale:
             QTimer.singleShot(0, self._polish_stale)
+
+    def _update_builds(self) -> None:
+        """The popular builds' tiles: name, total and what differs from the Standard build."""
+        model = self.model
+        currency = model.product.currency if model.product else "CNY"
+        for index, build in enumerate(model.builds()):
+            tile = self._tiles.get(("", str(index)))
+            if tile is None:
+                continue
+            differs = " · ".join(pick(option, model.language) for option in build.differs[:2])
+            metrics = tile.fontMetrics()
+            differs = metrics.elidedText(differs or tr("the standard options"), Qt.TextElideMode.ElideRight, 230)
+            text = f"{tr(build.name)}\n{money(build.total, currency)}\n{differs}"
+            if tile.text() != text:
+                tile.setText(text)
+            untouched = model.build is None and not (model.configurator and model.configurator.choices)
+            state = "chosen" if model.build == index or (untouched and build.standard) else "available"
+            if tile.property("state") != state:
+                tile.setProperty("state", state)
+                tile.setProperty("focused", "false")
+                restyle(tile)
 
     def _polish_stale(self) -> None:
         """Tiles whose state changed while hidden (e.g. the kiosk filled them on Next) show it once visible."""

@@ -26,6 +26,8 @@ ROW_GAP = 12
 PAGE_HEIGHT = 430
 """What a page may take of the options list at 1280x800 (567 px there), leaving room for a notice such as
 "We picked for you: …" with its Change buttons above the navigation without a scrollbar."""
+BUILDS_HEIGHT = 150
+"""The popular builds strip above the first page's questions (its title and one row of tiles)."""
 MAX_QUESTIONS = 2
 """At most this many questions on a page, even when more would fit: one decision at a time."""
 
@@ -53,14 +55,15 @@ def question_height(attribute: Attribute) -> int:
             + rows * tile_height(attribute) + (rows - 1) * ROW_GAP + ROW_GAP)
 
 
-def paginate(product: Product, groups: list[str]) -> list[Page]:
+def paginate(product: Product, groups: list[str], first_page_reserve: int = 0) -> list[Page]:
     """The pages of ``product``: each group's attributes in catalog order, a new page whenever the next
     question would not fit (:data:`PAGE_HEIGHT`) or the page has :data:`MAX_QUESTIONS`. A question taller
-    than a page gets a page of its own (the list then scrolls; the catalog check should keep it short)."""
+    than a page gets a page of its own (the list then scrolls; the catalog check should keep it short).
+    ``first_page_reserve``: what the first page shows above its questions (the popular builds)."""
     pages: list[Page] = []
     for step, group in enumerate(groups):
         current: list[str] = []
-        height = 0
+        height = first_page_reserve if not pages else 0
         index = 0
         for attribute in product.attributes:
             if attribute.group != group:

@@ -48,6 +48,18 @@
         <translation>PIN 错误次数过多，请 {seconds} 秒后再试。</translation>
     </message>
     <message>
+        <source>Standard</source>
+        <translation>标准款</translation>
+    </message>
+    <message>
+        <source>Most ordered</source>
+        <translation>订得最多</translation>
+    </message>
+    <message>
+        <source>Also popular</source>
+        <translation>同样热门</translation>
+    </message>
+    <message>
         <source>picked for you</source>
         <translation>为您选择</translation>
     </message>
@@ -120,6 +132,10 @@
         <translation>交付日期：下单后由工厂确认。</translation>
     </message>
     <message>
+        <source>In stock: ready today</source>
+        <translation>有现货：今天即可提车</translation>
+    </message>
+    <message>
         <source>Delivery date: our staff will call you with it</source>
         <translation>交付日期：店员会致电告知您</translation>
     </message>
@@ -142,6 +158,10 @@
     <message>
         <source>Ready on {date}, confirmed by the factory.</source>
         <translation>{date} 完成，工厂已确认。</translation>
+    </message>
+    <message>
+        <source>In stock: ready today, {date}. The factory confirms it once you order.</source>
+        <translation>有现货：今天（{date}）即可提车。下单后由工厂确认。</translation>
     </message>
     <message>
         <source>Ready on {date} (confirmed by the factory)</source>
@@ -348,8 +368,16 @@
         <translation>当前合计：{price}</translation>
     </message>
     <message>
+        <source>Start from a popular build</source>
+        <translation>从热门配置开始</translation>
+    </message>
+    <message>
         <source>not with your choices</source>
         <translation>与已选项不兼容</translation>
+    </message>
+    <message>
+        <source>the standard options</source>
+        <translation>标准配置</translation>
     </message>
     <message>
         <source>Switch to this</source>
@@ -406,6 +434,10 @@
     <message>
         <source>Your receipt is ready: our staff can print it for you.</source>
         <translation>凭条已备好：店员可为您打印。</translation>
+    </message>
+    <message>
+        <source>Your order number is now {number}: tap Print receipt for a receipt with it.</source>
+        <translation>您的订单号已改为 {number}：请点“打印凭条”获取新凭条。</translation>
     </message>
     <message>
         <source>Waiting for pictures before use: {revisions}</source>

@@ -260,6 +260,10 @@ def main(argv: list[str] | None = None) -> int:
         from sync.hub import demand
 
         return demand.main(args_in[1:])
+    if args_in[:1] == ["popular"]:
+        from sync.hub import popular
+
+        return popular.main(args_in[1:])
     from sync import logs
     from sync import settings as settings_module
     from sync.hub.__main__ import hub_database

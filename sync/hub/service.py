@@ -129,6 +129,8 @@ class HubService:
         self.fatal: FloorLinkError | None = None
         self.stopped = threading.Event()  # set on a fatal error too
         self._kpis: dict[str, Any] | None = None
+        self._popular_sent: dict[str, Any] | None = None
+        """The popular builds last written down (kiosk/popular), so an unchanged list is not sent again."""
 
     # ------------------------------------------------------------------ wiring
     def _register_handlers(self) -> None:
@@ -313,8 +315,14 @@ class HubService:
             state.last_ok_at = time.time()
 
     def _publish_capacity(self, now: datetime) -> None:
+        from sync.hub.popular import POPULAR_MESSAGE, POPULAR_STREAM, popular_builds
+
+        builds = popular_builds(self.store.query, now)
         with self.store.transaction("publishing capacity") as tx:
             self._write_capacity(tx, now)
+            if builds["products"] != self._popular_sent:  # kiosks' starting points (sync.hub.popular), when changed
+                self._write_down(tx, POPULAR_STREAM, POPULAR_MESSAGE, builds, True)
+        self._popular_sent = builds["products"]
         self.publish_catalog()  # revisions released since the last look
 
     # ------------------------------------------------------------------ liveness
