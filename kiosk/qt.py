@@ -26,13 +26,16 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QCloseEvent,
+    QColor,
     QFont,
     QFontDatabase,
     QGuiApplication,
+    QIcon,
     QImage,
     QPageSize,
     QPainter,
     QPdfWriter,
+    QPen,
     QPixmap,
     QShowEvent,
 )
@@ -83,7 +86,7 @@ def ui_post(parent: QObject | None = None) -> Callable[[Callable[[], None]], Non
 
 
 __all__ = [
-    "QApplication", "QByteArray", "QCloseEvent", "QCoreApplication", "QEvent", "QFont", "QFontDatabase", "QFrame",
+    "QApplication", "QByteArray", "QCloseEvent", "QColor", "QIcon", "QPen", "QCoreApplication", "QEvent", "QFont", "QFontDatabase", "QFrame",
     "QGridLayout", "QGuiApplication", "QHBoxLayout", "QImage", "QLabel", "QLayout", "QLineEdit", "QMarginsF",
     "QObject", "QPageSize", "QPainter", "QPdfWriter", "QPixmap", "QPrinter", "QPrinterInfo", "QPushButton", "QRectF", "QRunnable",
     "QScrollArea", "QScroller", "QScrollerProperties", "QShowEvent", "QSize", "QSizeF", "QSizePolicy", "QStackedWidget", "QSvgRenderer", "QThreadPool",

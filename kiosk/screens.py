@@ -15,20 +15,22 @@ from kiosk.qt import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
+    QIcon,
     QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
     QShowEvent,
+    QSize,
     Qt,
     QTimer,
     QVBoxLayout,
     QWidget,
 )
 from kiosk.status import age_text
-from kiosk.steps import TILE_COLUMNS, TILE_HEIGHT, tile_height
+from kiosk.steps import ICON, TILE_COLUMNS, TILE_HEIGHT, tile_height
 from kiosk.texts import N_
-from kiosk.widgets import button, clear, image, label, restyle
+from kiosk.widgets import button, clear, image, label, restyle, swatch
 
 
 class ScreenBase(QWidget):
@@ -300,6 +302,14 @@ class OptionsScreen(ScreenBase):
                 tile = button("", partial(model.tap_option, attribute.code, option.code),
                               f"option-{attribute.code}-{option.code}", role="option")
                 tile.setFixedHeight(tile_height(attribute))
+                # the option's picture when it has one, its colour when it is a colour, else the text alone
+                picture = image(model.picture(option.image), ICON, ICON) if option.image else None
+                if (picture is None or picture.isNull()) and option.swatch:
+                    picture = swatch(option.swatch, ICON)
+                if picture is not None and not picture.isNull():
+                    tile.setIcon(QIcon(picture))
+                    tile.setIconSize(QSize(ICON, ICON))
+                    tile.setProperty("picture", "true")
                 tiles[(attribute.code, option.code)] = tile
                 grid.addWidget(tile, index // TILE_COLUMNS, index % TILE_COLUMNS)
             for column_index in range(TILE_COLUMNS):  # a two-option question keeps the tiles' width

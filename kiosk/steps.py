@@ -17,6 +17,8 @@ TILE_COLUMNS = 3
 """Option tiles per row."""
 TILE_HEIGHT = 96
 """A text tile: the option, its price ("+¥450" or "included") and "Recommended" on three short lines."""
+ICON = 48
+"""An option's picture or colour swatch, left of its text on the tile (inside :data:`TILE_HEIGHT`)."""
 TITLE_HEIGHT = 48
 """A question's title (one line, 26 px bold) with its spacing."""
 HELP_HEIGHT = 34

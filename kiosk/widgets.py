@@ -7,10 +7,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from kiosk.qt import (
+    QColor,
     QImage,
     QLabel,
     QLayout,
     QPainter,
+    QPen,
     QPixmap,
     QPushButton,
     QSize,
@@ -84,6 +86,20 @@ def image(path: Path | None, width: int, height: int) -> QPixmap:
     pixmap = QPixmap(str(path))
     return pixmap.scaled(width, height, Qt.AspectRatioMode.KeepAspectRatio,
                          Qt.TransformationMode.SmoothTransformation)
+
+
+@lru_cache(maxsize=64)
+def swatch(colour: str, size: int) -> QPixmap:
+    """A colour option's swatch: a round patch of ``colour`` (#rrggbb) with a grey rim, so white shows too."""
+    picture = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
+    picture.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(picture)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(QColor("#b8b2a6"), 3))
+    painter.setBrush(QColor(colour))
+    painter.drawEllipse(2, 2, size - 4, size - 4)
+    painter.end()
+    return QPixmap.fromImage(picture)
 
 
 def expanding(widget: QWidget) -> QWidget:

@@ -202,3 +202,12 @@ def test_an_items_purchasing_policy_is_read_and_a_wrong_one_is_named(tmp_path: P
     half = variant(tmp_path / "half", "items.yaml", "lead_time_days: 5, supplier: Spokes Ltd}",
                    "lead_time_days: 5, supplier: Spokes Ltd, purchasing: {policy: reorder_point}}")
     assert any("reorder_point" in e for e in errors_of(half)), errors_of(half)
+
+
+def test_a_colour_options_swatch_is_read_and_a_wrong_one_is_named_where(tmp_path: Path) -> None:
+    colour = load_catalog(SMALL).products["BIKE"].attribute("colour")
+    assert colour is not None and [o.swatch for o in colour.options] == ["#222222", "#c8102e"]
+    folder = variant(tmp_path, "products/bike.yaml", 'swatch: "#c8102e"', "swatch: red")
+    line = line_of(folder, "products/bike.yaml", "swatch: red")
+    assert (f"products/bike.yaml:{line} attributes[3].options[1].swatch: swatch 'red' of option 'red' is not a colour: "
+            "write it as #rrggbb, e.g. '#c8102e' (quoted: # starts a YAML comment)") in errors_of(folder)

@@ -125,3 +125,27 @@ def test_steps_and_looks_good_take_the_preselected_options_of_the_pages_passed(t
     assert model.at == len(model.pages) - 1
     model.jump(0)  # back to the start: nothing is filled or dropped on the way back
     assert model.at == 0 and model._config().is_complete()
+
+
+def test_option_tiles_show_their_picture_or_colour_swatch_else_text(qtbot, tmp_path, artifacts, reset_language) -> None:
+    window, model = open_window(qtbot, tmp_path / "demo", CATALOGS[0])  # colours with pictures (the revision's files)
+    tap(qtbot, window, "startButton")
+    tap(qtbot, window, "product-CARGO")
+    while "colour" not in model.page.attributes:
+        tap(qtbot, window, "nextButton")
+    for code in ("black", "sand", "orange"):
+        tile = visible(window, QPushButton, f"option-colour-{code}")[0]
+        assert not tile.icon().isNull() and tile.height() >= 56, code
+    assert visible(window, QPushButton, "option-frame_size-S")[0].icon().isNull(), "no picture: a text tile"
+    shot(window, artifacts, "en-43-picture-tiles")
+    window.close()
+    window, model = open_window(qtbot, tmp_path / "small", CATALOGS[1])  # colours with a swatch only
+    tap(qtbot, window, "startButton")
+    tap(qtbot, window, "product-BIKE")
+    while "colour" not in model.page.attributes:
+        tap(qtbot, window, "nextButton")
+    red = visible(window, QPushButton, "option-colour-red")[0]
+    assert not red.icon().isNull() and red.property("picture") == "true"
+    patch = red.icon().pixmap(48, 48).toImage().pixelColor(24, 24)
+    assert (patch.red(), patch.green(), patch.blue()) == (0xc8, 0x10, 0x2e), "the swatch is the catalog's colour"
+    shot(window, artifacts, "en-44-swatch-tiles")

@@ -173,9 +173,9 @@ def test_a_complete_purchase_by_taps_in_both_languages(kiosk, qtbot, artifacts):
 
 def go_to_group_of(qtbot, window, model: KioskModel, attribute: str) -> None:
     assert model.product is not None
-    group = model.product.attribute(attribute).group  # type: ignore[union-attr]
-    while model.groups[model.step].code != group:
-        tap(qtbot, window, "nextButton")
+    target = next(i for i, page in enumerate(model.pages) if attribute in page.attributes)
+    while model.at != target:  # the page that asks it (one or two questions a page)
+        tap(qtbot, window, "nextButton" if model.at < target else "backButton")
 
 
 def test_conflict_shows_the_reason_and_switch_to_this_resolves_it(kiosk, qtbot, artifacts):

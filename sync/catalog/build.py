@@ -208,6 +208,7 @@ def build_attribute(raw: Mapping[str, Any], where: Where, path: tuple[Any, ...])
             image=o.get("image"),
             description=opt_label(o.get("description")),
             where=where((*path, "options", i)),
+            swatch=o.get("swatch"),
         )
         for i, o in enumerate(raw["options"])
     )

@@ -7,6 +7,7 @@ error yields nothing, so a half-loaded catalog can never reach the kiosk or the 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -37,6 +38,9 @@ from sync.catalog.model import (
 from sync.catalog.yaml_source import Located, YamlSyntaxError, field_path, read_yaml
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "catalog.schema.json"
+
+SWATCH = re.compile(r"#[0-9a-fA-F]{6}")
+"""An option's ``swatch``: a colour as #rrggbb."""
 
 
 @cache
@@ -386,6 +390,10 @@ def _check_product(
                 reader.error(doc.where(("attributes", i, "options", j, "code")), f"duplicate option '{option.code}'")
             codes.add(option.code)
             _check_path(reader, doc.where(("attributes", i, "options", j, "image")), option.image)
+            if option.swatch is not None and not SWATCH.fullmatch(option.swatch):
+                reader.error(doc.where(("attributes", i, "options", j, "swatch")),
+                             f"swatch {option.swatch!r} of option '{option.code}' is not a colour: write it as "
+                             "#rrggbb, e.g. '#c8102e' (quoted: # starts a YAML comment)")
         if attr.default is not None and attr.default not in codes:
             reader.error(
                 doc.where(("attributes", i, "default")), f"unknown option '{attr.default}' of attribute {attr.code}"

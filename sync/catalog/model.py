@@ -132,6 +132,8 @@ class Option:
     image: str | None = None
     description: Label | None = None
     where: str = field(default="", compare=False)
+    swatch: str | None = None
+    """A colour option's colour, ``#rrggbb`` (the kiosk draws it when the option has no image)."""
 
 
 @dataclass(frozen=True)
