@@ -116,3 +116,26 @@ def test_a_popular_build_on_the_real_screen_makes_a_short_order(qtbot, tmp_path,
         shot(window, artifacts, f"{language}-42-popular-build-summary")
     finally:
         languages().use("en")
+
+
+def test_the_kiosk_keeps_the_newest_good_builds_across_a_restart(tmp_path) -> None:
+    from sync.hub.popular import POPULAR_MESSAGE, POPULAR_STREAM, follow_popular, latest_popular
+    from sync.protocol.envelope import Envelope, utc_now
+    from sync.store import Inbox, Store
+
+    body = hub_payload(tmp_path / "hub")
+    store = Store(tmp_path / "kiosk.db", device_id="kiosk-1")
+    inbox = Inbox(store)
+    seen: list[dict] = []
+    follow_popular(store, inbox, on_builds=seen.append)
+    assert latest_popular(store) is None
+    for seq, sent in ((7, {"products": {}}), (8, body), (9, {"products": {"CARGO": "broken"}})):
+        inbox.receive(Envelope(f"01900000-0000-7000-8000-{seq:012d}", "hub", seq, utc_now(), POPULAR_MESSAGE,
+                               sent, POPULAR_STREAM))
+    assert seen == [{"products": {}}, body] and [f["seq"] for f in inbox.failures()] == [9]
+    store.close()
+    again = Store(tmp_path / "kiosk.db", device_id="kiosk-1")
+    try:
+        assert latest_popular(again) == body, "offline after a restart: the last good builds"
+    finally:
+        again.close()
