@@ -15,7 +15,7 @@ from kiosk.app import style_application  # noqa: E402
 from kiosk.catalog_source import read_source  # noqa: E402
 from kiosk.events import MemorySink  # noqa: E402
 from kiosk.flow import KioskModel, Screen  # noqa: E402
-from kiosk.qt import QApplication, QImage, QLabel, QThreadPool  # noqa: E402
+from kiosk.qt import QApplication, QImage, QLabel, QPushButton, QThreadPool  # noqa: E402
 from kiosk.window import KioskWindow  # noqa: E402
 from sync.catalog.distribution import follow_catalog  # noqa: E402
 from sync.catalog.store import CatalogStore  # noqa: E402
@@ -91,6 +91,10 @@ def test_a_kiosk_fed_by_the_hub_shows_the_shops_name_and_the_option_pictures(qtb
         shot(window, artifacts, f"{language}-21-live-gallery")
         model.select_product("CARGO")
         assert model.screen == Screen.OPTIONS
+        while "colour" not in model.page.attributes:  # one or two questions a page
+            tap(qtbot, window, "nextButton")
+        tile = visible(window, QPushButton, "option-colour-orange")
+        assert len(tile) == 1 and not tile[0].icon().isNull(), "the revision's colour picture on its tile too"
         tap(qtbot, window, "option-colour-orange")
         picture = visible(window, QLabel, "productImage")[0].pixmap().toImage()
         assert not picture.isNull() and coloured_pixels(picture) > 100, "the chosen colour's picture shows"
