@@ -139,3 +139,32 @@ def test_the_kiosk_keeps_the_newest_good_builds_across_a_restart(tmp_path) -> No
         assert latest_popular(again) == body, "offline after a restart: the last good builds"
     finally:
         again.close()
+
+
+def test_the_running_hub_publishes_the_builds_retained_and_only_when_they_change(tmp_path, mosquitto) -> None:
+    import json
+
+    from sync.demo import release_catalog
+    from sync.hub.service import HubConfig, HubService
+
+    release_catalog(DEMO, tmp_path / "catalog.db")
+    hub = HubService(HubConfig(db=tmp_path / "hub.db", catalog_db=tmp_path / "catalog.db", port=mosquitto.port,
+                               tick_seconds=60)).start()
+    try:
+        assert hub.wait_ready(20)
+        product = hub.catalog.released_products()["CARGO"]
+        with hub.store.transaction() as tx:
+            hub.core.on_order_placed(tx, "ev-1", "kiosk-1", {"order_id": "P1", "product": "CARGO",
+                                                            "revision": product.number, "quantity": 1,
+                                                            "configuration": product.product().defaults()}, MONDAY)
+
+        def sent() -> list[dict]:
+            rows = hub.store.query("SELECT envelope, retain FROM down_log WHERE stream = 'kiosk/popular' ORDER BY rowid")
+            assert all(r["retain"] for r in rows)
+            return [json.loads(r["envelope"])["body"] for r in rows]
+
+        hub._publish_capacity(MONDAY + timedelta(hours=1))  # the hub's periodic job, called now
+        hub._publish_capacity(MONDAY + timedelta(hours=2))  # nothing new: not sent again
+        assert len(sent()) == 1 and sent()[0]["products"]["CARGO"][0]["orders"] == 1
+    finally:
+        hub.stop()
