@@ -57,7 +57,7 @@ KIOSK = "kiosk-1"
 DEMO_ADMIN_PIN = "2468"
 """The demo kiosk's staff PIN (a real kiosk has none until one is set: kiosk.admin_pin_hash)."""
 #: what the check's customer orders: a colour the shop-window bike does not have, so it must be built
-CHECK_PRODUCT, CHECK_CHOICES = "CITY", ("colour=sage",)
+CHECK_PRODUCT, CHECK_CHOICES = "CITY", ("colour=navy",)
 DEMO_USERS = {"erin": ["engineering"], "mark": ["marketing"], "fay": ["finance", "release"]}
 NEXT_APPROVAL = {"draft": ("erin", "engineering"), "engineering_approved": ("mark", "marketing"),
                  "marketing_approved": ("fay", "finance")}
