@@ -39,7 +39,7 @@ def test_demo_check_builds_a_kiosk_order_at_every_station_until_the_hub_says_don
     out = result.stdout
     placed, done = ORDER.search(out), DONE.search(out)
     assert placed and done, out
-    assert placed["product"] == "CITY" and placed["choices"] == "colour=sage"
+    assert placed["product"] == "CITY" and placed["choices"] == "colour=navy"
     assert (done["number"], done["promise"]) == (placed["number"], placed["promise"])
 
     # what it printed is what the hub recorded: every planned operation once, at a station of its work centre
