@@ -100,7 +100,7 @@ STANDARD = N_("Standard")
 @dataclass(frozen=True)
 class Build:
     """A starting point on the first options page: one of the product's most-ordered configurations (the
-    hub's ``kiosk/popular``, sync.hub.popular) or, without them, the catalog's defaults named "Standard"."""
+    hub's ``kiosk/popular``, sync.popular) or, without them, the catalog's defaults named "Standard"."""
 
     name: str
     """English source text, translated by the widget."""
@@ -195,7 +195,7 @@ class KioskModel:
         self.revisions: dict[str, int] = dict(revisions or {})
         self.capacity: dict[str, Any] | None = None
         self.popular: dict[str, Any] | None = None
-        """The hub's newest popular builds (sync.hub.popular), set by the sync link; None: none yet (offline)."""
+        """The hub's newest popular builds (sync.popular; the hub counts them in sync.hub.popular), set by the sync link; None: none yet (offline)."""
         self._builds: tuple[tuple[object, ...], list[Build]] | None = None
         """The hub's newest capacity snapshot (sync.planning.estimate), set by the sync link."""
         self._estimated: tuple[tuple[object, ...], dict[str, Any] | None, RoughEstimate] | None = None
@@ -430,7 +430,7 @@ class KioskModel:
         """Up to three starting points for the product: its most-ordered configurations that still fit the
         catalog sold here, else (offline, no orders yet, none fitting) the catalog's defaults as "Standard"."""
         from sync.configurator.product import ProductConfigurator
-        from sync.hub.popular import check_popular
+        from sync.popular import check_popular
 
         if self.product is None:
             return []

@@ -16,8 +16,8 @@ from kiosk.qt import QObject, QTimer, Signal
 from kiosk.status import ORDERS_STREAM, KioskStatus, follow_promises, read_status
 from sync.catalog.distribution import follow_catalog
 from sync.errors import FloorLinkError
-from sync.hub.popular import POPULAR_STREAM, follow_popular, latest_popular
 from sync.planning.estimate import CAPACITY_STREAM, follow_capacity, latest_capacity
+from sync.popular import POPULAR_STREAM, follow_popular, latest_popular
 from sync.protocol.edge import EdgeSync, SyncStatus
 from sync.settings import Settings
 from sync.store import AckRecord, Store
@@ -65,7 +65,7 @@ class SyncLink(QObject):
         # released revisions from the hub land in the local catalog database the kiosk can sell from
         follow_catalog(edge.inbox, Path(settings.get("catalog.database") or data_dir / "catalog.db").expanduser())
         model.capacity = latest_capacity(store)
-        # the products' most-ordered builds (sync.hub.popular): starting points on the first page, offline too
+        # the products' most-ordered builds (sync.popular; the hub counts them in sync.hub.popular): starting points on the first page, offline too
         follow_popular(store, edge.inbox, on_builds=lambda body: setattr(model, "popular", body))
         model.popular = latest_popular(store)
         model.zone = ZoneInfo(settings.get("node.time_zone"))  # checked when the settings load

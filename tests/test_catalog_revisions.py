@@ -104,9 +104,9 @@ def test_a_change_is_a_new_revision_and_the_released_one_is_untouched(store: Cat
 def test_diff_names_prices_options_rules_bom_lines_and_operations(store: CatalogStore, tmp_path: Path) -> None:
     store.submit(load_catalog(SMALL), "BIKE", "erin")
     edited(tmp_path, "products/bike.yaml", "price: 800.50", "price: 850")
-    edited(tmp_path, "products/bike.yaml", "      - {code: red, label: {en: Red, zh_CN: 红色}, price: 200}\n",
-           "      - {code: red, label: {en: Red, zh_CN: 红色}, price: 200}\n"
-           "      - {code: blue, label: {en: Blue, zh_CN: 蓝色}, price: 200}\n")
+    red = '      - {code: red, label: {en: Red, zh_CN: 红色}, price: 200, swatch: "#c8102e"}\n'
+    edited(tmp_path, "products/bike.yaml", red,
+           red + '      - {code: blue, label: {en: Blue, zh_CN: 蓝色}, price: 200, swatch: "#1d4e89"}\n')
     edited(tmp_path, "products/bike.yaml", "  - id: no-red-26\n", "  - id: no-red-or-blue-26\n")
     edited(tmp_path, "assemblies.yaml", "{item: BOLT, qty: 4}", "{item: BOLT, qty: 6}")
     folder = edited(tmp_path, "assemblies.yaml", "run_min: 18", "run_min: 20")

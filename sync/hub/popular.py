@@ -2,7 +2,7 @@
 
 The hub counts its orders (not cancelled, the last ``days``) per product and configuration and publishes
 the top ones retained on ``kiosk/popular`` beside the capacity snapshot; a kiosk keeps the newest in its
-store (:func:`follow_popular`, :func:`latest_popular`) so it offers them offline too. The kiosk checks
+store (:func:`sync.popular.follow_popular`, :func:`sync.popular.latest_popular`) so it offers them offline too. The kiosk checks
 every build against the catalog revision it sells and drops one that no longer fits it.
 
     .venv/bin/python -m sync.hub.insights popular --db hub.db      # what the kiosks are sent now, as JSON
@@ -18,14 +18,15 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sync.errors import FloorLinkError, ProtocolError, StoreError
-from sync.protocol.envelope import Envelope
-from sync.store import Inbox, Store, Transaction
+from sync.errors import FloorLinkError, StoreError
+from sync.popular import POPULAR_MESSAGE, POPULAR_STREAM, check_popular, follow_popular, latest_popular
+from sync.store import Store
+
+__all__ = ["POPULAR_MESSAGE", "POPULAR_STREAM", "check_popular", "follow_popular", "latest_popular",
+           "popular_builds"]
 
 Query = Callable[..., Sequence[Mapping[str, Any]]]
 
-POPULAR_STREAM = "kiosk/popular"
-POPULAR_MESSAGE = "popular.builds"
 TOP = 3
 DAYS = 180
 
@@ -52,59 +53,6 @@ def popular_builds(query: Query, now: datetime, *, days: int = DAYS, top: int = 
                        for key, n in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:top]]
                 for code, found in sorted(counts.items())}
     return {"at": now.isoformat(), "days": days, "products": products}
-
-
-def check_popular(body: Mapping[str, Any], where: str = POPULAR_STREAM) -> dict[str, list[dict[str, Any]]]:
-    """The products' builds of a ``popular.builds`` body, or a :class:`ProtocolError` naming what is wrong."""
-    products = body.get("products") if isinstance(body, Mapping) else None
-    if not isinstance(products, Mapping):
-        raise ProtocolError("popular builds without a 'products' object", where=where,
-                            fix="wait for the hub's next message")
-    out: dict[str, list[dict[str, Any]]] = {}
-    for code, builds in products.items():
-        if not isinstance(builds, list):
-            raise ProtocolError(f"popular builds of {code!r} are not a list", where=f"{where} products.{code}",
-                                fix="wait for the hub's next message")
-        for index, build in enumerate(builds):
-            configuration = build.get("configuration") if isinstance(build, Mapping) else None
-            if (not isinstance(configuration, Mapping)
-                    or not all(isinstance(k, str) and isinstance(v, str) for k, v in configuration.items())
-                    or not isinstance(build.get("orders"), int)):
-                raise ProtocolError(f"build {index} of {code!r} needs a configuration of option codes and a "
-                                    "whole number of orders", where=f"{where} products.{code}[{index}]",
-                                    fix="wait for the hub's next message")
-        out[str(code)] = [{"configuration": dict(b["configuration"]), "orders": b["orders"]} for b in builds]
-    return out
-
-
-def _popular_1(db: Any) -> None:
-    db.execute("CREATE TABLE popular_builds (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL, "
-               "received_at TEXT NOT NULL)")
-
-
-def follow_popular(store: Store, inbox: Inbox, on_builds: Callable[[dict[str, Any]], None] | None = None) -> None:
-    """Keep the hub's newest popular builds in the node's store (and tell ``on_builds``); a malformed message
-    is refused and the last good one stays."""
-    store.migrate("popular", [_popular_1])
-    inbox.latest_only(POPULAR_STREAM)
-
-    def keep(tx: Transaction, envelope: Envelope) -> None:
-        check_popular(envelope.body)
-        tx.execute("INSERT INTO popular_builds VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-                   "body = excluded.body, received_at = excluded.received_at",
-                   [json.dumps(envelope.body), datetime.now(UTC).isoformat()])
-        if on_builds is not None:
-            on_builds(envelope.body)
-
-    inbox.on(POPULAR_MESSAGE, keep)
-
-
-def latest_popular(store: Store) -> dict[str, Any] | None:
-    """The newest popular builds this node has, or None before the first arrived."""
-    if store.version("popular") == 0:
-        return None
-    rows = store.query("SELECT body FROM popular_builds WHERE id = 1")
-    return json.loads(rows[0]["body"]) if rows else None
 
 
 def main(argv: list[str] | None = None) -> int:
