@@ -41,7 +41,12 @@ def build_to_order(model: KioskModel, product: str | None = None, choose: Mappin
     while model.screen == Screen.OPTIONS:
         for view in model.attributes():
             if view.code in wanted:
-                model.tap_option(view.code, wanted.pop(view.code))
+                option = wanted.pop(view.code)
+                model.tap_option(view.code, option)
+                if model.configurator is None or model.configurator.choices.get(view.code) != option:
+                    raise ConfigurationError(f"{view.code}={option} is not available with the choices so far",
+                                             where=f"kiosk product {model.product.code}",
+                                             fix="choose an option the kiosk offers on that page")
                 changed = True
             elif not changed and not choose:
                 other = next((o for o in view.options if o.available and o.code != defaults.get(view.code)), None)

@@ -123,7 +123,7 @@ def test_a_kiosk_order_is_built_at_every_station_and_finishes_on_the_dashboard_a
         assert catalog is not None, problem
         model.set_catalog(catalog, revisions)
 
-        order = build_to_order(model, "CITY", {"colour": "sage"})  # a colour the shop window bike does not have
+        order = build_to_order(model, "CITY", {"colour": "navy"})  # a colour the shop window bike does not have
         qtbot.waitUntil(lambda: model.confirmed is not None or model.refused is not None, timeout=30_000)
         assert model.refused is None, model.refused
 
