@@ -6,14 +6,12 @@ Kept apart from the hub's counting so that a kiosk imports nothing of the hub (t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from sync.errors import ProtocolError
-from sync.protocol.envelope import Envelope
-from sync.store import Inbox, Store, Transaction
+from sync.store import Inbox, Store
+from sync.store.snapshot import KeptSnapshot
 
 POPULAR_STREAM = "kiosk/popular"
 POPULAR_MESSAGE = "popular.builds"
@@ -42,31 +40,15 @@ def check_popular(body: Mapping[str, Any], where: str = POPULAR_STREAM) -> dict[
     return out
 
 
-def _popular_1(db: Any) -> None:
-    db.execute("CREATE TABLE popular_builds (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL, "
-               "received_at TEXT NOT NULL)")
+POPULAR_KEPT = KeptSnapshot("popular", "popular_builds", POPULAR_STREAM, POPULAR_MESSAGE, check_popular)
 
 
 def follow_popular(store: Store, inbox: Inbox, on_builds: Callable[[dict[str, Any]], None] | None = None) -> None:
     """Keep the hub's newest popular builds in the node's store (and tell ``on_builds``); a malformed message
     is refused and the last good one stays."""
-    store.migrate("popular", [_popular_1])
-    inbox.latest_only(POPULAR_STREAM)
-
-    def keep(tx: Transaction, envelope: Envelope) -> None:
-        check_popular(envelope.body)
-        tx.execute("INSERT INTO popular_builds VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-                   "body = excluded.body, received_at = excluded.received_at",
-                   [json.dumps(envelope.body), datetime.now(UTC).isoformat()])
-        if on_builds is not None:
-            on_builds(envelope.body)
-
-    inbox.on(POPULAR_MESSAGE, keep)
+    POPULAR_KEPT.follow(store, inbox, on_builds)
 
 
 def latest_popular(store: Store) -> dict[str, Any] | None:
     """The newest popular builds this node has, or None before the first arrived."""
-    if store.version("popular") == 0:
-        return None
-    rows = store.query("SELECT body FROM popular_builds WHERE id = 1")
-    return json.loads(rows[0]["body"]) if rows else None
+    return POPULAR_KEPT.latest(store)

@@ -7,7 +7,6 @@ offline estimate and the firm date differ only by what was booked since the snap
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
@@ -15,9 +14,9 @@ from typing import Any
 from sync.errors import PlanningError
 from sync.planning.model import CentreSpec, ItemSpec, StructureNode
 from sync.planning.planner import Planner
-from sync.protocol.envelope import Envelope
 from sync.station.calendar import Shift, WeeklyShifts
-from sync.store import Inbox, Store, Transaction
+from sync.store import Inbox, Store
+from sync.store.snapshot import KeptSnapshot
 
 
 def capacity_snapshot(planner: Planner, now: datetime) -> dict[str, Any]:
@@ -87,30 +86,16 @@ CAPACITY_STREAM = "kiosk/capacity"
 CAPACITY_MESSAGE = "capacity.snapshot"
 
 
-def _capacity_1(db: Any) -> None:
-    db.execute("CREATE TABLE capacity_snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL, "
-               "received_at TEXT NOT NULL)")
+CAPACITY_KEPT = KeptSnapshot("capacity", "capacity_snapshot", CAPACITY_STREAM, CAPACITY_MESSAGE,
+                             lambda body: planner_from_snapshot(body, UTC))
 
 
 def follow_capacity(store: Store, inbox: Inbox, on_snapshot: Callable[[dict[str, Any]], None] | None = None) -> None:
-    """Keep the hub's newest capacity snapshot in the node's store (and tell ``on_snapshot``)."""
-    store.migrate("capacity", [_capacity_1])
-    inbox.latest_only(CAPACITY_STREAM)
-
-    def keep(tx: Transaction, envelope: Envelope) -> None:
-        planner_from_snapshot(envelope.body, UTC)  # a malformed snapshot is refused, the last good one stays
-        tx.execute("INSERT INTO capacity_snapshot VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-                   "body = excluded.body, received_at = excluded.received_at",
-                   [json.dumps(envelope.body), datetime.now(UTC).isoformat()])
-        if on_snapshot is not None:
-            on_snapshot(envelope.body)
-
-    inbox.on(CAPACITY_MESSAGE, keep)
+    """Keep the hub's newest capacity snapshot in the node's store (and tell ``on_snapshot``); a malformed
+    snapshot is refused and the last good one stays."""
+    CAPACITY_KEPT.follow(store, inbox, on_snapshot)
 
 
 def latest_capacity(store: Store) -> dict[str, Any] | None:
     """The newest capacity snapshot this node has, or None before the first one arrived."""
-    if store.version("capacity") == 0:
-        return None
-    rows = store.query("SELECT body FROM capacity_snapshot WHERE id = 1")
-    return json.loads(rows[0]["body"]) if rows else None
+    return CAPACITY_KEPT.latest(store)
