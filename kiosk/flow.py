@@ -695,13 +695,19 @@ class KioskModel:
     def next(self) -> None:
         """The page's open questions take their preselected option; on to the next page (or the summary)."""
         self.touch()
-        self._announce(self._fill([self.page]))
         if self.at + 1 < len(self.pages):
+            self._announce(self._fill([self.page]))
             self._go(Screen.OPTIONS)
             self.at += 1
         else:
-            self._go(Screen.SUMMARY)
+            self._to_summary()
         self._changed()
+
+    def _to_summary(self) -> None:
+        """Every question still open takes its preselected option (priced ones announced), also one on an
+        earlier page that "Switch to this" cleared: the summary and the order are always complete."""
+        self._announce(self._fill(self.pages))
+        self._go(Screen.SUMMARY)
 
     def jump(self, step: int) -> None:
         """A tap on a group in the side panel's list of steps: its first page. Pages passed over on the
@@ -732,8 +738,7 @@ class KioskModel:
         if not self.can_finish():
             self.next()
             return
-        self._announce(self._fill(self.pages[self.at:]))
-        self._go(Screen.SUMMARY)
+        self._to_summary()
         self._changed()
 
     def change(self, attribute: str) -> None:

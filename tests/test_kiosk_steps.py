@@ -127,6 +127,31 @@ def test_steps_and_looks_good_take_the_preselected_options_of_the_pages_passed(t
     assert model.at == 0 and model._config().is_complete()
 
 
+def test_a_question_a_switch_cleared_on_an_earlier_page_is_answered_before_the_summary(tmp_path) -> None:
+    """Found on the live demo: the 20 A controller's "Switch to this" removed the battery chosen two pages
+    earlier, and "Looks good" showed a summary (and would have placed an order) without a battery."""
+    for leave in ("finish", "next"):
+        model = KioskModel(load_catalog(CATALOGS[0], deep=False), MemorySink())
+        model.start()
+        model.select_product("CARGO")
+        while "controller" not in model.page.attributes:
+            model.next()
+        model.tap_option("controller", "c20")  # refused with the 500 Wh battery the kiosk preselected
+        removed = model.switch_to("controller", "c20")
+        assert "battery" in removed and "battery" not in model._config().choices
+        if leave == "finish":
+            model.finish()
+        else:
+            while model.screen != Screen.SUMMARY:
+                model.next()
+        assert model.screen == Screen.SUMMARY and model._config().is_complete(), leave
+        battery = model._config().choices["battery"]
+        assert battery != "b500", f"{leave}: the battery the switch removed is not put back"
+        option = model.product.attribute("battery").option(battery)
+        assert option is not None and option.price > 0
+        assert "battery" in {p.attribute for p in model.picked}, f"{leave}: the priced pick is announced"
+
+
 def test_option_tiles_show_their_picture_or_colour_swatch_else_text(qtbot, tmp_path, artifacts, reset_language) -> None:
     window, model = open_window(qtbot, tmp_path / "demo", CATALOGS[0])  # colours with pictures (the revision's files)
     tap(qtbot, window, "startButton")
