@@ -823,7 +823,10 @@ class KioskModel:
         return DateStory(estimate.ready_by, estimate.working_days) if estimate else DateStory(None)
 
     def to_details(self) -> None:
+        """Order now: the summary's "we picked for you" and its Change buttons stay behind on the summary."""
         self.touch()
+        self.notice = None
+        self.picked = []
         self._go(Screen.DETAILS)
         self._changed()
 

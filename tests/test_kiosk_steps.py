@@ -150,6 +150,8 @@ def test_a_question_a_switch_cleared_on_an_earlier_page_is_answered_before_the_s
         option = model.product.attribute("battery").option(battery)
         assert option is not None and option.price > 0
         assert "battery" in {p.attribute for p in model.picked}, f"{leave}: the priced pick is announced"
+        model.to_details()
+        assert model.notice is None and model.picked == [], "no 'Tap Change' on the details page, which has none"
 
 
 def test_option_tiles_show_their_picture_or_colour_swatch_else_text(qtbot, tmp_path, artifacts, reset_language) -> None:
