@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +18,20 @@ from tests.test_hub_core import MONDAY_8, Hub
 TOKEN = "s3cret-token"
 
 
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[tuple[str, Hub]]:
-    hub = Hub(tmp_path)
+def hub_with_progress(folder: Path) -> tuple[Hub, datetime]:
+    """A hub with two orders, the first one's first operation done in 40 minutes; the API's "now"."""
+    hub = Hub(folder)
     result = hub.order("O1")
     hub.order("O2", colour="red")
     wo = result["work_orders"][0]
     hub.op("op.started", wo, 10, MONDAY_8)
     hub.op("op.completed", wo, 10, MONDAY_8 + timedelta(minutes=40), good=2, scrap=0)
-    now = MONDAY_8 + timedelta(hours=1)
+    return hub, MONDAY_8 + timedelta(hours=1)
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[tuple[str, Hub]]:
+    hub, now = hub_with_progress(tmp_path)
     server = ApiServer(create_app(hub.core, [TOKEN], now=lambda: now)).start()
     yield f"http://127.0.0.1:{server.port}/api/v1", hub
     server.stop()

@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,8 @@ import requests
 from sync.hub.api import ApiServer, create_app
 from sync.hub.reports_pool import REPORTS, ReportPool
 from sync.hub.service import HubConfig, HubService
-from tests.test_hub_core import MONDAY_8, Hub, released_catalog
+from tests.test_hub_api import hub_with_progress
+from tests.test_hub_core import released_catalog
 
 TOKEN = "s3cret-token"
 REPO = Path(__file__).resolve().parent.parent
@@ -35,13 +35,7 @@ def get(url: str, timeout: float = 60) -> requests.Response:
 @pytest.fixture
 def two_apis(tmp_path: Path) -> Iterator[tuple[str, str, ReportPool]]:
     """One hub with orders and operation events, served twice: reports in a worker process, and in-process."""
-    hub = Hub(tmp_path)
-    first = hub.order("O1")
-    hub.order("O2", colour="red")
-    wo = first["work_orders"][0]
-    hub.op("op.started", wo, 10, MONDAY_8)
-    hub.op("op.completed", wo, 10, MONDAY_8 + timedelta(minutes=40), good=2, scrap=0)
-    now = MONDAY_8 + timedelta(hours=1)
+    hub, now = hub_with_progress(tmp_path)
     pool = ReportPool(hub.core, workers=1)
     apart = ApiServer(create_app(hub.core, [TOKEN], now=lambda: now, reports=pool)).start()
     inside = ApiServer(create_app(hub.core, [TOKEN], now=lambda: now, reports=ReportPool(hub.core, workers=0))).start()
