@@ -218,6 +218,7 @@ class HubCore:
         self._stations: dict[str, frozenset[str]] = {}  # work centre -> the stations that serve it
         self._lock = threading.RLock()
         self._demand_at: datetime | None = None  # when demand_check last forecast demand
+        self.demand_plots: dict[str, dict[str, Any]] = {}  # alert key -> its plot, from the last demand_check
         #: operation events moved what follows and the plan was not made again yet (see _replan_before_commit)
         self._replan_due: datetime | None = None
         self._written_settled: set[str] = set()  # finished orders whose final times _persist_plan has written
@@ -767,6 +768,7 @@ class HubCore:
             return []
         self._demand_at = now
         report = self.demand(now)
+        self.demand_plots = dict(report.get("plots") or {})  # one assignment: the dashboard feed reads it
         candidates = [Candidate(w["key"], w["kind"], w["severity"], w["subject"], w["message"], w["data"])
                       for w in report["warnings"]]
         raised = []

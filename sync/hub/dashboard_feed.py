@@ -1,7 +1,9 @@
 """What the hub tells supervisor dashboards: whole-state snapshots, small enough to send as they are.
 
 ``dashboard/orders``: every order (late first) with its progress, the open alerts, the load of
-each work centre today and this week, and KPIs with a 7-day trend. ``dashboard/centre/{code}``:
+each work centre today and this week, KPIs with a 7-day trend, and ``demand``: per open demand warning
+(by alert id) the plot the hub's last demand check drew for it (sync.hub.demand: projected stock with
+safety stock and short day, or the weekly load; and the option's weekly trend). ``dashboard/centre/{code}``:
 the operations of one work centre (queued, running, paused and done ones of open orders) with
 operators, elapsed and standard time, good and scrap: the station boards and the drill-down.
 Dashboards keep the newest of each (``Inbox.latest_only``) in their local cache.
@@ -47,8 +49,10 @@ def orders_body(core: HubCore, progress: list[OrderProgress], now: datetime,
     } for o in progress]
     orders.sort(key=lambda o: (not o["late"], o["status"] in ("done", "cancelled", "ready"), o["promise"] or ""))
     alerts = core.store.query("SELECT * FROM alerts WHERE state != 'resolved' ORDER BY id")  # under the store lock
+    plots = core.demand_plots
+    demand = {str(a["id"]): plots[a["key"]] for a in alerts if a.get("key") in plots}
     return {"at": now.isoformat(), "zone": zone_name(core.options.zone), "orders": orders, "alerts": alerts,
-            "load": load(core, progress, now), "kpis": kpis or {}}
+            "load": load(core, progress, now), "kpis": kpis or {}, "demand": demand}
 
 
 def load(core: HubCore, progress: list[OrderProgress], now: datetime) -> dict[str, dict[str, float]]:

@@ -150,6 +150,8 @@ class DailyDemand:
     components: dict[str, np.ndarray] = field(default_factory=dict)
     configurations: Counter[tuple[str, str]] = field(default_factory=Counter)
     centre_minutes: dict[str, dict[str, float]] = field(default_factory=dict)
+    component_options: dict[str, set[str]] = field(default_factory=dict)
+    """Per component, the options (``PRODUCT attr=opt``) of the configurations that use it."""
 
     def _series(self, table: dict[str, np.ndarray], key: str) -> np.ndarray:
         found = table.get(key)
@@ -263,6 +265,8 @@ def daily_demand(orders: Iterable[Mapping[str, Any]], sessions: Iterable[Mapping
             demand._series(demand.options, f"{code} {attribute}={option}")[:] += weighted
         for item, qty in parts.items():
             demand._series(demand.components, item)[:] += weighted * qty
+            demand.component_options.setdefault(item, set()).update(
+                f"{code} {attribute}={option}" for attribute, option in config.items())
         if kind == "order":
             demand.configurations[(code, json.dumps(config, sort_keys=True))] += counts[key]
             units = float(vector.sum())
@@ -404,11 +408,12 @@ def demand_report(query: Query, products: Products, released: Mapping[str, int],
         sessions_series = demand.product_sessions.get(code, np.zeros(demand.days))
         product_rows.append({"product": code, "orders_28": round(float(orders_series[-window:].sum()), 2),
                              "sessions_28": int(sessions_series[-window:].sum()), **row})
-    option_rows = []
+    option_rows, option_summaries = [], {}
     for key, series in sorted(demand.options.items()):
         code, choice = key.split(" ", 1)
         attribute, option = choice.split("=", 1)
-        row, _ = summary(series)
+        row, of = summary(series)
+        option_summaries[key] = (row, series, of)
         total = float(demand.products[code][-window:].sum())
         option_rows.append({"product": code, "attribute": attribute, "option": option,
                             "share_28": round(row["last_28"] / total, 3) if total else None, **row})
@@ -419,7 +424,8 @@ def demand_report(query: Query, products: Products, released: Mapping[str, int],
         except FloorLinkError:
             log.warning("demand: cannot load %s@%s", code, number, exc_info=True)
     positions = stock_positions(query, latest, zone)
-    component_rows, found_warnings = [], []
+    component_rows: list[dict[str, Any]] = []
+    found_warnings: list[dict[str, Any]] = []
     for item, series in sorted(demand.components.items()):
         position = positions.get(item)
         row, f = summary(series)
@@ -508,10 +514,62 @@ def demand_report(query: Query, products: Products, released: Mapping[str, int],
         weekly = float(mf.values[:7].sum()) * share if mf is not None else 0.0
         mts.append({"product": code, "configuration": json.loads(configuration), "orders": count,
                     "share": round(share, 3), "suggested_stock": int(math.ceil(weekly - 1e-9))})
+    components_by_item = {row["item"]: row for row in component_rows}
+    plots: dict[str, dict[str, Any]] = {}
+    for w in found_warnings:
+        if w["kind"] == "demand_short":
+            entry = components_by_item[w["data"]["item"]]
+            candidates = demand.component_options.get(entry["item"], set())
+            plots[w["key"]] = {
+                "kind": "stock", "item": entry["item"], "start": (today + timedelta(days=1)).isoformat(),
+                "projected": [round(v, 2) for v in entry["projected"][:PLOT_DAYS]],
+                "safety_stock": entry["safety_stock"], "runs_short_on": entry["runs_short_on"],
+                "order_by": entry["order_by"], "trend": _option_trend(option_summaries, candidates, today)}
+        else:
+            centre = w["data"]["work_centre"]
+            rows = [r for r in capacity_rows if r["work_centre"] == centre]
+            busiest = max(demand.centre_minutes, default=None,
+                          key=lambda code: demand.centre_minutes[code].get(centre, 0.0)
+                          * float(product_forecasts[code].values[:window].sum()) if code in product_forecasts else 0.0)
+            candidates = {k for k in option_summaries if busiest is not None and k.startswith(f"{busiest} ")}
+            plots[w["key"]] = {
+                "kind": "capacity", "work_centre": centre, "week": w["data"]["week"],
+                "weeks": [r["week"] for r in rows], "load": [r["load"] for r in rows],
+                "threshold": opts.capacity_threshold, "trend": _option_trend(option_summaries, candidates, today)}
     return {"as_of": now.isoformat(), "today": today.isoformat(), "history_days": opts.history_days,
             "horizon_days": horizon, "session_weight": opts.session_weight, "notice_days": opts.notice_days,
             "products": product_rows, "options": option_rows, "components": component_rows,
-            "capacity": capacity_rows, "make_to_stock": mts, "warnings": found_warnings}
+            "capacity": capacity_rows, "make_to_stock": mts, "warnings": found_warnings, "plots": plots}
+
+
+PLOT_DAYS = 56
+"""Days of projected stock a warning's plot carries (the dashboard feed stays small: 8 weeks)."""
+PLOT_WEEKS = 8
+"""Weeks of history and of forecast in a warning's option trend."""
+
+
+def _option_trend(summaries: Mapping[str, tuple[dict[str, Any], np.ndarray, Forecast]], candidates: Iterable[str],
+                  today: date) -> dict[str, Any] | None:
+    """The weekly demand (history and forecast) of the option among ``candidates`` whose forecast rises most:
+    the option behind a purchasing or capacity warning's trend. None when no option feeds it."""
+    ranked = sorted((k for k in candidates if k in summaries),
+                    key=lambda k: (summaries[k][0]["forecast_28"] - summaries[k][0]["last_28"],
+                                   summaries[k][0]["last_28"], k), reverse=True)
+    if not ranked:
+        return None
+    key = ranked[0]
+    row, series, f = summaries[key]
+    code, choice = key.split(" ", 1)
+    attribute, option = choice.split("=", 1)
+    weeks = min(PLOT_WEEKS, len(series) // 7)
+    history = [round(float(series[len(series) - 7 * (weeks - k):len(series) - 7 * (weeks - k - 1)].sum()), 2)
+               for k in range(weeks)]
+    ahead = min(PLOT_WEEKS, len(f.values) // 7)
+    return {"product": code, "attribute": attribute, "option": option, "trend": row["trend"],
+            "history_weeks": [(today - timedelta(days=7 * (weeks - k))).isoformat() for k in range(weeks)],
+            "history": history,
+            "forecast_weeks": [(today + timedelta(days=7 * k)).isoformat() for k in range(ahead)],
+            "forecast": [round(float(f.values[7 * k:7 * k + 7].sum()), 2) for k in range(ahead)]}
 
 
 def format_report(report: Mapping[str, Any]) -> str:

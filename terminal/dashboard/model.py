@@ -9,11 +9,12 @@ state. :meth:`DashboardModel.refresh` does both at once (tests, scripts).
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,6 +27,8 @@ from sync.station.workorders import Worker
 from sync.times import from_iso
 from terminal.station import texts
 from terminal.station.texts import tr
+
+log = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(seconds=15)  # the declared default of dashboard.stale_after_s
 AT_RISK = timedelta(hours=8)  # the declared default of dashboard.at_risk_h
@@ -124,6 +127,111 @@ class Kpis:
     fpy_trend: list[float | None] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class OptionTrend:
+    """Weekly demand of the option behind a demand warning: the weeks before today and the forecast."""
+
+    product: str
+    attribute: str
+    option: str
+    history_weeks: tuple[date, ...]
+    history: tuple[float, ...]
+    forecast_weeks: tuple[date, ...]
+    forecast: tuple[float, ...]
+
+    @property
+    def title(self) -> str:
+        return tr("Demand for {product} {attribute}: {option} (per week)").format(
+            product=self.product, attribute=self.attribute, option=self.option)
+
+
+@dataclass(frozen=True)
+class DemandPlot:
+    """What the chart of one demand warning draws. ``stock``: the item's projected stock per day with its
+    safety stock, the day it runs short and the day to order by; ``capacity``: the work centre's load per
+    week against its threshold. Both with the option's trend when the hub found the option behind it."""
+
+    kind: str  # stock | capacity
+    subject: str  # the purchased item or the work centre
+    days: tuple[date, ...] = ()
+    projected: tuple[float, ...] = ()
+    safety_stock: float = 0.0
+    short_on: date | None = None
+    order_by: date | None = None
+    weeks: tuple[date, ...] = ()
+    load: tuple[float | None, ...] = ()
+    threshold: float = 1.0
+    trend: OptionTrend | None = None
+
+    @property
+    def title(self) -> str:
+        if self.kind == "stock":
+            return tr("Projected stock of {item}").format(item=self.subject)
+        return tr("Load of {centre} per week").format(centre=self.subject)
+
+
+def _day(value: Any) -> date:
+    if not isinstance(value, str):
+        raise ValueError(f"not a date: {value!r}")
+    return date.fromisoformat(value[:10])
+
+
+def _floats(values: Any, limit: int = 120) -> tuple[float, ...]:
+    if not isinstance(values, list):
+        raise ValueError("not a list of numbers")
+    out = tuple(float(v) for v in values[:limit])
+    if not all(math.isfinite(v) for v in out):
+        raise ValueError("a number that is not finite")
+    return out
+
+
+def _trend(body: Any) -> OptionTrend | None:
+    if not isinstance(body, dict):
+        return None
+    history, forecast = _floats(body.get("history")), _floats(body.get("forecast"))
+    history_weeks = tuple(_day(d) for d in body.get("history_weeks") or [])
+    forecast_weeks = tuple(_day(d) for d in body.get("forecast_weeks") or [])
+    if len(history_weeks) != len(history) or len(forecast_weeks) != len(forecast):
+        raise ValueError("weeks and values of different lengths")
+    return OptionTrend(str(body.get("product") or ""), str(body.get("attribute") or ""), str(body.get("option") or ""),
+                       history_weeks, history, forecast_weeks, forecast)
+
+
+def parse_demand(body: Any) -> dict[int, DemandPlot]:
+    """The orders snapshot's ``demand`` (alert id -> plot) as plots; a hub that sends none (an older one)
+    gives none, and a plot that cannot be read is left out (logged) so the other alerts still show theirs."""
+    plots: dict[int, DemandPlot] = {}
+    if not isinstance(body, dict):
+        return plots
+    for key, p in body.items():
+        try:
+            if not isinstance(p, dict):
+                raise ValueError("not an object")
+            alert_id = int(key)
+            trend = _trend(p.get("trend"))
+            if p.get("kind") == "stock":
+                projected = _floats(p.get("projected"))
+                start = _day(p.get("start"))
+                plots[alert_id] = DemandPlot(
+                    "stock", str(p.get("item") or ""), tuple(start + timedelta(days=i) for i in range(len(projected))),
+                    projected, float(p.get("safety_stock") or 0),
+                    _day(p["runs_short_on"]) if p.get("runs_short_on") else None,
+                    _day(p["order_by"]) if p.get("order_by") else None, trend=trend)
+            elif p.get("kind") == "capacity":
+                loads = p.get("load")
+                if not isinstance(loads, list):
+                    raise ValueError("load is not a list")
+                weeks = tuple(_day(w) for w in (p.get("weeks") or [])[:52])
+                load = tuple(None if v is None else float(v) for v in loads[:len(weeks)])
+                if len(load) != len(weeks):
+                    raise ValueError("weeks and loads of different lengths")
+                plots[alert_id] = DemandPlot("capacity", str(p.get("work_centre") or ""), weeks=weeks, load=load,
+                                             threshold=float(p.get("threshold") or 1.0), trend=trend)
+        except (ValueError, TypeError, KeyError) as exc:
+            log.warning("dashboard: the demand plot of alert %r cannot be read (%s); shown without it", key, exc)
+    return plots
+
+
 StationKey = tuple[bool, str]  # (no station yet, station id or work centre code)
 StationGroups = Mapping[StationKey, tuple[list[OperationRow], Counter[str]]]
 
@@ -169,6 +277,7 @@ class DashboardState:
     stations: list[StationBoard] = field(default_factory=list)
     snapshot_at: datetime | None = None
     zone: tzinfo | None = None  # the hub's site time zone (node.time_zone), from its orders snapshot
+    demand: Mapping[int, DemandPlot] = field(default_factory=dict)  # alert id -> the plot of its demand warning
 
 
 @dataclass(frozen=True)
@@ -278,7 +387,8 @@ def parse_orders(body: dict[str, Any]) -> dict[str, Any]:
         oee_trend={wc: [_num((h.get("oee") or {}).get(wc)) for h in history] for wc in centres},
         otd_trend=[_num(h.get("on_time_delivery")) for h in history],
         fpy_trend=[_num(h.get("first_pass_yield")) for h in history])
-    return {"orders": orders, "load": loads, "kpis": kpis, "zone": _zone(body.get("zone"))}
+    return {"orders": orders, "load": loads, "kpis": kpis, "zone": _zone(body.get("zone")),
+            "demand": parse_demand(body.get("demand"))}
 
 
 def _zone(name: Any) -> tzinfo | None:
@@ -362,6 +472,10 @@ class DashboardModel:
     def alerts(self) -> list[AlertRow]:
         return self.state.alerts
 
+    def demand_plot(self, alert_id: int) -> DemandPlot | None:
+        """The chart of a demand warning, when the hub sent one (an older hub sends none)."""
+        return self.state.demand.get(alert_id)
+
     @property
     def load(self) -> list[LoadRow]:
         return self.state.load
@@ -401,7 +515,7 @@ class DashboardModel:
             body, _received = got
             if stream == ORDERS_STREAM:
                 parts.update(parse_orders(body))
-                changed |= {"orders", "load", "kpis"}
+                changed |= {"orders", "load", "kpis", "demand"}
             elif stream.startswith(CENTRE_PREFIX):
                 code = str(body.get("work_centre"))
                 _code, rows, raw_rows[code] = parse_centre(body, raw_rows.get(code))
