@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -49,7 +50,7 @@ def test_the_dashboard_model_draws_the_warning_from_a_real_hub_snapshot(parts: A
     _q, body = warned
     feed.send("dashboard/orders", "dashboard.orders", body)
     changed = model.refresh()
-    assert "demand" in changed
+    assert "alerts" in changed, "the alert cards repaint, and with them whether a warning has a chart"
     warning = next(a for a in model.alerts if a.kind == "demand_short")
     plot = model.demand_plot(warning.id)
     assert plot is not None and plot.kind == "stock" and plot.subject == "BATT-L"
@@ -83,3 +84,120 @@ def test_an_unreadable_plot_is_left_out_and_the_others_still_show(parts: Any) ->
     capacity = model.demand_plot(2)
     assert capacity is not None and capacity.load == (1.2, 0.8) and capacity.trend is None
     assert len(model.alerts) == 2
+
+
+# --- the chart on the dashboard (real widgets offscreen) --------------------------------------------------
+
+def open_warning(qtbot: Any, tmp_path: Path, body: dict[str, Any], language: str) -> tuple[Any, Any]:
+    """The dashboard at wall size with the real hub snapshot; the demand warning's chart opened by a tap."""
+    from terminal.dashboard.demand import DemandDialog
+    from terminal.qt import Qt
+    from tests.test_dashboard_ui import open_screen
+
+    screen = open_screen(qtbot, tmp_path)
+    screen.win.resize(1920, 1080)
+    with qtbot.waitSignal(screen.win.repainted, timeout=5000):
+        screen.feed.send("dashboard/orders", "dashboard.orders", body)
+    assert screen.win.wait_idle()
+    screen.win.set_language(language)
+    screen.win.show_tab("alerts")
+    panel = screen.win.alerts
+    warning = next(a for a in screen.win.model.alerts if a.kind == "demand_short")
+    charted = {a.kind for a in screen.win.model.alerts if panel.cards[a.id].chart.isVisibleTo(panel)}
+    assert charted == {"demand_short", "demand_capacity"}, "the planted rise also fills the assembly weeks"
+    qtbot.mouseClick(panel.cards[warning.id].chart, Qt.MouseButton.LeftButton)
+    dialog = panel.chart_dialog
+    assert isinstance(dialog, DemandDialog)
+    dialog.setGeometry(0, 0, 1920, 1080)
+    qtbot.wait(50)
+    return screen, dialog
+
+
+def labels_that_do_not_fit(dialog: Any) -> list[str]:
+    """Axis labels wider than the room between two of them, and chart titles wider than their chart."""
+    from terminal.qt import QCategoryAxis, QFontMetrics
+
+    found = []
+    for chart in dialog.charts:
+        width = chart.plotArea().width()
+        if QFontMetrics(chart.titleFont()).horizontalAdvance(chart.title()) > chart.size().width() - 20:
+            found.append(f"title {chart.title()!r}")
+        for axis in chart.axes():
+            if isinstance(axis, QCategoryAxis):
+                metrics = QFontMetrics(axis.labelsFont())
+                spots = [axis.endValue(label) for label in axis.categoriesLabels()]
+                span = axis.max() - axis.min()
+                room = min((b - a for a, b in zip(spots, spots[1:], strict=False)), default=span) * width / span
+                found += [f"axis label {label!r} needs more than {room:.0f} px" for label in axis.categoriesLabels()
+                          if metrics.horizontalAdvance(label) + 8 > room]
+        legend = sum(QFontMetrics(chart.legend().font()).horizontalAdvance(s.name()) + 60 for s in chart.series())
+        if legend > chart.size().width():
+            found.append(f"legend of {chart.title()!r} needs {legend} px")
+    return found
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_tapping_a_purchasing_warning_shows_projected_stock_safety_stock_the_short_day_and_the_option_trend(
+        qtbot: Any, tmp_path: Path, artifacts: Path, warned: Any, language: str) -> None:
+    from terminal.station import texts
+    from tests.test_dashboard_wall import clipped
+
+    _q, body = warned
+    screen, dialog = open_warning(qtbot, tmp_path, body, language)
+    try:
+        stock, trend = dialog.charts
+        names = [s.name() for s in stock.series()]
+        plot = dialog.plot
+        assert plot is not None and plot.short_on is not None and plot.trend is not None
+        short = f"{plot.short_on.month:02d}-{plot.short_on.day:02d}"
+        assert names[:2] == [texts.tr("Projected stock"), texts.tr("Safety stock")]
+        assert texts.tr("Runs short {day}").format(day=short) in names
+        line = stock.series()[0]
+        assert line.count() == len(plot.projected) and line.at(0).y() == plot.projected[0]
+        assert [s.name() for s in trend.series()] == [texts.tr("Demand so far"), texts.tr("Forecast")]
+        assert trend.series()[0].count() == 8 and trend.series()[1].count() == 9  # joined to the last week seen
+        if language == "zh_CN":
+            assert stock.title() == "BATT-L 的预计库存" and "缺货" in " ".join(names)
+            assert "需求（每周）" in trend.title()
+        else:
+            assert stock.title() == "Projected stock of BATT-L"
+        assert not labels_that_do_not_fit(dialog)
+        assert not clipped(dialog)
+        for chart in dialog.charts:
+            assert chart.titleFont().pixelSize() >= 24 and chart.legend().font().pixelSize() >= 20
+        dialog.grab().save(str(artifacts / f"dashboard_demand_chart_{language}.png"))
+    finally:
+        dialog.close()
+        screen.win.close()
+        screen.feed.inbox.store.close()
+        texts.use("en")
+
+
+def test_a_capacity_warning_charts_the_weekly_load_against_full_capacity(qtbot: Any, tmp_path: Path,
+                                                                         artifacts: Path) -> None:
+    from terminal.dashboard.demand import DemandDialog
+    from tests.test_dashboard_ui import open_screen
+
+    body = orders_body([alert(5, kind="demand_capacity", subject="ASSY 2026-12-07"), alert(6)])
+    body["demand"] = {"5": {"kind": "capacity", "work_centre": "ASSY", "week": "2026-12-07",
+                            "weeks": ["2026-12-07", "2026-12-14", "2026-12-21", "2026-12-28"],
+                            "load": [1.3, 0.9, None, 0.7], "threshold": 1.0, "trend": None}}
+    screen = open_screen(qtbot, tmp_path)
+    try:
+        with qtbot.waitSignal(screen.win.repainted, timeout=5000):
+            screen.feed.send("dashboard/orders", "dashboard.orders", body)
+        assert screen.win.wait_idle()
+        cards = screen.win.alerts.cards
+        assert cards[5].chart.isVisibleTo(cards[5]) and not cards[6].chart.isVisibleTo(cards[6]), \
+            "an overrun has no chart"
+        dialog = screen.win.alerts.show_chart(5)
+        assert isinstance(dialog, DemandDialog) and len(dialog.charts) == 1
+        load, full = dialog.charts[0].series()
+        assert [(p.x(), p.y()) for p in load.points()] == [(0, 130), (1, 90), (3, 70)]  # a week without hours: no point
+        assert {p.y() for p in full.points()} == {100}
+        assert dialog.charts[0].title() == "Load of ASSY per week"
+        assert not labels_that_do_not_fit(dialog)
+        dialog.close()
+    finally:
+        screen.win.close()
+        screen.feed.inbox.store.close()

@@ -17,6 +17,7 @@ OTHER_SEVERITY = ("#455a64", "#ffffff")
 STATUS = {"running": "#1b5e20", "paused": "#a84300", "queued": "#455a64", "done": "#616161"}
 LATE = "#c62828"
 AT_RISK = "#a84300"
+INK = "#000000"  # chart titles, axis labels and legends (terminal.dashboard.demand)
 MUTED = "#455a64"  # secondary lines: kind and age of an alert, "nothing waiting"
 #: line and bar colours of the charts: far apart in hue and lightness, each readable on white
 SERIES = ("#1565c0", "#c62828", "#1b5e20", "#6a1b9a", "#a84300", "#00695c", "#ad1457", "#37474f")
@@ -45,6 +46,6 @@ def text_pairs() -> list[tuple[str, str, str]]:
     pairs.append(("severity other", OTHER_SEVERITY[1], OTHER_SEVERITY[0]))
     for back in PAPER:
         pairs += [(f"status {name}", colour, back) for name, colour in STATUS.items()]
-        pairs += [("late", LATE, back), ("at risk", AT_RISK, back), ("muted", MUTED, back)]
+        pairs += [("late", LATE, back), ("at risk", AT_RISK, back), ("muted", MUTED, back), ("ink", INK, back)]
         pairs += [(f"series {i}", colour, back) for i, colour in enumerate(SERIES)]
     return pairs

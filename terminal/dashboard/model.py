@@ -144,6 +144,20 @@ class OptionTrend:
         return tr("Demand for {product} {attribute}: {option} (per week)").format(
             product=self.product, attribute=self.attribute, option=self.option)
 
+    def lines(self) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+        """(history, forecast) as (week index, units): the forecast starts at the last week seen so the
+        two lines join."""
+        history = list(enumerate(self.history))
+        start = len(self.history)
+        forecast = [(start + i, v) for i, v in enumerate(self.forecast)]
+        return history, (history[-1:] + forecast)
+
+    def ticks(self) -> list[tuple[int, str]]:
+        return [(i, day_label(d)) for i, d in enumerate(self.history_weeks + self.forecast_weeks)]
+
+    def top(self) -> float:
+        return nice_top(max((*self.history, *self.forecast), default=0.0))
+
 
 @dataclass(frozen=True)
 class DemandPlot:
@@ -163,11 +177,53 @@ class DemandPlot:
     threshold: float = 1.0
     trend: OptionTrend | None = None
 
+    def ticks(self) -> list[tuple[int, str]]:
+        """Axis labels: every 7th day of the projection, or every week of the load."""
+        if self.kind == "stock":
+            return [(i, day_label(d)) for i, d in enumerate(self.days) if i % 7 == 0]
+        return [(i, day_label(d)) for i, d in enumerate(self.weeks)]
+
+    def marks(self) -> list[tuple[str, int, float]]:
+        """(what, day index, projected stock) for the day to order by and the day it runs short, when
+        they fall in the plotted days (the order-by day may already have passed)."""
+        found = []
+        for text, day in ((tr("Order by {day}"), self.order_by), (tr("Runs short {day}"), self.short_on)):
+            if day is not None and day in self.days:
+                i = self.days.index(day)
+                found.append((text.format(day=day_label(day)), i, self.projected[i]))
+        return found
+
+    def value_range(self) -> tuple[float, float]:
+        """The y axis: from 0 (or the lowest projection below it) to a round number above everything."""
+        if self.kind == "stock":
+            values = (*self.projected, self.safety_stock)
+            return min(0.0, nice_floor(min(values, default=0.0))), nice_top(max(values, default=0.0))
+        loads = [v * 100 for v in self.load if v is not None]
+        return 0.0, nice_top(max((*loads, self.threshold * 100), default=100.0))
+
     @property
     def title(self) -> str:
         if self.kind == "stock":
             return tr("Projected stock of {item}").format(item=self.subject)
         return tr("Load of {centre} per week").format(centre=self.subject)
+
+
+def day_label(d: date) -> str:
+    """A day on a chart axis, as the KPI charts write it (12-18)."""
+    return f"{d.month:02d}-{d.day:02d}"
+
+
+def nice_top(value: float) -> float:
+    """A round number at least 10 % above ``value`` (1, 2 or 5 times a power of ten), for an axis end."""
+    if value <= 0:
+        return 10.0
+    target = value * 1.1
+    step = 10 ** math.floor(math.log10(target))
+    return next(m * step for m in (1, 2, 5, 10) if m * step >= target)
+
+
+def nice_floor(value: float) -> float:
+    return -nice_top(-value) if value < 0 else 0.0
 
 
 def _day(value: Any) -> date:
@@ -515,7 +571,7 @@ class DashboardModel:
             body, _received = got
             if stream == ORDERS_STREAM:
                 parts.update(parse_orders(body))
-                changed |= {"orders", "load", "kpis", "demand"}
+                changed |= {"orders", "load", "kpis"}  # the demand plots repaint with "alerts" (every read)
             elif stream.startswith(CENTRE_PREFIX):
                 code = str(body.get("work_centre"))
                 _code, rows, raw_rows[code] = parse_centre(body, raw_rows.get(code))

@@ -508,7 +508,7 @@ class AlertCard(QFrame):
     def __init__(self, panel: AlertsPanel, alert_id: int) -> None:
         super().__init__()
         self.setObjectName("alertCard")
-        self.shown: tuple[str, str, bool, bool] | None = None
+        self.shown: tuple[str, str, bool, bool, bool] | None = None
         self.severity = QLabel()
         self.severity.setObjectName("severity")
         self.text = QLabel()
@@ -518,11 +518,16 @@ class AlertCard(QFrame):
         self.resolve = button("Resolve")
         for each in (self.acknowledge, self.resolve):
             each.setMinimumSize(200, 72)
+        self.chart = button("Chart")  # a demand warning's plot (terminal.dashboard.demand)
+        self.chart.setMinimumSize(160, 72)
+        self.chart.setVisible(False)
         self.acknowledge.clicked.connect(lambda: panel.act(alert_id, "acknowledge"))
         self.resolve.clicked.connect(lambda: panel.act(alert_id, "resolve"))
+        self.chart.clicked.connect(lambda: panel.show_chart(alert_id))
         layout = QHBoxLayout(self)
         layout.addWidget(self.severity)
         layout.addWidget(self.text, 1)
+        layout.addWidget(self.chart)
         layout.addWidget(self.acknowledge)
         layout.addWidget(self.resolve)
 
@@ -536,6 +541,7 @@ class AlertsPanel(QWidget):
         self.ask_name = ask_name
         self.run = run
         self.supervisor = ""
+        self.chart_dialog: QDialog | None = None
         self.cards: dict[int, AlertCard] = {}
         self.order: list[int] = []  # alert ids in the order their cards sit in the layout
         self.message = QLabel()
@@ -551,6 +557,14 @@ class AlertsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.message)
         layout.addWidget(scroll)
+
+    def show_chart(self, alert_id: int) -> QDialog:
+        """A demand warning's projected stock (or load) and its option's trend, over the whole window."""
+        from terminal.dashboard.demand import DemandDialog  # it draws with this module's chart helpers
+
+        self.chart_dialog = DemandDialog(self.model, alert_id, self)
+        self.chart_dialog.show()
+        return self.chart_dialog
 
     def act(self, alert_id: int, action: str) -> None:
         if not self.supervisor:
@@ -597,7 +611,7 @@ class AlertsPanel(QWidget):
             text = (f"<b>{alert.subject}</b> — {alert.message}<br><span style='color:{look.MUTED}'>{alert.kind} · "
                     f"{raised} · {state}</span>")
             shown = (alert.severity, text, alert.state == "raised" and "acknowledge" not in alert.pending,
-                     "resolve" not in alert.pending)
+                     "resolve" not in alert.pending, self.model.demand_plot(alert.id) is not None)
             if card.shown == shown:  # repaint only cards whose content moved
                 continue
             card.shown = shown
@@ -607,6 +621,7 @@ class AlertsPanel(QWidget):
             card.text.setText(text)
             card.acknowledge.setEnabled(shown[2])
             card.resolve.setEnabled(shown[3])
+            card.chart.setVisible(shown[4])
         self.empty.setVisible(not self.model.alerts)
 
 

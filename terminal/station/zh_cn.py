@@ -243,4 +243,15 @@ ZH_CN: dict[str, str] = {
     "The certificate here is not this site's. Copy ca.crt from this site's hub to {path}.":
         "此处的证书不属于本厂。请将本厂服务器上的 ca.crt 复制到 {path}。",
     "Paired as {device}. Starting…": "已配对为 {device}。正在启动…",
+    # demand warning charts (terminal.dashboard.demand)
+    "Chart": "图表",
+    "Projected stock of {item}": "{item} 的预计库存",
+    "Load of {centre} per week": "{centre} 每周负荷",
+    "Demand for {product} {attribute}: {option} (per week)": "{product} {attribute}：{option} 的需求（每周）",
+    "Projected stock": "预计库存", "Safety stock": "安全库存",
+    "Order by {day}": "最迟 {day} 下单", "Runs short {day}": "{day} 缺货",
+    "Units": "数量", "Units per week": "每周数量",
+    "Planned and forecast load": "计划与预测负荷", "Full capacity": "满负荷",
+    "Demand so far": "已有需求", "Forecast": "预测",
+    "The hub has not sent a chart for this warning yet": "服务器尚未发送此预警的图表",
 }
