@@ -40,6 +40,10 @@ def test_the_feed_carries_the_projected_stock_and_the_rising_option_of_an_open_p
     assert (trend["attribute"], trend["option"]) == ("battery", "b625"), "the option whose rise empties the stock"
     assert len(trend["history"]) == len(trend["history_weeks"]) == 8 and len(trend["forecast"]) == 8
     assert trend["history"][-1] > trend["history"][0], "the planted rise shows in the weekly history"
+    capacity = [body["demand"][str(a["id"])] for a in body["alerts"] if a["kind"] == "demand_capacity"]
+    assert capacity and all(p["kind"] == "capacity" and p["load"] for p in capacity)
+    assert {(p["trend"]["attribute"], p["trend"]["option"]) for p in capacity} == {("battery", "b625")}, \
+        "the option whose rise loads the centre"
     # the same computation the API serves: the demand report's plot for the same key
     assert q.core.demand_plots["demand_short:BATT-L"] == plot
     assert len(json.dumps(body["demand"])) < 8000

@@ -528,14 +528,13 @@ def demand_report(query: Query, products: Products, released: Mapping[str, int],
         else:
             centre = w["data"]["work_centre"]
             rows = [r for r in capacity_rows if r["work_centre"] == centre]
-            busiest = max(demand.centre_minutes, default=None,
-                          key=lambda code: demand.centre_minutes[code].get(centre, 0.0)
-                          * float(product_forecasts[code].values[:window].sum()) if code in product_forecasts else 0.0)
-            candidates = {k for k in option_summaries if busiest is not None and k.startswith(f"{busiest} ")}
+            per_unit = {code: per.get(centre, 0.0) for code, per in demand.centre_minutes.items()}
+            candidates = {k for k in option_summaries if per_unit.get(k.split(" ", 1)[0], 0.0) > 0}
             plots[w["key"]] = {
                 "kind": "capacity", "work_centre": centre, "week": w["data"]["week"],
                 "weeks": [r["week"] for r in rows], "load": [r["load"] for r in rows],
-                "threshold": opts.capacity_threshold, "trend": _option_trend(option_summaries, candidates, today)}
+                "threshold": opts.capacity_threshold,
+                "trend": _option_trend(option_summaries, candidates, today, per_unit)}
     return {"as_of": now.isoformat(), "today": today.isoformat(), "history_days": opts.history_days,
             "horizon_days": horizon, "session_weight": opts.session_weight, "notice_days": opts.notice_days,
             "products": product_rows, "options": option_rows, "components": component_rows,
@@ -549,11 +548,15 @@ PLOT_WEEKS = 8
 
 
 def _option_trend(summaries: Mapping[str, tuple[dict[str, Any], np.ndarray, Forecast]], candidates: Iterable[str],
-                  today: date) -> dict[str, Any] | None:
-    """The weekly demand (history and forecast) of the option among ``candidates`` whose forecast rises most:
-    the option behind a purchasing or capacity warning's trend. None when no option feeds it."""
+                  today: date, per_product: Mapping[str, float] | None = None) -> dict[str, Any] | None:
+    """The weekly demand (history and forecast) of the option among ``candidates`` whose forecast rises most
+    (times ``per_product`` of its product: a work centre's minutes per unit): the option behind a
+    purchasing or capacity warning's trend. None when no option feeds it."""
+    def weight(key: str) -> float:
+        return 1.0 if per_product is None else per_product.get(key.split(" ", 1)[0], 0.0)
+
     ranked = sorted((k for k in candidates if k in summaries),
-                    key=lambda k: (summaries[k][0]["forecast_28"] - summaries[k][0]["last_28"],
+                    key=lambda k: ((summaries[k][0]["forecast_28"] - summaries[k][0]["last_28"]) * weight(k),
                                    summaries[k][0]["last_28"], k), reverse=True)
     if not ranked:
         return None

@@ -45,7 +45,7 @@ def _axes(chart: QChart, ticks: list[tuple[int, str]], last: int, lo: float, hi:
     x.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
     for i, text in ticks:
         x.append(text, i)
-    x.setRange(0, max(last, 1))
+    x.setRange(-0.25, max(last, 1) + 0.25)  # the first and last labels sit inside the chart, not on its edge
     y = QValueAxis()
     y.setRange(lo, hi)
     y.applyNiceNumbers()  # ticks on round numbers (-400, -200, 0, 200), not on fifths of the range
