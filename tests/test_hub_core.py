@@ -91,7 +91,9 @@ class Hub:
                 if operation["qc"]:
                     self.op("qc.recorded", row["id"], operation["number"], at, passed=True)
                 at += timedelta(minutes=1)
-                self.op("op.completed", row["id"], operation["number"], at, good=1, scrap=0)
+                good = int(hub_qty) if (hub_qty := self.store.query(
+                    "SELECT qty FROM work_orders WHERE id = ?", [row["id"]])[0]["qty"]) else 1
+                self.op("op.completed", row["id"], operation["number"], at, good=good, scrap=0)
         return at
 
     def station_for(self, wo: str, op: int) -> str:
@@ -404,3 +406,59 @@ def test_a_late_finish_moves_a_promise_later_stores_it_and_raises_an_alert(hub: 
     # the moved work orders went to their stations again with the new planned starts
     released = [body for stream, type_, body in hub.published if type_ == "workorder.released"]
     assert any(body["id"] != wo and body["operations"][0]["planned_start"] >= late.isoformat() for body in released)
+
+
+def test_scrapped_wheels_are_remade_by_a_new_work_order_the_wheel_set_waits_for(hub: Hub) -> None:
+    hub.order("O1")
+    hub.published.clear()
+    hub.op("op.started", "H-0001-03", 10, MONDAY_8)
+    hub.op("op.completed", "H-0001-03", 10, MONDAY_8 + timedelta(minutes=40), good=1, scrap=1, reason="bent rim")
+    (remake,) = hub.store.query("SELECT id, item, qty, parent FROM work_orders WHERE id = 'H-0001-04'")
+    assert remake == {"id": "H-0001-04", "item": "WHEEL", "qty": 1.0, "parent": "H-0001-02"}, "one wheel made again"
+    released = [(stream, body) for stream, type_, body in hub.published if type_ == "workorder.released"]
+    assert ("station/st-wheel-1", "H-0001-04") in [(stream, body["id"]) for stream, body in released]
+    wheel_set = [body for _, body in released if body["id"] == "H-0001-02"][-1]
+    assert wheel_set["parts"] == {"H-0001-03": "done", "H-0001-04": "open"}, "the wheel set waits for the remake"
+    assert _stored_ops(hub, "O1") == _planned_ops(hub, "O1")
+    (lace,) = [op for op in _stored_ops(hub, "O1") if op[0] == "H-0001-04"]
+    (pair,) = [op for op in _stored_ops(hub, "O1") if op[0] == "H-0001-02"]
+    assert lace[3] <= pair[2], "the wheel set is paired after the remade wheel"
+    with pytest.raises(StationError, match="waits for parts"):
+        hub.op("op.started", "H-0001-02", 10, MONDAY_8 + timedelta(minutes=41))
+    hub.store.close()
+    hub.open()
+    assert _planned_ops(hub, "O1") == _stored_ops(hub, "O1"), "a restart plans the remake as the live hub did"
+
+
+def test_a_bike_scrapped_at_assembly_is_remade_its_qc_closed_and_the_later_promise_announced(hub: Hub) -> None:
+    result = hub.order("O1")
+    promised = hub.store.query("SELECT promise FROM orders WHERE order_id = 'O1'")[0]["promise"]
+    top = result["work_orders"][-1]
+    at = hub.build_parts(top, MONDAY_8)
+    hub.published.clear()
+    late = MONDAY_8.replace(hour=15)
+    hub.op("op.started", top, 10, at)
+    hub.op("op.completed", top, 10, late, good=0, scrap=1, reason="frame cracked")
+    items = {r["id"]: r["item"] for r in hub.store.query("SELECT id, item FROM work_orders WHERE order_id = 'O1'")}
+    remade = {wo: item for wo, item in items.items() if wo not in result["work_orders"]}
+    assert sorted(remade.values()) == ["BIKE", "WHEEL", "WHEEL-SET"], "a lost bike is built again with its parts"
+    statuses = [body for _, type_, body in hub.published if type_ == "workorder.operation_status"]
+    assert {"id": top, "operation": 20, "status": "done"} in statuses, "no station checks a bike that is gone"
+    with pytest.raises(StationError):
+        hub.op("op.started", top, 20, late)
+    row = hub.store.query("SELECT promise, promise_reason FROM orders WHERE order_id = 'O1'")[0]
+    assert row["promise"][:10] > promised[:10]
+    new_top = next(wo for wo, item in remade.items() if item == "BIKE")
+    plan = hub.core.planner.plans["O1"]
+    (bike,) = [wo for wo in plan.work_orders if wo.id == new_top]
+    assert plan.promise == bike.end and row["promise"] == hub.core.promise_of(bike.end).isoformat(), \
+        "the order is ready when the remade bike is"
+    changed = [body for _, type_, body in hub.published if type_ == "order.promise_changed"]
+    assert changed and changed[-1]["promise"] == row["promise"]
+    assert [a["kind"] for a in hub.store.query("SELECT kind FROM alerts")] == ["promise_later"]
+    assert _stored_ops(hub, "O1") == _planned_ops(hub, "O1")
+    planned = _planned_ops(hub, "O1")
+    hub.store.close()
+    hub.open()
+    assert _planned_ops(hub, "O1") == planned
+    assert hub.core.promise_of(hub.core.planner.plans["O1"].promise).isoformat() == row["promise"]

@@ -179,8 +179,11 @@ class Shopfloor:
     """Workers on the random hub: they start what the plan says is next (some early), finish it after
     about its standard time (some late), never run more jobs on a centre than it has slots."""
 
-    def __init__(self, hub: RandomHub) -> None:
+    def __init__(self, hub: RandomHub, scrap: float = 0.0) -> None:
         self.hub = hub
+        self.scrap = scrap  # the share of completions that scrap one unit
+        self.scrapped = 0
+        self.good: dict[str, int] = {}
         self.running: dict[tuple[str, int], tuple[datetime, float]] = {}
         self.done: set[tuple[str, int]] = set()
         self.events = 0
@@ -207,9 +210,17 @@ class Shopfloor:
                 row = q("SELECT qty, body FROM work_orders WHERE id = ?", [wo])[0]
                 if any(o["number"] == op and o["qc"] for o in json.loads(row["body"])["operations"]):
                     self.send("qc.recorded", wo, op, now, passed=True)
-                self.send("op.completed", wo, op, now, good=int(row["qty"]), scrap=0)
+                have = self.good.get(wo, int(row["qty"]))
+                scrap = 1 if self.scrap and rng.random() < self.scrap else 0  # the remake is the hub's to plan
+                self.send("op.completed", wo, op, now, good=have - scrap, scrap=scrap,
+                          **({"reason": "dent"} if scrap else {}))
+                self.good[wo] = have - scrap
+                self.scrapped += scrap
                 del self.running[(wo, op)]
                 self.done.add((wo, op))
+        # what the hub closed itself (the rest of a work order whose every unit was scrapped)
+        self.done |= {(r["work_order"], r["op"]) for r in q("SELECT work_order, op FROM op_events "
+                                                             "WHERE type = 'op.completed'")}
         if now.weekday() >= 5 or not 6 <= now.hour < 21:
             return
         cancelled = {r["order_id"] for r in q("SELECT order_id FROM order_cancellations")}
@@ -272,10 +283,10 @@ def _stored_plan(store: Store) -> list[tuple[Any, ...]]:
         "ORDER BY o.work_order, o.op")]
 
 
-def test_random_orders_progress_and_cancellations_stay_true_and_a_restart_equals_live(
+def test_random_orders_progress_scrap_and_cancellations_stay_true_and_a_restart_equals_live(
         tmp_path: Path) -> None:
     hub = RandomHub(tmp_path, seed=7)
-    floor = Shopfloor(hub)
+    floor = Shopfloor(hub, scrap=0.1)
     zone = hub.core.options.zone
     cancels = 0
     try:
@@ -297,6 +308,8 @@ def test_random_orders_progress_and_cancellations_stay_true_and_a_restart_equals
             if step % 18 == 17:
                 assert check(hub.tables(), zone) == [], f"after step {step}"
         assert floor.events > 50 and cancels >= 5 and floor.done, "the mix must really exercise replans"
+        remakes = hub.store.query("SELECT work_order FROM remakes")
+        assert floor.scrapped >= 3 and len(remakes) == floor.scrapped, "every scrap was planned again"
         assert check(hub.tables(), zone) == []
         live = _live_plan(hub.core)
         stored = [(wo, op, s, e, lane) for _, (_, _, ops) in sorted(live.items()) for wo, op, s, e, lane in ops]

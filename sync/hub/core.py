@@ -104,6 +104,13 @@ def _plan_3(db: Any) -> None:
     db.execute("UPDATE orders SET first_promise = promise")
 
 
+def _plan_4(db: Any) -> None:
+    # remakes: scrapped units made again by a new work order; a restart replays them where they happened
+    db.execute("""CREATE TABLE remakes (
+        work_order TEXT PRIMARY KEY, of_work_order TEXT NOT NULL, order_id TEXT NOT NULL, qty REAL NOT NULL,
+        at TEXT NOT NULL, after_seq INTEGER NOT NULL, event_id TEXT NOT NULL)""")
+
+
 def _alerts_1(db: Any) -> None:
     AlertBook(db)
 
@@ -163,7 +170,7 @@ def _hub_number(seq: int, taken: set[str] | Callable[[str], bool]) -> str:
     return candidate
 
 
-MIGRATIONS = {"hub_plan": [_plan_1, _plan_2, _plan_3], "hub_alerts": [_alerts_1], "hub_numbers": [_numbers_1],
+MIGRATIONS = {"hub_plan": [_plan_1, _plan_2, _plan_3, _plan_4], "hub_alerts": [_alerts_1], "hub_numbers": [_numbers_1],
               **stock.MIGRATIONS}
 
 
@@ -388,7 +395,9 @@ class HubCore:
         stocked = from_catalog.ships_from_stock(product, order.configuration)
         return self.planner.plan(order.order_id, tree, order.quantity, now, ship_from_stock=stocked, number=number)
 
-    def _store_plan(self, tx: Transaction, order: PlacedOrder, product: Product, plan: Any, number: str) -> None:
+    def _store_plan(self, tx: Transaction, order: PlacedOrder, product: Product, plan: Any, number: str,
+                    work_orders: Iterable[Any] | None = None, requisitions: Iterable[Any] | None = None) -> None:
+        """Store and release the plan's work orders, operations and requisitions (or only the ones given)."""
         bom = resolve_bom(product, order.configuration)
         ops_by_item = {(o.item, o.op): o for o in resolve_routing(product, order.configuration, bom)}
         children = _children_by_parent(product, bom)
@@ -403,7 +412,7 @@ class HubCore:
                 option_names[code] = dict(option.label)
         op_rows: list[dict[str, Any]] = []
         wo_rows: list[dict[str, Any]] = []
-        for wo in plan.work_orders:
+        for wo in (plan.work_orders if work_orders is None else work_orders):
             stations: list[str] = []
             routed_ops = []
             previous: int | None = None
@@ -452,7 +461,7 @@ class HubCore:
         for table, rows in (("wo_ops", op_rows), ("work_orders", wo_rows), ("requisitions", [{
                 "kind": req.kind, "order_id": req.order_id, "item": req.item, "qty": req.qty, "supplier": req.supplier,
                 "need_date": to_iso(req.need_date), "due_date": to_iso(req.due_date), "work_order": req.work_order,
-                "operation": req.operation} for req in plan.requisitions])):
+                "operation": req.operation} for req in (plan.requisitions if requisitions is None else requisitions)])):
             tx.insert_rows(table, rows)
 
     def replan(self, tx: Transaction, now: datetime) -> None:
@@ -655,6 +664,10 @@ class HubCore:
                 if top and row[1]:
                     self._emit(tx, "order.done", {"order_id": row[1], "number": routed_wo.order_number,
                                                   "work_order": wo_id, "good": event.good, "at": to_iso(event.at)})
+            # reported scrap: the shortfall against what came in is made again (an unreported rest is not lost)
+            if type_ == "op.completed" and event.good is not None and (event.scrap or 0) > 0 \
+                    and quantity_in - event.good > 0 and not cancelled:
+                self._remake(tx, event_id, routed_wo, op_no, str(row[1]), quantity_in - event.good, event, now)
             if type_ == "op.completed" or first_start:
                 # An early or late start or finish moves what follows: plan again, stored with the event
                 self._replan_before_commit(tx, now)
@@ -667,6 +680,62 @@ class HubCore:
                 if candidate is not None:
                     self._raise(tx, candidate, now)
         return {"work_order": wo_id, "operation": op_no}
+
+    def _remake(self, tx: Transaction, event_id: str, routed_wo: RoutedWorkOrder, op_no: int, order_id: str, qty: int,
+                event: OpEvent, now: datetime) -> None:
+        """``qty`` units of a work order were scrapped at ``op_no`` (or not reported good): they are lost, so a new
+        work order makes them again from the first operation, its materials netted and bought like any demand,
+        released to its stations; its parent waits for it like for any part, and the plan and promises move in
+        this transaction. When nothing good is left, the scrapped work order's later operations are closed (done,
+        0 good): no station works on an empty lot. Called under the planning lock."""
+        wo_id = routed_wo.id
+        plan = self.planner.plans.get(order_id)
+        if plan is None or plan.ships_from_stock or wo_id not in {wo.id for wo in plan.work_orders}:
+            return  # a demo work order or one no plan holds: nothing to plan again
+        order_row = tx.execute("SELECT product, revision, configuration, quantity, number FROM orders "
+                               "WHERE order_id = ?", [order_id]).fetchone()
+        if order_row is None:
+            return
+        product, _ = self.product(order_row[0], order_row[1])
+        order = PlacedOrder(order_id, order_row[0], order_row[1], json.loads(order_row[2]), order_row[3])
+        later = [o for o in routed_wo.operations if o.number > op_no]
+        if event.good == 0 and later:
+            stations = json.loads(tx.execute("SELECT stations FROM work_orders WHERE id = ?", [wo_id]).fetchone()[0])
+            for o in later:
+                closed = {"work_order": wo_id, "operation": o.number, "at": to_iso(event.at), "good": 0, "scrap": 0,
+                          "reason": f"nothing left: all scrapped at operation {op_no}"}
+                tx.table("op_events").insert({"event_id": f"{event_id}:closed:{o.number}", "work_order": wo_id,
+                                              "op": o.number, "type": "op.completed", "at": to_iso(event.at),
+                                              "device_id": "hub", "body": json.dumps(closed)})
+                self._apply_op_event(wo_id, o.number, OpEvent.from_body("op.completed", closed))
+                for st in stations:
+                    self.publish(tx, f"station/{st}", OPERATION_STATUS,
+                                 {"id": wo_id, "operation": o.number, "status": "done"}, False)
+            self._part_done(tx, wo_id)
+        bought = {id(r) for r in plan.requisitions}
+        new = self.planner.remake(order_id, wo_id, float(qty), now)
+        after_seq = tx.execute("SELECT COALESCE(MAX(seq), 0) FROM orders").fetchone()[0]
+        tx.table("remakes").insert({"work_order": new[0].id if new else f"{wo_id}:stock:{event_id}",
+                                    "of_work_order": wo_id, "order_id": order_id, "qty": float(qty),
+                                    "at": to_iso(now), "after_seq": after_seq, "event_id": event_id})
+        if not new:
+            return  # stock covers the scrapped parts
+        self.planner.reschedule(now)
+        ids = {wo.id for wo in new}
+        requisitions = [r for r in plan.requisitions if (r.kind == "purchase" and id(r) not in bought)
+                        or (r.kind == "subcontract" and r.work_order in ids)]
+        self._store_plan(tx, order, product, plan, order_row[4] or "", new, requisitions)
+        parent = new[0].parent
+        if parent is not None:
+            prow = tx.execute("SELECT body, stations FROM work_orders WHERE id = ?", [parent]).fetchone()
+            if prow is not None:
+                body = json.loads(prow[0])
+                body["parts"] = {**(body.get("parts") or {}), new[0].id: "open"}
+                tx.execute("UPDATE work_orders SET body = ? WHERE id = ?", [json.dumps(body), parent])
+                for st in json.loads(prow[1]):
+                    self.publish(tx, f"station/{st}", WORK_ORDER_MESSAGE, body, False)
+        self._persist_plan(tx, now)
+        log.info("hub: %s scrapped %s of %s: remade by %s", order_id, qty, wo_id, ", ".join(sorted(ids)))
 
     def _part_done(self, tx: Transaction, wo_id: str) -> None:
         """A part work order is done: its parent's first operation may start; tell the parent's stations."""
@@ -898,6 +967,8 @@ class HubCore:
             if after is None:  # cancelled before the hub stored when: after the orders placed until then
                 after = max((o["seq"] for o in orders if from_iso(o["placed_at"]) <= from_iso(r["at"])), default=0)
             steps.append((after + 0.5, from_iso(r["at"]), 1, r))
+        steps += [(r["after_seq"] + 0.5, from_iso(r["at"]), 4, r)
+                  for r in self.store.query("SELECT * FROM remakes ORDER BY rowid")]
         steps += moves
         steps.sort(key=lambda s: (s[0], s[1], s[2]))
         planned: set[str] = set()
@@ -907,6 +978,13 @@ class HubCore:
                 continue
             if kind == 3:
                 self.inventory.replay_withdrawn(row)
+                continue
+            if kind == 4:
+                if row["order_id"] in self.planner.plans:
+                    try:
+                        self.planner.remake(row["order_id"], row["of_work_order"], row["qty"], from_iso(row["at"]))
+                    except FloorLinkError:
+                        log.exception("hub: the remake of %s cannot be planned again", row["of_work_order"])
                 continue
             if kind == 1:
                 if row["order_id"] in planned:

@@ -67,6 +67,8 @@ class _WorkOrderState:
     constraint: _Constraint | None = None
     #: waits on the critical chain up to this work order's end: (kind, what) -> (how long, until when)
     delays: dict[tuple[str, str], tuple[timedelta, datetime]] = field(default_factory=dict)
+    #: what it makes, with its parts: a remake of scrapped units is exploded from it again
+    node: StructureNode | None = None
 
 
 class _Slot:
@@ -125,6 +127,8 @@ class Planner:
         self._orders: list[str] = []
         self._work_orders: dict[str, _WorkOrderState] = {}
         self._top: dict[str, str] = {}
+        #: remakes of an order's scrapped finished units: more top work orders the promise waits for
+        self._extra_tops: dict[str, list[str]] = {}
         self._axes: dict[str, WorkAxis] = {}
         self._slots: dict[str, list[_Slot]] = {}
         self._pinned: dict[tuple[str, int], tuple[datetime, datetime, int]] = {}
@@ -187,6 +191,7 @@ class Planner:
         for wo in plan.work_orders:
             self._work_orders.pop(wo.id, None)
         self._top.pop(order_id, None)
+        self._extra_tops.pop(order_id, None)
         for lots in self.lots.values():  # what it counted on from other orders' lots is free again
             for lot in lots:
                 kept = [t for t in lot.takers if t[0] != order_id]
@@ -230,8 +235,7 @@ class Planner:
             plan = self.plans[order_id]
             if plan.ships_from_stock or order_id in self._settled:
                 continue  # a finished order's times are what happened: nothing to plan again
-            top = self._top[order_id]
-            end, constraint = self._schedule_tree(top, now)
+            end, constraint, top = self._schedule_order(order_id, now)
             if self._finished(plan):
                 self._settled.add(order_id)
             plan.promise = end
@@ -282,9 +286,10 @@ class Planner:
                         self._pinned[(wo.id, spec.op)] = (start, end, lane)
                     self._free_after(centre, min(lane, len(slots) - 1), end)
                 wo.operations = operations
-            top = self._work_orders[self._top[order_id]].plan
-            if top.operations:
-                plan.promise = top.end
+            ends = [self._work_orders[wo_id].plan.end for wo_id in (self._top[order_id],
+                    *self._extra_tops.get(order_id, ())) if self._work_orders[wo_id].plan.operations]
+            if ends:
+                plan.promise = max(ends)
             plan.reason = reasons.get(order_id, plan.reason)
             self._refresh_requisitions(plan)
 
@@ -351,7 +356,7 @@ class Planner:
         if top is None:  # pragma: no cover - finished items always get a work order above
             raise PlanningError(f"order {order_id}: nothing to make")
         self._top[order_id] = top
-        end, constraint = self._schedule_tree(top, now)
+        end, constraint, top = self._schedule_order(order_id, now)
         plan.promise = end
         plan.reason = self._explain(top, constraint, now, end)
         self._refresh_requisitions(plan)
@@ -411,7 +416,7 @@ class Planner:
                               materials_ready=materials_ready if material_constraint is not None else None)
         plan.work_orders.append(wo)
         self._work_orders[wo_id] = _WorkOrderState(wo, tuple(node.routing), materials_ready,
-                                                   material_constraint, children)
+                                                   material_constraint, children, node=node)
         return wo_id
 
     def _take_purchased(self, plan: OrderPlan, spec: ItemSpec, need: float, now: datetime,
@@ -488,7 +493,41 @@ class Planner:
         return [{"supplier": supplier, "due_date": due, "lines": dict(sorted(lines.items()))}
                 for (supplier, due), lines in sorted(grouped.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
 
+    def remake(self, order_id: str, work_order: str, qty: float, now: datetime) -> list[PlannedWorkOrder]:
+        """``qty`` units of ``work_order`` were scrapped: they are lost, so a new work order makes them again
+        from the first operation, with their materials and parts netted against stock and bought like any
+        demand. A part's remake is one more part its parent waits for; a finished item's remake is one more
+        top work order the order's promise waits for. Returns the new work orders (none when stock covers it);
+        :meth:`reschedule` then books them and moves the promise."""
+        plan, state = self.plans.get(order_id), self._work_orders.get(work_order)
+        if plan is None or state is None or state.plan.order_id != order_id or state.node is None:
+            raise PlanningError(f"work order {work_order} of order {order_id} is not planned",
+                                fix="check the work order id")
+        if qty <= _EPS:
+            raise PlanningError(f"work order {work_order}: a remake needs a positive quantity, got {qty}")
+        known = {wo.id for wo in plan.work_orders}
+        parent = state.plan.parent
+        counter = [len(plan.work_orders)]
+        new = self._explode(plan, state.node, qty, now, parent, counter, take_stock=parent is not None)
+        if new is not None:
+            if parent is not None:
+                self._work_orders[parent].children.append(new)
+            else:
+                self._extra_tops.setdefault(order_id, []).append(new)
+            self._settled.discard(order_id)
+        return [wo for wo in plan.work_orders if wo.id not in known]
+
     # ------------------------------------------------------------------ scheduling
+    def _schedule_order(self, order_id: str, now: datetime) -> tuple[datetime, _Constraint | None, str]:
+        """Schedule an order's top work order and its remakes; the last to end is the promise."""
+        top = self._top[order_id]
+        end, constraint = self._schedule_tree(top, now)
+        for extra in self._extra_tops.get(order_id, ()):
+            extra_end, extra_constraint = self._schedule_tree(extra, now)
+            if extra_end > end:
+                end, constraint, top = extra_end, extra_constraint, extra
+        return end, constraint, top
+
     def _schedule_tree(self, wo_id: str, now: datetime) -> tuple[datetime, _Constraint | None]:
         """Schedule a work order after its children; return its end and what decided it."""
         state = self._work_orders[wo_id]
