@@ -95,6 +95,16 @@ class _Slot:
             i += 1
         return at
 
+    def idle_before(self, at: float) -> float:
+        """How long the slot stands idle right before ``at`` (since its last booking, or forever)."""
+        i = bisect_right(self.ends, at + _EPS)
+        return at - self.ends[i - 1] if i else math.inf
+
+    def idle_after(self, at: float) -> float:
+        """How long the slot stands idle right after ``at`` (until its next booking, or forever)."""
+        i = bisect_left(self.starts, at - _EPS)
+        return self.starts[i] - at if i < len(self.starts) else math.inf
+
     def add(self, lo: float, hi: float) -> None:
         i = bisect_left(self.starts, lo)
         j = i
@@ -625,10 +635,13 @@ class Planner:
         slots = self._slots.setdefault(centre.code, [_Slot() for _ in range(max(centre.capacity, 1))])
         r = axis.minute(ready)
         best, lane = slots[0].fit(r, minutes), 0
-        for k in range(1, len(slots)):
-            at = slots[k].fit(r, minutes)
-            if at < best - _EPS:
-                best, lane = at, k
+        if len(slots) > 1:
+            # best fit: of the slots where it starts earliest, the one it leaves the least idle time on (right
+            # before it, then right after it), so the longer gaps and the free slots stay whole for later work
+            fits = [slot.fit(r, minutes) for slot in slots]
+            lane = min((k for k in range(len(slots)) if fits[k] <= min(fits) + _EPS),
+                       key=lambda k: (slots[k].idle_before(fits[k]), slots[k].idle_after(fits[k] + minutes), k))
+            best = fits[lane]
         # Whole seconds, and the slot keeps exactly what is stored: a restart rebuilds the same gaps.
         start = _whole_second(axis.moment(best, start=True))
         end = _whole_second(axis.moment(best + minutes, start=False)) if minutes > 0 else start
