@@ -720,6 +720,7 @@ class HubCore:
                                     "at": to_iso(now), "after_seq": after_seq, "event_id": event_id})
         if not new:
             return  # stock covers the scrapped parts
+        self._written_settled.discard(order_id)  # a late scrap report reopens a finished order
         self.planner.reschedule(now)
         ids = {wo.id for wo in new}
         requisitions = [r for r in plan.requisitions if (r.kind == "purchase" and id(r) not in bought)
