@@ -449,6 +449,9 @@ def test_a_bike_scrapped_at_assembly_is_remade_its_qc_closed_and_the_later_promi
     row = hub.store.query("SELECT promise, promise_reason FROM orders WHERE order_id = 'O1'")[0]
     assert row["promise"][:10] > promised[:10]
     new_top = next(wo for wo, item in remade.items() if item == "BIKE")
+    bought = {r["item"] for r in hub.store.query("SELECT item FROM requisitions WHERE kind = 'purchase' "
+                                                 "AND work_order = ?", [new_top])}
+    assert "BATT-S" in bought, "no battery in stock for the second bike: one is bought, like for any order"
     plan = hub.core.planner.plans["O1"]
     (bike,) = [wo for wo in plan.work_orders if wo.id == new_top]
     assert plan.promise == bike.end and row["promise"] == hub.core.promise_of(bike.end).isoformat(), \
