@@ -283,7 +283,7 @@ class OptionsScreen(ScreenBase):
             strip.setSpacing(12)
             for index, _build in enumerate(model.builds()):
                 tile = button("", partial(model.load_build, index), f"build-{index}", role="option")
-                tile.setFixedHeight(TILE_HEIGHT)
+                tile.setMinimumHeight(TILE_HEIGHT)  # grows to show every line of its summary
                 tiles[("", str(index))] = tile
                 strip.addWidget(tile, 0, index)
             for column_index in range(TILE_COLUMNS):
@@ -366,9 +366,9 @@ class OptionsScreen(ScreenBase):
             tile = self._tiles.get(("", str(index)))
             if tile is None:
                 continue
-            differs = " · ".join(pick(option, model.language) for option in build.differs[:2])
-            metrics = tile.fontMetrics()
-            differs = metrics.elidedText(differs or tr("the standard options"), Qt.TextElideMode.ElideRight, 230)
+            # one line per differing option, never elided: the customer reads what the build changes in full
+            differs = "\n".join(pick(option, model.language) for option in build.differs[:2])
+            differs = differs or tr("the standard options")
             text = f"{tr(build.name)}\n{money(build.total, currency)}\n{differs}"
             if tile.text() != text:
                 tile.setText(text)

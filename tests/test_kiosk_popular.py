@@ -106,6 +106,8 @@ def test_a_popular_build_on_the_real_screen_makes_a_short_order(qtbot, tmp_path,
         assert len(strip) == 3 and strip[0].property("state") == "chosen"
         assert {"en": "Most ordered", "zh_CN": "订得最多"}[language] in strip[0].text()
         assert all(tile.height() >= 56 for tile in strip)
+        assert not any("…" in tile.text() for tile in strip), "a tile's summary is shown in full, not cut"
+        assert all(tile.height() >= tile.sizeHint().height() for tile in strip), "every line of a tile fits it"
         area = window.screens[Screen.OPTIONS].scroller  # type: ignore[attr-defined]
         assert area.verticalScrollBar().maximum() == 0, "the strip and the first question fit without scrolling"
         shot(window, artifacts, f"{language}-41-popular-builds")
