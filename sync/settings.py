@@ -217,8 +217,9 @@ DECLARATIONS: list[Setting] = [
             "each on its own read-only connection, so a long report never slows the storing of events; 0 computes "
             "them in the hub process (one at a time).", minimum=0, maximum=16),
     Setting("hub", "demand_session_weight", float, 0.25,
-            "How many units a kiosk session that reached the summary and did not order counts in the demand "
-            "forecast (docs/insights.md); an order counts its quantity.", minimum=0, maximum=1),
+            "How much a kiosk session that reached the summary and did not order weighs beside an order's unit "
+            "in the demand forecast; each product's series is then scaled back to the units it was ordered in "
+            "(docs/insights.md), so sessions shape the trend, not the volume.", minimum=0, maximum=1),
     Setting("hub", "demand_notice_days", int, 7,
             "A purchasing warning is raised when the day to order an item (the day it runs short at the current "
             "trend, less its lead time) is at most this many days away.", minimum=0, maximum=120),

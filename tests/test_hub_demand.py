@@ -217,6 +217,34 @@ def test_flat_demand_never_warns(tmp_path: Path) -> None:
         q.store.close()
 
 
+def test_many_summaries_and_few_orders_forecast_the_orders_volume_with_the_sessions_trend(tmp_path: Path) -> None:
+    """A kiosk showing 100 summaries a day for 3 orders: at 0.25 a session the forecast would be 28 bikes a
+    day; scaled to the orders it is 3, while an option whose sessions rise still shows the rise."""
+    product = load_catalog(write_catalog(tmp_path / "catalog")).products["EBIKE"]
+    days, start = 56, START
+    small = json.dumps({"battery": "b400", "colour": "black"}, sort_keys=True)
+    large = json.dumps({"battery": "b625", "colour": "black"}, sort_keys=True)
+    orders, sessions = [], []
+    for day in range(days):
+        hour = (datetime.combine(start + timedelta(days=day), time(12), ZONE)).astimezone(UTC).strftime("%Y-%m-%dT%H")
+        orders.append({"hour": hour, "product": "EBIKE", "revision": 1, "configuration": small, "units": 3, "orders": 3})
+        rising = 10 + 80 * day // days  # the large battery's sessions climb from 10 to 90 a day
+        sessions.append({"hour": hour, "product": "EBIKE", "revision": 1, "configuration": small,
+                         "sessions": 100 - rising})
+        sessions.append({"hour": hour, "product": "EBIKE", "revision": 1, "configuration": large, "sessions": rising})
+    series = demand.daily_demand(orders, sessions, lambda _c, _n: product, start, days, ZONE, 0.25)
+    ordered = 3 * days
+    # the level is the orders' (an independent sum of what was ordered), not 3 + 0.25 × 100 a day
+    assert series.products["EBIKE"].sum() == pytest.approx(ordered)
+    assert series.components["FRAME"].sum() == pytest.approx(ordered)
+    # the shape is the sessions': the large battery's series rises though no order chose it
+    large_series = series.options["EBIKE battery=b625"]
+    assert large_series[-7:].mean() > 4 * large_series[:7].mean() > 0
+    # no order at all: the weighted sessions are all there is, unscaled
+    alone = demand.daily_demand([], sessions, lambda _c, _n: product, start, days, ZONE, 0.25)
+    assert alone.products["EBIKE"].sum() == pytest.approx(0.25 * 100 * days)
+
+
 def test_the_cli_and_the_api_give_the_same_report(tmp_path: Path) -> None:
     q = simulate(tmp_path, rising=True, check_every=200)  # no checks: just the traffic
     at = datetime.combine(START + timedelta(days=DAYS), time(1), ZONE)

@@ -219,9 +219,11 @@ def _build(core: HubCore, tx: Any, work_orders: list[str], stations: Mapping[str
             ready[parent] = max(ready.get(parent, placed), t)
         last = max(last, t)
     return last
+
+
 def stock_for_days(core: HubCore, products: list[Product], now: datetime, history_days: int, zone: ZoneInfo,
                    days: int = 20, session_weight: float = demand.DemandOptions().session_weight) -> int:
-    """Count every purchased item at its lead time plus ``days`` of its average use (and its safety stock) over the history (a shop
+    """Count every purchased item at its lead time plus ``days`` of its average use, rounded up, and its safety stock (a shop
     that has been buying all along, not the catalog's small opening stock): warnings then come from the
     trend, not the set-up. Through the ledger's own count, so on-hand is what the hub then reads. Returns
     the items counted."""
@@ -233,7 +235,7 @@ def stock_for_days(core: HubCore, products: list[Product], now: datetime, histor
     series = demand.daily_demand(orders, sessions, lambda code, _n: by_code[code], start, history_days, zone,
                                  session_weight)
     bought = {code: it for p in products for code, it in p.items.items() if it.kind == "purchased"}
-    levels = {item: float(round(y.mean() * (bought[item].lead_time_days + days) + float(bought[item].safety_stock)))
+    levels = {item: float(math.ceil(y.mean() * (bought[item].lead_time_days + days)) + float(bought[item].safety_stock))
               for item, y in series.components.items() if item in bought}
     with core.store.transaction("stock for the history") as tx:
         core.inventory.counts(tx, sorted(levels.items()), "demo", f"stock for its lead time and {days} days of use",
