@@ -46,6 +46,11 @@ def test_the_feed_carries_the_projected_stock_and_the_rising_option_of_an_open_p
         "the option whose rise loads the centre"
     # the same computation the API serves: the demand report's plot for the same key
     assert q.core.demand_plots["demand_short:BATT-L"] == plot
+    # the catalog's words travel with the codes, so the chart names what a supervisor knows
+    assert plot["name"] == {"en": "Large battery", "zh_CN": "大电池"}
+    assert trend["labels"] == {"product": {"en": "E-bike", "zh_CN": "电动车"},
+                               "attribute": {"en": "Battery", "zh_CN": "电池"},
+                               "option": {"en": "625 Wh", "zh_CN": "625瓦时"}}
     assert len(json.dumps(body["demand"])) < 8000
 
 
@@ -62,7 +67,8 @@ def test_the_dashboard_model_draws_the_warning_from_a_real_hub_snapshot(parts: A
     assert plot.order_by is not None and plot.order_by < plot.short_on
     assert plot.trend is not None and plot.trend.option == "b625"
     assert plot.trend.forecast_weeks[0] > plot.trend.history_weeks[-1]
-    assert plot.title == "Projected stock of BATT-L"
+    assert plot.title == "Projected stock of Large battery (BATT-L)"
+    assert plot.trend.title == "Demand for E-bike, Battery: 625 Wh (per week)"
 
 
 def test_a_snapshot_without_plots_from_an_older_hub_still_shows_its_alerts(parts: Any) -> None:  # noqa: F811
@@ -140,6 +146,30 @@ def labels_that_do_not_fit(dialog: Any) -> list[str]:
     return found
 
 
+def value_labels(chart: Any) -> list[str]:
+    """The value axis's tick labels as Qt prints them (its printf format at each tick)."""
+    from terminal.qt import QCategoryAxis, QValueAxis
+
+    axis = next(a for a in chart.axes() if isinstance(a, QValueAxis) and not isinstance(a, QCategoryAxis))
+    step = (axis.max() - axis.min()) / (axis.tickCount() - 1)
+    number = axis.labelFormat().replace(" %%", "")  # a percent axis prints "%.0f %%"
+    return [number % (axis.min() + i * step) for i in range(axis.tickCount())]
+
+
+@pytest.mark.parametrize(("lo", "hi", "ticks"), [(0, 2, 5), (0, 1, 6), (0, 0.5, 3), (0, 20, 5), (-400, 200, 4),
+                                                  (0, 120, 7), (0, 0.25, 6), (0, 10, 6), (0, 5, 11)])
+def test_value_axis_labels_are_distinct_and_read_the_tick_they_mark(lo: float, hi: float, ticks: int) -> None:
+    from terminal.dashboard.model import axis_decimals
+
+    decimals = axis_decimals(lo, hi, ticks)
+    values = [lo + i * (hi - lo) / (ticks - 1) for i in range(ticks)]
+    labels = [f"{v:.{decimals}f}" for v in values]
+    assert len(set(labels)) == ticks, labels
+    assert all(abs(float(text) - v) < 1e-9 for text, v in zip(labels, values, strict=True)), labels
+    assert decimals == 0 or any(abs(round(v, decimals - 1) - v) > 1e-9 for v in values), \
+        "no more decimals than a label needs"
+
+
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 def test_tapping_a_purchasing_warning_shows_projected_stock_safety_stock_the_short_day_and_the_option_trend(
         qtbot: Any, tmp_path: Path, artifacts: Path, warned: Any, language: str) -> None:
@@ -161,10 +191,12 @@ def test_tapping_a_purchasing_warning_shows_projected_stock_safety_stock_the_sho
         assert [s.name() for s in trend.series()] == [texts.tr("Demand so far"), texts.tr("Forecast")]
         assert trend.series()[0].count() == 8 and trend.series()[1].count() == 9  # joined to the last week seen
         if language == "zh_CN":
-            assert stock.title() == "BATT-L 的预计库存" and "缺货" in " ".join(names)
-            assert "需求（每周）" in trend.title()
+            assert stock.title() == "大电池 (BATT-L) 的预计库存" and "缺货" in " ".join(names)
+            assert trend.title() == "电动车，电池：625瓦时 的需求（每周）"
         else:
-            assert stock.title() == "Projected stock of BATT-L"
+            assert stock.title() == "Projected stock of Large battery (BATT-L)"
+        for chart in dialog.charts:
+            assert len(set(value_labels(chart))) == len(value_labels(chart)), value_labels(chart)
         assert not labels_that_do_not_fit(dialog)
         assert not clipped(dialog)
         for chart in dialog.charts:
@@ -201,6 +233,41 @@ def test_a_capacity_warning_charts_the_weekly_load_against_full_capacity(qtbot: 
         assert {p.y() for p in full.points()} == {100}
         assert dialog.charts[0].title() == "Load of ASSY per week"
         assert not labels_that_do_not_fit(dialog)
+        dialog.close()
+    finally:
+        screen.win.close()
+        screen.feed.inbox.store.close()
+
+
+def test_a_small_shops_weekly_demand_is_labelled_in_halves_not_in_repeated_whole_numbers(qtbot: Any, tmp_path: Path,
+                                                                                         artifacts: Path) -> None:
+    """A battery sold about once a week (seen on the live demo: the axis read 0, 1, 1, 2, 2)."""
+    from tests.test_dashboard_ui import open_screen
+
+    body = orders_body([alert(5, kind="demand_short", subject="BAT-750")])
+    weeks = [(date(2026, 10, 9) + timedelta(days=7 * k)).isoformat() for k in range(16)]
+    body["demand"] = {"5": {"kind": "stock", "item": "BAT-750", "start": "2026-12-05",
+                            "projected": [round(10.8 - 0.17 * d, 2) for d in range(56)], "safety_stock": 3,
+                            "runs_short_on": "2027-01-22", "order_by": "2026-12-11", "name": {"en": "750 Wh battery"},
+                            "trend": {"product": "MTB", "attribute": "battery", "option": "b750",
+                                      "history_weeks": weeks[:8], "history": [0.8, 0.85, 0.8, 1.1, 0.9, 0.85, 0.8, 1.0],
+                                      "forecast_weeks": weeks[8:], "forecast": [1.0, 1.05, 1.1, 1.15, 1.2, 1.25, 1.3, 1.4],
+                                      "labels": {"product": {"en": "Mountain bike"}, "attribute": {"en": "Battery"},
+                                                 "option": {"en": "750 Wh"}}}}}
+    screen = open_screen(qtbot, tmp_path)
+    try:
+        with qtbot.waitSignal(screen.win.repainted, timeout=5000):
+            screen.feed.send("dashboard/orders", "dashboard.orders", body)
+        assert screen.win.wait_idle()
+        dialog = screen.win.alerts.show_chart(5)
+        dialog.setGeometry(0, 0, 1920, 1080)
+        stock, trend = dialog.charts
+        assert trend.title() == "Demand for Mountain bike, Battery: 750 Wh (per week)"
+        assert stock.title() == "Projected stock of 750 Wh battery (BAT-750)"
+        labels = value_labels(trend)
+        assert len(set(labels)) == len(labels) and "0.5" in labels, labels
+        assert not labels_that_do_not_fit(dialog)
+        dialog.grab().save(str(artifacts / "dashboard_demand_small_shop.png"))
         dialog.close()
     finally:
         screen.win.close()

@@ -553,6 +553,11 @@ def demand_report(query: Query, products: Products, released: Mapping[str, int],
                 "weeks": [r["week"] for r in rows], "load": [r["load"] for r in rows],
                 "threshold": opts.capacity_threshold,
                 "trend": _option_trend(option_summaries, candidates, today, per_unit)}
+    for plot in plots.values():
+        if plot["trend"] is not None:
+            plot["trend"]["labels"] = _trend_labels(products, released, plot["trend"])
+        if plot["kind"] == "stock":
+            plot["name"] = _item_name(products, released, plot["item"])
     return {"as_of": now.isoformat(), "today": today.isoformat(), "history_days": opts.history_days,
             "horizon_days": horizon, "session_weight": opts.session_weight, "notice_days": opts.notice_days,
             "products": product_rows, "options": option_rows, "components": component_rows,
@@ -563,6 +568,34 @@ PLOT_DAYS = 56
 """Days of projected stock a warning's plot carries (the dashboard feed stays small: 8 weeks)."""
 PLOT_WEEKS = 8
 """Weeks of history and of forecast in a warning's option trend."""
+
+
+def _released(products: Products, released: Mapping[str, int], code: str) -> Product | None:
+    try:
+        return products(code, released.get(code, 0))
+    except (FloorLinkError, KeyError, ValueError):
+        log.warning("demand: no released product %s to name a chart with", code, exc_info=True)
+        return None
+
+
+def _trend_labels(products: Products, released: Mapping[str, int], trend: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """The catalog's words, in every language, for a trend's product, attribute and option, so the chart says
+    "Mountain bike, Battery: 750 Wh" and not "MTB battery: b750"; empty when the catalog no longer has them."""
+    product = _released(products, released, trend["product"])
+    attribute = product.attribute(trend["attribute"]) if product else None
+    option = next((o for o in attribute.options if o.code == trend["option"]), None) if attribute else None
+    if product is None or attribute is None or option is None:
+        return {}
+    return {"product": dict(product.name), "attribute": dict(attribute.label), "option": dict(option.label)}
+
+
+def _item_name(products: Products, released: Mapping[str, int], item: str) -> dict[str, str]:
+    """A purchased item's name in every language (the first released product that uses it), or empty."""
+    for code in sorted(released):
+        product = _released(products, released, code)
+        if product is not None and item in product.items:
+            return dict(product.items[item].name)
+    return {}
 
 
 def _option_trend(summaries: Mapping[str, tuple[dict[str, Any], np.ndarray, Forecast]], candidates: Iterable[str],

@@ -9,7 +9,7 @@ look as the KPI charts (widgets.chart_view: large fonts, colours of look.SERIES 
 from __future__ import annotations
 
 from terminal.dashboard import look
-from terminal.dashboard.model import DashboardModel, DemandPlot, OptionTrend
+from terminal.dashboard.model import DashboardModel, DemandPlot, OptionTrend, axis_decimals
 from terminal.dashboard.widgets import axis_font, chart_font, chart_view, fit
 from terminal.qt import (
     QCategoryAxis,
@@ -49,7 +49,8 @@ def _axes(chart: QChart, ticks: list[tuple[int, str]], last: int, lo: float, hi:
     y = QValueAxis()
     y.setRange(lo, hi)
     y.applyNiceNumbers()  # ticks on round numbers (-400, -200, 0, 200), not on fifths of the range
-    y.setLabelFormat("%.0f %%" if percent else "%.0f")
+    decimals = axis_decimals(y.min(), y.max(), y.tickCount())
+    y.setLabelFormat(f"%.{decimals}f %%" if percent else f"%.{decimals}f")
     y.setTitleText(y_title)
     y.setTitleFont(chart_font(20))
     axis_font(x, y)
@@ -137,7 +138,10 @@ class DemandDialog(QDialog):
         self.setObjectName("demandChart")
         alert = next((a for a in model.alerts if a.id == alert_id), None)
         self.plot = model.demand_plot(alert_id)
-        self.title = QLabel(f"<b>{alert.subject}</b> — {alert.message}" if alert else "")
+        # the hub's sentence usually starts with the item ("BAT-750 runs short..."): say it once
+        headline = "" if alert is None else (alert.message if alert.message.startswith(alert.subject)
+                                              else f"<b>{alert.subject}</b> — {alert.message}")
+        self.title = QLabel(headline)
         self.title.setObjectName("drillTitle")
         self.title.setWordWrap(True)
         self.setWindowTitle(alert.subject if alert else "")

@@ -138,11 +138,15 @@ class OptionTrend:
     history: tuple[float, ...]
     forecast_weeks: tuple[date, ...]
     forecast: tuple[float, ...]
+    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """The catalog's words (product, attribute, option -> language -> text); codes when the hub sent none."""
 
     @property
     def title(self) -> str:
-        return tr("Demand for {product} {attribute}: {option} (per week)").format(
-            product=self.product, attribute=self.attribute, option=self.option)
+        return tr("Demand for {product}, {attribute}: {option} (per week)").format(
+            product=in_language(self.labels.get("product"), self.product),
+            attribute=in_language(self.labels.get("attribute"), self.attribute),
+            option=in_language(self.labels.get("option"), self.option))
 
     def lines(self) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
         """(history, forecast) as (week index, units): the forecast starts at the last week seen so the
@@ -176,6 +180,8 @@ class DemandPlot:
     load: tuple[float | None, ...] = ()
     threshold: float = 1.0
     trend: OptionTrend | None = None
+    name: Mapping[str, str] = field(default_factory=dict)
+    """The purchased item's name by language (stock plots), when the hub sent it."""
 
     def ticks(self) -> list[tuple[int, str]]:
         """Axis labels: every 7th day of the projection, or every week of the load."""
@@ -204,8 +210,27 @@ class DemandPlot:
     @property
     def title(self) -> str:
         if self.kind == "stock":
-            return tr("Projected stock of {item}").format(item=self.subject)
+            name = in_language(self.name, "")
+            return tr("Projected stock of {item}").format(item=f"{name} ({self.subject})" if name else self.subject)
         return tr("Load of {centre} per week").format(centre=self.subject)
+
+
+def in_language(words: Any, fallback: str) -> str:
+    """The board's language's text of a catalog label sent by the hub (English when it has none), else ``fallback``."""
+    if not isinstance(words, Mapping):
+        return fallback
+    text = words.get(texts.language()) or words.get("en")
+    return text if isinstance(text, str) and text else fallback
+
+
+def axis_decimals(lo: float, hi: float, ticks: int) -> int:
+    """Decimals an axis from ``lo`` to ``hi`` with ``ticks`` labels needs so no two labels read the same
+    (0 to 2 by 0.5 is 0.0, 0.5, 1.0..., not 0, 0, 1, 1, 2), at most 3."""
+    step = (hi - lo) / max(ticks - 1, 1)
+    for decimals in range(4):
+        if all(abs(v * 10 ** decimals - round(v * 10 ** decimals)) < 1e-6 for v in (lo, step)):
+            return decimals
+    return 3
 
 
 def day_label(d: date) -> str:
@@ -249,8 +274,10 @@ def _trend(body: Any) -> OptionTrend | None:
     forecast_weeks = tuple(_day(d) for d in body.get("forecast_weeks") or [])
     if len(history_weeks) != len(history) or len(forecast_weeks) != len(forecast):
         raise ValueError("weeks and values of different lengths")
+    labels = body.get("labels")
     return OptionTrend(str(body.get("product") or ""), str(body.get("attribute") or ""), str(body.get("option") or ""),
-                       history_weeks, history, forecast_weeks, forecast)
+                       history_weeks, history, forecast_weeks, forecast,
+                       labels={k: v for k, v in labels.items() if isinstance(v, dict)} if isinstance(labels, dict) else {})
 
 
 def parse_demand(body: Any) -> dict[int, DemandPlot]:
@@ -272,7 +299,8 @@ def parse_demand(body: Any) -> dict[int, DemandPlot]:
                     "stock", str(p.get("item") or ""), tuple(start + timedelta(days=i) for i in range(len(projected))),
                     projected, float(p.get("safety_stock") or 0),
                     _day(p["runs_short_on"]) if p.get("runs_short_on") else None,
-                    _day(p["order_by"]) if p.get("order_by") else None, trend=trend)
+                    _day(p["order_by"]) if p.get("order_by") else None, trend=trend,
+                    name=p["name"] if isinstance(p.get("name"), dict) else {})
             elif p.get("kind") == "capacity":
                 loads = p.get("load")
                 if not isinstance(loads, list):

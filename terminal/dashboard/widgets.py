@@ -22,6 +22,7 @@ from terminal.dashboard.model import (
     OperationRow,
     StationBoard,
     age_text,
+    axis_decimals,
     minutes,
 )
 from terminal.dashboard.overview import OverviewPanel
@@ -493,8 +494,8 @@ class LoadPanel(QWidget):
             x.append([r.work_centre for r in rows])
             y = QValueAxis()
             y.setRange(0, max([1.0] + [v / 60 for v in booked + capacity]) * 1.1)
-            y.setLabelFormat("%.0f")
             y.applyNiceNumbers()
+            y.setLabelFormat(f"%.{axis_decimals(y.min(), y.max(), y.tickCount())}f")
             axis_font(x, y)
             chart.addAxis(x, Qt.AlignmentFlag.AlignLeft)
             chart.addAxis(y, Qt.AlignmentFlag.AlignBottom)

@@ -247,7 +247,7 @@ ZH_CN: dict[str, str] = {
     "Chart": "图表",
     "Projected stock of {item}": "{item} 的预计库存",
     "Load of {centre} per week": "{centre} 每周负荷",
-    "Demand for {product} {attribute}: {option} (per week)": "{product} {attribute}：{option} 的需求（每周）",
+    "Demand for {product}, {attribute}: {option} (per week)": "{product}，{attribute}：{option} 的需求（每周）",
     "Projected stock": "预计库存", "Safety stock": "安全库存",
     "Order by {day}": "最迟 {day} 下单", "Runs short {day}": "{day} 缺货",
     "Units": "数量", "Units per week": "每周数量",
