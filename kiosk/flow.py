@@ -780,8 +780,10 @@ class KioskModel:
         self._changed()
 
     # --- summary ---------------------------------------------------------------------------------------------
-    def price(self) -> PriceBreakdown:
-        return self._config().price()
+    def price(self, so_far: bool = False) -> PriceBreakdown:
+        """The order's price; ``so_far`` (the options pages' running total) with open questions at the options
+        the kiosk preselects, the same completion the side panel's date and the summary use."""
+        return self._config().price(so_far)
 
     def estimate(self, so_far: bool = False) -> RoughEstimate | None:
         """The summary's estimate; with ``so_far`` also while choosing (the choices so far, catalog

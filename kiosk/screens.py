@@ -191,7 +191,7 @@ class OptionsScreen(ScreenBase):
         self.product_name.setText(pick(dict(model.product.name), lang))
         self.step_label.setText(tr("Step {step} of {steps}").format(step=model.at + 1, steps=len(model.pages)))
         self._refresh_steps()
-        price = model.price()
+        price = model.price(so_far=True)
         self.total.setText(tr("Total so far: {price}").format(price=money(price.total, price.currency)))
         self.ready.setText(model.date_story(so_far=True).side_text(tr))
         self.picture.setPixmap(image(self._picture_path(views), 320, 230))

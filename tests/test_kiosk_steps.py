@@ -154,6 +154,27 @@ def test_a_question_a_switch_cleared_on_an_earlier_page_is_answered_before_the_s
         assert model.notice is None and model.picked == [], "no 'Tap Change' on the details page, which has none"
 
 
+def test_the_running_total_already_counts_a_priced_option_a_choice_forced(qtbot, tmp_path, reset_language) -> None:
+    """Found on the live demo: the twin battery (+2,400) needs a mid-drive motor; the options page said
+    "Total so far: 15,399" and the summary, after "Looks good", 19,649 with four options "picked for you"."""
+    window, model = open_window(qtbot, tmp_path, CATALOGS[0])
+    tap(qtbot, window, "startButton")
+    tap(qtbot, window, "product-CARGO")
+    while "battery" not in model.page.attributes:
+        tap(qtbot, window, "nextButton")
+    tap(qtbot, window, "option-battery-dual")
+    shown = visible(window, QLabel, "runningTotal")[0].text()
+    # an independent sum: base price + each option's catalog price, of the configuration the summary will hold
+    product = load_catalog(CATALOGS[0], deep=False).products["CARGO"]
+    tap(qtbot, window, "finishButton")
+    assert model.screen == Screen.SUMMARY
+    chosen = model._config().choices
+    expected = product.base_price + sum(a.option(chosen[a.code]).price for a in product.attributes)
+    assert f"{expected:,.0f}" in shown, (shown, expected)
+    assert "motor" in {p.attribute for p in model.picked if p.price > 0}, "the forced motor is still announced"
+    window.close()
+
+
 def test_option_tiles_show_their_picture_or_colour_swatch_else_text(qtbot, tmp_path, artifacts, reset_language) -> None:
     window, model = open_window(qtbot, tmp_path / "demo", CATALOGS[0])  # colours with pictures (the revision's files)
     tap(qtbot, window, "startButton")

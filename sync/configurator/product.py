@@ -7,6 +7,7 @@ and resolves the multi-level BOM and routing that a complete configuration order
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -15,6 +16,8 @@ from sync.catalog.compile import product_problem
 from sync.catalog.model import Attribute, BomLine, Label, Operation, Product, condition_holds
 from sync.configurator.engine import Engine, Session
 from sync.errors import ConfigurationError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -232,10 +235,19 @@ class ProductConfigurator:
         return self.session.choices
 
     # --- money, BOM, routing -------------------------------------------------------------------
-    def price(self) -> PriceBreakdown:
-        """Base price plus the delta of every chosen option (chosen so far, in attribute order)."""
+    def price(self, so_far: bool = False) -> PriceBreakdown:
+        """Base price plus the delta of every chosen option (chosen so far, in attribute order); ``so_far``
+        prices the configuration as it stands, open questions at what :meth:`complete` would take, so a
+        kiosk's running total already counts a priced option a choice forced (the 85 Nm motor the twin
+        battery needs) instead of jumping by it on the summary."""
         lines = []
         choices = self.session.choices
+        if so_far and not self.is_complete():
+            try:
+                choices = self.complete()
+            except ConfigurationError:
+                log.warning("configurator: no completion of %s to price; the choices alone", self.product.code,
+                            exc_info=True)
         for attr in self.product.attributes:
             if attr.code in choices:
                 opt = attr.option(choices[attr.code])
