@@ -19,7 +19,7 @@ from kiosk.qt import QApplication, QLabel, QPushButton, QThreadPool  # noqa: E40
 from kiosk.steps import MAX_QUESTIONS  # noqa: E402
 from kiosk.window import KioskWindow  # noqa: E402
 from sync.catalog import load_catalog  # noqa: E402
-from tests.test_kiosk_ui import shot, tap, visible  # noqa: E402
+from tests.test_kiosk_ui import cut_tiles, shot, tap, visible  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 CATALOGS = [REPO / "assets" / "catalog", REPO / "tests" / "catalogs" / "small"]
@@ -76,6 +76,7 @@ def test_every_options_page_fits_the_screen_without_scrolling(qtbot, tmp_path, a
                 for option in view.options:
                     tile = visible(window, QPushButton, f"option-{view.code}-{option.code}")
                     assert len(tile) == 1 and tile[0].height() >= 56 and tile[0].width() >= 56
+            assert not cut_tiles(window), f"{product} page {model.at + 1}: {cut_tiles(window)}"
             if folder.name == "catalog" and product == "CARGO":
                 shot(window, artifacts, f"{language}-40-step-{model.at + 1:02d}-{model.groups[model.step].code}")
             measured += 1
@@ -163,6 +164,7 @@ def test_the_running_total_already_counts_a_priced_option_a_choice_forced(qtbot,
     while "battery" not in model.page.attributes:
         tap(qtbot, window, "nextButton")
     tap(qtbot, window, "option-battery-dual")
+    assert not cut_tiles(window), "the chosen tile and the motor it forced read in full"
     shown = visible(window, QLabel, "runningTotal")[0].text()
     # an independent sum: base price + each option's catalog price, of the configuration the summary will hold
     product = load_catalog(CATALOGS[0], deep=False).products["CARGO"]

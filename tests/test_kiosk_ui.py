@@ -49,6 +49,21 @@ def visible(window: QWidget, kind, name: str) -> list:
     return [w for w in window.findChildren(kind, name) if w.isVisible()]
 
 
+def cut_tiles(window: QWidget) -> list[str]:
+    """Visible text tiles (options, popular builds) with a line wider than the tile inside its padding
+    (6 px a side in kiosk.qss) and border (3 px when focused), in the font the tile is drawn with now."""
+    QApplication.processEvents()
+    found = []
+    for tile in window.findChildren(QPushButton):
+        if tile.property("role") != "option" or not tile.isVisible() or not tile.icon().isNull():
+            continue
+        room = tile.width() - 2 * (6 + 3)
+        widest = max(tile.fontMetrics().horizontalAdvance(line) for line in tile.text().split("\n"))
+        if widest > room:
+            found.append(f"{tile.objectName()} ({tile.property('state')}): {tile.text()!r} needs {widest} px, has {room}")
+    return found
+
+
 def tap(qtbot, window: QWidget, name: str) -> None:
     visible_buttons = visible(window, QPushButton, name)
     assert len(visible_buttons) == 1, f"{len(visible_buttons)} visible buttons named {name}"
