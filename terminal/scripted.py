@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import queue
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -35,6 +37,13 @@ from terminal.station.session import Feedback, StationSession, Tone
 #: refusals that only mean "not yet": the hub's message has not reached this station, or a person (--by-hand) has
 #: not finished the step or the part work order this one waits for
 NOT_YET = ("is not routed to this station", "waits for operation", "waits for parts")
+#: refusals that mean "later, maybe much later": bought parts the hub has not booked in (a goods receipt does)
+LATER = ("waits for bought parts",)
+
+
+class Deferred(StationError):
+    """A step that cannot start for a while (bought parts not booked in, or what it waits for not done within
+    the timeout): its traveler is put aside and tried again, from the first step not done yet."""
 
 
 @dataclass
@@ -108,6 +117,7 @@ class Floor:
         """Work centres a person works (the live demo's station): their operations are left to them, and
         what follows waits until the hub says they are done."""
         self.left: list[tuple[str, int]] = []
+        self.finished: set[tuple[str, int]] = set()
 
     def close(self) -> None:
         for station in self.stations:
@@ -150,7 +160,11 @@ class Floor:
             raise StationError("the traveler has no operation label the decoder could read", where="traveler")
         done = []
         for printed in ops:
+            key = (printed.label.work_order, printed.label.operation)  # type: ignore[union-attr]
+            if key in self.finished:
+                continue  # worked before the traveler was put aside
             step = self.work_operation(printed)
+            self.finished.add(key)  # type: ignore[arg-type]
             if step is not None:
                 on_step(step)
                 done.append(step)
@@ -190,6 +204,10 @@ class Floor:
             feedback = station.session.scan(text)
             if feedback.tone is Tone.OK:
                 return
+            waits = any(reason in feedback.text for reason in NOT_YET[1:])
+            if any(reason in feedback.text for reason in LATER) or (waits and time.monotonic() > deadline):
+                station.session.clear_selection()
+                raise Deferred(f"{text} waits: {feedback.text}", where=station.device)
             if not any(reason in feedback.text for reason in NOT_YET) or time.monotonic() > deadline:
                 raise StationError(f"the station refused {text}: {feedback.text}", where=station.device)
             station.session.clear_selection()
@@ -221,6 +239,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+#: seconds between tries of a traveler put aside
+RETRY_S = 5.0
+
+
+def _read_paths(lines: Iterable[str], into: queue.Queue[Path | None]) -> None:
+    """Traveler paths as the demo hands them out, one a line; None at the end."""
+    for line in lines:
+        if line.strip():
+            into.put(Path(line.strip()))
+    into.put(None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from sync import settings as settings_module
 
@@ -236,18 +266,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         floor.wait_connected()
         floor.log_in(badge_card(args.badge))
         print("ready", flush=True)
-        handed_out = (sorted(Path(args.travelers).glob("*.pdf")) if args.travelers
-                      else (Path(line.strip()) for line in sys.stdin if line.strip()))
-        for pdf in handed_out:
+        handed_out: queue.Queue[Path | None] = queue.Queue()
+        if args.travelers:
+            for found in sorted(Path(args.travelers).glob("*.pdf")):
+                handed_out.put(found)
+            handed_out.put(None)
+        else:
+            threading.Thread(target=_read_paths, args=(sys.stdin, handed_out), daemon=True).start()
+        waiting: list[list[PrintedLabel]] = []  # travelers put aside (Deferred), tried again every few seconds
+        more = True
+        while more or waiting:
             try:
-                data = pdf.read_bytes()
-            except OSError as exc:
-                raise StationError(f"cannot read the traveler: {exc.strerror}", where=str(pdf)) from None
-            traveler = read_traveler(data, str(pdf))
-            if args.label_pictures:
-                write_label_images(traveler, pdf.with_suffix(""))
-            floor.work(traveler, lambda step: print(json.dumps(step.to_json()), flush=True))
-            print("traveler done", flush=True)
+                pdf = handed_out.get(timeout=RETRY_S if waiting else None)
+            except queue.Empty:
+                pdf = None if not more else Path()
+            if pdf is None:
+                more = False
+            elif pdf != Path():
+                try:
+                    data = pdf.read_bytes()
+                except OSError as exc:
+                    raise StationError(f"cannot read the traveler: {exc.strerror}", where=str(pdf)) from None
+                traveler = read_traveler(data, str(pdf))
+                if args.label_pictures:
+                    write_label_images(traveler, pdf.with_suffix(""))
+                waiting.append(traveler)
+            for traveler in list(waiting):
+                try:
+                    floor.work(traveler, lambda step: print(json.dumps(step.to_json()), flush=True))
+                except Deferred as exc:
+                    print(f"traveler waits: {exc.what}", flush=True)
+                    if not more:
+                        time.sleep(RETRY_S)
+                    continue
+                waiting.remove(traveler)
+                print("traveler done", flush=True)
     except FloorLinkError as exc:
         print(f"terminal.scripted: {exc}", file=sys.stderr)
         return 1

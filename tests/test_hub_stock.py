@@ -343,3 +343,50 @@ def test_more_stock_than_expected_serves_the_orders_waiting_for_a_requisition_an
 def _req_of(hub: Hub, item: str, order_id: str) -> dict:
     return next(r for r in requisitions(hub.store.query, order_id=order_id)
                 if r["item"] == item)
+
+
+def test_a_work_order_whose_bought_parts_are_not_in_waits_for_the_receipt_at_the_station_and_the_hub(hub: Hub) -> None:
+    """Found on the live demo: the scripted kitting station built the drive kit at once although its motor was
+    still to be bought (due in five weeks); a late confirmation then moved nothing, the kit being done."""
+    from sync.errors import StationError
+    from sync.station.rules import OperationFacts, check_sequence, materials_open
+    from sync.station.workorders import RoutedWorkOrder
+
+    hub.order("O1")  # its small battery (BATT-S) is not in stock: bought for the work order that fits it
+    batt = _req(hub, "BATT-S")
+    wo_id = batt["work_order"]
+    body = json.loads(hub.store.query("SELECT body FROM work_orders WHERE id = ?", [wo_id])[0]["body"])
+    bought = [r for r in requisitions(hub.store.query) if r["work_order"] == wo_id]
+    expected = {r["item"]: r["due_date"][:10] for r in bought}  # the catalog's lead times from Monday 8:00
+    assert "BATT-S" in expected and body["awaiting"] == expected, "released with what it waits for"
+    wo = RoutedWorkOrder.from_body(body)
+    first = wo.operations[0]
+    assert f"BATT-S (due {expected['BATT-S']})" in materials_open(wo, first)
+    assert not materials_open(wo, wo.operations[-1]), "later operations wait for their predecessor only"
+    with hub.store.transaction() as tx:  # what the parts of the bike need comes in first
+        for req in requisitions(hub.store.query):
+            if req["work_order"] != wo_id:
+                hub.core.inventory.receive(tx, req["id"], req["qty"], "gate", "", MONDAY_8 - timedelta(hours=5))
+    at = hub.build_parts(wo_id) + timedelta(minutes=1)
+    facts = OperationFacts(wo_id, first.number, waits_for_material=materials_open(wo, first))
+    with pytest.raises(StationError, match="waits for bought parts not in yet: .*BATT-S") as refused:
+        check_sequence(facts)  # the stations' rule (terminal and scripted stations apply it before a start)
+    assert refused.value.overridable, "a supervisor may let it start (the parts are at hand, not yet booked)"
+    # the goods come in, one requisition at a time: the stations are told each time
+    hub.published.clear()
+    for i, req in enumerate(bought):
+        with hub.store.transaction() as tx:
+            hub.core.inventory.receive(tx, req["id"], req["qty"], "gate", "", at + timedelta(seconds=i + 1))
+        sent = [b for stream, _t, b in hub.published if stream.startswith("station/") and b.get("id") == wo_id]
+        left = {r["item"]: r["due_date"][:10] for r in bought[i + 1:]}
+        assert sent and sent[-1]["awaiting"] == left, "each receipt reaches the stations of the work order"
+    assert hub.op("op.started", wo_id, first.number, at + timedelta(minutes=2)) is not None
+    # a partial receipt keeps it waiting for the rest, with the date the supplier confirmed
+    hub.order("O2")
+    second = [r for r in requisitions(hub.store.query) if r["item"] == "BATT-S" and r["status"] == "open"][0]
+    with hub.store.transaction() as tx:
+        hub.core.inventory.confirm(tx, second["id"], "PO-9", "Shenzhen Cells", MONDAY_8 + timedelta(days=40), "buyer",
+                                   at + timedelta(minutes=3))
+        hub.core.inventory.receive(tx, second["id"], second["qty"] / 2, "gate", "", at + timedelta(minutes=4))
+    (row,) = hub.store.query("SELECT body FROM work_orders WHERE id = ?", [second["work_order"]])
+    assert json.loads(row["body"])["awaiting"]["BATT-S"] == (MONDAY_8 + timedelta(days=40)).date().isoformat()

@@ -451,7 +451,8 @@ class HubCore:
                                      materials=materials, order_id=order.order_id, calendars=calendars,
                                      order_number=number, product_names=dict(product.name),
                                      attribute_names=attribute_names, option_names=option_names,
-                                     parts={part.id: "open" for part in plan.work_orders if part.parent == wo.id})
+                                     parts={part.id: "open" for part in plan.work_orders if part.parent == wo.id},
+                                     awaiting=awaited_of(plan, wo.id, self.options.zone))
             body = routed.to_body()
             wo_rows.append({"id": wo.id, "order_id": order.order_id, "item": wo.item, "qty": wo.qty,
                             "parent": wo.parent, "stations": json.dumps(stations), "body": json.dumps(body)})
@@ -638,6 +639,8 @@ class HubCore:
                                                                  cancelled=cancelled, routed=routed,
                                                                  work_centre=op.work_centre, waits_for_operation=waits,
                                                                  waits_for_parts=rules.parts_open(routed_wo, op)))
+            # bought parts not booked in are the station's check (overridable), not a refusal here: a start
+            # the hall reports means the parts were at hand, a receipt not yet booked is common
         except StationError as exc:
             # the plain sentence only: the supervisor's refused list already shows what and where it was, and
             # the event_refused alert names the device and the event
@@ -737,6 +740,32 @@ class HubCore:
                     self.publish(tx, f"station/{st}", WORK_ORDER_MESSAGE, body, False)
         self._persist_plan(tx, now)
         log.info("hub: %s scrapped %s of %s: remade by %s", order_id, qty, wo_id, ", ".join(sorted(ids)))
+
+    def refresh_awaiting(self, tx: Transaction) -> None:
+        """Tell the stations which bought parts each work order still waits for, after a receipt, a supplier's
+        confirmation, a cancelled or re-raised purchase: its first operation may start once they are in
+        (sync.station.rules.materials_open). Only work orders whose list changed are sent again."""
+        awaited: dict[str, dict[str, str]] = {}
+        for wo_id, item, due, confirmed in tx.execute(
+                "SELECT work_order, item, due_date, confirmed_date FROM requisitions WHERE kind = 'purchase' "
+                "AND work_order IS NOT NULL AND status IN ('open', 'ordered', 'received')"):
+            day = from_iso(confirmed or due).astimezone(self.options.zone).date().isoformat()
+            items = awaited.setdefault(wo_id, {})
+            items[item] = max(day, items.get(item, day))
+        rows = tx.execute("SELECT id, body, stations FROM work_orders WHERE json_extract(body, '$.awaiting') "
+                          "NOT IN ('{}', '') AND json_extract(body, '$.awaiting') IS NOT NULL").fetchall()
+        known = {row[0] for row in rows}
+        rows += [row for wo_id in sorted(set(awaited) - known) for row in tx.execute(
+            "SELECT id, body, stations FROM work_orders WHERE id = ?", [wo_id]).fetchall()]
+        for wo_id, text_body, stations in rows:
+            body = json.loads(text_body)
+            now_awaiting = awaited.get(wo_id, {})
+            if (body.get("awaiting") or {}) == now_awaiting:
+                continue
+            body["awaiting"] = now_awaiting
+            tx.execute("UPDATE work_orders SET body = ? WHERE id = ?", [json.dumps(body), wo_id])
+            for st in json.loads(stations):
+                self.publish(tx, f"station/{st}", WORK_ORDER_MESSAGE, body, False)
 
     def _part_done(self, tx: Transaction, wo_id: str) -> None:
         """A part work order is done: its parent's first operation may start; tell the parent's stations."""
@@ -1047,6 +1076,16 @@ def progress_of(query: Query, calendars: Mapping[str, WorkingTime], now: datetim
                                   cancelled=o["cancelled"] is not None, shipped_from_stock=bool(o["ships_from_stock"]))
         out.append(replace(progress, number=o["number"] or ""))
     return out
+
+
+def awaited_of(plan: Any, wo_id: str, zone: tzinfo) -> dict[str, str]:
+    """Bought items a new work order waits for (its own open purchase requisitions) and their due day."""
+    found: dict[str, str] = {}
+    for req in plan.requisitions:
+        if req.kind == "purchase" and req.work_order == wo_id and not req.cancelled and req.need > 1e-9:
+            day = req.due_date.astimezone(zone).date().isoformat()
+            found[req.item] = max(day, found.get(req.item, day))
+    return found
 
 
 def released_product(catalog_path: Path, code: str, number: int) -> Product:

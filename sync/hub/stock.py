@@ -326,6 +326,7 @@ class Inventory:
     def _replan(self, tx: Transaction, now: datetime) -> None:
         """Plan again from now and store what moved (promises, operations), with the movement."""
         self.core.replan(tx, now)
+        self.core.refresh_awaiting(tx)
 
     def _known(self, item: Any, field: str = "item") -> str:
         code = text(item, field, limit=100)

@@ -61,6 +61,7 @@ class OperationFacts:
     work_centre: str = ""
     waits_for_operation: int | None = None  # the predecessor, while it is not done
     waits_for_parts: tuple[str, ...] = ()  # part work orders not done yet (see parts_open)
+    waits_for_material: tuple[str, ...] = ()  # bought parts not in yet, "ITEM (due YYYY-MM-DD)" (see materials_open)
 
 
 def parts_open(wo: RoutedWorkOrder, op: RoutedOperation) -> tuple[str, ...]:
@@ -70,6 +71,15 @@ def parts_open(wo: RoutedWorkOrder, op: RoutedOperation) -> tuple[str, ...]:
     if op.number != wo.operations[0].number:
         return ()
     return tuple(sorted(part for part, state in wo.parts.items() if state != "done"))
+
+
+def materials_open(wo: RoutedWorkOrder, op: RoutedOperation) -> tuple[str, ...]:
+    """The bought parts ``op`` waits for, as "ITEM (due DAY)": the first operation of a work order takes its
+    materials (the hub issues them when it starts), so it waits until the hub has received each purchase
+    bought for it; later operations wait only for their predecessor."""
+    if op.number != wo.operations[0].number:
+        return ()
+    return tuple(f"{item} (due {day})" for item, day in sorted(wo.awaiting.items()))
 
 
 def serves(wo: RoutedWorkOrder, op: RoutedOperation, work_centres: Collection[str]) -> bool:
@@ -108,6 +118,10 @@ def check_sequence(facts: OperationFacts) -> None:
     if facts.waits_for_parts:
         raise refuse(WAITS, f"operation {op} of {wo} waits for parts not made yet: {', '.join(facts.waits_for_parts)}",
                      overridable=True, fix="finish those work orders first, or have a supervisor allow it")
+    if facts.waits_for_material:
+        raise refuse(WAITS, f"operation {op} of {wo} waits for bought parts not in yet: "
+                     f"{', '.join(facts.waits_for_material)}", overridable=True,
+                     fix="book the goods receipt first, or have a supervisor allow it")
 
 
 def check_transition(type_: str, worker: str | None, state: OperationState, facts: OperationFacts) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from types import SimpleNamespace
 from typing import Any
 
@@ -81,6 +81,9 @@ class RoutedWorkOrder:
     # part work order id -> "open" | "done": the BOM children made in the shop for this one (a frame welded
     # for the bike); its first operation waits for them (sync.station.rules.parts_open)
     parts: Mapping[str, str] = field(default_factory=dict)
+    # bought item -> the day its purchase is due (ISO date): parts bought for this work order that are not in
+    # yet; its first operation waits for them (sync.station.rules.materials_open) until the hub's receipt clears them
+    awaiting: Mapping[str, str] = field(default_factory=dict)
 
     def calendar(self, work_centre: str, zone: tzinfo) -> WeeklyShifts | None:
         """The shifts of ``work_centre`` in the site's zone, when the hub sent its calendar."""
@@ -110,6 +113,7 @@ class RoutedWorkOrder:
             "attribute_names": {k: dict(v) for k, v in self.attribute_names.items()},
             "option_names": {k: dict(v) for k, v in self.option_names.items()},
             "parts": dict(self.parts),
+            "awaiting": dict(self.awaiting),
         }
 
     @classmethod
@@ -144,7 +148,8 @@ class RoutedWorkOrder:
                      product_names=_names(body.get("product_names"), f"{where}: product_names"),
                      attribute_names=_names_by_code(body.get("attribute_names"), f"{where}: attribute_names"),
                      option_names=_names_by_code(body.get("option_names"), f"{where}: option_names"),
-                     parts=_parts(body.get("parts"), f"{where}: parts"))
+                     parts=_parts(body.get("parts"), f"{where}: parts"),
+                     awaiting=_awaiting(body.get("awaiting"), f"{where}: awaiting"))
             for wc in calendars:
                 try:
                     wo.calendar(wc, UTC)
@@ -204,6 +209,20 @@ def _parts(value: Any, where: str) -> dict[str, str]:
         return {}
     if not isinstance(value, Mapping) or not all(isinstance(k, str) and v in PART_STATES for k, v in value.items()):
         raise StationError(f"{value!r} is not a map of work order to {' or '.join(PART_STATES)}", where=where)
+    return dict(value)
+
+
+def _awaiting(value: Any, where: str) -> dict[str, str]:
+    """Bought items not in yet and their due day (``{"MOTOR-MID-85": "2027-01-07"}``); none sent: none."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise StationError(f"{value!r} is not a map of item to due day", where=where)
+    for item, day in value.items():
+        try:
+            date.fromisoformat(day)
+        except ValueError:
+            raise StationError(f"{day!r} is not a day (YYYY-MM-DD)", where=f"{where}.{item}") from None
     return dict(value)
 
 

@@ -266,6 +266,11 @@ class StationSession:
             raise StationError(Msg("operation {op} of {wo} waits for parts not made yet: {parts}", op=op.number,
                                    wo=wo.id, parts=", ".join(parts)),
                                overridable=True, code=rules.WAITS)
+        bought = rules.materials_open(wo, op)
+        if bought:
+            raise StationError(Msg("operation {op} of {wo} waits for bought parts not in yet: {parts}", op=op.number,
+                                   wo=wo.id, parts=", ".join(bought)),
+                               overridable=True, code=rules.WAITS)
 
     # --- what the screen shows -------------------------------------------------------------------
     def _facts(self, wo: RoutedWorkOrder, op: RoutedOperation, *, with_quantity: bool = False) -> OperationFacts:
@@ -275,7 +280,8 @@ class StationSession:
         return OperationFacts(wo.id, op.number, qc=op.qc, cancelled=wo.cancelled,
                               quantity_in=self.started_quantity(wo, op) if with_quantity else wo.quantity,
                               routed=self.works_here(wo, op), work_centre=op.work_centre,
-                              waits_for_operation=waits, waits_for_parts=rules.parts_open(wo, op))
+                              waits_for_operation=waits, waits_for_parts=rules.parts_open(wo, op),
+                              waits_for_material=rules.materials_open(wo, op))
 
     def view(self) -> OperationView | None:
         if self.selection is None:
@@ -361,6 +367,7 @@ class RoutedLine:
     state: OperationState
     waits_for: int | None = None  # the predecessor not done yet (a tap then asks for a supervisor)
     waits_for_parts: tuple[str, ...] = ()  # part work orders not done yet (sync.station.rules.parts_open)
+    waits_for_material: tuple[str, ...] = ()  # bought parts not in yet (sync.station.rules.materials_open)
 
 
 _LIST_ORDER = {Status.RUNNING: 0, Status.PAUSED: 1, Status.QUEUED: 2, Status.DONE: 3}
@@ -370,7 +377,7 @@ _NEVER = datetime.max.replace(tzinfo=UTC)
 def _line_key(line: RoutedLine) -> tuple[int, bool, datetime, str, int]:
     """Work in hand first, then what is ready before what waits, each by planned start (unplanned last)."""
     planned = line.op.planned_start or _NEVER
-    waiting = line.waits_for is not None or bool(line.waits_for_parts)
+    waiting = line.waits_for is not None or bool(line.waits_for_parts) or bool(line.waits_for_material)
     return (_LIST_ORDER[line.state.status], waiting, planned, line.wo.id, line.op.number)
 
 
@@ -400,7 +407,8 @@ def routed_here(session: StationSession) -> list[RoutedLine]:
             waits = pred is not None and pred.hub_status != "done" and \
                 _state_in(session, wo, pred, events, states, now).status is not Status.DONE
             lines.append(RoutedLine(wo, op, _state_in(session, wo, op, events, states, now),
-                                    pred.number if waits and pred else None, rules.parts_open(wo, op)))
+                                    pred.number if waits and pred else None, rules.parts_open(wo, op),
+                                    rules.materials_open(wo, op)))
     return sorted(lines, key=_line_key)
 
 

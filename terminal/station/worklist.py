@@ -55,6 +55,8 @@ def work_rows(lines: list[RoutedLine], zone: tzinfo, now: datetime) -> list[Work
             words, tone = texts.tr("Waits for op {operation}").format(operation=line.waits_for), "waiting"
         elif line.waits_for_parts:
             words, tone = texts.tr("Waits for parts {parts}").format(parts=", ".join(line.waits_for_parts)), "waiting"
+        elif line.waits_for_material:
+            words, tone = texts.tr("Waits for delivery {parts}").format(parts=", ".join(line.waits_for_material)), "waiting"
         else:
             words, tone = texts.tr("Ready"), "ready"
         rows.append(WorkRow(
