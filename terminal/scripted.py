@@ -39,6 +39,11 @@ from terminal.station.session import Feedback, StationSession, Tone
 NOT_YET = ("is not routed to this station", "waits for operation", "waits for parts")
 #: refusals that mean "later, maybe much later": bought parts the hub has not booked in (a goods receipt does)
 LATER = ("waits for bought parts",)
+#: seconds between tries of a traveler put aside
+RETRY_S = 5.0
+#: seconds a step waits for its predecessor or parts before its traveler is put aside, so other travelers go on
+#: (a part waiting for a delivery would otherwise hold up the whole floor)
+WAIT_S = 10.0
 
 
 class Deferred(StationError):
@@ -200,12 +205,13 @@ class Floor:
         """Scan until the station takes the label: the work order or its predecessor's completion may still be
         on its way from the hub; any other refusal stops the script."""
         deadline = time.monotonic() + self.timeout
+        patience = time.monotonic() + min(self.timeout, WAIT_S)
         while True:
             feedback = station.session.scan(text)
             if feedback.tone is Tone.OK:
                 return
             waits = any(reason in feedback.text for reason in NOT_YET[1:])
-            if any(reason in feedback.text for reason in LATER) or (waits and time.monotonic() > deadline):
+            if any(reason in feedback.text for reason in LATER) or (waits and time.monotonic() > patience):
                 station.session.clear_selection()
                 raise Deferred(f"{text} waits: {feedback.text}", where=station.device)
             if not any(reason in feedback.text for reason in NOT_YET) or time.monotonic() > deadline:
@@ -237,10 +243,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--label-pictures", action="store_true",
                    help="write one picture per label of each traveler beside it (FOLDER named after the PDF)")
     return p.parse_args(argv)
-
-
-#: seconds between tries of a traveler put aside
-RETRY_S = 5.0
 
 
 def _read_paths(lines: Iterable[str], into: queue.Queue[Path | None]) -> None:
