@@ -204,7 +204,8 @@ def test_a_kiosk_order_is_built_at_every_station_and_finishes_on_the_dashboard_a
 @pytest.mark.parametrize("facts", [
     OperationFacts("K1-0001-01", 20, waits_for_operation=10),
     OperationFacts("K1-0001-01", 10, waits_for_parts=("K1-0001-02", "K1-0001-11")),
-], ids=["predecessor", "parts"])
+    OperationFacts("K1-0001-09", 10, waits_for_material=("MOTOR-MID-85 (due 2027-01-07)",)),
+], ids=["predecessor", "parts", "delivery"])
 def test_the_scripted_floor_waits_on_every_not_yet_refusal_of_the_station_rules(facts: OperationFacts) -> None:
     """The live demo's scripted stations retry a label the station refuses only for now (a person at st-assy-1
     has not finished the part or the step); any other refusal stops them. A new 'not yet' rule that the script
@@ -212,9 +213,9 @@ def test_the_scripted_floor_waits_on_every_not_yet_refusal_of_the_station_rules(
     from sync.errors import StationError
     from sync.station.rules import check
     from sync.station.timing import derive
-    from terminal.scripted import NOT_YET
+    from terminal.scripted import LATER, NOT_YET
 
     with pytest.raises(StationError) as refused:
         check("op.started", {"work_order": facts.work_order, "operation": facts.operation, "worker": "E-0042"},
               derive([], datetime(2026, 12, 3, tzinfo=UTC)), facts)
-    assert any(reason in str(refused.value) for reason in NOT_YET), str(refused.value)
+    assert any(reason in str(refused.value) for reason in NOT_YET + LATER), str(refused.value)
