@@ -115,6 +115,8 @@ def open_warning(qtbot: Any, tmp_path: Path, body: dict[str, Any], language: str
     warning = next(a for a in screen.win.model.alerts if a.kind == "demand_short")
     charted = {a.kind for a in screen.win.model.alerts if panel.cards[a.id].chart.isVisibleTo(panel)}
     assert charted == {"demand_short", "demand_capacity"}, "the planted rise also fills the assembly weeks"
+    words = {"en": "Purchasing warning", "zh_CN": "采购预警"}[language]
+    assert words in panel.cards[warning.id].text.text() and "demand_short" not in panel.cards[warning.id].text.text()
     qtbot.mouseClick(panel.cards[warning.id].chart, Qt.MouseButton.LeftButton)
     dialog = panel.chart_dialog
     assert isinstance(dialog, DemandDialog)

@@ -21,7 +21,7 @@ from tests.test_terminal_language import CJK, shown_texts
 
 FOLDER = Path(__file__).resolve().parent.parent / "terminal" / "dashboard"
 SHOWN = {"tr": 1, "label": 1, "button": 1, "Figure": 1, "Column": 1}
-TABLES = {"TABS", "VALUES", "PENDING"}
+TABLES = {"TABS", "VALUES", "PENDING", "ALERT_KINDS"}
 
 
 def dashboard_texts() -> set[str]:
@@ -74,3 +74,18 @@ def test_the_chinese_switch_redraws_every_tab_and_back(chinese: Screen, qtbot: A
     win.language_buttons["en"].click()
     assert win.tabs.tabText(0) == "Overview" and win.overview.orders.title.text() == "Late and at-risk orders"
     assert win.orders.rows.headerData(0, win.orders.view.horizontalHeader().orientation()) == "Order"
+
+
+def test_every_alert_kind_the_hub_raises_has_words_on_the_board() -> None:
+    """The kinds are read from the hub's source (``kind="..."`` where it raises), not from the board's table."""
+    from terminal.dashboard.widgets import ALERT_KINDS, alert_kind
+
+    hub = Path(__file__).resolve().parent.parent / "sync" / "hub"
+    patterns = (r'kind="([a-z_]+)", severity=',  # Candidate(key=..., kind="overrun", severity=...)
+                r'"key": f?"[^"]*", "kind": "([a-z_]+)"',  # a demand warning's dict
+                r'Candidate\(f?"[^"]*"\)?, "([a-z_]+)"',  # Candidate(key, "hub_fault", ...)
+                r'Candidate\(\w+\["key"\], "([a-z_]+)"')
+    raised = {k for f in hub.glob("*.py") for p in patterns for k in re.findall(p, f.read_text(encoding="utf-8"))}
+    assert {"demand_short", "promise_later", "overrun", "stock_short", "hub_fault"} <= raised, "the scan found too little"
+    assert sorted(raised - set(ALERT_KINDS)) == []
+    assert alert_kind("some_new_kind") == "Some new kind"

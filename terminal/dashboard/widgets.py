@@ -87,6 +87,20 @@ TABS = (("overview", "Overview"), ("orders", "Orders"), ("stations", "Stations")
 STATUS_COLOURS = look.STATUS
 LATE = QColor(look.LATE)
 PENDING = {"acknowledge": "acknowledge pending", "resolve": "resolve pending"}
+#: what each alert kind the hub raises (docs/hub.md, *Alerts*) is called on the board; an unknown kind
+#: (a newer hub) shows in words, never as an identifier
+ALERT_KINDS = {
+    "overrun": "Operation over time", "qc_rate": "Too many QC failures", "silent_station": "Station silent",
+    "hub_fault": "Hub restarted", "order_late": "Order late", "order_number": "Order number used twice",
+    "material_short": "Material late", "promise_later": "Promise moved later", "event_refused": "Station entry refused",
+    "demand_short": "Purchasing warning", "demand_capacity": "Capacity warning", "feedback": "Customer feedback",
+    "stock_short": "Stock short", "requisition_surplus": "Delivery surplus",
+}
+
+
+def alert_kind(kind: str) -> str:
+    """The board's words for an alert kind, in the current language."""
+    return tr(ALERT_KINDS.get(kind, kind.replace("_", " ").capitalize()))
 #: values the hub sends that the board shows translated (tr falls back to the value itself)
 VALUES = ("planned", "in progress", "ready", "done", "cancelled", "released", "running", "paused", "queued",
           "CRITICAL", "HIGH", "WARNING", "INFO", "raised", "acknowledged", "resolved")
@@ -609,7 +623,7 @@ class AlertsPanel(QWidget):
             if alert.pending:
                 state += " · " + ", ".join(tr(PENDING.get(p, p)) for p in alert.pending)
             raised = tr("raised {age}").format(age=age_ago(alert.age(now)))
-            text = (f"<b>{alert.subject}</b> — {alert.message}<br><span style='color:{look.MUTED}'>{alert.kind} · "
+            text = (f"<b>{alert.subject}</b> — {alert.message}<br><span style='color:{look.MUTED}'>{alert_kind(alert.kind)} · "
                     f"{raised} · {state}</span>")
             shown = (alert.severity, text, alert.state == "raised" and "acknowledge" not in alert.pending,
                      "resolve" not in alert.pending, self.model.demand_plot(alert.id) is not None)
