@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -242,6 +243,7 @@ def test_sop_document_opens_from_the_operation_and_goes_back(qtbot, window: Stat
     wedge_scan(qtbot, window, badge("E-0042"))
     wedge_scan(qtbot, window, wo("WO-1001", 10))
     assert window.op_page.sop_button.isEnabled()
+    assert window.op_page.sop_field.value.text() == "Frame preparation (ASSY)"  # the title, never the file path
     tap(qtbot, window, window.op_page.sop_button)
     assert window.stack.currentWidget() is window.sop_page
     assert "Frame preparation" in window.sop_page.text.toPlainText()
@@ -331,3 +333,19 @@ def test_every_page_of_the_station_fits_its_1280_by_800_screen(qtbot, language: 
         assert hint.width() <= 1280 and hint.height() <= 800, hint
     finally:
         texts.use("en")
+
+
+def test_a_missing_sop_document_reads_as_plain_words_and_its_path_goes_to_the_log(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from terminal.station.sop import sop_title
+
+    (tmp_path / "sop").mkdir()
+    (tmp_path / "sop" / "wheel-truing.md").write_text("\n## Wheel truing\n\n1. Spin it.\n", encoding="utf-8")
+    (tmp_path / "sop" / "blank-page.md").write_text("", encoding="utf-8")
+    assert sop_title(tmp_path, "sop/wheel-truing.md") == "Wheel truing"
+    assert sop_title(tmp_path, "sop/blank-page.md") == "Blank page"
+    with caplog.at_level(logging.WARNING):
+        shown = sop_title(tmp_path, "sop/gone.md")
+    assert shown == "Missing: ask the supervisor for the printed SOP" and "sop/" not in shown
+    assert "gone.md" in caplog.text
+    assert sop_title(tmp_path, "") == "—"

@@ -22,6 +22,7 @@ from terminal.qt import (
 from terminal.station import texts
 from terminal.station.look import timer_caption
 from terminal.station.session import OperationView
+from terminal.station.sop import sop_title
 from terminal.station.texts import Named
 from terminal.station.worklist import WorkRow
 from terminal.ui.keypad import CODE_CLEAR, CODE_KEYS, Keypad
@@ -166,8 +167,9 @@ class OperationPage(QWidget):
     other = Signal()
     sop = Signal()
 
-    def __init__(self) -> None:
+    def __init__(self, sop_folder: Path = Path(".")) -> None:
         super().__init__()
+        self.sop_folder = sop_folder
         self.names: Callable[[str], str] = str
         row = QHBoxLayout(self)
         row.setContentsMargins(16, 12, 16, 12)
@@ -260,7 +262,7 @@ class OperationPage(QWidget):
         self.standard.set(texts.minutes(state.standard_seconds) + "   " + texts.tr(
             "(setup {setup} + {run} × {quantity} min)").format(setup=f"{op.setup_minutes:g}", run=f"{op.run_minutes:g}",
                                                                 quantity=wo.quantity))
-        self.sop_field.set(op.sop or "—")
+        self.sop_field.set(sop_title(self.sop_folder, op.sop or ""))
         self.sop_button.setEnabled(bool(op.sop))
         self.materials.set("\n".join(f"{m.quantity:g} {texts.tr(m.unit)}  {m.item}  {texts.local(Named(m.description, m.names))}"
                                      for m in wo.materials)

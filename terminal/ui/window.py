@@ -71,7 +71,7 @@ class StationWindow(QMainWindow):
         self.login_page = LoginPage()
         self.scan_page = ScanPage()
         self.code_page = CodePage()
-        self.op_page = OperationPage()
+        self.op_page = OperationPage(sop_folder)
         self.pause_page = ReasonPage("Why pause?", texts.PAUSE_REASONS, "Pause", "pause")
         self.complete_page = CompletePage()
         self.fail_page = ReasonPage("QC failed — which defect?", texts.DEFECT_CODES, "Record fail", "fail")
