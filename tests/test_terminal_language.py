@@ -176,7 +176,7 @@ def test_a_worker_does_a_whole_operation_in_chinese_after_tapping_the_switch(  #
     assert "缺料" in window.op_page.status.text()
     assert window.session.ledger.events("WO-1001")[-1].body["reason"] == "Material missing"  # data stays English
     tap(qtbot, window, window.op_page.resume_button)
-    tap(qtbot, window, window.op_page.complete_button)
+    tap(qtbot, window, window.op_page.count_button)
     screen(window, artifacts, "8_complete")
     tap(qtbot, window, window.complete_page.scrap_button)
     tap(qtbot, window, window.complete_page.keypad.buttons["C"])

@@ -13,8 +13,10 @@ from sync.station.ledger import MemoryLedger
 from sync.station.timing import Status
 from terminal.app import build_session, build_window, memory_link
 from terminal.qt import QApplication, QPushButton, Qt
+from terminal.station import texts
 from terminal.ui.window import StationWindow
 from tests.station_window import Clock, badge, shown_window, station_settings, wo
+from tests.test_dashboard_wall import clipped
 
 
 @pytest.fixture
@@ -75,6 +77,7 @@ def test_worker_flow_by_wedge_scanner_and_taps(qtbot, window: StationWindow, led
     assert window.wait_idle()
     assert window.op_page.timer.property("colour") == "amber"
     shot(window, artifacts, "4_running_amber")
+    assert clipped(window.op_page) == []  # the timer words and both Complete buttons read in full
     tap(qtbot, window, window.op_page.pause_button)
     assert window.stack.currentWidget() is window.pause_page
     tap(qtbot, window, window.pause_page.choices.buttons["Material missing"])
@@ -91,7 +94,8 @@ def test_worker_flow_by_wedge_scanner_and_taps(qtbot, window: StationWindow, led
     assert window.wait_idle()
     assert window.op_page.timer.property("colour") == "red"
     shot(window, artifacts, "6_running_red")
-    tap(qtbot, window, window.op_page.complete_button)
+    assert clipped(window.op_page) == []  # the timer words and both Complete buttons read in full
+    tap(qtbot, window, window.op_page.count_button)
     page = window.complete_page
     assert page.good.text() == "2"
     tap(qtbot, window, page.keypad.buttons["C"])
@@ -110,6 +114,31 @@ def test_worker_flow_by_wedge_scanner_and_taps(qtbot, window: StationWindow, led
     view = window.session.view()
     assert view is not None and view.state.status is Status.DONE
     shot(window, artifacts, "8_done")
+
+
+def test_a_worker_records_an_operation_with_one_scan_and_two_taps(qtbot, window: StationWindow,  # type: ignore[no-untyped-def]
+                                                                   ledger: MemoryLedger, artifacts: Path) -> None:
+    """The issue's target: start, then complete with the good count, in 1 scan + 2 taps (after the badge)."""
+    wedge_scan(qtbot, window, badge("E-0042"))
+    taps = 0
+    wedge_scan(qtbot, window, wo("WO-1001", 10))
+    for target in (window.op_page.start_button, window.op_page.complete_button):
+        assert target.isVisible() and target.isEnabled() and target.height() >= 56
+        for language in (*texts.LANGUAGES, "en"):  # every word on the operation page reads in full
+            window.set_language(language)
+            assert window.wait_idle()
+            qtbot.wait(20)  # the layouts settle on the next turn of the event loop
+            assert clipped(window.op_page) == [], language
+        tap(qtbot, window, target)
+        taps += 1
+        assert window.wait_idle()
+    assert taps == 2
+    assert [t for t, _ in ledger.outbox] == ["op.started", "op.completed"]
+    assert (ledger.outbox[-1][1]["good"], ledger.outbox[-1][1]["scrap"]) == (2, 0)  # both units that reached it
+    view = window.session.view()
+    assert view is not None and view.state.status is Status.DONE
+    assert window.feedback.property("tone") == "ok"
+    shot(window, artifacts, "3b_completed_in_one_tap")
 
 
 def test_refusals_show_red_and_override_shows_amber(qtbot, window: StationWindow, ledger: MemoryLedger,  # type: ignore[no-untyped-def]
@@ -233,7 +262,7 @@ def test_the_ui_thread_never_touches_the_store(qtbot, window: StationWindow, led
     tap(qtbot, window, window.op_page.start_button)
     window.tick()
     assert window.wait_idle()
-    tap(qtbot, window, window.op_page.complete_button)  # opens the quantities page from the last snapshot
+    tap(qtbot, window, window.op_page.count_button)  # opens the quantities page from the last snapshot
     assert window.complete_page.good.text() == "2"
     assert ("record", ui) not in calls and calls and all(thread != ui for _, thread in calls)
     assert window.op_page.pause_button.isEnabled()  # the screen caught up through the changed signal

@@ -44,5 +44,5 @@ def timer_caption(state: OperationState, look: Look) -> str:
     """The words above the timer: the state, and how much of the standard time is used."""
     words = texts.tr(_CAPTIONS[look])
     if state.standard_seconds and look is not Look.QUEUED:
-        words += "  ·  " + texts.tr("{percent} of standard").format(percent=f"{state.ratio:.0%}")
+        words += " · " + texts.tr("{percent} of standard").format(percent=f"{state.ratio:.0%}")
     return words

@@ -151,6 +151,7 @@ ZH_CN: dict[str, str] = {
     "Back to the operation": "返回工序",
     "The SOP document cannot be opened. Ask the supervisor for the printed SOP.": "无法打开作业指导书，请向主管索取纸质版。",
     "Missing: ask the supervisor for the printed SOP": "缺失：请向主管索取纸质版作业指导书",
+    "Complete · {good} good": "完成 · 合格 {good}", "Scrap / count": "报废 / 改数量",
     # refusals by the rules' codes (terminal.station.texts.REFUSALS)
     "This operation belongs to another station: a supervisor badge or PIN can allow it here": "此工序属于其他工位：主管刷工牌或输入 PIN 码可在此放行",
     "This operation is already complete": "此工序已完成",

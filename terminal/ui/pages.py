@@ -166,10 +166,12 @@ class OperationPage(QWidget):
     qc_fail = Signal()
     other = Signal()
     sop = Signal()
+    complete_all = Signal(int)  # good quantity: everything that reached the operation, no scrap
 
     def __init__(self, sop_folder: Path = Path(".")) -> None:
         super().__init__()
         self.sop_folder = sop_folder
+        self.all_good: int | None = None  # what the one-tap Complete records as good
         self.names: Callable[[str], str] = str
         row = QHBoxLayout(self)
         row.setContentsMargins(16, 12, 16, 12)
@@ -226,9 +228,16 @@ class OperationPage(QWidget):
             b.clicked.connect(sig.emit)
             grid.addWidget(b)
         side.addLayout(grid)
+        # one tap records what reached the operation as good (the usual case); scrap or a smaller
+        # count goes through the quantities page
         self.complete_button = button("Complete", "complete")
-        self.complete_button.clicked.connect(self.complete.emit)
-        side.addWidget(self.complete_button)
+        self.complete_button.clicked.connect(self._complete_tapped)
+        self.count_button = button("Scrap / count", "count")
+        self.count_button.clicked.connect(self.complete.emit)
+        finish = QHBoxLayout()
+        finish.addWidget(self.complete_button, 2)
+        finish.addWidget(self.count_button, 1)
+        side.addLayout(finish)
         qc_row = QHBoxLayout()
         self.pass_button = button("QC pass", "pass")
         self.fail_button = button("QC fail", "fail")
@@ -248,7 +257,13 @@ class OperationPage(QWidget):
         side.addLayout(bottom)
         row.addLayout(side, 4)
 
-    def show_view(self, view: OperationView, names: Callable[[str], str] = str) -> None:
+    def _complete_tapped(self) -> None:
+        if self.all_good:
+            self.complete_all.emit(self.all_good)
+        else:  # nothing known to have reached it: the worker types the count
+            self.complete.emit()
+
+    def show_view(self, view: OperationView, names: Callable[[str], str] = str, started: int | None = None) -> None:
         wo, op, state = view.wo, view.op, view.state
         order = wo.order_number or wo.order_id  # the number the customer's receipt says
         self.work_order.set(f"{wo.id}" + ("  ·  " + texts.tr("order {order}").format(order=order) if order else "")
@@ -272,7 +287,12 @@ class OperationPage(QWidget):
         self.start_button.setEnabled(view.can_start)
         self.pause_button.setEnabled(view.can_pause)
         self.resume_button.setEnabled(view.can_resume)
+        self.all_good = started if started and started > 0 else None
+        self.complete_button.setText(texts.tr("Complete · {good} good").format(good=self.all_good) if self.all_good
+                                     else texts.tr("Complete"))
         self.complete_button.setEnabled(view.can_complete)
+        self.count_button.setEnabled(view.can_complete)
+        self.count_button.setVisible(self.all_good is not None)  # otherwise Complete opens the count itself
         self.pass_button.setVisible(op.qc)
         self.fail_button.setVisible(op.qc)
         self.pass_button.setEnabled(view.can_record_qc)

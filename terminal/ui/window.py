@@ -142,6 +142,7 @@ class StationWindow(QMainWindow):
         op.resume.connect(lambda: self.run(s.resume))
         op.pause.connect(lambda: self._open("pause"))
         op.complete.connect(lambda: self._open("complete"))
+        op.complete_all.connect(lambda good: self.run(lambda: s.complete(str(good), "0"), self._close_if_ok))
         op.qc_pass.connect(lambda: self.run(lambda: s.record_qc(True)))
         op.qc_fail.connect(lambda: self._open("fail"))
         op.other.connect(self.other_work_order)
@@ -371,7 +372,7 @@ class StationWindow(QMainWindow):
                 self.scan_page.show_rows(work_rows(list(snap.lines), self.session.zone, self.session.clock()))
                 self.stack.setCurrentWidget(self.scan_page)
         else:
-            self.op_page.show_view(view, lambda badge: snap.names.get(badge, badge))
+            self.op_page.show_view(view, lambda badge: snap.names.get(badge, badge), snap.started)
             page = {"pause": self.pause_page, "complete": self.complete_page, "fail": self.fail_page,
                     "sop": self.sop_page}.get(self.mode, self.op_page)
             self.stack.setCurrentWidget(page)
