@@ -75,6 +75,15 @@ def drag_scrolling(area: QScrollArea) -> None:
     scroller.setScrollerProperties(properties)
 
 
+class FixedStack(QStackedWidget):
+    """The screens' stack, sized by the window alone. A page with wrapped text (the reason panel) makes a
+    plain stack answer height-for-width, and the window's layout then took the difference from the top
+    bar (64 -> 57 px on the live demo) for as long as that page showed."""
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        return False
+
+
 class KioskWindow(QWidget):
     """The whole kiosk UI for one model."""
 
@@ -113,7 +122,7 @@ class KioskWindow(QWidget):
         row.addWidget(self.language)
         layout.addWidget(bar)
 
-        self.stack = QStackedWidget()
+        self.stack = FixedStack()
         # the window is the display (1280x800): a screen's wrapped text must not grow it past the glass
         # (each screen's own fit is tested), so the stack's height follows the window, not its pages' hints
         self.stack.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)

@@ -13,7 +13,7 @@ pytest.importorskip("PySide6")
 from kiosk.app import read_catalog, style_application  # noqa: E402
 from kiosk.events import MemorySink  # noqa: E402
 from kiosk.flow import KioskModel, Screen  # noqa: E402
-from kiosk.qt import QApplication, QLabel, QPushButton, Qt, QWidget  # noqa: E402
+from kiosk.qt import QApplication, QFrame, QLabel, QPushButton, Qt, QWidget  # noqa: E402
 from kiosk.window import KioskWindow  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -224,6 +224,30 @@ def test_conflict_shows_the_reason_and_switch_to_this_resolves_it(kiosk, qtbot, 
     shot(window, artifacts, "en-09-switched")
     tap(qtbot, window, "undoButton")
     assert model.configurator.choices.get(a) == a_opt
+
+
+def test_the_reason_panel_never_squeezes_the_top_bar_or_later_screens(kiosk, qtbot):
+    from tests.test_kiosk_flow import find_conflict
+
+    window, model, _ = kiosk
+    bar = window.findChild(QFrame, "topbar")
+    tap(qtbot, window, "startButton")
+    tap(qtbot, window, f"product-{model.products()[0].code}")
+    QApplication.processEvents()
+    height = bar.height()
+    a, a_opt, b, b_opt = find_conflict(model)
+    go_to_group_of(qtbot, window, model, a)
+    tap(qtbot, window, f"option-{a}-{a_opt}")
+    go_to_group_of(qtbot, window, model, b)
+    tap(qtbot, window, f"option-{b}-{b_opt}")  # the unavailable option: its reasons show
+    assert visible(window, QLabel, "reason")
+    for language in ("zh_CN", "en"):
+        model.set_language(language)
+        qtbot.wait(30)
+        assert (bar.height(), window.size().height()) == (height, 800), language
+    tap(qtbot, window, "nextButton")
+    qtbot.wait(30)
+    assert bar.height() == height
 
 
 def test_language_switch_mid_session_keeps_choices_and_translates_everything(kiosk, qtbot):
