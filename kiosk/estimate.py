@@ -1,7 +1,8 @@
 """A rough, clearly labelled delivery estimate the kiosk can give offline.
 
 The firm promise date comes from the hub's planner (capacity, queue); until it acks, the kiosk
-only knows the catalog: purchased parts short of stock wait for their lead time, outsourced
+only knows the catalog: purchased parts short of stock wait for their lead time (calendar days, as
+the hub's planner counts it), outsourced
 operations take theirs, and the routing's standard minutes take working days. This ignores the
 queue of other orders, so the screen always calls it a rough estimate.
 """
@@ -66,8 +67,15 @@ def rough_estimate(product: Product, configuration: Mapping[str, str], today: da
         else:
             minutes += op.standard_min
     work_days = max(1, math.ceil(minutes / WORKDAY_MINUTES))
-    total = material_days + outsourced_days + work_days
-    return RoughEstimate(total, add_working_days(today, total), material_days, outsourced_days, minutes)
+    # a supplier's lead time is calendar days (the hub's planner counts it so: ordered + lead time);
+    # outsourcing and own work then take working days
+    ready_by = add_working_days(today + timedelta(days=material_days), outsourced_days + work_days)
+    return RoughEstimate(working_days_between(today, ready_by), ready_by, material_days, outsourced_days, minutes)
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Monday-Friday days after ``start`` up to and including ``end``."""
+    return sum(1 for n in range(1, (end - start).days + 1) if (start + timedelta(days=n)).weekday() < 5)
 
 
 def snapshot_estimate(snapshot: Mapping[str, object], product: Product, configuration: Mapping[str, str],
@@ -87,6 +95,5 @@ def snapshot_estimate(snapshot: Mapping[str, object], product: Product, configur
     except FloorLinkError:
         return None
     ready_by = ready.astimezone(zone).date()
-    days = sum(1 for n in range((ready_by - today).days) if (today + timedelta(days=n + 1)).weekday() < 5)
-    return RoughEstimate(working_days=days, ready_by=ready_by, material_days=0, outsourced_days=0,
+    return RoughEstimate(working_days=working_days_between(today, ready_by), ready_by=ready_by, material_days=0, outsourced_days=0,
                          work_minutes=Decimal(0))

@@ -119,3 +119,30 @@ def test_an_order_for_an_unreleased_revision_is_rejected_with_the_reason_in_the_
         assert kiosk.sync.wait_drained(10), "a rejected event is still answered, so it leaves the outbox"
     finally:
         kiosk.sync.stop()
+
+
+def test_a_kiosk_has_the_capacity_snapshot_as_soon_as_the_hub_is_up_not_after_the_first_tick(
+        tmp_path: Path, mosquitto: Any) -> None:
+    """A fresh live demo's first kiosk order was estimated without the snapshot (the hub first sent it 30 s
+    after starting): 'about 2027-02-01' on the summary, 'confirmed 2027-01-08' on the receipt."""
+    from sync.planning.estimate import CAPACITY_STREAM, follow_capacity, latest_capacity
+
+    released_catalog(tmp_path / "catalog.db").close()
+    hub = HubService(HubConfig(db=tmp_path / "hub.db", catalog_db=tmp_path / "catalog.db", port=mosquitto.port,
+                               devices=["kiosk-1"], tick_seconds=600)).start()  # no periodic job in this test
+    kiosk = Edge(tmp_path, "kiosk-1", mosquitto.port, streams=[CAPACITY_STREAM])
+    arrived = threading.Event()
+    got: list[dict[str, Any]] = []
+    follow_capacity(kiosk.store, kiosk.sync.inbox, on_snapshot=lambda body: (got.append(body), arrived.set()))
+    try:
+        assert hub.wait_ready(20)
+        kiosk.sync.start()
+        assert arrived.wait(20), "no capacity snapshot reached the kiosk"
+        assert {"at", "centres", "items"} <= set(got[0])
+        deadline = time.monotonic() + 10  # kept in the kiosk's store once its transaction commits
+        while latest_capacity(kiosk.store) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert latest_capacity(kiosk.store) == got[-1]
+    finally:
+        kiosk.sync.stop()
+        hub.stop()

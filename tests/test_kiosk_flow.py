@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -271,10 +271,32 @@ def test_rough_estimate_waits_for_short_parts_and_counts_work_days(catalog: Cata
     product = next(iter(catalog.products.values()))
     configuration = ProductConfigurator(product).complete()
     estimate = rough_estimate(product, configuration, date(2026, 11, 27))  # a Friday
-    assert estimate.working_days == estimate.material_days + estimate.outsourced_days + max(
-        1, -(-int(estimate.work_minutes) // 480))
-    assert estimate.ready_by == add_working_days(date(2026, 11, 27), estimate.working_days)
+    own = estimate.outsourced_days + max(1, -(-int(estimate.work_minutes) // 480))
+    # a supplier's lead time in calendar days, then outsourcing and own work in Monday-Friday days
+    assert estimate.ready_by == add_working_days(date(2026, 11, 27) + timedelta(days=estimate.material_days), own)
+    assert estimate.working_days == len([d for d in range(1, (estimate.ready_by - date(2026, 11, 27)).days + 1)
+                                         if (date(2026, 11, 27) + timedelta(days=d)).isoweekday() <= 5])
     assert add_working_days(date(2026, 11, 27), 1) == date(2026, 11, 30)
+
+
+def test_a_part_bought_with_a_35_day_lead_time_waits_five_weeks_not_seven() -> None:
+    """On the live demo the kiosk's rough date for a cargo bike with a motor to buy (35 days) read 2027-02-01,
+    41 working days, where the hub promised 2027-01-08: the lead time was counted as working days."""
+    from kiosk.catalog_source import read_catalog
+
+    demo, problem = read_catalog(Path(__file__).resolve().parents[1] / "assets" / "catalog")
+    assert demo is not None, problem
+    product = demo.products["CARGO"]
+    choices = {"battery": "dual", "motor": "mid85"}
+    configurator = ProductConfigurator(product)
+    for attribute, option in choices.items():
+        configurator.choose(attribute, option)
+    configuration = configurator.complete()
+    motor = product.items["MOTOR-MID-85"]
+    assert motor.stock - motor.safety_stock < 1 and motor.lead_time_days == 35
+    estimate = rough_estimate(product, configuration, date(2026, 12, 4))  # a Friday
+    assert estimate.material_days == 35
+    assert date(2027, 1, 8) <= estimate.ready_by <= date(2027, 1, 8) + timedelta(days=14)
 
 
 def test_every_ui_string_has_a_chinese_translation() -> None:

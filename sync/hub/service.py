@@ -211,6 +211,9 @@ class HubService:
 
     def start(self) -> HubService:
         self.publish_catalog()
+        # kiosks estimate with the hub's planner from their first customer on, not only after the first
+        # 30-second tick (a fresh demo's first order was estimated without it, 3 weeks off the promise)
+        self._job("capacity", self._publish_capacity, self.clock())
         self.ingest.start()
         for target, name in ((self._publish_loop, "hub-down"), (self._watchdog, "hub-watchdog"),
                              (self._demand_loop, "hub-demand")):
