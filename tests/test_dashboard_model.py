@@ -108,6 +108,26 @@ def test_station_boards_group_operations_with_operator_and_elapsed_against_stand
     assert list(model.by_station()) == ["st-wheel-1"]
 
 
+def test_an_idle_station_counts_the_work_of_its_centres_not_yet_started_anywhere(parts: Any) -> None:
+    model, feed, _clock, _store = parts
+    body = centre_body()
+    for row in body["operations"]:
+        if row["status"] == "queued":
+            row["station"] = None  # not started anywhere: on the centre's board, as the hub sends it
+    body["operations"].append({**body["operations"][2], "work_order": "WO-4"})
+    feed.send("dashboard/centre/WHEEL", "dashboard.centre", body)
+    other = centre_body("PAINT")
+    for row in other["operations"]:
+        row["station"] = "st-paint-1" if row["status"] != "queued" else None
+    feed.send("dashboard/centre/PAINT", "dashboard.centre", other)
+    model.refresh()
+    boards = {(b.station, b.unassigned): b for b in model.stations}
+    assert sum(r.status == "queued" for r in boards[("st-wheel-1", False)].operations) == 0
+    assert model.waiting_at(boards[("st-wheel-1", False)]) == 2  # WO-2 and WO-4 of WHEEL, not PAINT's
+    assert model.waiting_at(boards[("st-paint-1", False)]) == 1
+    assert model.waiting_at(boards[("WHEEL", True)]) == 2
+
+
 def test_drill_down_goes_from_order_to_work_orders_to_operations_with_scrap(parts: Any) -> None:
     model, feed, _clock, _store = parts
     feed.send("dashboard/centre/WHEEL", "dashboard.centre", centre_body())

@@ -657,6 +657,18 @@ class DashboardModel:
         """Every station's board, or only those working for ``work_centre``."""
         return [b for b in self.stations if not work_centre or work_centre in b.work_centres]
 
+    def waiting_at(self, board: StationBoard) -> int:
+        """Operations a station could take next: its own queued ones and those of its work centres
+        not started anywhere yet (they sit on the centre's board until a station starts one; the
+        station's own work list shows them). On the live demo an assembly station with four
+        operations on its work list read "nothing waiting" on the wall board."""
+        own = sum(r.status == "queued" for r in board.operations)
+        if board.unassigned:
+            return own
+        pool = sum(r.status == "queued" for b in self.stations
+                   if b.unassigned and set(b.work_centres) & set(board.work_centres) for r in b.operations)
+        return own + pool
+
     def drill_down(self, order_id: str) -> list[WorkOrderDrill]:
         """Order → its work orders → their operations with operators, times and scrap."""
         found: dict[str, list[OperationRow]] = {}

@@ -117,13 +117,13 @@ class StationLine(Tap):
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
 
-    def show_board(self, board: StationBoard) -> None:
+    def show_board(self, board: StationBoard, waiting: int) -> None:
+        """``waiting``: what the station could take next (DashboardModel.waiting_at)."""
         running = board.running
         paused = tuple(r for r in board.operations if r.status == "paused")
         current = running[0] if running else paused[0] if paused else None
         self.name.setText(board.station)
         if current is None:
-            waiting = sum(r.status == "queued" for r in board.operations)
             state, colour = tr("Idle"), look.MUTED
             self.job.setText(tr("{count} waiting").format(count=waiting) if waiting else tr("nothing waiting"))
             self.who.setText("")
@@ -251,6 +251,6 @@ class OverviewPanel(QWidget):
             line.on_tap = lambda: self.on_order(item[0].id)
 
         self.orders.fill(orders, show_order, "No order is late or at risk")
-        boards = [b for b in model.stations if not b.unassigned]
-        self.stations.fill(boards, StationLine.show_board, "No work at any station yet")
+        boards = [(b, model.waiting_at(b)) for b in model.stations if not b.unassigned]
+        self.stations.fill(boards, lambda line, item: line.show_board(*item), "No work at any station yet")
         self.alerts.fill(alerts, lambda line, a: line.show_alert(a, a.age(now)), "No open alerts")
