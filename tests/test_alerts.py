@@ -53,8 +53,11 @@ def test_silent_station_late_order_and_material_short() -> None:
     late = late_orders([("O1", T0, None, False), ("O2", now + timedelta(days=1), None, False),
                         ("O3", T0, None, True)], now)
     assert [c.subject for c in late] == ["O1"]
-    short = material_shortages([("WO-1", T0, "TUBE", T0 + timedelta(days=2)), ("WO-2", now, "BOLT", T0)])
-    assert [c.key for c in short] == ["short:WO-1:TUBE"]
+    short = material_shortages([("WO-1", T0, "TUBE", T0 + timedelta(days=2)),  # starts before it arrives
+                                ("WO-2", now + timedelta(days=3), "BOLT", now + timedelta(days=2)),  # plan waits
+                                ("WO-3", now, "NUT", now - timedelta(days=1))], now)  # due yesterday, not in
+    assert [c.key for c in short] == ["short:WO-1:TUBE", "short:WO-3:NUT"]
+    assert "TUBE arrives" in short[0].message and "was due" in short[1].message and "not booked in" in short[1].message
 
 
 def test_an_open_alert_is_not_raised_twice_and_the_lifecycle_is_recorded(tmp_path: Path) -> None:

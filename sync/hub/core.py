@@ -910,10 +910,14 @@ class HubCore:
                                    for p in progress if p.promise), now, {p.id: p.number for p in progress})
         # work orders that wait for purchased parts still on their way
         waiting = self.store.query(
-            "SELECT r.work_order, r.item, COALESCE(r.confirmed_date, r.due_date) AS due_date FROM requisitions r "
+            "SELECT r.work_order, r.item, COALESCE(r.confirmed_date, r.due_date) AS due_date, "
+            "(SELECT MIN(o.planned_start) FROM wo_ops o WHERE o.work_order = r.work_order) AS planned_start "
+            "FROM requisitions r "
             "WHERE r.kind = 'purchase' AND r.status IN ('open', 'ordered', 'received') "
             "AND r.work_order IS NOT NULL AND r.order_id NOT IN (SELECT order_id FROM order_cancellations)")
-        candidates += material_shortages((r["work_order"], now, r["item"], from_iso(r["due_date"])) for r in waiting)
+        candidates += material_shortages(
+            ((r["work_order"], from_iso(r["planned_start"]) if r["planned_start"] else now, r["item"],
+              from_iso(r["due_date"])) for r in waiting), now, self.options.zone)
         with self.store.transaction("raising alerts") as tx, self._lock:
             for candidate in candidates:
                 row = self._raise(tx, candidate, now)
