@@ -29,6 +29,7 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontDatabase,
+    QFontMetrics,
     QGuiApplication,
     QIcon,
     QImage,
@@ -86,7 +87,7 @@ def ui_post(parent: QObject | None = None) -> Callable[[Callable[[], None]], Non
 
 
 __all__ = [
-    "QApplication", "QByteArray", "QCloseEvent", "QColor", "QIcon", "QPen", "QCoreApplication", "QEvent", "QFont", "QFontDatabase", "QFrame",
+    "QApplication", "QByteArray", "QCloseEvent", "QColor", "QIcon", "QPen", "QCoreApplication", "QEvent", "QFont", "QFontDatabase", "QFontMetrics", "QFrame",
     "QGridLayout", "QGuiApplication", "QHBoxLayout", "QImage", "QLabel", "QLayout", "QLineEdit", "QMarginsF",
     "QObject", "QPageSize", "QPainter", "QPdfWriter", "QPixmap", "QPrinter", "QPrinterInfo", "QPushButton", "QRectF", "QRunnable",
     "QScrollArea", "QScroller", "QScrollerProperties", "QShowEvent", "QSize", "QSizeF", "QSizePolicy", "QStackedWidget", "QSvgRenderer", "QThreadPool",

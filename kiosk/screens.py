@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from kiosk import tile_text
 from kiosk.flow import AttributeView, KioskModel
 from kiosk.i18n import money, pick, tr
 from kiosk.promise import DateStory
@@ -102,12 +103,13 @@ class GalleryScreen(ScreenBase):
         for index, card in enumerate(self.model.products()):
             tile = button("", partial(self.model.select_product, card.code), f"product-{card.code}",
                           role="card")
-            tile.setMinimumSize(340, 360)
+            # three cards and their gaps fit a 1024 px wide screen (the window must never grow past it)
+            tile.setMinimumSize(302, 360)
             box = QVBoxLayout(tile)
             box.setContentsMargins(16, 16, 16, 16)
             picture = QLabel()
             picture.setObjectName("cardImage")
-            picture.setPixmap(image(card.image, 300, 200))
+            picture.setPixmap(image(card.image, 270, 180))
             picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
             picture.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
             name = label(pick(card.name, lang), "cardTitle")
@@ -122,18 +124,41 @@ class GalleryScreen(ScreenBase):
             self.grid.addWidget(tile, index // 3, index % 3)
 
 
+#: the options screen's side panel and its picture: (panel width, picture width, picture height); a
+#: screen narrower than 1200 px (1024x768) gives the tiles the difference
+SIDE_WIDE = (372, 340, 190)
+SIDE_NARROW = (324, 292, 163)
+
+
 class OptionsScreen(ScreenBase):
     """One attribute group: options as big tiles, the focused option's details, navigation."""
 
+    _narrow: bool  # laid out for a screen narrower than 1200 px (see SIDE_NARROW)
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 - Qt's name
+        narrow = event.size().width() < 1200
+        if narrow != self._narrow:
+            self._narrow = narrow
+            panel, width, height = SIDE_NARROW if narrow else SIDE_WIDE
+            self.side_box.setFixedWidth(panel)
+            self.picture.setFixedSize(width, height)
+            self.root.setContentsMargins(*((16, 16, 16, 16) if narrow else (32, 16, 32, 16)))
+            self.body.setSpacing(12 if narrow else 24)
+            if self.model.product is not None:
+                self.refresh()  # the picture again, at its new size
+        super().resizeEvent(event)
+
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model, "options")
+        self._wrapper = tile_text.WrapOnResize(self)
         body = QHBoxLayout()
         body.setSpacing(24)
+        self.body = body
         self.side = QVBoxLayout()
         self.picture = QLabel()
         self.picture.setObjectName("productImage")
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.picture.setFixedSize(340, 190)
+        self.picture.setFixedSize(SIDE_WIDE[1], SIDE_WIDE[2])
         self.product_name = label("", "sideTitle")
         self.step_label = label("", "stepLabel")
         self.total = label("", "runningTotal")
@@ -150,7 +175,9 @@ class OptionsScreen(ScreenBase):
         side_box = QWidget()
         side_box.setObjectName("sidePanel")
         side_box.setLayout(self.side)
-        side_box.setFixedWidth(372)
+        side_box.setFixedWidth(SIDE_WIDE[0])
+        self.side_box = side_box
+        self._narrow = False
         body.addWidget(side_box)
 
         main = QVBoxLayout()
@@ -194,7 +221,7 @@ class OptionsScreen(ScreenBase):
         price = model.price(so_far=True)
         self.total.setText(tr("Total so far: {price}").format(price=money(price.total, price.currency)))
         self.ready.setText(model.date_story(so_far=True).side_text(tr))
-        self.picture.setPixmap(image(self._picture_path(views), 320, 230))
+        self.picture.setPixmap(image(self._picture_path(views), self.picture.width() - 20, self.picture.height() + 40))
         self.back.setText(tr("Back"))
         self.undo.setText(tr("Undo"))
         self.undo.setEnabled(model.can_undo())
@@ -284,6 +311,7 @@ class OptionsScreen(ScreenBase):
             for index, _build in enumerate(model.builds()):
                 tile = button("", partial(model.load_build, index), f"build-{index}", role="option")
                 tile.setMinimumHeight(TILE_HEIGHT)  # grows to show every line of its summary
+                tile.installEventFilter(self._wrapper)
                 tiles[("", str(index))] = tile
                 strip.addWidget(tile, 0, index)
             for column_index in range(TILE_COLUMNS):
@@ -302,6 +330,7 @@ class OptionsScreen(ScreenBase):
                 tile = button("", partial(model.tap_option, attribute.code, option.code),
                               f"option-{attribute.code}-{option.code}", role="option")
                 tile.setFixedHeight(tile_height(attribute))
+                tile.installEventFilter(self._wrapper)
                 # the option's picture when it has one, its colour when it is a colour, else the text alone
                 picture = image(model.picture(option.image), ICON, ICON) if option.image else None
                 if (picture is None or picture.isNull()) and option.swatch:
@@ -342,8 +371,7 @@ class OptionsScreen(ScreenBase):
                 text += "\n" + tr("not with your choices")
             elif option.code == view.default:
                 text += "\n" + tr("Recommended")
-            if tile.text() != text:
-                tile.setText(text)
+            tile_text.set_text(tile, text)
             # the option the kiosk takes on Next shows chosen already: the customer changes only what matters
             preselected = not chosen_here and option.available and option.code == view.suggested
             state = "chosen" if option.chosen or preselected else ("available" if option.available else "unavailable")
@@ -368,10 +396,9 @@ class OptionsScreen(ScreenBase):
                 continue
             # one line per differing option, never elided: the customer reads what the build changes in full
             differs = "\n".join(pick(option, model.language) for option in build.differs[:2])
-            differs = differs or tr("the standard options")
+            differs = differs or tr("no changes")
             text = f"{tr(build.name)}\n{money(build.total, currency)}\n{differs}"
-            if tile.text() != text:
-                tile.setText(text)
+            tile_text.set_text(tile, text)
             untouched = model.build is None and not (model.configurator and model.configurator.choices)
             state = "chosen" if model.build == index or (untouched and build.standard) else "available"
             if tile.property("state") != state:

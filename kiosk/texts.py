@@ -96,7 +96,7 @@ ZH_CN: dict[str, str] = {
     'Most ordered': '订得最多',
     'Also popular': '同样热门',
     'Standard': '标准款',
-    'the standard options': '标准配置',
+    'no changes': '无改动',
     'Looks good — go to summary': '就这样，查看汇总',
     'Your receipt is ready: our staff can print it for you.': '凭条已备好：店员可为您打印。',
     'The receipt could not be printed, please ask our staff: they can print it for you.': '凭条未能打印，请联系店员为您打印。',

@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 CATALOGS = [REPO / "assets" / "catalog", REPO / "tests" / "catalogs" / "small"]
 
 
-def open_window(qtbot, tmp_path, folder: Path) -> tuple[KioskWindow, KioskModel]:
+def open_window(qtbot, tmp_path, folder: Path, size: tuple[int, int] = (1280, 800)) -> tuple[KioskWindow, KioskModel]:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     style_application(app)
@@ -34,7 +34,7 @@ def open_window(qtbot, tmp_path, folder: Path) -> tuple[KioskWindow, KioskModel]
     model = KioskModel(catalog, MemorySink(), idle_timeout_s=600)
     window = KioskWindow(model, receipts=tmp_path / "receipts")
     qtbot.addWidget(window)
-    window.resize(1280, 800)
+    window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
     return window, model
@@ -47,11 +47,18 @@ def reset_language():
     languages().use("en")
 
 
+#: the kiosk's own 1280x800 panel, then the other screens shops mount: an old 4:3 panel, a laptop-class
+#: panel and a full-HD one (each step must fit every one of them)
+SIZES = [(1280, 800), (1024, 768), (1366, 768), (1920, 1080)]
+
+
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
-@pytest.mark.parametrize("folder", CATALOGS, ids=lambda p: p.name)
+@pytest.mark.parametrize("folder,size", [(CATALOGS[0], size) for size in SIZES] + [(CATALOGS[1], SIZES[0])],
+                         ids=lambda p: p.name if isinstance(p, Path) else "x".join(map(str, p)))
 def test_every_options_page_fits_the_screen_without_scrolling(qtbot, tmp_path, artifacts, reset_language,
-                                                               folder, language) -> None:
-    window, model = open_window(qtbot, tmp_path, folder)
+                                                               folder, size, language) -> None:
+    window, model = open_window(qtbot, tmp_path, folder, size)
+    assert (window.width(), window.height()) == size, "the window grew past the screen"
     measured = 0
     for product in [card.code for card in model.products()]:
         model.reset()  # back in the kiosk's own language
@@ -77,8 +84,11 @@ def test_every_options_page_fits_the_screen_without_scrolling(qtbot, tmp_path, a
                     tile = visible(window, QPushButton, f"option-{view.code}-{option.code}")
                     assert len(tile) == 1 and tile[0].height() >= 56 and tile[0].width() >= 56
             assert not cut_tiles(window), f"{product} page {model.at + 1}: {cut_tiles(window)}"
-            if folder.name == "catalog" and product == "CARGO":
+            assert (window.width(), window.height()) == size, f"{product} page {model.at + 1} grew the window"
+            if folder.name == "catalog" and product == "CARGO" and size == SIZES[0]:
                 shot(window, artifacts, f"{language}-40-step-{model.at + 1:02d}-{model.groups[model.step].code}")
+            elif folder.name == "catalog" and product == "CARGO" and model.at in (0, 2):
+                shot(window, artifacts, f"{language}-41-size-{size[0]}x{size[1]}-step-{model.at + 1:02d}")
             measured += 1
             model.next()
     assert measured >= (30 if folder.name == "catalog" else 3)
@@ -199,3 +209,27 @@ def test_option_tiles_show_their_picture_or_colour_swatch_else_text(qtbot, tmp_p
     patch = red.icon().pixmap(48, 48).toImage().pixelColor(24, 24)
     assert (patch.red(), patch.green(), patch.blue()) == (0xc8, 0x10, 0x2e), "the swatch is the catalog's colour"
     shot(window, artifacts, "en-44-swatch-tiles")
+
+
+def test_a_tile_text_wraps_to_its_width_and_takes_smaller_type_only_when_its_lines_would_not_fit(qtbot) -> None:
+    from kiosk import tile_text
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    style_application(app)
+    tile = QPushButton()
+    tile.setProperty("role", "option")
+    tile.setFixedHeight(96)
+    qtbot.addWidget(tile)
+    tile.installEventFilter(tile_text.WrapOnResize(tile))
+    tile_text.set_text(tile, "Strong, 20 A\n+ ¥300\nnot with your choices")
+    for width in (600, 190, 190, 600):  # wide, narrow, narrow again (no flip-flop), wide again
+        tile.setFixedWidth(width)
+        tile_text.fit_text(tile)
+        room = width - 2 * tile_text.SIDE
+        lines = tile.text().split("\n")
+        assert all(tile.fontMetrics().horizontalAdvance(line) <= room for line in lines), (width, lines)
+        assert len(lines) * tile.fontMetrics().height() <= tile.height()
+        assert (tile.property("dense") == "true") == (width == 190) and (len(lines) > 3) == (width == 190)
+    assert tile.text() == "Strong, 20 A\n+ ¥300\nnot with your choices"
+    assert tile_text.wrap_line("两个电池组合更远距离", tile.fontMetrics(), 60)[0] != "两个电池组合更远距离"  # no spaces

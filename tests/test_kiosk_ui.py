@@ -51,16 +51,22 @@ def visible(window: QWidget, kind, name: str) -> list:
 
 def cut_tiles(window: QWidget) -> list[str]:
     """Visible text tiles (options, popular builds) with a line wider than the tile inside its padding
-    (6 px a side in kiosk.qss) and border (3 px when focused), in the font the tile is drawn with now."""
+    (6 px a side in kiosk.qss) and border (3 px when focused), or more lines than its height holds, in the
+    font the tile is drawn with now."""
     QApplication.processEvents()
     found = []
     for tile in window.findChildren(QPushButton):
         if tile.property("role") != "option" or not tile.isVisible() or not tile.icon().isNull():
             continue
         room = tile.width() - 2 * (6 + 3)
-        widest = max(tile.fontMetrics().horizontalAdvance(line) for line in tile.text().split("\n"))
+        lines = tile.text().split("\n")
+        widest = max(tile.fontMetrics().horizontalAdvance(line) for line in lines)
         if widest > room:
             found.append(f"{tile.objectName()} ({tile.property('state')}): {tile.text()!r} needs {widest} px, has {room}")
+        high = len(lines) * tile.fontMetrics().height() + 2 * 2  # the text block, less than the padding's 8 px
+        if high > tile.height():
+            found.append(f"{tile.objectName()} ({tile.property('state')}): {len(lines)} lines need {high} px high, "
+                         f"has {tile.height()}")
     return found
 
 
