@@ -15,9 +15,10 @@ fi
 # libzbar0: pyzbar's decoder; mosquitto: the broker tests and production use;
 # libgl1 ... libdbus-1-3: what Qt needs to draw (offscreen too); libxcb-*/libxkbcommon-x11-0: Qt's
 # X11 windows for the demo on a desktop; libpulse0: QtMultimedia, the terminal's scan tones;
-# fonts-wqy-microhei: Simplified Chinese glyphs; gcc, make, mosquitto-dev: the broker plugin that refuses
+# fonts-wqy-microhei: Simplified Chinese glyphs; gcc, make, mosquitto-dev, libmosquitto-dev (mosquitto.h,
+# which mosquitto-dev does not pull in): the broker plugin that refuses
 # retained publishes upward (deploy/mosquitto/plugin), built by its test.
-SYSTEM_PACKAGES=(libzbar0 mosquitto gcc make mosquitto-dev libgl1 libegl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3
+SYSTEM_PACKAGES=(libzbar0 mosquitto gcc make mosquitto-dev libmosquitto-dev libgl1 libegl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0
   libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libpulse0 fonts-wqy-microhei)
 missing=()
