@@ -242,6 +242,8 @@ class KioskModel:
         self.notice: Notice | None = None
         self.filled: dict[str, str] = {}
         """Attribute -> option the kiosk filled in (not the customer) and still chosen: "picked for you"."""
+        self._undo_marks: list[int] = []
+        """The configurator's undo depth as each customer action began (see :meth:`undo`)."""
         self.picked: list[Picked] = []
         """Priced options the last Next filled in: announced with their price and a Change button each."""
         self.name = ""
@@ -418,6 +420,7 @@ class KioskModel:
         self.touch()
         self.product = self.catalog.products[code]
         self.configurator = ProductConfigurator(self.product)
+        self._undo_marks = []
         self.pages = paginate(self.product, [g.code for g in self.groups], first_page_reserve=BUILDS_HEIGHT)
         self.at = 0
         self.focus = None
@@ -494,6 +497,7 @@ class KioskModel:
             for attr in self.product.attributes:
                 self.configurator.choose(attr.code, build.configuration[attr.code])
         self.filled = {}
+        self._undo_marks = [0]  # Undo takes the whole build back
         self.picked = []
         self.focus = None
         self.build = index
@@ -551,6 +555,7 @@ class KioskModel:
 
     def tap_option(self, attribute: str, option: str) -> None:
         """Choose an available option; an unavailable one is focused with its reason instead."""
+        self._mark()
         config = self._config()
         self.touch()
         self.focus = (attribute, option)
@@ -613,6 +618,7 @@ class KioskModel:
     def switch_to(self, attribute: str, option: str) -> dict[str, str]:
         """Take an unavailable option and drop the fewest earlier choices that conflict with it
         (the customer's own choices are kept before the kiosk's picks), as the reason panel said."""
+        self._mark()
         config = self._config()
         self.touch()
         dropped = config.switch(attribute, option, self._own_first())
@@ -626,20 +632,41 @@ class KioskModel:
         self._changed()
         return dropped
 
+    def _mark(self) -> None:
+        """A customer action begins: Undo takes back everything it changes (its own choice and the
+        options the kiosk filled in because of it) in one tap."""
+        if self.configurator is not None:
+            self._undo_marks.append(self.configurator.depth)
+
     def undo(self) -> None:
+        """Take back the customer's last action that changed something, and show the page of the first
+        option it changed. On the live demo Undo after a jump to a later step took back, one tap at a time,
+        options the kiosk had filled in on pages out of view, and the screen did not move."""
         config = self._config()
         self.touch()
         self.picked = []
-        try:
-            config.undo()
-            self.filled = {a: o for a, o in self.filled.items() if config.choices.get(a) == o}
-            self.notice = Notice(N_("Undone."))
-        except ConfigurationError:
+        while self._undo_marks and self._undo_marks[-1] >= config.depth:
+            self._undo_marks.pop()  # actions that changed nothing (a Next with nothing to fill)
+        if config.depth == 0:
             self.notice = Notice(N_("Nothing to undo."))
+            self._changed()
+            return
+        mark = self._undo_marks.pop() if self._undo_marks else config.depth - 1
+        before = config.choices
+        while config.depth > mark:
+            config.undo()
+        after = config.choices
+        self.filled = {a: o for a, o in self.filled.items() if after.get(a) == o}
+        self.notice = Notice(N_("Undone."))
+        changed = {a for a in before.keys() | after.keys() if before.get(a) != after.get(a)}
+        if changed and self.screen == Screen.OPTIONS and self.product is not None:
+            first = next(a.code for a in self.product.attributes if a.code in changed)
+            self.at = next((i for i, page in enumerate(self.pages) if first in page.attributes), self.at)
+            self.focus = (first, after[first]) if first in after else None
         self._changed()
 
     def can_undo(self) -> bool:
-        return bool(self.configurator and self.configurator.choices)
+        return bool(self.configurator and self.configurator.depth > 0)
 
     def ask_for_combination(self, attribute: str, option: str) -> None:
         """The customer wants an option the rules forbid with their choices: tell the factory."""
@@ -694,6 +721,7 @@ class KioskModel:
 
     def next(self) -> None:
         """The page's open questions take their preselected option; on to the next page (or the summary)."""
+        self._mark()
         self.touch()
         if self.at + 1 < len(self.pages):
             self._announce(self._fill([self.page]))
@@ -712,6 +740,7 @@ class KioskModel:
     def jump(self, step: int) -> None:
         """A tap on a group in the side panel's list of steps: its first page. Pages passed over on the
         way forward take their preselected options, as Next would (announced when priced)."""
+        self._mark()
         if not 0 <= step < len(self.groups):
             raise ConfigurationError(f"no step {step}", where="kiosk", fix=f"0 to {len(self.groups) - 1}")
         self.touch()
@@ -734,6 +763,7 @@ class KioskModel:
     def finish(self) -> None:
         """"Looks good — go to summary": every open question takes its preselected option (priced ones are
         announced on the summary with a Change button each)."""
+        self._mark()
         self.touch()
         if not self.can_finish():
             self.next()

@@ -63,12 +63,38 @@ def test_undo_and_a_new_choice_keep_picked_for_you_true(demo: Catalog) -> None:
     model.back()
     assert model.picked == [] and model.notice is None
     assert model.filled.get("lock") == "none"
-    model.undo()  # the last thing done was the kiosk filling the lock
+    model.undo()  # the last thing the customer did was "Looks good": all it filled in goes, in one tap
     assert "lock" not in model._config().choices and "lock" not in model.filled
+    assert "kickstand" not in model._config().choices and model._config().choices["cargo_box"] == "box"
+    assert model.groups[model.step].code == "carry", "the page of the first option taken back"
+    model.finish()  # the kiosk fills them again
+    model.back()
     model.tap_option("cargo_box", "bags")  # the wide stand is no longer needed but stays, still the kiosk's pick
     assert model.filled.get("kickstand") == "wide"
     model.tap_option("kickstand", "centre")
     assert "kickstand" not in model.filled
+
+
+def test_undo_after_a_jump_takes_back_the_customers_choice_and_shows_its_page(demo: Catalog) -> None:
+    """On the live demo Undo after a jump to a later step took back, one tap at a time, options the kiosk
+    had filled in on the pages passed over, and the screen stayed where it was."""
+    model = KioskModel(demo, MemorySink(), today=lambda: TODAY)
+    model.start()
+    model.select_product("CARGO")
+    assert not model.can_undo()
+    first = model.attributes()[0]
+    other = next(o.code for o in first.options if o.available and o.code != first.suggested)
+    model.tap_option(first.code, other)  # the customer's own choice, page 1
+    model.jump(len(model.groups) - 1)  # straight to the last step: the pages between take their defaults
+    assert model.filled and model.at > 1
+    filled = set(model.filled)
+    model.undo()  # the jump's fills, in one tap, showing the first page they were on
+    assert model.filled == {} and model._config().choices == {first.code: other}
+    assert model.at == min(i for i, page in enumerate(model.pages) if filled & set(page.attributes))
+    assert model.can_undo()
+    model.undo()  # the customer's own choice
+    assert model._config().choices == {} and not model.can_undo()
+    assert model.at == 0
 
 
 def test_the_summary_says_about_and_the_hubs_later_date_replaces_it_and_is_said(demo: Catalog) -> None:

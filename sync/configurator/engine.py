@@ -244,6 +244,11 @@ class Session:
             raise ConfigurationError(f"{variable} is not chosen", where="configurator")
         self._set(self._without(variable))
 
+    @property
+    def depth(self) -> int:
+        """How many changes :meth:`undo` can take back (a caller marks it to undo a group of them)."""
+        return len(self._history)
+
     def undo(self) -> None:
         if not self._history:
             raise ConfigurationError("nothing to undo", where="configurator")

@@ -146,6 +146,11 @@ class ProductConfigurator:
     def undo(self) -> None:
         self.session.undo()
 
+    @property
+    def depth(self) -> int:
+        """How many changes :meth:`undo` can take back."""
+        return self.session.depth
+
     def switch(self, attribute: str, option: str, keep_first: Sequence[str] = ()) -> dict[str, str]:
         self._check(attribute, option)
         return self.session.switch(attribute, option, keep_first)
