@@ -430,6 +430,40 @@ def test_scrapped_wheels_are_remade_by_a_new_work_order_the_wheel_set_waits_for(
     assert _planned_ops(hub, "O1") == _stored_ops(hub, "O1"), "a restart plans the remake as the live hub did"
 
 
+def test_an_order_is_done_only_when_its_bike_is_built_good_not_when_the_last_step_scraps_it(hub: Hub) -> None:
+    """A bike scrapped at its last operation finished its work order with 0 good, and the hub announced
+    order.done (to the dashboard and the ERP's webhook) while the remade bike was still to be built."""
+    done: list[dict[str, Any]] = []
+    hub.core.on_event = lambda tx, type_, body: done.append(body) if type_ == "order.done" else None
+    result = hub.order("O1")
+    top = result["work_orders"][-1]
+    at = hub.build_parts(top, MONDAY_8)
+    (body,) = hub.store.query("SELECT body FROM work_orders WHERE id = ?", [top])
+    steps = json.loads(body["body"])["operations"]
+    for step in steps[:-1]:
+        hub.op("op.started", top, step["number"], at)
+        if step["qc"]:
+            hub.op("qc.recorded", top, step["number"], at, passed=True)
+        hub.op("op.completed", top, step["number"], at + timedelta(minutes=30), good=1, scrap=0)
+    final = steps[-1]
+    hub.op("op.started", top, final["number"], at + timedelta(hours=1))
+    if final["qc"]:
+        hub.op("qc.recorded", top, final["number"], at + timedelta(hours=1), passed=True)
+    hub.op("op.completed", top, final["number"], at + timedelta(hours=2), good=0, scrap=1, reason="frame cracked")
+    assert done == [], "nothing good came out: not done"
+    new_top = next(r["id"] for r in hub.store.query("SELECT id FROM work_orders WHERE order_id = 'O1' "
+                                                    "AND parent IS NULL AND id != ?", [top]))
+    at = hub.build_parts(new_top, at + timedelta(hours=3))
+    (body,) = hub.store.query("SELECT body FROM work_orders WHERE id = ?", [new_top])
+    for step in json.loads(body["body"])["operations"]:
+        hub.op("op.started", new_top, step["number"], at)
+        if step["qc"]:
+            hub.op("qc.recorded", new_top, step["number"], at, passed=True)
+        at += timedelta(minutes=30)
+        hub.op("op.completed", new_top, step["number"], at, good=1, scrap=0)
+    assert [(d["order_id"], d["work_order"], d["good"]) for d in done] == [("O1", new_top, 1)]
+
+
 def test_a_bike_scrapped_at_assembly_is_remade_its_qc_closed_and_the_later_promise_announced(hub: Hub) -> None:
     result = hub.order("O1")
     promised = hub.store.query("SELECT promise FROM orders WHERE order_id = 'O1'")[0]["promise"]

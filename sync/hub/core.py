@@ -660,17 +660,18 @@ class HubCore:
             # the ledger: materials leave stock when the first operation starts, goods come in when the last ends
             if first_start and op_no == routed_wo.operations[0].number:
                 self.inventory.work_order_started(tx, wo_id, row[1], routed_wo.materials, device_id, event.at)
-            if type_ == "op.completed" and op_no == routed_wo.operations[-1].number:
+            last = type_ == "op.completed" and op_no == routed_wo.operations[-1].number
+            if last:
                 self.inventory.work_order_completed(tx, wo_id, row[1], event.good, device_id, event.at)
                 self._part_done(tx, wo_id)
-                top = tx.execute("SELECT 1 FROM work_orders WHERE id = ? AND parent IS NULL", [wo_id]).fetchone()
-                if top and row[1]:
-                    self._emit(tx, "order.done", {"order_id": row[1], "number": routed_wo.order_number,
-                                                  "work_order": wo_id, "good": event.good, "at": to_iso(event.at)})
             # reported scrap: the shortfall against what came in is made again (an unreported rest is not lost)
             if type_ == "op.completed" and event.good is not None and (event.scrap or 0) > 0 \
                     and quantity_in - event.good > 0 and not cancelled:
                 self._remake(tx, event_id, routed_wo, op_no, str(row[1]), quantity_in - event.good, event, now)
+            top = tx.execute("SELECT 1 FROM work_orders WHERE id = ? AND parent IS NULL", [wo_id]).fetchone()
+            if last and top and row[1] and self._order_built(tx, str(row[1])):
+                self._emit(tx, "order.done", {"order_id": row[1], "number": routed_wo.order_number,
+                                              "work_order": wo_id, "good": event.good, "at": to_iso(event.at)})
             if type_ == "op.completed" or first_start:
                 # An early or late start or finish moves what follows: plan again, stored with the event
                 self._replan_before_commit(tx, now)
@@ -683,6 +684,22 @@ class HubCore:
                 if candidate is not None:
                     self._raise(tx, candidate, now)
         return {"work_order": wo_id, "operation": op_no}
+
+    def _order_built(self, tx: Transaction, order_id: str) -> bool:
+        """Whether the order's top-level work orders have brought in as many good units as it ordered
+        (stock that covered a scrapped unit counts). A bike scrapped at its last operation finished its work
+        order with 0 good, and the hub announced order.done (to the ERP too) while the remade bike was
+        still to be built."""
+        good = tx.execute(
+            "SELECT COALESCE(SUM(json_extract(e.body, '$.good')), 0) FROM op_events e "
+            "JOIN work_orders w ON w.id = e.work_order "
+            "WHERE w.order_id = ? AND w.parent IS NULL AND e.type = 'op.completed' "
+            "AND e.op = (SELECT MAX(o.op) FROM wo_ops o WHERE o.work_order = w.id)", [order_id]).fetchone()[0]
+        covered = tx.execute(
+            "SELECT COALESCE(SUM(r.qty), 0) FROM remakes r JOIN work_orders w ON w.id = r.of_work_order "
+            "WHERE r.order_id = ? AND w.parent IS NULL AND r.work_order LIKE '%:stock:%'", [order_id]).fetchone()[0]
+        ordered = tx.execute("SELECT quantity FROM orders WHERE order_id = ?", [order_id]).fetchone()
+        return ordered is not None and good + covered >= ordered[0]
 
     def _remake(self, tx: Transaction, event_id: str, routed_wo: RoutedWorkOrder, op_no: int, order_id: str, qty: int,
                 event: OpEvent, now: datetime) -> None:
