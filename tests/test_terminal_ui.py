@@ -138,6 +138,9 @@ def test_a_worker_records_an_operation_with_one_scan_and_two_taps(qtbot, window:
     view = window.session.view()
     assert view is not None and view.state.status is Status.DONE
     assert window.feedback.property("tone") == "ok"
+    # the greyed button says the work is recorded, not "Complete · 2 good" still to do
+    assert not window.op_page.complete_button.isEnabled()
+    assert window.op_page.complete_button.text() == "Completed"
     shot(window, artifacts, "3b_completed_in_one_tap")
 
 

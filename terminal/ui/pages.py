@@ -287,12 +287,15 @@ class OperationPage(QWidget):
         self.start_button.setEnabled(view.can_start)
         self.pause_button.setEnabled(view.can_pause)
         self.resume_button.setEnabled(view.can_resume)
-        self.all_good = started if started and started > 0 else None
-        self.complete_button.setText(texts.tr("Complete · {good} good").format(good=self.all_good) if self.all_good
+        reached = started if started and started > 0 else None
+        self.all_good = reached if view.can_complete else None
+        # a recorded completion says so; a disabled button offering "1 good" read as work still to do
+        self.complete_button.setText(texts.tr("Completed") if state.good is not None
+                                     else texts.tr("Complete · {good} good").format(good=self.all_good) if self.all_good
                                      else texts.tr("Complete"))
         self.complete_button.setEnabled(view.can_complete)
         self.count_button.setEnabled(view.can_complete)
-        self.count_button.setVisible(self.all_good is not None)  # otherwise Complete opens the count itself
+        self.count_button.setVisible(reached is not None)  # otherwise Complete opens the count itself
         self.pass_button.setVisible(op.qc)
         self.fail_button.setVisible(op.qc)
         self.pass_button.setEnabled(view.can_record_qc)
