@@ -14,6 +14,7 @@ from sync.station.timing import Status
 from terminal.app import build_session, build_window, memory_link
 from terminal.qt import QApplication, QPushButton, Qt
 from terminal.station import texts
+from terminal.station.texts import Named
 from terminal.ui.window import StationWindow
 from tests.station_window import Clock, badge, shown_window, station_settings, wo
 from tests.test_dashboard_wall import clipped
@@ -381,3 +382,42 @@ def test_a_missing_sop_document_reads_as_plain_words_and_its_path_goes_to_the_lo
     assert shown == "Missing: ask the supervisor for the printed SOP" and "sop/" not in shown
     assert "gone.md" in caplog.text
     assert sop_title(tmp_path, "") == "—"
+
+
+def test_a_cargo_bikes_operation_shows_its_time_sop_and_parts_without_scrolling(qtbot, window: StationWindow,  # type: ignore[no-untyped-def]
+                                                                              ledger: MemoryLedger, artifacts: Path) -> None:
+    """Seen on the live demo: a cargo bike's seventeen choices, one paragraph above the materials, pushed the
+    parts list below the screen (the info column scrolled). The operation's own needs come first, the
+    configuration after them in two columns; every choice still reads in full."""
+    from sync.catalog import load_catalog
+    from sync.station.workorders import Material, RoutedOperation, RoutedWorkOrder
+
+    product = load_catalog(Path(__file__).resolve().parent.parent / "assets" / "catalog", deep=False).products["CARGO"]
+    chosen = {a.code: next(o for o in a.options if o.code == a.default) if a.default else a.options[-1]
+              for a in product.attributes}
+    assert len(chosen) >= 15
+    materials = tuple(Material(f"PART-{i}", f"Cargo part number {i}", 1) for i in range(4))
+    ledger.put_work_order(RoutedWorkOrder(
+        "K1-0001-02", "CARGO", 1,
+        (RoutedOperation(10, "Chase threads, press headset, fit fork and deck", "ASSY", 5, 30, sop="sop/frame-prep.md"),),
+        tuple((code, option.code) for code, option in chosen.items()), materials, order_id="K1-0001",
+        product_names=dict(product.name),
+        attribute_names={a.code: dict(a.label) for a in product.attributes},
+        option_names={code: dict(option.label) for code, option in chosen.items()}))
+    wedge_scan(qtbot, window, badge("E-0042"))
+    wedge_scan(qtbot, window, wo("K1-0001-02", 10))
+    page = window.op_page
+    assert window.stack.currentWidget() is page
+    for language in (*texts.LANGUAGES, "en"):
+        window.set_language(language)
+        assert window.wait_idle()
+        qtbot.wait(20)
+        viewport = page.info_scroll.viewport()
+        for field in (page.operation, page.standard, page.sop_field, page.materials):
+            bottom = field.mapTo(viewport, field.rect().bottomLeft()).y()
+            assert bottom <= viewport.height(), f"{language}: {field.caption.text()} ends at {bottom} of {viewport.height()}"
+        shown = page.configuration.value.text()
+        for attribute in product.attributes:  # every choice, in the worker's language
+            assert texts.local(Named(attribute.code, dict(attribute.label))) in shown
+        assert clipped(page) == [], language
+        shot(window, artifacts, f"3c_cargo_operation_{language}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -157,6 +158,17 @@ class CodePage(QWidget):
             self.code_typed.emit(text)
 
 
+def configuration_table(pairs: list[tuple[str, str]], columns: int = 2) -> str:
+    """The build's choices as rich text, ``columns`` "Attribute: **value**" cells a row (escaped: names come
+    from the catalog)."""
+    if not pairs:
+        return "—"
+    cells = [f"{html.escape(name)}: <b>{html.escape(value)}</b>" for name, value in pairs]
+    rows = ["".join(f'<td width="{100 // columns}%" style="padding-right:12px">{cell}</td>'
+                    for cell in cells[i:i + columns]) for i in range(0, len(cells), columns)]
+    return '<table width="100%" cellspacing="0" cellpadding="1">' + "".join(f"<tr>{r}</tr>" for r in rows) + "</table>"
+
+
 class OperationPage(QWidget):
     start = Signal()
     pause = Signal()
@@ -184,8 +196,10 @@ class OperationPage(QWidget):
         self.standard = Field("Standard time")
         self.sop_field = Field("SOP document", "detail")
         self.materials = Field("Materials", "detail")
-        for f in (self.work_order, self.product, self.operation, self.configuration, self.standard, self.sop_field,
-                  self.materials):
+        # what this operation needs first (time, SOP, parts); a whole bike's configuration (seventeen choices
+        # for a cargo bike) last and in two columns: above, it pushed the materials out of view
+        for f in (self.work_order, self.product, self.operation, self.standard, self.sop_field, self.materials,
+                  self.configuration):
             info.box.addWidget(f)
         info.box.addStretch(1)
         # a whole bike's assembly lists thirty materials: they scroll here instead of growing the window past
@@ -269,9 +283,9 @@ class OperationPage(QWidget):
         self.work_order.set(f"{wo.id}" + ("  ·  " + texts.tr("order {order}").format(order=order) if order else "")
                             + ("  ·  " + texts.tr("DEMO") if wo.demo else ""))
         self.product.set(f"{texts.local(Named(wo.product, wo.product_names))}  ×{wo.quantity}")
-        self.configuration.set("  ·  ".join(
-            f"{texts.local(Named(k, wo.attribute_names.get(k)))}: {texts.local(Named(v, wo.option_names.get(k)))}"
-            for k, v in wo.configuration) or "—")
+        self.configuration.set(configuration_table(
+            [(texts.local(Named(k, wo.attribute_names.get(k))), texts.local(Named(v, wo.option_names.get(k))))
+             for k, v in wo.configuration]))
         self.operation.set(f"{op.number}  {texts.local(Named(op.name, op.names))}"
                            + ("  ·  " + texts.tr("QC") if op.qc else ""))
         self.standard.set(texts.minutes(state.standard_seconds) + "   " + texts.tr(
