@@ -44,6 +44,7 @@ from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import (
     QApplication,
+    QBoxLayout,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -87,7 +88,7 @@ def ui_post(parent: QObject | None = None) -> Callable[[Callable[[], None]], Non
 
 
 __all__ = [
-    "QApplication", "QByteArray", "QCloseEvent", "QColor", "QIcon", "QPen", "QCoreApplication", "QEvent", "QFont", "QFontDatabase", "QFontMetrics", "QFrame",
+    "QApplication", "QBoxLayout", "QByteArray", "QCloseEvent", "QColor", "QIcon", "QPen", "QCoreApplication", "QEvent", "QFont", "QFontDatabase", "QFontMetrics", "QFrame",
     "QGridLayout", "QGuiApplication", "QHBoxLayout", "QImage", "QLabel", "QLayout", "QLineEdit", "QMarginsF",
     "QObject", "QPageSize", "QPainter", "QPdfWriter", "QPixmap", "QPrinter", "QPrinterInfo", "QPushButton", "QRectF", "QRunnable",
     "QScrollArea", "QScroller", "QScrollerProperties", "QShowEvent", "QSize", "QSizeF", "QSizePolicy", "QStackedWidget", "QSvgRenderer", "QThreadPool",

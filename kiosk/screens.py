@@ -13,6 +13,7 @@ from kiosk.flow import AttributeView, KioskModel
 from kiosk.i18n import money, pick, tr
 from kiosk.promise import DateStory
 from kiosk.qt import (
+    QBoxLayout,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -23,6 +24,7 @@ from kiosk.qt import (
     QScrollArea,
     QShowEvent,
     QSize,
+    QSizePolicy,
     Qt,
     QTimer,
     QVBoxLayout,
@@ -100,6 +102,7 @@ class GalleryScreen(ScreenBase):
         self.heading.setText(tr("Choose your bike"))
         self.back.setText(tr("Back"))
         clear(self.grid)
+        tiles: list[tuple[QPushButton, QVBoxLayout]] = []
         for index, card in enumerate(self.model.products()):
             tile = button("", partial(self.model.select_product, card.code), f"product-{card.code}",
                           role="card")
@@ -110,6 +113,7 @@ class GalleryScreen(ScreenBase):
             picture = QLabel()
             picture.setObjectName("cardImage")
             picture.setPixmap(image(card.image, 270, 180))
+            picture.setFixedHeight(180)  # a two-line name squeezed the e-MTB's picture, cutting it top and bottom
             picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
             picture.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
             name = label(pick(card.name, lang), "cardTitle")
@@ -121,27 +125,50 @@ class GalleryScreen(ScreenBase):
             for widget in (picture, name, text, price):
                 box.addWidget(widget)
             box.addStretch(1)
+            tiles.append((tile, box))
             self.grid.addWidget(tile, index // 3, index % 3)
+        # a button does not grow with its layout: every card as tall as the one with the most words needs
+        # at the narrowest width, so pictures and names line up
+        tallest = max((box.totalHeightForWidth(302) for _, box in tiles), default=0)
+        for tile, _ in tiles:
+            tile.setMinimumHeight(max(360, tallest))
 
 
 #: the options screen's side panel and its picture: (panel width, picture width, picture height); a
 #: screen narrower than 1200 px (1024x768) gives the tiles the difference
 SIDE_WIDE = (372, 340, 190)
 SIDE_NARROW = (324, 292, 163)
+#: a portrait screen (a 1080x1920 store totem) puts the side panel above the tiles as a strip: the
+#: picture's size there (the panel takes the screen's width and the height its steps need)
+SIDE_PORTRAIT_PICTURE = (420, 260)
 
 
 class OptionsScreen(ScreenBase):
     """One attribute group: options as big tiles, the focused option's details, navigation."""
 
-    _narrow: bool  # laid out for a screen narrower than 1200 px (see SIDE_NARROW)
+    _shape: tuple[bool, bool]  # laid out for (a screen narrower than 1200 px, a portrait screen)
 
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 - Qt's name
-        narrow = event.size().width() < 1200
-        if narrow != self._narrow:
-            self._narrow = narrow
-            panel, width, height = SIDE_NARROW if narrow else SIDE_WIDE
-            self.side_box.setFixedWidth(panel)
-            self.picture.setFixedSize(width, height)
+        size = event.size()
+        shape = (size.width() < 1200, size.height() > size.width())
+        if shape != self._shape:
+            self._shape = shape
+            narrow, portrait = shape
+            vertical, horizontal = QBoxLayout.Direction.TopToBottom, QBoxLayout.Direction.LeftToRight
+            if portrait:  # the panel a strip above the tiles: picture, total and date, steps side by side
+                self.body.setDirection(vertical)
+                self.side.setDirection(horizontal)
+                self.side_box.setMinimumWidth(0)
+                self.side_box.setMaximumWidth(16777215)
+                self.picture.setFixedSize(*SIDE_PORTRAIT_PICTURE)
+                self.side.setStretchFactor(self.words, 1)  # across, the words take the width the steps leave
+            else:
+                panel, width, height = SIDE_NARROW if narrow else SIDE_WIDE
+                self.body.setDirection(horizontal)
+                self.side.setDirection(vertical)
+                self.side_box.setFixedWidth(panel)
+                self.picture.setFixedSize(width, height)
+                self.side.setStretchFactor(self.words, 0)  # down, the steps follow the words
             self.root.setContentsMargins(*((16, 16, 16, 16) if narrow else (32, 16, 32, 16)))
             self.body.setSpacing(12 if narrow else 24)
             if self.model.product is not None:
@@ -151,10 +178,10 @@ class OptionsScreen(ScreenBase):
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model, "options")
         self._wrapper = tile_text.WrapOnResize(self)
-        body = QHBoxLayout()
+        body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         body.setSpacing(24)
         self.body = body
-        self.side = QVBoxLayout()
+        self.side = QBoxLayout(QBoxLayout.Direction.TopToBottom)
         self.picture = QLabel()
         self.picture.setObjectName("productImage")
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -164,8 +191,13 @@ class OptionsScreen(ScreenBase):
         self.total = label("", "runningTotal")
         self.ready = label("", "runningDate")
         self.ready.setWordWrap(True)
-        for widget in (self.picture, self.product_name, self.step_label, self.total, self.ready):
-            self.side.addWidget(widget)
+        self.side.addWidget(self.picture)
+        words = QVBoxLayout()
+        for widget in (self.product_name, self.step_label, self.total, self.ready):
+            words.addWidget(widget)
+        words.addStretch(0)  # portrait: the words stay at the top of the strip
+        self.side.addLayout(words)
+        self.words = words
         self.steps = QVBoxLayout()  # the groups: a tap goes straight to one (pages passed take their defaults)
         self.steps.setSpacing(6)
         self.side.addSpacing(8)
@@ -177,7 +209,7 @@ class OptionsScreen(ScreenBase):
         side_box.setLayout(self.side)
         side_box.setFixedWidth(SIDE_WIDE[0])
         self.side_box = side_box
-        self._narrow = False
+        self._shape = (False, False)
         body.addWidget(side_box)
 
         main = QVBoxLayout()
@@ -605,27 +637,28 @@ class Keyboard(QFrame):
             line.addStretch(1)
             for char in row:
                 key = button(char.upper(), partial(self._type, char), f"key-{char}", role="key")
-                key.setFixedSize(78, KEY_HEIGHT)
-                line.addWidget(key)
+                self._size(key, 78, 60)
+                line.addWidget(key, 100)  # the keys grow to full size before the margins do
             line.addStretch(1)
             letters.addLayout(line)
         last = QHBoxLayout()
         last.addStretch(1)
         self.mode = button("", model.toggle_input_mode, "key-mode", role="key")
-        self.mode.setFixedSize(140, KEY_HEIGHT)
-        last.addWidget(self.mode)
+        self._size(self.mode, 140, 110)
+        last.addWidget(self.mode, 100)
         self.dot = button("·", partial(self.model.type_into, "name", "·"), "key-dot", role="key")
-        self.dot.setFixedSize(72, KEY_HEIGHT)
-        last.addWidget(self.dot)
-        for text, key_name, width in (("-", "-", 72), ("␣", "space", 280), ("⌫", "backspace", 120)):
+        self._size(self.dot, 72, 56)
+        last.addWidget(self.dot, 100)
+        for text, key_name, width, narrow in (("-", "-", 72, 56), ("␣", "space", 280, 180),
+                                              ("⌫", "backspace", 120, 90)):
             key = button(text, partial(self.model.type_into, "name", key_name), f"key-{key_name}", role="key")
-            key.setFixedSize(width, KEY_HEIGHT)
-            last.addWidget(key)
+            self._size(key, width, narrow)
+            last.addWidget(key, 100)
         last.addStretch(1)
         letters.addLayout(last)
         blocks = QHBoxLayout()
         blocks.setSpacing(24)
-        blocks.addWidget(self.letters, 1)
+        blocks.addWidget(self.letters, 3)
         self.numpad = QWidget()  # the phone number's pad, beside the letters
         self.numpad.setObjectName("numberPad")
         pad = QVBoxLayout(self.numpad)
@@ -638,11 +671,19 @@ class Keyboard(QFrame):
                 key_name = "backspace" if char == "⌫" else char
                 key = button(char, partial(self.model.type_into, "phone", key_name),
                              "key-phone-backspace" if char == "⌫" else f"key-{char}", role="key")
-                key.setFixedSize(96, KEY_HEIGHT)
-                line.addWidget(key)
+                self._size(key, 96, 72)
+                line.addWidget(key, 1)
             pad.addLayout(line)
-        blocks.addWidget(self.numpad, 0, Qt.AlignmentFlag.AlignTop)
+        blocks.addWidget(self.numpad, 1, Qt.AlignmentFlag.AlignTop)
         grid.addLayout(blocks)
+
+    @staticmethod
+    def _size(key: QPushButton, wide: int, narrow: int) -> None:
+        """A key ``wide`` px wide where the screen has room, down to ``narrow`` (>= 56 px) where it has not:
+        with fixed full-size keys the letters and the number pad grew a 1024 px window to 1220 px."""
+        key.setMinimumSize(narrow, KEY_HEIGHT)
+        key.setMaximumSize(wide, KEY_HEIGHT)
+        key.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def _type(self, char: str) -> None:
         current = self.model.name
@@ -677,6 +718,10 @@ class Keyboard(QFrame):
         self.next.setEnabled(model.composing() and composer.has_next())
 
 
+RECAP_PICTURE = QSize(108, 72)
+"""The details page's picture of the bike being ordered: small, the keyboard needs the height."""
+
+
 class DetailsScreen(ScreenBase):
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model, "details")
@@ -704,6 +749,27 @@ class DetailsScreen(ScreenBase):
         self.root.addLayout(form)
         self.notice = label("", "notice")
         self.root.addWidget(self.notice)
+        # what is being ordered stays in view while typing: picture, total and date (issue 16)
+        recap = QHBoxLayout()
+        recap.setSpacing(24)
+        self.recap_picture = QLabel()
+        self.recap_picture.setObjectName("recapImage")
+        self.recap_picture.setFixedSize(RECAP_PICTURE)
+        self.recap_picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        recap.addWidget(self.recap_picture)
+        words = QVBoxLayout()
+        words.setSpacing(2)
+        self.recap_product = label("", "sideTitle", wrap=False)
+        self.recap_total = label("", "runningTotal", wrap=False)
+        self.recap_date = label("", "runningDate", wrap=False)
+        words.addWidget(self.recap_product)
+        money_and_date = QHBoxLayout()  # one line: the keyboard and its candidate row need the height
+        money_and_date.setSpacing(24)
+        money_and_date.addWidget(self.recap_total)
+        money_and_date.addWidget(self.recap_date, 1)
+        words.addLayout(money_and_date)
+        recap.addLayout(words, 1)
+        self.root.addLayout(recap)
         self.root.addStretch(1)
         self.keyboard = Keyboard(model)
         self.root.addWidget(self.keyboard)
@@ -714,6 +780,8 @@ class DetailsScreen(ScreenBase):
 
     def _place(self) -> None:
         self.on_place()
+
+
 
     def eventFilter(self, watched, event):  # type: ignore[no-untyped-def]  # noqa: N802 - Qt API
         from kiosk.qt import QEvent
@@ -727,6 +795,13 @@ class DetailsScreen(ScreenBase):
     def refresh(self) -> None:
         model = self.model
         self.heading.setText(tr("Your details"))
+        if model.product is not None:
+            price = model.price()
+            self.recap_picture.setPixmap(image(model.picture(model.product.image),
+                                               RECAP_PICTURE.width(), RECAP_PICTURE.height()))
+            self.recap_product.setText(pick(dict(model.product.name), model.language))
+            self.recap_total.setText(tr("Total: {price}").format(price=money(price.total, price.currency)))
+            self.recap_date.setText(model.date_story().side_text(tr))
         self.name_label.setText(tr("Name"))
         self.phone_label.setText(tr("Mobile phone"))
         self.name_edit.setPlaceholderText(tr("Your name"))
@@ -743,6 +818,7 @@ class DetailsScreen(ScreenBase):
             restyle(edit)
             error.setText(tr(model.field_errors[field]) if field in model.field_errors else "")
         self.notice.setText(model.notice.text(model.language, tr) if model.notice else "")
+        self.notice.setVisible(model.notice is not None)  # an empty line took height the keyboard needs
         self.notice.setProperty("tone", model.notice.tone if model.notice else "info")
         restyle(self.notice)
         self.keyboard.refresh()

@@ -48,8 +48,8 @@ def reset_language():
 
 
 #: the kiosk's own 1280x800 panel, then the other screens shops mount: an old 4:3 panel, a laptop-class
-#: panel and a full-HD one (each step must fit every one of them)
-SIZES = [(1280, 800), (1024, 768), (1366, 768), (1920, 1080)]
+#: panel, a full-HD one and a full-HD store totem in portrait (each step must fit every one of them)
+SIZES = [(1280, 800), (1024, 768), (1366, 768), (1920, 1080), (1080, 1920)]
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
@@ -233,3 +233,69 @@ def test_a_tile_text_wraps_to_its_width_and_takes_smaller_type_only_when_its_lin
         assert (tile.property("dense") == "true") == (width == 190) and (len(lines) > 3) == (width == 190)
     assert tile.text() == "Strong, 20 A\n+ ¥300\nnot with your choices"
     assert tile_text.wrap_line("两个电池组合更远距离", tile.fontMetrics(), 60)[0] != "两个电池组合更远距离"  # no spaces
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+@pytest.mark.parametrize("size", SIZES, ids=lambda p: "x".join(map(str, p)))
+def test_the_details_page_keeps_the_bike_its_total_and_date_in_view_while_typing(qtbot, tmp_path, artifacts,
+                                                                               reset_language, size, language) -> None:
+    """Total and date always visible (issue 16): the name and phone page showed only fields and keys, so a
+    customer typing could not see what she was about to order, for how much and when."""
+    from tests.test_dashboard_wall import clipped
+
+    window, model = open_window(qtbot, tmp_path, CATALOGS[0], size)
+    model.set_language(language)
+    tap(qtbot, window, "startButton")
+    tap(qtbot, window, "product-CARGO")
+    while "battery" not in model.page.attributes:
+        tap(qtbot, window, "nextButton")
+    tap(qtbot, window, "option-battery-dual")
+    tap(qtbot, window, "finishButton")
+    summary_total = visible(window, QLabel, "totalAmount")[0].text()
+    tap(qtbot, window, "orderButton")
+    assert model.screen == Screen.DETAILS
+    if language == "zh_CN":  # the candidate row is up: the tallest the page gets
+        for key in "wang":
+            tap(qtbot, window, f"key-{key}")
+    else:
+        for key in "lee":
+            tap(qtbot, window, f"key-{key}")
+    QApplication.processEvents()
+    screen = window.screens[Screen.DETAILS]
+    total = visible(window, QLabel, "runningTotal")
+    date = visible(window, QLabel, "runningDate")
+    assert len(total) == 1 and len(date) == 1
+    assert summary_total in total[0].text(), (summary_total, total[0].text())
+    assert model.date_story().about is not None and model.date_story().about.isoformat() in date[0].text()
+    for shown in (total[0], date[0], visible(window, QLabel, "recapImage")[0]):
+        assert shown.visibleRegion().boundingRect().height() == shown.height(), shown.objectName()
+    assert not visible(window, QLabel, "recapImage")[0].pixmap().isNull(), "the bike's picture"
+    assert clipped(screen) == [], clipped(screen)
+    assert screen.minimumSizeHint().height() <= screen.height(), "squeezed: the keyboard's last row was cut"
+    assert (window.width(), window.height()) == size, "the window grew past the screen"
+    shot(window, artifacts, f"{language}-42-details-{size[0]}x{size[1]}")
+    window.close()
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+@pytest.mark.parametrize("size", SIZES, ids=lambda p: "x".join(map(str, p)))
+def test_every_bike_card_shows_its_whole_picture_and_the_cards_line_up(qtbot, tmp_path, artifacts, reset_language,
+                                                                       size, language) -> None:
+    """Seen at 1280x800: the e-MTB's two-line name squeezed its picture, cut at top and bottom, so that
+    bike looked smaller than the others and its name overlapped the picture once the picture kept its size."""
+    window, model = open_window(qtbot, tmp_path, CATALOGS[0], size)
+    model.set_language(language)
+    tap(qtbot, window, "startButton")
+    cards = sorted((w for w in window.findChildren(QPushButton) if w.isVisible() and w.property("role") == "card"),
+                   key=lambda w: w.objectName())
+    assert len(cards) == len(model.products()) >= 3
+    for card in cards:
+        picture = next(w for w in card.findChildren(QLabel) if w.objectName() == "cardImage")
+        assert picture.height() >= picture.pixmap().height() > 100, (card.objectName(), picture.height())
+        below = [w for w in card.findChildren(QLabel) if w is not picture and w.text()]
+        assert all(w.y() >= picture.y() + picture.height() for w in below), f"{card.objectName()}: words over the picture"
+        assert all(w.y() + w.height() <= card.height() for w in below), f"{card.objectName()}: words below the card"
+    assert len({c.height() for c in cards}) == 1 and len({c.y() for c in cards}) == 1, "the cards line up"
+    assert (window.width(), window.height()) == size, "the window grew past the screen"
+    shot(window, artifacts, f"{language}-43-gallery-{size[0]}x{size[1]}")
+    window.close()

@@ -68,6 +68,10 @@
         <translation>已换成{option}。已移除：{removed}。</translation>
     </message>
     <message>
+        <source>Undone.</source>
+        <translation>已撤销。</translation>
+    </message>
+    <message>
         <source>Thank you: we passed on your wish for {option}.</source>
         <translation>谢谢！我们已转达您对{option}的需求。</translation>
     </message>
@@ -96,8 +100,8 @@
         <translation>{option}与您当前的选择不兼容。</translation>
     </message>
     <message>
-        <source>Undone.</source>
-        <translation>已撤销。</translation>
+        <source>Nothing to undo.</source>
+        <translation>没有可撤销的操作。</translation>
     </message>
     <message>
         <source>We picked for you: {options}. Tap Change to choose another.</source>
@@ -118,10 +122,6 @@
     <message>
         <source>Switch to this removes: {removed}.</source>
         <translation>换成这个将移除：{removed}。</translation>
-    </message>
-    <message>
-        <source>Nothing to undo.</source>
-        <translation>没有可撤销的操作。</translation>
     </message>
     <message>
         <source>Please check the fields marked in red.</source>
@@ -316,6 +316,10 @@
         <translation>下一步</translation>
     </message>
     <message>
+        <source>no changes</source>
+        <translation>无改动</translation>
+    </message>
+    <message>
         <source>Place order</source>
         <translation>提交订单</translation>
     </message>
@@ -376,10 +380,6 @@
         <translation>与已选项不兼容</translation>
     </message>
     <message>
-        <source>the standard options</source>
-        <translation>标准配置</translation>
-    </message>
-    <message>
         <source>Switch to this</source>
         <translation>换成这个</translation>
     </message>
@@ -406,6 +406,10 @@
     <message>
         <source>Change {attribute}</source>
         <translation>更改{attribute}</translation>
+    </message>
+    <message>
+        <source>Total: {price}</source>
+        <translation>合计：{price}</translation>
     </message>
     <message>
         <source>The receipt could not be printed, please ask our staff: they can print it for you.</source>
