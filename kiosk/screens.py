@@ -836,7 +836,13 @@ class ReceiptScreen(ScreenBase):
         self.qr = QLabel()
         self.qr.setObjectName("qrCode")
         self.qr.setFixedSize(300, 300)
-        body.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignTop)
+        code = QVBoxLayout()
+        code.addWidget(self.qr)
+        self.number = label("", "orderNumber", wrap=False)  # what the customer tells staff: big, under its code
+        self.number.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        code.addWidget(self.number)
+        code.addStretch(1)
+        body.addLayout(code)
         self.text = label("", "receiptText")
         self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         scroller = QScrollArea()  # a long configuration scrolls instead of growing the window
@@ -878,6 +884,7 @@ class ReceiptScreen(ScreenBase):
             return
         self.heading.setText(tr("Thank you! Your order is placed."))
         self.qr.setPixmap(qr_pixmap(order.qr_payload(), 300))
+        self.number.setText(order.number)
         story = self.model.date_story()
         lines = receipt_lines(order, self.model.language, story)  # one date: "about", then the hub's firm one
         if self.model.refused:

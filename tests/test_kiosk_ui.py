@@ -178,6 +178,9 @@ def test_a_complete_purchase_by_taps_in_both_languages(kiosk, qtbot, artifacts):
         assert placed["customer"] == {"name": customer_name, "phone": "13800138000"}
         assert placed["configuration"] == model.configurator.choices
         assert placed["price"] == str(model.price().total)
+        number = visible(window, QLabel, "orderNumber")  # what the customer tells staff, readable at 1 m
+        assert model.order is not None and len(number) == 1 and number[0].text() == model.order.number
+        assert number[0].fontInfo().pixelSize() >= 44
         shot(window, artifacts, f"{language}-07-receipt")
         hint = window.stack.currentWidget().minimumSizeHint()  # every screen fits a 1280x800 display, nothing clipped
         assert window.size().width() == 1280 and window.size().height() == 800, window.size()
