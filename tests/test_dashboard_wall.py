@@ -379,3 +379,36 @@ def test_a_badge_the_camera_reads_answers_who_acknowledges(qtbot: Any, tmp_path:
     plain = WhoDialog(roster.get)
     qtbot.addWidget(plain)
     assert not plain.preview.isVisibleTo(plain) and plain.prompt.text().startswith("Scan your badge")
+
+
+def test_the_stations_column_shows_every_station_its_height_holds_busy_ones_first(wall: Screen, qtbot: Any,
+                                                                                  artifacts: Path) -> None:
+    """Seen on the live demo: six stations, the column showed five and "+ 1 more" above half a column of
+    empty screen. The column shows what its height holds, counts the rest, and stations at work come first."""
+    win = wall.win
+    win.show_tab("overview")
+    overview = win.overview
+    column = overview.stations
+
+    def shown() -> list[str]:
+        return [line.name.text() for line in column.lines if line.isVisible()]
+
+    assert len(shown()) == 4 and not column.more.isVisible()  # the four of the fixture, all of them
+    assert shown()[:2] == ["st-wheel-1", "st-assy-1"] and shown()[2] == "st-paint-1"  # running, running, paused
+    many = [(f"WO-2{i:03d}", 10, "done", ["Li Wei"], 600) for i in range(14)]
+    with qtbot.waitSignal(win.repainted, timeout=5000):
+        wall.feed.send("dashboard/centre/CUT", "dashboard.centre",
+                       {**centre("CUT", "", []), "operations": [
+                           {**centre("CUT", f"st-cut-{i + 1:02d}", [op])["operations"][0]} for i, op in enumerate(many)]})
+    win.tick()  # the overview repaints stations on the board's tick
+    qtbot.wait(30)
+    names = shown()
+    assert len(names) > 5, names  # more than the old fixed five: the height holds them
+    assert names[:3] == ["st-wheel-1", "st-assy-1", "st-paint-1"]
+    total = 4 + len(many)
+    hidden = total - len(names)
+    assert hidden > 0 and column.more.isVisible() and column.more.text() == texts.tr("+ {count} more").format(count=hidden)
+    bottom = max(line.geometry().bottom() for line in column.lines if line.isVisible())
+    assert bottom < column.more.geometry().top() <= column.contentsRect().bottom(), "every line and the count in view"
+    assert not clipped(overview)
+    win.grab().save(str(artifacts / f"dashboard_wall_overview_many_stations_{texts.language()}.png"))

@@ -18,7 +18,9 @@ from terminal.dashboard.model import AlertRow, DashboardModel, OrderRow, Station
 from terminal.qt import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, Qt, QVBoxLayout, QWidget
 from terminal.station.texts import tr
 
-ORDER_ROWS, STATION_ROWS, ALERT_ROWS = 5, 5, 4  # what fits a 1080 px high column at the wall sizes
+ORDER_ROWS, STATION_ROWS, ALERT_ROWS = 10, 16, 8
+"""Lines each column can show at most; how many do show is what fits its height (Column._fit): a fixed
+five stations left "+ 1 more" under half a column of empty screen."""
 
 
 def _label(name: str, wrap: bool = False) -> QLabel:
@@ -135,6 +137,9 @@ class StationLine(Tap):
             self.who.setText(", ".join(current.workers))
             self.timer.setText(minutes(current.elapsed_s))
             self.timer.setStyleSheet(f"color: {look.LATE if current.over_standard else colour}")
+        # an idle station's line is two rows, not three: the column then holds more stations
+        self.who.setVisible(bool(self.who.text()))
+        self.timer.setVisible(bool(self.timer.text()))
         extra = len(running) + len(paused) - 1
         self.state.setText(state + (f" +{extra}" if extra > 0 else ""))
         self.state.setStyleSheet(f"color: {colour}")
@@ -181,6 +186,7 @@ class Column(QFrame):
         self.lines = [make() for _ in range(rows)]
         self.more = _label("wallMuted")
         self.empty = _label("wallMuted", wrap=True)
+        self._count = 0
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
         layout.addWidget(self.title)
@@ -192,15 +198,39 @@ class Column(QFrame):
 
     def fill(self, items: list[Any], show: Callable[[Any, Any], None], empty: str) -> None:
         self.title.setText(tr(self.title_source))
+        self._count = len(items)
         for i, line in enumerate(self.lines):
-            line.setVisible(i < len(items))
             if i < len(items):
                 show(line, items[i])
-        hidden = len(items) - len(self.lines)
-        self.more.setText(tr("+ {count} more").format(count=hidden) if hidden > 0 else "")
-        self.more.setVisible(hidden > 0)
         self.empty.setText(tr(empty))
         self.empty.setVisible(not items)
+        self._fit()
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Show as many lines as the column's height holds, in order, and "+ N more" for the rest."""
+        layout = self.layout()
+        assert layout is not None
+        margins = layout.contentsMargins()
+        spacing = layout.spacing()
+        room = self.contentsRect().height() - margins.top() - margins.bottom() - self.title.sizeHint().height() \
+            - spacing - self.more.sizeHint().height() - spacing
+        width = self.contentsRect().width() - margins.left() - margins.right()
+        shown = 0
+        for line in self.lines[:self._count]:
+            high = line.heightForWidth(width) if line.hasHeightForWidth() else line.sizeHint().height()
+            if room < high:
+                break
+            room -= high + spacing
+            shown += 1
+        for i, line in enumerate(self.lines):
+            line.setVisible(i < shown)
+        hidden = self._count - shown
+        self.more.setText(tr("+ {count} more").format(count=hidden) if hidden > 0 else "")
+        self.more.setVisible(hidden > 0)
 
 
 class OverviewPanel(QWidget):
@@ -251,6 +281,9 @@ class OverviewPanel(QWidget):
             line.on_tap = lambda: self.on_order(item[0].id)
 
         self.orders.fill(orders, show_order, "No order is late or at risk")
-        boards = [(b, model.waiting_at(b)) for b in model.stations if not b.unassigned]
+        # stations at work first, then those with work waiting (most first): what a supervisor looks for
+        boards = sorted(((b, model.waiting_at(b)) for b in model.stations if not b.unassigned),
+                        key=lambda item: (not item[0].running,
+                                          not any(r.status == "paused" for r in item[0].operations), -item[1]))
         self.stations.fill(boards, lambda line, item: line.show_board(*item), "No work at any station yet")
         self.alerts.fill(alerts, lambda line, a: line.show_alert(a, a.age(now)), "No open alerts")
