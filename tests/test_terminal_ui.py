@@ -408,6 +408,8 @@ def test_a_cargo_bikes_operation_shows_its_time_sop_and_parts_without_scrolling(
     wedge_scan(qtbot, window, wo("K1-0001-02", 10))
     page = window.op_page
     assert window.stack.currentWidget() is page
+    from terminal.qt import QScroller
+    assert QScroller.hasScroller(page.info_scroll.viewport()), "the rest of the column is a drag away"
     for language in (*texts.LANGUAGES, "en"):
         window.set_language(language)
         assert window.wait_idle()

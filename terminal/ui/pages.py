@@ -13,6 +13,7 @@ from terminal.qt import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QScroller,
     QSizePolicy,
     Qt,
     QTextBrowser,
@@ -209,6 +210,8 @@ class OperationPage(QWidget):
         self.info_scroll.setWidgetResizable(True)
         self.info_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.info_scroll.setWidget(info)
+        # a gloved finger drags the column to the configuration below (the scrollbar is no target)
+        QScroller.grabGesture(self.info_scroll.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
         row.addWidget(self.info_scroll, 5)
 
         side = QVBoxLayout()
