@@ -972,6 +972,9 @@ class DashboardWindow(QMainWindow):
 
     def apply(self, changed: set[str]) -> None:
         """Repaint the changed parts on the shown tab (and the alert cards); hidden tabs catch up when shown."""
+        if changed & {"orders", "stations", "alerts"}:
+            # the wall board shows all three: it repaints with them, not only on the next time tick
+            changed = changed | {"overview"}
         current = self.tabs.currentWidget()
         for part in changed:
             if part in self.EAGER or self.panels[part] is current:
