@@ -1128,8 +1128,16 @@ def _planned(row: Mapping[str, Any]) -> PlannedOp:
 
 
 def _alert_body(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: row[k] for k in ("id", "key", "kind", "severity", "subject", "message", "state", "raised_at",
+    """An alert as the dashboards get it: with its facts (``data``), from which a board writes the
+    sentence in its own language (the English ``message`` stays for logs, the API and the ERP)."""
+    body = {k: row[k] for k in ("id", "key", "kind", "severity", "subject", "message", "state", "raised_at",
                                 "acknowledged_by", "acknowledged_at", "resolved_by", "resolved_at")}
+    try:
+        data = json.loads(row.get("data") or "{}")
+    except ValueError:
+        data = {}
+    body["data"] = data if isinstance(data, dict) else {}
+    return body
 
 
 def _children_by_parent(product: Product, bom: Iterable[ResolvedBomLine]) -> dict[str, list[Any]]:

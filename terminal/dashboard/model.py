@@ -9,6 +9,7 @@ state. :meth:`DashboardModel.refresh` does both at once (tests, scripts).
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections import Counter
@@ -91,6 +92,16 @@ class OperationRow(NamedTuple):
         return self.status in ("running", "paused") and self.standard_s > 0 and self.elapsed_s > self.standard_s
 
 
+def _facts(data: Any) -> Mapping[str, Any]:
+    """An alert's data as the hub sent it: a mapping (the API's rows store it as JSON text)."""
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except ValueError:
+            return {}
+    return data if isinstance(data, dict) else {}
+
+
 @dataclass(frozen=True)
 class AlertRow:
     id: int
@@ -102,6 +113,8 @@ class AlertRow:
     raised_at: datetime | None
     acknowledged_by: str
     pending: tuple[str, ...]  # actions queued here that the hub has not confirmed yet
+    #: the facts the hub raised it with (work order, centre, dates...): the board's own sentence (alert_text)
+    data: Mapping[str, Any] = field(default_factory=dict)
 
     def age(self, now: datetime) -> timedelta:
         return now - self.raised_at if self.raised_at else timedelta(0)
@@ -621,7 +634,7 @@ class DashboardModel:
         rows = [AlertRow(int(a["id"]), str(a.get("kind") or ""), str(a.get("severity") or "info"),
                          str(a.get("subject") or ""), str(a.get("message") or ""), str(a.get("state") or ""),
                          _time(a.get("raised_at")), str(a.get("acknowledged_by") or ""),
-                         tuple(p["action"] for p in pending.get(int(a["id"]), ())))
+                         tuple(p["action"] for p in pending.get(int(a["id"]), ())), _facts(a.get("data")))
                 for a in self.cache.alerts()]
         rows.sort(key=lambda a: (a.state != "raised", SEVERITY_RANK.get(a.severity, 5), a.id))
         return rows

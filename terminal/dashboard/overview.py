@@ -10,10 +10,11 @@ order opens its detail, a tap on a station or an alert opens that tab.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, timedelta, tzinfo
 from typing import Any
 
 from terminal.dashboard import look
+from terminal.dashboard.alert_text import alert_text
 from terminal.dashboard.model import AlertRow, DashboardModel, OrderRow, StationBoard, age_text, minutes
 from terminal.qt import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, Qt, QVBoxLayout, QWidget
 from terminal.station.texts import tr
@@ -162,12 +163,12 @@ class AlertLine(Tap):
         grid.addWidget(self.age, 2, 0, 1, 2)
         grid.setColumnStretch(1, 1)
 
-    def show_alert(self, alert: AlertRow, age: timedelta) -> None:
+    def show_alert(self, alert: AlertRow, age: timedelta, zone: tzinfo = UTC) -> None:
         back, text = look.SEVERITY.get(alert.severity, look.OTHER_SEVERITY)
         self.severity.setText(tr(alert.severity.upper()))
         self.severity.setStyleSheet(f"background: {back}; color: {text}")
         self.subject.setText(alert.subject)
-        self.message.setText(alert.message)
+        self.message.setText(alert_text(alert, zone))
         state = tr("acknowledged") if alert.state == "acknowledged" else tr("not acknowledged")
         self.age.setText(f"{_age(age)} · {state}")
 
@@ -286,4 +287,4 @@ class OverviewPanel(QWidget):
                         key=lambda item: (not item[0].running,
                                           not any(r.status == "paused" for r in item[0].operations), -item[1]))
         self.stations.fill(boards, lambda line, item: line.show_board(*item), "No work at any station yet")
-        self.alerts.fill(alerts, lambda line, a: line.show_alert(a, a.age(now)), "No open alerts")
+        self.alerts.fill(alerts, lambda line, a: line.show_alert(a, a.age(now), model.site_zone), "No open alerts")

@@ -8,12 +8,14 @@ whose part changed. A slow timer repaints what moves with time alone (alert ages
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
 from terminal.dashboard import look
+from terminal.dashboard.alert_text import alert_text
 from terminal.dashboard.core import DashboardCore
 from terminal.dashboard.model import (
     STATUS_ORDER,
@@ -623,7 +625,8 @@ class AlertsPanel(QWidget):
             if alert.pending:
                 state += " · " + ", ".join(tr(PENDING.get(p, p)) for p in alert.pending)
             raised = tr("raised {age}").format(age=age_ago(alert.age(now)))
-            text = (f"<b>{alert.subject}</b> — {alert.message}<br><span style='color:{look.MUTED}'>{alert_kind(alert.kind)} · "
+            message = html.escape(alert_text(alert, self.model.site_zone))
+            text = (f"<b>{html.escape(alert.subject)}</b> — {message}<br><span style='color:{look.MUTED}'>{alert_kind(alert.kind)} · "
                     f"{raised} · {state}</span>")
             shown = (alert.severity, text, alert.state == "raised" and "acknowledge" not in alert.pending,
                      "resolve" not in alert.pending, self.model.demand_plot(alert.id) is not None)

@@ -263,4 +263,16 @@ ZH_CN: dict[str, str] = {
     "Planned and forecast load": "计划与预测负荷", "Full capacity": "满负荷",
     "Demand so far": "已有需求", "Forecast": "预测",
     "The hub has not sent a chart for this warning yet": "服务器尚未发送此预警的图表",
+    # alert sentences the board builds from the hub's facts (terminal.dashboard.alert_text)
+    "Operation {op} of {work_order} at {work_centre} has run {percent} of its standard time":
+        "{work_order} 的工序 {op}（{work_centre}）已用去标准工时的 {percent}",
+    "QC fail rate at {work_centre} is {percent} over the last {checks} checks":
+        "{work_centre} 最近 {checks} 次质检不合格率为 {percent}",
+    "Station {device} not heard from since {time}": "工位 {device} 自 {time} 起无信号",
+    "Order {order} will miss its promise of {promise}": "订单 {order} 将错过承诺的 {promise}",
+    "{work_order} waits for {item}, due {due}": "{work_order} 等待 {item}，预计 {due} 到货",
+    "Order {order} will be ready {promise} instead of {was}: tell the customer":
+        "订单 {order} 将于 {promise} 完成，原定 {was}：请通知顾客",
+    "{item}: {short} fewer on hand than orders were promised: buy or move them":
+        "{item}：库存比已承诺的订单少 {short}，请采购或调配",
 }

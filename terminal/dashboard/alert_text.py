@@ -1,0 +1,70 @@
+"""An alert's sentence in the board's language, from the facts the hub sends with it.
+
+The hub writes each alert's ``message`` in English for its log, the API and the ERP; a Shanghai wall
+board in Chinese showed those English sentences under Chinese headings. Alerts carry their facts in
+``data`` (work order, centre, ratio, dates...), so the board builds the sentence itself from a
+template per kind, translated like every other board text, with times in the site's zone. A kind
+without a template, or data missing a fact the template needs, shows the hub's own message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime, tzinfo
+from typing import Any
+
+from terminal.dashboard.model import AlertRow
+from terminal.station.texts import language, tr, weekday
+
+log = logging.getLogger("floorlink.dashboard")
+
+
+def _when(value: Any, zone: tzinfo) -> str:
+    """``Tue 08 Dec 14:00`` / ``12月8日（周二）14:00`` in the site's zone (no time at midnight: a day)."""
+    moment = datetime.fromisoformat(str(value)).astimezone(zone)
+    clock = "" if moment.strftime("%H:%M") == "00:00" else f" {moment:%H:%M}"
+    if language().startswith("zh"):
+        return f"{moment.month}月{moment.day}日（{weekday(moment)}）{clock.strip()}"
+    return f"{weekday(moment)} {moment:%d %b}{clock}"
+
+
+def _percent(value: Any) -> str:
+    return f"{float(value):.0%}"
+
+
+#: kind -> (English template marked for translation, the template's facts from (alert, data, zone))
+TEMPLATES: dict[str, tuple[str, Callable[[AlertRow, Mapping[str, Any], tzinfo], dict[str, str]]]] = {
+    "overrun": ("Operation {op} of {work_order} at {work_centre} has run {percent} of its standard time",
+                lambda a, d, z: {"op": str(d["op"]), "work_order": str(d["work_order"]),
+                                 "work_centre": str(d["work_centre"]), "percent": _percent(d["ratio"])}),
+    "qc_rate": ("QC fail rate at {work_centre} is {percent} over the last {checks} checks",
+                lambda a, d, z: {"work_centre": str(d["work_centre"]), "percent": _percent(d["rate"]),
+                                 "checks": str(d["checks"])}),
+    "silent_station": ("Station {device} not heard from since {time}",
+                       lambda a, d, z: {"device": str(d["device"]), "time": _when(d["last_seen"], z)}),
+    "order_late": ("Order {order} will miss its promise of {promise}",
+                   lambda a, d, z: {"order": a.subject, "promise": _when(d["promise"], z)}),
+    "material_short": ("{work_order} waits for {item}, due {due}",
+                       lambda a, d, z: {"work_order": str(d["work_order"]), "item": str(d["item"]),
+                                        "due": _when(d["arrives"], z)}),
+    "promise_later": ("Order {order} will be ready {promise} instead of {was}: tell the customer",
+                      lambda a, d, z: {"order": a.subject, "promise": _when(d["promise"], z),
+                                       "was": _when(d["was"], z)}),
+    "stock_short": ("{item}: {short} fewer on hand than orders were promised: buy or move them",
+                    lambda a, d, z: {"item": str(d["item"]), "short": f"{float(d['short']):g}"}),
+}
+
+
+def alert_text(alert: AlertRow, zone: tzinfo) -> str:
+    """The alert's sentence in the current language (the hub's English message when no template fits)."""
+    template = TEMPLATES.get(alert.kind)
+    if template is None or not alert.data:
+        return alert.message
+    words, facts = template
+    try:
+        return tr(words).format(**facts(alert, alert.data, zone))
+    except (KeyError, TypeError, ValueError):  # an older hub's data, or a fact of another shape
+        log.warning("alert %s (%s): data %r does not fit its sentence; showing the hub's message",
+                    alert.id, alert.kind, dict(alert.data), exc_info=True)
+        return alert.message

@@ -1,0 +1,120 @@
+"""Alert sentences in the board's language: the hub's own alert functions raise them (real data, stored
+and sent as the hub does), the board writes each in English and Chinese from its facts, and falls back
+to the hub's English message for what it has no sentence for."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import string
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlite_utils
+
+from sync.hub.alerts import (
+    AlertBook,
+    Candidate,
+    QcWindow,
+    late_orders,
+    material_shortages,
+    overruns,
+    silent_stations,
+)
+from sync.hub.core import _alert_body
+from sync.station.timing import OpEvent, derive
+from terminal.dashboard.alert_text import TEMPLATES, alert_text
+from terminal.dashboard.model import AlertRow, _facts
+from terminal.station import texts
+from terminal.station.zh_cn import ZH_CN
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 12, 4, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai, a Friday
+
+
+@pytest.fixture(autouse=True)
+def english():
+    yield
+    texts.use("en")
+
+
+def raised() -> dict[str, Candidate]:
+    """One alert of each kind the board writes, from the hub's own functions (not hand-made bodies)."""
+    started = [OpEvent("op.started", NOW - timedelta(minutes=30), "E-0042")]
+    state = derive(started, NOW, standard=600.0)  # 30 min of a 10 min standard
+    qc = QcWindow(minimum=5)
+    for i in range(6):
+        qc.add(NOW - timedelta(minutes=i), passed=i % 2 == 0)
+    promise = NOW - timedelta(hours=3)
+    found = {
+        "overrun": overruns([("K1-0001-02", 10, "ASSY", state)], {}, 1.2)[0],
+        "qc_rate": qc.check("QC", NOW),
+        "silent_station": silent_stations({"st-weld-2": NOW - timedelta(minutes=12)}, NOW)[0],
+        "order_late": late_orders([("0b1c-uuid", promise, None, False)], NOW, {"0b1c-uuid": "K1-0007"})[0],
+        "material_short": material_shortages([("K1-0001-09", NOW, "MOTOR-MID-85", NOW + timedelta(days=5))],
+                                             NOW, SHANGHAI)[0],
+        "promise_later": Candidate("promise_later:x", "promise_later", "warning", "K1-0003",
+                                   "order K1-0003 will be ready Tue 15 Dec instead of Tue 08 Dec: ...",
+                                   {"order_id": "x", "was": "2026-12-08T08:00:00+00:00",
+                                    "promise": "2026-12-15T08:00:00+00:00", "reason": "QC is booked"}),
+        "stock_short": Candidate("stock_short:BAT", "stock_short", "warning", "BAT-625", "BAT-625: 0 on hand ...",
+                                 {"item": "BAT-625", "short": 2.0, "orders": ["K1-0001"]}),
+    }
+    assert all(c is not None for c in found.values())
+    return found  # type: ignore[return-value]
+
+
+def as_board_gets_it(candidate: Candidate, book: AlertBook) -> AlertRow:
+    """Stored in the hub's alert table, sent as its alert body, read back as the board's cache does."""
+    row = book.raise_(candidate, NOW)
+    assert row is not None
+    body = json.loads(json.dumps(_alert_body(row)))  # over MQTT and into the board's cache as JSON
+    return AlertRow(int(body["id"]), body["kind"], body["severity"], body["subject"], body["message"], body["state"],
+                    NOW, "", (), _facts(body.get("data")))
+
+
+def test_every_kind_the_board_writes_reads_in_english_and_chinese_with_its_facts_in_the_site_zone() -> None:
+    book = AlertBook(sqlite_utils.Database(memory=True))
+    alerts = {kind: as_board_gets_it(c, book) for kind, c in raised().items()}
+    assert set(alerts) == set(TEMPLATES)
+    facts = {"overrun": ["K1-0001-02", "10", "ASSY", "300%"], "qc_rate": ["QC", "50%", "6"],
+             "silent_station": ["st-weld-2", "13:48"], "order_late": ["K1-0007", "11:00"],
+             "material_short": ["K1-0001-09", "MOTOR-MID-85"], "promise_later": ["K1-0003"],
+             "stock_short": ["BAT-625", "2"]}
+    for language in ("en", "zh_CN"):
+        texts.use(language)
+        for kind, alert in alerts.items():
+            shown = alert_text(alert, SHANGHAI)
+            assert shown != alert.message, (kind, "the hub's English was shown")
+            for fact in facts[kind]:
+                assert fact in shown, (language, kind, fact, shown)
+            has_chinese = bool(re.search(r"[\u4e00-\u9fff]", shown))
+            assert has_chinese == (language == "zh_CN"), (language, shown)
+    texts.use("en")
+    assert "Wed 09 Dec" in alert_text(alerts["material_short"], SHANGHAI)  # 5 days on, the site's day
+    texts.use("zh_CN")
+    assert "12月9日（周三）" in alert_text(alerts["material_short"], SHANGHAI)
+
+
+def test_each_chinese_sentence_takes_exactly_the_facts_of_its_english_one() -> None:
+    def fields(template: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+    for kind, (english, _facts_of) in TEMPLATES.items():
+        assert english in ZH_CN, f"{kind}: no Chinese sentence"
+        assert fields(ZH_CN[english]) == fields(english), kind
+
+
+def test_an_alert_without_a_sentence_or_with_other_data_shows_the_hubs_message_and_logs_why(caplog) -> None:
+    plain = AlertRow(1, "hub_fault", "warning", "hub", "hub restarted its ingest loop", "raised", NOW, "", (), {"x": 1})
+    assert alert_text(plain, SHANGHAI) == "hub restarted its ingest loop"
+    odd = AlertRow(2, "overrun", "warning", "WO/10", "operation 10 of WO ran long", "raised", NOW, "", (),
+                   {"work_order": "WO"})  # an older hub's data, without the ratio
+    with caplog.at_level(logging.WARNING, logger="floorlink.dashboard"):
+        assert alert_text(odd, SHANGHAI) == "operation 10 of WO ran long"
+    assert "does not fit its sentence" in caplog.text
+    old = AlertRow(3, "overrun", "warning", "WO/10", "from a hub that sends no data", "raised", NOW, "", ())
+    assert alert_text(old, SHANGHAI) == "from a hub that sends no data"
+    assert _facts("not json") == {} and _facts('{"a": 1}') == {"a": 1} and _facts([1]) == {}
