@@ -41,7 +41,8 @@ def english():
 
 
 def raised() -> dict[str, Candidate]:
-    """One alert of each kind the board writes, from the hub's own functions (not hand-made bodies)."""
+    """One alert of each kind the board writes: from the hub's own alert functions where they are plain
+    functions; promise, demand and stock alerts with the data those hub modules build (core, demand, stock)."""
     started = [OpEvent("op.started", NOW - timedelta(minutes=30), "E-0042")]
     state = derive(started, NOW, standard=600.0)  # 30 min of a 10 min standard
     qc = QcWindow(minimum=5)
@@ -59,6 +60,11 @@ def raised() -> dict[str, Candidate]:
                                    "order K1-0003 will be ready Tue 15 Dec instead of Tue 08 Dec: ...",
                                    {"order_id": "x", "was": "2026-12-08T08:00:00+00:00",
                                     "promise": "2026-12-15T08:00:00+00:00", "reason": "QC is booked"}),
+        "demand_short": Candidate("demand_short:BAT-750", "demand_short", "warning", "BAT-750", "BAT-750 runs short",
+                                  {"item": "BAT-750", "runs_short_on": "2026-12-21", "order_by": "2026-12-09",
+                                   "order_qty": 12.0, "supplier": "Giant Supply", "lead_time_days": 12}),
+        "demand_capacity": Candidate("demand_capacity:QC:2026-12-14", "demand_capacity", "warning", "QC 2026-12-14",
+                                     "QC is loaded 112%", {"work_centre": "QC", "week": "2026-12-14", "load": 1.12}),
         "stock_short": Candidate("stock_short:BAT", "stock_short", "warning", "BAT-625", "BAT-625: 0 on hand ...",
                                  {"item": "BAT-625", "short": 2.0, "orders": ["K1-0001"]}),
     }
@@ -82,7 +88,7 @@ def test_every_kind_the_board_writes_reads_in_english_and_chinese_with_its_facts
     facts = {"overrun": ["K1-0001-02", "10", "ASSY", "300%"], "qc_rate": ["QC", "50%", "6"],
              "silent_station": ["st-weld-2", "13:48"], "order_late": ["K1-0007", "11:00"],
              "material_short": ["K1-0001-09", "MOTOR-MID-85"], "promise_later": ["K1-0003"],
-             "stock_short": ["BAT-625", "2"]}
+             "stock_short": ["BAT-625", "2"], "demand_short": ["BAT-750", "12"], "demand_capacity": ["QC", "112%"]}
     for language in ("en", "zh_CN"):
         texts.use(language)
         for kind, alert in alerts.items():
@@ -96,6 +102,9 @@ def test_every_kind_the_board_writes_reads_in_english_and_chinese_with_its_facts
     assert "Wed 09 Dec" in alert_text(alerts["material_short"], SHANGHAI)  # 5 days on, the site's day
     texts.use("zh_CN")
     assert "12月9日（周三）" in alert_text(alerts["material_short"], SHANGHAI)
+    assert "12月9日（周三）" in alert_text(alerts["demand_short"], SHANGHAI)  # a day, no zone shift
+    texts.use("en")
+    assert "Wed 09 Dec" in alert_text(alerts["demand_short"], SHANGHAI)
 
 
 def test_each_chinese_sentence_takes_exactly_the_facts_of_its_english_one() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from terminal.dashboard.model import AlertRow
@@ -27,6 +27,15 @@ def _when(value: Any, zone: tzinfo) -> str:
     if language().startswith("zh"):
         return f"{moment.month}月{moment.day}日（{weekday(moment)}）{clock.strip()}"
     return f"{weekday(moment)} {moment:%d %b}{clock}"
+
+
+def _day(value: Any) -> str:
+    """A calendar day (``2026-12-09``): ``Wed 09 Dec`` / ``12月9日（周三）``; no zone, it is the site's day."""
+    day = date.fromisoformat(str(value)[:10])
+    moment = datetime(day.year, day.month, day.day)
+    if language().startswith("zh"):
+        return f"{day.month}月{day.day}日（{weekday(moment)}）"
+    return f"{weekday(moment)} {day:%d %b}"
 
 
 def _percent(value: Any) -> str:
@@ -51,6 +60,12 @@ TEMPLATES: dict[str, tuple[str, Callable[[AlertRow, Mapping[str, Any], tzinfo], 
     "promise_later": ("Order {order} will be ready {promise} instead of {was}: tell the customer",
                       lambda a, d, z: {"order": a.subject, "promise": _when(d["promise"], z),
                                        "was": _when(d["was"], z)}),
+    "demand_short": ("{item} runs short on {day} at the current trend: order {quantity} by {order_by}",
+                     lambda a, d, z: {"item": str(d["item"]), "day": _day(d["runs_short_on"]),
+                                      "quantity": f"{float(d['order_qty']):g}", "order_by": _day(d["order_by"])}),
+    "demand_capacity": ("{work_centre} is loaded {percent} in the week of {week}: add a shift or move work",
+                        lambda a, d, z: {"work_centre": str(d["work_centre"]), "percent": _percent(d["load"]),
+                                         "week": _day(d["week"])}),
     "stock_short": ("{item}: {short} fewer on hand than orders were promised: buy or move them",
                     lambda a, d, z: {"item": str(d["item"]), "short": f"{float(d['short']):g}"}),
 }

@@ -273,6 +273,10 @@ ZH_CN: dict[str, str] = {
     "{work_order} waits for {item}, due {due}": "{work_order} 等待 {item}，预计 {due} 到货",
     "Order {order} will be ready {promise} instead of {was}: tell the customer":
         "订单 {order} 将于 {promise} 完成，原定 {was}：请通知顾客",
+    "{item} runs short on {day} at the current trend: order {quantity} by {order_by}":
+        "按当前趋势，{item} 将于 {day} 短缺：请在 {order_by} 前订购 {quantity}",
+    "{work_centre} is loaded {percent} in the week of {week}: add a shift or move work":
+        "{work_centre} 在 {week} 起的一周负荷 {percent}：请加班或调整工作",
     "{item}: {short} fewer on hand than orders were promised: buy or move them":
         "{item}：库存比已承诺的订单少 {short}，请采购或调配",
 }
