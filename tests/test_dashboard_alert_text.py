@@ -23,7 +23,7 @@ from sync.hub.alerts import (
     overruns,
     silent_stations,
 )
-from sync.hub.core import _alert_body
+from sync.hub.core import alert_body
 from sync.station.timing import OpEvent, derive
 from terminal.dashboard.alert_text import TEMPLATES, alert_text
 from terminal.dashboard.model import AlertRow, _facts
@@ -76,7 +76,7 @@ def as_board_gets_it(candidate: Candidate, book: AlertBook) -> AlertRow:
     """Stored in the hub's alert table, sent as its alert body, read back as the board's cache does."""
     row = book.raise_(candidate, NOW)
     assert row is not None
-    body = json.loads(json.dumps(_alert_body(row)))  # over MQTT and into the board's cache as JSON
+    body = json.loads(json.dumps(alert_body(row)))  # over MQTT and into the board's cache as JSON
     return AlertRow(int(body["id"]), body["kind"], body["severity"], body["subject"], body["message"], body["state"],
                     NOW, "", (), _facts(body.get("data")))
 

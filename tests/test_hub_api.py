@@ -70,6 +70,19 @@ def test_work_orders_wip_and_alerts(api: tuple[str, Hub]) -> None:
     assert get(f"{base}/alerts?state=bogus").status_code == 400
 
 
+def test_an_alert_comes_with_its_facts_as_an_object(api: tuple[str, Hub]) -> None:
+    """The ERP and the dashboards get an alert's facts as an object (it was the stored JSON text)."""
+    from sync.hub.alerts import silent_stations
+
+    base, hub = api
+    with hub.store.transaction() as tx:
+        hub.core.raise_alert(tx, silent_stations({"st-weld-2": MONDAY_8}, MONDAY_8 + timedelta(minutes=9))[0],
+                             MONDAY_8 + timedelta(minutes=9))
+    (alert,) = get(f"{base}/alerts").json()
+    assert alert["kind"] == "silent_station" and alert["data"] == {"device": "st-weld-2",
+                                                                    "last_seen": MONDAY_8.isoformat()}
+
+
 def test_an_unknown_work_order_status_is_refused_naming_the_valid_ones(api: tuple[str, Hub]) -> None:
     """``?status=runing`` (or any word not a status) matched nothing and answered [] as if all were fine."""
     base, _ = api

@@ -24,7 +24,7 @@ from waitress.server import create_server
 
 from sync.errors import FloorLinkError
 from sync.hub import stock
-from sync.hub.core import HubCore
+from sync.hub.core import HubCore, alert_body
 from sync.hub.progress import WORK_ORDER_STATUSES
 from sync.hub.reports_pool import ReportPool, ReportUnavailable
 from sync.hub.stock import StockError
@@ -151,7 +151,7 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
             return error(400, f"state must be open or all, not {state!r}")
         where = "WHERE state != 'resolved' " if state == "open" else ""
         rows = core.reads.query(f"SELECT * FROM alerts {where}ORDER BY id")
-        return jsonify(rows)
+        return jsonify([alert_body(row) for row in rows])  # as the dashboards get them: data an object
 
     def period() -> tuple[datetime, datetime] | Response:
         try:

@@ -814,7 +814,7 @@ class HubCore:
             raise PlanningError("alert_id (number) and by (who) are required", where=f"{type_} body")
         row = (self.alerts.acknowledge(alert_id, who, now) if type_ == "alert.acknowledged"
                else self.alerts.resolve(alert_id, who, now))
-        self.publish(tx, "alerts", "alert.changed", _alert_body(row), False)
+        self.publish(tx, "alerts", "alert.changed", alert_body(row), False)
         return {"alert_id": alert_id, "state": row["state"]}
 
     # ------------------------------------------------------------------ refused events
@@ -833,7 +833,7 @@ class HubCore:
         row = tx.execute("SELECT id FROM alerts WHERE key = ? AND state != 'resolved'", [f"refused:{event_id}"]).fetchone()
         if row is not None:
             resolved = self.alerts.resolve(row[0], f"accepted when {device_id} sent it again", now)
-            self.publish(tx, "alerts", "alert.changed", _alert_body(resolved), False)
+            self.publish(tx, "alerts", "alert.changed", alert_body(resolved), False)
 
     def on_set_aside(self, tx: Transaction, device_id: str, body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         """An edge's supervisor handled one of its refused events: resolve the alert with who did it."""
@@ -848,7 +848,7 @@ class HubCore:
             raise PlanningError(f"event {event_id} was not refused to {device_id}", where="dead_letter.set_aside",
                                 fix="a device settles only its own refused events")
         resolved = self.alerts.resolve(row[0], f"{by.strip()} at {device_id}", now)
-        self.publish(tx, "alerts", "alert.changed", _alert_body(resolved), False)
+        self.publish(tx, "alerts", "alert.changed", alert_body(resolved), False)
         return {"resolved": row[0]}
 
     # ------------------------------------------------------------------ kiosk insights
@@ -970,7 +970,7 @@ class HubCore:
     def _raise(self, tx: Transaction, candidate: Candidate, now: datetime) -> dict[str, Any] | None:
         row = self.alerts.raise_(candidate, now)
         if row is not None:
-            self.publish(tx, "alerts", "alert.raised", _alert_body(row), False)
+            self.publish(tx, "alerts", "alert.raised", alert_body(row), False)
             if self.on_alert is not None:
                 self.on_alert(row)
         return row
@@ -1127,7 +1127,7 @@ def _planned(row: Mapping[str, Any]) -> PlannedOp:
                      from_iso(row["planned_start"]), from_iso(row["planned_end"]), bool(row["outsourced"]))
 
 
-def _alert_body(row: Mapping[str, Any]) -> dict[str, Any]:
+def alert_body(row: Mapping[str, Any]) -> dict[str, Any]:
     """An alert as the dashboards get it: with its facts (``data``), from which a board writes the
     sentence in its own language (the English ``message`` stays for logs, the API and the ERP)."""
     body = {k: row[k] for k in ("id", "key", "kind", "severity", "subject", "message", "state", "raised_at",
