@@ -708,7 +708,14 @@ class Keyboard(QFrame):
         typed = "'".join(composer.syllables()) if model.composing() else ""
         if typed and composer.pages() > 1:
             typed += f"  {composer.page + 1}/{composer.pages()}"
-        self.composition.setText(typed)
+        # an empty white bar with two greyed arrows told a stranger nothing: say what it is for
+        self.composition.setText(typed or tr("Type the pinyin, then tap the character"))
+        hint = "false" if typed else "true"
+        if self.composition.property("hint") != hint:
+            self.composition.setProperty("hint", hint)
+            restyle(self.composition)
+        for page_key in (self.previous, self.next):
+            page_key.setVisible(bool(typed))
         for index, candidate in enumerate(self.candidates):
             text = shown[index].text if index < len(shown) else ""
             if candidate.text() != text:

@@ -87,6 +87,7 @@ ZH_CN: dict[str, str] = {
     'Step {step} of {steps}': '第 {step} 步，共 {steps} 步',
     'Total so far: {price}': '当前合计：{price}',
     'Total: {price}': '合计：{price}',
+    'Type the pinyin, then tap the character': '输入拼音，再点选汉字',
     'not with your choices': '与已选项不兼容',
     'Switch to this': '换成这个',
     'Ask for this combination': '我想要这个组合',

@@ -397,6 +397,9 @@ def test_typing_wang_and_tapping_the_character_fills_the_name_field(kiosk, qtbot
     go_to_details(qtbot, window, model)
     tap(qtbot, window, "languageButton")
     assert model.language == "zh_CN" and model.input_mode == "pinyin"
+    # before a letter, the candidate row says what it is for, and no paging arrows stand there greyed
+    assert [w.text() for w in visible(window, QLabel, "composition")] == ["输入拼音，再点选汉字"]
+    assert not visible(window, QPushButton, "candidateNext") and not visible(window, QPushButton, "candidatePrevious")
     for key in "wang":
         tap(qtbot, window, f"key-{key}")
     texts = candidate_texts(window)
@@ -409,6 +412,7 @@ def test_typing_wang_and_tapping_the_character_fills_the_name_field(kiosk, qtbot
     tap(qtbot, window, f"candidate-{texts.index('王')}")
     name_field = window.findChild(QWidget, "nameField")
     assert name_field.text() == "王" and candidate_texts(window) == []  # type: ignore[attr-defined]
+    assert [w.text() for w in visible(window, QLabel, "composition")] == ["输入拼音，再点选汉字"]
 
 
 def test_candidate_pages_turn_with_next_and_previous(kiosk, qtbot, artifacts):

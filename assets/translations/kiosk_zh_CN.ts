@@ -320,6 +320,10 @@
         <translation>无改动</translation>
     </message>
     <message>
+        <source>Type the pinyin, then tap the character</source>
+        <translation>输入拼音，再点选汉字</translation>
+    </message>
+    <message>
         <source>Place order</source>
         <translation>提交订单</translation>
     </message>
