@@ -14,15 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlite_utils
 
-from sync.hub.alerts import (
-    AlertBook,
-    Candidate,
-    QcWindow,
-    late_orders,
-    material_shortages,
-    overruns,
-    silent_stations,
-)
+from sync.hub import alerts as hub
 from sync.hub.core import alert_body
 from sync.station.timing import OpEvent, derive
 from terminal.dashboard.alert_text import TEMPLATES, alert_text
@@ -40,39 +32,39 @@ def english():
     texts.use("en")
 
 
-def raised() -> dict[str, Candidate]:
+def raised() -> dict[str, hub.Candidate]:
     """One alert of each kind the board writes: from the hub's own alert functions where they are plain
     functions; promise, demand and stock alerts with the data those hub modules build (core, demand, stock)."""
     started = [OpEvent("op.started", NOW - timedelta(minutes=30), "E-0042")]
     state = derive(started, NOW, standard=600.0)  # 30 min of a 10 min standard
-    qc = QcWindow(minimum=5)
+    qc = hub.QcWindow(minimum=5)
     for i in range(6):
         qc.add(NOW - timedelta(minutes=i), passed=i % 2 == 0)
     promise = NOW - timedelta(hours=3)
     found = {
-        "overrun": overruns([("K1-0001-02", 10, "ASSY", state)], {}, 1.2)[0],
+        "overrun": hub.overruns([("K1-0001-02", 10, "ASSY", state)], {}, 1.2)[0],
         "qc_rate": qc.check("QC", NOW),
-        "silent_station": silent_stations({"st-weld-2": NOW - timedelta(minutes=12)}, NOW)[0],
-        "order_late": late_orders([("0b1c-uuid", promise, None, False)], NOW, {"0b1c-uuid": "K1-0007"})[0],
-        "material_short": material_shortages([("K1-0001-09", NOW, "MOTOR-MID-85", NOW + timedelta(days=5))],
+        "silent_station": hub.silent_stations({"st-weld-2": NOW - timedelta(minutes=12)}, NOW)[0],
+        "order_late": hub.late_orders([("0b1c-uuid", promise, None, False)], NOW, {"0b1c-uuid": "K1-0007"})[0],
+        "material_short": hub.material_shortages([("K1-0001-09", NOW, "MOTOR-MID-85", NOW + timedelta(days=5))],
                                              NOW, SHANGHAI)[0],
-        "promise_later": Candidate("promise_later:x", "promise_later", "warning", "K1-0003",
+        "promise_later": hub.Candidate("promise_later:x", "promise_later", "warning", "K1-0003",
                                    "order K1-0003 will be ready Tue 15 Dec instead of Tue 08 Dec: ...",
                                    {"order_id": "x", "was": "2026-12-08T08:00:00+00:00",
                                     "promise": "2026-12-15T08:00:00+00:00", "reason": "QC is booked"}),
-        "demand_short": Candidate("demand_short:BAT-750", "demand_short", "warning", "BAT-750", "BAT-750 runs short",
+        "demand_short": hub.Candidate("demand_short:BAT-750", "demand_short", "warning", "BAT-750", "BAT-750 runs short",
                                   {"item": "BAT-750", "runs_short_on": "2026-12-21", "order_by": "2026-12-09",
                                    "order_qty": 12.0, "supplier": "Giant Supply", "lead_time_days": 12}),
-        "demand_capacity": Candidate("demand_capacity:QC:2026-12-14", "demand_capacity", "warning", "QC 2026-12-14",
+        "demand_capacity": hub.Candidate("demand_capacity:QC:2026-12-14", "demand_capacity", "warning", "QC 2026-12-14",
                                      "QC is loaded 112%", {"work_centre": "QC", "week": "2026-12-14", "load": 1.12}),
-        "stock_short": Candidate("stock_short:BAT", "stock_short", "warning", "BAT-625", "BAT-625: 0 on hand ...",
+        "stock_short": hub.Candidate("stock_short:BAT", "stock_short", "warning", "BAT-625", "BAT-625: 0 on hand ...",
                                  {"item": "BAT-625", "short": 2.0, "orders": ["K1-0001"]}),
     }
     assert all(c is not None for c in found.values())
     return found  # type: ignore[return-value]
 
 
-def as_board_gets_it(candidate: Candidate, book: AlertBook) -> AlertRow:
+def as_board_gets_it(candidate: hub.Candidate, book: hub.AlertBook) -> AlertRow:
     """Stored in the hub's alert table, sent as its alert body, read back as the board's cache does."""
     row = book.raise_(candidate, NOW)
     assert row is not None
@@ -82,7 +74,7 @@ def as_board_gets_it(candidate: Candidate, book: AlertBook) -> AlertRow:
 
 
 def test_every_kind_the_board_writes_reads_in_english_and_chinese_with_its_facts_in_the_site_zone() -> None:
-    book = AlertBook(sqlite_utils.Database(memory=True))
+    book = hub.AlertBook(sqlite_utils.Database(memory=True))
     alerts = {kind: as_board_gets_it(c, book) for kind, c in raised().items()}
     assert set(alerts) == set(TEMPLATES)
     facts = {"overrun": ["K1-0001-02", "10", "ASSY", "300%"], "qc_rate": ["QC", "50%", "6"],
