@@ -85,6 +85,11 @@ class AttractScreen(ScreenBase):
         self.start.setMinimumWidth(520)
 
 
+CARD_WIDTH, CARD_HEIGHT = 302, 360
+"""A bike card's least size: three cards and their gaps fit a 1024 px wide screen (the window must never
+grow past it); taller when its words need it."""
+
+
 class GalleryScreen(ScreenBase):
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model, "gallery")
@@ -106,8 +111,7 @@ class GalleryScreen(ScreenBase):
         for index, card in enumerate(self.model.products()):
             tile = button("", partial(self.model.select_product, card.code), f"product-{card.code}",
                           role="card")
-            # three cards and their gaps fit a 1024 px wide screen (the window must never grow past it)
-            tile.setMinimumSize(302, 360)
+            tile.setMinimumSize(CARD_WIDTH, CARD_HEIGHT)
             box = QVBoxLayout(tile)
             box.setContentsMargins(16, 16, 16, 16)
             picture = QLabel()
@@ -129,9 +133,9 @@ class GalleryScreen(ScreenBase):
             self.grid.addWidget(tile, index // 3, index % 3)
         # a button does not grow with its layout: every card as tall as the one with the most words needs
         # at the narrowest width, so pictures and names line up
-        tallest = max((box.totalHeightForWidth(302) for _, box in tiles), default=0)
+        tallest = max((box.totalHeightForWidth(CARD_WIDTH) for _, box in tiles), default=0)
         for tile, _ in tiles:
-            tile.setMinimumHeight(max(360, tallest))
+            tile.setMinimumHeight(max(CARD_HEIGHT, tallest))
 
 
 #: the options screen's side panel and its picture: (panel width, picture width, picture height); a
@@ -784,11 +788,28 @@ class DetailsScreen(ScreenBase):
         self.place = button("", self._place, "placeButton", role="primary")
         self.root.addLayout(nav_bar(self.back, self.place))
         self.on_place = lambda: None
+        self._recap_key: tuple[object, ...] = ()
 
     def _place(self) -> None:
         self.on_place()
 
-
+    def _refresh_recap(self) -> None:
+        """The bike, total and date: drawn again only when they can have changed, not on every key the
+        customer types (each refresh would render the picture and work out price and date again)."""
+        model = self.model
+        if model.product is None or model.configurator is None:
+            return
+        key = (model.product.code, tuple(sorted(model.configurator.choices.items())), model.language,
+               model.date_story())
+        if key == self._recap_key:
+            return
+        self._recap_key = key
+        price = model.price()
+        self.recap_picture.setPixmap(image(model.picture(model.product.image),
+                                           RECAP_PICTURE.width(), RECAP_PICTURE.height()))
+        self.recap_product.setText(pick(dict(model.product.name), model.language))
+        self.recap_total.setText(tr("Total: {price}").format(price=money(price.total, price.currency)))
+        self.recap_date.setText(key[3].side_text(tr))
 
     def eventFilter(self, watched, event):  # type: ignore[no-untyped-def]  # noqa: N802 - Qt API
         from kiosk.qt import QEvent
@@ -802,13 +823,7 @@ class DetailsScreen(ScreenBase):
     def refresh(self) -> None:
         model = self.model
         self.heading.setText(tr("Your details"))
-        if model.product is not None:
-            price = model.price()
-            self.recap_picture.setPixmap(image(model.picture(model.product.image),
-                                               RECAP_PICTURE.width(), RECAP_PICTURE.height()))
-            self.recap_product.setText(pick(dict(model.product.name), model.language))
-            self.recap_total.setText(tr("Total: {price}").format(price=money(price.total, price.currency)))
-            self.recap_date.setText(model.date_story().side_text(tr))
+        self._refresh_recap()
         self.name_label.setText(tr("Name"))
         self.phone_label.setText(tr("Mobile phone"))
         self.name_edit.setPlaceholderText(tr("Your name"))

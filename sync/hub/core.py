@@ -668,8 +668,8 @@ class HubCore:
             if type_ == "op.completed" and event.good is not None and (event.scrap or 0) > 0 \
                     and quantity_in - event.good > 0 and not cancelled:
                 self._remake(tx, event_id, routed_wo, op_no, str(row[1]), quantity_in - event.good, event, now)
-            top = tx.execute("SELECT 1 FROM work_orders WHERE id = ? AND parent IS NULL", [wo_id]).fetchone()
-            if last and top and row[1] and self._order_built(tx, str(row[1])):
+            if last and row[1] and self._order_built(tx, str(row[1])) and tx.execute(
+                    "SELECT 1 FROM work_orders WHERE id = ? AND parent IS NULL", [wo_id]).fetchone():
                 self._emit(tx, "order.done", {"order_id": row[1], "number": routed_wo.order_number,
                                               "work_order": wo_id, "good": event.good, "at": to_iso(event.at)})
             if type_ == "op.completed" or first_start:

@@ -20,22 +20,24 @@ from terminal.station.texts import language, tr, weekday
 log = logging.getLogger("floorlink.dashboard")
 
 
+def _day_text(day: date) -> str:
+    """``Wed 09 Dec`` / ``12月9日（周三）``."""
+    if language().startswith("zh"):
+        return f"{day.month}月{day.day}日（{weekday(day)}）"
+    return f"{weekday(day)} {day:%d %b}"
+
+
 def _when(value: Any, zone: tzinfo) -> str:
     """``Tue 08 Dec 14:00`` / ``12月8日（周二）14:00`` in the site's zone (no time at midnight: a day)."""
     moment = datetime.fromisoformat(str(value)).astimezone(zone)
-    clock = "" if moment.strftime("%H:%M") == "00:00" else f" {moment:%H:%M}"
-    if language().startswith("zh"):
-        return f"{moment.month}月{moment.day}日（{weekday(moment)}）{clock.strip()}"
-    return f"{weekday(moment)} {moment:%d %b}{clock}"
+    if moment.strftime("%H:%M") == "00:00":
+        return _day_text(moment.date())
+    return _day_text(moment.date()) + ("" if language().startswith("zh") else " ") + f"{moment:%H:%M}"
 
 
 def _day(value: Any) -> str:
-    """A calendar day (``2026-12-09``): ``Wed 09 Dec`` / ``12月9日（周三）``; no zone, it is the site's day."""
-    day = date.fromisoformat(str(value)[:10])
-    moment = datetime(day.year, day.month, day.day)
-    if language().startswith("zh"):
-        return f"{day.month}月{day.day}日（{weekday(moment)}）"
-    return f"{weekday(moment)} {day:%d %b}"
+    """A calendar day (``2026-12-09``): no zone, it is the site's day."""
+    return _day_text(date.fromisoformat(str(value)[:10]))
 
 
 def _percent(value: Any) -> str:

@@ -846,6 +846,9 @@ class DashboardWindow(QMainWindow):
     repainted = Signal(object)
     #: parts repainted even while their tab is hidden: alert cards are few and must be ready to act on
     EAGER = frozenset({"alerts"})
+    #: panels that show other panels' parts repaint with them (the wall board shows orders, stations and alerts,
+    #: and waited for the next time tick otherwise)
+    SHOWS = {"overview": frozenset({"orders", "stations", "alerts"})}
 
     def __init__(self, model: DashboardModel, *, core: DashboardCore | None = None,
                  ask_name: Callable[[QWidget], str | None] | None = None, time_refresh_ms: int = 5000,
@@ -975,11 +978,8 @@ class DashboardWindow(QMainWindow):
 
     def apply(self, changed: set[str]) -> None:
         """Repaint the changed parts on the shown tab (and the alert cards); hidden tabs catch up when shown."""
-        if changed & {"orders", "stations", "alerts"}:
-            # the wall board shows all three: it repaints with them, not only on the next time tick
-            changed = changed | {"overview"}
         current = self.tabs.currentWidget()
-        for part in changed:
+        for part in changed | {panel for panel, parts in self.SHOWS.items() if parts & changed}:
             if part in self.EAGER or self.panels[part] is current:
                 self.panels[part].update_view()
             else:

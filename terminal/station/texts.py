@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date
 from typing import Any
 
 from sync.errors import DecodeError, FloorLinkError
@@ -98,7 +98,7 @@ def said(error: FloorLinkError) -> Msg:
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def weekday(moment: datetime) -> str:
+def weekday(moment: date) -> str:
     return tr(_WEEKDAYS[moment.weekday()])
 
 
