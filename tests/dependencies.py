@@ -39,7 +39,7 @@ OPTIONAL: dict[str, str] = {
 #: packages a node must not have installed (the point of the extras)
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "hub": ("PySide6", "PySide6-Essentials", "PySide6-Addons", "shiboken6", "opencv-python-headless",
-            "opencv-python", "zxing-cpp", "pyzbar", "psutil", "iotcore"),  # numpy: the demand forecast's (statsmodels)
+            "opencv-python", "zxing-cpp", "pyzbar", "psutil", "iotcore", "statsmodels", "scipy", "pandas"),  # numpy: the demand forecast's
     "kiosk": ("PySide6-Addons", "opencv-python-headless", "opencv-python", "zxing-cpp", "pyzbar", "psutil",
               "iotcore"),
     "terminal": ("psutil", "iotcore"),

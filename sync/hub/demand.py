@@ -8,8 +8,8 @@ through its revision's BOM (:func:`sync.configurator.product.resolve_bom`) into 
 its routing into work-centre minutes, so one daily series per product, per option and per component
 comes out of the same events.
 
-Each series gets a forecast (:func:`forecast`): Holt-Winters exponential smoothing from statsmodels
-(additive trend and weekly seasonality) once there are three weeks of history with enough days that sold,
+Each series gets a forecast (:func:`forecast`): Holt-Winters exponential smoothing (:mod:`sync.hub.smoothing`:
+additive trend and weekly seasonality) once there are three weeks of history with enough days that sold,
 else a straight-line trend or the mean (the report names the method per series). The component
 forecast is run forward day by day against the stock position (:func:`stock_positions`: the ledger's on
 hand, less what released work orders will still take, plus open requisitions at their due dates) to
@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ import numpy as np
 from sync.catalog.model import Product
 from sync.configurator.product import resolve_bom, resolve_routing
 from sync.errors import FloorLinkError
+from sync.hub import smoothing
 from sync.times import from_iso
 
 log = logging.getLogger(__name__)
@@ -82,31 +82,20 @@ class Forecast:
 def forecast(history: Sequence[float] | np.ndarray, horizon: int, season: int = 7, *, optimize: bool = False) -> Forecast:
     """Daily forecast ``horizon`` days past the end of ``history`` (never negative).
 
-    Holt-Winters (statsmodels ``ExponentialSmoothing``: additive trend, additive weekly season) needs a few
+    Holt-Winters (:mod:`sync.hub.smoothing`: additive trend, additive weekly season) needs a few
     seasons to estimate a season and a trend; with less history, or a series that is mostly empty days,
     a least-squares line through the last four weeks (or the mean of what there is) stands in.
 
-    ``optimize``: estimate the smoothing constants by least squares (about 0.1-0.4 s a series, so only for
+    ``optimize``: estimate the smoothing constants by least squares over a grid (a few ms a series; used for
     the purchased items a warning rests on); else fixed constants that follow a trend within a few weeks
-    (level 0.2, trend 0.05, season 0.1; 15 ms)."""
+    (level 0.2, trend 0.05, season 0.1)."""
     y = np.asarray(history, dtype=float)
     n = len(y)
     if n >= 3 * season and np.count_nonzero(y) >= 2 * season and float(y.std()) > 0:
-        from statsmodels.tsa.holtwinters import ExponentialSmoothing
-
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # convergence chatter on short or flat series
-                model = ExponentialSmoothing(y, trend="add", seasonal="add", seasonal_periods=season,
-                                             initialization_method="heuristic")
-                fit = (model.fit(use_brute=False) if optimize else
-                       model.fit(smoothing_level=0.2, smoothing_trend=0.05, smoothing_seasonal=0.1, optimized=False))
-                values = np.asarray(fit.forecast(horizon), dtype=float)
-            if np.all(np.isfinite(values)):
-                return Forecast(np.clip(values, 0.0, None), "holt_winters" if optimize else "holt_winters_fixed")
-            log.warning("demand: Holt-Winters gave non-finite values; using a straight-line trend")
-        except (ValueError, np.linalg.LinAlgError):
-            log.exception("demand: Holt-Winters could not fit a series of %d days; using a straight-line trend", n)
+        smoothed = smoothing.fit(y, horizon, season) if optimize else smoothing.smooth(y, horizon, season)
+        if np.all(np.isfinite(smoothed.values)):
+            return Forecast(np.clip(smoothed.values, 0.0, None), "holt_winters" if optimize else "holt_winters_fixed")
+        log.warning("demand: Holt-Winters gave non-finite values for a series of %d days; using a straight-line trend", n)
     if n >= 2 * season:
         recent = y[-4 * season:]
         slope, level = np.polyfit(np.arange(len(recent), dtype=float), recent, 1)
