@@ -153,6 +153,14 @@ class DropFolderSource:
         self._closed.set()
 
 
+def video_formats() -> str:
+    """What videos this OpenCV reads: MP4 and the rest through FFmpeg; the frozen terminal's OpenCV
+    (build/trimmed.sh) has no FFmpeg and reads MJPEG AVI only."""
+    if cv2.videoio_registry.hasBackend(cv2.CAP_FFMPEG):
+        return "use MP4 (H.264) or AVI (MJPG)"
+    return "this terminal reads AVI (MJPG) videos only: convert it with ffmpeg -i VIDEO -c:v mjpeg VIDEO.avi"
+
+
 class VideoFileSource:
     """Frames of a video file (any container OpenCV's FFmpeg reads)."""
 
@@ -164,7 +172,7 @@ class VideoFileSource:
         self.loop = loop
         self._capture = cv2.VideoCapture(str(self.path))
         if not self._capture.isOpened():
-            raise DecodeError("OpenCV cannot open this video", where=str(self.path), fix="use MP4 (H.264) or AVI (MJPG)")
+            raise DecodeError("OpenCV cannot open this video", where=str(self.path), fix=video_formats())
 
     def read(self) -> np.ndarray | None:
         ok, frame = self._capture.read()
