@@ -4,7 +4,9 @@
 #   build/dist/floorlink-kiosk/     the kiosk: Qt essentials, no OpenCV/decoders (target <= 150 MB)
 #   build/dist/floorlink-terminal/  the station terminal and dashboard           (target <= 220 MB)
 # then prints each bundle's size on disk against its target and runs its smoke test (build/smoke.sh).
-# Only a build whose smoke test passes counts.
+# Only a build whose smoke test passes counts. The bundles are frozen from build/venv (build/trimmed.sh):
+# the extras at .venv's versions with OpenCV and numpy built smaller; the first build compiles them
+# (about 25 minutes on 2 cores), later ones reuse build/cache/.
 # Usage: bash build/build.sh [hub|kiosk|terminal|all]...   (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,9 +19,10 @@ for app in "${apps[@]}"; do
   esac
 done
 bash scripts/setup.sh
+bash build/trimmed.sh
 for app in "${apps[@]}"; do
   echo "build: $app"
-  .venv/bin/pyinstaller --noconfirm --clean --log-level WARN \
+  build/venv/bin/pyinstaller --noconfirm --clean --log-level WARN \
     --distpath build/dist --workpath "build/work/$app" build/floorlink.spec -- "$app"
 done
 # sizes on disk (blocks used, MB = 10^6 bytes), the same measure bench/startup.py reports
