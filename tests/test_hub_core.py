@@ -237,6 +237,31 @@ def test_progress_follows_events_and_a_restarted_hub_derives_the_same(hub: Hub) 
     assert [wo.id for wo in hub.core.planner.plans["O1"].work_orders] == result["work_orders"]
 
 
+def test_a_finished_order_keeps_its_promise_after_a_restart_and_the_next_replan(hub: Hub) -> None:
+    """A restarted hub took finished orders for open ones: the first replan after it set each one's promise
+    to that moment and raised 'will be ready today instead of ...' for every order already built (the demo
+    with --demand-history showed 37 such alerts after one kiosk order)."""
+    result = hub.order("O1")
+    for wo in result["work_orders"]:
+        for op in [r["op"] for r in hub.store.query("SELECT op FROM wo_ops WHERE work_order = ? ORDER BY op", [wo])]:
+            hub.op("op.started", wo, op, MONDAY_8)
+            if hub.is_qc(wo, op):
+                hub.op("qc.recorded", wo, op, MONDAY_8 + timedelta(minutes=20), passed=True)
+            hub.op("op.completed", wo, op, MONDAY_8 + timedelta(minutes=30), good=1, scrap=0)
+    promise = hub.store.query("SELECT promise FROM orders WHERE order_id = 'O1'")[0]["promise"]
+    hub.store.close()
+    hub.open()
+    assert hub.core.planner.settled("O1")
+    later = MONDAY_8 + timedelta(days=20)
+    second = hub.order("O2", now=later)
+    first_op = hub.store.query("SELECT op FROM wo_ops WHERE work_order = ? ORDER BY op", [second["work_orders"][0]])[0]["op"]
+    hub.op("op.started", second["work_orders"][0], first_op, later)  # a first start replans what is open
+    assert hub.store.query("SELECT promise FROM orders WHERE order_id = 'O1'")[0]["promise"] == promise
+    assert not hub.store.query("SELECT key FROM alerts WHERE kind = 'promise_later'")
+    (o1, _o2) = hub.core.orders_progress(later)
+    assert o1.status == "done"
+
+
 def test_cancelling_an_order_tells_its_stations_and_frees_capacity(hub: Hub) -> None:
     hub.order("O1")
     second = hub.order("O2")

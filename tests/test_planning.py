@@ -327,6 +327,22 @@ def test_a_finished_order_keeps_its_real_times_through_later_replans() -> None:
         (MONDAY_8, MONDAY_8 + timedelta(minutes=20)), (MONDAY_8 + timedelta(minutes=20), at)]
 
 
+def test_an_order_finished_before_its_first_replan_is_promised_its_real_finish_not_the_replan() -> None:
+    """A hub replays progress after a restart and replans later (days later, when the next event comes): the
+    finished order's promise is when it was done. It was the replan's moment, and a 'will be ready ...
+    instead of ...' alert for every order already built."""
+    planner = Planner(items(), centres())
+    plan = planner.plan("O1", bike(), 1, MONDAY_8, ship_from_stock=False)
+    at = MONDAY_8
+    for wo in plan.work_orders:
+        for op in list(wo.operations):
+            planner.record_progress(wo.id, op.op, started=at, finished=at + timedelta(minutes=20))
+            at += timedelta(minutes=20)
+    planner.reschedule(at + timedelta(days=10))
+    assert planner.settled("O1")
+    assert planner.plans["O1"].promise == at
+
+
 def test_a_cancelled_requisition_leaves_the_orders_counting_on_its_surplus_to_buy_again() -> None:
     planner = Planner(items(TUBE=ItemSpec("TUBE", "purchased", lead_time_days=7, supplier="Alu Co", min_qty=10)),
                       centres())

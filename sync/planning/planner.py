@@ -248,6 +248,8 @@ class Planner:
             end, constraint, top = self._schedule_order(order_id, now)
             if self._finished(plan):
                 self._settled.add(order_id)
+                # when it was done, not now: a replan long after (the first after a restart) is no delay
+                end = max((op.end for wo in plan.work_orders for op in wo.operations), default=end)
             plan.promise = end
             plan.reason = self._explain(top, constraint, now, end)
             self._refresh_requisitions(plan)
@@ -302,6 +304,8 @@ class Planner:
                 plan.promise = max(ends)
             plan.reason = reasons.get(order_id, plan.reason)
             self._refresh_requisitions(plan)
+            if self._finished(plan):  # as the live planner had it: no replan moves what happened
+                self._settled.add(order_id)
 
     def bookings(self, centre: str, after: datetime) -> list[list[tuple[datetime, datetime]]]:
         """Each slot's booked intervals of ``centre`` that end after ``after`` (for the kiosks' snapshot)."""
