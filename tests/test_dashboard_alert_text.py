@@ -55,6 +55,11 @@ def raised() -> dict[str, hub.Candidate]:
         "demand_short": hub.Candidate("demand_short:BAT-750", "demand_short", "warning", "BAT-750", "BAT-750 runs short",
                                   {"item": "BAT-750", "runs_short_on": "2026-12-21", "order_by": "2026-12-09",
                                    "order_qty": 12.0, "supplier": "Giant Supply", "lead_time_days": 12}),
+        "demand_short_passed": hub.Candidate("demand_short:RAIN-COVER", "demand_short", "critical", "RAIN-COVER",
+                                         "RAIN-COVER runs short ... (that day has passed: order now and expedite)",
+                                         {"item": "RAIN-COVER", "runs_short_on": "2026-12-05",
+                                          "order_by": "2026-11-14", "order_qty": 1.0, "supplier": "Ningbo Carrier",
+                                          "lead_time_days": 21, "order_by_passed": True}),
         "demand_capacity": hub.Candidate("demand_capacity:QC:2026-12-14", "demand_capacity", "warning", "QC 2026-12-14",
                                      "QC is loaded 112%", {"work_centre": "QC", "week": "2026-12-14", "load": 1.12}),
         "stock_short": hub.Candidate("stock_short:BAT", "stock_short", "warning", "BAT-625", "BAT-625: 0 on hand ...",
@@ -80,7 +85,8 @@ def test_every_kind_the_board_writes_reads_in_english_and_chinese_with_its_facts
     facts = {"overrun": ["K1-0001-02", "10", "ASSY", "300%"], "qc_rate": ["QC", "50%", "6"],
              "silent_station": ["st-weld-2", "13:48"], "order_late": ["K1-0007", "11:00"],
              "material_short": ["K1-0001-09", "MOTOR-MID-85"], "promise_later": ["K1-0003"],
-             "stock_short": ["BAT-625", "2"], "demand_short": ["BAT-750", "12"], "demand_capacity": ["QC", "112%"]}
+             "stock_short": ["BAT-625", "2"], "demand_short": ["BAT-750", "12"], "demand_capacity": ["QC", "112%"],
+             "demand_short_passed": ["RAIN-COVER", "1"]}
     for language in ("en", "zh_CN"):
         texts.use(language)
         for kind, alert in alerts.items():
@@ -97,6 +103,12 @@ def test_every_kind_the_board_writes_reads_in_english_and_chinese_with_its_facts
     assert "12月9日（周三）" in alert_text(alerts["demand_short"], SHANGHAI)  # a day, no zone shift
     texts.use("en")
     assert "Wed 09 Dec" in alert_text(alerts["demand_short"], SHANGHAI)
+    # a day to order by that has passed is not shown as what to do: "order now", and the day it was due
+    assert "now and expedite (it was due by Sat 14 Nov)" in alert_text(alerts["demand_short_passed"], SHANGHAI)
+    assert "now" not in alert_text(alerts["demand_short"], SHANGHAI)
+    texts.use("zh_CN")
+    assert "请立即订购 1" in alert_text(alerts["demand_short_passed"], SHANGHAI)
+    texts.use("en")
 
 
 def test_each_chinese_sentence_takes_exactly_the_facts_of_its_english_one() -> None:

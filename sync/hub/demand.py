@@ -466,7 +466,7 @@ def demand_report(query: Query, products: Products, released: Mapping[str, int],
                                     + (f" from {position.supplier}" if position.supplier else "")),
                         "data": {"item": item, "runs_short_on": short_day.isoformat(), "order_by": order_by.isoformat(),
                                  "order_qty": projection["order_qty"], "supplier": position.supplier,
-                                 "lead_time_days": position.lead_time_days}})
+                                 "lead_time_days": position.lead_time_days, "order_by_passed": late}})
         component_rows.append(entry)
     capacity_rows = []
     if centre_minutes is not None:

@@ -65,6 +65,11 @@ TEMPLATES: dict[str, tuple[str, Callable[[AlertRow, Mapping[str, Any], tzinfo], 
     "demand_short": ("{item} runs short on {day} at the current trend: order {quantity} by {order_by}",
                      lambda a, d, z: {"item": str(d["item"]), "day": _day(d["runs_short_on"]),
                                       "quantity": f"{float(d['order_qty']):g}", "order_by": _day(d["order_by"])}),
+    # the day to order by is already behind us (the hub's "order now and expedite"): a past date alone misleads
+    "demand_short_passed": ("{item} runs short on {day} at the current trend: order {quantity} now and expedite "
+                            "(it was due by {order_by})",
+                            lambda a, d, z: {"item": str(d["item"]), "day": _day(d["runs_short_on"]),
+                                             "quantity": f"{float(d['order_qty']):g}", "order_by": _day(d["order_by"])}),
     "demand_capacity": ("{work_centre} is loaded {percent} in the week of {week}: add a shift or move work",
                         lambda a, d, z: {"work_centre": str(d["work_centre"]), "percent": _percent(d["load"]),
                                          "week": _day(d["week"])}),
@@ -75,7 +80,8 @@ TEMPLATES: dict[str, tuple[str, Callable[[AlertRow, Mapping[str, Any], tzinfo], 
 
 def alert_text(alert: AlertRow, zone: tzinfo) -> str:
     """The alert's sentence in the current language (the hub's English message when no template fits)."""
-    template = TEMPLATES.get(alert.kind)
+    passed = alert.kind == "demand_short" and alert.data.get("order_by_passed") is True
+    template = TEMPLATES.get("demand_short_passed" if passed else alert.kind)
     if template is None or not alert.data:
         return alert.message
     words, facts = template

@@ -275,6 +275,8 @@ ZH_CN: dict[str, str] = {
         "订单 {order} 将于 {promise} 完成，原定 {was}：请通知顾客",
     "{item} runs short on {day} at the current trend: order {quantity} by {order_by}":
         "按当前趋势，{item} 将于 {day} 短缺：请在 {order_by} 前订购 {quantity}",
+    "{item} runs short on {day} at the current trend: order {quantity} now and expedite (it was due by {order_by})":
+        "按当前趋势，{item} 将于 {day} 短缺：请立即订购 {quantity} 并催货（原应在 {order_by} 前订购）",
     "{work_centre} is loaded {percent} in the week of {week}: add a shift or move work":
         "{work_centre} 在 {week} 起的一周负荷 {percent}：请加班或调整工作",
     "{item}: {short} fewer on hand than orders were promised: buy or move them":
