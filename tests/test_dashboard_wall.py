@@ -415,3 +415,18 @@ def test_the_stations_column_shows_every_station_its_height_holds_busy_ones_firs
     assert bottom < column.more.geometry().top() <= column.contentsRect().bottom(), "every line and the count in view"
     assert not clipped(overview)
     win.grab().save(str(artifacts / f"dashboard_wall_overview_many_stations_{texts.language()}.png"))
+
+
+def test_an_idle_station_counts_its_jobs_in_words_apart_from_the_outbox(wall: Screen) -> None:
+    """Seen on the live demo in Chinese: the wall board said "st-assy-1 6 条待发送" ("6 waiting to be sent", the
+    station status bar's outbox words) for six jobs waiting at the station."""
+    from terminal.dashboard.model import StationBoard
+
+    line = wall.win.overview.stations.lines[0]
+    idle = StationBoard("st-kit-1", False, ("KIT",), {}, ())
+    for language, words, outbox in (("en", "3 jobs waiting", "3 waiting"), ("zh_CN", "3 项待办", "3 条待发送")):
+        texts.use(language)
+        line.show_board(idle, 3)
+        assert line.job.text() == words
+        assert texts.tr("{count} waiting").format(count=3) == outbox  # the outbox keeps its own words
+    texts.use("en")

@@ -30,7 +30,8 @@ ZH_CN: dict[str, str] = {
     "Online": "在线",
     "Offline": "离线",
     "all sent": "已全部发送",
-    "{count} waiting": "{count} 条待发送",
+    "{count} waiting": "{count} 条待发送",  # the station's outbox
+    "{count} jobs waiting": "{count} 项待办",  # work a station could take next (wall board)
     "{count} refused": "{count} 条被拒",
     "{count} refused: call a supervisor": "{count} 条被拒：请叫主管",
     "Refused": "被拒",
