@@ -98,7 +98,8 @@ class Hub:
 
     def station_for(self, wo: str, op: int) -> str:
         rows = self.store.query("SELECT work_centre FROM wo_ops WHERE work_order = ? AND op = ?", [wo, op])
-        return sorted(self.core._stations[rows[0]["work_centre"]])[0] if rows else "st-assy-1"
+        found = self.core._stations.get(rows[0]["work_centre"]) if rows else None
+        return sorted(found)[0] if found else "st-assy-1"  # a subcontractor's step has no station of its own
 
     def is_qc(self, wo: str, op: int) -> bool:
         (row,) = self.store.query("SELECT body FROM work_orders WHERE id = ?", [wo])

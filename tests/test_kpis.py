@@ -137,3 +137,28 @@ def test_option_contribution_subtracts_the_bom_cost_the_option_adds(two_weeks: A
     assert Decimal(options["BIKE:wheel_size=28"]["cost"]) == 2 * (95 + 36 * Decimal("0.8"))
     product = kpi_report(hub.core, monday, monday + timedelta(days=7))["profit_contribution"]["products"][0]
     assert Decimal(product["cost"]) == 1800 + 1400 + 2 * (95 + 36 * Decimal("0.8")) + 4 * Decimal("0.1")
+
+
+def test_a_subcontractors_centre_has_no_oee_and_no_standard_vs_actual(two_weeks: Any) -> None:
+    """Seen on the demo's KPI tab: "COAT 0 %" beside the shop's own centres, and 193 h of COAT against a
+    standard of 0 - the powder coater's lead time, which is the supplier's, not a centre's running time."""
+    from sync.hub.core import kpi_report
+
+    hub, monday = two_weeks
+    red = hub.order("RED", now=monday, colour="red")  # its rims are powder coated outside
+    at = monday + timedelta(hours=3)
+    for wo in red["work_orders"]:
+        for row in hub.store.query("SELECT op, outsourced FROM wo_ops WHERE work_order = ? ORDER BY op", [wo]):
+            allowed = {"override_by": "Sam Supervisor"} if row["outsourced"] else {}
+            hub.op("op.started", wo, row["op"], at, **allowed)
+            if hub.is_qc(wo, row["op"]):
+                hub.op("qc.recorded", wo, row["op"], at + timedelta(minutes=4), passed=True)
+            at += timedelta(days=4) if row["outsourced"] else timedelta(minutes=5)
+            hub.op("op.completed", wo, row["op"], at, good=1, scrap=0, **allowed)
+    outsourced = {r["work_centre"] for r in hub.store.query("SELECT work_centre FROM wo_ops WHERE outsourced = 1")}
+    assert outsourced == {"OUTSOURCE"}
+    report = kpi_report(hub.core, monday, monday + timedelta(days=7))
+    assert report["cycle_time_hours"]["orders"] == 2  # the red bike is done inside the window
+    assert {row["work_centre"] for row in report["oee"]}.isdisjoint(outsourced)
+    assert {row["work_centre"] for row in report["standard_vs_actual"]}.isdisjoint(outsourced)
+    assert any(row["oee"] > 0 for row in report["oee"])  # the shop's own centres are still there

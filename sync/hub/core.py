@@ -1172,12 +1172,15 @@ def period_kpis(query: Query, calendars: Mapping[str, WorkingTime], product_of: 
         return at is not None and since <= at < until
 
     progress = progress_of(query, calendars, until) if progress is None else progress
+    # a subcontractor's centre runs no time of ours: its step lasts the supplier's lead time, so it has
+    # neither OEE nor standard vs actual (the demo's KPI tab showed "COAT 0 %" and 193 h against 0)
+    outside = {r["work_centre"] for r in query("SELECT DISTINCT work_centre FROM wo_ops WHERE outsourced = 1")}
     records: list[kpis.OperationRecord] = []
     for order in progress:
         for wo in order.work_orders:
             for op in wo.operations:
                 st = op.state
-                if inside(st.completed_at):
+                if inside(st.completed_at) and not op.planned.outsourced:
                     records.append(kpis.OperationRecord(op.planned.work_centre, op.planned.standard_seconds,
                                                         st.elapsed_seconds, st.good or 0, st.scrap or 0, wo.id,
                                                         op.planned.op))
@@ -1187,7 +1190,7 @@ def period_kpis(query: Query, calendars: Mapping[str, WorkingTime], product_of: 
         if "passed" in body and "at" in body:
             first_qc.setdefault(row["work_order"], (from_iso(body["at"]), bool(body["passed"])))
     qc = [(unit, passed) for unit, (at, passed) in first_qc.items() if inside(at)]
-    planned = {code: working_seconds(cal, [(since, until)]) for code, cal in calendars.items()}
+    planned = {code: working_seconds(cal, [(since, until)]) for code, cal in calendars.items() if code not in outside}
     orders = query("SELECT order_id, placed_at, COALESCE(first_promise, promise) AS promise, product, "
                               "price, configuration, revision "
                               "FROM orders ORDER BY seq")
