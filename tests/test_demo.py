@@ -191,6 +191,10 @@ def test_demand_history_raises_the_planted_purchasing_warning_without_giving_sta
         kpis = get(f"/kpis?since={since}")  # the dashboard's KPIs read the orders done in the period
         assert kpis["cycle_time_hours"]["orders"] >= 5, kpis  # type: ignore[index]
         assert kpis["on_time_delivery"] is not None, kpis  # type: ignore[index]
+        # each past step took its standard time stretched by 0-30 % inside its centre's shifts: the KPI tab's
+        # standard vs actual says so (it read 0.3 when steps ran through nights and weekends, off the clock)
+        ratios = {r["work_centre"]: r["ratio"] for r in kpis["standard_vs_actual"]}  # type: ignore[index]
+        assert ratios and all(0.98 <= ratio <= 1.32 for ratio in ratios.values()), ratios
         report = get("/demand", timeout=120)  # forecasts every item: seconds on a busy machine
         assert report["make_to_stock"], "the most ordered configurations"  # type: ignore[index]
     finally:

@@ -24,6 +24,7 @@ from sync.catalog.compile import product_problem
 from sync.catalog.model import Product
 from sync.configurator.engine import Engine
 from sync.hub import demand
+from sync.planning.timeline import add_working_minutes, next_working_moment
 from sync.store import Store
 
 if TYPE_CHECKING:
@@ -145,8 +146,9 @@ def place_history(core: HubCore, products: list[Product], orders: int, seed: int
                   pool: Mapping[str, list[dict[str, str]]] | None = None) -> int:
     """``orders`` past orders over the ``days`` before ``end`` (the same weekly pattern and planted rise as
     the sessions), each placed, built and shipped through the hub itself: planned when it was placed,
-    every work order's steps started and completed (a passed check on QC steps) at the planned times
-    stretched by 0-30 %, parts before their assembly, the bike shipped two hours after its last step.
+    every work order's steps started and completed (a passed check on QC steps) from their planned starts,
+    each taking its standard time stretched by 0-30 % in its centre's shifts, parts before their assembly,
+    the bike shipped two hours after its last step.
     Through the core's own ``on_order_placed``, ``on_op_event`` and ``Inventory.ship`` (one transaction an
     order), so the ledger, KPIs and insights read them as any order. An order that would not be done an
     hour before ``end`` is left out: history gives the stations no work. Returns the orders placed."""
@@ -185,9 +187,14 @@ def _build(core: HubCore, tx: Any, work_orders: list[str], stations: Mapping[str
     """Every step of the order's work orders started and completed at its planned time stretched (a later step,
     or an assembly after its parts, waits for what it follows); when the last one ended."""
     planned: dict[str, list[tuple[int, str, datetime, datetime]]] = {}
-    for r in tx.execute("SELECT work_order, op, work_centre, planned_start, planned_end FROM wo_ops WHERE work_order "
-                        f"IN ({','.join('?' * len(work_orders))}) ORDER BY work_order, op", work_orders):
+    standard: dict[tuple[str, int], float] = {}  # working minutes of a step done in the shop (not outsourced)
+    for r in tx.execute("SELECT work_order, op, work_centre, planned_start, planned_end, standard_seconds, outsourced "
+                        f"FROM wo_ops WHERE work_order IN ({','.join('?' * len(work_orders))}) ORDER BY work_order, op",
+                        work_orders):
         planned.setdefault(r[0], []).append((r[1], r[2], datetime.fromisoformat(r[3]), datetime.fromisoformat(r[4])))
+        if not r[6]:
+            standard[(r[0], r[1])] = float(r[5]) / 60
+    calendars = core.calendars()
     parents, sizes = {}, {}
     for wo, parent, qty in tx.execute(
             f"SELECT id, parent, qty FROM work_orders WHERE id IN ({','.join('?' * len(work_orders))})", work_orders):
@@ -202,8 +209,13 @@ def _build(core: HubCore, tx: Any, work_orders: list[str], stations: Mapping[str
         t = max(placed, ready.get(wo, placed))
         steps = planned.get(wo, [])
         for i, (op, centre, start, end) in enumerate(steps):
-            begin = max(start, t)
-            t = begin + (end - start) * stretch[k % len(stretch)]
+            minutes, calendar = standard.get((wo, op)), calendars.get(centre)
+            if minutes is None or calendar is None:  # a subcontractor's days: calendar time
+                begin = max(start, t)
+                t = begin + (end - start) * stretch[k % len(stretch)]
+            else:  # in the centre's shifts, as a worker would: the KPIs count working time only
+                begin = next_working_moment(calendar, max(start, t))
+                t = add_working_minutes(calendar, begin, minutes * stretch[k % len(stretch)])
             k += 1
             # an outsourced step has no station of its own: the one its parts come back to records it
             at = stations.get(centre) or next((stations[c] for _, c, _, _ in steps[i + 1:] if c in stations), device)
