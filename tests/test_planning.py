@@ -310,7 +310,8 @@ def test_period_batching_buys_a_suppliers_needs_of_a_week_together() -> None:
     assert {r.due_date for r in next_week.requisitions if r.kind == "purchase"} == {datetime(2026, 12, 14, tzinfo=UTC)}
 
 
-def test_a_finished_order_keeps_its_real_times_through_later_replans() -> None:
+def _one_order_done() -> tuple[Planner, datetime]:
+    """A planner with order O1 whose every step ran 20 minutes from MONDAY_8 (told, not yet replanned)."""
     planner = Planner(items(), centres())
     plan = planner.plan("O1", bike(), 1, MONDAY_8, ship_from_stock=False)
     at = MONDAY_8
@@ -318,6 +319,11 @@ def test_a_finished_order_keeps_its_real_times_through_later_replans() -> None:
         for op in list(wo.operations):
             planner.record_progress(wo.id, op.op, started=at, finished=at + timedelta(minutes=20))
             at += timedelta(minutes=20)
+    return planner, at
+
+
+def test_a_finished_order_keeps_its_real_times_through_later_replans() -> None:
+    planner, at = _one_order_done()
     planner.reschedule(at)
     assert planner.plans["O1"].promise == at, "the last real finish"
     planner.plan("O2", bike(), 1, at, ship_from_stock=False)
@@ -331,13 +337,7 @@ def test_an_order_finished_before_its_first_replan_is_promised_its_real_finish_n
     """A hub replays progress after a restart and replans later (days later, when the next event comes): the
     finished order's promise is when it was done. It was the replan's moment, and a 'will be ready ...
     instead of ...' alert for every order already built."""
-    planner = Planner(items(), centres())
-    plan = planner.plan("O1", bike(), 1, MONDAY_8, ship_from_stock=False)
-    at = MONDAY_8
-    for wo in plan.work_orders:
-        for op in list(wo.operations):
-            planner.record_progress(wo.id, op.op, started=at, finished=at + timedelta(minutes=20))
-            at += timedelta(minutes=20)
+    planner, at = _one_order_done()
     planner.reschedule(at + timedelta(days=10))
     assert planner.settled("O1")
     assert planner.plans["O1"].promise == at
