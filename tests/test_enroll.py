@@ -41,7 +41,9 @@ def read_code(png: Path) -> Pairing:
     import cv2
     import zxingcpp
 
-    results = zxingcpp.read_barcodes(cv2.imread(str(png)))
+    # QR codes only: in about 1 of 300 random pairings zxing-cpp also saw a Codabar inside the QR's modules
+    # (the clean-clone CI failed on it once); the terminal offers every text it reads and takes the pairing one
+    results = zxingcpp.read_barcodes(cv2.imread(str(png)), formats=zxingcpp.barcode_formats_from_str("QRCode"))
     assert len(results) == 1, f"no single QR code in {png}"
     return Pairing.from_json(results[0].text)
 
