@@ -23,7 +23,7 @@ done
 "$PY" -c 'import sysconfig, os, sys; sys.exit(0 if os.path.isfile(os.path.join(sysconfig.get_paths()["include"], "Python.h")) else 1)' \
   || missing+=("python$PYVER-dev")
 if [ ${#missing[@]} -gt 0 ]; then
-  pkgs=$(printf '%s\n' "${missing[@]}" | sed 's/^ninja$/ninja-build/; s/^cmake$/cmake/; s/^g++$/g++/' | tr '\n' ' ')
+  pkgs=$(printf '%s\n' "${missing[@]}" | sed 's/^ninja$/ninja-build/' | tr '\n' ' ')  # Debian's names
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
     echo "trimmed.sh: installing $pkgs"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $pkgs >/dev/null

@@ -1174,13 +1174,15 @@ def period_kpis(query: Query, calendars: Mapping[str, WorkingTime], product_of: 
     progress = progress_of(query, calendars, until) if progress is None else progress
     # a subcontractor's centre runs no time of ours: its step lasts the supplier's lead time, so it has
     # neither OEE nor standard vs actual (the demo's KPI tab showed "COAT 0 %" and 193 h against 0)
-    outside = {r["work_centre"] for r in query("SELECT DISTINCT work_centre FROM wo_ops WHERE outsourced = 1")}
+    outside: set[str] = set()
     records: list[kpis.OperationRecord] = []
     for order in progress:
         for wo in order.work_orders:
             for op in wo.operations:
                 st = op.state
-                if inside(st.completed_at) and not op.planned.outsourced:
+                if op.planned.outsourced:
+                    outside.add(op.planned.work_centre)
+                elif inside(st.completed_at):
                     records.append(kpis.OperationRecord(op.planned.work_centre, op.planned.standard_seconds,
                                                         st.elapsed_seconds, st.good or 0, st.scrap or 0, wo.id,
                                                         op.planned.op))

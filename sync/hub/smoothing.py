@@ -69,21 +69,22 @@ def _run(y: np.ndarray, season: int, constants: np.ndarray, horizon: int) -> tup
     return ahead, sse
 
 
-def smooth(history: np.ndarray, horizon: int, season: int, constants: tuple[float, float, float] = FIXED) -> Smoothed:
-    """Forecast with given constants. ``history`` needs at least two full seasons."""
+def _series(history: np.ndarray, season: int) -> np.ndarray:
     y = np.asarray(history, dtype=float)
     if len(y) < 2 * season:
         raise ValueError(f"Holt-Winters needs two seasons ({2 * season} values), got {len(y)}")
-    ahead, sse = _run(y, season, np.array([constants], dtype=float), horizon)
+    return y
+
+
+def smooth(history: np.ndarray, horizon: int, season: int, constants: tuple[float, float, float] = FIXED) -> Smoothed:
+    """Forecast with given constants. ``history`` needs at least two full seasons."""
+    ahead, sse = _run(_series(history, season), season, np.array([constants], dtype=float), horizon)
     return Smoothed(ahead[0], constants, float(sse[0]))
 
 
 def fit(history: np.ndarray, horizon: int, season: int) -> Smoothed:
     """Forecast with the constants (from a grid, level >= trend) that fit the history best."""
-    y = np.asarray(history, dtype=float)
-    if len(y) < 2 * season:
-        raise ValueError(f"Holt-Winters needs two seasons ({2 * season} values), got {len(y)}")
     grid = np.array([c for c in product(_LEVELS, _TRENDS, _SEASONS) if c[1] <= c[0] and c[2] <= 1 - c[0]])
-    ahead, sse = _run(y, season, grid, horizon)
+    ahead, sse = _run(_series(history, season), season, grid, horizon)
     best = int(np.argmin(sse))
     return Smoothed(ahead[best], (float(grid[best, 0]), float(grid[best, 1]), float(grid[best, 2])), float(sse[best]))
