@@ -187,3 +187,13 @@ def test_the_hub_takes_an_outsourced_step_from_the_station_its_parts_come_back_t
     assert refused.value.code == "not_routed"
     with hub.store.transaction() as tx:
         hub.core.on_op_event(tx, "coat-2", receiving, "op.started", body, start)
+
+
+def test_the_load_board_weighs_the_shops_own_centres_not_the_subcontractors(hub: DemoHub) -> None:
+    from sync.hub.dashboard_feed import load
+
+    hub.order("CARGO")  # its frame goes out to the powder coater
+    now = MONDAY + timedelta(hours=2)
+    board = load(hub.core, hub.core.orders_progress(now), now)
+    assert "COAT" not in board, "the coater's 4 parallel jobs are not 64 hours a day of our capacity"
+    assert {"WELD", "ASSY", "QC"} <= set(board) and board["WELD"]["week_capacity_min"] > 0

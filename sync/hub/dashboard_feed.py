@@ -56,7 +56,8 @@ def orders_body(core: HubCore, progress: list[OrderProgress], now: datetime,
 
 
 def load(core: HubCore, progress: list[OrderProgress], now: datetime) -> dict[str, dict[str, float]]:
-    """Planned minutes of open operations against capacity minutes, today and this week."""
+    """Planned minutes of open operations against capacity minutes, today and this week, for the shop's own
+    centres (a subcontractor's steps take days at its place, not hours of ours)."""
     zone = core.options.zone
     local = now.astimezone(zone)
     day_start = datetime.combine(local.date(), time(0), zone)
@@ -73,6 +74,8 @@ def load(core: HubCore, progress: list[OrderProgress], now: datetime) -> dict[st
                         booked[op.planned.work_centre][name] += op.planned.standard_seconds / 60
     out: dict[str, dict[str, float]] = {}
     for code, centre in core.planner.centres.items():
+        if centre.outsourced:
+            continue
         cap = {name: working_seconds(centre.calendar, [span]) / 60 * centre.capacity for name, span in spans.items()}
         out[code] = {"today_min": round(booked[code]["today"], 1), "week_min": round(booked[code]["week"], 1),
                      "today_capacity_min": round(cap["today"], 1), "week_capacity_min": round(cap["week"], 1)}

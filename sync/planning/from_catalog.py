@@ -51,4 +51,5 @@ def items(product: Product) -> dict[str, ItemSpec]:
 
 
 def centres(product: Product, zone: tzinfo) -> dict[str, CentreSpec]:
-    return {code: CentreSpec(code, wc.capacity, WeeklyShifts.from_catalog(wc.calendar, zone)) for code, wc in product.work_centres.items()}
+    return {code: CentreSpec(code, wc.capacity, WeeklyShifts.from_catalog(wc.calendar, zone),
+                             wc.outsourced) for code, wc in product.work_centres.items()}

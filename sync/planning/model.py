@@ -60,6 +60,8 @@ class CentreSpec:
     code: str
     capacity: int = 1
     calendar: WorkingTime = field(default_factory=AlwaysWorking)
+    #: a subcontractor's: its capacity is jobs at once, not hours of the shop's own work
+    outsourced: bool = False
 
 
 @dataclass
