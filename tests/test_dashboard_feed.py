@@ -33,6 +33,8 @@ def test_orders_come_late_first_with_open_alerts_and_load(hub: Hub) -> None:
     assert [o["id"] for o in body["orders"]][:2] == ["O1", "O2"]
     assert {a["kind"] for a in body["alerts"]} >= {"overrun", "promise_later"}
     assert all(o["promise"] >= now.isoformat() for o in body["orders"][:2]), "promises no longer in the past"
+    moved = next(o for o in body["orders"] if o["id"] == "O1")
+    assert moved["first_promise"] < moved["promise"], "the kiosk's date travels with the later one the customer holds"
     assert body["load"]["WHEEL"]["week_capacity_min"] > 0
     assert body["load"]["ASSY"]["week_min"] > 0
 

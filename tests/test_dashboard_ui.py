@@ -292,3 +292,26 @@ def test_a_burst_of_events_is_read_once_and_shows_the_newest_state(screen: Scree
     assert win.wait_idle()
     assert repaints == [{"alerts"}]  # thirty requests made while a read was queued merged into one
     assert len(win.model.alerts) == 32 and win.tabs.tabText(win.tab_index("alerts")) == "Alerts (32)"
+
+
+def test_a_moved_promise_shows_the_kiosks_date_the_on_time_figure_judges_by(screen: Screen, qtbot: Any) -> None:
+    """Seen on the live demo: the KPI tab said "On-time delivery 33 %" while every row of the Orders tab read
+    "on time": the rows judge by the date the customer was last told, the KPI by the kiosk's first promise.
+    Each now says which date it means."""
+    win = screen.win
+    body = orders_body()
+    body["orders"][1]["first_promise"] = "2026-11-20T17:00:00+00:00"  # O1: promised Fri 20, now Tue 24
+    body["orders"][0]["first_promise"] = body["orders"][0]["promise"]  # O2: still the kiosk's date
+    with qtbot.waitSignal(win.repainted, timeout=5000):
+        screen.feed.send("dashboard/orders", "dashboard.orders", body)
+    win.tabs.setCurrentIndex(win.tab_index("orders"))  # a panel fills when it is shown
+    qtbot.wait(30)
+    promise = [win.orders.rows.headerData(c, Qt.Orientation.Horizontal) for c in range(win.orders.rows.columnCount())
+               ].index("Promise")
+    cells = {row.id: win.orders.rows.data(win.orders.rows.index(i, promise)) for i, row in enumerate(win.orders.rows.rows)}
+    assert cells["O1"] == "Tue 24 Nov 17:00 (first Fri 20 Nov)"
+    assert cells["O2"] == "Fri 27 Nov 17:00"
+    win.tabs.setCurrentIndex(win.tab_index("kpis"))
+    qtbot.wait(30)
+    lines = win.kpis.figures.text().split("\n")
+    assert lines[0].startswith("OEE WHEEL 72 %") and lines[1].startswith("On time to the first promise 90 %")

@@ -430,3 +430,5 @@ def test_an_idle_station_counts_its_jobs_in_words_apart_from_the_outbox(wall: Sc
         assert line.job.text() == words
         assert texts.tr("{count} waiting").format(count=3) == outbox  # the outbox keeps its own words
     texts.use("en")
+    line.show_board(idle, 1)  # seen on the live demo: "1 jobs waiting"
+    assert line.job.text() == "1 job waiting"

@@ -53,6 +53,14 @@ class OrderRow:
     late: bool
     number: str = ""  # the order's number (K1-0042, as on the receipt); ``id`` is the internal UUID
     customer: str = ""  # given name and initial only ("Anna S.", "伟 W."): the hub never sends more
+    first_promise: datetime | None = None  # the kiosk's date (on-time delivery is judged by it)
+
+    @property
+    def moved_from(self) -> datetime | None:
+        """The kiosk's date when the customer has since been told another day (None: still the kiosk's)."""
+        if self.first_promise and self.promise and self.first_promise.date() != self.promise.date():
+            return self.first_promise
+        return None
 
     @property
     def label(self) -> str:
@@ -465,7 +473,7 @@ def parse_orders(body: dict[str, Any]) -> dict[str, Any]:
     orders = [OrderRow(str(o.get("id")), str(o.get("product") or ""), int(o.get("quantity") or 0),
                        str(o.get("status") or ""), float(o.get("percent") or 0), _time(o.get("promise")),
                        _time(o.get("eta")), bool(o.get("late")), str(o.get("number") or ""),
-                       str(o.get("customer") or ""))
+                       str(o.get("customer") or ""), _time(o.get("first_promise")))
               for o in body.get("orders", []) if isinstance(o, dict)]
     orders.sort(key=lambda o: (not o.late, o.status in CLOSED))
     load = body.get("load") or {}
@@ -498,14 +506,17 @@ def _zone(name: Any) -> tzinfo | None:
         return None
 
 
-def site_time(at: datetime | None, zone: tzinfo) -> str:
-    """``Mon 23 Nov 16:00`` in the site's zone (``11月23日 周一 16:00`` in Chinese); a dash for no time."""
+def site_time(at: datetime | None, zone: tzinfo, *, clock: bool = True) -> str:
+    """``Mon 23 Nov 16:00`` in the site's zone (``11月23日 周一 16:00`` in Chinese; without the clock time
+    when ``clock`` is false); a dash for no time."""
     if at is None:
         return "—"
     local = at.astimezone(zone)
     if texts.language() == "zh_CN":
-        return f"{local.month}月{local.day}日 {texts.weekday(local)} {local:%H:%M}"
-    return local.strftime("%a %d %b %H:%M")
+        day = f"{local.month}月{local.day}日 {texts.weekday(local)}"
+    else:
+        day = local.strftime("%a %d %b")
+    return f"{day} {local:%H:%M}" if clock else day
 
 
 def _operation(o: dict[str, Any], code: str) -> OperationRow:
@@ -701,6 +712,10 @@ class DashboardModel:
     def when(self, at: datetime | None) -> str:
         """A time as the board shows it: in the site's zone (never the machine's)."""
         return site_time(at, self.site_zone)
+
+    def day(self, at: datetime | None) -> str:
+        """The day alone (``Fri 18 Sep``, ``9月18日 周五``) in the site's zone."""
+        return site_time(at, self.site_zone, clock=False)
 
     def when_short(self, at: datetime | None) -> str:
         """``16:05`` today, ``23 Nov 16:05`` another day (site time): for tables with many times."""

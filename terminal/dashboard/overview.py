@@ -128,7 +128,8 @@ class StationLine(Tap):
         self.name.setText(board.station)
         if current is None:
             state, colour = tr("Idle"), look.MUTED
-            self.job.setText(tr("{count} jobs waiting").format(count=waiting) if waiting else tr("nothing waiting"))
+            self.job.setText(tr("1 job waiting") if waiting == 1 else
+                             tr("{count} jobs waiting").format(count=waiting) if waiting else tr("nothing waiting"))
             self.who.setText("")
             self.timer.setText("")
         else:

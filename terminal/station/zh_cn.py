@@ -31,7 +31,7 @@ ZH_CN: dict[str, str] = {
     "Offline": "离线",
     "all sent": "已全部发送",
     "{count} waiting": "{count} 条待发送",  # the station's outbox
-    "{count} jobs waiting": "{count} 项待办",  # work a station could take next (wall board)
+    "{count} jobs waiting": "{count} 项待办", "1 job waiting": "1 项待办",  # work a station could take next (wall board)
     "{count} refused": "{count} 条被拒",
     "{count} refused: call a supervisor": "{count} 条被拒：请叫主管",
     "Refused": "被拒",
@@ -228,7 +228,8 @@ ZH_CN: dict[str, str] = {
     "CRITICAL": "严重", "HIGH": "高", "WARNING": "警告", "INFO": "提示",
     "planned": "已计划", "in progress": "进行中", "ready": "已完成待取", "done": "已完成", "cancelled": "已取消",
     "released": "已下达", "running": "进行中", "paused": "已暂停", "queued": "排队中",
-    "On-time delivery": "准时交付率", "First-pass yield": "一次合格率",
+    "On-time delivery": "准时交付率", "First-pass yield": "一次合格率", "On time to the first promise": "按首次承诺准时交付率",
+    "{date} (first {first})": "{date}（首次承诺 {first}）",
     "OEE per work centre (7 days)": "各工作中心 OEE（7 天）",
     "On-time delivery and first-pass yield (7 days)": "准时交付率和一次合格率（7 天）",
     "Order {order}": "订单 {order}", "Order {order} — no open work orders on the boards": "订单 {order} — 看板上没有未完成的工单",
