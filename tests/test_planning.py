@@ -261,6 +261,20 @@ def test_the_reason_names_the_wait_that_costs_most_with_its_share() -> None:
     assert plan.reason.startswith("TUBE from Alu Co arrives Mon 30 Nov ("), plan.reason
 
 
+def test_the_reason_names_the_day_as_the_sites_clocks_read_it() -> None:
+    """Seen on the live demo: a promise moved "work centre ASSY is booked until 2026-12-04 08:21" at 16:21 in
+    Shanghai (the planner wrote UTC). The alert and the kiosk's staff panel show the reason as it is."""
+    from zoneinfo import ZoneInfo
+
+    late_evening = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)  # Tue 24 Nov 04:00 in Shanghai
+    spec = ItemSpec("TUBE", "purchased", stock=0, lead_time_days=7, supplier="Alu Co")
+    site = Planner(items(TUBE=spec), centres(), zone=ZoneInfo("Asia/Shanghai"))
+    plan = site.plan("O1", bike(), 1, late_evening, ship_from_stock=False)
+    assert plan.reason.startswith("TUBE from Alu Co arrives Tue 01 Dec ("), plan.reason
+    utc = Planner(items(TUBE=spec), centres()).plan("O1", bike(), 1, late_evening, ship_from_stock=False)
+    assert utc.reason.startswith("TUBE from Alu Co arrives Mon 30 Nov ("), "without a zone the planner keeps UTC"
+
+
 def _with_nuts(spec: ItemSpec) -> tuple[Planner, StructureNode]:
     planner = Planner(items(NUT=spec, TUBE=ItemSpec("TUBE", "purchased", stock=100)), centres(capacity=3))
     plain = bike()

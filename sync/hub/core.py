@@ -216,7 +216,7 @@ class HubCore:
         for component, steps in MIGRATIONS.items():
             store.migrate(component, steps)
         self.alerts = AlertBook(store.db)
-        self.planner = Planner({}, {})
+        self.planner = Planner({}, {}, zone=self.options.zone)
         self._products: dict[tuple[str, int], tuple[Product, Engine]] = {}
         self._qc: dict[str, QcWindow] = {}
         self._open_ops: dict[tuple[str, int], list[OpEvent]] = {}

@@ -17,7 +17,7 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from sync.errors import PlanningError
 from sync.numbers import work_order_number
@@ -122,10 +122,12 @@ class Planner:
     """Plans orders against one stock position and one set of work-centre calendars."""
 
     def __init__(self, items: Mapping[str, ItemSpec], centres: Mapping[str, CentreSpec], *,
-                 scheduling: str = "insert") -> None:
+                 scheduling: str = "insert", zone: tzinfo = UTC) -> None:
         if scheduling not in ("insert", "forward"):
             raise PlanningError(f"unknown scheduling {scheduling!r}", fix="insert or forward")
         self.scheduling = scheduling
+        #: the site's time zone: reasons name days and times as the site's clocks read them
+        self.zone = zone
         self.items = dict(items)
         self.centres = dict(centres)
         self.on_hand: dict[str, float] = {code: spec.stock for code, spec in self.items.items()}
@@ -688,10 +690,11 @@ class Planner:
         "QC is booked until Thu 10 Dec (41 of 49 days)", "TUBE-AL-HYDRO from AluTech Ningbo arrives ..."."""
         delays = self._work_orders[top].delays if self.scheduling == "insert" else {}
         if not delays:
-            return _describe(constraint, end)
+            return _describe(constraint, self.zone)
         (kind, ref), (waited, until) = max(delays.items(), key=lambda kv: kv[1][0])
         if waited < timedelta(hours=1):
-            return _describe(constraint, end)
+            return _describe(constraint, self.zone)
+        until = until.astimezone(self.zone)
         share = _share(waited, end - now)
         if kind == "centre":
             return f"{ref} is booked until {until:%a %d %b} ({share})"
@@ -898,10 +901,11 @@ def _whole_second(at: datetime) -> datetime:
     return at if not at.microsecond else at.replace(microsecond=0) + timedelta(seconds=1)
 
 
-def _describe(constraint: _Constraint | None, end: datetime) -> str:
-    """One line saying what decides the promise date."""
+def _describe(constraint: _Constraint | None, zone: tzinfo) -> str:
+    """One line saying what decides the promise date (its day and time as the site's clocks read them)."""
     if constraint is None or constraint.kind == "now":
         return "capacity and materials are free: the routing's own duration decides"
+    constraint = _Constraint(constraint.kind, constraint.ref, constraint.until.astimezone(zone))
     if constraint.kind == "material":
         return f"waiting for material {constraint.ref} (arrives {constraint.until:%Y-%m-%d})"
     if constraint.kind == "centre":
