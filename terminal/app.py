@@ -189,7 +189,7 @@ def pairing_screen(config_path: Path, camera: Settings, windowed: bool, ca_file:
             leave.start(quit_after_ms)
 
     reader = CodeReader(CaptureWorker(open_source(camera), fps=None if camera.get("camera.source") == "" else 10),
-                        DecodeChain.for_camera(camera), lambda text: post(lambda: scanned(text)),
+                        DecodeChain.for_pairing(camera), lambda text: post(lambda: scanned(text)),
                         on_frame=lambda image: post(lambda: page.show_frame(preview_image(image))))
     page.resize(1024, 768)
     page.show() if windowed else page.showFullScreen()

@@ -180,3 +180,19 @@ def test_small_blurred_qr_label_is_read_from_an_upscaled_crop() -> None:
     codes = DecodeChain().decode(frame.image)
     assert [c.text for c in codes] == [frame.text]
     assert "upscaled" in codes[0].attempt
+
+
+@pytest.mark.shared
+def test_the_pairing_chain_reads_qr_codes_and_nothing_else(testdata: Path) -> None:
+    """The first-run screen reads only QR: the hub's pairing code is one, and a Codabar zxing-cpp sometimes finds
+    among a QR's modules flashed "That is not a pairing code" before the station paired."""
+    pairing, camera = DecodeChain.for_pairing(load(None, environ={})), DecodeChain.for_camera(load(None, environ={}))
+    rows = manifest(testdata)
+    bars = [r for r in rows if r["format"] == "Code128"][:5]
+    for row in bars:
+        image = gray(testdata / "barcodes" / row["path"])
+        assert row["expected_text"] in [c.text for c in camera.decode(image)], "the station camera reads it"
+        assert pairing.decode(image) == [], row["path"]
+    qr = next(r for r in rows if r["format"] == "QRCode" and r["expected_text"]
+              and r["expected_text"] in [c.text for c in camera.decode(gray(testdata / "barcodes" / r["path"]))])
+    assert qr["expected_text"] in [c.text for c in pairing.decode(gray(testdata / "barcodes" / qr["path"]))]

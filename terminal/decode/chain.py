@@ -237,6 +237,13 @@ class DecodeChain:
         except DecodeError as error:
             raise SettingsError(error.what, where="setting camera.formats", fix=error.fix) from None
 
+    @classmethod
+    def for_pairing(cls, settings: Settings) -> DecodeChain:
+        """The chain of a station's first-run screen: the hub's pairing code is always a QR (sync.pairing), and
+        in about one random code of 300 zxing-cpp also finds a Codabar among its modules, which flashed
+        "That is not a pairing code" before the QR paired."""
+        return cls(formats=("QRCode",), budget_ms=cls.for_camera(settings).budget_ms)
+
     @property
     def has_matrix(self) -> bool:
         return any(f in _MATRIX for f in self.formats)
