@@ -312,10 +312,12 @@ def test_qc_step_records_pass_or_fail_with_a_defect_code(session: StationSession
     session.start()
     assert "QC result first" in session.complete("2", "0").text
     assert "defect code" in session.record_qc(False).text
-    assert session.record_qc(False, "D-12 paint run").tone is Tone.OK
+    failed = session.record_qc(False, "D-12 paint run")  # recorded, in amber with a falling tone: not success's green
+    assert failed.tone is Tone.WARN and failed.text.startswith("QC fail: WO-1001 · 30")
     assert outbox(ledger)[-1][0] == "qc.recorded"
     assert outbox(ledger)[-1][1]["passed"] is False and outbox(ledger)[-1][1]["defect"] == "D-12 paint run"
-    assert session.complete("1", "1", "paint").tone is Tone.OK
+    scrapped = session.complete("1", "1", "paint")
+    assert scrapped.tone is Tone.WARN and scrapped.text.startswith("Completed, 1 scrapped: WO-1001 · 30"), scrapped.text
 
 
 def test_qc_on_an_operation_without_qc_is_refused(session: StationSession, ledger: StationLedger) -> None:

@@ -237,7 +237,9 @@ def test_qc_step_fail_with_defect_code_then_complete(qtbot, window: StationWindo
     assert ledger.outbox[-1] == ("qc.recorded", ledger.outbox[-1][1])
     assert ledger.outbox[-1][1]["defect"] == "D-03 Wiring fault" and ledger.outbox[-1][1]["passed"] is False
     assert window.stack.currentWidget() is page and "QC failed: D-03 Wiring fault" in page.status.text()
-    assert window.speaker.played.count("error") == 1 and window.speaker.played[-1] == "ok"
+    assert window.speaker.played.count("error") == 1 and window.speaker.played[-1] == "warn"
+    assert window.feedback.property("tone") == "warn", "a failed part is recorded in amber, not success's green"
+    shot(window, artifacts, "14b_qc_failed_recorded")
 
 
 def test_every_scan_plays_a_tone_matching_its_outcome(qtbot, window: StationWindow) -> None:  # type: ignore[no-untyped-def]

@@ -30,6 +30,7 @@ class Tone(StrEnum):
     """What the screen flashes and the speaker plays."""
 
     OK = "ok"
+    WARN = "warn"  # recorded, but parts were scrapped or failed QC: amber, a falling tone (not success's green)
     ERROR = "error"
     INFO = "info"
     OVERRIDE = "override"  # refused, but a supervisor badge may allow it
@@ -308,7 +309,7 @@ class StationSession:
         )
 
     # --- actions ---------------------------------------------------------------------------------
-    def _act(self, action: str, type_: str, **fields: object) -> Feedback:
+    def _act(self, action: str | Msg, type_: str, tone: Tone = Tone.OK, **fields: object) -> Feedback:
         """Check the action with the shared rules, then record it; a refusal records nothing."""
         if self.worker is None:
             return self._refuse(StationError(Msg("log in first"), fix=Msg("scan your badge or type your PIN")))
@@ -325,8 +326,9 @@ class StationSession:
             self.ledger.record(type_, body)
         except FloorLinkError as exc:  # refused, or the store failed: either way nothing was recorded
             return self._refuse(exc)
-        return self._say(Tone.OK, Msg("{action}: {wo} · {op} {name}", action=Msg(action), wo=view.wo.id,
-                                      op=view.op.number, name=Named(view.op.name, view.op.names)))
+        said = action if isinstance(action, Msg) else Msg(action)
+        return self._say(tone, Msg("{action}: {wo} · {op} {name}", action=said, wo=view.wo.id, op=view.op.number,
+                                   name=Named(view.op.name, view.op.names)))
 
     def start(self) -> Feedback:
         return self._act("Started", "op.started")
@@ -343,10 +345,13 @@ class StationSession:
             scrap = parse_quantity(scrap_text, "scrap quantity")
         except StationError as exc:
             return self._refuse(exc)
+        if scrap:
+            return self._act(Msg("Completed, {scrap} scrapped", scrap=scrap), "op.completed", Tone.WARN, good=good,
+                             scrap=scrap, reason=scrap_reason.strip() or None)
         return self._act("Completed", "op.completed", good=good, scrap=scrap, reason=scrap_reason.strip() or None)
 
     def record_qc(self, passed: bool, defect: str = "") -> Feedback:
-        return self._act("QC pass" if passed else "QC fail", "qc.recorded", passed=passed,
+        return self._act("QC pass" if passed else "QC fail", "qc.recorded", Tone.OK if passed else Tone.WARN, passed=passed,
                          defect=defect.strip() or None)
 
     def started_quantity(self, wo: RoutedWorkOrder, op: RoutedOperation) -> int:

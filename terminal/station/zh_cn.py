@@ -110,7 +110,7 @@ ZH_CN: dict[str, str] = {
     "Started": "已开始",
     "Paused": "已暂停",
     "Resumed": "已继续",
-    "Completed": "已完成",
+    "Completed": "已完成", "Completed, {scrap} scrapped": "已完成，报废 {scrap}",
     "{action}: {wo} · {op} {name}": "{action}：{wo} · {op} {name}",
     "Paused: {reason}": "暂停原因：{reason}",
     "Good {good}  ·  scrap {scrap}": "合格 {good}  ·  报废 {scrap}",

@@ -21,6 +21,7 @@ TONES: dict[str, list[tuple[float, int]]] = {
     "ok": [(880, 70), (1320, 110)],
     "error": [(220, 160), (0, 60), (220, 160)],
     "override": [(660, 120), (0, 40), (440, 160)],
+    "warn": [(587, 140), (392, 220)],  # falling: recorded, but parts were scrapped or failed QC
     "info": [(660, 80)],
 }
 

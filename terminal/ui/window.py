@@ -312,7 +312,7 @@ class StationWindow(QMainWindow):
         return True
 
     def _close_if_ok(self, feedback: Feedback) -> None:
-        if feedback.tone.value == "ok":
+        if feedback.tone.value in ("ok", "warn"):  # recorded (a scrap or a QC fail is recorded too)
             self.mode = ""
 
     # --- drawing -------------------------------------------------------------------------------------
