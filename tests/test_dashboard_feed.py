@@ -59,6 +59,7 @@ def test_a_done_operation_carries_when_it_actually_started_and_finished_to_the_d
     _code, rows, _raw = parse_centre(centre_bodies(hub.core, hub.core.orders_progress(now), now)["WHEEL"])
     (done,) = [r for r in rows if r.work_order == wheel and r.op == 10]
     assert (done.status, done.started_at, done.completed_at) == ("done", MONDAY_8, MONDAY_8 + timedelta(minutes=35))
+    assert done.workers == ("ann",), "a done operation names who did it (on the live demo every done row read '—')"
 
 
 def test_kpi_trend_has_one_point_per_day(hub: Hub) -> None:

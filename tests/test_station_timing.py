@@ -63,6 +63,14 @@ def test_completed_operation_stops_the_timer_and_keeps_quantities() -> None:
     assert state.workers == () and state.completed_at == at(20)
 
 
+def test_a_done_operation_keeps_who_worked_on_it_in_the_order_they_started() -> None:
+    events = [ev("op.started", 0, "W2"), ev("op.started", 1, "W1"), ev("op.paused", 5, "W2"),
+              ev("op.completed", 20, "W3", good=1, scrap=0), ev("op.started", 0.5, None)]
+    state = derive(events, at(30))
+    assert state.workers == () and state.crew == ("W2", "W1", "W3"), "the anonymous start names nobody"
+    assert derive(events[:1], at(1)).crew == ("W2",)
+
+
 def test_timer_is_the_same_whatever_order_events_arrive_in() -> None:
     events = [ev("op.started", 0), ev("op.paused", 5), ev("op.resumed", 7), ev("op.paused", 9), ev("op.resumed", 20)]
     forward = derive(events, at(30))

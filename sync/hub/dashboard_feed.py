@@ -20,6 +20,7 @@ from sync.hub.core import HubCore, kpi_report
 from sync.hub.progress import OrderProgress
 from sync.orders import short_name
 from sync.station.calendar import working_seconds
+from sync.station.timing import Status
 from sync.times import to_iso
 
 
@@ -115,7 +116,9 @@ def centre_bodies(core: HubCore, progress: list[OrderProgress], now: datetime) -
                 st = op.state
                 ops.setdefault(op.planned.work_centre, []).append({
                     "order_id": order.id, "order_number": order.number, "work_order": wo.id, "item": wo.item, "qty": wo.qty, "op": op.planned.op,
-                    "code": op.planned.code, "status": st.status.value, "workers": list(st.workers),
+                    # who is on it; once done, who did it (a supervisor tracing a QC fail asks who built it)
+                    "code": op.planned.code, "status": st.status.value,
+                    "workers": list(st.crew if st.status is Status.DONE else st.workers),
                     "elapsed_s": round(st.elapsed_seconds), "standard_s": round(op.planned.standard_seconds),
                     "good": st.good, "scrap": st.scrap, "planned_start": to_iso(op.planned.planned_start),
                     "eta": to_iso(op.eta), "station": devices.get((wo.id, op.planned.op)),

@@ -111,6 +111,8 @@ class OperationState:
     pause_reason: str | None
     qc: QcResult | None
     anomalies: tuple[str, ...] = field(default=())
+    #: everyone who worked on it, in the order they first started (who built it, once it is done)
+    crew: tuple[str, ...] = field(default=())
 
     @property
     def ratio(self) -> float:
@@ -156,6 +158,7 @@ def derive(
     scrap_reason = pause_reason = None
     qc: QcResult | None = None
     anonymous = "?"
+    crew: dict[str, None] = {}  # insertion-ordered set
 
     def stop(worker: str, at: datetime) -> None:
         since = active.pop(worker)
@@ -178,6 +181,7 @@ def derive(
                 anomalies.append(f"{ev.at.isoformat()}: {who} started twice")
                 continue
             active[who] = ev.at
+            crew.setdefault(who)
             paused.discard(who)
             started_at = started_at or ev.at
         elif ev.type == "op.paused":
@@ -196,6 +200,8 @@ def derive(
             active[who] = ev.at
             paused.discard(who)
         elif ev.type == "op.completed":
+            if ev.worker:
+                crew.setdefault(ev.worker)
             for w in list(active):
                 stop(w, ev.at)
             paused.clear()
@@ -233,5 +239,6 @@ def derive(
         scrap_reason=scrap_reason,
         pause_reason=pause_reason if status is Status.PAUSED else None,
         qc=qc,
+        crew=tuple(w for w in crew if w != anonymous),
         anomalies=tuple(anomalies),
     )
