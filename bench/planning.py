@@ -18,6 +18,8 @@ Lower bounds, computed here from the orders alone (never from either plan's timi
   laid on its calendar.
 Figures: ``makespan_ratio`` = (last promise - first arrival) / (the largest bound - first arrival);
 ``lead_time_ratio`` = mean(promise - arrival) / mean(critical path) over the built orders.
+``utilisation_by_week``: the two centres with the latest load bounds, booked standard minutes over their
+capacity per week from the first arrival (a week's 0.1 is a centre waiting for work: parts still bought).
 ``replan_all_open_s``: one replan of every open order (what a first start, a completion or a
 cancellation costs the hub, in the event's transaction).
 Targets: both <= 1.3 for ``insert``; 1,000 orders planned <= 10 s (planner alone; bench/hub.py
@@ -50,6 +52,7 @@ from sync.hub.demand_traffic import random_configuration  # noqa: E402,F401
 from sync.planning import Planner, StructureNode, from_catalog  # noqa: E402
 from sync.planning.model import CentreSpec, OrderPlan  # noqa: E402
 from sync.planning.timeline import add_working_minutes, next_working_moment  # noqa: E402
+from sync.station.calendar import working_seconds  # noqa: E402
 
 CATALOG = REPO / "assets" / "catalog"
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -142,6 +145,20 @@ def measure(stream: list[Any], products: list[Product], scheduling: str) -> dict
         bound = max(bound, at)
     last = max(plan.promise for plan in plans.values())
     busiest = max(centre_bounds, key=lambda c: centre_bounds[c])
+    # where the time beyond the bound goes: each of the two busiest centres' use of its capacity per week
+    # (booked standard minutes by the week an operation starts, over its slots' working minutes that week)
+    weeks: dict[str, list[float]] = {}
+    for code in sorted(centre_bounds, key=lambda c: centre_bounds[c])[-2:]:
+        centre, used = p.centres[code], {}
+        for plan in plans.values():
+            for wo in plan.work_orders:
+                for op in wo.operations:
+                    if op.work_centre == code and not op.outsourced:
+                        week = int((op.start - first) / timedelta(days=7))
+                        used[week] = used.get(week, 0.0) + op.standard_min
+        weeks[code] = [round(used.get(w, 0.0) / max(centre.capacity * working_seconds(
+            centre.calendar, [(first + timedelta(days=7 * w), first + timedelta(days=7 * (w + 1)))]) / 60, 1.0), 2)
+            for w in range(max(used) + 1)]
     # what every first start, completion and cancellation costs the hub: all open work planned again
     began = time.perf_counter()
     p.reschedule(stream[-1][3] + timedelta(hours=1))
@@ -155,7 +172,7 @@ def measure(stream: list[Any], products: list[Product], scheduling: str) -> dict
         "mean_critical_path_days": round(statistics.fmean(paths) / 86400, 2),
         "lead_time_ratio": round(statistics.fmean(leads) / statistics.fmean(paths), 3),
         "mean_of_per_order_ratios": round(statistics.fmean(a / b for a, b in zip(leads, paths, strict=True) if b > 0), 3),
-        "busiest_centre": busiest, "scheduled_operations": p.scheduled_operations(),
+        "busiest_centre": busiest, "utilisation_by_week": weeks, "scheduled_operations": p.scheduled_operations(),
         "replan_all_open_s": round(replan, 2),
     }
 

@@ -182,7 +182,7 @@ def test_a_kiosk_order_is_built_at_every_station_and_finishes_on_the_dashboard_a
         assert set(drilled) == set(hub_ops)
         for s in steps:
             shown = drilled[(s.work_order, s.operation)]
-            assert (shown.status, shown.station, shown.workers) == ("done", s.station, ())
+            assert (shown.status, shown.station, shown.workers) == ("done", s.station, (s.worker,))  # who built it
             assert (shown.started_at, shown.completed_at) == (s.started_at, s.completed_at)
 
         # --- the KPIs count it ---------------------------------------------------------------------------
