@@ -131,7 +131,7 @@ def progress_bench(planned: Path, folder: Path, events: int) -> dict[str, Any]:
     catalog = CatalogStore(planned / "catalog.db")
     timings: dict[str, float] = {}
     for way in ("one_transaction", "transaction_each"):
-        (folder / way).mkdir()
+        (folder / way).mkdir(parents=True)
         shutil.copy(planned / "hub.db", folder / way / "hub.db")
         store = Store(folder / way / "hub.db", device_id="hub", kind="hub")
         core = HubCore(store, catalog, options=HubOptions(zone=ZONE))

@@ -412,6 +412,8 @@ class HubCore:
                 option_names[code] = dict(option.label)
         op_rows: list[dict[str, Any]] = []
         wo_rows: list[dict[str, Any]] = []
+        awaited = awaited_by_work_order(plan, self.options.zone)
+        shifts: dict[str, dict[str, Any]] = {}  # each centre's calendar as the stations read it, built once
         for wo in (plan.work_orders if work_orders is None else work_orders):
             stations: list[str] = []
             routed_ops = []
@@ -442,9 +444,11 @@ class HubCore:
             for op in wo.operations:
                 centre = product.work_centres.get(op.work_centre)
                 if centre is not None:
-                    calendars[op.work_centre] = {"workdays": list(centre.calendar.workdays),
-                                                 "shifts": [list(shift) for shift in centre.calendar.shifts],
-                                                 "holidays": list(centre.calendar.holidays)}
+                    if op.work_centre not in shifts:
+                        shifts[op.work_centre] = {"workdays": list(centre.calendar.workdays),
+                                                  "shifts": [list(shift) for shift in centre.calendar.shifts],
+                                                  "holidays": list(centre.calendar.holidays)}
+                    calendars[op.work_centre] = shifts[op.work_centre]
             routed = RoutedWorkOrder(id=wo.id, product=order.product, quantity=max(int(round(wo.qty)), 1),
                                      operations=tuple(routed_ops),
                                      configuration=tuple(sorted(order.configuration.items())),
@@ -452,7 +456,7 @@ class HubCore:
                                      order_number=number, product_names=dict(product.name),
                                      attribute_names=attribute_names, option_names=option_names,
                                      parts={part.id: "open" for part in plan.work_orders if part.parent == wo.id},
-                                     awaiting=awaited_of(plan, wo.id, self.options.zone))
+                                     awaiting=awaited.get(wo.id, {}))
             body = routed.to_body()
             wo_rows.append({"id": wo.id, "order_id": order.order_id, "item": wo.item, "qty": wo.qty,
                             "parent": wo.parent, "stations": json.dumps(stations), "body": json.dumps(body)})
@@ -1099,13 +1103,15 @@ def progress_of(query: Query, calendars: Mapping[str, WorkingTime], now: datetim
     return out
 
 
-def awaited_of(plan: Any, wo_id: str, zone: tzinfo) -> dict[str, str]:
-    """Bought items a new work order waits for (its own open purchase requisitions) and their due day."""
-    found: dict[str, str] = {}
+def awaited_by_work_order(plan: Any, zone: tzinfo) -> dict[str, dict[str, str]]:
+    """Per work order, the bought items it waits for (its own open purchase requisitions) and their due day
+    (one pass over the plan's requisitions, not one per work order)."""
+    found: dict[str, dict[str, str]] = {}
     for req in plan.requisitions:
-        if req.kind == "purchase" and req.work_order == wo_id and not req.cancelled and req.need > 1e-9:
+        if req.kind == "purchase" and req.work_order is not None and not req.cancelled and req.need > 1e-9:
             day = req.due_date.astimezone(zone).date().isoformat()
-            found[req.item] = max(day, found.get(req.item, day))
+            items = found.setdefault(req.work_order, {})
+            items[req.item] = max(day, items.get(req.item, day))
     return found
 
 
