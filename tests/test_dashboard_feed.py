@@ -70,3 +70,22 @@ def test_kpi_trend_has_one_point_per_day(hub: Hub) -> None:
     trend = kpi_trend(hub.core, hub.core.orders_progress(now), now)
     assert len(trend["history"]) == 7 and trend["history"][-1]["date"] == "2026-11-23"
     assert trend["history"][-1]["oee"]["WHEEL"] > 0
+
+
+def test_the_boards_show_open_orders_and_those_finished_or_cancelled_this_week(hub: Hub) -> None:
+    """Every finished order went into each 5-second snapshot: the boards grew without end and the hub
+    re-derived a year of orders; older ones are the API's."""
+    from tests.test_kpis import finish_order
+
+    old, fresh, open_, dropped = hub.order("OLD"), hub.order("FRESH"), hub.order("OPEN"), hub.order("DROP")
+    finish_order(hub, old, MONDAY_8)
+    finish_order(hub, fresh, MONDAY_8 + timedelta(days=8))
+    hub.core.tick(MONDAY_8 + timedelta(days=9))  # the replan settles the finished orders
+    with hub.store.transaction() as tx:
+        hub.core.on_order_cancelled(tx, "ev-drop", {"order_id": "DROP"}, MONDAY_8 + timedelta(days=9))
+    now = MONDAY_8 + timedelta(days=10)
+    shown = hub.core.board_order_ids(now)
+    assert sorted(shown) == ["DROP", "FRESH", "OPEN"], "finished ten days ago: the API's, not the board's"
+    assert sorted(hub.core.board_order_ids(now, days=30)) == ["DROP", "FRESH", "OLD", "OPEN"]
+    assert (open_["order_id"], dropped["order_id"]) == ("OPEN", "DROP")
+    assert sorted(hub.core.board_order_ids(now + timedelta(days=10))) == ["OPEN"]

@@ -987,6 +987,26 @@ class HubCore:
         rows = self.store.query("SELECT * FROM wo_ops WHERE work_order = ? AND op = ?", [wo_id, op_no])
         return _planned(rows[0]) if rows else None
 
+    def board_order_ids(self, now: datetime, days: int = 7) -> list[str]:
+        """The orders the dashboards show: every open one, and those finished, shipped from stock or cancelled
+        in the last ``days`` (the KPI trend's window). Older ones are the API's (``GET /api/v1/orders``): every
+        finished order on every snapshot made the boards grow without end and the hub re-derive them all."""
+        since = now - timedelta(days=days)
+        ids = []
+        with self._lock:
+            for order_id, plan in self.planner.plans.items():
+                if plan.ships_from_stock:
+                    recent = plan.promise >= since  # ready when it was placed
+                elif self.planner.settled(order_id):
+                    recent = max((op.end for wo in plan.work_orders for op in wo.operations),
+                                 default=plan.promise) >= since
+                else:
+                    recent = True
+                if recent:
+                    ids.append(order_id)
+        return ids + [r["order_id"] for r in self.reads.query("SELECT order_id, at FROM order_cancellations")
+                      if from_iso(r["at"]) >= since]
+
     def orders_progress(self, now: datetime, order_ids: Iterable[str] | None = None) -> list[OrderProgress]:
         """Progress of orders derived from the op events (all orders, or the ones named)."""
         return progress_of(self.reads.query, self._calendars, now, order_ids)

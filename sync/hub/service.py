@@ -395,7 +395,7 @@ class HubService:
         """Retained dashboard state: orders, alerts, load and KPIs, and one board per work centre."""
         from sync.hub.dashboard_feed import centre_bodies, kpi_trend, orders_body
 
-        progress = self.core.orders_progress(now)
+        progress = self.core.orders_progress(now, self.core.board_order_ids(now))
         if with_kpis or self._kpis is None:
             self._kpis = kpi_trend(self.core, progress, now)
         bodies = [("dashboard/orders", "dashboard.orders", orders_body(self.core, progress, now, self._kpis))]
