@@ -341,9 +341,16 @@ def check(demo: Demo, timeout: float = 120.0) -> int:
         pdf.write_bytes(api.get(f"/work-orders/{wo['id']}/traveler.pdf"))
         floor.stdin.write(f"{pdf}\n")
         floor.stdin.flush()
+        waiting_since: float | None = None
         for line in lines:
             if line == "traveler done":
                 break
+            if line.startswith("traveler waits"):  # a part another station finishes is not in yet: it retries
+                waiting_since = waiting_since or time.monotonic()
+                if time.monotonic() - waiting_since > timeout:
+                    return demo.failed(f"{wo['id']} still waits after {timeout:.0f} s: {line}", "stations")
+                continue
+            waiting_since = None
             step = json.loads(line)
             print(f"check:   {step['work_order']} op {step['operation']:>3} {step['name'][:34]:<34} "
                   f"{step['station']:<10} {local(step['started_at'])} -> {local(step['completed_at'])[11:]}",
@@ -452,7 +459,9 @@ class Walkthrough:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m sync.demo", description=__doc__.splitlines()[0])
-    p.add_argument("--data", default=str(REPO / "demo-data"), help="folder for every demo database and log")
+    p.add_argument("--data", default=None,
+                   help="folder for every demo database and log (default demo-data; demo-data/check, emptied "
+                        "first, for --check: a check must not depend on what earlier runs used up)")
     p.add_argument("--catalog", default=str(REPO / "assets" / "catalog"), help="catalog folder to release")
     p.add_argument("--port", type=int, default=1883, help="broker port (a free one when it is taken or 0)")
     p.add_argument("--api-port", type=int, default=8750, help="port of the hub's read API (a free one when taken or 0)")
@@ -466,10 +475,22 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def data_folder(given: str | None, *, check: bool, fresh: bool) -> tuple[Path, bool]:
+    """The demo's folder and whether to empty it first: ``--data`` as given, else ``demo-data``; a check
+    without ``--data`` runs in ``demo-data/check``, emptied first (the tenth check in one folder found the
+    navy powder used up and waited for it)."""
+    if given is not None:
+        return Path(given).expanduser().resolve(), fresh
+    if check:
+        return (REPO / "demo-data" / "check").resolve(), True
+    return (REPO / "demo-data").resolve(), fresh
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    data, catalog = Path(args.data).expanduser().resolve(), Path(args.catalog).expanduser().resolve()
-    if args.fresh and data.exists():
+    data, fresh = data_folder(args.data, check=args.check, fresh=args.fresh)
+    catalog = Path(args.catalog).expanduser().resolve()
+    if fresh and data.exists():
         shutil.rmtree(data)
     port, api_port = (p if p and not port_in_use("127.0.0.1", p) else free_port("127.0.0.1")
                       for p in (args.port, args.api_port))

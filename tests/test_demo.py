@@ -200,3 +200,12 @@ def test_demand_history_raises_the_planted_purchasing_warning_without_giving_sta
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+def test_a_check_without_a_data_folder_starts_from_an_empty_one_of_its_own(tmp_path: Path) -> None:
+    """The tenth `demo.sh --check` in demo-data found the navy powder used up by the nine before and waited."""
+    from sync.demo import REPO, data_folder
+
+    assert data_folder(None, check=True, fresh=False) == ((REPO / "demo-data" / "check").resolve(), True)
+    assert data_folder(None, check=False, fresh=False) == ((REPO / "demo-data").resolve(), False)
+    assert data_folder(str(tmp_path), check=True, fresh=False) == (tmp_path.resolve(), False), "a given folder is kept"
