@@ -314,14 +314,14 @@ class HubCore:
                 self.replan(tx, now)
             plan = self._plan(order, product, now, number)
             promise = self.promise_of(plan.promise)
-            tx.table("orders").insert({
+            tx.insert_rows("orders", [{  # one plain INSERT: sqlite-utils' insert introspects the table each time
                 "order_id": order.order_id, "number": number, "seq": seq, "event_id": event_id, "device_id": device_id,
                 "product": order.product, "revision": order.revision,
                 "configuration": json.dumps(dict(order.configuration), sort_keys=True),
                 "quantity": order.quantity, "price": str(order.price), "currency": order.currency,
                 "customer": json.dumps(dict(order.customer), ensure_ascii=False), "placed_at": to_iso(now),
                 "promise": to_iso(promise), "first_promise": to_iso(promise), "promise_reason": plan.reason,
-                "ships_from_stock": int(plan.ships_from_stock)})
+                "ships_from_stock": int(plan.ships_from_stock)}])
             self._store_plan(tx, order, product, plan, number)
             self.inventory.openings(tx, now)
         if self.on_event is not None:  # nothing to build when no ERP listens

@@ -56,6 +56,17 @@ class RoutedOperation:
         return body
 
 
+def _plain(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """A plain dict for a body: the mapping itself when it is one (bodies are only encoded, never changed)."""
+    return mapping if type(mapping) is dict else dict(mapping)
+
+
+def _plain_nested(mapping: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
+    if type(mapping) is dict and all(type(v) is dict for v in mapping.values()):
+        return mapping
+    return {k: dict(v) for k, v in mapping.items()}
+
+
 @dataclass(frozen=True)
 class RoutedWorkOrder:
     """A released work order: product, configuration, quantity, materials and its operations."""
@@ -107,11 +118,13 @@ class RoutedWorkOrder:
             "configuration": [list(pair) for pair in self.configuration],
             "materials": [m.__dict__ | {"names": dict(m.names)} for m in self.materials],
             "operations": [o.to_body() for o in self.operations],
-            "calendars": {wc: dict(spec) for wc, spec in self.calendars.items()},
+            # the order's names and calendars are the same maps in each of its work orders: shared, not copied
+            # (the hub builds eleven bodies per bike; copying them was a tenth of storing an order's plan)
+            "calendars": {wc: _plain(spec) for wc, spec in self.calendars.items()},
             "order_number": self.order_number,
-            "product_names": dict(self.product_names),
-            "attribute_names": {k: dict(v) for k, v in self.attribute_names.items()},
-            "option_names": {k: dict(v) for k, v in self.option_names.items()},
+            "product_names": _plain(self.product_names),
+            "attribute_names": _plain_nested(self.attribute_names),
+            "option_names": _plain_nested(self.option_names),
             "parts": dict(self.parts),
             "awaiting": dict(self.awaiting),
         }
