@@ -1101,14 +1101,13 @@ def progress_of(query: Query, calendars: Mapping[str, WorkingTime], now: datetim
     # (a promise_later alert). A replan that finishes earlier moves the plan and the ETA, not that date.
     wanted = set(order_ids) if order_ids is not None else None
     # only the named orders' rows are read (the tick asks for the open ones; a year of done orders is not read)
-    named = "" if wanted is None else " WHERE order_id IN (SELECT value FROM json_each(?))"
-    of_named = "" if wanted is None else (" WHERE work_order IN (SELECT id FROM work_orders WHERE order_id IN "
-                                          "(SELECT value FROM json_each(?)))")
+    among = "IN (SELECT value FROM json_each(?))"  # the named ids, given as one JSON array
+    named, orders_named = ("", "") if wanted is None else (f" WHERE order_id {among}", f" WHERE o.order_id {among}")
+    of_named = "" if wanted is None else f" WHERE work_order IN (SELECT id FROM work_orders WHERE order_id {among})"
     args = [] if wanted is None else [json.dumps(sorted(wanted))]
     orders = query("SELECT o.order_id, o.number, MAX(o.promise, COALESCE(o.first_promise, o.promise)) "
                    "AS promise, o.ships_from_stock, c.order_id AS cancelled "
-                   f"FROM orders o LEFT JOIN order_cancellations c USING (order_id){named.replace('order_id', 'o.order_id')} "
-                   "ORDER BY o.seq", args)
+                   f"FROM orders o LEFT JOIN order_cancellations c USING (order_id){orders_named} ORDER BY o.seq", args)
     ops: dict[str, list[PlannedOp]] = {}
     for row in query(f"SELECT * FROM wo_ops{of_named} ORDER BY work_order, op", args):
         ops.setdefault(row["work_order"], []).append(_planned(row))
