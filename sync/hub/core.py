@@ -913,8 +913,7 @@ class HubCore:
             calendars = dict(self._calendars)
             thresholds = dict(self._thresholds)
             # open orders only: a finished or cancelled one is never late again (its alert resolves below)
-            unsettled = [oid for oid, plan in self.planner.plans.items()
-                         if not plan.ships_from_stock and not self.planner.settled(oid)]
+            unsettled = self.planner.open_orders()
         running = []
         for (wo_id, op_no), events in open_ops:
             planned = self._planned_op(wo_id, op_no)
@@ -992,18 +991,11 @@ class HubCore:
         in the last ``days`` (the KPI trend's window). Older ones are the API's (``GET /api/v1/orders``): every
         finished order on every snapshot made the boards grow without end and the hub re-derive them all."""
         since = now - timedelta(days=days)
-        ids = []
         with self._lock:
-            for order_id, plan in self.planner.plans.items():
-                if plan.ships_from_stock:
-                    recent = plan.promise >= since  # ready when it was placed
-                elif self.planner.settled(order_id):
-                    recent = max((op.end for wo in plan.work_orders for op in wo.operations),
-                                 default=plan.promise) >= since
-                else:
-                    recent = True
-                if recent:
-                    ids.append(order_id)
+            building = set(self.planner.open_orders())
+            # shipped from stock: ready when placed (its promise); finished: when its last step ended
+            ids = [order_id for order_id, plan in self.planner.plans.items()
+                   if order_id in building or plan.last_end(plan.promise) >= since]
         return ids + [r["order_id"] for r in self.reads.query("SELECT order_id, at FROM order_cancellations")
                       if from_iso(r["at"]) >= since]
 
@@ -1116,15 +1108,11 @@ def progress_of(query: Query, calendars: Mapping[str, WorkingTime], now: datetim
         events.setdefault((row["work_order"], row["op"]), []).append(OpEvent.from_body(row["type"], json.loads(row["body"])))
     wos: dict[str, list[Any]] = {}
     for row in query(f"SELECT id, order_id, item, qty FROM work_orders{named} ORDER BY rowid", args):
-        if wanted is not None and row["order_id"] not in wanted:
-            continue
         wos.setdefault(row["order_id"], []).append(work_order_progress(
             row["id"], row["order_id"], row["item"], row["qty"], ops.get(row["id"], []), events, now,
             calendars))
     out = []
     for o in orders:
-        if wanted is not None and o["order_id"] not in wanted:
-            continue
         progress = order_progress(o["order_id"], from_iso(o["promise"]), wos.get(o["order_id"], []), now,
                                   cancelled=o["cancelled"] is not None, shipped_from_stock=bool(o["ships_from_stock"]))
         out.append(replace(progress, number=o["number"] or ""))

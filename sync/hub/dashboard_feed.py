@@ -40,8 +40,9 @@ def _customer(stored: str | None) -> str:
 
 def orders_body(core: HubCore, progress: list[OrderProgress], now: datetime,
                 kpis: dict[str, Any] | None) -> dict[str, Any]:
-    placed = {r["order_id"]: r for r in core.store.query(
-        "SELECT order_id, product, placed_at, quantity, customer, first_promise FROM orders")}
+    placed = {r["order_id"]: r for r in core.store.query(  # the snapshot's orders, not every one ever placed
+        "SELECT order_id, product, placed_at, quantity, customer, first_promise FROM orders "
+        "WHERE order_id IN (SELECT value FROM json_each(?))", [json.dumps([o.id for o in progress])])}
     orders = [{
         "id": o.id, "number": o.number, "customer": _customer(placed.get(o.id, {}).get("customer")),
         "product": placed.get(o.id, {}).get("product"), "quantity": placed.get(o.id, {}).get("quantity"),
@@ -104,8 +105,10 @@ def kpi_trend(core: HubCore, progress: list[OrderProgress], now: datetime, days:
 
 def centre_bodies(core: HubCore, progress: list[OrderProgress], now: datetime) -> dict[str, dict[str, Any]]:
     """One body per work centre with its operations of open (and just finished) orders."""
-    devices: dict[tuple[str, int], str] = {}
-    for row in core.store.query("SELECT work_order, op, device_id FROM op_events ORDER BY rowid"):
+    devices: dict[tuple[str, int], str] = {}  # where each step was last reported, for the snapshot's work orders only
+    shown = [wo.id for order in progress for wo in order.work_orders]
+    for row in core.store.query("SELECT work_order, op, device_id FROM op_events "
+                                "WHERE work_order IN (SELECT value FROM json_each(?)) ORDER BY rowid", [json.dumps(shown)]):
         devices[(row["work_order"], row["op"])] = row["device_id"]
     ops: dict[str, list[dict[str, Any]]] = {code: [] for code in core.planner.centres}
     for order in progress:

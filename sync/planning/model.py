@@ -132,3 +132,7 @@ class OrderPlan:
     requisitions: list[Requisition] = field(default_factory=list)
     number: str = ""
     """The order's human number (``sync.numbers``): its work orders are ``<number>-01``..."""
+
+    def last_end(self, default: datetime) -> datetime:
+        """When its last operation ends (for a finished order: when it was done); ``default`` without any."""
+        return max((op.end for wo in self.work_orders for op in wo.operations), default=default)

@@ -251,7 +251,7 @@ class Planner:
             if self._finished(plan):
                 self._settled.add(order_id)
                 # when it was done, not now: a replan long after (the first after a restart) is no delay
-                end = max((op.end for wo in plan.work_orders for op in wo.operations), default=end)
+                end = plan.last_end(end)
             plan.promise = end
             plan.reason = self._explain(top, constraint, now, end)
             self._refresh_requisitions(plan)
@@ -338,13 +338,15 @@ class Planner:
     def work_orders(self) -> Iterable[PlannedWorkOrder]:
         return (state.plan for state in self._work_orders.values())
 
+    def open_orders(self) -> list[str]:
+        """Orders still to be built, in arrival order (not finished, not shipped from stock)."""
+        return [o for o in self._orders if o not in self._settled and not self.plans[o].ships_from_stock]
+
     def overdue(self, now: datetime, grace: timedelta) -> list[tuple[str, int]]:
         """Operations of open orders planned to start more than ``grace`` before ``now`` that have not started
         (bought-in steps aside: no station reports them): the plan promises work that is not happening."""
         late = []
-        for order_id in self._orders:
-            if order_id in self._settled or self.plans[order_id].ships_from_stock:
-                continue
+        for order_id in self.open_orders():
             for wo in self.plans[order_id].work_orders:
                 state = self._work_orders[wo.id]
                 late += [(wo.id, op.op) for op in wo.operations if not op.outsourced and op.start < now - grace

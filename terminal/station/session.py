@@ -345,10 +345,9 @@ class StationSession:
             scrap = parse_quantity(scrap_text, "scrap quantity")
         except StationError as exc:
             return self._refuse(exc)
-        if scrap:
-            return self._act(Msg("Completed, {scrap} scrapped", scrap=scrap), "op.completed", Tone.WARN, good=good,
-                             scrap=scrap, reason=scrap_reason.strip() or None)
-        return self._act("Completed", "op.completed", good=good, scrap=scrap, reason=scrap_reason.strip() or None)
+        action = Msg("Completed, {scrap} scrapped", scrap=scrap) if scrap else Msg("Completed")
+        return self._act(action, "op.completed", Tone.WARN if scrap else Tone.OK, good=good, scrap=scrap,
+                         reason=scrap_reason.strip() or None)
 
     def record_qc(self, passed: bool, defect: str = "") -> Feedback:
         return self._act("QC pass" if passed else "QC fail", "qc.recorded", Tone.OK if passed else Tone.WARN, passed=passed,
