@@ -246,9 +246,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     heartbeat.timeout.connect(lambda: send_heartbeat(window, ledger, sync))
     heartbeat.start(settings.get("station.heartbeat_seconds") * 1000)
     reporter = ReadyReport(app, ledger) if args.report_ready else None
-    camera, camera_note = start_camera(camera_settings, reporter.watch if reporter is not None else None)
+
+    def connect(bridge: CameraBridge) -> None:
+        # before the first frame is read: a label held up at start-up is read at once, and a scan emitted
+        # before the window listened would be lost (the smoke run met it on a busy machine)
+        window.attach_camera(bridge)
+        if reporter is not None:
+            reporter.watch(bridge)
+
+    camera, camera_note = start_camera(camera_settings, connect)
     if camera is not None:
-        window.attach_camera(camera)
         app.aboutToQuit.connect(camera.stop)
     print(f"terminal: {camera_note}", file=sys.stderr)
     if args.windowed:
@@ -276,7 +283,8 @@ class ReadyReport:
         self.done = False
 
     def watch(self, bridge: CameraBridge) -> None:
-        """Connected before the camera starts: the first scan may come before the screen is drawn."""
+        """Connected before the camera starts, after the window: the first scan may come before the screen is
+        drawn, and the window must have it first (its action is then queued before the heartbeat)."""
         bridge.scanned.connect(self._scanned)
 
     def start(self, window: StationWindow, camera: bool) -> None:
