@@ -127,6 +127,29 @@ def test_a_build_order_is_planned_stored_and_its_work_orders_go_to_their_station
     assert ("purchase", "BATT-S") in kinds, "no batteries in stock"
 
 
+def test_each_stored_work_order_is_the_body_its_stations_got_with_the_parts_its_configuration_needs(
+        hub: Hub) -> None:
+    from sync.configurator.product import resolve_bom
+
+    sent: dict[str, dict[str, Any]] = {}
+    for order_id, config in (("O1", {"colour": "red"}), ("O2", {"battery": "b625", "wheel_size": "26"})):
+        result = hub.order(order_id, **config)
+        sent.update({body["id"]: body for _, type_, body in hub.published if type_ == "workorder.released"})
+        product = hub.core.product("BIKE", 1)[0]
+        (row,) = hub.store.query("SELECT configuration FROM orders WHERE order_id = ?", [order_id])
+        bom = resolve_bom(product, json.loads(row["configuration"]))  # the configurator's own explosion
+        for wo_id in result["work_orders"]:
+            (stored,) = hub.store.query("SELECT item, qty, body FROM work_orders WHERE id = ?", [wo_id])
+            body = json.loads(stored["body"])
+            assert body == sent[wo_id], f"{wo_id}: the stored body is what its stations were sent"
+            expected: dict[str, float] = {}
+            for line in bom:
+                if line.parent == stored["item"]:
+                    expected.setdefault(line.item, float(line.qty_per) * stored["qty"])
+            assert {m["item"]: m["quantity"] for m in body["materials"]} == expected, wo_id
+            assert body["configuration"] == sorted([k, v] for k, v in json.loads(row["configuration"]).items())
+
+
 def test_the_same_order_sent_twice_is_answered_the_same_and_stored_once(hub: Hub) -> None:
     first = hub.order("O1")
     again = hub.order("O1")

@@ -353,6 +353,12 @@ class Planner:
                          and op.op not in state.running_ops and op.op not in state.done_ops]
         return late
 
+    def parts_of(self, work_order: str) -> tuple[StructureNode, ...]:
+        """The direct parts of a planned work order's item, quantities per unit (its configuration's BOM
+        lines, conditions already evaluated): what a station picks for it."""
+        state = self._work_orders.get(work_order)
+        return state.node.children if state is not None and state.node is not None else ()
+
     def scheduled_operations(self) -> int:
         return sum(len(s.plan.operations) for s in self._work_orders.values())
 
