@@ -8,6 +8,7 @@ ack then carries the reason and nothing else changes.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -475,10 +476,12 @@ class HubCore:
                             "parent": wo.parent, "stations": json.dumps(stations), "body": _body_text(body, shared)})
             for st in stations:
                 self.publish(tx, f"station/{st}", WORK_ORDER_MESSAGE, body, False)
+        # a bike's fifty-odd requisitions share a handful of dates: each is written once
+        iso = functools.lru_cache(maxsize=64)(to_iso)
         # one batch per table: row-by-row inserts were most of the cost of planning an order
         for table, rows in (("wo_ops", op_rows), ("work_orders", wo_rows), ("requisitions", [{
                 "kind": req.kind, "order_id": req.order_id, "item": req.item, "qty": req.qty, "supplier": req.supplier,
-                "need_date": to_iso(req.need_date), "due_date": to_iso(req.due_date), "work_order": req.work_order,
+                "need_date": iso(req.need_date), "due_date": iso(req.due_date), "work_order": req.work_order,
                 "operation": req.operation} for req in (plan.requisitions if requisitions is None else requisitions)])):
             tx.insert_rows(table, rows)
 
