@@ -106,8 +106,6 @@ def take_order_number(tx: Transaction, prefix: str) -> str:
     The counter moves with that transaction (a failed write takes its number back; a crash never
     gives one twice) and never stays below what the hub last said it has seen for this prefix.
     """
-    from sync.store.outbox import next_seq
-
     if tx.execute("SELECT 1 FROM sqlite_master WHERE name = 'capacity_snapshot'").fetchone():
         row = tx.execute("SELECT body FROM capacity_snapshot WHERE id = 1").fetchone()
         try:
@@ -117,4 +115,4 @@ def take_order_number(tx: Transaction, prefix: str) -> str:
         if isinstance(seen, int) and not isinstance(seen, bool) and seen > 0:
             tx.execute("INSERT INTO sequences (stream, last_seq) VALUES (?, ?) ON CONFLICT(stream) "
                        "DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)", [COUNTER_STREAM, seen])
-    return order_number(prefix, next_seq(tx, COUNTER_STREAM))
+    return order_number(prefix, tx.next_seq(COUNTER_STREAM))

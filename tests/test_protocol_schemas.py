@@ -27,7 +27,7 @@ PROTOCOL = load()
 def test_docs_protocol_md_is_rendered_from_the_schemas() -> None:
     doc = (REPO / "docs" / "protocol.md").read_text(encoding="utf-8")
     assert render_into(doc, PROTOCOL) == doc, \
-        "docs/protocol.md is out of date: run  .venv/bin/python -m sync.protocol.schemas --write"
+        "docs/protocol.md is out of date: run  .venv/bin/python -m sync.protocol.schema_docs --write"
     for type_ in PROTOCOL.types:
         assert f"### {type_}" in doc
 

@@ -1,17 +1,19 @@
 """docs/protocol.md's envelope and event-type sections, rendered from the schema files (docs/schemas/).
 
-The part between the two markers is generated: ``python -m sync.protocol.schemas --write``
+The part between the two markers is generated: ``python -m sync.protocol.schema_docs --write``
 rewrites it, and ``tests/test_protocol_schemas.py`` fails when it differs from the schemas.
 """
 
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 from typing import Any
 
-from sync.protocol.schemas import Protocol
+from sync.protocol.schemas import Protocol, load
 
-BEGIN = "<!-- generated from docs/schemas by python -m sync.protocol.schemas --write: do not edit below -->"
+BEGIN = "<!-- generated from docs/schemas by python -m sync.protocol.schema_docs --write: do not edit below -->"
 END = "<!-- end of generated part -->"
 
 
@@ -98,3 +100,24 @@ def _rule(schema: dict[str, Any]) -> str:
         if word in schema:
             parts.append(f"at most {schema[word]} {what}")
     return "; ".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sync.protocol.schema_docs [--write | --check]``: render the schema section of docs/protocol.md."""
+    args = argv if argv is not None else sys.argv[1:]
+    doc = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
+    text = doc.read_text(encoding="utf-8")
+    fresh = render_into(text, load())
+    if "--write" in args:
+        doc.write_text(fresh, encoding="utf-8")
+        print(f"wrote {doc}")
+        return 0
+    if fresh != text:
+        print(f"{doc} is out of date: run python -m sync.protocol.schema_docs --write", file=sys.stderr)
+        return 1
+    print(f"{doc} is up to date ({len(load().events)} event types)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

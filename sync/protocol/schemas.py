@@ -3,7 +3,7 @@
 The schema files are the one definition of what a device may send: the hub loads them at start
 and refuses an event whose type has no schema (``unknown_type``) or whose body breaks its type's
 schema (``invalid_body``); docs/protocol.md is rendered from the same files
-(``python -m sync.protocol.schemas --write``). A third-party device can validate its own messages
+(``python -m sync.protocol.schema_docs --write``). A third-party device can validate its own messages
 with any JSON Schema (2020-12) validator against the same files.
 
 jsonschema takes about 40 µs per body, twice the hub's whole per-event budget in a backlog, so
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -226,26 +225,3 @@ def _emit(schema: Any, v: str, depth: int, lines: list[str], env: dict[str, Any]
                 if len(lines) == before:
                     lines.append(f"{pad}        pass")
         lines.append(f"{pad}    pass")
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m sync.protocol.schemas [--write | --check]``: render the schema section of docs/protocol.md."""
-    from sync.protocol.schema_docs import render_into
-
-    args = argv if argv is not None else sys.argv[1:]
-    doc = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
-    text = doc.read_text(encoding="utf-8")
-    fresh = render_into(text, load())
-    if "--write" in args:
-        doc.write_text(fresh, encoding="utf-8")
-        print(f"wrote {doc}")
-        return 0
-    if fresh != text:
-        print(f"{doc} is out of date: run python -m sync.protocol.schemas --write", file=sys.stderr)
-        return 1
-    print(f"{doc} is up to date ({len(load().events)} event types)")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -13,17 +13,15 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlite_utils
+import uuid6
 from sqlite_utils.db import Table
 
 from sync.errors import CorruptDatabase, StoreError
-
-if TYPE_CHECKING:
-    from sync.protocol.envelope import Envelope
-
-Migration = Callable[[sqlite_utils.Database], None]
+from sync.protocol.envelope import Envelope, compact_json, utc_now
+from sync.store.schema import BUILTIN, Migration
 
 
 def store_error(exc: BaseException, path: Path | str, doing: str) -> StoreError:
@@ -81,11 +79,27 @@ class Transaction:
         return self.db.conn.executemany(f"INSERT INTO [{table}] ({names}) VALUES ({marks})",
                                         [[row[c] for c in columns] for row in rows]).rowcount
 
-    def outbox(self, type: str, body: dict[str, Any]) -> Envelope:
-        """Record an event for the hub in this same transaction (see :class:`sync.store.Outbox`)."""
-        from sync.store.outbox import Outbox
+    def next_seq(self, stream: str) -> int:
+        """Take the next number of ``stream`` (table ``sequences``) inside this transaction: it moves with
+        the transaction, so a rolled-back change takes its number with it and no number is given twice."""
+        row = self.execute("INSERT INTO sequences (stream, last_seq) VALUES (?, 1) ON CONFLICT(stream) "
+                           "DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq", [stream]).fetchone()
+        return int(row[0])
 
-        return Outbox.record(self, type, body)
+    def outbox(self, type: str, body: dict[str, Any]) -> Envelope:
+        """Record an event for the hub in this same transaction: it commits or rolls back with the change
+        that caused it (:class:`sync.store.Outbox` reads and sends them)."""
+        store = self.store
+        try:
+            text = compact_json(body)
+        except (TypeError, ValueError) as exc:
+            raise StoreError(f"body of {type} event is not JSON-serialisable: {exc}", where=str(store.path)) from None
+        envelope = Envelope(str(uuid6.uuid7()), store.device_id, self.next_seq(store.device_id), utc_now(), type,
+                            body)
+        envelope.encode()  # refuse now what the hub would quarantine for size or shape
+        self.execute("INSERT INTO outbox (seq, event_id, type, body, occurred_at) VALUES (?, ?, ?, ?, ?)",
+                     [envelope.seq, envelope.event_id, type, text, envelope.occurred_at])
+        return envelope
 
 
 class Store:
@@ -131,8 +145,6 @@ class Store:
             raise store_error(exc, self.path, "opening") from None
         if read_only:
             return
-        from sync.store.schema import BUILTIN
-
         for component, migrations in BUILTIN.get(kind, {}).items():
             self.migrate(component, migrations)
 

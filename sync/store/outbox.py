@@ -14,10 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import uuid6
-
 from sync.errors import StoreError
-from sync.protocol.envelope import Ack, Envelope, compact_json, encode_stored, utc_now
+from sync.protocol.envelope import Ack, Envelope, encode_stored, utc_now
 from sync.store.database import Store, Transaction, store_error
 
 
@@ -58,13 +56,6 @@ class DeadLetter:
 _PLAIN_OK = Ack("", 0)
 
 
-def next_seq(tx: Transaction, stream: str) -> int:
-    """Take the next number of ``stream`` inside the caller's transaction."""
-    row = tx.execute("INSERT INTO sequences (stream, last_seq) VALUES (?, 1) ON CONFLICT(stream) "
-                     "DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq", [stream]).fetchone()
-    return int(row[0])
-
-
 class Outbox:
     """Reads and writes of the ``outbox`` table; :meth:`record` is the one way to emit an event."""
 
@@ -73,17 +64,8 @@ class Outbox:
         """Append an event; inside ``tx`` it commits or rolls back with the caller's change."""
         if isinstance(tx, Store):
             with tx.transaction(f"recording {type}") as inner:
-                return Outbox.record(inner, type, body)
-        store = tx.store
-        try:
-            text = compact_json(body)
-        except (TypeError, ValueError) as exc:
-            raise StoreError(f"body of {type} event is not JSON-serialisable: {exc}", where=str(store.path)) from None
-        envelope = Envelope(str(uuid6.uuid7()), store.device_id, next_seq(tx, store.device_id), utc_now(), type, body)
-        envelope.encode()  # refuse now what the hub would quarantine for size or shape
-        tx.execute("INSERT INTO outbox (seq, event_id, type, body, occurred_at) VALUES (?, ?, ?, ?, ?)",
-                   [envelope.seq, envelope.event_id, type, text, envelope.occurred_at])
-        return envelope
+                return inner.outbox(type, body)
+        return tx.outbox(type, body)
 
     def __init__(self, store: Store) -> None:
         self.store = store

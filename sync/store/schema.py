@@ -5,9 +5,12 @@ Append a function to change a schema; never edit or reorder one that has shipped
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlite_utils
 
-from sync.store.database import Migration
+Migration = Callable[[sqlite_utils.Database], None]
+"""One schema step of a component: run once, in order, recorded in ``schema_versions``."""
 
 
 def _outbox_1(db: sqlite_utils.Database) -> None:
