@@ -16,8 +16,8 @@ from kiosk.events import MemorySink
 from kiosk.flow import KioskModel, Screen
 from sync.catalog import load_catalog
 from sync.errors import ProtocolError
-from sync.hub import insights
 from sync.hub.insights import FeedbackThresholds, check_body, feedback_warnings, insight_report
+from sync.hub.insights import __main__ as insights_cli
 from sync.hub.service import HubConfig, HubService
 from tests.test_hub_core import SMALL, released_catalog
 from tests.test_hub_service import Edge
@@ -168,14 +168,14 @@ def test_insights_cli_prints_the_report_and_names_a_missing_database(
     events, (_, _, b, b_opt) = kiosk_sessions()
     for t, body in events:
         kiosk.ack(kiosk.send(t, body))
-    assert insights.main(["--db", str(tmp_path / "hub.db")]) == 0
+    assert insights_cli.main(["--db", str(tmp_path / "hub.db")]) == 0
     text = capsys.readouterr().out
     assert "Sessions: 3" in text and f"3 × BIKE {b}={b_opt}" in text
-    assert insights.main(["--db", str(tmp_path / "hub.db"), "--json"]) == 0
+    assert insights_cli.main(["--db", str(tmp_path / "hub.db"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["funnel"]["outcomes"] == {"placed": 1, "abandoned": 2}
-    assert insights.main(["--db", str(tmp_path / "nowhere.db")]) == 2
+    assert insights_cli.main(["--db", str(tmp_path / "nowhere.db")]) == 2
     err = capsys.readouterr().err
     assert "no hub database" in err and "nowhere.db" in err
     assert not (tmp_path / "nowhere.db").exists()
-    assert insights.main(["--db", str(tmp_path / "hub.db"), "--since", "last tuesday"]) == 2
+    assert insights_cli.main(["--db", str(tmp_path / "hub.db"), "--since", "last tuesday"]) == 2
     assert "--since" in capsys.readouterr().err

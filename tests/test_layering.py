@@ -48,3 +48,97 @@ def test_importing_every_sync_module_loads_no_pyside6() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def module_imports(root: Path, packages: tuple[str, ...]) -> dict[str, set[str]]:
+    """Each module of ``packages`` under ``root`` -> the modules of those packages it imports, at the top or
+    inside a function alike (an import moved into a function still makes a cycle); imports under
+    ``if TYPE_CHECKING:`` are left out: they never run."""
+    paths: dict[str, Path] = {}
+    for package in packages:
+        for path in (root / package).rglob("*.py"):
+            name = ".".join(path.relative_to(root).with_suffix("").parts)
+            paths[name.removesuffix(".__init__")] = path
+
+    def owner(name: str) -> str | None:
+        while name and name not in paths:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    def walk(node: ast.AST, found: set[str]) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                for other in child.orelse:
+                    walk(other, found)
+                continue
+            if isinstance(child, ast.Import):
+                found.update(m for alias in child.names if (m := owner(alias.name)))
+            elif isinstance(child, ast.ImportFrom) and child.level == 0 and child.module:
+                for alias in child.names:
+                    full = f"{child.module}.{alias.name}"
+                    module = full if full in paths else owner(child.module)
+                    if module:
+                        found.add(module)
+            walk(child, found)
+
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        found: set[str] = set()
+        walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)), found)
+        graph[name] = found - {name}
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Groups of modules that reach each other through imports (strongly connected, more than one)."""
+    order: list[str] = []
+    seen: set[str] = set()
+    for start in graph:  # first pass: finishing order, iteratively (no recursion limit on deep graphs)
+        if start in seen:
+            continue
+        seen.add(start)
+        stack = [(start, iter(sorted(graph[start])))]
+        while stack:
+            node, edges = stack[-1]
+            nxt = next((e for e in edges if e not in seen), None)
+            if nxt is None:
+                order.append(node)
+                stack.pop()
+            else:
+                seen.add(nxt)
+                stack.append((nxt, iter(sorted(graph[nxt]))))
+    reverse: dict[str, set[str]] = {name: set() for name in graph}
+    for name, deps in graph.items():
+        for dep in deps:
+            reverse[dep].add(name)
+    groups, placed = [], set()
+    for start in reversed(order):  # second pass on the reversed graph: one group per tree
+        if start in placed:
+            continue
+        group, todo = [], [start]
+        placed.add(start)
+        while todo:
+            node = todo.pop()
+            group.append(node)
+            for other in reverse[node] - placed:
+                placed.add(other)
+                todo.append(other)
+        if len(group) > 1:
+            groups.append(sorted(group))
+    return groups
+
+
+def test_no_module_imports_itself_back_not_even_inside_a_function() -> None:
+    assert import_cycles(module_imports(REPO, ("sync", "kiosk", "terminal"))) == []
+
+
+def test_the_cycle_check_finds_a_cycle_hidden_inside_a_function(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "a.py").write_text("from pkg.b import thing\n", encoding="utf-8")
+    (package / "b.py").write_text("def thing():\n    from pkg import a\n    return a\n", encoding="utf-8")
+    (package / "c.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import d\n",
+                                  encoding="utf-8")
+    (package / "d.py").write_text("import pkg.c\n", encoding="utf-8")
+    assert import_cycles(module_imports(tmp_path, ("pkg",))) == [["pkg.a", "pkg.b"]]

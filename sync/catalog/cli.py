@@ -12,18 +12,13 @@ from sync import logs
 from sync.catalog.diff import change_dict, diff_snapshots
 from sync.catalog.explore import explore_problem_folder, explore_product, is_renault_folder, parse_choices
 from sync.catalog.loader import inspect_catalog, load_catalog
-from sync.catalog.store import ROLES, CatalogStore
+from sync.catalog.store import ROLES, CatalogStore, catalog_database
 from sync.errors import FloorLinkError
+from sync.settings import load
 
 
 def default_db() -> Path:
-    from sync.settings import load
-
-    settings = load()
-    configured = settings.get("catalog.database")
-    if configured:
-        return Path(configured).expanduser()
-    return Path(settings.get("node.data_dir")).expanduser() / "catalog.db"
+    return catalog_database(load())
 
 
 def _store(args: argparse.Namespace) -> CatalogStore:

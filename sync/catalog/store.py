@@ -28,6 +28,7 @@ from sync.catalog.snapshot import (
     shown_images,
 )
 from sync.errors import CatalogError
+from sync.settings import Settings
 
 STATES = ("draft", "engineering_approved", "marketing_approved", "finance_approved", "released")
 ROLES = ("engineering", "marketing", "finance", "release")
@@ -38,6 +39,14 @@ TRANSITIONS: dict[str, tuple[str, str]] = {
     "marketing_approved": ("finance_approved", "finance"),
     "finance_approved": ("released", "release"),
 }
+
+
+def catalog_database(settings: Settings, override: str | None = None) -> Path:
+    """The catalog revision database: ``override``, else catalog.database, else {node.data_dir}/catalog.db
+    (the hub, its tools and the catalog CLI find the same file)."""
+    data_dir = Path(settings.get("node.data_dir")).expanduser()
+    return Path(override or settings.get("catalog.database") or data_dir / "catalog.db").expanduser()
+
 
 _TRIGGERS = """
 CREATE TRIGGER IF NOT EXISTS revisions_released_no_update BEFORE UPDATE ON revisions

@@ -18,8 +18,11 @@ from zoneinfo import ZoneInfo
 
 from sync import logs
 from sync import settings as settings_module
+from sync.catalog.store import catalog_database
 from sync.errors import FloorLinkError
+from sync.hub import enroll
 from sync.hub.demand import DemandOptions
+from sync.hub.locations import hub_database
 from sync.hub.service import HubConfig, HubService
 
 
@@ -39,27 +42,13 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def demand_options(settings: settings_module.Settings) -> DemandOptions:
-    """The demand forecast's figures from the settings: the hub and ``python -m sync.hub.insights demand`` share them."""
-    return DemandOptions(session_weight=settings.get("hub.demand_session_weight"),
-                         notice_days=settings.get("hub.demand_notice_days"),
-                         capacity_threshold=settings.get("hub.demand_capacity_threshold"))
-
-
-def hub_database(settings: settings_module.Settings, override: str | None = None) -> Path:
-    """The hub database: ``override``, else hub.database, else {node.data_dir}/hub.db."""
-    data_dir = Path(settings.get("node.data_dir")).expanduser()
-    return Path(override or settings.get("hub.database") or data_dir / "hub.db").expanduser()
-
-
 def config_from(settings: settings_module.Settings, args: argparse.Namespace) -> HubConfig:
-    data_dir = Path(settings.get("node.data_dir")).expanduser()
     zone = ZoneInfo(settings.get("node.time_zone"))  # checked when the settings load
     api_port = args.api_port if args.api_port is not None else settings.get("hub.api_port")
     notify = settings.get("hub.notify_config")
     return HubConfig(
         db=hub_database(settings, args.db),
-        catalog_db=Path(args.catalog_db or settings.get("catalog.database") or data_dir / "catalog.db").expanduser(),
+        catalog_db=catalog_database(settings, args.catalog_db),
         site=settings.get("node.site"), host=settings.get("mqtt.host"), port=settings.get("mqtt.port"),
         client_id=args.client_id, devices=[*settings.get("hub.devices"), *args.device],
         register_unknown_devices=args.allow_unknown_devices or settings.get("hub.allow_unknown_devices"),
@@ -68,7 +57,7 @@ def config_from(settings: settings_module.Settings, args: argparse.Namespace) ->
         api_max_days=settings.get("hub.api_max_days"), api_report_workers=settings.get("hub.api_report_workers"),
         notify_config=Path(notify).expanduser() if notify else None, zone=zone,
         tick_seconds=settings.get("hub.tick_seconds"), silent_station_s=settings.get("hub.silent_station_s"),
-        demand=demand_options(settings), demand_every_s=settings.get("hub.demand_every_s"),
+        demand=DemandOptions.from_settings(settings), demand_every_s=settings.get("hub.demand_every_s"),
         link_options={"username": settings.get("mqtt.username"), "password": settings.get("mqtt.password"),
                       "tls": settings.get("mqtt.tls"), "ca_file": settings.get("mqtt.ca_file")},
     )
@@ -77,9 +66,7 @@ def config_from(settings: settings_module.Settings, args: argparse.Namespace) ->
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["enroll"]:  # python -m sync.hub enroll DEVICE ...: see sync/hub/enroll.py
-        from sync.hub.enroll import main as enroll
-
-        return enroll(argv[1:])
+        return enroll.main(argv[1:])
     args = parser().parse_args(argv)
     sys.setswitchinterval(0.0005)  # the MQTT and ingest threads hand over quickly: ack latency
     try:

@@ -25,7 +25,7 @@ from sync.catalog.store import CatalogStore
 from sync.configurator.engine import Engine
 from sync.configurator.product import resolve_bom
 from sync.errors import CatalogError, FloorLinkError, PlanningError, StationError
-from sync.hub import stock
+from sync.hub import kpis, stock
 from sync.hub.alerts import (
     AlertBook,
     Candidate,
@@ -48,8 +48,9 @@ from sync.hub.progress import OrderProgress, PlannedOp, order_progress, work_ord
 from sync.numbers import HUB_PREFIX, highest_numbers, is_order_number, order_number, work_order_number
 from sync.orders import PlacedOrder
 from sync.planning import Planner, StructureNode, from_catalog
+from sync.planning.estimate import capacity_snapshot
 from sync.station import rules
-from sync.station.calendar import WorkingTime
+from sync.station.calendar import WorkingTime, working_seconds
 from sync.station.stored import OPERATION_STATUS, WORK_ORDER_CANCELLED, WORK_ORDER_MESSAGE
 from sync.station.timing import EVENT_TYPES as OP_EVENT_TYPES
 from sync.station.timing import OpEvent, Status, derive
@@ -302,8 +303,6 @@ class HubCore:
     def capacity_snapshot(self, now: datetime) -> dict[str, Any]:
         """What kiosks estimate offline with: the planner's capacity and stock, read under the planning lock;
         plus the highest order number per kiosk prefix, so a reinstalled kiosk goes on from there."""
-        from sync.planning.estimate import capacity_snapshot
-
         numbers = highest_numbers(r["number"] for r in self.store.query("SELECT number FROM orders"))
         with self._lock:
             return {**capacity_snapshot(self.planner, now), "order_numbers": numbers}
@@ -1220,8 +1219,6 @@ def period_kpis(query: Query, calendars: Mapping[str, WorkingTime], product_of: 
     Each figure counts only what happened in the period: operations and orders completed in it
     (OEE, standard vs actual, on-time delivery, cycle time), units first inspected in it
     (first-pass yield), orders placed in it (profit contribution)."""
-    from sync.hub import kpis
-    from sync.station.calendar import working_seconds
 
     def inside(at: datetime | None) -> bool:
         return at is not None and since <= at < until

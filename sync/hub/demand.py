@@ -38,9 +38,12 @@ from typing import Any
 import numpy as np
 
 from sync.catalog.model import Product
+from sync.catalog.store import CatalogStore
 from sync.configurator.product import resolve_bom, resolve_routing
-from sync.errors import FloorLinkError
-from sync.hub import smoothing
+from sync.errors import CatalogError, FloorLinkError
+from sync.hub import smoothing, stock
+from sync.planning import from_catalog
+from sync.settings import Settings
 from sync.times import from_iso
 
 log = logging.getLogger(__name__)
@@ -67,6 +70,13 @@ class DemandOptions:
     """Make-to-stock suggestions: at most this many configurations..."""
     mts_min_share: float = 0.15
     """...each at least this share of its product's orders over the history window (and 3 orders)."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DemandOptions:
+        """The figures the settings give: the hub and ``python -m sync.hub.insights demand`` share them."""
+        return cls(session_weight=settings.get("hub.demand_session_weight"),
+                   notice_days=settings.get("hub.demand_notice_days"),
+                   capacity_threshold=settings.get("hub.demand_capacity_threshold"))
     season: int = 7
     min_history_days: int = 14
     """No purchasing warning from a series younger than this (first demand to today): too little to trend."""
@@ -305,8 +315,6 @@ def stock_positions(query: Query, products: Iterable[Product], zone: tzinfo) -> 
     """The one stock view demand sensing reads: per purchased item, on hand from the ledger (sync.hub.stock;
     the catalog's stock before the ledger has an opening), what unstarted work orders of open orders will
     take from it, open requisitions at their (confirmed) due day, and the catalog's safety stock and lead time."""
-    from sync.hub import stock
-
     items = {code: it for product in products for code, it in product.items.items() if it.kind == "purchased"}
     ledger = stock.on_hand(query)
     committed: dict[str, float] = defaultdict(float)
@@ -657,10 +665,6 @@ def hub_demand_report(query: Query, catalog_path: Any, now: datetime, zone: tzin
     """:func:`demand_report` over a hub database and its catalog revision database: the hub's tick, the API
     and the CLI all call this, so they count the same way. A configuration from a draft folder (revision 0)
     or an unknown revision is read against the product's latest released revision."""
-    from sync.catalog.store import CatalogStore
-    from sync.errors import CatalogError
-    from sync.planning import from_catalog
-
     catalog = CatalogStore(catalog_path)
     try:
         released = catalog.released_numbers()
@@ -697,52 +701,3 @@ def hub_demand_report(query: Query, catalog_path: Any, now: datetime, zone: tzin
         return demand_report(query, products, released, now, zone, options, offered)
     finally:
         catalog.close()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m sync.hub.insights demand``: print the demand report from the hub database."""
-    import argparse
-    import sys
-    from pathlib import Path
-    from zoneinfo import ZoneInfo
-
-    from sync import logs
-    from sync import settings as settings_module
-    from sync.errors import StoreError
-    from sync.hub.__main__ import demand_options, hub_database
-    from sync.hub.insights import _time
-    from sync.store import Store
-
-    parser = argparse.ArgumentParser(prog="python -m sync.hub.insights demand",
-                                     description="Demand per product, option and component, forecast, purchasing "
-                                                 "and capacity warnings, make-to-stock suggestions.")
-    parser.add_argument("--config", help="TOML settings file (else $FLOORLINK_CONFIG)")
-    parser.add_argument("--db", help="hub database (default: hub.database, else {node.data_dir}/hub.db)")
-    parser.add_argument("--catalog-db", help="catalog revision database (default: catalog.database, "
-                                             "else {node.data_dir}/catalog.db)")
-    parser.add_argument("--at", help="as of, ISO 8601 (default: now); UTC without a zone")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    logs.add_log_argument(parser)
-    args = parser.parse_args(argv)
-    try:
-        settings = settings_module.load(args.config)
-        logs.setup("insights", settings, level=args.log_level, file=False)
-        path = hub_database(settings, args.db)
-        data_dir = Path(settings.get("node.data_dir")).expanduser()
-        catalog_db = Path(args.catalog_db or settings.get("catalog.database") or data_dir / "catalog.db").expanduser()
-        for what, where in (("hub database", path), ("catalog revision database", catalog_db)):
-            if not where.is_file():
-                raise StoreError(f"no {what} here", where=str(where),
-                                 fix="pass --db and --catalog-db with the hub's databases (it creates them on its first start)")
-        now = _time(args.at, "--at") if args.at else datetime.now(UTC)
-        store = Store(path, device_id="insights", kind="hub")
-        try:
-            report = hub_demand_report(store.query, catalog_db, now, ZoneInfo(settings.get("node.time_zone")),
-                                       demand_options(settings))
-        finally:
-            store.close()
-    except FloorLinkError as exc:
-        print(f"insights demand: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else format_report(report))
-    return 0

@@ -22,10 +22,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sync import settings as settings_module
 from sync.broker.access import BrokerUser, acl_text, check_name
 from sync.errors import BrokerError, FloorLinkError, SettingsError
 from sync.hub import devices
+from sync.hub.ingest import register_device
+from sync.hub.locations import hub_database
 from sync.pairing import Pairing, ca_fingerprint
+from sync.store import Store
 
 DEFAULT_BROKER_DIR = Path("/etc/mosquitto/floorlink")
 DEFAULT_CA = Path("/etc/mosquitto/certs/ca.crt")
@@ -114,11 +118,6 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sync import settings as settings_module
-    from sync.hub.__main__ import hub_database
-    from sync.hub.ingest import register_device
-    from sync.store import Store
-
     args = parser().parse_args(argv)
     try:
         settings = settings_module.load(args.config)

@@ -10,17 +10,13 @@ every build against the catalog revision it sells and drops one that no longer f
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sync.errors import FloorLinkError, StoreError
 from sync.popular import POPULAR_MESSAGE, POPULAR_STREAM, check_popular, follow_popular, latest_popular
-from sync.store import Store
 
 __all__ = ["POPULAR_MESSAGE", "POPULAR_STREAM", "check_popular", "follow_popular", "latest_popular",
            "popular_builds"]
@@ -53,31 +49,3 @@ def popular_builds(query: Query, now: datetime, *, days: int = DAYS, top: int = 
                        for key, n in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:top]]
                 for code, found in sorted(counts.items())}
     return {"at": now.isoformat(), "days": days, "products": products}
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m sync.hub.insights popular``: the builds the hub sends kiosks now, as JSON."""
-    from sync import settings as settings_module
-    from sync.hub.__main__ import hub_database
-
-    parser = argparse.ArgumentParser(prog="python -m sync.hub.insights popular",
-                                     description="Each product's most-ordered configurations (kiosk popular builds).")
-    parser.add_argument("--config", help="TOML settings file (else $FLOORLINK_CONFIG)")
-    parser.add_argument("--db", help="hub database (default: hub.database, else {node.data_dir}/hub.db)")
-    parser.add_argument("--days", type=int, default=DAYS, help=f"orders of the last DAYS days (default {DAYS})")
-    args = parser.parse_args(argv)
-    try:
-        path = hub_database(settings_module.load(args.config), args.db)
-        if not path.is_file():
-            raise StoreError("no hub database here", where=str(path),
-                             fix="pass --db with the hub's database (the hub creates it on its first start)")
-        store = Store(path, device_id="insights", kind="hub")
-        try:
-            body = popular_builds(store.query, datetime.now(UTC), days=args.days)
-        finally:
-            store.close()
-    except FloorLinkError as exc:
-        print(f"popular: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(body, ensure_ascii=False, indent=2))
-    return 0

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
@@ -26,15 +27,17 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from sync.catalog.model import Product
 from sync.errors import FloorLinkError
-
-if TYPE_CHECKING:
-    from sync.catalog.model import Product
-    from sync.hub.core import HubCore
-    from sync.hub.demand import DemandOptions, Query
-    from sync.station.calendar import WorkingTime
+from sync.hub import kpis
+from sync.hub.core import HubCore, period_kpis, progress_of, released_product
+from sync.hub.demand import DemandOptions, Query, hub_demand_report
+from sync.hub.insights import insight_report, stored_rows
+from sync.hub.progress import order_json, work_in_progress, work_order_json
+from sync.station.calendar import WorkingTime
+from sync.store.database import Store
 
 log = logging.getLogger(__name__)
 
@@ -76,58 +79,38 @@ class Source:
 
 # ---------------------------------------------------------------------- the reports (run in either place)
 def _kpis(src: Source, since: datetime, until: datetime) -> dict[str, Any]:
-    from sync.hub.core import period_kpis
-
     return period_kpis(src.query, src.context.calendars, src.product_of, since, until)
 
 
 def _oee_csv(src: Source, since: datetime, until: datetime) -> str:
-    from sync.hub import kpis
-
     return kpis.export(_kpis(src, since, until)["oee"], "csv")
 
 
 def _insights(src: Source, since: datetime, until: datetime) -> dict[str, Any]:
-    from sync.hub.insights import insight_report, stored_rows
-
     return insight_report(stored_rows(src.query, since), since, until)
 
 
 def _demand(src: Source, now: datetime) -> dict[str, Any]:
-    from sync.hub.demand import hub_demand_report
-
     return hub_demand_report(src.query, src.catalog_db, now, src.context.zone, src.context.demand)
 
 
 def _orders(src: Source, now: datetime) -> list[dict[str, Any]]:
-    from sync.hub.core import progress_of
-    from sync.hub.progress import order_json
-
     rows = [order_json(o) for o in progress_of(src.query, src.context.calendars, now)]
     rows.sort(key=lambda o: (not o["late"], o["promise"] or ""))
     return rows
 
 
 def _order(src: Source, now: datetime, order_id: str) -> dict[str, Any] | None:
-    from sync.hub.core import progress_of
-    from sync.hub.progress import order_json
-
     found = progress_of(src.query, src.context.calendars, now, [order_id])
     return order_json(found[0], detail=True) if found else None
 
 
 def _work_orders(src: Source, now: datetime, status: str | None) -> list[dict[str, Any]]:
-    from sync.hub.core import progress_of
-    from sync.hub.progress import work_order_json
-
     return [work_order_json(wo, o.number) for o in progress_of(src.query, src.context.calendars, now)
             for wo in o.work_orders if status is None or wo.status == status]
 
 
 def _wip(src: Source, now: datetime) -> dict[str, dict[str, int]]:
-    from sync.hub.core import progress_of
-    from sync.hub.progress import work_in_progress
-
     return work_in_progress(wo for o in progress_of(src.query, src.context.calendars, now) for wo in o.work_orders)
 
 
@@ -146,17 +129,11 @@ def _open(db: Path, catalog_db: Path) -> None:
     """Pool initializer: the worker's own read-only connection to the hub database. Ctrl+C in the hub's
     terminal reaches the worker too: it is ignored here, the hub stops its workers itself (ReportPool.close)."""
     global _worker
-    import signal
-
-    from sync.store.database import Store
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker = (Store(db, device_id="hub-reports", kind="", read_only=True), catalog_db, {})
 
 
 def _compute(name: str, context: Context, args: dict[str, Any]) -> Any:
-    from sync.hub.core import released_product
-
     if _worker is None:
         raise RuntimeError("the report worker was not initialised")
     store, catalog_db, products = _worker

@@ -19,15 +19,18 @@ from typing import Any
 
 import uuid6
 
+from sync.catalog.distribution import FILE, revision_messages
 from sync.catalog.store import CatalogStore
 from sync.errors import CorruptDatabase, FloorLinkError
 from sync.hub.alerts import Candidate
 from sync.hub.api import ApiServer, create_app
 from sync.hub.core import HubCore, HubOptions
+from sync.hub.dashboard_feed import centre_bodies, kpi_trend, orders_body
 from sync.hub.demand import DemandOptions
 from sync.hub.devices import parse_device
 from sync.hub.ingest import Ingest, register_device
 from sync.hub.notify import Notifier, NotifyConfig, load_config
+from sync.hub.popular import POPULAR_MESSAGE, POPULAR_STREAM, popular_builds
 from sync.hub.reports_pool import ReportPool
 from sync.planning.estimate import CAPACITY_MESSAGE, CAPACITY_STREAM
 from sync.protocol import schemas, topics
@@ -187,8 +190,6 @@ class HubService:
         """Send every released revision not sent yet, retained on ``catalog/{product}`` (sync.catalog.distribution;
         the pictures it shows first, each once whichever revisions show it; a large revision as pages, then its
         manifest)."""
-        from sync.catalog.distribution import FILE, revision_messages
-
         catalog = CatalogStore(self.config.catalog_db)  # a fresh connection: the catalog file is edited elsewhere
         try:
             # numbers first: a snapshot is read (and parsed) only for a revision not sent yet
@@ -318,8 +319,6 @@ class HubService:
             state.last_ok_at = time.time()
 
     def _publish_capacity(self, now: datetime) -> None:
-        from sync.hub.popular import POPULAR_MESSAGE, POPULAR_STREAM, popular_builds
-
         builds = popular_builds(self.store.query, now)
         with self.store.transaction("publishing capacity") as tx:
             self._write_capacity(tx, now)
@@ -393,8 +392,6 @@ class HubService:
 
     def publish_snapshot(self, now: datetime, *, with_kpis: bool = False) -> None:
         """Retained dashboard state: orders, alerts, load and KPIs, and one board per work centre."""
-        from sync.hub.dashboard_feed import centre_bodies, kpi_trend, orders_body
-
         progress = self.core.orders_progress(now, self.core.board_order_ids(now))
         if with_kpis or self._kpis is None:
             self._kpis = kpi_trend(self.core, progress, now)

@@ -3,14 +3,14 @@
 A purchasing warning: the item's projected stock for eight weeks against its safety stock, with the day
 to order by and the day it runs short marked. A capacity warning: the work centre's load per week against
 full capacity. Under either, the weekly demand of the option behind it, weeks seen and forecast. Same
-look as the KPI charts (widgets.chart_view: large fonts, colours of look.SERIES on white).
+look as the KPI charts (charts.chart_view: large fonts, colours of look.SERIES on white).
 """
 
 from __future__ import annotations
 
 from terminal.dashboard import look
+from terminal.dashboard.charts import axis_font, chart_font, chart_view, fit
 from terminal.dashboard.model import DashboardModel, DemandPlot, OptionTrend, axis_decimals
-from terminal.dashboard.widgets import axis_font, chart_font, chart_view, fit
 from terminal.qt import (
     QCategoryAxis,
     QChart,

@@ -16,7 +16,9 @@ from typing import Any
 
 from terminal.dashboard import look
 from terminal.dashboard.alert_text import alert_text
+from terminal.dashboard.charts import axis_font, chart_view, fit
 from terminal.dashboard.core import DashboardCore
+from terminal.dashboard.demand import DemandDialog
 from terminal.dashboard.model import (
     STATUS_ORDER,
     DashboardModel,
@@ -35,13 +37,11 @@ from terminal.qt import (
     QBarCategoryAxis,
     QBarSet,
     QChart,
-    QChartView,
     QCloseEvent,
     QColor,
     QComboBox,
     QDialog,
     QEvent,
-    QFont,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -449,31 +449,6 @@ class StationBoardPanel(QWidget):
         self.rows.set_rows(list(chosen.operations) if chosen else [])
 
 
-def chart_font(pixels: int, bold: bool = False) -> QFont:
-    font = QFont()
-    font.setPixelSize(pixels)
-    font.setBold(bold)
-    return font
-
-
-def chart_view(chart: QChart) -> QChartView:
-    """A chart read from a few metres: 24 px title, 20 px legend below the plot (a legend beside it
-    is squeezed and elides the series names)."""
-    chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
-    chart.setTitleFont(chart_font(24, bold=True))
-    chart.legend().setFont(chart_font(20))
-    chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-    view = QChartView(chart)
-    view.setRenderHint(QPainter.RenderHint.Antialiasing)
-    view.setMinimumHeight(300)
-    return view
-
-
-def axis_font(*axes: QBarCategoryAxis | QValueAxis) -> None:
-    for axis in axes:
-        axis.setLabelsFont(chart_font(20))
-
-
 class LoadPanel(QWidget):
     """Planned hours against capacity per work centre, today and this week: horizontal bars, so each
     centre's code sits whole on the left axis however many centres there are (below narrow vertical
@@ -578,8 +553,6 @@ class AlertsPanel(QWidget):
 
     def show_chart(self, alert_id: int) -> QDialog:
         """A demand warning's projected stock (or load) and its option's trend, over the whole window."""
-        from terminal.dashboard.demand import DemandDialog  # it draws with this module's chart helpers
-
         self.chart_dialog = DemandDialog(self.model, alert_id, self)
         self.chart_dialog.show()
         return self.chart_dialog
@@ -758,16 +731,6 @@ class DrillDown(QDialog):
     def _wo_status(ops: Sequence[OperationRow]) -> str:
         done = sum(op.status == "done" for op in ops)
         return tr("{done}/{total} operations done").format(done=done, total=len(ops))
-
-
-def fit(dialog: QDialog, parent: QWidget | None) -> None:
-    """Lay ``dialog`` over its parent window, or over the screen it opens on: never past an edge."""
-    window = parent.window() if parent is not None else None
-    if window is not None and window.isVisible():
-        dialog.setGeometry(window.geometry())
-    else:
-        screen = dialog.screen() or QApplication.primaryScreen()
-        dialog.setGeometry(screen.availableGeometry())
 
 
 class WhoDialog(QDialog):

@@ -11,9 +11,7 @@ API, the CLI (``python -m sync.hub.insights``) and the feedback warnings count t
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from statistics import median
 from typing import Any
 
-from sync.errors import FloorLinkError, ProtocolError, SettingsError, StoreError
+from sync.errors import ProtocolError
 from sync.times import from_iso
 
 FUNNEL = "kiosk.funnel"
@@ -242,64 +240,3 @@ def format_report(report: Mapping[str, Any]) -> str:
     lines += [f"  {u['count']:>4} × {u['product']} {u['attribute']}={u['option']}"
               for u in report["unclear_options"]] or ["  none"]
     return "\n".join(lines)
-
-
-def _time(text: str, option: str) -> datetime:
-    try:
-        return from_iso(text)
-    except ValueError:
-        raise SettingsError(f"{option} {text!r} is not an ISO 8601 time", where="command line",
-                            fix="e.g. 2026-11-01 or 2026-11-01T08:00:00+08:00") from None
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m sync.hub.insights``: print the kiosk insight report from the hub database
-    (``python -m sync.hub.insights demand ...``: the demand report, sync.hub.demand)."""
-    args_in = sys.argv[1:] if argv is None else argv
-    if args_in[:1] == ["demand"]:
-        from sync.hub import demand
-
-        return demand.main(args_in[1:])
-    if args_in[:1] == ["popular"]:
-        from sync.hub import popular
-
-        return popular.main(args_in[1:])
-    from sync import logs
-    from sync import settings as settings_module
-    from sync.hub.__main__ import hub_database
-    from sync.store import Store
-
-    parser = argparse.ArgumentParser(prog="python -m sync.hub.insights",
-                                     description="Kiosk funnel, wished-for combinations and unclear options. "
-                                                 "The demand report: python -m sync.hub.insights demand --help")
-    parser.add_argument("--config", help="TOML settings file (else $FLOORLINK_CONFIG)")
-    parser.add_argument("--db", help="hub database (default: hub.database, else {node.data_dir}/hub.db)")
-    parser.add_argument("--since", help="start, ISO 8601 (default: 30 days before --until); UTC without a zone")
-    parser.add_argument("--until", help="end, ISO 8601 (default: now); UTC without a zone")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    logs.add_log_argument(parser)
-    args = parser.parse_args(args_in)
-    try:
-        settings = settings_module.load(args.config)
-        logs.setup("insights", settings, level=args.log_level, file=False)
-        path = hub_database(settings, args.db)
-        if not path.is_file():
-            raise StoreError("no hub database here", where=str(path),
-                             fix="pass --db with the hub's database (the hub creates it on its first start)")
-        until = _time(args.until, "--until") if args.until else datetime.now(UTC)
-        since = _time(args.since, "--since") if args.since else until - timedelta(days=30)
-        store = Store(path, device_id="insights", kind="hub")
-        try:
-            rows = stored_rows(store.query, since)
-        finally:
-            store.close()
-    except FloorLinkError as exc:
-        print(f"insights: {exc}", file=sys.stderr)
-        return 2
-    report = insight_report(rows, since, until)
-    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else format_report(report))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
