@@ -61,6 +61,31 @@ def test_orders_list_and_detail_show_progress_from_the_events(api: tuple[str, Hu
     assert get(f"{base}/orders/NOPE").status_code == 404
 
 
+def test_orders_are_listed_with_what_was_ordered_and_filtered_by_placing_time_status_and_lateness(
+        api: tuple[str, Hub]) -> None:
+    """An ERP polls ``?since=`` for new orders (the list held every order ever placed, each derived again)."""
+    base, hub = api
+    hub.order("O3", now=MONDAY_8 + timedelta(minutes=30), colour="red")
+    every = {o["id"]: o for o in get(f"{base}/orders").json()}
+    assert set(every) == {"O1", "O2", "O3"}
+    o1 = every["O1"]
+    assert (o1["product"], o1["quantity"], o1["placed_at"]) == ("BIKE", 1, MONDAY_8.isoformat())
+    assert o1["first_promise"] == o1["promise"], "nothing moved the kiosk's date yet"
+    since = (MONDAY_8 + timedelta(minutes=10)).isoformat().replace("+", "%2B")
+    assert [o["id"] for o in get(f"{base}/orders?since={since}").json()] == ["O3"]
+    assert [o["id"] for o in get(f"{base}/orders?status=in_progress").json()] == ["O1"]
+    assert {o["id"] for o in get(f"{base}/orders?status=planned&since={since}").json()} == {"O3"}
+    assert get(f"{base}/orders?late=true").json() == []
+    assert {o["id"] for o in get(f"{base}/orders?late=false").json()} == {"O1", "O2", "O3"}
+    for query, problem in (("status=queued", "status must be one of planned, in_progress, done, ready, cancelled"),
+                           ("late=yes", "late must be true or false"),
+                           ("since=2026-11-23T08:00:00", "since needs a time zone"),
+                           ("since=last%20monday", "since must be an ISO 8601 time"),
+                           ("since=1999-12-31T00:00:00%2B00:00", "since must lie between")):
+        refused = get(f"{base}/orders?{query}")
+        assert refused.status_code == 400 and problem in refused.json()["error"], (query, refused.text)
+
+
 def test_work_orders_wip_and_alerts(api: tuple[str, Hub]) -> None:
     base, _ = api
     assert all(w["status"] == "queued" for w in get(f"{base}/work-orders?status=queued").json())

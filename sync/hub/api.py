@@ -25,7 +25,7 @@ from waitress.server import create_server
 from sync.errors import FloorLinkError
 from sync.hub import stock
 from sync.hub.core import HubCore, alert_body
-from sync.hub.progress import WORK_ORDER_STATUSES
+from sync.hub.progress import ORDER_STATUSES, WORK_ORDER_STATUSES
 from sync.hub.reports_pool import ReportPool, ReportUnavailable
 from sync.hub.stock import StockError
 from sync.hub.travelers import traveler_pdf
@@ -84,12 +84,39 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
             response.headers["Retry-After"] = str(exc.retry_after)
             return response
 
+    def moment(name: str) -> datetime | Response | None:
+        """The query argument ``name`` as a time with a zone between OLDEST and NEWEST; None when not given,
+        a 400 answer naming it when wrong."""
+        if name not in request.args:
+            return None
+        try:
+            at = datetime.fromisoformat(request.args[name])
+        except ValueError as exc:
+            return error(400, f"{name} must be an ISO 8601 time: {exc}")
+        if at.tzinfo is None:
+            return error(400, f"{name} needs a time zone, e.g. 2026-11-23T00:00:00+08:00")
+        if not OLDEST <= at <= NEWEST:
+            return error(400, f"{name} must lie between {OLDEST.date()} and {NEWEST.date()}")
+        return at
+
     def answer(result: Any) -> Response:
         return result if isinstance(result, Response) else jsonify(result)
 
     @app.get("/api/v1/orders")
     def orders() -> Response:
-        return answer(report("orders", now=now()))
+        """``since`` (ISO 8601 with a zone): orders placed from then on; ``status``: one of ORDER_STATUSES;
+        ``late``: true or false. An ERP polls with ``since`` for what is new."""
+        since = moment("since")
+        if isinstance(since, Response):
+            return since
+        status = request.args.get("status")
+        if status is not None and status not in ORDER_STATUSES:
+            return error(400, f"status must be one of {', '.join(ORDER_STATUSES)}, not {status!r}")
+        late_text = request.args.get("late")
+        if late_text is not None and late_text not in ("true", "false"):
+            return error(400, f"late must be true or false, not {late_text!r}")
+        late = None if late_text is None else late_text == "true"
+        return answer(report("orders", now=now(), since=since, status=status, late=late))
 
     @app.get("/api/v1/orders/<key>")
     def order(key: str) -> Response:
@@ -122,12 +149,9 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
     def purchase_orders() -> Response:
         """Purchase requisitions due from ``since`` on (default: a week ago), one entry per supplier and due
         date: what a buyer sends and chases."""
-        try:
-            at = datetime.fromisoformat(request.args["since"]) if "since" in request.args else now() - timedelta(days=7)
-        except ValueError as exc:
-            return error(400, f"since must be an ISO 8601 time: {exc}")
-        if at.tzinfo is None:
-            return error(400, "since needs a time zone, e.g. 2026-11-23T00:00:00+08:00")
+        at = moment("since") or now() - timedelta(days=7)
+        if isinstance(at, Response):
+            return at
         grouped: dict[tuple[str, str], dict[str, float]] = {}
         for row in core.reads.query("SELECT supplier, due_date, item, qty FROM requisitions WHERE kind = 'purchase' "
                                     "AND status != 'cancelled'"):
@@ -154,15 +178,12 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
         return jsonify([alert_body(row) for row in rows])  # as the dashboards get them: data an object
 
     def period() -> tuple[datetime, datetime] | Response:
-        try:
-            until = datetime.fromisoformat(request.args["until"]) if "until" in request.args else now()
-            since = datetime.fromisoformat(request.args["since"]) if "since" in request.args else until - timedelta(days=7)
-        except ValueError as exc:
-            return error(400, f"since/until must be ISO 8601 times: {exc}")
-        if since.tzinfo is None or until.tzinfo is None:
-            return error(400, "since/until need a time zone, e.g. 2026-11-23T00:00:00+08:00")
-        if not (OLDEST <= since <= NEWEST and OLDEST <= until <= NEWEST):
-            return error(400, f"since/until must lie between {OLDEST.date()} and {NEWEST.date()}")
+        until = moment("until") or now()
+        if isinstance(until, Response):
+            return until
+        since = moment("since") or until - timedelta(days=7)
+        if isinstance(since, Response):
+            return since
         if since >= until:
             return error(400, "since must be before until")
         if until - since > timedelta(days=max_days):

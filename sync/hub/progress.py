@@ -71,12 +71,16 @@ class OrderProgress:
     late: bool
     work_orders: tuple[WorkOrderProgress, ...] = field(default=())
     number: str = ""  # the order's human number (sync.numbers); ``id`` is the internal UUID
+    product: str = ""
+    quantity: int = 0
+    placed_at: datetime | None = None
+    first_promise: datetime | None = None  # the kiosk's date: the on-time KPI judges by it
 
 
 #: every status a work order can have (the API refuses a filter on anything else), in the order of the work
 WORK_ORDER_STATUSES = ("queued", "running", "paused", "in_progress", "done")
-#: every status an order can have
-ORDER_STATUSES = ("queued", "in_progress", "done")
+#: every status an order can have (the API refuses a filter on anything else): ``ready`` ships from stock
+ORDER_STATUSES = ("planned", "in_progress", "done", "ready", "cancelled")
 
 
 def _status(statuses: Sequence[Status]) -> str:
@@ -173,6 +177,9 @@ def order_json(order: OrderProgress, detail: bool = False) -> dict[str, Any]:
         "id": order.id, "number": order.number, "status": order.status, "percent": order.percent, "late": order.late,
         "promise": order.promise.isoformat() if order.promise else None,
         "eta": order.eta.isoformat() if order.eta else None,
+        "product": order.product, "quantity": order.quantity,
+        "placed_at": order.placed_at.isoformat() if order.placed_at else None,
+        "first_promise": order.first_promise.isoformat() if order.first_promise else None,
     }
     if detail:
         data["work_orders"] = [work_order_json(wo, order.number) for wo in order.work_orders]

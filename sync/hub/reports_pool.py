@@ -38,6 +38,7 @@ from sync.hub.insights import insight_report, stored_rows
 from sync.hub.progress import order_json, work_in_progress, work_order_json
 from sync.station.calendar import WorkingTime
 from sync.store.database import Store
+from sync.times import from_iso
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +95,14 @@ def _demand(src: Source, now: datetime) -> dict[str, Any]:
     return hub_demand_report(src.query, src.catalog_db, now, src.context.zone, src.context.demand)
 
 
-def _orders(src: Source, now: datetime) -> list[dict[str, Any]]:
-    rows = [order_json(o) for o in progress_of(src.query, src.context.calendars, now)]
+def _orders(src: Source, now: datetime, since: datetime | None = None, status: str | None = None,
+            late: bool | None = None) -> list[dict[str, Any]]:
+    """Orders placed from ``since`` on (all without), of ``status``, late or not; late ones first. Only the
+    orders placed in the period are derived: an ERP polling for new orders does not re-derive the year."""
+    ids = None if since is None else [r["order_id"] for r in src.query("SELECT order_id, placed_at FROM orders")
+                                      if from_iso(r["placed_at"]) >= since]
+    rows = [order_json(o) for o in progress_of(src.query, src.context.calendars, now, ids)
+            if (status is None or o.status == status) and (late is None or o.late == late)]
     rows.sort(key=lambda o: (not o["late"], o["promise"] or ""))
     return rows
 
