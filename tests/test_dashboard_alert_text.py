@@ -131,3 +131,16 @@ def test_an_alert_without_a_sentence_or_with_other_data_shows_the_hubs_message_a
     old = AlertRow(3, "overrun", "warning", "WO/10", "from a hub that sends no data", "raised", NOW, "", ())
     assert alert_text(old, SHANGHAI) == "from a hub that sends no data"
     assert _facts("not json") == {} and _facts('{"a": 1}') == {"a": 1} and _facts([1]) == {}
+
+
+def test_an_alert_and_the_orders_tab_write_the_same_day_alike() -> None:
+    """The wall board wrote a promise as 12月9日 周三 and the alert about it as 12月9日（周三）."""
+    from terminal.dashboard.model import site_time
+
+    promise = datetime(2026, 12, 9, 15, 59, 59, tzinfo=UTC)  # 23:59:59 in Shanghai
+    for language, day in (("en", "Wed 09 Dec"), ("zh_CN", "12月9日（周三）")):
+        texts.use(language)
+        assert site_time(promise, SHANGHAI, clock=False) == day
+        assert site_time(promise, SHANGHAI).startswith(day) and site_time(promise, SHANGHAI).endswith("23:59")
+        shortage = as_board_gets_it(raised()["material_short"], hub.AlertBook(sqlite_utils.Database(memory=True)))
+        assert day in alert_text(shortage, SHANGHAI)

@@ -14,30 +14,23 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from terminal.dashboard.model import AlertRow
-from terminal.station.texts import language, tr, weekday
+from terminal.dashboard.model import AlertRow, day_text, site_time
+from terminal.station.texts import tr
 
 log = logging.getLogger("floorlink.dashboard")
-
-
-def _day_text(day: date) -> str:
-    """``Wed 09 Dec`` / ``12月9日（周三）``."""
-    if language().startswith("zh"):
-        return f"{day.month}月{day.day}日（{weekday(day)}）"
-    return f"{weekday(day)} {day:%d %b}"
 
 
 def _when(value: Any, zone: tzinfo) -> str:
     """``Tue 08 Dec 14:00`` / ``12月8日（周二）14:00`` in the site's zone (no time at midnight: a day)."""
     moment = datetime.fromisoformat(str(value)).astimezone(zone)
     if moment.strftime("%H:%M") == "00:00":
-        return _day_text(moment.date())
-    return _day_text(moment.date()) + ("" if language().startswith("zh") else " ") + f"{moment:%H:%M}"
+        return day_text(moment.date())
+    return site_time(moment, zone)
 
 
 def _day(value: Any) -> str:
     """A calendar day (``2026-12-09``): no zone, it is the site's day."""
-    return _day_text(date.fromisoformat(str(value)[:10]))
+    return day_text(date.fromisoformat(str(value)[:10]))
 
 
 def _percent(value: Any) -> str:
