@@ -40,16 +40,15 @@ def _customer(stored: str | None) -> str:
 
 def orders_body(core: HubCore, progress: list[OrderProgress], now: datetime,
                 kpis: dict[str, Any] | None) -> dict[str, Any]:
-    placed = {r["order_id"]: r for r in core.store.query(  # the snapshot's orders, not every one ever placed
-        "SELECT order_id, product, placed_at, quantity, customer, first_promise FROM orders "
-        "WHERE order_id IN (SELECT value FROM json_each(?))", [json.dumps([o.id for o in progress])])}
+    customers = {r["order_id"]: r["customer"] for r in core.store.query(  # the snapshot's orders only
+        "SELECT order_id, customer FROM orders WHERE order_id IN (SELECT value FROM json_each(?))",
+        [json.dumps([o.id for o in progress])])}
     orders = [{
-        "id": o.id, "number": o.number, "customer": _customer(placed.get(o.id, {}).get("customer")),
-        "product": placed.get(o.id, {}).get("product"), "quantity": placed.get(o.id, {}).get("quantity"),
-        "placed_at": placed.get(o.id, {}).get("placed_at"), "status": o.status, "percent": o.percent,
-        "promise": to_iso(o.promise), "eta": to_iso(o.eta), "late": o.late,
+        "id": o.id, "number": o.number, "customer": _customer(customers.get(o.id)),
+        "product": o.product, "quantity": o.quantity, "placed_at": to_iso(o.placed_at), "status": o.status,
+        "percent": o.percent, "promise": to_iso(o.promise), "eta": to_iso(o.eta), "late": o.late,
         # the date the kiosk gave: the on-time KPI judges by it, the row shows it when the promise moved since
-        "first_promise": placed.get(o.id, {}).get("first_promise"),
+        "first_promise": to_iso(o.first_promise),
     } for o in progress]
     orders.sort(key=lambda o: (not o["late"], o["status"] in ("done", "cancelled", "ready"), o["promise"] or ""))
     alerts = core.store.query("SELECT * FROM alerts WHERE state != 'resolved' ORDER BY id")  # under the store lock

@@ -31,6 +31,15 @@ def _time(text: str, option: str) -> datetime:
                             fix="e.g. 2026-11-01 or 2026-11-01T08:00:00+08:00") from None
 
 
+def _hub_store(settings: settings_module.Settings, override: str | None) -> Store:
+    """The hub's database to read (``--db``, else the settings'); a StoreError saying so when there is none."""
+    path = hub_database(settings, override)
+    if not path.is_file():
+        raise StoreError("no hub database here", where=str(path),
+                         fix="pass --db with the hub's database (the hub creates it on its first start)")
+    return Store(path, device_id="insights", kind="hub")
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m sync.hub.insights``: print the kiosk insight report from the hub database
     (``python -m sync.hub.insights demand ...``: the demand report, sync.hub.demand)."""
@@ -39,7 +48,6 @@ def main(argv: list[str] | None = None) -> int:
         return demand_main(args_in[1:])
     if args_in[:1] == ["popular"]:
         return popular_main(args_in[1:])
-
     parser = argparse.ArgumentParser(prog="python -m sync.hub.insights",
                                      description="Kiosk funnel, wished-for combinations and unclear options. "
                                                  "The demand report: python -m sync.hub.insights demand --help")
@@ -53,13 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = settings_module.load(args.config)
         logs.setup("insights", settings, level=args.log_level, file=False)
-        path = hub_database(settings, args.db)
-        if not path.is_file():
-            raise StoreError("no hub database here", where=str(path),
-                             fix="pass --db with the hub's database (the hub creates it on its first start)")
         until = _time(args.until, "--until") if args.until else datetime.now(UTC)
         since = _time(args.since, "--since") if args.since else until - timedelta(days=30)
-        store = Store(path, device_id="insights", kind="hub")
+        store = _hub_store(settings, args.db)
         try:
             rows = stored_rows(store.query, since)
         finally:
@@ -74,8 +78,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def demand_main(argv: list[str] | None = None) -> int:
     """``python -m sync.hub.insights demand``: print the demand report from the hub database."""
-
-
     parser = argparse.ArgumentParser(prog="python -m sync.hub.insights demand",
                                      description="Demand per product, option and component, forecast, purchasing "
                                                  "and capacity warnings, make-to-stock suggestions.")
@@ -112,7 +114,6 @@ def demand_main(argv: list[str] | None = None) -> int:
 
 def popular_main(argv: list[str] | None = None) -> int:
     """``python -m sync.hub.insights popular``: the builds the hub sends kiosks now, as JSON."""
-
     parser = argparse.ArgumentParser(prog="python -m sync.hub.insights popular",
                                      description="Each product's most-ordered configurations (kiosk popular builds).")
     parser.add_argument("--config", help="TOML settings file (else $FLOORLINK_CONFIG)")
@@ -120,11 +121,7 @@ def popular_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=DAYS, help=f"orders of the last DAYS days (default {DAYS})")
     args = parser.parse_args(argv)
     try:
-        path = hub_database(settings_module.load(args.config), args.db)
-        if not path.is_file():
-            raise StoreError("no hub database here", where=str(path),
-                             fix="pass --db with the hub's database (the hub creates it on its first start)")
-        store = Store(path, device_id="insights", kind="hub")
+        store = _hub_store(settings_module.load(args.config), args.db)
         try:
             body = popular_builds(store.query, datetime.now(UTC), days=args.days)
         finally:
