@@ -21,7 +21,7 @@ log = logging.getLogger("floorlink.dashboard")
 
 
 def _when(value: Any, zone: tzinfo) -> str:
-    """``Tue 08 Dec 14:00`` / ``12月8日（周二）14:00`` in the site's zone (no time at midnight: a day)."""
+    """``Tue 08 Dec 14:00`` / ``12月8日 周二 14:00`` in the site's zone (no time at midnight: a day)."""
     moment = datetime.fromisoformat(str(value)).astimezone(zone)
     if moment.strftime("%H:%M") == "00:00":
         return day_text(moment.date())

@@ -507,21 +507,20 @@ def _zone(name: Any) -> tzinfo | None:
 
 
 def site_time(at: datetime | None, zone: tzinfo, *, clock: bool = True) -> str:
-    """``Mon 23 Nov 16:00`` in the site's zone (``11月23日（周一）16:00`` in Chinese; without the clock time
+    """``Mon 23 Nov 16:00`` in the site's zone (``11月23日 周一 16:00`` in Chinese; without the clock time
     when ``clock`` is false); a dash for no time."""
     if at is None:
         return "—"
     local = at.astimezone(zone)
     day = day_text(local.date())
-    if not clock:
-        return day
-    return f"{day}{'' if texts.language().startswith('zh') else ' '}{local:%H:%M}"
+    return f"{day} {local:%H:%M}" if clock else day
 
 
 def day_text(day: date) -> str:
-    """A day as every board text writes it: ``Wed 09 Dec`` / ``12月9日（周三）``."""
+    """A day as every board text writes it, in a table cell or inside a sentence: ``Wed 09 Dec`` /
+    ``12月9日 周三`` (no brackets: a moved promise's cell adds the first date in brackets after it)."""
     if texts.language().startswith("zh"):
-        return f"{day.month}月{day.day}日（{texts.weekday(day)}）"
+        return f"{day.month}月{day.day}日 {texts.weekday(day)}"
     return f"{texts.weekday(day)} {day:%d %b}"
 
 
