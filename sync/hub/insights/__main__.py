@@ -31,6 +31,25 @@ def _time(text: str, option: str) -> datetime:
                             fix="e.g. 2026-11-01 or 2026-11-01T08:00:00+08:00") from None
 
 
+def _parser(command: str, description: str, *, text: bool = True) -> argparse.ArgumentParser:
+    """A report command's parser with what all three take: the settings file and the hub database; ``text``:
+    a report printed as text or ``--json``, with a log level."""
+    parser = argparse.ArgumentParser(prog=f"python -m sync.hub.insights{command}", description=description)
+    parser.add_argument("--config", help="TOML settings file (else $FLOORLINK_CONFIG)")
+    parser.add_argument("--db", help="hub database (default: hub.database, else {node.data_dir}/hub.db)")
+    if text:
+        parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+        logs.add_log_argument(parser)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> settings_module.Settings:
+    """The settings, and logging to the terminal at the chosen level."""
+    settings = settings_module.load(args.config)
+    logs.setup("insights", settings, level=args.log_level, file=False)
+    return settings
+
+
 def _hub_store(settings: settings_module.Settings, override: str | None) -> Store:
     """The hub's database to read (``--db``, else the settings'); a StoreError saying so when there is none."""
     path = hub_database(settings, override)
@@ -48,19 +67,13 @@ def main(argv: list[str] | None = None) -> int:
         return demand_main(args_in[1:])
     if args_in[:1] == ["popular"]:
         return popular_main(args_in[1:])
-    parser = argparse.ArgumentParser(prog="python -m sync.hub.insights",
-                                     description="Kiosk funnel, wished-for combinations and unclear options. "
-                                                 "The demand report: python -m sync.hub.insights demand --help")
-    parser.add_argument("--config", help="TOML settings file (else $FLOORLINK_CONFIG)")
-    parser.add_argument("--db", help="hub database (default: hub.database, else {node.data_dir}/hub.db)")
+    parser = _parser("", "Kiosk funnel, wished-for combinations and unclear options. "
+                         "The demand report: python -m sync.hub.insights demand --help")
     parser.add_argument("--since", help="start, ISO 8601 (default: 30 days before --until); UTC without a zone")
     parser.add_argument("--until", help="end, ISO 8601 (default: now); UTC without a zone")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    logs.add_log_argument(parser)
     args = parser.parse_args(args_in)
     try:
-        settings = settings_module.load(args.config)
-        logs.setup("insights", settings, level=args.log_level, file=False)
+        settings = _settings(args)
         until = _time(args.until, "--until") if args.until else datetime.now(UTC)
         since = _time(args.since, "--since") if args.since else until - timedelta(days=30)
         store = _hub_store(settings, args.db)
@@ -78,20 +91,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def demand_main(argv: list[str] | None = None) -> int:
     """``python -m sync.hub.insights demand``: print the demand report from the hub database."""
-    parser = argparse.ArgumentParser(prog="python -m sync.hub.insights demand",
-                                     description="Demand per product, option and component, forecast, purchasing "
-                                                 "and capacity warnings, make-to-stock suggestions.")
-    parser.add_argument("--config", help="TOML settings file (else $FLOORLINK_CONFIG)")
-    parser.add_argument("--db", help="hub database (default: hub.database, else {node.data_dir}/hub.db)")
+    parser = _parser(" demand", "Demand per product, option and component, forecast, purchasing and capacity "
+                                "warnings, make-to-stock suggestions.")
     parser.add_argument("--catalog-db", help="catalog revision database (default: catalog.database, "
                                              "else {node.data_dir}/catalog.db)")
     parser.add_argument("--at", help="as of, ISO 8601 (default: now); UTC without a zone")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    logs.add_log_argument(parser)
     args = parser.parse_args(argv)
     try:
-        settings = settings_module.load(args.config)
-        logs.setup("insights", settings, level=args.log_level, file=False)
+        settings = _settings(args)
         path = hub_database(settings, args.db)
         catalog_db = catalog_database(settings, args.catalog_db)
         for what, where in (("hub database", path), ("catalog revision database", catalog_db)):
@@ -114,10 +121,7 @@ def demand_main(argv: list[str] | None = None) -> int:
 
 def popular_main(argv: list[str] | None = None) -> int:
     """``python -m sync.hub.insights popular``: the builds the hub sends kiosks now, as JSON."""
-    parser = argparse.ArgumentParser(prog="python -m sync.hub.insights popular",
-                                     description="Each product's most-ordered configurations (kiosk popular builds).")
-    parser.add_argument("--config", help="TOML settings file (else $FLOORLINK_CONFIG)")
-    parser.add_argument("--db", help="hub database (default: hub.database, else {node.data_dir}/hub.db)")
+    parser = _parser(" popular", "Each product's most-ordered configurations (kiosk popular builds).", text=False)
     parser.add_argument("--days", type=int, default=DAYS, help=f"orders of the last DAYS days (default {DAYS})")
     args = parser.parse_args(argv)
     try:
