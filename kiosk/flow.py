@@ -932,6 +932,7 @@ class KioskModel:
         if self.input_mode == "pinyin" and self.active_field == "name":
             if len(key) == 1 and key.isascii() and key.isalpha():
                 self.touch()
+                self.composer.surname_first = not self.name.strip()  # a Chinese name begins with the surname
                 self.composer.type(key)
                 self._changed()
                 return

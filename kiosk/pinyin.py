@@ -8,8 +8,9 @@ wordfreq's Chinese word list (a maintained package that ships frequencies merged
 subtitles, news, books and the web; pypinyin ships none) in two shares of equal weight: its part in
 all the text, and its part in the given names of that list's three-character words that begin with
 one of the 100 most common surnames (王伟, 李娜 …). Text alone puts 伟 ninth for ``wei`` behind
-为 位 未 委 …; with the names it is second. Only GB2312 characters are offered: the rest are rare and
-would bury the common ones.
+为 位 未 委 …; with the names it is second. The name's first character is its surname: there the 100
+most common surnames come first (``li`` offers 李 before 里 利 丽, ``wang`` 王 then 汪). Only GB2312
+characters are offered: the rest are rare and would bury the common ones.
 
 No Qt here: :class:`PinyinComposer` is the state the keyboard widget draws and tests drive.
 """
@@ -70,11 +71,14 @@ def pypinyin_data(name: str) -> dict[str, Any]:
     return {str(k): v for k, v in getattr(module, name).items()}
 
 
-#: the 100 most common Chinese surnames (the national household register's list): a three-character word
-#: of the frequency list that begins with one is taken as a full name, and its other two as a given name
-SURNAMES = frozenset("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
-                     "魏苏吕丁任沈姚卢傅钟姜崔谭廖范汪陆金石戴贾韦夏邱方侯邹熊孟秦白江阎薛尹段雷黎史龙陶贺顾毛"
-                     "郝龚邵万钱严覃武")
+#: the 100 most common Chinese surnames, most common first (the national household register's list): a
+#: three-character word of the frequency list that begins with one is taken as a full name, and its other
+#: two as a given name; and a name's first character is looked for among them first
+SURNAME_RANK = {c: rank for rank, c in enumerate(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
+    "魏苏吕丁任沈姚卢傅钟姜崔谭廖范汪陆金石戴贾韦夏邱方侯邹熊孟秦白江阎薛尹段雷黎史龙陶贺顾毛"
+    "郝龚邵万钱严覃武")}
+SURNAMES = frozenset(SURNAME_RANK)
 
 
 def common_use() -> tuple[dict[str, float], dict[str, float]]:
@@ -174,8 +178,9 @@ class PinyinIndex:
             return sorted(s for s in self.syllables if s.startswith(piece))
         return []
 
-    def candidates(self, letters: str) -> list[Candidate]:
-        """Phrases for all the typed syllables first, then characters for the first one."""
+    def candidates(self, letters: str, *, surname_first: bool = False) -> list[Candidate]:
+        """Phrases for all the typed syllables first, then characters for the first one; ``surname_first``
+        (the name's first character is typed): common surnames before the rest (李 was on page 2 for li)."""
         pieces = self.split(letters)
         if not pieces:
             return []
@@ -194,6 +199,8 @@ class PinyinIndex:
         else:  # an unfinished syllable: the best characters of each syllable it begins, interleaved
             ranked = sorted((rank, char) for s in options for rank, char in enumerate(self.characters[s]))
             chars = [char for _, char in ranked]
+        if surname_first:  # stable: surnames by how common they are, then the rest as ranked
+            chars = sorted(chars, key=lambda char: SURNAME_RANK.get(char, len(SURNAME_RANK)))
         for char in chars:
             if char not in seen:
                 seen.add(char)
@@ -221,6 +228,8 @@ class PinyinComposer:
     page_size: int = PAGE_SIZE
     letters: str = ""
     page: int = 0
+    surname_first: bool = False
+    """The name is still empty: what is typed now is most likely a surname (set by the kiosk's model)."""
     _candidates: list[Candidate] = field(default_factory=list)
 
     def type(self, letter: str) -> None:
@@ -237,7 +246,7 @@ class PinyinComposer:
     def _set(self, letters: str) -> None:
         self.letters = letters
         self.page = 0
-        self._candidates = shared_index().candidates(letters) if letters else []
+        self._candidates = shared_index().candidates(letters, surname_first=self.surname_first) if letters else []
 
     @property
     def composing(self) -> bool:

@@ -50,6 +50,35 @@ def test_ranking_follows_common_use_not_the_gb2312_level() -> None:
     assert [c.text for c in composer_with("de").visible()][0] == "的"  # the most used character of all
 
 
+#: the most common surnames, with a syllable where other characters are more used in text (李 was 12th)
+COMMON_SURNAMES = {"li": "李", "wang": "王", "zhang": "张", "liu": "刘", "chen": "陈", "yang": "杨", "huang": "黄",
+                   "zhao": "赵", "wu": "吴", "zhou": "周", "xu": "徐", "sun": "孙", "ma": "马", "zhu": "朱", "hu": "胡",
+                   "guo": "郭", "he": "何", "lin": "林", "gao": "高", "luo": "罗"}
+
+
+@pytest.mark.parametrize("letters, surname", sorted(COMMON_SURNAMES.items()))
+def test_a_names_first_character_offers_the_surname_first(letters: str, surname: str) -> None:
+    first = PinyinComposer(surname_first=True)
+    for letter in letters:
+        first.type(letter)
+    assert first.visible()[0].text == surname, [c.text for c in first.visible()]
+
+
+def test_the_surname_comes_first_only_while_the_name_is_empty(catalog_model: KioskModel) -> None:
+    model = catalog_model
+    model.set_language("zh_CN")
+    for key in "li":
+        model.type_key(key)
+    assert model.composer.visible()[0].text == "李", "the surname Li, not 里 (a mile) as in text"
+    model.type_key("space")
+    for key in "li":
+        model.type_key(key)
+    given = [c.text for c in model.composer.visible()]
+    assert given[0] != "李" and "丽" in given, given  # 李丽: the given name ranks as names and text do
+    model.type_key("space")
+    assert model.name == "李" + given[0]
+
+
 def test_candidates_are_paged_with_next_and_previous() -> None:
     composer = composer_with("wei", page_size=5)
     assert composer.pages() > 3 and not composer.has_previous()
