@@ -77,6 +77,9 @@ def test_orders_are_listed_with_what_was_ordered_and_filtered_by_placing_time_st
     assert {o["id"] for o in get(f"{base}/orders?status=planned&since={since}").json()} == {"O3"}
     assert get(f"{base}/orders?late=true").json() == []
     assert {o["id"] for o in get(f"{base}/orders?late=false").json()} == {"O1", "O2", "O3"}
+    o3_work = {w["id"] for w in get(f"{base}/work-orders?since={since}").json()}  # what an ERP polls too
+    assert o3_work and o3_work == {w["id"] for w in get(f"{base}/work-orders").json() if w["order_id"] == "O3"}
+    assert get(f"{base}/work-orders?since=tomorrow").status_code == 400
     for query, problem in (("status=queued", "status must be one of planned, in_progress, done, ready, cancelled"),
                            ("late=yes", "late must be true or false"),
                            ("since=2026-11-23T08:00:00", "since needs a time zone"),

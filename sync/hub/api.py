@@ -132,7 +132,10 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
         status = request.args.get("status")
         if status is not None and status not in WORK_ORDER_STATUSES:  # it used to match nothing, silently
             return error(400, f"status must be one of {', '.join(WORK_ORDER_STATUSES)}, not {status!r}")
-        return answer(report("work_orders", now=now(), status=status))
+        since = moment("since")  # of the orders placed from then on
+        if isinstance(since, Response):
+            return since
+        return answer(report("work_orders", now=now(), status=status, since=since))
 
     @app.get("/api/v1/work-orders/<wo_id>/traveler.pdf")
     def traveler(wo_id: str) -> Response:

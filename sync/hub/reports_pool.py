@@ -95,13 +95,17 @@ def _demand(src: Source, now: datetime) -> dict[str, Any]:
     return hub_demand_report(src.query, src.catalog_db, now, src.context.zone, src.context.demand)
 
 
+def _placed_since(src: Source, since: datetime | None) -> list[str] | None:
+    """The orders placed from ``since`` on (None: every order): only those are derived, so an ERP polling
+    for what is new does not have the hub derive a year of orders each time."""
+    return None if since is None else [r["order_id"] for r in src.query("SELECT order_id, placed_at FROM orders")
+                                       if from_iso(r["placed_at"]) >= since]
+
+
 def _orders(src: Source, now: datetime, since: datetime | None = None, status: str | None = None,
             late: bool | None = None) -> list[dict[str, Any]]:
-    """Orders placed from ``since`` on (all without), of ``status``, late or not; late ones first. Only the
-    orders placed in the period are derived: an ERP polling for new orders does not re-derive the year."""
-    ids = None if since is None else [r["order_id"] for r in src.query("SELECT order_id, placed_at FROM orders")
-                                      if from_iso(r["placed_at"]) >= since]
-    rows = [order_json(o) for o in progress_of(src.query, src.context.calendars, now, ids)
+    """Orders placed from ``since`` on (all without), of ``status``, late or not; late ones first."""
+    rows = [order_json(o) for o in progress_of(src.query, src.context.calendars, now, _placed_since(src, since))
             if (status is None or o.status == status) and (late is None or o.late == late)]
     rows.sort(key=lambda o: (not o["late"], o["promise"] or ""))
     return rows
@@ -112,8 +116,10 @@ def _order(src: Source, now: datetime, order_id: str) -> dict[str, Any] | None:
     return order_json(found[0], detail=True) if found else None
 
 
-def _work_orders(src: Source, now: datetime, status: str | None) -> list[dict[str, Any]]:
-    return [work_order_json(wo, o.number) for o in progress_of(src.query, src.context.calendars, now)
+def _work_orders(src: Source, now: datetime, status: str | None, since: datetime | None = None) -> list[dict[str, Any]]:
+    """Work orders of ``status`` (all without) of the orders placed from ``since`` on (all without)."""
+    return [work_order_json(wo, o.number)
+            for o in progress_of(src.query, src.context.calendars, now, _placed_since(src, since))
             for wo in o.work_orders if status is None or wo.status == status]
 
 
