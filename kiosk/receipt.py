@@ -50,25 +50,34 @@ def receipt_lines(order: PlacedOrder, language: str, story: DateStory | None = N
     ``story``: the kiosk's date story now (the hub's firm date once it answered); without it, the order's
     own "about" date."""
     currency = order.price.currency
+    colon, (left, right) = punctuation(language)
     lines = [
         tr("Order {number}").format(number=order.number),
         pick(order.product_name, language),
-        f"{tr('Total')}: {money(order.price.total, currency)}",
+        f"{tr('Total')}{colon}{money(order.price.total, currency)}",
     ]
     if story is None:
         story = DateStory(order.estimate.ready_by if order.estimate else None)
     date_line = story.receipt_line(tr)
     if date_line:
         lines.append(date_line)
-    lines.append(f"{tr('Name')}: {order.customer.name}   {tr('Phone')}: {order.customer.phone}")
+    lines.append(f"{tr('Name')}{colon}{order.customer.name}   {tr('Phone')}{colon}{order.customer.phone}")
     lines.append(order.placed_local or order.created_at)
     lines.append("")
-    lines.append(f"{tr('Base price')}: {money(order.price.base, currency)}")
+    lines.append(f"{tr('Base price')}{colon}{money(order.price.base, currency)}")
     for line in order.price.lines:
         amount = money(line.delta, currency, sign=True) if line.delta else tr("included")
         attribute = pick(order.attribute_labels.get(line.attribute), language) or line.attribute
-        lines.append(f"  {attribute}: {pick(line.label, language)} ({amount})")
+        lines.append(f"  {attribute}{colon}{pick(line.label, language)}{left}{amount}{right}")
     return lines
+
+
+def punctuation(language: str) -> tuple[str, tuple[str, str]]:
+    """The colon and brackets of the receipt's language: Chinese text takes the full-width ones (the
+    Chinese receipt read "合计: ¥19,439 ... 颜色: 沙漠黄 (+¥200)" beside "（工厂已确认）")."""
+    if language.startswith("zh"):
+        return "：", ("（", "）")
+    return ": ", (" (", ")")
 
 
 def write_pdf(order: PlacedOrder, language: str, path: Path, story: DateStory | None = None) -> Path:
@@ -130,7 +139,7 @@ def receipt_rows(order: PlacedOrder, language: str, story: DateStory | None = No
     for line in order.price.lines:
         attribute = pick(order.attribute_labels.get(line.attribute), language) or line.attribute
         amount = money(line.delta, currency, sign=True) if line.delta else tr("included")
-        lines.append(Row(f"{attribute}: {pick(line.label, language)}", 7, amount=amount))
+        lines.append(Row(f"{attribute}{punctuation(language)[0]}{pick(line.label, language)}", 7, amount=amount))
     total = Row(tr("Total"), 12, True, money(order.price.total, currency))
     return beside, lines, total
 

@@ -328,3 +328,19 @@ def test_hub_answer_shows_only_for_the_customer_it_belongs_to(model: KioskModel)
     assert model.confirmed == "2026-12-04"
     model.reset("placed")
     assert model.confirmed is None and model.order is None
+
+
+def test_the_chinese_receipt_uses_chinese_punctuation(model: KioskModel) -> None:
+    """It read 合计: ¥19,439 and 颜色: 沙漠黄 (+¥200) beside （工厂已确认）: half-width marks in Chinese text."""
+    from kiosk.i18n import tr
+    from kiosk.receipt import receipt_lines
+
+    fill_details(model)
+    order = model.place_order()
+    assert order is not None
+    english = receipt_lines(order, "en")
+    assert any(line.startswith("Total: ") for line in english) and any(line.endswith(")") for line in english)
+    chinese = receipt_lines(order, "zh_CN")
+    options = [line for line in chinese if line.startswith("  ")]
+    assert options and all("：" in line and line.endswith("）") and "(" not in line for line in options), options
+    assert any(line.startswith(tr("Total") + "：") for line in chinese), chinese
