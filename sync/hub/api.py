@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import io
 import json
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,8 @@ from sync.hub.stock import StockError
 from sync.hub.travelers import traveler_pdf
 from sync.store.database import Transaction
 
+UNESCAPED_OFFSET = re.compile(r"^(.*\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
+"""A zone offset whose plus sign a URL turned into a space (``...T00:00:00 08:00``)."""
 OLDEST, NEWEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
 """Times outside these are refused: no shop floor data lies there, and far dates overflow the calendars."""
 
@@ -89,10 +92,14 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
         a 400 answer naming it when wrong."""
         if name not in request.args:
             return None
+        text = request.args[name]
+        # ``+08:00`` typed into a URL arrives as `` 08:00`` (a plus is a space in a query string)
+        text = UNESCAPED_OFFSET.sub(r"\1+\2", text)
         try:
-            at = datetime.fromisoformat(request.args[name])
+            at = datetime.fromisoformat(text)
         except ValueError as exc:
-            return error(400, f"{name} must be an ISO 8601 time: {exc}")
+            return error(400, f"{name} must be an ISO 8601 time such as 2026-11-23T00:00:00%2B08:00 "
+                              f"(in a URL a + is written %2B): {exc}")
         if at.tzinfo is None:
             return error(400, f"{name} needs a time zone, e.g. 2026-11-23T00:00:00+08:00")
         if not OLDEST <= at <= NEWEST:
