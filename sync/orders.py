@@ -100,13 +100,14 @@ def _initial(part: str) -> str:
 
 
 def short_name(name: str) -> str:
-    """The customer as a wall board may show them: given name and the family name's initial.
+    """The customer as a wall board may show them, never the whole name.
 
-    ``Anna Schmidt`` -> ``Anna S.``; ``阿依古丽·买买提`` -> ``阿依古丽 M.`` (the first part is the
-    given name); a Chinese name without a separator is family name first: ``王伟`` -> ``伟 W.``,
-    ``欧阳娜娜`` -> ``娜娜 O.``. A one-part Latin name stays as it is; a single Chinese character
-    becomes its initial. Latin names typed family-first (``Li Wei``) cannot be told apart and read
-    ``Li W.``: still never the whole name. The full name and phone stay at the hub.
+    ``Anna Schmidt`` -> ``Anna S.`` (given name and the family name's initial); ``阿依古丽·买买提`` ->
+    ``阿依古丽 M.`` (the first part is the given name). A Chinese name without a separator is masked the
+    way Chinese receipts and delivery slips do it, family name first: ``王伟`` -> ``王*``, ``李小娜`` ->
+    ``李*娜``, ``欧阳娜娜`` -> ``欧阳*娜`` (it read ``伟 W.``, a Latin initial a Chinese supervisor does
+    not use). A one-part name (``Madonna``, ``王``) stays as it is. Latin names typed family-first
+    (``Li Wei``) cannot be told apart and read ``Li W.``. The full name and phone stay at the hub.
     """
     parts = [p for p in _SEPARATORS.split(name.strip()) if p]
     if not parts:
@@ -117,5 +118,7 @@ def short_name(name: str) -> str:
     if all(_is_han(c) for c in word):
         family = word[:2] if len(word) > 2 and word[:2] in _COMPOUND_SURNAMES else word[:1]
         given = word[len(family):]
-        return f"{given} {_initial(family)}." if given else f"{_initial(family)}."
+        if len(given) <= 1:
+            return f"{family}{'*' * len(given)}"
+        return f"{family}{'*' * (len(given) - 1)}{given[-1]}"
     return word
