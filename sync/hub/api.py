@@ -159,9 +159,10 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
     def purchase_orders() -> Response:
         """Purchase requisitions due from ``since`` on (default: a week ago), one entry per supplier and due
         date: what a buyer sends and chases."""
-        at = moment("since") or now() - timedelta(days=7)
-        if isinstance(at, Response):
-            return at
+        given = moment("since")
+        if isinstance(given, Response):
+            return given
+        at = given or now() - timedelta(days=7)
         grouped: dict[tuple[str, str], dict[str, float]] = {}
         for row in core.reads.query("SELECT supplier, due_date, item, qty FROM requisitions WHERE kind = 'purchase' "
                                     "AND status != 'cancelled'"):
@@ -188,12 +189,13 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
         return jsonify([alert_body(row) for row in rows])  # as the dashboards get them: data an object
 
     def period() -> tuple[datetime, datetime] | Response:
-        until = moment("until") or now()
-        if isinstance(until, Response):
-            return until
-        since = moment("since") or until - timedelta(days=7)
-        if isinstance(since, Response):
-            return since
+        given_until, given_since = moment("until"), moment("since")
+        if isinstance(given_until, Response):
+            return given_until
+        if isinstance(given_since, Response):
+            return given_since
+        until = given_until or now()
+        since = given_since or until - timedelta(days=7)
         if since >= until:
             return error(400, "since must be before until")
         if until - since > timedelta(days=max_days):
