@@ -221,6 +221,7 @@ class HubCore:
         self.planner = Planner({}, {}, zone=self.options.zone)
         self._products: dict[tuple[str, int], tuple[Product, Engine]] = {}
         self._operations: dict[tuple[str, int], dict[tuple[str, int], Operation]] = {}
+        self._materials: dict[tuple[str, int], dict[tuple[str, float], Material]] = {}  # per revision, as made
         self._qc: dict[str, QcWindow] = {}
         self._open_ops: dict[tuple[str, int], list[OpEvent]] = {}
         self._thresholds: dict[str, float] = {}
@@ -413,6 +414,7 @@ class HubCore:
         # the operations' texts from the catalog, the parts from the planner's exploded structure: a second
         # BOM explosion here was a sixth of planning an order through the hub
         ops_by_item = self._operations_of(order.product, order.revision, product)
+        known_materials = self._materials.setdefault((order.product, order.revision), {})
         attribute_names: dict[str, dict[str, str]] = {}
         option_names: dict[str, dict[str, str]] = {}
         for code, chosen in order.configuration.items():
@@ -450,7 +452,7 @@ class HubCore:
                     "work_order": wo.id, "op": op.op, "code": op.code, "work_centre": op.work_centre,
                     "standard_seconds": op.standard_min * 60, "outsourced": int(op.outsourced),
                     "planned_start": to_iso(op.start), "planned_end": to_iso(op.end), "lane": op.lane})
-            materials = _materials(product, self.planner.parts_of(wo.id), wo.qty)
+            materials = _materials(product, self.planner.parts_of(wo.id), wo.qty, known_materials)
             calendars = {}
             for op in wo.operations:
                 centre = product.work_centres.get(op.work_centre)
@@ -1194,14 +1196,20 @@ def _body_text(body: Mapping[str, Any], shared: str) -> str:
     return f"{own[:-1]}, {shared}}}" if own != "{}" else f"{{{shared}}}"
 
 
-def _materials(product: Product, parts: Iterable[StructureNode], qty: float) -> tuple[Material, ...]:
-    """What a station picks for ``qty`` units of a work order: each part once (the first of its BOM lines)."""
+def _materials(product: Product, parts: Iterable[StructureNode], qty: float,
+               known: dict[tuple[str, float], Material]) -> tuple[Material, ...]:
+    """What a station picks for ``qty`` units of a work order: each part once (the first of its BOM lines).
+    ``known``: the revision's materials already made, by item and quantity (the same few recur in every order)."""
     picked: dict[str, Material] = {}
     for part in parts:
         if part.item not in picked:
-            item = product.items[part.item]
-            picked[part.item] = Material(item.code, item.name.get("en", item.code), part.qty_per * qty, item.unit,
-                                         dict(item.name))
+            quantity = part.qty_per * qty
+            material = known.get((part.item, quantity))
+            if material is None:
+                item = product.items[part.item]
+                material = known[(part.item, quantity)] = Material(
+                    item.code, item.name.get("en", item.code), quantity, item.unit, dict(item.name))
+            picked[part.item] = material
     return tuple(picked.values())
 
 
