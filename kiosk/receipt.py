@@ -50,7 +50,7 @@ def receipt_lines(order: PlacedOrder, language: str, story: DateStory | None = N
     ``story``: the kiosk's date story now (the hub's firm date once it answered); without it, the order's
     own "about" date."""
     currency = order.price.currency
-    colon, (left, right) = punctuation(language)
+    colon, left, right = punctuation(language)
     lines = [
         tr("Order {number}").format(number=order.number),
         pick(order.product_name, language),
@@ -72,12 +72,13 @@ def receipt_lines(order: PlacedOrder, language: str, story: DateStory | None = N
     return lines
 
 
-def punctuation(language: str) -> tuple[str, tuple[str, str]]:
-    """The colon and brackets of the receipt's language: Chinese text takes the full-width ones (the
+def punctuation(language: str) -> tuple[str, str, str]:
+    """The colon and the brackets (with the space before them) of the receipt's language: Chinese text
+    takes the full-width ones (the
     Chinese receipt read "合计: ¥19,439 ... 颜色: 沙漠黄 (+¥200)" beside "（工厂已确认）")."""
     if language.startswith("zh"):
-        return "：", ("（", "）")
-    return ": ", (" (", ")")
+        return "：", "（", "）"
+    return ": ", " (", ")"
 
 
 def write_pdf(order: PlacedOrder, language: str, path: Path, story: DateStory | None = None) -> Path:
@@ -127,6 +128,7 @@ class Row:
 def receipt_rows(order: PlacedOrder, language: str, story: DateStory | None = None) -> tuple[list[Row], list[Row], Row]:
     """The paper receipt: beside the QR (number large, product, date, customer), the option lines, the total."""
     currency = order.price.currency
+    colon = punctuation(language)[0]
     if story is None:
         story = DateStory(order.estimate.ready_by if order.estimate else None)
     beside = [Row(tr("Order {number}").format(number=order.number), 15, True),
@@ -139,7 +141,7 @@ def receipt_rows(order: PlacedOrder, language: str, story: DateStory | None = No
     for line in order.price.lines:
         attribute = pick(order.attribute_labels.get(line.attribute), language) or line.attribute
         amount = money(line.delta, currency, sign=True) if line.delta else tr("included")
-        lines.append(Row(f"{attribute}{punctuation(language)[0]}{pick(line.label, language)}", 7, amount=amount))
+        lines.append(Row(f"{attribute}{colon}{pick(line.label, language)}", 7, amount=amount))
     total = Row(tr("Total"), 12, True, money(order.price.total, currency))
     return beside, lines, total
 

@@ -47,8 +47,7 @@ from sync.hub.insights import (
 from sync.hub.progress import OrderProgress, PlannedOp, order_progress, work_order_progress
 from sync.numbers import HUB_PREFIX, highest_numbers, is_order_number, order_number, work_order_number
 from sync.orders import PlacedOrder
-from sync.planning import Planner, StructureNode, from_catalog
-from sync.planning.estimate import capacity_snapshot
+from sync.planning import Planner, StructureNode, estimate, from_catalog
 from sync.station import rules
 from sync.station.calendar import WorkingTime, working_seconds
 from sync.station.stored import OPERATION_STATUS, WORK_ORDER_CANCELLED, WORK_ORDER_MESSAGE
@@ -306,7 +305,7 @@ class HubCore:
         plus the highest order number per kiosk prefix, so a reinstalled kiosk goes on from there."""
         numbers = highest_numbers(r["number"] for r in self.store.query("SELECT number FROM orders"))
         with self._lock:
-            return {**capacity_snapshot(self.planner, now), "order_numbers": numbers}
+            return {**estimate.capacity_snapshot(self.planner, now), "order_numbers": numbers}
 
     # ------------------------------------------------------------------ orders
     def on_order_placed(self, tx: Transaction, event_id: str, device_id: str, body: Mapping[str, Any],

@@ -242,7 +242,7 @@ class DecodeChain:
         """The chain of a station's first-run screen: the hub's pairing code is always a QR (sync.pairing), and
         in about one random code of 300 zxing-cpp also finds a Codabar among its modules, which flashed
         "That is not a pairing code" before the QR paired."""
-        return cls(formats=("QRCode",), budget_ms=cls.for_camera(settings).budget_ms)
+        return cls(formats=("QRCode",), budget_ms=float(settings.section("camera")["retry_budget_ms"]))
 
     @property
     def has_matrix(self) -> bool:
