@@ -268,23 +268,17 @@ class HubCore:
             # A fresh connection: the ingest, ticker and API threads all end up here.
             product = released_product(self.catalog.path, code, number)
             self._products[key] = (product, Engine(product_problem(product)))
+            # its routing operations by (item, operation number): the texts every stored work order carries
+            operations = {(product.item, o.op): o for o in product.routing}
+            for item, assembly in product.assemblies.items():
+                operations.update({(item, o.op): o for o in assembly.routing})
+            self._operations[key] = operations
             self.planner.learn(from_catalog.items(product), from_catalog.centres(product, self.options.zone))
             for wc_code, wc in product.work_centres.items():
                 self._thresholds[wc_code] = float(wc.overrun_threshold)
                 self._stations[wc_code] = frozenset(wc.stations)
                 self._calendars[wc_code] = self.planner.centres[wc_code].calendar
         return self._products[key]
-
-    def _operations_of(self, code: str, number: int, product: Product) -> dict[tuple[str, int], Operation]:
-        """Every routing operation of a released revision by (item, operation number), built once."""
-        key = (code, number)
-        found = self._operations.get(key)
-        if found is None:
-            found = {(product.item, o.op): o for o in product.routing}
-            for item, assembly in product.assemblies.items():
-                found.update({(item, o.op): o for o in assembly.routing})
-            self._operations[key] = found
-        return found
 
     def learn_released(self) -> None:
         """Load the latest released revision of every product, so the planner knows all their items
@@ -412,7 +406,7 @@ class HubCore:
         """Store and release the plan's work orders, operations and requisitions (or only the ones given)."""
         # the operations' texts from the catalog, the parts from the planner's exploded structure: a second
         # BOM explosion here was a sixth of planning an order through the hub
-        ops_by_item = self._operations_of(order.product, order.revision, product)
+        ops_by_item = self._operations[(order.product, order.revision)]  # loaded with the product
         known_materials = self._materials.setdefault((order.product, order.revision), {})
         attribute_names: dict[str, dict[str, str]] = {}
         option_names: dict[str, dict[str, str]] = {}
