@@ -15,6 +15,7 @@ from typing import Any
 from sync.errors import PlanningError
 
 _ORDER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_MAX_PRICE = Decimal(10) ** 12  # no order of a workshop costs a trillion; 1e30 would overflow an ERP's money field
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class PlacedOrder:
     revision: int
     configuration: Mapping[str, str]
     quantity: int = 1
-    price: Decimal = Decimal(0)
+    price: Decimal | None = None  # the order's total as the kiosk showed it; None: not stated (the list price)
     currency: str = "CNY"
     customer: Mapping[str, str] = field(default_factory=dict)
     estimate: str | None = None  # the kiosk's offline promise estimate (ISO date), if it showed one
@@ -36,8 +37,10 @@ class PlacedOrder:
         body: dict[str, Any] = {
             "order_id": self.order_id, "product": self.product, "revision": self.revision,
             "configuration": dict(self.configuration), "quantity": self.quantity,
-            "price": str(self.price), "currency": self.currency, "customer": dict(self.customer),
+            "currency": self.currency, "customer": dict(self.customer),
         }
+        if self.price is not None:
+            body["price"] = str(self.price)
         if self.estimate:
             body["estimate"] = self.estimate
         if self.number:
@@ -64,10 +67,15 @@ class PlacedOrder:
         quantity = body.get("quantity", 1)
         if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= 1000:
             raise PlanningError(f"quantity {quantity!r} is not a whole number from 1 to 1000", where=f"{where}: quantity")
-        try:
-            price = Decimal(str(body.get("price", "0")))
-        except InvalidOperation:
-            raise PlanningError(f"price {body.get('price')!r} is not a number", where=f"{where}: price") from None
+        price = None
+        if "price" in body:
+            try:
+                price = Decimal(str(body["price"]))
+            except InvalidOperation:
+                raise PlanningError(f"price {body['price']!r} is not a number", where=f"{where}: price") from None
+            if not price.is_finite() or price < 0 or price >= _MAX_PRICE:
+                raise PlanningError(f"price {body['price']!r} is not an amount from 0 to {_MAX_PRICE - 1}",
+                                    where=f"{where}: price")
         customer = body.get("customer", {})
         if not isinstance(customer, dict):
             raise PlanningError("customer must be an object", where=f"{where}: customer")

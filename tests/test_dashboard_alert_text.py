@@ -9,6 +9,7 @@ import logging
 import re
 import string
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,6 +17,7 @@ import sqlite_utils
 
 from sync.hub import alerts as hub
 from sync.hub.core import alert_body
+from sync.orders import PlacedOrder
 from sync.station.timing import OpEvent, derive
 from terminal.dashboard.alert_text import TEMPLATES, alert_text
 from terminal.dashboard.model import AlertRow, _facts
@@ -62,6 +64,9 @@ def raised() -> dict[str, hub.Candidate]:
                                           "lead_time_days": 21, "order_by_passed": True}),
         "demand_capacity": hub.Candidate("demand_capacity:QC:2026-12-14", "demand_capacity", "warning", "QC 2026-12-14",
                                      "QC is loaded 112%", {"work_centre": "QC", "week": "2026-12-14", "load": 1.12}),
+        "price_mismatch": hub.price_mismatch(
+            PlacedOrder("0b1c-uuid", "CARGO", 3, {}, 1, Decimal("100"), "CNY"), "K1-0009", "kiosk-1",
+            Decimal("12999"), "CNY"),
         "stock_short": hub.Candidate("stock_short:BAT", "stock_short", "warning", "BAT-625", "BAT-625: 0 on hand ...",
                                  {"item": "BAT-625", "short": 2.0, "orders": ["K1-0001"]}),
     }
@@ -86,7 +91,7 @@ def test_every_kind_the_board_writes_reads_in_english_and_chinese_with_its_facts
              "silent_station": ["st-weld-2", "13:48"], "order_late": ["K1-0007", "11:00"],
              "material_short": ["K1-0001-09", "MOTOR-MID-85"], "promise_later": ["K1-0003"],
              "stock_short": ["BAT-625", "2"], "demand_short": ["BAT-750", "12"], "demand_capacity": ["QC", "112%"],
-             "demand_short_passed": ["RAIN-COVER", "1"]}
+             "demand_short_passed": ["RAIN-COVER", "1"], "price_mismatch": ["K1-0009", "100 CNY", "12999 CNY"]}
     for language in ("en", "zh_CN"):
         texts.use(language)
         for kind, alert in alerts.items():

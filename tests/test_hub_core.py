@@ -56,13 +56,16 @@ class Hub:
                             publish=lambda tx, stream, type_, body, retain: self.published.append((stream, type_, body)))
 
     def order(self, order_id: str, now: datetime = MONDAY_8, revision: int = 1, number: str | None = None,
-              device: str = "kiosk-1", **config: str) -> dict[str, Any]:
+              device: str = "kiosk-1", price: str | None = None, **config: str) -> dict[str, Any]:
         configuration = {"motor": "hub", "battery": "b400", "wheel_size": "28", "colour": "black", "rider": "short"}
         configuration.update(config)
-        body = {"order_id": order_id, "product": "BIKE", "revision": revision, "configuration": configuration,
-                "quantity": 1, "price": "5000", "customer": {"name": "Li Wei", "phone": "13800138000"}}
+        body: dict[str, Any] = {"order_id": order_id, "product": "BIKE", "revision": revision,
+                                "configuration": configuration, "quantity": 1,
+                                "customer": {"name": "Li Wei", "phone": "13800138000"}}
         if number is not None:
             body["number"] = number
+        if price is not None:  # the total the kiosk showed; without it the hub takes the list price
+            body["price"] = price
         self.events += 1
         event_id = f"ev-{order_id}-{self.events}"
         with self.store.transaction() as tx:  # stored as ingest would, so a migration can read the body
@@ -173,6 +176,28 @@ def test_a_configuration_that_breaks_the_rules_is_rejected(hub: Hub) -> None:
         hub.order("O1", motor="mid", battery="b400")
     with pytest.raises(PlanningError, match="no option 'purple'"):
         hub.order("O2", colour="purple")
+
+
+def test_the_price_the_kiosk_showed_is_kept_and_one_other_than_the_list_price_raises_an_alert(hub: Hub) -> None:
+    # the small catalog: base 5000, red +200, 625 Wh +800.50 (tests/catalogs/small/products/bike.yaml)
+    hub.order("O1", colour="red", price="5200")  # what the kiosk showed for that build
+    hub.order("O2", colour="red")  # no price stated: the list price is stored
+    hub.order("O3", colour="red", battery="b625", motor="mid", price="5000")  # a kiosk on a hand-edited catalog
+    stored = {r["order_id"]: r["price"] for r in hub.store.query("SELECT order_id, price FROM orders")}
+    assert stored == {"O1": "5200", "O2": "5200", "O3": "5000"}  # the customer is charged what they were shown
+    alerts = hub.store.query("SELECT kind, subject, message, data FROM alerts")
+    (number,) = [r["number"] for r in hub.store.query("SELECT number FROM orders WHERE order_id = 'O3'")]
+    assert [(a["kind"], a["subject"]) for a in alerts] == [("price_mismatch", number)]
+    assert "placed at 5000 CNY" in alerts[0]["message"] and "lists 7500.50 CNY" in alerts[0]["message"]
+    facts = json.loads(alerts[0]["data"])
+    assert (facts["price"], facts["list_price"], facts["revision"]) == ("5000", "7500.50", 1)
+
+
+@pytest.mark.parametrize("price", ["-1", "NaN", "Infinity", "1e30", "five"])
+def test_a_price_that_is_no_amount_is_rejected_and_stores_nothing(hub: Hub, price: str) -> None:
+    with pytest.raises(PlanningError, match="price"):
+        hub.order("O1", price=price)
+    assert hub.store.query("SELECT COUNT(*) AS n FROM orders")[0]["n"] == 0
 
 
 def test_events_for_unknown_work_orders_or_too_many_good_parts_are_rejected(hub: Hub) -> None:

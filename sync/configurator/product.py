@@ -258,8 +258,7 @@ class ProductConfigurator:
                 opt = attr.option(choices[attr.code])
                 if opt is not None:
                     lines.append(PriceLine(attr.code, opt.code, dict(opt.label), opt.price))
-        total = self.product.base_price + sum((line.delta for line in lines), Decimal(0))
-        return PriceBreakdown(self.product.base_price, lines, total, self.product.currency)
+        return PriceBreakdown(self.product.base_price, lines, list_price(self.product, choices), self.product.currency)
 
     def bom(self) -> list[ResolvedBomLine]:
         """The exploded BOM of one finished unit, depth first, conditions evaluated at every level."""
@@ -268,6 +267,13 @@ class ProductConfigurator:
     def routing(self) -> list[ResolvedOperation]:
         """Every operation for one finished unit, sub-assemblies before the items they go into."""
         return resolve_routing(self.product, self._configuration())
+
+
+def list_price(product: Product, configuration: Mapping[str, str]) -> Decimal:
+    """Base price plus the delta of every chosen option: the price a kiosk shows and an order carries."""
+    return product.base_price + sum((opt.price for attr in product.attributes
+                                     if (opt := attr.option(configuration.get(attr.code, ""))) is not None),
+                                    Decimal(0))
 
 
 def resolve_bom(product: Product, configuration: Mapping[str, str]) -> list[ResolvedBomLine]:

@@ -12,11 +12,13 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from decimal import Decimal
 from typing import Any
 
 import sqlite_utils
 
 from sync.errors import PlanningError
+from sync.orders import PlacedOrder
 from sync.station.timing import OperationState, Status
 
 SEVERITIES = ("info", "warning", "critical")
@@ -27,7 +29,7 @@ class Candidate:
     """A condition a detector found; the book turns it into an alert unless one is open."""
 
     key: str
-    kind: str  # overrun | qc_rate | silent_station | order_late | material_short
+    kind: str  # overrun | qc_rate | silent_station | order_late | material_short | price_mismatch | ...
     severity: str
     subject: str
     message: str
@@ -136,6 +138,23 @@ def material_shortages(work_orders: Iterable[tuple[str, datetime, str, datetime]
         found.append(Candidate(key=f"short:{wo}:{item}", kind="material_short", severity="warning", subject=wo,
                                message=message, data={"work_order": wo, "item": item, "arrives": due.isoformat()}))
     return found
+
+
+def price_mismatch(order: PlacedOrder, number: str, device_id: str, listed: Decimal,
+                   list_currency: str) -> Candidate | None:
+    """An order whose shown price (binding: the customer was told it) is not the revision's list price for
+    that build, or in another currency: a kiosk on a hand-edited catalog or a forged message, to be
+    checked before anyone invoices it. None when the price is the list price or was not stated."""
+    if order.price is None or (order.price == listed and order.currency == list_currency):
+        return None
+    return Candidate(
+        key=f"price:{order.order_id}", kind="price_mismatch", severity="warning", subject=number,
+        message=f"order {number} from {device_id} was placed at {order.price} {order.currency}; revision "
+                f"{order.revision} of {order.product} lists {listed} {list_currency} for that build "
+                f"(x{order.quantity}): check the kiosk's catalog before invoicing",
+        data={"order_id": order.order_id, "number": number, "device_id": device_id, "price": str(order.price),
+              "currency": order.currency, "list_price": str(listed), "list_currency": list_currency,
+              "revision": order.revision})
 
 
 class AlertBook:

@@ -23,7 +23,7 @@ from sync.catalog.compile import product_problem
 from sync.catalog.model import Operation, Product
 from sync.catalog.store import CatalogStore
 from sync.configurator.engine import Engine
-from sync.configurator.product import resolve_bom
+from sync.configurator.product import list_price, resolve_bom
 from sync.errors import CatalogError, FloorLinkError, PlanningError, StationError
 from sync.hub import kpis, stock
 from sync.hub.alerts import (
@@ -33,6 +33,7 @@ from sync.hub.alerts import (
     late_orders,
     material_shortages,
     overruns,
+    price_mismatch,
     silent_stations,
 )
 from sync.hub.demand import DemandOptions, Query, hub_demand_report
@@ -316,6 +317,7 @@ class HubCore:
             self._check_configuration(order, product, engine)
             seq = (tx.execute("SELECT COALESCE(MAX(seq), 0) FROM orders").fetchone()[0] or 0) + 1
             number = self._number_for(tx, order, device_id, seq, now)
+            price = self._check_price(tx, order, product, number, device_id, now)
             if self._replan_due is not None:  # a new order is planned on the true state of the workshop
                 self.replan(tx, now)
             plan = self._plan(order, product, now, number)
@@ -324,7 +326,7 @@ class HubCore:
                 "order_id": order.order_id, "number": number, "seq": seq, "event_id": event_id, "device_id": device_id,
                 "product": order.product, "revision": order.revision,
                 "configuration": json.dumps(dict(order.configuration), sort_keys=True),
-                "quantity": order.quantity, "price": str(order.price), "currency": order.currency,
+                "quantity": order.quantity, "price": str(price), "currency": order.currency,
                 "customer": json.dumps(dict(order.customer), ensure_ascii=False), "placed_at": to_iso(now),
                 "promise": to_iso(promise), "first_promise": to_iso(promise), "promise_reason": plan.reason,
                 "ships_from_stock": int(plan.ships_from_stock)}])
@@ -370,6 +372,19 @@ class HubCore:
                 data={"order_id": order.order_id, "receipt": sent, "number": number, "device_id": device_id,
                       "holder": holder}), now)
         return number
+
+    def _check_price(self, tx: Transaction, order: PlacedOrder, product: Product, number: str, device_id: str,
+                     now: datetime) -> Decimal:
+        """The order's price as stored: what the customer was shown (binding), else the list price. A shown
+        price other than the revision's list price for that build (a kiosk on a hand-edited catalog, a wrong
+        currency, a forged message) raises a ``price_mismatch`` alert before anyone invoices it."""
+        listed = list_price(product, order.configuration) * order.quantity
+        if order.price is None:
+            return listed
+        candidate = price_mismatch(order, number, device_id, listed, product.currency)
+        if candidate is not None:
+            self._raise(tx, candidate, now)
+        return order.price
 
     def order_id_for(self, key: str) -> str | None:
         """The internal id of the order ``key`` names: its number (any case) or its id."""

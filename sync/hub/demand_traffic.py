@@ -16,13 +16,13 @@ import random
 import uuid
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sync.catalog.compile import product_problem
 from sync.catalog.model import Product
 from sync.configurator.engine import Engine
+from sync.configurator.product import list_price
 from sync.hub import demand
 from sync.planning.timeline import add_working_minutes, next_working_moment
 from sync.store import Store
@@ -158,8 +158,7 @@ def place_history(core: HubCore, products: list[Product], orders: int, seed: int
     for at, product, config in sorted(arrivals(rng, products, orders, end=end, days=days, swell=0.0, planted=planted,
                                                growth=growth, pool=pool), key=lambda a: a[0]):
         order_id = uuid.UUID(int=rng.getrandbits(128)).hex
-        price = product.base_price + sum((option.price for a in product.attributes
-                                          if (option := a.option(config.get(a.code, ""))) is not None), Decimal(0))
+        price = list_price(product, config)
         body = {"order_id": order_id, "product": product.code, "revision": revisions[product.code],
                 "configuration": config, "quantity": 1, "price": str(price),
                 "customer": {"name": "History", "phone": "13800000000"}}

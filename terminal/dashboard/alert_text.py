@@ -66,6 +66,10 @@ TEMPLATES: dict[str, tuple[str, Callable[[AlertRow, Mapping[str, Any], tzinfo], 
     "demand_capacity": ("{work_centre} is loaded {percent} in the week of {week}: add a shift or move work",
                         lambda a, d, z: {"work_centre": str(d["work_centre"]), "percent": _percent(d["load"]),
                                          "week": _day(d["week"])}),
+    "price_mismatch": ("Order {order} was placed at {price}; the catalog lists {list_price} for that build: "
+                       "check the kiosk before invoicing",
+                       lambda a, d, z: {"order": a.subject, "price": f"{d['price']} {d['currency']}",
+                                        "list_price": f"{d['list_price']} {d['list_currency']}"}),
     "stock_short": ("{item}: {short} fewer on hand than orders were promised: buy or move them",
                     lambda a, d, z: {"item": str(d["item"]), "short": f"{float(d['short']):g}"}),
 }

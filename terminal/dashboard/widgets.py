@@ -96,7 +96,7 @@ ALERT_KINDS = {
     "hub_fault": "Hub restarted", "order_late": "Order late", "order_number": "Order number used twice",
     "material_short": "Material late", "promise_later": "Promise moved later", "event_refused": "Station entry refused",
     "demand_short": "Purchasing warning", "demand_capacity": "Capacity warning", "feedback": "Customer feedback",
-    "stock_short": "Stock short", "requisition_surplus": "Delivery surplus",
+    "stock_short": "Stock short", "requisition_surplus": "Delivery surplus", "price_mismatch": "Price differs from catalog",
 }
 
 

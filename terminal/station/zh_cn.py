@@ -223,7 +223,7 @@ ZH_CN: dict[str, str] = {
     "Hub restarted": "中心服务已重启", "Order late": "订单延误", "Order number used twice": "订单号重复",
     "Material late": "物料延迟", "Promise moved later": "交期推迟", "Station entry refused": "工位记录被拒",
     "Purchasing warning": "采购预警", "Capacity warning": "产能预警", "Customer feedback": "顾客反馈",
-    "Stock short": "库存不足", "Delivery surplus": "到货多于所需",
+    "Stock short": "库存不足", "Delivery surplus": "到货多于所需", "Price differs from catalog": "价格与目录不符",
     "raised": "已发出", "acknowledged": "已确认", "resolved": "已解决",
     "CRITICAL": "严重", "HIGH": "高", "WARNING": "警告", "INFO": "提示",
     "planned": "已计划", "in progress": "进行中", "ready": "已完成待取", "done": "已完成", "cancelled": "已取消",
@@ -283,4 +283,6 @@ ZH_CN: dict[str, str] = {
         "{work_centre} 在 {week} 起的一周负荷 {percent}：请加班或调整工作",
     "{item}: {short} fewer on hand than orders were promised: buy or move them":
         "{item}：库存比已承诺的订单少 {short}，请采购或调配",
+    "Order {order} was placed at {price}; the catalog lists {list_price} for that build: check the kiosk before invoicing":
+        "订单 {order} 下单价格为 {price}，目录中该配置的价格为 {list_price}：开票前请检查自助终端",
 }
