@@ -71,6 +71,11 @@ def test_orders_are_listed_with_what_was_ordered_and_filtered_by_placing_time_st
     o1 = every["O1"]
     assert (o1["product"], o1["quantity"], o1["placed_at"]) == ("BIKE", 1, MONDAY_8.isoformat())
     assert o1["first_promise"] == o1["promise"], "nothing moved the kiosk's date yet"
+    # what an ERP invoices: the price the customer was shown (none stated: the list price), against which revision
+    assert (o1["price"], o1["currency"], o1["revision"]) == ("5000", "CNY", 1)
+    assert every["O3"]["price"] == "5200", "red is +200 in the small catalog"
+    detail = get(f"{base}/orders/O3").json()
+    assert detail["configuration"]["colour"] == "red" and detail["price"] == "5200"
     since = (MONDAY_8 + timedelta(minutes=10)).isoformat().replace("+", "%2B")
     assert [o["id"] for o in get(f"{base}/orders?since={since}").json()] == ["O3"]
     # typed into a URL as is, the + of the zone arrives as a space: still that moment, not a 400

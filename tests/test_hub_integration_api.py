@@ -347,6 +347,10 @@ def test_the_hub_service_queues_business_events_for_its_erp_channels_with_the_or
             service.core.on_order_placed(tx, "ev-1", "kiosk-1", {**body, "order_id": "O2"}, MONDAY_8)
         queued = [json.loads(r["alert"])["type"] for r in service.notifier.rows]
         assert queued[0] == "order.placed" and "requisition.created" in queued
+        # what the ERP books a sales order and an invoice from: the price shown, the customer, when
+        placed = json.loads(service.notifier.rows[0]["alert"])["data"]
+        assert (placed["price"], placed["currency"], placed["customer"]["name"]) == ("5000", "CNY", "Li Wei")
+        assert placed["placed_at"].startswith("2026-11-23T08:00")
         assert "workorder.released" not in queued, "the channel's events list picks"
     finally:
         service.store.close()

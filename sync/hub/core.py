@@ -336,7 +336,9 @@ class HubCore:
             self._emit(tx, "order.placed", {"order_id": order.order_id, "number": number, "product": order.product,
                                             "revision": order.revision, "configuration": dict(order.configuration),
                                             "quantity": order.quantity, "promise": to_iso(promise),
-                                            "ships_from_stock": plan.ships_from_stock})
+                                            "ships_from_stock": plan.ships_from_stock, "price": str(price),
+                                            "currency": order.currency, "customer": dict(order.customer),
+                                            "placed_at": to_iso(now)})
             for wo in plan.work_orders:
                 self._emit(tx, "workorder.released", {"id": wo.id, "order_id": order.order_id, "order_number": number,
                                                       "item": wo.item, "qty": wo.qty,
@@ -1124,7 +1126,8 @@ def progress_of(query: Query, calendars: Mapping[str, WorkingTime], now: datetim
     args = [] if wanted is None else [json.dumps(sorted(wanted))]
     orders = query("SELECT o.order_id, o.number, MAX(o.promise, COALESCE(o.first_promise, o.promise)) "
                    "AS promise, o.ships_from_stock, c.order_id AS cancelled, o.product, o.quantity, o.placed_at, "
-                   "COALESCE(o.first_promise, o.promise) AS first_promise "
+                   "COALESCE(o.first_promise, o.promise) AS first_promise, o.price, o.currency, o.revision, "
+                   "o.configuration "
                    f"FROM orders o LEFT JOIN order_cancellations c USING (order_id){orders_named} ORDER BY o.seq", args)
     ops: dict[str, list[PlannedOp]] = {}
     for row in query(f"SELECT * FROM wo_ops{of_named} ORDER BY work_order, op", args):
@@ -1142,7 +1145,9 @@ def progress_of(query: Query, calendars: Mapping[str, WorkingTime], now: datetim
         progress = order_progress(o["order_id"], from_iso(o["promise"]), wos.get(o["order_id"], []), now,
                                   cancelled=o["cancelled"] is not None, shipped_from_stock=bool(o["ships_from_stock"]))
         out.append(replace(progress, number=o["number"] or "", product=o["product"], quantity=o["quantity"],
-                           placed_at=from_iso(o["placed_at"]), first_promise=from_iso(o["first_promise"])))
+                           placed_at=from_iso(o["placed_at"]), first_promise=from_iso(o["first_promise"]),
+                           price=o["price"], currency=o["currency"], revision=o["revision"],
+                           configuration=json.loads(o["configuration"])))
     return out
 
 

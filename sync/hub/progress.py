@@ -75,6 +75,10 @@ class OrderProgress:
     quantity: int = 0
     placed_at: datetime | None = None
     first_promise: datetime | None = None  # the kiosk's date: the on-time KPI judges by it
+    price: str = ""  # the order's total as the customer was shown it (decimal text), what an ERP invoices
+    currency: str = ""
+    revision: int = 0  # the catalog revision it was configured against
+    configuration: Mapping[str, str] = field(default_factory=dict)  # attribute code -> option code
 
 
 #: every status a work order can have (the API refuses a filter on anything else), in the order of the work
@@ -180,7 +184,9 @@ def order_json(order: OrderProgress, detail: bool = False) -> dict[str, Any]:
         "product": order.product, "quantity": order.quantity,
         "placed_at": order.placed_at.isoformat() if order.placed_at else None,
         "first_promise": order.first_promise.isoformat() if order.first_promise else None,
+        "price": order.price, "currency": order.currency, "revision": order.revision,
     }
     if detail:
+        data["configuration"] = dict(order.configuration)
         data["work_orders"] = [work_order_json(wo, order.number) for wo in order.work_orders]
     return data
