@@ -29,6 +29,7 @@ from kiosk.texts import N_, money
 from sync.errors import ConfigurationError, FloorLinkError
 from sync.numbers import is_order_number
 from sync.orders import PlacedOrder as HubOrder
+from sync.orders import is_han
 from sync.pin import PinGuard
 
 log = logging.getLogger(__name__)
@@ -932,7 +933,9 @@ class KioskModel:
         if self.input_mode == "pinyin" and self.active_field == "name":
             if len(key) == 1 and key.isascii() and key.isalpha():
                 self.touch()
-                self.composer.surname_first = not self.name.strip()  # a Chinese name begins with the surname
+                typed = self.name.strip()
+                self.composer.surname_first = not typed  # a Chinese name begins with the surname
+                self.composer.given_name = bool(typed) and all(is_han(c) for c in typed)  # then the given name
                 self.composer.type(key)
                 self._changed()
                 return

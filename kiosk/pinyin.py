@@ -9,7 +9,8 @@ subtitles, news, books and the web; pypinyin ships none) in two shares of equal 
 all the text, and its part in the given names of that list's three-character words that begin with
 one of the 100 most common surnames (王伟, 李娜 …). Text alone puts 伟 ninth for ``wei`` behind
 为 位 未 委 …; with the names it is second. The name's first character is its surname: there the 100
-most common surnames come first (``li`` offers 李 before 里 利 丽, ``wang`` 王 then 汪). Only GB2312
+most common surnames come first (``li`` offers 李 before 里 利 丽, ``wang`` 王 then 汪); after it the
+characters most given in names (``na`` offers 娜 before 那, ``li`` 丽 before 里). Only GB2312
 characters are offered: the rest are rare and would bury the common ones.
 
 No Qt here: :class:`PinyinComposer` is the state the keyboard widget draws and tests drive.
@@ -79,6 +80,15 @@ SURNAME_RANK = {c: rank for rank, c in enumerate(
     "魏苏吕丁任沈姚卢傅钟姜崔谭廖范汪陆金石戴贾韦夏邱方侯邹熊孟秦白江阎薛尹段雷黎史龙陶贺顾毛"
     "郝龚邵万钱严覃武")}
 SURNAMES = frozenset(SURNAME_RANK)
+
+#: characters parents most often give (the given names of the household register's most common full
+#: names first: 伟 芳 娜 敏 静 …, then those of the younger generations: 浩 宇 欣 怡 梓 涵 …). After the
+#: surname they come first: the frequency list's names are too noisy for that (its three-character words
+#: after a surname include 马克思 and 高速路), so ``na`` offered 那 and ``li`` 里 for a given name
+GIVEN_NAME_RANK = {c: rank for rank, c in enumerate(
+    "伟芳娜敏静秀英丽强磊洋艳勇军杰娟涛明超霞兰平刚辉燕鹏华玲丹萍红桂玉梅珍斌宇浩凯健俊帆波峰亮飞鑫"
+    "婷雪琳颖倩慧佳欣怡雨涵轩梓子睿博晨宁悦思诗萱妍嘉一泽昊航芬莉琴青晓小文国志建海云金荣凤春林东永"
+    "德光生立新成龙秋菊香淑美彤瑶璐晶婧欢蕾薇雅琪晴茜然阳鸿毅翔宏晖锋岩松")}
 
 
 def common_use() -> tuple[dict[str, float], dict[str, float]]:
@@ -178,9 +188,10 @@ class PinyinIndex:
             return sorted(s for s in self.syllables if s.startswith(piece))
         return []
 
-    def candidates(self, letters: str, *, surname_first: bool = False) -> list[Candidate]:
+    def candidates(self, letters: str, *, surname_first: bool = False, given_name: bool = False) -> list[Candidate]:
         """Phrases for all the typed syllables first, then characters for the first one; ``surname_first``
-        (the name's first character is typed): common surnames before the rest (李 was on page 2 for li)."""
+        (the name's first character is typed): common surnames before the rest (李 was on page 2 for li);
+        ``given_name`` (a surname is typed): common given-name characters first (娜 before 那 for na)."""
         pieces = self.split(letters)
         if not pieces:
             return []
@@ -201,6 +212,8 @@ class PinyinIndex:
             chars = [char for _, char in ranked]
         if surname_first:  # stable: surnames by how common they are, then the rest as ranked
             chars = sorted(chars, key=lambda char: SURNAME_RANK.get(char, len(SURNAME_RANK)))
+        elif given_name:
+            chars = sorted(chars, key=lambda char: GIVEN_NAME_RANK.get(char, len(GIVEN_NAME_RANK)))
         for char in chars:
             if char not in seen:
                 seen.add(char)
@@ -230,6 +243,8 @@ class PinyinComposer:
     page: int = 0
     surname_first: bool = False
     """The name is still empty: what is typed now is most likely a surname (set by the kiosk's model)."""
+    given_name: bool = False
+    """The name so far is Chinese characters: what is typed now is most likely its given name."""
     _candidates: list[Candidate] = field(default_factory=list)
 
     def type(self, letter: str) -> None:
@@ -246,7 +261,8 @@ class PinyinComposer:
     def _set(self, letters: str) -> None:
         self.letters = letters
         self.page = 0
-        self._candidates = shared_index().candidates(letters, surname_first=self.surname_first) if letters else []
+        self._candidates = shared_index().candidates(letters, surname_first=self.surname_first,
+                                                         given_name=self.given_name) if letters else []
 
     @property
     def composing(self) -> bool:

@@ -92,14 +92,15 @@ _COMPOUND_SURNAMES = frozenset(
 _SEPARATORS = re.compile(r"[\s·]+")
 
 
-def _is_han(char: str) -> bool:
+def is_han(char: str) -> bool:
+    """A CJK ideograph (unified or compatibility): part of a name written in Chinese."""
     return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
 
 
 def _initial(part: str) -> str:
     """The first letter of a name part; a Chinese one by its pinyin (王 -> W), as people spell it out."""
     first = part[:1]
-    if first and _is_han(first):
+    if first and is_han(first):
         from pypinyin import Style, lazy_pinyin
 
         letters = lazy_pinyin(first, style=Style.FIRST_LETTER, errors="ignore")
@@ -123,7 +124,7 @@ def short_name(name: str) -> str:
     if len(parts) > 1:
         return f"{parts[0]} {_initial(parts[-1])}."
     word = parts[0]
-    if all(_is_han(c) for c in word):
+    if all(is_han(c) for c in word):
         family = word[:2] if len(word) > 2 and word[:2] in _COMPOUND_SURNAMES else word[:1]
         given = word[len(family):]
         if len(given) <= 1:

@@ -64,6 +64,28 @@ def test_a_names_first_character_offers_the_surname_first(letters: str, surname:
     assert first.visible()[0].text == surname, [c.text for c in first.visible()]
 
 
+@pytest.mark.parametrize("letters, name", sorted(COMMON_GIVEN_NAMES.items()))
+def test_after_the_surname_a_common_given_name_is_among_the_first_three(letters: str, name: str) -> None:
+    composer = PinyinComposer(given_name=True)
+    for letter in letters:
+        composer.type(letter)
+    offered = [c.text for c in composer.visible()]
+    assert name in offered[:3], offered
+
+
+@pytest.mark.parametrize("letters, name, text_first", [("wei", "伟", "为"), ("fang", "芳", "方"), ("na", "娜", "那"),
+                                                       ("min", "敏", "民"), ("jing", "静", "经"), ("li", "丽", "里"),
+                                                       ("qiang", "强", "强"), ("lei", "磊", "雷"), ("ming", "明", "明")])
+def test_after_the_surname_the_most_given_character_comes_first_where_text_put_another(
+        letters: str, name: str, text_first: str) -> None:
+    plain, given = PinyinComposer(), PinyinComposer(given_name=True)
+    for letter in letters:
+        plain.type(letter)
+        given.type(letter)
+    assert plain.visible()[0].text == text_first, "the ranking of text, kept for everything but a given name"
+    assert given.visible()[0].text == name, [c.text for c in given.visible()]
+
+
 def test_the_surname_comes_first_only_while_the_name_is_empty(catalog_model: KioskModel) -> None:
     model = catalog_model
     model.set_language("zh_CN")
@@ -74,9 +96,13 @@ def test_the_surname_comes_first_only_while_the_name_is_empty(catalog_model: Kio
     for key in "li":
         model.type_key(key)
     given = [c.text for c in model.composer.visible()]
-    assert given[0] != "李" and "丽" in given, given  # 李丽: the given name ranks as names and text do
+    assert given[0] == "丽", given  # 李丽: a given name's character, not 里 (a mile) as in text
     model.type_key("space")
-    assert model.name == "李" + given[0]
+    for key in "na":
+        model.type_key(key)
+    assert model.composer.visible()[0].text == "娜"  # 李丽娜, not 李丽那
+    model.type_key("space")
+    assert model.name == "李丽娜"
 
 
 def test_candidates_are_paged_with_next_and_previous() -> None:
@@ -142,7 +168,7 @@ def test_model_in_chinese_composes_the_name_and_switches_to_latin(catalog_model:
     for key in "wei":
         model.type_key(key)
     model.type_key("space")  # space takes the first candidate
-    assert model.name == "王" + shared_index().candidates("wei")[0].text
+    assert model.name == "王伟", "the given name's 伟, not 为 (for), the first in text"
     model.type_key("backspace")  # nothing composing: deletes from the name
     assert model.name == "王"
     for key in "li":
