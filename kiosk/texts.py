@@ -128,17 +128,17 @@ ZH_CN: dict[str, str] = {
     'We picked for you: {options}. Tap Change to choose another.': '已为您选择：{options}。点“更改”可换成其他选项。',
     'Change {attribute}': '更改{attribute}',
     'picked for you': '为您选择',
-    'Ready on {date}, confirmed by the factory.': '{date} 完成，工厂已确认。',
+    'Ready on {date}, confirmed by the factory.': '{date} 可提车，工厂已确认。',
     'Delivery date: the factory confirms it once you order.': '交付日期：下单后由工厂确认。',
     'Ready in about {days} working days: about {date}. The factory confirms the date once you order.':
-        '大约 {days} 个工作日，约 {date} 完成。下单后由工厂确认日期。',
-    'Ready about {date}': '约 {date} 完成',
+        '大约 {days} 个工作日，约 {date} 可提车。下单后由工厂确认日期。',
+    'Ready about {date}': '约 {date} 可提车',
     'In stock: ready today, {date}. The factory confirms it once you order.':
         '有现货：今天（{date}）即可提车。下单后由工厂确认。',
     'In stock: ready today': '有现货：今天即可提车',
-    'Ready on {date} (confirmed by the factory)': '{date} 完成（工厂已确认）',
+    'Ready on {date} (confirmed by the factory)': '{date} 可提车（工厂已确认）',
     'Delivery date: our staff will call you with it': '交付日期：店员会致电告知您',
-    'Ready about {date} (the factory is confirming the date)': '约 {date} 完成（工厂正在确认日期）',
+    'Ready about {date} (the factory is confirming the date)': '约 {date} 可提车（工厂正在确认日期）',
     'Please note: the factory can finish your bike on {firm}, {days} days later than the {about} we showed you. If that does not suit you, please talk to our staff before you leave.':
         '请注意：工厂可在 {firm} 完成您的车，比我们之前显示的 {about} 晚 {days} 天。如不合适，请在离店前与店员沟通。',
     'Your order number is now {number}: tap Print receipt for a receipt with it.':

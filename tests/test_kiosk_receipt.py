@@ -96,6 +96,8 @@ def test_the_receipt_is_one_page_with_shop_number_qr_lines_total_and_firm_date(q
         for wanted in expected:
             assert wanted.replace(" ", "") in flat, f"{wanted!r} not on the receipt: {text}"
         assert "2026-12-10" not in text, "one date on paper: the firm one"
+        if language == "zh_CN":  # the day to collect the bike (可提车), not "finished" (完成) as it read
+            assert "2026-12-21可提车" in flat and "完成" not in flat, text
         closing = text.rsplit(money(order.price.total, order.price.currency), 1)
         assert {"en": "Total", "zh_CN": "合计"}[language] in closing[0][-20:], "the total closes the receipt"
         render_pdf(pdf, artifacts / "kiosk" / f"{language}-23-receipt-one-page.png")

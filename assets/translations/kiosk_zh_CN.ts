@@ -141,15 +141,15 @@
     </message>
     <message>
         <source>Ready in about {days} working days: about {date}. The factory confirms the date once you order.</source>
-        <translation>大约 {days} 个工作日，约 {date} 完成。下单后由工厂确认日期。</translation>
+        <translation>大约 {days} 个工作日，约 {date} 可提车。下单后由工厂确认日期。</translation>
     </message>
     <message>
         <source>Ready about {date}</source>
-        <translation>约 {date} 完成</translation>
+        <translation>约 {date} 可提车</translation>
     </message>
     <message>
         <source>Ready about {date} (the factory is confirming the date)</source>
-        <translation>约 {date} 完成（工厂正在确认日期）</translation>
+        <translation>约 {date} 可提车（工厂正在确认日期）</translation>
     </message>
     <message>
         <source>Please note: the factory can finish your bike on {firm}, {days} days later than the {about} we showed you. If that does not suit you, please talk to our staff before you leave.</source>
@@ -157,7 +157,7 @@
     </message>
     <message>
         <source>Ready on {date}, confirmed by the factory.</source>
-        <translation>{date} 完成，工厂已确认。</translation>
+        <translation>{date} 可提车，工厂已确认。</translation>
     </message>
     <message>
         <source>In stock: ready today, {date}. The factory confirms it once you order.</source>
@@ -165,7 +165,7 @@
     </message>
     <message>
         <source>Ready on {date} (confirmed by the factory)</source>
-        <translation>{date} 完成（工厂已确认）</translation>
+        <translation>{date} 可提车（工厂已确认）</translation>
     </message>
     <message>
         <source>Total</source>
@@ -396,6 +396,10 @@
         <translation>您的{product}</translation>
     </message>
     <message>
+        <source>Total: {price}</source>
+        <translation>合计：{price}</translation>
+    </message>
+    <message>
         <source>The factory confirmed the date after you printed: tap Print receipt for a receipt with it.</source>
         <translation>您打印后工厂已确认日期：请点“打印凭条”获取带确认日期的凭条。</translation>
     </message>
@@ -410,10 +414,6 @@
     <message>
         <source>Change {attribute}</source>
         <translation>更改{attribute}</translation>
-    </message>
-    <message>
-        <source>Total: {price}</source>
-        <translation>合计：{price}</translation>
     </message>
     <message>
         <source>The receipt could not be printed, please ask our staff: they can print it for you.</source>
