@@ -91,7 +91,7 @@ def test_every_kind_the_board_writes_reads_in_english_and_chinese_with_its_facts
              "silent_station": ["st-weld-2", "13:48"], "order_late": ["K1-0007", "11:00"],
              "material_short": ["K1-0001-09", "MOTOR-MID-85"], "promise_later": ["K1-0003"],
              "stock_short": ["BAT-625", "2"], "demand_short": ["BAT-750", "12"], "demand_capacity": ["QC", "112%"],
-             "demand_short_passed": ["RAIN-COVER", "1"], "price_mismatch": ["K1-0009", "100 CNY", "12999 CNY"]}
+             "demand_short_passed": ["RAIN-COVER", "1"], "price_mismatch": ["K1-0009", "¥100", "¥12,999"]}
     for language in ("en", "zh_CN"):
         texts.use(language)
         for kind, alert in alerts.items():

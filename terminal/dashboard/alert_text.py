@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, tzinfo
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from terminal.dashboard.model import AlertRow, day_text, site_time
@@ -31,6 +32,17 @@ def _when(value: Any, zone: tzinfo) -> str:
 def _day(value: Any) -> str:
     """A calendar day (``2026-12-09``): no zone, it is the site's day."""
     return day_text(date.fromisoformat(str(value)[:10]))
+
+
+_SYMBOLS = {"CNY": "¥", "EUR": "€", "USD": "$", "GBP": "£"}
+
+
+def _money(amount: Any, currency: Any) -> str:
+    """``¥12,999``, ``¥4,999.50``, ``12,999 CHF``: an amount as a till writes it (the hub sends ``12999``)."""
+    value = Decimal(str(amount))
+    text = f"{value:,.2f}" if value != value.to_integral_value() else f"{value:,.0f}"
+    symbol = _SYMBOLS.get(str(currency))
+    return f"{symbol}{text}" if symbol else f"{text} {currency}"
 
 
 def _percent(value: Any) -> str:
@@ -68,8 +80,8 @@ TEMPLATES: dict[str, tuple[str, Callable[[AlertRow, Mapping[str, Any], tzinfo], 
                                          "week": _day(d["week"])}),
     "price_mismatch": ("Order {order} was placed at {price}; the catalog lists {list_price} for that build: "
                        "check the kiosk before invoicing",
-                       lambda a, d, z: {"order": a.subject, "price": f"{d['price']} {d['currency']}",
-                                        "list_price": f"{d['list_price']} {d['list_currency']}"}),
+                       lambda a, d, z: {"order": a.subject, "price": _money(d["price"], d["currency"]),
+                                        "list_price": _money(d["list_price"], d["list_currency"])}),
     "stock_short": ("{item}: {short} fewer on hand than orders were promised: buy or move them",
                     lambda a, d, z: {"item": str(d["item"]), "short": f"{float(d['short']):g}"}),
 }
@@ -84,7 +96,7 @@ def alert_text(alert: AlertRow, zone: tzinfo) -> str:
     words, facts = template
     try:
         return tr(words).format(**facts(alert, alert.data, zone))
-    except (KeyError, TypeError, ValueError):  # an older hub's data, or a fact of another shape
+    except (KeyError, TypeError, ValueError, InvalidOperation):  # an older hub's data, or a fact of another shape
         log.warning("alert %s (%s): data %r does not fit its sentence; showing the hub's message",
                     alert.id, alert.kind, dict(alert.data), exc_info=True)
         return alert.message
