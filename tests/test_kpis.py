@@ -120,7 +120,8 @@ def test_the_report_counts_only_orders_and_inspections_of_its_window(two_weeks: 
     assert this_week["cycle_time_hours"]["median"] != last_week["cycle_time_hours"]["median"]
     assert this_week["first_pass_yield"] == 1.0, "only this week's units, each passing first"
     assert last_week["first_pass_yield"] == 0.0, "last week's units failed their first inspection"
-    assert [p["revenue"] for p in this_week["profit_contribution"]["products"]] == ["5000"]
+    # this week's bike has the mid motor (+1500) and the 625 Wh battery (+800.50): its list price, stated by no kiosk
+    assert [p["revenue"] for p in this_week["profit_contribution"]["products"]] == ["7300.50"]
     assert [p["revenue"] for p in last_week["profit_contribution"]["products"]] == ["5000"]
     nothing = kpi_report(hub.core, monday - timedelta(days=30), monday - timedelta(days=20))
     assert nothing["cycle_time_hours"]["orders"] == 0 and nothing["first_pass_yield"] is None
