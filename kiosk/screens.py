@@ -33,7 +33,7 @@ from kiosk.qt import (
 from kiosk.status import age_text
 from kiosk.steps import ICON, TILE_COLUMNS, TILE_HEIGHT, tile_height
 from kiosk.texts import N_
-from kiosk.widgets import button, clear, image, label, restyle, swatch
+from kiosk.widgets import MIN_TARGET, button, clear, image, label, restyle, swatch
 
 
 class ScreenBase(QWidget):
@@ -145,6 +145,9 @@ SIDE_NARROW = (324, 292, 163)
 #: a portrait screen (a 1080x1920 store totem) puts the side panel above the tiles as a strip: the
 #: picture's size there (the panel takes the screen's width and the height its steps need)
 SIDE_PORTRAIT_PICTURE = (420, 260)
+#: the picture gives up height, down to this, when the words and the steps need the room (a two-line
+#: product name and five groups at 1280x800 overlapped the step buttons and cut the last one off)
+PICTURE_MIN_HEIGHT = 96
 
 
 class OptionsScreen(ScreenBase):
@@ -257,6 +260,7 @@ class OptionsScreen(ScreenBase):
         price = model.price(so_far=True)
         self.total.setText(tr("Total so far: {price}").format(price=money(price.total, price.currency)))
         self.ready.setText(model.date_story(so_far=True).side_text(tr))
+        self._fit_picture()
         self.picture.setPixmap(image(self._picture_path(views), self.picture.width() - 20, self.picture.height() + 40))
         self.back.setText(tr("Back"))
         self.undo.setText(tr("Undo"))
@@ -285,6 +289,32 @@ class OptionsScreen(ScreenBase):
         if tile is not None:  # the reason panel takes room from the list: keep the tapped tile in view
             self._reveal(tile)
             QTimer.singleShot(0, partial(self._reveal, tile))
+
+    def _fit_picture(self) -> bool:
+        """Beside the tiles, the side panel holds the picture, the words and one 56 px button per group in
+        the body's height: the picture takes what the others leave, from its full size down to
+        PICTURE_MIN_HEIGHT. True when its size changed (draw it again)."""
+        narrow, portrait = self._shape
+        room = self.body.geometry().height()
+        if portrait or room <= 0:  # not laid out yet: the first show fits it
+            return False
+        _, width, full = SIDE_NARROW if narrow else SIDE_WIDE
+        margins = self.side.contentsMargins()
+        inner = self.side_box.width() - margins.left() - margins.right()
+        words = self.words.heightForWidth(inner) if self.words.hasHeightForWidth() else self.words.sizeHint().height()
+        buttons = self.steps.count()
+        steps = buttons * MIN_TARGET + max(buttons - 1, 0) * self.steps.spacing()
+        # picture, words, the 8 px before the steps, the steps: the layout's spacing between each
+        others = margins.top() + margins.bottom() + words + 8 + steps + 3 * max(self.side.spacing(), 0)
+        height = max(PICTURE_MIN_HEIGHT, min(full, room - others))
+        if height == self.picture.height():
+            return False
+        self.picture.setFixedSize(width, height)
+        return True
+
+    def _refit(self) -> None:
+        if self.model.product is not None and self.isVisible() and self._fit_picture():
+            self.refresh()
 
     def _reveal(self, tile: QPushButton) -> None:
         if tile.isVisible():
@@ -317,6 +347,7 @@ class OptionsScreen(ScreenBase):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
+        QTimer.singleShot(0, self._refit)  # laid out now: the side panel's real height
         if self._stale:
             QTimer.singleShot(0, self._polish_stale)
 

@@ -207,3 +207,28 @@ def test_the_benchmark_counts_the_taps_of_a_real_scripted_order(qapp):
     every_page = bench.taps_to_order(next_page_only=True)  # Next through every preselected page counts
     assert every_page["taps_to_order"] == 2 + len(bench.MID_RANGE) + len(pages) + 2
     assert result["scrolls"] == 0 and result["total_in_view_on_summary"]
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_the_side_panel_shows_every_step_whole_for_every_product(kiosk, qtbot, artifacts, language):
+    """The e-MTB in English (a two-line name, five groups) overlapped its step buttons and cut the last one
+    off at 1280x800: the picture gives up height so that every step is whole, apart and in the panel."""
+    window, model, _ = kiosk
+    for product in model.products():
+        model.reset()  # a new customer each time (the language starts as the kiosk's)
+        tap(qtbot, window, "startButton")
+        model.set_language(language)
+        tap(qtbot, window, f"product-{product.code}")
+        QApplication.processEvents()
+        panel = window.findChild(QWidget, "sidePanel")
+        steps = sorted((b for b in panel.findChildren(QPushButton) if b.isVisible()
+                        and b.objectName().startswith("stepButton-")), key=lambda b: b.y())
+        assert len(steps) == len(model.groups)
+        boxes = [(b.mapTo(panel, b.rect().topLeft()).y(), b.height()) for b in steps]
+        for (top, height), (next_top, _) in zip(boxes, boxes[1:], strict=False):
+            assert height >= MIN_TARGET and top + height <= next_top, (product.code, boxes)
+        last_top, last_height = boxes[-1]
+        assert last_top + last_height <= panel.height(), (product.code, boxes, panel.height())
+        picture = window.findChild(QLabel, "productImage")
+        assert picture.height() >= 96, "the picture stays"
+        shot(window, artifacts, f"{language}-27-side-panel-{product.code}")
