@@ -25,8 +25,9 @@ from kiosk.pinyin import PinyinComposer
 from kiosk.promise import DateStory, firm_date
 from kiosk.status import KioskStatus, memory_status
 from kiosk.steps import BUILDS_HEIGHT, Page, paginate
-from kiosk.texts import N_, money
+from kiosk.texts import N_
 from sync.errors import ConfigurationError, FloorLinkError
+from sync.money import money
 from sync.numbers import is_order_number
 from sync.orders import PlacedOrder as HubOrder
 from sync.orders import is_han

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kiosk.qt import QCoreApplication, QTranslator
-from kiosk.texts import SYMBOLS, money
+from sync.money import SYMBOLS, money
 
 __all__ = ["SYMBOLS", "Languages", "languages", "money", "pick", "tr"]
 

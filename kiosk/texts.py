@@ -8,18 +8,6 @@ a test fails when a marked string has no translation.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-SYMBOLS = {"CNY": "¥", "EUR": "€", "USD": "$"}
-
-
-def money(amount: Decimal, currency: str, *, sign: bool = False) -> str:
-    """``¥13,299``, ``+¥260`` with ``sign`` (Qt-free: the view-model builds notices with prices)."""
-    symbol = SYMBOLS.get(currency, currency + " ")
-    digits = f"{abs(amount):,.0f}" if amount == amount.to_integral_value() else f"{abs(amount):,.2f}"
-    prefix = ("+" if amount >= 0 else "−") if sign else ("−" if amount < 0 else "")
-    return f"{prefix}{symbol}{digits}"
-
 
 def N_(text: str) -> str:  # noqa: N802 - the gettext convention, so the string scanner finds it
     """Mark ``text`` for translation without translating it here (view-models are Qt-free)."""

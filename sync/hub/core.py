@@ -317,7 +317,7 @@ class HubCore:
             self._check_configuration(order, product, engine)
             seq = (tx.execute("SELECT COALESCE(MAX(seq), 0) FROM orders").fetchone()[0] or 0) + 1
             number = self._number_for(tx, order, device_id, seq, now)
-            price = self._check_price(tx, order, product, number, device_id, now)
+            price, currency = self._check_price(tx, order, product, number, device_id, now)
             if self._replan_due is not None:  # a new order is planned on the true state of the workshop
                 self.replan(tx, now)
             plan = self._plan(order, product, now, number)
@@ -326,7 +326,7 @@ class HubCore:
                 "order_id": order.order_id, "number": number, "seq": seq, "event_id": event_id, "device_id": device_id,
                 "product": order.product, "revision": order.revision,
                 "configuration": json.dumps(dict(order.configuration), sort_keys=True),
-                "quantity": order.quantity, "price": str(price), "currency": order.currency,
+                "quantity": order.quantity, "price": str(price), "currency": currency,
                 "customer": json.dumps(dict(order.customer), ensure_ascii=False), "placed_at": to_iso(now),
                 "promise": to_iso(promise), "first_promise": to_iso(promise), "promise_reason": plan.reason,
                 "ships_from_stock": int(plan.ships_from_stock)}])
@@ -337,7 +337,7 @@ class HubCore:
                                             "revision": order.revision, "configuration": dict(order.configuration),
                                             "quantity": order.quantity, "promise": to_iso(promise),
                                             "ships_from_stock": plan.ships_from_stock, "price": str(price),
-                                            "currency": order.currency, "customer": dict(order.customer),
+                                            "currency": currency, "customer": dict(order.customer),
                                             "placed_at": to_iso(now)})
             for wo in plan.work_orders:
                 self._emit(tx, "workorder.released", {"id": wo.id, "order_id": order.order_id, "order_number": number,
@@ -376,17 +376,18 @@ class HubCore:
         return number
 
     def _check_price(self, tx: Transaction, order: PlacedOrder, product: Product, number: str, device_id: str,
-                     now: datetime) -> Decimal:
-        """The order's price as stored: what the customer was shown (binding), else the list price. A shown
+                     now: datetime) -> tuple[Decimal, str]:
+        """The order's price and currency as stored: what the customer was shown (binding), else the list
+        price in the catalog's currency. A shown
         price other than the revision's list price for that build (a kiosk on a hand-edited catalog, a wrong
         currency, a forged message) raises a ``price_mismatch`` alert before anyone invoices it."""
         listed = list_price(product, order.configuration) * order.quantity
         if order.price is None:
-            return listed
+            return listed, product.currency
         candidate = price_mismatch(order, number, device_id, listed, product.currency)
         if candidate is not None:
             self._raise(tx, candidate, now)
-        return order.price
+        return order.price, order.currency
 
     def order_id_for(self, key: str) -> str | None:
         """The internal id of the order ``key`` names: its number (any case) or its id."""

@@ -15,6 +15,7 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sync.money import money
 from terminal.dashboard.model import AlertRow, day_text, site_time
 from terminal.station.texts import tr
 
@@ -34,15 +35,9 @@ def _day(value: Any) -> str:
     return day_text(date.fromisoformat(str(value)[:10]))
 
 
-_SYMBOLS = {"CNY": "¥", "EUR": "€", "USD": "$", "GBP": "£"}
-
-
 def _money(amount: Any, currency: Any) -> str:
-    """``¥12,999``, ``¥4,999.50``, ``12,999 CHF``: an amount as a till writes it (the hub sends ``12999``)."""
-    value = Decimal(str(amount))
-    text = f"{value:,.2f}" if value != value.to_integral_value() else f"{value:,.0f}"
-    symbol = _SYMBOLS.get(str(currency))
-    return f"{symbol}{text}" if symbol else f"{text} {currency}"
+    """``¥12,999`` (the hub sends ``12999``): as the kiosk showed it."""
+    return money(Decimal(str(amount)), str(currency))
 
 
 def _percent(value: Any) -> str:
