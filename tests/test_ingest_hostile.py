@@ -189,7 +189,12 @@ def test_a_retained_event_is_refused_cleared_and_not_handed_back_on_restart(tmp_
             time.sleep(0.5)
         rows = hub.store.query("SELECT reason, event_id FROM quarantine")
         assert rows == [{"reason": "retained", "event_id": poison.event_id}]  # once, not once per restart
-        assert _retained(mosquitto.port, topics.up_filter(SITE)) == []  # the hub cleared the broker's copy
+        # the hub cleared the broker's copy: its clearing goes out after the batch commits, so a hub stopped
+        # at once clears it at its next start (seen in a loaded CI run: still there 0.5 s after the restart)
+        deadline = time.monotonic() + 15
+        while (left := _retained(mosquitto.port, topics.up_filter(SITE))) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert left == []
         goes_on(hub, st1, 2)
     finally:
         st1.close()
