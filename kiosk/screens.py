@@ -148,6 +148,7 @@ SIDE_PORTRAIT_PICTURE = (420, 260)
 #: the picture gives up height, down to this, when the words and the steps need the room (a two-line
 #: product name and five groups at 1280x800 overlapped the step buttons and cut the last one off)
 PICTURE_MIN_HEIGHT = 96
+STEPS_GAP = 8  # between the words and the list of groups
 
 
 class OptionsScreen(ScreenBase):
@@ -207,7 +208,7 @@ class OptionsScreen(ScreenBase):
         self.words = words
         self.steps = QVBoxLayout()  # the groups: a tap goes straight to one (pages passed take their defaults)
         self.steps.setSpacing(6)
-        self.side.addSpacing(8)
+        self.side.addSpacing(STEPS_GAP)
         self.side.addLayout(self.steps)
         self.side.addStretch(1)
         self._steps_key: tuple[object, ...] = ()
@@ -304,8 +305,8 @@ class OptionsScreen(ScreenBase):
         words = self.words.heightForWidth(inner) if self.words.hasHeightForWidth() else self.words.sizeHint().height()
         buttons = self.steps.count()
         steps = buttons * MIN_TARGET + max(buttons - 1, 0) * self.steps.spacing()
-        # picture, words, the 8 px before the steps, the steps: the layout's spacing between each
-        others = margins.top() + margins.bottom() + words + 8 + steps + 3 * max(self.side.spacing(), 0)
+        # picture, words, the gap before the steps, the steps: the layout's spacing between each
+        others = margins.top() + margins.bottom() + words + STEPS_GAP + steps + 3 * max(self.side.spacing(), 0)
         height = max(PICTURE_MIN_HEIGHT, min(full, room - others))
         if height == self.picture.height():
             return False

@@ -78,7 +78,6 @@ class OrderProgress:
     price: str = ""  # the order's total as the customer was shown it (decimal text), what an ERP invoices
     currency: str = ""
     revision: int = 0  # the catalog revision it was configured against
-    configuration: Mapping[str, str] = field(default_factory=dict)  # attribute code -> option code
 
 
 #: every status a work order can have (the API refuses a filter on anything else), in the order of the work
@@ -175,8 +174,10 @@ def work_order_json(wo: WorkOrderProgress, order_number: str = "") -> dict[str, 
     }
 
 
-def order_json(order: OrderProgress, detail: bool = False) -> dict[str, Any]:
-    """An order as the API answers it; ``detail``: with its work orders and their operations."""
+def order_json(order: OrderProgress, detail: bool = False,
+               configuration: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """An order as the API answers it; ``detail``: with its configuration (read for the one order asked
+    for, not with every order's progress) and its work orders and their operations."""
     data: dict[str, Any] = {
         "id": order.id, "number": order.number, "status": order.status, "percent": order.percent, "late": order.late,
         "promise": order.promise.isoformat() if order.promise else None,
@@ -187,6 +188,6 @@ def order_json(order: OrderProgress, detail: bool = False) -> dict[str, Any]:
         "price": order.price, "currency": order.currency, "revision": order.revision,
     }
     if detail:
-        data["configuration"] = dict(order.configuration)
+        data["configuration"] = dict(configuration or {})
         data["work_orders"] = [work_order_json(wo, order.number) for wo in order.work_orders]
     return data

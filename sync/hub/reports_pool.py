@@ -16,6 +16,7 @@ for a comparison in bench/api_load.py and for a machine with one core).
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import signal
@@ -113,7 +114,10 @@ def _orders(src: Source, now: datetime, since: datetime | None = None, status: s
 
 def _order(src: Source, now: datetime, order_id: str) -> dict[str, Any] | None:
     found = progress_of(src.query, src.context.calendars, now, [order_id])
-    return order_json(found[0], detail=True) if found else None
+    if not found:
+        return None
+    (row,) = src.query("SELECT configuration FROM orders WHERE order_id = ?", [order_id])
+    return order_json(found[0], detail=True, configuration=json.loads(row["configuration"]))
 
 
 def _work_orders(src: Source, now: datetime, status: str | None, since: datetime | None = None) -> list[dict[str, Any]]:
