@@ -345,14 +345,17 @@ class Ingest:
                 time.sleep(0.5)
         self.stats.batches += 1
         self.stats.last_commit_at = time.time()
+        # The broker's retained copy is removed before the ack goes out, on the same connection: a hub stopped
+        # right after its ack (the device has its answer) had not cleared it, and a restart with its session
+        # kept is not handed retained messages again, so the copy stayed for good.
+        cleared, self._clear_retained = self._clear_retained, []
+        for topic in dict.fromkeys(cleared):
+            self.link.publish(topic, b"", retain=True)
         for device_id, (device_acks, resend_from, batched) in acks.items():
             self.link.publish(topics.ack(self.site, device_id), self._ack_message(device_acks, resend_from, batched))
         requests, self._republish = self._republish, []
         for stream, from_seq in dict.fromkeys(requests):
             self.republish(stream, from_seq)
-        cleared, self._clear_retained = self._clear_retained, []
-        for topic in dict.fromkeys(cleared):  # remove the broker's retained copy (a reconnect would bring it back)
-            self.link.publish(topic, b"", retain=True)
 
     def _one_by_one(self, batch: list[tuple[str, bytes]]) -> None:
         """After a batch failed for an unexpected reason: each message in its own transaction; one that
