@@ -112,6 +112,10 @@ class DashboardCache:
                 raise ProtocolError("dashboard.orders needs 'orders' and 'alerts' lists", where=where)
         elif not isinstance(body.get("operations"), list) or not isinstance(body.get("work_centre"), str):
             raise ProtocolError("dashboard.centre needs 'work_centre' and an 'operations' list", where=where)
+        elif not isinstance(body.get("stations", []), list) or not all(isinstance(st, str) and st
+                                                                       for st in body.get("stations", [])):
+            raise ProtocolError(f"field 'stations' must be a list of station ids, got {body.get('stations')!r}",
+                                where=where)
         check_rows(envelope.type, body, where)
         now = self.clock().isoformat()
         revision = self._bump(tx)

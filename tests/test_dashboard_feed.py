@@ -89,3 +89,15 @@ def test_the_boards_show_open_orders_and_those_finished_or_cancelled_this_week(h
     assert sorted(hub.core.board_order_ids(now, days=30)) == ["DROP", "FRESH", "OLD", "OPEN"]
     assert (open_["order_id"], dropped["order_id"]) == ("OPEN", "DROP")
     assert sorted(hub.core.board_order_ids(now + timedelta(days=10))) == ["OPEN"]
+
+
+def test_each_centre_board_names_the_catalogs_stations_also_before_any_work_reaches_them(hub: Hub) -> None:
+    now = MONDAY_8
+    boards = centre_bodies(hub.core, hub.core.orders_progress(now), now)  # no order yet: no operation anywhere
+    declared: dict[str, set[str]] = {}
+    for revision in hub.catalog.released_products().values():
+        for code, centre in revision.product().work_centres.items():
+            declared.setdefault(code, set()).update(centre.stations)
+    assert declared["WHEEL"], "the test catalog declares wheel stations"
+    assert {code: body["stations"] for code, body in boards.items()} == {c: sorted(s) for c, s in declared.items()}
+    assert boards["WHEEL"]["operations"] == []

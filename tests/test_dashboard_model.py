@@ -274,3 +274,30 @@ def test_a_resent_board_reparses_only_the_operations_that_moved(parts: Any) -> N
     after = {(r.work_order, r.op): r for r in model.centres["WHEEL"]}
     assert after[("WO-1", 20)].elapsed_s == 2405 and after[("WO-1", 20)] is not before[("WO-1", 20)]
     assert all(after[k] is before[k] for k in before if k != ("WO-1", 20))
+
+
+def test_every_station_the_catalog_declares_gets_a_board_also_with_nothing_on_it(parts: Any) -> None:
+    model, feed, _clock, _store = parts
+    body = centre_body()
+    body["stations"] = ["st-wheel-1", "st-wheel-2"]  # st-wheel-2 has no operation of an open order
+    body["operations"][2]["station"] = None  # WO-2 not started anywhere yet
+    feed.send("dashboard/centre/WHEEL", "dashboard.centre", body)
+    model.refresh()
+    boards = {(b.station, b.unassigned): b for b in model.stations}
+    assert set(boards) == {("st-wheel-1", False), ("st-wheel-2", False), ("WHEEL", True)}
+    idle = boards[("st-wheel-2", False)]
+    assert idle.operations == () and idle.work_centres == ("WHEEL",) and not any(idle.counts.values())
+    assert model.waiting_at(idle) == 1  # WO-2 could start there
+    assert [b.station for b in model.station_boards("WHEEL")][:2] == ["st-wheel-1", "st-wheel-2"]
+
+
+def test_a_board_with_a_bad_station_list_is_refused_naming_it_and_the_board_shown_stays(parts: Any) -> None:
+    model, feed, _clock, _store = parts
+    feed.send("dashboard/centre/WHEEL", "dashboard.centre", centre_body())
+    model.refresh()
+    for bad_list in ("st-wheel-1", [3], [""], [None]):
+        feed.send("dashboard/centre/WHEEL", "dashboard.centre", {**centre_body(), "stations": bad_list})
+        assert model.refresh() == set()
+    failures = feed.inbox.failures()
+    assert len(failures) == 4 and all("'stations' must be a list of station ids" in f["error"] for f in failures)
+    assert [b.station for b in model.stations] == ["st-wheel-1"]

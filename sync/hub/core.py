@@ -227,6 +227,8 @@ class HubCore:
         self._thresholds: dict[str, float] = {}
         self._calendars: dict[str, WorkingTime] = {}
         self._stations: dict[str, frozenset[str]] = {}  # work centre -> the stations that serve it
+        #: the released revisions' work centres and their stations, and the revision numbers they were read for
+        self._declared: tuple[dict[str, int], dict[str, tuple[str, ...]]] = ({}, {})
         self._lock = threading.RLock()
         self._demand_at: datetime | None = None  # when demand_check last forecast demand
         self.demand_plots: dict[str, dict[str, Any]] = {}  # alert key -> its plot, from the last demand_check
@@ -280,6 +282,32 @@ class HubCore:
                 self._stations[wc_code] = frozenset(wc.stations)
                 self._calendars[wc_code] = self.planner.centres[wc_code].calendar
         return self._products[key]
+
+    def stations_by_centre(self) -> dict[str, tuple[str, ...]]:
+        """Each work centre's stations as the released catalog and the products planned so far declare them
+        (sorted; none when outsourced): the wall board lists every station, also one no open work reached
+        yet. Read from the catalog without teaching the planner (a restart must plan as the live hub did);
+        read again only when a revision is released."""
+        catalog = CatalogStore(self.catalog.path)
+        try:
+            numbers = catalog.released_numbers()
+        finally:
+            catalog.close()
+        if numbers != self._declared[0]:
+            declared: dict[str, set[str]] = {}
+            for code, number in numbers.items():
+                try:
+                    product = released_product(self.catalog.path, code, number)
+                except FloorLinkError:
+                    log.exception("hub: cannot read %s@%s for its stations", code, number)
+                    continue
+                for wc_code, wc in product.work_centres.items():
+                    declared.setdefault(wc_code, set()).update(wc.stations)
+            self._declared = (numbers, {code: tuple(sorted(found)) for code, found in declared.items()})
+        found = {code: set(stations) for code, stations in self._declared[1].items()}
+        for code in self.planner.centres:
+            found.setdefault(code, set()).update(self._stations.get(code, ()))
+        return {code: tuple(sorted(found[code])) for code in sorted(found)}
 
     def learn_released(self) -> None:
         """Load the latest released revision of every product, so the planner knows all their items

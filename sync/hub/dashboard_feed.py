@@ -5,7 +5,8 @@ each work centre today and this week, KPIs with a 7-day trend, and ``demand``: p
 (by alert id) the plot the hub's last demand check drew for it (sync.hub.demand: projected stock with
 safety stock and short day, or the weekly load; and the option's weekly trend). ``dashboard/centre/{code}``:
 the operations of one work centre (queued, running, paused and done ones of open orders) with
-operators, elapsed and standard time, good and scrap: the station boards and the drill-down.
+operators, elapsed and standard time, good and scrap, and the centre's stations from the catalog (a
+station no open work reached yet still gets its board): the station boards and the drill-down.
 Dashboards keep the newest of each (``Inbox.latest_only``) in their local cache.
 """
 
@@ -109,7 +110,8 @@ def centre_bodies(core: HubCore, progress: list[OrderProgress], now: datetime) -
     for row in core.store.query("SELECT work_order, op, device_id FROM op_events "
                                 "WHERE work_order IN (SELECT value FROM json_each(?)) ORDER BY rowid", [json.dumps(shown)]):
         devices[(row["work_order"], row["op"])] = row["device_id"]
-    ops: dict[str, list[dict[str, Any]]] = {code: [] for code in core.planner.centres}
+    stations = core.stations_by_centre()
+    ops: dict[str, list[dict[str, Any]]] = {code: [] for code in (*core.planner.centres, *stations)}
     for order in progress:
         if order.status in ("cancelled", "ready"):
             continue
@@ -126,4 +128,5 @@ def centre_bodies(core: HubCore, progress: list[OrderProgress], now: datetime) -
                     "eta": to_iso(op.eta), "station": devices.get((wo.id, op.planned.op)),
                     "started_at": to_iso(st.started_at), "completed_at": to_iso(st.completed_at),
                 })
-    return {code: {"at": now.isoformat(), "work_centre": code, "operations": rows} for code, rows in ops.items()}
+    return {code: {"at": now.isoformat(), "work_centre": code, "stations": list(stations.get(code, ())), "operations": rows}
+            for code, rows in ops.items()}

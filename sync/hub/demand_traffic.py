@@ -154,7 +154,7 @@ def place_history(core: HubCore, products: list[Product], orders: int, seed: int
     hour before ``end`` is left out: history gives the stations no work. Returns the orders placed."""
     rng = random.Random(seed)
     placed = 0
-    stations = {centre: sorted(found)[0] for centre, found in core._stations.items() if found}
+    stations = {centre: found[0] for centre, found in core.stations_by_centre().items() if found}
     for at, product, config in sorted(arrivals(rng, products, orders, end=end, days=days, swell=0.0, planted=planted,
                                                growth=growth, pool=pool), key=lambda a: a[0]):
         order_id = uuid.UUID(int=rng.getrandbits(128)).hex

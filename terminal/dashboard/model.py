@@ -13,7 +13,7 @@ import json
 import logging
 import math
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, NamedTuple
@@ -431,9 +431,10 @@ def _order_key(row: OperationRow) -> tuple[int, float]:
     return STATUS_RANK.get(row.status, 9), row.planned_start.timestamp() if row.planned_start else math.inf
 
 
-def group_by_station(code: str, rows: list[OperationRow]) -> StationGroups:
-    """One work centre's operations (sorted) per station, with their status counts."""
-    found: dict[StationKey, tuple[list[OperationRow], Counter[str]]] = {}
+def group_by_station(code: str, rows: list[OperationRow], stations: Iterable[str] = ()) -> StationGroups:
+    """One work centre's operations (sorted) per station, with their status counts; each of the centre's
+    declared ``stations`` gets its group even with nothing to show (an idle station is on the board too)."""
+    found: dict[StationKey, tuple[list[OperationRow], Counter[str]]] = {(False, st): ([], Counter()) for st in stations}
     for row in rows:
         key = (False, row.station) if row.station else (True, code)
         group = found.get(key)
@@ -633,7 +634,9 @@ class DashboardModel:
                 code = str(body.get("work_centre"))
                 _code, rows, raw_rows[code] = parse_centre(body, raw_rows.get(code))
                 centres[code] = rows
-                groups[code] = group_by_station(code, rows)
+                declared = body.get("stations")
+                groups[code] = group_by_station(code, rows, [st for st in declared if isinstance(st, str) and st]
+                                                if isinstance(declared, list) else ())
                 changed.add("centres")
         if "centres" in changed:
             parts["stations"] = merge_boards(groups)
