@@ -432,3 +432,28 @@ def test_an_idle_station_counts_its_jobs_in_words_apart_from_the_outbox(wall: Sc
     texts.use("en")
     line.show_board(idle, 1)  # seen on the live demo: "1 jobs waiting"
     assert line.job.text() == "1 job waiting"
+
+
+def test_the_board_names_a_worker_the_roster_knows_and_shows_the_badge_of_one_it_does_not(
+        qtbot: Any, tmp_path: Path, artifacts: Path) -> None:
+    """Seen on the live demo: Anna Berg ran an operation at st-assy-1 and the wall board read "E-0007"."""
+    screen = open_wall(qtbot, tmp_path, "en")
+    win = screen.win
+    try:
+        with qtbot.waitSignal(win.repainted, timeout=5000):
+            screen.feed.send("dashboard/centre/WHEEL", "dashboard.centre", centre(
+                "WHEEL", "st-wheel-1", [("WO-1042", 20, "running", ["E-0042", "E-9999"], 2400)]))
+        assert win.wait_idle()
+        line = next(line for line in win.overview.stations.lines if line.name.text() == "st-wheel-1")
+        assert line.who.text() == "Li Wei, E-9999"
+        win.show_tab("stations")
+        panel = win.stations
+        panel.select("st-wheel-1")
+        card = panel.cards["st-wheel-1"]
+        assert "<b>Li Wei, E-9999</b>" in card.lines.text()
+        operator = [h for h, _t, _c in panel.rows.columns].index("Operator")
+        assert panel.rows.columns[operator][1](panel.rows.rows[0]) == "Li Wei, E-9999"
+        win.grab().save(str(artifacts / "dashboard_wall_worker_names.png"))
+    finally:
+        win.close()
+        screen.feed.inbox.store.close()

@@ -383,6 +383,7 @@ class DashboardState:
     snapshot_at: datetime | None = None
     zone: tzinfo | None = None  # the hub's site time zone (node.time_zone), from its orders snapshot
     demand: Mapping[int, DemandPlot] = field(default_factory=dict)  # alert id -> the plot of its demand warning
+    names: Mapping[str, str] = field(default_factory=dict)  # badge -> the worker's name, from this node's roster
 
 
 @dataclass(frozen=True)
@@ -645,7 +646,8 @@ class DashboardModel:
             changed.add("stations")
         changed.add("alerts")
         self._last_read = replace(last, revision=revision, streams=streams, centres=centres,
-                             snapshot_at=self.cache.last_received(), alerts=self._read_alerts(), **parts)
+                             snapshot_at=self.cache.last_received(), alerts=self._read_alerts(),
+                             names={w.badge: w.name for w in self.roster() if w.name}, **parts)
         return self._last_read, changed
 
     def _read_alerts(self) -> list[AlertRow]:
@@ -669,6 +671,11 @@ class DashboardModel:
         return self.apply(*self.read())
 
     # --- derived views ----------------------------------------------------------------------------
+    def who(self, workers: Iterable[str]) -> str:
+        """Who is on an operation as the board writes it: each badge as the worker's name where this node's
+        roster knows it (``Anna Berg``), else the badge the station sent (``E-0007``)."""
+        return ", ".join(self.state.names.get(badge, badge) for badge in workers)
+
     def groups(self, work_centre: str) -> dict[str, list[OperationRow]]:
         """The operations of one work centre grouped running / paused / queued / done."""
         out: dict[str, list[OperationRow]] = {s: [] for s in STATUS_ORDER}

@@ -9,7 +9,7 @@ order opens its detail, a tap on a station or an alert opens that tab.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, timedelta, tzinfo
 from typing import Any
 
@@ -120,8 +120,9 @@ class StationLine(Tap):
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
 
-    def show_board(self, board: StationBoard, waiting: int) -> None:
-        """``waiting``: what the station could take next (DashboardModel.waiting_at)."""
+    def show_board(self, board: StationBoard, waiting: int, who: Callable[[Iterable[str]], str] = ", ".join) -> None:
+        """``waiting``: what the station could take next (DashboardModel.waiting_at); ``who`` writes the
+        badges on its operation as names (DashboardModel.who)."""
         running = board.running
         paused = tuple(r for r in board.operations if r.status == "paused")
         current = running[0] if running else paused[0] if paused else None
@@ -136,7 +137,7 @@ class StationLine(Tap):
             state = tr("Running") if running else tr("Paused")
             colour = look.STATUS["running" if running else "paused"]
             self.job.setText(f"{current.work_order} / {current.op} {current.code}")
-            self.who.setText(", ".join(current.workers))
+            self.who.setText(who(current.workers))
             self.timer.setText(minutes(current.elapsed_s))
             self.timer.setStyleSheet(f"color: {look.LATE if current.over_standard else colour}")
         # an idle station's line is two rows, not three: the column then holds more stations
@@ -287,5 +288,5 @@ class OverviewPanel(QWidget):
         boards = sorted(((b, model.waiting_at(b)) for b in model.stations if not b.unassigned),
                         key=lambda item: (not item[0].running,
                                           not any(r.status == "paused" for r in item[0].operations), -item[1]))
-        self.stations.fill(boards, lambda line, item: line.show_board(*item), "No work at any station yet")
+        self.stations.fill(boards, lambda line, item: line.show_board(*item, model.who), "No work at any station yet")
         self.alerts.fill(alerts, lambda line, a: line.show_alert(a, a.age(now), model.site_zone), "No open alerts")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -222,13 +222,15 @@ class OrdersPanel(QWidget):
                           .format(zone=getattr(zone, "key", None) or zone))
 
 
-def operation_columns() -> list[tuple[str, Callable[[Any], Any], Callable[[Any], QColor | None]]]:
-    """Columns of an operations table: status, station, operator, what, elapsed against standard, yield."""
+def operation_columns(who: Callable[[Iterable[str]], str] = ", ".join,
+                      ) -> list[tuple[str, Callable[[Any], Any], Callable[[Any], QColor | None]]]:
+    """Columns of an operations table: status, station, operator (``who`` names the badges), what, elapsed
+    against standard, yield."""
     status_colour = lambda r: QColor(STATUS_COLOURS.get(r.status, look.MUTED))  # noqa: E731
     over = lambda r: LATE if r.over_standard else None  # noqa: E731
     return [
         ("Status", lambda r: tr(r.status), status_colour), ("Station", lambda r: r.station or "—", _none),
-        ("Operator", lambda r: ", ".join(r.workers) or "—", _none),
+        ("Operator", lambda r: who(r.workers) or "—", _none),
         ("Work order", lambda r: f"{r.work_order} / {r.op} {r.code}", _none),
         ("Item", lambda r: f"{r.item} ×{r.qty}", _none),
         ("Time / std", lambda r: f"{minutes(r.elapsed_s)} / {minutes(r.standard_s)}", over),
@@ -247,7 +249,7 @@ class CentresPanel(QWidget):
         self.centre.setObjectName("centre")
         self.centre.currentTextChanged.connect(lambda _t: self.update_view())
         self.counts = {s: QLabel() for s in STATUS_ORDER}
-        self.rows = RowsModel(operation_columns())
+        self.rows = RowsModel(operation_columns(model.who))
         self.view = table(self.rows)
         top = QHBoxLayout()
         top.addWidget(label("Work centre", "plain", wrap=False))
@@ -320,12 +322,13 @@ class StationCard(QFrame):
         self.on_tap(self.key)
         super().mouseReleaseEvent(event)
 
-    def show_board(self, board: StationBoard) -> None:
+    def show_board(self, board: StationBoard, who: Callable[[Iterable[str]], str] = ", ".join) -> None:
+        """``who`` writes the badges on an operation as names (DashboardModel.who)."""
         cells = "".join(f"<td width='25%' align='center' style='color:{STATUS_COLOURS[s]}'>"
                         f"<span style='font-size:30px'><b>{board.counts.get(s, 0)}</b></span><br>{tr(s)}</td>"
                         for s in STATUS_ORDER)
         counts = f"<table width='100%' cellspacing='0'><tr>{cells}</tr></table>"
-        shown = (shown_title(board), counts, self._lines(board))
+        shown = (shown_title(board), counts, self._lines(board, who))
         if shown == self.shown:  # Qt calls only when the card's content moved
             return
         self.shown = shown
@@ -333,7 +336,7 @@ class StationCard(QFrame):
         self.counts.setText(shown[1])
         self.lines.setText(shown[2])
 
-    def _lines(self, board: StationBoard) -> str:
+    def _lines(self, board: StationBoard, who: Callable[[Iterable[str]], str]) -> str:
         if board.unassigned:
             queued = [r for r in board.operations if r.status == "queued"][:self.RUNNING_LINES]
             lines = [tr("next: {job}").format(job=f"{r.work_order} / {r.op} {r.code} · {r.item} ×{r.qty}")
@@ -349,7 +352,7 @@ class StationCard(QFrame):
             paused = "" if r.status == "running" else " " + tr("paused")
             of = tr("{elapsed} of {standard} standard").format(elapsed=f"<b>{minutes(r.elapsed_s)}</b>",
                                                                 standard=minutes(r.standard_s))
-            lines.append(f"<b>{', '.join(r.workers) or '—'}</b> · {r.work_order} / {r.op} {r.code}<br>"
+            lines.append(f"<b>{who(r.workers) or '—'}</b> · {r.work_order} / {r.op} {r.code}<br>"
                          f"&nbsp;&nbsp;<span style='color:{colour}'>{of}{share}{paused}</span>")
         if len(shown) > self.RUNNING_LINES:
             more = tr("+ {count} more running" if running else "+ {count} more paused")
@@ -390,7 +393,7 @@ class StationBoardPanel(QWidget):
         scroll.setWidget(inner)
         self.detail = QLabel()
         self.detail.setObjectName("stationDetail")
-        self.rows = RowsModel(operation_columns())
+        self.rows = RowsModel(operation_columns(model.who))
         self.view = table(self.rows)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -436,7 +439,7 @@ class StationBoardPanel(QWidget):
             self.selected = keys[0] if keys else ""
         for board in boards:
             card = self.cards[board.title]
-            card.show_board(board)
+            card.show_board(board, self.model.who)
             selected = "true" if board.title == self.selected else "false"
             if card.property("selected") != selected:
                 card.setProperty("selected", selected)
@@ -705,7 +708,7 @@ class DrillDown(QDialog):
                                    "", ""])
             for op in wo.operations:
                 item = QTreeWidgetItem([f"{op.op} {op.code} ({op.work_centre})", tr(op.status),
-                                        ", ".join(op.workers) or "—",
+                                        model.who(op.workers) or "—",
                                         f"{minutes(op.elapsed_s)} / {minutes(op.standard_s)}",
                                         f"{op.good} / {op.scrap}", op.station or "—",
                                         model.when_short(op.started_at), model.when_short(op.completed_at)])
