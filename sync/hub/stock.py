@@ -23,16 +23,37 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from sync.catalog.model import Product
+from sync.configurator.engine import Engine
 from sync.errors import FloorLinkError, PlanningError
 from sync.hub.alerts import Candidate
-from sync.store.database import Transaction
+from sync.planning import Planner
+from sync.store.database import Store, Transaction
 from sync.times import from_iso, to_iso
 
-if TYPE_CHECKING:
-    from sync.hub.core import HubCore
+
+class PlanningCore(Protocol):
+    """What the ledger needs of the hub's core (``sync.hub.core.HubCore`` is one): its planner and store,
+    the lock they share, and the core's own ways to alert, announce and plan again. Declared here so the
+    ledger does not import the core that imports it."""
+
+    @property
+    def planner(self) -> Planner: ...
+    @property
+    def store(self) -> Store: ...
+    @property
+    def _lock(self) -> AbstractContextManager[Any]: ...
+
+    def product(self, code: str, number: int) -> tuple[Product, Engine]: ...
+    def learn_released(self) -> None: ...
+    def replan(self, tx: Transaction, now: datetime) -> None: ...
+    def refresh_awaiting(self, tx: Transaction) -> None: ...
+    def raise_alert(self, tx: Transaction, candidate: Candidate, now: datetime) -> dict[str, Any] | None: ...
+    def _emit(self, tx: Transaction, type_: str, body: dict[str, Any]) -> None: ...
 
 KINDS = ("opening", "receipt", "issue", "finished", "shipment", "count")
 #: requisition states: open -> ordered -> received (part of it) -> closed; or cancelled
@@ -201,7 +222,7 @@ class Inventory:
     Every method runs inside the caller's transaction and takes the core's planning lock itself
     (lock order as everywhere: the store, then the core)."""
 
-    def __init__(self, core: HubCore) -> None:
+    def __init__(self, core: PlanningCore) -> None:
         self.core = core
         self._opened = -1  # how many items the planner knew when openings last ran
 
