@@ -176,8 +176,32 @@ def test_holidays_and_weekends_are_not_counted() -> None:
 
 def test_night_shift_runs_past_midnight() -> None:
     night = WeeklyShifts([Shift(time(22), time(6), frozenset(range(7)))], zone=SHANGHAI)
-    events = [OpEvent("op.started", local(25, 21), "W1")]
+    events = [OpEvent("op.started", local(25, 22), "W1")]
     assert derive(events, local(26, 7), calendar=night).elapsed_seconds == pytest.approx(8 * 3600)
+
+
+def test_an_operation_started_outside_the_shifts_counts_as_overtime_until_the_next_shift() -> None:
+    """Seen on the live demo: started on a Saturday just after midnight, the station's timer stayed at 0:00:00."""
+    saturday = [OpEvent("op.started", local(28, 0, 9), "W1")]
+    assert derive(saturday, local(28, 0, 12), calendar=DAY_SHIFTS).elapsed_seconds == pytest.approx(180)
+    early = [OpEvent("op.started", local(30, 7), "W1")]  # Monday, an hour before the 08:00 shift
+    assert derive(early, local(30, 9), calendar=DAY_SHIFTS).elapsed_seconds == pytest.approx(2 * 3600)
+    # still running over lunch: 07:00-12:00 counted, the break it was left running through is not
+    assert derive(early, local(30, 12, 30), calendar=DAY_SHIFTS).elapsed_seconds == pytest.approx(5 * 3600)
+
+
+def test_a_resume_after_hours_counts_and_each_worker_earns_their_own_overtime() -> None:
+    events = [OpEvent("op.started", local(25, 16, 30), "W1"), OpEvent("op.paused", local(25, 17), "W1"),
+              OpEvent("op.resumed", local(25, 19), "W1"), OpEvent("op.started", local(25, 19, 30), "W2"),
+              OpEvent("op.completed", local(25, 20), "W1", good=1, scrap=0)]
+    state = derive(events, local(25, 21), calendar=DAY_SHIFTS)
+    assert state.elapsed_seconds == pytest.approx((30 + 60) * 60)  # 16:30-17:00 in the shift, 19:00-20:00 after it
+    assert state.labour_seconds == pytest.approx((30 + 60 + 30) * 60)  # W2 joined at 19:30
+
+
+def test_an_operation_left_running_after_its_shift_stops_counting_at_the_shift_end() -> None:
+    events = [OpEvent("op.started", local(25, 16), "W1")]  # Wednesday; the shift ends at 17:00
+    assert derive(events, local(25, 23), calendar=DAY_SHIFTS).elapsed_seconds == pytest.approx(3600)
 
 
 def test_working_seconds_counts_overlaps_once() -> None:

@@ -1,7 +1,9 @@
-"""When a work centre works: the only time an operation timer counts.
+"""When a work centre works: the time an operation timer counts.
 
 The timer asks a :class:`WorkingTime` for the working intervals inside a span; anything that
-answers that (the catalog's work-centre calendar, a fixed shift pattern) can be used.
+answers that (the catalog's work-centre calendar, a fixed shift pattern) can be used. An operation
+left running past the end of a shift stops counting there; one a worker starts or resumes outside
+the shifts (overtime, a Saturday) counts from then until the next shift begins (:func:`counted`).
 
 Shifts are read in the site's zone but every interval handed out is in UTC: Python subtracts
 and compares two datetimes of the SAME zone in wall-clock time, so a Berlin night shift across
@@ -130,3 +132,14 @@ def working_seconds(calendar: WorkingTime, intervals: Iterable[Interval]) -> flo
             if hi > lo:
                 total += (hi - lo).total_seconds()
     return total
+
+
+def counted(calendar: WorkingTime, span: Interval) -> list[Interval]:
+    """The part of one worker's span (start or resume until pause, completion or now) the timer counts:
+    its working time and, when it began outside the shifts, the stretch from then until the next shift
+    begins, since the worker was there to start it. Counting only shifts left a Saturday's or an evening's
+    overtime at 0:00 on the station's timer and as no run time in the KPIs."""
+    start, end = utc(span[0]), utc(span[1])
+    inside = list(calendar.working_intervals(start, end))
+    first = inside[0][0] if inside else end
+    return merge([(start, first), *inside]) if first > start else inside

@@ -15,7 +15,8 @@ Event semantics (one operation):
 - ``qc.recorded``: a pass/fail result with a defect code; it does not move the timer.
 
 Elapsed time is wall-clock time during which at least one worker was on the operation,
-counted only inside the work centre's working time; labour time adds up each worker's time.
+counted inside the work centre's working time plus overtime begun outside it
+(``sync.station.calendar.counted``); labour time adds up each worker's time.
 Events that do not fit (a resume by someone not paused, anything after completion) are kept
 out of the derivation and listed in ``anomalies`` rather than raising, because events from
 several devices may arrive late or twice.
@@ -30,7 +31,7 @@ from enum import StrEnum
 from typing import Any
 
 from sync.errors import PlanningError
-from sync.station.calendar import AlwaysWorking, Interval, WorkingTime, working_seconds
+from sync.station.calendar import AlwaysWorking, Interval, WorkingTime, counted, merge
 
 EVENT_TYPES = ("op.started", "op.paused", "op.resumed", "op.completed", "qc.recorded")
 
@@ -215,8 +216,9 @@ def derive(
         if now > since:
             worker_spans.append((w, (since, now)))
 
-    elapsed = working_seconds(calendar, (span for _, span in worker_spans))
-    labour = sum(working_seconds(calendar, [span]) for _, span in worker_spans)
+    worked = [counted(calendar, span) for _, span in worker_spans]
+    elapsed = sum((e - s).total_seconds() for s, e in merge(i for spans in worked for i in spans))
+    labour = sum((e - s).total_seconds() for spans in worked for s, e in spans)
     if completed_at is not None:
         status = Status.DONE
     elif active:
