@@ -157,3 +157,21 @@ def test_a_subcontractors_centre_has_no_oee_and_no_standard_vs_actual(two_weeks:
     assert {row["work_centre"] for row in report["oee"]}.isdisjoint(outsourced)
     assert {row["work_centre"] for row in report["standard_vs_actual"]}.isdisjoint(outsourced)
     assert any(row["oee"] > 0 for row in report["oee"])  # the shop's own centres are still there
+
+
+def test_a_subcontractors_centre_has_no_oee_before_any_order_has_used_it(tmp_path: Any) -> None:
+    """Which centres are a subcontractor's is the catalog's word, not guessed from the orders in progress: a hub
+    that has learnt the product but planned no coating yet still leaves the coater out of OEE and Load."""
+    from sync.hub.core import kpi_report
+    from sync.hub.dashboard_feed import load
+    from tests.test_hub_core import MONDAY_8, Hub
+
+    hub = Hub(tmp_path)
+    try:
+        hub.core.learn_released()
+        assert "OUTSOURCE" in hub.core.calendars() and hub.core.outsourced_centres() == {"OUTSOURCE"}
+        report = kpi_report(hub.core, MONDAY_8, MONDAY_8 + timedelta(days=7))
+        assert {row["work_centre"] for row in report["oee"]} == set(hub.core.calendars()) - {"OUTSOURCE"}
+        assert "OUTSOURCE" not in load(hub.core, [], MONDAY_8)
+    finally:
+        hub.store.close()

@@ -12,7 +12,7 @@ import functools
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -227,6 +227,7 @@ class HubCore:
         self._thresholds: dict[str, float] = {}
         self._calendars: dict[str, WorkingTime] = {}
         self._stations: dict[str, frozenset[str]] = {}  # work centre -> the stations that serve it
+        self._outsourced: set[str] = set()  # work centres a subcontractor runs (CentreSpec.outsourced)
         #: the released revisions' work centres and their stations, and the revision numbers they were read for
         self._declared: tuple[dict[str, int], dict[str, tuple[str, ...]]] = ({}, {})
         self._lock = threading.RLock()
@@ -281,6 +282,8 @@ class HubCore:
                 self._thresholds[wc_code] = float(wc.overrun_threshold)
                 self._stations[wc_code] = frozenset(wc.stations)
                 self._calendars[wc_code] = self.planner.centres[wc_code].calendar
+                if self.planner.centres[wc_code].outsourced:
+                    self._outsourced.add(wc_code)
         return self._products[key]
 
     def stations_by_centre(self) -> dict[str, tuple[str, ...]]:
@@ -1064,6 +1067,10 @@ class HubCore:
         taken without the planning lock so a report never waits for ingest (a dict copy is atomic)."""
         return dict(self._calendars)
 
+    def outsourced_centres(self) -> frozenset[str]:
+        """The work centres a subcontractor runs, as the catalog declares them: no OEE, load or run time of ours."""
+        return frozenset(self._outsourced)
+
     # ------------------------------------------------------------------ restart
     def _replay(self) -> None:
         """Rebuild the in-memory planner after a restart so it is the live one exactly.
@@ -1258,13 +1265,15 @@ def kpi_report(core: HubCore, since: datetime, until: datetime,
     """Every KPI of docs/kpis.md over [since, until), from the hub's events and orders (period_kpis over the
     hub's read connection)."""
     return period_kpis(core.reads.query, core.calendars(), lambda code, number: core.product(code, number)[0],
-                       since, until, progress)
+                       since, until, progress, outsourced=core.outsourced_centres())
 
 
 def period_kpis(query: Query, calendars: Mapping[str, WorkingTime], product_of: Callable[[str, int], Product],
-                since: datetime, until: datetime, progress: list[OrderProgress] | None = None) -> dict[str, Any]:
+                since: datetime, until: datetime, progress: list[OrderProgress] | None = None, *,
+                outsourced: Collection[str] = ()) -> dict[str, Any]:
     """Every KPI of docs/kpis.md over [since, until), from the events and orders ``query`` reads; ``product_of``:
-    a released revision's product (a revision not released raises FloorLinkError and its orders are left out).
+    a released revision's product (a revision not released raises FloorLinkError and its orders are left out);
+    ``outsourced``: the centres a subcontractor runs (HubCore.outsourced_centres), which get no OEE.
 
     Each figure counts only what happened in the period: operations and orders completed in it
     (OEE, standard vs actual, on-time delivery, cycle time), units first inspected in it
@@ -1276,15 +1285,12 @@ def period_kpis(query: Query, calendars: Mapping[str, WorkingTime], product_of: 
     progress = progress_of(query, calendars, until) if progress is None else progress
     # a subcontractor's centre runs no time of ours: its step lasts the supplier's lead time, so it has
     # neither OEE nor standard vs actual (the demo's KPI tab showed "COAT 0 %" and 193 h against 0)
-    outside: set[str] = set()
     records: list[kpis.OperationRecord] = []
     for order in progress:
         for wo in order.work_orders:
             for op in wo.operations:
                 st = op.state
-                if op.planned.outsourced:
-                    outside.add(op.planned.work_centre)
-                elif inside(st.completed_at):
+                if not op.planned.outsourced and inside(st.completed_at):
                     records.append(kpis.OperationRecord(op.planned.work_centre, op.planned.standard_seconds,
                                                         st.elapsed_seconds, st.good or 0, st.scrap or 0, wo.id,
                                                         op.planned.op))
@@ -1294,7 +1300,7 @@ def period_kpis(query: Query, calendars: Mapping[str, WorkingTime], product_of: 
         if "passed" in body and "at" in body:
             first_qc.setdefault(row["work_order"], (from_iso(body["at"]), bool(body["passed"])))
     qc = [(unit, passed) for unit, (at, passed) in first_qc.items() if inside(at)]
-    planned = {code: working_seconds(cal, [(since, until)]) for code, cal in calendars.items() if code not in outside}
+    planned = {code: working_seconds(cal, [(since, until)]) for code, cal in calendars.items() if code not in outsourced}
     orders = query("SELECT order_id, placed_at, COALESCE(first_promise, promise) AS promise, product, "
                               "price, configuration, revision "
                               "FROM orders ORDER BY seq")

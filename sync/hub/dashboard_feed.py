@@ -77,8 +77,9 @@ def load(core: HubCore, progress: list[OrderProgress], now: datetime) -> dict[st
                     if lo <= op.planned.planned_start < hi:
                         booked[op.planned.work_centre][name] += op.planned.standard_seconds / 60
     out: dict[str, dict[str, float]] = {}
+    outsourced = core.outsourced_centres()
     for code, centre in core.planner.centres.items():
-        if centre.outsourced:
+        if code in outsourced:
             continue
         cap = {name: working_seconds(centre.calendar, [span]) / 60 * centre.capacity for name, span in spans.items()}
         out[code] = {"today_min": round(booked[code]["today"], 1), "week_min": round(booked[code]["week"], 1),

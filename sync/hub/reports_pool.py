@@ -67,6 +67,7 @@ class Context:
     calendars: Mapping[str, WorkingTime]
     zone: tzinfo
     demand: DemandOptions
+    outsourced: frozenset[str] = frozenset()  # the centres a subcontractor runs (HubCore.outsourced_centres)
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,8 @@ class Source:
 
 # ---------------------------------------------------------------------- the reports (run in either place)
 def _kpis(src: Source, since: datetime, until: datetime) -> dict[str, Any]:
-    return period_kpis(src.query, src.context.calendars, src.product_of, since, until)
+    return period_kpis(src.query, src.context.calendars, src.product_of, since, until,
+                       outsourced=src.context.outsourced)
 
 
 def _oee_csv(src: Source, since: datetime, until: datetime) -> str:
@@ -193,7 +195,7 @@ class ReportPool:
 
     def _context(self) -> Context:
         options = self.core.options
-        return Context(self.core.calendars(), options.zone, options.demand)
+        return Context(self.core.calendars(), options.zone, options.demand, self.core.outsourced_centres())
 
     def run(self, name: str, **args: Any) -> Any:
         """The report ``name`` of ``REPORTS`` with ``args`` (already checked by the API)."""
