@@ -457,3 +457,27 @@ def test_the_board_names_a_worker_the_roster_knows_and_shows_the_badge_of_one_it
     finally:
         win.close()
         screen.feed.inbox.store.close()
+
+
+def test_an_idle_station_card_says_what_it_could_take_next_as_the_overview_does(qtbot: Any, tmp_path: Path) -> None:
+    """Seen on the live demo: the overview said "st-assy-2 3 jobs waiting" while its card on the Stations tab
+    said only "0 queued, nobody working here now"."""
+    screen = open_wall(qtbot, tmp_path, "zh_CN")
+    win = screen.win
+    try:
+        body = centre("WHEEL", "st-wheel-1", [("WO-1042", 20, "running", ["E-0042"], 2400),
+                                              ("WO-1043", 10, "queued", [], 0), ("WO-1047", 10, "queued", [], 0)])
+        with qtbot.waitSignal(win.repainted, timeout=5000):
+            screen.feed.send("dashboard/centre/WHEEL", "dashboard.centre", {**body, "stations": ["st-wheel-1", "st-wheel-2"]})
+        assert win.wait_idle()
+        win.show_tab("stations")
+        card = win.stations.cards["st-wheel-2"]
+        words = texts.tr("{count} jobs waiting").format(count=2)
+        assert words == "2 项待办" and words in card.lines.text()
+        assert texts.tr("nobody working here now") in card.lines.text()
+        line = next(line for line in win.overview.stations.lines if line.name.text() == "st-wheel-2")
+        assert line.job.text() == words
+    finally:
+        win.close()
+        screen.feed.inbox.store.close()
+        texts.use("en")

@@ -420,6 +420,12 @@ def age_text(age: timedelta) -> str:
     return tr("{days} d {hours} h").format(days=hours // 24, hours=hours % 24)
 
 
+def waiting_text(count: int) -> str:
+    """What a station could take next, in words (``3 jobs waiting``): the wall board's line and card alike."""
+    return (tr("1 job waiting") if count == 1 else
+            tr("{count} jobs waiting").format(count=count) if count else tr("nothing waiting"))
+
+
 def minutes(seconds: int) -> str:
     """``m:ss`` under an hour, ``H h MM`` above (an operation left running overnight stays readable)."""
     if seconds >= 3600:

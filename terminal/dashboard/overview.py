@@ -15,7 +15,15 @@ from typing import Any
 
 from terminal.dashboard import look
 from terminal.dashboard.alert_text import alert_text
-from terminal.dashboard.model import AlertRow, DashboardModel, OrderRow, StationBoard, age_text, minutes
+from terminal.dashboard.model import (
+    AlertRow,
+    DashboardModel,
+    OrderRow,
+    StationBoard,
+    age_text,
+    minutes,
+    waiting_text,
+)
 from terminal.qt import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, Qt, QVBoxLayout, QWidget
 from terminal.station.texts import tr
 
@@ -129,8 +137,7 @@ class StationLine(Tap):
         self.name.setText(board.station)
         if current is None:
             state, colour = tr("Idle"), look.MUTED
-            self.job.setText(tr("1 job waiting") if waiting == 1 else
-                             tr("{count} jobs waiting").format(count=waiting) if waiting else tr("nothing waiting"))
+            self.job.setText(waiting_text(waiting))
             self.who.setText("")
             self.timer.setText("")
         else:

@@ -28,6 +28,7 @@ from terminal.dashboard.model import (
     age_text,
     axis_decimals,
     minutes,
+    waiting_text,
 )
 from terminal.dashboard.overview import OverviewPanel
 from terminal.qt import (
@@ -322,13 +323,14 @@ class StationCard(QFrame):
         self.on_tap(self.key)
         super().mouseReleaseEvent(event)
 
-    def show_board(self, board: StationBoard, who: Callable[[Iterable[str]], str] = ", ".join) -> None:
-        """``who`` writes the badges on an operation as names (DashboardModel.who)."""
+    def show_board(self, board: StationBoard, who: Callable[[Iterable[str]], str] = ", ".join, waiting: int = 0) -> None:
+        """``who`` writes the badges on an operation as names (DashboardModel.who); ``waiting``: what an idle
+        station could take next (DashboardModel.waiting_at), as the overview says it."""
         cells = "".join(f"<td width='25%' align='center' style='color:{STATUS_COLOURS[s]}'>"
                         f"<span style='font-size:30px'><b>{board.counts.get(s, 0)}</b></span><br>{tr(s)}</td>"
                         for s in STATUS_ORDER)
         counts = f"<table width='100%' cellspacing='0'><tr>{cells}</tr></table>"
-        shown = (shown_title(board), counts, self._lines(board, who))
+        shown = (shown_title(board), counts, self._lines(board, who, waiting))
         if shown == self.shown:  # Qt calls only when the card's content moved
             return
         self.shown = shown
@@ -336,7 +338,7 @@ class StationCard(QFrame):
         self.counts.setText(shown[1])
         self.lines.setText(shown[2])
 
-    def _lines(self, board: StationBoard, who: Callable[[Iterable[str]], str]) -> str:
+    def _lines(self, board: StationBoard, who: Callable[[Iterable[str]], str], waiting: int) -> str:
         if board.unassigned:
             queued = [r for r in board.operations if r.status == "queued"][:self.RUNNING_LINES]
             lines = [tr("next: {job}").format(job=f"{r.work_order} / {r.op} {r.code} · {r.item} ×{r.qty}")
@@ -357,7 +359,8 @@ class StationCard(QFrame):
         if len(shown) > self.RUNNING_LINES:
             more = tr("+ {count} more running" if running else "+ {count} more paused")
             lines.append(f"<span style='color:{look.MUTED}'>{more.format(count=len(shown) - self.RUNNING_LINES)}</span>")
-        return "<br>".join(lines) or f"<span style='color:{look.MUTED}'>{tr('nobody working here now')}</span>"
+        return "<br>".join(lines) or (f"<span style='color:{look.MUTED}'>{tr('nobody working here now')}</span>"
+                                      f"<br>{waiting_text(waiting)}")
 
 
 class StationBoardPanel(QWidget):
@@ -439,7 +442,7 @@ class StationBoardPanel(QWidget):
             self.selected = keys[0] if keys else ""
         for board in boards:
             card = self.cards[board.title]
-            card.show_board(board, self.model.who)
+            card.show_board(board, self.model.who, self.model.waiting_at(board))
             selected = "true" if board.title == self.selected else "false"
             if card.property("selected") != selected:
                 card.setProperty("selected", selected)
