@@ -101,3 +101,19 @@ def test_each_centre_board_names_the_catalogs_stations_also_before_any_work_reac
     assert declared["WHEEL"], "the test catalog declares wheel stations"
     assert {code: body["stations"] for code, body in boards.items()} == {c: sorted(s) for c, s in declared.items()}
     assert boards["WHEEL"]["operations"] == []
+
+
+def test_load_counts_from_now_so_a_weekend_board_shows_mondays_work_and_no_capacity_gone_by(hub: Hub) -> None:
+    """The Load tab compared the calendar week's whole capacity with what was left: on a Saturday evening
+    it showed next to nothing planned against a full week, though Monday's work was all planned."""
+    from sync.hub.dashboard_feed import load
+
+    saturday_17 = MONDAY_8 - timedelta(days=2) + timedelta(hours=9)  # after the Saturday assembly shift
+    hub.order("O1", now=saturday_17)
+    board = load(hub.core, hub.core.orders_progress(saturday_17), saturday_17)
+    assert board["ASSY"]["week_min"] > 0, "the assembly work planned from Monday is in the next 7 days"
+    assert board["ASSY"]["today_capacity_min"] == 0  # the Saturday shift is over
+    assert board["ASSY"]["week_capacity_min"] == 6 * 8 * 60 * 2  # Mon-Sat 08:00-16:00, two stations
+    # no calendar in the catalog: the default Mon-Fri 08:00-12:00 and 13:00-17:00, one station
+    assert board["WHEEL"]["today_capacity_min"] == 0 and board["WHEEL"]["week_capacity_min"] == 5 * 8 * 60
+    assert "OUTSOURCE" not in board

@@ -60,21 +60,22 @@ def orders_body(core: HubCore, progress: list[OrderProgress], now: datetime,
 
 
 def load(core: HubCore, progress: list[OrderProgress], now: datetime) -> dict[str, dict[str, float]]:
-    """Planned minutes of open operations against capacity minutes, today and this week, for the shop's own
-    centres (a subcontractor's steps take days at its place, not hours of ours)."""
+    """Planned minutes of open operations against capacity minutes for the rest of today and the next 7 days
+    from now (``today_*``, ``week_*``), for the shop's own centres (a subcontractor's steps take days at its
+    place, not hours of ours). Both windows start now: the calendar week's capacity already gone by made a
+    Friday's board look four-fifths idle, and on a weekend it showed none of Monday's work. An open operation
+    planned before now still needs its hours, so it counts in both."""
     zone = core.options.zone
-    local = now.astimezone(zone)
-    day_start = datetime.combine(local.date(), time(0), zone)
-    week_start = day_start - timedelta(days=local.weekday())
-    spans = {"today": (day_start, day_start + timedelta(days=1)), "week": (week_start, week_start + timedelta(days=7))}
+    end_of_day = datetime.combine(now.astimezone(zone).date() + timedelta(days=1), time(0), zone)
+    spans = {"today": (now, end_of_day), "week": (now, now + timedelta(days=7))}
     booked: dict[str, dict[str, float]] = defaultdict(lambda: {"today": 0.0, "week": 0.0})
     for order in progress:
         for wo in order.work_orders:
             for op in wo.operations:
                 if op.state.status.value == "done" or op.planned.outsourced:
                     continue
-                for name, (lo, hi) in spans.items():
-                    if lo <= op.planned.planned_start < hi:
+                for name, (_lo, hi) in spans.items():
+                    if op.planned.planned_start < hi:
                         booked[op.planned.work_centre][name] += op.planned.standard_seconds / 60
     out: dict[str, dict[str, float]] = {}
     outsourced = core.outsourced_centres()

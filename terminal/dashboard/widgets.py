@@ -472,8 +472,8 @@ class LoadPanel(QWidget):
     def update_view(self) -> None:
         rows = self.model.load
         for chart, title, booked, capacity in (
-                (self.today, "Load today (hours)", [r.today_min for r in rows], [r.today_capacity_min for r in rows]),
-                (self.week, "Load this week (hours)", [r.week_min for r in rows], [r.week_capacity_min for r in rows])):
+                (self.today, "Load for the rest of today (hours)", [r.today_min for r in rows], [r.today_capacity_min for r in rows]),
+                (self.week, "Load over the next 7 days (hours)", [r.week_min for r in rows], [r.week_capacity_min for r in rows])):
             chart.removeAllSeries()
             for axis in chart.axes():
                 chart.removeAxis(axis)

@@ -210,7 +210,7 @@ ZH_CN: dict[str, str] = {
     "Tap a station for its work orders": "点按工位查看其工单", "No work on any station yet": "各工位暂无工作",
     "next: {job}": "下一项：{job}", "{elapsed} of {standard} standard": "{elapsed}，标准 {standard}",
     "{station}: {count} operations": "{station}：{count} 道工序", "{station}: 1 operation": "{station}：1 道工序",
-    "Load today (hours)": "今日负荷（小时）", "Load this week (hours)": "本周负荷（小时）",
+    "Load for the rest of today (hours)": "今日剩余负荷（小时）", "Load over the next 7 days (hours)": "未来7天负荷（小时）",
     "Planned": "已排产", "Capacity": "产能",
     "Acknowledge": "确认", "Resolve": "解决", "Sending …": "正在发送 …",
     "Scan your badge or type your PIN to acknowledge or resolve alerts": "请扫描工牌或输入 PIN 码以确认或解决警报",
