@@ -65,8 +65,11 @@ def test_orders_are_listed_with_what_was_ordered_and_filtered_by_placing_time_st
         api: tuple[str, Hub]) -> None:
     """An ERP polls ``?since=`` for new orders (the list held every order ever placed, each derived again)."""
     base, hub = api
-    hub.order("O3", now=MONDAY_8 + timedelta(minutes=30), colour="red")
+    ack = hub.order("O3", now=MONDAY_8 + timedelta(minutes=30), colour="red")
     every = {o["id"]: o for o in get(f"{base}/orders").json()}
+    # a planner asks why an order is promised when it is: the reason the kiosk's ack carried, on every order
+    assert ack["reason"] and every["O3"]["promise_reason"] == ack["reason"]
+    assert all(o["promise_reason"] for o in every.values())
     assert set(every) == {"O1", "O2", "O3"}
     o1 = every["O1"]
     assert (o1["product"], o1["quantity"], o1["placed_at"]) == ("BIKE", 1, MONDAY_8.isoformat())
@@ -76,6 +79,7 @@ def test_orders_are_listed_with_what_was_ordered_and_filtered_by_placing_time_st
     assert every["O3"]["price"] == "5200", "red is +200 in the small catalog"
     detail = get(f"{base}/orders/O3").json()
     assert detail["configuration"]["colour"] == "red" and detail["price"] == "5200"
+    assert detail["promise_reason"] == ack["reason"]
     since = (MONDAY_8 + timedelta(minutes=10)).isoformat().replace("+", "%2B")
     assert [o["id"] for o in get(f"{base}/orders?since={since}").json()] == ["O3"]
     # typed into a URL as is, the + of the zone arrives as a space: still that moment, not a 400

@@ -1162,7 +1162,8 @@ def progress_of(query: Query, calendars: Mapping[str, WorkingTime], now: datetim
     args = [] if wanted is None else [json.dumps(sorted(wanted))]
     orders = query("SELECT o.order_id, o.number, MAX(o.promise, COALESCE(o.first_promise, o.promise)) "
                    "AS promise, o.ships_from_stock, c.order_id AS cancelled, o.product, o.quantity, o.placed_at, "
-                   "COALESCE(o.first_promise, o.promise) AS first_promise, o.price, o.currency, o.revision "
+                   "COALESCE(o.first_promise, o.promise) AS first_promise, o.price, o.currency, o.revision, "
+                   "o.promise_reason "
                    f"FROM orders o LEFT JOIN order_cancellations c USING (order_id){orders_named} ORDER BY o.seq", args)
     ops: dict[str, list[PlannedOp]] = {}
     for row in query(f"SELECT * FROM wo_ops{of_named} ORDER BY work_order, op", args):
@@ -1181,7 +1182,8 @@ def progress_of(query: Query, calendars: Mapping[str, WorkingTime], now: datetim
                                   cancelled=o["cancelled"] is not None, shipped_from_stock=bool(o["ships_from_stock"]))
         out.append(replace(progress, number=o["number"] or "", product=o["product"], quantity=o["quantity"],
                            placed_at=from_iso(o["placed_at"]), first_promise=from_iso(o["first_promise"]),
-                           price=o["price"], currency=o["currency"], revision=o["revision"]))
+                           price=o["price"], currency=o["currency"], revision=o["revision"],
+                           reason=o["promise_reason"] or ""))
     return out
 
 

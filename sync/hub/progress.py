@@ -78,6 +78,7 @@ class OrderProgress:
     price: str = ""  # the order's total as the customer was shown it (decimal text), what an ERP invoices
     currency: str = ""
     revision: int = 0  # the catalog revision it was configured against
+    reason: str = ""  # what decides the planned date (sync.planning's reason: "QC is booked until Thu 10 Dec ...")
 
 
 #: every status a work order can have (the API refuses a filter on anything else), in the order of the work
@@ -186,6 +187,7 @@ def order_json(order: OrderProgress, detail: bool = False,
         "placed_at": order.placed_at.isoformat() if order.placed_at else None,
         "first_promise": order.first_promise.isoformat() if order.first_promise else None,
         "price": order.price, "currency": order.currency, "revision": order.revision,
+        "promise_reason": order.reason,
     }
     if detail:
         data["configuration"] = dict(configuration or {})
