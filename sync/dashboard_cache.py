@@ -15,6 +15,7 @@ reader first waits for that revision to be committed (:meth:`DashboardCache.wait
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -66,11 +67,46 @@ def check_rows(kind: str, body: dict[str, Any], where: str) -> None:
                 raise ProtocolError(f"field {name!r} must be a non-empty text, got {row.get(name)!r}", where=at)
         for name in numbers:
             value = row.get(name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            if value is not None and not _finite(value):
                 raise ProtocolError(f"field {name!r} must be a number, got {value!r}", where=at)
         workers = row.get("workers", [])
         if not isinstance(workers, list) or not all(isinstance(w, str) for w in workers):
             raise ProtocolError(f"field 'workers' must be a list of names, got {workers!r}", where=at)
+
+
+def _finite(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+
+
+def check_sections(body: dict[str, Any], where: str) -> None:
+    """Refuse an orders snapshot whose load or KPI sections are not the shape the screen reads (an object of
+    centres with numbers; KPI lists of objects), naming the part: stored, it would break every later read."""
+    load = body.get("load", {})
+    if not isinstance(load, dict):
+        raise ProtocolError(f"'load' must be an object of work centres, got {load!r}", where=where)
+    for code, row in load.items():
+        if not isinstance(row, dict):
+            raise ProtocolError(f"load of {code!r} must be an object, got {row!r}", where=f"{where} load")
+        for name in ("today_min", "today_capacity_min", "week_min", "week_capacity_min"):
+            if name in row and not _finite(row[name]):
+                raise ProtocolError(f"field {name!r} must be a number, got {row[name]!r}", where=f"{where} load.{code}")
+    kpis = body.get("kpis") or {}
+    if not isinstance(kpis, dict):
+        raise ProtocolError(f"'kpis' must be an object, got {kpis!r}", where=where)
+    for name in ("oee", "history"):
+        rows = kpis.get(name, [])
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise ProtocolError(f"'{name}' must be a list of objects, got {rows!r}", where=f"{where} kpis")
+    for index, row in enumerate(kpis.get("oee", [])):
+        if not isinstance(row.get("work_centre"), str) or not row["work_centre"]:
+            raise ProtocolError(f"field 'work_centre' must be a non-empty text, got {row.get('work_centre')!r}",
+                                where=f"{where} kpis.oee[{index}]")
+        if row.get("oee") is not None and not _finite(row["oee"]):
+            raise ProtocolError(f"field 'oee' must be a number, got {row['oee']!r}", where=f"{where} kpis.oee[{index}]")
+    for index, point in enumerate(kpis.get("history", [])):
+        if not isinstance(point.get("oee") or {}, dict):
+            raise ProtocolError(f"'oee' must be an object of work centres, got {point.get('oee')!r}",
+                                where=f"{where} kpis.history[{index}]")
 
 
 def utc_clock() -> datetime:
@@ -110,12 +146,15 @@ class DashboardCache:
         if envelope.type == "dashboard.orders":
             if not isinstance(body.get("orders"), list) or not isinstance(body.get("alerts"), list):
                 raise ProtocolError("dashboard.orders needs 'orders' and 'alerts' lists", where=where)
+            check_sections(body, where)
         elif not isinstance(body.get("operations"), list) or not isinstance(body.get("work_centre"), str):
             raise ProtocolError("dashboard.centre needs 'work_centre' and an 'operations' list", where=where)
         elif not isinstance(body.get("stations", []), list) or not all(isinstance(st, str) and st
                                                                        for st in body.get("stations", [])):
             raise ProtocolError(f"field 'stations' must be a list of station ids, got {body.get('stations')!r}",
                                 where=where)
+        if not isinstance(body.get("at", ""), str):
+            raise ProtocolError(f"field 'at' must be a time text, got {body.get('at')!r}", where=where)
         check_rows(envelope.type, body, where)
         now = self.clock().isoformat()
         revision = self._bump(tx)
@@ -134,9 +173,12 @@ class DashboardCache:
         self._put_alert(tx, envelope.body, self.clock().isoformat(), f"stream {envelope.stream} seq {envelope.seq}")
         self._tell(revision)
 
-    def _put_alert(self, tx: Transaction, row: dict[str, Any], now: str, where: str) -> None:
+    def _put_alert(self, tx: Transaction, row: Any, now: str, where: str) -> None:
+        if not isinstance(row, dict):
+            raise ProtocolError(f"an alert must be an object, got {row!r}", where=where)
         alert_id, state = row.get("id"), row.get("state")
-        if isinstance(alert_id, bool) or not isinstance(alert_id, int) or not isinstance(state, str):
+        if (isinstance(alert_id, bool) or not isinstance(alert_id, int) or not 0 <= alert_id < 2 ** 63
+                or not isinstance(state, str)):
             raise ProtocolError("an alert row needs a numeric 'id' and a 'state'", where=where)
         if state == "resolved":
             tx.execute("DELETE FROM dashboard_alerts WHERE id = ?", [alert_id])

@@ -404,7 +404,9 @@ def _time(value: Any) -> datetime | None:
 
 
 def _num(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    """A figure to draw: a finite number, else None (a gap in the line, not a broken chart)."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    return float(value) if ok else None
 
 
 def age_text(age: timedelta) -> str:
