@@ -16,6 +16,7 @@ import pytest
 
 from sync.catalog.store import CatalogStore
 from sync.demo import station_centres
+from terminal.station.demo import DEMO_WORKERS
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -187,6 +188,10 @@ def test_demand_history_raises_the_planted_purchasing_warning_without_giving_sta
         assert isinstance(orders, list) and len(orders) >= 30, "a quarter of past orders"
         assert {o["status"] for o in orders} == {"done"}, "history is built: no station gets work"
         assert get("/requisitions") == [], "and bought nothing still open"
+        # built by a worker of the demo roster: the boards name him instead of showing a badge nobody knows
+        detail = get(f"/orders/{orders[0]['number']}")
+        crews = {b for wo in detail["work_orders"] for op in wo["operations"] for b in op["crew"]}  # type: ignore[index]
+        assert crews and crews <= {w.badge for w in DEMO_WORKERS}, crews
         since = urllib.parse.quote((datetime.now(UTC) - timedelta(days=28)).isoformat())
         kpis = get(f"/kpis?since={since}")  # the dashboard's KPIs read the orders done in the period
         assert kpis["cycle_time_hours"]["orders"] >= 5, kpis  # type: ignore[index]

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from sync.hub.core import HubCore
 
 WEEK = (1.0, 0.9, 0.9, 1.0, 1.2, 1.8, 0.5)  # Monday .. Sunday
+#: who built the history's orders: a badge of the demo roster (Li Wei, who also works the demo's scripted
+#: stations), so the boards name him; an unknown badge showed as "E-0001" beside every past operation
+HISTORY_WORKER = "E-0042"
 
 
 def random_configuration(rng: random.Random, product: Product, engine: Engine) -> dict[str, str]:
@@ -218,7 +221,7 @@ def _build(core: HubCore, tx: Any, work_orders: list[str], stations: Mapping[str
             k += 1
             # an outsourced step has no station of its own: the one its parts come back to records it
             at = stations.get(centre) or next((stations[c] for _, c, _, _ in steps[i + 1:] if c in stations), device)
-            event = {"work_order": wo, "operation": op, "worker": "E-0001"}
+            event = {"work_order": wo, "operation": op, "worker": HISTORY_WORKER}
             core.on_op_event(tx, f"{device}-{wo}-{op}-s", at, "op.started", {**event, "at": begin.isoformat()}, begin)
             if (wo, op) in qc:
                 core.on_op_event(tx, f"{device}-{wo}-{op}-q", at, "qc.recorded",
