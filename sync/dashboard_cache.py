@@ -75,7 +75,13 @@ def check_rows(kind: str, body: dict[str, Any], where: str) -> None:
 
 
 def _finite(value: Any) -> bool:
-    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+    """A number the screen can draw and store: a finite float, or an integer SQLite holds (a JSON integer has
+    no bound: 10**400 is neither a float nor a SQLite integer)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -2 ** 63 <= value < 2 ** 63
+    return isinstance(value, float) and math.isfinite(value)
 
 
 def check_sections(body: dict[str, Any], where: str) -> None:

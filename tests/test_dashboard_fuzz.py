@@ -19,7 +19,8 @@ from tests.test_dashboard_model import Clock, Feed, centre_body, orders_body
 
 _value = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
                    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8),
-                   st.sampled_from(["", "2026-13-45T99:00:00", "not a time", "Asia/Nowhere", "running", "−1"]),
+                   st.sampled_from(["", "2026-13-45T99:00:00", "not a time", "Asia/Nowhere", "running", "−1",
+                                    10 ** 400, -(10 ** 400), 2 ** 63]),
                    st.lists(st.one_of(st.integers(), st.text(max_size=3), st.none()), max_size=3),
                    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
 

@@ -405,8 +405,11 @@ def _time(value: Any) -> datetime | None:
 
 def _num(value: Any) -> float | None:
     """A figure to draw: a finite number, else None (a gap in the line, not a broken chart)."""
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    return float(value) if ok else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, int) and not -2 ** 63 <= value < 2 ** 63:  # beyond a float's reach: no figure
+        return None
+    return float(value) if math.isfinite(value) else None
 
 
 def age_text(age: timedelta) -> str:
