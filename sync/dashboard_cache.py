@@ -67,14 +67,14 @@ def check_rows(kind: str, body: dict[str, Any], where: str) -> None:
                 raise ProtocolError(f"field {name!r} must be a non-empty text, got {row.get(name)!r}", where=at)
         for name in numbers:
             value = row.get(name)
-            if value is not None and not _finite(value):
+            if value is not None and not finite_number(value):
                 raise ProtocolError(f"field {name!r} must be a number, got {value!r}", where=at)
         workers = row.get("workers", [])
         if not isinstance(workers, list) or not all(isinstance(w, str) for w in workers):
             raise ProtocolError(f"field 'workers' must be a list of names, got {workers!r}", where=at)
 
 
-def _finite(value: Any) -> bool:
+def finite_number(value: Any) -> bool:
     """A number the screen can draw and store: a finite float, or an integer SQLite holds (a JSON integer has
     no bound: 10**400 is neither a float nor a SQLite integer)."""
     if isinstance(value, bool):
@@ -94,7 +94,7 @@ def check_sections(body: dict[str, Any], where: str) -> None:
         if not isinstance(row, dict):
             raise ProtocolError(f"load of {code!r} must be an object, got {row!r}", where=f"{where} load")
         for name in ("today_min", "today_capacity_min", "week_min", "week_capacity_min"):
-            if name in row and not _finite(row[name]):
+            if name in row and not finite_number(row[name]):
                 raise ProtocolError(f"field {name!r} must be a number, got {row[name]!r}", where=f"{where} load.{code}")
     kpis = body.get("kpis") or {}
     if not isinstance(kpis, dict):
@@ -107,7 +107,7 @@ def check_sections(body: dict[str, Any], where: str) -> None:
         if not isinstance(row.get("work_centre"), str) or not row["work_centre"]:
             raise ProtocolError(f"field 'work_centre' must be a non-empty text, got {row.get('work_centre')!r}",
                                 where=f"{where} kpis.oee[{index}]")
-        if row.get("oee") is not None and not _finite(row["oee"]):
+        if row.get("oee") is not None and not finite_number(row["oee"]):
             raise ProtocolError(f"field 'oee' must be a number, got {row['oee']!r}", where=f"{where} kpis.oee[{index}]")
     for index, point in enumerate(kpis.get("history", [])):
         if not isinstance(point.get("oee") or {}, dict):
@@ -153,12 +153,12 @@ class DashboardCache:
             if not isinstance(body.get("orders"), list) or not isinstance(body.get("alerts"), list):
                 raise ProtocolError("dashboard.orders needs 'orders' and 'alerts' lists", where=where)
             check_sections(body, where)
-        elif not isinstance(body.get("operations"), list) or not isinstance(body.get("work_centre"), str):
-            raise ProtocolError("dashboard.centre needs 'work_centre' and an 'operations' list", where=where)
-        elif not isinstance(body.get("stations", []), list) or not all(isinstance(st, str) and st
-                                                                       for st in body.get("stations", [])):
-            raise ProtocolError(f"field 'stations' must be a list of station ids, got {body.get('stations')!r}",
-                                where=where)
+        else:
+            if not isinstance(body.get("operations"), list) or not isinstance(body.get("work_centre"), str):
+                raise ProtocolError("dashboard.centre needs 'work_centre' and an 'operations' list", where=where)
+            stations = body.get("stations", [])
+            if not isinstance(stations, list) or not all(isinstance(st, str) and st for st in stations):
+                raise ProtocolError(f"field 'stations' must be a list of station ids, got {stations!r}", where=where)
         if not isinstance(body.get("at", ""), str):
             raise ProtocolError(f"field 'at' must be a time text, got {body.get('at')!r}", where=where)
         check_rows(envelope.type, body, where)

@@ -227,9 +227,9 @@ class HubCore:
         self._thresholds: dict[str, float] = {}
         self._calendars: dict[str, WorkingTime] = {}
         self._stations: dict[str, frozenset[str]] = {}  # work centre -> the stations that serve it
-        self._outsourced: set[str] = set()  # work centres a subcontractor runs (CentreSpec.outsourced)
-        #: the released revisions' work centres and their stations, and the revision numbers they were read for
-        self._declared: tuple[dict[str, int], dict[str, tuple[str, ...]]] = ({}, {})
+        #: the released revisions' work centres and their stations, and the revision numbers they were read
+        #: for (read_declared_stations; None until first read)
+        self._declared: tuple[dict[str, int], dict[str, tuple[str, ...]]] | None = None
         self._lock = threading.RLock()
         self._demand_at: datetime | None = None  # when demand_check last forecast demand
         self.demand_plots: dict[str, dict[str, Any]] = {}  # alert key -> its plot, from the last demand_check
@@ -282,21 +282,29 @@ class HubCore:
                 self._thresholds[wc_code] = float(wc.overrun_threshold)
                 self._stations[wc_code] = frozenset(wc.stations)
                 self._calendars[wc_code] = self.planner.centres[wc_code].calendar
-                if self.planner.centres[wc_code].outsourced:
-                    self._outsourced.add(wc_code)
         return self._products[key]
 
     def stations_by_centre(self) -> dict[str, tuple[str, ...]]:
         """Each work centre's stations as the released catalog and the products planned so far declare them
         (sorted; none when outsourced): the wall board lists every station, also one no open work reached
-        yet. Read from the catalog without teaching the planner (a restart must plan as the live hub did);
-        read again only when a revision is released."""
+        yet. No catalog I/O here (the board asks every 5 s): the catalog is read on first use and again by
+        the service's look for new revisions (read_declared_stations)."""
+        declared = self.read_declared_stations() if self._declared is None else self._declared[1]
+        found = {code: set(stations) for code, stations in declared.items()}
+        for code in self.planner.centres:
+            found.setdefault(code, set()).update(self._stations.get(code, ()))
+        return {code: tuple(sorted(found[code])) for code in sorted(found)}
+
+    def read_declared_stations(self) -> dict[str, tuple[str, ...]]:
+        """Read the released revisions' work centres and stations from the catalog, without teaching the
+        planner (a restart must plan as the live hub did); the products are decoded again only when a
+        revision was released since the last read."""
         catalog = CatalogStore(self.catalog.path)
         try:
             numbers = catalog.released_numbers()
         finally:
             catalog.close()
-        if numbers != self._declared[0]:
+        if self._declared is None or numbers != self._declared[0]:
             declared: dict[str, set[str]] = {}
             for code, number in numbers.items():
                 try:
@@ -307,10 +315,7 @@ class HubCore:
                 for wc_code, wc in product.work_centres.items():
                     declared.setdefault(wc_code, set()).update(wc.stations)
             self._declared = (numbers, {code: tuple(sorted(found)) for code, found in declared.items()})
-        found = {code: set(stations) for code, stations in self._declared[1].items()}
-        for code in self.planner.centres:
-            found.setdefault(code, set()).update(self._stations.get(code, ()))
-        return {code: tuple(sorted(found[code])) for code in sorted(found)}
+        return self._declared[1]
 
     def learn_released(self) -> None:
         """Load the latest released revision of every product, so the planner knows all their items
@@ -1068,8 +1073,10 @@ class HubCore:
         return dict(self._calendars)
 
     def outsourced_centres(self) -> frozenset[str]:
-        """The work centres a subcontractor runs, as the catalog declares them: no OEE, load or run time of ours."""
-        return frozenset(self._outsourced)
+        """The work centres a subcontractor runs, as the catalog declares them (CentreSpec.outsourced): no OEE,
+        load or run time of ours. From a copy of the planner's centres, so a report thread never iterates a
+        dict the planning thread grows."""
+        return frozenset(code for code, centre in dict(self.planner.centres).items() if centre.outsourced)
 
     # ------------------------------------------------------------------ restart
     def _replay(self) -> None:

@@ -78,9 +78,8 @@ def load(core: HubCore, progress: list[OrderProgress], now: datetime) -> dict[st
                     if op.planned.planned_start < hi:
                         booked[op.planned.work_centre][name] += op.planned.standard_seconds / 60
     out: dict[str, dict[str, float]] = {}
-    outsourced = core.outsourced_centres()
     for code, centre in core.planner.centres.items():
-        if code in outsourced:
+        if centre.outsourced:
             continue
         cap = {name: working_seconds(centre.calendar, [span]) / 60 * centre.capacity for name, span in spans.items()}
         out[code] = {"today_min": round(booked[code]["today"], 1), "week_min": round(booked[code]["week"], 1),

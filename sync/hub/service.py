@@ -326,6 +326,7 @@ class HubService:
                 self._write_down(tx, POPULAR_STREAM, POPULAR_MESSAGE, builds, True)
         self._popular_sent = builds["products"]
         self.publish_catalog()  # revisions released since the last look
+        self.core.read_declared_stations()  # and their stations, for the wall board
 
     # ------------------------------------------------------------------ liveness
     def _fail(self, exc: FloorLinkError) -> None:

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sync import labels
-from sync.dashboard_cache import DashboardCache, utc_clock
+from sync.dashboard_cache import DashboardCache, finite_number, utc_clock
 from sync.errors import DecodeError
 from sync.labels import BadgeLabel
 from sync.station.ledger import by_badge, by_pin
@@ -405,11 +405,7 @@ def _time(value: Any) -> datetime | None:
 
 def _num(value: Any) -> float | None:
     """A figure to draw: a finite number, else None (a gap in the line, not a broken chart)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    if isinstance(value, int) and not -2 ** 63 <= value < 2 ** 63:  # beyond a float's reach: no figure
-        return None
-    return float(value) if math.isfinite(value) else None
+    return float(value) if finite_number(value) else None
 
 
 def age_text(age: timedelta) -> str:
