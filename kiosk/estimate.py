@@ -86,8 +86,9 @@ def snapshot_estimate(snapshot: Mapping[str, object], product: Product, configur
     from sync.planning import from_catalog
     from sync.planning.estimate import estimate
 
-    start = datetime.combine(today, time(0), zone)
-    now = max(start, datetime.now(zone))
+    now = datetime.now(zone)
+    if now.date() != today:  # a kiosk told another day (a test, a clock being set): plan from its start
+        now = datetime.combine(today, time(0), zone)
     stocked = from_catalog.ships_from_stock(product, configuration)
     try:
         ready, _reason = estimate(snapshot, from_catalog.structure(product, configuration), now, zone,
