@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from sync.catalog import Product
 from sync.configurator.product import resolve_bom, resolve_routing
+from sync.planning.promise import add_working_days, promised_day
 
 WORKDAY_MINUTES = 8 * 60
 
@@ -28,17 +29,6 @@ class RoughEstimate:
     material_days: int
     outsourced_days: int
     work_minutes: Decimal
-
-
-def add_working_days(start: date, days: int) -> date:
-    """``start`` plus ``days`` Monday-Friday days (weekends skipped)."""
-    day = start
-    left = days
-    while left > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            left -= 1
-    return day
 
 
 def rough_estimate(product: Product, configuration: Mapping[str, str], today: date) -> RoughEstimate:
@@ -69,7 +59,8 @@ def rough_estimate(product: Product, configuration: Mapping[str, str], today: da
     work_days = max(1, math.ceil(minutes / WORKDAY_MINUTES))
     # a supplier's lead time is calendar days (the hub's planner counts it so: ordered + lead time);
     # outsourcing and own work then take working days
-    ready_by = add_working_days(today + timedelta(days=material_days), outsourced_days + work_days)
+    ready_by = promised_day(add_working_days(today + timedelta(days=material_days), outsourced_days + work_days),
+                            product.promise_margin_days)
     return RoughEstimate(working_days_between(today, ready_by), ready_by, material_days, outsourced_days, minutes)
 
 
@@ -84,15 +75,15 @@ def snapshot_estimate(snapshot: Mapping[str, object], product: Product, configur
     snapshot cannot plan this product (an item or work centre it does not know yet)."""
     from sync.errors import FloorLinkError
     from sync.planning import from_catalog
-    from sync.planning.estimate import estimate
+    from sync.planning.estimate import promised
 
     now = datetime.now(zone)
     if now.date() != today:  # a kiosk told another day (a test, a clock being set): plan from its start
         now = datetime.combine(today, time(0), zone)
     stocked = from_catalog.ships_from_stock(product, configuration)
     try:
-        ready, _reason = estimate(snapshot, from_catalog.structure(product, configuration), now, zone,
-                                  ship_from_stock=stocked)
+        ready = promised(snapshot, from_catalog.structure(product, configuration), now, zone,
+                         product.promise_margin_days, ship_from_stock=stocked)
     except FloorLinkError:
         return None
     ready_by = ready.astimezone(zone).date()

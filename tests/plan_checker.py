@@ -15,7 +15,8 @@ Rules (each violation is one line starting with its rule name):
 - ``material``: stock of a purchased part never goes below zero (a work order consumes its parts
   when it starts; requisitions arrive on their due date);
 - ``safety``: stock never goes below the safety stock (or the opening stock, if that was lower);
-- ``promise``: an order's promise is not before the end of its last operation;
+- ``promise``: an order's promise is not before the end of the day its product's ``promise_margin_days``
+  Monday-Friday days after its last operation ends (site time);
 - ``structure``: every open order that is built has work orders, every work order has operations.
 """
 
@@ -37,6 +38,18 @@ Row = dict[str, Any]
 
 def _at(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def promised(ready: datetime, zone: tzinfo, margin_days: int) -> datetime:
+    """The end (23:59:59, site time) of the day ``margin_days`` Monday-Friday days after ``ready``'s day."""
+    day = ready.astimezone(zone).date()
+    ordinal = day.toordinal()
+    while margin_days > 0:
+        ordinal += 1
+        if date.fromordinal(ordinal).isoweekday() <= 5:
+            margin_days -= 1
+    day = date.fromordinal(ordinal)
+    return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=zone)
 
 
 class ShiftCalendar:
@@ -274,10 +287,17 @@ def check(plan: PlanTables, zone: tzinfo) -> list[str]:
                 problems.append(f"safety: {code} at {balance:g} at {when.isoformat()} ({what}), "
                                 f"safety stock {float(known.safety_stock):g}")
 
-    # promise after the last operation
+    # promise after the last operation and the product's margin
     for oid in live_orders:
         ends = [last_end[wid] for wid, w in wos.items() if w["order_id"] == oid and wid in last_end]
-        if ends and _at(orders[oid]["promise"]) < max(ends):
-            problems.append(f"promise: order {oid} is promised {orders[oid]['promise']} but its last operation "
-                            f"ends {max(ends).isoformat()}")
+        if not ends:
+            continue
+        order = orders[oid]
+        product = plan.products.get((order["product"], order["revision"]))
+        margin = product.promise_margin_days if product is not None else 0
+        earliest = promised(max(ends), zone, margin)
+        if _at(order["promise"]) < earliest:
+            problems.append(f"promise: order {oid} is promised {order['promise']} but its last operation "
+                            f"ends {max(ends).isoformat()} and its margin of {margin} working days "
+                            f"reaches {earliest.isoformat()}")
     return problems

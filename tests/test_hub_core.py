@@ -16,6 +16,7 @@ from sync.catalog.store import CatalogStore
 from sync.errors import CatalogError, PlanningError, StationError
 from sync.hub.core import HubCore, HubOptions
 from sync.store.database import Store
+from tests.plan_checker import promised as promised_day
 
 SMALL = Path(__file__).parent / "catalogs" / "small"
 MONDAY_8 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -581,7 +582,7 @@ def test_a_bike_scrapped_at_assembly_is_remade_its_qc_closed_and_the_later_promi
     assert "BATT-S" in bought, "no battery in stock for the second bike: one is bought, like for any order"
     plan = hub.core.planner.plans["O1"]
     (bike,) = [wo for wo in plan.work_orders if wo.id == new_top]
-    assert plan.promise == bike.end and row["promise"] == hub.core.promise_of(bike.end).isoformat(), \
+    assert plan.promise == bike.end and row["promise"] == promised_day(bike.end, hub.core.options.zone, 0).isoformat(), \
         "the order is ready when the remade bike is"
     changed = [body for _, type_, body in hub.published if type_ == "order.promise_changed"]
     assert changed and changed[-1]["promise"] == row["promise"]
@@ -591,4 +592,4 @@ def test_a_bike_scrapped_at_assembly_is_remade_its_qc_closed_and_the_later_promi
     hub.store.close()
     hub.open()
     assert _planned_ops(hub, "O1") == planned
-    assert hub.core.promise_of(hub.core.planner.plans["O1"].promise).isoformat() == row["promise"]
+    assert promised_day(hub.core.planner.plans["O1"].promise, hub.core.options.zone, 0).isoformat() == row["promise"]

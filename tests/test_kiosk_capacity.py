@@ -62,3 +62,57 @@ def test_the_node_keeps_the_newest_good_snapshot(tmp_path: Path, snapshots: tupl
                                body, "kiosk/capacity"))
     assert latest_capacity(store) == busy and seen == [idle, busy]
     assert [f["seq"] for f in inbox.failures()] == [9]
+
+
+def test_the_kiosks_date_is_the_date_the_hub_then_promises_margin_included(tmp_path: Path) -> None:
+    """The kiosk estimates on the hub's snapshot with the product's promise margin; the hub, given the
+    same order a moment later, confirms the same day, and that day lies beyond the plan's finish."""
+    from dataclasses import replace
+    from datetime import time
+
+    from sync.catalog.store import CatalogStore
+    from sync.demo import release_catalog
+    from sync.hub.core import HubCore, HubOptions
+
+    release_catalog(DEMO, tmp_path / "catalog.db")
+    catalog = CatalogStore(tmp_path / "catalog.db")
+    store = Store(tmp_path / "hub.db", device_id="hub", kind="hub")
+    try:
+        core = HubCore(store, catalog, options=HubOptions(zone=ZONE))
+        core.learn_released()
+        now = datetime.combine(TODAY, time(0), ZONE)
+        for n, code in enumerate(("CARGO", "MTB", "CITY")):
+            product, revision = next((r.product(), r.number) for r in catalog.released_products().values()
+                                     if r.product().code == code)
+            assert product.promise_margin_days == 1, "the demo declares one working day"
+            config = {**product.defaults(), "colour": product.attribute("colour").options[-1].code}  # type: ignore[union-attr]
+            shown = snapshot_estimate(json.loads(json.dumps(core.capacity_snapshot(now))), product, config, TODAY, ZONE)
+            without = snapshot_estimate(json.loads(json.dumps(core.capacity_snapshot(now))),
+                                        replace(product, promise_margin_days=0), config, TODAY, ZONE)
+            with store.transaction() as tx:
+                answer = core.on_order_placed(tx, f"ev-{n}", "kiosk-1", {
+                    "order_id": f"O{n}", "product": code, "revision": revision, "configuration": config,
+                    "quantity": 1}, now)
+            assert shown is not None and without is not None and not answer["ships_from_stock"]
+            assert answer["promise_date"] == shown.ready_by.isoformat(), code
+            ready = datetime.fromisoformat(answer["ready_at"]).astimezone(ZONE).date()
+            assert without.ready_by == ready < shown.ready_by, "the margin comes after the plan's finish"
+            assert (shown.ready_by - ready).days == (3 if ready.weekday() == 4 else 1), "one working day"
+    finally:
+        store.close()
+        catalog.close()
+
+
+def test_the_rough_estimate_adds_the_products_margin_in_working_days() -> None:
+    from dataclasses import replace
+
+    from kiosk.estimate import rough_estimate
+
+    cargo = load_catalog(DEMO).products["CARGO"]
+    config = {**cargo.defaults(), "colour": cargo.attribute("colour").options[-1].code}  # type: ignore[union-attr]
+    friday = date(2026, 11, 27)
+    for margin in (0, 1, 3):
+        base = rough_estimate(replace(cargo, promise_margin_days=0), config, friday).ready_by
+        got = rough_estimate(replace(cargo, promise_margin_days=margin), config, friday).ready_by
+        weekdays = sum(1 for d in range(1, (got - base).days + 1) if date.fromordinal(base.toordinal() + d).weekday() < 5)
+        assert weekdays == margin and got.weekday() < 5

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.customer import check_name, check_phone
-from kiosk.estimate import add_working_days, rough_estimate
+from kiosk.estimate import rough_estimate
 from kiosk.events import MemorySink
 from kiosk.flow import KioskModel, Screen
 from kiosk.texts import ZH_CN
@@ -18,6 +18,7 @@ from kiosk.translations import source_strings
 from sync.catalog import Catalog, load_catalog
 from sync.configurator.product import ProductConfigurator
 from sync.errors import StoreError
+from sync.planning.promise import add_working_days
 from tests.staff_pin import STAFF_HASH, STAFF_PIN
 
 REPO = Path(__file__).resolve().parent.parent

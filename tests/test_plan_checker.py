@@ -22,7 +22,7 @@ from sync.configurator.product import product_problem
 from sync.demo import release_catalog
 from sync.hub.core import HubCore
 from sync.store import Store
-from tests.plan_checker import PlanTables, check, read_tables
+from tests.plan_checker import PlanTables, check, promised, read_tables
 
 DEMO = Path(__file__).resolve().parent.parent / "assets" / "catalog"
 START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
@@ -160,6 +160,21 @@ def test_a_promise_before_the_last_operation_is_caught(planned: RandomHub) -> No
     order = next(o for o in tables.orders if not o["ships_from_stock"])
     order["promise"] = order["placed_at"]
     assert "promise" in _rules(tables, planned.core.options.zone)
+
+
+def test_a_promise_without_the_products_margin_is_caught(planned: RandomHub) -> None:
+    """The demo's products promise one working day beyond the plan: the day the plan finishes is too early."""
+    zone = planned.core.options.zone
+    tables = copy.deepcopy(planned.tables())
+    order = next(o for o in tables.orders if not o["ships_from_stock"])
+    assert tables.products[(order["product"], order["revision"])].promise_margin_days == 1
+    assert check(tables, zone) == []
+    last = max(datetime.fromisoformat(o["planned_end"]) for o in tables.ops
+               if o["work_order"] in {w["id"] for w in tables.work_orders if w["order_id"] == order["order_id"]})
+    order["promise"] = promised(last, zone, 0).isoformat()
+    assert "promise" in _rules(tables, zone)
+    order["promise"] = promised(last, zone, 1).isoformat()
+    assert "promise" not in _rules(tables, zone)
 
 
 def test_the_check_does_not_import_the_planner() -> None:
@@ -315,8 +330,10 @@ def test_random_orders_progress_scrap_and_cancellations_stay_true_and_a_restart_
         stored = [(wo, op, s, e, lane) for _, (_, _, ops) in sorted(live.items()) for wo, op, s, e, lane in ops]
         assert sorted(stored) == _stored_plan(hub.store), "what the hub stored is what it plans with"
         for oid, (promise, reason, _) in live.items():
-            row = hub.store.query("SELECT promise, promise_reason FROM orders WHERE order_id = ?", [oid])[0]
-            assert row["promise"] == hub.core.promise_of(datetime.fromisoformat(promise)).isoformat()
+            row = hub.store.query("SELECT promise, promise_reason, product, revision FROM orders "
+                                   "WHERE order_id = ?", [oid])[0]
+            margin = hub.core.product(row["product"], row["revision"])[0].promise_margin_days
+            assert row["promise"] == promised(datetime.fromisoformat(promise), zone, margin).isoformat()
             assert row["promise_reason"] == reason
 
         # a restart on a copy of the store: the same plan, and the next order lands in the same gaps

@@ -252,6 +252,7 @@ def build_product(
         description=opt_label(raw.get("description")),
         image=raw.get("image"),
         currency=currency,
+        promise_margin_days=int(raw.get("promise_margin_days", 0)),
         items=dict(items),
         assemblies=dict(assemblies),
         work_centres=dict(work_centres),

@@ -229,6 +229,9 @@ class Product:
     description: Label | None = None
     image: str | None = None
     currency: str = "CNY"
+    promise_margin_days: int = 0
+    """Working days promised beyond the day the plan finishes (sync.planning.promise): steps run over
+    their standard times."""
     items: Mapping[str, Item] = field(default_factory=dict)
     """The items this product's BOM reaches (closure), by code."""
     assemblies: Mapping[str, Assembly] = field(default_factory=dict)

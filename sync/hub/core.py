@@ -49,6 +49,7 @@ from sync.hub.progress import OrderProgress, PlannedOp, order_progress, work_ord
 from sync.numbers import HUB_PREFIX, highest_numbers, is_order_number, order_number, work_order_number
 from sync.orders import PlacedOrder
 from sync.planning import Planner, StructureNode, estimate, from_catalog
+from sync.planning.promise import promise_at
 from sync.station import rules
 from sync.station.calendar import WorkingTime, working_seconds
 from sync.station.stored import OPERATION_STATUS, WORK_ORDER_CANCELLED, WORK_ORDER_MESSAGE
@@ -357,7 +358,7 @@ class HubCore:
             if self._replan_due is not None:  # a new order is planned on the true state of the workshop
                 self.replan(tx, now)
             plan = self._plan(order, product, now, number)
-            promise = self.promise_of(plan.promise)
+            promise = self.promise_of(plan.promise, product, plan.ships_from_stock)
             tx.insert_rows("orders", [{  # one plain INSERT: sqlite-utils' insert introspects the table each time
                 "order_id": order.order_id, "number": number, "seq": seq, "event_id": event_id, "device_id": device_id,
                 "product": order.product, "revision": order.revision,
@@ -430,10 +431,10 @@ class HubCore:
         rows = self.reads.query("SELECT order_id FROM orders WHERE number = ? OR order_id = ?", [key.upper(), key])
         return str(rows[0]["order_id"]) if rows else None
 
-    def promise_of(self, ready_at: datetime) -> datetime:
-        """Customers are promised a day, not a minute: the end of the day the schedule finishes."""
-        local = ready_at.astimezone(self.options.zone)
-        return local.replace(hour=23, minute=59, second=59, microsecond=0)
+    def promise_of(self, ready_at: datetime, product: Product, ships_from_stock: bool = False) -> datetime:
+        """Customers are promised a day, not a minute: the end of the day the schedule finishes, plus the
+        product's safety margin in working days (none for a bike on the shelf); sync.planning.promise."""
+        return promise_at(ready_at, self.options.zone, 0 if ships_from_stock else product.promise_margin_days)
 
     def _check_configuration(self, order: PlacedOrder, product: Product, engine: Engine) -> None:
         attrs = {a.code for a in product.attributes}
@@ -564,8 +565,9 @@ class HubCore:
             stored.update({(r[0], r[1]): (r[2], r[3], r[4]) for r in tx.execute(
                 "SELECT work_order, op, planned_start, planned_end, lane FROM wo_ops WHERE work_order IN "
                 f"({','.join('?' * len(chunk))})", chunk).fetchall()})
-        promised = {r[0]: (r[1], r[2], r[3] or r[1]) for r in tx.execute(
-            "SELECT order_id, promise, promise_reason, first_promise FROM orders WHERE ships_from_stock = 0").fetchall()}
+        promised = {r[0]: (r[1], r[2], r[3] or r[1], r[4], r[5]) for r in tx.execute(
+            "SELECT order_id, promise, promise_reason, first_promise, product, revision FROM orders "
+            "WHERE ships_from_stock = 0").fetchall()}
         op_rows: list[tuple[Any, ...]] = []
         moved: dict[str, dict[int, datetime]] = {}
         for order_id in live:
@@ -590,8 +592,8 @@ class HubCore:
                         tx.execute("UPDATE requisitions SET need_date = ? WHERE kind = 'purchase' AND order_id = ? "
                                    "AND work_order IS ? AND item = ?",
                                    [to_iso(req.need_date), order_id, req.work_order, req.item])
-            promise = to_iso(self.promise_of(plan.promise))
-            before, reason, first = promised[order_id]
+            before, reason, first, code, revision = promised[order_id]
+            promise = to_iso(self.promise_of(plan.promise, self.product(code, revision)[0]))
             if (promise, plan.reason) != (before, reason):
                 tx.execute("UPDATE orders SET promise = ?, promise_reason = ? WHERE order_id = ?",
                            [promise, plan.reason, order_id])

@@ -14,6 +14,7 @@ from typing import Any
 from sync.errors import PlanningError
 from sync.planning.model import CentreSpec, ItemSpec, StructureNode
 from sync.planning.planner import Planner
+from sync.planning.promise import promise_at
 from sync.station.calendar import Shift, WeeklyShifts
 from sync.store import Inbox, Store
 from sync.store.snapshot import KeptSnapshot
@@ -80,6 +81,14 @@ def estimate(snapshot: Mapping[str, Any], structure: StructureNode, now: datetim
     plan = planner_from_snapshot(snapshot, zone).promise("estimate", structure, quantity, now,
                                                          ship_from_stock=ship_from_stock)
     return plan.promise, plan.reason
+
+
+def promised(snapshot: Mapping[str, Any], structure: StructureNode, now: datetime, zone: tzinfo, margin_days: int,
+             *, quantity: float = 1, ship_from_stock: bool = False) -> datetime:
+    """The promise the hub would give this order (sync.planning.promise), planned offline on the snapshot."""
+    plan = planner_from_snapshot(snapshot, zone).promise("estimate", structure, quantity, now,
+                                                         ship_from_stock=ship_from_stock)
+    return promise_at(plan.promise, zone, 0 if plan.ships_from_stock else margin_days)
 
 
 CAPACITY_STREAM = "kiosk/capacity"
