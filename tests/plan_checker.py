@@ -15,8 +15,9 @@ Rules (each violation is one line starting with its rule name):
 - ``material``: stock of a purchased part never goes below zero (a work order consumes its parts
   when it starts; requisitions arrive on their due date);
 - ``safety``: stock never goes below the safety stock (or the opening stock, if that was lower);
-- ``promise``: an order's promise is not before the end of the day its product's ``promise_margin_days``
-  Monday-Friday days after its last operation ends (site time);
+- ``promise``: an order's promise is not before the end of its last operation; in first plans (no
+  operation event, no cancellation yet) not before the end of the day its product's
+  ``promise_margin_days`` Monday-Friday days after that (site time); later the margin absorbs slips;
 - ``structure``: every open order that is built has work orders, every work order has operations.
 """
 
@@ -294,8 +295,9 @@ def check(plan: PlanTables, zone: tzinfo) -> list[str]:
             continue
         order = orders[oid]
         product = plan.products.get((order["product"], order["revision"]))
-        margin = product.promise_margin_days if product is not None else 0
-        earliest = promised(max(ends), zone, margin)
+        first_plans = not plan.op_events and not plan.cancelled
+        margin = product.promise_margin_days if product is not None and first_plans else 0
+        earliest = promised(max(ends), zone, margin) if margin else max(ends)
         if _at(order["promise"]) < earliest:
             problems.append(f"promise: order {oid} is promised {order['promise']} but its last operation "
                             f"ends {max(ends).isoformat()} and its margin of {margin} working days "

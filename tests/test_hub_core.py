@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -430,8 +430,9 @@ def test_a_plan_that_moves_earlier_announces_no_date_before_the_one_the_customer
     hub.published.clear()
     (top,) = hub.store.query("SELECT id FROM work_orders WHERE order_id = 'O6' AND parent IS NULL")
     hub.build_parts(top["id"], MONDAY_8)  # its wheels made today after all
-    planned = hub.store.query("SELECT promise FROM orders WHERE order_id = 'O6'")[0]["promise"]
+    planned = hub.core.planner.plans["O6"].promise.isoformat()
     assert planned[:10] < held[:10], "the plan finishes O6 days earlier now"
+    assert hub.store.query("SELECT promise FROM orders WHERE order_id = 'O6'")[0]["promise"] == held
     changed = [body for _, type_, body in hub.published if type_ == "order.promise_changed" and body["order_id"] == "O6"]
     assert changed == [], "the customer keeps the date the kiosk gave; no message tells of an earlier one"
     (shown,) = [o for o in hub.core.orders_progress(MONDAY_8) if o.id == "O6"]
@@ -593,3 +594,55 @@ def test_a_bike_scrapped_at_assembly_is_remade_its_qc_closed_and_the_later_promi
     hub.open()
     assert _planned_ops(hub, "O1") == planned
     assert promised_day(hub.core.planner.plans["O1"].promise, hub.core.options.zone, 0).isoformat() == row["promise"]
+
+
+def test_a_slip_inside_the_margin_keeps_the_customers_date_and_one_past_it_moves_it_with_a_new_margin(
+        tmp_path: Path) -> None:
+    """The product promises two working days beyond the plan: a late start the margin absorbs changes
+    nothing the customer holds; a later one that passes the date moves it (finish + margin) and alerts."""
+    draft = tmp_path / "margin-catalog"
+    shutil.copytree(SMALL, draft)
+    bike = draft / "products" / "bike.yaml"
+    bike.write_text(bike.read_text(encoding="utf-8").replace("base_price: 5000",
+                                                             "promise_margin_days: 2\nbase_price: 5000"), encoding="utf-8")
+    store = CatalogStore(tmp_path / "catalog.db")
+    store.add_user("erin", ["engineering"])
+    store.add_user("mark", ["marketing"])
+    store.add_user("fay", ["finance", "release"])
+    store.submit(load_catalog(draft), "BIKE", "erin")
+    for user, role in (("erin", "engineering"), ("mark", "marketing"), ("fay", "finance")):
+        store.approve("BIKE", 1, user, role)
+    store.release("BIKE", 1, "fay")
+    store.close()
+    hub = Hub(tmp_path)
+    zone = hub.core.options.zone
+    result = hub.order("O1")
+    top = result["work_orders"][-1]
+    ready = datetime.fromisoformat(result["ready_at"])
+    held = datetime.fromisoformat(result["promise"])
+    assert held == promised_day(ready, zone, 2), "the first promise is the plan's finish and two working days"
+    hub.build_parts(top, MONDAY_8)
+    hub.published.clear()
+
+    def plan_ready() -> datetime:
+        return hub.core.planner.plans["O1"].promise
+
+    def customer_date() -> str:
+        return hub.store.query("SELECT promise FROM orders WHERE order_id = 'O1'")[0]["promise"]
+
+    inside = datetime.combine(held.date() - timedelta(days=1), time(9), UTC)  # a day late, still before the date
+    hub.op("op.started", top, 10, inside)
+    assert ready < plan_ready() <= held, "the precondition: the plan slipped, inside the margin"
+    assert customer_date() == held.isoformat()
+    assert not [b for _, t, b in hub.published if t == "order.promise_changed"]
+    assert not hub.store.query("SELECT 1 FROM alerts WHERE kind = 'promise_later'")
+
+    hub.op("op.completed", top, 10, inside + timedelta(hours=1), good=1, scrap=0)
+    past = datetime.combine(held.date() + timedelta(days=2), time(9), UTC)  # the check starts after the date
+    hub.op("op.started", top, 20, past)
+    assert plan_ready() > held
+    moved = promised_day(plan_ready(), zone, 2)
+    assert customer_date() == moved.isoformat(), "the new date keeps a fresh margin"
+    (changed,) = [b for _, t, b in hub.published if t == "order.promise_changed"]
+    assert changed["was"] == held.isoformat() and changed["promise"] == moved.isoformat()
+    assert [a["kind"] for a in hub.store.query("SELECT kind FROM alerts")] == ["promise_later"]

@@ -49,7 +49,7 @@ from sync.hub.progress import OrderProgress, PlannedOp, order_progress, work_ord
 from sync.numbers import HUB_PREFIX, highest_numbers, is_order_number, order_number, work_order_number
 from sync.orders import PlacedOrder
 from sync.planning import Planner, StructureNode, estimate, from_catalog
-from sync.planning.promise import promise_at
+from sync.planning.promise import kept_promise, promise_at
 from sync.station import rules
 from sync.station.calendar import WorkingTime, working_seconds
 from sync.station.stored import OPERATION_STATUS, WORK_ORDER_CANCELLED, WORK_ORDER_MESSAGE
@@ -593,16 +593,16 @@ class HubCore:
                                    "AND work_order IS ? AND item = ?",
                                    [to_iso(req.need_date), order_id, req.work_order, req.item])
             before, reason, first, code, revision = promised[order_id]
-            promise = to_iso(self.promise_of(plan.promise, self.product(code, revision)[0]))
+            # what the customer holds moves only when the plan's finish passes it (sync.planning.promise)
+            held = max(from_iso(before), from_iso(first))
+            kept = kept_promise(held, from_iso(first), plan.promise,
+                                self.promise_of(plan.promise, self.product(code, revision)[0]))
+            promise = to_iso(kept)
             if (promise, plan.reason) != (before, reason):
                 tx.execute("UPDATE orders SET promise = ?, promise_reason = ? WHERE order_id = ?",
                            [promise, plan.reason, order_id])
-            # what the customer holds is the later of the first promise and the plan's (orders_progress): announce
-            # that date when it moves, never a plan date earlier than what the customer was told
-            shown_before = max(from_iso(before), from_iso(first))
-            shown_after = max(from_iso(promise), from_iso(first))
-            if shown_after != shown_before:
-                self._promise_moved(tx, order_id, shown_before, shown_after, plan.reason, now)
+            if kept != held:
+                self._promise_moved(tx, order_id, held, kept, plan.reason, now)
         if op_rows:
             tx.db.conn.executemany("UPDATE wo_ops SET planned_start = ?, planned_end = ?, lane = ? "
                                    "WHERE work_order = ? AND op = ?", op_rows)

@@ -32,3 +32,12 @@ def promise_at(ready_at: datetime, zone: tzinfo, margin_days: int) -> datetime:
     """The promise for a plan finishing at ``ready_at``: the end of the promised day in the site's ``zone``."""
     day = promised_day(ready_at.astimezone(zone).date(), margin_days)
     return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=zone)
+
+
+def kept_promise(held: datetime, first: datetime, ready_at: datetime, fresh: datetime) -> datetime:
+    """The promise after a replan. The margin exists to absorb slips: the customer's date (``held``) moves
+    later only once the plan's finish (``ready_at``) passes it, and then to ``fresh`` (the new finish with a
+    new margin); a plan that gains time brings a moved date back, never before the ``first`` promise."""
+    if ready_at > held:
+        return fresh
+    return max(first, min(held, fresh))
