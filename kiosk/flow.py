@@ -183,7 +183,7 @@ class KioskModel:
     def __init__(self, catalog: Catalog | None, sink: EventSink, *, idle_timeout_s: float = 90.0,
                  admin_pin_hash: str = "", language: str = "en", catalog_problem: str | None = None,
                  revisions: Mapping[str, int] | None = None, clock: Callable[[], float] = time.monotonic,
-                 today: Callable[[], date] = date.today, number_prefix: str = "K1", shop_address: str = "") -> None:
+                 today: Callable[[], date] | None = None, number_prefix: str = "K1", shop_address: str = "") -> None:
         self.sink = sink
         self.idle_timeout_s = idle_timeout_s
         self.admin_guard = PinGuard(admin_pin_hash, clock=clock)
@@ -192,7 +192,7 @@ class KioskModel:
         self.default_language = self.language
         """The kiosk's own language (node.language): every new customer starts in it."""
         self.clock = clock
-        self.today = today
+        self.today: Callable[[], date] = today or self.site_today
         self.catalog: Catalog | None = catalog
         self.revisions: dict[str, int] = dict(revisions or {})
         self.capacity: dict[str, Any] | None = None
@@ -816,6 +816,11 @@ class KioskModel:
         """The order's price; ``so_far`` (the options pages' running total) with open questions at the options
         the kiosk preselects, the same completion the side panel's date and the summary use."""
         return self._config().price(so_far)
+
+    def site_today(self) -> date:
+        """The store's date (``node.time_zone``), not the machine's: a kiosk whose clock runs on UTC in Suzhou
+        is still on yesterday until 08:00, and would plan its estimate from yesterday's midnight."""
+        return datetime.now(self.zone).date()
 
     def estimate(self, so_far: bool = False) -> RoughEstimate | None:
         """The summary's estimate; with ``so_far`` also while choosing (the choices so far, catalog

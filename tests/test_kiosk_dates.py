@@ -223,3 +223,20 @@ def test_a_build_other_than_the_standard_one_is_made_and_its_date_says_about(dem
     story = model.date_story()
     assert story.working_days and story.working_days > 0
     assert story.summary_text().startswith("Ready in about")
+
+
+def test_the_kiosks_day_is_the_stores_day_not_the_machines(demo: Catalog) -> None:
+    """A kiosk whose machine clock runs on UTC in Suzhou was a day behind until 08:00 and planned its
+    estimate from yesterday's midnight (a date days before the hub's). Two zones 25 hours apart always
+    have different dates, so at least one of them differs from the machine's whatever the time."""
+    from zoneinfo import ZoneInfo
+
+    model = KioskModel(demo, MemorySink())
+    seen = set()
+    for name in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+        model.zone = ZoneInfo(name)
+        before = datetime.now(model.zone).date()
+        day = model.today()
+        assert day in (before, datetime.now(model.zone).date()), name  # (the date may turn between the reads)
+        seen.add(day)
+    assert len(seen) == 2
