@@ -6,6 +6,7 @@ field and says which one is wrong; the hub rejects such an order in its ack and 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -131,3 +132,13 @@ def short_name(name: str) -> str:
             return f"{family}{'*' * len(given)}"
         return f"{family}{'*' * (len(given) - 1)}{given[-1]}"
     return word
+
+
+def stored_customer(stored: str | None) -> dict[str, str]:
+    """An order's ``customer`` column as the hub stored it (JSON object of text), or {} when empty or
+    not an object; the API passes it on whole, the wall board only its ``short_name``."""
+    try:
+        customer = json.loads(stored) if stored else {}
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in customer.items()} if isinstance(customer, dict) else {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -80,6 +81,15 @@ def test_orders_are_listed_with_what_was_ordered_and_filtered_by_placing_time_st
     detail = get(f"{base}/orders/O3").json()
     assert detail["configuration"]["colour"] == "red" and detail["price"] == "5200"
     assert detail["promise_reason"] == ack["reason"]
+    # who ordered it, whole (the ERP's sales order needs it); the wall board's feed keeps a short name only
+    assert every["O3"]["customer"] == detail["customer"] == {"name": "Li Wei", "phone": "13800138000"}
+    with hub.store.transaction() as tx:  # a row written by an old hub or by hand: {} rather than a 500
+        tx.execute("UPDATE orders SET customer = 'not json' WHERE order_id = 'O2'")
+    try:
+        assert get(f"{base}/orders/O2").json()["customer"] == {}
+    finally:
+        with hub.store.transaction() as tx:
+            tx.execute("UPDATE orders SET customer = ? WHERE order_id = 'O2'", [json.dumps(every["O2"]["customer"])])
     since = (MONDAY_8 + timedelta(minutes=10)).isoformat().replace("+", "%2B")
     assert [o["id"] for o in get(f"{base}/orders?since={since}").json()] == ["O3"]
     # typed into a URL as is, the + of the zone arrives as a space: still that moment, not a 400

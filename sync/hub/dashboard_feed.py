@@ -19,7 +19,7 @@ from typing import Any
 
 from sync.hub.core import HubCore, kpi_report
 from sync.hub.progress import OrderProgress
-from sync.orders import short_name
+from sync.orders import short_name, stored_customer
 from sync.station.calendar import working_seconds
 from sync.station.timing import Status
 from sync.times import to_iso
@@ -32,11 +32,7 @@ def zone_name(zone: tzinfo) -> str:
 
 def _customer(stored: str | None) -> str:
     """Given name and initial only: the wall board never gets the full name or the phone."""
-    try:
-        customer = json.loads(stored) if stored else {}
-    except ValueError:
-        return ""
-    return short_name(str(customer.get("name") or "")) if isinstance(customer, dict) else ""
+    return short_name(stored_customer(stored).get("name", ""))
 
 
 def orders_body(core: HubCore, progress: list[OrderProgress], now: datetime,

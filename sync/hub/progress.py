@@ -176,9 +176,11 @@ def work_order_json(wo: WorkOrderProgress, order_number: str = "") -> dict[str, 
 
 
 def order_json(order: OrderProgress, detail: bool = False,
-               configuration: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """An order as the API answers it; ``detail``: with its configuration (read for the one order asked
-    for, not with every order's progress) and its work orders and their operations."""
+               configuration: Mapping[str, str] | None = None,
+               customer: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """An order as the API answers it, with its ``customer`` (name, phone: what an ERP's sales order
+    needs); ``detail``: with its configuration (read for the one order asked for, not with every order's
+    progress) and its work orders and their operations."""
     data: dict[str, Any] = {
         "id": order.id, "number": order.number, "status": order.status, "percent": order.percent, "late": order.late,
         "promise": order.promise.isoformat() if order.promise else None,
@@ -187,7 +189,7 @@ def order_json(order: OrderProgress, detail: bool = False,
         "placed_at": order.placed_at.isoformat() if order.placed_at else None,
         "first_promise": order.first_promise.isoformat() if order.first_promise else None,
         "price": order.price, "currency": order.currency, "revision": order.revision,
-        "promise_reason": order.reason,
+        "promise_reason": order.reason, "customer": dict(customer or {}),
     }
     if detail:
         data["configuration"] = dict(configuration or {})

@@ -37,6 +37,7 @@ from sync.hub.core import HubCore, period_kpis, progress_of, released_product
 from sync.hub.demand import DemandOptions, Query, hub_demand_report
 from sync.hub.insights import insight_report, stored_rows
 from sync.hub.progress import order_json, work_in_progress, work_order_json
+from sync.orders import stored_customer
 from sync.station.calendar import WorkingTime
 from sync.store.database import Store
 from sync.times import from_iso
@@ -108,8 +109,12 @@ def _placed_since(src: Source, since: datetime | None) -> list[str] | None:
 def _orders(src: Source, now: datetime, since: datetime | None = None, status: str | None = None,
             late: bool | None = None) -> list[dict[str, Any]]:
     """Orders placed from ``since`` on (all without), of ``status``, late or not; late ones first."""
-    rows = [order_json(o) for o in progress_of(src.query, src.context.calendars, now, _placed_since(src, since))
-            if (status is None or o.status == status) and (late is None or o.late == late)]
+    wanted = [o for o in progress_of(src.query, src.context.calendars, now, _placed_since(src, since))
+              if (status is None or o.status == status) and (late is None or o.late == late)]
+    customers = {r["order_id"]: r["customer"] for r in src.query(
+        "SELECT order_id, customer FROM orders WHERE order_id IN (SELECT value FROM json_each(?))",
+        [json.dumps([o.id for o in wanted])])}
+    rows = [order_json(o, customer=stored_customer(customers.get(o.id))) for o in wanted]
     rows.sort(key=lambda o: (not o["late"], o["promise"] or ""))
     return rows
 
@@ -118,8 +123,9 @@ def _order(src: Source, now: datetime, order_id: str) -> dict[str, Any] | None:
     found = progress_of(src.query, src.context.calendars, now, [order_id])
     if not found:
         return None
-    (row,) = src.query("SELECT configuration FROM orders WHERE order_id = ?", [order_id])
-    return order_json(found[0], detail=True, configuration=json.loads(row["configuration"]))
+    (row,) = src.query("SELECT configuration, customer FROM orders WHERE order_id = ?", [order_id])
+    return order_json(found[0], detail=True, configuration=json.loads(row["configuration"]),
+                      customer=stored_customer(row["customer"]))
 
 
 def _work_orders(src: Source, now: datetime, status: str | None, since: datetime | None = None) -> list[dict[str, Any]]:
