@@ -262,7 +262,10 @@ class OptionsScreen(ScreenBase):
         self.total.setText(tr("Total so far: {price}").format(price=money(price.total, price.currency)))
         self.ready.setText(model.date_story(so_far=True).side_text(tr))
         self._fit_picture()
-        self.picture.setPixmap(image(self._picture_path(views), self.picture.width() - 20, self.picture.height() + 40))
+        path, whole = self._picture_path(views)
+        # the product's picture may lose a band of its own background to fill the box; an option's picture
+        # (a colour's round chip) is shown whole: cut to the box, the chip lost its top and bottom
+        self.picture.setPixmap(image(path, self.picture.width() - 20, self.picture.height() + (0 if whole else 40)))
         self.back.setText(tr("Back"))
         self.undo.setText(tr("Undo"))
         self.undo.setEnabled(model.can_undo())
@@ -417,13 +420,14 @@ class OptionsScreen(ScreenBase):
         return page, tiles
 
     def _picture_path(self, views: list[AttributeView]):  # type: ignore[no-untyped-def]
+        """The chosen option's picture on this page (True: show it whole), else the product's (False)."""
         model = self.model
         assert model.product is not None
         for view in views:
             for option in view.options:
                 if option.chosen and option.image:
-                    return model.picture(option.image)
-        return model.picture(model.product.image)
+                    return model.picture(option.image), True
+        return model.picture(model.product.image), False
 
     def _update_tiles(self, view: AttributeView) -> None:
         model = self.model

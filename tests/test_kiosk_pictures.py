@@ -96,8 +96,11 @@ def test_a_kiosk_fed_by_the_hub_shows_the_shops_name_and_the_option_pictures(qtb
         tile = visible(window, QPushButton, "option-colour-orange")
         assert len(tile) == 1 and not tile[0].icon().isNull(), "the revision's colour picture on its tile too"
         tap(qtbot, window, "option-colour-orange")
-        picture = visible(window, QLabel, "productImage")[0].pixmap().toImage()
+        box = visible(window, QLabel, "productImage")[0]
+        picture = box.pixmap().toImage()
         assert not picture.isNull() and coloured_pixels(picture) > 100, "the chosen colour's picture shows"
+        assert picture.height() <= box.height() and picture.width() <= box.width(), \
+            ("the colour's round chip is shown whole, not cut to the box", picture.size(), box.size())
         orange = picture.pixelColor(picture.width() // 2, picture.height() // 2)
         assert orange.red() > 200 and orange.blue() < 120, orange.name()
         shot(window, artifacts, f"{language}-22-live-options-picture")
