@@ -65,6 +65,24 @@ def test_a_tampered_or_conflicting_revision_is_refused_and_the_good_one_stays(tm
     assert edge.latest_released("BIKE").content_hash == body["content_hash"]
 
 
+@pytest.mark.parametrize("margin", [10**6, -1, "2", 1.5, True, None])
+def test_a_revision_with_a_margin_no_product_can_have_is_refused_and_the_good_one_stays(
+        tmp_path: Path, hub_catalog: CatalogStore, margin: Any) -> None:
+    """A received revision is hash-checked, not schema-checked: a forged margin of a million working days
+    would walk every kiosk estimate past the year 9999."""
+    from sync.catalog.snapshot import content_hash
+
+    body = revision_body(hub_catalog.latest_released("BIKE"))
+    edge = CatalogStore(tmp_path / "edge-catalog.db")
+    store_released(edge, body)
+    forged: dict[str, Any] = copy.deepcopy(body)
+    forged["snapshot"]["product"]["promise_margin_days"] = margin
+    forged["content_hash"] = content_hash(forged["snapshot"])
+    with pytest.raises(CatalogError, match="promise_margin_days"):
+        store_released(edge, {**forged, "number": 2})
+    assert edge.latest_released("BIKE").content_hash == body["content_hash"]
+
+
 @pytest.mark.broker
 def test_the_hub_publishes_released_revisions_and_a_late_edge_receives_them(tmp_path: Path, mosquitto: Any) -> None:
     released_catalog(tmp_path / "catalog.db").close()

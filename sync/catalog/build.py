@@ -53,6 +53,18 @@ def dec(value: Any, default: Decimal | None = None) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
+#: the most working days a product may promise beyond its plan (the schema's maximum)
+MAX_MARGIN_DAYS = 60
+
+
+def margin_days(value: Any) -> int:
+    """A product's ``promise_margin_days``: a whole number 0..60 (a received revision is not schema-checked,
+    and a forged 10**6 would walk dates past the year 9999 in every estimate)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_MARGIN_DAYS:
+        raise ValueError(f"promise_margin_days {value!r} is not a whole number of days from 0 to {MAX_MARGIN_DAYS}")
+    return value
+
+
 def opt_dec(value: Any) -> Decimal | None:
     return None if value is None else dec(value)
 
@@ -252,7 +264,7 @@ def build_product(
         description=opt_label(raw.get("description")),
         image=raw.get("image"),
         currency=currency,
-        promise_margin_days=int(raw.get("promise_margin_days", 0)),
+        promise_margin_days=margin_days(raw.get("promise_margin_days", 0)),
         items=dict(items),
         assemblies=dict(assemblies),
         work_centres=dict(work_centres),

@@ -130,7 +130,11 @@ def store_released(catalog: CatalogStore, body: Mapping[str, Any]) -> bool:
             raise CatalogError("a different revision with this number is already stored", where=where,
                                fix="revisions never change: check which hub this node follows")
         return False  # retained, so re-delivered on every reconnect: the stored copy loaded when it came
-    product_from_snapshot(snapshot)  # it must load as a product before anyone sells it
+    try:  # it must load as a product before anyone sells it (hash-checked, not schema-checked)
+        product_from_snapshot(snapshot)
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise CatalogError(f"snapshot does not load as a product: {exc!r}", where=where,
+                           fix="the last good revision stays in use; check what the hub released") from None
     with catalog.db.conn:
         catalog.db.table("revisions").insert({
             "product": code, "number": number, "state": "released", "content_hash": digest,
