@@ -109,6 +109,10 @@ def check_sections(body: dict[str, Any], where: str) -> None:
                                 where=f"{where} kpis.oee[{index}]")
         if row.get("oee") is not None and not finite_number(row["oee"]):
             raise ProtocolError(f"field 'oee' must be a number, got {row['oee']!r}", where=f"{where} kpis.oee[{index}]")
+    margin = kpis.get("promise_margin", {})
+    if not isinstance(margin, dict) or not isinstance(margin.get("by_product", {}), dict):
+        raise ProtocolError(f"'promise_margin' must be an object with 'by_product' an object, got {margin!r}",
+                            where=f"{where} kpis")
     for index, point in enumerate(kpis.get("history", [])):
         if not isinstance(point.get("oee") or {}, dict):
             raise ProtocolError(f"'oee' must be an object of work centres, got {point.get('oee')!r}",

@@ -72,6 +72,19 @@ def test_kpi_trend_has_one_point_per_day(hub: Hub) -> None:
     assert trend["history"][-1]["oee"]["WHEEL"] > 0
 
 
+def test_the_boards_promise_margin_looks_back_four_weeks_the_other_figures_one(hub: Hub) -> None:
+    from tests.test_kpis import finish_order
+
+    three_weeks_ago = MONDAY_8 - timedelta(days=21)
+    finish_order(hub, hub.order("OLD", now=three_weeks_ago), three_weeks_ago + timedelta(hours=1))
+    now = MONDAY_8 + timedelta(hours=2)
+    trend = kpi_trend(hub.core, hub.core.orders_progress(now), now)
+    assert trend["on_time_delivery"] is None, "nothing was done this week"
+    assert trend["promise_margin"]["by_product"]["BIKE"]["orders"] == 1, "the order done three weeks ago"
+    five_weeks = kpi_trend(hub.core, hub.core.orders_progress(now), now + timedelta(days=14))
+    assert five_weeks["promise_margin"]["orders"] == 0
+
+
 def test_the_boards_show_open_orders_and_those_finished_or_cancelled_this_week(hub: Hub) -> None:
     """Every finished order went into each 5-second snapshot: the boards grew without end and the hub
     re-derived a year of orders; older ones are the API's."""

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from sync.dashboard_cache import DashboardCache
 from sync.store import Inbox, Store
-from terminal.dashboard.model import DashboardModel
+from terminal.dashboard.model import DashboardModel, margin_text
 from tests.test_dashboard_model import Clock, Feed, centre_body, orders_body
 
 _value = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
@@ -30,7 +30,9 @@ ALERT_FIELDS = [*orders_body()["alerts"][0]]
 #: (part, field) of the orders snapshot a value is put in: every field the screen reads
 ORDERS_PLACES = ([("order", f) for f in ORDER_FIELDS] + [("alert", f) for f in ALERT_FIELDS]
                  + [("load", f) for f in ("today_min", "today_capacity_min", "week_min", "week_capacity_min")]
-                 + [("kpi", f) for f in ("oee", "history", "on_time_delivery", "first_pass_yield")]
+                 + [("kpi", f) for f in ("oee", "history", "on_time_delivery", "first_pass_yield", "promise_margin")]
+                 + [("margin", f) for f in ("needed_days", "by_product")]
+                 + [("margin_product", f) for f in ("declared_days", "needed_days", "orders")]
                  + [("oee", f) for f in ("work_centre", "oee")]
                  + [("history", f) for f in ("date", "oee", "on_time_delivery", "first_pass_yield")]
                  + [("top", f) for f in ("orders", "alerts", "load", "kpis", "zone", "at", "demand")])
@@ -57,6 +59,7 @@ def _shown(model: DashboardModel) -> None:
         assert isinstance(alert.message, str)
     assert all(math.isfinite(v) for r in model.load for v in (r.today_min, r.week_min, r.week_capacity_min))
     assert all(v is None or math.isfinite(v) for trend in model.kpis.oee_trend.values() for v in trend)
+    assert isinstance(margin_text(model.kpis.margin_needed, model.kpis.margin_declared), str)
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -101,6 +104,10 @@ def test_any_value_in_the_orders_board_is_shown_or_refused_and_the_screen_keeps_
         body["kpis"]["oee"][0][field] = value
     elif where == "history":
         body["kpis"]["history"][0][field] = value
+    elif where == "margin":
+        body["kpis"]["promise_margin"][field] = value
+    elif where == "margin_product":
+        body["kpis"]["promise_margin"]["by_product"]["BIKE"][field] = value
     else:
         body[field] = value
     feed.send("dashboard/orders", "dashboard.orders", body)

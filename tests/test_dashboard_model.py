@@ -43,7 +43,9 @@ def orders_body(alerts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
             "kpis": {"oee": [{"work_centre": "WHEEL", "availability": 0.9, "performance": 0.8, "quality": 1.0,
                               "oee": 0.72}], "on_time_delivery": 0.9, "first_pass_yield": 0.95,
                      "history": [{"date": f"2026-11-{17 + d}", "oee": {"WHEEL": 0.5 + d / 20},
-                                  "on_time_delivery": 0.9, "first_pass_yield": 0.95} for d in range(7)]}}
+                                  "on_time_delivery": 0.9, "first_pass_yield": 0.95} for d in range(7)],
+                     "promise_margin": {"orders": 12, "needed_days": 2, "by_product": {
+                         "BIKE": {"orders": 12, "declared_days": 1, "needed_days": 2}}}}}
 
 
 def centre_body(code: str = "WHEEL") -> dict[str, Any]:
@@ -88,6 +90,28 @@ def test_orders_come_late_first_with_promise_against_eta(parts: Any) -> None:
     assert model.orders[0].slip == timedelta(hours=16) and model.orders[0].percent == 40.0
     assert model.load[0].week_capacity_min == 2400
     assert model.kpis.oee_trend["WHEEL"][-1] == pytest.approx(0.8) and len(model.kpis.dates) == 7
+
+
+def test_the_board_says_what_promise_margin_kept_nine_in_ten_on_time(parts: Any) -> None:
+    from terminal.dashboard.model import margin_text
+    from terminal.station.texts import use
+
+    model, feed, _clock, _store = parts
+    feed.send("dashboard/orders", "dashboard.orders", orders_body())
+    model.refresh()
+    assert (model.kpis.margin_needed, model.kpis.margin_declared) == (2, (1,))
+    assert margin_text(2, (1,)) == "Promise margin that kept 9 in 10 on time (4 weeks): 2 working days (set: 1)"
+    assert margin_text(0, (0, 2)).endswith("(set: 0–2)") and margin_text(None, (1,)) == ""
+    use("zh_CN")
+    try:
+        assert margin_text(2, (1,)) == "近4周九成订单准时所需的承诺余量：2 个工作日（当前设定：1）"
+    finally:
+        use("en")
+    body = orders_body()
+    body["kpis"]["promise_margin"]["needed_days"] = 2.5  # not a whole number of days: nothing said
+    feed.send("dashboard/orders", "dashboard.orders", body)
+    model.refresh()
+    assert model.kpis.margin_needed is None and model.kpis.margin_declared == (1,)
 
 
 def test_a_late_joiner_applies_the_newest_snapshot_and_skips_the_gap(parts: Any) -> None:

@@ -81,7 +81,10 @@ def wall_orders() -> dict[str, Any]:
                      "on_time_delivery": 0.86, "first_pass_yield": 0.94,
                      "history": [{"date": f"2026-11-{16 + d}", "oee": {wc: 0.5 + (d + i) / 30 for i, wc in
                                                                        enumerate(("ASSY", "PAINT", "QC", "WELD", "WHEEL"))},
-                                  "on_time_delivery": 0.8 + d / 50, "first_pass_yield": 0.9} for d in range(7)]}}
+                                  "on_time_delivery": 0.8 + d / 50, "first_pass_yield": 0.9} for d in range(7)],
+                     "promise_margin": {"orders": 41, "needed_days": 2, "by_product": {
+                         "CARGO": {"orders": 20, "declared_days": 1, "needed_days": 2},
+                         "CITY": {"orders": 21, "declared_days": 1, "needed_days": 1}}}}}
 
 
 def centre(code: str, station: str, ops: list[tuple[str, int, str, list[str], int]]) -> dict[str, Any]:
@@ -335,6 +338,9 @@ def test_charts_name_every_centre_whole_and_give_each_line_its_own_colour(wall: 
     assert len(set(colours)) == len(colours), colours  # WELD and WHEEL were one colour
     assert min(contrast(c, "#ffffff") for c in colours) >= 4.5
     assert win.kpis.oee.legend().alignment() == Qt.AlignmentFlag.AlignBottom  # room for whole names
+    from terminal.dashboard.model import margin_text
+
+    assert win.kpis.figures.text().splitlines()[-1] == margin_text(2, (1,)), "the margin line, in the board's language"
 
 
 def test_a_cycling_board_turns_overview_stations_alerts_and_a_touch_holds_it(wall: Screen, qtbot: Any) -> None:

@@ -21,6 +21,7 @@ from sync.hub.kpis import (
     oee_rows,
     on_time_delivery,
     profit_contribution,
+    promise_margin,
     standard_vs_actual,
 )
 
@@ -52,6 +53,39 @@ def test_on_time_delivery_and_cycle_time_count_completed_orders_only() -> None:
 
 def test_first_pass_yield_uses_the_first_result_of_each_unit() -> None:
     assert first_pass_yield([("WO-1", False), ("WO-1", True), ("WO-2", True), ("WO-3", True)]) == 0.6667
+
+
+def _weekdays_after(day: datetime, count: int) -> datetime:
+    """The test's own count: ``count`` Monday-Friday days after ``day``, at 23:59:59."""
+    n = 0
+    while count:
+        n += 1
+        if (day + timedelta(days=n)).isoweekday() < 6:
+            count -= 1
+    return (day + timedelta(days=n)).replace(hour=23, minute=59, second=59)
+
+
+def test_promise_margin_is_the_fewest_working_days_that_kept_nine_in_ten_on_time() -> None:
+    friday = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+    monday = friday + timedelta(days=3)
+    # ten CARGO orders whose first plans finished on a Friday: six done that day, one on Saturday
+    # (needs 1: Monday), two on Tuesday (needs 2), one on Thursday (needs 4)
+    done = [friday] * 6 + [friday + timedelta(days=1)] + [monday + timedelta(days=1)] * 2 + [monday + timedelta(days=3)]
+    for d in done:
+        needed = next(m for m in range(10) if d <= _weekdays_after(friday, m))
+        assert needed in (0, 1, 2, 4)
+    report = promise_margin([("CARGO", 1, friday, d) for d in done] + [("CITY", 0, monday, monday)], UTC)
+    cargo = report["by_product"]["CARGO"]
+    assert (cargo["orders"], cargo["declared_days"], cargo["needed_days"]) == (10, 1, 2), "9 of 10 need at most 2"
+    assert report["by_product"]["CITY"] == {"orders": 1, "declared_days": 0, "needed_days": 0}
+    assert (report["orders"], report["needed_days"]) == (11, 2)
+    assert promise_margin([], UTC) == {"orders": 0, "needed_days": None, "by_product": {}}
+    # the site's day, not UTC's: done at 01:00 on Saturday in Shanghai is Friday evening in UTC
+    from zoneinfo import ZoneInfo
+
+    late = datetime(2026, 11, 27, 17, 0, tzinfo=UTC)  # Saturday 01:00 in Shanghai
+    assert promise_margin([("MTB", 0, friday, late)], ZoneInfo("Asia/Shanghai"))["needed_days"] == 1
+    assert promise_margin([("MTB", 0, friday, late)], UTC)["needed_days"] == 0
 
 
 def test_standard_vs_actual_per_work_centre() -> None:
@@ -119,6 +153,8 @@ def test_the_report_counts_only_orders_and_inspections_of_its_window(two_weeks: 
     assert this_week["cycle_time_hours"]["orders"] == 1 and last_week["cycle_time_hours"]["orders"] == 1
     assert this_week["cycle_time_hours"]["median"] != last_week["cycle_time_hours"]["median"]
     assert this_week["first_pass_yield"] == 1.0, "only this week's units, each passing first"
+    margin = this_week["promise_margin"]["by_product"]["BIKE"]  # the order done this week, its first plan kept
+    assert (margin["orders"], margin["declared_days"]) == (1, 0) and margin["needed_days"] >= 0
     assert last_week["first_pass_yield"] == 0.0, "last week's units failed their first inspection"
     # this week's bike has the mid motor (+1500) and the 625 Wh battery (+800.50): its list price, stated by no kiosk
     assert [p["revenue"] for p in this_week["profit_contribution"]["products"]] == ["7300.50"]

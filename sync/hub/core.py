@@ -114,6 +114,12 @@ def _plan_4(db: Any) -> None:
         at TEXT NOT NULL, after_seq INTEGER NOT NULL, event_id TEXT NOT NULL)""")
 
 
+def _plan_5(db: Any) -> None:
+    # first_ready: when the order's first plan finished (NULL: shipped from stock, or placed before this
+    # column); the KPIs compare it with when the order was done to say what promise margin it needed
+    db.execute("ALTER TABLE orders ADD COLUMN first_ready TEXT")
+
+
 def _alerts_1(db: Any) -> None:
     AlertBook(db)
 
@@ -173,7 +179,7 @@ def _hub_number(seq: int, taken: set[str] | Callable[[str], bool]) -> str:
     return candidate
 
 
-MIGRATIONS = {"hub_plan": [_plan_1, _plan_2, _plan_3, _plan_4], "hub_alerts": [_alerts_1], "hub_numbers": [_numbers_1],
+MIGRATIONS = {"hub_plan": [_plan_1, _plan_2, _plan_3, _plan_4, _plan_5], "hub_alerts": [_alerts_1], "hub_numbers": [_numbers_1],
               **stock.MIGRATIONS}
 
 
@@ -366,7 +372,8 @@ class HubCore:
                 "quantity": order.quantity, "price": str(price), "currency": currency,
                 "customer": json.dumps(dict(order.customer), ensure_ascii=False), "placed_at": to_iso(now),
                 "promise": to_iso(promise), "first_promise": to_iso(promise), "promise_reason": plan.reason,
-                "ships_from_stock": int(plan.ships_from_stock)}])
+                "ships_from_stock": int(plan.ships_from_stock),
+                "first_ready": None if plan.ships_from_stock else to_iso(plan.promise)}])
             self._store_plan(tx, order, product, plan, number)
             self.inventory.openings(tx, now)
         if self.on_event is not None:  # nothing to build when no ERP listens
@@ -1313,12 +1320,23 @@ def period_kpis(query: Query, calendars: Mapping[str, WorkingTime], product_of: 
     qc = [(unit, passed) for unit, (at, passed) in first_qc.items() if inside(at)]
     planned = {code: working_seconds(cal, [(since, until)]) for code, cal in calendars.items() if code not in outsourced}
     orders = query("SELECT order_id, placed_at, COALESCE(first_promise, promise) AS promise, product, "
-                              "price, configuration, revision "
+                              "price, configuration, revision, first_ready "
                               "FROM orders ORDER BY seq")
     done_at = {p.id: max((op.state.completed_at for wo in p.work_orders for op in wo.operations
                           if op.state.completed_at), default=None) if p.status == "done" else None
                for p in progress}
     completed = [(r, done_at[r["order_id"]]) for r in orders if inside(done_at.get(r["order_id"]))]
+    margins = []  # (product, its margin, first plan's finish, done) of the built orders completed
+    zone: tzinfo = UTC
+    for r, done in completed:
+        if r["first_ready"] and done is not None:
+            try:
+                margin = product_of(r["product"], r["revision"]).promise_margin_days
+            except FloorLinkError:
+                continue
+            promised = from_iso(r["promise"])
+            zone = promised.tzinfo if promised is not None and promised.tzinfo is not None else zone  # site time
+            margins.append((r["product"], margin, from_iso(r["first_ready"]), done))
     sold = []
     for row in orders:
         if not inside(from_iso(row["placed_at"])):
@@ -1345,6 +1363,7 @@ def period_kpis(query: Query, calendars: Mapping[str, WorkingTime], product_of: 
         "on_time_delivery": kpis.on_time_delivery((from_iso(r["promise"]), done) for r, done in completed),
         "cycle_time_hours": kpis.cycle_time_hours((from_iso(r["placed_at"]), done) for r, done in completed),
         "first_pass_yield": kpis.first_pass_yield(qc),
+        "promise_margin": kpis.promise_margin(margins, zone),
         "standard_vs_actual": kpis.standard_vs_actual(records),
         "profit_contribution": kpis.profit_contribution(sold),
     }

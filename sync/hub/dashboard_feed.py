@@ -83,6 +83,10 @@ def load(core: HubCore, progress: list[OrderProgress], now: datetime) -> dict[st
     return out
 
 
+#: the days the board's promise-margin figure looks back over
+MARGIN_WINDOW_DAYS = 28
+
+
 def kpi_trend(core: HubCore, progress: list[OrderProgress], now: datetime, days: int = 7) -> dict[str, Any]:
     """Today's KPIs and one point per day for the trend plots."""
     zone = core.options.zone
@@ -96,8 +100,11 @@ def kpi_trend(core: HubCore, progress: list[OrderProgress], now: datetime, days:
                         "on_time_delivery": report["on_time_delivery"],
                         "first_pass_yield": report["first_pass_yield"]})
     week = kpi_report(core, today - timedelta(days=days - 1), now, progress)
+    # a margin needs more orders than a week brings a small shop: the last four weeks
+    month = kpi_report(core, today - timedelta(days=MARGIN_WINDOW_DAYS - 1), now, progress)
     return {"oee": week["oee"], "on_time_delivery": week["on_time_delivery"],
-            "first_pass_yield": week["first_pass_yield"], "history": history}
+            "first_pass_yield": week["first_pass_yield"], "history": history,
+            "promise_margin": month["promise_margin"]}
 
 
 def centre_bodies(core: HubCore, progress: list[OrderProgress], now: datetime) -> dict[str, dict[str, Any]]:

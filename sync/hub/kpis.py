@@ -13,10 +13,12 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from statistics import median
 from typing import Any
+
+from sync.planning.promise import promised_day
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,42 @@ def on_time_delivery(orders: Iterable[tuple[datetime, datetime | None]]) -> floa
     if not done:
         return None
     return round(sum(1 for p, c in done if c <= p) / len(done), 4)
+
+
+def margin_needed(ready: datetime, done: datetime, zone: tzinfo) -> int:
+    """The fewest working days of promise margin (sync.planning.promise) that would have had an order
+    whose first plan finished at ``ready`` done by its promise: 0 when done by the end of that day."""
+    ready_day, done_day = ready.astimezone(zone).date(), done.astimezone(zone).date()
+    days = 0
+    while promised_day(ready_day, days) < done_day:
+        days += 1
+    return days
+
+
+#: the share of orders a suggested margin keeps on time
+MARGIN_SHARE = 0.9
+
+
+def promise_margin(orders: Iterable[tuple[str, int, datetime, datetime]], zone: tzinfo) -> dict[str, Any]:
+    """What the built orders done say about the products' ``promise_margin_days``: (product, declared
+    margin, first plan's finish, done). Per product and overall, the declared margin and the fewest
+    working days that would have kept 9 in 10 of them on time."""
+    needed: dict[str, list[int]] = defaultdict(list)
+    declared: dict[str, int] = {}
+    for product, margin, ready, done in orders:
+        needed[product].append(margin_needed(ready, done, zone))
+        declared[product] = margin  # the latest revision's, as orders come in order
+
+    def suggest(days: list[int]) -> int:
+        ranked = sorted(days)
+        return ranked[max(0, -(-len(ranked) * int(MARGIN_SHARE * 100) // 100) - 1)]
+
+    every = [d for days in needed.values() for d in days]
+    return {
+        "orders": len(every), "needed_days": suggest(every) if every else None,
+        "by_product": {code: {"orders": len(days), "declared_days": declared[code], "needed_days": suggest(days)}
+                       for code, days in sorted(needed.items())},
+    }
 
 
 def cycle_time_hours(orders: Iterable[tuple[datetime, datetime | None]]) -> dict[str, float | None]:

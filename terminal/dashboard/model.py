@@ -146,6 +146,10 @@ class Kpis:
     oee_trend: dict[str, list[float | None]] = field(default_factory=dict)
     otd_trend: list[float | None] = field(default_factory=list)
     fpy_trend: list[float | None] = field(default_factory=list)
+    margin_needed: int | None = None
+    """The fewest working days of promise margin that kept 9 in 10 of the orders done on time (hub KPIs)."""
+    margin_declared: tuple[int, ...] = ()
+    """The products' declared promise_margin_days among those orders."""
 
 
 @dataclass(frozen=True)
@@ -408,6 +412,23 @@ def _num(value: Any) -> float | None:
     return float(value) if finite_number(value) else None
 
 
+def _days(value: Any) -> int | None:
+    """A whole number of working days the board can say (0..366), else None."""
+    number = _num(value)
+    return int(number) if number is not None and number == int(number) and 0 <= number <= 366 else None
+
+
+def margin_text(needed: int | None, declared: tuple[int, ...]) -> str:
+    """The KPI line on the promise margin, in the current language; empty before any order was done."""
+    if needed is None:
+        return ""
+    text = tr("Promise margin that kept 9 in 10 on time (4 weeks): {days} working days").format(days=needed)
+    if declared:
+        low, high = declared[0], declared[-1]
+        text += tr(" (set: {days})").format(days=str(low) if low == high else f"{low}–{high}")
+    return text
+
+
 def age_text(age: timedelta) -> str:
     """How long, as the board says it in the current language (``42 min``, ``3 h 05 min``, ``1 d 6 h``)."""
     minutes = int(age.total_seconds() // 60)
@@ -493,6 +514,10 @@ def parse_orders(body: dict[str, Any]) -> dict[str, Any]:
     history = [h for h in k.get("history", []) if isinstance(h, dict)]
     centres = sorted({str(wc) for h in history for wc in (h.get("oee") or {})}
                      | {str(r["work_centre"]) for r in k.get("oee", []) if isinstance(r, dict) and r.get("work_centre")})
+    found = k.get("promise_margin")
+    margin: dict[str, Any] = found if isinstance(found, dict) else {}
+    listed = margin.get("by_product")
+    by_product: dict[str, Any] = listed if isinstance(listed, dict) else {}
     kpis = Kpis(
         oee={r["work_centre"]: float(r.get("oee") or 0) for r in k.get("oee", [])
              if isinstance(r, dict) and r.get("work_centre")},
@@ -500,7 +525,10 @@ def parse_orders(body: dict[str, Any]) -> dict[str, Any]:
         dates=[str(h.get("date")) for h in history],
         oee_trend={wc: [_num((h.get("oee") or {}).get(wc)) for h in history] for wc in centres},
         otd_trend=[_num(h.get("on_time_delivery")) for h in history],
-        fpy_trend=[_num(h.get("first_pass_yield")) for h in history])
+        fpy_trend=[_num(h.get("first_pass_yield")) for h in history],
+        margin_needed=_days(margin.get("needed_days")),
+        margin_declared=tuple(sorted({d for v in by_product.values() if isinstance(v, dict)
+                                      for d in [_days(v.get("declared_days"))] if d is not None})))
     return {"orders": orders, "load": loads, "kpis": kpis, "zone": _zone(body.get("zone")),
             "demand": parse_demand(body.get("demand"))}
 

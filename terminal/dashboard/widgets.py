@@ -27,6 +27,7 @@ from terminal.dashboard.model import (
     StationBoard,
     age_text,
     axis_decimals,
+    margin_text,
     minutes,
     waiting_text,
 )
@@ -647,8 +648,9 @@ class KpiPanel(QWidget):
         oee = "   ".join(f"{wc} {pct(v)}" for wc, v in sorted(k.oee.items()))
         # two lines, each label whole (one line wrapped "First-pass / yield" at 1280 px); on time is judged by
         # the kiosk's date (docs/kpis.md), which the Orders tab shows as "(first …)" when the promise moved
+        margin = margin_text(k.margin_needed, k.margin_declared)
         self.figures.setText(f"OEE {oee or '—'}\n{tr('On time to the first promise')} {pct(k.on_time_delivery)}     "
-                             f"{tr('First-pass yield')} {pct(k.first_pass_yield)}")
+                             f"{tr('First-pass yield')} {pct(k.first_pass_yield)}" + (f"\n{margin}" if margin else ""))
         days = [d[5:] for d in k.dates]
         self._lines(self.oee, tr("OEE per work centre (7 days)"), days, k.oee_trend)
         self._lines(self.delivery, tr("On-time delivery and first-pass yield (7 days)"), days,
