@@ -155,6 +155,10 @@ def test_the_report_counts_only_orders_and_inspections_of_its_window(two_weeks: 
     assert this_week["first_pass_yield"] == 1.0, "only this week's units, each passing first"
     margin = this_week["promise_margin"]["by_product"]["BIKE"]  # the order done this week, its first plan kept
     assert (margin["orders"], margin["declared_days"]) == (1, 0) and margin["needed_days"] >= 0
+    assert last_week["promise_margin"]["orders"] == 1
+    with hub.store.transaction() as tx:  # an order a hub placed before it kept the first plan's finish
+        tx.execute("UPDATE orders SET first_ready = NULL WHERE order_id = 'OLD'")
+    assert kpi_report(hub.core, monday - timedelta(days=7), monday)["promise_margin"]["orders"] == 0
     assert last_week["first_pass_yield"] == 0.0, "last week's units failed their first inspection"
     # this week's bike has the mid motor (+1500) and the 625 Wh battery (+800.50): its list price, stated by no kiosk
     assert [p["revenue"] for p in this_week["profit_contribution"]["products"]] == ["7300.50"]

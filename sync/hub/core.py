@@ -1283,15 +1283,16 @@ def kpi_report(core: HubCore, since: datetime, until: datetime,
     """Every KPI of docs/kpis.md over [since, until), from the hub's events and orders (period_kpis over the
     hub's read connection)."""
     return period_kpis(core.reads.query, core.calendars(), lambda code, number: core.product(code, number)[0],
-                       since, until, progress, outsourced=core.outsourced_centres())
+                       since, until, progress, outsourced=core.outsourced_centres(), zone=core.options.zone)
 
 
 def period_kpis(query: Query, calendars: Mapping[str, WorkingTime], product_of: Callable[[str, int], Product],
                 since: datetime, until: datetime, progress: list[OrderProgress] | None = None, *,
-                outsourced: Collection[str] = ()) -> dict[str, Any]:
+                outsourced: Collection[str] = (), zone: tzinfo = UTC) -> dict[str, Any]:
     """Every KPI of docs/kpis.md over [since, until), from the events and orders ``query`` reads; ``product_of``:
     a released revision's product (a revision not released raises FloorLinkError and its orders are left out);
-    ``outsourced``: the centres a subcontractor runs (HubCore.outsourced_centres), which get no OEE.
+    ``outsourced``: the centres a subcontractor runs (HubCore.outsourced_centres), which get no OEE;
+    ``zone``: the site's (``node.time_zone``), whose days the promise margin counts.
 
     Each figure counts only what happened in the period: operations and orders completed in it
     (OEE, standard vs actual, on-time delivery, cycle time), units first inspected in it
@@ -1327,16 +1328,14 @@ def period_kpis(query: Query, calendars: Mapping[str, WorkingTime], product_of: 
                for p in progress}
     completed = [(r, done_at[r["order_id"]]) for r in orders if inside(done_at.get(r["order_id"]))]
     margins = []  # (product, its margin, first plan's finish, done) of the built orders completed
-    zone: tzinfo = UTC
     for r, done in completed:
-        if r["first_ready"] and done is not None:
+        ready = from_iso(r["first_ready"]) if r["first_ready"] else None  # NULL: placed before the column
+        if ready is not None and done is not None:
             try:
                 margin = product_of(r["product"], r["revision"]).promise_margin_days
             except FloorLinkError:
                 continue
-            promised = from_iso(r["promise"])
-            zone = promised.tzinfo if promised is not None and promised.tzinfo is not None else zone  # site time
-            margins.append((r["product"], margin, from_iso(r["first_ready"]), done))
+            margins.append((r["product"], margin, ready, done))
     sold = []
     for row in orders:
         if not inside(from_iso(row["placed_at"])):

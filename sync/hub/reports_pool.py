@@ -84,7 +84,7 @@ class Source:
 # ---------------------------------------------------------------------- the reports (run in either place)
 def _kpis(src: Source, since: datetime, until: datetime) -> dict[str, Any]:
     return period_kpis(src.query, src.context.calendars, src.product_of, since, until,
-                       outsourced=src.context.outsourced)
+                       outsourced=src.context.outsourced, zone=src.context.zone)
 
 
 def _oee_csv(src: Source, since: datetime, until: datetime) -> str:
