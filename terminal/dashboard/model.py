@@ -422,7 +422,8 @@ def margin_text(needed: int | None, declared: tuple[int, ...]) -> str:
     """The KPI line on the promise margin, in the current language; empty before any order was done."""
     if needed is None:
         return ""
-    text = tr("Promise margin that kept 9 in 10 on time (4 weeks): {days} working days").format(days=needed)
+    text = (tr("Promise margin that kept 9 in 10 on time (4 weeks): {days} working day") if needed == 1 else
+            tr("Promise margin that kept 9 in 10 on time (4 weeks): {days} working days")).format(days=needed)
     if declared:
         low, high = declared[0], declared[-1]
         text += tr(" (set: {days})").format(days=str(low) if low == high else f"{low}–{high}")

@@ -230,6 +230,7 @@ ZH_CN: dict[str, str] = {
     "released": "已下达", "running": "进行中", "paused": "已暂停", "queued": "排队中",
     "On-time delivery": "准时交付率", "First-pass yield": "一次合格率", "On time to the first promise": "按首次承诺准时交付率",
     "Promise margin that kept 9 in 10 on time (4 weeks): {days} working days": "近4周九成订单准时所需的承诺余量：{days} 个工作日",
+    "Promise margin that kept 9 in 10 on time (4 weeks): {days} working day": "近4周九成订单准时所需的承诺余量：{days} 个工作日",
     " (set: {days})": "（当前设定：{days}）",
     "{date} (first {first})": "{date}（首次承诺 {first}）",
     "OEE per work centre (7 days)": "各工作中心 OEE（7 天）",
