@@ -22,17 +22,19 @@ SMALL = Path(__file__).parent / "catalogs" / "small"
 MONDAY_8 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
-def released_catalog(path: Path) -> CatalogStore:
+def released_catalog(path: Path, source: Path = SMALL) -> CatalogStore:
+    """The catalog folder ``source`` released as BIKE revision 1 (approved by every role), and a revision 2
+    with a dearer base price left as a draft."""
     store = CatalogStore(path)
     store.add_user("erin", ["engineering"])
     store.add_user("mark", ["marketing"])
     store.add_user("fay", ["finance", "release"])
-    store.submit(load_catalog(SMALL), "BIKE", "erin")
+    store.submit(load_catalog(source), "BIKE", "erin")
     for user, role in (("erin", "engineering"), ("mark", "marketing"), ("fay", "finance")):
         store.approve("BIKE", 1, user, role)
     store.release("BIKE", 1, "fay")
     draft = path.parent / "draft-catalog"
-    shutil.copytree(SMALL, draft)
+    shutil.copytree(source, draft)
     bike = draft / "products" / "bike.yaml"
     bike.write_text(bike.read_text(encoding="utf-8").replace("base_price: 5000", "base_price: 5200"), encoding="utf-8")
     store.submit(load_catalog(draft), "BIKE", "erin")  # revision 2 stays a draft
@@ -605,15 +607,7 @@ def test_a_slip_inside_the_margin_keeps_the_customers_date_and_one_past_it_moves
     bike = draft / "products" / "bike.yaml"
     bike.write_text(bike.read_text(encoding="utf-8").replace("base_price: 5000",
                                                              "promise_margin_days: 2\nbase_price: 5000"), encoding="utf-8")
-    store = CatalogStore(tmp_path / "catalog.db")
-    store.add_user("erin", ["engineering"])
-    store.add_user("mark", ["marketing"])
-    store.add_user("fay", ["finance", "release"])
-    store.submit(load_catalog(draft), "BIKE", "erin")
-    for user, role in (("erin", "engineering"), ("mark", "marketing"), ("fay", "finance")):
-        store.approve("BIKE", 1, user, role)
-    store.release("BIKE", 1, "fay")
-    store.close()
+    released_catalog(tmp_path / "catalog.db", draft).close()
     hub = Hub(tmp_path)
     zone = hub.core.options.zone
     result = hub.order("O1")
