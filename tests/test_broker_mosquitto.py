@@ -86,3 +86,33 @@ def test_bad_config_gives_error_with_mosquitto_log_tail(mosquitto_factory) -> No
 def test_missing_binary_gives_a_clear_error(tmp_path) -> None:
     with pytest.raises(BrokerError, match="mosquitto binary was not found"):
         Mosquitto(tmp_path, binary=str(tmp_path / "nope")).start()
+
+
+def test_a_chosen_port_lies_outside_the_range_outgoing_connections_take(tmp_path, monkeypatch) -> None:
+    """A broker started later on a port chosen earlier (the kiosk's offline test) found it taken by a
+    client socket the OS had numbered from its ephemeral range: "Address already in use" in CI."""
+    import random
+
+    from sync.broker.ports import ephemeral_range, free_port
+
+    low, high = ephemeral_range()
+    assert low < high
+    random.seed(7)  # pytest-randomly seeds every worker alike: the draw must not follow this generator
+    first = free_port()
+    random.seed(7)
+    drawn = [first] + [free_port() for _ in range(199)]
+    assert all(not low <= p <= high and 10000 <= p <= 65535 for p in drawn)
+    assert len(set(drawn)) > 150, "two workers must not draw the same sequence"
+    from sync.broker import ports
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", drawn[0]))
+        taken.listen()
+        draws = iter([drawn[0], low + 1, drawn[1]])  # taken, then inside the ephemeral range, then free
+        monkeypatch.setattr(ports, "_draw", type("Draws", (), {"randint": lambda self, a, b: next(draws)})())
+        assert free_port() == drawn[1], "a port in use, or one outgoing connections may take, is never handed out"
+    fake = tmp_path / "ip_local_port_range"
+    fake.write_text("10000\t60000\n")
+    assert ephemeral_range(fake) == (10000, 60000)
+    fake.write_text("garbage")
+    assert ephemeral_range(fake) == (32768, 60999)
