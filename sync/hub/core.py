@@ -1323,19 +1323,8 @@ def period_kpis(query: Query, calendars: Mapping[str, WorkingTime], product_of: 
     orders = query("SELECT order_id, placed_at, COALESCE(first_promise, promise) AS promise, product, "
                               "price, configuration, revision, first_ready "
                               "FROM orders ORDER BY seq")
-    done_at = {p.id: max((op.state.completed_at for wo in p.work_orders for op in wo.operations
-                          if op.state.completed_at), default=None) if p.status == "done" else None
-               for p in progress}
+    done_at = orders_done_at(progress)
     completed = [(r, done_at[r["order_id"]]) for r in orders if inside(done_at.get(r["order_id"]))]
-    margins = []  # (product, its margin, first plan's finish, done) of the built orders completed
-    for r, done in completed:
-        ready = from_iso(r["first_ready"]) if r["first_ready"] else None  # NULL: placed before the column
-        if ready is not None and done is not None:
-            try:
-                margin = product_of(r["product"], r["revision"]).promise_margin_days
-            except FloorLinkError:
-                continue
-            margins.append((r["product"], margin, ready, done))
     sold = []
     for row in orders:
         if not inside(from_iso(row["placed_at"])):
@@ -1362,10 +1351,45 @@ def period_kpis(query: Query, calendars: Mapping[str, WorkingTime], product_of: 
         "on_time_delivery": kpis.on_time_delivery((from_iso(r["promise"]), done) for r, done in completed),
         "cycle_time_hours": kpis.cycle_time_hours((from_iso(r["placed_at"]), done) for r, done in completed),
         "first_pass_yield": kpis.first_pass_yield(qc),
-        "promise_margin": kpis.promise_margin(margins, zone),
+        "promise_margin": kpis.promise_margin(margin_inputs(completed, product_of), zone),
         "standard_vs_actual": kpis.standard_vs_actual(records),
         "profit_contribution": kpis.profit_contribution(sold),
     }
+
+
+def orders_done_at(progress: Iterable[OrderProgress]) -> dict[str, datetime | None]:
+    """When each done order's last operation completed (None: not done)."""
+    return {p.id: max((op.state.completed_at for wo in p.work_orders for op in wo.operations
+                       if op.state.completed_at), default=None) if p.status == "done" else None
+            for p in progress}
+
+
+def margin_inputs(completed: Iterable[tuple[Mapping[str, Any], datetime | None]],
+                  product_of: Callable[[str, int], Product]) -> list[tuple[str, int, datetime, datetime]]:
+    """(product, its margin, first plan's finish, done) of the built orders among ``completed`` (an orders
+    row with product, revision and first_ready, and when it was done): what kpis.promise_margin reads."""
+    out = []
+    for r, done in completed:
+        ready = from_iso(r["first_ready"]) if r["first_ready"] else None  # NULL: placed before the column
+        if ready is not None and done is not None:
+            try:
+                margin = product_of(r["product"], r["revision"]).promise_margin_days
+            except FloorLinkError:
+                continue
+            out.append((r["product"], margin, ready, done))
+    return out
+
+
+def promise_margin_report(core: HubCore, since: datetime, until: datetime,
+                          progress: list[OrderProgress]) -> dict[str, Any]:
+    """The KPI ``promise_margin`` alone over [since, until): what the wall board shows over four weeks,
+    without deriving every other KPI of those weeks."""
+    done_at = orders_done_at(progress)
+    completed = [(r, at) for r in core.reads.query(
+        "SELECT order_id, product, revision, first_ready FROM orders WHERE first_ready IS NOT NULL")
+        if (at := done_at.get(r["order_id"])) is not None and since <= at < until]
+    return kpis.promise_margin(margin_inputs(completed, lambda code, number: core.product(code, number)[0]),
+                               core.options.zone)
 
 
 def bom_cost(product: Product, configuration: Mapping[str, str]) -> Decimal:

@@ -78,17 +78,21 @@ def planner_from_snapshot(snapshot: Mapping[str, Any], zone: tzinfo) -> Planner:
 def estimate(snapshot: Mapping[str, Any], structure: StructureNode, now: datetime, zone: tzinfo,
              *, quantity: float = 1, ship_from_stock: bool = False) -> tuple[datetime, str]:
     """The ready time and its reason for one order, planned offline on the snapshot."""
-    plan = planner_from_snapshot(snapshot, zone).promise("estimate", structure, quantity, now,
-                                                         ship_from_stock=ship_from_stock)
+    plan = _offline_plan(snapshot, structure, now, zone, quantity, ship_from_stock)
     return plan.promise, plan.reason
 
 
 def promised(snapshot: Mapping[str, Any], structure: StructureNode, now: datetime, zone: tzinfo, margin_days: int,
              *, quantity: float = 1, ship_from_stock: bool = False) -> datetime:
     """The promise the hub would give this order (sync.planning.promise), planned offline on the snapshot."""
-    plan = planner_from_snapshot(snapshot, zone).promise("estimate", structure, quantity, now,
-                                                         ship_from_stock=ship_from_stock)
+    plan = _offline_plan(snapshot, structure, now, zone, quantity, ship_from_stock)
     return promise_at(plan.promise, zone, 0 if plan.ships_from_stock else margin_days)
+
+
+def _offline_plan(snapshot: Mapping[str, Any], structure: StructureNode, now: datetime, zone: tzinfo,
+                  quantity: float, ship_from_stock: bool) -> Any:
+    return planner_from_snapshot(snapshot, zone).promise("estimate", structure, quantity, now,
+                                                         ship_from_stock=ship_from_stock)
 
 
 CAPACITY_STREAM = "kiosk/capacity"
