@@ -414,6 +414,18 @@ class KioskModel:
             return None
         return self.catalog.picture(self.product.code, path)
 
+    def paint(self) -> str | None:
+        """The colour (#rrggbb) the product's picture takes: the swatch of the option chosen for the first
+        attribute that offers colours, else None (the picture as drawn)."""
+        if self.product is None or self.configurator is None:
+            return None
+        choices = self.configurator.choices
+        for attribute in self.product.attributes:
+            option = attribute.option(choices.get(attribute.code, ""))
+            if option is not None and option.swatch:
+                return option.swatch
+        return None
+
     def select_product(self, code: str) -> None:
         if self.catalog is None or code not in self.catalog.products:
             raise ConfigurationError(f"unknown product {code!r}", where="kiosk gallery")

@@ -264,8 +264,9 @@ class OptionsScreen(ScreenBase):
         self._fit_picture()
         path, whole = self._picture_path(views)
         # the product's picture may lose a band of its own background to fill the box; an option's picture
-        # (a colour's round chip) is shown whole: cut to the box, the chip lost its top and bottom
-        self.picture.setPixmap(image(path, self.picture.width() - 20, self.picture.height() + (0 if whole else 40)))
+        # (a frame's drawing) is shown whole: cut to the box, it lost its top and bottom
+        self.picture.setPixmap(image(path, self.picture.width() - 20, self.picture.height() + (0 if whole else 40),
+                                     None if whole else model.paint()))
         self.back.setText(tr("Back"))
         self.undo.setText(tr("Undo"))
         self.undo.setEnabled(model.can_undo())
@@ -420,12 +421,13 @@ class OptionsScreen(ScreenBase):
         return page, tiles
 
     def _picture_path(self, views: list[AttributeView]):  # type: ignore[no-untyped-def]
-        """The chosen option's picture on this page (True: show it whole), else the product's (False)."""
+        """The chosen option's picture on this page (True: show it whole), else the product's (False). A
+        colour (an option with a swatch) shows on the product's picture, painted, not as its chip."""
         model = self.model
         assert model.product is not None
         for view in views:
             for option in view.options:
-                if option.chosen and option.image:
+                if option.chosen and option.image and not option.swatch:
                     return model.picture(option.image), True
         return model.picture(model.product.image), False
 
@@ -592,7 +594,7 @@ class SummaryScreen(ScreenBase):
         lang = model.language
         product = model.product
         self.heading.setText(tr("Your {product}").format(product=pick(dict(product.name), lang)))
-        self.picture.setPixmap(image(model.picture(product.image), 340, 250))
+        self.picture.setPixmap(image(model.picture(product.image), 340, 250, model.paint()))
         price = model.price()
         clear(self.lines)
         self.lines.addWidget(label(tr("Base price"), "lineLabel"), 0, 0)
@@ -842,7 +844,7 @@ class DetailsScreen(ScreenBase):
         self._recap_key = key
         price = model.price()
         self.recap_picture.setPixmap(image(model.picture(model.product.image),
-                                           RECAP_PICTURE.width(), RECAP_PICTURE.height()))
+                                           RECAP_PICTURE.width(), RECAP_PICTURE.height(), model.paint()))
         self.recap_product.setText(pick(dict(model.product.name), model.language))
         self.recap_total.setText(tr("Total: {price}").format(price=money(price.total, price.currency)))
         self.recap_date.setText(key[3].side_text(tr))

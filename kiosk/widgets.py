@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
 from kiosk.qt import (
+    QByteArray,
     QColor,
     QImage,
     QLabel,
@@ -21,6 +23,9 @@ from kiosk.qt import (
     Qt,
     QWidget,
 )
+from sync.catalog.paint import PaintError, paint_svg
+
+log = logging.getLogger(__name__)
 
 MIN_TARGET = 56
 """Smallest touch target in pixels (the brief asks for at least 48)."""
@@ -68,12 +73,19 @@ def restyle(widget: QWidget) -> None:
 
 
 @lru_cache(maxsize=128)
-def image(path: Path | None, width: int, height: int) -> QPixmap:
-    """An SVG or bitmap scaled to fit ``width`` x ``height`` (empty pixmap when missing)."""
+def image(path: Path | None, width: int, height: int, paint: str | None = None) -> QPixmap:
+    """An SVG or bitmap scaled to fit ``width`` x ``height`` (empty pixmap when missing); an SVG's parts
+    marked ``class="paint"`` in ``paint`` (#rrggbb) when given (:mod:`sync.catalog.paint`)."""
     if path is None or not path.is_file():
         return QPixmap()
     if path.suffix.lower() == ".svg":
         renderer = QSvgRenderer(str(path))
+        if paint is not None:
+            try:
+                renderer = QSvgRenderer(QByteArray(paint_svg(path.read_bytes(), paint)))
+            except (OSError, PaintError):
+                # the picture as drawn is still the product: show it, the log says why it is not painted
+                log.warning("cannot paint %s in %s", path, paint, exc_info=True)
         if not renderer.isValid():
             return QPixmap()
         size = renderer.defaultSize().scaled(QSize(width, height), Qt.AspectRatioMode.KeepAspectRatio)

@@ -16,6 +16,7 @@ from kiosk.catalog_source import read_source  # noqa: E402
 from kiosk.events import MemorySink  # noqa: E402
 from kiosk.flow import KioskModel, Screen  # noqa: E402
 from kiosk.qt import QApplication, QImage, QLabel, QPushButton, QThreadPool  # noqa: E402
+from kiosk.widgets import image  # noqa: E402
 from kiosk.window import KioskWindow  # noqa: E402
 from sync.catalog.distribution import follow_catalog  # noqa: E402
 from sync.catalog.store import CatalogStore  # noqa: E402
@@ -36,6 +37,17 @@ def coloured_pixels(picture: QImage) -> int:
         for x in range(0, picture.width(), 4):
             colour = picture.pixelColor(x, y)
             if colour.alpha() > 0 and (colour.red(), colour.green(), colour.blue()) != (255, 255, 255):
+                count += 1
+    return count
+
+
+def orange_pixels(picture: QImage) -> int:
+    """Pixels of the demo's signal orange (#e0672a) or near it."""
+    count = 0
+    for y in range(picture.height()):
+        for x in range(picture.width()):
+            c = picture.pixelColor(x, y)
+            if abs(c.red() - 0xE0) < 12 and abs(c.green() - 0x67) < 12 and abs(c.blue() - 0x2A) < 12:
                 count += 1
     return count
 
@@ -98,12 +110,22 @@ def test_a_kiosk_fed_by_the_hub_shows_the_shops_name_and_the_option_pictures(qtb
         tap(qtbot, window, "option-colour-orange")
         box = visible(window, QLabel, "productImage")[0]
         picture = box.pixmap().toImage()
-        assert not picture.isNull() and coloured_pixels(picture) > 100, "the chosen colour's picture shows"
-        assert picture.height() <= box.height() and picture.width() <= box.width(), \
-            ("the colour's round chip is shown whole, not cut to the box", picture.size(), box.size())
-        orange = picture.pixelColor(picture.width() // 2, picture.height() // 2)
-        assert orange.red() > 200 and orange.blue() < 120, orange.name()
+        bike = model.picture(model.product.image)
+        size = (box.width() - 20, box.height() + 40)
+        assert picture == image(bike, *size, "#e0672a").toImage(), "the bike is shown in the chosen colour"
+        assert picture != image(bike, *size).toImage(), "not the bike as drawn"
+        assert orange_pixels(picture) > 200, "its frame is orange"
         shot(window, artifacts, f"{language}-22-live-options-picture")
+        while "cargo_box" not in model.page.attributes:
+            tap(qtbot, window, "nextButton")
+        tap(qtbot, window, "option-cargo_box-box")
+        box = visible(window, QLabel, "productImage")[0]
+        picture = box.pixmap().toImage()
+        assert not picture.isNull() and coloured_pixels(picture) > 100, "the chosen option's picture shows"
+        assert picture == image(model.picture("images/cargo-box.svg"), box.width() - 20, box.height()).toImage()
+        assert picture.height() <= box.height() and picture.width() <= box.width(), \
+            ("an option's own picture is shown whole, not cut to the box", picture.size(), box.size())
+        shot(window, artifacts, f"{language}-23-live-option-own-picture")
     QThreadPool.globalInstance().waitForDone(5000)  # the window's background reads end before it goes
 
 

@@ -35,6 +35,7 @@ from sync.catalog.model import (
     TableRule,
     WorkCentre,
 )
+from sync.catalog.paint import PaintError, paintable
 from sync.catalog.yaml_source import Located, YamlSyntaxError, field_path, read_yaml
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "catalog.schema.json"
@@ -264,6 +265,25 @@ def _check_path(reader: _Reader, where: str, rel: str | None) -> None:
         reader.error(where, f"file '{rel}' not found in the catalog folder")
 
 
+def _check_paintable(reader: _Reader, where: str, product: Product) -> None:
+    """A product that offers colours (options with a ``swatch``) is drawn in the chosen one at the kiosk:
+    its SVG picture must mark the parts that take it (``class="paint"``), else the customer sees a chip."""
+    if not product.image or not product.image.lower().endswith(".svg"):
+        return
+    colours = [o.code for a in product.attributes for o in a.options if o.swatch]
+    target = (reader.root / product.image).resolve()
+    if not colours or not target.is_relative_to(reader.root.resolve()) or not target.is_file():
+        return  # no colours, or the path's own check already reported it
+    try:
+        marked = paintable(target.read_bytes())
+    except PaintError as exc:
+        reader.warn(where, f"picture '{product.image}': {exc}: the kiosk cannot show it")
+        return
+    if not marked:
+        reader.warn(where, f"picture '{product.image}' marks no part class=\"paint\": the kiosk cannot show the "
+                           f"product in the chosen colour ({', '.join(colours)})")
+
+
 def _check_work_centres(reader: _Reader, work_centres: Mapping[str, WorkCentre]) -> None:
     owner: dict[str, str] = {}
     for wc in work_centres.values():
@@ -398,6 +418,7 @@ def _check_product(
             reader.error(
                 doc.where(("attributes", i, "default")), f"unknown option '{attr.default}' of attribute {attr.code}"
             )
+    _check_paintable(reader, doc.where(("image",)), product)
     rule_ids: set[str] = set()
     for i, rule in enumerate(product.rules):
         path: tuple[Any, ...] = ("rules", i)

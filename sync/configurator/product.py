@@ -42,6 +42,8 @@ class OptionState:
     chosen: bool
     available: bool
     reason: Reason | None = None
+    swatch: str | None = None
+    """A colour option's colour (#rrggbb): the kiosk paints the product's picture with it."""
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,7 @@ class ProductConfigurator:
             reason = None if available else self._reason(judge, attr.code, option.code)
             states.append(
                 OptionState(option.code, dict(option.label), option.price, option.image,
-                            option.code == chosen, available, reason)
+                            option.code == chosen, available, reason, option.swatch)
             )
         return states
 
