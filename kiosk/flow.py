@@ -578,15 +578,47 @@ class KioskModel:
             self.notice = Notice(N_("{option} is not available with your current choices."),
                                  {"option": state.label}, "warn")
         elif not state.chosen:
+            before = self._completion()
             if attribute in config.choices:
                 config.switch(attribute, option)
             else:
                 config.choose(attribute, option)
-            self.notice = None
+            self.notice = self._needs_notice(state.label, before)
             self.picked = []
         if state.available:
             self.filled.pop(attribute, None)  # the customer's own choice now, even when it is the same option
         self._changed()
+
+    def _completion(self) -> dict[str, str] | None:
+        """What the open questions would take now (None when the rules leave none: the log says why)."""
+        try:
+            return self._config().complete()
+        except ConfigurationError:
+            log.warning("kiosk: no completion of the choices", exc_info=True)
+            return None
+
+    def _needs_notice(self, option: Label, before: dict[str, str] | None) -> Notice | None:
+        """The running total counts the priced options a choice forces on questions still open (the 85 Nm
+        motor needs the 4-piston brakes): say so when it happens, not only on the summary (seen live: the
+        total rose by ¥500 that no screen explained)."""
+        after = self._completion()
+        if before is None or after is None or self.product is None:
+            return None
+        choices = self._config().choices
+        currency = self.product.currency
+        forced: list[tuple[Label, Decimal]] = []
+        for attr in self.product.attributes:
+            if attr.code in choices or before.get(attr.code) == after.get(attr.code):
+                continue
+            old, new = attr.option(before.get(attr.code, "")), attr.option(after.get(attr.code, ""))
+            if new is not None and new.price > (old.price if old is not None else Decimal(0)):
+                forced.append((dict(new.label), new.price))
+        if not forced:
+            return None
+        names = {lang: ("、" if lang == "zh_CN" else ", ").join(
+            f"{label.get(lang) or label.get('en', '')} {money(price, currency, sign=True)}" for label, price in forced)
+            for lang in LANGUAGES}
+        return Notice(N_("{option} needs {forced}: it is in the total."), {"option": option, "forced": names}, "info")
 
     def _own_first(self) -> list[str]:
         """The customer's own choices (kept first when a switch must drop some), then the kiosk's."""

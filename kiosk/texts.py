@@ -114,6 +114,7 @@ ZH_CN: dict[str, str] = {
     '{when} · the hub says: {reason}': '{when} · 总部原因：{reason}',
     'Event {type}': '事件 {type}',
     'We picked for you: {options}. Tap Change to choose another.': '已为您选择：{options}。点“更改”可换成其他选项。',
+    '{option} needs {forced}: it is in the total.': '{option}需要搭配{forced}，已计入总价。',
     'Change {attribute}': '更改{attribute}',
     'picked for you': '为您选择',
     'Ready on {date}, confirmed by the factory.': '{date} 可提车，工厂已确认。',

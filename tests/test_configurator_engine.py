@@ -114,6 +114,64 @@ def test_complete_keeps_choices_and_takes_possible_preferences(engine: Engine) -
     assert session.choices == {"frame": "cargo"}
 
 
+def _nearest_possible(engine: Engine, choices: dict[str, str], preferred: dict[str, str]) -> dict[str, str]:
+    """The checker's own completion, by brute force over every full assignment: keep the choices, take the
+    most preferred values that fit together (earlier variables first), then per variable the valid value
+    nearest its preference in its list (the earlier on a tie)."""
+    import itertools
+
+    names = [v.name for v in engine.problem.variables]
+    values = {v.name: v.values for v in engine.problem.variables}
+    valid = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(values[n] for n in names))
+             if engine.is_valid(dict(zip(names, combo, strict=True)))]
+    pool = [a for a in valid if all(a[k] == v for k, v in choices.items())]
+    for name, value in preferred.items():
+        if name not in choices and any(a[name] == value for a in pool):
+            pool = [a for a in pool if a[name] == value]
+    for name, value in preferred.items():
+        at = values[name].index(value)
+        for i in sorted(range(len(values[name])), key=lambda i, at=at: (abs(i - at), i)):
+            kept = [a for a in pool if a[name] == values[name][i]]
+            if kept:
+                pool = kept
+                break
+    assert len(pool) == 1
+    return pool[0]
+
+
+def test_the_same_choices_always_complete_the_same_way_whatever_was_asked_before(engine: Engine) -> None:
+    """A kiosk showed frame XL preselected and took L on Next: the solver's pick depended on its history."""
+    import random
+
+    rng = random.Random(7)
+    preferred = {"frame": "mtb", "motor": "hub", "battery": "500", "colour": "red", "rack": "front"}
+    for _ in range(60):
+        busy = engine.new_session()
+        for _ in range(rng.randint(1, 6)):  # questions a customer's taps ask in between
+            name = rng.choice(["frame", "motor", "battery", "colour", "rack"])
+            value = rng.choice(engine.domain_of[name])
+            if busy.domains()[name][value]:
+                busy.choose(name, value)
+            else:
+                busy.explain(name, value)
+            busy.complete(dict(rng.sample(sorted(preferred.items()), 3)))
+        fresh = engine.new_session()
+        for name, value in busy.choices.items():
+            fresh.choose(name, value)
+        expected = _nearest_possible(engine, busy.choices, preferred)
+        assert busy.complete(preferred) == fresh.complete(preferred) == expected, busy.choices
+
+
+def test_the_completion_checker_can_fail(engine: Engine) -> None:
+    """Planted: a completion that takes the farther of two possible values is told apart."""
+    session = engine.new_session()
+    session.choose("frame", "mtb")
+    got = session.complete({"battery": "400", "colour": "red", "rack": "front"})
+    expected = _nearest_possible(engine, {"frame": "mtb"}, {"battery": "400", "colour": "red", "rack": "front"})
+    assert got == expected and got["colour"] == "black" and got["rack"] == "none"  # nearest to red, to front
+    assert {**got, "rack": "rear"} != expected
+
+
 def test_unknown_variable_or_value_is_a_configuration_error(engine: Engine) -> None:
     session = engine.new_session()
     with pytest.raises(ConfigurationError, match="unknown variable 'saddle'"):

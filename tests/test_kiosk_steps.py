@@ -17,6 +17,7 @@ from kiosk.flow import KioskModel, Screen  # noqa: E402
 from kiosk.i18n import languages  # noqa: E402
 from kiosk.qt import QApplication, QLabel, QPushButton, QThreadPool  # noqa: E402
 from kiosk.steps import MAX_QUESTIONS  # noqa: E402
+from kiosk.texts import ZH_CN  # noqa: E402
 from kiosk.window import KioskWindow  # noqa: E402
 from sync.catalog import load_catalog  # noqa: E402
 from tests.test_kiosk_ui import cut_tiles, shot, tap, visible  # noqa: E402
@@ -111,6 +112,46 @@ def test_defaults_are_preselected_and_marked_and_every_tile_has_its_price(qtbot,
     tap(qtbot, window, "option-motor-mid65")
     assert motor["mid65"].property("state") == "chosen" and motor["hub250r"].property("state") == "available"
     assert recommended in motor["hub250r"].text(), "the mark stays on the catalog's default"
+
+
+def test_next_takes_the_option_shown_preselected_whatever_the_customer_tapped_before(tmp_path) -> None:
+    """Seen on the live kiosk: a tall rider's e-MTB showed frame XL preselected; after a tap on the greyed S
+    and a colour, Next took L (the solver's pick depended on what it was asked before)."""
+    for history in ([], [("frame_size", "S")], [("frame_size", "S"), ("frame_size", "M")]):
+        model = KioskModel(load_catalog(CATALOGS[0], deep=False), MemorySink())
+        model.start()
+        model.select_product("MTB")
+        model.tap_option("rider_height", "h180")
+        model.next()
+        for attribute, option in history:  # unavailable for a tall rider: the reason is shown, nothing chosen
+            model.tap_option(attribute, option)
+        model.tap_option("colour", "orange")
+        shown = {view.code: view.suggested for view in model.attributes()}
+        model.next()
+        assert model.filled == {"frame_size": shown["frame_size"]}, history
+        assert shown["frame_size"] == "L", "the possible size nearest the catalog's default M"
+
+
+def test_a_choice_that_forces_a_priced_option_says_so_when_the_total_rises(tmp_path) -> None:
+    """Seen live: 85 Nm (+¥2,500) and 750 Wh (+¥900) on ¥19,299 showed ¥23,199; the +¥500 brakes the 85 Nm
+    motor needs were first named on the summary."""
+    model = KioskModel(load_catalog(CATALOGS[0], deep=False), MemorySink())
+    model.start()
+    model.select_product("MTB")
+    while "motor" not in model.page.attributes:
+        model.next()
+    start = total = model.price(so_far=True).total
+    model.tap_option("motor", "mid85")
+    assert model.notice is not None
+    assert model.notice.text("en") == "Mid-drive, 85 Nm needs 4-piston hydraulic +¥500: it is in the total."
+    assert model.notice.text("zh_CN", lambda t: ZH_CN.get(t, t)) == "中置 85 牛·米需要搭配四活塞油压碟刹 +¥500，已计入总价。"
+    assert model.price(so_far=True).total == total + Decimal(2500) + Decimal(500), "the notice explains the rise"
+    total = model.price(so_far=True).total
+    model.tap_option("battery", "b750")  # goes with the 85 Nm motor's controller: nothing else to pay
+    assert model.notice is None
+    assert model.price(so_far=True).total == total + Decimal(900)
+    model.finish()
+    assert model.price().total == start + Decimal(2500 + 500 + 900), "the summary's total is the one the panel showed"
 
 
 def test_steps_and_looks_good_take_the_preselected_options_of_the_pages_passed(tmp_path) -> None:

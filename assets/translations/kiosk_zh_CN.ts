@@ -64,6 +64,10 @@
         <translation>为您选择</translation>
     </message>
     <message>
+        <source>{option} needs {forced}: it is in the total.</source>
+        <translation>{option}需要搭配{forced}，已计入总价。</translation>
+    </message>
+    <message>
         <source>Switched to {option}. Removed: {removed}.</source>
         <translation>已换成{option}。已移除：{removed}。</translation>
     </message>

@@ -481,6 +481,8 @@ class DiagramBackend:
         if restricted == self.bdd.false:
             return None
         for name, value in preferred:
+            if name in current:  # chosen, or an earlier wish took it: the cofactor no longer sees its bits
+                continue
             trial = self._let(self._cube(name, value), restricted)
             if trial != self.bdd.false:
                 current[name] = value

@@ -326,16 +326,37 @@ class Session:
         return {k: v for k, v in others.items() if k not in kept}
 
     def complete(self, preferred: Mapping[str, str] | None = None) -> dict[str, str]:
-        """A full valid assignment keeping the choices and taking ``preferred`` values where possible."""
+        """A full valid assignment keeping the choices and taking ``preferred`` values where possible.
+
+        The same choices always complete the same way: where a preferred value is not possible, the
+        variable takes the possible value nearest to it in its list (the earlier on a tie), e.g. frame L
+        for a tall rider when M is preferred. Left to the solver, the pick would depend on what it was
+        asked before: a kiosk showed XL preselected and then took L on Next."""
         wishes: list[tuple[str, str]] = []
+        others: list[tuple[str, str]] = []
+        possible = self._current_domains()  # a value these choices rule out stays out: no solver call for it
         for name, value in (preferred or {}).items():
             self.engine.check(name, value)
             if name not in self._choices:
                 wishes.append((name, value))
-        result = self.engine.backend.complete(self._choices, wishes)
+                domain = self.engine.domain_of[name]
+                at = domain.index(value)
+                others.extend((name, domain[i]) for i in _nearest(len(domain), at)
+                              if i != at and possible[name][domain[i]])
+        wished = {name for name, _ in wishes}
+        for variable in self.engine.problem.variables:  # no preference: its first possible value
+            if variable.name not in self._choices and variable.name not in wished:
+                others.extend((variable.name, value) for value in variable.values if possible[variable.name][value])
+        # every default first (the most of them that fit together), then the nearest alternatives in order
+        result = self.engine.backend.complete(self._choices, wishes + others)
         if result is None:
             raise ConfigurationError("the rules allow no configuration with these choices", where="configurator")
         return {v.name: result[v.name] for v in self.engine.problem.variables}
+
+
+def _nearest(size: int, at: int) -> list[int]:
+    """Positions 0..size-1 by distance from ``at``, the earlier first on a tie."""
+    return sorted(range(size), key=lambda i: (abs(i - at), i))
 
 
 def _describe(explanation: Explanation) -> str:
