@@ -232,3 +232,34 @@ def test_a_whole_bikes_configuration_is_printed_in_full_on_the_traveler() -> Non
     text = " ".join(document.getAllText(0).text().split())
     assert all(f"{k}={v}" in text for k, v in configuration), text
     document.close()
+
+
+def _page_text(pdf: bytes) -> str:
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+    from PySide6.QtPdf import QPdfDocument
+
+    data = QByteArray(pdf)
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    document = QPdfDocument()
+    document.load(buffer)
+    text = document.getAllText(0).text()
+    document.close()
+    return text
+
+
+def test_the_traveler_names_the_options_and_a_long_step_name_stays_clear_of_its_time() -> None:
+    """Live demo: the header read ``battery=b750, brakes=hyd4 …`` and "press headset" ran into "ASSY 23 min
+    standard" ("presSheadset"). The work order carries the catalog's names: the worker reads those."""
+    body = {**WORK_ORDER, "product": "MTB", "quantity": 1,
+            "configuration": [["battery", "b750"], ["motor", "mid85"], ["lights", "none"]],
+            "product_names": {"en": "Electric mountain bike (e-MTB)", "zh_CN": "电动山地自行车"},
+            "attribute_names": {"battery": {"en": "Battery", "zh_CN": "电池"}, "motor": {"en": "Motor"}},
+            "option_names": {"battery": {"en": "750 Wh", "zh_CN": "750 瓦时"}, "motor": {"en": "Mid-drive, 85 Nm"}},
+            "operations": [{"number": 10, "name": "Chase threads, face head tube, press headset", "work_centre": "ASSY",
+                            "setup_minutes": 5, "run_minutes": 18}]}
+    lines = [" ".join(line.split()) for line in _page_text(traveler_pdf(body)).splitlines()]
+    assert "Order K1-0007 Product Electric mountain bike (e-MTB) (MTB) Quantity 1" in lines, lines
+    assert "Battery: 750 Wh; Motor: Mid-drive, 85 Nm; lights=none" in lines, "a name missing: the code stays"
+    assert "10 Chase threads, face head tube, press headset" in lines, lines
+    assert "ASSY 23 min standard" in lines, lines

@@ -49,25 +49,50 @@ def _codes(canvas: Canvas, text: str, x: float, y: float) -> None:
 CONFIG_LINES = 5  # what fits between the header's text and its codes: the last two beside the QR
 
 
-def _wrapped(pairs: list[str], rooms: list[float]) -> list[str]:
-    """``pairs`` joined by commas into one line per width of ``rooms`` (8 pt Helvetica), ``…`` when they do
+def _wrapped(pairs: list[str], rooms: list[float], sep: str = ",", size: float = 8) -> list[str]:
+    """``pairs`` joined by ``sep`` into one line per width of ``rooms`` (``size`` pt Helvetica), ``…`` when they do
     not all fit (a whole bike's configuration is some 25 pairs: cut at 150 characters, the traveler lost
     half of it)."""
     out: list[str] = []
     current = ""
     for index, pair in enumerate(pairs):
-        candidate = f"{current}, {pair}" if current else pair
-        if current and stringWidth(candidate + ",", "Helvetica", 8) > rooms[len(out)]:
-            out.append(current + ",")
+        candidate = f"{current}{sep} {pair}" if current else pair
+        if current and stringWidth(candidate + sep, "Helvetica", size) > rooms[len(out)]:
+            out.append(current + sep)
             current = pair
             if len(out) == len(rooms):
-                out[-1] = out[-1].rstrip(",") + " …"
+                out[-1] = out[-1].rstrip(sep) + " …"
                 return out
         else:
             current = candidate
         if index == len(pairs) - 1:
             out.append(current)
     return out
+
+
+def _english(names: Any, key: str) -> str | None:
+    """The English name under ``key`` of a body's name map (a body from an older hub has none)."""
+    entry = names.get(key) if isinstance(names, Mapping) else None
+    text = entry.get("en") if isinstance(entry, Mapping) else None
+    return text if isinstance(text, str) and text else None
+
+
+def configuration_lines(work_order: Mapping[str, Any]) -> list[str]:
+    """The configuration as a worker reads it, ``Battery: 750 Wh``, from the catalog's names the work order
+    carries; ``battery=b750`` where a name is missing (a worker on the live demo read only codes)."""
+    out = []
+    for pair in work_order.get("configuration", []):
+        code, option = str(pair[0]), str(pair[1])
+        attribute, chosen = _english(work_order.get("attribute_names"), code), _english(work_order.get("option_names"), code)
+        out.append(f"{attribute}: {chosen}" if attribute and chosen else f"{code}={option}")
+    return out
+
+
+def _fit(canvas: Canvas, text: str, font: str, size: float, room: float) -> None:
+    """Set ``font`` at ``size`` points, smaller (down to 6) when ``text`` would be wider than ``room``."""
+    while size > 6 and stringWidth(text, font, size) > room:
+        size -= 0.5
+    canvas.setFont(font, size)
 
 
 def traveler_pdf(work_order: Mapping[str, Any]) -> bytes:
@@ -84,12 +109,21 @@ def traveler_pdf(work_order: Mapping[str, Any]) -> bytes:
         canvas.drawString(MARGIN, top - 6 * mm, f"Work order {work_order['id']}")
         canvas.setFont("Helvetica", 10)
         order = work_order.get("order_number") or work_order.get("order_id") or "-"
-        canvas.drawString(MARGIN, top - 12 * mm, f"Order {order}   Product "
-                                                 f"{work_order['product']}   Quantity {work_order['quantity']}")
-        canvas.setFont("Helvetica", 8)
-        pairs = [f"{k}={v}" for k, v in work_order.get("configuration", [])]
+        names = work_order.get("product_names")
+        name = names.get("en") if isinstance(names, Mapping) else None
+        product = f"{name} ({work_order['product']})" if isinstance(name, str) and name else work_order["product"]
+        line = f"Order {order}   Product {product}   Quantity {work_order['quantity']}"
+        _fit(canvas, line, "Helvetica", 10, width - 2 * MARGIN)
+        canvas.drawString(MARGIN, top - 12 * mm, line)
         full, beside_qr = width - 2 * MARGIN, width - 2 * MARGIN - QR_SIZE - 4 * mm
-        for line_no, line in enumerate(_wrapped(pairs, [full] * (CONFIG_LINES - 2) + [beside_qr] * 2)):
+        rooms = [full] * (CONFIG_LINES - 2) + [beside_qr] * 2
+        pairs = configuration_lines(work_order)
+        for size in (8, 7.5, 7, 6.5):  # the catalog's names are longer than codes: smaller before cut
+            lines = _wrapped(pairs, rooms, ";", size)
+            if not lines or not lines[-1].endswith("…"):
+                break
+        canvas.setFont("Helvetica", size)
+        for line_no, line in enumerate(lines):
             canvas.drawString(MARGIN, top - (17 + 3.4 * line_no) * mm, line)
         _codes(canvas, label_text(WorkOrderLabel(work_order["id"])), MARGIN, top - 55 * mm)
         return top - 60 * mm
@@ -100,13 +134,17 @@ def traveler_pdf(work_order: Mapping[str, Any]) -> bytes:
             canvas.showPage()
             y = header()
         canvas.line(MARGIN, y, width - MARGIN, y)
-        canvas.setFont("Helvetica-Bold", 11)
-        canvas.drawString(MARGIN, y - 5 * mm, f"{op['number']}  {op['name']}")
-        canvas.setFont("Helvetica", 9)
+        # the step's name on its own line, the centre and time under it: side by side at a fixed x, a long
+        # name ran into them ("press headset" over "ASSY 23 min standard" on the live demo)
+        title = f"{op['number']}  {op['name']}"
+        _fit(canvas, title, "Helvetica-Bold", 11, width - 2 * MARGIN)
+        canvas.drawString(MARGIN, y - 5 * mm, title)
         standard = op.get("setup_minutes", 0) + op.get("run_minutes", 0) * work_order["quantity"]
         qc = "   QC step" if op.get("qc") else ""
         away = "   outsourced: scan it when the parts come back" if op.get("outsourced") else ""
-        canvas.drawString(MARGIN + 70 * mm, y - 5 * mm, f"{op['work_centre']}   {standard:g} min standard{qc}{away}")
+        detail = f"{op['work_centre']}   {standard:g} min standard{qc}{away}"
+        _fit(canvas, detail, "Helvetica", 9, width - 2 * MARGIN - QR_SIZE - 6 * mm)
+        canvas.drawString(MARGIN, y - 10 * mm, detail)
         _codes(canvas, label_text(WorkOrderLabel(work_order["id"], op["number"])), MARGIN, y - ROW_HEIGHT + 2 * mm)
         y -= ROW_HEIGHT
     canvas.showPage()
