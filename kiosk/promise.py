@@ -23,6 +23,18 @@ def _same(text: str) -> str:
     return text
 
 
+_WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day_text(day: date, translate: Translate = _same) -> str:
+    """A day as a customer reads it: ``Mon 14 Dec 2026``, ``2026年12月14日（周一）`` (the live kiosk showed
+    2026-12-14). Month names are spelt here, not by strftime: Qt sets the machine's locale."""
+    return translate(N_("{weekday} {day} {month} {year}")).format(
+        weekday=translate(_WEEKDAYS[day.weekday()]), day=day.day, month=_MONTHS[day.month - 1],
+        month_number=day.month, year=day.year)
+
+
 @dataclass(frozen=True)
 class DateStory:
     about: date | None
@@ -43,15 +55,15 @@ class DateStory:
     def summary_text(self, translate: Translate = _same) -> str:
         """The summary's date line, before the order: an estimate, called one."""
         if self.firm is not None:
-            return translate(N_("Ready on {date}, confirmed by the factory.")).format(date=self.firm.isoformat())
+            return translate(N_("Ready on {date}, confirmed by the factory.")).format(date=day_text(self.firm, translate))
         if self.about is None:
             return translate(N_("Delivery date: the factory confirms it once you order."))
         if self.working_days == 0:
             return translate(N_("In stock: ready today, {date}. The factory confirms it once you order.")).format(
-                date=self.about.isoformat())
+                date=day_text(self.about, translate))
         return translate(N_("Ready in about {days} working days: about {date}. "
                             "The factory confirms the date once you order.")).format(
-            days=self.working_days if self.working_days is not None else "?", date=self.about.isoformat())
+            days=self.working_days if self.working_days is not None else "?", date=day_text(self.about, translate))
 
     def side_text(self, translate: Translate = _same) -> str:
         """The options side panel's short date line while choosing: "about", like the summary."""
@@ -59,18 +71,18 @@ class DateStory:
             return translate(N_("Delivery date: the factory confirms it once you order."))
         if self.working_days == 0:
             return translate(N_("In stock: ready today"))
-        return translate(N_("Ready about {date}")).format(date=self.about.isoformat())
+        return translate(N_("Ready about {date}")).format(date=day_text(self.about, translate))
 
     def receipt_line(self, translate: Translate = _same) -> str | None:
         """The one date line of the receipt (screen and paper): the firm date once known, else "about"."""
         if self.firm is not None:
-            return translate(N_("Ready on {date} (confirmed by the factory)")).format(date=self.firm.isoformat())
+            return translate(N_("Ready on {date} (confirmed by the factory)")).format(date=day_text(self.firm, translate))
         if self.refused:
             return translate(N_("Delivery date: our staff will call you with it"))
         if self.about is None:
             return None
         return translate(N_("Ready about {date} (the factory is confirming the date)")).format(
-            date=self.about.isoformat())
+            date=day_text(self.about, translate))
 
     def change_text(self, translate: Translate = _same) -> str | None:
         """What the receipt screen says when the firm date is later than the one shown, else None."""
@@ -79,8 +91,8 @@ class DateStory:
         assert self.firm is not None and self.about is not None
         return translate(N_("Please note: the factory can finish your bike on {firm}, {days} days later than the "
                             "{about} we showed you. If that does not suit you, please talk to our staff before "
-                            "you leave.")).format(firm=self.firm.isoformat(), days=self.later_by,
-                                                  about=self.about.isoformat())
+                            "you leave.")).format(firm=day_text(self.firm, translate), days=self.later_by,
+                                                  about=day_text(self.about, translate))
 
 
 def firm_date(text: str | None) -> date | None:

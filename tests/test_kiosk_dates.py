@@ -12,7 +12,7 @@ import pytest
 
 from kiosk.events import MemorySink
 from kiosk.flow import KioskModel, Screen
-from kiosk.promise import DateStory
+from kiosk.promise import DateStory, day_text
 from kiosk.texts import ZH_CN
 from sync.catalog import Catalog, load_catalog
 
@@ -102,7 +102,7 @@ def test_the_summary_says_about_and_the_hubs_later_date_replaces_it_and_is_said(
     story = model.date_story()
     estimate = model.estimate()
     assert estimate is not None and story == DateStory(estimate.ready_by, estimate.working_days)
-    about = estimate.ready_by.isoformat()
+    about = day_text(estimate.ready_by)
     assert f"about {about}" in story.summary_text() and "once you order" in story.summary_text()
     model.to_details()
     model.set_field("name", "Li Wei")
@@ -114,15 +114,15 @@ def test_the_summary_says_about_and_the_hubs_later_date_replaces_it_and_is_said(
     model.order_acked(order.id, "ok", {"promise_date": firm.isoformat()})
     story = model.date_story()
     assert story.firm == firm and story.later_by == 11
-    assert story.receipt_line() == f"Ready on {firm.isoformat()} (confirmed by the factory)"
+    assert story.receipt_line() == f"Ready on {day_text(firm)} (confirmed by the factory)"
     change = story.change_text()
-    assert change is not None and firm.isoformat() in change and "11 days later" in change and about in change
+    assert change is not None and day_text(firm) in change and "11 days later" in change and about in change
 
     from kiosk.receipt import receipt_lines
 
     lines = receipt_lines(order, "en", story)
-    dates = {d for line in lines for d in re.findall(r"\d{4}-\d{2}-\d{2}", line) if not line.startswith(d)}
-    assert dates == {firm.isoformat()}, f"one delivery date on the receipt: {lines}"
+    dates = {d for line in lines for d in re.findall(r"\w{3} \d{1,2} \w{3} \d{4}", line)}
+    assert dates == {day_text(firm)}, f"one delivery date on the receipt: {lines}"
     assert not any(about in line for line in lines)
 
 
@@ -141,7 +141,7 @@ def test_the_date_while_choosing_follows_choices_and_a_new_capacity_snapshot(dem
     model.tap_option("motor", "mid85")  # bought with a long lead time
     longer = model.date_story(so_far=True).about
     assert rough is not None and longer is not None and longer > rough
-    assert "Ready about " + longer.isoformat() == model.date_story(so_far=True).side_text()
+    assert "Ready about " + day_text(longer) == model.date_story(so_far=True).side_text()
     cargo = demo.products["CARGO"]
     busy = Planner({}, {})
     busy.learn(from_catalog.items(cargo), from_catalog.centres(cargo, model.zone))
@@ -161,7 +161,7 @@ def test_a_firm_date_no_later_than_shown_replaces_it_without_a_warning(demo: Cat
     assert DateStory(date(2026, 12, 10), 9, firm=date(2026, 12, 8)).change_text() is None
     assert DateStory(date(2026, 12, 10), 9, firm=date(2026, 12, 10)).change_text() is None
     assert shown.change_text() is None
-    assert DateStory(None, firm=date(2026, 12, 8)).receipt_line() == "Ready on 2026-12-08 (confirmed by the factory)"
+    assert DateStory(None, firm=date(2026, 12, 8)).receipt_line() == "Ready on Tue 8 Dec 2026 (confirmed by the factory)"
     assert "staff will call" in (DateStory(date(2026, 12, 10), refused=True).receipt_line() or "")
 
 
@@ -200,7 +200,7 @@ def test_the_standard_build_on_the_shelf_is_ready_today_like_the_hub_ships_it(de
     while model.screen != Screen.SUMMARY:
         model.next()
     story = model.date_story()
-    assert story.summary_text() == f"In stock: ready today, {TODAY.isoformat()}. The factory confirms it once you order."
+    assert story.summary_text() == f"In stock: ready today, {day_text(TODAY)}. The factory confirms it once you order."
     assert story.side_text() == "In stock: ready today"
     assert story.summary_text(ZH_CN.get).startswith("有现货")
     # the hub's planner, from the same catalog, takes it off the shelf too

@@ -15,7 +15,9 @@ from kiosk.app import read_catalog, style_application  # noqa: E402
 from kiosk.events import MemorySink  # noqa: E402
 from kiosk.flow import KioskModel, Screen  # noqa: E402
 from kiosk.i18n import languages  # noqa: E402
+from kiosk.promise import day_text  # noqa: E402
 from kiosk.qt import QApplication, QLabel, QPushButton, QScrollArea, QThreadPool  # noqa: E402
+from kiosk.texts import ZH_CN  # noqa: E402
 from kiosk.window import KioskWindow  # noqa: E402
 from tests.test_kiosk_ui import render_pdf, shot, tap, visible  # noqa: E402
 
@@ -39,6 +41,19 @@ def kiosk(qtbot, tmp_path):
     yield window, model
     QThreadPool.globalInstance().waitForDone(5000)
     languages().use("en")
+
+
+def shown_day(day: date, language: str) -> str:
+    """The day as the kiosk writes it in ``language`` (kiosk.promise.day_text)."""
+    return day_text(day, lambda text: ZH_CN.get(text, text)) if language == "zh_CN" else day_text(day)
+
+
+def read_day(text: str) -> list[date]:
+    """Every day written in ``text`` the kiosk's way, English or Chinese."""
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    found = [date(int(y), months.index(m) + 1, int(d)) for d, m, y in re.findall(r"\w{3} (\d{1,2}) (\w{3}) (\d{4})", text)]
+    found += [date(int(y), int(m), int(d)) for y, m, d in re.findall(r"(\d{4})年(\d{1,2})月(\d{1,2})日", text)]
+    return found
 
 
 def in_view(window, widget) -> bool:
@@ -105,7 +120,7 @@ def test_a_later_firm_date_replaces_about_and_is_said_before_the_customer_leaves
     tap(qtbot, window, "finishButton")
     shown = model.estimate()
     assert shown is not None
-    about = shown.ready_by.isoformat()
+    about = shown_day(shown.ready_by, language)
     model.to_details()
     model.set_field("name", "Li Wei")
     model.set_field("phone", "13800138000")
@@ -115,8 +130,8 @@ def test_a_later_firm_date_replaces_about_and_is_said_before_the_customer_leaves
     assert about in text.text(), "before the hub answers: about"
     assert not visible(window, QLabel, "dateChange")
     assert model.order is not None
-    firm = (shown.ready_by + timedelta(days=11)).isoformat()
-    model.order_acked(model.order.id, "ok", {"promise_date": firm})  # what the sync link does with the ack
+    firm = shown_day(shown.ready_by + timedelta(days=11), language)
+    model.order_acked(model.order.id, "ok", {"promise_date": (shown.ready_by + timedelta(days=11)).isoformat()})  # what the sync link does with the ack
     QApplication.processEvents()
     receipt = text.text()
     assert firm in receipt and about not in receipt, "the firm date replaces about: one date"
@@ -133,8 +148,8 @@ def test_a_later_firm_date_replaces_about_and_is_said_before_the_customer_leaves
     document = QPdfDocument()
     assert document.load(str(pdf)) == QPdfDocument.Error.None_
     paper = " ".join(document.getAllText(page).text() for page in range(document.pageCount()))
-    delivery = set(re.findall(r"\d{4}-\d{2}-\d{2}", paper)) - {model.order.placed_local[:10]}
-    assert delivery == {firm}, f"one delivery date on paper: {paper}"
+    delivery = set(read_day(" ".join(paper.split())))
+    assert delivery == {shown.ready_by + timedelta(days=11)}, f"one delivery date on paper: {paper}"
     render_pdf(pdf, artifacts / "kiosk" / f"{language}-26-receipt-pdf-firm-date.png")
 
 
@@ -230,10 +245,10 @@ def test_the_options_side_panel_shows_the_about_date_and_it_moves_with_a_long_le
     tap(qtbot, window, "stepButton-drive")
     assert model.groups[model.step].code == "drive"
 
-    def side_date() -> str:
+    def side_date() -> date:
         shown = visible(window, QLabel, "runningDate")
         assert len(shown) == 1 and in_view(window, shown[0]), "the date is in the side panel at 1280x800"
-        found = re.findall(r"\d{4}-\d{2}-\d{2}", shown[0].text())
+        found = read_day(shown[0].text())
         assert len(found) == 1, shown[0].text()
         assert {"en": "Ready about", "zh_CN": "约"}[language] in shown[0].text()
         return found[0]
@@ -250,4 +265,4 @@ def test_the_options_side_panel_shows_the_about_date_and_it_moves_with_a_long_le
         tap(qtbot, window, "nextButton")
     assert model.screen == Screen.SUMMARY
     estimate = visible(window, QLabel, "estimate")[0].text()
-    assert after in estimate, "the side panel showed the date the summary shows: one date story"
+    assert shown_day(after, language) in estimate, "the side panel showed the date the summary shows: one date story"

@@ -15,6 +15,7 @@ from kiosk.app import read_catalog, style_application  # noqa: E402
 from kiosk.events import MemorySink  # noqa: E402
 from kiosk.flow import KioskModel, Screen  # noqa: E402
 from kiosk.i18n import languages  # noqa: E402
+from kiosk.promise import day_text  # noqa: E402
 from kiosk.qt import QApplication, QLabel, QPushButton, QThreadPool  # noqa: E402
 from kiosk.steps import MAX_QUESTIONS  # noqa: E402
 from kiosk.texts import ZH_CN  # noqa: E402
@@ -307,7 +308,9 @@ def test_the_details_page_keeps_the_bike_its_total_and_date_in_view_while_typing
     date = visible(window, QLabel, "runningDate")
     assert len(total) == 1 and len(date) == 1
     assert summary_total in total[0].text(), (summary_total, total[0].text())
-    assert model.date_story().about is not None and model.date_story().about.isoformat() in date[0].text()
+    about = model.date_story().about
+    assert about is not None
+    assert day_text(about, (lambda t: ZH_CN.get(t, t)) if language == "zh_CN" else (lambda t: t)) in date[0].text()
     for shown in (total[0], date[0], visible(window, QLabel, "recapImage")[0]):
         assert shown.visibleRegion().boundingRect().height() == shown.height(), shown.objectName()
     assert not visible(window, QLabel, "recapImage")[0].pixmap().isNull(), "the bike's picture"

@@ -101,7 +101,7 @@ def test_order_placed_offline_reaches_the_hub_when_the_broker_comes_up(qtbot, tm
             qtbot.waitUntil(lambda: model.confirmed == "2026-12-04", timeout=30000)
             story = model.date_story()  # the ack's date replaces "about" on the receipt
             assert story.firm == date(2026, 12, 4)
-            assert story.receipt_line() == "Ready on 2026-12-04 (confirmed by the factory)"
+            assert story.receipt_line() == "Ready on Fri 4 Dec 2026 (confirmed by the factory)"
             qtbot.waitUntil(lambda: model.sync_state == "online", timeout=10000)
         finally:
             hub.stop()

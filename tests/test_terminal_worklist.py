@@ -271,3 +271,29 @@ def test_the_list_scrolls_by_dragging_and_keeps_rows_tall(qtbot, window: Station
     rows = [r for r in work_list.rows if r.isVisible()]
     assert len(rows) == 40 and all(r.height() >= 64 for r in rows)  # WORK_LIST_ROWS at most
     assert work_list.verticalScrollBar().maximum() > 0
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_a_planned_day_outside_the_coming_week_carries_its_date(language: str) -> None:
+    """Live demo, a Saturday: "planned Fri 08:51" read as yesterday or as next Friday."""
+    from zoneinfo import ZoneInfo
+
+    from terminal.station import texts
+    from terminal.station.worklist import _planned
+
+    zone = ZoneInfo("Asia/Shanghai")
+    saturday = datetime(2026, 12, 5, 10, 0, tzinfo=zone)
+    before = texts.language()
+    texts.use(language)
+    try:
+        said = {days: _planned(saturday + timedelta(days=days, hours=-1, minutes=-9), zone, saturday)
+                for days in (-1, 0, 1, 6, 7, 30)}
+    finally:
+        texts.use(before)
+    expected = {
+        "en": {-1: "planned Fri 4 Dec 08:51", 0: "planned 08:51", 1: "planned Sun 08:51", 6: "planned Fri 08:51",
+               7: "planned Sat 12 Dec 08:51", 30: "planned Mon 4 Jan 08:51"},
+        "zh_CN": {-1: "计划 12月4日 周五 08:51", 0: "计划 08:51", 1: "计划 周日 08:51", 6: "计划 周五 08:51",
+                  7: "计划 12月12日 周六 08:51", 30: "计划 1月4日 周一 08:51"},
+    }[language]
+    assert said == expected

@@ -132,6 +132,38 @@
         <translation>请检查标红的栏目。</translation>
     </message>
     <message>
+        <source>Mon</source>
+        <translation>周一</translation>
+    </message>
+    <message>
+        <source>Tue</source>
+        <translation>周二</translation>
+    </message>
+    <message>
+        <source>Wed</source>
+        <translation>周三</translation>
+    </message>
+    <message>
+        <source>Thu</source>
+        <translation>周四</translation>
+    </message>
+    <message>
+        <source>Fri</source>
+        <translation>周五</translation>
+    </message>
+    <message>
+        <source>Sat</source>
+        <translation>周六</translation>
+    </message>
+    <message>
+        <source>Sun</source>
+        <translation>周日</translation>
+    </message>
+    <message>
+        <source>{weekday} {day} {month} {year}</source>
+        <translation>{year}年{month_number}月{day}日（{weekday}）</translation>
+    </message>
+    <message>
         <source>Delivery date: the factory confirms it once you order.</source>
         <translation>交付日期：下单后由工厂确认。</translation>
     </message>

@@ -37,7 +37,10 @@ def _planned(at: datetime | None, zone: tzinfo, now: datetime) -> str:
     local, today = at.astimezone(zone), now.astimezone(zone).date()
     if local.date() == today:
         return texts.tr("planned {time}").format(time=local.strftime("%H:%M"))
-    return texts.tr("planned {day} {time}").format(day=texts.weekday(local), time=local.strftime("%H:%M"))
+    if 0 < (local.date() - today).days < 7:  # this coming week: the weekday says which day
+        return texts.tr("planned {day} {time}").format(day=texts.weekday(local), time=local.strftime("%H:%M"))
+    # a day gone by or a week and more ahead: "Fri" on a Saturday read as yesterday or as next week (live demo)
+    return texts.tr("planned {day} {time}").format(day=texts.day_and_date(local), time=local.strftime("%H:%M"))
 
 
 def work_rows(lines: list[RoutedLine], zone: tzinfo, now: datetime) -> list[WorkRow]:
