@@ -97,8 +97,8 @@ def test_profit_contribution_per_product_and_option() -> None:
     lines = [SoldLine("CITY", Decimal("7999"), Decimal("4200.50"),
                       {"battery=b625": (Decimal("800"), Decimal("520"))})] * 2
     result = profit_contribution(lines)
-    assert result["products"] == [{"key": "CITY", "revenue": "15998", "cost": "8401.00", "contribution": "7597.00"}]
-    assert result["options"][0]["contribution"] == "560"
+    assert result["products"] == [{"key": "CITY", "revenue": "15998.00", "cost": "8401.00", "contribution": "7597.00"}]
+    assert result["options"][0]["contribution"] == "560.00"
 
 
 def test_export_as_csv_and_json_round_trips() -> None:
@@ -162,7 +162,7 @@ def test_the_report_counts_only_orders_and_inspections_of_its_window(two_weeks: 
     assert last_week["first_pass_yield"] == 0.0, "last week's units failed their first inspection"
     # this week's bike has the mid motor (+1500) and the 625 Wh battery (+800.50): its list price, stated by no kiosk
     assert [p["revenue"] for p in this_week["profit_contribution"]["products"]] == ["7300.50"]
-    assert [p["revenue"] for p in last_week["profit_contribution"]["products"]] == ["5000"]
+    assert [p["revenue"] for p in last_week["profit_contribution"]["products"]] == ["5000.00"]
     nothing = kpi_report(hub.core, monday - timedelta(days=30), monday - timedelta(days=20))
     assert nothing["cycle_time_hours"]["orders"] == 0 and nothing["first_pass_yield"] is None
     assert nothing["on_time_delivery"] is None and nothing["profit_contribution"]["products"] == []
@@ -176,7 +176,7 @@ def test_option_contribution_subtracts_the_bom_cost_the_option_adds(two_weeks: A
     hub, monday = two_weeks
     options = {o["key"]: o for o in kpi_report(hub.core, monday, monday + timedelta(days=7))
                ["profit_contribution"]["options"]}
-    assert (options["BIKE:motor=mid"]["cost"], options["BIKE:motor=mid"]["contribution"]) == ("1800.0", "-300.0")
+    assert (options["BIKE:motor=mid"]["cost"], options["BIKE:motor=mid"]["contribution"]) == ("1800.00", "-300.00")
     assert options["BIKE:battery=b625"]["contribution"] == "-599.50"
     assert Decimal(options["BIKE:wheel_size=28"]["cost"]) == 2 * (95 + 36 * Decimal("0.8"))
     product = kpi_report(hub.core, monday, monday + timedelta(days=7))["profit_contribution"]["products"][0]

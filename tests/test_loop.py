@@ -14,6 +14,7 @@ import json
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -195,7 +196,7 @@ def test_a_kiosk_order_is_built_at_every_station_and_finishes_on_the_dashboard_a
         # the shop's own centres; the powder coater's days are the supplier's lead time (docs/kpis.md)
         assert {r["work_centre"] for r in kpis["standard_vs_actual"]} == own_centres != routed_centres
         (sold,) = kpis["profit_contribution"]["products"]
-        assert sold["key"] == "CITY" and sold["revenue"] == str(order.price.total)
+        assert sold["key"] == "CITY" and Decimal(sold["revenue"]) == order.price.total and sold["revenue"].endswith(".00")
     finally:
         if link is not None:
             link.stop()

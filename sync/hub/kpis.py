@@ -20,6 +20,9 @@ from typing import Any
 
 from sync.planning.promise import promised_day
 
+#: money in the KPI tables is written to the cent
+CENT = Decimal("0.01")
+
 
 @dataclass(frozen=True)
 class OperationRecord:
@@ -165,9 +168,13 @@ def profit_contribution(lines: Iterable[SoldLine]) -> dict[str, Any]:
             options[f"{line.product}:{key}"]["revenue"] += price
             options[f"{line.product}:{key}"]["cost"] += cost
 
+    def amount(value: Decimal) -> str:
+        # to the cent, always: str() gave "13279.90000" beside "23199" (an ERP reading the table saw both)
+        return str(value.quantize(CENT))
+
     def table(data: Mapping[str, Mapping[str, Decimal]]) -> list[dict[str, Any]]:
-        return [{"key": k, "revenue": str(v["revenue"]), "cost": str(v["cost"]),
-                 "contribution": str(v["revenue"] - v["cost"])} for k, v in sorted(data.items())]
+        return [{"key": k, "revenue": amount(v["revenue"]), "cost": amount(v["cost"]),
+                 "contribution": amount(v["revenue"] - v["cost"])} for k, v in sorted(data.items())]
 
     return {"products": table(products), "options": table(options)}
 
