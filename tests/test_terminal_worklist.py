@@ -72,7 +72,10 @@ def test_done_operations_leave_the_list_on_screen(ledger: StationLedger) -> None
     session.open_operation("WO-1001", 10)
     session.start()
     session.complete("2", "0")
+    assert session.feedback.tone is Tone.OK and "WO-1001" in session.feedback.text
     session.clear_selection()
+    assert (session.feedback.tone, session.feedback.text) == (Tone.INFO, "Scan a work order or tap it below"), \
+        "the banner no longer shows the work order left (live demo: it stayed, in green)"
     shown = [(line.wo.id, line.op.number) for line in snapshot(session).lines]
     assert ("WO-1001", 10) not in shown and ("WO-1001", 20) in shown
 

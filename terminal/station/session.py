@@ -195,10 +195,11 @@ class StationSession:
         return self._say(Tone.OK, Msg("Allowed by {name}: {reason}", name=supervisor.name, reason=pending.reason))
 
     def clear_selection(self) -> None:
-        """Back to "scan a work order" (nothing is recorded)."""
+        """Back to "scan a work order" (nothing is recorded). The banner says so too: it kept the work order
+        just left in green, which a worker read as still chosen (live demo)."""
         self.selection = None
         self.pending_override = None
-        self._changed()
+        self._say(Tone.INFO, Msg("Scan a work order or tap it below"))
 
     # --- choosing an operation -------------------------------------------------------------------
     def _work_order_label(self, label: WorkOrderLabel) -> Feedback:
