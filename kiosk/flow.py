@@ -415,16 +415,19 @@ class KioskModel:
         return self.catalog.picture(self.product.code, path)
 
     def paint(self) -> str | None:
-        """The colour (#rrggbb) the product's picture takes: the swatch of the option chosen for the first
-        attribute that offers colours, else None (the picture as drawn)."""
+        """The colour (#rrggbb) the product's picture takes: the swatch of the option the order has for the
+        first attribute that offers colours, chosen or (still open) the one shown preselected, as the running
+        total counts it (live: black preselected beside an orange bike); None: the picture as drawn."""
         if self.product is None or self.configurator is None:
             return None
+        coloured = [a for a in self.product.attributes if any(o.swatch for o in a.options)]
+        if not coloured:
+            return None
         choices = self.configurator.choices
-        for attribute in self.product.attributes:
-            option = attribute.option(choices.get(attribute.code, ""))
-            if option is not None and option.swatch:
-                return option.swatch
-        return None
+        if coloured[0].code not in choices:
+            choices = self._completion() or choices
+        option = coloured[0].option(choices.get(coloured[0].code, ""))
+        return option.swatch if option is not None else None
 
     def select_product(self, code: str) -> None:
         if self.catalog is None or code not in self.catalog.products:

@@ -165,7 +165,7 @@ def test_the_documented_examples_run() -> None:
     assert runner.failures == 0 and runner.tries == 3
 
 
-def test_the_kiosk_paints_with_the_chosen_colour_only(tmp_path: Path) -> None:
+def test_the_kiosk_paints_with_the_colour_the_order_has(tmp_path: Path) -> None:
     from kiosk.app import read_catalog
     from kiosk.events import MemorySink
     from kiosk.flow import KioskModel
@@ -175,10 +175,13 @@ def test_the_kiosk_paints_with_the_chosen_colour_only(tmp_path: Path) -> None:
     model = KioskModel(catalog, MemorySink())
     model.start()
     model.select_product("CITY")
-    assert model.paint() is None, "no colour chosen yet: the picture as drawn"
+    assert model.paint() == "#222222", "no colour chosen yet: the one shown preselected (the default, black)"
     model.tap_option("colour", "navy")
     assert model.paint() == NAVY
     model.undo()
-    assert model.paint() is None
+    assert model.paint() == "#222222"
+    model.tap_option("frame_type", "step_through")  # black stays possible; navy is for the diamond frame only
+    model.tap_option("colour", "sage")
+    assert model.paint() == "#9cae8f"
     model.reset()
-    assert model.paint() is None, "a new customer starts with the picture as drawn"
+    assert model.paint() is None, "a new customer starts with no product: nothing to paint"
