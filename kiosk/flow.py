@@ -609,17 +609,18 @@ class KioskModel:
             return None
         choices = self._config().choices
         currency = self.product.currency
-        forced: list[tuple[Label, Decimal]] = []
+        forced: list[tuple[Label, Label, Decimal]] = []
         for attr in self.product.attributes:
             if attr.code in choices or before.get(attr.code) == after.get(attr.code):
                 continue
             old, new = attr.option(before.get(attr.code, "")), attr.option(after.get(attr.code, ""))
             if new is not None and new.price > (old.price if old is not None else Decimal(0)):
-                forced.append((dict(new.label), new.price))
+                forced.append((dict(attr.label), dict(new.label), new.price))
         if not forced:
             return None
         names = {lang: ("、" if lang == "zh_CN" else ", ").join(
-            f"{label.get(lang) or label.get('en', '')} {money(price, currency, sign=True)}" for label, price in forced)
+            f"{name.get(lang) or name.get('en', '')}{'：' if lang == 'zh_CN' else ': '}{label.get(lang) or label.get('en', '')} "
+            f"{money(price, currency, sign=True)}" for name, label, price in forced)
             for lang in LANGUAGES}
         return Notice(N_("{option} needs {forced}: it is in the total."), {"option": option, "forced": names}, "info")
 

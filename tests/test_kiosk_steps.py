@@ -144,8 +144,8 @@ def test_a_choice_that_forces_a_priced_option_says_so_when_the_total_rises(tmp_p
     start = total = model.price(so_far=True).total
     model.tap_option("motor", "mid85")
     assert model.notice is not None
-    assert model.notice.text("en") == "Mid-drive, 85 Nm needs 4-piston hydraulic +¥500: it is in the total."
-    assert model.notice.text("zh_CN", lambda t: ZH_CN.get(t, t)) == "中置 85 牛·米需要搭配四活塞油压碟刹 +¥500，已计入总价。"
+    assert model.notice.text("en") == "Mid-drive, 85 Nm needs Brakes: 4-piston hydraulic +¥500: it is in the total."
+    assert model.notice.text("zh_CN", lambda t: ZH_CN.get(t, t)) == "中置 85 牛·米需要搭配刹车：四活塞油压碟刹 +¥500，已计入总价。"
     assert model.price(so_far=True).total == total + Decimal(2500) + Decimal(500), "the notice explains the rise"
     total = model.price(so_far=True).total
     model.tap_option("battery", "b750")  # goes with the 85 Nm motor's controller: nothing else to pay
