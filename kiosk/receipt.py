@@ -62,7 +62,7 @@ def receipt_lines(order: PlacedOrder, language: str, story: DateStory | None = N
     if date_line:
         lines.append(date_line)
     lines.append(f"{tr('Name')}{colon}{order.customer.name}   {tr('Phone')}{colon}{order.customer.phone}")
-    lines.append(order.placed_local or order.created_at)
+    lines.append(tr("Ordered {time}").format(time=order.placed_local or order.created_at))
     lines.append("")
     lines.append(f"{tr('Base price')}{colon}{money(order.price.base, currency)}")
     for line in order.price.lines:
@@ -136,7 +136,7 @@ def receipt_rows(order: PlacedOrder, language: str, story: DateStory | None = No
     date_line = story.receipt_line(tr)
     if date_line:
         beside.append(Row(date_line, 8, True))
-    beside += [Row(order.customer.name, 8), Row(order.customer.phone, 8), Row(order.placed_local or order.created_at, 7)]
+    beside += [Row(order.customer.name, 8), Row(order.customer.phone, 8), Row(tr("Ordered {time}").format(time=order.placed_local or order.created_at), 7)]
     lines = [Row(tr("Base price"), 7, amount=money(order.price.base, currency))]
     for line in order.price.lines:
         attribute = pick(order.attribute_labels.get(line.attribute), language) or line.attribute

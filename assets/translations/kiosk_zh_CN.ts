@@ -228,6 +228,10 @@
         <translation>电话</translation>
     </message>
     <message>
+        <source>Ordered {time}</source>
+        <translation>下单时间：{time}</translation>
+    </message>
+    <message>
         <source>Orders saved on this kiosk</source>
         <translation>订单保存在本机</translation>
     </message>
