@@ -293,12 +293,17 @@ class SatBackend:
         if not self._solve(assumptions):
             return None
         model = self._model_values()
+        settled = set(choices)
         for item in preferred:
+            if item[0] in settled:  # chosen, or an earlier wish fixed it: no solver call to learn it cannot move
+                continue
             lit = self.literal[item]
             if lit in model:
                 assumptions.append(lit)
+                settled.add(item[0])
             elif self._solve([*assumptions, lit]):
                 assumptions.append(lit)
+                settled.add(item[0])
                 model = self._model_values()
         return dict(self.value_of[lit] for lit in sorted(model))
 
