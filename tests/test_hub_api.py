@@ -75,6 +75,7 @@ def test_orders_are_listed_with_what_was_ordered_and_filtered_by_placing_time_st
     o1 = every["O1"]
     assert (o1["product"], o1["quantity"], o1["placed_at"]) == ("BIKE", 1, MONDAY_8.isoformat())
     assert o1["first_promise"] == o1["promise"], "nothing moved the kiosk's date yet"
+    assert every["O3"]["promise_date"] == ack["promise_date"] == every["O3"]["promise"][:10], "the day, as the ack said"
     # what an ERP invoices: the price the customer was shown (none stated: the list price), against which revision
     assert (o1["price"], o1["currency"], o1["revision"]) == ("5000", "CNY", 1)
     assert every["O3"]["price"] == "5200", "red is +200 in the small catalog"

@@ -184,6 +184,9 @@ def order_json(order: OrderProgress, detail: bool = False,
     data: dict[str, Any] = {
         "id": order.id, "number": order.number, "status": order.status, "percent": order.percent, "late": order.late,
         "promise": order.promise.isoformat() if order.promise else None,
+        # the day the customer holds, as the kiosk's ack and receipt say it: an ERP need not read the promise's
+        # end-of-day moment in the site's offset beside the UTC times of the rest
+        "promise_date": order.promise.date().isoformat() if order.promise else None,
         "eta": order.eta.isoformat() if order.eta else None,
         "product": order.product, "quantity": order.quantity,
         "placed_at": order.placed_at.isoformat() if order.placed_at else None,
