@@ -511,7 +511,7 @@ class OptionsScreen(ScreenBase):
                                   "switchButton", role="primary"))
             actions.append(button(tr("Ask for this combination"), lambda: model.ask_for_combination(attribute, option),
                                   "askButton"))
-        unclear = button(tr("This option is unclear"), lambda: model.flag_unclear(attribute, option),
+        unclear = button(tr("Not clear? Tell us"), lambda: model.flag_unclear(attribute, option),
                          "unclearButton", role="quiet")
         if actions:  # the fix on one row, "unclear" on the next, so long labels never clip
             row = QHBoxLayout()

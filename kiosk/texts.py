@@ -68,7 +68,7 @@ ZH_CN: dict[str, str] = {
     'See summary': '查看汇总',
     'Next': '下一步',
     'included': '已含',
-    'This option is unclear': '这个选项看不懂',
+    'Not clear? Tell us': '看不懂？告诉我们',
     'Place order': '提交订单',
     'One moment, please': '请稍候',
     'The kiosk is getting ready.': '本机正在准备。',

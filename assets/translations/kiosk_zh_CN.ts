@@ -272,8 +272,8 @@
         <translation>就这样，查看汇总</translation>
     </message>
     <message>
-        <source>This option is unclear</source>
-        <translation>这个选项看不懂</translation>
+        <source>Not clear? Tell us</source>
+        <translation>看不懂？告诉我们</translation>
     </message>
     <message>
         <source>Order now</source>
