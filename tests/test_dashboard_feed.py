@@ -39,6 +39,28 @@ def test_orders_come_late_first_with_open_alerts_and_load(hub: Hub) -> None:
     assert body["load"]["ASSY"]["week_min"] > 0
 
 
+def test_each_order_carries_its_products_name_for_the_boards_language(hub: Hub) -> None:
+    """The board showed "CITY ×1" to a supervisor reading Chinese: the catalog's name travels with the order."""
+    from terminal.dashboard.model import parse_orders
+    from terminal.station import texts
+
+    hub.order("O1")
+    body = orders_body(hub.core, hub.core.orders_progress(MONDAY_8), MONDAY_8, None)
+    names = body["orders"][0]["product_names"]
+    assert names == dict(hub.core.product("BIKE", 1)[0].name) and names["en"] and names["zh_CN"]
+    (row,) = parse_orders(body)["orders"]
+    before = texts.language()
+    try:
+        texts.use("zh_CN")
+        assert row.product_label == names["zh_CN"]
+        texts.use("en")
+        assert row.product_label == names["en"]
+    finally:
+        texts.use(before)
+    bare = parse_orders({"orders": [{**body["orders"][0], "product_names": "not a map"}]})["orders"][0]
+    assert bare.product_label == "BIKE", "an older hub's snapshot (or a broken field) shows the code"
+
+
 def test_centre_boards_show_who_runs_what_on_which_station(hub: Hub) -> None:
     wheel = hub.order("O1")["work_orders"][0]
     hub.op("op.started", wheel, 10, MONDAY_8)

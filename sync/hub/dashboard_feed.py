@@ -13,16 +13,20 @@ Dashboards keep the newest of each (``Inbox.latest_only``) in their local cache.
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
+from sync.errors import FloorLinkError
 from sync.hub.core import HubCore, kpi_report, promise_margin_report
 from sync.hub.progress import OrderProgress
 from sync.orders import short_name, stored_customer
 from sync.station.calendar import working_seconds
 from sync.station.timing import Status
 from sync.times import to_iso
+
+log = logging.getLogger(__name__)
 
 
 def zone_name(zone: tzinfo) -> str:
@@ -35,14 +39,27 @@ def _customer(stored: str | None) -> str:
     return short_name(stored_customer(stored).get("name", ""))
 
 
+def product_names(core: HubCore, code: str, revision: int) -> dict[str, str]:
+    """The product's name by language from the revision the order was configured against (the board showed
+    "CITY ×1" to a supervisor reading Chinese); {} when that revision cannot be read (the log says why)."""
+    try:
+        return dict(core.product(code, revision)[0].name)
+    except FloorLinkError:
+        log.warning("dashboard feed: no name for %s@%s", code, revision, exc_info=True)
+        return {}
+
+
 def orders_body(core: HubCore, progress: list[OrderProgress], now: datetime,
                 kpis: dict[str, Any] | None) -> dict[str, Any]:
     customers = {r["order_id"]: r["customer"] for r in core.store.query(  # the snapshot's orders only
         "SELECT order_id, customer FROM orders WHERE order_id IN (SELECT value FROM json_each(?))",
         [json.dumps([o.id for o in progress])])}
+    names: dict[tuple[str, int], dict[str, str]] = {}
     orders = [{
         "id": o.id, "number": o.number, "customer": _customer(customers.get(o.id)),
-        "product": o.product, "quantity": o.quantity, "placed_at": to_iso(o.placed_at), "status": o.status,
+        "product": o.product, "product_names": names.setdefault((o.product, o.revision),
+                                                                product_names(core, o.product, o.revision)),
+        "quantity": o.quantity, "placed_at": to_iso(o.placed_at), "status": o.status,
         "percent": o.percent, "promise": to_iso(o.promise), "eta": to_iso(o.eta), "late": o.late,
         # the date the kiosk gave: the on-time KPI judges by it, the row shows it when the promise moved since
         "first_promise": to_iso(o.first_promise),

@@ -54,6 +54,12 @@ class OrderRow:
     number: str = ""  # the order's number (K1-0042, as on the receipt); ``id`` is the internal UUID
     customer: str = ""  # given name and initial only ("Anna S.", "伟 W."): the hub never sends more
     first_promise: datetime | None = None  # the kiosk's date (on-time delivery is judged by it)
+    product_names: Mapping[str, str] = field(default_factory=dict, hash=False)  # language -> the catalog's name
+
+    @property
+    def product_label(self) -> str:
+        """The product's name in the board's language ("城市电动自行车"), its code when the hub sent none."""
+        return in_language(self.product_names, self.product)
 
     @property
     def moved_from(self) -> datetime | None:
@@ -398,6 +404,13 @@ class WorkOrderDrill:
     operations: tuple[OperationRow, ...]
 
 
+def _names(value: Any) -> dict[str, str]:
+    """A language -> text map from the hub; anything else (an older hub, a broken field) is none."""
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(k): v for k, v in value.items() if isinstance(v, str)}
+
+
 def _time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
@@ -504,7 +517,8 @@ def parse_orders(body: dict[str, Any]) -> dict[str, Any]:
     orders = [OrderRow(str(o.get("id")), str(o.get("product") or ""), int(o.get("quantity") or 0),
                        str(o.get("status") or ""), float(o.get("percent") or 0), _time(o.get("promise")),
                        _time(o.get("eta")), bool(o.get("late")), str(o.get("number") or ""),
-                       str(o.get("customer") or ""), _time(o.get("first_promise")))
+                       str(o.get("customer") or ""), _time(o.get("first_promise")),
+                       _names(o.get("product_names")))
               for o in body.get("orders", []) if isinstance(o, dict)]
     orders.sort(key=lambda o: (not o.late, o.status in CLOSED))
     load = body.get("load") or {}

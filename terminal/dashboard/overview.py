@@ -105,7 +105,7 @@ class OrderLine(Tap):
         self.number.setStyleSheet(f"color: {colour}")
         self.slip.setText(slip_text(order))
         self.slip.setStyleSheet(f"color: {colour}")
-        self.who.setText(" · ".join(p for p in (order.customer, f"{order.product} ×{order.quantity}") if p))
+        self.who.setText(" · ".join(p for p in (order.customer, f"{order.product_label} ×{order.quantity}") if p))
 
 
 class StationLine(Tap):

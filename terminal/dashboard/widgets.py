@@ -152,22 +152,26 @@ class RowsModel(QAbstractTableModel):
 class ProgressDelegate(QStyledItemDelegate):
     """Paints a number 0–100 as a progress bar (the order table's progress column)."""
 
-    WIDTH = 150  # the bar's column, sized to the bar rather than to the number behind it
+    WIDTH = 190  # the bar's column: the bar and its figure beside it
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802 - Qt's name
         hint = super().sizeHint(option, index)
         return QSize(max(hint.width(), self.WIDTH), hint.height())
 
+    TEXT = 62  # the figure right of the bar: drawn on it, "58 %" straddled the fill's edge in two colours
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        rect = option.rect  # type: ignore[attr-defined]
         bar = QStyleOptionProgressBar()
-        bar.rect = option.rect.adjusted(6, 8, -6, -8)  # type: ignore[attr-defined]
+        bar.rect = rect.adjusted(6, 8, -(self.TEXT + 4), -8)
         bar.minimum, bar.maximum = 0, 100
         bar.progress = int(index.data() or 0)
-        bar.text = f"{bar.progress} %"
-        bar.textVisible = True
+        bar.textVisible = False
         style = option.widget.style() if option.widget else None  # type: ignore[attr-defined]
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter)
+        painter.drawText(rect.adjusted(rect.width() - self.TEXT, 0, -10, 0),
+                         int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), f"{bar.progress} %")
 
 
 def _none(_row: Any) -> QColor | None:
@@ -200,7 +204,7 @@ class OrdersPanel(QWidget):
         late = lambda o: LATE if o.late else None  # noqa: E731
         self.rows = RowsModel([
             ("Order", lambda o: o.label, late), ("Customer", lambda o: o.customer or "—", _none),
-            ("Product", lambda o: f"{o.product} ×{o.quantity}", _none),
+            ("Product", lambda o: f"{o.product_label} ×{o.quantity}", _none),
             ("Status", lambda o: tr("LATE") if o.late else tr(o.status.replace("_", " ")), late),
             ("Progress", lambda o: round(o.percent), _none), ("Promise", lambda o: model.when(o.promise) if o.moved_from is None else
              tr("{date} (first {first})").format(date=model.when(o.promise), first=model.day(o.moved_from)), _none),
