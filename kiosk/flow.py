@@ -429,6 +429,13 @@ class KioskModel:
         option = coloured[0].option(choices.get(coloured[0].code, ""))
         return option.swatch if option is not None else None
 
+    def picture_choices(self) -> tuple[tuple[str, str], ...]:
+        """The configuration the product's picture shows (its parts for options, ``data-when``): the choices,
+        open questions as preselected; sorted, so the same configuration draws from the same cache entry."""
+        if self.configurator is None:
+            return ()
+        return tuple(sorted((self._completion() or self.configurator.choices).items()))
+
     def select_product(self, code: str) -> None:
         if self.catalog is None or code not in self.catalog.products:
             raise ConfigurationError(f"unknown product {code!r}", where="kiosk gallery")

@@ -266,7 +266,7 @@ class OptionsScreen(ScreenBase):
         # the product's picture may lose a band of its own background to fill the box; an option's picture
         # (a frame's drawing) is shown whole: cut to the box, it lost its top and bottom
         self.picture.setPixmap(image(path, self.picture.width() - 20, self.picture.height() + (0 if whole else 40),
-                                     None if whole else model.paint()))
+                                     None if whole else model.paint(), () if whole else model.picture_choices()))
         self.back.setText(tr("Back"))
         self.undo.setText(tr("Undo"))
         self.undo.setEnabled(model.can_undo())
@@ -594,7 +594,7 @@ class SummaryScreen(ScreenBase):
         lang = model.language
         product = model.product
         self.heading.setText(tr("Your {product}").format(product=pick(dict(product.name), lang)))
-        self.picture.setPixmap(image(model.picture(product.image), 340, 250, model.paint()))
+        self.picture.setPixmap(image(model.picture(product.image), 340, 250, model.paint(), model.picture_choices()))
         price = model.price()
         clear(self.lines)
         self.lines.addWidget(label(tr("Base price"), "lineLabel"), 0, 0)
@@ -844,7 +844,8 @@ class DetailsScreen(ScreenBase):
         self._recap_key = key
         price = model.price()
         self.recap_picture.setPixmap(image(model.picture(model.product.image),
-                                           RECAP_PICTURE.width(), RECAP_PICTURE.height(), model.paint()))
+                                           RECAP_PICTURE.width(), RECAP_PICTURE.height(), model.paint(),
+                                           model.picture_choices()))
         self.recap_product.setText(pick(dict(model.product.name), model.language))
         self.recap_total.setText(tr("Total: {price}").format(price=money(price.total, price.currency)))
         self.recap_date.setText(key[3].side_text(tr))

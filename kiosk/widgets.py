@@ -23,7 +23,7 @@ from kiosk.qt import (
     Qt,
     QWidget,
 )
-from sync.catalog.paint import PaintError, paint_svg
+from sync.catalog.paint import PaintError, picture_svg
 
 log = logging.getLogger(__name__)
 
@@ -73,16 +73,18 @@ def restyle(widget: QWidget) -> None:
 
 
 @lru_cache(maxsize=128)
-def image(path: Path | None, width: int, height: int, paint: str | None = None) -> QPixmap:
+def image(path: Path | None, width: int, height: int, paint: str | None = None,
+          shown: tuple[tuple[str, str], ...] = ()) -> QPixmap:
     """An SVG or bitmap scaled to fit ``width`` x ``height`` (empty pixmap when missing); an SVG's parts
-    marked ``class="paint"`` in ``paint`` (#rrggbb) when given (:mod:`sync.catalog.paint`)."""
+    marked ``class="paint"`` in ``paint`` (#rrggbb) when given, its parts for options (``data-when``) as the
+    configuration ``shown`` has them (:mod:`sync.catalog.paint`)."""
     if path is None or not path.is_file():
         return QPixmap()
     if path.suffix.lower() == ".svg":
         renderer = QSvgRenderer(str(path))
-        if paint is not None:
+        if paint is not None or shown:
             try:
-                renderer = QSvgRenderer(QByteArray(paint_svg(path.read_bytes(), paint)))
+                renderer = QSvgRenderer(QByteArray(picture_svg(path.read_bytes(), paint, dict(shown))))
             except (OSError, PaintError):
                 # the picture as drawn is still the product: show it, the log says why it is not painted
                 log.warning("cannot paint %s in %s", path, paint, exc_info=True)

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sync.catalog import inspect_catalog, load_catalog
-from sync.catalog.paint import PaintError, paint_svg, paintable
+from sync.catalog.paint import PaintError, paint_svg, paintable, picture_svg
 
 DEMO = Path(__file__).resolve().parent.parent / "assets" / "catalog"
 NAVY = "#23395b"
@@ -183,5 +183,39 @@ def test_the_kiosk_paints_with_the_colour_the_order_has(tmp_path: Path) -> None:
     model.tap_option("frame_type", "step_through")  # black stays possible; navy is for the diamond frame only
     model.tap_option("colour", "sage")
     assert model.paint() == "#9cae8f"
+    assert ("frame_type", "step_through") in model.picture_choices(), "the bike drawn with its step-through frame"
     model.reset()
     assert model.paint() is None, "a new customer starts with no product: nothing to paint"
+
+
+def _display(svg: bytes) -> list[tuple[str | None, str | None]]:
+    return [(el.get("data-when"), el.get("display")) for el in ET.fromstring(svg).iter() if el.get("data-when")]
+
+
+def test_a_part_drawn_for_an_option_shows_only_with_that_option() -> None:
+    """The City's picture had a diamond frame whatever the customer chose: the step-through is drawn too."""
+    city = (DEMO / "images" / "city.svg").read_bytes()
+    as_filed = _display(city)
+    assert ("frame_type=diamond", None) in as_filed and ("frame_type=step_through", "none") in as_filed, \
+        "the file itself shows the defaults (the gallery draws it as it is)"
+    step = _display(picture_svg(city, None, {"frame_type": "step_through"}))
+    assert {d for w, d in step if w == "frame_type=step_through"} == {None}
+    assert {d for w, d in step if w == "frame_type=diamond"} == {"none"}
+    diamond = _display(picture_svg(city, "#23395b", {"frame_type": "diamond"}))
+    assert diamond == as_filed
+    assert b'stroke="#23395b"' in picture_svg(city, "#23395b", {"frame_type": "step_through"})
+    several = b'<svg xmlns="http://www.w3.org/2000/svg"><g data-when="a=x,y b=z"/></svg>'
+    assert _display(picture_svg(several, None, {"a": "y", "b": "z"})) == [("a=x,y b=z", None)]
+    assert _display(picture_svg(several, None, {"a": "y", "b": "q"})) == [("a=x,y b=z", "none")], "all must hold"
+    assert _display(picture_svg(several, None, {})) == [("a=x,y b=z", "none")]
+
+
+def test_a_part_for_an_option_the_product_lacks_is_warned(tmp_path: Path) -> None:
+    folder = _demo_copy(tmp_path)
+    city = folder / "images" / "city.svg"
+    city.write_text(city.read_text(encoding="utf-8").replace("frame_type=step_through", "frame_type=stepthru", 1),
+                    encoding="utf-8")
+    catalog, findings = inspect_catalog(folder)
+    assert catalog is not None
+    warned = [str(f) for f in findings if "data-when" in str(f)]
+    assert len(warned) == 1 and "frame_type=stepthru" in warned[0] and "(stepthru)" in warned[0], warned

@@ -35,7 +35,7 @@ from sync.catalog.model import (
     TableRule,
     WorkCentre,
 )
-from sync.catalog.paint import PaintError, paintable
+from sync.catalog.paint import PaintError, conditions, paintable
 from sync.catalog.yaml_source import Located, YamlSyntaxError, field_path, read_yaml
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "catalog.schema.json"
@@ -267,21 +267,33 @@ def _check_path(reader: _Reader, where: str, rel: str | None) -> None:
 
 def _check_paintable(reader: _Reader, where: str, product: Product) -> None:
     """A product that offers colours (options with a ``swatch``) is drawn in the chosen one at the kiosk:
-    its SVG picture must mark the parts that take it (``class="paint"``), else the customer sees a chip."""
+    its SVG picture must mark the parts that take it (``class="paint"``), else the customer sees a chip. A
+    part drawn for an option (``data-when="frame_type=step_through"``) must name one the product has."""
     if not product.image or not product.image.lower().endswith(".svg"):
         return
     colours = [o.code for a in product.attributes for o in a.options if o.swatch]
     target = (reader.root / product.image).resolve()
-    if not colours or not target.is_relative_to(reader.root.resolve()) or not target.is_file():
-        return  # no colours, or the path's own check already reported it
+    if not target.is_relative_to(reader.root.resolve()) or not target.is_file():
+        return  # the path's own check already reported it
     try:
-        marked = paintable(target.read_bytes())
+        data = target.read_bytes()
+        marked = paintable(data)
+        when = conditions(data)
     except PaintError as exc:
-        reader.warn(where, f"picture '{product.image}': {exc}: the kiosk cannot show it")
+        if colours:
+            reader.warn(where, f"picture '{product.image}': {exc}: the kiosk cannot show it")
         return
-    if not marked:
+    if colours and not marked:
         reader.warn(where, f"picture '{product.image}' marks no part class=\"paint\": the kiosk cannot show the "
                            f"product in the chosen colour ({', '.join(colours)})")
+    for attribute, options in when:
+        attr = product.attribute(attribute)
+        unknown = [o for o in options if attr is None or attr.option(o) is None]
+        if attr is None or unknown or not options:
+            reader.warn(where, f"picture '{product.image}': data-when {attribute}={','.join(options)} names "
+                               f"{'no attribute' if attr is None else 'no option'} of {product.code}"
+                               f"{'' if attr is None or not unknown else ' (' + ', '.join(unknown) + ')'}: "
+                               "that part is never drawn")
 
 
 def _check_work_centres(reader: _Reader, work_centres: Mapping[str, WorkCentre]) -> None:

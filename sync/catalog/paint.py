@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 
 SVG_NS = "http://www.w3.org/2000/svg"
 #: a colour as #rrggbb (the same form as an option's ``swatch``)
@@ -44,6 +45,44 @@ def _parse(data: bytes) -> ET.Element:
 def paintable(data: bytes) -> bool:
     """Whether the SVG marks any part ``class="paint"``."""
     return bool(_painted_parts(_parse(data)))
+
+
+def conditions(data: bytes) -> list[tuple[str, tuple[str, ...]]]:
+    """Every ``data-when`` condition in the SVG as (attribute, options), for the catalog check."""
+    found = []
+    for el in _parse(data).iter():
+        for term in (el.get("data-when") or "").split():
+            attribute, _, options = term.partition("=")
+            found.append((attribute, tuple(o for o in options.split(",") if o)))
+    return found
+
+
+def _holds(when: str, choices: Mapping[str, str]) -> bool:
+    for term in when.split():
+        attribute, _, options = term.partition("=")
+        if choices.get(attribute) not in options.split(","):
+            return False
+    return True
+
+
+def picture_svg(data: bytes, colour: str | None, choices: Mapping[str, str]) -> bytes:
+    """The picture of one configuration: each part with a ``data-when`` shown when ``choices`` hold it and
+    hidden otherwise, then the marked parts in ``colour`` (none: as drawn)."""
+    if colour is not None and not COLOUR.fullmatch(colour):
+        raise PaintError(f"colour {colour!r} is not #rrggbb")
+    ET.register_namespace("", SVG_NS)
+    root = _parse(data)
+    for el in root.iter():
+        when = el.get("data-when")
+        if when is None:
+            continue
+        if _holds(when, choices):
+            if el.get("display") == "none":
+                del el.attrib["display"]
+        else:
+            el.set("display", "none")
+    out = ET.tostring(root, encoding="utf-8", xml_declaration=False)
+    return paint_svg(out, colour) if colour is not None else out
 
 
 def paint_svg(data: bytes, colour: str) -> bytes:
