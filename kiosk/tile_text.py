@@ -8,6 +8,8 @@ from kiosk.qt import QEvent, QFontMetrics, QObject, QPushButton
 
 #: a tile's side padding (kiosk.qss, 6 px) and its thickest border (focused, 3 px), each side
 SIDE = 6 + 3
+#: between a tile's picture and its text (Qt's push button style)
+ICON_GAP = 8
 
 
 def wrap_line(line: str, metrics: QFontMetrics, room: int) -> list[str]:
@@ -53,6 +55,8 @@ def fit_text(tile: QPushButton) -> None:
     if not isinstance(full, str):
         return
     room = tile.width() - 2 * SIDE
+    if not tile.icon().isNull():  # the picture or swatch left of the text takes its width and a gap
+        room -= tile.iconSize().width() + ICON_GAP
     if room < 60:  # not laid out yet: the resize that gives it its width wraps it
         text = full
     else:

@@ -50,15 +50,17 @@ def visible(window: QWidget, kind, name: str) -> list:
 
 
 def cut_tiles(window: QWidget) -> list[str]:
-    """Visible text tiles (options, popular builds) with a line wider than the tile inside its padding
-    (6 px a side in kiosk.qss) and border (3 px when focused), or more lines than its height holds, in the
+    """Visible tiles (options, popular builds; those with a picture beside their text too) with a line wider
+    than the tile inside its padding (6 px a side in kiosk.qss) and border (3 px when focused), or more lines than its height holds, in the
     font the tile is drawn with now."""
     QApplication.processEvents()
     found = []
     for tile in window.findChildren(QPushButton):
-        if tile.property("role") != "option" or not tile.isVisible() or not tile.icon().isNull():
+        if tile.property("role") != "option" or not tile.isVisible():
             continue
         room = tile.width() - 2 * (6 + 3)
+        if not tile.icon().isNull():  # its picture or swatch and a gap of 8 px (live: "not with your choice" cut)
+            room -= tile.iconSize().width() + 8
         lines = tile.text().split("\n")
         widest = max(tile.fontMetrics().horizontalAdvance(line) for line in lines)
         if widest > room:
