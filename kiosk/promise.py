@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from kiosk.texts import N_
+from sync.times import MONTHS
 
 Translate = Callable[[str], str]
 
@@ -24,14 +25,13 @@ def _same(text: str) -> str:
 
 
 _WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def day_text(day: date, translate: Translate = _same) -> str:
     """A day as a customer reads it: ``Mon 14 Dec 2026``, ``2026年12月14日（周一）`` (the live kiosk showed
     2026-12-14). Month names are spelt here, not by strftime: Qt sets the machine's locale."""
     return translate(N_("{weekday} {day} {month} {year}")).format(
-        weekday=translate(_WEEKDAYS[day.weekday()]), day=day.day, month=_MONTHS[day.month - 1],
+        weekday=translate(_WEEKDAYS[day.weekday()]), day=day.day, month=MONTHS[day.month - 1],
         month_number=day.month, year=day.year)
 
 

@@ -81,13 +81,15 @@ def image(path: Path | None, width: int, height: int, paint: str | None = None,
     if path is None or not path.is_file():
         return QPixmap()
     if path.suffix.lower() == ".svg":
-        renderer = QSvgRenderer(str(path))
+        renderer: QSvgRenderer | None = None
         if paint is not None or shown:
             try:
                 renderer = QSvgRenderer(QByteArray(picture_svg(path.read_bytes(), paint, dict(shown))))
             except (OSError, PaintError):
                 # the picture as drawn is still the product: show it, the log says why it is not painted
                 log.warning("cannot paint %s in %s", path, paint, exc_info=True)
+        if renderer is None:
+            renderer = QSvgRenderer(str(path))
         if not renderer.isValid():
             return QPixmap()
         size = renderer.defaultSize().scaled(QSize(width, height), Qt.AspectRatioMode.KeepAspectRatio)

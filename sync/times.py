@@ -15,6 +15,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import overload
 
+#: month abbreviations as English day texts write them: strftime's %b follows the machine's locale, which Qt
+#: sets, so a Chinese machine would print 12月 inside an English sentence
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
 
 def from_iso(text: str) -> datetime:
     """An aware datetime from an ISO 8601 time (``Z`` or an offset; no zone means UTC).

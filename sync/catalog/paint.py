@@ -47,55 +47,63 @@ def paintable(data: bytes) -> bool:
     return bool(_painted_parts(_parse(data)))
 
 
-def conditions(data: bytes) -> list[tuple[str, tuple[str, ...]]]:
-    """Every ``data-when`` condition in the SVG as (attribute, options), for the catalog check."""
-    found = []
-    for el in _parse(data).iter():
-        for term in (el.get("data-when") or "").split():
-            attribute, _, options = term.partition("=")
-            found.append((attribute, tuple(o for o in options.split(",") if o)))
-    return found
-
-
-def _holds(when: str, choices: Mapping[str, str]) -> bool:
+def _terms(when: str) -> list[tuple[str, tuple[str, ...]]]:
+    """``frame_type=step_through colour=white,sage`` as [(attribute, options)...]: every one must hold."""
+    out = []
     for term in when.split():
         attribute, _, options = term.partition("=")
-        if choices.get(attribute) not in options.split(","):
-            return False
-    return True
+        out.append((attribute, tuple(o for o in options.split(",") if o)))
+    return out
 
 
-def picture_svg(data: bytes, colour: str | None, choices: Mapping[str, str]) -> bytes:
-    """The picture of one configuration: each part with a ``data-when`` shown when ``choices`` hold it and
-    hidden otherwise, then the marked parts in ``colour`` (none: as drawn)."""
-    if colour is not None and not COLOUR.fullmatch(colour):
-        raise PaintError(f"colour {colour!r} is not #rrggbb")
-    ET.register_namespace("", SVG_NS)
-    root = _parse(data)
-    for el in root.iter():
-        when = el.get("data-when")
-        if when is None:
-            continue
-        if _holds(when, choices):
-            if el.get("display") == "none":
-                del el.attrib["display"]
-        else:
-            el.set("display", "none")
-    out = ET.tostring(root, encoding="utf-8", xml_declaration=False)
-    return paint_svg(out, colour) if colour is not None else out
+def conditions(data: bytes) -> list[tuple[str, tuple[str, ...]]]:
+    """Every ``data-when`` condition in the SVG as (attribute, options), for the catalog check."""
+    return [term for el in _parse(data).iter() for term in _terms(el.get("data-when") or "")]
 
 
-def paint_svg(data: bytes, colour: str) -> bytes:
-    """The SVG with every part marked ``class="paint"`` (and everything inside it) in ``colour``: each
-    ``stroke`` and ``fill`` set there, other than ``none``, becomes the colour. Unmarked parts are unchanged."""
+def _check_colour(colour: str) -> None:
     if not COLOUR.fullmatch(colour):
         raise PaintError(f"colour {colour!r} is not #rrggbb")
-    ET.register_namespace("", SVG_NS)
-    root = _parse(data)
+
+
+def _paint(root: ET.Element, colour: str) -> None:
     for part in _painted_parts(root):
         for el in part.iter():
             for name in _PAINTED:
                 value = el.get(name)
                 if value is not None and value.strip().lower() != "none":
                     el.set(name, colour)
+
+
+def _serialise(root: ET.Element) -> bytes:
+    ET.register_namespace("", SVG_NS)  # the default namespace stays the default (Qt reads no ns0: prefix)
     return ET.tostring(root, encoding="utf-8", xml_declaration=False)
+
+
+def picture_svg(data: bytes, colour: str | None, choices: Mapping[str, str]) -> bytes:
+    """The picture of one configuration: each part with a ``data-when`` shown when ``choices`` hold it and
+    hidden otherwise, then the marked parts in ``colour`` (none: as drawn)."""
+    if colour is not None:
+        _check_colour(colour)
+    root = _parse(data)
+    for el in root.iter():
+        when = el.get("data-when")
+        if when is None:
+            continue
+        if all(choices.get(attribute) in options for attribute, options in _terms(when)):
+            if el.get("display") == "none":
+                del el.attrib["display"]
+        else:
+            el.set("display", "none")
+    if colour is not None:
+        _paint(root, colour)
+    return _serialise(root)
+
+
+def paint_svg(data: bytes, colour: str) -> bytes:
+    """The SVG with every part marked ``class="paint"`` (and everything inside it) in ``colour``: each
+    ``stroke`` and ``fill`` set there, other than ``none``, becomes the colour. Unmarked parts are unchanged."""
+    _check_colour(colour)
+    root = _parse(data)
+    _paint(root, colour)
+    return _serialise(root)

@@ -200,6 +200,9 @@ class Session:
         self._domains: dict[str, dict[str, bool]] | None = None
         self._explanations: dict[tuple[str, str], Explanation] = {}
         self._hint: list[tuple[str, str]] = []
+        #: completions of the current choices by preference: a kiosk tap asks several times (preselection,
+        #: running total, date, picture); the answer depends on the choices alone, so it is kept until they change
+        self._completions: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
 
     @property
     def choices(self) -> dict[str, str]:
@@ -215,6 +218,7 @@ class Session:
         self._choices = choices
         self._domains = None
         self._explanations = {}
+        self._completions = {}
 
     def _without(self, variable: str) -> dict[str, str]:
         return {k: v for k, v in self._choices.items() if k != variable}
@@ -255,6 +259,7 @@ class Session:
         self._choices, self._domains = self._history.pop()
         self._hint = []
         self._explanations = {}
+        self._completions = {}
 
     def domains(self) -> dict[str, dict[str, bool]]:
         return {name: dict(values) for name, values in self._current_domains().items()}
@@ -332,6 +337,10 @@ class Session:
         variable takes the possible value nearest to it in its list (the earlier on a tie), e.g. frame L
         for a tall rider when M is preferred. Left to the solver, the pick would depend on what it was
         asked before: a kiosk showed XL preselected and then took L on Next."""
+        key = tuple((preferred or {}).items())
+        known = self._completions.get(key)
+        if known is not None:
+            return dict(known)
         wishes: list[tuple[str, str]] = []
         others: list[tuple[str, str]] = []
         possible = self._current_domains()  # a value these choices rule out stays out: no solver call for it
@@ -351,7 +360,8 @@ class Session:
         result = self.engine.backend.complete(self._choices, wishes + others)
         if result is None:
             raise ConfigurationError("the rules allow no configuration with these choices", where="configurator")
-        return {v.name: result[v.name] for v in self.engine.problem.variables}
+        completed = self._completions[key] = {v.name: result[v.name] for v in self.engine.problem.variables}
+        return dict(completed)
 
 
 def _nearest(size: int, at: int) -> list[int]:

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from sync.errors import DecodeError, FloorLinkError
+from sync.times import MONTHS
 from terminal.station.zh_cn import ZH_CN
 
 LANGUAGES = ("en", "zh_CN")
@@ -96,7 +97,6 @@ def said(error: FloorLinkError) -> Msg:
 
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def weekday(moment: date) -> str:
@@ -107,7 +107,7 @@ def day_and_date(moment: date) -> str:
     """``Fri 4 Dec`` / ``12月4日 周五``: a day outside the coming week, which a weekday alone leaves open."""
     if language() == "zh_CN":
         return f"{moment.month}月{moment.day}日 {weekday(moment)}"
-    return f"{weekday(moment)} {moment.day} {_MONTHS[moment.month - 1]}"  # not %b: Qt sets the machine's locale
+    return f"{weekday(moment)} {moment.day} {MONTHS[moment.month - 1]}"
 
 
 #: plain sentences for the rules' refusal codes (sync.station.rules): shown in Chinese instead of the
