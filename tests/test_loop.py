@@ -170,9 +170,10 @@ def test_a_kiosk_order_is_built_at_every_station_and_finishes_on_the_dashboard_a
 
         # --- the dashboard, from the hub's retained snapshots through the broker --------------------------
         def dashboard_shows_done() -> bool:  # the order row and each work centre's board are separate snapshots
-            dashboard.refresh()
+            dashboard.refresh()  # (each centre's arrives on its own: wait for all of them, not only for "all done")
+            drilled = {(wo.id, op.op): op for wo in dashboard.drill_down(order.id) for op in wo.operations}
             return (any(o.id == order.id and o.status == "done" for o in dashboard.orders)
-                    and all(op.status == "done" for wo in dashboard.drill_down(order.id) for op in wo.operations))
+                    and set(drilled) == set(hub_ops) and all(op.status == "done" for op in drilled.values()))
 
         qtbot.waitUntil(dashboard_shows_done, timeout=30_000)
         row = next(o for o in dashboard.orders if o.id == order.id)
