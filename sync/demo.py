@@ -428,7 +428,8 @@ class Walkthrough:
                 if op["work_centre"] == self.hand_centre]
         promise = from_iso(order["promise"]).astimezone(self.zone).date() if order["promise"] else "-"
         print(f"\norder {number}: {len(work_orders)} work orders, promised for {promise}; travelers (PDF) in "
-              f"{folder}", f"  also at {self.api.base}/work-orders/<number>/traveler.pdf (token {API_TOKEN})",
+              f"{folder}", f"  also at {self.api.base}/work-orders/<number>/traveler.pdf (token {API_TOKEN}; ?lang=zh_CN prints it "
+              f"in Chinese)",
               f"  the other stations work their steps; yours at {self.hand_station} ({self.hand_centre}):",
               *(f"    {wo['id']} op {op['op']} {op['code']}: copy {pdf.with_suffix('')}/{wo['id']}-{op['op']:04d}.png "
                 f"into {self.demo.camera}/" for pdf, wo, op in mine),

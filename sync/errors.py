@@ -79,3 +79,7 @@ class StationError(FloorLinkError):
                  overridable: bool = False, code: str = "") -> None:
         super().__init__(what, where=where, fix=fix, code=code)
         self.overridable = overridable
+
+
+class PrintError(FloorLinkError):
+    """A document cannot be printed as asked (a traveler in a language whose font is not installed)."""

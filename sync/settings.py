@@ -228,6 +228,10 @@ DECLARATIONS: list[Setting] = [
             "share of its hours.", minimum=0.1, maximum=10),
     Setting("hub", "demand_every_s", int, 3600,
             "Seconds between two demand forecasts (and their purchasing and capacity warnings).", minimum=60),
+    Setting("hub", "traveler_language", str, "en",
+            "Language the travelers print in (step names, options, labels' texts) when the request names none "
+            "(``traveler.pdf?lang=zh_CN``); Chinese needs a font with its characters on the hub box "
+            "(fonts-wqy-microhei).", choices=("en", "zh_CN")),
     Setting("hub", "notify_config", str, "",
             "TOML file with notification channels and routes (see docs/hub.md); empty for none."),
     Setting("hub", "silent_station_s", int, 660,

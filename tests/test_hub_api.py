@@ -166,6 +166,32 @@ def test_a_work_orders_traveler_comes_as_a_pdf(api: tuple[str, Hub]) -> None:
     assert get(f"{base}/work-orders/NOPE/traveler.pdf").status_code == 404
 
 
+def test_a_traveler_prints_in_the_language_asked_for_else_the_hubs_setting(
+        api: tuple[str, Hub], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workshop reads Chinese: ``?lang=zh_CN`` (or hub.traveler_language) prints it in Chinese; a language
+    it cannot print is refused naming ``lang``; a hub box without the font says which package to install."""
+    from sync.hub import travelers
+    from tests.test_travelers import _page_text
+
+    base, hub = api
+    wo = hub.store.query("SELECT id FROM work_orders LIMIT 1")[0]["id"]
+    assert _page_text(get(f"{base}/work-orders/{wo}/traveler.pdf").content).startswith(f"Work order {wo}")
+    chinese = get(f"{base}/work-orders/{wo}/traveler.pdf?lang=zh_CN")
+    assert chinese.status_code == 200 and _page_text(chinese.content).startswith(f"工单 {wo}")
+    refused = get(f"{base}/work-orders/{wo}/traveler.pdf?lang=fr")
+    assert refused.status_code == 400 and "lang must be one of en, zh_CN, not 'fr'" in refused.json()["error"]
+    server = ApiServer(create_app(hub.core, [TOKEN], traveler_language="zh_CN")).start()
+    try:
+        local = f"http://127.0.0.1:{server.port}/api/v1/work-orders/{wo}/traveler.pdf"
+        assert _page_text(get(local).content).startswith(f"工单 {wo}")
+        assert _page_text(get(f"{local}?lang=en").content).startswith(f"Work order {wo}")
+        monkeypatch.setattr(travelers, "CJK_FONTS", ("/nowhere/no-such-font.ttc",))
+        missing = get(local)
+        assert missing.status_code == 503 and "fonts-wqy-microhei" in missing.json()["error"]
+    finally:
+        server.stop()
+
+
 def test_orders_and_travelers_are_found_by_the_number_people_read(api: tuple[str, Hub]) -> None:
     base, hub = api
     result = hub.order("56336fe2-6246-4c2e-9d3b-6f1d2a7c9e02", number="K1-0042")

@@ -263,3 +263,57 @@ def test_the_traveler_names_the_options_and_a_long_step_name_stays_clear_of_its_
     assert "Battery: 750 Wh; Motor: Mid-drive, 85 Nm; lights=none" in lines, "a name missing: the code stays"
     assert "10 Chase threads, face head tube, press headset" in lines, lines
     assert "ASSY 23 min standard" in lines, lines
+
+
+CITY_BODY = {**WORK_ORDER, "product": "CITY", "quantity": 1, "order_number": "K1-0007",
+             "configuration": [["battery", "b500"], ["motor", "hub250r"], ["lights", "none"]],
+             "product_names": {"en": "City e-bike", "zh_CN": "城市电动自行车"},
+             "attribute_names": {"battery": {"en": "Battery", "zh_CN": "电池"}, "motor": {"en": "Motor", "zh_CN": "电机"}},
+             "option_names": {"battery": {"en": "500 Wh", "zh_CN": "500 瓦时"},
+                              "motor": {"en": "Rear hub, 250 W", "zh_CN": "后轮毂电机 250 瓦"}},
+             "operations": [{"number": 10, "name": "Chase threads, press headset, fit decals", "work_centre": "ASSY",
+                             "names": {"zh_CN": "攻丝、压碗组、贴花"}, "setup_minutes": 5, "run_minutes": 15},
+                            {"number": 20, "name": "Powder coating (outsourced)", "work_centre": "COAT",
+                             "names": {"zh_CN": "喷粉（外协）"}, "outsourced": True},
+                            {"number": 30, "name": "Incoming coating inspection", "work_centre": "QC",
+                             "setup_minutes": 0, "run_minutes": 6, "qc": True}]}
+
+
+def test_a_chinese_traveler_reads_in_chinese_with_the_catalogs_names(tmp_path: Path) -> None:
+    """The workshop reads Chinese: the station spoke it, the paper it carries did not. Every text in Chinese;
+    a name the body lacks in Chinese falls back to English (op 30), one it lacks altogether to its code."""
+    text = _page_text(traveler_pdf(CITY_BODY, "zh_CN"))
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    assert "工单 K1-0007-02" in lines, lines
+    assert "订单 K1-0007 产品 城市电动自行车（CITY） 数量 1" in lines, lines
+    assert "电池：500 瓦时；电机：后轮毂电机 250 瓦；lights=none" in lines, lines
+    assert "10 攻丝、压碗组、贴花" in lines and "ASSY 标准工时 20 分钟" in lines, lines
+    assert "COAT 标准工时 0 分钟 外协：零件送回时扫描此标签" in lines, lines
+    assert "30 Incoming coating inspection" in lines and "QC 标准工时 6 分钟 质检工序" in lines, lines
+    english = [" ".join(line.split()) for line in _page_text(traveler_pdf(CITY_BODY)).splitlines()]
+    assert "Battery: 500 Wh; Motor: Rear hub, 250 W; lights=none" in english, english
+    assert "10 Chase threads, press headset, fit decals" in english, english
+
+
+def test_a_chinese_travelers_labels_read_back_with_the_station_decoder(tmp_path: Path, artifacts: Path) -> None:
+    from terminal.decode.chain import DecodeChain
+
+    pages = render(traveler_pdf(CITY_BODY, "zh_CN"), tmp_path)
+    (artifacts / "traveler-zh-1.png").write_bytes(pages[0].read_bytes())
+    chain = DecodeChain(formats=("Code128", "QRCode"))
+    found = {parse(code.text) for page in pages for code in chain.decode(cv2.imread(str(page)))}
+    assert found == {WorkOrderLabel("K1-0007-02"), *(WorkOrderLabel("K1-0007-02", n) for n in (10, 20, 30))}
+
+
+def test_a_traveler_in_a_language_without_its_font_or_unknown_is_refused_with_the_fix(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from sync.errors import PrintError
+    from sync.hub import travelers
+
+    with pytest.raises(PrintError, match="no traveler in language 'fr'"):
+        traveler_pdf(CITY_BODY, "fr")
+    monkeypatch.setattr(travelers, "CJK_FONTS", ("/nowhere/no-such-font.ttc",))
+    with pytest.raises(PrintError) as refused:
+        traveler_pdf(CITY_BODY, "zh_CN")
+    assert "fonts-wqy-microhei" in refused.value.message and "lang=en" in refused.value.message
+    assert _page_text(traveler_pdf(CITY_BODY, "en")).startswith("Work order")  # English still prints

@@ -55,6 +55,7 @@ def config_from(settings: settings_module.Settings, args: argparse.Namespace) ->
         api_host=settings.get("hub.api_host"), api_port=api_port or None, api_tokens=settings.get("hub.api_tokens"),
         api_integrate_tokens=settings.get("hub.api_integrate_tokens"),
         api_max_days=settings.get("hub.api_max_days"), api_report_workers=settings.get("hub.api_report_workers"),
+        traveler_language=settings.get("hub.traveler_language"),
         notify_config=Path(notify).expanduser() if notify else None, zone=zone,
         tick_seconds=settings.get("hub.tick_seconds"), silent_station_s=settings.get("hub.silent_station_s"),
         demand=DemandOptions.from_settings(settings), demand_every_s=settings.get("hub.demand_every_s"),

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import io
 import json
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -23,29 +24,32 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from waitress.server import create_server
 
-from sync.errors import FloorLinkError
+from sync.errors import FloorLinkError, PrintError
 from sync.hub import stock
 from sync.hub.core import HubCore, alert_body
 from sync.hub.progress import ORDER_STATUSES, WORK_ORDER_STATUSES
 from sync.hub.reports_pool import ReportPool, ReportUnavailable
 from sync.hub.stock import StockError
+from sync.hub.travelers import LANGUAGES as TRAVELER_LANGUAGES
 from sync.hub.travelers import traveler_pdf
 from sync.store.database import Transaction
 
 UNESCAPED_OFFSET = re.compile(r"^(.*\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
 """A zone offset whose plus sign a URL turned into a space (``...T00:00:00 08:00``)."""
+log = logging.getLogger(__name__)
 OLDEST, NEWEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
 """Times outside these are refused: no shop floor data lies there, and far dates overflow the calendars."""
 
 
 def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime] = lambda: datetime.now(UTC),
                health: Callable[[], tuple[bool, dict[str, Any]]] | None = None, max_days: int = 366,
-               integrate_tokens: Iterable[str] = (), reports: ReportPool | None = None) -> Flask:
+               integrate_tokens: Iterable[str] = (), reports: ReportPool | None = None,
+               traveler_language: str = "en") -> Flask:
     """The API over one hub; ``tokens`` are the read scope's bearer tokens, ``integrate_tokens`` the
     integrate scope's (read and write; none of either: every request refused); ``health`` reports the
     hub's loops (``HubService.health``): not ok answers 503; a period longer than ``max_days`` (setting
     hub.api_max_days) is refused with 400; ``reports``: where the heavy reports compute (sync.hub.reports_pool;
-    none: in this process, one at a time)."""
+    none: in this process, one at a time); ``traveler_language``: travelers asked for without ``lang``."""
     writers = [t.encode() for t in integrate_tokens if t]
     accepted = [t.encode() for t in tokens if t] + writers
     pool = reports if reports is not None else ReportPool(core, workers=0)
@@ -146,12 +150,20 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
 
     @app.get("/api/v1/work-orders/<wo_id>/traveler.pdf")
     def traveler(wo_id: str) -> Response:
-        """``wo_id``: the work order's number (``K1-0042-01``, any case), which is its id."""
+        """``wo_id``: the work order's number (``K1-0042-01``, any case), which is its id; ``lang``: en or
+        zh_CN (default: setting hub.traveler_language)."""
+        language = request.args.get("lang", traveler_language)
+        if language not in TRAVELER_LANGUAGES:
+            return error(400, f"lang must be one of {', '.join(TRAVELER_LANGUAGES)}, not {language!r}")
         rows = core.reads.query("SELECT body FROM work_orders WHERE id IN (?, ?)", [wo_id, wo_id.upper()])
         if not rows:
             return error(404, f"no work order {wo_id}")
         wo_id = json.loads(rows[0]["body"])["id"]
-        pdf = traveler_pdf(json.loads(rows[0]["body"]))
+        try:
+            pdf = traveler_pdf(json.loads(rows[0]["body"]), language)
+        except PrintError as exc:  # no Chinese font on this box: say so, and how to print meanwhile
+            log.error("traveler of %s in %s: %s", wo_id, language, exc.message, exc_info=True)
+            return error(503, exc.message)
         return Response(pdf, mimetype="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="traveler-{wo_id}.pdf"'})
 

@@ -83,6 +83,7 @@ class HubConfig:
     api_integrate_tokens: list[str] = field(default_factory=list)
     api_max_days: int = 366
     api_report_workers: int = 1  # processes for the API's heavy reports (sync.hub.reports_pool); 0: in-process
+    traveler_language: str = "en"  # travelers printed without ?lang=
     notify_config: Path | None = None
     zone: tzinfo = UTC
     tick_seconds: float = 1.0
@@ -229,7 +230,7 @@ class HubService:
             self.api = ApiServer(create_app(self.core, self.config.api_tokens,
                                             integrate_tokens=self.config.api_integrate_tokens, now=self.clock,
                                             health=self.health, max_days=self.config.api_max_days,
-                                            reports=self.reports),
+                                            reports=self.reports, traveler_language=self.config.traveler_language),
                                  self.config.api_host, self.config.api_port, threads=self.reports.threads).start()
         return self
 
