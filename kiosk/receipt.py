@@ -7,6 +7,7 @@ system printer queue (QPrinter). Both run off the UI thread.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,6 +173,19 @@ def paint_receipt(device: QPdfWriter | QPrinter, order: PlacedOrder, language: s
         painter.end()
 
 
+def break_at_spaces(text: str, width: Callable[[str], float], span: float) -> str:
+    """``text`` with line breaks at spaces where it is wider than ``span``: Qt's wrap also breaks after a
+    hyphen, and the receipt read "Electric mountain bike (e-" over "MTB)". A word wider than a line
+    (Chinese has no spaces) stays whole here and Qt wraps it between its characters."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and width(f"{lines[-1]} {word}") <= span:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
 def _layout(painter: QPainter, width: int, head: list[Row], beside: list[Row], lines: list[Row], total: Row,
             scale: float, *, draw: bool, qr: QImage | None = None) -> float:
     """Lay the receipt out at ``scale`` (drawing it when ``draw``); the height it takes."""
@@ -192,9 +206,10 @@ def _layout(painter: QPainter, width: int, head: list[Row], beside: list[Row], l
                 painter.drawText(QRectF(left, y, span, height), Qt.AlignmentFlag.AlignRight, item.amount)
             return height * 1.1
         flags = int(Qt.TextFlag.TextWordWrap) | int(Qt.AlignmentFlag.AlignHCenter if item.centre else Qt.AlignmentFlag.AlignLeft)
-        box = painter.boundingRect(QRectF(left, y, span, 10_000), flags, item.text)
+        text = break_at_spaces(item.text, metrics.horizontalAdvance, span)
+        box = painter.boundingRect(QRectF(left, y, span, 10_000), flags, text)
         if draw:
-            painter.drawText(QRectF(left, y, span, box.height()), flags, item.text)
+            painter.drawText(QRectF(left, y, span, box.height()), flags, text)
         return box.height() * 1.05
 
     for item in head:

@@ -108,3 +108,29 @@ def test_the_receipt_is_one_page_with_shop_number_qr_lines_total_and_firm_date(q
         assert found == order.qr_payload()
     finally:
         languages().use("en")
+
+
+def test_a_hyphenated_word_stays_whole_on_the_receipt(qapp: QApplication, demo: Catalog, tmp_path: Path) -> None:
+    """Live demo: the e-MTB's receipt read "Electric mountain bike (e-" over "MTB)": Qt's wrap breaks after a
+    hyphen. Lines now break at spaces; a word wider than a line (Chinese) is still wrapped by Qt."""
+    from PySide6.QtPdf import QPdfDocument
+
+    model = KioskModel(demo, MemorySink(), language="en", today=lambda: date(2026, 11, 25))
+    model.start()
+    model.select_product("MTB")
+    while model.screen == Screen.OPTIONS:
+        model.next()
+    model.to_details()
+    model.set_field("name", "Lee")
+    model.set_field("phone", "13800138000")
+    order = model.place_order()
+    assert order is not None and "(e-MTB)" in pick(order.product_name, "en")
+    document = QPdfDocument()
+    assert document.load(str(write_pdf(order, "en", tmp_path / "receipt.pdf"))) == QPdfDocument.Error.None_
+    lines = [line.strip() for line in document.getAllText(0).text().splitlines()]
+    assert any(line.endswith("(e-MTB)") for line in lines), lines
+    from kiosk.receipt import break_at_spaces
+
+    assert break_at_spaces("Electric mountain bike (e-MTB)", len, 26) == "Electric mountain bike\n(e-MTB)"
+    assert break_at_spaces("城市电动自行车城市电动自行车", len, 5) == "城市电动自行车城市电动自行车", "Qt wraps it"
+    assert break_at_spaces("one two", len, 7) == "one two"

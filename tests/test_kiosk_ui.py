@@ -106,6 +106,7 @@ def render_pdf(pdf: Path, png: Path) -> None:
     painter = QPainter(paper)
     painter.drawImage(0, 0, page)
     painter.end()
+    png.parent.mkdir(parents=True, exist_ok=True)  # a test run alone, or first on its worker, had no folder yet
     assert paper.save(str(png))
 
 
