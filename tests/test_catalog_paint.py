@@ -219,3 +219,35 @@ def test_a_part_for_an_option_the_product_lacks_is_warned(tmp_path: Path) -> Non
     assert catalog is not None
     warned = [str(f) for f in findings if "data-when" in str(f)]
     assert len(warned) == 1 and "frame_type=stepthru" in warned[0] and "(stepthru)" in warned[0], warned
+
+
+def _holds(when: str, choices: dict[str, str]) -> bool:
+    """The test's own reading of ``data-when``: space-separated terms ``attr=opt1,opt2``, all must hold."""
+    terms = [term.split("=", 1) for term in when.split()]
+    return all(choices.get(attribute) in options.split(",") for attribute, options in terms)
+
+
+def test_every_demo_picture_is_filed_as_its_defaults_and_draws_each_option_it_names() -> None:
+    """The e-MTB was drawn with a rear shock while a hardtail is its default (and full suspension was never
+    drawn); the cargo bike with side bags and a child's handrail on an open deck. Each picture, as filed, shows
+    what the product's defaults hold, and each option a part is drawn for changes the picture when chosen."""
+    catalog = load_catalog(DEMO, deep=False)
+    named = set()
+    for product in catalog.products.values():
+        data = (DEMO / product.image).read_bytes()
+        defaults = product.defaults()
+        as_filed = _display(data)
+        for when, display in as_filed:
+            assert when is not None
+            assert (display != "none") == _holds(when, defaults), f"{product.code}: {when} filed as {display}"
+        for when, _ in as_filed:
+            for attribute, options in (term.split("=", 1) for term in str(when).split()):
+                for option in options.split(","):
+                    named.add((product.code, attribute, option))
+                    chosen = {**defaults, attribute: option}
+                    shown = _display(picture_svg(data, None, chosen))
+                    assert [d != "none" for _, d in shown] == [_holds(str(w), chosen) for w, _ in shown]
+                    if option != defaults.get(attribute):
+                        assert shown != as_filed, f"{product.code}: {attribute}={option} draws nothing of its own"
+    assert {("MTB", "rear_shock", "air"), ("MTB", "rear_shock", "coil"), ("CARGO", "cargo_box", "box"),
+            ("CARGO", "cargo_box", "bags"), ("CARGO", "child_seat", "bench2"), ("CITY", "frame_type", "step_through")} <= named
