@@ -549,6 +549,15 @@ class KioskModel:
         """Index of the group (in :attr:`groups`) of the page shown."""
         return self.pages[self.at].step if self.pages else 0
 
+    def progress(self) -> tuple[int, int, int, int]:
+        """Where the customer is, counted as the side panel shows it: step (1-based group) of steps, and the
+        page of that step's pages (1 of 1 for most). "Step 3 of 10" counted pages beside five group buttons."""
+        if not self.pages:
+            return 0, 0, 0, 0
+        page = self.pages[self.at]
+        parts = sum(1 for p in self.pages if p.step == page.step)
+        return page.step + 1, len(self.groups), page.index + 1, parts
+
     def _config(self) -> ProductConfigurator:
         if self.configurator is None:
             raise ConfigurationError("no product chosen", where="kiosk", fix="choose a product first")

@@ -199,6 +199,7 @@ class OptionsScreen(ScreenBase):
         self.total = label("", "runningTotal")
         self.ready = label("", "runningDate")
         self.ready.setWordWrap(True)
+        self.step_label.setWordWrap(True)  # "Step 1 of 4, page 1 of 2" is wider than a portrait side panel
         self.side.addWidget(self.picture)
         words = QVBoxLayout()
         for widget in (self.product_name, self.step_label, self.total, self.ready):
@@ -256,7 +257,10 @@ class OptionsScreen(ScreenBase):
         views = model.attributes()
         self.heading.setText(pick(dict(group.label), lang))
         self.product_name.setText(pick(dict(model.product.name), lang))
-        self.step_label.setText(tr("Step {step} of {steps}").format(step=model.at + 1, steps=len(model.pages)))
+        step, steps, part, parts = model.progress()
+        self.step_label.setText(tr("Step {step} of {steps}").format(step=step, steps=steps) if parts == 1 else
+                                tr("Step {step} of {steps}, page {part} of {parts}").format(
+                                    step=step, steps=steps, part=part, parts=parts))
         self._refresh_steps()
         price = model.price(so_far=True)
         self.total.setText(tr("Total so far: {price}").format(price=money(price.total, price.currency)))

@@ -73,6 +73,7 @@ ZH_CN: dict[str, str] = {
     'One moment, please': '请稍候',
     'The kiosk is getting ready.': '本机正在准备。',
     'Step {step} of {steps}': '第 {step} 步，共 {steps} 步',
+    'Step {step} of {steps}, page {part} of {parts}': '第 {step} 步，共 {steps} 步（第 {part}/{parts} 页）',
     'Total so far: {price}': '当前合计：{price}',
     'Total: {price}': '合计：{price}',
     'Type the pinyin, then tap the character': '输入拼音，再点选汉字',

@@ -4,6 +4,7 @@ the side panel's steps and "Looks good — go to summary" skip preselected pages
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -86,6 +87,16 @@ def test_every_options_page_fits_the_screen_without_scrolling(qtbot, tmp_path, a
                     tile = visible(window, QPushButton, f"option-{view.code}-{option.code}")
                     assert len(tile) == 1 and tile[0].height() >= 56 and tile[0].width() >= 56
             assert not cut_tiles(window), f"{product} page {model.at + 1}: {cut_tiles(window)}"
+            # "Step 3 of 10" counted pages beside five group buttons: steps are groups, pages within one
+            groups = sorted({p.step for p in model.pages})
+            mine = [i for i, p in enumerate(model.pages) if p.step == model.pages[model.at].step]
+            said = screen.step_label.text()  # type: ignore[attr-defined]
+            numbers = [groups.index(model.pages[model.at].step) + 1, len(groups)]
+            if len(mine) > 1:
+                numbers += [mine.index(model.at) + 1, len(mine)]
+            assert [int(n) for n in re.findall(r"\d+", said)] == numbers, (said, numbers)
+            shown = screen.step_label  # type: ignore[attr-defined]
+            assert shown.heightForWidth(shown.width()) <= shown.height(), (said, shown.size())  # nothing cut
             assert (window.width(), window.height()) == size, f"{product} page {model.at + 1} grew the window"
             if folder.name == "catalog" and product == "CARGO" and size == SIZES[0]:
                 shot(window, artifacts, f"{language}-40-step-{model.at + 1:02d}-{model.groups[model.step].code}")
@@ -343,3 +354,22 @@ def test_every_bike_card_shows_its_whole_picture_and_the_cards_line_up(qtbot, tm
     assert (window.width(), window.height()) == size, "the window grew past the screen"
     shot(window, artifacts, f"{language}-43-gallery-{size[0]}x{size[1]}")
     window.close()
+
+
+def test_progress_counts_the_groups_the_side_panel_lists_and_pages_within_one() -> None:
+    """The model's count, checked on the demo cargo bike walked to the end with the test's own tally."""
+    catalog, problem = read_catalog(CATALOGS[0])
+    assert catalog is not None, problem
+    model = KioskModel(catalog, MemorySink())
+    model.start()
+    model.select_product("CARGO")
+    seen = []
+    while model.screen == Screen.OPTIONS:
+        seen.append((model.step, model.progress()))
+        model.next()
+    groups = sorted({step for step, _ in seen})
+    for step, (number, steps, _part, parts) in seen:
+        pages_of_step = [s for s, _ in seen if s == step]
+        assert (number, steps, parts) == (groups.index(step) + 1, len(groups), len(pages_of_step))
+    assert [p[2] for _, p in seen] == [k + 1 for step in groups for k in range(len([s for s, _ in seen if s == step]))]
+    assert len(seen) > len(groups), "the cargo bike has a step of several pages"

@@ -408,10 +408,6 @@
         <translation>总部拒收：无</translation>
     </message>
     <message>
-        <source>Step {step} of {steps}</source>
-        <translation>第 {step} 步，共 {steps} 步</translation>
-    </message>
-    <message>
         <source>Total so far: {price}</source>
         <translation>当前合计：{price}</translation>
     </message>
@@ -446,6 +442,14 @@
     <message>
         <source>from {price}</source>
         <translation>{price} 起</translation>
+    </message>
+    <message>
+        <source>Step {step} of {steps}</source>
+        <translation>第 {step} 步，共 {steps} 步</translation>
+    </message>
+    <message>
+        <source>Step {step} of {steps}, page {part} of {parts}</source>
+        <translation>第 {step} 步，共 {steps} 步（第 {part}/{parts} 页）</translation>
     </message>
     <message>
         <source>Recommended</source>
