@@ -102,12 +102,12 @@ def test_every_kind_the_board_writes_reads_in_english_and_chinese_with_its_facts
             has_chinese = bool(re.search(r"[\u4e00-\u9fff]", shown))
             assert has_chinese == (language == "zh_CN"), (language, shown)
     texts.use("en")
-    assert "Wed 09 Dec" in alert_text(alerts["material_short"], SHANGHAI)  # 5 days on, the site's day
+    assert "Wed 9 Dec" in alert_text(alerts["material_short"], SHANGHAI)  # 5 days on, the site's day
     texts.use("zh_CN")
     assert "12月9日 周三" in alert_text(alerts["material_short"], SHANGHAI)
     assert "12月9日 周三" in alert_text(alerts["demand_short"], SHANGHAI)  # a day, no zone shift
     texts.use("en")
-    assert "Wed 09 Dec" in alert_text(alerts["demand_short"], SHANGHAI)
+    assert "Wed 9 Dec" in alert_text(alerts["demand_short"], SHANGHAI)
     # a day to order by that has passed is not shown as what to do: "order now", and the day it was due
     assert "now and expedite (it was due by Sat 14 Nov)" in alert_text(alerts["demand_short_passed"], SHANGHAI)
     assert "now" not in alert_text(alerts["demand_short"], SHANGHAI)
@@ -144,7 +144,7 @@ def test_an_alert_and_the_orders_tab_write_the_same_day_alike() -> None:
     from terminal.dashboard.model import site_time
 
     promise = datetime(2026, 12, 9, 15, 59, 59, tzinfo=UTC)  # 23:59:59 in Shanghai
-    for language, day in (("en", "Wed 09 Dec"), ("zh_CN", "12月9日 周三")):
+    for language, day in (("en", "Wed 9 Dec"), ("zh_CN", "12月9日 周三")):
         texts.use(language)
         assert site_time(promise, SHANGHAI, clock=False) == day
         assert site_time(promise, SHANGHAI).startswith(day) and site_time(promise, SHANGHAI).endswith("23:59")

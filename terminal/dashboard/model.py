@@ -569,11 +569,10 @@ def site_time(at: datetime | None, zone: tzinfo, *, clock: bool = True) -> str:
 
 
 def day_text(day: date) -> str:
-    """A day as every board text writes it, in a table cell or inside a sentence: ``Wed 09 Dec`` /
-    ``12月9日 周三`` (no brackets: a moved promise's cell adds the first date in brackets after it)."""
-    if texts.language().startswith("zh"):
-        return f"{day.month}月{day.day}日 {texts.weekday(day)}"
-    return f"{texts.weekday(day)} {day:%d %b}"
+    """A day as every board text writes it, in a table cell or inside a sentence: ``Wed 9 Dec`` /
+    ``12月9日 周三`` (no brackets: a moved promise's cell adds the first date in brackets after it); the
+    station's way (:func:`terminal.station.texts.day_and_date`)."""
+    return texts.day_and_date(day)
 
 
 def _operation(o: dict[str, Any], code: str) -> OperationRow:
@@ -790,8 +789,7 @@ class DashboardModel:
         same_day = local.date() == self.clock().astimezone(self.site_zone).date()
         if same_day:
             return local.strftime("%H:%M")
-        return f"{local.month}月{local.day}日 {local:%H:%M}" if texts.language() == "zh_CN" else local.strftime(
-            "%d %b %H:%M")
+        return texts.date_and_time(local)
 
     def late_orders(self) -> list[OrderRow]:
         """Open orders the hub says are late, furthest behind first (the wall board's first column)."""

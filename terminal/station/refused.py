@@ -60,10 +60,7 @@ def when(dead: DeadLetter, zone: tzinfo) -> str:
         moment = from_iso(str(raw))
     except ValueError:
         return str(raw)  # an old or broken row: show it as it is rather than hide the event
-    local = moment.astimezone(zone)
-    if texts.language() == "zh_CN":
-        return f"{local.month}月{local.day}日 {local:%H:%M}"
-    return local.strftime("%d %b %H:%M")
+    return texts.date_and_time(moment.astimezone(zone))
 
 
 def reason(dead: DeadLetter) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sync.errors import DecodeError, FloorLinkError
@@ -104,10 +104,19 @@ def weekday(moment: date) -> str:
 
 
 def day_and_date(moment: date) -> str:
-    """``Fri 4 Dec`` / ``12月4日 周五``: a day outside the coming week, which a weekday alone leaves open."""
+    """``Fri 4 Dec`` / ``12月4日 周五``: a day outside the coming week, which a weekday alone leaves open. The
+    one way the station and the wall board write a day (never strftime's ``%b``/``%a``: Qt sets the machine's
+    locale, and a Chinese one wrote ``12月`` inside English)."""
     if language() == "zh_CN":
         return f"{moment.month}月{moment.day}日 {weekday(moment)}"
     return f"{weekday(moment)} {moment.day} {MONTHS[moment.month - 1]}"
+
+
+def date_and_time(moment: datetime) -> str:
+    """``4 Dec 16:05`` / ``12月4日 16:05``: a time on another day, in tables with many times."""
+    if language() == "zh_CN":
+        return f"{moment.month}月{moment.day}日 {moment.hour:02d}:{moment.minute:02d}"
+    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.hour:02d}:{moment.minute:02d}"
 
 
 #: plain sentences for the rules' refusal codes (sync.station.rules): shown in Chinese instead of the
