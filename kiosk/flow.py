@@ -634,11 +634,14 @@ class KioskModel:
                 forced.append((dict(attr.label), dict(new.label), new.price))
         if not forced:
             return None
-        names = {lang: ("、" if lang == "zh_CN" else ", ").join(
+        # "; " between them: the options' own names hold commas ("Air, 160 mm (enduro) +¥2,100")
+        names = {lang: ("；" if lang == "zh_CN" else "; ").join(
             f"{name.get(lang) or name.get('en', '')}{'：' if lang == 'zh_CN' else ': '}{label.get(lang) or label.get('en', '')} "
             f"{money(price, currency, sign=True)}" for name, label, price in forced)
             for lang in LANGUAGES}
-        return Notice(N_("{option} needs {forced}: it is in the total."), {"option": option, "forced": names}, "info")
+        if len(forced) == 1:
+            return Notice(N_("{option} needs {forced}: it is in the total."), {"option": option, "forced": names}, "info")
+        return Notice(N_("{option} needs {forced}: they are in the total."), {"option": option, "forced": names}, "info")
 
     def _own_first(self) -> list[str]:
         """The customer's own choices (kept first when a switch must drop some), then the kiosk's."""

@@ -116,6 +116,7 @@ ZH_CN: dict[str, str] = {
     'Event {type}': '事件 {type}',
     'We picked for you: {options}. Tap Change to choose another.': '已为您选择：{options}。点“更改”可换成其他选项。',
     '{option} needs {forced}: it is in the total.': '{option}需要搭配{forced}，已计入总价。',
+    '{option} needs {forced}: they are in the total.': '{option}需要搭配{forced}，均已计入总价。',
     'Ordered {time}': '下单时间：{time}',
     '{weekday} {day} {month} {year}': '{year}年{month_number}月{day}日（{weekday}）',
     'Mon': '周一', 'Tue': '周二', 'Wed': '周三', 'Thu': '周四', 'Fri': '周五', 'Sat': '周六', 'Sun': '周日',

@@ -164,6 +164,19 @@ def test_a_choice_that_forces_a_priced_option_says_so_when_the_total_rises(tmp_p
     assert model.price(so_far=True).total == total + Decimal(900)
     model.finish()
     assert model.price().total == start + Decimal(2500 + 500 + 900), "the summary's total is the one the panel showed"
+    model.reset()
+    model.start()
+    model.select_product("MTB")
+    while "rear_shock" not in model.page.attributes:
+        model.next()
+    total = model.price(so_far=True).total
+    model.tap_option("rear_shock", "coil")  # forces three priced options: a list the reader can split
+    assert model.notice is not None
+    assert model.notice.text("en") == ("Full, coil shock needs Suspension fork: Air, 160 mm (enduro) +¥2,100; "
+                                       "Seatpost: Dropper post +¥600; Brakes: 4-piston hydraulic +¥500: they are in "
+                                       "the total."), model.notice.text("en")
+    assert model.notice.text("zh_CN", lambda t: ZH_CN.get(t, t)).endswith("四活塞油压碟刹 +¥500，均已计入总价。")
+    assert model.price(so_far=True).total == total + Decimal(3900 + 2100 + 600 + 500)
 
 
 def test_steps_and_looks_good_take_the_preselected_options_of_the_pages_passed(tmp_path) -> None:

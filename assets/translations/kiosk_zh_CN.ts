@@ -64,8 +64,8 @@
         <translation>为您选择</translation>
     </message>
     <message>
-        <source>{option} needs {forced}: it is in the total.</source>
-        <translation>{option}需要搭配{forced}，已计入总价。</translation>
+        <source>{option} needs {forced}: they are in the total.</source>
+        <translation>{option}需要搭配{forced}，均已计入总价。</translation>
     </message>
     <message>
         <source>Switched to {option}. Removed: {removed}.</source>
@@ -102,6 +102,10 @@
     <message>
         <source>{option} is not available with your current choices.</source>
         <translation>{option}与您当前的选择不兼容。</translation>
+    </message>
+    <message>
+        <source>{option} needs {forced}: it is in the total.</source>
+        <translation>{option}需要搭配{forced}，已计入总价。</translation>
     </message>
     <message>
         <source>Nothing to undo.</source>
