@@ -158,6 +158,18 @@ def child_env(data: Path, port: int, device: str, **extra: str) -> dict[str, str
     return env
 
 
+#: the demo's children as the console names them (their logs are <key>.log)
+APP_NAMES = {"terminal": "station terminal", "stations": "scripted stations"}
+
+
+def ended(name: str, code: int, said: list[str], log: Path) -> str:
+    """The console's sentence for a demo app that stopped on its own, from the last lines it printed."""
+    text = f"the {APP_NAMES.get(name, name)} stopped (exit code {code}); see {log}"
+    if any("could not connect to display" in line or "no Qt platform plugin" in line for line in said):
+        return f"{text}: it found no screen at DISPLAY={os.environ.get('DISPLAY', '')}. Run the demo on a desktop."
+    return f"{text}: {said[-1]}" if said else text
+
+
 class Demo:
     def __init__(self, data: Path, catalog: Path, broker_port: int, api_port: int, *,
                  demand_history: bool = False) -> None:
@@ -166,6 +178,7 @@ class Demo:
         self.broker_port, self.api_port = broker_port, api_port
         self.broker: EmbeddedBroker | None = None
         self.children: list[tuple[str, subprocess.Popen[str]]] = []
+        self.stopping = threading.Event()  # set by stop(): children ending then are no news
 
     def start_core(self) -> None:
         self.data.mkdir(parents=True, exist_ok=True)
@@ -224,11 +237,20 @@ class Demo:
         return 1
 
     def _drain(self, name: str, proc: subprocess.Popen[str]) -> None:
+        """Copy a child's output into ``<name>.log``; when it ends on its own, say so on the console (the demo
+        said "kiosk ... started" while the apps could not open the screen and were gone)."""
         assert proc.stdout is not None
-        with (self.data / f"{name}.log").open("a", encoding="utf-8") as log:
+        said: list[str] = []
+        path = self.data / f"{name}.log"
+        with path.open("a", encoding="utf-8") as log:
             for line in proc.stdout:
                 log.write(line)
                 log.flush()
+                if line.strip():
+                    said = [*said[-19:], line.strip()]
+        code = proc.wait()
+        if not self.stopping.is_set():
+            print(ended(name, code, said, path), flush=True)
 
     def start_apps(self, station: str) -> None:
         kiosk = self.spawn("kiosk", [sys.executable, "-m", "kiosk", "--windowed", "--catalog",
@@ -261,6 +283,7 @@ class Demo:
                           "floor", stdin=True)
 
     def stop(self) -> None:
+        self.stopping.set()
         for _, proc in reversed(self.children):
             if proc.poll() is None:
                 proc.terminate()

@@ -214,3 +214,30 @@ def test_a_check_without_a_data_folder_starts_from_an_empty_one_of_its_own(tmp_p
     assert data_folder(None, check=True, fresh=False) == ((REPO / "demo-data" / "check").resolve(), True)
     assert data_folder(None, check=False, fresh=False) == ((REPO / "demo-data").resolve(), False)
     assert data_folder(str(tmp_path), check=True, fresh=False) == (tmp_path.resolve(), False), "a given folder is kept"
+
+
+def test_an_app_that_stops_on_its_own_is_reported_on_the_console(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seen on a fresh machine: with no screen the demo said "kiosk, station terminal ... started" and all three
+    apps were gone (their logs said why). An app ending on its own is now said on the console; one the demo
+    stops itself is not."""
+    import subprocess
+    import sys
+
+    from sync.demo import Demo
+
+    monkeypatch.setenv("DISPLAY", ":99")
+    demo = Demo(tmp_path, tmp_path, 0, 0)
+    no_screen = "print('qt.qpa.xcb: could not connect to display :99'); print('Available platform plugins are: xcb'); raise SystemExit(3)"
+    for name, code in (("kiosk", no_screen), ("terminal", "print('database is locked'); raise SystemExit(2)")):
+        proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        demo._drain(name, proc)
+    out = capsys.readouterr().out.splitlines()
+    assert out == [f"the kiosk stopped (exit code 3); see {tmp_path / 'kiosk.log'}: it found no screen at DISPLAY=:99. "
+                   "Run the demo on a desktop.",
+                   f"the station terminal stopped (exit code 2); see {tmp_path / 'terminal.log'}: database is locked"]
+    assert "could not connect to display" in (tmp_path / "kiosk.log").read_text(encoding="utf-8")
+    demo.stopping.set()
+    proc = subprocess.Popen([sys.executable, "-c", "raise SystemExit(1)"], stdout=subprocess.PIPE, text=True)
+    demo._drain("dashboard", proc)
+    assert capsys.readouterr().out == "", "stopped by the demo: no news"
