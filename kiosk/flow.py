@@ -83,6 +83,8 @@ class Picked:
     attribute_label: Label
     option_label: Label
     price: Decimal
+    #: no cheaper option was possible with the customer's choices: their choices need it (not a pick of ours)
+    needed: bool = False
 
 
 @dataclass(frozen=True)
@@ -767,12 +769,13 @@ class KioskModel:
         for attr in self.product.attributes:
             if attr.code in asked and attr.code not in config.choices:
                 code = suggested[attr.code]
+                option = attr.option(code)
+                price = option.price if option else Decimal(0)
+                needed = bool(price) and not any(s.available and s.price < price for s in config.options(attr.code))
                 config.choose(attr.code, code)
                 self.filled[attr.code] = code
-                option = attr.option(code)
                 taken.append(Picked(attr.code, code, dict(attr.label),
-                                    dict(option.label) if option else {"en": code, "zh_CN": code},
-                                    option.price if option else Decimal(0)))
+                                    dict(option.label) if option else {"en": code, "zh_CN": code}, price, needed))
         return taken
 
     def _announce(self, taken: list[Picked]) -> None:
@@ -785,8 +788,12 @@ class KioskModel:
             names = {lang: ("、" if lang == "zh_CN" else ", ").join(f"{p.option_label.get(lang) or p.option_label.get('en', '')} "
                                      f"{money(p.price, currency, sign=True)}" for p in self.picked)
                      for lang in LANGUAGES}
-            self.notice = Notice(N_("We picked for you: {options}. Tap Change to choose another."),
-                                 {"options": names}, "warn")
+            if all(p.needed for p in self.picked):  # "choose another" was not true: nothing cheaper was possible
+                self.notice = Notice(N_("Your choices need {options}. Tap Change to see why or to choose otherwise."),
+                                     {"options": names}, "warn")
+            else:
+                self.notice = Notice(N_("We picked for you: {options}. Tap Change to choose another."),
+                                     {"options": names}, "warn")
 
     def next(self) -> None:
         """The page's open questions take their preselected option; on to the next page (or the summary)."""

@@ -115,6 +115,7 @@ ZH_CN: dict[str, str] = {
     '{when} · the hub says: {reason}': '{when} · 总部原因：{reason}',
     'Event {type}': '事件 {type}',
     'We picked for you: {options}. Tap Change to choose another.': '已为您选择：{options}。点“更改”可换成其他选项。',
+    'Your choices need {options}. Tap Change to see why or to choose otherwise.': '您的选择需要：{options}。点“更改”可查看原因或改选。',
     '{option} needs {forced}: it is in the total.': '{option}需要搭配{forced}，已计入总价。',
     '{option} needs {forced}: they are in the total.': '{option}需要搭配{forced}，均已计入总价。',
     'Ordered {time}': '下单时间：{time}',

@@ -240,3 +240,42 @@ def test_the_kiosks_day_is_the_stores_day_not_the_machines(demo: Catalog) -> Non
         assert day in (before, datetime.now(model.zone).date()), name  # (the date may turn between the reads)
         seen.add(day)
     assert len(seen) == 2
+
+
+def test_a_priced_option_the_choices_need_is_not_called_the_kiosks_pick(tmp_path) -> None:
+    """Seen live: a coil shock needs the enduro fork, the dropper post and 4-piston brakes, and the kiosk said
+    "We picked for you: ... Tap Change to choose another" where nothing cheaper was possible. A priced option
+    the customer's choices need reads "Your choices need ..."; a real pick (a free option was possible) keeps
+    "We picked for you"."""
+    import shutil
+
+    from sync.catalog import load_catalog
+
+    folder = tmp_path / "catalog"
+    shutil.copytree(Path(__file__).parent / "catalogs" / "small", folder)
+    product = next((folder / "products").glob("*.yaml"))
+    text = product.read_text(encoding="utf-8")
+    bell = ('  - code: bell\n    group: look\n    label: {en: Bell, zh_CN: 车铃}\n    default: none\n    options:\n'
+            '      - {code: loud, label: {en: Loud bell, zh_CN: 响铃}, price: 50}\n'
+            '      - {code: none, label: {en: No bell, zh_CN: 无}}\n'
+            '      - {code: quiet, label: {en: Quiet bell, zh_CN: 轻铃}}\n')
+    rule = '  - id: bell-on-26\n    kind: excludes\n    when: {bell: [none], wheel_size: ["26"]}\n'
+    product.write_text(text.replace("rules:\n", bell + "rules:\n" + rule, 1), encoding="utf-8")
+    catalog = load_catalog(folder, deep=False)
+    model = KioskModel(catalog, MemorySink(), today=lambda: TODAY)
+    model.start()
+    model.select_product("BIKE")
+    model.tap_option("wheel_size", "26")  # no "no bell" on 26 inch: the nearest is the loud one, a quiet one is free
+    model.finish()
+    assert [(p.attribute, p.option, p.needed) for p in model.picked] == [("bell", "loud", False)]
+    assert model.notice is not None and model.notice.text("en") == \
+        "We picked for you: Loud bell +¥50. Tap Change to choose another."
+    model.reset()
+    model.start()
+    model.select_product("BIKE")
+    model.tap_option("motor", "mid")  # needs the 625 Wh battery: nothing cheaper is possible
+    model.finish()
+    assert [(p.attribute, p.option, p.needed) for p in model.picked] == [("battery", "b625", True)]
+    assert model.notice is not None
+    assert model.notice.text("en") == "Your choices need 625 Wh +¥800.50. Tap Change to see why or to choose otherwise."
+    assert model.notice.text("zh_CN", lambda s: ZH_CN[s]) == "您的选择需要：625瓦时 +¥800.50。点“更改”可查看原因或改选。"

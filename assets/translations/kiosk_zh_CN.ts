@@ -112,10 +112,6 @@
         <translation>没有可撤销的操作。</translation>
     </message>
     <message>
-        <source>We picked for you: {options}. Tap Change to choose another.</source>
-        <translation>已为您选择：{options}。点“更改”可换成其他选项。</translation>
-    </message>
-    <message>
         <source>Your order could not be saved, nothing was charged. Please ask our staff.</source>
         <translation>订单未能保存，未产生任何费用。请联系店员。</translation>
     </message>
@@ -130,6 +126,14 @@
     <message>
         <source>Switch to this removes: {removed}.</source>
         <translation>换成这个将移除：{removed}。</translation>
+    </message>
+    <message>
+        <source>Your choices need {options}. Tap Change to see why or to choose otherwise.</source>
+        <translation>您的选择需要：{options}。点“更改”可查看原因或改选。</translation>
+    </message>
+    <message>
+        <source>We picked for you: {options}. Tap Change to choose another.</source>
+        <translation>已为您选择：{options}。点“更改”可换成其他选项。</translation>
     </message>
     <message>
         <source>Please check the fields marked in red.</source>
