@@ -84,6 +84,21 @@ class QcWindow:
         return None
 
 
+def scrapped(event_id: str, work_order: str, op: int, centre: str, qty: int, reason: str | None, device: str,
+             remade_by: Iterable[str]) -> Candidate:
+    """Units a station reported scrapped: the supervisor hears of each (what, where, why, and the work order that
+    makes them again, if any), not only of a QC fail rate; it stays until someone resolves it."""
+    remakes = sorted(remade_by)
+    then = f": made again by {', '.join(remakes)}" if remakes else ""
+    return Candidate(
+        key=f"scrap:{event_id}", kind="scrap", severity="warning", subject=work_order,
+        message=f"{qty} scrapped at operation {op} of {work_order} ({centre}, {device}): {reason or 'no reason given'}"
+                f"{then}",
+        data={"work_order": work_order, "op": op, "work_centre": centre, "quantity": qty, "reason": reason or "",
+              "device": device, "remade_by": remakes},
+    )
+
+
 def silent_stations(last_seen: Mapping[str, datetime], now: datetime,
                     after: timedelta = timedelta(minutes=2)) -> list[Candidate]:
     """Stations whose last heartbeat is older than ``after``."""

@@ -34,6 +34,7 @@ from sync.hub.alerts import (
     material_shortages,
     overruns,
     price_mismatch,
+    scrapped,
     silent_stations,
 )
 from sync.hub.demand import DemandOptions, Query, hub_demand_report
@@ -742,9 +743,13 @@ class HubCore:
                 self.inventory.work_order_completed(tx, wo_id, row[1], event.good, device_id, event.at)
                 self._part_done(tx, wo_id)
             # reported scrap: the shortfall against what came in is made again (an unreported rest is not lost)
-            if type_ == "op.completed" and event.good is not None and (event.scrap or 0) > 0 \
-                    and quantity_in - event.good > 0 and not cancelled:
-                self._remake(tx, event_id, routed_wo, op_no, str(row[1]), quantity_in - event.good, event, now)
+            if type_ == "op.completed" and (event.scrap or 0) > 0:
+                remade: list[str] = []
+                if event.good is not None and quantity_in - event.good > 0 and not cancelled:
+                    remade = self._remake(tx, event_id, routed_wo, op_no, str(row[1]), quantity_in - event.good,
+                                          event, now)
+                self._raise(tx, scrapped(event_id, wo_id, op_no, op.work_centre, event.scrap or 0, event.reason,
+                                         device_id, remade), now)
             if last and row[1] and self._order_built(tx, str(row[1])) and tx.execute(
                     "SELECT 1 FROM work_orders WHERE id = ? AND parent IS NULL", [wo_id]).fetchone():
                 self._emit(tx, "order.done", {"order_id": row[1], "number": routed_wo.order_number,
@@ -779,20 +784,21 @@ class HubCore:
         return ordered is not None and good + covered >= ordered[0]
 
     def _remake(self, tx: Transaction, event_id: str, routed_wo: RoutedWorkOrder, op_no: int, order_id: str, qty: int,
-                event: OpEvent, now: datetime) -> None:
+                event: OpEvent, now: datetime) -> list[str]:
         """``qty`` units of a work order were scrapped at ``op_no`` (or not reported good): they are lost, so a new
         work order makes them again from the first operation, its materials netted and bought like any demand,
         released to its stations; its parent waits for it like for any part, and the plan and promises move in
         this transaction. When nothing good is left, the scrapped work order's later operations are closed (done,
-        0 good): no station works on an empty lot. Called under the planning lock."""
+        0 good): no station works on an empty lot. Called under the planning lock. Returns the new work orders'
+        ids (none when stock covers the scrapped units or no plan holds the work order)."""
         wo_id = routed_wo.id
         plan = self.planner.plans.get(order_id)
         if plan is None or plan.ships_from_stock or wo_id not in {wo.id for wo in plan.work_orders}:
-            return  # a demo work order or one no plan holds: nothing to plan again
+            return []  # a demo work order or one no plan holds: nothing to plan again
         order_row = tx.execute("SELECT product, revision, configuration, quantity, number FROM orders "
                                "WHERE order_id = ?", [order_id]).fetchone()
         if order_row is None:
-            return
+            return []
         product, _ = self.product(order_row[0], order_row[1])
         order = PlacedOrder(order_id, order_row[0], order_row[1], json.loads(order_row[2]), order_row[3])
         later = [o for o in routed_wo.operations if o.number > op_no]
@@ -816,7 +822,7 @@ class HubCore:
                                     "of_work_order": wo_id, "order_id": order_id, "qty": float(qty),
                                     "at": to_iso(now), "after_seq": after_seq, "event_id": event_id})
         if not new:
-            return  # stock covers the scrapped parts
+            return []  # stock covers the scrapped parts
         self._written_settled.discard(order_id)  # a late scrap report reopens a finished order
         self.planner.reschedule(now)
         ids = {wo.id for wo in new}
@@ -834,6 +840,7 @@ class HubCore:
                     self.publish(tx, f"station/{st}", WORK_ORDER_MESSAGE, body, False)
         self._persist_plan(tx, now)
         log.info("hub: %s scrapped %s of %s: remade by %s", order_id, qty, wo_id, ", ".join(sorted(ids)))
+        return sorted(ids)
 
     def refresh_awaiting(self, tx: Transaction) -> None:
         """Tell the stations which bought parts each work order still waits for, after a receipt, a supplier's

@@ -40,6 +40,11 @@ def _money(amount: Any, currency: Any) -> str:
     return money(Decimal(str(amount)), str(currency))
 
 
+def _reason(value: Any) -> str:
+    """A scrap reason as the station offered it (``Damaged part``), in the board's language."""
+    return tr(str(value)) if value else tr("no reason given")
+
+
 def _percent(value: Any) -> str:
     return f"{float(value):.0%}"
 
@@ -77,6 +82,15 @@ TEMPLATES: dict[str, tuple[str, Callable[[AlertRow, Mapping[str, Any], tzinfo], 
                        "check the kiosk before invoicing",
                        lambda a, d, z: {"order": a.subject, "price": _money(d["price"], d["currency"]),
                                         "list_price": _money(d["list_price"], d["list_currency"])}),
+    "scrap": ("{quantity} scrapped at operation {op} of {work_order} ({work_centre}): {reason}",
+              lambda a, d, z: {"quantity": str(d["quantity"]), "op": str(d["op"]), "work_order": str(d["work_order"]),
+                               "work_centre": str(d["work_centre"]), "reason": _reason(d["reason"])}),
+    # the units are made again by a new work order (the hub's remake): where the supervisor finds them
+    "scrap_remade": ("{quantity} scrapped at operation {op} of {work_order} ({work_centre}): {reason}. Made again by "
+                     "{remade_by}",
+                     lambda a, d, z: {"quantity": str(d["quantity"]), "op": str(d["op"]),
+                                      "work_order": str(d["work_order"]), "work_centre": str(d["work_centre"]),
+                                      "reason": _reason(d["reason"]), "remade_by": ", ".join(d["remade_by"])}),
     "stock_short": ("{item}: {short} fewer on hand than orders were promised: buy or move them",
                     lambda a, d, z: {"item": str(d["item"]), "short": f"{float(d['short']):g}"}),
 }
@@ -85,7 +99,8 @@ TEMPLATES: dict[str, tuple[str, Callable[[AlertRow, Mapping[str, Any], tzinfo], 
 def alert_text(alert: AlertRow, zone: tzinfo) -> str:
     """The alert's sentence in the current language (the hub's English message when no template fits)."""
     passed = alert.kind == "demand_short" and alert.data.get("order_by_passed") is True
-    template = TEMPLATES.get("demand_short_passed" if passed else alert.kind)
+    remade = alert.kind == "scrap" and bool(alert.data.get("remade_by"))
+    template = TEMPLATES.get("demand_short_passed" if passed else "scrap_remade" if remade else alert.kind)
     if template is None or not alert.data:
         return alert.message
     words, facts = template

@@ -99,6 +99,7 @@ ALERT_KINDS = {
     "material_short": "Material late", "promise_later": "Promise moved later", "event_refused": "Station entry refused",
     "demand_short": "Purchasing warning", "demand_capacity": "Capacity warning", "feedback": "Customer feedback",
     "stock_short": "Stock short", "requisition_surplus": "Delivery surplus", "price_mismatch": "Price differs from catalog",
+    "scrap": "Units scrapped",
 }
 
 

@@ -224,6 +224,11 @@ ZH_CN: dict[str, str] = {
     "Material late": "物料延迟", "Promise moved later": "交期推迟", "Station entry refused": "工位记录被拒",
     "Purchasing warning": "采购预警", "Capacity warning": "产能预警", "Customer feedback": "顾客反馈",
     "Stock short": "库存不足", "Delivery surplus": "到货多于所需", "Price differs from catalog": "价格与目录不符",
+    "Units scrapped": "有报废", "no reason given": "未填原因",
+    "{quantity} scrapped at operation {op} of {work_order} ({work_centre}): {reason}":
+        "{work_order} 第 {op} 道工序（{work_centre}）报废 {quantity} 件：{reason}",
+    "{quantity} scrapped at operation {op} of {work_order} ({work_centre}): {reason}. Made again by {remade_by}":
+        "{work_order} 第 {op} 道工序（{work_centre}）报废 {quantity} 件：{reason}。由 {remade_by} 重做",
     "raised": "已发出", "acknowledged": "已确认", "resolved": "已解决",
     "CRITICAL": "严重", "HIGH": "高", "WARNING": "警告", "INFO": "提示",
     "planned": "已计划", "in progress": "进行中", "ready": "已完成待取", "done": "已完成", "cancelled": "已取消",
