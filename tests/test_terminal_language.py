@@ -266,3 +266,28 @@ def test_the_supervisors_refused_list_in_chinese(qtbot, window: StationWindow, t
     assert first.reason == "此工序尚未开始：请先开始"
     assert second.reason == "unknown work order WO-7"  # the hub's own words when no rule names it
     store.close()
+
+
+def test_a_purchase_the_first_step_waits_for_is_due_on_a_day_the_worker_reads() -> None:
+    """Seen live: "Waits for delivery CARGO-BOX-PLY (due 2026-12-19)" on the station's list and banner. The
+    hub's rule keeps its ISO day (its logs and refusals); the station writes the day as its other days."""
+    from sync.station import rules
+    from sync.station.workorders import RoutedWorkOrder
+    from terminal.station.session import due_day
+
+    body = {"id": "K1-0001-12", "item": "CARGO-BOX-ASSY", "quantity": 1, "product": "CARGO",
+            "awaiting": {"CARGO-BOX-PLY": "2026-12-19"},
+            "operations": [{"number": 10, "name": "Build wooden cargo box", "work_centre": "ASSY"},
+                           {"number": 20, "name": "Fit box", "work_centre": "ASSY"}]}
+    wo = RoutedWorkOrder.from_body(body)
+    first, second = wo.operations
+    assert rules.materials_open(wo, first) == ("CARGO-BOX-PLY (due 2026-12-19)",)
+    texts.use("en")
+    try:
+        assert rules.materials_open(wo, first, due_day) == ("CARGO-BOX-PLY (due Sat 19 Dec)",)
+        assert rules.materials_open(wo, second, due_day) == (), "later steps wait for their predecessor only"
+        texts.use("zh_CN")
+        assert due_day("2026-12-19") == "12月19日 周六"
+        assert due_day("soon") == "soon", "a value that is no day is shown as it came"
+    finally:
+        texts.use("en")

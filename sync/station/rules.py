@@ -14,7 +14,7 @@ may allow at the station (the event then names ``override_by``).
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,13 +73,15 @@ def parts_open(wo: RoutedWorkOrder, op: RoutedOperation) -> tuple[str, ...]:
     return tuple(sorted(part for part, state in wo.parts.items() if state != "done"))
 
 
-def materials_open(wo: RoutedWorkOrder, op: RoutedOperation) -> tuple[str, ...]:
+def materials_open(wo: RoutedWorkOrder, op: RoutedOperation,
+                   day: Callable[[str], str] = lambda text: text) -> tuple[str, ...]:
     """The bought parts ``op`` waits for, as "ITEM (due DAY)": the first operation of a work order takes its
     materials (the hub issues them when it starts), so it waits until the hub has received each purchase
-    bought for it; later operations wait only for their predecessor."""
+    bought for it; later operations wait only for their predecessor. ``day`` writes the due day (the hub's
+    ``2026-12-19``; a station writes it as its worker reads a day)."""
     if op.number != wo.operations[0].number:
         return ()
-    return tuple(f"{item} (due {day})" for item, day in sorted(wo.awaiting.items()))
+    return tuple(f"{item} (due {day(due)})" for item, due in sorted(wo.awaiting.items()))
 
 
 def serves(wo: RoutedWorkOrder, op: RoutedOperation, work_centres: Collection[str]) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from enum import StrEnum
 
 from sync import labels
@@ -23,7 +23,7 @@ from sync.station.timing import OperationState, Status, TimerColour, derive
 from sync.station.workorders import RoutedOperation, RoutedWorkOrder, Worker
 from terminal.station.look import Look, timer_look
 from terminal.station.quantities import parse_quantity
-from terminal.station.texts import Msg, Named, said
+from terminal.station.texts import Msg, Named, day_and_date, said
 
 
 class Tone(StrEnum):
@@ -268,7 +268,7 @@ class StationSession:
             raise StationError(Msg("operation {op} of {wo} waits for parts not made yet: {parts}", op=op.number,
                                    wo=wo.id, parts=", ".join(parts)),
                                overridable=True, code=rules.WAITS)
-        bought = rules.materials_open(wo, op)
+        bought = rules.materials_open(wo, op, due_day)
         if bought:
             raise StationError(Msg("operation {op} of {wo} waits for bought parts not in yet: {parts}", op=op.number,
                                    wo=wo.id, parts=", ".join(bought)),
@@ -283,7 +283,7 @@ class StationSession:
                               quantity_in=self.started_quantity(wo, op) if with_quantity else wo.quantity,
                               routed=self.works_here(wo, op), work_centre=op.work_centre,
                               waits_for_operation=waits, waits_for_parts=rules.parts_open(wo, op),
-                              waits_for_material=rules.materials_open(wo, op))
+                              waits_for_material=rules.materials_open(wo, op, due_day))
 
     def view(self) -> OperationView | None:
         if self.selection is None:
@@ -413,8 +413,17 @@ def routed_here(session: StationSession) -> list[RoutedLine]:
                 _state_in(session, wo, pred, events, states, now).status is not Status.DONE
             lines.append(RoutedLine(wo, op, _state_in(session, wo, op, events, states, now),
                                     pred.number if waits and pred else None, rules.parts_open(wo, op),
-                                    rules.materials_open(wo, op)))
+                                    rules.materials_open(wo, op, due_day)))
     return sorted(lines, key=_line_key)
+
+
+def due_day(text: str) -> str:
+    """A purchase's due day (the hub's ``2026-12-19``) as the worker reads days: ``Sat 19 Dec`` / ``12月19日 周六``;
+    a value that is no day is shown as it came."""
+    try:
+        return day_and_date(date.fromisoformat(text[:10]))
+    except ValueError:
+        return text
 
 
 #: rows the work list shows at most (the rest are reached by scan or typed number)
