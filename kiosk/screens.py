@@ -33,7 +33,7 @@ from kiosk.qt import (
 from kiosk.status import age_text
 from kiosk.steps import ICON, TILE_COLUMNS, TILE_HEIGHT, tile_height
 from kiosk.texts import N_
-from kiosk.widgets import MIN_TARGET, button, clear, image, label, restyle, swatch
+from kiosk.widgets import MIN_TARGET, button, clear, image, label, restyle, swatch, whole_words
 
 
 class ScreenBase(QWidget):
@@ -256,7 +256,7 @@ class OptionsScreen(ScreenBase):
         group = model.groups[model.step]
         views = model.attributes()
         self.heading.setText(pick(dict(group.label), lang))
-        self.product_name.setText(pick(dict(model.product.name), lang))
+        self.product_name.setText(whole_words(pick(dict(model.product.name), lang)))
         step, steps, part, parts = model.progress()
         self.step_label.setText(tr("Step {step} of {steps}").format(step=step, steps=steps) if parts == 1 else
                                 tr("Step {step} of {steps}, page {part} of {parts}").format(

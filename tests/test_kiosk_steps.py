@@ -97,6 +97,8 @@ def test_every_options_page_fits_the_screen_without_scrolling(qtbot, tmp_path, a
             assert [int(n) for n in re.findall(r"\d+", said)] == numbers, (said, numbers)
             shown = screen.step_label  # type: ignore[attr-defined]
             assert shown.heightForWidth(shown.width()) <= shown.height(), (said, shown.size())  # nothing cut
+            # a portrait side panel read "Long-tail cargo e-" over "bike": no breakable hyphen inside a word
+            assert not re.search(r"\w-\w", screen.product_name.text()), screen.product_name.text()  # type: ignore[attr-defined]
             assert (window.width(), window.height()) == size, f"{product} page {model.at + 1} grew the window"
             if folder.name == "catalog" and product == "CARGO" and size == SIZES[0]:
                 shot(window, artifacts, f"{language}-40-step-{model.at + 1:02d}-{model.groups[model.step].code}")
