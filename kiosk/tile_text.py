@@ -4,22 +4,42 @@ ends; the full text stays in the tile's ``fullText`` property and is wrapped aga
 
 from __future__ import annotations
 
+import re
+
 from kiosk.qt import QEvent, QFontMetrics, QObject, QPushButton
 
 #: a tile's side padding (kiosk.qss, 6 px) and its thickest border (focused, 3 px), each side
 SIDE = 6 + 3
 #: between a tile's picture and its text (Qt's push button style)
 ICON_GAP = 8
+#: a number (``60``, ``(2``, ``27.5``, ``+¥2,100`` is not one: a price stays free to break before)
+NUMBER = re.compile(r"^\(?\d+(?:[.,]\d+)?$")
+
+
+def _words(line: str) -> list[str]:
+    """The line's words, a number kept with what follows it and "×" with both sides, as typesetters tie them
+    ("60 l", "2 × 60 l"): a tile read "Side bags (2 ×" over "60 l)"."""
+    words: list[str] = []
+    tie = False
+    for word in line.split(" "):
+        if words and (tie or word == "×"):
+            words[-1] = f"{words[-1]} {word}"
+        else:
+            words.append(word)
+        tie = word == "×" or bool(NUMBER.match(word))
+    return words
 
 
 def wrap_line(line: str, metrics: QFontMetrics, room: int) -> list[str]:
-    """``line`` broken into pieces no wider than ``room``: at spaces, and inside a word (Chinese has no
-    spaces) only where a word alone is wider than the room."""
+    """``line`` broken into pieces no wider than ``room``: at spaces (not inside "60 l" or "2 × 60 l"), and
+    inside a word (Chinese has no spaces) only where a word alone is wider than the room."""
     if metrics.horizontalAdvance(line) <= room:
         return [line]
     pieces: list[str] = []
     current = ""
-    for word in line.split(" "):
+    words = _words(line)
+    while words:
+        word = words.pop(0)
         trial = f"{current} {word}" if current else word
         if metrics.horizontalAdvance(trial) <= room:
             current = trial
@@ -27,6 +47,9 @@ def wrap_line(line: str, metrics: QFontMetrics, room: int) -> list[str]:
         if current:
             pieces.append(current)
         current = ""
+        if " " in word and metrics.horizontalAdvance(word) > room:  # tied words wider than the tile: untie
+            words[:0] = word.split(" ")
+            continue
         for char in word:  # a word wider than the tile: break it where it must
             if current and metrics.horizontalAdvance(current + char) > room:
                 pieces.append(current)

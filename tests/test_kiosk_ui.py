@@ -571,3 +571,17 @@ def test_a_receipt_that_cannot_be_written_says_so_on_screen_and_logs_why(qtbot, 
     failures = [r for r in caplog.records if r.exc_info and "receipt" in r.getMessage()]
     assert failures and failures[0].exc_info[0] in (FileExistsError, NotADirectoryError)
     shot(window, artifacts, "en-18-receipt-not-saved")
+
+
+def test_a_tile_keeps_a_number_with_its_unit_and_a_times_sign_with_both_sides(qapp) -> None:
+    """A cargo tile read "Side bags (2 ×" over "60 l)". Numbers stay with their unit and "×" with both sides;
+    a tied group wider than the tile is untied rather than cut between letters."""
+    from kiosk.qt import QFont, QFontMetrics
+    from kiosk.tile_text import wrap_line
+
+    metrics = QFontMetrics(QFont("DejaVu Sans", 16))
+    width = metrics.horizontalAdvance
+    assert wrap_line("Side bags (2 × 60 l)", metrics, width("Side bags (2 ×") + 2) == ["Side bags", "(2 × 60 l)"]
+    assert wrap_line("2 × 625 Wh (110 km)", metrics, width("2 × 625 Wh") + 2) == ["2 × 625 Wh", "(110 km)"]
+    assert wrap_line("(2 × 60 l)", metrics, width("(2 × 60") + 2) == ["(2 × 60", "l)"], "untied, not cut"
+    assert wrap_line("Air, 160 mm (enduro)", metrics, width("Air, 160 mm") - 2) == ["Air,", "160 mm", "(enduro)"]
