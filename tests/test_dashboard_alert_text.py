@@ -69,6 +69,9 @@ def raised() -> dict[str, hub.Candidate]:
             Decimal("12999"), "CNY"),
         "scrap": hub.scrapped("e1", "K1-0001-11", 10, "ASSY", 1, "Damaged part", "st-assy-1", []),
         "scrap_remade": hub.scrapped("e2", "K1-0001-11", 10, "ASSY", 2, "Damaged part", "st-assy-1", ["K1-0001-12"]),
+        "stop": hub.stopped([("K1-0001-11", 10, "ASSY", derive(
+            [*started, OpEvent("op.paused", NOW - timedelta(minutes=12), "E-0042", reason="Material missing")], NOW,
+            standard=600.0), "st-assy-1")], SHANGHAI)[0],
         "stock_short": hub.Candidate("stock_short:BAT", "stock_short", "warning", "BAT-625", "BAT-625: 0 on hand ...",
                                  {"item": "BAT-625", "short": 2.0, "orders": ["K1-0001"]}),
     }
@@ -94,7 +97,8 @@ def test_every_kind_the_board_writes_reads_in_english_and_chinese_with_its_facts
              "material_short": ["K1-0001-09", "MOTOR-MID-85"], "promise_later": ["K1-0003"],
              "stock_short": ["BAT-625", "2"], "demand_short": ["BAT-750", "12"], "demand_capacity": ["QC", "112%"],
              "demand_short_passed": ["RAIN-COVER", "1"], "price_mismatch": ["K1-0009", "¥100", "¥12,999"],
-             "scrap": ["K1-0001-11", "10", "ASSY", "1"], "scrap_remade": ["K1-0001-11", "2", "K1-0001-12"]}
+             "scrap": ["K1-0001-11", "10", "ASSY", "1"], "scrap_remade": ["K1-0001-11", "2", "K1-0001-12"],
+             "stop": ["K1-0001-11", "10", "st-assy-1", "13:48"]}
     for language in ("en", "zh_CN"):
         texts.use(language)
         for kind, alert in alerts.items():
@@ -117,7 +121,9 @@ def test_every_kind_the_board_writes_reads_in_english_and_chinese_with_its_facts
     texts.use("zh_CN")
     assert "请立即订购 1" in alert_text(alerts["demand_short_passed"], SHANGHAI)
     assert alert_text(alerts["scrap"], SHANGHAI) == "K1-0001-11 第 10 道工序（ASSY）报废 1 件：零件损坏"
+    assert alert_text(alerts["stop"], SHANGHAI).endswith("在 st-assy-1 停工：缺料")
     texts.use("en")
+    assert alert_text(alerts["stop"], SHANGHAI).endswith("13:48: Material missing")
     assert alert_text(alerts["scrap_remade"], SHANGHAI) == \
         "2 scrapped at operation 10 of K1-0001-11 (ASSY): Damaged part. Made again by K1-0001-12"
 

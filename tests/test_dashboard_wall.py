@@ -487,3 +487,27 @@ def test_an_idle_station_card_says_what_it_could_take_next_as_the_overview_does(
         win.close()
         screen.feed.inbox.store.close()
         texts.use("en")
+
+
+def test_a_paused_station_says_why_it_stopped_on_the_overview_and_its_card(wall: Screen, qtbot: Any) -> None:
+    """Seen on the live demo: st-assy-1 paused for "Material missing" and the board said only "Paused", so the
+    supervisor could not tell a break from a call for parts."""
+    win = wall.win
+    body = centre("PAINT", "st-paint-1", [("WO-1045", 10, "paused", [], 600)])
+    body["operations"][0]["pause_reason"] = "Material missing"
+    with qtbot.waitSignal(win.repainted, timeout=5000):
+        wall.feed.send("dashboard/centre/PAINT", "dashboard.centre", body)
+    assert win.wait_idle()
+    reason = texts.tr("Material missing")
+    assert reason == ("缺料" if texts.language() == "zh_CN" else "Material missing")
+    line = next(line for line in win.overview.stations.lines if line.name.text() == "st-paint-1")
+    assert line.state.text() == texts.tr("Paused") and line.who.text() == reason and line.who.isVisible()
+    win.show_tab("stations")
+    win.stations.select("st-paint-1")
+    assert texts.tr("paused: {reason}").format(reason=reason) in win.stations.cards["st-paint-1"].lines.text()
+    # a reason the station sent as free text reaches the rich-text card as text, never as markup
+    body["operations"][0]["pause_reason"] = "<b>jam</b>"
+    with qtbot.waitSignal(win.repainted, timeout=5000):
+        wall.feed.send("dashboard/centre/PAINT", "dashboard.centre", body)
+    assert win.wait_idle()
+    assert "&lt;b&gt;jam&lt;/b&gt;" in win.stations.cards["st-paint-1"].lines.text()

@@ -15,6 +15,7 @@ from sync.catalog import load_catalog
 from sync.catalog.store import CatalogStore
 from sync.errors import CatalogError, PlanningError, StationError
 from sync.hub.core import HubCore, HubOptions
+from sync.hub.progress import work_order_json
 from sync.store.database import Store
 from tests.plan_checker import promised as promised_day
 
@@ -237,6 +238,31 @@ def test_the_overrun_alert_fires_at_121_percent_while_the_operation_still_runs(h
     assert [a["kind"] for a in raised] == ["overrun"] and "121%" in raised[0]["message"]
     assert hub.core.tick(MONDAY_8 + timedelta(minutes=55)) == [], "not raised twice"
     assert ("alerts", "alert.raised") in [(s, t) for s, t, _ in hub.published]
+
+
+def test_a_pause_for_missing_material_calls_the_supervisor_until_the_work_resumes(hub: Hub) -> None:
+    hub.order("O1")
+    wheel_wo = next(r["id"] for r in hub.store.query("SELECT id, item FROM work_orders") if r["item"] == "WHEEL")
+    hub.op("op.started", wheel_wo, 10, MONDAY_8)
+    hub.op("op.paused", wheel_wo, 10, MONDAY_8 + timedelta(minutes=5), reason="Break")
+    assert [a["kind"] for a in hub.core.tick(MONDAY_8 + timedelta(minutes=6))] == [], "a break is nobody else's business"
+    hub.op("op.resumed", wheel_wo, 10, MONDAY_8 + timedelta(minutes=15))
+    hub.op("op.paused", wheel_wo, 10, MONDAY_8 + timedelta(minutes=20), reason="Material missing")
+    (raised,) = hub.core.tick(MONDAY_8 + timedelta(minutes=21))
+    assert raised["kind"] == "stop" and raised["subject"] == f"{wheel_wo}/10"
+    assert raised["message"] == f"operation 10 of {wheel_wo} (WHEEL, st-wheel-1) paused since 08:20: Material missing"
+    data = json.loads(raised["data"])
+    assert data["reason"] == "Material missing" and data["workers"] == ["ann"] and data["device"] == "st-wheel-1"
+    assert hub.core.tick(MONDAY_8 + timedelta(minutes=30)) == [], "one call per pause, not one per tick"
+    (wo_json,) = [work_order_json(wo) for order in hub.core.orders_progress(MONDAY_8 + timedelta(minutes=30))
+                  for wo in order.work_orders if wo.id == wheel_wo]
+    assert (wo_json["operations"][0]["pause_reason"], wo_json["operations"][0]["paused_at"]) == \
+        ("Material missing", (MONDAY_8 + timedelta(minutes=20)).isoformat()), "the API says why, for the ERP"
+    hub.op("op.resumed", wheel_wo, 10, MONDAY_8 + timedelta(minutes=40))
+    hub.core.tick(MONDAY_8 + timedelta(minutes=41))
+    assert [a["kind"] for a in hub.core.alerts.open_alerts()] == [], "resolved once the work goes on"
+    (stored,) = hub.store.query("SELECT state, resolved_by FROM alerts WHERE kind = 'stop'")
+    assert stored == {"state": "resolved", "resolved_by": "auto"}
 
 
 def test_the_qc_alert_fires_when_the_fail_rate_passes_the_threshold(hub: Hub) -> None:

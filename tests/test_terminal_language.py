@@ -73,7 +73,7 @@ def source_texts() -> set[str]:
     """Every English text terminal/station and terminal/ui hand to a worker's screen."""
     paths = [path for folder in ("terminal/station", "terminal/ui")
              for path in sorted((REPO / folder).glob("*.py")) if path.name != "zh_cn.py"]
-    return shown_texts(paths, SHOWN, TABLES)
+    return shown_texts([*paths, REPO / "sync/station/pauses.py"], SHOWN, TABLES)
 
 
 def test_every_text_a_worker_can_see_has_its_chinese_with_the_same_placeholders() -> None:

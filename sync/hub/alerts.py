@@ -19,6 +19,7 @@ import sqlite_utils
 
 from sync.errors import PlanningError
 from sync.orders import PlacedOrder
+from sync.station.pauses import calls_supervisor
 from sync.station.timing import OperationState, Status
 
 SEVERITIES = ("info", "warning", "critical")
@@ -97,6 +98,27 @@ def scrapped(event_id: str, work_order: str, op: int, centre: str, qty: int, rea
         data={"work_order": work_order, "op": op, "work_centre": centre, "quantity": qty, "reason": reason or "",
               "device": device, "remade_by": remakes},
     )
+
+
+def stopped(paused: Iterable[tuple[str, int, str, OperationState, str | None]], zone: tzinfo = UTC) -> list[Candidate]:
+    """Operations paused for a reason that calls the supervisor (material missing, machine fault, waiting
+    for QC: ``sync.station.pauses``), each (work order, operation, centre, state, station that paused it).
+    The hall's call for help reaches the board at once; it clears when the work resumes or completes."""
+    found = []
+    for work_order, op, centre, state, device in paused:
+        if state.status is not Status.PAUSED or not calls_supervisor(state.pause_reason):
+            continue
+        where = f"{centre}, {device}" if device else centre
+        since = state.paused_at or state.started_at
+        when = f" since {since.astimezone(zone):%H:%M}" if since else ""
+        found.append(Candidate(
+            key=f"stop:{work_order}:{op}", kind="stop", severity="warning", subject=f"{work_order}/{op}",
+            message=f"operation {op} of {work_order} ({where}) paused{when}: {state.pause_reason}",
+            data={"work_order": work_order, "op": op, "work_centre": centre, "device": device or "",
+                  "reason": state.pause_reason, "since": since.isoformat() if since else None,
+                  "workers": list(state.paused_workers)},
+        ))
+    return found
 
 
 def silent_stations(last_seen: Mapping[str, datetime], now: datetime,

@@ -36,6 +36,7 @@ from sync.hub.alerts import (
     price_mismatch,
     scrapped,
     silent_stations,
+    stopped,
 )
 from sync.hub.demand import DemandOptions, Query, hub_demand_report
 from sync.hub.insights import (
@@ -53,6 +54,7 @@ from sync.planning import Planner, StructureNode, estimate, from_catalog
 from sync.planning.promise import kept_promise, promise_at
 from sync.station import rules
 from sync.station.calendar import WorkingTime, working_seconds
+from sync.station.pauses import calls_supervisor
 from sync.station.stored import OPERATION_STATUS, WORK_ORDER_CANCELLED, WORK_ORDER_MESSAGE
 from sync.station.timing import EVENT_TYPES as OP_EVENT_TYPES
 from sync.station.timing import OpEvent, Status, derive
@@ -1003,6 +1005,10 @@ class HubCore:
             if state.status in (Status.RUNNING, Status.PAUSED):
                 running.append((wo_id, op_no, planned.work_centre, state))
         candidates: list[Candidate] = overruns(running, thresholds)
+        calls = [(wo_id, op_no, centre, state) for wo_id, op_no, centre, state in running
+                 if state.status is Status.PAUSED and calls_supervisor(state.pause_reason)]
+        candidates += stopped(((wo_id, op_no, centre, state, self._paused_at_station(wo_id, op_no))
+                               for wo_id, op_no, centre, state in calls), self.options.zone)
         # Stations are the devices that send heartbeats; kiosks and dashboards may rightly go quiet.
         seen = {r["device_id"]: from_iso(r["last_seen_at"]) for r in self.store.query(
             "SELECT device_id, last_seen_at FROM devices WHERE last_seen_at IS NOT NULL AND device_id IN "
@@ -1027,8 +1033,15 @@ class HubCore:
                 if row:
                     raised.append(row)
             active = {c.key for c in candidates}
-            self.alerts.resolve_cleared(active, {"overrun", "silent_station", "order_late", "material_short"}, now)
+            self.alerts.resolve_cleared(active, {"overrun", "silent_station", "order_late", "material_short", "stop"},
+                                        now)
         return raised
+
+    def _paused_at_station(self, wo_id: str, op_no: int) -> str | None:
+        """The station that reported the last pause of an operation (where the supervisor has to go)."""
+        rows = self.store.query("SELECT device_id FROM op_events WHERE work_order = ? AND op = ? AND type = 'op.paused' "
+                                "ORDER BY rowid DESC LIMIT 1", [wo_id, op_no])
+        return str(rows[0]["device_id"]) if rows and rows[0]["device_id"] else None
 
     def replan_if_stale(self, now: datetime) -> bool:
         """Plan again when the plan no longer tells the truth without any event saying so: work planned to start

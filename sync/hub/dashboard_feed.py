@@ -147,6 +147,7 @@ def centre_bodies(core: HubCore, progress: list[OrderProgress], now: datetime) -
                     "good": st.good, "scrap": st.scrap, "planned_start": to_iso(op.planned.planned_start),
                     "eta": to_iso(op.eta), "station": devices.get((wo.id, op.planned.op)),
                     "started_at": to_iso(st.started_at), "completed_at": to_iso(st.completed_at),
+                    "pause_reason": st.pause_reason,
                 })
     return {code: {"at": now.isoformat(), "work_centre": code, "stations": list(stations.get(code, ())), "operations": rows}
             for code, rows in ops.items()}

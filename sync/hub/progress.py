@@ -171,6 +171,7 @@ def work_order_json(wo: WorkOrderProgress, order_number: str = "") -> dict[str, 
             "good": op.state.good, "scrap": op.state.scrap, "planned_start": op.planned.planned_start.isoformat(),
             "planned_end": op.planned.planned_end.isoformat(), "eta": op.eta.isoformat(),
             "started_at": to_iso(op.state.started_at), "completed_at": to_iso(op.state.completed_at),
+            "pause_reason": op.state.pause_reason, "paused_at": to_iso(op.state.paused_at),
         } for op in wo.operations],
     }
 

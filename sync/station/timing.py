@@ -114,6 +114,8 @@ class OperationState:
     anomalies: tuple[str, ...] = field(default=())
     #: everyone who worked on it, in the order they first started (who built it, once it is done)
     crew: tuple[str, ...] = field(default=())
+    #: when the last pause began (while paused): how long a call for help has waited
+    paused_at: datetime | None = None
 
     @property
     def ratio(self) -> float:
@@ -157,6 +159,7 @@ def derive(
     completed_at: datetime | None = None
     good = scrap = None
     scrap_reason = pause_reason = None
+    paused_at: datetime | None = None
     qc: QcResult | None = None
     anonymous = "?"
     crew: dict[str, None] = {}  # insertion-ordered set
@@ -193,7 +196,7 @@ def derive(
             for w in targets:
                 stop(w, ev.at)
                 paused.add(w)
-            pause_reason = ev.reason
+            pause_reason, paused_at = ev.reason, ev.at
         elif ev.type == "op.resumed":
             if started_at is None or who in active:
                 anomalies.append(f"{ev.at.isoformat()}: resume by {who} without a pause")
@@ -240,6 +243,7 @@ def derive(
         scrap=scrap,
         scrap_reason=scrap_reason,
         pause_reason=pause_reason if status is Status.PAUSED else None,
+        paused_at=paused_at if status is Status.PAUSED else None,
         qc=qc,
         crew=tuple(w for w in crew if w != anonymous),
         anomalies=tuple(anomalies),

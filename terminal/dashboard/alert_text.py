@@ -91,6 +91,11 @@ TEMPLATES: dict[str, tuple[str, Callable[[AlertRow, Mapping[str, Any], tzinfo], 
                      lambda a, d, z: {"quantity": str(d["quantity"]), "op": str(d["op"]),
                                       "work_order": str(d["work_order"]), "work_centre": str(d["work_centre"]),
                                       "reason": _reason(d["reason"]), "remade_by": ", ".join(d["remade_by"])}),
+    # a station paused for a reason that needs the supervisor (sync.station.pauses): where to go, and why
+    "stop": ("Operation {op} of {work_order} stopped at {station} since {time}: {reason}",
+             lambda a, d, z: {"op": str(d["op"]), "work_order": str(d["work_order"]),
+                              "station": str(d["device"] or d["work_centre"]), "time": _when(d["since"], z),
+                              "reason": _reason(d["reason"])}),
     "stock_short": ("{item}: {short} fewer on hand than orders were promised: buy or move them",
                     lambda a, d, z: {"item": str(d["item"]), "short": f"{float(d['short']):g}"}),
 }

@@ -100,6 +100,7 @@ class OperationRow(NamedTuple):
     eta: datetime | None
     started_at: datetime | None = None  # actual times, from the stations' events
     completed_at: datetime | None = None
+    pause_reason: str = ""  # while paused: why (the station's reason, an English key the board translates)
 
     @property
     def over_standard(self) -> bool:
@@ -582,7 +583,7 @@ def _operation(o: dict[str, Any], code: str) -> OperationRow:
                         int(o.get("elapsed_s") or 0), int(o.get("standard_s") or 0), int(o.get("good") or 0),
                         int(o.get("scrap") or 0), str(o.get("station") or ""), code,
                         _time(o.get("planned_start")), _time(o.get("eta")), _time(o.get("started_at")),
-                        _time(o.get("completed_at")))
+                        _time(o.get("completed_at")), str(o.get("pause_reason") or ""))
 
 
 def parse_centre(body: dict[str, Any], previous: RawRows | None = None) -> tuple[str, list[OperationRow], RawRows]:

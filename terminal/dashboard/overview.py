@@ -144,7 +144,10 @@ class StationLine(Tap):
             state = tr("Running") if running else tr("Paused")
             colour = look.STATUS["running" if running else "paused"]
             self.job.setText(f"{current.work_order} / {current.op} {current.code}")
-            self.who.setText(who(current.workers))
+            # paused: nobody is on it, and why it stopped is what the supervisor comes for ("Material missing")
+            reason = "" if running else current.pause_reason
+            self.who.setText(tr(reason) if reason else who(current.workers))
+            self.who.setStyleSheet(f"color: {colour}; font-weight: bold" if reason else "")
             self.timer.setText(minutes(current.elapsed_s))
             self.timer.setStyleSheet(f"color: {look.LATE if current.over_standard else colour}")
         # an idle station's line is two rows, not three: the column then holds more stations

@@ -99,7 +99,7 @@ ALERT_KINDS = {
     "material_short": "Material late", "promise_later": "Promise moved later", "event_refused": "Station entry refused",
     "demand_short": "Purchasing warning", "demand_capacity": "Capacity warning", "feedback": "Customer feedback",
     "stock_short": "Stock short", "requisition_surplus": "Delivery surplus", "price_mismatch": "Price differs from catalog",
-    "scrap": "Units scrapped",
+    "scrap": "Units scrapped", "stop": "Work stopped",
 }
 
 
@@ -357,7 +357,8 @@ class StationCard(QFrame):
             colour = (look.LATE if r.over_standard else
                       STATUS_COLOURS["running"] if r.status == "running" else STATUS_COLOURS["paused"])
             share = f" ({r.elapsed_s * 100 // r.standard_s} %)" if r.standard_s else ""
-            paused = "" if r.status == "running" else " " + tr("paused")
+            paused = "" if r.status == "running" else " " + (
+                tr("paused: {reason}").format(reason=html.escape(tr(r.pause_reason))) if r.pause_reason else tr("paused"))
             of = tr("{elapsed} of {standard} standard").format(elapsed=f"<b>{minutes(r.elapsed_s)}</b>",
                                                                 standard=minutes(r.standard_s))
             lines.append(f"<b>{who(r.workers) or '—'}</b> · {r.work_order} / {r.op} {r.code}<br>"

@@ -144,7 +144,6 @@ UNREADABLE = "This code cannot be read here: scan a badge or a traveler label, o
 SOMETHING_WRONG = "This cannot be done now. Ask the supervisor"
 
 
-PAUSE_REASONS = ("Break", "Material missing", "Machine fault", "Waiting for QC", "Tool change", "Other job")
 SCRAP_REASONS = ("Damaged part", "Wrong part", "Assembly fault", "Paint defect", "Out of tolerance")
 DEFECT_CODES = ("D-01 Scratch", "D-02 Loose fastener", "D-03 Wiring fault", "D-04 Misalignment", "D-05 Paint defect",
                 "D-06 Function test failed")

@@ -109,6 +109,7 @@ ZH_CN: dict[str, str] = {
     "QC failed: {defect}": "质检不合格：{defect}",
     "Started": "已开始",
     "Paused": "已暂停",
+    "paused: {reason}": "已暂停：{reason}",
     "Resumed": "已继续",
     "Completed": "已完成", "Completed, {scrap} scrapped": "已完成，报废 {scrap}",
     "{action}: {wo} · {op} {name}": "{action}：{wo} · {op} {name}",
@@ -224,7 +225,9 @@ ZH_CN: dict[str, str] = {
     "Material late": "物料延迟", "Promise moved later": "交期推迟", "Station entry refused": "工位记录被拒",
     "Purchasing warning": "采购预警", "Capacity warning": "产能预警", "Customer feedback": "顾客反馈",
     "Stock short": "库存不足", "Delivery surplus": "到货多于所需", "Price differs from catalog": "价格与目录不符",
-    "Units scrapped": "有报废", "no reason given": "未填原因",
+    "Units scrapped": "有报废", "no reason given": "未填原因", "Work stopped": "停工待处理",
+    "Operation {op} of {work_order} stopped at {station} since {time}: {reason}":
+        "{work_order} 第 {op} 道工序自 {time} 起在 {station} 停工：{reason}",
     "{quantity} scrapped at operation {op} of {work_order} ({work_centre}): {reason}":
         "{work_order} 第 {op} 道工序（{work_centre}）报废 {quantity} 件：{reason}",
     "{quantity} scrapped at operation {op} of {work_order} ({work_centre}): {reason}. Made again by {remade_by}":

@@ -14,6 +14,7 @@ from typing import Any
 
 from sync.errors import FloorLinkError
 from sync.ops import OpRunner, plain_message
+from sync.station.pauses import PAUSE_REASONS
 from terminal.qt import (
     QApplication,
     QCloseEvent,
@@ -72,7 +73,7 @@ class StationWindow(QMainWindow):
         self.scan_page = ScanPage()
         self.code_page = CodePage()
         self.op_page = OperationPage(sop_folder)
-        self.pause_page = ReasonPage("Why pause?", texts.PAUSE_REASONS, "Pause", "pause")
+        self.pause_page = ReasonPage("Why pause?", PAUSE_REASONS, "Pause", "pause")
         self.complete_page = CompletePage()
         self.fail_page = ReasonPage("QC failed — which defect?", texts.DEFECT_CODES, "Record fail", "fail")
         self.sop_page = SopPage()
