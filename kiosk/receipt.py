@@ -9,13 +9,14 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import segno
 
 from kiosk.flow import PlacedOrder
 from kiosk.i18n import money, pick, tr
-from kiosk.promise import DateStory
+from kiosk.promise import DateStory, day_text
 from kiosk.qt import (
     QImage,
     QMarginsF,
@@ -29,6 +30,18 @@ from kiosk.qt import (
     Qt,
 )
 from sync.errors import SettingsError
+
+
+def ordered_line(order: PlacedOrder) -> str:
+    """When it was ordered, the day written as the ready day above it is (``Sat 5 Dec 2026 13:15``, not
+    ``2026-12-05 13:15`` under ``Ready on Mon 14 Dec 2026``: seen on the live demo); a stamp in another form
+    is shown as stored."""
+    stamp = order.placed_local or order.created_at
+    try:
+        moment = datetime.strptime(order.placed_local, "%Y-%m-%d %H:%M")
+    except ValueError:
+        return tr("Ordered {time}").format(time=stamp)
+    return tr("Ordered {time}").format(time=f"{day_text(moment.date(), tr)} {moment:%H:%M}")
 
 
 def qr_image(payload: str, scale: int = 6) -> QImage:
@@ -63,7 +76,7 @@ def receipt_lines(order: PlacedOrder, language: str, story: DateStory | None = N
     if date_line:
         lines.append(date_line)
     lines.append(f"{tr('Name')}{colon}{order.customer.name}   {tr('Phone')}{colon}{order.customer.phone}")
-    lines.append(tr("Ordered {time}").format(time=order.placed_local or order.created_at))
+    lines.append(ordered_line(order))
     lines.append("")
     lines.append(f"{tr('Base price')}{colon}{money(order.price.base, currency)}")
     for line in order.price.lines:
@@ -137,7 +150,7 @@ def receipt_rows(order: PlacedOrder, language: str, story: DateStory | None = No
     date_line = story.receipt_line(tr)
     if date_line:
         beside.append(Row(date_line, 8, True))
-    beside += [Row(order.customer.name, 8), Row(order.customer.phone, 8), Row(tr("Ordered {time}").format(time=order.placed_local or order.created_at), 7)]
+    beside += [Row(order.customer.name, 8), Row(order.customer.phone, 8), Row(ordered_line(order), 7)]
     lines = [Row(tr("Base price"), 7, amount=money(order.price.base, currency))]
     for line in order.price.lines:
         attribute = pick(order.attribute_labels.get(line.attribute), language) or line.attribute

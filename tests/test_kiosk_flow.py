@@ -203,8 +203,12 @@ def test_the_receipt_shows_when_the_order_was_placed_in_the_stores_time_zone(mod
     assert order is not None
     placed = datetime.fromisoformat(order.created_at)
     assert placed.utcoffset() is not None and placed.utcoffset().total_seconds() == 0  # the hub gets UTC
-    local = placed.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
-    assert f"Ordered {local}" in receipt_lines(order, "en")
+    local = placed.astimezone(ZoneInfo("Asia/Shanghai"))
+    weekday = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[local.weekday()]
+    month = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")[local.month - 1]
+    # the day as the ready day above it is written (the live receipt read "Ordered 2026-12-05 13:15")
+    assert f"Ordered {weekday} {local.day} {month} {local.year} {local.hour:02d}:{local.minute:02d}" in \
+        receipt_lines(order, "en")
     assert not any(order.created_at in line for line in receipt_lines(order, "en"))
     assert (datetime.now(UTC) - placed).total_seconds() < 60
 

@@ -5,6 +5,7 @@ from the rendered page, and the page saved as PNG in .artifacts/kiosk/ for a per
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def test_the_receipt_is_one_page_with_shop_number_qr_lines_total_and_firm_date(q
 
     languages().use(language)
     try:
-        order = longest_order(demo, language)
+        order = dataclasses.replace(longest_order(demo, language), placed_local="2026-12-05 13:15")
         story = DateStory(date(2026, 12, 10), 10, date(2026, 12, 21))  # the hub's firm date came in
         pdf = write_pdf(order, language, tmp_path / "receipt.pdf", story)
         document = QPdfDocument()
@@ -94,7 +95,8 @@ def test_the_receipt_is_one_page_with_shop_number_qr_lines_total_and_firm_date(q
         expected = [pick(demo.name, language), ADDRESS, order.number, money(order.price.total, order.price.currency),
                     firm_day, pick(order.product_name, language)]
         expected += [pick(line.label, language) for line in order.price.lines if line.delta]
-        expected.append({"en": "Ordered", "zh_CN": "下单时间"}[language])  # the order's time was a bare timestamp
+        # when it was ordered, the day written as the ready day is (it read "Ordered 2026-12-05 13:15")
+        expected.append({"en": "Ordered Sat 5 Dec 2026 13:15", "zh_CN": "下单时间：2026年12月5日（周六） 13:15"}[language])
         for wanted in expected:
             assert wanted.replace(" ", "") in flat, f"{wanted!r} not on the receipt: {text}"
         assert "10 Dec" not in text and "12月10日" not in text, "one date on paper: the firm one"
