@@ -33,7 +33,8 @@ from kiosk.qt import (
 from kiosk.status import age_text
 from kiosk.steps import ICON, TILE_COLUMNS, TILE_HEIGHT, tile_height
 from kiosk.texts import N_
-from kiosk.widgets import MIN_TARGET, button, clear, image, label, restyle, swatch, whole_words
+from kiosk.widgets import MIN_TARGET, button, clear, image, label, restyle, swatch
+from sync.wrapping import whole_words
 
 
 class ScreenBase(QWidget):

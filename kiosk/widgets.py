@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -49,12 +48,6 @@ def label(text: str, name: str = "", *, wrap: bool = True, parent: QWidget | Non
     widget.setObjectName(name or "text")
     widget.setWordWrap(wrap)
     return widget
-
-
-def whole_words(text: str) -> str:
-    """``text`` with each hyphen inside a word made non-breaking (U+2011): Qt's wrap breaks after a hyphen, and
-    a portrait side panel read "Long-tail cargo e-" over "bike"."""
-    return re.sub(r"(?<=\w)-(?=\w)", "\u2011", text)
 
 
 def clear(layout: QLayout) -> None:

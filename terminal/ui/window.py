@@ -15,6 +15,7 @@ from typing import Any
 from sync.errors import FloorLinkError
 from sync.ops import OpRunner, plain_message
 from sync.station.pauses import PAUSE_REASONS
+from sync.wrapping import whole_words
 from terminal.qt import (
     QApplication,
     QCloseEvent,
@@ -348,7 +349,7 @@ class StationWindow(QMainWindow):
         shown = texts.local(fb.text)
         text, tone = (texts.tr(texts.REFUSED_BANNER), "info") if refused_page else (shown[:1].upper() + shown[1:],
                                                                                    fb.tone.value)
-        self.feedback.setText(text)
+        self.feedback.setText(whole_words(text))  # "CARGO-BOX-PLY" whole, not "CARGO-BOX-" over "PLY"
         if self.feedback.property("tone") != tone:
             self.feedback.setProperty("tone", tone)
             repolish(self.feedback)
