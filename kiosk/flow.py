@@ -572,14 +572,34 @@ class KioskModel:
         asked = self.page.attributes
         suggested = config.complete()
         return [AttributeView(a.code, dict(a.label), dict(a.help) if a.help else None,
-                              config.options(a.code), suggested.get(a.code), a.default or a.options[0].code)
+                              [self._shown(a.code, s) for s in config.options(a.code)], suggested.get(a.code),
+                              a.default or a.options[0].code)
                 for a in self.product.attributes if a.code in asked]
 
     def option_state(self, attribute: str, option: str) -> OptionState:
+        """An option as the screen shows it: one that only the kiosk's own picks rule out is open to a tap."""
+        return self._shown(attribute, self._rules_state(attribute, option))
+
+    def _rules_state(self, attribute: str, option: str) -> OptionState:
+        """An option as the rules judge it against every choice, the kiosk's picks included."""
         for state in self._config().options(attribute):
             if state.code == option:
                 return state
         raise ConfigurationError(f"unknown option {option!r} of {attribute}", where="kiosk")
+
+    def _shown(self, attribute: str, state: OptionState) -> OptionState:
+        return replace(state, available=True, reason=None) if self._only_picks_against(attribute, state) else state
+
+    def _only_picks_against(self, attribute: str, state: OptionState) -> bool:
+        """Whether ``state`` is ruled out only by options the kiosk filled in, none the customer chose. Seen on
+        the live demo: after a look at the summary and Back, every other rider height was greyed "not with your
+        choices" because of the frame size the kiosk had picked for the summary; the customer had chosen none."""
+        if state.available or state.reason is None or not self.filled:
+            return False
+        if not set(state.reason.choices) <= set(self.filled):
+            return False
+        dropped = self._config().switch_drops(attribute, state.code, self._own_first())
+        return bool(dropped) and set(dropped) <= set(self.filled)
 
     def _labels(self, attribute: str, option: str) -> tuple[Label, Label]:
         assert self.product is not None
@@ -600,7 +620,10 @@ class KioskModel:
                                  {"option": state.label}, "warn")
         elif not state.chosen:
             before = self._completion()
-            if attribute in config.choices:
+            if not self._rules_state(attribute, option).available:  # only the kiosk's picks were against it
+                for dropped in config.switch(attribute, option, self._own_first()):
+                    self.filled.pop(dropped, None)  # open again: Next or the summary preselects them anew
+            elif attribute in config.choices:
                 config.switch(attribute, option)
             else:
                 config.choose(attribute, option)
@@ -665,7 +688,7 @@ class KioskModel:
         the choices it does not go with (the kiosk's own picks called that), the rules' own sentences (a table
         rule's sentence about the whole table is left out), and what "Switch to this" will remove."""
         config = self._config()
-        state = self.option_state(attribute, option)
+        state = self._rules_state(attribute, option)
         if state.available or state.reason is None:
             return []
         reason = state.reason

@@ -215,9 +215,13 @@ def test_a_question_a_switch_cleared_on_an_earlier_page_is_answered_before_the_s
         model.select_product("CARGO")
         while "controller" not in model.page.attributes:
             model.next()
-        model.tap_option("controller", "c20")  # refused with the 500 Wh battery the kiosk preselected
-        removed = model.switch_to("controller", "c20")
-        assert "battery" in removed and "battery" not in model._config().choices
+        # the 500 Wh battery the kiosk filled in rules the 20 A out; it was no choice of the customer's, so the
+        # tap takes the 20 A at once and leaves the battery open again (it took "Switch to this" before)
+        assert model._rules_state("controller", "c20").available is False and "battery" in model.filled
+        assert model.option_state("controller", "c20").available
+        model.tap_option("controller", "c20")
+        assert model._config().choices["controller"] == "c20" and "battery" not in model._config().choices
+        assert "battery" not in model.filled
         if leave == "finish":
             model.finish()
         else:
@@ -231,6 +235,37 @@ def test_a_question_a_switch_cleared_on_an_earlier_page_is_answered_before_the_s
         assert "battery" in {p.attribute for p in model.picked}, f"{leave}: the priced pick is announced"
         model.to_details()
         assert model.notice is None and model.picked == [], "no 'Tap Change' on the details page, which has none"
+
+
+def test_after_a_look_at_the_summary_the_kiosks_own_picks_rule_out_no_option_the_customer_taps() -> None:
+    """Seen on the live demo (City, in Chinese): "Looks good", then Back to the first step: the other rider
+    heights were greyed "not with your choices" because of the frame size the kiosk had picked for the
+    summary; the customer had chosen nothing. A tap on one now takes it, and the frame size is picked again to fit."""
+    model = KioskModel(load_catalog(CATALOGS[0], deep=False), MemorySink())
+    model.start()
+    model.select_product("CITY")
+    model.finish()
+    assert model.screen == Screen.SUMMARY and model.filled["frame_size"] == "M"
+    model.back()
+    model.jump(0)
+    heights = next(a for a in model.attributes() if a.code == "rider_height")
+    assert all(o.available for o in heights.options), [(o.code, o.available) for o in heights.options]
+    model.tap_option("rider_height", "h180")
+    choices = model._config().choices
+    assert choices["rider_height"] == "h180" and "frame_size" not in choices, "the picked M left, open again"
+    model.finish()
+    assert model._config().choices["frame_size"] in ("L", "XL"), "picked again, to fit the tall rider"
+    # a choice of the customer's own still rules options out, as before
+    model.back()
+    model.jump(0)
+    while "frame_size" not in model.page.attributes:
+        model.next()
+    model.tap_option("frame_size", "XL")
+    sizes_first = next(a for a in model.attributes() if a.code == "frame_size")
+    assert {o.code for o in sizes_first.options if o.available} >= {"L", "XL"}
+    model.jump(0)
+    heights = next(a for a in model.attributes() if a.code == "rider_height")
+    assert not next(o for o in heights.options if o.code == "h150").available, "XL was the customer's choice"
 
 
 def test_the_running_total_already_counts_a_priced_option_a_choice_forced(qtbot, tmp_path, reset_language) -> None:
