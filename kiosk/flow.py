@@ -26,6 +26,7 @@ from kiosk.promise import DateStory, firm_date
 from kiosk.status import KioskStatus, memory_status
 from kiosk.steps import BUILDS_HEIGHT, Page, paginate
 from kiosk.texts import N_
+from sync.catalog.paint import PaintError, conditions
 from sync.errors import ConfigurationError, FloorLinkError
 from sync.money import money
 from sync.numbers import is_order_number
@@ -250,6 +251,8 @@ class KioskModel:
         """The configurator's undo depth as each customer action began (see :meth:`undo`)."""
         self.picked: list[Picked] = []
         """Priced options the last Next filled in: announced with their price and a Change button each."""
+        self._drawn: dict[str, frozenset[str]] = {}
+        """Product code -> the attributes its picture draws (:meth:`drawn_attributes`), read once."""
         self.name = ""
         self.phone = ""
         self.active_field = "name"
@@ -430,6 +433,24 @@ class KioskModel:
             choices = self._completion() or choices
         option = coloured[0].option(choices.get(coloured[0].code, ""))
         return option.swatch if option is not None else None
+
+    def drawn_attributes(self) -> frozenset[str]:
+        """The attributes the product's own picture draws (its ``data-when`` parts): on their pages the side
+        panel shows the bike as chosen, not the option's small icon (live: the City's frame-type page showed a
+        line drawing of a frame while the picture could draw the step-through bike itself)."""
+        if self.product is None:
+            return frozenset()
+        code = self.product.code
+        if code not in self._drawn:
+            path = self.picture(self.product.image)
+            drawn: frozenset[str] = frozenset()
+            if path is not None and path.suffix.lower() == ".svg":
+                try:
+                    drawn = frozenset(attribute for attribute, _ in conditions(path.read_bytes()))
+                except (OSError, PaintError):
+                    log.warning("kiosk: cannot read the parts of %s's picture %s", code, path, exc_info=True)
+            self._drawn[code] = drawn
+        return self._drawn[code]
 
     def picture_choices(self) -> tuple[tuple[str, str], ...]:
         """The configuration the product's picture shows (its parts for options, ``data-when``): the choices,

@@ -427,10 +427,14 @@ class OptionsScreen(ScreenBase):
 
     def _picture_path(self, views: list[AttributeView]):  # type: ignore[no-untyped-def]
         """The chosen option's picture on this page (True: show it whole), else the product's (False). A
-        colour (an option with a swatch) shows on the product's picture, painted, not as its chip."""
+        colour (an option with a swatch) shows on the product's picture, painted, not as its chip; so does an
+        option the product's picture draws itself (the step-through frame)."""
         model = self.model
         assert model.product is not None
+        drawn = model.drawn_attributes()
         for view in views:
+            if view.code in drawn:
+                continue
             for option in view.options:
                 if option.chosen and option.image and not option.swatch:
                     return model.picture(option.image), True
