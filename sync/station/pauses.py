@@ -12,8 +12,10 @@ PAUSE_REASONS = ("Break", "Material missing", "Machine fault", "Waiting for QC",
 
 #: the reasons a supervisor has to act on (an andon call)
 CALLS_SUPERVISOR = frozenset({"Material missing", "Machine fault", "Waiting for QC"})
+_CALLING = frozenset(" ".join(reason.casefold().split()) for reason in CALLS_SUPERVISOR)
 
 
-def calls_supervisor(reason: str | None) -> bool:
-    """Whether a pause for ``reason`` needs the supervisor (an unknown or missing reason does not)."""
-    return (reason or "").strip() in CALLS_SUPERVISOR
+def calls_supervisor(reason: object) -> bool:
+    """Whether a pause for ``reason`` needs the supervisor, in any case and spacing (another maker's station
+    may send "material missing"); an unknown, missing or non-text reason does not."""
+    return isinstance(reason, str) and " ".join(reason.casefold().split()) in _CALLING
