@@ -445,3 +445,48 @@ def test_an_outsourced_step_is_recorded_by_the_station_its_parts_come_back_to(cl
     assert qc_session.start().tone is Tone.OK and qc_session.complete("1", "0").tone is Tone.OK
     assert qc_session.scan(wo("K7Q2-03", 30)).tone is Tone.OK
     assert [type_ for type_, _ in qc.outbox] == ["op.started", "op.completed"]
+
+
+def test_logging_out_pauses_the_work_the_worker_is_on_and_anyone_may_resume_it(
+        session: StationSession, ledger: StationLedger, clock: Clock) -> None:
+    """Live demo: a worker logged out with an operation running; its timer ran on for nobody."""
+    logged_in(session)
+    session.scan(wo("WO-1001", 10))
+    session.start()
+    clock.advance(5)
+    said = session.logout()
+    assert said.tone is Tone.INFO and said.text == \
+        "Paused for you: WO-1001 · 10. Scan your badge or type your PIN"
+    kind, body = outbox(ledger)[-1]
+    assert (kind, body["reason"], body["worker"], body["station"]) == ("op.paused", "Logged out", "E-0042", "ST-ASM-1")
+    clock.advance(60)
+    logged_in(session, "E-0007")  # the next shift takes it over
+    session.scan(wo("WO-1001", 10))
+    view = session.view()
+    assert view is not None and view.state.status is Status.PAUSED and view.state.elapsed_seconds == 300
+    assert view.can_resume and session.resume().tone is Tone.OK
+    assert session.logout().text.startswith("Paused for you: WO-1001 · 10")
+    assert session.logout().text == "Scan your badge or type your PIN", "nobody logged in: nothing to pause"
+    assert [t for t, _ in outbox(ledger)] == ["op.started", "op.paused", "op.resumed", "op.paused"]
+
+
+def test_a_logout_whose_pause_cannot_be_recorded_says_so_and_still_logs_out(clock: Clock) -> None:
+    from sync.errors import StoreError
+
+    class FullDisk(MemoryLedger):
+        failing = False
+
+        def record(self, type_: str, body: dict[str, Any]) -> Any:
+            if self.failing:
+                raise StoreError("database or disk is full", where="station.db")
+            return super().record(type_, body)
+
+    ledger = FullDisk()
+    seed_demo(ledger)
+    session = logged_in(StationSession(ledger, "ST-ASM-1", DEMO_WORK_CENTRES, clock=clock))
+    session.scan(wo("WO-1001", 10))
+    session.start()
+    ledger.failing = True
+    said = session.logout()
+    assert said.tone is Tone.ERROR and said.text.startswith("Logged out, but the work you are on still runs")
+    assert session.worker is None and [t for t, _ in ledger.outbox] == ["op.started"]

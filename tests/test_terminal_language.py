@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 #: calls whose first literal argument is shown to a worker (ReasonPage: prompt, options, button)
 SHOWN = {"tr": 1, "Msg": 1, "label": 1, "button": 1, "Field": 1, "_act": 1, "ReasonPage": 3}
 #: module-level tables of shown texts
-TABLES = {"PAUSE_REASONS", "SCRAP_REASONS", "DEFECT_CODES", "REFUSED_BANNER", "UNREADABLE", "SOMETHING_WRONG",
+TABLES = {"PAUSE_REASONS", "LOGGED_OUT", "SCRAP_REASONS", "DEFECT_CODES", "REFUSED_BANNER", "UNREADABLE", "SOMETHING_WRONG",
           "_WEEKDAYS", "_CAPTIONS", "_VERBS", "REFUSALS", "CODE_CLEAR"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 PAUSE_REASONS = ("Break", "Material missing", "Machine fault", "Waiting for QC", "Tool change", "Other job")
 
+#: what a station records for the operations a worker is on when they log out: their time stops there, and the
+#: operation waits paused for them or for whoever resumes it (not offered on the pause page)
+LOGGED_OUT = "Logged out"
+
 #: the reasons a supervisor has to act on (an andon call)
 CALLS_SUPERVISOR = frozenset({"Material missing", "Machine fault", "Waiting for QC"})
 _CALLING = frozenset(" ".join(reason.casefold().split()) for reason in CALLS_SUPERVISOR)

@@ -7,6 +7,7 @@ redraw from :meth:`StationSession.view` when ``changed`` fires; they never hold 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
@@ -18,12 +19,15 @@ from sync.labels import BadgeLabel, WorkOrderLabel
 from sync.station import rules
 from sync.station.calendar import AlwaysWorking, WorkingTime
 from sync.station.ledger import RecordedEvent, StationLedger, by_badge, by_pin, event_body, operation_state
+from sync.station.pauses import LOGGED_OUT
 from sync.station.rules import OperationFacts
 from sync.station.timing import OperationState, Status, TimerColour, derive
 from sync.station.workorders import RoutedOperation, RoutedWorkOrder, Worker
 from terminal.station.look import Look, timer_look
 from terminal.station.quantities import parse_quantity
 from terminal.station.texts import Msg, Named, day_and_date, said
+
+log = logging.getLogger("floorlink.station")
 
 
 class Tone(StrEnum):
@@ -182,9 +186,31 @@ class StationSession:
         return self._say(Tone.OK, Msg("Hello {name} — scan a work order", name=worker.name))
 
     def logout(self) -> Feedback:
+        """Log out; the operations the worker is on here are paused for them first ("Logged out"): live, a
+        worker logged out with an operation running and its timer ran on for nobody until someone completed it.
+        A pause that cannot be recorded is said, and the worker is logged out all the same."""
+        worker, paused, failed = self.worker, [], None
+        if worker is not None:
+            try:
+                for line in routed_here(self):
+                    if line.state.status is Status.RUNNING and worker.badge in line.state.workers:
+                        body = event_body(line.wo.id, line.op.number, self.clock(), worker.badge, station=self.station,
+                                          reason=LOGGED_OUT)
+                        rules.check("op.paused", body, line.state, self._facts(line.wo, line.op))
+                        self.ledger.record("op.paused", body)
+                        paused.append(f"{line.wo.id} · {line.op.number}")
+            except FloorLinkError as exc:  # the store failed, or the rules changed under us: nothing half recorded
+                log.warning("station: pausing %s's operations at logout failed", worker.badge, exc_info=True)
+                failed = exc
         self.worker = None
         self.selection = None
         self.pending_override = None
+        if failed is not None:
+            return self._say(Tone.ERROR, Msg("Logged out, but the work you are on still runs: {problem}",
+                                             problem=said(failed)))
+        if paused:
+            return self._say(Tone.INFO, Msg("Paused for you: {operations}. Scan your badge or type your PIN",
+                                            operations=", ".join(paused)))
         return self._say(Tone.INFO, Msg("Scan your badge or type your PIN"))
 
     def _approve(self, supervisor: Worker) -> Feedback:
