@@ -635,13 +635,14 @@ class KioskModel:
         config = self._config()
         self.touch()
         self.focus = (attribute, option)
-        state = self.option_state(attribute, option)
+        judged = self._rules_state(attribute, option)
+        state = self._shown(attribute, judged)
         if not state.available:
             self.notice = Notice(N_("{option} is not available with your current choices."),
                                  {"option": state.label}, "warn")
         elif not state.chosen:
             before = self._completion()
-            if not self._rules_state(attribute, option).available:  # only the kiosk's picks were against it
+            if not judged.available:  # only the kiosk's picks were against it
                 for dropped in config.switch(attribute, option, self._own_first()):
                     self.filled.pop(dropped, None)  # open again: Next or the summary preselects them anew
             elif attribute in config.choices:

@@ -109,7 +109,7 @@ def stopped(paused: Iterable[tuple[str, int, str, OperationState, str | None]], 
         if state.status is not Status.PAUSED or not calls_supervisor(state.pause_reason):
             continue
         where = f"{centre}, {device}" if device else centre
-        since = state.paused_at or state.started_at
+        since = state.paused_at
         when = f" since {since.astimezone(zone):%H:%M}" if since else ""
         found.append(Candidate(
             key=f"stop:{work_order}:{op}", kind="stop", severity="warning", subject=f"{work_order}/{op}",
