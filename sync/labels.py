@@ -59,7 +59,7 @@ def check_character(body: str) -> str:
     for char in reversed(body.replace(SEPARATOR, "")):
         value = CHECK_ALPHABET.find(char)
         if value < 0:
-            raise DecodeError(f"character {char!r} cannot appear in a label", where=f"label {body!r}",
+            raise DecodeError(f"character {char!r} cannot appear in a label", where=f"label {_shown(body)}",
                               fix=f"use only {CHECK_ALPHABET!r}")
         addend = factor * value
         total += addend // n + addend % n
@@ -67,10 +67,20 @@ def check_character(body: str) -> str:
     return CHECK_ALPHABET[(n - total % n) % n]
 
 
+def shortened(value: str, limit: int = 24) -> str:
+    """A scanned or typed piece as a message quotes it, cut to ``limit`` characters: a worker's banner must not
+    grow with whatever a scanner read (review: a 300-character code widened the station's window)."""
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+def _shown(value: str) -> str:
+    return repr(shortened(value))
+
+
 def _checked_id(value: str, field: str, where: str) -> str:
     if not ID_PATTERN.fullmatch(value):
         raise DecodeError(
-            f"{field} {value!r} is malformed",
+            f"{field} {_shown(value)} is malformed",
             where=where,
             fix="use 1-32 characters of A-Z 0-9 - . starting with a letter or digit",
         )
@@ -94,17 +104,17 @@ def format(label: Label) -> str:  # noqa: A001 - the label's own format, named a
 
 def parse(text: str) -> Label:
     """Read a scanned text as a FloorLink label, or raise :class:`DecodeError` saying what is wrong."""
-    where = f"scanned code {text!r}"
+    where = f"scanned code {_shown(text)}"
     clean = text.strip().upper()
     if not clean:
         raise DecodeError("the code is empty", where="scanned code")
     fields = clean.split(SEPARATOR)
     if fields[0] != PREFIX:
-        raise DecodeError(f"unknown prefix {fields[0]!r}: not a FloorLink label", where=where,
+        raise DecodeError(f"unknown prefix {_shown(fields[0])}: not a FloorLink label", where=where,
                           fix=f"scan a label whose text starts with {PREFIX}:")
     if len(fields) < 2 or fields[1] not in ("WO", "BADGE"):
         kind = fields[1] if len(fields) > 1 else ""
-        raise DecodeError(f"unknown label kind {kind!r}", where=where, fix="expected WO or BADGE after FL1:")
+        raise DecodeError(f"unknown label kind {_shown(kind)}", where=where, fix="expected WO or BADGE after FL1:")
     kind = fields[1]
     if kind == "WO":
         if len(fields) not in (4, 6):
@@ -117,9 +127,9 @@ def parse(text: str) -> Label:
         operation: int | None = None
         if len(fields) == 6:
             if fields[3] != "OP":
-                raise DecodeError(f"expected OP before the operation, found {fields[3]!r}", where=where)
+                raise DecodeError(f"expected OP before the operation, found {_shown(fields[3])}", where=where)
             if not OPERATION_PATTERN.fullmatch(fields[4]):
-                raise DecodeError(f"operation {fields[4]!r} is malformed", where=where,
+                raise DecodeError(f"operation {_shown(fields[4])} is malformed", where=where,
                                   fix="the operation is 1-4 digits")
             operation = int(fields[4])
         label: Label = WorkOrderLabel(work_order, operation)
@@ -131,10 +141,10 @@ def parse(text: str) -> Label:
     check = fields[-1]
     body = clean[: clean.rfind(SEPARATOR)]
     if len(check) != 1 or check not in CHECK_ALPHABET:
-        raise DecodeError(f"check character {check!r} is malformed", where=where,
+        raise DecodeError(f"check character {_shown(check)} is malformed", where=where,
                           fix="the label ends with one check character from 0-9 A-Z - .")
     expected = check_character(body)
     if check != expected:
-        raise DecodeError(f"bad check character {check!r}", where=where,
+        raise DecodeError(f"bad check character {_shown(check)}", where=where,
                           fix="the code was misread or mistyped; scan it again or reprint the label")
     return label

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,14 +13,16 @@ import pytest
 from sync import labels
 from sync.errors import StationError
 from sync.labels import BadgeLabel, WorkOrderLabel
+from sync.station import rules
 from sync.station.ledger import MemoryLedger, StationLedger
 from sync.station.stored import StoredLedger
-from sync.station.timing import Status, TimerColour
+from sync.station.timing import OpEvent, Status, TimerColour, derive
 from sync.station.workorders import RoutedWorkOrder
 from sync.store import Store
+from terminal.station import texts
 from terminal.station.demo import DEMO_WORK_CENTRES, seed_demo
 from terminal.station.quantities import parse_quantity
-from terminal.station.session import StationSession, Tone
+from terminal.station.session import StationSession, Tone, routed_here
 from terminal.station.wedge import WedgeBuffer
 
 
@@ -336,12 +339,18 @@ def test_listeners_hear_every_change(session: StationSession) -> None:
     assert len(heard) == 2
 
 
-@pytest.mark.parametrize("text", ["0", "7", " 12 ", "999999"])
+@pytest.mark.parametrize("text", ["0", "7", " 12 ", "999999", "1000000"])
 def test_parse_quantity_accepts_whole_numbers(text: str) -> None:
     assert parse_quantity(text, "good") == int(text)
 
 
-@pytest.mark.parametrize("text", ["", " ", "-3", "+3", "1e3", "1,5", "１２", "1234567"])
+def test_parse_quantity_reads_full_width_digits_as_the_digits_they_look_like() -> None:
+    """A Chinese input method types "１２": twelve parts, not "not a whole number" (review)."""
+    assert parse_quantity("１２", "good") == 12
+    assert parse_quantity("\u3000３\u3000", "scrap") == 3  # an ideographic space around it too
+
+
+@pytest.mark.parametrize("text", ["", " ", "-3", "+3", "1e3", "1,5", "１,２", "1000001", "12345678", "٣x"])
 def test_parse_quantity_refuses_anything_else(text: str) -> None:
     with pytest.raises(StationError):
         parse_quantity(text, "good")
@@ -490,3 +499,143 @@ def test_a_logout_whose_pause_cannot_be_recorded_says_so_and_still_logs_out(cloc
     said = session.logout()
     assert said.tone is Tone.ERROR and said.text.startswith("Logged out, but the work you are on still runs")
     assert session.worker is None and [t for t, _ in ledger.outbox] == ["op.started"]
+
+
+def test_another_workers_badge_ends_the_first_workers_choice_and_names_the_work_they_are_still_on(
+        session: StationSession, ledger: StationLedger, clock: Clock) -> None:
+    """Review: a second badge kept the first worker's open operation and a supervisor's allowance for the second
+    worker. Their running work goes on (two workers may build one bike) and the greeting says so."""
+    logged_in(session)
+    session.scan(wo("WO-1001", 10))
+    session.start()
+    session.scan(wo("WO-1001", 20))  # waits for 10: a supervisor may allow it
+    assert session.pending_override is not None
+    said = session.scan(badge("E-0007"))
+    assert said.tone is Tone.OK and said.text == \
+        "Hello Anna Berg — scan a work order. Li Wei is still on WO-1001 · 10"
+    assert session.worker is not None and session.worker.badge == "E-0007"
+    assert session.selection is None and session.pending_override is None
+    assert session.scan(badge("S-0001")).text.startswith("Hello Zhang Min (supervisor)"), "no allowance carried over"
+    assert [t for t, _ in outbox(ledger)] == ["op.started"], "nothing recorded for Li Wei"
+    texts.use("zh_CN")
+    try:
+        assert texts.local(said.text) == "Anna Berg，您好 — 请扫描工单。Li Wei仍在做：WO-1001 · 10"
+    finally:
+        texts.use("en")
+    logged_in(session, "E-0042")  # Li Wei back: logging out pauses his work
+    assert session.logout().text.startswith("Paused for you: WO-1001 · 10")
+
+
+def test_the_same_badge_again_keeps_the_work_as_it_is(session: StationSession, ledger: StationLedger) -> None:
+    logged_in(session)
+    session.scan(wo("WO-1001", 10))
+    session.start()
+    assert session.scan(badge("E-0042")).text == "Hello Li Wei — scan a work order"
+    assert [t for t, _ in outbox(ledger)] == ["op.started"] and session.selection is not None
+
+
+def test_work_started_with_a_supervisors_allowance_is_not_asked_for_again(
+        session: StationSession, ledger: StationLedger) -> None:
+    """Review: resuming or completing an operation started out of order asked for the supervisor each time."""
+    logged_in(session)
+    session.scan(wo("WO-1001", 20))  # waits for operation 10
+    session.scan(badge("S-0001"))
+    assert session.start().tone is Tone.OK
+    session.pause("Break")
+    session.clear_selection()
+    assert session.scan(wo("WO-1001", 20)).tone is Tone.OK
+    assert session.resume().tone is Tone.OK
+    assert session.complete("2", "0").tone is Tone.OK
+    assert [(t, b.get("override_by")) for t, b in outbox(ledger)] == [
+        ("op.started", "S-0001"), ("op.paused", "S-0001"), ("op.resumed", "S-0001"), ("op.completed", "S-0001")]
+
+
+def test_work_of_another_centre_allowed_here_stays_on_the_list_and_its_events_carry_the_allowance(
+        session: StationSession, ledger: StationLedger, clock: Clock) -> None:
+    """Review: an operation routed elsewhere and started here with a supervisor's allowance fell off the work
+    list, was not paused at logout, and each later event was refused for want of the allowance."""
+    logged_in(session)
+    assert session.scan(wo("WO-1002", 10)).tone is Tone.OVERRIDE  # routed to WELD
+    session.scan(badge("S-0001"))
+    assert session.start().tone is Tone.OK
+    session.clear_selection()
+    listed = [(line.wo.id, line.op.number, line.state.status) for line in routed_here(session)]
+    assert ("WO-1002", 10, Status.RUNNING) in listed
+    assert session.logout().text.startswith("Paused for you: WO-1002 · 10")
+    logged_in(session, "E-0007")
+    assert session.scan(wo("WO-1002", 10)).tone is Tone.OK
+    assert session.resume().tone is Tone.OK and session.complete("1", "0").tone is Tone.OK
+    events = outbox(ledger)
+    assert [t for t, _ in events] == ["op.started", "op.paused", "op.resumed", "op.completed"]
+    assert {b["override_by"] for _, b in events} == {"S-0001"}
+    assert all("routed to WELD" in b["override_reason"] for _, b in events)
+    facts = rules.OperationFacts("WO-1002", 10, quantity_in=1, routed=False, work_centre="WELD")
+    for i, (kind, body) in enumerate(events):  # the hub checks each again: routed elsewhere, allowed here
+        state = derive([OpEvent.from_body(k, b, n) for n, (k, b) in enumerate(events[:i])], clock(), standard=60)
+        rules.check(kind, body, state, facts)
+        with pytest.raises(StationError, match="routed to WELD"):
+            rules.check(kind, {k: v for k, v in body.items() if k != "override_by"}, state, facts)
+
+
+def test_completing_after_a_failed_qc_check_needs_the_failed_parts_scrapped_or_a_new_check(
+        session: StationSession, ledger: StationLedger) -> None:
+    """Review: after "QC fail", "Complete · 2 good" was accepted in green: the failed parts were booked good."""
+    logged_in(session)
+    for op in (10, 20):
+        session.scan(wo("WO-1001", op))
+        session.start()
+        session.complete("2", "0")
+    session.scan(wo("WO-1001", 30))
+    session.start()
+    session.record_qc(False, "D-03 Wiring fault")
+    before = len(outbox(ledger))
+    refused = session.complete("2", "0")
+    assert refused.tone is Tone.ERROR and "scrap the failed parts, or rework them and record QC again" in refused.text
+    assert len(outbox(ledger)) == before
+    texts.use("zh_CN")
+    try:
+        assert texts.local(refused.text) == "质检不合格：请将不合格件报废，或返工后重新记录质检结果"
+    finally:
+        texts.use("en")
+    assert session.record_qc(True).tone is Tone.OK  # reworked and checked again
+    assert session.complete("2", "0").tone is Tone.OK
+
+
+def test_a_failed_qc_check_completes_with_the_failed_parts_scrapped(session: StationSession,
+                                                                     ledger: StationLedger) -> None:
+    logged_in(session)
+    for op in (10, 20):
+        session.scan(wo("WO-1001", op))
+        session.start()
+        session.complete("2", "0")
+    session.scan(wo("WO-1001", 30))
+    session.start()
+    session.record_qc(False, "D-03 Wiring fault")
+    assert session.complete("1", "1", "Assembly fault").tone is Tone.WARN
+    assert outbox(ledger)[-1][1]["scrap"] == 1
+
+
+def test_a_store_failure_says_nothing_was_recorded_and_logs_the_cause(
+        clock: Clock, caplog: pytest.LogCaptureFixture) -> None:
+    """Review: "database is locked while recording op.started …" is no sentence for a worker."""
+    from sync.errors import StoreError
+
+    class Locked(MemoryLedger):
+        def record(self, type_: str, body: dict[str, Any]) -> Any:
+            raise StoreError("database is locked while recording op.started", where="station.db")
+
+    ledger = Locked()
+    seed_demo(ledger)
+    session = logged_in(StationSession(ledger, "ST-ASM-1", DEMO_WORK_CENTRES, clock=clock))
+    session.scan(wo("WO-1001", 10))
+    with caplog.at_level(logging.ERROR, logger="floorlink.station"):
+        said = session.start()
+    assert said.tone is Tone.ERROR and said.text.startswith("Nothing was recorded: the station cannot save right now")
+    assert "database is locked" not in said.text
+    record = next(r for r in caplog.records if "database is locked" in r.getMessage())
+    assert record.exc_info is not None
+    texts.use("zh_CN")
+    try:
+        assert texts.local(said.text).startswith("未记录任何内容")
+    finally:
+        texts.use("en")

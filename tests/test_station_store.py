@@ -4,6 +4,7 @@ through the inbox, and timers that continue across a restart over the same file.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -119,7 +120,8 @@ def test_running_timer_continues_after_a_restart_over_the_same_file(tmp_path: Pa
     assert ledger.pending_outbox() == 3
 
 
-def test_when_the_database_fails_the_action_is_refused_with_the_reason_and_nothing_recorded(tmp_path: Path) -> None:
+def test_when_the_database_fails_the_action_is_refused_plainly_the_log_has_the_reason_and_nothing_is_recorded(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = tmp_path / "station.db"
     ledger = open_ledger(path)
     seed_demo(ledger)
@@ -127,8 +129,10 @@ def test_when_the_database_fails_the_action_is_refused_with_the_reason_and_nothi
     session.scan(labels.format(BadgeLabel("E-0042")))
     session.scan(labels.format(WorkOrderLabel("WO-1001", 10)))
     ledger.store.close()  # the disk went away under the running app
-    fb = session.start()
-    assert fb.tone is Tone.ERROR and "closed database" in fb.text
+    with caplog.at_level(logging.ERROR, logger="floorlink.station"):
+        fb = session.start()
+    assert fb.tone is Tone.ERROR and fb.text.startswith("Nothing was recorded")
+    assert any("closed database" in r.getMessage() and r.exc_info for r in caplog.records)
     assert session.scan(labels.format(WorkOrderLabel("WO-1001", 20))).tone is Tone.ERROR
     assert session.login_pin("4242").tone is Tone.ERROR
     assert open_ledger(path).events("WO-1001") == []

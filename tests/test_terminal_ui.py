@@ -160,6 +160,52 @@ def test_refusals_show_red_and_override_shows_amber(qtbot, window: StationWindow
     assert ledger.outbox == []
 
 
+def test_a_supervisor_allows_a_refusal_with_their_pin_masked_on_the_keypad(  # type: ignore[no-untyped-def]
+        qtbot, window: StationWindow, ledger: MemoryLedger, artifacts: Path) -> None:
+    """Review: with no badge at hand the supervisor had only "Type a number", which showed the PIN's digits and
+    read them as a work-order number."""
+    wedge_scan(qtbot, window, badge("E-0042"))
+    assert not window.scan_page.allow_button.isVisible(), "nothing waits for a supervisor yet"
+    wedge_scan(qtbot, window, wo("WO-1001", 20))  # waits for operation 10
+    assert window.scan_page.allow_button.isVisible()
+    tap(qtbot, window, window.scan_page.allow_button)
+    page = window.allow_page
+    assert window.stack.currentWidget() is page and page.pin.echoMode() == page.pin.EchoMode.Password
+    assert page.what.text() == "Operation 20 of WO-1001 waits for operation 10, not done yet"
+    for key in "0707":  # Anna Berg's: a worker's PIN allows nothing and logs nobody in
+        tap(qtbot, window, page.keypad.buttons[key])
+    tap(qtbot, window, page.ok)
+    assert window.feedback.property("tone") == "error" and "not a supervisor's PIN" in window.feedback.text()
+    assert window.stack.currentWidget() is page and window.session.worker is not None
+    assert window.session.worker.name == "Li Wei"
+    for key in "9999":
+        tap(qtbot, window, page.keypad.buttons[key])
+    shot(window, artifacts, "10b_supervisor_pin")
+    tap(qtbot, window, page.ok)
+    assert window.stack.currentWidget() is window.op_page
+    assert "Allowed by Zhang Min" in window.feedback.text()
+    tap(qtbot, window, window.op_page.start_button)
+    assert ledger.outbox[-1][1]["override_by"] == "S-0001" and ledger.outbox[-1][1]["worker"] == "E-0042"
+    tap(qtbot, window, window.op_page.other_button)
+    assert not window.scan_page.allow_button.isVisible()
+
+
+@pytest.mark.parametrize("code", ["FL1:WO:" + "A" * 300 + ":X", "Z" * 400, "FL1:BADGE:" + "9" * 250 + ":0",
+                                  "FL1:WO:WO-1001:OP:" + "1" * 200 + ":Q"])
+def test_a_very_long_code_keeps_the_window_on_the_screen(  # type: ignore[no-untyped-def]
+        qtbot, window: StationWindow, ledger: MemoryLedger, code: str) -> None:
+    """Review: a 300-character scan widened the window past the screen and the banner quoted it whole."""
+    wedge_scan(qtbot, window, badge("E-0042"))
+    wedge_scan(qtbot, window, code)
+    assert window.feedback.property("tone") == "error"
+    assert len(window.feedback.text()) < 200, window.feedback.text()
+    window.enter_code("W" * 300)
+    settle(qtbot, window)
+    assert window.feedback.property("tone") == "error" and len(window.feedback.text()) < 200
+    assert window.width() == 1280 and window.minimumSizeHint().width() <= 1280, window.minimumSizeHint()
+    assert ledger.outbox == []
+
+
 def test_pin_on_the_keypad_logs_in(qtbot, window: StationWindow) -> None:  # type: ignore[no-untyped-def]
     page = window.login_page
     for key in "0707":
@@ -240,6 +286,16 @@ def test_qc_step_fail_with_defect_code_then_complete(qtbot, window: StationWindo
     assert window.speaker.played.count("error") == 1 and window.speaker.played[-1] == "warn"
     assert window.feedback.property("tone") == "warn", "a failed part is recorded in amber, not success's green"
     shot(window, artifacts, "14b_qc_failed_recorded")
+    # review: "Complete · 2 good" in one tap booked the failed parts good; now the count opens, one scrapped
+    assert page.complete_button.text() == "Complete"
+    tap(qtbot, window, page.complete_button)
+    done = window.complete_page
+    assert window.stack.currentWidget() is done and (done.good.text(), done.scrap.text()) == ("1", "1")
+    tap(qtbot, window, done.reasons.buttons["Assembly fault"])
+    shot(window, artifacts, "14c_complete_after_qc_fail")
+    tap(qtbot, window, done.ok)
+    assert ledger.outbox[-1][0] == "op.completed"
+    assert (ledger.outbox[-1][1]["good"], ledger.outbox[-1][1]["scrap"]) == (1, 1)
 
 
 def test_every_scan_plays_a_tone_matching_its_outcome(qtbot, window: StationWindow) -> None:  # type: ignore[no-untyped-def]

@@ -39,6 +39,7 @@ QC_MISSING = "qc_missing"
 NOT_A_QC_STEP = "not_a_qc_step"
 QC_NO_RESULT = "qc_no_result"
 QC_NO_DEFECT = "qc_no_defect"
+QC_FAILED = "qc_failed"  # completing after a failed check with nothing scrapped (the failed parts booked good)
 WAITS = "waits"  # an earlier step or a part made in the shop is not done yet (a supervisor may allow it)
 
 #: the largest quantity a count may say (a work order is never near it; 10^30 is a typo or an attack)
@@ -176,6 +177,10 @@ def check_fields(type_: str, body: Mapping[str, Any], state: OperationState, fac
             raise refuse(SCRAP_NO_REASON, "choose a scrap reason")
         if facts.qc and state.qc is None:
             raise refuse(QC_MISSING, "record the QC result first")
+        if facts.qc and state.qc is not None and not state.qc.passed and scrap == 0:
+            raise refuse(QC_FAILED, f"the QC check of operation {facts.operation} of {facts.work_order} failed "
+                         f"({state.qc.defect or 'no defect code'}): completing it with nothing scrapped books the "
+                         "failed parts as good", fix="scrap the failed parts, or rework them and record QC again")
     elif type_ == "qc.recorded":
         passed = body.get("passed")
         if not isinstance(passed, bool):

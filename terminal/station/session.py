@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, tzinfo
 from enum import StrEnum
 
 from sync import labels
-from sync.errors import FloorLinkError, StationError
+from sync.errors import FloorLinkError, StationError, StoreError
 from sync.labels import BadgeLabel, WorkOrderLabel
 from sync.station import rules
 from sync.station.calendar import AlwaysWorking, WorkingTime
@@ -115,6 +115,8 @@ class StationSession:
         return self.feedback
 
     def _refuse(self, error: FloorLinkError) -> Feedback:
+        if isinstance(error, StoreError):  # the worker reads "nothing was recorded"; the log gets the cause
+            log.error("station: the store failed: %s", error, exc_info=error)
         return self._say(Tone.ERROR, said(error))
 
     # --- scanning and login ----------------------------------------------------------------------
@@ -135,7 +137,8 @@ class StationSession:
         if clean.startswith(labels.PREFIX + labels.SEPARATOR):
             return self.scan(clean)
         if not labels.ID_PATTERN.fullmatch(clean):
-            return self._refuse(StationError(Msg("{code} is not a work-order number", code=clean or "…"),
+            return self._refuse(StationError(Msg("{code} is not a work-order number",
+                                                 code=labels.shortened(clean) or "…"),
                                              where="typed code",
                                              fix=Msg("type the number printed on the traveler, e.g. WO-1001")))
         return self.open_operation(clean, None)
@@ -178,30 +181,67 @@ class StationSession:
             return self._approve(worker)
         return self._login(worker)
 
+    def approve_pin(self, pin: str) -> Feedback:
+        """A PIN typed on the supervisor's page while a refusal waits: allows it, and nothing else (review: the
+        window had no masked entry for it; typed as a work-order number the digits showed). Any other PIN is
+        refused and the refusal keeps waiting."""
+        if self.pending_override is None:
+            return self._refuse(StationError(Msg("nothing waits for a supervisor now"),
+                                             fix=Msg("scan a work order")))
+        try:
+            workers = self.ledger.workers()
+        except FloorLinkError as exc:
+            return self._refuse(exc)
+        supervisor = by_pin(workers, pin)
+        if supervisor is None or not supervisor.supervisor:
+            return self._refuse(StationError(Msg("this is not a supervisor's PIN"),
+                                             fix=Msg("a supervisor types their own PIN or scans their badge")))
+        return self._approve(supervisor)
+
     def _login(self, worker: Worker) -> Feedback:
+        """Log ``worker`` in. Another worker's badge while one is logged in ends the first one's choice and any
+        supervisor's allowance (review: the second worker inherited both), but not their work: two workers may
+        build one bike, so the first one's running operations go on and the greeting names them (the first
+        worker pauses them by logging in and out again)."""
+        before = self.worker
+        hello = Msg("Hello {name} (supervisor) — scan a work order", name=worker.name) if worker.supervisor \
+            else Msg("Hello {name} — scan a work order", name=worker.name)
         self.worker = worker
         self.pending_override = None
-        if worker.supervisor:
-            return self._say(Tone.OK, Msg("Hello {name} (supervisor) — scan a work order", name=worker.name))
-        return self._say(Tone.OK, Msg("Hello {name} — scan a work order", name=worker.name))
+        if before is None or before.badge == worker.badge:
+            return self._say(Tone.OK, hello)
+        self.selection = None
+        running = [f"{line.wo.id} · {line.op.number}" for line in routed_here(self)
+                   if line.state.status is Status.RUNNING and before.badge in line.state.workers]
+        if running:
+            return self._say(Tone.OK, Msg("{hello}. {name} is still on {operations}", hello=hello, name=before.name,
+                                          operations=", ".join(running)))
+        return self._say(Tone.OK, hello)
+
+    def _pause_running_of(self, worker: Worker) -> tuple[list[str], FloorLinkError | None]:
+        """Record ``op.paused`` ("Logged out") for each operation ``worker`` runs at this station; the
+        operations paused ("WO · op"), and the error that stopped the rest (logged with its traceback)."""
+        paused: list[str] = []
+        try:
+            for line in routed_here(self):
+                if line.state.status is Status.RUNNING and worker.badge in line.state.workers:
+                    override_by, override_reason = self._allowance(line.wo, line.op) or (None, None)
+                    body = event_body(line.wo.id, line.op.number, self.clock(), worker.badge, station=self.station,
+                                      reason=LOGGED_OUT, override_by=override_by, override_reason=override_reason)
+                    rules.check("op.paused", body, line.state, self._facts(line.wo, line.op))
+                    self.ledger.record("op.paused", body)
+                    paused.append(f"{line.wo.id} · {line.op.number}")
+        except FloorLinkError as exc:  # the store failed, or the rules changed under us: nothing half recorded
+            log.warning("station: pausing %s's operations failed", worker.badge, exc_info=True)
+            return paused, exc
+        return paused, None
 
     def logout(self) -> Feedback:
         """Log out; the operations the worker is on here are paused for them first ("Logged out"): live, a
         worker logged out with an operation running and its timer ran on for nobody until someone completed it.
         A pause that cannot be recorded is said, and the worker is logged out all the same."""
-        worker, paused, failed = self.worker, [], None
-        if worker is not None:
-            try:
-                for line in routed_here(self):
-                    if line.state.status is Status.RUNNING and worker.badge in line.state.workers:
-                        body = event_body(line.wo.id, line.op.number, self.clock(), worker.badge, station=self.station,
-                                          reason=LOGGED_OUT)
-                        rules.check("op.paused", body, line.state, self._facts(line.wo, line.op))
-                        self.ledger.record("op.paused", body)
-                        paused.append(f"{line.wo.id} · {line.op.number}")
-            except FloorLinkError as exc:  # the store failed, or the rules changed under us: nothing half recorded
-                log.warning("station: pausing %s's operations at logout failed", worker.badge, exc_info=True)
-                failed = exc
+        worker = self.worker
+        paused, failed = self._pause_running_of(worker) if worker is not None else ([], None)
         self.worker = None
         self.selection = None
         self.pending_override = None
@@ -240,14 +280,14 @@ class StationSession:
         try:
             number = label.operation if label.operation is not None else self._next_operation(wo)
             op = wo.operation(number)
-            self._check_selectable(wo, op)
+            allowed = self._check_selectable(wo, op)
         except StationError as exc:
             self.selection = None
             if exc.overridable:
                 self.pending_override = PendingOverride(wo.id, number, exc.what)
                 return self._say(Tone.OVERRIDE, Msg("{what} — a supervisor badge or PIN can allow it", what=said(exc)))
             return self._refuse(exc)
-        self.selection = Selection(wo.id, op.number)
+        self.selection = Selection(wo.id, op.number, *(allowed or (None, None)))
         return self._say(Tone.OK, Msg("{wo} · {op} {name}", wo=wo.id, op=op.number, name=Named(op.name, op.names)))
 
     def _next_operation(self, wo: RoutedWorkOrder) -> int:
@@ -272,19 +312,34 @@ class StationSession:
     def _is_done(self, wo: RoutedWorkOrder, op: RoutedOperation) -> bool:
         return op.hub_status == "done" or self._state(wo, op).status is Status.DONE
 
-    def _check_selectable(self, wo: RoutedWorkOrder, op: RoutedOperation) -> None:
-        """Refusals in order of importance: done or cancelled (never allowed), then the overridable ones."""
+    def _allowance(self, wo: RoutedWorkOrder, op: RoutedOperation) -> tuple[str, str | None] | None:
+        """The supervisor's allowance under which ``op`` was started at this station (who, why), if any: the
+        events that follow carry it, as the hub asks of every event on an operation routed elsewhere."""
+        for event in reversed(self.ledger.events(wo.id, op.number)):
+            by, why = event.body.get("override_by"), event.body.get("override_reason")
+            if event.body.get("station") == self.station and isinstance(by, str) and by.strip():
+                return by, why if isinstance(why, str) else None
+        return None
+
+    def _check_selectable(self, wo: RoutedWorkOrder, op: RoutedOperation) -> tuple[str, str | None] | None:
+        """Refusals in order of importance: done or cancelled (never allowed), then the overridable ones. An
+        operation already started here under a supervisor's allowance is not asked again (review: resuming or
+        completing it asked for the supervisor each time); the allowance is returned to go with its events."""
         if self._is_done(wo, op):
             raise StationError(Msg("operation {op} of {wo} is already complete", op=op.number, wo=wo.id))
-        if wo.cancelled and self._state(wo, op).status is Status.QUEUED:
+        first_start = self._state(wo, op).status is Status.QUEUED
+        if wo.cancelled and first_start:
             order = wo.order_number or wo.order_id
             what = Msg("work order {wo} was cancelled with order {order}", wo=wo.id, order=order) if order \
                 else Msg("work order {wo} was cancelled", wo=wo.id)
             raise StationError(what, fix=Msg("put the parts aside and ask the supervisor"), code="cancelled")
-        if not self.works_here(wo, op):
+        allowed = None if first_start else self._allowance(wo, op)
+        if not self.works_here(wo, op) and allowed is None:
             raise StationError(Msg("operation {op} of {wo} is routed to {centre}, not this station", op=op.number,
                                    wo=wo.id, centre=op.work_centre),
                                overridable=True)
+        if not first_start:  # an earlier step or a part still open was allowed (or overlooked) at the start
+            return allowed
         if op.predecessor is not None and not self._is_done(wo, wo.operation(op.predecessor)):
             raise StationError(Msg("operation {op} of {wo} waits for operation {before}, not done yet", op=op.number,
                                    wo=wo.id, before=op.predecessor),
@@ -299,6 +354,7 @@ class StationSession:
             raise StationError(Msg("operation {op} of {wo} waits for bought parts not in yet: {parts}", op=op.number,
                                    wo=wo.id, parts=", ".join(bought)),
                                overridable=True, code=rules.WAITS)
+        return None
 
     # --- what the screen shows -------------------------------------------------------------------
     def _facts(self, wo: RoutedWorkOrder, op: RoutedOperation, *, with_quantity: bool = False) -> OperationFacts:
@@ -428,10 +484,12 @@ def routed_here(session: StationSession) -> list[RoutedLine]:
     now = session.clock()
     lines = []
     for wo in session.ledger.work_orders():
-        here = [op for op in wo.operations if session.works_here(wo, op)]
-        if wo.cancelled or not here:
+        if wo.cancelled:
             continue
         events = session.ledger.events(wo.id)  # one read per work order, split per operation below
+        allowed_here = {e.operation for e in events if e.body.get("station") == session.station
+                        and e.body.get("override_by")}  # started here although routed elsewhere: still here
+        here = [op for op in wo.operations if session.works_here(wo, op) or op.number in allowed_here]
         states: dict[int, OperationState] = {}
         for op in here:
             pred = wo.operation(op.predecessor) if op.predecessor is not None else None
@@ -466,6 +524,7 @@ class Snapshot:
     started: int | None  # what reached the selected operation (the Complete page's default good quantity)
     lines: tuple[RoutedLine, ...]  # this station's work list, when no operation is selected
     names: dict[str, str]  # badge -> name of the roster
+    pending: PendingOverride | None = None  # a refusal a supervisor's badge or PIN may allow
 
 
 def snapshot(session: StationSession) -> Snapshot:
@@ -475,7 +534,7 @@ def snapshot(session: StationSession) -> Snapshot:
     lines = tuple(line for line in routed_here(session)
                   if line.state.status is not Status.DONE)[:WORK_LIST_ROWS] if worker is not None and view is None else ()
     names = {w.badge: w.name for w in session.ledger.workers()} if view is not None else {}
-    return Snapshot(feedback, worker, view, started, lines, names)
+    return Snapshot(feedback, worker, view, started, lines, names, session.pending_override)
 
 
 def heartbeat_body(session: StationSession) -> dict[str, object]:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sync.errors import DecodeError, FloorLinkError
+from sync.errors import DecodeError, FloorLinkError, StoreError
 from sync.times import MONTHS
 from terminal.station.zh_cn import ZH_CN
 
@@ -79,8 +79,10 @@ def local(text: str) -> str:
 def said(error: FloorLinkError) -> Msg:
     """A refusal as a worker reads it. Its English is the error's own words (what — fix); in another
     language: the station's own sentences as they are, a rule's refusal by its code, an unreadable code
-    as one plain sentence, anything else as a plain "ask the supervisor" (its detail stays in English,
+    as one plain sentence, a store failure as "nothing was recorded" (its detail goes to the log), anything else as a plain "ask the supervisor" (its detail stays in English,
     in the log)."""
+    if isinstance(error, StoreError):  # "database is locked while recording op.started" is no worker's sentence
+        return Msg(STORE_FAILED)
     what, fix = error.what, error.fix
     english = f"{what} — {fix}" if fix else str(what)
     if isinstance(what, Msg):
@@ -138,10 +140,12 @@ REFUSALS = {
     "not_a_qc_step": "This operation has no QC step",
     "qc_no_result": "A QC result must say pass or fail",
     "qc_no_defect": "Choose a defect code for a failed check",
+    "qc_failed": "The QC check failed: scrap the failed parts, or rework them and record QC again",
     "waits": "An earlier step or a part is not done yet: a supervisor badge or PIN can allow it",
 }
 UNREADABLE = "This code cannot be read here: scan a badge or a traveler label, or type the number"
 SOMETHING_WRONG = "This cannot be done now. Ask the supervisor"
+STORE_FAILED = "Nothing was recorded: the station cannot save right now. Try again; if it keeps happening, ask the supervisor"
 
 
 SCRAP_REASONS = ("Damaged part", "Wrong part", "Assembly fault", "Paint defect", "Out of tolerance")

@@ -88,6 +88,7 @@ class ScanPage(QWidget):
 
     opened = Signal(str, int)  # a tapped row: work order, operation
     type_code = Signal()
+    allow = Signal()  # the supervisor's PIN page, while a refusal waits
 
     def __init__(self) -> None:
         super().__init__()
@@ -107,6 +108,10 @@ class ScanPage(QWidget):
         self.type_button = button("Type a number", "complete")
         self.type_button.clicked.connect(self.type_code.emit)
         top.addWidget(self.type_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.allow_button = button("Supervisor PIN", "pause")  # only while a refusal waits for a supervisor
+        self.allow_button.clicked.connect(self.allow.emit)
+        self.allow_button.setVisible(False)
+        top.addWidget(self.allow_button, 0, Qt.AlignmentFlag.AlignTop)
         box.addLayout(top)
         self.caption = label("Work at this station", "caption")
         box.addWidget(self.caption)
@@ -116,6 +121,55 @@ class ScanPage(QWidget):
 
     def show_rows(self, rows: list[WorkRow]) -> None:
         self.work_list.show_rows(rows, texts.tr("No work routed here yet. Scan the traveler or type its number."))
+
+
+class SupervisorPinPage(QWidget):
+    """A refused selection a supervisor may allow: their PIN, masked, on the big keypad (a badge scan allows it
+    from any page)."""
+
+    pin_entered = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        row = QHBoxLayout(self)
+        row.setContentsMargins(40, 16, 40, 16)
+        row.setSpacing(40)
+        left = QVBoxLayout()
+        left.addWidget(label("Supervisor PIN", "prompt"))
+        self.what = label("", "value")  # what waits to be allowed, e.g. "operation 20 … waits for operation 10"
+        left.addWidget(self.what)
+        left.addWidget(label("A supervisor allows it with their PIN or badge.", "hint"))
+        left.addStretch(1)
+        self.cancel = button("Cancel")
+        self.cancel.clicked.connect(self.cancelled.emit)
+        left.addWidget(self.cancel)
+        row.addLayout(left, 3)
+        right = QVBoxLayout()
+        self.pin = QLineEdit()
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setPlaceholderText("PIN")
+        self.pin.returnPressed.connect(self._submit)
+        right.addWidget(self.pin)
+        self.keypad = Keypad(self.pin)
+        right.addWidget(self.keypad)
+        self.ok = button("Allow", "start")
+        self.ok.clicked.connect(self._submit)
+        right.addWidget(self.ok)
+        row.addLayout(right, 2)
+
+    def reset(self) -> None:
+        self.pin.clear()
+        self.pin.setFocus()
+
+    def show_pending(self, what: str) -> None:
+        self.what.setText(what[:1].upper() + what[1:])
+
+    def _submit(self) -> None:
+        pin = self.pin.text()
+        self.pin.clear()
+        if pin:
+            self.pin_entered.emit(pin)
 
 
 class CodePage(QWidget):
@@ -305,7 +359,8 @@ class OperationPage(QWidget):
         self.pause_button.setEnabled(view.can_pause)
         self.resume_button.setEnabled(view.can_resume)
         reached = started if started and started > 0 else None
-        self.all_good = reached if view.can_complete else None
+        failed_qc = state.qc is not None and not state.qc.passed  # "all good" would book the failed parts good
+        self.all_good = reached if view.can_complete and not failed_qc else None
         # a recorded completion says so; a disabled button offering "1 good" read as work still to do
         self.complete_button.setText(texts.tr("Completed") if state.good is not None
                                      else texts.tr("Complete · {good} good").format(good=self.all_good) if self.all_good
@@ -421,11 +476,13 @@ class CompletePage(QWidget):
         self.good_button.setChecked(edit is self.good)
         self.scrap_button.setChecked(edit is self.scrap)
 
-    def reset(self, started: int, title: str) -> None:
+    def reset(self, started: int, title: str, scrap: int = 0) -> None:
+        """Counts preset for the usual case: all good, or ``scrap`` of them scrapped (after a failed QC check)."""
+        scrap = min(scrap, started)
         self.title.setText(title)
         self.title.setToolTip(title)
-        self.good.setText(str(started))
-        self.scrap.setText("0")
+        self.good.setText(str(started - scrap))
+        self.scrap.setText(str(scrap))
         self.reasons.clear()
         self.target(self.good)
 

@@ -39,7 +39,16 @@ from terminal.station.status import LinkStatus
 from terminal.station.texts import Msg, said
 from terminal.station.worklist import work_rows
 from terminal.ui.camera import CameraBridge
-from terminal.ui.pages import CodePage, CompletePage, LoginPage, OperationPage, ReasonPage, ScanPage, SopPage
+from terminal.ui.pages import (
+    CodePage,
+    CompletePage,
+    LoginPage,
+    OperationPage,
+    ReasonPage,
+    ScanPage,
+    SopPage,
+    SupervisorPinPage,
+)
 from terminal.ui.parts import TapLabel, button, label, repolish, retranslate
 from terminal.ui.refused_page import RefusedPage
 from terminal.ui.sounds import Speaker
@@ -56,7 +65,7 @@ class StationWindow(QMainWindow):
         self.session = session
         self.link = link
         self.speaker = speaker or Speaker(enabled=False)
-        self.mode = ""  # "", "code", "pause", "complete", "fail", "sop", "refused"
+        self.mode = ""  # "", "code", "allow", "pause", "complete", "fail", "sop", "refused"
         self.refused: RefusedEvents | None = None  # set by attach_refused when a hub link runs
         self.camera: CameraBridge | None = None
         self._last_feedback: Feedback | None = session.feedback
@@ -73,13 +82,14 @@ class StationWindow(QMainWindow):
         self.login_page = LoginPage()
         self.scan_page = ScanPage()
         self.code_page = CodePage()
+        self.allow_page = SupervisorPinPage()
         self.op_page = OperationPage(sop_folder)
         self.pause_page = ReasonPage("Why pause?", PAUSE_REASONS, "Pause", "pause")
         self.complete_page = CompletePage()
         self.fail_page = ReasonPage("QC failed — which defect?", texts.DEFECT_CODES, "Record fail", "fail")
         self.sop_page = SopPage()
         self.refused_page = RefusedPage()
-        for page in (self.login_page, self.scan_page, self.code_page, self.op_page, self.pause_page, self.complete_page,
+        for page in (self.login_page, self.scan_page, self.code_page, self.allow_page, self.op_page, self.pause_page, self.complete_page,
                      self.fail_page, self.sop_page, self.refused_page):
             self.stack.addWidget(page)
         box.addWidget(self.stack, 1)
@@ -139,6 +149,9 @@ class StationWindow(QMainWindow):
         self.scan_page.type_code.connect(lambda: self._open("code"))
         self.code_page.code_typed.connect(self.enter_code)
         self.code_page.cancelled.connect(lambda: self._open(""))
+        self.scan_page.allow.connect(lambda: self._open("allow"))
+        self.allow_page.pin_entered.connect(lambda pin: self.run(lambda: s.approve_pin(pin), self._close_unless_refused))
+        self.allow_page.cancelled.connect(lambda: self._open(""))
         op = self.op_page
         op.start.connect(lambda: self.run(s.start))
         op.resume.connect(lambda: self.run(s.resume))
@@ -254,13 +267,17 @@ class StationWindow(QMainWindow):
             self.fail_page.reset()
         elif mode == "code":
             self.code_page.reset()
+        elif mode == "allow":
+            self.allow_page.reset()
         elif mode == "sop" and view is not None and view.op.sop:
             name = texts.local(texts.Named(view.op.name, view.op.names))
             self.sop_page.show_document(f"{texts.tr('SOP')} · {view.op.number} {name}",
                                         self.sop_folder / view.op.sop)
         elif mode == "complete" and view is not None and self._snap is not None:
             started = self._snap.started if self._snap.started is not None else view.wo.quantity
-            self.complete_page.reset(started, texts.tr("Complete {wo} · {op}").format(wo=view.wo.id, op=view.op.number))
+            failed_qc = view.state.qc is not None and not view.state.qc.passed
+            self.complete_page.reset(started, texts.tr("Complete {wo} · {op}").format(wo=view.wo.id, op=view.op.number),
+                                     scrap=1 if failed_qc else 0)
         self._apply()
 
     def run(self, call: Callable[[], object], then: Callable[[Any], None] | None = None, *,
@@ -369,8 +386,12 @@ class StationWindow(QMainWindow):
         elif view is None:
             if self.mode == "code":
                 self.stack.setCurrentWidget(self.code_page)
+            elif self.mode == "allow" and snap.pending is not None:
+                self.allow_page.show_pending(texts.local(snap.pending.reason))
+                self.stack.setCurrentWidget(self.allow_page)
             else:
                 self.mode = ""
+                self.scan_page.allow_button.setVisible(snap.pending is not None)
                 self.scan_page.show_rows(work_rows(list(snap.lines), self.session.zone, self.session.clock()))
                 self.stack.setCurrentWidget(self.scan_page)
         else:
