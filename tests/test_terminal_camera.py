@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 
 from sync import labels
@@ -177,3 +178,14 @@ def test_when_the_camera_source_ends_the_screen_says_so_and_the_wedge_still_work
     qtbot.keyClicks(window, labels.format(BadgeLabel("E-0007")))
     qtbot.keyClick(window, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.session.worker is not None and window.session.worker.badge == "E-0007")
+
+
+@pytest.mark.parametrize("shape", [(1080, 1920, 3), (800, 800, 3), (1920, 1080, 3), (480, 640)])
+def test_a_preview_fits_its_box_whatever_the_frame_shape(shape: tuple[int, ...]) -> None:
+    """Live: a square frame made the preview 360×370 and pushed the work list half off the scan page."""
+    from terminal.ui.camera import PREVIEW_HEIGHT, PREVIEW_WIDTH, preview_image
+
+    image = preview_image(np.zeros(shape, dtype=np.uint8))
+    assert image.width() <= PREVIEW_WIDTH and image.height() <= PREVIEW_HEIGHT
+    assert image.width() == PREVIEW_WIDTH or image.height() == PREVIEW_HEIGHT, "it fills the box one way"
+    assert abs(image.width() / image.height() - shape[1] / shape[0]) < 0.02, "the frame keeps its proportions"

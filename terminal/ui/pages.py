@@ -105,13 +105,16 @@ class ScanPage(QWidget):
         self.preview = label("", "preview", wrap=False)
         self.preview.setVisible(False)
         top.addWidget(self.preview)
+        actions = QVBoxLayout()  # one column: the prompt keeps its width when the second button shows
         self.type_button = button("Type a number", "complete")
         self.type_button.clicked.connect(self.type_code.emit)
-        top.addWidget(self.type_button, 0, Qt.AlignmentFlag.AlignTop)
+        actions.addWidget(self.type_button)
         self.allow_button = button("Supervisor PIN", "pause")  # only while a refusal waits for a supervisor
         self.allow_button.clicked.connect(self.allow.emit)
         self.allow_button.setVisible(False)
-        top.addWidget(self.allow_button, 0, Qt.AlignmentFlag.AlignTop)
+        actions.addWidget(self.allow_button)
+        actions.addStretch(1)
+        top.addLayout(actions)
         box.addLayout(top)
         self.caption = label("Work at this station", "caption")
         box.addWidget(self.caption)
