@@ -639,3 +639,18 @@ def test_a_store_failure_says_nothing_was_recorded_and_logs_the_cause(
         assert texts.local(said.text).startswith("未记录任何内容")
     finally:
         texts.use("en")
+
+
+def test_a_refusal_about_the_worker_says_you_not_their_badge(session: StationSession, ledger: StationLedger) -> None:
+    """Review: "cannot pause operation 10 of WO-1001 now: E-0042 is not on it" named the worker's own badge."""
+    logged_in(session)
+    session.scan(wo("WO-1001", 10))
+    session.start()
+    logged_in(session, "E-0007")
+    session.scan(wo("WO-1001", 10))
+    said = session.pause("Break")
+    assert said.tone is Tone.ERROR and said.text == "You are not working on this operation now"
+    logged_in(session, "E-0042")
+    session.scan(wo("WO-1001", 10))
+    assert session.start().text == "You are already working on this operation"
+    assert [t for t, _ in outbox(ledger)] == ["op.started"]

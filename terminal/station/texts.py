@@ -83,6 +83,8 @@ def said(error: FloorLinkError) -> Msg:
     in the log)."""
     if isinstance(error, StoreError):  # "database is locked while recording op.started" is no worker's sentence
         return Msg(STORE_FAILED)
+    if error.code in ABOUT_YOU:  # the rule names the worker by badge ("E-0042 is not on it"); here it is "you"
+        return Msg(REFUSALS[error.code])
     what, fix = error.what, error.fix
     english = f"{what} — {fix}" if fix else str(what)
     if isinstance(what, Msg):
@@ -143,6 +145,8 @@ REFUSALS = {
     "qc_failed": "The QC check failed: scrap the failed parts, or rework them and record QC again",
     "waits": "An earlier step or a part is not done yet: a supervisor badge or PIN can allow it",
 }
+#: refusals whose rule text names the worker's own badge: said to them as "you" in every language
+ABOUT_YOU = frozenset({"already_on_it", "not_on_it"})
 UNREADABLE = "This code cannot be read here: scan a badge or a traveler label, or type the number"
 SOMETHING_WRONG = "This cannot be done now. Ask the supervisor"
 STORE_FAILED = "Nothing was recorded: the station cannot save right now. Try again; if it keeps happening, ask the supervisor"

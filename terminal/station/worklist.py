@@ -55,7 +55,11 @@ def work_rows(lines: list[RoutedLine], zone: tzinfo, now: datetime) -> list[Work
         elif state.status is Status.DONE:
             words, tone = texts.tr("Done"), "done"
         elif line.waits_for is not None:
-            words, tone = texts.tr("Waits for op {operation}").format(operation=line.waits_for), "waiting"
+            before = wo.operation(line.waits_for)
+            words = texts.tr("Waits for op {operation}").format(operation=line.waits_for) \
+                if before.work_centre == op.work_centre else texts.tr("Waits for op {operation} at {centre}").format(
+                    operation=line.waits_for, centre=before.work_centre)  # where to ask (review: "op 10" said no place)
+            tone = "waiting"
         elif line.waits_for_parts:
             words, tone = texts.tr("Waits for parts {parts}").format(parts=", ".join(line.waits_for_parts)), "waiting"
         elif line.waits_for_material:

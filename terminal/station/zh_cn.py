@@ -65,6 +65,7 @@ ZH_CN: dict[str, str] = {
     "Done": "已完成",
     "Ready": "可开始",
     "Waits for op {operation}": "等待工序 {operation}",
+    "Waits for op {operation} at {centre}": "等待 {centre} 的工序 {operation}",
     "Waits for parts {parts}": "等待部件 {parts}",
     "Waits for delivery {parts}": "等待到货 {parts}",
     "planned {time}": "计划 {time}",
