@@ -25,7 +25,7 @@ from sync.station.timing import OperationState, Status, TimerColour, derive
 from sync.station.workorders import RoutedOperation, RoutedWorkOrder, Worker
 from terminal.station.look import Look, timer_look
 from terminal.station.quantities import parse_quantity
-from terminal.station.texts import Msg, Named, day_and_date, said
+from terminal.station.texts import ABOUT_YOU, REFUSALS, Msg, Named, day_and_date, said
 
 log = logging.getLogger("floorlink.station")
 
@@ -405,7 +405,13 @@ class StationSession:
             body = event_body(view.wo.id, view.op.number, self.clock(), self.worker.badge, station=self.station,
                               override_by=self.selection.override_by,
                               override_reason=self.selection.override_reason, **fields)
-            rules.check(type_, body, view.state, self._facts(view.wo, view.op, with_quantity=type_ == "op.completed"))
+            try:
+                rules.check(type_, body, view.state, self._facts(view.wo, view.op, with_quantity=type_ == "op.completed"))
+            except StationError as exc:
+                if exc.code not in ABOUT_YOU:
+                    raise
+                # the rule names the worker by badge ("E-0042 is not on it"); said to that worker, it is "you"
+                raise StationError(Msg(REFUSALS[exc.code]), code=exc.code) from exc
             self.ledger.record(type_, body)
         except FloorLinkError as exc:  # refused, or the store failed: either way nothing was recorded
             return self._refuse(exc)

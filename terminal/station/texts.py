@@ -83,8 +83,6 @@ def said(error: FloorLinkError) -> Msg:
     in the log)."""
     if isinstance(error, StoreError):  # "database is locked while recording op.started" is no worker's sentence
         return Msg(STORE_FAILED)
-    if error.code in ABOUT_YOU:  # the rule names the worker by badge ("E-0042 is not on it"); here it is "you"
-        return Msg(REFUSALS[error.code])
     what, fix = error.what, error.fix
     english = f"{what} — {fix}" if fix else str(what)
     if isinstance(what, Msg):
