@@ -654,3 +654,32 @@ def test_a_refusal_about_the_worker_says_you_not_their_badge(session: StationSes
     session.scan(wo("WO-1001", 10))
     assert session.start().text == "You are already working on this operation"
     assert [t for t, _ in outbox(ledger)] == ["op.started"]
+
+
+def test_counts_short_of_what_reached_are_asked_once_then_recorded(session: StationSession, ledger: StationLedger) -> None:
+    """Review: "1 good, 0 scrap" of 2 started was recorded without a word: a part vanished from the count."""
+    logged_in(session)
+    session.scan(wo("WO-1001", 10))
+    session.start()
+    asked = session.complete("1", "0")
+    assert asked.tone is Tone.ASK and asked.text == \
+        "1 of 2 parts not counted (1 good + 0 scrap): count again, or tap Complete again to record it so"
+    assert [t for t, _ in outbox(ledger)] == ["op.started"], "nothing recorded on the first tap"
+    texts.use("zh_CN")
+    try:
+        assert texts.local(asked.text).startswith("2 件中有 1 件未计数")
+    finally:
+        texts.use("en")
+    assert session.complete("0", "1", "Damaged part").tone is Tone.ASK, "other counts are asked anew"
+    assert session.complete("0", "1", "Damaged part").tone is Tone.WARN
+    assert outbox(ledger)[-1][1]["good"] == 0 and outbox(ledger)[-1][1]["scrap"] == 1
+
+
+def test_a_full_count_is_recorded_at_once(session: StationSession, ledger: StationLedger) -> None:
+    logged_in(session)
+    session.scan(wo("WO-1001", 10))
+    session.start()
+    assert session.complete("1", "1", "Damaged part").tone is Tone.WARN
+    session.scan(wo("WO-1001", 20))
+    session.start()
+    assert session.complete("1", "0").tone is Tone.OK, "1 good of the 1 good that reached it"

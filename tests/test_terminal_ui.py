@@ -206,6 +206,24 @@ def test_a_very_long_code_keeps_the_window_on_the_screen(  # type: ignore[no-unt
     assert ledger.outbox == []
 
 
+def test_a_short_count_is_asked_on_the_count_page_and_the_second_tap_records_it(  # type: ignore[no-untyped-def]
+        qtbot, window: StationWindow, ledger: MemoryLedger, artifacts: Path) -> None:
+    wedge_scan(qtbot, window, badge("E-0042"))
+    wedge_scan(qtbot, window, wo("WO-1001", 10))
+    tap(qtbot, window, window.op_page.start_button)
+    tap(qtbot, window, window.op_page.count_button)
+    page = window.complete_page
+    page.good.setText("1")
+    tap(qtbot, window, page.ok)
+    assert window.stack.currentWidget() is page, "the count stays open to count again"
+    assert window.feedback.property("tone") == "ask" and "1 of 2 parts not counted" in window.feedback.text()
+    assert window.speaker.played[-1] == "ask" and ledger.outbox[-1][0] == "op.started"
+    shot(window, artifacts, "15_short_count_asked")
+    tap(qtbot, window, page.ok)
+    assert ledger.outbox[-1][0] == "op.completed" and ledger.outbox[-1][1]["good"] == 1
+    assert window.stack.currentWidget() is window.op_page
+
+
 def test_pin_on_the_keypad_logs_in(qtbot, window: StationWindow) -> None:  # type: ignore[no-untyped-def]
     page = window.login_page
     for key in "0707":

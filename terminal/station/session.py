@@ -38,6 +38,7 @@ class Tone(StrEnum):
     ERROR = "error"
     INFO = "info"
     OVERRIDE = "override"  # refused, but a supervisor badge may allow it
+    ASK = "ask"  # nothing recorded yet: the same tap again records it (counts short of what reached)
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class StationSession:
     selection: Selection | None = None
     pending_override: PendingOverride | None = None
     feedback: Feedback = field(default_factory=lambda: Feedback(Tone.INFO, Msg("Scan your badge or type your PIN")))
+    _uncounted: tuple[str, int, int, int] | None = None  # counts short of what reached, asked once (complete)
     listeners: list[Callable[[], None]] = field(default_factory=list)
 
     # --- plumbing --------------------------------------------------------------------------------
@@ -429,11 +431,26 @@ class StationSession:
         return self._act("Resumed", "op.resumed")
 
     def complete(self, good_text: str, scrap_text: str, scrap_reason: str = "") -> Feedback:
+        """Record the counts. Fewer good + scrap than reached the operation is asked once ("1 of 2 parts not
+        counted"): the same counts again record it (a part may have gone to rework), other counts are checked
+        anew; a cancelled work order's are not asked (its parts are put aside). Review: a miscount lost a part
+        without a word."""
         try:
             good = parse_quantity(good_text, "good quantity")
             scrap = parse_quantity(scrap_text, "scrap quantity")
-        except StationError as exc:
+            view = self.view()
+        except FloorLinkError as exc:
             return self._refuse(exc)
+        if view is not None and self.worker is not None and view.can_complete and not view.wo.cancelled:
+            reached = self.started_quantity(view.wo, view.op)
+            counted = (view.wo.id, view.op.number, good, scrap)
+            if good + scrap < reached and self._uncounted != counted:
+                self._uncounted = counted
+                return self._say(Tone.ASK, Msg("{missing} of {reached} parts not counted ({good} good + {scrap} "
+                                                "scrap): count again, or tap Complete again to record it so",
+                                                missing=reached - good - scrap, reached=reached, good=good,
+                                                scrap=scrap))
+        self._uncounted = None
         action = Msg("Completed, {scrap} scrapped", scrap=scrap) if scrap else Msg("Completed")
         return self._act(action, "op.completed", Tone.WARN if scrap else Tone.OK, good=good, scrap=scrap,
                          reason=scrap_reason.strip() or None)

@@ -30,6 +30,8 @@ ZH_CN: dict[str, str] = {
     "Supervisor PIN": "主管 PIN 码",
     "Allow": "批准",
     "A supervisor allows it with their PIN or badge.": "主管输入 PIN 码或扫描工牌即可批准。",
+    "{missing} of {reached} parts not counted ({good} good + {scrap} scrap): count again, or tap Complete again to record it so":
+        "{reached} 件中有 {missing} 件未计数（合格 {good} + 报废 {scrap}）：请重新清点，或再点一次“完成”按此记录",
     "{hello}. {name} is still on {operations}": "{hello}。{name}仍在做：{operations}",
     "Hello {name} (supervisor) — scan a work order": "{name}（主管），您好 — 请扫描工单",
     "unknown PIN": "PIN 码不正确",

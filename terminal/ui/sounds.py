@@ -23,6 +23,7 @@ TONES: dict[str, list[tuple[float, int]]] = {
     "override": [(660, 120), (0, 40), (440, 160)],
     "warn": [(587, 140), (392, 220)],  # falling: recorded, but parts were scrapped or failed QC
     "info": [(660, 80)],
+    "ask": [(523, 110), (0, 30), (784, 150)],  # rising, like a question: nothing recorded yet, tap again
 }
 
 
