@@ -577,9 +577,8 @@ def test_work_of_another_centre_allowed_here_stays_on_the_list_and_its_events_ca
             rules.check(kind, {k: v for k, v in body.items() if k != "override_by"}, state, facts)
 
 
-def test_completing_after_a_failed_qc_check_needs_the_failed_parts_scrapped_or_a_new_check(
-        session: StationSession, ledger: StationLedger) -> None:
-    """Review: after "QC fail", "Complete · 2 good" was accepted in green: the failed parts were booked good."""
+def at_a_failed_qc_check(session: StationSession) -> None:
+    """WO-1001's operations 10 and 20 done, its QC step 30 started and failed."""
     logged_in(session)
     for op in (10, 20):
         session.scan(wo("WO-1001", op))
@@ -588,6 +587,12 @@ def test_completing_after_a_failed_qc_check_needs_the_failed_parts_scrapped_or_a
     session.scan(wo("WO-1001", 30))
     session.start()
     session.record_qc(False, "D-03 Wiring fault")
+
+
+def test_completing_after_a_failed_qc_check_needs_the_failed_parts_scrapped_or_a_new_check(
+        session: StationSession, ledger: StationLedger) -> None:
+    """Review: after "QC fail", "Complete · 2 good" was accepted in green: the failed parts were booked good."""
+    at_a_failed_qc_check(session)
     before = len(outbox(ledger))
     refused = session.complete("2", "0")
     assert refused.tone is Tone.ERROR and "scrap the failed parts, or rework them and record QC again" in refused.text
@@ -603,14 +608,7 @@ def test_completing_after_a_failed_qc_check_needs_the_failed_parts_scrapped_or_a
 
 def test_a_failed_qc_check_completes_with_the_failed_parts_scrapped(session: StationSession,
                                                                      ledger: StationLedger) -> None:
-    logged_in(session)
-    for op in (10, 20):
-        session.scan(wo("WO-1001", op))
-        session.start()
-        session.complete("2", "0")
-    session.scan(wo("WO-1001", 30))
-    session.start()
-    session.record_qc(False, "D-03 Wiring fault")
+    at_a_failed_qc_check(session)
     assert session.complete("1", "1", "Assembly fault").tone is Tone.WARN
     assert outbox(ledger)[-1][1]["scrap"] == 1
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from terminal.qt import QGridLayout, QLineEdit, QPushButton, QWidget
+from terminal.qt import QGridLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget, Signal
 from terminal.station import texts
-from terminal.ui.parts import SOURCE
+from terminal.ui.parts import SOURCE, button
 
 DIGITS = ("7", "8", "9", "4", "5", "6", "1", "2", "3", "C", "0", "⌫")
 #: a work-order number as printed on the traveler: digits, letters and the dash (A-Z 0-9 - of the label syntax)
@@ -41,3 +41,31 @@ class Keypad(QWidget):
             self.target.backspace()
         else:
             self.target.insert(key)
+
+
+class PinPad(QWidget):
+    """A PIN, masked, on the big digit keys with one button under them: the worker's login and the
+    supervisor's allowance type it the same way. ``entered`` gets the PIN; the field is cleared at once."""
+
+    entered = Signal(str)
+
+    def __init__(self, action: str) -> None:
+        super().__init__()
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        self.pin = QLineEdit()
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setPlaceholderText("PIN")
+        self.pin.returnPressed.connect(self._submit)
+        box.addWidget(self.pin)
+        self.keypad = Keypad(self.pin)
+        box.addWidget(self.keypad)
+        self.ok = button(action, "start")
+        self.ok.clicked.connect(self._submit)
+        box.addWidget(self.ok)
+
+    def _submit(self) -> None:
+        pin = self.pin.text()
+        self.pin.clear()
+        if pin:
+            self.entered.emit(pin)

@@ -27,7 +27,7 @@ from terminal.station.session import OperationView
 from terminal.station.sop import sop_title
 from terminal.station.texts import Named
 from terminal.station.worklist import WorkRow
-from terminal.ui.keypad import CODE_CLEAR, CODE_KEYS, Keypad
+from terminal.ui.keypad import CODE_CLEAR, CODE_KEYS, Keypad, PinPad
 from terminal.ui.parts import Choices, Field, Panel, button, label, repolish
 from terminal.ui.worklist import WorkList
 
@@ -53,10 +53,6 @@ class LoginPage(QWidget):
         left.addStretch(2)
         row.addLayout(left, 3)
         right = QVBoxLayout()
-        self.pin = QLineEdit()
-        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setPlaceholderText("PIN")
-        self.pin.returnPressed.connect(self._submit)
         languages = QHBoxLayout()
         self.language_buttons: dict[str, QPushButton] = {}
         for code, name in texts.LANGUAGE_NAMES.items():  # each written in its own language: never translated
@@ -68,19 +64,11 @@ class LoginPage(QWidget):
             languages.addWidget(choice)
             self.language_buttons[code] = choice
         right.addLayout(languages)
-        right.addWidget(self.pin)
-        self.keypad = Keypad(self.pin)
-        right.addWidget(self.keypad)
-        self.ok = button("Log in", "start")
-        self.ok.clicked.connect(self._submit)
-        right.addWidget(self.ok)
+        pad = PinPad("Log in")
+        pad.entered.connect(self.pin_entered.emit)
+        self.pin, self.keypad, self.ok = pad.pin, pad.keypad, pad.ok
+        right.addWidget(pad)
         row.addLayout(right, 2)
-
-    def _submit(self) -> None:
-        pin = self.pin.text()
-        self.pin.clear()
-        if pin:
-            self.pin_entered.emit(pin)
 
 
 class ScanPage(QWidget):
@@ -148,18 +136,10 @@ class SupervisorPinPage(QWidget):
         self.cancel.clicked.connect(self.cancelled.emit)
         left.addWidget(self.cancel)
         row.addLayout(left, 3)
-        right = QVBoxLayout()
-        self.pin = QLineEdit()
-        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setPlaceholderText("PIN")
-        self.pin.returnPressed.connect(self._submit)
-        right.addWidget(self.pin)
-        self.keypad = Keypad(self.pin)
-        right.addWidget(self.keypad)
-        self.ok = button("Allow", "start")
-        self.ok.clicked.connect(self._submit)
-        right.addWidget(self.ok)
-        row.addLayout(right, 2)
+        pad = PinPad("Allow")
+        pad.entered.connect(self.pin_entered.emit)
+        self.pin, self.keypad, self.ok = pad.pin, pad.keypad, pad.ok
+        row.addWidget(pad, 2)
 
     def reset(self) -> None:
         self.pin.clear()
@@ -167,12 +147,6 @@ class SupervisorPinPage(QWidget):
 
     def show_pending(self, what: str) -> None:
         self.what.setText(what[:1].upper() + what[1:])
-
-    def _submit(self) -> None:
-        pin = self.pin.text()
-        self.pin.clear()
-        if pin:
-            self.pin_entered.emit(pin)
 
 
 class CodePage(QWidget):
