@@ -42,7 +42,17 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QCloseEvent, QColor, QFont, QFontMetrics, QImage, QKeyEvent, QPainter, QPixmap
+from PySide6.QtGui import (
+    QCloseEvent,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QKeyEvent,
+    QPainter,
+    QPalette,
+    QPixmap,
+)
 from PySide6.QtPdf import QPdfDocument  # travelers (PDF) rendered for the decoder: terminal.decode.pdf
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -116,7 +126,7 @@ def ui_post(parent: QObject | None = None) -> Callable[[Callable[[], None]], Non
 
 __all__ = [
     "QApplication", "QCloseEvent", "QColor", "QDialog", "QEvent", "QEventLoop", "QFont", "QFontMetrics", "QFrame", "QGridLayout", "QHBoxLayout", "QImage",
-    "QKeyEvent", "QLabel", "QLineEdit", "QMainWindow", "QObject", "QPainter", "QPixmap", "QPoint", "QPushButton",
+    "QKeyEvent", "QLabel", "QLineEdit", "QMainWindow", "QObject", "QPainter", "QPalette", "QPixmap", "QPoint", "QPushButton",
     "QRect", "QSize", "QSizePolicy", "QSoundEffect", "QStackedWidget", "QTextBrowser", "QThread", "QTimer", "QUrl", "QVBoxLayout",
     "QWidget", "Qt", "Signal", "ui_post", "Slot", "cpp_pointer",
     "QAbstractButton", "QAbstractItemView", "QAbstractTableModel", "QBarCategoryAxis", "QBarSeries", "QBarSet", "QCategoryAxis", "QScatterSeries", "QHorizontalBarSeries", "QChart", "QChartView",

@@ -67,3 +67,12 @@ def test_no_dashboard_code_writes_a_colour_outside_look() -> None:
             continue
         found = re.findall(r"#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{3}\b", path.read_text(encoding="utf-8"))
         assert not found, f"{path.name}: {found}"
+
+
+@pytest.mark.parametrize("text, ground", [("WindowText", "Window"), ("Text", "Base"), ("Text", "AlternateBase"),
+                                          ("ButtonText", "Button"), ("ToolTipText", "ToolTipBase"),
+                                          ("PlaceholderText", "Base"), ("HighlightedText", "Highlight")])
+def test_the_boards_own_palette_keeps_its_texts_readable(text: str, ground: str) -> None:
+    assert contrast(look.PALETTE[text], look.PALETTE[ground]) >= MINIMUM, (text, ground)
+    if ground != "Highlight":
+        assert look.PALETTE[ground] in look.PAPER, "the stylesheet's colours were checked on the paper list"

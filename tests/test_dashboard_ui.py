@@ -23,7 +23,7 @@ from sync.store import Inbox, Outbox, Store
 from terminal.dashboard.core import DashboardCore
 from terminal.dashboard.model import DashboardModel
 from terminal.dashboard.widgets import DashboardWindow
-from terminal.qt import Qt
+from terminal.qt import QApplication, Qt
 from tests.test_dashboard_model import NOW, Clock, Feed, alert, centre_body, orders_body
 
 STYLE = Path(__file__).resolve().parent.parent / "assets" / "styles" / "dashboard.qss"
@@ -315,3 +315,37 @@ def test_a_moved_promise_shows_the_kiosks_date_the_on_time_figure_judges_by(scre
     qtbot.wait(30)
     lines = win.kpis.figures.text().split("\n")
     assert lines[0].startswith("OEE WHEEL 72 %") and lines[1].startswith("On time to the first promise 90 %")
+
+
+def test_the_board_keeps_its_light_look_on_a_machine_in_dark_mode(qtbot: Any, tmp_path: Path,
+                                                                   artifacts: Path) -> None:
+    """A PC in dark mode gave the board black tab labels on dark grey and an unreadable clock: its colours
+    assume light paper, so the app sets its own palette (terminal.dashboard.app.use_board_look)."""
+    from PySide6.QtGui import QColor, QPalette
+
+    from terminal.dashboard.app import use_board_look
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    saved = (app.style().name(), QPalette(app.palette()), app.styleSheet())
+    dark = QPalette()
+    for role, colour in (("Window", "#202124"), ("WindowText", "#e8eaed"), ("Base", "#2b2b2b"),
+                         ("AlternateBase", "#353535"), ("Text", "#e8eaed"), ("Button", "#303134")):
+        dark.setColor(getattr(QPalette.ColorRole, role), QColor(colour))
+    app.setPalette(dark)
+    try:
+        use_board_look(app)
+        s = open_screen(qtbot, tmp_path)
+        s.win.tabs.setCurrentIndex(s.win.tab_index("orders"))
+        qtbot.wait(30)
+        image = s.win.grab().toImage()
+        image.save(str(artifacts / "dashboard_dark_mode_machine.png"))
+        empty_table = image.pixelColor(image.width() // 2, image.height() - 60)  # below the rows
+        assert empty_table.lightness() > 200, empty_table.name()
+        assert s.win.palette().color(QPalette.ColorRole.WindowText).name() == "#000000"
+        s.win.close()
+        s.feed.inbox.store.close()
+    finally:
+        app.setStyle(saved[0])
+        app.setPalette(saved[1])
+        app.setStyleSheet(saved[2])

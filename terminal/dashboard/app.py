@@ -17,15 +17,33 @@ from sync.settings import Settings
 from sync.station.stored import StoredLedger, database_path
 from sync.store import Store
 from terminal.dashboard.core import DashboardCore
+from terminal.dashboard.look import PALETTE
 from terminal.dashboard.model import DashboardModel
 from terminal.dashboard.widgets import DashboardWindow
-from terminal.qt import QApplication
+from terminal.qt import QApplication, QColor, QPalette
 from terminal.station import texts
 from terminal.station.demo import seed_demo_roster
 from terminal.ui.camera import CameraBridge
 
 log = logging.getLogger(__name__)
 STYLE = Path(__file__).resolve().parents[2] / "assets" / "styles" / "dashboard.qss"
+
+
+def board_palette() -> QPalette:
+    """The light palette the board's colours were chosen against (terminal.dashboard.look.PALETTE)."""
+    palette = QPalette()
+    for role, colour in PALETTE.items():
+        palette.setColor(getattr(QPalette.ColorRole, role), QColor(colour))
+    return palette
+
+
+def use_board_look(app: QApplication) -> None:
+    """The board's look whatever the machine's theme: Fusion (it follows the palette everywhere), the board's
+    palette and its stylesheet. Its colours and their contrasts assume light paper; a dark system palette
+    left black tab labels on dark grey and the clock nearly unreadable."""
+    app.setStyle("Fusion")
+    app.setPalette(board_palette())
+    app.setStyleSheet(STYLE.read_text(encoding="utf-8"))
 
 
 def start_sync(settings: Settings, store: Store, cache: DashboardCache) -> EdgeSync:
@@ -52,7 +70,7 @@ def run(settings: Settings, args: argparse.Namespace, camera_settings: Settings 
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
-    app.setStyleSheet(STYLE.read_text(encoding="utf-8"))
+    use_board_look(app)
     core = DashboardCore()
 
     def open_node() -> tuple[Store, DashboardCache, EdgeSync, StoredLedger]:

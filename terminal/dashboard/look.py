@@ -22,6 +22,11 @@ MUTED = "#455a64"  # secondary lines: kind and age of an alert, "nothing waiting
 #: line and bar colours of the charts: far apart in hue and lightness, each readable on white
 SERIES = ("#1565c0", "#c62828", "#1b5e20", "#6a1b9a", "#a84300", "#00695c", "#ad1457", "#37474f")
 CAPACITY = "#90a4ae"  # the capacity bar beside the planned one (a bar, not text)
+#: the board's own palette (QPalette role -> colour), set whatever the machine's theme: a PC in dark mode
+#: gave black tab labels on dark grey and light rows of the stylesheet under light text (seen in a test)
+PALETTE = {"Window": "#efefef", "WindowText": INK, "Base": "#ffffff", "AlternateBase": "#f5f5f5", "Text": INK,
+           "Button": "#efefef", "ButtonText": INK, "ToolTipBase": "#ffffff", "ToolTipText": INK,
+           "PlaceholderText": MUTED, "Highlight": "#1565c0", "HighlightedText": "#ffffff", "BrightText": "#ffffff"}
 
 
 def luminance(colour: str) -> float:
