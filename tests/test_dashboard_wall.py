@@ -323,6 +323,26 @@ def test_on_a_1280_desk_screen_every_tab_title_and_panel_still_fits(wall: Screen
     assert not problems, problems
 
 
+def test_on_a_1280_desk_screen_the_wall_board_shrinks_its_type_and_nothing_is_cut(wall: Screen, qtbot: Any,
+                                                                                    artifacts: Path) -> None:
+    """Seen at 1280×800: "Late and at-risk orde", "h 00 min late", "nning +1" (the wall's 28 px type)."""
+    from terminal.dashboard.overview import SMALLEST
+
+    win = wall.win
+    win.show_tab("overview")
+    board = win.overview
+    assert board.factor == 1.0, "full size on the wall screen"
+    win.resize(1280, 800)
+    qtbot.waitUntil(lambda: board.factor < 1.0, timeout=2000)
+    qtbot.wait(50)
+    win.grab().save(str(artifacts / f"dashboard_desk_overview_{texts.language()}.png"))
+    assert SMALLEST <= board.factor <= 0.7
+    assert clipped(board) == []
+    assert board.late.number.font().pixelSize() < 56 and board.late.number.font().pixelSize() >= 56 * SMALLEST
+    win.resize(WIDTH, HEIGHT)
+    qtbot.waitUntil(lambda: board.factor == 1.0, timeout=2000)
+
+
 def test_charts_name_every_centre_whole_and_give_each_line_its_own_colour(wall: Screen, qtbot: Any) -> None:
     win = wall.win
     win.show_tab("load")

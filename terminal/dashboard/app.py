@@ -8,7 +8,6 @@ import signal
 import sys
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sync.dashboard_cache import DashboardCache
@@ -17,7 +16,7 @@ from sync.settings import Settings
 from sync.station.stored import StoredLedger, database_path
 from sync.store import Store
 from terminal.dashboard.core import DashboardCore
-from terminal.dashboard.look import PALETTE
+from terminal.dashboard.look import PALETTE, STYLE
 from terminal.dashboard.model import DashboardModel
 from terminal.dashboard.widgets import DashboardWindow
 from terminal.qt import QApplication, QColor, QPalette
@@ -26,7 +25,6 @@ from terminal.station.demo import seed_demo_roster
 from terminal.ui.camera import CameraBridge
 
 log = logging.getLogger(__name__)
-STYLE = Path(__file__).resolve().parents[2] / "assets" / "styles" / "dashboard.qss"
 
 
 def board_palette() -> QPalette:

@@ -7,6 +7,11 @@ every colour pair of the dashboard stylesheet with :func:`contrast`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+#: the dashboard's stylesheet (the app sets it; the wall board scales its wall* rules to a smaller screen)
+STYLE = Path(__file__).resolve().parents[2] / "assets" / "styles" / "dashboard.qss"
+
 #: backgrounds text is drawn on: window, cards, tables (alternate rows), the selected station card
 PAPER = ("#ffffff", "#f5f5f5", "#fafafa", "#efefef", "#e3f2fd")
 #: severity badge: (background, text) — amber is read in black, the darker ones in white

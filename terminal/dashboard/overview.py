@@ -9,6 +9,8 @@ order opens its detail, a tap on a station or an alert opens that tab.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, timedelta, tzinfo
 from typing import Any
@@ -246,6 +248,31 @@ class Column(QFrame):
         self.more.setVisible(hidden > 0)
 
 
+#: the panel's size on the 1920×1080 wall screen it is drawn for (its fonts at 100 %)
+WALL_PANEL = (1880, 980)
+#: the least the wall fonts shrink to on a smaller screen (28 px text stays 17 px)
+SMALLEST = 0.6
+
+
+@functools.cache
+def _wall_rules() -> str:
+    sheet = re.sub(r"/\*.*?\*/", "", look.STYLE.read_text(encoding="utf-8"), flags=re.S)
+    return "\n".join(f"{selector.strip()} {{{body}}}" for selector, body in re.findall(r"([^{}]+)\{([^}]*)\}", sheet)
+                     if "#wall" in selector)
+
+
+def wall_rules(factor: float) -> str:
+    """The stylesheet's wall* rules with every font size times ``factor``."""
+    return re.sub(r"font-size:\s*(\d+)px", lambda m: f"font-size: {max(12, round(int(m.group(1)) * factor))}px",
+                  _wall_rules())
+
+
+def wall_factor(width: int, height: int) -> float:
+    """How much of the wall board's type fits a panel of this size, in steps of 5 %."""
+    fits = min(1.0, width / WALL_PANEL[0], height / WALL_PANEL[1])
+    return max(SMALLEST, int(fits * 20) / 20)
+
+
 class OverviewPanel(QWidget):
     """The wall board; ``on_order(id)`` opens an order, ``on_tab(key)`` shows another tab."""
 
@@ -276,6 +303,16 @@ class OverviewPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(figures)
         layout.addLayout(columns, 1)
+        self.factor = 1.0
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        """On a screen smaller than the wall's the board's type shrinks with it (a supervisor's 1280×800
+        showed "Late and at-risk orde" and "h 00 min late"), down to :data:`SMALLEST`."""
+        factor = wall_factor(self.width(), self.height())
+        if factor != self.factor:
+            self.factor = factor
+            self.setStyleSheet(wall_rules(factor) if factor < 1 else "")
+        super().resizeEvent(event)
 
     def update_view(self) -> None:
         model = self.model
