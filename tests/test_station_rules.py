@@ -681,3 +681,25 @@ def test_a_full_count_is_recorded_at_once(session: StationSession, ledger: Stati
     session.scan(wo("WO-1001", 20))
     session.start()
     assert session.complete("1", "0").tone is Tone.OK, "1 good of the 1 good that reached it"
+
+
+def test_a_store_that_cannot_be_read_at_a_change_of_worker_still_logs_the_new_one_in(
+        clock: Clock, caplog: pytest.LogCaptureFixture) -> None:
+    from sync.errors import StoreError
+
+    class Unreadable(MemoryLedger):
+        broken = False
+
+        def work_orders(self) -> list[RoutedWorkOrder]:
+            if self.broken:
+                raise StoreError("disk I/O error", where="station.db")
+            return super().work_orders()
+
+    ledger = Unreadable()
+    seed_demo(ledger)
+    session = logged_in(StationSession(ledger, "ST-ASM-1", DEMO_WORK_CENTRES, clock=clock))
+    ledger.broken = True
+    with caplog.at_level(logging.WARNING, logger="floorlink.station"):
+        said = session.scan(badge("E-0007"))
+    assert said.tone is Tone.OK and said.text == "Hello Anna Berg — scan a work order"
+    assert any("disk I/O error" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
