@@ -71,7 +71,7 @@ def raised() -> dict[str, hub.Candidate]:
         "scrap_remade": hub.scrapped("e2", "K1-0001-11", 10, "ASSY", 2, "Damaged part", "st-assy-1", ["K1-0001-12"]),
         "stop": hub.stopped([("K1-0001-11", 10, "ASSY", derive(
             [*started, OpEvent("op.paused", NOW - timedelta(minutes=12), "E-0042", reason="Material missing")], NOW,
-            standard=600.0), "st-assy-1")], SHANGHAI)[0],
+            standard=600.0))], lambda _wo, _op: "st-assy-1", SHANGHAI)[0],
         "stock_short": hub.Candidate("stock_short:BAT", "stock_short", "warning", "BAT-625", "BAT-625: 0 on hand ...",
                                  {"item": "BAT-625", "short": 2.0, "orders": ["K1-0001"]}),
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -100,14 +100,17 @@ def scrapped(event_id: str, work_order: str, op: int, centre: str, qty: int, rea
     )
 
 
-def stopped(paused: Iterable[tuple[str, int, str, OperationState, str | None]], zone: tzinfo = UTC) -> list[Candidate]:
+def stopped(open_ops: Iterable[tuple[str, int, str, OperationState]], station_of: Callable[[str, int], str | None],
+            zone: tzinfo = UTC) -> list[Candidate]:
     """Operations paused for a reason that calls the supervisor (material missing, machine fault, waiting
-    for QC: ``sync.station.pauses``), each (work order, operation, centre, state, station that paused it).
-    The hall's call for help reaches the board at once; it clears when the work resumes or completes."""
+    for QC: ``sync.station.pauses``), of the open ones given as (work order, operation, centre, state);
+    ``station_of`` names the station that paused one (asked only for those). The hall's call for help
+    reaches the board at once; it clears when the work resumes or completes."""
     found = []
-    for work_order, op, centre, state, device in paused:
+    for work_order, op, centre, state in open_ops:
         if state.status is not Status.PAUSED or not calls_supervisor(state.pause_reason):
             continue
+        device = station_of(work_order, op)
         where = f"{centre}, {device}" if device else centre
         since = state.paused_at
         when = f" since {since.astimezone(zone):%H:%M}" if since else ""

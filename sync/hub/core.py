@@ -54,7 +54,6 @@ from sync.planning import Planner, StructureNode, estimate, from_catalog
 from sync.planning.promise import kept_promise, promise_at
 from sync.station import rules
 from sync.station.calendar import WorkingTime, working_seconds
-from sync.station.pauses import calls_supervisor
 from sync.station.stored import OPERATION_STATUS, WORK_ORDER_CANCELLED, WORK_ORDER_MESSAGE
 from sync.station.timing import EVENT_TYPES as OP_EVENT_TYPES
 from sync.station.timing import OpEvent, Status, derive
@@ -1005,10 +1004,7 @@ class HubCore:
             if state.status in (Status.RUNNING, Status.PAUSED):
                 running.append((wo_id, op_no, planned.work_centre, state))
         candidates: list[Candidate] = overruns(running, thresholds)
-        calls = [(wo_id, op_no, centre, state) for wo_id, op_no, centre, state in running
-                 if state.status is Status.PAUSED and calls_supervisor(state.pause_reason)]
-        candidates += stopped(((wo_id, op_no, centre, state, self._paused_at_station(wo_id, op_no))
-                               for wo_id, op_no, centre, state in calls), self.options.zone)
+        candidates += stopped(running, self._paused_at_station, self.options.zone)
         # Stations are the devices that send heartbeats; kiosks and dashboards may rightly go quiet.
         seen = {r["device_id"]: from_iso(r["last_seen_at"]) for r in self.store.query(
             "SELECT device_id, last_seen_at FROM devices WHERE last_seen_at IS NOT NULL AND device_id IN "
