@@ -67,6 +67,9 @@ def test_the_list_shows_work_in_hand_first_then_ready_work_by_planned_start(ledg
     assert waiting.state == "Waits for op 20" and waiting.planned == "planned 15:00"
     elsewhere = next(r for r in rows if r.work_order == "WO-1002" and r.operation == 20)
     assert elsewhere.state == "Waits for op 10 at WELD", "where to ask for it (review: the step number alone)"
+    said = session.open_operation("WO-1002", 20)
+    assert said.text == "operation 20 of WO-1002 waits for operation 10 at WELD, not done yet — a supervisor badge " \
+        "or PIN can allow it"
 
 
 def test_done_operations_leave_the_list_on_screen(ledger: StationLedger) -> None:

@@ -347,10 +347,12 @@ class StationSession:
                                overridable=True)
         if not first_start:  # an earlier step or a part still open was allowed (or overlooked) at the start
             return allowed
-        if op.predecessor is not None and not self._is_done(wo, wo.operation(op.predecessor)):
-            raise StationError(Msg("operation {op} of {wo} waits for operation {before}, not done yet", op=op.number,
-                                   wo=wo.id, before=op.predecessor),
-                               overridable=True, code=rules.WAITS)
+        if op.predecessor is not None and not self._is_done(wo, before := wo.operation(op.predecessor)):
+            what = Msg("operation {op} of {wo} waits for operation {before}, not done yet", op=op.number, wo=wo.id,
+                       before=op.predecessor) if before.work_centre == op.work_centre else \
+                Msg("operation {op} of {wo} waits for operation {before} at {centre}, not done yet", op=op.number,
+                    wo=wo.id, before=op.predecessor, centre=before.work_centre)  # where to ask for it
+            raise StationError(what, overridable=True, code=rules.WAITS)
         parts = rules.parts_open(wo, op)
         if parts:
             raise StationError(Msg("operation {op} of {wo} waits for parts not made yet: {parts}", op=op.number,

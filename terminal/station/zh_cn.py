@@ -91,6 +91,8 @@ ZH_CN: dict[str, str] = {
     "put the parts aside and ask the supervisor": "请将零件放到一边并联系主管",
     "operation {op} of {wo} is routed to {centre}, not this station": "{wo} 的工序 {op} 属于 {centre}，不在本工位",
     "operation {op} of {wo} waits for operation {before}, not done yet": "{wo} 的工序 {op} 须等工序 {before} 完成",
+    "operation {op} of {wo} waits for operation {before} at {centre}, not done yet":
+        "{wo} 的工序 {op} 须等 {centre} 的工序 {before} 完成",
     "operation {op} of {wo} waits for parts not made yet: {parts}": "{wo} 的工序 {op} 须等部件完成：{parts}",
     "operation {op} of {wo} waits for bought parts not in yet: {parts}": "{wo} 的工序 {op} 须等外购件到货：{parts}",
     "{what} — a supervisor badge or PIN can allow it": "{what} — 主管刷工牌或输入 PIN 码可放行",
