@@ -681,6 +681,11 @@ def test_a_full_count_is_recorded_at_once(session: StationSession, ledger: Stati
     session.scan(wo("WO-1001", 20))
     session.start()
     assert session.complete("1", "0").tone is Tone.OK, "1 good of the 1 good that reached it"
+    session.scan(wo("WO-1001", 30))
+    session.start()
+    session.record_qc(True)
+    assert session.complete("0", "0").text == \
+        "The part was not counted (0 good + 0 scrap): count again, or tap Complete again to record it so"
 
 
 def test_a_store_that_cannot_be_read_at_a_change_of_worker_still_logs_the_new_one_in(

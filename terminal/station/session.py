@@ -453,6 +453,9 @@ class StationSession:
             counted = (view.wo.id, view.op.number, good, scrap)
             if good + scrap < reached and self._uncounted != counted:
                 self._uncounted = counted
+                if reached == 1:  # "1 of 1 parts" (live)
+                    return self._say(Tone.ASK, Msg("The part was not counted (0 good + 0 scrap): count again, or "
+                                                    "tap Complete again to record it so"))
                 return self._say(Tone.ASK, Msg("{missing} of {reached} parts not counted ({good} good + {scrap} "
                                                 "scrap): count again, or tap Complete again to record it so",
                                                 missing=reached - good - scrap, reached=reached, good=good,

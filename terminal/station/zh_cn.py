@@ -30,6 +30,8 @@ ZH_CN: dict[str, str] = {
     "Supervisor PIN": "主管 PIN 码",
     "Allow": "批准",
     "A supervisor allows it with their PIN or badge.": "主管输入 PIN 码或扫描工牌即可批准。",
+    "The part was not counted (0 good + 0 scrap): count again, or tap Complete again to record it so":
+        "这 1 件未计数（合格 0 + 报废 0）：请重新清点，或再点一次“完成”按此记录",
     "{missing} of {reached} parts not counted ({good} good + {scrap} scrap): count again, or tap Complete again to record it so":
         "{reached} 件中有 {missing} 件未计数（合格 {good} + 报废 {scrap}）：请重新清点，或再点一次“完成”按此记录",
     "{hello}. {name} is still on {operations}": "{hello}。{name}仍在做：{operations}",
