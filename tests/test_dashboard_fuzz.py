@@ -14,13 +14,15 @@ from hypothesis import strategies as st
 
 from sync.dashboard_cache import DashboardCache
 from sync.store import Inbox, Store
+from terminal.dashboard.alert_text import alert_text
 from terminal.dashboard.model import DashboardModel, margin_text
 from tests.test_dashboard_model import Clock, Feed, centre_body, orders_body
 
 _value = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
                    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8),
                    st.sampled_from(["", "2026-13-45T99:00:00", "not a time", "Asia/Nowhere", "running", "−1",
-                                    10 ** 400, -(10 ** 400), 2 ** 63]),
+                                    10 ** 400, -(10 ** 400), 2 ** 63, 1e12, "9999-12-31T23:00:00+00:00",
+                                    "0001-01-01T00:00:00+00:00"]),
                    st.lists(st.one_of(st.integers(), st.text(max_size=3), st.none()), max_size=3),
                    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
 
@@ -55,8 +57,12 @@ def _shown(model: DashboardModel) -> None:
             model.who(row.workers)
     for order in model.orders:
         model.drill_down(order.id)
+        for at in (order.promise, order.eta, order.first_promise):
+            assert isinstance(model.when(at), str) and isinstance(model.when_short(at), str)
+        assert 0 <= order.percent <= 100
     for alert in model.alerts:
         assert isinstance(alert.message, str)
+        assert isinstance(alert_text(alert, model.site_zone), str)
     assert all(math.isfinite(v) for r in model.load for v in (r.today_min, r.week_min, r.week_capacity_min))
     assert all(v is None or math.isfinite(v) for trend in model.kpis.oee_trend.values() for v in trend)
     assert isinstance(margin_text(model.kpis.margin_needed, model.kpis.margin_declared), str)

@@ -531,3 +531,51 @@ def test_a_paused_station_says_why_it_stopped_on_the_overview_and_its_card(wall:
         wall.feed.send("dashboard/centre/PAINT", "dashboard.centre", body)
     assert win.wait_idle()
     assert "&lt;b&gt;jam&lt;/b&gt;" in win.stations.cards["st-paint-1"].lines.text()
+
+
+EVIL = "<b style='font-size:90px;color:red'>HACKED</b>"
+
+
+def test_hostile_names_and_numbers_in_the_feed_are_shown_as_written_and_never_stop_the_board(
+        qtbot: Any, tmp_path: Path, artifacts: Path) -> None:
+    """Review: a promise in the year 9999 or a progress of 1e12 crashed the process on every paint, also after a
+    restart (the snapshot stays cached); a ratio of 10**400 blanked the alerts; markup in a customer's name was
+    drawn 90 px high and red."""
+    screen = open_wall(qtbot, tmp_path, "en")
+    win = screen.win
+    try:
+        body = wall_orders()
+        body["orders"][0]["customer"] = EVIL
+        body["orders"][0]["promise"] = "9999-12-31T23:00:00+00:00"
+        body["orders"][1]["percent"] = 1e12
+        body["orders"][2]["number"] = "<u>K1-0057</u>"
+        body["orders"][3]["percent"] = 100.0
+        body["alerts"][0]["data"]["ratio"] = 10 ** 400
+        body["alerts"][1]["subject"] = "<h1>K1-0042</h1>"
+        body["alerts"][2]["data"]["last_seen"] = "9999-12-31T23:00:00+00:00"
+        with qtbot.waitSignal(win.repainted, timeout=5000):
+            screen.feed.send("dashboard/orders", "dashboard.orders", body)
+        with qtbot.waitSignal(win.repainted, timeout=5000):
+            screen.feed.send("dashboard/centre/WHEEL", "dashboard.centre", centre(
+                "WHEEL", "<i>st-evil</i>", [("<s>WO-1042</s>", 20, "running", ["<font color=red>BADGE</font>"], 2400)]))
+        assert win.wait_idle()
+        for tab in TAB_KEYS:
+            win.show_tab(tab)
+            qtbot.wait(30)
+            win.grab().save(str(artifacts / f"dashboard_hostile_{tab}.png"))
+        first = next(o for o in win.model.orders if o.id == "O1")
+        assert first.promise is None and win.model.when(first.promise) == "—"
+        assert next(o for o in win.model.orders if o.id == "O2").percent == 100
+        assert sorted(win.alerts.cards) == [1, 2, 3], "every alert has its card"
+        assert win.tabs.tabText(win.tab_index("alerts")).endswith("(2)")
+        dialog = win.open_order("O1")
+        dialog.grab()
+        shown = [w for w in [*win.findChildren(QLabel), *dialog.findChildren(QLabel)] if w.isVisibleTo(w.window())]
+        raw = [w.text() for w in shown if w.textFormat() != Qt.TextFormat.PlainText
+               and any(tag in w.text() for tag in ("<b style", "<u>K1", "<h1>", "<i>st-evil", "<s>WO", "<font"))]
+        assert raw == [], "feed text drawn as markup"
+        assert any(EVIL in w.text() for w in shown), "the name is shown, as written"
+        dialog.close()
+    finally:
+        win.close()
+        screen.feed.inbox.store.close()

@@ -111,7 +111,8 @@ def alert_text(alert: AlertRow, zone: tzinfo) -> str:
     words, facts = template
     try:
         return tr(words).format(**facts(alert, alert.data, zone))
-    except (KeyError, TypeError, ValueError, InvalidOperation):  # an older hub's data, or a fact of another shape
+    except (KeyError, TypeError, ValueError, InvalidOperation, OverflowError):  # an older hub's data, a fact of
+        # another shape, or one too large to write (a ratio of 10**400, a day in the year 9999)
         log.warning("alert %s (%s): data %r does not fit its sentence; showing the hub's message",
                     alert.id, alert.kind, dict(alert.data), exc_info=True)
         return alert.message

@@ -412,13 +412,25 @@ def _names(value: Any) -> dict[str, str]:
     return {str(k): v for k, v in value.items() if isinstance(v, str)}
 
 
+#: the years a time on the board may fall in: beyond them it is no time the screen can draw (the year 9999
+#: overflowed in the site zone and Qt crashed the process on every paint; review)
+YEARS = (1970, 2200)
+
+
 def _time(value: Any) -> datetime | None:
+    """A time from the feed, or None (shown as "—") when it is none, unreadable or out of :data:`YEARS`."""
     if not isinstance(value, str) or not value:
         return None
     try:
-        return from_iso(value)
+        at = from_iso(value)
     except ValueError:
         return None
+    return at if YEARS[0] <= at.year <= YEARS[1] else None
+
+
+def _percent(value: Any) -> float:
+    """A progress to draw, 0..100 (1e12 overflowed the progress bar's int and crashed the process; review)."""
+    return min(100.0, max(0.0, float(value))) if finite_number(value) else 0.0
 
 
 def _num(value: Any) -> float | None:
@@ -516,7 +528,7 @@ def merge_boards(groups: Mapping[str, StationGroups]) -> list[StationBoard]:
 def parse_orders(body: dict[str, Any]) -> dict[str, Any]:
     """The orders snapshot as the state's ``orders``, ``load`` and ``kpis``."""
     orders = [OrderRow(str(o.get("id")), str(o.get("product") or ""), int(o.get("quantity") or 0),
-                       str(o.get("status") or ""), float(o.get("percent") or 0), _time(o.get("promise")),
+                       str(o.get("status") or ""), _percent(o.get("percent")), _time(o.get("promise")),
                        _time(o.get("eta")), bool(o.get("late")), str(o.get("number") or ""),
                        str(o.get("customer") or ""), _time(o.get("first_promise")),
                        _names(o.get("product_names")))

@@ -37,6 +37,9 @@ five stations left "+ 1 more" under half a column of empty screen."""
 def _label(name: str, wrap: bool = False) -> QLabel:
     label = QLabel()
     label.setObjectName(name)
+    # every text here comes from the feed (order numbers, names, alert messages): shown as written, never as
+    # markup (review: "<span style='font-size:90px'>" in a customer's name was drawn huge and red)
+    label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(wrap)
     # a long text never widens its column: the elision test measures each label against its width
     label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)

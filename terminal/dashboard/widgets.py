@@ -159,19 +159,24 @@ class ProgressDelegate(QStyledItemDelegate):
         hint = super().sizeHint(option, index)
         return QSize(max(hint.width(), self.WIDTH), hint.height())
 
-    TEXT = 62  # the figure right of the bar: drawn on it, "58 %" straddled the fill's edge in two colours
+    def text_width(self, option: QStyleOptionViewItem) -> int:
+        """Room for the figure right of the bar (drawn on it, "58 %" straddled the fill's edge in two colours):
+        the widest figure, "100 %", in the table's font (a fixed 52 px showed a finished order as "00 %")."""
+        return option.fontMetrics.horizontalAdvance("100 %") + 14  # type: ignore[attr-defined]
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         rect = option.rect  # type: ignore[attr-defined]
+        text = self.text_width(option)
         bar = QStyleOptionProgressBar()
-        bar.rect = rect.adjusted(6, 8, -(self.TEXT + 4), -8)
+        bar.rect = rect.adjusted(6, 8, -(text + 4), -8)
         bar.minimum, bar.maximum = 0, 100
-        bar.progress = int(index.data() or 0)
+        value = index.data()
+        bar.progress = max(0, min(100, int(value))) if isinstance(value, int | float) else 0
         bar.textVisible = False
         style = option.widget.style() if option.widget else None  # type: ignore[attr-defined]
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter)
-        painter.drawText(rect.adjusted(rect.width() - self.TEXT, 0, -10, 0),
+        painter.drawText(rect.adjusted(rect.width() - text, 0, -10, 0),
                          int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), f"{bar.progress} %")
 
 
@@ -313,6 +318,7 @@ class StationCard(QFrame):
         self.shown: tuple[str, str, str] | None = None
         self.title = QLabel()
         self.title.setObjectName("stationTitle")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # a station's name from the feed, never markup
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # a long name never widens the grid
         self.counts = QLabel()
         self.counts.setObjectName("stationCounts")
@@ -347,7 +353,7 @@ class StationCard(QFrame):
     def _lines(self, board: StationBoard, who: Callable[[Iterable[str]], str], waiting: int) -> str:
         if board.unassigned:
             queued = [r for r in board.operations if r.status == "queued"][:self.RUNNING_LINES]
-            lines = [tr("next: {job}").format(job=f"{r.work_order} / {r.op} {r.code} · {r.item} ×{r.qty}")
+            lines = [tr("next: {job}").format(job=html.escape(f"{r.work_order} / {r.op} {r.code} · {r.item} ×{r.qty}"))
                      for r in queued]
             return "<br>".join(lines) or f"<span style='color:{look.MUTED}'>{tr('nothing waiting')}</span>"
         running = board.running
@@ -361,7 +367,7 @@ class StationCard(QFrame):
                 tr("paused: {reason}").format(reason=html.escape(tr(r.pause_reason))) if r.pause_reason else tr("paused"))
             of = tr("{elapsed} of {standard} standard").format(elapsed=f"<b>{minutes(r.elapsed_s)}</b>",
                                                                 standard=minutes(r.standard_s))
-            lines.append(f"<b>{who(r.workers) or '—'}</b> · {r.work_order} / {r.op} {r.code}<br>"
+            lines.append(f"<b>{html.escape(who(r.workers) or '—')}</b> · {html.escape(f'{r.work_order} / {r.op} {r.code}')}<br>"
                          f"&nbsp;&nbsp;<span style='color:{colour}'>{of}{share}{paused}</span>")
         if len(shown) > self.RUNNING_LINES:
             more = tr("+ {count} more running" if running else "+ {count} more paused")
@@ -736,6 +742,7 @@ class DrillDown(QDialog):
         title = QLabel(tr("Order {order}").format(order=name) if drill else
                        tr("Order {order} — no open work orders on the boards").format(order=name))
         title.setObjectName("drillTitle")
+        title.setTextFormat(Qt.TextFormat.PlainText)  # the order's name from the feed, never markup
         layout.addWidget(title)
         layout.addWidget(self.tree)
         layout.addWidget(close)
