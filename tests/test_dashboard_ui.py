@@ -252,6 +252,19 @@ def test_acknowledge_offline_queues_the_event_shows_pending_and_a_stale_banner(
     assert "pending" not in win.alerts.cards[1].text.text() and "by Mei" in win.alerts.cards[1].text.text()
 
 
+def test_a_quick_second_tap_sends_an_acknowledgement_once(screen: Screen, qtbot: Any) -> None:
+    """Review: two quick taps queued two acknowledgements (the hub refused the second into a dead letter)."""
+    win = screen.win
+    card = win.alerts.cards[1]
+    card.acknowledge.click()
+    assert not card.acknowledge.isEnabled(), "off at the first tap, before the core thread answers"
+    card.acknowledge.click()
+    assert win.wait_idle()
+    qtbot.waitUntil(lambda: "acknowledge pending" in card.text.text(), timeout=5000)
+    assert [e.type for e in Outbox(screen.store).after(0, 10)] == ["alert.acknowledged"]
+    assert not card.acknowledge.isEnabled() and card.resolve.isEnabled()
+
+
 def test_stale_banner_follows_the_configured_threshold(qtbot: Any, tmp_path: Path) -> None:
     screen = open_screen(qtbot, tmp_path)
     try:

@@ -583,12 +583,21 @@ class AlertsPanel(QWidget):
                 self.message.setText(tr("Scan your badge or type your PIN to acknowledge or resolve alerts"))
                 return
         who, model = self.supervisor, self.model
+        card = self.cards.get(alert_id)
+        if card is not None:  # a quick second tap sent it twice (review): the hub refused the second as a dead letter
+            (card.acknowledge if action == "acknowledge" else card.resolve).setEnabled(False)
         command = model.acknowledge if action == "acknowledge" else model.resolve
         self.message.setText(tr("Sending …"))
         self.run(lambda: command(alert_id, who), lambda result: self._acted(alert_id, action, who, result))
 
     def _acted(self, alert_id: int, action: str, who: str, result: object) -> None:
-        """After the core thread queued (or refused) the command; the read that follows shows it pending."""
+        """After the core thread queued (or refused) the command; the read that follows shows it pending (its
+        button stays off) or, refused, offers the button again."""
+        card = self.cards.get(alert_id)
+        if card is not None:
+            card.shown = None  # the next read sets its buttons from the alert's pending state
+            if isinstance(result, Exception):
+                (card.acknowledge if action == "acknowledge" else card.resolve).setEnabled(True)
         if isinstance(result, Exception):  # the traceback is in the log (sync.ops); the screen says it plainly
             self.message.setText(tr("Could not save this. The details are in the log."))
         elif action == "acknowledge":
