@@ -579,3 +579,27 @@ def test_hostile_names_and_numbers_in_the_feed_are_shown_as_written_and_never_st
     finally:
         win.close()
         screen.feed.inbox.store.close()
+
+
+def test_a_long_text_far_down_the_orders_is_not_cut_when_scrolled_to(qtbot: Any, tmp_path: Path) -> None:
+    """Review: columns were sized from the rows on the first screen only: scrolled down, "Maximilia…"."""
+    screen = open_wall(qtbot, tmp_path, "en")
+    win = screen.win
+    try:
+        win.resize(1280, 800)
+        body = wall_orders()
+        body["orders"] = [order(i, f"K1-{i:04d}", "Anna S.", "CITY", -5) for i in range(1, 60)]
+        body["orders"].append(order(60, "K1-0060", "Maximiliane Wunderlich-Oberhausen", "TREKKING", -5))
+        with qtbot.waitSignal(win.repainted, timeout=5000):
+            screen.feed.send("dashboard/orders", "dashboard.orders", body)
+        win.show_tab("orders")
+        view = win.orders.view
+        view.scrollToBottom()
+        qtbot.wait(30)
+        column = next(c for c in range(view.model().columnCount())
+                      if view.model().headerData(c, Qt.Orientation.Horizontal) == "Customer")
+        needed = QFontMetrics(view.font()).horizontalAdvance("Maximiliane Wunderlich-Oberhausen")
+        assert view.columnWidth(column) >= needed, (view.columnWidth(column), needed)
+    finally:
+        win.close()
+        screen.feed.inbox.store.close()

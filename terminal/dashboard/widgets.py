@@ -184,7 +184,13 @@ def _none(_row: Any) -> QColor | None:
     return None
 
 
-def table(model: RowsModel) -> QTableView:
+#: rows the orders table measures for its column widths (a shop's open orders fit)
+MEASURED_ROWS = 250
+
+
+def table(model: RowsModel, measured_rows: int = 0) -> QTableView:
+    """A read-only table whose columns fit their texts, measured over the first ``measured_rows`` rows (0: the
+    rows on screen)."""
     view = QTableView()
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -193,9 +199,10 @@ def table(model: RowsModel) -> QTableView:
     view.verticalHeader().setDefaultSectionSize(44)
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # no cell cut at 1280 px or in Chinese
-    # measure the rows on screen only: by default Qt asks every cell of the first 1,000 rows for its text at each
-    # reset, which made one event on a 1,000-operation board cost ~70 ms of the UI thread instead of ~15
-    header.setResizeContentsPrecision(0)
+    # Qt's default asks every cell of the first 1,000 rows for its text at each reset (one event on a
+    # 1,000-operation board cost ~70 ms of the UI thread); the rows on screen alone cut every longer text below
+    # them once scrolled to ("Maximilia…", "Wed 25 Nov 18:…" in the orders; review)
+    header.setResizeContentsPrecision(measured_rows)
     header.setStretchLastSection(True)  # the last column takes what is left
     view.setAlternatingRowColors(True)
     return view
@@ -218,7 +225,7 @@ class OrdersPanel(QWidget):
             ("ETA vs promise", lambda o: "—" if o.slip is None else
              (tr("{time} late").format(time=age_text(o.slip)) if o.slip.total_seconds() > 0 else tr("on time")), late),
         ])
-        self.view = table(self.rows)
+        self.view = table(self.rows, MEASURED_ROWS)
         self.view.setItemDelegateForColumn(4, ProgressDelegate(self.view))
         self.view.clicked.connect(lambda index: on_open(self.rows.rows[index.row()].id))  # one tap opens
         layout = QVBoxLayout(self)
