@@ -265,6 +265,37 @@ def test_a_quick_second_tap_sends_an_acknowledgement_once(screen: Screen, qtbot:
     assert not card.acknowledge.isEnabled() and card.resolve.isEnabled()
 
 
+def test_the_board_asks_who_again_when_the_last_tap_is_two_minutes_old(screen: Screen, qtbot: Any) -> None:
+    """Review: on a shared wall screen everyone after the first supervisor acted under the first one's name."""
+    win = screen.win
+    asked: list[str] = []
+    names = iter(["Mei", "Chen Jie"])
+    win.alerts.ask_name = lambda _parent: asked.append("asked") or next(names)
+    win.alerts.cards[1].acknowledge.click()
+    assert win.wait_idle()
+    screen.clock.now = NOW + timedelta(minutes=1)
+    win.alerts.cards[1].resolve.click()  # a run of taps: asked once
+    assert win.wait_idle()
+    screen.clock.now = NOW + timedelta(minutes=4)
+    win.alerts.cards[2].acknowledge.click()  # someone else, later: asked again
+    assert win.wait_idle()
+    bodies = [(e.type, e.body.get("by")) for e in Outbox(screen.store).after(0, 10)]
+    assert asked == ["asked", "asked"]
+    assert bodies == [("alert.acknowledged", "Mei"), ("alert.resolved", "Mei"), ("alert.acknowledged", "Chen Jie")]
+
+
+def test_a_stale_banner_of_another_day_says_the_day(screen: Screen) -> None:
+    """Review: two days offline still read "Stale since 10:00", taken for today's."""
+    screen.link["up"] = False
+    screen.clock.now = NOW + timedelta(minutes=5)
+    screen.win.tick()
+    assert screen.win.banner.text().startswith(f"Stale since {NOW:%H:%M} — hub link is down")
+    screen.clock.now = NOW + timedelta(days=2)
+    screen.win.tick()
+    assert screen.win.banner.text().startswith(f"Stale since {NOW.day} Nov {NOW:%H:%M} — hub link is down"), \
+        screen.win.banner.text()
+
+
 def test_stale_banner_follows_the_configured_threshold(qtbot: Any, tmp_path: Path) -> None:
     screen = open_screen(qtbot, tmp_path)
     try:

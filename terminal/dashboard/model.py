@@ -836,8 +836,10 @@ class DashboardModel:
             return tr("No data from the hub yet") + ("" if self.link_up() else tr(" — hub link is down"))
         local = since.astimezone(self.site_zone)
         reason = tr("hub link is down") if not self.link_up() else tr("no update from the hub")
-        return tr("Stale since {time} — {reason}; showing the last known state").format(time=f"{local:%H:%M}",
-                                                                                          reason=reason)
+        today = self.clock().astimezone(self.site_zone).date()
+        when = f"{local:%H:%M}" if local.date() == today else texts.date_and_time(local)  # two days offline
+        # read "Stale since 18:00" as today's (review)
+        return tr("Stale since {time} — {reason}; showing the last known state").format(time=when, reason=reason)
 
     # --- commands (core thread: they write the outbox) --------------------------------------------
     def identify(self, code: str) -> Worker | None:

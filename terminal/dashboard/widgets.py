@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from terminal.dashboard import look
@@ -551,6 +551,11 @@ class AlertCard(QFrame):
         layout.addWidget(self.resolve)
 
 
+#: how long the board keeps who acknowledged after their last tap: a run of alerts asks once, the next
+#: person at a shared wall screen is asked again
+SUPERVISOR_KEPT = timedelta(minutes=2)
+
+
 class AlertsPanel(QWidget):
     """Open alerts, unacknowledged and severe first; acknowledge/resolve ask the name once."""
 
@@ -560,6 +565,7 @@ class AlertsPanel(QWidget):
         self.ask_name = ask_name
         self.run = run
         self.supervisor = ""
+        self.supervisor_at = datetime.min.replace(tzinfo=UTC)
         self.chart_dialog: QDialog | None = None
         self.cards: dict[int, AlertCard] = {}
         self.order: list[int] = []  # alert ids in the order their cards sit in the layout
@@ -584,11 +590,15 @@ class AlertsPanel(QWidget):
         return self.chart_dialog
 
     def act(self, alert_id: int, action: str) -> None:
+        now = self.model.clock()
+        if self.supervisor and now - self.supervisor_at > SUPERVISOR_KEPT:
+            self.supervisor = ""  # a shared wall screen: the next person is asked again (review: one name for all)
         if not self.supervisor:
             self.supervisor = (self.ask_name(self) or "").strip()
             if not self.supervisor:
                 self.message.setText(tr("Scan your badge or type your PIN to acknowledge or resolve alerts"))
                 return
+        self.supervisor_at = now  # each act keeps the name for SUPERVISOR_KEPT more
         who, model = self.supervisor, self.model
         card = self.cards.get(alert_id)
         if card is not None:  # a quick second tap sent it twice (review): the hub refused the second as a dead letter
