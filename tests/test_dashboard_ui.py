@@ -24,6 +24,7 @@ from terminal.dashboard.core import DashboardCore
 from terminal.dashboard.model import DashboardModel
 from terminal.dashboard.widgets import DashboardWindow
 from terminal.qt import QApplication, Qt
+from terminal.station import texts
 from tests.test_dashboard_model import NOW, Clock, Feed, alert, centre_body, orders_body
 
 STYLE = Path(__file__).resolve().parent.parent / "assets" / "styles" / "dashboard.qss"
@@ -229,6 +230,28 @@ def test_drill_down_lists_work_orders_and_operations(screen: Screen, artifacts: 
     assert dialog.tree.topLevelItemCount() == 3
     assert dialog.tree.topLevelItem(0).child(0).text(4) == "2 / 1"
     dialog.grab().save(str(artifacts / "dashboard_drilldown.png"))
+
+
+def test_an_open_drill_down_follows_the_shop_and_the_language(screen: Screen, qtbot: Any) -> None:
+    """Review: an operation finished while the detail was open still read "running"; 中文 changed only Close."""
+    win = screen.win
+    dialog = win.open_order("O1")
+    statuses = lambda: {dialog.tree.topLevelItem(i).child(j).text(0): dialog.tree.topLevelItem(i).child(j).text(1)  # noqa: E731
+                        for i in range(dialog.tree.topLevelItemCount())
+                        for j in range(dialog.tree.topLevelItem(i).childCount())}
+    assert statuses()["20 OP20 (WHEEL)"] == "running"
+    body = centre_body()
+    body["operations"][1].update(status="done", good=2)
+    with qtbot.waitSignal(win.repainted, timeout=5000):
+        screen.feed.send("dashboard/centre/WHEEL", "dashboard.centre", body)
+    assert statuses()["20 OP20 (WHEEL)"] == "done"
+    try:
+        win.set_language("zh_CN")
+        assert dialog.tree.headerItem().text(1) == texts.tr("Status") != "Status"
+        assert statuses()["20 OP20 (WHEEL)"] == texts.tr("done")
+    finally:
+        win.set_language("en")
+    dialog.close()
 
 
 def test_acknowledge_offline_queues_the_event_shows_pending_and_a_stale_banner(

@@ -733,18 +733,38 @@ class DrillDown(QDialog):
 
     def __init__(self, model: DashboardModel, order_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        order = model.order(order_id)
-        name = (order.label + (f" · {order.customer}" if order.customer else "")) if order else order_id
-        self.setWindowTitle(tr("Order {order}").format(order=name))
+        self.model, self.order_id = model, order_id
         self.setObjectName("drillDown")
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels([tr(h) for h in ("Work order / operation", "Status", "Operators",
-                                                   "Elapsed / standard", "Good / scrap", "Station", "Started",
-                                                   "Finished")])
         header = self.tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.close_button = button("Close")
+        self.close_button.setMinimumHeight(72)
+        self.close_button.clicked.connect(self.accept)
+        layout = QVBoxLayout(self)
+        self.title = QLabel()
+        self.title.setObjectName("drillTitle")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # the order's name from the feed, never markup
+        layout.addWidget(self.title)
+        layout.addWidget(self.tree)
+        layout.addWidget(self.close_button)
+        self.fill()
+        fit(self, parent)
+
+    def fill(self) -> None:
+        """Draw the order as the model holds it now, in the current language: the window calls it on each
+        change while the dialog is open (review: a finished operation still read "running", and a language
+        switch changed only the Close button)."""
+        model, order_id = self.model, self.order_id
+        order = model.order(order_id)
+        name = (order.label + (f" · {order.customer}" if order.customer else "")) if order else order_id
+        self.setWindowTitle(tr("Order {order}").format(order=name))
+        self.tree.clear()
+        self.tree.setHeaderLabels([tr(h) for h in ("Work order / operation", "Status", "Operators",
+                                                   "Elapsed / standard", "Good / scrap", "Station", "Started",
+                                                   "Finished")])
         drill = model.drill_down(order_id)
         for wo in drill:
             top = QTreeWidgetItem([f"{wo.id}  {wo.item} ×{wo.qty}", self._wo_status(wo.operations), "", "", "", "",
@@ -761,18 +781,9 @@ class DrillDown(QDialog):
                 top.addChild(item)
             self.tree.addTopLevelItem(top)
         self.tree.expandAll()
-        close = button("Close")
-        close.setMinimumHeight(72)
-        close.clicked.connect(self.accept)
-        layout = QVBoxLayout(self)
-        title = QLabel(tr("Order {order}").format(order=name) if drill else
-                       tr("Order {order} — no open work orders on the boards").format(order=name))
-        title.setObjectName("drillTitle")
-        title.setTextFormat(Qt.TextFormat.PlainText)  # the order's name from the feed, never markup
-        layout.addWidget(title)
-        layout.addWidget(self.tree)
-        layout.addWidget(close)
-        fit(self, parent)
+        self.title.setText(tr("Order {order}").format(order=name) if drill else
+                           tr("Order {order} — no open work orders on the boards").format(order=name))
+        self.close_button.setText(tr("Close"))
 
     @staticmethod
     def _wo_status(ops: Sequence[OperationRow]) -> str:
@@ -962,6 +973,8 @@ class DashboardWindow(QMainWindow):
         self.shown = None
         for panel in self.panels.values():
             panel.update_view()
+        if self.drill is not None and self.drill.isVisible():
+            self.drill.fill()
         self.dirty.clear()
         self.tick()
 
@@ -982,6 +995,8 @@ class DashboardWindow(QMainWindow):
         """The core read a new state (UI thread): show it and repaint the changed panels."""
         self.problem = ""
         self.apply(self.model.apply(state, changed))
+        if self.drill is not None and self.drill.isVisible():
+            self.drill.fill()
         self.repainted.emit(changed)
 
     def on_failed(self, why: str) -> None:
