@@ -269,6 +269,12 @@ def test_acknowledge_offline_queues_the_event_shows_pending_and_a_stale_banner(
     assert event.type == "alert.acknowledged" and event.body == {"alert_id": 1, "by": "Mei"}
     assert "acknowledge pending" in card.text.text() and not card.acknowledge.isEnabled()
     assert win.alerts.message.text() == "Acknowledgement of alert 1 sent as Mei"
+    try:
+        win.set_language("zh_CN")  # said again in the language switched to (review: it stayed in English)
+        assert win.alerts.message.text() == texts.tr("Acknowledgement of alert {alert} sent as {name}").format(
+            alert=1, name="Mei") != "Acknowledgement of alert 1 sent as Mei"
+    finally:
+        win.set_language("en")
     save(screen, qtbot, artifacts, "alerts", "offline")
     with qtbot.waitSignal(win.repainted, timeout=5000):
         screen.feed.send("alerts", "alert.changed", alert(1, state="acknowledged", acknowledged_by="Mei"))

@@ -571,6 +571,7 @@ class AlertsPanel(QWidget):
         self.order: list[int] = []  # alert ids in the order their cards sit in the layout
         self.message = QLabel()
         self.message.setObjectName("message")
+        self.said: tuple[str, dict[str, object]] | None = None
         self.empty = label("No open alerts", "empty", wrap=False)
         inner = QWidget()
         self.list = QVBoxLayout(inner)
@@ -596,7 +597,7 @@ class AlertsPanel(QWidget):
         if not self.supervisor:
             self.supervisor = (self.ask_name(self) or "").strip()
             if not self.supervisor:
-                self.message.setText(tr("Scan your badge or type your PIN to acknowledge or resolve alerts"))
+                self.say("Scan your badge or type your PIN to acknowledge or resolve alerts")
                 return
         self.supervisor_at = now  # each act keeps the name for SUPERVISOR_KEPT more
         who, model = self.supervisor, self.model
@@ -604,8 +605,14 @@ class AlertsPanel(QWidget):
         if card is not None:  # a quick second tap sent it twice (review): the hub refused the second as a dead letter
             (card.acknowledge if action == "acknowledge" else card.resolve).setEnabled(False)
         command = model.acknowledge if action == "acknowledge" else model.resolve
-        self.message.setText(tr("Sending …"))
+        self.say("Sending …")
         self.run(lambda: command(alert_id, who), lambda result: self._acted(alert_id, action, who, result))
+
+    def say(self, template: str, **values: object) -> None:
+        """The line under the alerts, kept as its English source so a language switch says it again (review: it
+        stayed in English after 中文)."""
+        self.said = (template, values)
+        self.message.setText(tr(template).format(**values))
 
     def _acted(self, alert_id: int, action: str, who: str, result: object) -> None:
         """After the core thread queued (or refused) the command; the read that follows shows it pending (its
@@ -616,13 +623,15 @@ class AlertsPanel(QWidget):
             if isinstance(result, Exception):
                 (card.acknowledge if action == "acknowledge" else card.resolve).setEnabled(True)
         if isinstance(result, Exception):  # the traceback is in the log (sync.ops); the screen says it plainly
-            self.message.setText(tr("Could not save this. The details are in the log."))
+            self.say("Could not save this. The details are in the log.")
         elif action == "acknowledge":
-            self.message.setText(tr("Acknowledgement of alert {alert} sent as {name}").format(alert=alert_id, name=who))
+            self.say("Acknowledgement of alert {alert} sent as {name}", alert=alert_id, name=who)
         else:
-            self.message.setText(tr("Resolution of alert {alert} sent as {name}").format(alert=alert_id, name=who))
+            self.say("Resolution of alert {alert} sent as {name}", alert=alert_id, name=who)
 
     def update_view(self) -> None:
+        if self.said is not None:
+            self.say(self.said[0], **self.said[1])
         now = self.model.clock()
         alive = {a.id for a in self.model.alerts}
         for alert_id in list(self.cards):
