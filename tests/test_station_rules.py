@@ -221,11 +221,7 @@ def test_operation_already_complete_is_refused_even_for_a_supervisor(
 
 
 def test_header_label_skips_done_operations_and_says_when_all_are_done(session: StationSession) -> None:
-    logged_in(session)
-    for op in (10, 20):
-        session.scan(wo("WO-1001", op))
-        session.start()
-        session.complete("2", "0")
+    with_first_two_done(session)
     session.scan(wo("WO-1001"))
     assert session.selection is not None and session.selection.operation == 30
     session.start()
@@ -306,11 +302,7 @@ def test_two_workers_run_one_operation_and_one_worker_runs_two(
 
 
 def test_qc_step_records_pass_or_fail_with_a_defect_code(session: StationSession, ledger: StationLedger) -> None:
-    logged_in(session)
-    for op in (10, 20):
-        session.scan(wo("WO-1001", op))
-        session.start()
-        session.complete("2", "0")
+    with_first_two_done(session)
     session.scan(wo("WO-1001", 30))
     session.start()
     assert "QC result first" in session.complete("2", "0").text
@@ -577,13 +569,18 @@ def test_work_of_another_centre_allowed_here_stays_on_the_list_and_its_events_ca
             rules.check(kind, {k: v for k, v in body.items() if k != "override_by"}, state, facts)
 
 
-def at_a_failed_qc_check(session: StationSession) -> None:
-    """WO-1001's operations 10 and 20 done, its QC step 30 started and failed."""
+def with_first_two_done(session: StationSession) -> None:
+    """Li Wei logged in, WO-1001's operations 10 and 20 started and completed, both parts good."""
     logged_in(session)
     for op in (10, 20):
         session.scan(wo("WO-1001", op))
         session.start()
         session.complete("2", "0")
+
+
+def at_a_failed_qc_check(session: StationSession) -> None:
+    """WO-1001's operations 10 and 20 done, its QC step 30 started and failed."""
+    with_first_two_done(session)
     session.scan(wo("WO-1001", 30))
     session.start()
     session.record_qc(False, "D-03 Wiring fault")

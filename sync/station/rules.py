@@ -177,9 +177,10 @@ def check_fields(type_: str, body: Mapping[str, Any], state: OperationState, fac
             raise refuse(SCRAP_NO_REASON, "choose a scrap reason")
         if facts.qc and state.qc is None:
             raise refuse(QC_MISSING, "record the QC result first")
-        if facts.qc and state.qc is not None and not state.qc.passed and scrap == 0:
+        if facts.qc and state.qc_failed and scrap == 0:
+            defect = state.qc.defect if state.qc else None
             raise refuse(QC_FAILED, f"the QC check of operation {facts.operation} of {facts.work_order} failed "
-                         f"({state.qc.defect or 'no defect code'}): completing it with nothing scrapped books the "
+                         f"({defect or 'no defect code'}): completing it with nothing scrapped books the "
                          "failed parts as good", fix="scrap the failed parts, or rework them and record QC again")
     elif type_ == "qc.recorded":
         passed = body.get("passed")

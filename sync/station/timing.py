@@ -126,6 +126,11 @@ class OperationState:
     def colour(self) -> TimerColour:
         return timer_colour(self.elapsed_seconds, self.standard_seconds)
 
+    @property
+    def qc_failed(self) -> bool:
+        """The last QC result recorded is a fail: its parts are not good until scrapped or checked again."""
+        return self.qc is not None and not self.qc.passed
+
 
 def standard_seconds(setup_minutes: float, run_minutes: float, quantity: int) -> float:
     """Standard time of an operation: setup + run × quantity."""

@@ -170,8 +170,7 @@ class ProgressDelegate(QStyledItemDelegate):
         bar = QStyleOptionProgressBar()
         bar.rect = rect.adjusted(6, 8, -(text + 4), -8)
         bar.minimum, bar.maximum = 0, 100
-        value = index.data()
-        bar.progress = max(0, min(100, int(value))) if isinstance(value, int | float) else 0
+        bar.progress = int(index.data() or 0)  # 0..100: the model clamps what the feed says (dashboard.model)
         bar.textVisible = False
         style = option.widget.style() if option.widget else None  # type: ignore[attr-defined]
         if style is not None:
@@ -550,6 +549,10 @@ class AlertCard(QFrame):
         layout.addWidget(self.acknowledge)
         layout.addWidget(self.resolve)
 
+    def button(self, action: str) -> QPushButton:
+        """The button of ``action`` ("acknowledge" or "resolve")."""
+        return self.acknowledge if action == "acknowledge" else self.resolve
+
 
 #: how long the board keeps who acknowledged after their last tap: a run of alerts asks once, the next
 #: person at a shared wall screen is asked again
@@ -557,7 +560,7 @@ SUPERVISOR_KEPT = timedelta(minutes=2)
 
 
 class AlertsPanel(QWidget):
-    """Open alerts, unacknowledged and severe first; acknowledge/resolve ask the name once."""
+    """Open alerts, unacknowledged and severe first; acknowledge/resolve ask who acts (kept while taps follow)."""
 
     def __init__(self, model: DashboardModel, ask_name: Callable[[QWidget], str | None], run: Run) -> None:
         super().__init__()
@@ -603,7 +606,7 @@ class AlertsPanel(QWidget):
         who, model = self.supervisor, self.model
         card = self.cards.get(alert_id)
         if card is not None:  # a quick second tap sent it twice (review): the hub refused the second as a dead letter
-            (card.acknowledge if action == "acknowledge" else card.resolve).setEnabled(False)
+            card.button(action).setEnabled(False)
         command = model.acknowledge if action == "acknowledge" else model.resolve
         self.say("Sending …")
         self.run(lambda: command(alert_id, who), lambda result: self._acted(alert_id, action, who, result))
@@ -621,7 +624,7 @@ class AlertsPanel(QWidget):
         if card is not None:
             card.shown = None  # the next read sets its buttons from the alert's pending state
             if isinstance(result, Exception):
-                (card.acknowledge if action == "acknowledge" else card.resolve).setEnabled(True)
+                card.button(action).setEnabled(True)
         if isinstance(result, Exception):  # the traceback is in the log (sync.ops); the screen says it plainly
             self.say("Could not save this. The details are in the log.")
         elif action == "acknowledge":
@@ -982,8 +985,7 @@ class DashboardWindow(QMainWindow):
         self.shown = None
         for panel in self.panels.values():
             panel.update_view()
-        if self.drill is not None and self.drill.isVisible():
-            self.drill.fill()
+        self._refill_drill()
         self.dirty.clear()
         self.tick()
 
@@ -1004,8 +1006,7 @@ class DashboardWindow(QMainWindow):
         """The core read a new state (UI thread): show it and repaint the changed panels."""
         self.problem = ""
         self.apply(self.model.apply(state, changed))
-        if self.drill is not None and self.drill.isVisible():
-            self.drill.fill()
+        self._refill_drill()
         self.repainted.emit(changed)
 
     def on_failed(self, why: str) -> None:
@@ -1054,6 +1055,11 @@ class DashboardWindow(QMainWindow):
             time.sleep(0.002)
         QApplication.processEvents()
         return True
+
+    def _refill_drill(self) -> None:
+        """An open order detail follows the shop and the language."""
+        if self.drill is not None and self.drill.isVisible():
+            self.drill.fill()
 
     def open_order(self, order_id: str) -> DrillDown:
         self.drill = DrillDown(self.model, order_id, self)

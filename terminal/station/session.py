@@ -8,7 +8,7 @@ redraw from :meth:`StationSession.view` when ``changed`` fires; they never hold 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from enum import StrEnum
@@ -85,6 +85,22 @@ class OperationView:
     @property
     def look(self) -> Look:
         return timer_look(self.state, self.op.alert_at)
+
+
+#: a supervisor's allowance as the events carry it: who allowed (badge), and the refusal they allowed
+Allowance = tuple[str, str | None]
+
+
+def allowance(events: Iterable[RecordedEvent], station: str) -> Allowance | None:
+    """The allowance an operation was started under at ``station`` (the last of its events there naming one):
+    the events that follow carry it, as the hub asks of every event on an operation routed elsewhere, and a
+    worker is not sent to the supervisor again to pause, resume or complete it."""
+    found = None
+    for event in events:
+        by, why = event.body.get("override_by"), event.body.get("override_reason")
+        if event.body.get("station") == station and isinstance(by, str) and by.strip():
+            found = by, why if isinstance(why, str) else None
+    return found
 
 
 def clock_utc() -> datetime:
@@ -214,8 +230,7 @@ class StationSession:
             return self._say(Tone.OK, hello)
         self.selection = None
         try:
-            running = [f"{line.wo.id} · {line.op.number}" for line in routed_here(self)
-                       if line.state.status is Status.RUNNING and before.badge in line.state.workers]
+            running = [f"{line.wo.id} · {line.op.number}" for line in self._running_of(before)]
         except FloorLinkError:  # the greeting's extra line is not worth refusing the login: logged, left out
             log.warning("station: could not list %s's running work at a change of worker", before.badge,
                         exc_info=True)
@@ -225,19 +240,23 @@ class StationSession:
                                           operations=", ".join(running)))
         return self._say(Tone.OK, hello)
 
+    def _running_of(self, worker: Worker) -> list[RoutedLine]:
+        """The operations ``worker`` is on at this station now."""
+        return [line for line in routed_here(self)
+                if line.state.status is Status.RUNNING and worker.badge in line.state.workers]
+
     def _pause_running_of(self, worker: Worker) -> tuple[list[str], FloorLinkError | None]:
         """Record ``op.paused`` ("Logged out") for each operation ``worker`` runs at this station; the
         operations paused ("WO · op"), and the error that stopped the rest (logged with its traceback)."""
         paused: list[str] = []
         try:
-            for line in routed_here(self):
-                if line.state.status is Status.RUNNING and worker.badge in line.state.workers:
-                    override_by, override_reason = self._allowance(line.wo, line.op) or (None, None)
-                    body = event_body(line.wo.id, line.op.number, self.clock(), worker.badge, station=self.station,
-                                      reason=LOGGED_OUT, override_by=override_by, override_reason=override_reason)
-                    rules.check("op.paused", body, line.state, self._facts(line.wo, line.op))
-                    self.ledger.record("op.paused", body)
-                    paused.append(f"{line.wo.id} · {line.op.number}")
+            for line in self._running_of(worker):
+                override_by, override_reason = line.allowance or (None, None)
+                body = event_body(line.wo.id, line.op.number, self.clock(), worker.badge, station=self.station,
+                                  reason=LOGGED_OUT, override_by=override_by, override_reason=override_reason)
+                rules.check("op.paused", body, line.state, self._facts(line.wo, line.op))
+                self.ledger.record("op.paused", body)
+                paused.append(f"{line.wo.id} · {line.op.number}")
         except FloorLinkError as exc:  # the store failed, or the rules changed under us: nothing half recorded
             log.warning("station: pausing %s's operations failed", worker.badge, exc_info=True)
             return paused, exc
@@ -319,16 +338,7 @@ class StationSession:
     def _is_done(self, wo: RoutedWorkOrder, op: RoutedOperation) -> bool:
         return op.hub_status == "done" or self._state(wo, op).status is Status.DONE
 
-    def _allowance(self, wo: RoutedWorkOrder, op: RoutedOperation) -> tuple[str, str | None] | None:
-        """The supervisor's allowance under which ``op`` was started at this station (who, why), if any: the
-        events that follow carry it, as the hub asks of every event on an operation routed elsewhere."""
-        for event in reversed(self.ledger.events(wo.id, op.number)):
-            by, why = event.body.get("override_by"), event.body.get("override_reason")
-            if event.body.get("station") == self.station and isinstance(by, str) and by.strip():
-                return by, why if isinstance(why, str) else None
-        return None
-
-    def _check_selectable(self, wo: RoutedWorkOrder, op: RoutedOperation) -> tuple[str, str | None] | None:
+    def _check_selectable(self, wo: RoutedWorkOrder, op: RoutedOperation) -> Allowance | None:
         """Refusals in order of importance: done or cancelled (never allowed), then the overridable ones. An
         operation already started here under a supervisor's allowance is not asked again (review: resuming or
         completing it asked for the supervisor each time); the allowance is returned to go with its events."""
@@ -340,7 +350,7 @@ class StationSession:
             what = Msg("work order {wo} was cancelled with order {order}", wo=wo.id, order=order) if order \
                 else Msg("work order {wo} was cancelled", wo=wo.id)
             raise StationError(what, fix=Msg("put the parts aside and ask the supervisor"), code="cancelled")
-        allowed = None if first_start else self._allowance(wo, op)
+        allowed = None if first_start else allowance(self.ledger.events(wo.id, op.number), self.station)
         if not self.works_here(wo, op) and allowed is None:
             raise StationError(Msg("operation {op} of {wo} is routed to {centre}, not this station", op=op.number,
                                    wo=wo.id, centre=op.work_centre),
@@ -488,6 +498,7 @@ class RoutedLine:
     waits_for: int | None = None  # the predecessor not done yet (a tap then asks for a supervisor)
     waits_for_parts: tuple[str, ...] = ()  # part work orders not done yet (sync.station.rules.parts_open)
     waits_for_material: tuple[str, ...] = ()  # bought parts not in yet (sync.station.rules.materials_open)
+    allowance: Allowance | None = None  # the supervisor's allowance it was started under here (see allowance)
 
 
 _LIST_ORDER = {Status.RUNNING: 0, Status.PAUSED: 1, Status.QUEUED: 2, Status.DONE: 3}
@@ -520,9 +531,10 @@ def routed_here(session: StationSession) -> list[RoutedLine]:
         if wo.cancelled:
             continue
         events = session.ledger.events(wo.id)  # one read per work order, split per operation below
-        allowed_here = {e.operation for e in events if e.body.get("station") == session.station
-                        and e.body.get("override_by")}  # started here although routed elsewhere: still here
-        here = [op for op in wo.operations if session.works_here(wo, op) or op.number in allowed_here]
+        allowed = {op.number: found for op in wo.operations
+                   if (found := allowance((e for e in events if e.operation == op.number), session.station))}
+        # an operation routed elsewhere but started here with an allowance stays on this station's list
+        here = [op for op in wo.operations if session.works_here(wo, op) or op.number in allowed]
         states: dict[int, OperationState] = {}
         for op in here:
             pred = wo.operation(op.predecessor) if op.predecessor is not None else None
@@ -530,7 +542,7 @@ def routed_here(session: StationSession) -> list[RoutedLine]:
                 _state_in(session, wo, pred, events, states, now).status is not Status.DONE
             lines.append(RoutedLine(wo, op, _state_in(session, wo, op, events, states, now),
                                     pred.number if waits and pred else None, rules.parts_open(wo, op),
-                                    rules.materials_open(wo, op, due_day)))
+                                    rules.materials_open(wo, op, due_day), allowed.get(op.number)))
     return sorted(lines, key=_line_key)
 
 

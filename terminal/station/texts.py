@@ -98,6 +98,11 @@ def said(error: FloorLinkError) -> Msg:
     return Msg(SOMETHING_WRONG, english=english)
 
 
+def capitalized(text: str) -> str:
+    """``text`` starting with a capital, the rest as it is (a rule's "operation 20 …" opening a banner)."""
+    return text[:1].upper() + text[1:]
+
+
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 

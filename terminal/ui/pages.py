@@ -146,7 +146,7 @@ class SupervisorPinPage(QWidget):
         self.pin.setFocus()
 
     def show_pending(self, what: str) -> None:
-        self.what.setText(what[:1].upper() + what[1:])
+        self.what.setText(texts.capitalized(what))
 
 
 class CodePage(QWidget):
@@ -336,8 +336,8 @@ class OperationPage(QWidget):
         self.pause_button.setEnabled(view.can_pause)
         self.resume_button.setEnabled(view.can_resume)
         reached = started if started and started > 0 else None
-        failed_qc = state.qc is not None and not state.qc.passed  # "all good" would book the failed parts good
-        self.all_good = reached if view.can_complete and not failed_qc else None
+        # after a failed check "all good" would book the failed parts good: the count opens instead
+        self.all_good = reached if view.can_complete and not state.qc_failed else None
         # a recorded completion says so; a disabled button offering "1 good" read as work still to do
         self.complete_button.setText(texts.tr("Completed") if state.good is not None
                                      else texts.tr("Complete · {good} good").format(good=self.all_good) if self.all_good

@@ -224,7 +224,7 @@ class StationWindow(QMainWindow):
         """The camera is gone: say so where the preview was; the hand scanner and typed codes still work."""
         for page in (self.login_page, self.scan_page):
             page.preview.clear()
-            page.preview.setText(texts.local(Msg("The camera stopped.", english=f"{why[:1].upper()}{why[1:]}")) + "\n"
+            page.preview.setText(texts.local(Msg("The camera stopped.", english=texts.capitalized(why))) + "\n"
                                  + texts.tr("Use the hand scanner or type the code."))
             page.preview.setVisible(True)
 
@@ -275,9 +275,8 @@ class StationWindow(QMainWindow):
                                         self.sop_folder / view.op.sop)
         elif mode == "complete" and view is not None and self._snap is not None:
             started = self._snap.started if self._snap.started is not None else view.wo.quantity
-            failed_qc = view.state.qc is not None and not view.state.qc.passed
             self.complete_page.reset(started, texts.tr("Complete {wo} · {op}").format(wo=view.wo.id, op=view.op.number),
-                                     scrap=1 if failed_qc else 0)
+                                     scrap=1 if view.state.qc_failed else 0)
         self._apply()
 
     def run(self, call: Callable[[], object], then: Callable[[Any], None] | None = None, *,
@@ -311,7 +310,7 @@ class StationWindow(QMainWindow):
         """A call failed: say so in the banner (the log has the traceback)."""
         message = texts.local(Msg("Something went wrong. Ask the supervisor: the details are in the log.",
                                   english=message))
-        self.feedback.setText(message[:1].upper() + message[1:])
+        self.feedback.setText(texts.capitalized(message))
         self.feedback.setProperty("tone", "error")
         repolish(self.feedback)
 
@@ -364,7 +363,7 @@ class StationWindow(QMainWindow):
             self.speaker.play(fb.tone.value)
         refused_page = self.mode == "refused" and self._supervisor_here()
         shown = texts.local(fb.text)
-        text, tone = (texts.tr(texts.REFUSED_BANNER), "info") if refused_page else (shown[:1].upper() + shown[1:],
+        text, tone = (texts.tr(texts.REFUSED_BANNER), "info") if refused_page else (texts.capitalized(shown),
                                                                                    fb.tone.value)
         self.feedback.setText(whole_words(text))  # "CARGO-BOX-PLY" whole, not "CARGO-BOX-" over "PLY"
         if self.feedback.property("tone") != tone:
