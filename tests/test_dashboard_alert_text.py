@@ -42,7 +42,7 @@ def raised() -> dict[str, hub.Candidate]:
     qc = hub.QcWindow(minimum=5)
     for i in range(6):
         qc.add(NOW - timedelta(minutes=i), passed=i % 2 == 0)
-    promise = NOW - timedelta(hours=3)
+    promise = datetime(2026, 12, 3, 23, 59, 59, tzinfo=SHANGHAI)  # a promise is the end of a site day
     found = {
         "overrun": hub.overruns([("K1-0001-02", 10, "ASSY", state)], {}, 1.2)[0],
         "qc_rate": qc.check("QC", NOW),
@@ -93,7 +93,7 @@ def test_every_kind_the_board_writes_reads_in_english_and_chinese_with_its_facts
     alerts = {kind: as_board_gets_it(c, book) for kind, c in raised().items()}
     assert set(alerts) == set(TEMPLATES)
     facts = {"overrun": ["K1-0001-02", "10", "ASSY", "300%"], "qc_rate": ["QC", "50%", "6"],
-             "silent_station": ["st-weld-2", "13:48"], "order_late": ["K1-0007", "11:00"],
+             "silent_station": ["st-weld-2", "13:48"], "order_late": ["K1-0007"],
              "material_short": ["K1-0001-09", "MOTOR-MID-85"], "promise_later": ["K1-0003"],
              "stock_short": ["BAT-625", "2"], "demand_short": ["BAT-750", "12"], "demand_capacity": ["QC", "112%"],
              "demand_short_passed": ["RAIN-COVER", "1"], "price_mismatch": ["K1-0009", "¥100", "¥12,999"],
@@ -110,6 +110,10 @@ def test_every_kind_the_board_writes_reads_in_english_and_chinese_with_its_facts
             assert has_chinese == (language == "zh_CN"), (language, shown)
     texts.use("en")
     assert "Wed 9 Dec" in alert_text(alerts["material_short"], SHANGHAI)  # 5 days on, the site's day
+    # a promise is a day: its end (23:59) is not a time anyone was promised
+    assert alert_text(alerts["order_late"], SHANGHAI) == "Order K1-0007 will miss its promise of Thu 3 Dec"
+    assert alert_text(alerts["promise_later"], SHANGHAI) == \
+        "Order K1-0003 will be ready Tue 15 Dec instead of Tue 8 Dec: tell the customer"
     texts.use("zh_CN")
     assert "12月9日 周三" in alert_text(alerts["material_short"], SHANGHAI)
     assert "12月9日 周三" in alert_text(alerts["demand_short"], SHANGHAI)  # a day, no zone shift

@@ -30,6 +30,11 @@ def _when(value: Any, zone: tzinfo) -> str:
     return site_time(moment, zone)
 
 
+def _promise(value: Any, zone: tzinfo) -> str:
+    """A promise is a day (the end of it, ``sync.planning.promise``): ``Mon 14 Dec``, never ``23:59``."""
+    return day_text(datetime.fromisoformat(str(value)).astimezone(zone).date())
+
+
 def _day(value: Any) -> str:
     """A calendar day (``2026-12-09``): no zone, it is the site's day."""
     return day_text(date.fromisoformat(str(value)[:10]))
@@ -60,13 +65,13 @@ TEMPLATES: dict[str, tuple[str, Callable[[AlertRow, Mapping[str, Any], tzinfo], 
     "silent_station": ("Station {device} not heard from since {time}",
                        lambda a, d, z: {"device": str(d["device"]), "time": _when(d["last_seen"], z)}),
     "order_late": ("Order {order} will miss its promise of {promise}",
-                   lambda a, d, z: {"order": a.subject, "promise": _when(d["promise"], z)}),
+                   lambda a, d, z: {"order": a.subject, "promise": _promise(d["promise"], z)}),
     "material_short": ("{work_order} waits for {item}, due {due}",
                        lambda a, d, z: {"work_order": str(d["work_order"]), "item": str(d["item"]),
                                         "due": _when(d["arrives"], z)}),
     "promise_later": ("Order {order} will be ready {promise} instead of {was}: tell the customer",
-                      lambda a, d, z: {"order": a.subject, "promise": _when(d["promise"], z),
-                                       "was": _when(d["was"], z)}),
+                      lambda a, d, z: {"order": a.subject, "promise": _promise(d["promise"], z),
+                                       "was": _promise(d["was"], z)}),
     "demand_short": ("{item} runs short on {day} at the current trend: order {quantity} by {order_by}",
                      lambda a, d, z: {"item": str(d["item"]), "day": _day(d["runs_short_on"]),
                                       "quantity": f"{float(d['order_qty']):g}", "order_by": _day(d["order_by"])}),

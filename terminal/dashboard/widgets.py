@@ -218,8 +218,8 @@ class OrdersPanel(QWidget):
             ("Order", lambda o: o.label, late), ("Customer", lambda o: o.customer or "—", _none),
             ("Product", lambda o: f"{o.product_label} ×{o.quantity}", _none),
             ("Status", lambda o: tr("LATE") if o.late else tr(o.status.replace("_", " ")), late),
-            ("Progress", lambda o: round(o.percent), _none), ("Promise", lambda o: model.when(o.promise) if o.moved_from is None else
-             tr("{date} (first {first})").format(date=model.when(o.promise), first=model.day(o.moved_from)), _none),
+            ("Progress", lambda o: round(o.percent), _none), ("Promise", lambda o: model.day(o.promise) if o.moved_from is None else
+             tr("{date} (first {first})").format(date=model.day(o.promise), first=model.day(o.moved_from)), _none),
             ("ETA", lambda o: model.when(o.eta), late),
             ("ETA vs promise", lambda o: "—" if o.slip is None else
              (tr("{time} late").format(time=age_text(o.slip)) if o.slip.total_seconds() > 0 else tr("on time")), late),
