@@ -524,13 +524,38 @@ def test_a_paused_station_says_why_it_stopped_on_the_overview_and_its_card(wall:
     assert line.state.text() == texts.tr("Paused") and line.who.text() == reason and line.who.isVisible()
     win.show_tab("stations")
     win.stations.select("st-paint-1")
-    assert texts.tr("paused: {reason}").format(reason=reason) in win.stations.cards["st-paint-1"].lines.text()
+    assert texts.unbroken(texts.tr("paused: {reason}").format(reason=reason)) in win.stations.cards["st-paint-1"].lines.text()
     # a reason the station sent as free text reaches the rich-text card as text, never as markup
     body["operations"][0]["pause_reason"] = "<b>jam</b>"
     with qtbot.waitSignal(win.repainted, timeout=5000):
         wall.feed.send("dashboard/centre/PAINT", "dashboard.centre", body)
     assert win.wait_idle()
     assert "&lt;b&gt;jam&lt;/b&gt;" in win.stations.cards["st-paint-1"].lines.text()
+
+
+def test_a_chinese_status_wraps_whole_and_its_joiners_take_no_room(qtbot: Any) -> None:
+    """Seen on a 1280 Stations card: "…(33 %) 已暂" and "停" on the next line (Qt may break between any two
+    ideographs). Laid out by Qt's own line breaker at a width that split it: the phrase moves down whole."""
+    from PySide6.QtGui import QFont, QFontMetricsF, QTextLayout
+
+    def lines(text: str, width: float) -> list[str]:
+        layout = QTextLayout(text, QFont())
+        layout.beginLayout()
+        out = []
+        while (line := layout.createLine()).isValid():
+            line.setLineWidth(width)
+            out.append(text[line.textStart():line.textStart() + line.textLength()])
+        layout.endLayout()
+        return out
+
+    head = "10:00，标准 30:00 (33 %) "
+    width = QFontMetricsF(QFont()).horizontalAdvance(head + "已暂")
+    assert lines(head + "已暂停：缺料", width)[-1].startswith("停"), "the split this test guards against"
+    kept = lines(head + texts.unbroken("已暂停：缺料"), width)
+    assert [line.replace("\u2060", "") for line in kept] == [head, "已暂停：缺料"]
+    metrics = QFontMetricsF(QFont())
+    assert abs(metrics.horizontalAdvance(texts.unbroken("已暂停")) - metrics.horizontalAdvance("已暂停")) < 1
+    assert texts.unbroken("paused: Material missing") == "paused: Material missing", "English breaks at spaces"
 
 
 EVIL = "<b style='font-size:90px;color:red'>HACKED</b>"

@@ -79,7 +79,7 @@ from terminal.qt import (
     Signal,
 )
 from terminal.station import texts
-from terminal.station.texts import tr
+from terminal.station.texts import tr, unbroken
 from terminal.ui.camera import CameraBridge
 from terminal.ui.keypad import Keypad
 from terminal.ui.parts import button, label, retranslate
@@ -369,11 +369,11 @@ class StationCard(QFrame):
             colour = (look.LATE if r.over_standard else
                       STATUS_COLOURS["running"] if r.status == "running" else STATUS_COLOURS["paused"])
             share = f" ({r.elapsed_s * 100 // r.standard_s} %)" if r.standard_s else ""
-            paused = "" if r.status == "running" else " " + (
+            paused = "" if r.status == "running" else " " + unbroken(
                 tr("paused: {reason}").format(reason=html.escape(tr(r.pause_reason))) if r.pause_reason else tr("paused"))
             of = tr("{elapsed} of {standard} standard").format(elapsed=f"<b>{minutes(r.elapsed_s)}</b>",
                                                                 standard=minutes(r.standard_s))
-            lines.append(f"<b>{html.escape(who(r.workers) or '—')}</b> · {html.escape(f'{r.work_order} / {r.op} {r.code}')}<br>"
+            lines.append(f"<b>{html.escape(who(r.workers) or '—')}</b> · {html.escape(f'{r.work_order} / {r.op} {r.code}').replace(' ', '&nbsp;')}<br>"
                          f"&nbsp;&nbsp;<span style='color:{colour}'>{of}{share}{paused}</span>")
         if len(shown) > self.RUNNING_LINES:
             more = tr("+ {count} more running" if running else "+ {count} more paused")

@@ -103,6 +103,24 @@ def capitalized(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+_WORD_JOINER = "\u2060"
+
+
+def _wide(char: str) -> bool:
+    """A character Chinese text is written in (ideographs, CJK and full-width punctuation)."""
+    return "\u3000" <= char <= "\u9fff" or "\uff00" <= char <= "\uffef"
+
+
+def unbroken(text: str) -> str:
+    """``text`` with its Chinese runs kept whole on one line: a label may wrap between any two ideographs,
+    and a narrow card split "已暂停" into "已暂" and "停". Word joiners (invisible) go between neighbouring
+    Chinese characters; English keeps its breaks at spaces."""
+    out = []
+    for before, char in zip(" " + text[:-1], text, strict=True):
+        out.append(_WORD_JOINER + char if _wide(before) and _wide(char) else char)
+    return "".join(out)
+
+
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
