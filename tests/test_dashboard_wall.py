@@ -556,6 +556,7 @@ def test_a_chinese_status_wraps_whole_and_its_joiners_take_no_room(qtbot: Any) -
     metrics = QFontMetricsF(QFont())
     assert abs(metrics.horizontalAdvance(texts.unbroken("已暂停")) - metrics.horizontalAdvance("已暂停")) < 1
     assert texts.unbroken("paused: Material missing") == "paused: Material missing", "English breaks at spaces"
+    assert texts.unbroken("") == "" and texts.unbroken("停") == "停"
 
 
 EVIL = "<b style='font-size:90px;color:red'>HACKED</b>"

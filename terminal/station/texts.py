@@ -116,7 +116,7 @@ def unbroken(text: str) -> str:
     and a narrow card split "已暂停" into "已暂" and "停". Word joiners (invisible) go between neighbouring
     Chinese characters; English keeps its breaks at spaces."""
     out = []
-    for before, char in zip(" " + text[:-1], text, strict=True):
+    for before, char in zip((" " + text)[:len(text)], text, strict=True):
         out.append(_WORD_JOINER + char if _wide(before) and _wide(char) else char)
     return "".join(out)
 
