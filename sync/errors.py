@@ -7,6 +7,13 @@ so a kiosk, a terminal or a CLI can show it as it is.
 from __future__ import annotations
 
 
+def quoted(value: object, limit: int = 40) -> str:
+    """A caller's value as a message quotes it (``repr``), cut to about ``limit`` characters: a refusal must
+    not echo back the 5,000 characters a hostile client sent."""
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[:limit] + "…"
+
+
 class FloorLinkError(Exception):
     """Base of every error FloorLink raises on purpose.
 

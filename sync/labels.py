@@ -74,7 +74,7 @@ def shortened(value: str, limit: int = 24) -> str:
 
 
 def _shown(value: str) -> str:
-    return repr(shortened(value))
+    return repr(shortened(value))  # the label's own cut (24, the station's banner): not sync.errors.quoted
 
 
 def _checked_id(value: str, field: str, where: str) -> str:

@@ -23,8 +23,9 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from waitress.server import create_server
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from sync.errors import FloorLinkError, PrintError
+from sync.errors import FloorLinkError, PrintError, quoted
 from sync.hub import stock
 from sync.hub.core import HubCore, alert_body
 from sync.hub.progress import ORDER_STATUSES, WORK_ORDER_STATUSES
@@ -60,6 +61,26 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
         response = jsonify({"error": what})
         response.status_code = status
         return response
+
+    @app.errorhandler(HTTPException)
+    def http_refusal(exc: HTTPException) -> Response:
+        """Flask's own refusals (no such route, a method the route has not) as the API's JSON sentence: an ERP
+        parses every answer the same way; Flask answered these in HTML."""
+        where = f"{request.method} {request.path[:120]}"
+        if isinstance(exc, NotFound):
+            what = (f"{where} is not a route of this API (docs/openapi.yaml lists them; a requisition id is a "
+                    "whole number)")
+        elif isinstance(exc, MethodNotAllowed):
+            what = f"{where}: this route answers {', '.join(sorted(exc.valid_methods or ()))} only"
+        else:
+            what = f"{where}: {exc.description or exc.name}"
+        return error(exc.code or 400, what)
+
+    @app.errorhandler(Exception)
+    def failure(exc: Exception) -> Response:
+        """A fault of the hub's own: the log gets the traceback, the caller a sentence, the server goes on."""
+        log.error("API %s %s failed", request.method, request.path[:120], exc_info=exc)
+        return error(500, "the hub could not answer this request; its log has the cause")
 
     @app.before_request
     def check_token() -> Response | None:
@@ -101,9 +122,9 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
         text = UNESCAPED_OFFSET.sub(r"\1+\2", text)
         try:
             at = datetime.fromisoformat(text)
-        except ValueError as exc:
+        except ValueError:
             return error(400, f"{name} must be an ISO 8601 time such as 2026-11-23T00:00:00%2B08:00 "
-                              f"(in a URL a + is written %2B): {exc}")
+                              f"(in a URL a + is written %2B), not {quoted(text)}")
         if at.tzinfo is None:
             return error(400, f"{name} needs a time zone, e.g. 2026-11-23T00:00:00+08:00")
         if not OLDEST <= at <= NEWEST:
@@ -122,10 +143,10 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
             return since
         status = request.args.get("status")
         if status is not None and status not in ORDER_STATUSES:
-            return error(400, f"status must be one of {', '.join(ORDER_STATUSES)}, not {status!r}")
+            return error(400, f"status must be one of {', '.join(ORDER_STATUSES)}, not {quoted(status)}")
         late_text = request.args.get("late")
         if late_text is not None and late_text not in ("true", "false"):
-            return error(400, f"late must be true or false, not {late_text!r}")
+            return error(400, f"late must be true or false, not {quoted(late_text)}")
         late = None if late_text is None else late_text == "true"
         return answer(report("orders", now=now(), since=since, status=status, late=late))
 
@@ -142,7 +163,7 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
     def work_orders() -> Response:
         status = request.args.get("status")
         if status is not None and status not in WORK_ORDER_STATUSES:  # it used to match nothing, silently
-            return error(400, f"status must be one of {', '.join(WORK_ORDER_STATUSES)}, not {status!r}")
+            return error(400, f"status must be one of {', '.join(WORK_ORDER_STATUSES)}, not {quoted(status)}")
         since = moment("since")  # of the orders placed from then on
         if isinstance(since, Response):
             return since
@@ -154,7 +175,7 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
         zh_CN (default: setting hub.traveler_language)."""
         language = request.args.get("lang", traveler_language)
         if language not in TRAVELER_LANGUAGES:
-            return error(400, f"lang must be one of {', '.join(TRAVELER_LANGUAGES)}, not {language!r}")
+            return error(400, f"lang must be one of {', '.join(TRAVELER_LANGUAGES)}, not {quoted(language)}")
         rows = core.reads.query("SELECT body FROM work_orders WHERE id IN (?, ?)", [wo_id, wo_id.upper()])
         if not rows:
             return error(404, f"no work order {wo_id}")
@@ -195,7 +216,7 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
     def alerts() -> Response:
         state = request.args.get("state", "open")
         if state not in ("open", "all"):
-            return error(400, f"state must be open or all, not {state!r}")
+            return error(400, f"state must be open or all, not {quoted(state)}")
         where = "WHERE state != 'resolved' " if state == "open" else ""
         rows = core.reads.query(f"SELECT * FROM alerts {where}ORDER BY id")
         return jsonify([alert_body(row) for row in rows])  # as the dashboards get them: data an object
@@ -274,7 +295,7 @@ def _integration_routes(app: Flask, core: HubCore, now: Callable[[], datetime],
                 seen = tx.execute("SELECT digest, status, response FROM api_requests WHERE key = ?", [key]).fetchone()
                 if seen is not None:
                     if seen[0] != digest:
-                        return error(409, f"Idempotency-Key {key!r} was already used for another request: "
+                        return error(409, f"Idempotency-Key {quoted(key)} was already used for another request: "
                                           "use a new key for a new write")
                     replay = Response(seen[2], status=seen[1], mimetype="application/json")
                     replay.headers["Idempotent-Replayed"] = "true"
@@ -311,7 +332,7 @@ def _integration_routes(app: Flask, core: HubCore, now: Callable[[], datetime],
         item = request.args.get("item")
         rows = stock.on_hand(core.reads.query, item)
         if item is not None and not rows:
-            return error(404, f"no movements of item {item!r}: check the item code")
+            return error(404, f"no movements of item {quoted(item)}: check the item code")
         return jsonify([{"item": code, "on_hand": qty} for code, qty in rows.items()])
 
     @app.get("/api/v1/stock.csv")
@@ -328,7 +349,7 @@ def _integration_routes(app: Flask, core: HubCore, now: Callable[[], datetime],
         """The ledger, newest first (``item``: one item's; ``limit``: at most 1-10000 rows)."""
         limit_text = request.args.get("limit", "1000")
         if not limit_text.isdigit() or not 1 <= int(limit_text) <= 10000:
-            return error(400, f"limit must be a whole number from 1 to 10000, not {limit_text!r}")
+            return error(400, f"limit must be a whole number from 1 to 10000, not {quoted(limit_text)}")
         return jsonify(stock.movements(core.reads.query, request.args.get("item"), int(limit_text)))
 
     @app.post("/api/v1/stock/counts")
@@ -367,14 +388,14 @@ def _integration_routes(app: Flask, core: HubCore, now: Callable[[], datetime],
         """Purchase requisitions; ``status`` (default ``open``: what is still to buy) or ``all``."""
         status = request.args.get("status", "open")
         if status not in (*stock.REQUISITION_STATES, "all"):
-            return error(400, f"status must be one of {', '.join(stock.REQUISITION_STATES)} or all, not {status!r}")
+            return error(400, f"status must be one of {', '.join(stock.REQUISITION_STATES)} or all, not {quoted(status)}")
         return jsonify(stock.requisitions(core.reads.query, None if status == "all" else status))
 
     @app.get("/api/v1/requisitions.csv")
     def requisitions_csv() -> Response:
         status = request.args.get("status", "open")
         if status not in (*stock.REQUISITION_STATES, "all"):
-            return error(400, f"status must be one of {', '.join(stock.REQUISITION_STATES)} or all, not {status!r}")
+            return error(400, f"status must be one of {', '.join(stock.REQUISITION_STATES)} or all, not {quoted(status)}")
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(REQUISITION_COLUMNS)
@@ -400,7 +421,7 @@ def _integration_routes(app: Flask, core: HubCore, now: Callable[[], datetime],
             for number, row in rows:  # every row checked before any is written
                 try:
                     if not row["id"].strip().isdigit():
-                        raise StockError(f"id must be a requisition number, not {row['id']!r}", where="id")
+                        raise StockError(f"id must be a requisition number, not {quoted(row['id'])}", where="id")
                     stock.moment(row["confirmed_date"], "confirmed_date", core.options.zone, now=at)
                     for name in ("po_number", "supplier", "by"):
                         stock.text(row[name], name)
@@ -450,7 +471,7 @@ def _csv_number(value: str, name: str) -> float:
     try:
         return float(value)
     except ValueError:
-        raise StockError(f"{name} must be a number, not {value!r}", where=name, fix="write it like 12 or 2.5") from None
+        raise StockError(f"{name} must be a number, not {quoted(value)}", where=name, fix="write it like 12 or 2.5") from None
 
 
 class ApiServer:

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 from sync.catalog.model import Product
 from sync.configurator.engine import Engine
-from sync.errors import FloorLinkError, PlanningError
+from sync.errors import FloorLinkError, PlanningError, quoted
 from sync.hub.alerts import Candidate
 from sync.planning import Planner
 from sync.store.database import Store, Transaction
@@ -135,11 +135,11 @@ MIGRATIONS = {"hub_stock": [_stock_1, _stock_2, _stock_3, _stock_4, _stock_5, _s
 def quantity(value: Any, field: str, *, allow_zero: bool = False) -> float:
     """A finite positive number (or zero, for a count), else a sentence naming the field and the fix."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise StockError(f"{field} must be a number, not {value!r}", where=field, fix="send a number such as 12 or 2.5")
+        raise StockError(f"{field} must be a number, not {quoted(value)}", where=field, fix="send a number such as 12 or 2.5")
     number = float(value)
     if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero) or number > 1e9:
         raise StockError(f"{field} must be a finite {'non-negative' if allow_zero else 'positive'} number "
-                         f"below 1,000,000,000, not {value!r}", where=field,
+                         f"below 1,000,000,000, not {quoted(value)}", where=field,
                          fix="send the quantity in the item's unit")
     return number
 
@@ -149,7 +149,7 @@ def text(value: Any, field: str, *, required: bool = True, limit: int = 200) -> 
     if value is None and not required:
         return ""
     if not isinstance(value, str) or (required and not value.strip()) or len(value) > limit:
-        raise StockError(f"{field} must be a text of 1 to {limit} characters, not {value!r}", where=field,
+        raise StockError(f"{field} must be a text of 1 to {limit} characters, not {quoted(value)}", where=field,
                          fix=f"send {field} as a short text")
     return value.strip()
 
@@ -158,18 +158,18 @@ def moment(value: Any, field: str, zone: Any, *, now: datetime, future_days: int
     """An ISO 8601 date or time (a date means the start of that day at the site) between 2000 and
     ``future_days`` ahead of now."""
     if not isinstance(value, str):
-        raise StockError(f"{field} must be an ISO 8601 date or time, not {value!r}", where=field,
+        raise StockError(f"{field} must be an ISO 8601 date or time, not {quoted(value)}", where=field,
                          fix="send e.g. 2026-12-18 or 2026-12-18T08:00:00+08:00")
     try:
         at = (datetime.combine(date.fromisoformat(value), time(0), zone) if len(value) == 10
               else datetime.fromisoformat(value))
     except ValueError:
-        raise StockError(f"{field} {value!r} is not an ISO 8601 date or time", where=field,
+        raise StockError(f"{field} {quoted(value)} is not an ISO 8601 date or time", where=field,
                          fix="send e.g. 2026-12-18 or 2026-12-18T08:00:00+08:00") from None
     if at.tzinfo is None:
-        raise StockError(f"{field} {value!r} has no time zone", where=field, fix="add one, e.g. +08:00 or Z")
+        raise StockError(f"{field} {quoted(value)} has no time zone", where=field, fix="add one, e.g. +08:00 or Z")
     if not OLDEST <= at <= now + timedelta(days=future_days):
-        raise StockError(f"{field} {value!r} is not a sane date", where=field,
+        raise StockError(f"{field} {quoted(value)} is not a sane date", where=field,
                          fix=f"send a date between 2000 and {future_days} days from now")
     return at
 
@@ -354,7 +354,7 @@ class Inventory:
         if code not in self.core.planner.items:
             self.core.learn_released()
         if code not in self.core.planner.items:
-            raise StockError(f"unknown item {code!r}", where=field,
+            raise StockError(f"unknown item {quoted(code)}", where=field,
                              fix="use an item code of a released catalog revision (GET /api/v1/stock lists them)")
         return code
 
@@ -400,7 +400,7 @@ class Inventory:
                                  where="requisition", fix="receive it without a requisition, or against an open one",
                                  status=409)
             if item is not None and item != row["item"]:
-                raise StockError(f"requisition {row['id']} is for {row['item']}, not {item!r}", where="item",
+                raise StockError(f"requisition {row['id']} is for {row['item']}, not {quoted(item)}", where="item",
                                  fix="leave item out or send the requisition's item")
             received = self._received(tx, row["id"])
             expected = min(amount, max(row["qty"] - received, 0.0))
@@ -429,7 +429,7 @@ class Inventory:
                          "LEFT JOIN order_cancellations c USING (order_id) WHERE o.order_id = ? OR o.number = ?",
                          [key, key.upper()]).fetchone()
         if row is None:
-            raise StockError(f"unknown order {key!r}", where="order", fix="send the number on the receipt", status=404)
+            raise StockError(f"unknown order {quoted(key)}", where="order", fix="send the number on the receipt", status=404)
         if row[5] is not None:
             raise StockError(f"order {row[1]} is cancelled: it cannot ship", where="order", status=409)
         if tx.execute("SELECT 1 FROM stock_movements WHERE kind = 'shipment' AND order_id = ?", [row[0]]).fetchone():
@@ -482,7 +482,7 @@ class Inventory:
     # ------------------------------------------------------------------ requisitions
     def _requisition(self, tx: Transaction, key: Any) -> dict[str, Any]:
         if isinstance(key, bool) or not isinstance(key, int) or not 0 < key < 2**63:
-            raise StockError(f"requisition must be a requisition number, not {key!r}", where="requisition",
+            raise StockError(f"requisition must be a requisition number, not {quoted(key)}", where="requisition",
                              fix="send the id GET /api/v1/requisitions lists")
         cursor = tx.execute("SELECT * FROM requisitions WHERE id = ? AND kind = 'purchase'", [key])
         names = [d[0] for d in cursor.description]
