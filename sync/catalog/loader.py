@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from sync.catalog.model import (
 )
 from sync.catalog.paint import PaintError, conditions, paintable
 from sync.catalog.yaml_source import Located, YamlSyntaxError, field_path, read_yaml
+from sync.errors import quoted
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "catalog.schema.json"
 
@@ -84,7 +86,10 @@ def _schema_findings(doc: Located, kind: str) -> list[Finding]:
         elif err.validator in ("maxProperties", "maxItems"):
             message = f"allows at most {err.validator_value} entries"
         elif err.validator == "enum":
-            message = f"{err.instance!r} is not one of {', '.join(map(repr, list(err.validator_value or [])))}"  # type: ignore[arg-type]
+            message = f"{quoted(err.instance)} is not one of {', '.join(map(repr, list(err.validator_value or [])))}"  # type: ignore[arg-type]
+        elif message.startswith(repr(err.instance)):  # jsonschema quotes the value whole: a 2,000-character one too
+            plain = isinstance(err.instance, Decimal | int | float) and not isinstance(err.instance, bool)
+            message = (str(err.instance) if plain else quoted(err.instance)) + message[len(repr(err.instance)):]
         found.append(Finding(doc.where(path), message))
     return found
 
