@@ -12,6 +12,7 @@ naming the file or variable, the key and what is allowed.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sync.errors import SettingsError
+from sync.errors import SettingsError, quoted
 from sync.numbers import prefix_problem
 
 
@@ -72,33 +73,35 @@ class Setting:
                 if isinstance(raw, bool):
                     raise ValueError(raw)
                 value = float(raw)
+                if not math.isfinite(value):
+                    raise ValueError(raw)  # "nan" and "inf" are floats to Python, not a number of seconds
             elif self.type is str:
                 if not isinstance(raw, str):
                     raise ValueError(raw)
             elif self.type is list:
                 if isinstance(raw, str):
                     value = [part.strip() for part in raw.split(",") if part.strip()]
-                elif not isinstance(raw, list):
-                    raise ValueError(raw)
+                elif not isinstance(raw, list) or not all(isinstance(part, str) for part in raw):
+                    raise ValueError(raw)  # a list of texts: ["st-assy-1", "st-assy-2"]
         except (TypeError, ValueError):
             raise SettingsError(
-                f"setting {self.key} must be of type {self.type.__name__}, got {raw!r}",
+                f"setting {self.key} must be of type {self.type.__name__}, got {quoted(raw)}",
                 where=where,
                 fix=f"see docs/settings.md: {self.doc}",
             ) from None
         if self.choices is not None and value not in self.choices:
             raise SettingsError(
-                f"setting {self.key} is {value!r}, which is not one of {', '.join(map(repr, self.choices))}",
+                f"setting {self.key} is {quoted(value)}, which is not one of {', '.join(map(repr, self.choices))}",
                 where=where,
             )
         if self.minimum is not None and value < self.minimum:
-            raise SettingsError(f"setting {self.key} is {value!r}, below the minimum {self.minimum}", where=where)
+            raise SettingsError(f"setting {self.key} is {quoted(value)}, below the minimum {self.minimum}", where=where)
         if self.maximum is not None and value > self.maximum:
-            raise SettingsError(f"setting {self.key} is {value!r}, above the maximum {self.maximum}", where=where)
+            raise SettingsError(f"setting {self.key} is {quoted(value)}, above the maximum {self.maximum}", where=where)
         if self.check is not None:
             problem = self.check(value)
             if problem:
-                raise SettingsError(f"setting {self.key} is {value!r}: {problem}", where=where,
+                raise SettingsError(f"setting {self.key} is {quoted(value)}: {problem}", where=where,
                                     fix=f"see docs/settings.md: {self.doc}")
         return value
 
@@ -109,7 +112,7 @@ def time_zone_problem(name: str) -> str | None:
 
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         return "unknown time zone (use an IANA name such as Asia/Shanghai or Europe/Berlin)"
     return None
 
@@ -351,7 +354,7 @@ def load(path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] 
         data = read_toml(file, "configuration file", "check the --config path or FLOORLINK_CONFIG")
         for section, table in data.items():
             if not isinstance(table, dict):
-                raise SettingsError(f"top-level key {section!r} must be a [section] table", where=str(file))
+                raise SettingsError(f"top-level key {quoted(section)} must be a [section] table", where=str(file))
             for name, raw in table.items():
                 key = f"{section}.{name}"
                 if key in GONE:
@@ -360,7 +363,7 @@ def load(path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] 
                     raise SettingsError(f"setting {key!r} has moved to {MOVED[key]!r}", where=str(file),
                                         fix=f"write it as {MOVED[key].split('.')[1]} under [{MOVED[key].split('.')[0]}]")
                 if key not in decls:
-                    raise SettingsError(f"unknown setting {key!r}", where=str(file),
+                    raise SettingsError(f"unknown setting {quoted(key)}", where=str(file),
                                         fix="see docs/settings.md for the declared ones")
                 values[key] = decls[key].convert(raw, f"{file} [{section}] {name}")
                 sources[key] = str(file)

@@ -20,7 +20,7 @@ from tests.test_dashboard_model import Clock, Feed, centre_body, orders_body
 
 _value = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
                    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8),
-                   st.sampled_from(["", "2026-13-45T99:00:00", "not a time", "Asia/Nowhere", "running", "−1",
+                   st.sampled_from(["", "2026-13-45T99:00:00", "not a time", "Asia/Nowhere", "Z" * 300, "running", "−1",
                                     10 ** 400, -(10 ** 400), 2 ** 63, 1e12, "9999-12-31T23:00:00+00:00",
                                     "0001-01-01T00:00:00+00:00"]),
                    st.lists(st.one_of(st.integers(), st.text(max_size=3), st.none()), max_size=3),
@@ -122,3 +122,10 @@ def test_any_value_in_the_orders_board_is_shown_or_refused_and_the_screen_keeps_
     if feed.inbox.failures():  # refused: the screen shows nothing it could not read, and says where
         assert "dashboard/orders" in feed.inbox.failures()[0]["stream"]
     feed.inbox.store.close()
+
+
+def test_a_hub_zone_name_too_long_for_a_file_keeps_this_nodes_zone() -> None:
+    """ZoneInfo raises OSError (file name too long) for it, not the ValueError the board caught."""
+    from terminal.dashboard.model import _zone
+
+    assert _zone("Z" * 300) is None and _zone("Asia/Shanghai") is not None
