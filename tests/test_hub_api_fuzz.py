@@ -19,9 +19,8 @@ from typing import Any
 import pytest
 import requests
 
-from sync.hub.api import ApiServer, create_app
 from tests.test_hub_core import MONDAY_8, Hub
-from tests.test_hub_integration_api import READ, SPEC, WRITE, Api, _resolve
+from tests.test_hub_integration_api import READ, SPEC, WRITE, Api, _resolve, served
 
 HOSTILE: list[Any] = [
     None, "", " ", "x" * 5000, -1, 0, 10**30, -(10**30), 1.5, True, [], {}, [1, 2], {"a": 1}, "NaN", "1e400",
@@ -69,12 +68,8 @@ def api(tmp_path: Path) -> Iterator[Api]:
     hub = Hub(tmp_path)
     hub.order("O1")
     hub.order("O2", battery="b625")
-    now = MONDAY_8 + timedelta(hours=1)
-    app = create_app(hub.core, [READ], now=lambda: now, integrate_tokens=[WRITE])
-    server = ApiServer(app).start()
-    yield Api(f"http://127.0.0.1:{server.port}", hub, app)
-    server.stop()
-    hub.store.close()
+    with served(hub) as api:
+        yield api
 
 
 @pytest.mark.parametrize("seed", range(4))

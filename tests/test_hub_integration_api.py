@@ -11,6 +11,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -77,16 +78,25 @@ def _resolve(node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
+@contextmanager
+def served(hub: Hub) -> Iterator[Api]:
+    """``hub``'s API on a free loopback port, an hour after the test hub's Monday 08:00."""
+    now = MONDAY_8 + timedelta(hours=1)
+    app = create_app(hub.core, [READ], now=lambda: now, integrate_tokens=[WRITE])
+    server = ApiServer(app).start()
+    try:
+        yield Api(f"http://127.0.0.1:{server.port}", hub, app)
+    finally:
+        server.stop()
+        hub.store.close()
+
+
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[Api]:
     hub = Hub(tmp_path)
     hub.order("O1")  # a small battery to buy: BATT-S requisition
-    now = MONDAY_8 + timedelta(hours=1)
-    app = create_app(hub.core, [READ], now=lambda: now, integrate_tokens=[WRITE])
-    server = ApiServer(app).start()
-    yield Api(f"http://127.0.0.1:{server.port}", hub, app)
-    server.stop()
-    hub.store.close()
+    with served(hub) as api:
+        yield api
 
 
 def _batt(api: Api) -> dict[str, Any]:
