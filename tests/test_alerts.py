@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlite_utils
@@ -53,6 +54,11 @@ def test_silent_station_late_order_and_material_short() -> None:
     late = late_orders([("O1", T0, None, False), ("O2", now + timedelta(days=1), None, False),
                         ("O3", T0, None, True)], now)
     assert [c.subject for c in late] == ["O1"]
+    # a promise is the end of a site day: the message names that day, not "23:59" nor the UTC date
+    shanghai = ZoneInfo("Asia/Shanghai")
+    promise = datetime(2026, 12, 3, 23, 59, 59, tzinfo=shanghai).astimezone(UTC)
+    [late_one] = late_orders([("O4", promise, None, False)], promise + timedelta(hours=3), zone=shanghai)
+    assert late_one.message == "order O4 will miss its promise of Thu 03 Dec 2026 by 3.0 h"
     short = material_shortages([("WO-1", T0, "TUBE", T0 + timedelta(days=2)),  # starts before it arrives
                                 ("WO-2", now + timedelta(days=3), "BOLT", now + timedelta(days=2)),  # plan waits
                                 ("WO-3", now, "NUT", now - timedelta(days=1))], now)  # due yesterday, not in

@@ -136,7 +136,7 @@ def silent_stations(last_seen: Mapping[str, datetime], now: datetime,
 
 
 def late_orders(orders: Iterable[tuple[str, datetime, datetime | None, bool]], now: datetime,
-                numbers: Mapping[str, str] | None = None) -> list[Candidate]:
+                numbers: Mapping[str, str] | None = None, zone: tzinfo = UTC) -> list[Candidate]:
     """Open orders past their promise, or whose ETA lies past it: (order, promise, eta, done).
 
     ``numbers`` (order id -> its number, ``sync.numbers``) names them as people know them."""
@@ -150,7 +150,8 @@ def late_orders(orders: Iterable[tuple[str, datetime, datetime | None, bool]], n
             found.append(Candidate(
                 key=f"late:{order_id}", kind="order_late", severity="critical" if now > promise else "warning",
                 subject=name,
-                message=f"order {name} will miss its promise of {promise:%Y-%m-%d %H:%M} "
+                # a promise is a day (the end of it in the site's zone): the day, not "23:59", is what was promised
+                message=f"order {name} will miss its promise of {promise.astimezone(zone):%a %d %b %Y} "
                         f"by {late_by.total_seconds() / 3600:.1f} h",
                 data={"order": order_id, "promise": promise.isoformat(), "eta": eta.isoformat() if eta else None},
             ))

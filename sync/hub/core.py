@@ -1012,7 +1012,8 @@ class HubCore:
         candidates += silent_stations(seen, now, self.options.silent_after)
         progress = self.orders_progress(now, unsettled)
         candidates += late_orders(((p.id, p.promise, p.eta, p.status in ("done", "cancelled", "ready"))
-                                   for p in progress if p.promise), now, {p.id: p.number for p in progress})
+                                   for p in progress if p.promise), now, {p.id: p.number for p in progress},
+                                  self.options.zone)
         # work orders that wait for purchased parts still on their way
         waiting = self.store.query(
             "SELECT r.work_order, r.item, COALESCE(r.confirmed_date, r.due_date) AS due_date, "
