@@ -72,6 +72,21 @@ def test_the_list_shows_work_in_hand_first_then_ready_work_by_planned_start(ledg
         "or PIN can allow it"
 
 
+def test_a_started_step_shows_how_long_it_ran_not_when_it_was_planned(ledger: StationLedger) -> None:
+    wo1001, _ = demo_work_orders()
+    ledger.put_work_order(planned(wo1001, T0 + timedelta(hours=2), "WO-2001"))
+    session = session_for(ledger)
+    assert session.open_operation("WO-2001", 10).tone is Tone.OK and session.start().tone is Tone.OK
+    row = next(r for r in work_rows(list(routed_here(session)), UTC, T0) if r.work_order == "WO-2001")
+    assert row.state.startswith("Running") and row.planned == ""
+    assert session.pause("Break").tone is Tone.OK
+    row = next(r for r in work_rows(list(routed_here(session)), UTC, T0) if r.work_order == "WO-2001")
+    assert row.state.startswith("Paused") and row.planned == ""
+    waiting = next(r for r in work_rows(list(routed_here(session)), UTC, T0)
+                   if r.work_order == "WO-2001" and r.operation == 20)
+    assert waiting.planned.startswith("planned "), "not started: its plan still helps"
+
+
 def test_done_operations_leave_the_list_on_screen(ledger: StationLedger) -> None:
     session = session_for(ledger)
     session.open_operation("WO-1001", 10)

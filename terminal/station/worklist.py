@@ -27,7 +27,7 @@ class WorkRow:
     product: str  # "E-bike Trekking ×2"
     standard: str  # "40 min"
     state: str  # "Running 0:12:03", "Ready", "Waits for op 10", "Waits for parts K1-0042-02"
-    planned: str  # "planned 14:30", "planned Thu 08:00", "" when the hub sent no plan
+    planned: str  # "planned 14:30", "planned Thu 08:00", "" when the hub sent no plan or the step has started
     tone: str  # running | paused | ready | waiting (the row's colour)
 
 
@@ -69,5 +69,7 @@ def work_rows(lines: list[RoutedLine], zone: tzinfo, now: datetime) -> list[Work
         rows.append(WorkRow(
             work_order=wo.id, operation=op.number, number=wo.id, step=f"{op.number}  {texts.local(Named(op.name, op.names))}",
             product=f"{texts.local(Named(wo.product, wo.product_names))}  ×{wo.quantity}", standard=texts.minutes(op.standard_seconds(wo.quantity)),
-            state=words, planned=_planned(op.planned_start, zone, now), tone=tone))
+            # once started the plan's time says nothing (seen live: a paused step read "planned 22:37", its start)
+            state=words, planned="" if tone in ("running", "paused", "done") else _planned(op.planned_start, zone, now),
+            tone=tone))
     return rows
