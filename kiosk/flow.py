@@ -223,6 +223,9 @@ class KioskModel:
         self.sync_pending = 0
         self.staff_notes: list[str] = []
         """Technical detail of recent problems, newest first: for the staff panel, never the customer's screen."""
+        self.status_source: Callable[[Mapping[str, int]], KioskStatus] | None = None
+        """Reads the staff panel from the store (set once by the sync link; runs on a worker thread). The kiosk's,
+        not a session's: a session's end kept it and the panel fell back to "orders stay in memory (demo)"."""
         self._reset_session()
         self.screen = Screen.ATTRACT if catalog is not None else Screen.OUT_OF_SERVICE
 
@@ -273,8 +276,6 @@ class KioskModel:
         self.admin_error: str | None = None
         self.admin_unlocked = False
         """The right PIN was typed: the staff panel shows until Back."""
-        self.status_source: Callable[[Mapping[str, int]], KioskStatus] | None = None
-        """Reads the staff panel from the store (set by the sync link; runs on a worker thread)."""
         self.staff_status: KioskStatus | None = None
         self.status_wanted = False
         """The window reads the status off the UI thread when this is set, then calls set_status."""

@@ -83,6 +83,19 @@ def test_the_right_pin_opens_the_panel_and_only_it_leaves_the_app(store: Store) 
     assert model.exit_requested
 
 
+def test_the_panel_reads_the_store_after_a_customer_session_ended(store: Store) -> None:
+    """Review on the live demo: after the first Done the panel said "orders stay in memory on this kiosk
+    (demo)" and hid the refused and waiting orders: the session's reset dropped the store's reader."""
+    from kiosk.flow import KioskModel
+
+    model = KioskModel(None, StoreSink(store), revisions={"EB-CITY": 7}, admin_pin_hash=STAFF_HASH)
+    model.status_source = lambda revisions: read_status(store, None, SHANGHAI, revisions)
+    model.reset(outcome="placed")  # Done on a receipt, or the idle timeout
+    model.reset()
+    status = model.status_reader()()
+    assert status.store and [r.order for r in status.refused] == ["K-0042"]
+
+
 def test_staff_see_the_refused_order_after_the_pin_in_both_languages(store: Store, qtbot, artifacts: Path) -> None:
     pytest.importorskip("PySide6")
     from kiosk.app import style_application
