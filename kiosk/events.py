@@ -60,9 +60,9 @@ class StoreSink:
 
     def record(self, type: str, body: dict[str, Any]) -> None:
         with self.store.transaction(f"recording {type}") as tx:
-            tx.outbox(type, body)
+            envelope = tx.outbox(type, body)
             if type == "order.placed":  # who to call if the hub later moves its promise (kiosk.status)
-                remember_order(tx, body)
+                remember_order(tx, body, event_id=envelope.event_id)
         if self.wake is not None:
             self.wake()
 
@@ -72,8 +72,9 @@ class StoreSink:
         with self.store.transaction("recording order.placed") as tx:
             number = take_order_number(tx, prefix)
             placed = body(number)
-            tx.outbox("order.placed", placed)
-            remember_order(tx, placed)  # who to call if the hub later moves its promise (kiosk.status)
+            envelope = tx.outbox("order.placed", placed)
+            # who to call if the hub later moves its promise, and which event a refusal answers (kiosk.status)
+            remember_order(tx, placed, event_id=envelope.event_id)
         if self.wake is not None:
             self.wake()
         return number

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from kiosk.events import StoreSink
 from kiosk.flow import KioskModel
 from kiosk.qt import QObject, QTimer, Signal
-from kiosk.status import ORDERS_STREAM, KioskStatus, follow_promises, read_status
+from kiosk.status import ORDERS_STREAM, KioskStatus, acked_order, follow_promises, read_status
 from sync.catalog.distribution import follow_catalog
 from sync.errors import FloorLinkError
 from sync.planning.estimate import CAPACITY_STREAM, follow_capacity, latest_capacity
@@ -102,6 +102,6 @@ class SyncLink(QObject):
 
     def _apply_ack(self, record: AckRecord) -> None:
         if record.type == "order.placed":
-            order_id = str(record.result.get("order_id", ""))
+            order_id = acked_order(self.store, record.event_id, record.result)  # a refusal names only the event
             self.model.order_acked(order_id, record.status, record.result, record.reason)
         self.poll()

@@ -98,21 +98,39 @@ def _kiosk_orders_1(db: Any) -> None:
                "reason TEXT NOT NULL, changed_at TEXT NOT NULL)")
 
 
+def _kiosk_orders_2(db: Any) -> None:
+    # the order's event: a refusal's ack names only the event (the hub could not read the order in it)
+    db.execute("ALTER TABLE kiosk_orders ADD COLUMN event_id TEXT")
+    db.execute("CREATE INDEX kiosk_orders_event ON kiosk_orders (event_id)")
+
+
 def prepare(store: Store) -> None:
     """Create this kiosk's order and promise tables (idempotent: each start calls it)."""
-    store.migrate("kiosk_orders", [_kiosk_orders_1])
+    store.migrate("kiosk_orders", [_kiosk_orders_1, _kiosk_orders_2])
 
 
-def remember_order(tx: Transaction, body: Mapping[str, Any], now: datetime | None = None) -> None:
+def remember_order(tx: Transaction, body: Mapping[str, Any], now: datetime | None = None, *,
+                   event_id: str = "") -> None:
     """Keep who to call about an order this kiosk placed, in the order's own transaction; forget old ones."""
     customer = body.get("customer")
     customer = customer if isinstance(customer, dict) else {}
     at = now or datetime.now(UTC)
-    tx.execute("INSERT OR REPLACE INTO kiosk_orders VALUES (?, ?, ?, ?, ?)",
+    tx.execute("INSERT OR REPLACE INTO kiosk_orders (order_id, number, name, phone, placed_at, event_id) "
+               "VALUES (?, ?, ?, ?, ?, ?)",
                [str(body.get("order_id", "")), str(body.get("number") or body.get("order_id", "")),
-                str(customer.get("name", "")), str(customer.get("phone", "")), to_iso(at)])
+                str(customer.get("name", "")), str(customer.get("phone", "")), to_iso(at), event_id or None])
     tx.execute("DELETE FROM kiosk_orders WHERE placed_at < ?", [to_iso(at - KEEP_ORDERS)])
     tx.execute("DELETE FROM promise_moves WHERE order_id NOT IN (SELECT order_id FROM kiosk_orders)")
+
+
+def acked_order(store: Store, event_id: str, result: Mapping[str, Any]) -> str:
+    """The order an ``order.placed`` ack answers: the hub names it when it accepted the order; a refusal (a body
+    the hub could not read) names only the event, which this kiosk remembered with the order."""
+    named = result.get("order_id")
+    if isinstance(named, str) and named:
+        return named
+    row = store.query("SELECT order_id FROM kiosk_orders WHERE event_id = ?", [event_id])
+    return str(row[0]["order_id"]) if row else ""
 
 
 def follow_promises(store: Store, inbox: Inbox, zone: tzinfo) -> None:

@@ -108,3 +108,41 @@ def test_order_placed_offline_reaches_the_hub_when_the_broker_comes_up(qtbot, tm
         assert [body["order_id"] for body in received] == [order.id]
     finally:
         link.stop()
+
+
+def test_an_order_the_hub_refuses_says_so_on_the_receipt_though_the_refusal_names_only_the_event(
+        qtbot, tmp_path: Path, mosquitto_factory) -> None:
+    """Review on the live demo: a kiosk on a draft catalog (revision 0) placed an order the hub refused by its
+    schema; the refusal's result is empty (the hub could not read the order), the link matched acks by the
+    result's order_id only, and the receipt went on saying the factory was confirming the date."""
+    from kiosk.link import SyncLink
+    from kiosk.status import acked_order
+    from sync.hub.ingest import Ingest, register_device
+    from sync.protocol import schemas
+    from sync.protocol.edge import EdgeSync
+
+    catalog, _ = read_catalog(SMALL)
+    assert catalog is not None
+    broker = mosquitto_factory("refusing").start()
+    model = KioskModel(catalog, StoreSink(Store(tmp_path / "unused.db", device_id="x")), revisions={"BIKE": 0})
+    store = Store(tmp_path / "kiosk.db", device_id="kiosk-1")
+    link = SyncLink(model, store, EdgeSync(store, site="demo", port=broker.port), interval_ms=100)
+    model.sink = link.sink()
+    hub_store = Store(tmp_path / "hub.db", device_id="hub", kind="hub")
+    register_device(hub_store, "kiosk-1")
+    hub = Ingest(hub_store, site="demo", port=broker.port, protocol=schemas.load())  # the hub's body checks
+    hub.on("order.placed", lambda tx, env: {"order_id": env.body["order_id"], "promise_date": "2026-12-04"})
+    link.start()
+    hub.start()
+    try:
+        order_something(model)
+        order = model.place_order()
+        assert order is not None and model.refused is None
+        qtbot.waitUntil(lambda: model.refused is not None, timeout=30000)
+        assert model.confirmed is None
+        [ack] = store.query("SELECT event_id, status, result FROM acks")
+        assert ack["status"] != "ok" and acked_order(store, ack["event_id"], {}) == order.id
+        assert acked_order(store, "another-event", {}) == "" and acked_order(store, "x", {"order_id": "O9"}) == "O9"
+    finally:
+        hub.stop()
+        link.stop()
