@@ -103,6 +103,7 @@ def demo_window() -> tuple[Any, Any, Any, Any]:
         raise SystemExit(f"demo catalog not loadable: {problem}")
     model = KioskModel(catalog, MemorySink(), idle_timeout_s=3600)
     window = KioskWindow(model, receipts=Path(tempfile.mkdtemp()))
+    window.settle_s = 0.0  # the script taps faster than a person: the pause after a screen change would eat its taps
     window.resize(1280, 800)
     window.show()
     app.processEvents()

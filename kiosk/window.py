@@ -7,6 +7,7 @@ order, writing the receipt PDF) on the thread pool, resets idle sessions and kee
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,6 +49,12 @@ from sync.ops import OpRunner, plain_message
 
 log = logging.getLogger(__name__)
 
+SETTLE_S = 0.35
+"""After a screen or page changes, taps are ignored this long. Review on the live demo: a double tap on Place
+order hit Done (under it on the receipt) and the customer never saw the order number; one on Touch to start
+opened the product under the finger. A person's deliberate next tap comes later than this."""
+TAPS = (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick,
+        QEvent.Type.TouchBegin, QEvent.Type.TouchEnd)
 
 SCREENS: dict[Screen, Callable[[KioskModel], ScreenBase]] = {
     Screen.ATTRACT: AttractScreen,
@@ -137,6 +144,10 @@ class KioskWindow(QWidget):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
+        self.settle_s = SETTLE_S
+        """How long taps are ignored after a screen change (0 for a script that taps faster than a person)."""
+        self._settled_at = 0.0
+        """Taps before this (time.monotonic) are ignored: the screen or page changed a moment ago."""
         model.subscribe(self.refresh)
         self.refresh()
 
@@ -174,6 +185,7 @@ class KioskWindow(QWidget):
         place = (model.session_id, model.screen, model.at)
         if place != self._place:  # a new customer or another step: every list starts at its top
             self._place = place
+            self._settled_at = time.monotonic() + self.settle_s
             for area in screen.findChildren(QScrollArea):
                 QScroller.scroller(area.viewport()).stop()
                 area.verticalScrollBar().setValue(0)
@@ -190,6 +202,8 @@ class KioskWindow(QWidget):
 
     # --- touches reset the idle clock --------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() in TAPS and time.monotonic() < self._settled_at:
+            return True  # the second tap of a double tap, landing on the screen the first one opened
         if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress):
             self.model.touch()
         return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import traceback
 from pathlib import Path
@@ -65,6 +66,21 @@ def mosquitto_factory(tmp_path: Path):
 def mosquitto(mosquitto_factory):
     """A running Mosquitto on 127.0.0.1 (free port, MQTT 5, persistence on, anonymous allowed)."""
     return mosquitto_factory("mosquitto").start()
+
+
+@functools.cache
+def _opens_kiosk_windows(module_file: str) -> bool:
+    return "kiosk" in Path(module_file).read_text(encoding="utf-8")
+
+
+@pytest.fixture(autouse=True)
+def _kiosk_taps_count_at_once(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kiosk ignores taps for a moment after its screen changes (a person's double tap, kiosk.window.SETTLE_S);
+    a test taps through screens faster than any person, so its windows take every tap unless it is marked
+    ``settle`` (the test of that guard)."""
+    module_file = getattr(request.module, "__file__", None)
+    if module_file and _opens_kiosk_windows(module_file) and request.node.get_closest_marker("settle") is None:
+        monkeypatch.setattr("kiosk.window.SETTLE_S", 0.0)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

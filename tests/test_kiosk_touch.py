@@ -232,3 +232,21 @@ def test_the_side_panel_shows_every_step_whole_for_every_product(kiosk, qtbot, a
         picture = window.findChild(QLabel, "productImage")
         assert picture.height() >= 96, "the picture stays"
         shot(window, artifacts, f"{language}-27-side-panel-{product.code}")
+
+
+@pytest.mark.settle
+def test_a_double_tap_does_not_go_through_to_the_screen_it_opened(kiosk, qtbot):
+    """Review on the live demo: a double tap on Place order hit Done on the receipt under it (the customer never
+    saw the order number); one on Touch to start opened the product under the finger."""
+    from kiosk.window import SETTLE_S
+
+    window, model, _ = kiosk
+    assert SETTLE_S >= 0.3
+    qtbot.wait(int(SETTLE_S * 1000) + 50)  # the first screen has settled
+    tap(qtbot, window, "startButton")
+    assert model.screen == Screen.GALLERY
+    tap(qtbot, window, f"product-{model.products()[0].code}")  # the second tap of the double tap
+    assert model.screen == Screen.GALLERY, "a tap right after the screen changed is ignored"
+    qtbot.wait(int(SETTLE_S * 1000) + 50)
+    tap(qtbot, window, f"product-{model.products()[0].code}")  # a person's next tap
+    assert model.screen == Screen.OPTIONS
