@@ -79,7 +79,8 @@ def test_the_kiosks_date_is_the_date_the_hub_then_promises_margin_included(tmp_p
     store = Store(tmp_path / "hub.db", device_id="hub", kind="hub")
     try:
         core = HubCore(store, catalog, options=HubOptions(zone=ZONE))
-        core.learn_released()
+        # no learn_released(): as a started hub, whose planner learns each product at its first order (review:
+        # the first e-MTB of a fresh demo was estimated without the hub's planner, a week after its promise)
         now = datetime.combine(TODAY, time(0), ZONE)
         for n, code in enumerate(("CARGO", "MTB", "CITY")):
             product, revision = next((r.product(), r.number) for r in catalog.released_products().values()

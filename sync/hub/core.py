@@ -229,6 +229,7 @@ class HubCore:
         self.alerts = AlertBook(store.db)
         self.planner = Planner({}, {}, zone=self.options.zone)
         self._products: dict[tuple[str, int], tuple[Product, Engine]] = {}
+        self._released: tuple[tuple[tuple[str, int], ...], Planner] | None = None  # see _released_planner
         self._operations: dict[tuple[str, int], dict[tuple[str, int], Operation]] = {}
         self._materials: dict[tuple[str, int], dict[tuple[str, float], Material]] = {}  # per revision, as made
         self._qc: dict[str, QcWindow] = {}
@@ -340,12 +341,41 @@ class HubCore:
             except FloorLinkError:
                 log.exception("hub: cannot load %s@%s to learn its items", code, number)
 
+    def _released_planner(self) -> Planner:
+        """An empty planner that knows every released product's items and work centres (cached per set of
+        released revisions). The hub's own planner learns a product at its first order, and learning in another
+        order would make a restart's replay differ from the live plan; kiosks need them all from the start."""
+        catalog = CatalogStore(self.catalog.path)
+        try:
+            numbers = catalog.released_numbers()
+        finally:
+            catalog.close()
+        key = tuple(sorted(numbers.items()))
+        if self._released is None or self._released[0] != key:
+            scratch = Planner({}, {})
+            for code, number in sorted(numbers.items()):
+                try:
+                    product = released_product(self.catalog.path, code, number)
+                except FloorLinkError:
+                    log.exception("hub: cannot load %s@%s for the kiosks' capacity snapshot", code, number)
+                    continue
+                scratch.learn(from_catalog.items(product), from_catalog.centres(product, self.options.zone))
+            self._released = (key, scratch)
+        return self._released[1]
+
     def capacity_snapshot(self, now: datetime) -> dict[str, Any]:
         """What kiosks estimate offline with: the planner's capacity and stock, read under the planning lock;
-        plus the highest order number per kiosk prefix, so a reinstalled kiosk goes on from there."""
+        plus the highest order number per kiosk prefix, so a reinstalled kiosk goes on from there. Items and
+        centres of products nobody ordered yet come in as the catalog declares them (review: the first e-MTB of
+        a fresh demo was estimated roughly, a week after the hub's promise)."""
         numbers = highest_numbers(r["number"] for r in self.store.query("SELECT number FROM orders"))
+        unordered = estimate.capacity_snapshot(self._released_planner(), now)
         with self._lock:
-            return {**estimate.capacity_snapshot(self.planner, now), "order_numbers": numbers}
+            snapshot = estimate.capacity_snapshot(self.planner, now)
+        for part in ("centres", "items"):
+            for code, value in unordered[part].items():
+                snapshot[part].setdefault(code, value)
+        return {**snapshot, "order_numbers": numbers}
 
     # ------------------------------------------------------------------ orders
     def on_order_placed(self, tx: Transaction, event_id: str, device_id: str, body: Mapping[str, Any],
