@@ -20,7 +20,7 @@ from sync.planning.estimate import CAPACITY_STREAM, follow_capacity, latest_capa
 from sync.popular import POPULAR_STREAM, follow_popular, latest_popular
 from sync.protocol.edge import EdgeSync, SyncStatus
 from sync.settings import Settings
-from sync.store import AckRecord, Store
+from sync.store import AckRecord, Outbox, Store
 
 
 def sync_state(status: SyncStatus) -> str:
@@ -97,8 +97,10 @@ class SyncLink(QObject):
     def poll(self) -> None:
         status = self.edge.status()
         state = sync_state(status)
-        if (state, status.pending) != (self.model.sync_state, self.model.sync_pending):
-            self.model.set_sync(state, status.pending)
+        # the top bar counts orders ("orders wait on this kiosk · 1"), not the usage events that wait beside them
+        orders = Outbox(self.store).pending_count("order.placed") if status.pending else 0
+        if (state, orders) != (self.model.sync_state, self.model.sync_pending):
+            self.model.set_sync(state, orders)
 
     def _apply_ack(self, record: AckRecord) -> None:
         if record.type == "order.placed":

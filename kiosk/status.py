@@ -208,7 +208,7 @@ def read_status(store: Store, link: SyncStatus | None, zone: tzinfo, revisions: 
     from sync.store import Outbox
 
     outbox = Outbox(store)
-    pending = outbox.pending_count()
+    pending = outbox.pending_count("order.placed")  # "Orders waiting": the usage events beside them are no order
     oldest = outbox.after(0, 1)
     age = None
     if oldest:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,10 @@ def test_placed_order_is_in_the_outbox_with_the_hub_order_fields(tmp_path: Path)
     parsed = HubOrder.from_body(placed[0].body)  # what the hub will accept
     assert parsed.revision == 3 and parsed.configuration == order.configuration and parsed.price == order.price.total
     assert [env.type for env in rows] == ["order.placed", "kiosk.funnel"]
+    # staff and the top bar count the orders that wait, not the usage event beside them (review: "· 2" for one)
+    from kiosk.status import read_status
+
+    assert read_status(store, None, UTC, {}).pending == 1 and Outbox(store).pending_count() == 2
 
 
 def test_a_locked_database_is_reported_and_the_order_kept_on_screen(tmp_path: Path) -> None:

@@ -70,8 +70,11 @@ class Outbox:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def pending_count(self) -> int:
-        return int(self.store.query("SELECT count(*) AS n FROM outbox")[0]["n"])
+    def pending_count(self, type: str | None = None) -> int:
+        """Events not acked yet; of one ``type`` only when given (a kiosk counts its orders, not its usage)."""
+        if type is None:
+            return int(self.store.query("SELECT count(*) AS n FROM outbox")[0]["n"])
+        return int(self.store.query("SELECT count(*) AS n FROM outbox WHERE type = ?", [type])[0]["n"])
 
     def after(self, seq: int, limit: int) -> list[Envelope]:
         """Up to ``limit`` events with a sequence above ``seq``, oldest first."""
