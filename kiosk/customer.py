@@ -17,8 +17,10 @@ NAME_MAX = 40
 _NAME_PUNCTUATION = set(" '-.·")
 _MIDDLE_DOTS = str.maketrans(dict.fromkeys("•・‧･．", "·"))
 """Dots other keyboards put between the parts of a transcribed name (阿依古丽·买买提): stored as ·."""
-_CN_MOBILE = re.compile(r"1[3-9]\d{9}")
-_INTERNATIONAL = re.compile(r"\+\d{8,15}")
+_CN_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+_INTERNATIONAL = re.compile(r"\+[0-9]{8,15}")
+_FILLERS = set("\u115f\u1160\u3164\uffa0")
+"""Hangul fillers: letters to Unicode, blank on screen (a name of them looked empty on the receipt)."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,8 @@ class Customer:
 def check_name(raw: str) -> tuple[str, str | None]:
     """``(cleaned name, problem or None)``; letters of any script (王伟 as well as Li Wei), spaces,
     ' - . · only; full-width spaces and the other middle dots are normalised."""
-    name = " ".join(raw.translate(_MIDDLE_DOTS).split())
+    # NFKC: full-width letters from a PC keyboard's IME (Ｌｅｅ) are the letters they show
+    name = " ".join(unicodedata.normalize("NFKC", raw.translate(_MIDDLE_DOTS)).split())
     if not name:
         return name, N_("Please enter your name.")
     if len(name) < NAME_MIN:
@@ -43,21 +46,22 @@ def check_name(raw: str) -> tuple[str, str | None]:
             continue
         if char.isdigit():
             return name, N_("A name has no digits: please check it.")
-        if not unicodedata.category(char).startswith(("L", "M")):
+        if char in _FILLERS or not unicodedata.category(char).startswith(("L", "M")):
             return name, N_("Only letters, spaces, - and ' are allowed in a name.")
     return name, None
 
 
 def check_phone(raw: str) -> tuple[str, str | None]:
     """``(normalised phone, problem or None)``; spaces, dashes and brackets are ignored."""
-    phone = re.sub(r"[\s\-()]", "", raw)
+    # NFKC: full-width digits (１３８…, a Chinese IME's) are the digits they show; other scripts' digits are not
+    phone = re.sub(r"[\s\-()]", "", unicodedata.normalize("NFKC", raw))
     if phone.startswith("0086"):
         phone = "+86" + phone[4:]
     if phone.startswith("+86"):
         phone = phone[3:]
     if not phone:
         return phone, N_("Please enter your phone number.")
-    if not re.fullmatch(r"\+?\d+", phone):
+    if not re.fullmatch(r"\+?[0-9]+", phone):
         return phone, N_("A phone number has only digits (and + in front for abroad).")
     if phone.startswith("+"):
         if _INTERNATIONAL.fullmatch(phone):

@@ -152,6 +152,7 @@ def test_idle_timeout_clears_the_session_and_records_where_it_was_abandoned(mode
 
 @pytest.mark.parametrize("raw, expected", [
     ("138 0013 8000", "13800138000"), ("+86 138-0013-8000", "13800138000"), ("+44 20 7946 0958", "+442079460958"),
+    ("１３８００１３８０００", "13800138000"),  # full-width digits from a Chinese IME (review: "starts with 13 to 19")
 ])
 def test_good_phone_numbers_are_normalised(raw: str, expected: str) -> None:
     assert check_phone(raw) == (expected, None)
@@ -159,7 +160,7 @@ def test_good_phone_numbers_are_normalised(raw: str, expected: str) -> None:
 
 @pytest.mark.parametrize("raw, problem", [
     ("", "Please enter"), ("1380013800", "11 digits"), ("12800138000", "starts with 13"),
-    ("138001380ab", "only digits"), ("+12", "8 to 15"),
+    ("138001380ab", "only digits"), ("+12", "8 to 15"), ("١٣٨٠٠١٣٨٠٠٠", "only digits"),
 ])
 def test_bad_phone_numbers_say_what_is_wrong(raw: str, problem: str) -> None:
     _, message = check_phone(raw)
@@ -168,6 +169,7 @@ def test_bad_phone_numbers_say_what_is_wrong(raw: str, problem: str) -> None:
 
 @pytest.mark.parametrize("raw, problem", [
     ("", "Please enter"), ("A", "too short"), ("Li Wei 2", "no digits"), ("Li@Wei", "Only letters"), ("x" * 41, "too long"),
+    ("\u3164\u3164\u3164", "Only letters"), ("\u115f\u115f", "Only letters"),  # Hangul fillers: letters, blank on screen
 ])
 def test_bad_names_say_what_is_wrong(raw: str, problem: str) -> None:
     _, message = check_name(raw)
@@ -178,6 +180,10 @@ def test_bad_names_say_what_is_wrong(raw: str, problem: str) -> None:
 def test_names_in_any_script_are_accepted(raw: str) -> None:
     name, problem = check_name(raw)
     assert problem is None and name == " ".join(raw.split())
+
+
+def test_full_width_letters_are_the_letters_they_show() -> None:
+    assert check_name("Ｌｅｅ") == ("Lee", None) and check_name("阿依古丽・买买提") == ("阿依古丽·买买提", None)
 
 
 def test_order_is_not_placed_until_details_are_valid(model: KioskModel) -> None:
