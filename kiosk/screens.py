@@ -6,6 +6,7 @@ children, which takes a few milliseconds). No rule lives here.
 
 from __future__ import annotations
 
+import re
 from functools import partial
 
 from kiosk import tile_text
@@ -634,6 +635,8 @@ class SummaryScreen(ScreenBase):
 
 
 KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+WORD_START = re.compile(r"(?:^|[ -]|(?:^|[ -])[A-Za-z]')$")
+"""Where a typed letter is a capital: a name's start, after a space or hyphen (Anne-Marie), after O' or D'."""
 """Letters for the name (a name has no digits); the phone field gets the number pad instead."""
 NUMPAD = ("123", "456", "789", "+0⌫")
 """Beside the letters, always: digits can only be the phone number, letters only the name, so each
@@ -700,6 +703,10 @@ class Keyboard(QFrame):
         self.dot = button("·", partial(self.model.type_into, "name", "·"), "key-dot", role="key")
         self._size(self.dot, 72, 56)
         last.addWidget(self.dot, 100)
+        # in its place for Latin letters: names such as O'Brien (review: the rules allowed ' and no key typed it)
+        self.apostrophe = button("'", partial(self.model.type_into, "name", "'"), "key-apostrophe", role="key")
+        self._size(self.apostrophe, 72, 56)
+        last.addWidget(self.apostrophe, 100)
         for text, key_name, width, narrow in (("-", "-", 72, 56), ("␣", "space", 280, 180),
                                               ("⌫", "backspace", 120, 90)):
             key = button(text, partial(self.model.type_into, "name", key_name), f"key-{key_name}", role="key")
@@ -738,7 +745,7 @@ class Keyboard(QFrame):
 
     def _type(self, char: str) -> None:
         current = self.model.name
-        if self.model.input_mode == "latin" and char.isalpha() and (not current or current.endswith(" ")):
+        if self.model.input_mode == "latin" and char.isalpha() and WORD_START.search(current):
             char = char.upper()
         self.model.type_into("name", char)
 
@@ -751,6 +758,7 @@ class Keyboard(QFrame):
             self.mode.setProperty("mode", model.input_mode)
             restyle(self.mode)
         self.dot.setVisible(chinese)
+        self.apostrophe.setVisible(not chinese)
         self.candidate_bar.setVisible(chinese)
         if not chinese:
             return

@@ -250,3 +250,16 @@ def test_a_double_tap_does_not_go_through_to_the_screen_it_opened(kiosk, qtbot):
     qtbot.wait(int(SETTLE_S * 1000) + 50)
     tap(qtbot, window, f"product-{model.products()[0].code}")  # a person's next tap
     assert model.screen == Screen.OPTIONS
+
+
+def test_a_name_with_an_apostrophe_can_be_typed_on_the_screen_keyboard(kiosk, qtbot, artifacts):
+    """Review: the name rules allow ' (O'Brien) but no key typed it; in 中 mode the key is the middle dot."""
+    window, model, _ = kiosk
+    to_summary(qtbot, window, model)
+    tap(qtbot, window, "orderButton")
+    for key in ("o", "apostrophe", "b", "r", "i", "e", "n"):
+        tap(qtbot, window, f"key-{key}")
+    assert model.name == "O'Brien" and not model.field_errors.get("name")
+    shot(window, artifacts, "en-25-details-apostrophe")
+    tap(qtbot, window, "key-mode")
+    assert visible(window, QPushButton, "key-apostrophe") == [] and len(visible(window, QPushButton, "key-dot")) == 1
