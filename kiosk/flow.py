@@ -907,6 +907,17 @@ class KioskModel:
         self.focus = (attribute, chosen) if chosen else None
         self.picked = []
         self.notice = None
+        others = [o.code for o in attr.options if o.code != chosen]
+        ruled_out = [o for o in others if not self._rules_state(attribute, o).available]
+        if chosen and others and ruled_out == others:
+            # "Your choices need …: tap Change to see why": the why of the option it replaced (review: the step
+            # showed only the forced option, its reason came only from tapping a greyed tile)
+            default = self.product.defaults().get(attribute)
+            shown = default if default in ruled_out else ruled_out[0]
+            self.focus = (attribute, shown)
+            state = self._shown(attribute, self._rules_state(attribute, shown))
+            self.notice = Notice(N_("{option} is not available with your current choices."),
+                                 {"option": state.label}, "warn")
         self._changed()
 
     def back(self) -> None:

@@ -53,7 +53,11 @@ def test_next_announces_a_priced_option_it_picked_with_its_price_and_change_goes
         "a free default is filled quietly"
     model.change("kickstand")
     assert model.screen == Screen.OPTIONS and model.groups[model.step].code == "carry"
-    assert model.focus == ("kickstand", "wide") and model.picked == [] and model.notice is None
+    # the box leaves no other stand: the step opens on the stand it replaced, with its reason (review: "see why"
+    # showed only the forced stand)
+    assert model.focus is not None and model.focus[0] == "kickstand" and model.focus[1] != "wide"
+    assert model.notice is not None and "not available" in model.notice.text("en") and model.picked == []
+    assert any("Wooden" in line.text("en") or "box" in line.text("en").lower() for line in model.why(*model.focus))
     model.tap_option("kickstand", "wide")  # the customer keeps it: now their own choice
     assert "kickstand" not in model.filled
 

@@ -105,10 +105,12 @@ def test_the_picked_option_is_announced_with_its_price_and_the_total_is_in_view(
     assert {"en": "about", "zh_CN": "约"}[language] in estimate and in_view(window, visible(window, QLabel, "estimate")[0])
     shot(window, artifacts, f"{language}-23-summary-picked-for-you")
     tap(qtbot, window, "change-kickstand")
-    assert model.screen == Screen.OPTIONS and model.focus == ("kickstand", "wide")
+    # the box leaves no other stand: the step opens on the one it replaced, with why (the reason panel)
+    assert model.screen == Screen.OPTIONS and model.focus == ("kickstand", "centre")
     stand = visible(window, QPushButton, "option-kickstand-wide")
     qtbot.waitUntil(lambda: in_view(window, stand[0]), timeout=5000)  # scrolled to the option to change
     qtbot.waitUntil(lambda: looks_chosen(stand[0]), timeout=5000)  # drawn as chosen, though filled while hidden
+    assert len(visible(window, QPushButton, "switchButton")) == 1, "the reason panel with Switch to this"
     shot(window, artifacts, f"{language}-24-change-picked-option")
 
 
@@ -179,7 +181,9 @@ def test_options_the_next_step_inherits_are_announced_on_it_with_one_change_each
         assert in_view(window, visible(window, QPushButton, name)[0])
     shot(window, artifacts, f"{language}-27-options-picked-for-you")
     tap(qtbot, window, "change-motor")
-    assert model.groups[model.step].code == "drive" and model.focus == ("motor", "mid85")
+    # the choices leave no other motor: the step opens on the one it replaced, with why
+    assert model.groups[model.step].code == "drive" and model.focus is not None and model.focus[0] == "motor"
+    assert model.focus[1] != "mid85" and model.why(*model.focus)
 
 
 def printed_receipt(qtbot, window, model) -> None:
