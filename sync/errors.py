@@ -9,7 +9,9 @@ from __future__ import annotations
 
 def quoted(value: object, limit: int = 40) -> str:
     """A caller's value as a message quotes it (``repr``), cut to about ``limit`` characters: a refusal must
-    not echo back the 5,000 characters a hostile client sent."""
+    not echo back the 5,000 characters a hostile client sent. A text is cut before it is quoted ('ABC…')."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= limit else value[:limit] + "…")
     shown = repr(value)
     return shown if len(shown) <= limit else shown[:limit] + "…"
 

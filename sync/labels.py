@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sync.errors import DecodeError
+from sync.errors import DecodeError, quoted
 
 PREFIX = "FL1"
 CHECK_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-."
@@ -74,7 +74,7 @@ def shortened(value: str, limit: int = 24) -> str:
 
 
 def _shown(value: str) -> str:
-    return repr(shortened(value))  # the label's own cut (24, the station's banner): not sync.errors.quoted
+    return quoted(value, 24)  # the station's banner holds 24
 
 
 def _checked_id(value: str, field: str, where: str) -> str:

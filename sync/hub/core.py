@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sync.catalog.compile import product_problem
 from sync.catalog.model import Operation, Product
@@ -207,6 +207,14 @@ class HubOptions:
 REFUSAL_ALERT_TYPES = frozenset({"order.placed", "order.cancelled", "qc.recorded", *OP_EVENT_TYPES})
 
 
+class _Released(NamedTuple):
+    """What the latest released revisions declare (HubCore._released_view)."""
+
+    numbers: dict[str, int]
+    stations: dict[str, tuple[str, ...]]  # work centre -> its stations
+    planner: Planner  # knows every released item and centre, plans nothing
+
+
 class HubCore:
     """Orders, plans, progress and alerts over the hub store and the catalog revisions."""
 
@@ -229,7 +237,6 @@ class HubCore:
         self.alerts = AlertBook(store.db)
         self.planner = Planner({}, {}, zone=self.options.zone)
         self._products: dict[tuple[str, int], tuple[Product, Engine]] = {}
-        self._released: tuple[tuple[tuple[str, int], ...], Planner] | None = None  # see _released_planner
         self._operations: dict[tuple[str, int], dict[tuple[str, int], Operation]] = {}
         self._materials: dict[tuple[str, int], dict[tuple[str, float], Material]] = {}  # per revision, as made
         self._qc: dict[str, QcWindow] = {}
@@ -237,9 +244,9 @@ class HubCore:
         self._thresholds: dict[str, float] = {}
         self._calendars: dict[str, WorkingTime] = {}
         self._stations: dict[str, frozenset[str]] = {}  # work centre -> the stations that serve it
-        #: the released revisions' work centres and their stations, and the revision numbers they were read
-        #: for (read_declared_stations; None until first read)
-        self._declared: tuple[dict[str, int], dict[str, tuple[str, ...]]] | None = None
+        #: what the latest released revisions declare, and the revision numbers it was read for
+        #: (_released_view; None until first read)
+        self._released: _Released | None = None
         self._lock = threading.RLock()
         self._demand_at: datetime | None = None  # when demand_check last forecast demand
         self.demand_plots: dict[str, dict[str, Any]] = {}  # alert key -> its plot, from the last demand_check
@@ -299,7 +306,7 @@ class HubCore:
         (sorted; none when outsourced): the wall board lists every station, also one no open work reached
         yet. No catalog I/O here (the board asks every 5 s): the catalog is read on first use and again by
         the service's look for new revisions (read_declared_stations)."""
-        declared = self.read_declared_stations() if self._declared is None else self._declared[1]
+        declared = self.read_declared_stations() if self._released is None else self._released.stations
         found = {code: set(stations) for code, stations in declared.items()}
         for code in self.planner.centres:
             found.setdefault(code, set()).update(self._stations.get(code, ()))
@@ -307,25 +314,35 @@ class HubCore:
 
     def read_declared_stations(self) -> dict[str, tuple[str, ...]]:
         """Read the released revisions' work centres and stations from the catalog, without teaching the
-        planner (a restart must plan as the live hub did); the products are decoded again only when a
-        revision was released since the last read."""
+        planner (a restart must plan as the live hub did)."""
+        return self._released_view().stations
+
+    def _released_view(self) -> _Released:
+        """The latest released revision of every product as the catalog declares it, without teaching the hub's
+        planner: each centre's stations, and an empty planner that knows every item and centre (the kiosks'
+        capacity snapshot). The products are decoded again only when a revision was released since the last
+        read. The hub's own planner learns a product at its first order: learning in another order would make
+        a restart's replay differ from the live plan."""
         catalog = CatalogStore(self.catalog.path)
         try:
             numbers = catalog.released_numbers()
         finally:
             catalog.close()
-        if self._declared is None or numbers != self._declared[0]:
+        if self._released is None or numbers != self._released.numbers:
             declared: dict[str, set[str]] = {}
-            for code, number in numbers.items():
+            planner = Planner({}, {})
+            for code, number in sorted(numbers.items()):
                 try:
                     product = released_product(self.catalog.path, code, number)
                 except FloorLinkError:
-                    log.exception("hub: cannot read %s@%s for its stations", code, number)
+                    log.exception("hub: cannot read %s@%s for its stations and the kiosks' capacity", code, number)
                     continue
                 for wc_code, wc in product.work_centres.items():
                     declared.setdefault(wc_code, set()).update(wc.stations)
-            self._declared = (numbers, {code: tuple(sorted(found)) for code, found in declared.items()})
-        return self._declared[1]
+                planner.learn(from_catalog.items(product), from_catalog.centres(product, self.options.zone))
+            self._released = _Released(numbers, {code: tuple(sorted(found)) for code, found in declared.items()},
+                                       planner)
+        return self._released
 
     def learn_released(self) -> None:
         """Load the latest released revision of every product, so the planner knows all their items
@@ -341,35 +358,13 @@ class HubCore:
             except FloorLinkError:
                 log.exception("hub: cannot load %s@%s to learn its items", code, number)
 
-    def _released_planner(self) -> Planner:
-        """An empty planner that knows every released product's items and work centres (cached per set of
-        released revisions). The hub's own planner learns a product at its first order, and learning in another
-        order would make a restart's replay differ from the live plan; kiosks need them all from the start."""
-        catalog = CatalogStore(self.catalog.path)
-        try:
-            numbers = catalog.released_numbers()
-        finally:
-            catalog.close()
-        key = tuple(sorted(numbers.items()))
-        if self._released is None or self._released[0] != key:
-            scratch = Planner({}, {})
-            for code, number in sorted(numbers.items()):
-                try:
-                    product = released_product(self.catalog.path, code, number)
-                except FloorLinkError:
-                    log.exception("hub: cannot load %s@%s for the kiosks' capacity snapshot", code, number)
-                    continue
-                scratch.learn(from_catalog.items(product), from_catalog.centres(product, self.options.zone))
-            self._released = (key, scratch)
-        return self._released[1]
-
     def capacity_snapshot(self, now: datetime) -> dict[str, Any]:
         """What kiosks estimate offline with: the planner's capacity and stock, read under the planning lock;
         plus the highest order number per kiosk prefix, so a reinstalled kiosk goes on from there. Items and
         centres of products nobody ordered yet come in as the catalog declares them (review: the first e-MTB of
         a fresh demo was estimated roughly, a week after the hub's promise)."""
         numbers = highest_numbers(r["number"] for r in self.store.query("SELECT number FROM orders"))
-        unordered = estimate.capacity_snapshot(self._released_planner(), now)
+        unordered = estimate.capacity_snapshot(self._released_view().planner, now)
         with self._lock:
             snapshot = estimate.capacity_snapshot(self.planner, now)
         for part in ("centres", "items"):

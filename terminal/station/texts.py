@@ -107,7 +107,8 @@ _WORD_JOINER = "\u2060"
 
 
 def _wide(char: str) -> bool:
-    """A character Chinese text is written in (ideographs, CJK and full-width punctuation)."""
+    """A character Chinese text is written in (ideographs, CJK and full-width punctuation). Not sync.orders.is_han:
+    that module reads pinyin, which a station does not install."""
     return "\u3000" <= char <= "\u9fff" or "\uff00" <= char <= "\uffef"
 
 
