@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -43,6 +44,12 @@ if TYPE_CHECKING:  # the catalog and engine load with the first catalog, not at 
 
 Label = dict[str, str]
 LANGUAGES = ("en", "zh_CN")
+IDLE_WARNING_S = 20.0
+"""The last seconds of an idle session ask "Are you still there?" (a third of a short kiosk.idle_timeout_s): a
+customer who looked away to read the brochure no longer loses a half-typed order without a word."""
+STILL_THERE = N_("Are you still there?")
+STARTS_OVER = N_("This screen starts over in {seconds} s and your choices are cleared.")
+STILL_HERE = N_("I'm still here")
 LOCKED = N_("Too many wrong PINs. Try again in {seconds} s.")
 PICKED_KEY = "picked"
 """Placeholder in a choice's text for the translated "picked for you" (filled in by Notice.text)."""
@@ -282,6 +289,8 @@ class KioskModel:
         self._admin_return = Screen.ATTRACT
         self.session_id = uuid.uuid4().hex
         self.last_touch = self.clock()
+        self._asking = False
+        """ "Are you still there?" was on screen at the last tick: the next one takes it away if it was answered."""
         self._screen_since = self.last_touch
         self._funnel: list[dict[str, Any]] = []
 
@@ -329,8 +338,29 @@ class KioskModel:
     def touch(self) -> None:
         self.last_touch = self.clock()
 
+    @property
+    def idle_warning_s(self) -> float:
+        """How long before an idle reset the customer is asked "Are you still there?"."""
+        return min(IDLE_WARNING_S, self.idle_timeout_s / 3)
+
+    def idle_left(self) -> int | None:
+        """Whole seconds until an idle session is cleared, while the kiosk asks "Are you still there?"; None
+        otherwise. Not on the staff panel (staff know) nor while an order is being saved (never cleared then)."""
+        if self.screen in (Screen.ATTRACT, Screen.OUT_OF_SERVICE, Screen.ADMIN) or self.saving:
+            return None
+        left = self.idle_timeout_s - (self.clock() - self.last_touch)
+        if left > self.idle_warning_s:
+            return None
+        return max(1, math.ceil(left))
+
+    def still_here(self) -> None:
+        """The customer answered "Are you still there?": the session goes on, with everything kept."""
+        self.touch()
+        self._changed()
+
     def tick(self) -> bool:
-        """Called every second: clear an idle session (True when it did); count a PIN lockout down."""
+        """Called every second: clear an idle session (True when it did); count a PIN lockout down; count
+        down "Are you still there?" in the last seconds before the session is cleared."""
         if self.screen == Screen.ADMIN and self.admin_error == LOCKED and not self.admin_guard.locked_for():
             self.admin_error = None
             self._changed()
@@ -339,6 +369,10 @@ class KioskModel:
         if self.screen in (Screen.ATTRACT, Screen.OUT_OF_SERVICE) or self.saving:
             return False
         if self.clock() - self.last_touch < self.idle_timeout_s:
+            asking = self.idle_left() is not None
+            if asking or self._asking:
+                self._changed()  # "Are you still there?", its countdown, or its end (a key pressed)
+            self._asking = asking
             return False
         self.reset(outcome="placed" if self.screen == Screen.RECEIPT else "abandoned")
         return True

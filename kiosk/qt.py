@@ -33,11 +33,13 @@ from PySide6.QtGui import (
     QGuiApplication,
     QIcon,
     QImage,
+    QMouseEvent,
     QPageSize,
     QPainter,
     QPdfWriter,
     QPen,
     QPixmap,
+    QResizeEvent,
     QShowEvent,
 )
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
@@ -89,8 +91,8 @@ def ui_post(parent: QObject | None = None) -> Callable[[Callable[[], None]], Non
 
 __all__ = [
     "QApplication", "QBoxLayout", "QByteArray", "QCloseEvent", "QColor", "QIcon", "QPen", "QCoreApplication", "QEvent", "QFont", "QFontDatabase", "QFontMetrics", "QFrame",
-    "QGridLayout", "QGuiApplication", "QHBoxLayout", "QImage", "QLabel", "QLayout", "QLineEdit", "QMarginsF",
-    "QObject", "QPageSize", "QPainter", "QPdfWriter", "QPixmap", "QPrinter", "QPrinterInfo", "QPushButton", "QRectF", "QRunnable",
+    "QGridLayout", "QGuiApplication", "QHBoxLayout", "QImage", "QLabel", "QLayout", "QLineEdit", "QMarginsF", "QMouseEvent",
+    "QObject", "QPageSize", "QPainter", "QPdfWriter", "QPixmap", "QPrinter", "QPrinterInfo", "QPushButton", "QRectF", "QResizeEvent", "QRunnable",
     "QScrollArea", "QScroller", "QScrollerProperties", "QShowEvent", "QSize", "QSizeF", "QSizePolicy", "QStackedWidget", "QSvgRenderer", "QThreadPool",
     "QTimer", "QTranslator", "QVBoxLayout", "QWidget", "Qt", "Signal", "ui_post",
 ]

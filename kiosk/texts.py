@@ -146,5 +146,7 @@ ZH_CN: dict[str, str] = {
     'Waiting for pictures before use: {revisions}': '等待图片到齐后启用：{revisions}',
     'Ready later than promised: {n}. Please call each customer.': '晚于承诺日期完成：{n} 个。请逐一致电顾客。',
     '{was} → {promise} · the hub says: {reason}': '{was} → {promise} · 总部原因：{reason}',
+    'Are you still there?': '您还在吗？',
+    'This screen starts over in {seconds} s and your choices are cleared.': '{seconds} 秒后本页将重新开始，您的选择会被清除。',
+    "I'm still here": '我还在',
 }
-

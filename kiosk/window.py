@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from kiosk.flow import KioskModel, PlacedOrder, Screen
+from kiosk.flow import STARTS_OVER, STILL_HERE, STILL_THERE, KioskModel, PlacedOrder, Screen
 from kiosk.i18n import Languages, languages, tr
 from kiosk.qt import (
     QApplication,
@@ -19,12 +19,15 @@ from kiosk.qt import (
     QEvent,
     QFrame,
     QHBoxLayout,
+    QMouseEvent,
     QObject,
+    QResizeEvent,
     QScrollArea,
     QScroller,
     QScrollerProperties,
     QSizePolicy,
     QStackedWidget,
+    Qt,
     QTimer,
     QVBoxLayout,
     QWidget,
@@ -91,6 +94,50 @@ class FixedStack(QStackedWidget):
         return False
 
 
+class StillThere(QFrame):
+    """ "Are you still there?" over the whole kiosk in the last seconds before an idle session is cleared. Any
+    tap on it answers yes and goes no further: the tap that wakes the screen must not also choose an option."""
+
+    def __init__(self, parent: QWidget, on_answer: Callable[[], None]) -> None:
+        super().__init__(parent)
+        self.setObjectName("stillThere")
+        self.on_answer = on_answer
+        self.cover = parent
+        outer = QVBoxLayout(self)
+        card = QFrame()
+        card.setObjectName("stillThereCard")
+        inside = QVBoxLayout(card)
+        inside.setContentsMargins(48, 40, 48, 40)
+        inside.setSpacing(24)
+        self.title = label("", "stillThereTitle")
+        self.text = label("", "stillThereText")
+        self.answer = button("", on_answer, "stillHere", role="primary")
+        self.answer.setMinimumHeight(96)
+        for widget in (self.title, self.text):
+            widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            inside.addWidget(widget)
+        inside.addWidget(self.answer)
+        outer.addStretch(1)
+        outer.addWidget(card, alignment=Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(1)
+        card.setFixedWidth(720)
+        card.setMinimumHeight(360)
+        self.hide()
+
+    def show_left(self, seconds: int) -> None:
+        self.title.setText(tr(STILL_THERE))
+        self.text.setText(tr(STARTS_OVER).format(seconds=seconds))
+        self.answer.setText(tr(STILL_HERE))
+        if self.isHidden():
+            self.setGeometry(self.cover.rect())
+            self.show()
+        self.raise_()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        event.accept()
+        self.on_answer()
+
+
 class KioskWindow(QWidget):
     """The whole kiosk UI for one model."""
 
@@ -137,6 +184,7 @@ class KioskWindow(QWidget):
         """Screens built so far: each is built the first time it shows (faster first screen)."""
         layout.addWidget(self.stack, 1)
 
+        self.still_there = StillThere(self, model.still_here)
         self.idle = QTimer(self)
         self.idle.setInterval(1000)
         self.idle.timeout.connect(model.tick)
@@ -190,6 +238,11 @@ class KioskWindow(QWidget):
                 QScroller.scroller(area.viewport()).stop()
                 area.verticalScrollBar().setValue(0)
         self.stack.setCurrentWidget(screen)
+        left = model.idle_left()
+        if left is None:
+            self.still_there.hide()
+        else:
+            self.still_there.show_left(left)
         self.language.setText("中文" if model.language == "en" else "English")
         self.sync.setText(tr(SYNC_TEXT.get(model.sync_state, SYNC_TEXT["local"])) +
                           (f" · {model.sync_pending}" if model.sync_pending else ""))
@@ -199,6 +252,10 @@ class KioskWindow(QWidget):
         if model.exit_requested:
             self.close()
         self.changed.emit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.still_there.setGeometry(self.rect())
 
     # --- touches reset the idle clock --------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API

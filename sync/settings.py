@@ -180,7 +180,8 @@ DECLARATIONS: list[Setting] = [
     Setting("kiosk", "catalog_folder", str, "assets/catalog",
             "Catalog folder the kiosk shows until the local copy of released revisions is wired."),
     Setting("kiosk", "idle_timeout_s", int, 90,
-            "Seconds without a touch before the kiosk clears the session and returns to the attract screen.",
+            "Seconds without a touch before the kiosk clears the session and returns to the attract screen; the last "
+            "20 s (a third of a shorter time) ask \"Are you still there?\" first.",
             minimum=10, maximum=3600),
     Setting("kiosk", "admin_pin_hash", str, "",
             "Hash of the staff PIN (opens the staff panel and leaves the app); `python -m sync.pin` makes one. "

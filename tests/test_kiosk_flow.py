@@ -150,6 +150,46 @@ def test_idle_timeout_clears_the_session_and_records_where_it_was_abandoned(mode
     assert "name" not in str(funnel)
 
 
+def test_the_last_seconds_of_an_idle_session_ask_are_you_still_there(model: KioskModel, clock: Clock) -> None:
+    model.start()
+    model.select_product(model.products()[0].code)
+    changes: list[int | None] = []
+    model.subscribe(lambda: changes.append(model.idle_left()))
+    clock.now += 39  # 60 s timeout: a third of it, 20 s, asks first
+    assert not model.tick() and model.idle_left() is None and changes == []
+    clock.now += 1.5
+    assert not model.tick()
+    assert changes[-1] == model.idle_left() == 20  # 19.5 s left: whole seconds, rounded up
+    clock.now += 10
+    model.tick()
+    assert changes[-1] == 10
+    model.touch()  # a key pressed on a keyboard: the next tick takes the question away
+    model.tick()
+    assert changes[-1] is None
+    clock.now += 45
+    model.tick()
+    assert changes[-1] == 15  # asked again after another 40 s without a touch
+    model.still_here()  # the customer answers: nothing is lost and the question goes
+    assert model.idle_left() is None and model.screen == Screen.OPTIONS and model.configurator is not None
+    clock.now += 59
+    assert not model.tick() and model.configurator is not None
+    clock.now += 2
+    assert model.tick() and model.screen == Screen.ATTRACT and model.idle_left() is None
+
+
+def test_a_short_idle_timeout_asks_for_a_third_of_it_and_staff_are_not_asked(catalog: Catalog, clock: Clock) -> None:
+    model = KioskModel(catalog, MemorySink(), idle_timeout_s=12, clock=clock, admin_pin_hash=STAFF_HASH)
+    model.start()
+    clock.now += 7.5
+    assert model.idle_left() is None
+    clock.now += 1
+    assert model.idle_left() == 4
+    model.reset()
+    model.open_admin()
+    clock.now += 10
+    assert model.screen == Screen.ADMIN and model.idle_left() is None
+
+
 @pytest.mark.parametrize("raw, expected", [
     ("138 0013 8000", "13800138000"), ("+86 138-0013-8000", "13800138000"), ("+44 20 7946 0958", "+442079460958"),
     ("１３８００１３８０００", "13800138000"),  # full-width digits from a Chinese IME (review: "starts with 13 to 19")

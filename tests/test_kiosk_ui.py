@@ -10,10 +10,12 @@ from tests.staff_pin import STAFF_HASH, STAFF_PIN
 
 pytest.importorskip("PySide6")
 
+from PySide6.QtCore import QPoint  # noqa: E402
+
 from kiosk.app import read_catalog, style_application  # noqa: E402
 from kiosk.events import MemorySink  # noqa: E402
 from kiosk.flow import KioskModel, Screen  # noqa: E402
-from kiosk.qt import QApplication, QFrame, QLabel, QPushButton, Qt, QWidget  # noqa: E402
+from kiosk.qt import QApplication, QFrame, QLabel, QPushButton, Qt, QWidget
 from kiosk.window import KioskWindow  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -298,6 +300,44 @@ def test_idle_kiosk_returns_to_attract_and_forgets_the_customer(qtbot, tmp_path)
     qtbot.waitUntil(lambda: model.screen == Screen.ATTRACT, timeout=3000)
     assert model.configurator is None and model.name == ""
     assert window.stack.currentWidget() is window.screens[Screen.ATTRACT]
+
+
+def test_are_you_still_there_covers_the_screen_and_a_tap_on_it_keeps_the_session(qtbot, tmp_path, artifacts):
+    style_application(QApplication.instance())  # type: ignore[arg-type]
+    catalog, _ = read_catalog(kiosk_catalog_folder())
+    now = [0.0]
+    model = KioskModel(catalog, MemorySink(), idle_timeout_s=90, clock=lambda: now[0])
+    window = KioskWindow(model, receipts=tmp_path)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    tap(qtbot, window, "startButton")
+    product = model.products()[0].code
+    tap(qtbot, window, f"product-{product}")
+    assert not window.still_there.isVisible()
+    now[0] += 75
+    qtbot.waitUntil(window.still_there.isVisible, timeout=3000)
+    assert window.still_there.geometry() == window.rect()  # nothing under it takes the tap
+    texts = [w.text() for w in window.still_there.findChildren(QLabel)]
+    assert texts[0] == "Are you still there?" and "starts over in 15 s" in texts[1]
+    answer = window.still_there.answer
+    assert answer.height() >= 56 and answer.text() == "I'm still here"
+    shot(window, artifacts, "en-13-still-there")
+    model.set_language("zh_CN")
+    assert [w.text() for w in window.still_there.findChildren(QLabel)][0] == "您还在吗？"
+    shot(window, artifacts, "zh-13-still-there")
+    model.set_language("en")
+    # a tap beside the card answers too, and reaches nothing underneath
+    qtbot.mouseClick(window.still_there, Qt.MouseButton.LeftButton, pos=window.still_there.rect().topLeft() + QPoint(5, 5))
+    assert not window.still_there.isVisible()
+    assert model.screen == Screen.OPTIONS and model.product is not None and model.product.code == product
+    now[0] += 75
+    qtbot.waitUntil(window.still_there.isVisible, timeout=3000)
+    qtbot.mouseClick(answer, Qt.MouseButton.LeftButton)
+    assert not window.still_there.isVisible() and model.screen == Screen.OPTIONS
+    now[0] += 91  # no answer: the session is cleared and the question goes with it
+    qtbot.waitUntil(lambda: model.screen == Screen.ATTRACT, timeout=3000)
+    assert not window.still_there.isVisible()
 
 
 def test_broken_catalog_shows_out_of_service(qtbot, tmp_path, artifacts):

@@ -44,6 +44,18 @@
         <translation>姓名只能包含文字、空格、- 和 '。</translation>
     </message>
     <message>
+        <source>Are you still there?</source>
+        <translation>您还在吗？</translation>
+    </message>
+    <message>
+        <source>This screen starts over in {seconds} s and your choices are cleared.</source>
+        <translation>{seconds} 秒后本页将重新开始，您的选择会被清除。</translation>
+    </message>
+    <message>
+        <source>I'm still here</source>
+        <translation>我还在</translation>
+    </message>
+    <message>
         <source>Too many wrong PINs. Try again in {seconds} s.</source>
         <translation>PIN 错误次数过多，请 {seconds} 秒后再试。</translation>
     </message>
@@ -216,6 +228,10 @@
         <translation>合计</translation>
     </message>
     <message>
+        <source>Ordered {time}</source>
+        <translation>下单时间：{time}</translation>
+    </message>
+    <message>
         <source>included</source>
         <translation>已含</translation>
     </message>
@@ -234,10 +250,6 @@
     <message>
         <source>Phone</source>
         <translation>电话</translation>
-    </message>
-    <message>
-        <source>Ordered {time}</source>
-        <translation>下单时间：{time}</translation>
     </message>
     <message>
         <source>Orders saved on this kiosk</source>
