@@ -257,6 +257,10 @@ class KioskModel:
         self.notice: Notice | None = None
         self.filled: dict[str, str] = {}
         """Attribute -> option the kiosk filled in (not the customer) and still chosen: "picked for you"."""
+        self.removed_own: set[str] = set()
+        """Attributes whose answer the customer gave and "Switch to this" removed: when the kiosk fills one in
+        again it says so, priced or not (review: a switch to the S frame removed "180–195 cm" and Next then set
+        "165–179 cm", with its shorter seat post, without a word)."""
         self._undo_marks: list[int] = []
         """The configurator's undo depth as each customer action began (see :meth:`undo`)."""
         self.picked: list[Picked] = []
@@ -503,6 +507,7 @@ class KioskModel:
         self.product = self.catalog.products[code]
         self.configurator = ProductConfigurator(self.product)
         self._undo_marks = []
+        self.filled, self.removed_own, self.picked = {}, set(), []
         self.pages = paginate(self.product, [g.code for g in self.groups], first_page_reserve=BUILDS_HEIGHT)
         self.at = 0
         self.focus = None
@@ -579,6 +584,7 @@ class KioskModel:
             for attr in self.product.attributes:
                 self.configurator.choose(attr.code, build.configuration[attr.code])
         self.filled = {}
+        self.removed_own = set()
         self._undo_marks = [0]  # Undo takes the whole build back
         self.picked = []
         self.focus = None
@@ -773,6 +779,7 @@ class KioskModel:
         config = self._config()
         self.touch()
         dropped = config.switch(attribute, option, self._own_first())
+        self.removed_own.update(a for a in dropped if a not in self.filled)
         self.filled.pop(attribute, None)
         self.picked = []
         self.focus = (attribute, option)
@@ -862,11 +869,19 @@ class KioskModel:
         """Priced options the kiosk filled in are said with their price and a Change button; free ones are not."""
         self.focus = None
         self.notice = None
-        self.picked = [p for p in taken if p.price]  # a free default is no surprise; a price is
+        # a free default is no surprise; a price is, and so is another answer to a question the customer answered
+        self.picked = [p for p in taken if self.announced(p.attribute, p.price)]
         if self.picked:
             currency = self.product.currency if self.product else "CNY"
-            names = {lang: ("、" if lang == "zh_CN" else ", ").join(f"{p.option_label.get(lang) or p.option_label.get('en', '')} "
-                                     f"{money(p.price, currency, sign=True)}" for p in self.picked)
+
+            def name(p: Picked, lang: str) -> str:
+                option = p.option_label.get(lang) or p.option_label.get("en", "")
+                if p.price:
+                    return f"{option} {money(p.price, currency, sign=True)}"
+                colon = "：" if lang == "zh_CN" else ": "
+                return f"{p.attribute_label.get(lang) or p.attribute_label.get('en', '')}{colon}{option}"
+
+            names = {lang: ("、" if lang == "zh_CN" else ", ").join(name(p, lang) for p in self.picked)
                      for lang in LANGUAGES}
             if all(p.needed for p in self.picked):  # "choose another" was not true: nothing cheaper was possible
                 self.notice = Notice(N_("Your choices need {options}. Tap Change to see why or to choose otherwise."),
@@ -874,6 +889,11 @@ class KioskModel:
             else:
                 self.notice = Notice(N_("We picked for you: {options}. Tap Change to choose another."),
                                      {"options": names}, "warn")
+
+    def announced(self, attribute: str, price: Decimal) -> bool:
+        """Whether an option the kiosk fills in is said ("picked for you", a Change button): when it costs
+        something, or when it replaces the customer's own answer that a switch removed."""
+        return bool(price) or attribute in self.removed_own
 
     def next(self) -> None:
         """The page's open questions take their preselected option; on to the next page (or the summary)."""

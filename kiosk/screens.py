@@ -614,7 +614,7 @@ class SummaryScreen(ScreenBase):
             self.lines.addWidget(label(pick(dict(attribute.label), lang) if attribute else line.attribute,
                                        "lineAttribute"), row, 0)
             text = pick(line.label, lang)
-            if line.delta and model.filled.get(line.attribute) == line.option:
+            if model.announced(line.attribute, line.delta) and model.filled.get(line.attribute) == line.option:
                 text += " · " + tr("picked for you")
             self.lines.addWidget(label(text, "lineLabel"), row, 1)
             amount = money(line.delta, price.currency, sign=True) if line.delta else tr("included")

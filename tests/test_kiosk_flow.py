@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -148,6 +149,33 @@ def test_idle_timeout_clears_the_session_and_records_where_it_was_abandoned(mode
     assert funnel[-1]["outcome"] == "abandoned"
     assert [s["screen"] for s in funnel[-1]["steps"]][-1] == where
     assert "name" not in str(funnel)
+
+
+def test_an_answer_a_switch_removed_is_announced_when_the_kiosk_fills_it_again(clock: Clock) -> None:
+    """Review on the live demo: the S frame removed "180–195 cm" and Next set "165–179 cm" (with its shorter seat
+    post) without a word, because a free option the kiosk fills in is not announced."""
+    demo = load_catalog(REPO / "assets" / "catalog", deep=False)
+    model = KioskModel(demo, MemorySink(), clock=clock, today=lambda: date(2026, 11, 25))
+    model.start()
+    model.select_product("CARGO")
+    model.tap_option("rider_height", "h180")
+    model.next()
+    assert model.picked == []  # the customer's own answer: nothing to announce
+    assert model.switch_to("frame_size", "S") == {"rider_height": "h180"}
+    model.finish()  # Looks good: every open question is filled in, the height again among them
+    assert model.screen == Screen.SUMMARY
+    assert model.configurator is not None and model.configurator.choices["rider_height"] == "h165"
+    assert [(p.attribute, p.price) for p in model.picked if not p.price] == [("rider_height", 0)]
+    assert model.notice is not None
+    assert "Your height: 165–179 cm" in model.notice.text("en")
+    assert "您的身高：165–179 厘米" in model.notice.text("zh_CN")
+    assert model.announced("rider_height", Decimal(0)) and not model.announced("colour", Decimal(0))
+    model.change("rider_height")  # the Change button goes back to the question
+    assert model.page.attributes == ("rider_height",) and model.focus is not None
+    model.tap_option("rider_height", "h150")
+    assert "rider_height" not in model.filled
+    model.select_product("CITY")  # another bike starts with nothing of the last one's
+    assert model.removed_own == set() and model.filled == {} and model.picked == []
 
 
 def test_the_last_seconds_of_an_idle_session_ask_are_you_still_there(model: KioskModel, clock: Clock) -> None:
