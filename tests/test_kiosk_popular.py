@@ -22,13 +22,15 @@ FAMILY = {"battery": "dual", "child_seat": "bench2", "colour": "orange"}
 
 
 def hub_payload(tmp_path: Path) -> dict:
-    """What the hub sends kiosks after 3 mid-range, 2 family and 1 standard cargo bike and a city bike."""
+    """What the hub sends kiosks after 3 mid-range, 2 family, 2 standard and 1 cargo bike with a chain lock and a city bike."""
     hub = DemoHub(tmp_path)
     for _ in range(3):
         hub.order("CARGO", hub.configuration("CARGO", **MID))
     for _ in range(2):
         hub.order("CARGO", hub.configuration("CARGO", **FAMILY))
     hub.order("CARGO")
+    hub.order("CARGO")
+    hub.order("CARGO", hub.configuration("CARGO", lock="frame_chain"))
     hub.order("CITY")
     try:
         return popular_builds(hub.store.query, MONDAY + timedelta(hours=1))
@@ -39,9 +41,10 @@ def hub_payload(tmp_path: Path) -> dict:
 def test_the_hub_sends_each_products_most_ordered_builds_first(tmp_path) -> None:
     body = hub_payload(tmp_path)
     cargo = body["products"]["CARGO"]
-    assert [b["orders"] for b in cargo] == [3, 2, 1]
+    assert [b["orders"] for b in cargo] == [3, 2, 2]
     assert all(cargo[0]["configuration"][k] == v for k, v in MID.items())
-    assert [b["orders"] for b in body["products"]["CITY"]] == [1]
+    assert "CITY" not in body["products"], "a build ordered once is one customer's, not popular"
+    assert not any(b["configuration"]["lock"] == "frame_chain" for b in cargo)
     assert check_popular(body)["CARGO"] == cargo, "what the hub writes is what a kiosk accepts"
     assert popular_builds(DemoHub(tmp_path / "empty").store.query, MONDAY)["products"] == {}
 
@@ -53,7 +56,7 @@ def test_the_kiosk_offers_the_hubs_builds_and_loading_one_chooses_it(tmp_path) -
     model.select_product("CARGO")
     builds = model.builds()
     assert [b.name for b in builds] == ["Most ordered", "Also popular", "Also popular"]
-    assert [b.orders for b in builds] == [3, 2, 1]
+    assert [b.orders for b in builds] == [3, 2, 2]
     assert builds[0].differs[0]["en"] == "Mid-drive, 65 Nm", "the priciest difference first"
     model.load_build(0)
     assert model._config().choices == builds[0].configuration and model.at == 0
@@ -155,10 +158,12 @@ def test_the_running_hub_publishes_the_builds_retained_and_only_when_they_change
     try:
         assert hub.wait_ready(20)
         product = hub.catalog.released_products()["CARGO"]
-        with hub.store.transaction() as tx:
-            hub.core.on_order_placed(tx, "ev-1", "kiosk-1", {"order_id": "P1", "product": "CARGO",
-                                                            "revision": product.number, "quantity": 1,
-                                                            "configuration": product.product().defaults()}, MONDAY)
+        for n in (1, 2):  # a build is popular from its second order
+            with hub.store.transaction() as tx:
+                hub.core.on_order_placed(tx, f"ev-{n}", "kiosk-1", {"order_id": f"P{n}", "product": "CARGO",
+                                                                   "revision": product.number, "quantity": 1,
+                                                                   "configuration": product.product().defaults()},
+                                         MONDAY)
 
         def sent() -> list[dict]:
             rows = hub.store.query("SELECT envelope, retain FROM down_log WHERE stream = 'kiosk/popular' ORDER BY rowid")
@@ -169,6 +174,6 @@ def test_the_running_hub_publishes_the_builds_retained_and_only_when_they_change
         assert [b["products"] for b in at_start] in ([], [{}])
         hub._publish_capacity(MONDAY + timedelta(hours=1))  # the hub's periodic job, called now
         hub._publish_capacity(MONDAY + timedelta(hours=2))  # nothing new: not sent again
-        assert len(sent()) == len(at_start) + 1 and sent()[-1]["products"]["CARGO"][0]["orders"] == 1
+        assert len(sent()) == len(at_start) + 1 and sent()[-1]["products"]["CARGO"][0]["orders"] == 2
     finally:
         hub.stop()

@@ -25,12 +25,16 @@ Query = Callable[..., Sequence[Mapping[str, Any]]]
 
 TOP = 3
 DAYS = 180
+LEAST = 2
+"""A configuration is offered once at least this many orders chose it: a build ordered once is one customer's
+own choice, and a fresh install showed the first customer's bike to the next as "Most ordered"."""
 
 
-def popular_builds(query: Query, now: datetime, *, days: int = DAYS, top: int = TOP) -> dict[str, Any]:
+def popular_builds(query: Query, now: datetime, *, days: int = DAYS, top: int = TOP,
+                   least: int = LEAST) -> dict[str, Any]:
     """``{"at", "days", "products": {product: [{"configuration": {...}, "orders": n}, ...]}}``: the ``top``
-    most-ordered configurations of each product over the last ``days`` (cancelled orders left out; the
-    same configuration written in another key order counts as one)."""
+    most-ordered configurations of each product over the last ``days``, each ordered at least ``least`` times
+    (cancelled orders left out; the same configuration written in another key order counts as one)."""
     since = (now - timedelta(days=days)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     rows = query("SELECT product, configuration, COUNT(*) AS orders FROM orders "
                  "WHERE order_id NOT IN (SELECT order_id FROM order_cancellations) "
@@ -48,4 +52,6 @@ def popular_builds(query: Query, now: datetime, *, days: int = DAYS, top: int = 
     products = {code: [{"configuration": json.loads(key), "orders": n}
                        for key, n in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:top]]
                 for code, found in sorted(counts.items())}
+    products = {code: kept for code, builds in products.items()
+                if (kept := [b for b in builds if b["orders"] >= least])}
     return {"at": now.isoformat(), "days": days, "products": products}
