@@ -60,11 +60,11 @@ class Hub:
                             publish=lambda tx, stream, type_, body, retain: self.published.append((stream, type_, body)))
 
     def order(self, order_id: str, now: datetime = MONDAY_8, revision: int = 1, number: str | None = None,
-              device: str = "kiosk-1", price: str | None = None, **config: str) -> dict[str, Any]:
+              device: str = "kiosk-1", price: str | None = None, quantity: int = 1, **config: str) -> dict[str, Any]:
         configuration = {"motor": "hub", "battery": "b400", "wheel_size": "28", "colour": "black", "rider": "short"}
         configuration.update(config)
         body: dict[str, Any] = {"order_id": order_id, "product": "BIKE", "revision": revision,
-                                "configuration": configuration, "quantity": 1,
+                                "configuration": configuration, "quantity": quantity,
                                 "customer": {"name": "Li Wei", "phone": "13800138000"}}
         if number is not None:
             body["number"] = number

@@ -215,3 +215,69 @@ def test_a_subcontractors_centre_has_no_oee_before_any_order_has_used_it(tmp_pat
         assert "OUTSOURCE" not in load(hub.core, [], MONDAY_8)
     finally:
         hub.store.close()
+
+
+def test_profit_counts_every_unit_of_an_order_and_no_cancelled_order(tmp_path: Any) -> None:
+    """A KPI review on the demo's data: two bikes in one order counted the revenue of two and the cost of one
+    (contribution 13,527.46 where 5,738.92 was earned), and a bike cancelled 25 minutes after its order still
+    earned its contribution."""
+    from sync.hub.core import kpi_report
+    from tests.test_hub_core import MONDAY_8, Hub
+
+    hub = Hub(tmp_path)
+    try:
+        hub.order("ONE", motor="mid", battery="b625")
+        hub.order("TWO", now=MONDAY_8 + timedelta(hours=1), motor="mid", battery="b625", quantity=2)
+        hub.order("GONE", now=MONDAY_8 + timedelta(hours=2))
+        with hub.store.transaction() as tx:
+            hub.core.on_order_cancelled(tx, "ev-gone", {"order_id": "GONE"}, MONDAY_8 + timedelta(hours=2, minutes=25))
+
+        def profit(hours: float) -> dict[str, Any]:
+            return kpi_report(hub.core, MONDAY_8 - timedelta(days=1), MONDAY_8 + timedelta(hours=hours))["profit_contribution"]
+
+        (one,) = profit(0.5)["products"]  # the first order alone
+        (bike,) = profit(24)["products"]
+        assert Decimal(one["revenue"]) == Decimal("7300.50")
+        assert Decimal(bike["revenue"]) == 3 * Decimal("7300.50"), "three bikes sold at list price, the cancelled one not"
+        assert Decimal(bike["cost"]) == 3 * Decimal(one["cost"]) > 0
+        assert Decimal(bike["contribution"]) == 3 * Decimal(one["contribution"])
+        options = {o["key"]: o for o in profit(24)["options"]}
+        assert (options["BIKE:motor=mid"]["revenue"], options["BIKE:motor=mid"]["cost"]) == ("4500.00", "5400.00")
+    finally:
+        hub.store.close()
+
+
+def test_steps_closed_because_everything_was_scrapped_earn_no_standard_time(tmp_path: Any) -> None:
+    """When a step scraps every unit the hub closes the work order's later steps (done, 0 good, nobody on
+    them): a KPI review found them counted as completed work, welding's actual/standard 0.776 where every
+    real weld took 1.10 of its standard."""
+    from sync.hub.core import kpi_report
+    from tests.test_hub_core import MONDAY_8, Hub
+
+    hub = Hub(tmp_path)
+    try:
+        result = hub.order("SCRAP")
+        wo = next(w for w in result["work_orders"]
+                  if len(hub.store.query("SELECT op FROM wo_ops WHERE work_order = ? AND outsourced = 0", [w])) > 1)
+        ops = hub.store.query("SELECT op, work_centre, standard_seconds FROM wo_ops WHERE work_order = ? "
+                              "ORDER BY op", [wo])
+        qty = int(hub.store.query("SELECT qty FROM work_orders WHERE id = ?", [wo])[0]["qty"])
+        hub.build_parts(wo)
+        first = ops[0]
+        hub.op("op.started", wo, first["op"], MONDAY_8)
+        took = timedelta(seconds=first["standard_seconds"] * 1.1)
+        hub.op("op.completed", wo, first["op"], MONDAY_8 + took, good=0, scrap=qty, reason="wrong length")
+        closed = hub.store.query("SELECT op FROM op_events WHERE work_order = ? AND device_id = 'hub'", [wo])
+        assert [r["op"] for r in closed] == [r["op"] for r in ops[1:]], "the hub closed the later steps"
+        report = kpi_report(hub.core, MONDAY_8 - timedelta(days=1), MONDAY_8 + timedelta(days=1))
+        shown = {r["work_centre"]: r["standard_h"] for r in report["standard_vs_actual"]}
+        worked: dict[str, float] = {}  # the test's own sum: steps someone started and completed
+        for r in hub.store.query("SELECT o.work_centre, o.standard_seconds FROM wo_ops o WHERE o.outsourced = 0 "
+                                 "AND EXISTS (SELECT 1 FROM op_events e WHERE e.work_order = o.work_order "
+                                 "AND e.op = o.op AND e.type = 'op.started') AND EXISTS (SELECT 1 FROM op_events e "
+                                 "WHERE e.work_order = o.work_order AND e.op = o.op AND e.type = 'op.completed')"):
+            worked[r["work_centre"]] = worked.get(r["work_centre"], 0.0) + r["standard_seconds"] / 3600
+        assert shown == {centre: round(hours, 2) for centre, hours in worked.items()}
+    finally:
+        hub.store.close()
+

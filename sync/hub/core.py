@@ -1351,7 +1351,10 @@ def period_kpis(query: Query, calendars: Mapping[str, WorkingTime], product_of: 
         for wo in order.work_orders:
             for op in wo.operations:
                 st = op.state
-                if not op.planned.outsourced and inside(st.completed_at):
+                # a step the hub closed because everything before it was scrapped (HubCore._remake: op.completed
+                # by "hub", nobody on it, 0 good, 0 scrap) processed nothing: it earns no standard time
+                closed = not st.crew and (st.good or 0) + (st.scrap or 0) == 0
+                if not op.planned.outsourced and inside(st.completed_at) and not closed:
                     records.append(kpis.OperationRecord(op.planned.work_centre, op.planned.standard_seconds,
                                                         st.elapsed_seconds, st.good or 0, st.scrap or 0, wo.id,
                                                         op.planned.op))
@@ -1362,30 +1365,31 @@ def period_kpis(query: Query, calendars: Mapping[str, WorkingTime], product_of: 
             first_qc.setdefault(row["work_order"], (from_iso(body["at"]), bool(body["passed"])))
     qc = [(unit, passed) for unit, (at, passed) in first_qc.items() if inside(at)]
     planned = {code: working_seconds(cal, [(since, until)]) for code, cal in calendars.items() if code not in outsourced}
-    orders = query("SELECT order_id, placed_at, COALESCE(first_promise, promise) AS promise, product, "
-                              "price, configuration, revision, first_ready "
-                              "FROM orders ORDER BY seq")
+    orders = query("SELECT o.order_id, o.placed_at, COALESCE(o.first_promise, o.promise) AS promise, o.product, "
+                   "o.price, o.configuration, o.revision, o.first_ready, o.quantity, c.order_id AS cancelled "
+                   "FROM orders o LEFT JOIN order_cancellations c USING (order_id) ORDER BY o.seq")
     done_at = orders_done_at(progress)
     completed = [(r, done_at[r["order_id"]]) for r in orders if inside(done_at.get(r["order_id"]))]
     sold = []
     for row in orders:
-        if not inside(from_iso(row["placed_at"])):
-            continue
+        if not inside(from_iso(row["placed_at"])) or row["cancelled"] is not None:
+            continue  # a cancelled order sold nothing
         try:
             product = product_of(row["product"], row["revision"])
         except FloorLinkError:
             continue
         config = json.loads(row["configuration"])
-        cost = bom_cost(product, config)
+        units = Decimal(row["quantity"] or 1)  # the price is the order's total: list price x quantity
+        cost = bom_cost(product, config) * units
         options = {}
         for attr in product.attributes:
             opt = attr.option(config.get(attr.code, ""))
             if opt is None:
                 continue
             # what the option adds: the purchased BOM lines that apply only because of this choice
-            added = cost - bom_cost(product, {k: v for k, v in config.items() if k != attr.code})
+            added = cost - bom_cost(product, {k: v for k, v in config.items() if k != attr.code}) * units
             if opt.price or added:
-                options[f"{attr.code}={opt.code}"] = (Decimal(opt.price or 0), added)
+                options[f"{attr.code}={opt.code}"] = (Decimal(opt.price or 0) * units, added)
         sold.append(kpis.SoldLine(row["product"], Decimal(row["price"]), cost, options))
     return {
         "since": to_iso(since), "until": to_iso(until),

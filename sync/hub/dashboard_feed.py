@@ -118,7 +118,12 @@ def kpi_trend(core: HubCore, progress: list[OrderProgress], now: datetime, days:
                         "first_pass_yield": report["first_pass_yield"]})
     week = kpi_report(core, today - timedelta(days=days - 1), now, progress)
     # a margin needs more orders than a week brings a small shop: the last four weeks (that KPI alone)
-    margin = promise_margin_report(core, today - timedelta(days=MARGIN_WINDOW_DAYS - 1), now, progress)
+    # ``progress`` is the board's (open, or finished in the last 7 days): the orders finished 8-28 days ago are
+    # added, or "4 weeks" counted one week's orders (a KPI review: 3 orders and 1 day where 11 needed 2)
+    start = today - timedelta(days=MARGIN_WINDOW_DAYS - 1)
+    shown = {order.id for order in progress}
+    older = [i for i in core.board_order_ids(now, days=(now - start).days + 1) if i not in shown]
+    margin = promise_margin_report(core, start, now, [*progress, *core.orders_progress(now, older)])
     return {"oee": week["oee"], "on_time_delivery": week["on_time_delivery"],
             "first_pass_yield": week["first_pass_yield"], "history": history, "promise_margin": margin}
 
