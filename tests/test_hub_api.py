@@ -226,6 +226,45 @@ def test_a_period_beyond_the_declared_window_is_refused_at_once(api: tuple[str, 
         assert time.monotonic() - started < 5
 
 
+@pytest.mark.parametrize("query, problem", [
+    ("from=2026-11-01T00:00:00%2B08:00", "'from' is not an argument of /api/v1/kpis: it takes since, until"),
+    ("since=2026-11-01T00:00:00%2B08:00&since=2026-11-20T00:00:00%2B08:00", "since is given 2 times"),
+    ("since=2026-11-01T00:00:00%2B08:00&Until=2026-11-20T00:00:00%2B08:00", "'Until' is not an argument"),
+])
+def test_an_argument_the_route_does_not_take_or_one_given_twice_is_named(api: tuple[str, Hub], query: str,
+                                                                         problem: str) -> None:
+    """A KPI review: ``from=`` and ``to=`` (or a second ``since``) were ignored and the default week came back,
+    which an ERP took for the month it asked for."""
+    base, _ = api
+    answer = get(f"{base}/kpis?{query}")
+    assert answer.status_code == 400 and problem in answer.json()["error"], answer.text[:300]
+    refused = get(f"{base}/orders/O1?status=done")
+    assert refused.status_code == 400 and "it takes none" in refused.json()["error"]
+    assert get(f"{base}/health?probe=1", token=None).status_code == 200, "a probe may add what it likes"
+    assert get(f"{base}/kpis?since=2026-11-20T00:00:00%2B08:00").status_code == 200
+
+
+def test_the_arguments_each_route_takes_are_those_openapi_describes() -> None:
+    import yaml
+
+    from sync.hub.api import QUERY_ARGS
+
+    spec = yaml.safe_load((Path(__file__).resolve().parent.parent / "docs" / "openapi.yaml").read_text("utf-8"))
+    def resolved(parameter: dict[str, Any]) -> dict[str, Any]:
+        if "$ref" not in parameter:
+            return parameter
+        found: Any = spec
+        for part in parameter["$ref"].removeprefix("#/").split("/"):
+            found = found[part]
+        return found
+
+    described = {path: frozenset(p["name"] for method in item.values() if isinstance(method, dict)
+                                 for p in map(resolved, method.get("parameters", [])) if p.get("in") == "query")
+                 for path, item in spec["paths"].items()}
+    described = {path: names for path, names in described.items() if names and path != "/api/v1/health"}
+    assert QUERY_ARGS == described
+
+
 def test_a_full_year_is_still_answered(api: tuple[str, Hub]) -> None:
     base, _ = api
     answer = get(f"{base}/kpis?since=2025-11-23T09:00:00%2B00:00&until=2026-11-23T09:00:00%2B00:00")

@@ -40,6 +40,23 @@ UNESCAPED_OFFSET = re.compile(r"^(.*\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d
 log = logging.getLogger(__name__)
 OLDEST, NEWEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
 """Times outside these are refused: no shop floor data lies there, and far dates overflow the calendars."""
+QUERY_ARGS: dict[str, frozenset[str]] = {
+    "/api/v1/orders": frozenset({"since", "status", "late"}),
+    "/api/v1/work-orders": frozenset({"since", "status"}),
+    "/api/v1/work-orders/{wo_id}/traveler.pdf": frozenset({"lang"}),
+    "/api/v1/purchase-orders": frozenset({"since"}),
+    "/api/v1/alerts": frozenset({"state"}),
+    "/api/v1/kpis": frozenset({"since", "until"}),
+    "/api/v1/insights": frozenset({"since", "until"}),
+    "/api/v1/kpis/oee.csv": frozenset({"since", "until"}),
+    "/api/v1/stock": frozenset({"item"}),
+    "/api/v1/stock/movements": frozenset({"item", "limit"}),
+    "/api/v1/requisitions": frozenset({"status"}),
+    "/api/v1/requisitions.csv": frozenset({"status"}),
+}
+"""The query arguments each route reads (docs/openapi.yaml says the same; a test compares them); a route not
+named here takes none. Anything else is refused: an ERP that sent ``from=`` got the default week in silence."""
+ROUTE_ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>")
 
 
 def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -94,6 +111,22 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
             return response
         if request.method not in ("GET", "HEAD") and not any(hmac.compare_digest(given, t) for t in writers):
             return error(403, "this token may only read: writes need a token of hub.api_integrate_tokens")
+        return None
+
+    @app.before_request
+    def check_arguments() -> Response | None:
+        """Only the arguments the route reads, each once: a misspelt or repeated one is named, not ignored."""
+        rule = request.url_rule
+        if rule is None or rule.rule == "/api/v1/health":
+            return None  # not a route (its 404 follows) or the health probe, which takes anything
+        path = ROUTE_ARGUMENT.sub(r"{\1}", rule.rule)
+        takes = QUERY_ARGS.get(path, frozenset())
+        for name in request.args:
+            if name not in takes:
+                return error(400, f"{quoted(name)} is not an argument of {path}: it takes "
+                                  f"{', '.join(sorted(takes)) or 'none'} (docs/openapi.yaml)")
+            if len(request.args.getlist(name)) > 1:
+                return error(400, f"{name} is given {len(request.args.getlist(name))} times: give it once")
         return None
 
     @app.get("/api/v1/health")
@@ -232,7 +265,7 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
         if since >= until:
             return error(400, "since must be before until")
         if until - since > timedelta(days=max_days):
-            return error(400, f"the period is {(until - since).days} days; at most {max_days} days per request "
+            return error(400, f"since to until is {(until - since).days} days; at most {max_days} days per request "
                               "(hub.api_max_days): ask for it in pieces")
         return since, until
 
