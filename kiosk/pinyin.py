@@ -80,6 +80,9 @@ SURNAME_RANK = {c: rank for rank, c in enumerate(
     "魏苏吕丁任沈姚卢傅钟姜崔谭廖范汪陆金石戴贾韦夏邱方侯邹熊孟秦白江阎薛尹段雷黎史龙陶贺顾毛"
     "郝龚邵万钱严覃武")}
 SURNAMES = frozenset(SURNAME_RANK)
+#: surnames of that list read with another than their character's main reading (曾 céng, as a surname zēng;
+#: 覃 tán, as a surname qín): for every other one pypinyin's first reading is the surname's
+SURNAME_READING = {"曾": "zeng", "覃": "qin"}
 
 #: characters parents most often give (the given names of the household register's most common full
 #: names first: 伟 芳 娜 敏 静 …, then those of the younger generations: 浩 宇 欣 怡 梓 涵 …). After the
@@ -143,6 +146,13 @@ class PinyinIndex:
                 seen.add(syllable)
                 ranked[syllable].append(((min(order, 1), -uses.get(char, 0.0), level, code), char))
         self.characters: dict[str, list[str]] = {s: [c for _, c in sorted(found)] for s, found in ranked.items()}
+        main: dict[str, set[str]] = {s: {c for (first, *_), c in found if first == 0} for s, found in ranked.items()}
+        for char, syllable in SURNAME_READING.items():
+            main.setdefault(syllable, set()).add(char)
+        self.main_reading: dict[str, frozenset[str]] = {s: frozenset(chars) for s, chars in main.items()}
+        """Syllable -> the characters it is the first reading of (and the surnames read so): only they are lifted
+        as surnames or given names (方 is read wǎng only in old texts, and came third for "wang" as the surname
+        Fang)."""
         self.syllables = frozenset(self.characters)
         self.prefixes = frozenset(s[:n] for s in self.syllables for n in range(1, len(s) + 1))
         phrases: dict[tuple[str, ...], list[tuple[tuple[float, int, float], str]]] = defaultdict(list)
@@ -210,10 +220,13 @@ class PinyinIndex:
         else:  # an unfinished syllable: the best characters of each syllable it begins, interleaved
             ranked = sorted((rank, char) for s in options for rank, char in enumerate(self.characters[s]))
             chars = [char for _, char in ranked]
+        main = frozenset().union(*(self.main_reading[s] for s in options))
         if surname_first:  # stable: surnames by how common they are, then the rest as ranked
-            chars = sorted(chars, key=lambda char: SURNAME_RANK.get(char, len(SURNAME_RANK)))
+            chars = sorted(chars, key=lambda char: SURNAME_RANK.get(char, len(SURNAME_RANK)) if char in main
+                           else len(SURNAME_RANK))
         elif given_name:
-            chars = sorted(chars, key=lambda char: GIVEN_NAME_RANK.get(char, len(GIVEN_NAME_RANK)))
+            chars = sorted(chars, key=lambda char: GIVEN_NAME_RANK.get(char, len(GIVEN_NAME_RANK)) if char in main
+                           else len(GIVEN_NAME_RANK))
         for char in chars:
             if char not in seen:
                 seen.add(char)
