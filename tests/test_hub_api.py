@@ -331,8 +331,10 @@ def test_purchase_orders_are_consolidated_per_supplier_and_due_date(api: tuple[s
     rows = hub.store.query("SELECT supplier, due_date, item, qty FROM requisitions WHERE kind = 'purchase'")
     assert rows, "the sample orders buy something"
     expected: dict[tuple[str, str], dict[str, float]] = {}
-    for r in rows:
-        lines = expected.setdefault((r["supplier"], r["due_date"]), {})
+    zone = hub.core.options.zone
+    for r in rows:  # one entry per supplier and due day at the site, not per requisition's moment
+        day = datetime.fromisoformat(r["due_date"]).astimezone(zone).date().isoformat()
+        lines = expected.setdefault((r["supplier"], day), {})
         lines[r["item"]] = lines.get(r["item"], 0) + r["qty"]
     found = get(f"{base}/purchase-orders").json()
     assert {(p["supplier"], p["due_date"]): {line["item"]: line["qty"] for line in p["lines"]} for p in found} == expected

@@ -223,23 +223,29 @@ def create_app(core: HubCore, tokens: Iterable[str], now: Callable[[], datetime]
 
     @app.get("/api/v1/purchase-orders")
     def purchase_orders() -> Response:
-        """Purchase requisitions due from ``since`` on (default: a week ago), one entry per supplier and due
-        date: what a buyer sends and chases."""
+        """Purchase requisitions still to come, due from ``since`` on (default: a week ago), one entry per
+        supplier and due day (the site's): what a buyer sends and chases. A requisition counts with what is
+        still to come (its quantity less what was received), at the date its supplier confirmed, under the
+        supplier who confirmed it; closed and cancelled ones bring nothing more."""
         given = moment("since")
         if isinstance(given, Response):
             return given
         at = given or now() - timedelta(days=7)
+        zone = core.options.zone
         grouped: dict[tuple[str, str], dict[str, float]] = {}
-        for row in core.reads.query("SELECT supplier, due_date, item, qty FROM requisitions WHERE kind = 'purchase' "
-                                    "AND status != 'cancelled'"):
-            if datetime.fromisoformat(row["due_date"]) < at:
+        for row in stock.requisitions(core.reads.query):
+            if row["status"] not in ("open", "ordered", "received"):
                 continue
-            lines = grouped.setdefault((row["supplier"] or "", row["due_date"]), {})
-            lines[row["item"]] = lines.get(row["item"], 0) + row["qty"]
+            due = datetime.fromisoformat(row["confirmed_date"] or row["due_date"])
+            left = float(row["qty"]) - float(row["received"] or 0)
+            if due < at or left <= 1e-9:
+                continue
+            key = (row["confirmed_supplier"] or row["supplier"] or "", due.astimezone(zone).date().isoformat())
+            lines = grouped.setdefault(key, {})
+            lines[row["item"]] = lines.get(row["item"], 0) + left
         return jsonify([{"supplier": supplier, "due_date": due,
                          "lines": [{"item": item, "qty": qty} for item, qty in sorted(lines.items())]}
-                        for (supplier, due), lines in sorted(grouped.items(),
-                                                             key=lambda kv: (datetime.fromisoformat(kv[0][1]), kv[0][0]))])
+                        for (supplier, due), lines in sorted(grouped.items(), key=lambda kv: (kv[0][1], kv[0][0]))])
 
     @app.get("/api/v1/wip")
     def wip() -> Response:

@@ -533,10 +533,9 @@ class Inventory:
                        [po, who, to_iso(confirmed), row["id"]])
             self._set_status(tx, row["id"], "ordered", by, at, f"PO {po} at {who}, confirmed for {confirmed.date()}")
             self._move_due(tx, row, confirmed, who)
-            before = {oid: p.promise for oid, p in self.core.planner.plans.items()}
+            before = self._promises(tx)
             self._replan(tx, at)
-            moved = sorted(p.number or oid for oid, p in self.core.planner.plans.items()
-                           if oid in before and p.promise != before[oid])
+            moved = self._moved(tx, before)
         return {"requisition": row["id"], "status": "ordered", "po_number": po, "supplier": who,
                 "confirmed_date": to_iso(confirmed), "late": confirmed > from_iso(row["need_date"]), "orders_moved": moved}
 
@@ -577,16 +576,28 @@ class Inventory:
         after_seq = tx.execute("SELECT COALESCE(MAX(seq), 0) FROM orders").fetchone()[0]
         tx.execute("UPDATE requisitions SET withdrawn_after = ?, withdrawn_at = ?, withdrawn_received = ? WHERE id = ?",
                    [after_seq, to_iso(at), received, row["id"]])
-        before = {oid: p.promise for oid, p in self.core.planner.plans.items()}
+        before = self._promises(tx)
         raised = self.core.planner.cancel_requisition(row["order_id"], row["item"], row["work_order"],
                                                       self._index(tx.db.query, row), at, received=received)
         new = [(self._store_rebuy(tx, req, None, None, replaces=row["id"]), req) for req in raised]
         self._replan(tx, at)
-        moved = sorted(p.number or oid for oid, p in self.core.planner.plans.items()
-                       if oid in before and p.promise != before[oid])
+        for rid, req in new:  # the replan set when each work order needs the part (it was stored as "now")
+            tx.execute("UPDATE requisitions SET need_date = ? WHERE id = ?", [to_iso(req.need_date), rid])
+        moved = self._moved(tx, before)
         own = next(((rid, req) for rid, req in new if req.order_id == row["order_id"]), None)
         return {"replaced_by": own[0] if own else None, **({"due_date": to_iso(own[1].due_date)} if own else {}),
                 "requisitions_raised": [rid for rid, _ in new], "orders_moved": moved}
+
+    @staticmethod
+    def _promises(tx: Transaction) -> dict[str, str]:
+        return {r[0]: r[1] for r in tx.execute("SELECT order_id, promise FROM orders WHERE ships_from_stock = 0")}
+
+    @staticmethod
+    def _moved(tx: Transaction, before: Mapping[str, str]) -> list[str]:
+        """The orders whose promise to the customer (as stored and published) the last replan moved."""
+        return sorted(r[1] or r[0] for r in tx.execute("SELECT order_id, number, promise FROM orders "
+                                                       "WHERE ships_from_stock = 0")
+                      if r[0] in before and r[2] != before[r[0]])
 
     def resync(self) -> None:
         """Set the planner's stock from the ledger again (after a write that failed half-way was rolled back):

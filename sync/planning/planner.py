@@ -148,6 +148,9 @@ class Planner:
         self._settled: set[str] = set()  # finished orders, their real times already in their plan
         #: the supplier a buyer confirmed per item (a requisition's confirmation): reasons name it
         self.suppliers: dict[str, str] = {}
+        #: a cancelled order's purchase requisitions still arrive as free lots: a buyer may still cancel or
+        #: close them, and the orders that took those lots must then source the part again
+        self._orphaned: dict[str, list[Requisition]] = {}
 
     # ------------------------------------------------------------------ public
     def learn(self, items: Mapping[str, ItemSpec], centres: Mapping[str, CentreSpec]) -> None:
@@ -213,6 +216,7 @@ class Planner:
             if req.kind == "purchase" and not req.cancelled:
                 # Bought stock still arrives: it becomes free for the next orders (its surplus already is).
                 self.lots.setdefault(req.item, []).append(_Lot(req.due_date, req.need, req))
+        self._orphaned[order_id] = [r for r in plan.requisitions if r.kind == "purchase"]
         if reschedule:
             self.reschedule(now)
 
@@ -798,9 +802,9 @@ class Planner:
         were raised, each appended to its order's plan). :meth:`reschedule` then moves the promises.
         ``received`` of it already came (a requisition closed after part of it) and stays its order's."""
         plan = self.plans.get(order_id)
-        if plan is None:
-            return []
-        same = [r for r in plan.requisitions if r.kind == "purchase" and r.item == item and r.work_order == work_order]
+        # a cancelled order's requisitions are free lots later orders may count on: withdraw them all the same
+        held = plan.requisitions if plan is not None else self._orphaned.get(order_id, [])
+        same = [r for r in held if r.kind == "purchase" and r.item == item and r.work_order == work_order]
         if index >= len(same) or same[index].cancelled:
             return []
         req = same[index]
@@ -867,6 +871,9 @@ class Planner:
             self._take_purchased(plan, spec, qty, now, state.plan.id)
             raised += plan.requisitions[before:]
             self._materials(state, now)
+        own = self._work_orders.get(req.work_order or "")
+        if own is not None and order_id in self.plans and not any(s[1] == req.work_order for s in short):
+            self._materials(own, now)  # what was received covers the need: it no longer waits for the due date
         return raised
 
     # ------------------------------------------------------------------ stock
