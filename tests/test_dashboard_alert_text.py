@@ -19,7 +19,7 @@ from sync.hub import alerts as hub
 from sync.hub.core import alert_body
 from sync.orders import PlacedOrder
 from sync.station.timing import OpEvent, derive
-from terminal.dashboard.alert_text import TEMPLATES, alert_text
+from terminal.dashboard.alert_text import SHARE, TEMPLATES, WHY, alert_text
 from terminal.dashboard.model import AlertRow, _facts
 from terminal.station import texts
 from terminal.station.zh_cn import ZH_CN
@@ -54,6 +54,14 @@ def raised() -> dict[str, hub.Candidate]:
                                    "order K1-0003 will be ready Tue 15 Dec instead of Tue 08 Dec: ...",
                                    {"order_id": "x", "was": "2026-12-08T08:00:00+00:00",
                                     "promise": "2026-12-15T08:00:00+00:00", "reason": "QC is booked"}),
+        # what the hub sends since a purchaser's review found the board dropped the why (sync.planning's facts)
+        "promise_later_why": hub.Candidate(
+            "promise_later:y", "promise_later", "warning", "K1-0002",
+            "order K1-0002 will be ready Tue 02 Feb instead of Tue 12 Jan: MOTOR-MID-85 from Tokai arrives ...",
+            {"order_id": "y", "was": "2027-01-12T15:59:59+00:00", "promise": "2027-02-02T15:59:59+00:00",
+             "reason": "MOTOR-MID-85 from Tokai arrives Mon 01 Feb (45 of 58 days)",
+             "why": {"kind": "material", "item": "MOTOR-MID-85", "supplier": "Tokai",
+                     "until": "2027-02-01T14:00:00+08:00", "waited": 45, "of": 58, "unit": "days"}}),
         "demand_short": hub.Candidate("demand_short:BAT-750", "demand_short", "warning", "BAT-750", "BAT-750 runs short",
                                   {"item": "BAT-750", "runs_short_on": "2026-12-21", "order_by": "2026-12-09",
                                    "order_qty": 12.0, "supplier": "Giant Supply", "lead_time_days": 12}),
@@ -95,6 +103,7 @@ def test_every_kind_the_board_writes_reads_in_english_and_chinese_with_its_facts
     facts = {"overrun": ["K1-0001-02", "10", "ASSY", "300%"], "qc_rate": ["QC", "50%", "6"],
              "silent_station": ["st-weld-2", "13:48"], "order_late": ["K1-0007"],
              "material_short": ["K1-0001-09", "MOTOR-MID-85"], "promise_later": ["K1-0003"],
+             "promise_later_why": ["K1-0002", "MOTOR-MID-85", "Tokai", "45", "58"],
              "stock_short": ["BAT-625", "2"], "demand_short": ["BAT-750", "12"], "demand_capacity": ["QC", "112%"],
              "demand_short_passed": ["RAIN-COVER", "1"], "price_mismatch": ["K1-0009", "¥100", "¥12,999"],
              "scrap": ["K1-0001-11", "10", "ASSY", "1"], "scrap_remade": ["K1-0001-11", "2", "K1-0001-12"],
@@ -114,6 +123,12 @@ def test_every_kind_the_board_writes_reads_in_english_and_chinese_with_its_facts
     assert alert_text(alerts["order_late"], SHANGHAI) == "Order K1-0007 will miss its promise of Thu 3 Dec"
     assert alert_text(alerts["promise_later"], SHANGHAI) == \
         "Order K1-0003 will be ready Tue 15 Dec instead of Tue 8 Dec: tell the customer"
+    assert alert_text(alerts["promise_later_why"], SHANGHAI) == (
+        "Order K1-0002 will be ready Tue 2 Feb instead of Tue 12 Jan: MOTOR-MID-85 from Tokai arrives Mon 1 Feb "
+        "(45 of 58 days). Tell the customer")
+    texts.use("zh_CN")
+    assert "MOTOR-MID-85（Tokai）于 2月1日 周一 到货（占 58 天中的 45 天）" in alert_text(alerts["promise_later_why"], SHANGHAI)
+    texts.use("en")
     texts.use("zh_CN")
     assert "12月9日 周三" in alert_text(alerts["material_short"], SHANGHAI)
     assert "12月9日 周三" in alert_text(alerts["demand_short"], SHANGHAI)  # a day, no zone shift
@@ -139,6 +154,8 @@ def test_each_chinese_sentence_takes_exactly_the_facts_of_its_english_one() -> N
     for kind, (english, _facts_of) in TEMPLATES.items():
         assert english in ZH_CN, f"{kind}: no Chinese sentence"
         assert fields(ZH_CN[english]) == fields(english), kind
+    for english in (*WHY.values(), *SHARE.values()):  # the parts of a moved promise's reason
+        assert english in ZH_CN and fields(ZH_CN[english]) == fields(english), english
 
 
 def test_an_alert_without_a_sentence_or_with_other_data_shows_the_hubs_message_and_logs_why(caplog) -> None:

@@ -526,6 +526,10 @@ def test_a_late_finish_moves_a_promise_later_stores_it_and_raises_an_alert(hub: 
     alerts = hub.store.query("SELECT kind, subject, message FROM alerts WHERE kind = 'promise_later'")
     number = hub.store.query("SELECT number FROM orders WHERE order_id = 'O1'")[0]["number"]
     assert [a["subject"] for a in alerts] == [number] and "tell the customer" in alerts[0]["message"]
+    # the reason's facts travel with it, for a board that writes the reason in its own language
+    (data,) = [json.loads(a["data"]) for a in hub.store.query("SELECT data FROM alerts WHERE kind = 'promise_later'")]
+    assert data["reason"] == row["promise_reason"]
+    assert data["why"] == {"kind": "free"} and "are free" in data["reason"], "the late step was all that kept it"
     # the moved work orders went to their stations again with the new planned starts
     released = [body for stream, type_, body in hub.published if type_ == "workorder.released"]
     assert any(body["id"] != wo and body["operations"][0]["planned_start"] >= late.isoformat() for body in released)

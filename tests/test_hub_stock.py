@@ -132,6 +132,12 @@ def test_a_later_confirmed_date_moves_the_promise_with_the_supplier_as_the_reaso
     assert "BATT-S from Shenzhen Cells" in order["promise_reason"]
     changed = [b for _, t, b in hub.published if t == "order.promise_changed"]
     assert changed and "Shenzhen Cells" in changed[-1]["reason"]
+    # the alert carries the reason's facts: a Chinese board writes "BATT-S（Shenzhen Cells）于 … 到货" from them
+    (alert,) = [json.loads(a["data"]) for a in hub.store.query("SELECT data FROM alerts WHERE kind = 'promise_later'")]
+    why = alert["why"]
+    assert (why["kind"], why["item"], why["supplier"], why["unit"]) == ("material", "BATT-S", "Shenzhen Cells", "days")
+    assert why["until"][:10] == late.astimezone(hub.core.options.zone).date().isoformat()
+    assert 0 < why["waited"] <= why["of"] and f"({why['waited']} of {why['of']} days)" in alert["reason"]
     # a restart waits for the same confirmed date
     hub.store.close()
     hub.open()

@@ -636,7 +636,7 @@ class HubCore:
                 tx.execute("UPDATE orders SET promise = ?, promise_reason = ? WHERE order_id = ?",
                            [promise, plan.reason, order_id])
             if kept != held:
-                self._promise_moved(tx, order_id, held, kept, plan.reason, now)
+                self._promise_moved(tx, order_id, held, kept, plan.reason, now, plan.why)
         if op_rows:
             tx.db.conn.executemany("UPDATE wo_ops SET planned_start = ?, planned_end = ?, lane = ? "
                                    "WHERE work_order = ? AND op = ?", op_rows)
@@ -654,8 +654,9 @@ class HubCore:
                 self.publish(tx, f"station/{st}", WORK_ORDER_MESSAGE, body, False)
 
     def _promise_moved(self, tx: Transaction, order_id: str, before: datetime, after: datetime, reason: str,
-                       now: datetime) -> None:
-        """Tell the dashboards (and kiosks) a promise changed; a later one is an alert someone must act on."""
+                       now: datetime, why: Mapping[str, Any] | None = None) -> None:
+        """Tell the dashboards (and kiosks) a promise changed; a later one is an alert someone must act on, with
+        the reason's facts (``why``) for a board that writes it in its own language."""
         changed = {"order_id": order_id, "promise": to_iso(after), "promise_date": after.date().isoformat(),
                    "was": to_iso(before), "reason": reason}
         self.publish(tx, "orders", PROMISE_CHANGED, changed, False)
@@ -669,7 +670,8 @@ class HubCore:
                 subject=name,
                 message=f"order {name} will be ready {after:%a %d %b} instead of {before:%a %d %b}: {reason}; "
                         "tell the customer",
-                data={"order_id": order_id, "was": to_iso(before), "promise": to_iso(after), "reason": reason}), now)
+                data={"order_id": order_id, "was": to_iso(before), "promise": to_iso(after), "reason": reason,
+                      **({"why": dict(why)} if why else {})}), now)
 
     def on_order_cancelled(self, tx: Transaction, event_id: str, body: Mapping[str, Any],
                            now: datetime) -> dict[str, Any]:

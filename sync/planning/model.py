@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sync.station.calendar import AlwaysWorking, WorkingTime
 
@@ -132,6 +133,9 @@ class OrderPlan:
     requisitions: list[Requisition] = field(default_factory=list)
     number: str = ""
     """The order's human number (``sync.numbers``): its work orders are ``<number>-01``..."""
+    why: dict[str, Any] | None = None
+    """The facts of ``reason`` (``sync.planning.planner.reason_facts``), for a board that writes the reason in
+    its own language; None after a restart until the next replan (the stored reason is its text)."""
 
     def last_end(self, default: datetime) -> datetime:
         """When its last operation ends (for a finished order: when it was done); ``default`` without any."""

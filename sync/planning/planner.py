@@ -18,6 +18,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
 
 from sync.errors import PlanningError
 from sync.numbers import work_order_number
@@ -257,7 +258,7 @@ class Planner:
                 # when it was done, not now: a replan long after (the first after a restart) is no delay
                 end = plan.last_end(end)
             plan.promise = end
-            plan.reason = self._explain(top, constraint, now, end)
+            plan.reason, plan.why = self._explain(top, constraint, now, end)
             self._refresh_requisitions(plan)
 
     def settled(self, order_id: str) -> bool:
@@ -377,7 +378,7 @@ class Planner:
         if ship_from_stock and self._usable(structure.item) + _EPS >= need:
             self._reserve(plan, structure.item, need)
             plan.ships_from_stock = True
-            plan.reason = f"in stock: {structure.item}"
+            plan.reason, plan.why = f"in stock: {structure.item}", {"kind": "stock", "item": structure.item}
             return plan
         counter = [0]
         top = self._explode(plan, structure, need, now, None, counter, take_stock=False)
@@ -386,7 +387,7 @@ class Planner:
         self._top[order_id] = top
         end, constraint, top = self._schedule_order(order_id, now)
         plan.promise = end
-        plan.reason = self._explain(top, constraint, now, end)
+        plan.reason, plan.why = self._explain(top, constraint, now, end)
         self._refresh_requisitions(plan)
         return plan
 
@@ -697,9 +698,11 @@ class Planner:
         self._free_after(centre, lane, end)
         return pinned
 
-    def _explain(self, top: str, constraint: _Constraint | None, now: datetime, end: datetime) -> str:
+    def _explain(self, top: str, constraint: _Constraint | None, now: datetime,
+                 end: datetime) -> tuple[str, dict[str, Any]]:
         """The wait that accounts for most of the order's time beyond its own routing, with its share:
-        "QC is booked until Thu 10 Dec (41 of 49 days)", "TUBE-AL-HYDRO from AluTech Ningbo arrives ..."."""
+        "QC is booked until Thu 10 Dec (41 of 49 days)", "TUBE-AL-HYDRO from AluTech Ningbo arrives ...";
+        and the same as facts (kind, centre or item and supplier, until, share) a board writes in its language."""
         delays = self._work_orders[top].delays if self.scheduling == "insert" else {}
         if not delays:
             return _describe(constraint, self.zone)
@@ -708,11 +711,14 @@ class Planner:
             return _describe(constraint, self.zone)
         until = until.astimezone(self.zone)
         share = _share(waited, end - now)
+        facts: dict[str, Any] = {"until": until.isoformat(), "waited": share[0], "of": share[1], "unit": share[2]}
+        text = f"{share[0]} of {share[1]} {share[2]}"
         if kind == "centre":
-            return f"{ref} is booked until {until:%a %d %b} ({share})"
+            return f"{ref} is booked until {until:%a %d %b} ({text})", {"kind": "centre", "centre": ref, **facts}
         supplier = self.suppliers.get(ref) or (self.items[ref].supplier if ref in self.items else None)
         source = f"{ref} from {supplier}" if supplier else ref
-        return f"{source} arrives {until:%a %d %b} ({share})"
+        return (f"{source} arrives {until:%a %d %b} ({text})",
+                {"kind": "material", "item": ref, "supplier": supplier, **facts})
 
     # ------------------------------------------------------------------ stock ledger (sync.hub.stock)
     def adjust_stock(self, code: str, delta: float) -> float:
@@ -904,11 +910,11 @@ def _lot_size(spec: ItemSpec, qty: float) -> float:
     return qty
 
 
-def _share(part: timedelta, whole: timedelta) -> str:
-    """"41 of 49 days" (or hours, for an order of less than two days)."""
+def _share(part: timedelta, whole: timedelta) -> tuple[int, int, str]:
+    """(41, 49, "days"): "41 of 49 days" (or hours, for an order of less than two days)."""
     if whole >= timedelta(days=2):
-        return f"{max(round(part / timedelta(days=1)), 1)} of {round(whole / timedelta(days=1))} days"
-    return f"{max(round(part / timedelta(hours=1)), 1)} of {max(round(whole / timedelta(hours=1)), 1)} hours"
+        return max(round(part / timedelta(days=1)), 1), round(whole / timedelta(days=1)), "days"
+    return max(round(part / timedelta(hours=1)), 1), max(round(whole / timedelta(hours=1)), 1), "hours"
 
 
 def _whole_second(at: datetime) -> datetime:
@@ -916,15 +922,19 @@ def _whole_second(at: datetime) -> datetime:
     return at if not at.microsecond else at.replace(microsecond=0) + timedelta(seconds=1)
 
 
-def _describe(constraint: _Constraint | None, zone: tzinfo) -> str:
-    """One line saying what decides the promise date (its day and time as the site's clocks read them)."""
+def _describe(constraint: _Constraint | None, zone: tzinfo) -> tuple[str, dict[str, Any]]:
+    """One line saying what decides the promise date (its day and time as the site's clocks read them), and
+    its facts."""
     if constraint is None or constraint.kind == "now":
-        return "capacity and materials are free: the routing's own duration decides"
-    constraint = _Constraint(constraint.kind, constraint.ref, constraint.until.astimezone(zone))
+        return "capacity and materials are free: the routing's own duration decides", {"kind": "free"}
+    until = constraint.until.astimezone(zone)
     if constraint.kind == "material":
-        return f"waiting for material {constraint.ref} (arrives {constraint.until:%Y-%m-%d})"
+        return (f"waiting for material {constraint.ref} (arrives {until:%Y-%m-%d})",
+                {"kind": "material", "item": constraint.ref, "supplier": None, "until": until.isoformat()})
     if constraint.kind == "centre":
-        return f"work centre {constraint.ref} is booked until {constraint.until:%Y-%m-%d %H:%M}"
+        return (f"work centre {constraint.ref} is booked until {until:%Y-%m-%d %H:%M}",
+                {"kind": "centre", "centre": constraint.ref, "until": until.isoformat()})
     if constraint.kind == "subcontract":
-        return f"subcontractor {constraint.ref} returns the parts on {constraint.until:%Y-%m-%d}"
-    return f"{constraint.kind} {constraint.ref}"
+        return (f"subcontractor {constraint.ref} returns the parts on {until:%Y-%m-%d}",
+                {"kind": "subcontract", "supplier": constraint.ref, "until": until.isoformat()})
+    return f"{constraint.kind} {constraint.ref}", {"kind": constraint.kind, "ref": constraint.ref}

@@ -50,6 +50,32 @@ def _reason(value: Any) -> str:
     return tr(str(value)) if value else tr("no reason given")
 
 
+#: what kept an order (the planner's facts, ``sync.planning.planner``): the part that says which wait
+WHY: dict[str, str] = {
+    "centre": "{centre} is booked until {day}",
+    "material": "{item} arrives {day}",
+    "material_from": "{item} from {supplier} arrives {day}",
+    "subcontract": "{supplier} returns the parts on {day}",
+}
+#: how much of the order's time that wait is
+SHARE = {"days": "({waited} of {of} days)", "hours": "({waited} of {of} hours)"}
+
+
+def _why(value: Any, zone: tzinfo) -> str:
+    """The planner's reason for a moved promise in the board's language ("QC is booked until Thu 10 Dec (41 of
+    49 days)"): the hub's own sentence is English. KeyError for facts it cannot write (the plain sentence then)."""
+    kind = value["kind"]
+    if kind == "material" and value.get("supplier"):
+        kind = "material_from"
+    words = tr(WHY[kind]).format(centre=str(value.get("centre")), item=str(value.get("item")),
+                                 supplier=str(value.get("supplier")),
+                                 day=day_text(datetime.fromisoformat(str(value["until"])).astimezone(zone).date()))
+    if value.get("unit") not in SHARE:
+        return words
+    share = tr(SHARE[value["unit"]]).format(waited=int(value["waited"]), of=int(value["of"]))
+    return words + ("" if share.startswith("（") else " ") + share  # Chinese brackets take no space
+
+
 def _percent(value: Any) -> str:
     return f"{float(value):.0%}"
 
@@ -72,6 +98,10 @@ TEMPLATES: dict[str, tuple[str, Callable[[AlertRow, Mapping[str, Any], tzinfo], 
     "promise_later": ("Order {order} will be ready {promise} instead of {was}: tell the customer",
                       lambda a, d, z: {"order": a.subject, "promise": _promise(d["promise"], z),
                                        "was": _promise(d["was"], z)}),
+    # with what the planner says keeps it (a purchaser's review: the board dropped the why the hub sent)
+    "promise_later_why": ("Order {order} will be ready {promise} instead of {was}: {why}. Tell the customer",
+                          lambda a, d, z: {"order": a.subject, "promise": _promise(d["promise"], z),
+                                           "was": _promise(d["was"], z), "why": _why(d["why"], z)}),
     "demand_short": ("{item} runs short on {day} at the current trend: order {quantity} by {order_by}",
                      lambda a, d, z: {"item": str(d["item"]), "day": _day(d["runs_short_on"]),
                                       "quantity": f"{float(d['order_qty']):g}", "order_by": _day(d["order_by"])}),
@@ -106,11 +136,21 @@ TEMPLATES: dict[str, tuple[str, Callable[[AlertRow, Mapping[str, Any], tzinfo], 
 }
 
 
+def _writes(why: Any, zone: tzinfo) -> bool:
+    """The planner's facts can be written (an older hub sent none; a free plan has no wait to name)."""
+    try:
+        return isinstance(why, Mapping) and bool(_why(why, zone))
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return False
+
+
 def alert_text(alert: AlertRow, zone: tzinfo) -> str:
     """The alert's sentence in the current language (the hub's English message when no template fits)."""
     passed = alert.kind == "demand_short" and alert.data.get("order_by_passed") is True
     remade = alert.kind == "scrap" and bool(alert.data.get("remade_by"))
-    template = TEMPLATES.get("demand_short_passed" if passed else "scrap_remade" if remade else alert.kind)
+    why = alert.kind == "promise_later" and _writes(alert.data.get("why"), zone)
+    template = TEMPLATES.get("demand_short_passed" if passed else "scrap_remade" if remade
+                             else "promise_later_why" if why else alert.kind)
     if template is None or not alert.data:
         return alert.message
     words, facts = template

@@ -307,6 +307,14 @@ ZH_CN: dict[str, str] = {
     "{work_order} waits for {item}, due {due}": "{work_order} 等待 {item}，预计 {due} 到货",
     "Order {order} will be ready {promise} instead of {was}: tell the customer":
         "订单 {order} 将于 {promise} 完成，原定 {was}：请通知顾客",
+    "Order {order} will be ready {promise} instead of {was}: {why}. Tell the customer":
+        "订单 {order} 将于 {promise} 完成，原定 {was}：{why}。请通知顾客",
+    "{centre} is booked until {day}": "{centre} 排满至 {day}",
+    "{item} arrives {day}": "{item} 于 {day} 到货",
+    "{item} from {supplier} arrives {day}": "{item}（{supplier}）于 {day} 到货",
+    "{supplier} returns the parts on {day}": "{supplier} 于 {day} 交回外协件",
+    "({waited} of {of} days)": "（占 {of} 天中的 {waited} 天）",
+    "({waited} of {of} hours)": "（占 {of} 小时中的 {waited} 小时）",
     "{item} runs short on {day} at the current trend: order {quantity} by {order_by}":
         "按当前趋势，{item} 将于 {day} 短缺：请在 {order_by} 前订购 {quantity}",
     "{item} runs short on {day} at the current trend: order {quantity} now and expedite (it was due by {order_by})":
