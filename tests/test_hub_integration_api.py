@@ -121,7 +121,7 @@ def test_every_route_of_the_app_is_described_and_every_described_route_answers_t
                  f"/api/v1/work-orders/{wo}/traveler.pdf", "/api/v1/wip", "/api/v1/alerts", "/api/v1/kpis",
                  "/api/v1/kpis/oee.csv", "/api/v1/insights", "/api/v1/demand", "/api/v1/stock", "/api/v1/stock.csv",
                  "/api/v1/stock/movements", "/api/v1/requisitions", "/api/v1/requisitions.csv",
-                 "/api/v1/purchase-orders"):
+                 "/api/v1/purchase-orders", "/api/v1/subcontract-orders"):
         assert api.call("GET", path).status_code == 200, path
     assert api.call("GET", "/api/v1/orders/NOPE").status_code == 404
     assert api.call("GET", "/api/v1/requisitions", params={"status": "lost"}).status_code == 400
@@ -212,6 +212,7 @@ def test_hostile_counts_are_refused_with_a_sentence_naming_the_field(api: Api, r
     ({"po_number": "PO-1", "supplier": "Cells Inc", "confirmed_date": "2026-12-01T08:00:00", "by": "b"}, "time zone"),
     ({"po_number": "", "supplier": "Cells Inc", "confirmed_date": "2026-12-01", "by": "b"}, "po_number"),
     ({"supplier": "Cells Inc", "confirmed_date": "2026-12-01", "by": "b"}, "po_number"),
+    ({"po_number": "PO-1", "supplier": "Cells Inc", "confirmed_date": "2026-12-01"}, "by is missing"),  # said "not None"
 ])
 def test_hostile_confirmations_are_refused_and_change_nothing(api: Api, body: dict[str, Any], field: str) -> None:
     batt = _batt(api)
@@ -411,3 +412,40 @@ def test_the_openapi_description_is_well_formed() -> None:
         for method, operation in operations.items():
             assert operation.get("summary"), f"{method} {path} has no summary"
             assert "200" in operation["responses"] or "201" in operation["responses"], f"{method} {path}"
+
+
+def test_a_receipt_without_requisition_or_item_says_which_to_send(api: Api) -> None:
+    """A purchaser's review: it answered "item must be a text of 1 to 100 characters, not None"."""
+    refused = api.call("POST", "/api/v1/receipts", json_body={"qty": 2, "by": "gate"})
+    assert refused.status_code == 400 and "requisition or item is missing" in refused.json()["error"]
+    assert api.hub.store.query("SELECT COUNT(*) AS n FROM stock_movements WHERE kind = 'receipt'")[0]["n"] == 0
+
+
+def test_subcontract_orders_say_what_goes_out_when_it_comes_back_and_where_it_is(tmp_path: Path) -> None:
+    """A purchaser's review: what goes to the coater was stored as requisitions but no route showed it."""
+    hub = Hub(tmp_path)
+    red = hub.order("RED", colour="red")  # red rims are coated outside
+    (step,) = hub.store.query("SELECT work_order, op, planned_start, planned_end FROM wo_ops WHERE outsourced = 1")
+    with served(hub) as api:
+        (out,) = api.call("GET", "/api/v1/subcontract-orders").json()
+        assert (out["order_number"], out["work_order"], out["operation"], out["state"]) == (
+            red["number"], step["work_order"], step["op"], "to_send")
+        assert out["supplier"] and out["qty"] > 0 and out["send_date"] < out["return_date"]
+        at = MONDAY_8 + timedelta(hours=1)
+        hub.build_parts(step["work_order"])
+        earlier = hub.store.query("SELECT op FROM wo_ops WHERE work_order = ? AND op < ? ORDER BY op",
+                                  [step["work_order"], step["op"]])
+        for row in earlier:
+            hub.op("op.started", step["work_order"], row["op"], at)
+            at += timedelta(minutes=5)
+            hub.op("op.completed", step["work_order"], row["op"], at, good=1, scrap=0)
+        allowed = {"override_by": "Sam Supervisor"}  # receiving records a subcontractor's step
+        hub.op("op.started", step["work_order"], step["op"], at, **allowed)
+        assert [o["state"] for o in api.call("GET", "/api/v1/subcontract-orders").json()] == ["at_supplier"]
+        hub.op("op.completed", step["work_order"], step["op"], at + timedelta(days=4), good=1, scrap=0, **allowed)
+        assert api.call("GET", "/api/v1/subcontract-orders").json() == []
+        (back,) = api.call("GET", "/api/v1/subcontract-orders", params={"state": "all"}).json()
+        assert back["state"] == "returned" and back["returned_at"] > back["sent_at"]
+        refused = api.call("GET", "/api/v1/subcontract-orders", params={"state": "gone"})
+        assert refused.status_code == 400 and "state must be open or all" in refused.json()["error"]
+

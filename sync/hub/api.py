@@ -53,6 +53,7 @@ QUERY_ARGS: dict[str, frozenset[str]] = {
     "/api/v1/stock/movements": frozenset({"item", "limit"}),
     "/api/v1/requisitions": frozenset({"status"}),
     "/api/v1/requisitions.csv": frozenset({"status"}),
+    "/api/v1/subcontract-orders": frozenset({"state"}),
 }
 """The query arguments each route reads (docs/openapi.yaml says the same; a test compares them); a route not
 named here takes none. Anything else is refused: an ERP that sent ``from=`` got the default week in silence."""
@@ -415,8 +416,14 @@ def _integration_routes(app: Flask, core: HubCore, now: Callable[[], datetime],
     @app.post("/api/v1/receipts")
     def receipt() -> Response:
         """Goods in: ``requisition`` (its id) or ``item``, and ``qty``."""
-        return write(lambda tx, body, at: core.inventory.receive(
-            tx, body.get("requisition"), field(body, "qty"), who(body), why(body), at, item=body.get("item")))
+        def handler(tx: Transaction, body: Any, at: datetime) -> dict[str, Any]:
+            if body.get("requisition") is None and body.get("item") is None:  # "item must be a text, not None"
+                raise StockError("requisition or item is missing: send the requisition's id, or the item received "
+                                 "without one", where="requisition", fix="send requisition or item", status=400)
+            return core.inventory.receive(tx, body.get("requisition"), field(body, "qty"), who(body), why(body), at,
+                                          item=body.get("item"))
+
+        return write(handler)
 
     @app.post("/api/v1/orders/<key>/shipment")
     def shipment(key: str) -> Response:
@@ -429,6 +436,15 @@ def _integration_routes(app: Flask, core: HubCore, now: Callable[[], datetime],
         if status not in (*stock.REQUISITION_STATES, "all"):
             return error(400, f"status must be one of {', '.join(stock.REQUISITION_STATES)} or all, not {quoted(status)}")
         return jsonify(stock.requisitions(core.reads.query, None if status == "all" else status))
+
+    @app.get("/api/v1/subcontract-orders")
+    def subcontract_orders() -> Response:
+        """What goes to subcontractors and when it comes back; ``state``: ``open`` (default: to send or at the
+        supplier) or ``all``. A purchaser's review: they were stored but no route showed them."""
+        state = request.args.get("state", "open")
+        if state not in ("open", "all"):
+            return error(400, f"state must be open or all, not {quoted(state)}")
+        return jsonify(stock.subcontract_orders(core.reads.query, open_only=state == "open"))
 
     @app.get("/api/v1/requisitions.csv")
     def requisitions_csv() -> Response:
@@ -445,7 +461,7 @@ def _integration_routes(app: Flask, core: HubCore, now: Callable[[], datetime],
     def confirm(tx: Transaction, requisition: Any, body: Mapping[str, Any], at: datetime) -> dict[str, Any]:
         confirmed = stock.moment(field(dict(body), "confirmed_date"), "confirmed_date", core.options.zone, now=at)
         return core.inventory.confirm(tx, requisition, field(dict(body), "po_number"), field(dict(body), "supplier"),
-                                      confirmed, stock.text(body.get("by"), "by", limit=100), at)
+                                      confirmed, who(dict(body)), at)
 
     @app.post("/api/v1/requisitions/<int:req_id>/confirmation")
     def confirmation(req_id: int) -> Response:

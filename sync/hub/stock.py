@@ -216,6 +216,34 @@ def requisitions(query: Any, status: str | None = None, order_id: str | None = N
         f"WHERE r.kind = 'purchase' {where}ORDER BY r.id", args)]
 
 
+SUBCONTRACT_STATES = ("to_send", "at_supplier", "returned", "cancelled")
+
+
+def subcontract_orders(query: Any, *, open_only: bool = True) -> list[dict[str, Any]]:
+    """What goes out to subcontractors (the powder coater) and when it comes back, with where it is now, derived
+    from the shop floor's events on the outsourced step: ``to_send`` (not started), ``at_supplier`` (started:
+    sent), ``returned`` (completed), ``cancelled`` (its order was). ``send_date``: when the plan sends it;
+    ``return_date``: when the supplier's lead time brings it back. ``open_only``: to send or at the supplier."""
+    rows = query(
+        "SELECT r.id, r.supplier, r.item, r.qty, r.need_date AS send_date, r.due_date AS return_date, "
+        "o.number AS order_number, r.work_order, r.operation, "
+        "EXISTS (SELECT 1 FROM order_cancellations c WHERE c.order_id = r.order_id) AS cancelled, "
+        "(SELECT MIN(e.at) FROM op_events e WHERE e.work_order = r.work_order AND e.op = r.operation "
+        "AND e.type = 'op.started') AS sent_at, "
+        "(SELECT MAX(e.at) FROM op_events e WHERE e.work_order = r.work_order AND e.op = r.operation "
+        "AND e.type = 'op.completed') AS returned_at "
+        "FROM requisitions r LEFT JOIN orders o USING (order_id) WHERE r.kind = 'subcontract' ORDER BY r.id")
+    found = []
+    for row in rows:
+        state = ("cancelled" if row["cancelled"] else "returned" if row["returned_at"]
+                 else "at_supplier" if row["sent_at"] else "to_send")
+        if open_only and state not in ("to_send", "at_supplier"):
+            continue
+        found.append({k: row[k] for k in ("id", "supplier", "item", "qty", "send_date", "return_date", "order_number",
+                                          "work_order", "operation", "sent_at", "returned_at")} | {"state": state})
+    return found
+
+
 class Inventory:
     """The ledger and the requisitions of one hub, kept in step with its planner (``HubCore.planner``).
 
