@@ -396,3 +396,29 @@ def test_a_work_order_whose_bought_parts_are_not_in_waits_for_the_receipt_at_the
         hub.core.inventory.receive(tx, second["id"], second["qty"] / 2, "gate", "", at + timedelta(minutes=4))
     (row,) = hub.store.query("SELECT body FROM work_orders WHERE id = ?", [second["work_order"]])
     assert json.loads(row["body"])["awaiting"]["BATT-S"] == (MONDAY_8 + timedelta(days=40)).date().isoformat()
+
+
+def test_a_supplier_confirmed_for_one_requisition_is_named_only_for_the_orders_it_brings_parts_to(hub: Hub) -> None:
+    """A purchaser's review: confirming one order's requisition with another supplier renamed the supplier in
+    every order's reason that waits for the item ('MOTOR-MID-85 from Tokai' on an order whose own PO was
+    confirmed by another supplier): the planner held one supplier per item."""
+    hub.order("O1")
+    hub.order("O2")
+    first, second = _req_of(hub, "BATT-S", "O1"), _req_of(hub, "BATT-S", "O2")
+    assert first["id"] != second["id"], "each order buys its own battery"
+    with hub.store.transaction() as tx:
+        hub.core.inventory.confirm(tx, second["id"], "PO-2", "Shenzhen Cells", MONDAY_8 + timedelta(days=40), "buyer",
+                                   MONDAY_8 + timedelta(minutes=1))
+        hub.core.inventory.confirm(tx, first["id"], "PO-1", "Tokai Cells", MONDAY_8 + timedelta(days=30), "buyer",
+                                   MONDAY_8 + timedelta(minutes=2))
+
+    def reasons() -> dict[str, str]:
+        return {r["order_id"]: r["promise_reason"] for r in hub.store.query("SELECT order_id, promise_reason FROM orders")}
+
+    live = reasons()
+    assert "BATT-S from Tokai Cells" in live["O1"] and "BATT-S from Shenzhen Cells" in live["O2"], live
+    hub.store.close()  # a restart names the same suppliers
+    hub.open()
+    with hub.store.transaction() as tx:
+        hub.core.inventory.count(tx, "SPOKE", 450, "ann", "", MONDAY_8 + timedelta(minutes=3))
+    assert reasons() == live

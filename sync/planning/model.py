@@ -113,6 +113,7 @@ class Requisition:
     safety_topup: float = 0
     surplus: float = 0  # bought beyond this order's need (lot size, reorder quantity): free for later orders
     cancelled: bool = False  # the buyer cancelled it: it brings nothing (kept so requisitions keep their places)
+    confirmed_supplier: str | None = None  # who confirmed it (a buyer may order elsewhere): reasons name them
 
     @property
     def need(self) -> float:

@@ -54,6 +54,7 @@ class _Constraint:
     kind: str  # material | centre | subcontract | now | stock
     ref: str
     until: datetime
+    supplier: str | None = None  # a material's: who brings the lot it waits for (None: the item's own supplier)
 
 
 @dataclass
@@ -67,7 +68,8 @@ class _WorkOrderState:
     running_ops: dict[int, datetime] = field(default_factory=dict)
     constraint: _Constraint | None = None
     #: waits on the critical chain up to this work order's end: (kind, what) -> (how long, until when)
-    delays: dict[tuple[str, str], tuple[timedelta, datetime]] = field(default_factory=dict)
+    delays: dict[tuple[str, ...], tuple[timedelta, datetime]] = field(default_factory=dict)
+    """("centre", code) or ("material", item, supplier) -> (how long it held the order, until when)."""
     #: what it makes, with its parts: a remake of scrapped units is exploded from it again
     node: StructureNode | None = None
 
@@ -147,8 +149,6 @@ class Planner:
         self._pinned: dict[tuple[str, int], tuple[datetime, datetime, int]] = {}
         self._origin: datetime | None = None
         self._settled: set[str] = set()  # finished orders, their real times already in their plan
-        #: the supplier a buyer confirmed per item (a requisition's confirmation): reasons name it
-        self.suppliers: dict[str, str] = {}
         #: a cancelled order's purchase requisitions still arrive as free lots: a buyer may still cancel or
         #: close them, and the orders that took those lots must then source the part again
         self._orphaned: dict[str, list[Requisition]] = {}
@@ -562,9 +562,11 @@ class Planner:
         state = self._work_orders[wo_id]
         earliest = max(now, state.materials_ready)
         constraint = state.material_constraint if state.materials_ready > now else _Constraint("now", "", now)
-        delays: dict[tuple[str, str], tuple[timedelta, datetime]] = {}
+        delays: dict[tuple[str, ...], tuple[timedelta, datetime]] = {}
         if state.material_constraint is not None and state.materials_ready > now:
-            delays[("material", state.material_constraint.ref)] = (state.materials_ready - now, state.materials_ready)
+            waited_for = state.material_constraint
+            delays[("material", waited_for.ref, waited_for.supplier or "")] = (state.materials_ready - now,
+                                                                            state.materials_ready)
         for child in state.children:
             child_end, child_constraint = self._schedule_tree(child, now)
             if child_end > earliest:
@@ -706,7 +708,7 @@ class Planner:
         delays = self._work_orders[top].delays if self.scheduling == "insert" else {}
         if not delays:
             return _describe(constraint, self.zone)
-        (kind, ref), (waited, until) = max(delays.items(), key=lambda kv: kv[1][0])
+        (kind, ref, *source), (waited, until) = max(delays.items(), key=lambda kv: kv[1][0])
         if waited < timedelta(hours=1):
             return _describe(constraint, self.zone)
         until = until.astimezone(self.zone)
@@ -715,9 +717,10 @@ class Planner:
         text = f"{share[0]} of {share[1]} {share[2]}"
         if kind == "centre":
             return f"{ref} is booked until {until:%a %d %b} ({text})", {"kind": "centre", "centre": ref, **facts}
-        supplier = self.suppliers.get(ref) or (self.items[ref].supplier if ref in self.items else None)
-        source = f"{ref} from {supplier}" if supplier else ref
-        return (f"{source} arrives {until:%a %d %b} ({text})",
+        supplier = (source[0] if source and source[0] else None) or (self.items[ref].supplier
+                                                                     if ref in self.items else None)
+        named = f"{ref} from {supplier}" if supplier else ref
+        return (f"{named} arrives {until:%a %d %b} ({text})",
                 {"kind": "material", "item": ref, "supplier": supplier, **facts})
 
     # ------------------------------------------------------------------ stock ledger (sync.hub.stock)
@@ -767,8 +770,8 @@ class Planner:
         if index >= len(same):
             return False
         same[index].due_date = due
-        if supplier:
-            self.suppliers[item] = supplier
+        if supplier:  # this requisition's, not the item's: another order's lot may come from its usual supplier
+            same[index].confirmed_supplier = supplier
         for lot in self.lots.get(item, []):
             if lot.source is same[index]:
                 lot.due = due
@@ -781,23 +784,23 @@ class Planner:
     def _materials(self, state: _WorkOrderState, now: datetime) -> None:
         """When a work order's bought parts are all here, from what it waits for now: its own requisitions
         (the part of each it needs) and the lots of other requisitions it counts on."""
-        waits: list[tuple[datetime, str]] = []
+        waits: list[tuple[datetime, str, str | None]] = []
         order = self.plans.get(state.plan.order_id)
         for req in order.requisitions if order else ():
             if (req.kind == "purchase" and req.work_order == state.plan.id and not req.cancelled
                     and req.need > _EPS):
-                waits.append((req.due_date, req.item))
+                waits.append((req.due_date, req.item, req.confirmed_supplier))
         for code, lots in self.lots.items():
             for lot in lots:
                 if any(t[1] == state.plan.id for t in lot.takers):
-                    waits.append((lot.due, code))
+                    waits.append((lot.due, code, lot.source.confirmed_supplier if lot.source is not None else None))
         if not waits:
             state.materials_ready, state.material_constraint = min(state.materials_ready, now), None
             state.plan.materials_ready = None
             return
-        ready, ref = max(waits)
+        ready, ref, supplier = max(waits, key=lambda wait: (wait[0], wait[1]))
         state.materials_ready = ready
-        state.material_constraint = _Constraint("material", ref, ready)
+        state.material_constraint = _Constraint("material", ref, ready, supplier)
         state.plan.materials_ready = ready
 
     def cancel_requisition(self, order_id: str, item: str, work_order: str | None, index: int,
