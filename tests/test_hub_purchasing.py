@@ -3,6 +3,7 @@ against docs/openapi.yaml): the five defects a purchaser's review of the live de
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -173,6 +174,33 @@ def test_closing_a_part_received_requisition_short_frees_its_own_work_order_and_
     site.post("/api/v1/stock/counts", {"item": "RIM-26", "counted": 10, "by": "ann"}, closed_at)
     assert site.starts("O1") == live
     assert site.order("O1")["promise_reason"] == reason
+
+
+def test_a_part_receipt_that_covers_the_work_orders_need_lets_it_start_and_a_restart_plans_the_same(
+        make_site: Callable[..., Site]) -> None:
+    """The purchaser's review: 1 of 2 batteries came (1 for the bike, 1 safety stock), but a part receipt never
+    served the order: its assembly waited three weeks for the rest and its station refused the start."""
+    site = make_site(_lead(20, safety=1))
+    site.hub.order("O1")
+    (batt,) = [r for r in site.requisitions() if r["item"] == "BATT-S"]
+    due = MONDAY_8 + timedelta(days=20)
+    own = batt["work_order"]
+
+    def awaiting() -> dict[str, str]:
+        (row,) = site.hub.store.query("SELECT body FROM work_orders WHERE id = ?", [own])
+        return json.loads(row["body"]).get("awaiting") or {}
+
+    assert _at(site.starts("O1")[own]) >= due and "BATT-S" in awaiting()
+    came = MONDAY_8 + timedelta(hours=1)
+    answer = site.post("/api/v1/receipts", {"requisition": batt["id"], "qty": 1, "by": "gate"}, came)
+    assert answer["status"] == "received", "the safety battery is still to come"
+    live = site.starts("O1")
+    assert _at(live[own]).date() == came.date(), f"{own} has its battery: it starts today, not {live[own]}"
+    assert "BATT-S" not in awaiting() and "BATT-S" not in site.order("O1")["promise_reason"]
+    assert [r["status"] for r in site.requisitions() if r["id"] == batt["id"]] == ["received"]
+    site.restart()
+    site.post("/api/v1/stock/counts", {"item": "RIM-26", "counted": 10, "by": "ann"}, came)
+    assert site.starts("O1") == live and "BATT-S" not in awaiting()
 
 
 def test_purchase_orders_list_what_is_still_to_come_per_supplier_and_site_day(make_site: Callable[..., Site]) -> None:

@@ -875,9 +875,12 @@ class HubCore:
         confirmation, a cancelled or re-raised purchase: its first operation may start once they are in
         (sync.station.rules.materials_open). Only work orders whose list changed are sent again."""
         awaited: dict[str, dict[str, str]] = {}
-        for wo_id, item, due, confirmed in tx.execute(
-                "SELECT work_order, item, due_date, confirmed_date FROM requisitions WHERE kind = 'purchase' "
-                "AND work_order IS NOT NULL AND status IN ('open', 'ordered', 'received')"):
+        for req_id, order_id, wo_id, item, due, confirmed, status in tx.execute(
+                "SELECT id, order_id, work_order, item, due_date, confirmed_date, status FROM requisitions "
+                "WHERE kind = 'purchase' AND work_order IS NOT NULL AND status IN ('open', 'ordered', 'received')"):
+            if status == "received" and self.planner.received_covers(order_id, item, wo_id, self.inventory._index(
+                    tx.db.query, {"id": req_id, "order_id": order_id, "item": item, "work_order": wo_id})):
+                continue  # what came covers the work order's need: the rest is stock (safety, a lot's surplus)
             day = from_iso(confirmed or due).astimezone(self.options.zone).date().isoformat()
             items = awaited.setdefault(wo_id, {})
             items[item] = max(day, items.get(item, day))

@@ -446,6 +446,9 @@ class Inventory:
             self._set_status(tx, row["id"], status, by, at, f"received {amount:g} ({total:g} of {row['qty']:g})")
             if status == "closed" and at < self._effective_due(row):
                 self._move_due(tx, row, at, None)
+            elif status == "received":  # part of it: the order's own need may be here already
+                self.core.planner.requisition_received(row["order_id"], row["item"], row["work_order"],
+                                                       self._index(tx.db.query, row), min(total, row["qty"]), at)
             self._replan(tx, at)
         return {"movements": made, "requisition": row["id"], "item": row["item"], "received": total,
                 "status": status, "on_hand": on_hand(tx.db.query, row["item"])[row["item"]]}
@@ -691,7 +694,16 @@ class Inventory:
                                              received=float(row["withdrawn_received"] or 0))
 
     def replay_dues(self) -> None:
-        """Confirmed dates and full receipts moved requisitions: the replayed plans wait for the same dates."""
+        """Confirmed dates and full receipts moved requisitions: the replayed plans wait for the same dates; part
+        receipts serve their work orders as they did live."""
+        for part in self.core.store.query(
+                "SELECT r.*, SUM(m.qty) AS got, MAX(m.at) AS last_receipt FROM requisitions r JOIN stock_movements m "
+                "ON m.requisition = r.id AND m.kind = 'receipt' AND m.in_plan = 1 WHERE r.kind = 'purchase' "
+                "AND r.status = 'received' GROUP BY r.id ORDER BY r.id"):
+            self.core.planner.requisition_received(part["order_id"], part["item"], part["work_order"],
+                                                   self._index(self.core.store.query, part),
+                                                   min(float(part["got"]), float(part["qty"])),
+                                                   from_iso(part["last_receipt"]))
         rows = self.core.store.query(
             "SELECT r.*, (SELECT MAX(m.at) FROM stock_movements m WHERE m.requisition = r.id AND m.kind = 'receipt') "
             "AS last_receipt FROM requisitions r WHERE r.kind = 'purchase' AND (r.confirmed_date IS NOT NULL OR "

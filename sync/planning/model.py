@@ -114,6 +114,7 @@ class Requisition:
     surplus: float = 0  # bought beyond this order's need (lot size, reorder quantity): free for later orders
     cancelled: bool = False  # the buyer cancelled it: it brings nothing (kept so requisitions keep their places)
     confirmed_supplier: str | None = None  # who confirmed it (a buyer may order elsewhere): reasons name them
+    received: float = 0  # what came of it so far: its own work order's need is served first
 
     @property
     def need(self) -> float:

@@ -781,6 +781,32 @@ class Planner:
                 self._materials(self._work_orders[wo_id], due)
         return True
 
+    def requisition_received(self, order_id: str, item: str, work_order: str | None, index: int, received: float,
+                             now: datetime) -> bool:
+        """Part of a purchase requisition came (``received`` of it so far): once that covers what its own work
+        order needs (the safety top-up and a lot's surplus may follow later) the work order no longer waits for
+        the rest. A purchaser's review: 1 of 2 batteries in, the bike needing 1, and its station still refused to
+        start 'waits for delivery'. False when the planner holds no such requisition."""
+        plan = self.plans.get(order_id)
+        if plan is None:
+            return False
+        same = [r for r in plan.requisitions if r.kind == "purchase" and r.item == item and r.work_order == work_order]
+        if index >= len(same):
+            return False
+        req = same[index]
+        req.received = received
+        state = self._work_orders.get(work_order or "")
+        if state is not None and req.need - received <= _EPS:
+            self._materials(state, now)
+        return True
+
+    def received_covers(self, order_id: str, item: str, work_order: str | None, index: int) -> bool:
+        """What came of the requisition so far covers what its work order needs of it."""
+        plan = self.plans.get(order_id)
+        same = [r for r in plan.requisitions if r.kind == "purchase" and r.item == item
+                and r.work_order == work_order] if plan is not None else []
+        return index < len(same) and same[index].need - same[index].received <= _EPS
+
     def _materials(self, state: _WorkOrderState, now: datetime) -> None:
         """When a work order's bought parts are all here, from what it waits for now: its own requisitions
         (the part of each it needs) and the lots of other requisitions it counts on."""
@@ -788,7 +814,7 @@ class Planner:
         order = self.plans.get(state.plan.order_id)
         for req in order.requisitions if order else ():
             if (req.kind == "purchase" and req.work_order == state.plan.id and not req.cancelled
-                    and req.need > _EPS):
+                    and req.need - req.received > _EPS):
                 waits.append((req.due_date, req.item, req.confirmed_supplier))
         for code, lots in self.lots.items():
             for lot in lots:
