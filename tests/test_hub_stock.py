@@ -112,6 +112,7 @@ def test_a_count_is_netted_by_the_planner_and_a_shortfall_raises_an_alert(hub: H
     assert hub.core.planner.on_hand["RIM-28"] == 1 == _ledger(hub)["RIM-28"]
     (alert,) = [a for a in hub.core.alerts.open_alerts() if a["kind"] == "stock_short"]
     assert "RIM-28" in alert["message"] and "1 fewer" in alert["message"]
+
     # the next order no longer finds rims in stock: it buys them
     hub.order("O2")
     assert any(r["item"] == "RIM-28" for r in requisitions(hub.store.query))
@@ -422,3 +423,16 @@ def test_a_supplier_confirmed_for_one_requisition_is_named_only_for_the_orders_i
     with hub.store.transaction() as tx:
         hub.core.inventory.count(tx, "SPOKE", 450, "ann", "", MONDAY_8 + timedelta(minutes=3))
     assert reasons() == live
+
+
+def test_a_shortfall_names_the_orders_it_was_promised_to_also_when_they_buy_it_all_again(hub: Hub) -> None:
+    """Seen on the live demo: a shelf counted empty raised "1 fewer than orders - were promised", because the
+    orders were named after the rebuy had taken their reservations."""
+    hub.order("O1")
+    with hub.store.transaction() as tx:
+        hub.core.inventory.count(tx, "RIM-28", 0, "ann", "shelf empty", MONDAY_8 + timedelta(minutes=1))
+    (alert,) = [a for a in hub.core.alerts.open_alerts() if a["kind"] == "stock_short"]
+    number = hub.store.query("SELECT number FROM orders WHERE order_id = 'O1'")[0]["number"]
+    assert f"orders {number} were promised" in alert["message"], alert["message"]
+    assert _req_of(hub, "RIM-28", "O1")["qty"] == 2, "and it buys them again"
+

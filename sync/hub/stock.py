@@ -267,8 +267,12 @@ class Inventory:
         if not in_plan and item in self.core.planner.items:
             short = self.core.planner.adjust_stock(item, qty)
             if short > 1e-9:
+                # the orders it was promised to, named before the rebuy takes their reservation away (the live
+                # demo's alert read "1 fewer than orders - were promised")
+                holders = [p.number or oid for oid, p in self.core.planner.plans.items()
+                           if p.reserved.get(item, 0) > 1e-9]
                 self._rebuy(tx, movement, item, short, at)
-                self._short(tx, item, short, at)
+                self._short(tx, item, short, at, holders)
             elif qty > 1e-9:
                 self._pull_forward(tx, movement, item, at)
         return movement
@@ -363,9 +367,8 @@ class Inventory:
                              in_plan=True)
         self._opened = len(items)
 
-    def _short(self, tx: Transaction, item: str, short: float, at: datetime) -> None:
+    def _short(self, tx: Transaction, item: str, short: float, at: datetime, holders: list[str]) -> None:
         planner = self.core.planner
-        holders = [p.number or oid for oid, p in planner.plans.items() if p.reserved.get(item, 0) > 1e-9]
         self.core.raise_alert(tx, Candidate(
             key=f"stock_short:{item}:{to_iso(at)}", kind="stock_short", severity="warning", subject=item,
             message=f"{item}: {planner.on_hand.get(item, 0):g} on hand after the last movement, {short:g} fewer than "
