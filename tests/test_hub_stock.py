@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -436,3 +436,32 @@ def test_a_shortfall_names_the_orders_it_was_promised_to_also_when_they_buy_it_a
     assert f"orders {number} were promised" in alert["message"], alert["message"]
     assert _req_of(hub, "RIM-28", "O1")["qty"] == 2, "and it buys them again"
 
+
+
+def test_a_second_move_replaces_an_alert_nobody_took_on_and_says_the_date_the_customer_holds(hub: Hub) -> None:
+    """Seen on the live demo: a count and a late confirmation moved K1-0001 twice; two alerts stood, the first
+    ('Tue 22 Dec instead of Mon 14 Dec') already wrong, the second ('Mon 11 Jan instead of Tue 22 Dec') naming a
+    date nobody had told the customer."""
+    first = hub.order("O1")
+    promised = datetime.fromisoformat(first["promise"]).date()
+    batt = _req(hub, "BATT-S")
+    for n, days in ((1, 20), (2, 40)):
+        with hub.store.transaction() as tx:
+            hub.core.inventory.confirm(tx, batt["id"], f"PO-{n}", "Shenzhen Cells", MONDAY_8 + timedelta(days=days),
+                                       "buyer", MONDAY_8 + timedelta(minutes=n))
+    alerts = hub.store.query("SELECT state, resolved_by, data FROM alerts WHERE kind = 'promise_later' ORDER BY id")
+    assert [(a["state"], a["resolved_by"]) for a in alerts] == [("resolved", "superseded"), ("raised", None)]
+    latest = json.loads(alerts[-1]["data"])
+    assert datetime.fromisoformat(latest["was"]).date() == promised, "the date the customer was told"
+    assert latest["promise"][:10] >= (MONDAY_8 + timedelta(days=40)).date().isoformat()
+    # once someone took it on (and told the customer), the next move starts from the date they gave
+    (open_alert,) = [a for a in hub.core.alerts.open_alerts() if a["kind"] == "promise_later"]
+    hub.core.alerts.acknowledge(open_alert["id"], "Sam Supervisor", MONDAY_8 + timedelta(minutes=3))
+    with hub.store.transaction() as tx:
+        hub.core.inventory.confirm(tx, batt["id"], "PO-3", "Shenzhen Cells", MONDAY_8 + timedelta(days=60), "buyer",
+                                   MONDAY_8 + timedelta(minutes=4))
+    newest = json.loads(hub.store.query("SELECT data FROM alerts WHERE kind = 'promise_later' AND state = 'raised'")
+                        [0]["data"])
+    assert newest["was"] == latest["promise"]
+    states = [a["state"] for a in hub.store.query("SELECT state FROM alerts WHERE kind = 'promise_later' ORDER BY id")]
+    assert states == ["resolved", "acknowledged", "raised"], "the one someone took on stays theirs to close"

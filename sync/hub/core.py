@@ -664,6 +664,12 @@ class HubCore:
         number = row[0] if row and row[0] else None
         self._emit(tx, PROMISE_CHANGED, {**changed, "number": number})
         if after.date() > before.date():
+            # an earlier move nobody has taken on yet is replaced by this one, which says the date the customer
+            # still holds: on the live demo two alerts stood for one order, the first's date already wrong
+            for older in list(self.alerts.table.rows_where(
+                    "kind = 'promise_later' AND state = 'raised' AND json_extract(data, '$.order_id') = ?", [order_id])):
+                before = min(before, from_iso(json.loads(older["data"])["was"]))
+                self.alerts.resolve(older["id"], "superseded", now)
             name = number or order_id  # a supervisor reads the receipt's number, not the UUID
             self._raise(tx, Candidate(
                 key=f"promise_later:{order_id}:{after.date().isoformat()}", kind="promise_later", severity="warning",
