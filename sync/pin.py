@@ -105,16 +105,22 @@ class PinGuard:
 
 
 def main() -> int:
-    """Ask for a PIN twice (not echoed) and print the settings line with its hash."""
-    first = getpass.getpass("new staff PIN (4-12 digits): ")
-    problem = pin_problem(first)
-    if problem:
-        print(f"pin: {problem}", file=sys.stderr)
+    """Ask for a PIN twice (not echoed, on the terminal) and print the settings lines with its hash, ready to
+    append to the kiosk's settings file (``python -m sync.pin >> /etc/floorlink/kiosk.toml``)."""
+    try:
+        first = getpass.getpass("new staff PIN (4-12 digits): ")
+        problem = pin_problem(first)
+        if problem:
+            print(f"pin: {problem}", file=sys.stderr)
+            return 2
+        again = getpass.getpass("the same PIN again: ")
+    except (EOFError, KeyboardInterrupt):  # no terminal to type on (a pipe, a service), or Ctrl+C: no traceback
+        print("\npin: no PIN typed; nothing printed (run it in a terminal)", file=sys.stderr)
         return 2
-    if getpass.getpass("the same PIN again: ") != first:
+    if again != first:
         print("pin: the two PINs differ; nothing printed", file=sys.stderr)
         return 2
-    print("[kiosk]")
+    print("\n[kiosk]")  # a blank line first: the file it is appended to may not end with one
     print(f'admin_pin_hash = "{hash_pin(first)}"')
     return 0
 

@@ -373,6 +373,19 @@ def load(path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] 
         env_var = "FLOORLINK_" + key.replace(".", "_").upper()
         if env_var in environ:
             raise SettingsError(f"setting {key!r} is no longer read", where=f"environment variable {env_var}", fix=fix)
+    for key, moved_to in MOVED.items():
+        env_var = "FLOORLINK_" + key.replace(".", "_").upper()
+        if env_var in environ:
+            raise SettingsError(f"setting {key!r} has moved to {moved_to!r}", where=f"environment variable {env_var}",
+                                fix=f"set {'FLOORLINK_' + moved_to.replace('.', '_').upper()} instead")
+    # a misspelt variable (FLOORLINK_HUB_API_TOKNS) was ignored in silence; the same typo in a file is refused
+    known_vars = {decl.env_var for decl in decls.values()} | {"FLOORLINK_CONFIG"}
+    known_vars |= {"FLOORLINK_" + key.replace(".", "_").upper() for key in GONE}
+    for name in environ:
+        if name.startswith("FLOORLINK_") and name not in known_vars and name.count("_") >= 2 \
+                and name.split("_")[1].lower() in {d.section for d in decls.values()}:
+            raise SettingsError(f"unknown setting in environment variable {name}", where=f"environment variable {name}",
+                                fix="see docs/settings.md for the declared ones (FLOORLINK_<SECTION>_<NAME>)")
     for key, decl in decls.items():
         if decl.env_var in environ:
             values[key] = decl.convert(environ[decl.env_var], f"environment variable {decl.env_var}")

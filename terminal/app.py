@@ -237,7 +237,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl+C ends the app even while Qt's loop runs
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
-    sync = start_sync(settings, ledger)
+    try:
+        sync = start_sync(settings, ledger)
+    except FloorLinkError as exc:  # e.g. mqtt.ca_file missing: one sentence, exit 2 (systemd: see the journal)
+        print(f"terminal: {exc}", file=sys.stderr)
+        ledger.store.close()
+        return 2
     session.listeners.append(sync.wake)  # an accepted action goes up at once, not at the next tick
     app.aboutToQuit.connect(sync.stop)
     window, _wedge = build_window(settings, session, sync_link(sync), app)

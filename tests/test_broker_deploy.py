@@ -201,3 +201,30 @@ def test_the_production_broker_keeps_a_retained_last_will_on_state_but_not_on_up
             assert fresh.received.wait_for(1, 5)
             fresh.received.wait_for(2, 1.0)
             assert fresh.received.payloads == [b"offline"], "only the state/ will is kept"
+
+
+def test_the_documented_check_passes_against_the_production_broker(tmp_path: Path, capsys) -> None:
+    """A technician's review: install.md's `sync.broker check --username hub` always failed with 'no SUBACK': its
+    two connections of one account got one client id (use_username_as_clientid) and threw each other off."""
+    from sync.broker.__main__ import main
+
+    tls_port = free_port()
+    config = tmp_path / "hub.toml"
+    config.write_text(f'[node]\nsite = "{SITE}"\n', encoding="utf-8")
+    with production_broker(tmp_path, tls_port) as port:
+        assert wait_for_port("127.0.0.1", tls_port, 10)
+        for where in (["--port", str(port)],
+                      ["--port", str(tls_port), "--ca-file", str(tmp_path / "certs" / "ca.crt")]):
+            code = main(["--config-file", str(config), "check", "--host", "127.0.0.1", *where, "--username", "hub",
+                         "--password", "h"])
+            out = capsys.readouterr()
+            assert code == 0, out.out + out.err
+            assert "ok" in out.out and "stop it first" in out.err
+
+
+def test_a_missing_ca_file_is_named_not_a_traceback(tmp_path: Path, capsys) -> None:
+    from sync.broker.__main__ import main
+
+    code = main(["check", "--host", "127.0.0.1", "--port", str(free_port()), "--ca-file", str(tmp_path / "nope.crt")])
+    err = capsys.readouterr().err
+    assert code == 2 and "nope.crt" in err and "Traceback" not in err, err

@@ -14,7 +14,6 @@ Defaults come from the [broker] settings (docs/settings.md).
 from __future__ import annotations
 
 import argparse
-import secrets
 import signal
 import sys
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 
 from sync import logs
 from sync import settings as settings_module
-from sync.broker.access import BrokerUser, read_password_file, write_access_files
+from sync.broker.access import BrokerUser, new_password, read_password_file, write_access_files
 from sync.broker.configured import broker_dir, broker_from_settings
 from sync.errors import FloorLinkError
 
@@ -79,7 +78,7 @@ def parse_users(specs: list[str], passwords: dict[str, str]) -> list[BrokerUser]
         name, _, role = spec.partition(":")
         if role not in ("", "device", "hub"):
             raise FloorLinkError(f"role {role!r} is not device or hub", where=f"user {spec!r}")
-        password = passwords.get(name) or secrets.token_urlsafe(18)
+        password = passwords.get(name) or new_password()
         users.append(BrokerUser(name, password, "hub" if role == "hub" else "device"))
     return users
 
@@ -140,13 +139,16 @@ def run_check(args: argparse.Namespace, values: settings_module.Settings) -> int
 
     host = args.host or values.get("mqtt.host")
     port = args.port or values.get("mqtt.port")
+    # One connection: the production broker uses the user name as client id, so a second connection of
+    # the same account throws the first off (and a check as `hub` throws a running hub off: stop it first).
+    # The session is resumed, never started clean: a clean start would discard the hub's queued messages.
     topic = f"floorlink/v1/{values.get('node.site')}/check/{uuid.uuid4().hex[:8]}"
-
-    def client(role: str) -> ProbeClient:
-        return ProbeClient(host, port, f"check-{role}-{uuid.uuid4().hex[:6]}", username=args.username,
-                           password=args.password, ca_file=args.ca_file)
-
-    with client("sub") as sub, client("pub") as pub:
+    if args.username == "hub":
+        print("note: this connects as the hub's account; a running hub is thrown off the broker while the check "
+              "runs (stop it first: systemctl stop floorlink-hub)", file=sys.stderr)
+    with ProbeClient(host, port, args.username or f"check-{uuid.uuid4().hex[:6]}", username=args.username,
+                     password=args.password, ca_file=args.ca_file) as probe:
+        sub = pub = probe
         sub.subscribe(topic)
         started = time.perf_counter()
         pub.publish(topic, b"ping")

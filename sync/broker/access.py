@@ -16,6 +16,7 @@ import base64
 import hashlib
 import os
 import re
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,3 +131,12 @@ def write_access_files(folder: Path, users: Iterable[BrokerUser], site: str) -> 
         path.write_text(text, encoding="utf-8")
         path.chmod(0o600)
     return passwd, acl
+
+
+def new_password() -> str:
+    """A broker password that is safe on a command line: never starts with '-' (argparse takes
+    `--password -x...` for an option)."""
+    while True:
+        password = secrets.token_urlsafe(18)
+        if not password.startswith("-"):
+            return password

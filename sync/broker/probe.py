@@ -62,7 +62,11 @@ class ProbeClient:
         if username is not None:
             self.client.username_pw_set(username, password)
         if ca_file is not None:
-            self.client.tls_set(ca_certs=ca_file)
+            try:
+                self.client.tls_set(ca_certs=ca_file)
+            except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+                raise BrokerError(f"cannot use the CA certificate ({exc})", where=str(ca_file),
+                                  fix="give the ca.crt `python -m sync.broker certs` made (--ca-file)") from None
         self.client.on_connect = self._on_connect
         self.client.on_message = lambda _c, _u, message: self.received.add(message)
         self.client.on_subscribe = lambda *_args: self._subscribed.set()

@@ -64,6 +64,23 @@ def config_from(settings: settings_module.Settings, args: argparse.Namespace) ->
     )
 
 
+def single_hub_lock(db: Path) -> object:
+    """An exclusive lock beside the hub database: a second hub on it stops with a sentence."""
+    import fcntl
+
+    from sync.errors import SettingsError
+
+    db.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(db.with_name(db.name + ".lock"), "a")  # noqa: SIM115  (kept open: the lock lives with it)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise SettingsError("another hub is already running on this database", where=str(db),
+                            fix="stop it first (systemctl stop floorlink-hub), or give this one its own --db") from None
+    return handle
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["enroll"]:  # python -m sync.hub enroll DEVICE ...: see sync/hub/enroll.py
@@ -73,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = settings_module.load(args.config)
         config = config_from(settings, args)
+        _lock = single_hub_lock(config.db)  # noqa: F841  (held until the process ends)
         logs.setup("hub", settings, level=args.log_level, data_dir=config.db.parent)
         hub = HubService(config).start()
     except FloorLinkError as exc:
@@ -86,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         api = f", API on http://{config.api_host}:{hub.api.port}/api/v1" if hub.api else ""
         print(f"hub ready: broker {where}, db {config.db}{api}", flush=True)
     else:
-        print(f"hub: broker at {where} not reached yet; retrying in the background", flush=True)
+        reason = hub.ingest.link.last_error or "no answer"
+        print(f"hub: broker at {where} not reached yet ({reason}); retrying in the background", flush=True)
     while not done.wait(0.5):
         if hub.stopped.is_set():  # a damaged database: one clear line, not an error every half second
             print(f"hub: stopped: {hub.fatal}", file=sys.stderr, flush=True)

@@ -25,7 +25,7 @@ from flask import Flask, Response, jsonify, request
 from waitress.server import create_server
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from sync.errors import FloorLinkError, PrintError, quoted
+from sync.errors import FloorLinkError, PrintError, SettingsError, quoted
 from sync.hub import stock
 from sync.hub.core import HubCore, alert_body
 from sync.hub.progress import ORDER_STATUSES, WORK_ORDER_STATUSES
@@ -534,7 +534,13 @@ class ApiServer:
     served at once (the service gives ReportPool.threads: reports waiting never take them all)."""
 
     def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> None:
-        self.server = create_server(app, host=host, port=port, threads=threads)
+        try:
+            self.server = create_server(app, host=host, port=port, threads=threads)
+        except OSError as exc:
+            raise SettingsError(f"the API cannot listen on {host}:{port} ({exc.strerror or exc})",
+                                where="hub.api_port",
+                                fix="another program (or a second hub) uses that port: stop it, or set "
+                                    "another hub.api_port / --api-port") from None
         self.port = int(self.server.effective_port)  # type: ignore[union-attr]
         self.host = host
         self._closing = threading.Event()

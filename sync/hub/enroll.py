@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import secrets
 import shutil
 import signal
 import subprocess
@@ -23,7 +22,7 @@ import sys
 from pathlib import Path
 
 from sync import settings as settings_module
-from sync.broker.access import BrokerUser, acl_text, check_name
+from sync.broker.access import BrokerUser, acl_text, check_name, new_password
 from sync.errors import BrokerError, FloorLinkError, SettingsError
 from sync.hub import devices
 from sync.hub.ingest import register_device
@@ -146,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         port = args.broker_port or settings.get("mqtt.port")
         ca_file = args.ca_file or Path(settings.get("mqtt.ca_file") or DEFAULT_CA).expanduser()
         fingerprint = ca_fingerprint(ca_file)
-        password = secrets.token_urlsafe(18)
+        password = new_password()
         if not passwd.exists():
             write_private(passwd, "")
         owner = passwd.stat()

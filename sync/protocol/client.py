@@ -7,6 +7,7 @@ a retained ``online``/``offline`` state per device whose ``offline`` is the Last
 
 from __future__ import annotations
 
+import logging
 import socket
 import ssl
 import threading
@@ -19,9 +20,11 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from sync.errors import BrokerError
+from sync.errors import BrokerError, SettingsError
 from sync.protocol import topics
 from sync.settings import Settings
+
+log = logging.getLogger(__name__)
 
 MessageHandler = Callable[[str, bytes], None]
 
@@ -56,10 +59,16 @@ class MqttLink:
         client.reconnect_delay_set(reconnect_min, reconnect_max)  # type: ignore[arg-type]  # floats work
         client.max_inflight_messages_set(max_inflight)
         client.max_queued_messages_set(0)
+        self._username = username
         if username:
             client.username_pw_set(username, password or None)
         if tls:
-            client.tls_set(ca_certs=ca_file or None, cert_reqs=ssl.CERT_REQUIRED)
+            try:
+                client.tls_set(ca_certs=ca_file or None, cert_reqs=ssl.CERT_REQUIRED)
+            except (OSError, ValueError) as exc:  # missing file, not a certificate (ssl.SSLError is an OSError)
+                raise SettingsError(f"cannot use the CA file {ca_file!r} ({exc})", where="setting mqtt.ca_file",
+                                    fix="copy the site's ca.crt from the hub box there (docs/install.md) "
+                                        "or correct mqtt.ca_file") from None
         if self.state_topic:
             client.will_set(self.state_topic, topics.OFFLINE, qos=1, retain=True)
         client.on_connect = self._on_connect
@@ -126,7 +135,10 @@ class MqttLink:
 
     def _on_connect(self, client: paho.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if reason.is_failure:
-            self.last_error = f"broker refused the connection: {reason}"
+            error = f"broker refused the connection: {reason}"
+            if error != self.last_error:  # once per change, not on every retry
+                log.warning("%s (user %r): check mqtt.username and mqtt.password", error, self._username)
+            self.last_error = error
             return
         for topic in self.subscriptions:
             if self.on_retained is not None:
@@ -147,7 +159,8 @@ class MqttLink:
 
     def _on_disconnect(self, client: paho.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         self._connected.clear()
-        if reason is not None and getattr(reason, "is_failure", False):
+        if reason is not None and getattr(reason, "is_failure", False) \
+                and not self.last_error.startswith("broker refused"):  # keep the reason a person can act on
             self.last_error = f"disconnected: {reason}"
         if self.on_connection:
             self.on_connection(False)

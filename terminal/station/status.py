@@ -18,6 +18,8 @@ class LinkStatus:
     @property
     def text(self) -> str:
         state = texts.tr("Online") if self.online else texts.tr("Offline")
+        if not self.online and "refused the connection" in self.detail:
+            state = texts.tr("Offline: this station's login was refused, call IT")
         waiting = " · " + (texts.tr("{count} waiting").format(count=self.pending) if self.pending else texts.tr("all sent"))
         refused = " · " + texts.tr("{count} refused: call a supervisor").format(count=self.refused) if self.refused else ""
         return state + waiting + refused
