@@ -91,9 +91,28 @@ def test_health_answers_503_while_ingest_is_stuck(hub: HubService, st1: RawDevic
         wait_for(lambda: health(hub)[1]["ingest"]["ok"] is False, timeout=15)
         status, body = health(hub)
         assert status == 503 and body["ok"] is False and body["ingest"]["ok"] is False and body["ingest"]["stuck_s"] >= 1, body
+        assert body["broker"] == {"connected": True, "down_s": 0.0, "last_error": "", "ok": True}, body
     finally:
         release.set()
     wait_for(lambda: health(hub)[0] == 200, timeout=15)
+
+
+def test_health_answers_503_while_the_hub_is_cut_off_from_its_broker(tmp_path: Path) -> None:
+    """A technician's review: with a wrong broker password the hub printed 'not reached yet' once and health said
+    ok all along, though it heard no station. A broker that never answers here: the hub runs, health says why."""
+    from sync.broker import free_port
+
+    released_catalog(tmp_path / "catalog.db").close()
+    service = HubService(HubConfig(db=tmp_path / "hub.db", catalog_db=tmp_path / "catalog.db", port=free_port(),
+                                   tick_seconds=0.1, api_port=0, api_tokens=["t"])).start()
+    try:
+        service.stuck_after = 1.0
+        wait_for(lambda: health(service)[0] == 503, timeout=15)
+        status, body = health(service)
+        assert body["broker"]["connected"] is False and body["broker"]["ok"] is False, body
+        assert body["broker"]["down_s"] >= 1 and body["ingest"]["ok"] is True, "only the broker is the matter"
+    finally:
+        service.stop()
 
 
 def test_a_failing_tick_does_not_stop_notifications_or_dashboard_state(hub: HubService) -> None:

@@ -373,6 +373,11 @@ class HubService:
         tick_alive = self._tick_thread is not None and self._tick_thread.is_alive()
         tick_limit = max(self.stuck_after, 10 * self.config.tick_seconds)
         tick_ok = tick_alive and now - self.last_tick_at <= tick_limit
+        # a hub cut off from its broker hears no station: a technician's review found health 'ok' all along
+        # with a wrong broker password
+        link = ingest.link
+        down = link.down_for()
+        broker_ok = down <= self.stuck_after
         details = {
             "ingest": {"alive": ingest.alive, "queue_depth": depth, "last_batch_s_ago": round(now - ingest.last_batch_at, 1),
                        "stuck_s": round(stuck, 1),
@@ -384,9 +389,11 @@ class HubService:
                      "jobs": {name: {"errors": j.errors, "last_error": j.last_error,
                                      "last_ok_s_ago": round(now - j.last_ok_at, 1) if j.last_ok_at else None}
                               for name, j in self.jobs.items()}},
+            "broker": {"connected": link.connected, "down_s": round(down, 1), "last_error": link.last_error,
+                       "ok": broker_ok},
             "fatal": str(self.fatal) if self.fatal else None,
         }
-        return ingest_ok and tick_ok and self.fatal is None, details
+        return ingest_ok and tick_ok and broker_ok and self.fatal is None, details
 
     def _write_capacity(self, tx: Transaction, now: datetime) -> None:
         """The retained capacity and stock snapshot kiosks estimate offline with (sync.planning.estimate)."""

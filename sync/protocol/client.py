@@ -11,6 +11,7 @@ import logging
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -52,6 +53,7 @@ class MqttLink:
         self.session_expiry = session_expiry
         self.state_topic = topics.state(site, state_device) if state_device else None
         self._connected = threading.Event()
+        self._down_since = time.monotonic()
         self._subscribed = threading.Event()
         self._subacks = 0
         self.last_error = ""
@@ -91,6 +93,11 @@ class MqttLink:
     @property
     def connected(self) -> bool:
         return self._connected.is_set()
+
+    def down_for(self) -> float:
+        """Seconds since the link was last connected (since it started, before its first connection); 0 when
+        connected. What a health check judges: a moment's reconnect is no outage."""
+        return 0.0 if self.connected else time.monotonic() - self._down_since
 
     def start(self) -> MqttLink:
         """Connect in the background; paho keeps reconnecting with backoff until :meth:`stop`."""
@@ -158,6 +165,8 @@ class MqttLink:
             self._subscribed.set()
 
     def _on_disconnect(self, client: paho.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        if self._connected.is_set():
+            self._down_since = time.monotonic()
         self._connected.clear()
         if reason is not None and getattr(reason, "is_failure", False) \
                 and not self.last_error.startswith("broker refused"):  # keep the reason a person can act on
