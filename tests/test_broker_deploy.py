@@ -228,3 +228,22 @@ def test_a_missing_ca_file_is_named_not_a_traceback(tmp_path: Path, capsys) -> N
     code = main(["check", "--host", "127.0.0.1", "--port", str(free_port()), "--ca-file", str(tmp_path / "nope.crt")])
     err = capsys.readouterr().err
     assert code == 2 and "nope.crt" in err and "Traceback" not in err, err
+
+
+def test_a_device_publishing_outside_its_account_learns_it_was_refused(tmp_path: Path) -> None:
+    """A technician's review: a station set up as st-weld-3 with st-weld-2's account showed 'Online · 1 waiting'
+    for ever: the broker refused each event (PUBACK 'Not authorized') and nobody listened for that."""
+    from sync.protocol.client import MqttLink
+    from terminal.station.status import LinkStatus
+
+    with production_broker(tmp_path) as port:
+        link = MqttLink(client_id="st-9", site=SITE, port=port, username="st-1", password="s1").start()
+        try:
+            assert link.wait_connected(10)
+            link.publish(f"floorlink/v1/{SITE}/up/st-9/op.started", b"{}")
+            assert wait_until(lambda: "refused a message" in link.last_error, 10), link.last_error
+            assert "Not authorized" in link.last_error, link.last_error
+            shown = LinkStatus(link.connected, 1, link.last_error).text
+            assert shown.startswith("Not sending: this station's setup was refused"), shown
+        finally:
+            link.stop()

@@ -78,6 +78,7 @@ class MqttLink:
         client.on_message = self._on_message
         client.on_socket_open = self._on_socket_open
         client.on_subscribe = self._on_subscribe
+        client.on_publish = self._on_publish
         self.client = client
 
     @classmethod
@@ -158,6 +159,17 @@ class MqttLink:
         self._connected.set()
         if self.on_connection:
             self.on_connection(True)
+
+    def _on_publish(self, client: paho.Client, userdata: Any, mid: int, reason: Any, props: Any) -> None:
+        """A message the broker would not take (MQTT 5 PUBACK 'Not authorized'): a device whose id is not its
+        account's, or a wrong site, published into topics it may not use, and showed 'Online' for ever."""
+        if reason is None or not getattr(reason, "is_failure", False):
+            return
+        error = f"broker refused a message: {reason}"
+        if error != self.last_error:  # once per change, not for every message
+            log.warning("%s (user %r, client %r): node.device_id must equal mqtt.username and node.site must be "
+                        "the site the broker account was made for", error, self._username, self.client_id)
+        self.last_error = error
 
     def _on_subscribe(self, client: paho.Client, userdata: Any, mid: int, reasons: Any, props: Any) -> None:
         self._subacks += 1

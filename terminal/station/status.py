@@ -20,6 +20,8 @@ class LinkStatus:
         state = texts.tr("Online") if self.online else texts.tr("Offline")
         if not self.online and "refused the connection" in self.detail:
             state = texts.tr("Offline: this station's login was refused, call IT")
+        elif "refused a message" in self.detail:  # connected, but its events may not go up: not "Online"
+            state = texts.tr("Not sending: this station's setup was refused, call IT")
         waiting = " · " + (texts.tr("{count} waiting").format(count=self.pending) if self.pending else texts.tr("all sent"))
         refused = " · " + texts.tr("{count} refused: call a supervisor").format(count=self.refused) if self.refused else ""
         return state + waiting + refused

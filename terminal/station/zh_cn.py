@@ -47,6 +47,7 @@ ZH_CN: dict[str, str] = {
     "Online": "在线",
     "Offline": "离线",
     "Offline: this station's login was refused, call IT": "离线：本工位的登录被拒绝，请联系IT",
+    "Not sending: this station's setup was refused, call IT": "无法发送：本工位的设置被拒绝，请联系IT",
     "all sent": "已全部发送",
     "{count} waiting": "{count} 条待发送",  # the station's outbox
     "{count} jobs waiting": "{count} 项待办", "1 job waiting": "1 项待办",  # work a station could take next (wall board)
