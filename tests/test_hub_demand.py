@@ -264,9 +264,33 @@ def test_the_cli_and_the_api_give_the_same_report(tmp_path: Path) -> None:
         assert "BATT-L" in text.stdout and "Warnings:" in text.stdout
         assert from_api["products"][0]["product"] == "EBIKE" and from_api["products"][0]["orders_28"] > 0
         assert from_api["make_to_stock"] and from_api["capacity"]
+        trends = [plot["trend"] for plot in from_api["plots"].values() if plot.get("trend")]
+        assert trends, "a warning with its chart"
+        today = at.astimezone(ZONE).date()
+        for trend in trends:  # the forecast's first week is tomorrow's (its sum starts there), not today's
+            assert trend["forecast_weeks"][0] == (today + timedelta(days=1)).isoformat()
+            assert trend["history_weeks"][-1] == (today - timedelta(days=7)).isoformat()
     finally:
         server.stop()
         q.store.close()
+
+
+def test_the_order_quantity_covers_a_whole_lead_time_after_a_shortage_near_the_horizons_end() -> None:
+    """A planner's review: BAT-750 ran short on day 48 of a 60-day horizon with a 42-day lead time; the order
+    covered only the 12 days left of the forecast, 3 where the documented rule gives 9."""
+    position = demand.StockPosition("BAT", on_hand=11, committed=0, incoming=(), safety_stock=3, lead_time_days=42,
+                                    supplier="Giant")
+    today = date(2026, 12, 6)
+    daily = np.full(60 + 43, 0.2)  # the forecast runs a lead time past the 60 days reported
+    found = demand.project(position, daily, today, 60)
+    # the test's own arithmetic: 11 - 0.2 d < 3 first on day 41; a lead time on, day 83 ends at 11 - 16.6 = -5.6
+    # (the lowest point before it, day 82: -5.4); back up to the safety stock of 3: 8.4, whole units: 9
+    assert found["runs_short_on"] == (today + timedelta(days=41)).isoformat()
+    assert found["order_by"] == (today + timedelta(days=41 - 42)).isoformat()
+    assert found["order_qty"] == 9
+    assert len(found["projected"]) == 60, "only the horizon is reported"
+    late = demand.project(position, np.concatenate([np.zeros(60), np.full(43, 5.0)]), today, 60)
+    assert late["runs_short_on"] is None, "a shortage past the horizon is not reported"
 
 
 def test_forecast_falls_back_on_short_series_and_follows_a_weekly_pattern() -> None:

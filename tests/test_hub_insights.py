@@ -179,3 +179,24 @@ def test_insights_cli_prints_the_report_and_names_a_missing_database(
     assert not (tmp_path / "nowhere.db").exists()
     assert insights_cli.main(["--db", str(tmp_path / "hub.db"), "--since", "last tuesday"]) == 2
     assert "--since" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command, argv, named", [
+    (insights_cli.main, ["--since", "2026-12-10", "--until", "2026-12-01"], "is not before --until"),
+    (insights_cli.demand_main, ["--at", "9999-12-31T00:00:00Z"], "--at"),  # an OverflowError traceback
+    (insights_cli.demand_main, ["--at", "1900-01-01"], "outside 2000-01-01"),  # an empty report, silently
+])
+def test_the_cli_refuses_a_period_or_moment_the_api_refuses_naming_the_argument(
+        command: Any, argv: list[str], named: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A planner's review: the API refused these with 400; the command line printed an empty report or crashed."""
+    assert command(["--db", str(tmp_path / "hub.db"), *argv]) == 2
+    err = capsys.readouterr().err
+    assert named in err and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("days", ["0", "-5"])
+def test_popular_refuses_a_period_of_no_days(days: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        insights_cli.popular_main(["--days", days])
+    assert exit_.value.code == 2 and "--days must be at least 1" in capsys.readouterr().err
+

@@ -348,10 +348,12 @@ def _lot(qty: float, position: StockPosition) -> float:
     return float(math.ceil(qty - 1e-9))
 
 
-def project(position: StockPosition, daily: np.ndarray, today: date) -> dict[str, Any]:
+def project(position: StockPosition, daily: np.ndarray, today: date, horizon: int | None = None) -> dict[str, Any]:
     """Run the forecast forward from tomorrow: projected stock per day, the first day below safety stock,
     the day to order (that day less the lead time) and how much (to stay above safety stock for one more
-    lead time after it, lot-sized)."""
+    lead time after it, lot-sized). ``daily`` may run past ``horizon`` (the days reported and searched for
+    a shortage): the order quantity covers a whole lead time after the shortage even near the horizon's end."""
+    horizon = len(daily) if horizon is None else horizon
     level: float = position.on_hand - position.committed + sum(q for d, q in position.incoming if d <= today)
     arrivals: dict[date, float] = defaultdict(float)
     for d, q in position.incoming:
@@ -363,9 +365,10 @@ def project(position: StockPosition, daily: np.ndarray, today: date) -> dict[str
         day = today + timedelta(days=i + 1)
         level += arrivals.get(day, 0.0) - float(use)
         projected.append(round(level, 3))
-        if short_index is None and level < position.safety_stock - 1e-9:
+        if short_index is None and i < horizon and level < position.safety_stock - 1e-9:
             short_index = i
-    result: dict[str, Any] = {"projected": projected, "runs_short_on": None, "order_by": None, "order_qty": None}
+    result: dict[str, Any] = {"projected": projected[:horizon], "runs_short_on": None, "order_by": None,
+                              "order_qty": None}
     if short_index is None:
         return result
     short_day = today + timedelta(days=short_index + 1)
@@ -408,8 +411,8 @@ def demand_report(query: Query, products: Products, released: Mapping[str, int],
     horizon = opts.horizon_days
     window = 28
 
-    def summary(series: np.ndarray, optimize: bool = False) -> tuple[dict[str, Any], Forecast]:
-        f = forecast(series, horizon, opts.season, optimize=optimize)
+    def summary(series: np.ndarray, optimize: bool = False, extra: int = 0) -> tuple[dict[str, Any], Forecast]:
+        f = forecast(series, horizon + extra, opts.season, optimize=optimize)
         last = float(series[-window:].sum())
         ahead = float(f.values[:window].sum())
         return {"last_28": round(last, 2), "forecast_28": round(ahead, 2), "trend": _trend(last, ahead),
@@ -431,7 +434,7 @@ def demand_report(query: Query, products: Products, released: Mapping[str, int],
         option_summaries[key] = (row, series, of)
         total = float(demand.products[code][-window:].sum())
         option_rows.append({"product": code, "attribute": attribute, "option": option,
-                            "share_28": round(row["last_28"] / total, 3) if total else None, **row})
+                            "share_28": round(float(series[-window:].sum()) / total, 3) if total else None, **row})
     latest = []
     for code, number in sorted(released.items()):
         try:
@@ -443,16 +446,18 @@ def demand_report(query: Query, products: Products, released: Mapping[str, int],
     found_warnings: list[dict[str, Any]] = []
     for item, series in sorted(demand.components.items()):
         position = positions.get(item)
-        row, f = summary(series)
+        # past the horizon by one lead time: the order quantity covers a lead time after a late shortage
+        extra = max(position.lead_time_days, 7) + 1 if position is not None else 0
+        row, f = summary(series, extra=extra)
         entry: dict[str, Any] = {"item": item, **row}
         if position is not None:
-            projection = project(position, f.values, today)
+            projection = project(position, f.values, today, horizon)
             if (projection["order_by"] is not None and f.method == "holt_winters_fixed"
                     and (date.fromisoformat(projection["order_by"]) - today).days <= 2 * opts.notice_days):
                 # a warning rests on this forecast: estimate its smoothing constants (slower) and look again
-                row, f = summary(series, optimize=True)
+                row, f = summary(series, optimize=True, extra=extra)
                 entry.update(row)
-                projection = project(position, f.values, today)
+                projection = project(position, f.values, today, horizon)
             entry.update(on_hand=round(position.on_hand, 3), committed=round(position.committed, 3),
                          incoming=[{"due": d.isoformat(), "qty": q} for d, q in position.incoming],
                          safety_stock=position.safety_stock, lead_time_days=position.lead_time_days,
@@ -619,7 +624,7 @@ def _option_trend(summaries: Mapping[str, tuple[dict[str, Any], np.ndarray, Fore
     return {"product": code, "attribute": attribute, "option": option, "trend": row["trend"],
             "history_weeks": [(today - timedelta(days=7 * (weeks - k))).isoformat() for k in range(weeks)],
             "history": history,
-            "forecast_weeks": [(today + timedelta(days=7 * k)).isoformat() for k in range(ahead)],
+            "forecast_weeks": [(today + timedelta(days=1 + 7 * k)).isoformat() for k in range(ahead)],
             "forecast": [round(float(f.values[7 * k:7 * k + 7].sum()), 2) for k in range(ahead)]}
 
 

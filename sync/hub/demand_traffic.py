@@ -169,6 +169,15 @@ def place_history(core: HubCore, products: list[Product], orders: int, seed: int
         try:
             with core.store.transaction("order history") as tx:
                 answer = core.on_order_placed(tx, f"{device}-{order_id}", device, body, at)
+                # the kiosk's own record of the session, as a real kiosk sends it: the funnel counts the order
+                funnel = {"session": f"h{order_id}", "outcome": "placed", "product": product.code,
+                          "revision": revisions[product.code], "configuration": config,
+                          "steps": [{"screen": "summary", "seconds": 20}]}
+                tx.db.conn.execute(
+                    "INSERT INTO events (event_id, device_id, seq, type, occurred_at, received_at, body, status) "
+                    "VALUES (?, ?, ?, 'kiosk.funnel', ?, ?, ?, 'ok')",
+                    [f"{device}-funnel-{order_id}", f"{device}-funnel", placed + 1, at.astimezone(UTC).isoformat(),
+                     at.astimezone(UTC).isoformat(), json.dumps(funnel)])
                 done = _build(core, tx, answer["work_orders"], stations, stretch, at, device)
                 if done > end - timedelta(hours=1):
                     raise _NotDone

@@ -22,13 +22,20 @@ from sync.hub.popular import DAYS, popular_builds
 from sync.store import Store
 from sync.times import from_iso
 
+OLDEST, NEWEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+"""As the API (sync.hub.api): no shop floor data lies outside, and far dates overflow the calendars."""
+
 
 def _time(text: str, option: str) -> datetime:
     try:
-        return from_iso(text)
+        at = from_iso(text)
     except ValueError:
         raise SettingsError(f"{option} {text!r} is not an ISO 8601 time", where="command line",
                             fix="e.g. 2026-11-01 or 2026-11-01T08:00:00+08:00") from None
+    if not OLDEST <= at <= NEWEST:
+        raise SettingsError(f"{option} {text!r} is outside {OLDEST.date()} .. {NEWEST.date()}", where="command line",
+                            fix="a time when the shop had data, e.g. 2026-11-01")
+    return at
 
 
 def _parser(command: str, description: str, *, text: bool = True) -> argparse.ArgumentParser:
@@ -76,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = _settings(args)
         until = _time(args.until, "--until") if args.until else datetime.now(UTC)
         since = _time(args.since, "--since") if args.since else until - timedelta(days=30)
+        if since >= until:
+            raise SettingsError(f"--since {since.isoformat()} is not before --until {until.isoformat()}",
+                                where="command line", fix="swap them, or leave --since out (30 days before --until)")
         store = _hub_store(settings, args.db)
         try:
             rows = stored_rows(store.query, since)
@@ -99,13 +109,13 @@ def demand_main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = _settings(args)
+        now = _time(args.at, "--at") if args.at else datetime.now(UTC)  # a wrong argument first, before the files
         path = hub_database(settings, args.db)
         catalog_db = catalog_database(settings, args.catalog_db)
         for what, where in (("hub database", path), ("catalog revision database", catalog_db)):
             if not where.is_file():
                 raise StoreError(f"no {what} here", where=str(where),
                                  fix="pass --db and --catalog-db with the hub's databases (it creates them on its first start)")
-        now = _time(args.at, "--at") if args.at else datetime.now(UTC)
         store = Store(path, device_id="insights", kind="hub")
         try:
             report = hub_demand_report(store.query, catalog_db, now, ZoneInfo(settings.get("node.time_zone")),
@@ -124,6 +134,8 @@ def popular_main(argv: list[str] | None = None) -> int:
     parser = _parser(" popular", "Each product's most-ordered configurations (kiosk popular builds).", text=False)
     parser.add_argument("--days", type=int, default=DAYS, help=f"orders of the last DAYS days (default {DAYS})")
     args = parser.parse_args(argv)
+    if args.days < 1:
+        parser.error(f"--days must be at least 1, got {args.days}")
     try:
         store = _hub_store(settings_module.load(args.config), args.db)
         try:
