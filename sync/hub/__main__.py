@@ -83,6 +83,10 @@ def single_hub_lock(db: Path) -> object:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["roster"]:  # python -m sync.hub roster add|remove|list: see sync/hub/roster.py
+        from sync.hub.roster import main as roster_main
+
+        return roster_main(argv[1:])
     if argv[:1] == ["enroll"]:  # python -m sync.hub enroll DEVICE ...: see sync/hub/enroll.py
         return enroll.main(argv[1:])
     args = parser().parse_args(argv)

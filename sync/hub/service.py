@@ -22,6 +22,7 @@ import uuid6
 from sync.catalog.distribution import FILE, revision_messages
 from sync.catalog.store import CatalogStore
 from sync.errors import CorruptDatabase, FloorLinkError
+from sync.hub import roster
 from sync.hub.alerts import Candidate
 from sync.hub.api import ApiServer, create_app
 from sync.hub.core import HubCore, HubOptions
@@ -125,7 +126,7 @@ class HubService:
         self.reports: ReportPool | None = None
         # liveness (health(), the watchdog): each periodic job's last success and failures
         self.jobs: dict[str, JobState] = {name: JobState() for name in ("tick", "notifications", "capacity",
-                                                                       "snapshots", "demand")}
+                                                                       "snapshots", "demand", "roster")}
         self.last_tick_at = time.time()
         self.restarts: dict[str, int] = {"ingest": 0, "tick": 0}
         self.stuck_after = 30.0  # seconds with messages waiting and no batch done (or no tick): stuck
@@ -134,6 +135,8 @@ class HubService:
         self.stopped = threading.Event()  # set on a fatal error too
         self._kpis: dict[str, Any] | None = None
         self._popular_sent: dict[str, Any] | None = None
+        self._roster_sent: tuple[Any, ...] | None = None
+        """The roster version last sent to the stations (sync.hub.roster): sent again when it changes."""
         """The popular builds last written down (kiosk/popular), so an unchanged list is not sent again."""
 
     # ------------------------------------------------------------------ wiring
@@ -297,6 +300,7 @@ class HubService:
                 self._job("capacity", self._publish_capacity, now)
             if ticks % snapshot_every == 0:
                 self._job("snapshots", self.publish_snapshot, now, with_kpis=ticks % (snapshot_every * 12) == 0)
+                self._job("roster", self.publish_roster)
             self.last_tick_at = time.time()
 
     def _demand_loop(self) -> None:
@@ -318,6 +322,18 @@ class HubService:
             log.exception("hub: periodic job %s failed; trying again next time", name)
         else:
             state.last_ok_at = time.time()
+
+    def publish_roster(self) -> None:
+        """The hub's roster to every enrolled station, when it or the stations changed (and after a start)."""
+        current = roster.version(self.store.query)
+        if current == self._roster_sent:
+            return
+        body = roster.message(self.store.query)
+        if body["workers"] or body["removed"]:  # a hub that keeps no roster leaves the stations' own alone
+            with self.store.transaction("sending the roster") as tx:
+                for device in current[2]:
+                    self._write_down(tx, f"station/{device}", roster.ROSTER_MESSAGE, body, False)
+        self._roster_sent = current
 
     def _publish_capacity(self, now: datetime) -> None:
         builds = popular_builds(self.store.query, now)

@@ -8,11 +8,14 @@ store, writing each event and its outbox message in one transaction.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from sync.errors import StationError
+from sync.labels import ID_PATTERN
 from sync.station.calendar import AlwaysWorking, WorkingTime
 from sync.station.timing import OperationState, OpEvent, derive
 from sync.station.workorders import RoutedWorkOrder, Worker
@@ -44,6 +47,23 @@ def event_body(work_order: str, operation: int, at: datetime, worker: str | None
 def pin_hash(badge: str, pin: str) -> str:
     """A salted hash of a PIN, so a copied database does not give the PINs away."""
     return hashlib.pbkdf2_hmac("sha256", pin.encode(), f"floorlink:{badge}".encode(), 20_000).hex()
+
+
+PIN_PATTERN = re.compile(r"[0-9]{4,8}")
+
+
+def make_worker(badge: str, name: str, pin: str, supervisor: bool) -> Worker:
+    """A checked roster entry (a station's roster command and the hub's alike): the badge must fit a badge
+    label, the name is not empty, the PIN is 4-8 digits (stored salted and hashed)."""
+    badge = badge.strip().upper()
+    if not ID_PATTERN.fullmatch(badge):
+        raise StationError(f"badge {badge[:40]!r} cannot be printed on a badge label", where="badge",
+                           fix="use 1-32 characters of A-Z 0-9 - . starting with a letter or digit")
+    if not name.strip() or len(name.strip()) > 60:
+        raise StationError("the name is empty or longer than 60 characters", where="name")
+    if pin and not PIN_PATTERN.fullmatch(pin):
+        raise StationError("the PIN must be 4 to 8 digits", where="--pin")
+    return Worker(badge, name.strip(), pin_hash(badge, pin) if pin else "", supervisor)
 
 
 def by_badge(workers: Iterable[Worker], badge: str) -> Worker | None:

@@ -169,15 +169,19 @@ def apply_operation_status(tx: Transaction, envelope: Envelope) -> None:
 
 
 def apply_roster(tx: Transaction, envelope: Envelope) -> None:
-    """Inbox handler: the station's roster (``{"workers": [{badge, name, pin_hash, supervisor}]}``)."""
+    """Inbox handler: the station's roster (``{"workers": [{badge, name, pin_hash, supervisor}], "removed":
+    [badge, ...]}``, sync.hub.roster): workers are added or changed, removed ones forgotten."""
     where = f"{envelope.type} message {envelope.event_id}"
     try:
         workers = [Worker(str(w["badge"]), str(w["name"]), str(w.get("pin_hash", "")), bool(w.get("supervisor")))
                    for w in envelope.body["workers"]]
-    except (KeyError, TypeError) as exc:
+        removed = [str(badge) for badge in envelope.body.get("removed") or []]
+    except (KeyError, TypeError, AttributeError) as exc:
         raise StationError(f"malformed roster: {exc!r}", where=where, fix="each worker needs badge and name") from None
     for worker in workers:
         _put_worker(tx, worker)
+    for badge in removed:
+        tx.execute("DELETE FROM station_workers WHERE badge = ?", [badge])
 
 
 def register(inbox: Inbox) -> None:

@@ -1,41 +1,24 @@
-"""``python -m terminal.station.roster``: who may log in at this station, until the hub sends a roster.
+"""``python -m terminal.station.roster``: who may log in at this station (beside the roster the hub sends).
 
     python -m terminal.station.roster [--config PATH] add E-0042 "Li Wei" --pin 4242 [--supervisor]
     python -m terminal.station.roster [--config PATH] list
 
-The PIN is stored salted and hashed (``sync.station.ledger.pin_hash``); a ``station.roster`` message
-from the hub replaces entries with the same badge.
+The PIN is stored salted and hashed (``sync.station.ledger.pin_hash``); the roster the hub keeps
+(``python -m sync.hub roster``, sent as ``station.roster``) replaces entries with the same badge and removes
+those it removed.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections.abc import Sequence
 
 from sync import logs
 from sync import settings as settings_module
-from sync.errors import FloorLinkError, StationError
-from sync.labels import ID_PATTERN
-from sync.station.ledger import pin_hash
+from sync.errors import FloorLinkError
+from sync.station.ledger import make_worker
 from sync.station.stored import open_ledger  # the same store the terminal opens
-from sync.station.workorders import Worker
-
-PIN_PATTERN = re.compile(r"[0-9]{4,8}")
-
-
-def make_worker(badge: str, name: str, pin: str, supervisor: bool) -> Worker:
-    """A checked roster entry: the badge must fit a badge label, the PIN is 4-8 digits."""
-    badge = badge.strip().upper()
-    if not ID_PATTERN.fullmatch(badge):
-        raise StationError(f"badge {badge!r} cannot be printed on a badge label", where="badge",
-                           fix="use 1-32 characters of A-Z 0-9 - . starting with a letter or digit")
-    if not name.strip():
-        raise StationError("the name is empty", where="name")
-    if pin and not PIN_PATTERN.fullmatch(pin):
-        raise StationError("the PIN must be 4 to 8 digits", where="--pin")
-    return Worker(badge, name.strip(), pin_hash(badge, pin) if pin else "", supervisor)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
