@@ -4,8 +4,7 @@ service, real Mosquitto, the station's own store and sync."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +16,9 @@ from sync.settings import load
 from sync.station.ledger import by_pin, pin_hash
 from terminal.app import open_ledger, start_sync
 from tests.test_hub_core import released_catalog
+from tests.test_station_catch_up import wait_for
 
 pytestmark = pytest.mark.broker
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 @pytest.fixture

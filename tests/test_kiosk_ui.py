@@ -285,16 +285,22 @@ def test_language_switch_mid_session_keeps_choices_and_translates_everything(kio
     assert [w.text() for w in visible(window, QPushButton, "backButton")] == ["Back"]
 
 
-def test_idle_kiosk_returns_to_attract_and_forgets_the_customer(qtbot, tmp_path):
+def clocked_kiosk(qtbot, tmp_path, idle_timeout_s: int) -> tuple[KioskWindow, KioskModel, list[float]]:
+    """A kiosk on the first product's options, on a clock the test moves (``now[0]``)."""
     catalog, _ = read_catalog(kiosk_catalog_folder())
     now = [0.0]
-    model = KioskModel(catalog, MemorySink(), idle_timeout_s=30, clock=lambda: now[0])
+    model = KioskModel(catalog, MemorySink(), idle_timeout_s=idle_timeout_s, clock=lambda: now[0])
     window = KioskWindow(model, receipts=tmp_path)
     qtbot.addWidget(window)
     window.resize(1280, 800)
     window.show()
     tap(qtbot, window, "startButton")
     tap(qtbot, window, f"product-{model.products()[0].code}")
+    return window, model, now
+
+
+def test_idle_kiosk_returns_to_attract_and_forgets_the_customer(qtbot, tmp_path):
+    window, model, now = clocked_kiosk(qtbot, tmp_path, 30)
     tap(qtbot, window, "nextButton")
     now[0] += 31
     qtbot.waitUntil(lambda: model.screen == Screen.ATTRACT, timeout=3000)
@@ -304,16 +310,8 @@ def test_idle_kiosk_returns_to_attract_and_forgets_the_customer(qtbot, tmp_path)
 
 def test_are_you_still_there_covers_the_screen_and_a_tap_on_it_keeps_the_session(qtbot, tmp_path, artifacts):
     style_application(QApplication.instance())  # type: ignore[arg-type]
-    catalog, _ = read_catalog(kiosk_catalog_folder())
-    now = [0.0]
-    model = KioskModel(catalog, MemorySink(), idle_timeout_s=90, clock=lambda: now[0])
-    window = KioskWindow(model, receipts=tmp_path)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    tap(qtbot, window, "startButton")
+    window, model, now = clocked_kiosk(qtbot, tmp_path, 90)
     product = model.products()[0].code
-    tap(qtbot, window, f"product-{product}")
     assert not window.still_there.isVisible()
     now[0] += 75
     qtbot.waitUntil(window.still_there.isVisible, timeout=3000)

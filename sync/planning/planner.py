@@ -757,25 +757,30 @@ class Planner:
             state.plan.materials_ready = state.materials_ready
         return req
 
+    def _purchase(self, order_id: str, item: str, work_order: str | None, index: int) -> Requisition | None:
+        """The order's ``index``-th purchase requisition of ``item`` for ``work_order`` (in the order they were
+        raised: how the hub's rows name them); None when the planner holds no such requisition."""
+        plan = self.plans.get(order_id)
+        same = [r for r in plan.requisitions if r.kind == "purchase" and r.item == item
+                and r.work_order == work_order] if plan is not None else []
+        return same[index] if index < len(same) else None
+
     def requisition_due(self, order_id: str, item: str, work_order: str | None, index: int, due: datetime,
                         supplier: str | None = None) -> bool:
         """A purchase requisition now arrives at ``due`` (a supplier's confirmed date, or received in full):
         the work order waiting for it gets its materials then. ``index`` picks among the order's requisitions
         of the same item and work order, in the order they were raised. :meth:`reschedule` then moves what
         follows. False when the planner holds no such requisition."""
-        plan = self.plans.get(order_id)
-        if plan is None:
+        req = self._purchase(order_id, item, work_order, index)
+        if req is None:
             return False
-        same = [r for r in plan.requisitions if r.kind == "purchase" and r.item == item and r.work_order == work_order]
-        if index >= len(same):
-            return False
-        same[index].due_date = due
+        req.due_date = due
         if supplier:  # this requisition's, not the item's: another order's lot may come from its usual supplier
-            same[index].confirmed_supplier = supplier
+            req.confirmed_supplier = supplier
         for lot in self.lots.get(item, []):
-            if lot.source is same[index]:
+            if lot.source is req:
                 lot.due = due
-        for wo_id in {work_order, *(t[1] for lot in self.lots.get(item, []) if lot.source is same[index]
+        for wo_id in {work_order, *(t[1] for lot in self.lots.get(item, []) if lot.source is req
                                     for t in lot.takers)}:
             if wo_id is not None and wo_id in self._work_orders:
                 self._materials(self._work_orders[wo_id], due)
@@ -787,13 +792,9 @@ class Planner:
         order needs (the safety top-up and a lot's surplus may follow later) the work order no longer waits for
         the rest. A purchaser's review: 1 of 2 batteries in, the bike needing 1, and its station still refused to
         start 'waits for delivery'. False when the planner holds no such requisition."""
-        plan = self.plans.get(order_id)
-        if plan is None:
+        req = self._purchase(order_id, item, work_order, index)
+        if req is None:
             return False
-        same = [r for r in plan.requisitions if r.kind == "purchase" and r.item == item and r.work_order == work_order]
-        if index >= len(same):
-            return False
-        req = same[index]
         req.received = received
         state = self._work_orders.get(work_order or "")
         if state is not None and req.need - received <= _EPS:
@@ -802,10 +803,8 @@ class Planner:
 
     def received_covers(self, order_id: str, item: str, work_order: str | None, index: int) -> bool:
         """What came of the requisition so far covers what its work order needs of it."""
-        plan = self.plans.get(order_id)
-        same = [r for r in plan.requisitions if r.kind == "purchase" and r.item == item
-                and r.work_order == work_order] if plan is not None else []
-        return index < len(same) and same[index].need - same[index].received <= _EPS
+        req = self._purchase(order_id, item, work_order, index)
+        return req is not None and req.need - req.received <= _EPS
 
     def _materials(self, state: _WorkOrderState, now: datetime) -> None:
         """When a work order's bought parts are all here, from what it waits for now: its own requisitions
