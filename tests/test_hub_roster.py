@@ -25,7 +25,7 @@ pytestmark = pytest.mark.broker
 def hub(tmp_path: Path, mosquitto: Any) -> Iterator[HubService]:
     released_catalog(tmp_path / "catalog.db").close()
     service = HubService(HubConfig(db=tmp_path / "hub.db", catalog_db=tmp_path / "catalog.db", port=mosquitto.port,
-                                   devices=["station:st-wheel-1", "station:st-wheel-2"], tick_seconds=0.1)).start()
+                                   devices=["station:st-wheel-1", "st-wheel-2"], tick_seconds=0.1)).start()
     assert service.wait_ready(20)
     yield service
     service.stop()
@@ -39,7 +39,7 @@ def station(tmp_path: Path, port: int, device: str) -> Any:
 
 def test_a_worker_added_at_the_hub_can_log_in_at_every_station_and_a_removed_one_no_more(
         hub: HubService, mosquitto: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = str(tmp_path / "hub.db")
+    db = str(tmp_path / "hub.db")  # st-wheel-2 is registered without a kind and has sent nothing yet
     assert roster.main(["--db", db, "add", "e-0101", "Wang Fang", "--pin", "5150"]) == 0
     assert roster.main(["--db", db, "add", "S-0001", "Zhang Min", "--pin", "9999", "--supervisor"]) == 0
     ledgers = [open_ledger(station(tmp_path, mosquitto.port, device)) for device in ("st-wheel-1", "st-wheel-2")]
