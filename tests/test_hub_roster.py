@@ -10,11 +10,15 @@ from typing import Any
 
 import pytest
 
+from sync.dashboard_cache import DashboardCache
 from sync.hub import roster
 from sync.hub.service import HubConfig, HubService
 from sync.settings import load
 from sync.station.ledger import by_pin, pin_hash
+from sync.station.stored import StoredLedger
+from sync.store import Store
 from terminal.app import open_ledger, start_sync
+from terminal.dashboard.app import start_sync as dashboard_sync
 from tests.test_hub_core import released_catalog
 from tests.test_station_catch_up import wait_for
 
@@ -49,8 +53,14 @@ def test_a_worker_added_at_the_hub_can_log_in_at_every_station_and_a_removed_one
     local.put_worker(make_worker("E-0500", "Local Li", "1234", False))  # typed in at the station: kept
     syncs = [start_sync(station(tmp_path, mosquitto.port, device), ledger)
              for device, ledger in zip(("st-wheel-1", "st-wheel-2"), ledgers, strict=True)]
+    # the supervisors' dashboard names the workers from the same roster (seen live: 'E-0101' for Wang Fang)
+    dashboard_store = Store(tmp_path / "dash-1.db", device_id="dash-1")
+    board_roster = StoredLedger(dashboard_store)
+    syncs.append(dashboard_sync(station(tmp_path, mosquitto.port, "dash-1"), dashboard_store,
+                                DashboardCache(dashboard_store)))
+    ledgers.append(board_roster)
     try:
-        for ledger in ledgers:
+        for ledger in ledgers:  # both stations and the dashboard
             wait_for(lambda ledger=ledger: {"E-0101", "S-0001"} <= {w.badge for w in ledger.workers()})
             worker = by_pin(ledger.workers(), "5150")
             assert worker is not None and worker.name == "Wang Fang" and not worker.supervisor

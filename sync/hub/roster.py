@@ -4,8 +4,8 @@ A technician's review: a station installed by the guide let nobody in until the 
 at each station. The hub keeps one roster (badge, name, salted PIN hash, supervisor) in its database and
 sends it as ``station.roster`` on each enrolled station's down stream (``station/<id>``, numbered and caught
 up like its work orders, so a station that was off gets it when it comes back): on its first tick, whenever
-the roster changes, and when a station is enrolled. A removed worker goes down as ``removed`` and the
-stations forget them (sync.station.stored.apply_roster).
+the roster changes, and when a station is enrolled; the dashboards get it too (``dashboard/roster``,
+retained). A removed worker goes down as ``removed`` and they forget them (sync.station.stored.apply_roster).
 
     python -m sync.hub roster add E-0101 "Wang Fang" --pin 5150 [--supervisor]
     python -m sync.hub roster remove E-0101
@@ -32,6 +32,8 @@ from sync.store.database import Transaction
 __all__ = ["ROSTER_MESSAGE", "message", "put", "remove", "version", "workers"]
 
 Query = Callable[..., Sequence[Mapping[str, Any]]]
+DASHBOARD_STREAM = "dashboard/roster"
+"""Where the dashboards get the roster (retained): they name the workers and let supervisors acknowledge."""
 
 SCHEMA = ("CREATE TABLE IF NOT EXISTS roster (badge TEXT PRIMARY KEY, name TEXT NOT NULL, "
           "pin_hash TEXT NOT NULL DEFAULT '', supervisor INTEGER NOT NULL DEFAULT 0, "

@@ -333,6 +333,9 @@ class HubService:
             with self.store.transaction("sending the roster") as tx:
                 for device in current[2]:
                     self._write_down(tx, f"station/{device}", roster.ROSTER_MESSAGE, body, False)
+                # the dashboards name the workers (and let supervisors acknowledge) from the same roster; retained:
+                # a board started later gets the whole of it (seen live: 'E-0101' where 'Wang Fang' worked)
+                self._write_down(tx, roster.DASHBOARD_STREAM, roster.ROSTER_MESSAGE, body, True)
         self._roster_sent = current
 
     def _publish_capacity(self, now: datetime) -> None:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sync.dashboard_cache import DashboardCache
 from sync.protocol.edge import EdgeSync
 from sync.settings import Settings
-from sync.station.stored import StoredLedger, database_path
+from sync.station.stored import ROSTER_MESSAGE, StoredLedger, apply_roster, database_path
 from sync.store import Store
 from terminal.dashboard.core import DashboardCore
 from terminal.dashboard.look import PALETTE, STYLE
@@ -53,6 +53,7 @@ def start_sync(settings: Settings, store: Store, cache: DashboardCache) -> EdgeS
                                   "ca_file": mqtt["ca_file"], "keepalive": mqtt["keepalive"],
                                   "session_expiry": mqtt["session_expiry"]})
     cache.register(sync.inbox)
+    sync.inbox.on(ROSTER_MESSAGE, apply_roster)  # the hub's roster (sync.hub.roster): names and who may acknowledge
     return sync.start()
 
 
