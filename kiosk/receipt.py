@@ -15,7 +15,7 @@ from pathlib import Path
 import segno
 
 from kiosk.flow import PlacedOrder
-from kiosk.i18n import money, pick, tr
+from kiosk.i18n import money, pick, words
 from kiosk.promise import DateStory, day_text
 from kiosk.qt import (
     QImage,
@@ -32,7 +32,7 @@ from kiosk.qt import (
 from sync.errors import SettingsError
 
 
-def ordered_line(order: PlacedOrder) -> str:
+def ordered_line(order: PlacedOrder, tr: Callable[[str], str]) -> str:
     """When it was ordered, the day written as the ready day above it is (``Sat 5 Dec 2026 13:15``, not
     ``2026-12-05 13:15`` under ``Ready on Mon 14 Dec 2026``: seen on the live demo); a stamp in another form
     is shown as stored."""
@@ -65,6 +65,7 @@ def receipt_lines(order: PlacedOrder, language: str, story: DateStory | None = N
     own "about" date."""
     currency = order.price.currency
     colon, left, right = punctuation(language)
+    tr = words(language)
     lines = [
         tr("Order {number}").format(number=order.number),
         pick(order.product_name, language),
@@ -76,7 +77,7 @@ def receipt_lines(order: PlacedOrder, language: str, story: DateStory | None = N
     if date_line:
         lines.append(date_line)
     lines.append(f"{tr('Name')}{colon}{order.customer.name}   {tr('Phone')}{colon}{order.customer.phone}")
-    lines.append(ordered_line(order))
+    lines.append(ordered_line(order, tr))
     lines.append("")
     lines.append(f"{tr('Base price')}{colon}{money(order.price.base, currency)}")
     for line in order.price.lines:
@@ -143,6 +144,7 @@ def receipt_rows(order: PlacedOrder, language: str, story: DateStory | None = No
     """The paper receipt: beside the QR (number large, product, date, customer), the option lines, the total."""
     currency = order.price.currency
     colon = punctuation(language)[0]
+    tr = words(language)
     if story is None:
         story = DateStory(order.estimate.ready_by if order.estimate else None)
     beside = [Row(tr("Order {number}").format(number=order.number), 15, True),
@@ -150,7 +152,7 @@ def receipt_rows(order: PlacedOrder, language: str, story: DateStory | None = No
     date_line = story.receipt_line(tr)
     if date_line:
         beside.append(Row(date_line, 8, True))
-    beside += [Row(order.customer.name, 8), Row(order.customer.phone, 8), Row(ordered_line(order), 7)]
+    beside += [Row(order.customer.name, 8), Row(order.customer.phone, 8), Row(ordered_line(order, tr), 7)]
     lines = [Row(tr("Base price"), 7, amount=money(order.price.base, currency))]
     for line in order.price.lines:
         attribute = pick(order.attribute_labels.get(line.attribute), language) or line.attribute

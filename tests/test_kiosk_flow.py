@@ -411,7 +411,6 @@ def test_hub_answer_shows_only_for_the_customer_it_belongs_to(model: KioskModel)
 
 def test_the_chinese_receipt_uses_chinese_punctuation(model: KioskModel) -> None:
     """It read 合计: ¥19,439 and 颜色: 沙漠黄 (+¥200) beside （工厂已确认）: half-width marks in Chinese text."""
-    from kiosk.i18n import tr
     from kiosk.receipt import receipt_lines
 
     fill_details(model)
@@ -422,4 +421,23 @@ def test_the_chinese_receipt_uses_chinese_punctuation(model: KioskModel) -> None
     chinese = receipt_lines(order, "zh_CN")
     options = [line for line in chinese if line.startswith("  ")]
     assert options and all("：" in line and line.endswith("）") and "(" not in line for line in options), options
-    assert any(line.startswith(tr("Total") + "：") for line in chinese), chinese
+    assert any(line.startswith("合计：") for line in chinese), chinese  # in Chinese whatever the screen shows
+
+
+def test_a_receipt_is_written_in_its_orders_language_whatever_the_screen_shows(model: KioskModel, qapp) -> None:
+    """A CI run found an English receipt in Chinese: its words came from the application's translator, which
+    another test had left on Chinese (and which a customer's Done can switch while the PDF is written)."""
+    from kiosk.i18n import languages
+    from kiosk.receipt import receipt_lines
+
+    fill_details(model)
+    order = model.place_order()
+    assert order is not None
+    try:
+        assert languages().use("zh_CN"), "the Chinese catalogue is there"
+        english = receipt_lines(order, "en")
+        assert english[0] == f"Order {order.number}" and any(line.startswith("Total: ") for line in english)
+        languages().use("en")
+        assert receipt_lines(order, "zh_CN")[0] == f"订单 {order.number}"
+    finally:
+        languages().use("en")
