@@ -148,11 +148,10 @@ def run_check(args: argparse.Namespace, values: settings_module.Settings) -> int
               "runs (stop it first: systemctl stop floorlink-hub)", file=sys.stderr)
     with ProbeClient(host, port, args.username or f"check-{uuid.uuid4().hex[:6]}", username=args.username,
                      password=args.password, ca_file=args.ca_file) as probe:
-        sub = pub = probe
-        sub.subscribe(topic)
+        probe.subscribe(topic)
         started = time.perf_counter()
-        pub.publish(topic, b"ping")
-        if not sub.received.wait_for(1, 5):
+        probe.publish(topic, b"ping")
+        if not probe.received.wait_for(1, 5):
             print(f"FAILED: no QoS 1 message came back through {host}:{port}", file=sys.stderr)
             return 1
         print(f"ok: QoS 1 MQTT 5 round trip through {host}:{port} in {(time.perf_counter() - started) * 1000:.1f} ms")

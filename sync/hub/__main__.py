@@ -10,6 +10,7 @@ options below override them for one run.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import signal
 import sys
 import threading
@@ -19,8 +20,8 @@ from zoneinfo import ZoneInfo
 from sync import logs
 from sync import settings as settings_module
 from sync.catalog.store import catalog_database
-from sync.errors import FloorLinkError
-from sync.hub import enroll
+from sync.errors import FloorLinkError, SettingsError
+from sync.hub import enroll, roster
 from sync.hub.demand import DemandOptions
 from sync.hub.locations import hub_database
 from sync.hub.service import HubConfig, HubService
@@ -66,10 +67,6 @@ def config_from(settings: settings_module.Settings, args: argparse.Namespace) ->
 
 def single_hub_lock(db: Path) -> object:
     """An exclusive lock beside the hub database: a second hub on it stops with a sentence."""
-    import fcntl
-
-    from sync.errors import SettingsError
-
     db.parent.mkdir(parents=True, exist_ok=True)
     handle = open(db.with_name(db.name + ".lock"), "a")  # noqa: SIM115  (kept open: the lock lives with it)
     try:
@@ -84,9 +81,7 @@ def single_hub_lock(db: Path) -> object:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["roster"]:  # python -m sync.hub roster add|remove|list: see sync/hub/roster.py
-        from sync.hub.roster import main as roster_main
-
-        return roster_main(argv[1:])
+        return roster.main(argv[1:])
     if argv[:1] == ["enroll"]:  # python -m sync.hub enroll DEVICE ...: see sync/hub/enroll.py
         return enroll.main(argv[1:])
     args = parser().parse_args(argv)

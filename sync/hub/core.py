@@ -25,7 +25,7 @@ from sync.catalog.store import CatalogStore
 from sync.configurator.engine import Engine
 from sync.configurator.product import list_price, resolve_bom
 from sync.errors import CatalogError, FloorLinkError, PlanningError, StationError
-from sync.hub import kpis, stock
+from sync.hub import kpis, roster, stock
 from sync.hub.alerts import (
     AlertBook,
     Candidate,
@@ -182,7 +182,7 @@ def _hub_number(seq: int, taken: set[str] | Callable[[str], bool]) -> str:
 
 
 MIGRATIONS = {"hub_plan": [_plan_1, _plan_2, _plan_3, _plan_4, _plan_5], "hub_alerts": [_alerts_1], "hub_numbers": [_numbers_1],
-              **stock.MIGRATIONS}
+              **stock.MIGRATIONS, **roster.MIGRATIONS}
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ from sync.protocol.envelope import utc_now
 from sync.station.ledger import make_worker
 from sync.station.stored import ROSTER_MESSAGE
 from sync.store import Store
-from sync.store.database import Transaction
 
 __all__ = ["ROSTER_MESSAGE", "message", "put", "remove", "version", "workers"]
 
@@ -35,20 +34,20 @@ Query = Callable[..., Sequence[Mapping[str, Any]]]
 DASHBOARD_STREAM = "dashboard/roster"
 """Where the dashboards get the roster (retained): they name the workers and let supervisors acknowledge."""
 
-SCHEMA = ("CREATE TABLE IF NOT EXISTS roster (badge TEXT PRIMARY KEY, name TEXT NOT NULL, "
-          "pin_hash TEXT NOT NULL DEFAULT '', supervisor INTEGER NOT NULL DEFAULT 0, "
-          "removed INTEGER NOT NULL DEFAULT 0, changed_at TEXT NOT NULL)")
+def _roster_1(db: Any) -> None:
+    db.execute("CREATE TABLE roster (badge TEXT PRIMARY KEY, name TEXT NOT NULL, pin_hash TEXT NOT NULL DEFAULT '', "
+               "supervisor INTEGER NOT NULL DEFAULT 0, removed INTEGER NOT NULL DEFAULT 0, changed_at TEXT NOT NULL)")
 
 
-def ensure(tx: Transaction) -> None:
-    tx.execute(SCHEMA)
+MIGRATIONS = {"hub_roster": [_roster_1]}
+"""Run with the hub's others (sync.hub.core.MIGRATIONS), and by the command before it writes (a hub database
+made by an older hub)."""
 
 
 def put(store: Store, badge: str, name: str, pin: str, supervisor: bool) -> dict[str, Any]:
     """Add or change a worker (checked as a station checks one); what was stored, without the PIN."""
     worker = make_worker(badge, name, pin, supervisor)
     with store.transaction("roster") as tx:
-        ensure(tx)
         tx.execute("INSERT INTO roster (badge, name, pin_hash, supervisor, removed, changed_at) VALUES (?, ?, ?, ?, 0, ?) "
                    "ON CONFLICT(badge) DO UPDATE SET name = excluded.name, pin_hash = excluded.pin_hash, "
                    "supervisor = excluded.supervisor, removed = 0, changed_at = excluded.changed_at",
@@ -60,7 +59,6 @@ def remove(store: Store, badge: str) -> None:
     """Take a worker off the roster: the stations forget them at the next send."""
     badge = badge.strip().upper()
     with store.transaction("roster") as tx:
-        ensure(tx)
         found = tx.execute("SELECT removed FROM roster WHERE badge = ?", [badge]).fetchone()
         if found is None or found[0]:
             raise StationError(f"badge {badge[:40]!r} is not on the hub's roster", where="badge",
@@ -70,17 +68,14 @@ def remove(store: Store, badge: str) -> None:
 
 def workers(query: Query) -> list[dict[str, Any]]:
     """The roster's current workers (badge, name, pin_hash, supervisor), by badge."""
-    if not query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'roster'"):
-        return []
     return [{"badge": r["badge"], "name": r["name"], "pin_hash": r["pin_hash"], "supervisor": bool(r["supervisor"])}
             for r in query("SELECT * FROM roster WHERE removed = 0 ORDER BY badge")]
 
 
 def message(query: Query) -> dict[str, Any]:
     """The ``station.roster`` body: every current worker, and the badges removed."""
-    removed = [r["badge"] for r in query("SELECT badge FROM roster WHERE removed = 1 ORDER BY badge")] \
-        if query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'roster'") else []
-    return {"workers": workers(query), "removed": removed}
+    return {"workers": workers(query),
+            "removed": [r["badge"] for r in query("SELECT badge FROM roster WHERE removed = 1 ORDER BY badge")]}
 
 
 def version(query: Query) -> tuple[Any, ...]:
@@ -89,8 +84,6 @@ def version(query: Query) -> tuple[Any, ...]:
     # heartbeat): a station must not wait for its first event to let its first worker in
     stations = tuple(r["device_id"] for r in query("SELECT device_id FROM devices WHERE kind IN ('station', 'edge') "
                                                    "ORDER BY device_id"))
-    if not query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'roster'"):
-        return (0, None, stations)
     row = query("SELECT COUNT(*) AS n, MAX(changed_at) AS at FROM roster")[0]
     return (row["n"], row["at"], stations)
 
@@ -119,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                fix="pass --db with the hub's database (the hub creates it on its first start)")
         store = Store(path, device_id="roster", kind="hub")
         try:
+            for component, steps in MIGRATIONS.items():
+                store.migrate(component, steps)
             if args.command == "add":
                 stored = put(store, args.badge, args.name, args.pin, args.supervisor)
                 print(f"{stored['badge']}\t{stored['name']}" + ("\tsupervisor" if stored["supervisor"] else "")

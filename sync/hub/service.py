@@ -135,9 +135,9 @@ class HubService:
         self.stopped = threading.Event()  # set on a fatal error too
         self._kpis: dict[str, Any] | None = None
         self._popular_sent: dict[str, Any] | None = None
+        """The popular builds last written down (kiosk/popular), so an unchanged list is not sent again."""
         self._roster_sent: tuple[Any, ...] | None = None
         """The roster version last sent to the stations (sync.hub.roster): sent again when it changes."""
-        """The popular builds last written down (kiosk/popular), so an unchanged list is not sent again."""
 
     # ------------------------------------------------------------------ wiring
     def _register_handlers(self) -> None:

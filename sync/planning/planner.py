@@ -757,12 +757,14 @@ class Planner:
             state.plan.materials_ready = state.materials_ready
         return req
 
-    def _purchase(self, order_id: str, item: str, work_order: str | None, index: int) -> Requisition | None:
+    def _purchase(self, order_id: str, item: str, work_order: str | None, index: int, *,
+                  of_cancelled: bool = False) -> Requisition | None:
         """The order's ``index``-th purchase requisition of ``item`` for ``work_order`` (in the order they were
-        raised: how the hub's rows name them); None when the planner holds no such requisition."""
+        raised: how the hub's rows name them); None when the planner holds no such requisition. ``of_cancelled``:
+        also among a cancelled order's (their lots stay free for later orders)."""
         plan = self.plans.get(order_id)
-        same = [r for r in plan.requisitions if r.kind == "purchase" and r.item == item
-                and r.work_order == work_order] if plan is not None else []
+        held = plan.requisitions if plan is not None else self._orphaned.get(order_id, []) if of_cancelled else []
+        same = [r for r in held if r.kind == "purchase" and r.item == item and r.work_order == work_order]
         return same[index] if index < len(same) else None
 
     def requisition_due(self, order_id: str, item: str, work_order: str | None, index: int, due: datetime,
@@ -835,13 +837,10 @@ class Planner:
         now (stock, other requisitions' lots) or buys it (the new requisitions are returned, in the order they
         were raised, each appended to its order's plan). :meth:`reschedule` then moves the promises.
         ``received`` of it already came (a requisition closed after part of it) and stays its order's."""
-        plan = self.plans.get(order_id)
         # a cancelled order's requisitions are free lots later orders may count on: withdraw them all the same
-        held = plan.requisitions if plan is not None else self._orphaned.get(order_id, [])
-        same = [r for r in held if r.kind == "purchase" and r.item == item and r.work_order == work_order]
-        if index >= len(same) or same[index].cancelled:
+        req = self._purchase(order_id, item, work_order, index, of_cancelled=True)
+        if req is None or req.cancelled:
             return []
-        req = same[index]
         return self._withdraw(req, order_id, now, received=received)
 
     def use_stock(self, order_id: str, item: str, work_order: str | None, index: int, now: datetime, *,
@@ -853,12 +852,10 @@ class Planner:
         size; cancelled when nothing of it is needed). Returns how much was taken; :meth:`reschedule` then
         moves the promise earlier. (0, None) when nothing changed."""
         plan, state = self.plans.get(order_id), self._work_orders.get(work_order or "")
-        if plan is None or state is None:
+        req = self._purchase(order_id, item, work_order, index)
+        if plan is None or state is None or req is None or req.cancelled:
             return 0.0, None
-        same = [r for r in plan.requisitions if r.kind == "purchase" and r.item == item and r.work_order == work_order]
-        if index >= len(same) or same[index].cancelled:
-            return 0.0, None
-        req, spec = same[index], self._spec(item)
+        spec = self._spec(item)
         take = min(self._usable(item), req.need, limit)
         if take <= _EPS:
             return 0.0, None

@@ -28,6 +28,10 @@ from sync.settings import Settings
 log = logging.getLogger(__name__)
 
 MessageHandler = Callable[[str, bytes], None]
+REFUSED_LOGIN = "broker refused the connection"
+REFUSED_MESSAGE = "broker refused a message"
+"""How ``last_error`` begins when the broker refused this account or one of its messages (a station's bar
+says so in words: terminal.station.status)."""
 
 
 class MqttLink:
@@ -143,7 +147,7 @@ class MqttLink:
 
     def _on_connect(self, client: paho.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if reason.is_failure:
-            error = f"broker refused the connection: {reason}"
+            error = f"{REFUSED_LOGIN}: {reason}"
             if error != self.last_error:  # once per change, not on every retry
                 log.warning("%s (user %r): check mqtt.username and mqtt.password", error, self._username)
             self.last_error = error
@@ -165,7 +169,7 @@ class MqttLink:
         account's, or a wrong site, published into topics it may not use, and showed 'Online' for ever."""
         if reason is None or not getattr(reason, "is_failure", False):
             return
-        error = f"broker refused a message: {reason}"
+        error = f"{REFUSED_MESSAGE}: {reason}"
         if error != self.last_error:  # once per change, not for every message
             log.warning("%s (user %r, client %r): node.device_id must equal mqtt.username and node.site must be "
                         "the site the broker account was made for", error, self._username, self.client_id)
@@ -181,7 +185,7 @@ class MqttLink:
             self._down_since = time.monotonic()
         self._connected.clear()
         if reason is not None and getattr(reason, "is_failure", False) \
-                and not self.last_error.startswith("broker refused"):  # keep the reason a person can act on
+                and not self.last_error.startswith((REFUSED_LOGIN, REFUSED_MESSAGE)):  # keep the reason a person can act on
             self.last_error = f"disconnected: {reason}"
         if self.on_connection:
             self.on_connection(False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from sync.protocol.client import REFUSED_LOGIN, REFUSED_MESSAGE
 from terminal.station import texts
 
 
@@ -18,9 +19,9 @@ class LinkStatus:
     @property
     def text(self) -> str:
         state = texts.tr("Online") if self.online else texts.tr("Offline")
-        if not self.online and "refused the connection" in self.detail:
+        if not self.online and self.detail.startswith(REFUSED_LOGIN):
             state = texts.tr("Offline: this station's login was refused, call IT")
-        elif "refused a message" in self.detail:  # connected, but its events may not go up: not "Online"
+        elif self.detail.startswith(REFUSED_MESSAGE):  # connected, but its events may not go up: not "Online"
             state = texts.tr("Not sending: this station's setup was refused, call IT")
         waiting = " · " + (texts.tr("{count} waiting").format(count=self.pending) if self.pending else texts.tr("all sent"))
         refused = " · " + texts.tr("{count} refused: call a supervisor").format(count=self.refused) if self.refused else ""
